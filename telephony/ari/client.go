@@ -1,0 +1,276 @@
+package ari
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultApp            = "callfloor"
+	DefaultRequestTimeout = 5 * time.Second
+	DefaultBufferSize     = 4096
+	DefaultMinBackoff     = 250 * time.Millisecond
+	DefaultMaxBackoff     = 10 * time.Second
+)
+
+// Config configures a Client for one Asterisk node.
+type Config struct {
+	Name               string        // configured node name (for logs/metrics), e.g. "pbx1"
+	URL                string        // base URL, e.g. "http://127.0.0.1:8088" (the "/ari" prefix is added by the client)
+	Username, Password string        // ARI user (ari.conf)
+	App                string        // Stasis application name, default "callfloor"
+	RequestTimeout     time.Duration // deadline on every REST call (and the WebSocket handshake), default 5s
+	EventFilter        []string      // event types allowed; PUT /applications/{app}/eventFilter after each connect; empty = no filter
+	BufferSize         int           // bounded event buffer between the socket reader and the handler, default 4096
+	MinBackoff         time.Duration // reconnect backoff, default 250ms
+	MaxBackoff         time.Duration // reconnect backoff ceiling, default 10s
+	Logger             *slog.Logger  // default slog.Default()
+	Metrics            *Metrics      // may be nil (then metrics are not recorded)
+}
+
+// NodeInfo is what the Client knows of its Asterisk node.
+type NodeInfo struct {
+	Name      string // Config.Name
+	EntityID  string // system.entity_id from GET /asterisk/info (the events' asterisk_id), filled on connect
+	Connected bool   // the event WebSocket is up and set up
+}
+
+// Client talks to one Asterisk node. Create it with New.
+type Client struct {
+	cfg     Config
+	base    string // URL without trailing slash, e.g. http://127.0.0.1:8088
+	http    *http.Client
+	log     *slog.Logger
+	metrics *Metrics
+
+	mu   sync.Mutex
+	node NodeInfo
+
+	known   knownTypes
+	skipLog skipLimiter
+}
+
+// New returns a Client for cfg with defaults applied. It does not connect:
+// call Run (in its own goroutine) for events; REST methods work at once.
+func New(cfg Config) *Client {
+	if cfg.App == "" {
+		cfg.App = DefaultApp
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.BufferSize <= 0 {
+		cfg.BufferSize = DefaultBufferSize
+	}
+	if cfg.MinBackoff <= 0 {
+		cfg.MinBackoff = DefaultMinBackoff
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
+	}
+	if cfg.MaxBackoff < cfg.MinBackoff {
+		cfg.MaxBackoff = cfg.MinBackoff
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	c := &Client{
+		cfg:     cfg,
+		base:    strings.TrimRight(cfg.URL, "/"),
+		http:    &http.Client{Transport: newTransport()},
+		log:     cfg.Logger.With("node", cfg.Name),
+		metrics: cfg.Metrics,
+		node:    NodeInfo{Name: cfg.Name},
+	}
+	c.metrics.init(cfg.Name)
+	return c
+}
+
+// newTransport is tuned for many concurrent short requests to a loopback
+// Asterisk: plenty of idle keep-alive connections per host and no limit on
+// connections per host, so no request ever queues for a connection; how
+// long a request may take is bounded by its context deadline only.
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: nil, // Asterisk is local; never route ARI through an environment proxy
+		DialContext: (&net.Dialer{
+			Timeout:   5 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   128,
+		MaxConnsPerHost:       0, // unlimited: no wait for a free connection
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     false,
+	}
+}
+
+// Node returns what is known of the node.
+func (c *Client) Node() NodeInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.node
+}
+
+func (c *Client) setNode(entityID string, connected bool) NodeInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if entityID != "" {
+		c.node.EntityID = entityID
+	}
+	c.node.Connected = connected
+	return c.node
+}
+
+// Error is the error of every REST call. Status is the HTTP status, or 0
+// when no response arrived (deadline, connection refused: see Unwrap).
+type Error struct {
+	Method, Path string // e.g. "POST", "/bridges/x/addChannel" (escaped, without /ari and query)
+	Status       int
+	Message      string // Asterisk's {"message"} text, or the transport error
+	err          error
+}
+
+func (e *Error) Error() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("ari %s %s: %s", e.Method, e.Path, e.Message)
+	}
+	return fmt.Sprintf("ari %s %s: %d %s", e.Method, e.Path, e.Status, e.Message)
+}
+
+// Unwrap returns the transport error (e.g. context.DeadlineExceeded), if any.
+func (e *Error) Unwrap() error { return e.err }
+
+// IsNotFound reports whether err is an ARI 404 (channel, bridge, recording... not found).
+func IsNotFound(err error) bool { return statusOf(err) == http.StatusNotFound }
+
+// IsConflict reports whether err is an ARI 409 (already exists, not in Stasis...).
+func IsConflict(err error) bool { return statusOf(err) == http.StatusConflict }
+
+func statusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// esc escapes one path segment: "agent-1001;2" -> "agent-1001%3B2",
+// "callfloor/inbound-1" -> "callfloor%2Finbound-1".
+func esc(s string) string { return url.PathEscape(s) }
+
+// request is one REST call.
+type request struct {
+	method string
+	path   string     // escaped, without the /ari prefix
+	query  url.Values // may be nil
+	body   any        // JSON-encoded when not nil
+}
+
+// send performs r under the request deadline and returns the response with
+// a 2xx status; the caller must call done(resp) after reading the body.
+// Non-2xx responses and transport errors are returned as *Error.
+func (c *Client) send(ctx context.Context, r request) (*http.Response, context.CancelFunc, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	u := c.base + "/ari" + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
+	}
+	var body io.Reader
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			cancel()
+			return nil, nil, &Error{Method: r.method, Path: r.path, Message: err.Error(), err: err}
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
+	if err != nil {
+		cancel()
+		return nil, nil, &Error{Method: r.method, Path: r.path, Message: err.Error(), err: err}
+	}
+	req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.metrics.request(c.cfg.Name, r.method, "error", time.Since(start).Seconds())
+		cancel()
+		msg := err.Error()
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+			msg = ctxErr.Error()
+		}
+		return nil, nil, &Error{Method: r.method, Path: r.path, Message: msg, err: err}
+	}
+	c.metrics.request(c.cfg.Name, r.method, strconv.Itoa(resp.StatusCode), time.Since(start).Seconds())
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer cancel()
+		defer resp.Body.Close()
+		return nil, nil, &Error{Method: r.method, Path: r.path, Status: resp.StatusCode, Message: errorMessage(resp)}
+	}
+	return resp, cancel, nil
+}
+
+// errorMessage extracts Asterisk's {"message": "..."} text, falling back to
+// the raw body or the status text.
+func errorMessage(resp *http.Response) string {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var m struct {
+		Message string `json:"message"`
+		Error   string `json:"error"`
+	}
+	if json.Unmarshal(b, &m) == nil {
+		if m.Message != "" {
+			return m.Message
+		}
+		if m.Error != "" {
+			return m.Error
+		}
+	}
+	if s := strings.TrimSpace(string(b)); s != "" && len(s) < 512 {
+		return s
+	}
+	return http.StatusText(resp.StatusCode)
+}
+
+// do performs r and decodes a JSON response into out (when out is not nil
+// and the response has a body).
+func (c *Client) do(ctx context.Context, r request, out any) error {
+	resp, cancel, err := c.send(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	defer resp.Body.Close()
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+		}
+		return &Error{Method: r.method, Path: r.path, Status: resp.StatusCode, Message: "decoding response: " + err.Error(), err: err}
+	}
+	return nil
+}
