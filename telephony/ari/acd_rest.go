@@ -1,0 +1,52 @@
+package ari
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// Continue sends a channel out of Stasis to continue in the dialplan (POST /channels/{id}/continue).
+func (c *Client) Continue(ctx context.Context, channelID, context_, extension string, priority int) error {
+	q := url.Values{}
+	if context_ != "" {
+		q.Set("context", context_)
+	}
+	if extension != "" {
+		q.Set("extension", extension)
+	}
+	if priority > 0 {
+		q.Set("priority", strconv.Itoa(priority))
+	}
+	return c.do(ctx, request{method: http.MethodPost, path: "/channels/" + esc(channelID) + "/continue", query: q}, nil)
+}
+
+// StasisChannel is a channel as GET /channels lists it, with the dialplan application it is in
+// (ari/v5's ChannelData drops app_name/app_data, which tell which Stasis arguments a caller
+// entered with).
+type StasisChannel struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	State  string `json:"state"`
+	Caller struct {
+		Name   string `json:"name"`
+		Number string `json:"number"`
+	} `json:"caller"`
+	Dialplan struct {
+		Context  string `json:"context"`
+		Exten    string `json:"exten"`
+		Priority int    `json:"priority"`
+		AppName  string `json:"app_name"`
+		AppData  string `json:"app_data"`
+	} `json:"dialplan"`
+}
+
+// ListChannelsFull lists every channel with its dialplan application (GET /channels).
+func (c *Client) ListChannelsFull(ctx context.Context) ([]StasisChannel, error) {
+	var out []StasisChannel
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/channels"}, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
