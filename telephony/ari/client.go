@@ -266,11 +266,23 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			err = ctxErr
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err == nil {
+		err = json.Unmarshal(b, out)
+		if err != nil {
+			// Dates in another format than Asterisk's would fail ari/v5's
+			// types: normalise them and try again.
+			if norm, changed, nerr := normaliseTimestamps(b); nerr == nil && changed {
+				err = json.Unmarshal(norm, out)
+			}
 		}
+	}
+	if err != nil {
 		return &Error{Method: r.method, Path: r.path, Status: resp.StatusCode, Message: "decoding response: " + err.Error(), err: err}
 	}
 	return nil
 }
+
+// maxResponse bounds a decoded REST response (GET /channels on a busy node
+// is the largest).
+const maxResponse = 64 << 20

@@ -24,13 +24,14 @@ import (
 type Handler interface {
 	// Connected is called after each successful connect (entity id known,
 	// event filter set), before any event of that connection. reconnect is
-	// false the first time and true afterwards: events may have been missed,
+	// false until a Connected call has returned nil, true afterwards: events may have been missed,
 	// so the handler should reconcile (ListChannels, ListBridges,
 	// GetApplication). Events arriving meanwhile are buffered. An error is
 	// logged, the connection closed and retried.
 	Connected(ctx context.Context, node NodeInfo, reconnect bool) error
-	// Disconnected is called when an announced connection is lost (read
-	// error, or ErrApplicationReplaced). Run reconnects afterwards.
+	// Disconnected is called when a connection whose Connected returned nil
+	// is lost (read error, or ErrApplicationReplaced); Run reconnects
+	// afterwards. It is not called when Run returns because its ctx is done.
 	Disconnected(err error)
 	// Event is called for every decoded event, in the order Asterisk sent them.
 	Event(ev aril.Event)

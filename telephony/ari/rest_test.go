@@ -491,3 +491,18 @@ func TestTransportTuning(t *testing.T) {
 		t.Errorf("defaults %+v", c.cfg)
 	}
 }
+
+// TestRESTNormalisesDates: a response with RFC 3339 dates (a simulator,
+// another Asterisk version) still decodes into ari/v5 types.
+func TestRESTNormalisesDates(t *testing.T) {
+	f := newFakeARI(t)
+	c, _, _ := testClient(t, f.URL(), nil)
+	f.setRespond(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `[{"id":"caller-1","name":"Local/x;1","state":"Up","caller":{"name":"","number":""},"connected":{"name":"","number":""},"dialplan":{"context":"c","exten":"s","priority":1},"creationtime":"2026-11-22T05:51:22Z"}]`)
+	})
+	chs, err := c.ListChannels(context.Background())
+	if err != nil || len(chs) != 1 || chs[0].ID != "caller-1" || chs[0].Creationtime == nil ||
+		chs[0].Creationtime.Seconds != time.Date(2026, 11, 22, 5, 51, 22, 0, time.UTC).Unix() {
+		t.Fatalf("ListChannels = %+v, %v", chs, err)
+	}
+}

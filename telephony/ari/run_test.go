@@ -206,12 +206,28 @@ func TestRunConnectedGatesEvents(t *testing.T) {
 	calls := 0
 	h.connectedHook = func(ctx context.Context, n NodeInfo, reconnect bool) error {
 		calls++
+		var conn *websocket.Conn
+		select {
+		case conn = <-f.conns:
+		case <-time.After(2 * time.Second):
+			t.Error("no socket")
+			return nil
+		}
 		if calls == 1 {
+			if reconnect {
+				t.Error("first Connected with reconnect=true")
+			}
 			return errors.New("reconcile failed")
 		}
+		if reconnect {
+			t.Error("Connected after a failed Connected has reconnect=true")
+		}
 		// While the handler reconciles, Asterisk sends events: they wait.
-		conn := f.nextConn(t, 2*time.Second)
-		send(t, conn, stasisStart("during-reconcile-1"), stasisStart("during-reconcile-2"))
+		for _, id := range []string{"during-reconcile-1", "during-reconcile-2"} {
+			if err := conn.WriteMessage(websocket.TextMessage, []byte(stasisStart(id))); err != nil {
+				t.Error(err)
+			}
+		}
 		time.Sleep(50 * time.Millisecond)
 		if len(h.events) != 0 {
 			t.Error("event delivered before Connected returned")
@@ -220,7 +236,6 @@ func TestRunConnectedGatesEvents(t *testing.T) {
 	}
 	startRun(t, c, h)
 	h.waitConnected(t, 5*time.Second) // the failing one
-	<-f.conns                         // its socket
 	h.waitConnected(t, 5*time.Second)
 	for _, want := range []string{"during-reconcile-1", "during-reconcile-2"} {
 		if ev := h.waitEvent(t, 2*time.Second); channelID(ev) != want {
@@ -508,9 +523,9 @@ func TestRunBackPressure(t *testing.T) {
 		}
 	}()
 	eventuallyTrue(t, 5*time.Second, "buffer full", func() bool { return counter(t, c, "buffer_full") > 0 })
-	if d := testutil.ToFloat64(c.metrics.BufferDepth.WithLabelValues("pbx1")); d != 4 {
-		t.Errorf("buffer depth %v while stalled, want 4", d)
-	}
+	eventuallyTrue(t, 5*time.Second, "buffer depth 4", func() bool {
+		return testutil.ToFloat64(c.metrics.BufferDepth.WithLabelValues("pbx1")) == 4
+	})
 	close(gate)
 	for i := range n {
 		ev := h.waitEvent(t, 5*time.Second)
