@@ -1,0 +1,266 @@
+// Package callfloor is the domain of the callfloor call-centre platform: calls, agents, queues,
+// agent states, the domain events every adapter speaks, the configuration model and the metric
+// formulas. It does no I/O: telephony/ (ARI and the ACD), realtime/ (Redis), storage/
+// (PostgreSQL) and dashboards/ (HTTP) depend on it, never the other way round.
+package callfloor
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// AgentState is where an agent is in the ACD's eyes. Only "available" agents are offered calls.
+type AgentState string
+
+const (
+	AgentLoggedOut AgentState = "logged_out"
+	AgentAvailable AgentState = "available"
+	AgentRinging   AgentState = "ringing" // their phone is being rung for a call (inbound offer or outbound first leg)
+	AgentOnCall    AgentState = "on_call" // Direction tells inbound / outbound
+	AgentWrapUp    AgentState = "wrap_up"
+	AgentPaused    AgentState = "paused" // Reason tells why (break, lunch, missed, ...)
+)
+
+// Valid reports whether s is one of the defined states.
+func (s AgentState) Valid() bool {
+	switch s {
+	case AgentLoggedOut, AgentAvailable, AgentRinging, AgentOnCall, AgentWrapUp, AgentPaused:
+		return true
+	}
+	return false
+}
+
+// AgentStates lists every state, in the order a wallboard shows them.
+var AgentStates = []AgentState{AgentAvailable, AgentRinging, AgentOnCall, AgentWrapUp, AgentPaused, AgentLoggedOut}
+
+// Direction of a call.
+const (
+	Inbound  = "inbound"
+	Outbound = "outbound"
+)
+
+// CallState is the lifecycle position of a live call.
+type CallState string
+
+const (
+	CallWaiting  CallState = "waiting"  // inbound: in the queue's holding bridge, no agent ringing
+	CallOffering CallState = "offering" // inbound: an agent's phone is ringing for it (the caller still waits)
+	CallDialing  CallState = "dialing"  // outbound: agent's phone or the customer is being rung
+	CallTalking  CallState = "talking"  // bridged caller and agent
+	CallEnded    CallState = "ended"
+)
+
+// Outcome is how a call ended; the history and the reports group by it.
+type Outcome string
+
+const (
+	OutcomeAnswered     Outcome = "answered"
+	OutcomeAbandoned    Outcome = "abandoned"
+	OutcomeShortAbandon Outcome = "short_abandon" // abandoned with wait ≤ the queue's short-abandon threshold
+	OutcomeFlowedOut    Outcome = "flowed_out"    // max wait reached: sent to a dialplan location or hung up
+	OutcomeUnknownQueue Outcome = "unknown_queue"
+	OutcomeBusy         Outcome = "busy"
+	OutcomeNoAnswer     Outcome = "no_answer"
+	OutcomeFailed       Outcome = "failed"
+)
+
+// Offer results, one per time an agent's phone rang for a call.
+const (
+	OfferAnswered = "answered"
+	OfferNoAnswer = "no_answer"
+	OfferRejected = "rejected" // busy / declined at the phone
+	OfferFailed   = "failed"   // originate failed or the endpoint is unreachable
+	OfferCanceled = "canceled" // the caller hung up or flowed out while the phone rang
+)
+
+// Who hung up.
+const (
+	HangupCaller = "caller"
+	HangupAgent  = "agent"
+	HangupSystem = "system"
+)
+
+// Offer is one ring of one agent's phone for one call.
+type Offer struct {
+	Agent   string    `json:"agent"`
+	Channel string    `json:"channel"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end,omitzero"`
+	Result  string    `json:"result,omitempty"`
+	Cause   int       `json:"cause,omitempty"`
+}
+
+// RingMs is how long this offer rang.
+func (o Offer) RingMs() int64 {
+	if o.End.IsZero() {
+		return 0
+	}
+	return o.End.Sub(o.Start).Milliseconds()
+}
+
+// Call is one contact: for inbound, one stay in one queue (a "queue leg" in metrics.md).
+// It is both the live record (in Redis while the call is up) and the history row's source.
+type Call struct {
+	ID         string    `json:"id"`
+	Direction  string    `json:"direction"`
+	State      CallState `json:"state"`
+	Queue      string    `json:"queue,omitempty"`
+	Priority   int       `json:"priority,omitempty"`
+	Node       string    `json:"node"`        // configured Asterisk node name
+	AsteriskID string    `json:"asterisk_id"` // entity id of that node
+	Args       []string  `json:"args,omitempty"`
+
+	CallerNumber string `json:"caller_number,omitempty"`
+	CallerName   string `json:"caller_name,omitempty"`
+	CalledNumber string `json:"called_number,omitempty"`
+
+	Agent string `json:"agent,omitempty"` // the agent who answered (inbound) or placed it (outbound)
+
+	EnteredAt    time.Time `json:"entered_at"`
+	FirstOfferAt time.Time `json:"first_offer_at,omitzero"`
+	AnsweredAt   time.Time `json:"answered_at,omitzero"`
+	EndedAt      time.Time `json:"ended_at,omitzero"`
+
+	Outcome   Outcome `json:"outcome,omitempty"`
+	HangupBy  string  `json:"hangup_by,omitempty"`
+	Cause     int     `json:"cause,omitempty"`
+	CauseText string  `json:"cause_text,omitempty"`
+
+	Offers []Offer `json:"offers,omitempty"`
+
+	RecordingName     string `json:"recording_name,omitempty"`
+	RecordingFormat   string `json:"recording_format,omitempty"`
+	RecordingDuration int    `json:"recording_duration_s,omitempty"`
+
+	// Asterisk objects the call owns on its node.
+	CallerChannel   string    `json:"caller_channel,omitempty"`
+	AgentChannel    string    `json:"agent_channel,omitempty"`
+	CustomerChannel string    `json:"customer_channel,omitempty"`
+	HoldBridge      string    `json:"hold_bridge,omitempty"`
+	MixBridge       string    `json:"mix_bridge,omitempty"`
+	CustomerRingAt  time.Time `json:"customer_ring_at,omitzero"`
+}
+
+// WaitMs is W of metrics.md: answered − entered, or (abandoned/flowed out) ended − entered.
+// Ring time at agents is part of the wait.
+func (c *Call) WaitMs() int64 {
+	switch {
+	case !c.AnsweredAt.IsZero():
+		return c.AnsweredAt.Sub(c.EnteredAt).Milliseconds()
+	case !c.EndedAt.IsZero():
+		return c.EndedAt.Sub(c.EnteredAt).Milliseconds()
+	}
+	return 0
+}
+
+// TalkMs is answered → ended.
+func (c *Call) TalkMs() int64 {
+	if c.AnsweredAt.IsZero() || c.EndedAt.IsZero() {
+		return 0
+	}
+	return c.EndedAt.Sub(c.AnsweredAt).Milliseconds()
+}
+
+// RingMs is the total time agents' phones rang for the call (inbound), or the customer's ring
+// time (outbound).
+func (c *Call) RingMs() int64 {
+	var t int64
+	for _, o := range c.Offers {
+		t += o.RingMs()
+	}
+	return t
+}
+
+// LastOffer returns the current or last offer, or nil.
+func (c *Call) LastOffer() *Offer {
+	if len(c.Offers) == 0 {
+		return nil
+	}
+	return &c.Offers[len(c.Offers)-1]
+}
+
+// Agent is a person who takes calls, with the phone endpoint callfloor rings.
+type Agent struct {
+	ID       string         `json:"id" yaml:"id"`
+	Name     string         `json:"name" yaml:"name"`
+	Endpoint string         `json:"endpoint" yaml:"endpoint"` // any Asterisk dial string: PJSIP/1001, Local/1001@agents
+	Team     string         `json:"team,omitempty" yaml:"team"`
+	Skills   map[string]int `json:"skills" yaml:"skills"` // queue name -> skill level 1..99 (higher is better); the queues served
+}
+
+// AgentStatus is an agent's live state as held in Redis.
+type AgentStatus struct {
+	Agent      string     `json:"agent"`
+	State      AgentState `json:"state"`
+	Reason     string     `json:"reason,omitempty"`
+	Direction  string     `json:"direction,omitempty"`
+	Since      time.Time  `json:"since"`
+	Call       string     `json:"call,omitempty"`
+	CallsToday int64      `json:"calls_today"`
+	WrapUntil  time.Time  `json:"wrap_until,omitzero"`
+}
+
+// Event types on the change stream. Every fact enters once, at the connector.
+const (
+	EvCallEntered    = "call.entered"
+	EvCallOffered    = "call.offered"
+	EvCallOfferEnded = "call.offer_ended"
+	EvCallAnswered   = "call.answered"
+	EvCallEnded      = "call.ended" // carries the full Call record with its outcome
+	EvAgentState     = "agent.state"
+	EvRecordingReady = "recording.ready"
+)
+
+// Event is one entry of the change stream. Call is the call's record after the change.
+type Event struct {
+	ID    string       `json:"id,omitempty"` // stream id, filled when read back
+	Type  string       `json:"type"`
+	At    time.Time    `json:"at"`
+	Call  *Call        `json:"call,omitempty"`
+	Agent *AgentStatus `json:"agent,omitempty"`
+	Offer *Offer       `json:"offer,omitempty"`
+	Prev  AgentState   `json:"prev,omitempty"` // agent.state: the state left
+}
+
+// Error codes, mapped to HTTP statuses by dashboards/.
+const (
+	ECONFLICT = "conflict"
+	EINTERNAL = "internal"
+	EINVALID  = "invalid"
+	ENOTFOUND = "not_found"
+	EUNAUTH   = "unauthorized"
+	EFORBID   = "forbidden"
+)
+
+// Error is the application error: a code for machines, a message for people.
+type Error struct {
+	Code    string
+	Message string
+	Field   string // for EINVALID: the offending field
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf builds an *Error.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of an *Error in err's chain, or EINTERNAL.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of an *Error in err's chain, or a generic text.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}

@@ -1,0 +1,83 @@
+// Command callfloor is the one binary of the callfloor platform.
+//
+//	callfloor serve [-config FILE]   run the ACD, live state and HTTP API (no FILE: the embedded demo)
+//	callfloor sim [-listen ADDR]     run the simulated Asterisk alone (ARI on ADDR)
+//	callfloor check-config -config FILE
+//	callfloor bench [flags]          routing benchmark through the simulator on loopback
+//
+// Flags, environment and the configuration file are read here only; the rest of the code gets
+// plain values.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "callfloor:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: callfloor <command> [flags]
+
+commands:
+  serve          run callfloor (ACD, live state, API, metrics); without -config: the demo
+  sim            run the simulated Asterisk alone
+  check-config   validate a configuration file
+  bench          routing benchmark through the simulator on loopback
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("a command is required")
+	}
+	switch args[0] {
+	case "serve":
+		m := NewMain(stderr)
+		if err := m.ParseFlags(args[1:]); err != nil {
+			return err
+		}
+		if err := m.Run(ctx); err != nil {
+			m.Close()
+			return err
+		}
+		fmt.Fprintf(stdout, "callfloor is running: API and metrics on http://%s (token in the log above)\n", m.Addr())
+		<-ctx.Done()
+		return m.Close()
+	case "sim":
+		return runSim(ctx, args[1:], stdout, stderr)
+	case "check-config":
+		fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		path := fs.String("config", "", "configuration file")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if _, err := LoadConfig(*path); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "configuration OK")
+		return nil
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}

@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/dashboards"
+	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/telephony"
+	"github.com/callfloor/callfloor/telephony/ari"
+	"github.com/callfloor/callfloor/telephony/sim"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+)
+
+// Main is one running callfloor: built by ParseFlags (or by setting Config directly, as tests
+// do), started by Run, stopped by Close.
+type Main struct {
+	ConfigPath string
+	Config     *callfloor.Config
+	Listen     string // overrides the config's listen address (tests use 127.0.0.1:0)
+	APIToken   string // overrides the token from the environment
+	LogOutput  io.Writer
+	Tick       time.Duration // ACD tick (tests shorten it)
+
+	Log      *slog.Logger
+	Registry *prometheus.Registry
+	Redis    *redis.Client
+	Sim      *sim.Server
+	ACD      *telephony.ACD
+	Clients  []*ari.Client
+
+	ln       net.Listener
+	srv      *http.Server
+	cancel   context.CancelFunc
+	acdDone  chan struct{}
+	simDone  chan struct{}
+	once     sync.Once
+	closeErr error
+}
+
+// NewMain returns a Main logging to w.
+func NewMain(w io.Writer) *Main { return &Main{LogOutput: w} }
+
+// ParseFlags reads serve's flags.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(m.LogOutput)
+	fs.StringVar(&m.ConfigPath, "config", os.Getenv("CALLFLOOR_CONFIG"), "configuration file (default: the embedded demo)")
+	fs.StringVar(&m.Listen, "listen", "", "HTTP listen address (overrides the file)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// Addr is the HTTP listener's address.
+func (m *Main) Addr() string {
+	if m.ln == nil {
+		return ""
+	}
+	return m.ln.Addr().String()
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// Run starts everything and returns once it is serving; it does not block.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if m.Config == nil {
+		if m.Config, err = LoadConfig(m.ConfigPath); err != nil {
+			return err
+		}
+	}
+	cfg := m.Config
+	if m.LogOutput == nil {
+		m.LogOutput = os.Stderr
+	}
+	m.Log = newLogger(m.LogOutput, cfg.LogLevel)
+	m.Registry = prometheus.NewRegistry()
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	ropt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("config: redis_url: %w", err)
+	}
+	m.Redis = redis.NewClient(ropt)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = m.Redis.Ping(pctx).Err()
+	cancel()
+	if err != nil {
+		return fmt.Errorf("redis at %s is not reachable (start it with deploy/dev-services.sh): %w", ropt.Addr, err)
+	}
+	store := realtime.New(m.Redis, cfg.Prefix)
+
+	runCtx, cancelRun := context.WithCancel(context.Background())
+	m.cancel = cancelRun
+
+	if cfg.Sim != nil {
+		if err := m.startSim(); err != nil {
+			return err
+		}
+	}
+
+	ariMetrics := ari.NewMetrics(m.Registry)
+	for _, n := range cfg.Asterisk {
+		m.Clients = append(m.Clients, ari.New(ari.Config{
+			Name: n.Name, URL: n.URL, Username: n.Username, Password: n.Password, App: cfg.ACD.App,
+			RequestTimeout: cfg.ACD.RequestTimeout, EventFilter: telephony.EventFilter,
+			Logger: m.Log.With("node", n.Name), Metrics: ariMetrics,
+		}))
+	}
+	m.ACD, err = telephony.New(telephony.Options{Config: cfg, Store: store, Nodes: m.Clients, Logger: m.Log, Metrics: telephony.NewMetrics(m.Registry), Tick: m.Tick})
+	if err != nil {
+		return err
+	}
+	m.Registry.MustRegister(realtime.NewCollector(store, func() []string {
+		var out []string
+		for _, q := range m.ACD.Queues() {
+			out = append(out, q.Name)
+		}
+		return out
+	}))
+	m.acdDone = make(chan struct{})
+	go func() {
+		defer close(m.acdDone)
+		if err := m.ACD.Run(runCtx); err != nil {
+			m.Log.Error("acd stopped", "err", err)
+		}
+	}()
+
+	if cfg.Sim != nil {
+		if cfg.Sim.AutoLogin {
+			for _, a := range cfg.Agents {
+				if _, err := m.ACD.Login(ctx, a.ID); err != nil && callfloor.ErrorCode(err) != callfloor.ECONFLICT {
+					m.Log.Warn("demo auto-login", "agent", a.ID, "err", err)
+				}
+			}
+		}
+		m.startTraffic(runCtx)
+	}
+
+	token := m.APIToken
+	if token == "" {
+		env := cfg.APITokenEnv
+		if env == "" {
+			env = "CALLFLOOR_API_TOKEN"
+		}
+		token = os.Getenv(env)
+		if token == "" {
+			var b [16]byte
+			_, _ = rand.Read(b[:])
+			token = hex.EncodeToString(b[:])
+			m.Log.Warn("no API token in the environment: generated one for this run", "env", env, "token", token)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", m.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
+	(&dashboards.API{ACD: m.ACD, Tokens: []string{token}, Log: m.Log}).Register(mux)
+
+	listen := cfg.Listen
+	if m.Listen != "" {
+		listen = m.Listen
+	}
+	if m.ln, err = net.Listen("tcp", listen); err != nil {
+		return fmt.Errorf("listen %s: %w", listen, err)
+	}
+	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	go func() {
+		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http server", "err", err)
+		}
+	}()
+	m.Log.Info("callfloor serving", "http", "http://"+m.ln.Addr().String(), "metrics", "http://"+m.ln.Addr().String()+"/metrics",
+		"nodes", len(cfg.Asterisk), "queues", len(cfg.Queues), "agents", len(cfg.Agents), "sim", cfg.Sim != nil)
+	return nil
+}
+
+func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
+	var problems []string
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := m.Redis.Ping(ctx).Err(); err != nil {
+		problems = append(problems, "redis: "+err.Error())
+	}
+	if err := m.ACD.Ready(); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, strings.Join(problems, "\n"))
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// startSim starts the embedded simulated Asterisk and points a node at it when none is set.
+func (m *Main) startSim() error {
+	sc := m.Config.Sim
+	listen := sc.Listen
+	if listen == "" {
+		listen = "127.0.0.1:8088"
+	}
+	m.Sim = sim.New(sim.Config{Speed: sc.Speed, Logger: m.Log.With("component", "sim")})
+	base, err := m.Sim.Start(listen)
+	if err != nil {
+		return fmt.Errorf("sim: listen %s: %w", listen, err)
+	}
+	if len(m.Config.Asterisk) == 0 {
+		m.Config.Asterisk = []callfloor.Node{{Name: "sim", URL: base, Username: "callfloor", Password: "callfloor-test"}}
+	} else {
+		for i := range m.Config.Asterisk {
+			if m.Config.Asterisk[i].Name == "sim" {
+				m.Config.Asterisk[i].URL = base
+			}
+		}
+	}
+	m.Log.Info("simulated asterisk serving ARI", "url", base+"/ari")
+	return nil
+}
+
+func (m *Main) startTraffic(ctx context.Context) {
+	sc := m.Config.Sim
+	if len(sc.Traffic) == 0 {
+		return
+	}
+	m.Sim.SetDialplan(sim.TrafficDialplan(sc.Seed, sc.NoAnswerRate, sc.BusyRate))
+	t := sim.Traffic{App: m.Config.ACD.App, Seed: sc.Seed}
+	for _, q := range sc.Traffic {
+		t.Queues = append(t.Queues, sim.QueueTraffic{Queue: q.Queue, CallsPerMinute: q.CallsPerMinute,
+			PatienceMin: q.PatienceMin, PatienceMax: q.PatienceMax, TalkMin: q.TalkMin, TalkMax: q.TalkMax})
+	}
+	m.simDone = make(chan struct{})
+	go func() {
+		defer close(m.simDone)
+		// give the ACD a moment to connect, so the first callers do not meet an inactive app
+		deadline := time.Now().Add(10 * time.Second)
+		for m.ACD.Ready() != nil && time.Now().Before(deadline) && ctx.Err() == nil {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if err := m.Sim.RunTraffic(ctx, t); err != nil && !errors.Is(err, context.Canceled) {
+			m.Log.Warn("sim traffic stopped", "err", err)
+		}
+	}()
+}
+
+// Close stops callfloor: HTTP first, then traffic and the ACD, then the simulator and Redis.
+// It is idempotent and bounded.
+func (m *Main) Close() error {
+	m.once.Do(func() {
+		if m.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			m.closeErr = m.srv.Shutdown(ctx)
+			cancel()
+		}
+		if m.cancel != nil {
+			m.cancel()
+		}
+		for _, ch := range []chan struct{}{m.simDone, m.acdDone} {
+			if ch != nil {
+				select {
+				case <-ch:
+				case <-time.After(10 * time.Second):
+					m.Log.Warn("shutdown: a component did not stop in time")
+				}
+			}
+		}
+		if m.Sim != nil {
+			_ = m.Sim.Close()
+		}
+		if m.Redis != nil {
+			_ = m.Redis.Close()
+		}
+	})
+	return m.closeErr
+}

@@ -1,0 +1,358 @@
+package callfloor
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Routing strategies: which available agent gets the next call of a queue.
+const (
+	StrategyLongestIdle = "longest_idle"
+	StrategyFewestCalls = "fewest_calls"
+)
+
+// Actions at a queue's max wait or for an unknown queue.
+const (
+	ActionHangup   = "hangup"
+	ActionContinue = "continue" // leave Stasis and continue in the dialplan at Context/Extension/Priority
+)
+
+// Destination says what happens to a call callfloor does not keep: hang up, or send it on in
+// the dialplan (a voicemail, an overflow queue of another system, a message).
+type Destination struct {
+	Action    string `yaml:"action" json:"action"`
+	Context   string `yaml:"context" json:"context,omitempty"`
+	Extension string `yaml:"extension" json:"extension,omitempty"`
+	Priority  int    `yaml:"priority" json:"priority,omitempty"`
+}
+
+// Queue is one ACD queue and its thresholds.
+type Queue struct {
+	Name         string        `yaml:"name" json:"name"`
+	Strategy     string        `yaml:"strategy" json:"strategy"`
+	Priority     int           `yaml:"priority" json:"priority"` // higher wins an agent who serves several queues
+	RingTimeout  time.Duration `yaml:"ring_timeout" json:"ring_timeout"`
+	WrapUp       time.Duration `yaml:"wrap_up" json:"wrap_up"`
+	MaxWait      time.Duration `yaml:"max_wait" json:"max_wait"` // 0 = no limit
+	OnMaxWait    Destination   `yaml:"on_max_wait" json:"on_max_wait"`
+	MusicClass   string        `yaml:"music_class" json:"music_class"`
+	ServiceLevel time.Duration `yaml:"service_level" json:"service_level"` // T of metrics.md
+	ShortAbandon time.Duration `yaml:"short_abandon" json:"short_abandon"` // S of metrics.md
+	// Wallboard thresholds (amber/red), used by later dashboards.
+	SLTarget     float64       `yaml:"sl_target" json:"sl_target"`
+	WaitingAmber int           `yaml:"waiting_amber" json:"waiting_amber"`
+	WaitingRed   int           `yaml:"waiting_red" json:"waiting_red"`
+	LongestAmber time.Duration `yaml:"longest_wait_amber" json:"longest_wait_amber"`
+	LongestRed   time.Duration `yaml:"longest_wait_red" json:"longest_wait_red"`
+}
+
+// Thresholds returns the queue's metric thresholds.
+func (q *Queue) Thresholds() Thresholds {
+	return Thresholds{ServiceLevelT: q.ServiceLevel, ShortAbandonS: q.ShortAbandon}
+}
+
+// Node is one Asterisk server reached over ARI.
+type Node struct {
+	Name        string `yaml:"name" json:"name"`
+	URL         string `yaml:"url" json:"url"` // http://host:8088 (without /ari)
+	Username    string `yaml:"username" json:"username"`
+	Password    string `yaml:"password" json:"-"`
+	PasswordEnv string `yaml:"password_env" json:"-"` // read the password from this environment variable
+}
+
+// OutboundConfig configures agent click-to-call.
+type OutboundConfig struct {
+	DialString  string        `yaml:"dial_string" json:"dial_string"` // pattern with {number}: PJSIP/{number}@trunk, Local/{number}@outbound
+	RingTimeout time.Duration `yaml:"ring_timeout" json:"ring_timeout"`
+	CallerID    string        `yaml:"caller_id" json:"caller_id"`
+	WrapUp      time.Duration `yaml:"wrap_up" json:"wrap_up"`
+	NumberRE    string        `yaml:"number_pattern" json:"number_pattern"` // what a dialled number may look like
+}
+
+// ACDConfig holds the settings of the ACD itself.
+type ACDConfig struct {
+	App               string         `yaml:"app"`
+	MissedPauseReason string         `yaml:"missed_pause_reason"` // pause reason after a ring-no-answer; "" = do not pause
+	UnknownQueue      Destination    `yaml:"unknown_queue"`
+	RecordingFormat   string         `yaml:"recording_format"`
+	RecordCalls       *bool          `yaml:"record_calls"`
+	RequestTimeout    time.Duration  `yaml:"request_timeout"`
+	Outbound          OutboundConfig `yaml:"outbound"`
+	PauseReasons      []string       `yaml:"pause_reasons"` // allowed reasons for a manual pause; empty = any
+}
+
+// Config is the whole configuration file. Secrets may come from environment variables.
+type Config struct {
+	Listen      string     `yaml:"listen"`
+	RedisURL    string     `yaml:"redis_url"`
+	Prefix      string     `yaml:"redis_prefix"`
+	ACD         ACDConfig  `yaml:"acd"`
+	Asterisk    []Node     `yaml:"asterisk"`
+	Queues      []Queue    `yaml:"queues"`
+	Agents      []Agent    `yaml:"agents"`
+	Sim         *SimConfig `yaml:"sim"`
+	LogLevel    string     `yaml:"log_level"`
+	APITokenEnv string     `yaml:"api_token_env"`
+}
+
+// SimConfig turns on the embedded simulated Asterisk with generated traffic (the demo).
+type SimConfig struct {
+	Listen       string          `yaml:"listen"`
+	Speed        float64         `yaml:"speed"`
+	Seed         int64           `yaml:"seed"`
+	NoAnswerRate float64         `yaml:"no_answer_rate"`
+	BusyRate     float64         `yaml:"busy_rate"`
+	Traffic      []TrafficConfig `yaml:"traffic"`
+	AutoLogin    bool            `yaml:"auto_login"` // log every agent in at start (demo)
+}
+
+// TrafficConfig is generated inbound traffic for one queue.
+type TrafficConfig struct {
+	Queue          string        `yaml:"queue"`
+	CallsPerMinute float64       `yaml:"calls_per_minute"`
+	PatienceMin    time.Duration `yaml:"patience_min"`
+	PatienceMax    time.Duration `yaml:"patience_max"`
+	TalkMin        time.Duration `yaml:"talk_min"`
+	TalkMax        time.Duration `yaml:"talk_max"`
+}
+
+// ApplyDefaults fills what the file left out.
+func (c *Config) ApplyDefaults() {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8080"
+	}
+	if c.RedisURL == "" {
+		c.RedisURL = "redis://127.0.0.1:6379/0"
+	}
+	if c.Prefix == "" {
+		c.Prefix = "cf:"
+	}
+	if c.ACD.App == "" {
+		c.ACD.App = "callfloor"
+	}
+	if c.ACD.MissedPauseReason == "" {
+		c.ACD.MissedPauseReason = "missed"
+	}
+	if c.ACD.UnknownQueue.Action == "" {
+		c.ACD.UnknownQueue.Action = ActionHangup
+	}
+	if c.ACD.RecordingFormat == "" {
+		c.ACD.RecordingFormat = "wav"
+	}
+	if c.ACD.RecordCalls == nil {
+		t := true
+		c.ACD.RecordCalls = &t
+	}
+	if c.ACD.RequestTimeout == 0 {
+		c.ACD.RequestTimeout = 5 * time.Second
+	}
+	if c.ACD.Outbound.RingTimeout == 0 {
+		c.ACD.Outbound.RingTimeout = 30 * time.Second
+	}
+	if c.ACD.Outbound.NumberRE == "" {
+		c.ACD.Outbound.NumberRE = `^\+?[0-9]{2,20}$`
+	}
+	for i := range c.Asterisk {
+		n := &c.Asterisk[i]
+		if n.Username == "" {
+			n.Username = "callfloor"
+		}
+	}
+	for i := range c.Queues {
+		q := &c.Queues[i]
+		if q.Strategy == "" {
+			q.Strategy = StrategyLongestIdle
+		}
+		if q.RingTimeout == 0 {
+			q.RingTimeout = 15 * time.Second
+		}
+		if q.MusicClass == "" {
+			q.MusicClass = "default"
+		}
+		if q.ServiceLevel == 0 {
+			q.ServiceLevel = 20 * time.Second
+		}
+		if q.ShortAbandon == 0 {
+			q.ShortAbandon = 5 * time.Second
+		}
+		if q.OnMaxWait.Action == "" {
+			q.OnMaxWait.Action = ActionHangup
+		}
+		if q.SLTarget == 0 {
+			q.SLTarget = 0.8
+		}
+	}
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+func invalid(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+// ValidateDestination checks a hang-up / continue destination.
+func ValidateDestination(field string, d Destination) *Error {
+	switch d.Action {
+	case ActionHangup:
+	case ActionContinue:
+		if d.Context == "" {
+			return invalid(field+".context", "required when action is %q", ActionContinue)
+		}
+		if d.Extension == "" {
+			return invalid(field+".extension", "required when action is %q", ActionContinue)
+		}
+	default:
+		return invalid(field+".action", "must be %q or %q, got %q", ActionHangup, ActionContinue, d.Action)
+	}
+	return nil
+}
+
+// ValidateQueue checks one queue definition; field is its position in messages (queues[2]).
+func ValidateQueue(field string, q *Queue) *Error {
+	if !nameRE.MatchString(q.Name) {
+		return invalid(field+".name", "must be 1-64 letters, digits, '_', '.', '-', got %q", q.Name)
+	}
+	switch q.Strategy {
+	case StrategyLongestIdle, StrategyFewestCalls:
+	default:
+		return invalid(field+".strategy", "must be %q or %q, got %q", StrategyLongestIdle, StrategyFewestCalls, q.Strategy)
+	}
+	if q.RingTimeout < 0 || q.RingTimeout > 10*time.Minute {
+		return invalid(field+".ring_timeout", "must be between 0 and 10m, got %s", q.RingTimeout)
+	}
+	if q.WrapUp < 0 || q.WrapUp > 24*time.Hour {
+		return invalid(field+".wrap_up", "must be between 0 and 24h, got %s", q.WrapUp)
+	}
+	if q.MaxWait < 0 {
+		return invalid(field+".max_wait", "must not be negative, got %s", q.MaxWait)
+	}
+	if q.ShortAbandon >= q.ServiceLevel {
+		return invalid(field+".short_abandon", "must be below service_level (%s), got %s", q.ServiceLevel, q.ShortAbandon)
+	}
+	if q.SLTarget <= 0 || q.SLTarget > 1 {
+		return invalid(field+".sl_target", "must be in (0, 1], got %v", q.SLTarget)
+	}
+	if err := ValidateDestination(field+".on_max_wait", q.OnMaxWait); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ValidateAgent checks one agent definition against the known queues.
+func ValidateAgent(field string, a *Agent, queues map[string]bool) *Error {
+	if !nameRE.MatchString(a.ID) {
+		return invalid(field+".id", "must be 1-64 letters, digits, '_', '.', '-', got %q", a.ID)
+	}
+	if a.Endpoint == "" || !strings.Contains(a.Endpoint, "/") {
+		return invalid(field+".endpoint", "must be an Asterisk dial string such as PJSIP/1001, got %q", a.Endpoint)
+	}
+	for q, lvl := range a.Skills {
+		if !queues[q] {
+			return invalid(field+".skills."+q, "unknown queue %q", q)
+		}
+		if lvl < 1 || lvl > 99 {
+			return invalid(field+".skills."+q, "skill level must be 1..99, got %d", lvl)
+		}
+	}
+	return nil
+}
+
+// Validate checks the whole configuration and returns the first problem, naming the field.
+func (c *Config) Validate() error {
+	if len(c.Asterisk) == 0 && c.Sim == nil {
+		return invalid("asterisk", "at least one Asterisk node is required (or enable sim)")
+	}
+	seenNode := map[string]bool{}
+	for i := range c.Asterisk {
+		n := &c.Asterisk[i]
+		f := fmt.Sprintf("asterisk[%d]", i)
+		if !nameRE.MatchString(n.Name) {
+			return invalid(f+".name", "must be 1-64 letters, digits, '_', '.', '-', got %q", n.Name)
+		}
+		if seenNode[n.Name] {
+			return invalid(f+".name", "duplicate node %q", n.Name)
+		}
+		seenNode[n.Name] = true
+		u, err := url.Parse(n.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", n.URL)
+		}
+	}
+	if !nameRE.MatchString(c.ACD.App) {
+		return invalid("acd.app", "invalid Stasis application name %q", c.ACD.App)
+	}
+	if err := ValidateDestination("acd.unknown_queue", c.ACD.UnknownQueue); err != nil {
+		return err
+	}
+	switch c.ACD.RecordingFormat {
+	case "wav", "gsm", "ulaw", "alaw", "sln", "g722", "wav49":
+	default:
+		return invalid("acd.recording_format", "unsupported format %q", c.ACD.RecordingFormat)
+	}
+	if d := c.ACD.Outbound.DialString; d != "" && !strings.Contains(d, "{number}") {
+		return invalid("acd.outbound.dial_string", "must contain {number}, got %q", d)
+	}
+	if _, err := regexp.Compile(c.ACD.Outbound.NumberRE); err != nil {
+		return invalid("acd.outbound.number_pattern", "not a regular expression: %v", err)
+	}
+	if len(c.Queues) == 0 {
+		return invalid("queues", "at least one queue is required")
+	}
+	queues := map[string]bool{}
+	for i := range c.Queues {
+		q := &c.Queues[i]
+		f := fmt.Sprintf("queues[%d]", i)
+		if err := ValidateQueue(f, q); err != nil {
+			return err
+		}
+		if queues[q.Name] {
+			return invalid(f+".name", "duplicate queue %q", q.Name)
+		}
+		queues[q.Name] = true
+	}
+	seen := map[string]bool{}
+	for i := range c.Agents {
+		a := &c.Agents[i]
+		f := fmt.Sprintf("agents[%d]", i)
+		if err := ValidateAgent(f, a, queues); err != nil {
+			return err
+		}
+		if seen[a.ID] {
+			return invalid(f+".id", "duplicate agent %q", a.ID)
+		}
+		seen[a.ID] = true
+	}
+	if s := c.Sim; s != nil {
+		if s.Speed < 0 {
+			return invalid("sim.speed", "must not be negative, got %v", s.Speed)
+		}
+		for i, t := range s.Traffic {
+			f := fmt.Sprintf("sim.traffic[%d]", i)
+			if !queues[t.Queue] {
+				return invalid(f+".queue", "unknown queue %q", t.Queue)
+			}
+			if t.CallsPerMinute < 0 {
+				return invalid(f+".calls_per_minute", "must not be negative")
+			}
+			if t.PatienceMax < t.PatienceMin {
+				return invalid(f+".patience_max", "must be ≥ patience_min")
+			}
+			if t.TalkMax < t.TalkMin {
+				return invalid(f+".talk_max", "must be ≥ talk_min")
+			}
+		}
+	}
+	return nil
+}
+
+// QueueByName indexes queues.
+func (c *Config) QueueByName() map[string]*Queue {
+	m := make(map[string]*Queue, len(c.Queues))
+	for i := range c.Queues {
+		m[c.Queues[i].Name] = &c.Queues[i]
+	}
+	return m
+}

@@ -1,0 +1,69 @@
+// Package testenv gives tests the real services the test command starts (deploy/test.sh):
+// a Redis reached through CALLFLOOR_TEST_REDIS_URL (default redis://127.0.0.1:6379/15), with a
+// key prefix of its own per test so tests can run in parallel and leave nothing behind.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisURL is the Redis the tests use.
+func RedisURL() string {
+	if v := os.Getenv("CALLFLOOR_TEST_REDIS_URL"); v != "" {
+		return v
+	}
+	return "redis://127.0.0.1:6379/15"
+}
+
+// Redis returns a client and a fresh key prefix; the prefix's keys are deleted at cleanup.
+// A Redis that does not answer fails the test: run the tests with ./deploy/test.sh.
+func Redis(t testing.TB) (*redis.Client, string) {
+	t.Helper()
+	opt, err := redis.ParseURL(RedisURL())
+	if err != nil {
+		t.Fatalf("CALLFLOOR_TEST_REDIS_URL: %v", err)
+	}
+	rdb := redis.NewClient(opt)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Fatalf("redis at %s does not answer (%v): run the tests with ./deploy/test.sh, which starts it", opt.Addr, err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	prefix := "test:" + hex.EncodeToString(b[:]) + ":"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+		}
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+		rdb.Close()
+	})
+	return rdb, prefix
+}
+
+// Eventually polls cond until it is true or the time is up.
+func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s", within, what)
+}

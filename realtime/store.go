@@ -1,0 +1,581 @@
+// Package realtime holds callfloor's live state in Redis: agents and their states, the queues'
+// waiting calls, every live call, today's and per-minute counters, and the change stream (a
+// Redis Stream) that wallboards and the history writer consume.
+//
+// Concurrency: a Store is safe for concurrent use. Every agent state change is one Lua script,
+// so the check ("is this agent available?") and the change happen atomically in Redis: any
+// number of callfloor instances sharing one Redis never give one agent two calls. A call's
+// record, its counters and its change-stream entry are written in one MULTI/EXEC transaction,
+// so after a crash Redis never holds counters for a change that the call's record lacks.
+//
+// Keys (P = the configured prefix; single Redis, not Cluster: the scripts build keys from P):
+//
+//	P agent:{id}        hash: state reason dir since call calls_today day wrap_until q endpoint name team
+//	P agents            set of agent ids
+//	P qstrat            hash: queue -> strategy
+//	P avail:{queue}     zset: available agents serving the queue, lowest score is offered first
+//	P wrapdue           zset: agents in wrap-up -> wrap_until ms
+//	P call:{id}         string: the Call as JSON (kept an hour after it ends)
+//	P calls:{node}      set: live call ids on that Asterisk node
+//	P waiting:{queue}   zset: waiting call ids -> entered ms (position = rank)
+//	P qc:{queue}:{day}  hash: today's counters, cohort = the day the call entered
+//	P qm:{queue}:{min}  hash: per-minute counters (sliding window), expire after 3 h
+//	P ac:{agent}:{day}  hash: an agent's counters for the day
+//	P stream            stream of callfloor.Event JSON (field "e")
+//	P kick              pub/sub channel: an agent became available somewhere
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/redis/go-redis/v9"
+)
+
+// StreamMaxLen bounds the change stream (approximate trimming).
+const StreamMaxLen = 1_000_000
+
+// Store is the Redis-backed live state.
+type Store struct {
+	rdb redis.UniversalClient
+	p   string
+}
+
+// New returns a Store using keys under prefix.
+func New(rdb redis.UniversalClient, prefix string) *Store {
+	return &Store{rdb: rdb, p: prefix}
+}
+
+// Client returns the Redis client.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Prefix returns the key prefix.
+func (s *Store) Prefix() string { return s.p }
+
+func (s *Store) k(parts ...string) string { return s.p + strings.Join(parts, ":") }
+
+// StreamKey is the change stream's key.
+func (s *Store) StreamKey() string { return s.p + "stream" }
+
+// KickChannel is the pub/sub channel announcing that agents became available.
+func (s *Store) KickChannel() string { return s.p + "kick" }
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// Day is the counter day of t (UTC date). Counters are attributed to the day the call entered.
+func Day(t time.Time) string { return t.UTC().Format("20060102") }
+
+// ---- queues and agents ----
+
+// SetQueues records each queue's routing strategy (read by the availability script).
+func (s *Store) SetQueues(ctx context.Context, qs []callfloor.Queue) error {
+	if len(qs) == 0 {
+		return nil
+	}
+	vals := make([]any, 0, 2*len(qs))
+	for _, q := range qs {
+		vals = append(vals, q.Name, q.Strategy)
+	}
+	return s.rdb.HSet(ctx, s.k("qstrat"), vals...).Err()
+}
+
+func skillField(a callfloor.Agent) string {
+	qs := make([]string, 0, len(a.Skills))
+	for q, l := range a.Skills {
+		qs = append(qs, q+"="+strconv.Itoa(l))
+	}
+	sort.Strings(qs)
+	return strings.Join(qs, ",")
+}
+
+// UpsertAgent stores an agent's profile. A new agent starts logged out; an existing agent keeps
+// its state, and if available is re-scored into the queues it now serves.
+var upsertAgentScript = redis.NewScript(`
+local p, id = ARGV[1], ARGV[2]
+local k = p .. 'agent:' .. id
+local oldq = redis.call('HGET', k, 'q')
+redis.call('HSET', k, 'q', ARGV[3], 'endpoint', ARGV[4], 'name', ARGV[5], 'team', ARGV[6])
+redis.call('HSETNX', k, 'state', 'logged_out')
+redis.call('HSETNX', k, 'since', ARGV[7])
+redis.call('SADD', p .. 'agents', id)
+if oldq then
+  for q in string.gmatch(oldq, '([^,=]+)=%d+') do redis.call('ZREM', p .. 'avail:' .. q, id) end
+end
+if redis.call('HGET', k, 'state') == 'available' then
+  local idle = tonumber(redis.call('HGET', k, 'since'))
+  local calls = tonumber(redis.call('HGET', k, 'calls_today') or '0')
+  for q, lvl in string.gmatch(ARGV[3], '([^,=]+)=(%d+)') do
+    local strat = redis.call('HGET', p .. 'qstrat', q)
+    local score = math.floor(idle / 1000) * 100 + (99 - tonumber(lvl))
+    if strat == 'fewest_calls' then score = score + calls * 1e12 end
+    redis.call('ZADD', p .. 'avail:' .. q, score, id)
+  end
+end
+return 1
+`)
+
+func (s *Store) UpsertAgent(ctx context.Context, a callfloor.Agent, now time.Time) error {
+	return upsertAgentScript.Run(ctx, s.rdb, []string{s.k("agent", a.ID)}, s.p, a.ID, skillField(a), a.Endpoint, a.Name, a.Team, ms(now)).Err()
+}
+
+// RemoveAgent deletes an agent from the live state (it must not be on a call).
+func (s *Store) RemoveAgent(ctx context.Context, id string) error {
+	_, err := s.Transition(ctx, Transition{Agent: id, From: []callfloor.AgentState{callfloor.AgentLoggedOut, callfloor.AgentAvailable, callfloor.AgentPaused, callfloor.AgentWrapUp}, To: callfloor.AgentLoggedOut, Now: time.Now()})
+	if err != nil && callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
+		return err
+	}
+	pipe := s.rdb.TxPipeline()
+	pipe.Del(ctx, s.k("agent", id))
+	pipe.SRem(ctx, s.k("agents"), id)
+	_, err = pipe.Exec(ctx)
+	return err
+}
+
+// Transition is a compare-and-set agent state change.
+type Transition struct {
+	Agent     string
+	From      []callfloor.AgentState // allowed current states; empty = any
+	IfCall    string                 // when set, the agent's current call must be this one
+	To        callfloor.AgentState
+	Reason    string
+	Direction string
+	Call      string    // the call the agent is now busy with ("" clears)
+	WrapUntil time.Time // for wrap_up
+	CountCall bool      // add one to calls_today (the agent handled a call)
+	Now       time.Time
+}
+
+// The agent transition: check, change, re-index availability, append to the change stream and
+// wake the dispatchers, all in one atomic step. Returns {previous state, since, calls_today} or
+// an error reply naming the refusal.
+var transitionScript = redis.NewScript(`
+local p, id = ARGV[1], ARGV[2]
+local k = p .. 'agent:' .. id
+if redis.call('EXISTS', k) == 0 then return redis.error_reply('NOTFOUND') end
+local cur = redis.call('HGET', k, 'state')
+local from = ARGV[3]
+if from ~= '' then
+  local ok = false
+  for st in string.gmatch(from, '[^,]+') do if st == cur then ok = true end end
+  if not ok then return redis.error_reply('STATE ' .. cur) end
+end
+if ARGV[4] ~= '' and redis.call('HGET', k, 'call') ~= ARGV[4] then return redis.error_reply('CALL ' .. (redis.call('HGET', k, 'call') or '')) end
+local to, now = ARGV[5], tonumber(ARGV[9])
+local day = ARGV[12]
+if redis.call('HGET', k, 'day') ~= day then
+  redis.call('HSET', k, 'day', day, 'calls_today', 0)
+end
+if ARGV[11] == '1' then redis.call('HINCRBY', k, 'calls_today', 1) end
+redis.call('HSET', k, 'state', to, 'reason', ARGV[6], 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10])
+local q = redis.call('HGET', k, 'q') or ''
+if to == 'available' then
+  local calls = tonumber(redis.call('HGET', k, 'calls_today') or '0')
+  for qq, lvl in string.gmatch(q, '([^,=]+)=(%d+)') do
+    local strat = redis.call('HGET', p .. 'qstrat', qq)
+    local score = math.floor(now / 1000) * 100 + (99 - tonumber(lvl))
+    if strat == 'fewest_calls' then score = score + calls * 1e12 end
+    redis.call('ZADD', p .. 'avail:' .. qq, score, id)
+  end
+else
+  for qq in string.gmatch(q, '([^,=]+)=%d+') do redis.call('ZREM', p .. 'avail:' .. qq, id) end
+end
+if to == 'wrap_up' then redis.call('ZADD', p .. 'wrapdue', tonumber(ARGV[10]), id) else redis.call('ZREM', p .. 'wrapdue', id) end
+local ev = string.gsub(ARGV[13], '"__PREV__"', '"' .. cur .. '"')
+ev = string.gsub(ev, '"__CALLS__"', redis.call('HGET', k, 'calls_today') or '0')
+redis.call('XADD', p .. 'stream', 'MAXLEN', '~', ARGV[14], '*', 'e', ev)
+if to == 'available' then redis.call('PUBLISH', p .. 'kick', id) end
+return {cur, redis.call('HGET', k, 'calls_today')}
+`)
+
+// Transition applies t atomically. It returns the previous state; a refused check is an
+// ECONFLICT error naming the agent's current state, an unknown agent ENOTFOUND.
+func (s *Store) Transition(ctx context.Context, t Transition) (callfloor.AgentState, error) {
+	if t.Now.IsZero() {
+		t.Now = time.Now()
+	}
+	from := make([]string, len(t.From))
+	for i, f := range t.From {
+		from[i] = string(f)
+	}
+	wrap := int64(0)
+	if !t.WrapUntil.IsZero() {
+		wrap = ms(t.WrapUntil)
+	}
+	ev := callfloor.Event{Type: callfloor.EvAgentState, At: t.Now, Prev: "__PREV__", Agent: &callfloor.AgentStatus{
+		Agent: t.Agent, State: t.To, Reason: t.Reason, Direction: t.Direction, Since: t.Now, Call: t.Call, WrapUntil: t.WrapUntil,
+	}}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return "", err
+	}
+	// calls_today is only known inside the script.
+	evs := strings.Replace(string(b), `"calls_today":0`, `"calls_today":"__CALLS__"`, 1)
+	count := "0"
+	if t.CountCall {
+		count = "1"
+	}
+	res, err := transitionScript.Run(ctx, s.rdb, []string{s.k("agent", t.Agent)}, s.p, t.Agent, strings.Join(from, ","), t.IfCall,
+		string(t.To), t.Reason, t.Direction, t.Call, ms(t.Now), wrap, count, Day(t.Now), evs, StreamMaxLen).Slice()
+	if err != nil {
+		msg := err.Error()
+		switch {
+		case msg == "NOTFOUND":
+			return "", &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", t.Agent)}
+		case strings.HasPrefix(msg, "STATE "):
+			return callfloor.AgentState(strings.TrimPrefix(msg, "STATE ")), &callfloor.Error{Code: callfloor.ECONFLICT,
+				Message: fmt.Sprintf("agent %q is %s; cannot go to %s", t.Agent, strings.TrimPrefix(msg, "STATE "), t.To)}
+		case strings.HasPrefix(msg, "CALL "):
+			return "", &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("agent %q is no longer on call %s", t.Agent, t.IfCall)}
+		}
+		return "", fmt.Errorf("agent transition: %w", err)
+	}
+	prev, _ := res[0].(string)
+	return callfloor.AgentState(prev), nil
+}
+
+// The claim: the best available agent of the queue goes to ringing for the call. Stale entries
+// (agents no longer available) are cleaned on the way.
+var claimScript = redis.NewScript(`
+local p, queue, call, now, day = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local z = p .. 'avail:' .. queue
+for i = 1, 5 do
+  local c = redis.call('ZRANGE', z, 0, 15)
+  if #c == 0 then return false end
+  for _, id in ipairs(c) do
+    local k = p .. 'agent:' .. id
+    if redis.call('HGET', k, 'state') == 'available' then
+      redis.call('HSET', k, 'state', 'ringing', 'reason', '', 'dir', 'inbound', 'call', call, 'since', now)
+      for qq in string.gmatch(redis.call('HGET', k, 'q') or '', '([^,=]+)=%d+') do redis.call('ZREM', p .. 'avail:' .. qq, id) end
+      local ev = string.gsub(ARGV[6], '__AGENT__', id)
+      ev = string.gsub(ev, '"__CALLS__"', redis.call('HGET', k, 'calls_today') or '0')
+      redis.call('XADD', p .. 'stream', 'MAXLEN', '~', ARGV[7], '*', 'e', ev)
+      return id
+    end
+    redis.call('ZREM', z, id)
+  end
+end
+return false
+`)
+
+// Claim atomically takes the best available agent of queue for call and puts them in ringing.
+// It returns "" when no agent is available.
+func (s *Store) Claim(ctx context.Context, queue, callID string, now time.Time) (string, error) {
+	ev := callfloor.Event{Type: callfloor.EvAgentState, At: now, Prev: callfloor.AgentAvailable, Agent: &callfloor.AgentStatus{
+		Agent: "__AGENT__", State: callfloor.AgentRinging, Direction: callfloor.Inbound, Since: now, Call: callID}}
+	b, _ := json.Marshal(ev)
+	evs := strings.Replace(string(b), `"calls_today":0`, `"calls_today":"__CALLS__"`, 1)
+	res, err := claimScript.Run(ctx, s.rdb, []string{s.k("avail", queue)}, s.p, queue, callID, ms(now), Day(now), evs, StreamMaxLen).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("claim agent for %s: %w", queue, err)
+	}
+	id, _ := res.(string)
+	return id, nil
+}
+
+// DueWrapUps lists agents whose wrap-up ended by now.
+func (s *Store) DueWrapUps(ctx context.Context, now time.Time) ([]string, error) {
+	return s.rdb.ZRangeByScore(ctx, s.k("wrapdue"), &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(ms(now), 10)}).Result()
+}
+
+// Agent returns an agent's live status.
+func (s *Store) Agent(ctx context.Context, id string) (callfloor.AgentStatus, error) {
+	m, err := s.rdb.HGetAll(ctx, s.k("agent", id)).Result()
+	if err != nil {
+		return callfloor.AgentStatus{}, err
+	}
+	if len(m) == 0 {
+		return callfloor.AgentStatus{}, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", id)}
+	}
+	return statusFromHash(id, m), nil
+}
+
+func statusFromHash(id string, m map[string]string) callfloor.AgentStatus {
+	st := callfloor.AgentStatus{Agent: id, State: callfloor.AgentState(m["state"]), Reason: m["reason"], Direction: m["dir"], Call: m["call"]}
+	if v, err := strconv.ParseInt(m["since"], 10, 64); err == nil {
+		st.Since = time.UnixMilli(v).UTC()
+	}
+	if v, err := strconv.ParseInt(m["wrap_until"], 10, 64); err == nil && v > 0 {
+		st.WrapUntil = time.UnixMilli(v).UTC()
+	}
+	if m["day"] == Day(time.Now()) {
+		st.CallsToday, _ = strconv.ParseInt(m["calls_today"], 10, 64)
+	}
+	return st
+}
+
+// Agents returns every known agent's status, sorted by id.
+func (s *Store) Agents(ctx context.Context) ([]callfloor.AgentStatus, error) {
+	ids, err := s.rdb.SMembers(ctx, s.k("agents")).Result()
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(ids)
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.HGetAll(ctx, s.k("agent", id))
+	}
+	if len(ids) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]callfloor.AgentStatus, 0, len(ids))
+	for i, id := range ids {
+		m := cmds[i].Val()
+		if len(m) == 0 {
+			continue
+		}
+		out = append(out, statusFromHash(id, m))
+	}
+	return out, nil
+}
+
+// AgentEndpoint returns the dial string stored for the agent.
+func (s *Store) AgentEndpoint(ctx context.Context, id string) (string, error) {
+	v, err := s.rdb.HGet(ctx, s.k("agent", id), "endpoint").Result()
+	if errors.Is(err, redis.Nil) {
+		return "", &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", id)}
+	}
+	return v, err
+}
+
+// ---- calls ----
+
+// Counter field names of the queue and agent counter hashes.
+const (
+	CntOffered          = "offered"
+	CntAnswered         = "answered"
+	CntAbandoned        = "abandoned"
+	CntShortAbandoned   = "short_abandoned"
+	CntAnsweredWithinT  = "answered_within_t"
+	CntAbandonedWithinT = "abandoned_within_t"
+	CntFlowedOut        = "flowed_out"
+	CntUnknownQueue     = "unknown_queue"
+	CntSumWaitAnswered  = "sum_wait_answered_ms"
+	CntSumWaitAbandoned = "sum_wait_abandoned_ms"
+	CntSumTalk          = "sum_talk_ms"
+	CntHandled          = "handled"
+	CntOffers           = "offers" // agent phone rings
+	CntOffersNoAnswer   = "offers_no_answer"
+	CntOutDials         = "outbound_dials"
+	CntOutAnswered      = "outbound_answered"
+	CntOutBusy          = "outbound_busy"
+	CntOutNoAnswer      = "outbound_no_answer"
+	CntOutFailed        = "outbound_failed"
+)
+
+// CallChange is one change of a call, written in one transaction.
+type CallChange struct {
+	Call      *callfloor.Call
+	Event     *callfloor.Event // appended to the change stream
+	QueueInc  map[string]int64 // added to the queue's counters of the call's entry day and minute
+	AgentInc  map[string]int64 // added to the agent's counters of today
+	AgentID   string           // whose counters AgentInc are
+	MaxWaitMs int64            // raise the queue's max-wait-of-the-day to this
+}
+
+// SaveCall writes the call's record, its waiting-list membership, counters and change-stream
+// entry atomically.
+func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
+	c := ch.Call
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	pipe := s.rdb.TxPipeline()
+	key := s.k("call", c.ID)
+	if c.State == callfloor.CallEnded {
+		pipe.Set(ctx, key, b, time.Hour)
+		pipe.SRem(ctx, s.k("calls", c.Node), c.ID)
+	} else {
+		pipe.Set(ctx, key, b, 0)
+		pipe.SAdd(ctx, s.k("calls", c.Node), c.ID)
+	}
+	if c.Queue != "" && c.Direction == callfloor.Inbound {
+		if c.State == callfloor.CallWaiting || c.State == callfloor.CallOffering {
+			// score: higher priority first, then earlier entry
+			pipe.ZAdd(ctx, s.k("waiting", c.Queue), redis.Z{Score: waitScore(c), Member: c.ID})
+		} else {
+			pipe.ZRem(ctx, s.k("waiting", c.Queue), c.ID)
+		}
+	}
+	if len(ch.QueueInc) > 0 && c.Queue != "" {
+		day := s.k("qc", c.Queue, Day(c.EnteredAt))
+		minute := s.k("qm", c.Queue, strconv.FormatInt(c.EnteredAt.Unix()/60, 10))
+		for f, v := range ch.QueueInc {
+			pipe.HIncrBy(ctx, day, f, v)
+			pipe.HIncrBy(ctx, minute, f, v)
+		}
+		pipe.Expire(ctx, day, 8*24*time.Hour)
+		pipe.Expire(ctx, minute, 3*time.Hour)
+	}
+	if len(ch.AgentInc) > 0 && ch.AgentID != "" {
+		ak := s.k("ac", ch.AgentID, Day(time.Now()))
+		for f, v := range ch.AgentInc {
+			pipe.HIncrBy(ctx, ak, f, v)
+		}
+		pipe.Expire(ctx, ak, 8*24*time.Hour)
+	}
+	if ch.Event != nil {
+		eb, err := json.Marshal(ch.Event)
+		if err != nil {
+			return err
+		}
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.StreamKey(), MaxLen: StreamMaxLen, Approx: true, Values: []any{"e", eb}})
+	}
+	_, err = pipe.Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("save call %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+func waitScore(c *callfloor.Call) float64 {
+	return float64(ms(c.EnteredAt)) - float64(c.Priority)*1e13
+}
+
+// Call loads a call's record.
+func (s *Store) Call(ctx context.Context, id string) (*callfloor.Call, error) {
+	b, err := s.rdb.Get(ctx, s.k("call", id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("call %q not found", id)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var c callfloor.Call
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("call %s: %w", id, err)
+	}
+	return &c, nil
+}
+
+// LiveCalls returns the live calls on a node.
+func (s *Store) LiveCalls(ctx context.Context, node string) ([]*callfloor.Call, error) {
+	ids, err := s.rdb.SMembers(ctx, s.k("calls", node)).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*callfloor.Call, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.Call(ctx, id)
+		if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
+			s.rdb.SRem(ctx, s.k("calls", node), id)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// WaitingCall is a call's place in a queue.
+type WaitingCall struct {
+	ID        string    `json:"id"`
+	Position  int       `json:"position"` // 1 = next
+	EnteredAt time.Time `json:"entered_at"`
+}
+
+// Waiting lists a queue's waiting calls in order.
+func (s *Store) Waiting(ctx context.Context, queue string) ([]WaitingCall, error) {
+	ids, err := s.rdb.ZRange(ctx, s.k("waiting", queue), 0, -1).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]WaitingCall, 0, len(ids))
+	for i, id := range ids {
+		w := WaitingCall{ID: id, Position: i + 1}
+		if c, err := s.Call(ctx, id); err == nil {
+			w.EnteredAt = c.EnteredAt
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// WaitingCount returns how many calls wait in a queue.
+func (s *Store) WaitingCount(ctx context.Context, queue string) (int64, error) {
+	return s.rdb.ZCard(ctx, s.k("waiting", queue)).Result()
+}
+
+// Counters returns a queue's raw counters for a day.
+func (s *Store) Counters(ctx context.Context, queue string, day time.Time) (map[string]int64, error) {
+	return s.hashInts(ctx, s.k("qc", queue, Day(day)))
+}
+
+// AgentCounters returns an agent's raw counters for a day.
+func (s *Store) AgentCounters(ctx context.Context, agent string, day time.Time) (map[string]int64, error) {
+	return s.hashInts(ctx, s.k("ac", agent, Day(day)))
+}
+
+// WindowCounters sums a queue's per-minute counters over the window ending at now (cohort:
+// calls that entered within the window).
+func (s *Store) WindowCounters(ctx context.Context, queue string, now time.Time, window time.Duration) (map[string]int64, error) {
+	end := now.Unix() / 60
+	start := now.Add(-window).Unix() / 60
+	pipe := s.rdb.Pipeline()
+	var cmds []*redis.MapStringStringCmd
+	for m := start + 1; m <= end; m++ {
+		cmds = append(cmds, pipe.HGetAll(ctx, s.k("qm", queue, strconv.FormatInt(m, 10))))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, c := range cmds {
+		for f, v := range c.Val() {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			out[f] += n
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) hashInts(ctx context.Context, key string) (map[string]int64, error) {
+	m, err := s.rdb.HGetAll(ctx, key).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(m))
+	for f, v := range m {
+		out[f], _ = strconv.ParseInt(v, 10, 64)
+	}
+	return out, nil
+}
+
+// ---- change stream ----
+
+// ReadStream reads change-stream events after id ("0" = from the start), up to count.
+func (s *Store) ReadStream(ctx context.Context, after string, count int64) ([]callfloor.Event, error) {
+	res, err := s.rdb.XRangeN(ctx, s.StreamKey(), "("+after, "+", count).Result()
+	if after == "0" || after == "" {
+		res, err = s.rdb.XRangeN(ctx, s.StreamKey(), "-", "+", count).Result()
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]callfloor.Event, 0, len(res))
+	for _, m := range res {
+		raw, _ := m.Values["e"].(string)
+		var ev callfloor.Event
+		if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+			return nil, fmt.Errorf("stream entry %s: %w", m.ID, err)
+		}
+		ev.ID = m.ID
+		out = append(out, ev)
+	}
+	return out, nil
+}

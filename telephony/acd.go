@@ -1,0 +1,505 @@
+// Package telephony is callfloor's ACD: the Stasis application that decides who takes each call,
+// drives Asterisk over ARI (telephony/ari) and records every fact in the live state
+// (realtime). The simulated Asterisk lives in telephony/sim.
+//
+// Concurrency: each Asterisk node's events arrive on one goroutine (the ari client's handler)
+// and are routed to the call they concern. Every call is an actor: one goroutine owns the
+// call's record and performs its REST requests in order, so calls never wait on each other. One
+// dispatcher goroutine per ACD matches waiting calls with agents; the agent claim itself is an
+// atomic script in Redis, so several ACD instances sharing a Redis never double-assign an
+// agent. The ACD's maps are guarded by ACD.mu, never held across I/O.
+package telephony
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/telephony/ari"
+)
+
+// EventFilter is the application event filter callfloor sets on every node: only what the ACD
+// uses, so Asterisk does not send dialplan noise.
+var EventFilter = []string{
+	"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelStateChange", "Dial",
+	"RecordingStarted", "RecordingFinished", "RecordingFailed", "ApplicationReplaced",
+}
+
+// Options wires an ACD.
+type Options struct {
+	Config  *callfloor.Config
+	Store   *realtime.Store
+	Nodes   []*ari.Client
+	Logger  *slog.Logger
+	Metrics *Metrics
+	// Tick is how often the dispatcher and the wrap-up sweeper run without being woken; default 250ms.
+	Tick time.Duration
+}
+
+// settings is the part of the configuration that can change at run time.
+type settings struct {
+	queues   map[string]*callfloor.Queue
+	agents   map[string]*callfloor.Agent
+	acd      callfloor.ACDConfig
+	numberRE *regexp.Regexp
+}
+
+// ACD is the automatic call distributor.
+type ACD struct {
+	store   *realtime.Store
+	log     *slog.Logger
+	metrics *Metrics
+	tick    time.Duration
+	set     atomic.Pointer[settings]
+
+	nodes     map[string]*node
+	nodeOrder []*node
+
+	mu      sync.Mutex
+	calls   map[string]*call // live calls owned by this instance, by id
+	waiting map[string]*call // inbound calls waiting for an agent (not currently offering)
+
+	kick chan struct{}
+	wg   sync.WaitGroup
+	ctx  context.Context
+	stop context.CancelFunc
+}
+
+// New builds an ACD. Run starts it.
+func New(o Options) (*ACD, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Tick == 0 {
+		o.Tick = 250 * time.Millisecond
+	}
+	a := &ACD{
+		store: o.Store, log: o.Logger, metrics: o.Metrics, tick: o.Tick,
+		nodes: map[string]*node{}, calls: map[string]*call{}, waiting: map[string]*call{},
+		kick: make(chan struct{}, 1),
+	}
+	if a.metrics == nil {
+		a.metrics = NewMetrics(nil)
+	}
+	if err := a.Reconfigure(o.Config); err != nil {
+		return nil, err
+	}
+	for _, c := range o.Nodes {
+		n := &node{acd: a, client: c, name: c.Node().Name, byChannel: map[string]*call{}}
+		a.nodes[n.name] = n
+		a.nodeOrder = append(a.nodeOrder, n)
+	}
+	return a, nil
+}
+
+// Reconfigure swaps queues, agents and ACD settings while running: the next routing decision
+// uses them. Agents' profiles are written to Redis; removed agents are logged out.
+func (a *ACD) Reconfigure(cfg *callfloor.Config) error {
+	re, err := regexp.Compile(cfg.ACD.Outbound.NumberRE)
+	if err != nil {
+		return fmt.Errorf("acd.outbound.number_pattern: %w", err)
+	}
+	s := &settings{queues: cfg.QueueByName(), agents: map[string]*callfloor.Agent{}, acd: cfg.ACD, numberRE: re}
+	for i := range cfg.Agents {
+		ag := cfg.Agents[i]
+		s.agents[ag.ID] = &ag
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.store.SetQueues(ctx, cfg.Queues); err != nil {
+		return fmt.Errorf("store queues: %w", err)
+	}
+	now := time.Now()
+	for _, ag := range s.agents {
+		if err := a.store.UpsertAgent(ctx, *ag, now); err != nil {
+			return fmt.Errorf("store agent %s: %w", ag.ID, err)
+		}
+	}
+	if old := a.set.Load(); old != nil {
+		for id := range old.agents {
+			if _, ok := s.agents[id]; !ok {
+				if err := a.store.RemoveAgent(ctx, id); err != nil {
+					a.log.Warn("removing agent", "agent", id, "err", err)
+				}
+			}
+		}
+	}
+	a.set.Store(s)
+	a.wake()
+	return nil
+}
+
+func (a *ACD) settings() *settings { return a.set.Load() }
+
+// Store returns the live state.
+func (a *ACD) Store() *realtime.Store { return a.store }
+
+// Run restores this instance's live calls from Redis, connects every node (retrying in the
+// background while a node is down) and routes calls until ctx is done. It returns after every
+// goroutine it started has stopped.
+func (a *ACD) Run(ctx context.Context) error {
+	a.ctx, a.stop = context.WithCancel(ctx)
+	defer a.stop()
+	for _, n := range a.nodeOrder {
+		if err := a.restore(a.ctx, n); err != nil {
+			return fmt.Errorf("restore live calls of node %s: %w", n.name, err)
+		}
+	}
+	for _, n := range a.nodeOrder {
+		n := n
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := n.client.Run(a.ctx, n); err != nil && !errors.Is(err, context.Canceled) {
+				a.log.Error("ari connection ended", "node", n.name, "err", err)
+			}
+		}()
+	}
+	a.wg.Add(2)
+	go func() { defer a.wg.Done(); a.dispatchLoop(a.ctx) }()
+	go func() { defer a.wg.Done(); a.subscribeKicks(a.ctx) }()
+	<-a.ctx.Done()
+	a.mu.Lock()
+	for _, c := range a.calls {
+		c.close()
+	}
+	a.mu.Unlock()
+	a.wg.Wait()
+	return nil
+}
+
+func (a *ACD) wake() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+// subscribeKicks wakes the dispatcher when an agent becomes available on any instance.
+func (a *ACD) subscribeKicks(ctx context.Context) {
+	for ctx.Err() == nil {
+		sub := a.store.Client().Subscribe(ctx, a.store.KickChannel())
+		ch := sub.Channel()
+		for done := false; !done; {
+			select {
+			case <-ctx.Done():
+				done = true
+			case _, ok := <-ch:
+				if !ok {
+					done = true
+				}
+				a.wake()
+			}
+		}
+		sub.Close()
+		if ctx.Err() == nil {
+			time.Sleep(time.Second)
+		}
+	}
+}
+
+// dispatchLoop matches waiting calls with agents whenever woken, and on every tick (which also
+// ends due wrap-ups: the sweeper is shared by all instances, the transition is atomic).
+func (a *ACD) dispatchLoop(ctx context.Context) {
+	t := time.NewTicker(a.tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.kick:
+		case <-t.C:
+			a.endWrapUps(ctx)
+		}
+		a.dispatch(ctx)
+	}
+}
+
+func (a *ACD) endWrapUps(ctx context.Context) {
+	now := time.Now()
+	due, err := a.store.DueWrapUps(ctx, now)
+	if err != nil {
+		a.log.Warn("reading due wrap-ups", "err", err)
+		return
+	}
+	for _, id := range due {
+		if _, err := a.store.Transition(ctx, realtime.Transition{Agent: id, From: []callfloor.AgentState{callfloor.AgentWrapUp}, To: callfloor.AgentAvailable, Now: now}); err != nil && callfloor.ErrorCode(err) != callfloor.ECONFLICT {
+			a.log.Warn("ending wrap-up", "agent", id, "err", err)
+		}
+	}
+}
+
+// dispatch offers waiting calls to available agents: queues by priority, then calls by their
+// priority and entry time. A queue with no agent is skipped for the rest of the pass.
+func (a *ACD) dispatch(ctx context.Context) {
+	s := a.settings()
+	a.mu.Lock()
+	list := make([]*call, 0, len(a.waiting))
+	for _, c := range a.waiting {
+		list = append(list, c)
+	}
+	a.mu.Unlock()
+	if len(list) == 0 {
+		return
+	}
+	sort.Slice(list, func(i, j int) bool {
+		qi, qj := list[i].queue, list[j].queue
+		pi, pj := 0, 0
+		if q := s.queues[qi]; q != nil {
+			pi = q.Priority
+		}
+		if q := s.queues[qj]; q != nil {
+			pj = q.Priority
+		}
+		if pi != pj {
+			return pi > pj
+		}
+		if list[i].priority != list[j].priority {
+			return list[i].priority > list[j].priority
+		}
+		return list[i].entered.Before(list[j].entered)
+	})
+	empty := map[string]bool{}
+	for _, c := range list {
+		if empty[c.queue] || ctx.Err() != nil {
+			continue
+		}
+		now := time.Now()
+		agent, err := a.store.Claim(ctx, c.queue, c.id, now)
+		if err != nil {
+			a.log.Warn("claiming an agent", "queue", c.queue, "call", c.id, "err", err)
+			return
+		}
+		if agent == "" {
+			empty[c.queue] = true
+			continue
+		}
+		a.mu.Lock()
+		_, still := a.waiting[c.id]
+		if still {
+			delete(a.waiting, c.id)
+		}
+		a.mu.Unlock()
+		if !still || !c.send(msgOffer{agent: agent, at: now}) {
+			a.release(ctx, agent, c.id)
+		}
+	}
+}
+
+// release puts an agent claimed for a call that no longer wants it back to available.
+func (a *ACD) release(ctx context.Context, agent, callID string) {
+	if _, err := a.store.Transition(ctx, realtime.Transition{Agent: agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: callID, To: callfloor.AgentAvailable}); err != nil {
+		a.log.Warn("releasing agent", "agent", agent, "call", callID, "err", err)
+	}
+}
+
+func (a *ACD) setWaiting(c *call, waiting bool) {
+	a.mu.Lock()
+	if waiting {
+		a.waiting[c.id] = c
+	} else {
+		delete(a.waiting, c.id)
+	}
+	a.mu.Unlock()
+	if waiting {
+		a.wake()
+	}
+}
+
+func (a *ACD) register(c *call) {
+	a.mu.Lock()
+	a.calls[c.id] = c
+	a.mu.Unlock()
+}
+
+func (a *ACD) unregister(c *call) {
+	a.mu.Lock()
+	delete(a.calls, c.id)
+	delete(a.waiting, c.id)
+	for _, ch := range c.channels() {
+		if c.node.byChannel[ch] == c {
+			delete(c.node.byChannel, ch)
+		}
+	}
+	a.mu.Unlock()
+}
+
+func (a *ACD) lookup(id string) *call {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.calls[id]
+}
+
+// LiveCalls returns how many calls this instance owns.
+func (a *ACD) LiveCalls() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.calls)
+}
+
+// Ready reports whether every node is connected.
+func (a *ACD) Ready() error {
+	for _, n := range a.nodeOrder {
+		if !n.client.Node().Connected {
+			return fmt.Errorf("asterisk node %s is not connected", n.name)
+		}
+	}
+	return nil
+}
+
+// newID returns a time-ordered call id without dashes (channel ids embed it).
+func newID(now time.Time) string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%011x%s", now.UnixMilli(), hex.EncodeToString(b[:]))
+}
+
+// ---- agent actions (HTTP API) ----
+
+func (a *ACD) agent(id string) (*callfloor.Agent, error) {
+	ag := a.settings().agents[id]
+	if ag == nil {
+		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", id)}
+	}
+	return ag, nil
+}
+
+// Login makes an agent available.
+func (a *ACD) Login(ctx context.Context, id string) (callfloor.AgentStatus, error) {
+	return a.agentAction(ctx, id, realtime.Transition{From: []callfloor.AgentState{callfloor.AgentLoggedOut}, To: callfloor.AgentAvailable})
+}
+
+// Logout logs an agent out; refused while they ring or talk.
+func (a *ACD) Logout(ctx context.Context, id string) (callfloor.AgentStatus, error) {
+	return a.agentAction(ctx, id, realtime.Transition{From: []callfloor.AgentState{callfloor.AgentAvailable, callfloor.AgentPaused, callfloor.AgentWrapUp}, To: callfloor.AgentLoggedOut})
+}
+
+// Pause pauses an agent with a reason.
+func (a *ACD) Pause(ctx context.Context, id, reason string) (callfloor.AgentStatus, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return callfloor.AgentStatus{}, &callfloor.Error{Code: callfloor.EINVALID, Field: "reason", Message: "reason: required"}
+	}
+	if len(reason) > 64 {
+		return callfloor.AgentStatus{}, &callfloor.Error{Code: callfloor.EINVALID, Field: "reason", Message: "reason: at most 64 characters"}
+	}
+	if allowed := a.settings().acd.PauseReasons; len(allowed) > 0 {
+		ok := false
+		for _, r := range allowed {
+			ok = ok || r == reason
+		}
+		if !ok {
+			return callfloor.AgentStatus{}, &callfloor.Error{Code: callfloor.EINVALID, Field: "reason", Message: fmt.Sprintf("reason: %q is not one of %v", reason, allowed)}
+		}
+	}
+	return a.agentAction(ctx, id, realtime.Transition{From: []callfloor.AgentState{callfloor.AgentAvailable, callfloor.AgentPaused, callfloor.AgentWrapUp}, To: callfloor.AgentPaused, Reason: reason})
+}
+
+// Unpause makes a paused agent available.
+func (a *ACD) Unpause(ctx context.Context, id string) (callfloor.AgentStatus, error) {
+	return a.agentAction(ctx, id, realtime.Transition{From: []callfloor.AgentState{callfloor.AgentPaused}, To: callfloor.AgentAvailable})
+}
+
+func (a *ACD) agentAction(ctx context.Context, id string, t realtime.Transition) (callfloor.AgentStatus, error) {
+	if _, err := a.agent(id); err != nil {
+		return callfloor.AgentStatus{}, err
+	}
+	t.Agent = id
+	t.Now = time.Now()
+	if _, err := a.store.Transition(ctx, t); err != nil {
+		return callfloor.AgentStatus{}, err
+	}
+	return a.store.Agent(ctx, id)
+}
+
+// AgentStatus returns an agent's live state.
+func (a *ACD) AgentStatus(ctx context.Context, id string) (callfloor.AgentStatus, error) {
+	if _, err := a.agent(id); err != nil {
+		return callfloor.AgentStatus{}, err
+	}
+	return a.store.Agent(ctx, id)
+}
+
+// Agents lists the configured agents.
+func (a *ACD) Agents() []callfloor.Agent {
+	s := a.settings()
+	out := make([]callfloor.Agent, 0, len(s.agents))
+	for _, ag := range s.agents {
+		out = append(out, *ag)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Queues lists the configured queues.
+func (a *ACD) Queues() []callfloor.Queue {
+	s := a.settings()
+	out := make([]callfloor.Queue, 0, len(s.queues))
+	for _, q := range s.queues {
+		out = append(out, *q)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Queue returns one queue's configuration.
+func (a *ACD) Queue(name string) (callfloor.Queue, error) {
+	q := a.settings().queues[name]
+	if q == nil {
+		return callfloor.Queue{}, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("queue %q not found", name)}
+	}
+	return *q, nil
+}
+
+// Dial places an agent's outbound click-to-call: the agent's phone rings first, then the
+// customer is dialled through the configured dial string. It returns the new call's id.
+func (a *ACD) Dial(ctx context.Context, agentID, number string) (string, error) {
+	s := a.settings()
+	ag, err := a.agent(agentID)
+	if err != nil {
+		return "", err
+	}
+	number = strings.TrimSpace(number)
+	if !s.numberRE.MatchString(number) {
+		return "", &callfloor.Error{Code: callfloor.EINVALID, Field: "number", Message: fmt.Sprintf("number: %q does not match %s", number, s.numberRE)}
+	}
+	if s.acd.Outbound.DialString == "" {
+		return "", &callfloor.Error{Code: callfloor.EINVALID, Field: "number", Message: "outbound calling is not configured (acd.outbound.dial_string)"}
+	}
+	n := a.pickNode()
+	if n == nil {
+		return "", &callfloor.Error{Code: callfloor.ECONFLICT, Message: "no Asterisk node is connected"}
+	}
+	now := time.Now()
+	id := newID(now)
+	if _, err := a.store.Transition(ctx, realtime.Transition{Agent: ag.ID, From: []callfloor.AgentState{callfloor.AgentAvailable, callfloor.AgentPaused, callfloor.AgentWrapUp},
+		To: callfloor.AgentRinging, Direction: callfloor.Outbound, Call: id, Now: now}); err != nil {
+		return "", err
+	}
+	c := newCall(a, n, &callfloor.Call{
+		ID: id, Direction: callfloor.Outbound, State: callfloor.CallDialing, Node: n.name, AsteriskID: n.entityID(),
+		CalledNumber: number, Agent: ag.ID, EnteredAt: now,
+	})
+	c.start(msgDial{})
+	return id, nil
+}
+
+func (a *ACD) pickNode() *node {
+	for _, n := range a.nodeOrder {
+		if n.client.Node().Connected {
+			return n
+		}
+	}
+	return nil
+}

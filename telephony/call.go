@@ -1,0 +1,835 @@
+package telephony
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	aril "github.com/CyCoreSystems/ari/v5"
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/telephony/ari"
+)
+
+// Messages a call actor handles.
+type (
+	msgEnter    struct{ adopted, answered bool } // a caller entered Stasis
+	msgRestored struct{}                         // loaded from Redis after a restart
+	msgDial     struct{}                         // outbound click-to-call placed
+	msgOffer    struct {
+		agent string
+		at    time.Time
+	} // the dispatcher claimed an agent
+	msgEvent struct{ ev aril.Event } // an ARI event about one of the call's channels
+	msgTimer struct {
+		kind string
+		seq  int
+	} // max wait, ring backstop
+	msgReconcile struct { // after a (re)connect: what Asterisk has now
+		live     map[string]ari.StasisChannel
+		inBridge map[string]string
+	}
+)
+
+// call is the actor owning one live call. Only its goroutine touches c.
+type call struct {
+	acd  *ACD
+	node *node
+	c    *callfloor.Call
+
+	// read by the dispatcher under acd.mu; set once at creation
+	id       string
+	queue    string
+	priority int
+	entered  time.Time
+
+	inbox  chan any
+	quit   chan struct{}
+	closed bool // actor side: the call ended
+
+	timers     []*time.Timer
+	offerSeq   int // bumps on each offer, to ignore stale ring timers
+	dialStatus string
+	recvAt     time.Time // when the call entered (routing latency)
+}
+
+func newCall(a *ACD, n *node, c *callfloor.Call) *call {
+	return &call{acd: a, node: n, c: c, id: c.ID, queue: c.Queue, priority: c.Priority, entered: c.EnteredAt,
+		inbox: make(chan any, 64), quit: make(chan struct{}), recvAt: time.Now()}
+}
+
+func (a *ACD) now() time.Time { return time.Now().UTC() }
+
+// start registers the actor and runs it, handling first before any routed event.
+func (cl *call) start(first any) {
+	cl.acd.register(cl)
+	cl.inbox <- first
+	cl.acd.wg.Add(1)
+	go cl.run()
+}
+
+// send delivers a message; false when the call has ended.
+func (cl *call) send(m any) bool {
+	select {
+	case cl.inbox <- m:
+		return true
+	case <-cl.quit:
+		return false
+	}
+}
+
+// close stops the actor (instance shutdown): the call stays live in Redis for the next start.
+func (cl *call) close() {
+	select {
+	case <-cl.quit:
+	default:
+		close(cl.quit)
+	}
+}
+
+func (cl *call) channels() []string {
+	var out []string
+	for _, ch := range []string{cl.c.CallerChannel, cl.c.AgentChannel, cl.c.CustomerChannel} {
+		if ch != "" {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+func (cl *call) run() {
+	defer cl.acd.wg.Done()
+	defer func() {
+		for _, t := range cl.timers {
+			t.Stop()
+		}
+	}()
+	for {
+		select {
+		case <-cl.quit:
+			return
+		case m := <-cl.inbox:
+			cl.handle(m)
+			if cl.closed {
+				cl.close()
+				return
+			}
+		}
+	}
+}
+
+func (cl *call) ctx() context.Context { return cl.acd.ctx }
+
+func (cl *call) ari() *ari.Client { return cl.node.client }
+
+func (cl *call) queueCfg() *callfloor.Queue { return cl.acd.settings().queues[cl.c.Queue] }
+
+func (cl *call) after(d time.Duration, kind string, seq int) {
+	cl.timers = append(cl.timers, time.AfterFunc(d, func() { cl.send(msgTimer{kind: kind, seq: seq}) }))
+}
+
+func (cl *call) logf(msg string, args ...any) {
+	cl.acd.log.Info(msg, append([]any{"call", cl.c.ID, "queue", cl.c.Queue, "node", cl.node.name}, args...)...)
+}
+
+func (cl *call) warn(msg string, err error, args ...any) {
+	cl.acd.log.Warn(msg, append([]any{"call", cl.c.ID, "node", cl.node.name, "err", err}, args...)...)
+}
+
+// save persists the call with its change-stream event and counters.
+func (cl *call) save(evType string, queueInc, agentInc map[string]int64, agent string, offer *callfloor.Offer) {
+	var ev *callfloor.Event
+	if evType != "" {
+		snap := *cl.c
+		snap.Offers = append([]callfloor.Offer(nil), cl.c.Offers...)
+		ev = &callfloor.Event{Type: evType, At: cl.acd.now(), Call: &snap, Offer: offer}
+	}
+	err := cl.acd.store.SaveCall(cl.ctx(), realtime.CallChange{Call: cl.c, Event: ev, QueueInc: queueInc, AgentInc: agentInc, AgentID: agent})
+	if err != nil {
+		// Redis is down: the call goes on in memory; the next save writes its full record.
+		cl.warn("saving call state", err)
+	}
+}
+
+func (cl *call) handle(m any) {
+	switch m := m.(type) {
+	case msgEnter:
+		cl.enter(m)
+	case msgRestored:
+		cl.restored()
+	case msgDial:
+		cl.dialAgent()
+	case msgOffer:
+		cl.offer(m)
+	case msgEvent:
+		if cl.c.Direction == callfloor.Outbound {
+			cl.outboundEvent(m.ev)
+		} else {
+			cl.inboundEvent(m.ev)
+		}
+	case msgTimer:
+		cl.timer(m)
+	case msgReconcile:
+		cl.reconcile(m)
+	}
+}
+
+// ---- inbound ----
+
+func (cl *call) enter(m msgEnter) {
+	c := cl.c
+	q := cl.queueCfg()
+	if q == nil {
+		cl.unknownQueue()
+		return
+	}
+	cl.acd.metrics.offered.WithLabelValues(c.Queue).Inc()
+	cl.save(callfloor.EvCallEntered, map[string]int64{realtime.CntOffered: 1}, nil, "", nil)
+	cl.acd.setWaiting(cl, true)
+	ctx := cl.ctx()
+	if !m.answered {
+		if err := cl.ari().Answer(ctx, c.CallerChannel); err != nil {
+			cl.callerGoneOnError("answering the caller", err)
+			return
+		}
+	}
+	c.HoldBridge = chanPrefix + c.ID + "-hold"
+	if _, err := cl.ari().CreateBridge(ctx, c.HoldBridge, "holding", "queue-"+c.Queue); err != nil && !ari.IsConflict(err) {
+		cl.warn("creating the holding bridge", err)
+	}
+	if err := cl.ari().AddChannel(ctx, c.HoldBridge, c.CallerChannel); err != nil {
+		cl.callerGoneOnError("putting the caller on hold", err)
+		return
+	}
+	if err := cl.ari().StartBridgeMOH(ctx, c.HoldBridge, q.MusicClass); err != nil {
+		cl.warn("starting music on hold", err)
+	}
+	cl.save("", nil, nil, "", nil)
+	if q.MaxWait > 0 {
+		cl.after(q.MaxWait, "maxwait", 0)
+	}
+}
+
+// callerGoneOnError ends the call when a request fails because the caller's channel is gone
+// (its StasisEnd will follow, but the call cannot go on either way).
+func (cl *call) callerGoneOnError(what string, err error) {
+	if ari.IsNotFound(err) {
+		cl.endInbound(callfloor.HangupCaller, 0, "")
+		return
+	}
+	cl.warn(what, err)
+}
+
+func (cl *call) unknownQueue() {
+	c := cl.c
+	s := cl.acd.settings()
+	cl.acd.metrics.unknownQueue.Inc()
+	cl.acd.log.Warn("call for an unknown queue", "queue", c.Queue, "args", c.Args, "channel", c.CallerChannel, "action", s.acd.UnknownQueue.Action)
+	cl.leave(s.acd.UnknownQueue)
+	c.State, c.Outcome, c.EndedAt, c.HangupBy = callfloor.CallEnded, callfloor.OutcomeUnknownQueue, cl.acd.now(), callfloor.HangupSystem
+	cl.save(callfloor.EvCallEnded, nil, nil, "", nil)
+	cl.finish()
+}
+
+// leave sends the caller out of Stasis: hang up, or continue in the dialplan.
+func (cl *call) leave(d callfloor.Destination) {
+	ctx := cl.ctx()
+	if d.Action == callfloor.ActionContinue {
+		prio := d.Priority
+		if prio == 0 {
+			prio = 1
+		}
+		if err := cl.ari().Continue(ctx, cl.c.CallerChannel, d.Context, d.Extension, prio); err == nil {
+			return
+		} else if !ari.IsNotFound(err) {
+			cl.warn("continuing in the dialplan", err)
+		}
+	}
+	if err := cl.ari().Hangup(ctx, cl.c.CallerChannel, "normal"); err != nil && !ari.IsNotFound(err) {
+		cl.warn("hanging up the caller", err)
+	}
+}
+
+func (cl *call) offer(m msgOffer) {
+	c := cl.c
+	s := cl.acd.settings()
+	q := cl.queueCfg()
+	ag := s.agents[m.agent]
+	if c.State != callfloor.CallWaiting || ag == nil || q == nil {
+		cl.acd.release(cl.ctx(), m.agent, c.ID)
+		if c.State == callfloor.CallWaiting {
+			cl.acd.setWaiting(cl, true)
+		}
+		return
+	}
+	cl.offerSeq++
+	now := cl.acd.now()
+	ch := fmt.Sprintf("%s%s-o%d", chanPrefix, c.ID, len(c.Offers)+1)
+	c.State = callfloor.CallOffering
+	c.AgentChannel = ch
+	if c.FirstOfferAt.IsZero() {
+		c.FirstOfferAt = now
+		cl.acd.metrics.routing.Observe(time.Since(cl.recvAt).Seconds())
+	}
+	c.Offers = append(c.Offers, callfloor.Offer{Agent: ag.ID, Channel: ch, Start: now})
+	_, err := cl.ari().Originate(cl.ctx(), ari.OriginateRequest{
+		ChannelID: ch, Endpoint: ag.Endpoint, App: s.acd.App, AppArgs: []string{"agent", c.ID},
+		CallerID: callerID(c.CallerName, c.CallerNumber), Timeout: q.RingTimeout,
+	})
+	off := c.LastOffer()
+	cl.save(callfloor.EvCallOffered, nil, map[string]int64{realtime.CntOffers: 1}, ag.ID, off)
+	if err != nil {
+		cl.warn("ringing the agent", err, "agent", ag.ID, "endpoint", ag.Endpoint)
+		cl.offerEnded(callfloor.OfferFailed, 0)
+		return
+	}
+	// Backstop: Asterisk ends the ring at the timeout; if that event is lost, we end it here.
+	cl.after(q.RingTimeout+5*time.Second, "ring", cl.offerSeq)
+}
+
+func callerID(name, number string) string {
+	if number == "" {
+		return ""
+	}
+	if name == "" {
+		return "<" + number + ">"
+	}
+	return fmt.Sprintf("%q <%s>", name, number)
+}
+
+// offerEnded closes the current offer without an answer and puts the call back in the queue.
+func (cl *call) offerEnded(result string, cause int) {
+	c := cl.c
+	off := c.LastOffer()
+	if off == nil || off.Result != "" {
+		return
+	}
+	off.End, off.Result, off.Cause = cl.acd.now(), result, cause
+	agent := off.Agent
+	c.AgentChannel = ""
+	c.State = callfloor.CallWaiting
+	cl.acd.metrics.offers.WithLabelValues(result).Inc()
+	agentInc := map[string]int64{}
+	if result == callfloor.OfferNoAnswer || result == callfloor.OfferRejected || result == callfloor.OfferFailed {
+		agentInc[realtime.CntOffersNoAnswer] = 1
+	}
+	cl.save(callfloor.EvCallOfferEnded, nil, agentInc, agent, off)
+	ctx := cl.ctx()
+	reason := cl.acd.settings().acd.MissedPauseReason
+	t := realtime.Transition{Agent: agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable}
+	if result != callfloor.OfferCanceled && reason != "" {
+		t.To, t.Reason = callfloor.AgentPaused, reason
+	}
+	if _, err := cl.acd.store.Transition(ctx, t); err != nil {
+		cl.warn("agent after an unanswered offer", err, "agent", agent)
+	}
+	if result != callfloor.OfferCanceled {
+		cl.acd.setWaiting(cl, true)
+	}
+}
+
+func (cl *call) inboundEvent(ev aril.Event) {
+	c := cl.c
+	switch e := ev.(type) {
+	case *aril.StasisStart:
+		if e.Channel.ID == c.AgentChannel && c.State == callfloor.CallOffering {
+			cl.agentAnswered()
+		} else if callIDOf(e.Channel.ID) == c.ID && e.Channel.ID != c.AgentChannel {
+			// a late answer of an offer we already gave up on
+			go cl.ari().Hangup(cl.ctx(), e.Channel.ID, "normal") //nolint:errcheck
+		}
+	case *aril.ChannelDestroyed:
+		cl.channelGone(e.Channel.ID, e.Cause, e.CauseTxt)
+	case *aril.StasisEnd:
+		cl.channelGone(e.Channel.ID, 0, "")
+	case *aril.RecordingFinished:
+		cl.recording(e.Recording)
+	case *aril.RecordingFailed:
+		cl.warn("recording failed", fmt.Errorf("%s", e.Recording.Cause), "recording", e.Recording.Name)
+	}
+}
+
+func (cl *call) channelGone(ch string, cause int, causeTxt string) {
+	c := cl.c
+	switch {
+	case ch == c.CallerChannel:
+		if c.Cause == 0 {
+			c.Cause, c.CauseText = cause, causeTxt
+		}
+		cl.endInbound(callfloor.HangupCaller, cause, causeTxt)
+	case ch == c.AgentChannel && c.State == callfloor.CallOffering:
+		result := callfloor.OfferNoAnswer
+		switch cause {
+		case 17, 21:
+			result = callfloor.OfferRejected
+		case 19, 18, 0, 16:
+		default:
+			result = callfloor.OfferFailed
+		}
+		cl.offerEnded(result, cause)
+	case ch == c.AgentChannel && c.State == callfloor.CallTalking:
+		cl.endInbound(callfloor.HangupAgent, cause, causeTxt)
+	}
+}
+
+func (cl *call) agentAnswered() {
+	c := cl.c
+	ctx := cl.ctx()
+	s := cl.acd.settings()
+	q := cl.queueCfg()
+	now := cl.acd.now()
+	off := c.LastOffer()
+	off.End, off.Result = now, callfloor.OfferAnswered
+	c.State, c.AnsweredAt, c.Agent = callfloor.CallTalking, now, off.Agent
+	c.MixBridge = chanPrefix + c.ID + "-mix"
+	if _, err := cl.acd.store.Transition(ctx, realtime.Transition{Agent: off.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID,
+		To: callfloor.AgentOnCall, Direction: callfloor.Inbound, Call: c.ID, Now: now}); err != nil {
+		cl.warn("agent to on call", err, "agent", off.Agent)
+	}
+	inc := map[string]int64{realtime.CntAnswered: 1, realtime.CntSumWaitAnswered: c.WaitMs()}
+	if q != nil {
+		if within, _ := q.Thresholds().Classify(c.WaitMs(), true); within {
+			inc[realtime.CntAnsweredWithinT] = 1
+		}
+	}
+	cl.acd.metrics.answered.WithLabelValues(c.Queue).Inc()
+	if *s.acd.RecordCalls {
+		c.RecordingName = fmt.Sprintf("callfloor/%s/%s", now.Format("2006-01-02"), c.ID)
+		c.RecordingFormat = s.acd.RecordingFormat
+	}
+	cl.save(callfloor.EvCallAnswered, inc, map[string]int64{realtime.CntAnswered: 1}, off.Agent, off)
+	if _, err := cl.ari().CreateBridge(ctx, c.MixBridge, "mixing", ""); err != nil && !ari.IsConflict(err) {
+		cl.warn("creating the call bridge", err)
+	}
+	if err := cl.ari().RemoveChannel(ctx, c.HoldBridge, c.CallerChannel); err != nil && !ari.IsNotFound(err) {
+		cl.warn("taking the caller off hold", err)
+	}
+	if err := cl.ari().AddChannel(ctx, c.MixBridge, c.CallerChannel, c.AgentChannel); err != nil {
+		cl.warn("bridging caller and agent", err)
+	}
+	if c.RecordingName != "" {
+		if _, err := cl.ari().Record(ctx, c.MixBridge, c.RecordingName, c.RecordingFormat); err != nil {
+			cl.warn("starting the recording", err)
+		}
+	}
+	if err := cl.ari().DestroyBridge(ctx, c.HoldBridge); err != nil && !ari.IsNotFound(err) {
+		cl.warn("destroying the holding bridge", err)
+	}
+	c.HoldBridge = ""
+	cl.save("", nil, nil, "", nil)
+}
+
+// endInbound ends an inbound call in whatever state it is.
+func (cl *call) endInbound(by string, cause int, causeTxt string) {
+	c := cl.c
+	if c.State == callfloor.CallEnded {
+		return
+	}
+	ctx := cl.ctx()
+	now := cl.acd.now()
+	q := cl.queueCfg()
+	th := callfloor.Thresholds{ServiceLevelT: 20 * time.Second, ShortAbandonS: 5 * time.Second}
+	if q != nil {
+		th = q.Thresholds()
+	}
+	wasTalking := c.State == callfloor.CallTalking
+	if c.State == callfloor.CallOffering {
+		cl.offerEnded(callfloor.OfferCanceled, 0)
+		if off := c.LastOffer(); off != nil {
+			cl.hangup(off.Channel)
+		}
+	}
+	cl.acd.setWaiting(cl, false)
+	c.State, c.EndedAt, c.HangupBy = callfloor.CallEnded, now, by
+	if c.Cause == 0 {
+		c.Cause, c.CauseText = cause, causeTxt
+	}
+	inc := map[string]int64{}
+	agentInc := map[string]int64{}
+	if wasTalking {
+		c.Outcome = callfloor.OutcomeAnswered
+		inc[realtime.CntHandled] = 1
+		inc[realtime.CntSumTalk] = c.TalkMs()
+		agentInc[realtime.CntHandled] = 1
+		agentInc[realtime.CntSumTalk] = c.TalkMs()
+	} else if c.Outcome == "" {
+		w := c.WaitMs()
+		within, short := th.Classify(w, false)
+		c.Outcome = callfloor.OutcomeAbandoned
+		inc[realtime.CntAbandoned] = 1
+		inc[realtime.CntSumWaitAbandoned] = w
+		if within {
+			inc[realtime.CntAbandonedWithinT] = 1
+		}
+		if short {
+			c.Outcome = callfloor.OutcomeShortAbandon
+			inc[realtime.CntShortAbandoned] = 1
+		}
+		cl.acd.metrics.abandoned.WithLabelValues(c.Queue).Inc()
+	}
+	cl.save(callfloor.EvCallEnded, inc, agentInc, c.Agent, nil)
+	cl.logf("call ended", "outcome", c.Outcome, "by", by, "wait_ms", c.WaitMs(), "talk_ms", c.TalkMs())
+	if by != callfloor.HangupCaller {
+		cl.hangup(c.CallerChannel)
+	}
+	if wasTalking && by != callfloor.HangupAgent {
+		cl.hangup(c.AgentChannel)
+	}
+	for _, b := range []string{c.HoldBridge, c.MixBridge} {
+		if b != "" {
+			if err := cl.ari().DestroyBridge(ctx, b); err != nil && !ari.IsNotFound(err) {
+				cl.warn("destroying bridge", err, "bridge", b)
+			}
+		}
+	}
+	if wasTalking {
+		cl.toWrapUp(c.Agent, wrapUp(q))
+	}
+	cl.finish()
+}
+
+func wrapUp(q *callfloor.Queue) time.Duration {
+	if q == nil {
+		return 0
+	}
+	return q.WrapUp
+}
+
+func (cl *call) toWrapUp(agent string, wrap time.Duration) {
+	now := cl.acd.now()
+	t := realtime.Transition{Agent: agent, From: []callfloor.AgentState{callfloor.AgentOnCall, callfloor.AgentRinging}, IfCall: cl.c.ID,
+		To: callfloor.AgentWrapUp, WrapUntil: now.Add(wrap), CountCall: true, Now: now}
+	if wrap <= 0 {
+		t.To, t.WrapUntil = callfloor.AgentAvailable, time.Time{}
+	}
+	if _, err := cl.acd.store.Transition(cl.ctx(), t); err != nil {
+		cl.warn("agent to wrap-up", err, "agent", agent)
+	}
+}
+
+func (cl *call) hangup(ch string) {
+	if ch == "" {
+		return
+	}
+	if err := cl.ari().Hangup(cl.ctx(), ch, "normal"); err != nil && !ari.IsNotFound(err) {
+		cl.warn("hanging up", err, "channel", ch)
+	}
+}
+
+// finish stops the actor; late events (recording finished) are handled by the node.
+func (cl *call) finish() {
+	cl.closed = true
+	cl.acd.unregister(cl)
+}
+
+func (cl *call) recording(r aril.LiveRecordingData) {
+	c := cl.c
+	c.RecordingDuration = int(time.Duration(r.Duration) / time.Second)
+	cl.save(callfloor.EvRecordingReady, nil, nil, "", nil)
+}
+
+// recordingDone attaches a recording that finished after its call ended.
+func (a *ACD) recordingDone(callID string, r aril.LiveRecordingData) {
+	ctx := a.ctx
+	c, err := a.store.Call(ctx, callID)
+	if err != nil {
+		return
+	}
+	c.RecordingDuration = int(time.Duration(r.Duration) / time.Second)
+	ev := &callfloor.Event{Type: callfloor.EvRecordingReady, At: a.now(), Call: c}
+	if err := a.store.SaveCall(ctx, realtime.CallChange{Call: c, Event: ev}); err != nil {
+		a.log.Warn("saving recording", "call", callID, "err", err)
+	}
+}
+
+func (cl *call) timer(m msgTimer) {
+	c := cl.c
+	switch m.kind {
+	case "maxwait":
+		if c.State != callfloor.CallWaiting && c.State != callfloor.CallOffering {
+			return
+		}
+		q := cl.queueCfg()
+		cl.logf("max wait reached", "action", q.OnMaxWait.Action)
+		if c.State == callfloor.CallOffering {
+			off := c.LastOffer()
+			cl.offerEnded(callfloor.OfferCanceled, 0)
+			cl.hangup(off.Channel)
+		}
+		cl.acd.setWaiting(cl, false)
+		if c.HoldBridge != "" {
+			_ = cl.ari().RemoveChannel(cl.ctx(), c.HoldBridge, c.CallerChannel)
+		}
+		c.Outcome = callfloor.OutcomeFlowedOut
+		cl.acd.metrics.flowedOut.WithLabelValues(c.Queue).Inc()
+		now := cl.acd.now()
+		c.State, c.EndedAt, c.HangupBy = callfloor.CallEnded, now, callfloor.HangupSystem
+		cl.save(callfloor.EvCallEnded, map[string]int64{realtime.CntFlowedOut: 1}, nil, "", nil)
+		cl.leave(q.OnMaxWait)
+		if c.HoldBridge != "" {
+			_ = cl.ari().DestroyBridge(cl.ctx(), c.HoldBridge)
+		}
+		cl.finish()
+	case "ring":
+		if m.seq != cl.offerSeq || c.State != callfloor.CallOffering {
+			return
+		}
+		off := c.LastOffer()
+		cl.offerEnded(callfloor.OfferNoAnswer, 19)
+		cl.hangup(off.Channel)
+	case "agentring":
+		if c.State == callfloor.CallDialing && c.CustomerChannel == "" && c.AnsweredAt.IsZero() && m.seq == cl.offerSeq {
+			cl.endOutbound(callfloor.OutcomeFailed, callfloor.HangupSystem, 19, "agent did not answer")
+		}
+	}
+}
+
+// ---- restart and reconnect ----
+
+func (cl *call) restored() {
+	c := cl.c
+	switch c.State {
+	case callfloor.CallWaiting:
+		cl.acd.setWaiting(cl, true)
+	case callfloor.CallOffering:
+		cl.offerSeq++
+		if q := cl.queueCfg(); q != nil {
+			cl.after(q.RingTimeout+5*time.Second, "ring", cl.offerSeq)
+		}
+	}
+	if q := cl.queueCfg(); q != nil && q.MaxWait > 0 && (c.State == callfloor.CallWaiting || c.State == callfloor.CallOffering) {
+		cl.after(time.Until(c.EnteredAt.Add(q.MaxWait)), "maxwait", 0)
+	}
+}
+
+func (cl *call) reconcile(m msgReconcile) {
+	c := cl.c
+	_, callerUp := m.live[c.CallerChannel]
+	agentCh, agentUp := m.live[c.AgentChannel]
+	if c.Direction == callfloor.Outbound {
+		custCh, custUp := m.live[c.CustomerChannel]
+		switch {
+		case c.AgentChannel != "" && !agentUp:
+			out := callfloor.OutcomeFailed
+			if !c.AnsweredAt.IsZero() {
+				out = callfloor.OutcomeAnswered
+			}
+			cl.endOutbound(out, callfloor.HangupAgent, 16, "gone during disconnect")
+		case c.CustomerChannel != "" && !custUp:
+			out := callfloor.OutcomeNoAnswer
+			if !c.AnsweredAt.IsZero() {
+				out = callfloor.OutcomeAnswered
+			}
+			cl.endOutbound(out, callfloor.HangupCaller, 16, "gone during disconnect")
+		case c.CustomerChannel != "" && custUp && custCh.State == "Up" && c.AnsweredAt.IsZero():
+			cl.customerAnswered()
+		case c.AgentChannel != "" && agentUp && agentCh.State == "Up" && c.MixBridge == "":
+			cl.agentLegAnswered()
+		}
+		return
+	}
+	switch c.State {
+	case callfloor.CallWaiting:
+		if !callerUp {
+			cl.endInbound(callfloor.HangupCaller, 16, "gone during disconnect")
+		}
+	case callfloor.CallOffering:
+		switch {
+		case !callerUp:
+			cl.endInbound(callfloor.HangupCaller, 16, "gone during disconnect")
+		case !agentUp:
+			cl.offerEnded(callfloor.OfferNoAnswer, 19)
+		case agentCh.State == "Up":
+			cl.agentAnswered()
+		}
+	case callfloor.CallTalking:
+		switch {
+		case !callerUp:
+			cl.endInbound(callfloor.HangupCaller, 16, "gone during disconnect")
+		case !agentUp:
+			cl.endInbound(callfloor.HangupAgent, 16, "gone during disconnect")
+		}
+	}
+}
+
+// ---- outbound ----
+
+func (cl *call) dialAgent() {
+	c := cl.c
+	s := cl.acd.settings()
+	ag := s.agents[c.Agent]
+	cl.acd.metrics.outbound.WithLabelValues("placed").Inc()
+	c.AgentChannel = fmt.Sprintf("%s%s-a1", chanPrefix, c.ID)
+	cl.save(callfloor.EvCallEntered, nil, map[string]int64{realtime.CntOutDials: 1}, c.Agent, nil)
+	if ag == nil {
+		cl.endOutbound(callfloor.OutcomeFailed, callfloor.HangupSystem, 0, "agent removed")
+		return
+	}
+	ringFor := 15 * time.Second
+	_, err := cl.ari().Originate(cl.ctx(), ari.OriginateRequest{ChannelID: c.AgentChannel, Endpoint: ag.Endpoint, App: s.acd.App,
+		AppArgs: []string{"agent-outbound", c.ID}, CallerID: callerID("", c.CalledNumber), Timeout: ringFor})
+	if err != nil {
+		cl.warn("ringing the agent for an outbound call", err, "agent", ag.ID)
+		cl.endOutbound(callfloor.OutcomeFailed, callfloor.HangupSystem, 0, err.Error())
+		return
+	}
+	cl.offerSeq++
+	cl.after(ringFor+5*time.Second, "agentring", cl.offerSeq)
+}
+
+func (cl *call) outboundEvent(ev aril.Event) {
+	c := cl.c
+	switch e := ev.(type) {
+	case *aril.StasisStart:
+		switch e.Channel.ID {
+		case c.AgentChannel:
+			cl.agentLegAnswered()
+		case c.CustomerChannel:
+			cl.customerAnswered()
+		}
+	case *aril.Dial:
+		if e.Peer.ID == c.CustomerChannel && e.Dialstatus != "" {
+			cl.dialStatus = e.Dialstatus
+		}
+	case *aril.ChannelDestroyed:
+		cl.outboundGone(e.Channel.ID, e.Cause, e.CauseTxt)
+	case *aril.StasisEnd:
+		cl.outboundGone(e.Channel.ID, 0, "")
+	case *aril.RecordingFinished:
+		cl.recording(e.Recording)
+	}
+}
+
+func (cl *call) agentLegAnswered() {
+	c := cl.c
+	ctx := cl.ctx()
+	s := cl.acd.settings()
+	if c.MixBridge != "" {
+		return
+	}
+	c.MixBridge = chanPrefix + c.ID + "-mix"
+	if _, err := cl.acd.store.Transition(ctx, realtime.Transition{Agent: c.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID,
+		To: callfloor.AgentOnCall, Direction: callfloor.Outbound, Call: c.ID}); err != nil {
+		cl.warn("agent to on call", err, "agent", c.Agent)
+	}
+	if _, err := cl.ari().CreateBridge(ctx, c.MixBridge, "mixing", ""); err != nil && !ari.IsConflict(err) {
+		cl.warn("creating the call bridge", err)
+	}
+	if err := cl.ari().AddChannel(ctx, c.MixBridge, c.AgentChannel); err != nil {
+		cl.warn("bridging the agent", err)
+	}
+	c.CustomerChannel = fmt.Sprintf("%s%s-c1", chanPrefix, c.ID)
+	c.CustomerRingAt = cl.acd.now()
+	out := s.acd.Outbound
+	cl.save("", nil, nil, "", nil)
+	_, err := cl.ari().Originate(ctx, ari.OriginateRequest{ChannelID: c.CustomerChannel, Endpoint: strings.ReplaceAll(out.DialString, "{number}", c.CalledNumber),
+		App: s.acd.App, AppArgs: []string{"customer", c.ID}, CallerID: out.CallerID, Timeout: out.RingTimeout})
+	if err != nil {
+		cl.warn("dialling the customer", err)
+		cl.endOutbound(callfloor.OutcomeFailed, callfloor.HangupSystem, 0, err.Error())
+	}
+}
+
+func (cl *call) customerAnswered() {
+	c := cl.c
+	ctx := cl.ctx()
+	s := cl.acd.settings()
+	if !c.AnsweredAt.IsZero() {
+		return
+	}
+	c.AnsweredAt = cl.acd.now()
+	c.State = callfloor.CallTalking
+	if *s.acd.RecordCalls {
+		c.RecordingName = fmt.Sprintf("callfloor/%s/%s", c.AnsweredAt.Format("2006-01-02"), c.ID)
+		c.RecordingFormat = s.acd.RecordingFormat
+	}
+	cl.save(callfloor.EvCallAnswered, nil, map[string]int64{realtime.CntOutAnswered: 1}, c.Agent, nil)
+	if err := cl.ari().AddChannel(ctx, c.MixBridge, c.CustomerChannel); err != nil {
+		cl.warn("bridging the customer", err)
+	}
+	if c.RecordingName != "" {
+		if _, err := cl.ari().Record(ctx, c.MixBridge, c.RecordingName, c.RecordingFormat); err != nil {
+			cl.warn("starting the recording", err)
+		}
+	}
+}
+
+func (cl *call) outboundGone(ch string, cause int, causeTxt string) {
+	c := cl.c
+	switch ch {
+	case c.CustomerChannel:
+		if !c.AnsweredAt.IsZero() {
+			cl.endOutbound(callfloor.OutcomeAnswered, callfloor.HangupCaller, cause, causeTxt)
+			return
+		}
+		out := callfloor.OutcomeFailed
+		switch {
+		case cl.dialStatus == "BUSY" || cause == 17:
+			out = callfloor.OutcomeBusy
+		case cl.dialStatus == "NOANSWER" || cause == 19 || cause == 18:
+			out = callfloor.OutcomeNoAnswer
+		}
+		cl.endOutbound(out, callfloor.HangupCaller, cause, causeTxt)
+	case c.AgentChannel:
+		out := callfloor.OutcomeFailed
+		if !c.AnsweredAt.IsZero() {
+			out = callfloor.OutcomeAnswered
+		}
+		cl.endOutbound(out, callfloor.HangupAgent, cause, causeTxt)
+	}
+}
+
+func (cl *call) endOutbound(out callfloor.Outcome, by string, cause int, causeTxt string) {
+	c := cl.c
+	if c.State == callfloor.CallEnded {
+		return
+	}
+	now := cl.acd.now()
+	agentReached := c.MixBridge != ""
+	c.State, c.EndedAt, c.Outcome, c.HangupBy = callfloor.CallEnded, now, out, by
+	if c.Cause == 0 {
+		c.Cause, c.CauseText = cause, causeTxt
+	}
+	if !c.CustomerRingAt.IsZero() {
+		end := now
+		if !c.AnsweredAt.IsZero() {
+			end = c.AnsweredAt
+		}
+		c.Offers = append(c.Offers, callfloor.Offer{Agent: c.Agent, Channel: c.CustomerChannel, Start: c.CustomerRingAt, End: end, Result: string(out)})
+	}
+	agentInc := map[string]int64{}
+	switch out {
+	case callfloor.OutcomeAnswered:
+		agentInc[realtime.CntHandled] = 1
+		agentInc[realtime.CntSumTalk] = c.TalkMs()
+	case callfloor.OutcomeBusy:
+		agentInc[realtime.CntOutBusy] = 1
+	case callfloor.OutcomeNoAnswer:
+		agentInc[realtime.CntOutNoAnswer] = 1
+	default:
+		agentInc[realtime.CntOutFailed] = 1
+	}
+	cl.acd.metrics.outbound.WithLabelValues(string(out)).Inc()
+	cl.save(callfloor.EvCallEnded, nil, agentInc, c.Agent, nil)
+	cl.logf("outbound call ended", "outcome", out, "by", by, "agent", c.Agent, "number", c.CalledNumber)
+	if by != callfloor.HangupAgent {
+		cl.hangup(c.AgentChannel)
+	}
+	if by != callfloor.HangupCaller {
+		cl.hangup(c.CustomerChannel)
+	}
+	if c.MixBridge != "" {
+		if err := cl.ari().DestroyBridge(cl.ctx(), c.MixBridge); err != nil && !ari.IsNotFound(err) {
+			cl.warn("destroying bridge", err)
+		}
+	}
+	if agentReached {
+		cl.toWrapUp(c.Agent, cl.acd.settings().acd.Outbound.WrapUp)
+	} else {
+		if _, err := cl.acd.store.Transition(cl.ctx(), realtime.Transition{Agent: c.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable}); err != nil {
+			cl.warn("agent after an outbound call", err)
+		}
+	}
+	cl.finish()
+}

@@ -1,0 +1,248 @@
+package telephony
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+
+	aril "github.com/CyCoreSystems/ari/v5"
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/telephony/ari"
+)
+
+// node is one Asterisk server as the ACD sees it: the ari.Handler of its connection.
+type node struct {
+	acd       *ACD
+	client    *ari.Client
+	name      string
+	entity    atomic.Value     // string: asterisk_id
+	byChannel map[string]*call // inbound callers' channels (Asterisk's ids); guarded by acd.mu
+}
+
+var _ ari.Handler = (*node)(nil)
+
+func (n *node) entityID() string {
+	if v, ok := n.entity.Load().(string); ok {
+		return v
+	}
+	return n.client.Node().EntityID
+}
+
+// Connected runs after every (re)connect, before the connection's events: it reconciles the
+// calls this instance knows with what Asterisk has now, so calls that ended during the gap are
+// closed and calls still up are picked up again.
+func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool) error {
+	n.entity.Store(info.EntityID)
+	chans, err := n.client.ListChannelsFull(ctx)
+	if err != nil {
+		return fmt.Errorf("reconcile: list channels: %w", err)
+	}
+	bridges, err := n.client.ListBridges(ctx)
+	if err != nil {
+		return fmt.Errorf("reconcile: list bridges: %w", err)
+	}
+	live := make(map[string]ari.StasisChannel, len(chans))
+	for _, ch := range chans {
+		live[ch.ID] = ch
+	}
+	inBridge := map[string]string{}
+	for _, b := range bridges {
+		for _, ch := range b.ChannelIDs {
+			inBridge[ch] = b.ID
+		}
+	}
+	a := n.acd
+	a.mu.Lock()
+	var mine []*call
+	for _, c := range a.calls {
+		if c.node == n {
+			mine = append(mine, c)
+		}
+	}
+	// What no live call of ours knows (read under the lock: the actors own their records).
+	var unknown []ari.StasisChannel
+	for _, ch := range chans {
+		if cid := callIDOf(ch.ID); cid != "" {
+			if a.calls[cid] == nil {
+				unknown = append(unknown, ch)
+			}
+		} else if n.byChannel[ch.ID] == nil {
+			unknown = append(unknown, ch)
+		}
+	}
+	a.mu.Unlock()
+	n.acd.log.Info("reconciling with asterisk", "node", n.name, "reconnect", reconnect, "calls", len(mine), "channels", len(chans))
+	for _, c := range mine {
+		c.send(msgReconcile{live: live, inBridge: inBridge})
+	}
+	// Channels in our application that no call knows: callers whose StasisStart was never
+	// handled (the instance stopped in between) are adopted; our own orphans are hung up.
+	app := a.settings().acd.App
+	for _, ch := range unknown {
+		if callIDOf(ch.ID) != "" {
+			if !strings.HasSuffix(ch.ID, ";2") {
+				a.log.Warn("hanging up orphan channel", "node", n.name, "channel", ch.ID)
+				_ = n.client.Hangup(ctx, ch.ID, "normal")
+			}
+			continue
+		}
+		if ch.Dialplan.AppName == "Stasis" && strings.HasPrefix(ch.Dialplan.AppData, app+",") {
+			args := strings.Split(strings.TrimPrefix(ch.Dialplan.AppData, app+","), ",")
+			a.log.Info("adopting a caller already in stasis", "node", n.name, "channel", ch.ID)
+			n.newInbound(ch.ID, ch.Caller.Name, ch.Caller.Number, ch.State, args, true)
+		}
+	}
+	a.wake()
+	return nil
+}
+
+// Disconnected is told when the events socket drops; the calls keep their state until the
+// reconnect's reconciliation.
+func (n *node) Disconnected(err error) {
+	n.acd.log.Warn("asterisk events connection lost", "node", n.name, "err", err)
+}
+
+// chanPrefix starts every channel id callfloor originates: cf-<call id>-<role><n>.
+const chanPrefix = "cf-"
+
+// callIDOf extracts the call id from a channel id or recording name callfloor made.
+func callIDOf(id string) string {
+	id = strings.TrimSuffix(id, ";2")
+	if !strings.HasPrefix(id, chanPrefix) {
+		return ""
+	}
+	id = id[len(chanPrefix):]
+	if i := strings.IndexByte(id, '-'); i > 0 {
+		return id[:i]
+	}
+	return ""
+}
+
+func recordingCallID(name string) string {
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// Event routes one event to the call it concerns.
+func (n *node) Event(ev aril.Event) {
+	a := n.acd
+	a.metrics.events.WithLabelValues(ev.GetType()).Inc()
+	switch e := ev.(type) {
+	case *aril.StasisStart:
+		if c := n.callForChannel(e.Channel.ID); c != nil {
+			c.send(msgEvent{ev})
+			return
+		}
+		if len(e.Args) >= 2 && (e.Args[0] == "agent" || e.Args[0] == "agent-outbound" || e.Args[0] == "customer") {
+			// a leg of a call that has ended or belongs to another instance
+			if callIDOf(e.Channel.ID) != "" && a.lookup(callIDOf(e.Channel.ID)) == nil {
+				a.log.Info("hanging up a leg of a call that is gone", "channel", e.Channel.ID)
+				go n.client.Hangup(a.ctx, e.Channel.ID, "normal") //nolint:errcheck
+			}
+			return
+		}
+		if len(e.Args) >= 1 && e.Args[0] == "supervisor" {
+			return
+		}
+		var name, number string
+		if e.Channel.Caller != nil {
+			name, number = e.Channel.Caller.Name, e.Channel.Caller.Number
+		}
+		n.newInbound(e.Channel.ID, name, number, e.Channel.State, e.Args, false)
+	case *aril.RecordingFinished:
+		n.toCall(recordingCallID(e.Recording.Name), ev)
+	case *aril.RecordingFailed:
+		n.toCall(recordingCallID(e.Recording.Name), ev)
+	case *aril.StasisEnd:
+		n.toChannel(e.Channel.ID, ev)
+	case *aril.ChannelDestroyed:
+		n.toChannel(e.Channel.ID, ev)
+	case *aril.ChannelStateChange:
+		n.toChannel(e.Channel.ID, ev)
+	case *aril.Dial:
+		n.toChannel(e.Peer.ID, ev)
+	case *aril.ApplicationReplaced:
+		a.log.Error("another client took over the stasis application", "node", n.name)
+	}
+}
+
+func (n *node) callForChannel(id string) *call {
+	if cid := callIDOf(id); cid != "" {
+		return n.acd.lookup(cid)
+	}
+	n.acd.mu.Lock()
+	defer n.acd.mu.Unlock()
+	return n.byChannel[id]
+}
+
+func (n *node) toChannel(id string, ev aril.Event) {
+	if c := n.callForChannel(id); c != nil {
+		c.send(msgEvent{ev})
+	}
+}
+
+func (n *node) toCall(id string, ev aril.Event) {
+	if c := n.acd.lookup(id); c != nil {
+		c.send(msgEvent{ev})
+		return
+	}
+	// The call already ended: the recording still belongs in its record.
+	if e, ok := ev.(*aril.RecordingFinished); ok {
+		n.acd.recordingDone(id, e.Recording)
+	}
+}
+
+// newInbound starts a call for a caller entering Stasis(app,queue=...).
+func (n *node) newInbound(chID, callerName, callerNumber, state string, args []string, adopted bool) {
+	a := n.acd
+	now := a.now()
+	c := &callfloor.Call{
+		ID: newID(now), Direction: callfloor.Inbound, State: callfloor.CallWaiting, Node: n.name, AsteriskID: n.entityID(),
+		Args: args, EnteredAt: now, CallerChannel: chID, CallerNumber: callerNumber, CallerName: callerName,
+	}
+	for _, arg := range args {
+		k, v, _ := strings.Cut(arg, "=")
+		switch strings.TrimSpace(k) {
+		case "queue":
+			c.Queue = strings.TrimSpace(v)
+		case "priority":
+			fmt.Sscan(v, &c.Priority)
+		}
+	}
+	cl := newCall(a, n, c)
+	a.mu.Lock()
+	if old := n.byChannel[chID]; old != nil {
+		a.mu.Unlock()
+		return
+	}
+	n.byChannel[chID] = cl
+	a.mu.Unlock()
+	cl.start(msgEnter{adopted: adopted, answered: state == "Up"})
+}
+
+// restore loads this node's live calls from Redis after a restart.
+func (a *ACD) restore(ctx context.Context, n *node) error {
+	calls, err := a.store.LiveCalls(ctx, n.name)
+	if err != nil {
+		return err
+	}
+	for _, c := range calls {
+		if c.State == callfloor.CallEnded {
+			continue
+		}
+		cl := newCall(a, n, c)
+		if c.Direction == callfloor.Inbound && c.CallerChannel != "" {
+			a.mu.Lock()
+			n.byChannel[c.CallerChannel] = cl
+			a.mu.Unlock()
+		}
+		cl.start(msgRestored{})
+	}
+	if len(calls) > 0 {
+		a.log.Info("restored live calls from redis", "node", n.name, "calls", len(calls))
+	}
+	return nil
+}
