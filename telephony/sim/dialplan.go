@@ -1,0 +1,70 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand"
+	"regexp"
+	"sync"
+	"time"
+)
+
+var (
+	agentRe    = regexp.MustCompile(`^Local/([0-9]{4})@agents(/n)?$`)
+	outboundRe = regexp.MustCompile(`^Local/([0-9][0-9]+)@outbound(/n)?$`)
+)
+
+// DefaultDialplan mirrors conf/extensions.conf: Local/1XXX@agents rings 2 s, answers and
+// hangs up after 30 s; Local/9XXX@agents never answers; Local/<num>@outbound answers after
+// 3 s and hangs up after 18 s for [1-9]..., is busy for 0...; anything else is an error.
+func DefaultDialplan(endpoint string) (Behaviour, error) {
+	if m := agentRe.FindStringSubmatch(endpoint); m != nil {
+		switch m[1][0] {
+		case '1':
+			return Behaviour{RingFor: 2 * time.Second, HangupAfter: 30 * time.Second}, nil
+		case '9':
+			return Behaviour{NoAnswer: true}, nil
+		}
+	}
+	if m := outboundRe.FindStringSubmatch(endpoint); m != nil {
+		if m[1][0] == '0' {
+			return Behaviour{Busy: true}, nil
+		}
+		return Behaviour{RingFor: 3 * time.Second, HangupAfter: 18 * time.Second}, nil
+	}
+	return Behaviour{}, fmt.Errorf("Allocation failed: no extension for endpoint %s", endpoint)
+}
+
+// TrafficDialplan is a dialplan for generated agents: Local/<ext>@agents answers after a
+// random 1..4 s ring, or with probability noAnswerRate never answers; Local/<num>@outbound
+// is busy with busyRate, does not answer with noAnswerRate, else answers after 2..8 s.
+// Answered calls are ended by the customer or the application (HangupAfter 0).
+func TrafficDialplan(seed int64, noAnswerRate, busyRate float64) Dialplan {
+	var mu sync.Mutex
+	rng := rand.New(rand.NewSource(seed))
+	uniform := func(lo, hi time.Duration) time.Duration {
+		return lo + time.Duration(rng.Int63n(int64(hi-lo)+1))
+	}
+	local := regexp.MustCompile(`^Local/([^@/]+)@(agents|outbound)(/n)?$`)
+	return func(endpoint string) (Behaviour, error) {
+		m := local.FindStringSubmatch(endpoint)
+		if m == nil {
+			return Behaviour{}, fmt.Errorf("Allocation failed: no extension for endpoint %s", endpoint)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		r := rng.Float64()
+		if m[2] == "agents" {
+			if r < noAnswerRate {
+				return Behaviour{NoAnswer: true}, nil
+			}
+			return Behaviour{RingFor: uniform(time.Second, 4*time.Second)}, nil
+		}
+		switch {
+		case r < busyRate:
+			return Behaviour{Busy: true}, nil
+		case r < busyRate+noAnswerRate:
+			return Behaviour{NoAnswer: true}, nil
+		}
+		return Behaviour{RingFor: uniform(2*time.Second, 8*time.Second)}, nil
+	}
+}

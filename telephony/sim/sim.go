@@ -1,0 +1,401 @@
+// Package sim is a simulated Asterisk 22 that speaks real ARI (REST under /ari and the
+// /ari/events WebSocket) closely enough for callfloor's telephony connector, its tests, the
+// demo and load tests to run without a real PBX.
+//
+// What it owns: an in-memory model of channels (Local channel pairs, Snoop channels),
+// bridges (holding and mixing), live and stored recordings (written as real WAV files under
+// Config.RecordingDir) and Stasis applications with their event sockets. Customers are
+// created with PlaceCall (or an originate to Local/<queue>@from-caller, as the recorded
+// scripts did), and the far ends (agents' phones, outside numbers) follow a Dialplan. The
+// events, their order and their JSON shape mirror the traces recorded on a real Asterisk
+// 22.10.1 (see /work/shared/asterisk and trace_test.go).
+//
+// Concurrency rules: one mutex (Server.mu) guards the whole model; every REST handler,
+// timer callback (time.AfterFunc, all tracked and stopped by Close) and public method takes
+// it. Events are marshalled under the lock, in model order, and pushed without blocking onto
+// the per-socket queue (65536 frames); one writer goroutine per events socket writes them,
+// so the lock is never held while writing to a socket. A consumer whose queue is full is
+// disconnected, as Asterisk drops a stuck consumer. File writes (recordings) run after the
+// lock is released. Simulated durations are divided by Config.Speed.
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a simulated Asterisk.
+type Config struct {
+	EntityID     string        // asterisk_id on every event and system.entity_id in /asterisk/info; default "02:fc:00:00:00:01"
+	Username     string        // ARI user; default "callfloor"
+	Password     string        // default "callfloor-test"
+	RecordingDir string        // spool dir: recordings go to <RecordingDir>/recording/<name>.<format>; default: a temp dir
+	Dialplan     Dialplan      // nil -> DefaultDialplan
+	Speed        float64       // fast-forward factor for every simulated duration; 0 or 1 = real time
+	Logger       *slog.Logger  // nil -> discard
+	localDelay   time.Duration // unexported: delay before the second half of a Local pair follows a hang-up
+}
+
+// Behaviour of an endpoint when a channel to it is originated.
+type Behaviour struct {
+	RingFor     time.Duration // ringing time before answering
+	NoAnswer    bool          // rings until the originate timeout (cause 19)
+	Busy        bool          // Dial BUSY, cause 17
+	Fail        bool          // congestion: Dial CHANUNAVAIL, cause 34
+	HangupAfter time.Duration // once answered, the far end hangs up after this long (0 = never)
+}
+
+// Dialplan decides how an originated endpoint behaves; an error makes the originate fail
+// with 400.
+type Dialplan func(endpoint string) (Behaviour, error)
+
+// CallerSpec describes an inbound customer call: a Local/<queue>@from-caller pair whose ;2
+// half enters Stasis(<app>,queue=<queue>[,<ExtraArgs>...]) in state Ring.
+type CallerSpec struct {
+	App       string // default "callfloor"
+	Queue     string
+	Number    string
+	Name      string
+	ExtraArgs []string
+	Patience  time.Duration // hang up this long after entering unless bridged with another party; 0 = forever
+	TalkFor   time.Duration // once bridged with another party, hang up after this long; 0 = never
+}
+
+// Stats are counters for tests and the demo.
+type Stats struct {
+	CallsPlaced    int64 // inbound calls created (PlaceCall or originate to @from-caller)
+	CallsFailed    int64 // inbound calls whose application was not connected
+	Originates     int64 // successful POST /channels originates (excluding inbound calls)
+	ChannelsLive   int
+	BridgesLive    int
+	RecordingsLive int
+	Recordings     int64 // recordings finished (stored)
+	EventsSent     int64 // events queued to sockets
+	EventsLost     int64 // events for an application without a socket
+	SocketsDropped int64 // sockets closed because their queue was full
+}
+
+// ErrAppNotConnected is returned by PlaceCall when the application has no events socket: the
+// call fails as it would on Asterisk (the ;2 half does not enter Stasis and hangs up).
+var ErrAppNotConnected = errors.New("sim: application not connected")
+
+// Server is a simulated Asterisk.
+type Server struct {
+	mu   sync.Mutex
+	post []func() // run after mu is released
+
+	cfg      Config
+	log      *slog.Logger
+	dialplan Dialplan
+	closed   bool
+	tmpDir   string
+
+	channels   map[string]*channel
+	chanOrder  uint64
+	bridges    map[string]*bridge
+	tombstones map[string]struct{}
+	tombOrder  []string
+	apps       map[string]*appState
+	conns      map[*wsConn]struct{}
+	timers     map[*time.Timer]struct{}
+	live       map[string]*recording
+	stored     map[string]*storedRec
+
+	unrealSeq uint64 // Local/Recorder/Announcer name counter
+	snoopSeq  uint64
+	uidSeq    uint64
+	epoch     int64
+
+	stats Stats
+
+	httpSrv  *http.Server
+	listener net.Listener
+}
+
+const defaultQueueLen = 65536
+
+// New creates a simulated Asterisk. It does not listen until Start (or use Handler).
+func New(cfg Config) *Server {
+	if cfg.EntityID == "" {
+		cfg.EntityID = "02:fc:00:00:00:01"
+	}
+	if cfg.Username == "" {
+		cfg.Username = "callfloor"
+	}
+	if cfg.Password == "" {
+		cfg.Password = "callfloor-test"
+	}
+	if cfg.Speed <= 0 {
+		cfg.Speed = 1
+	}
+	if cfg.localDelay == 0 {
+		cfg.localDelay = 50 * time.Millisecond
+	}
+	s := &Server{
+		cfg:        cfg,
+		log:        cfg.Logger,
+		dialplan:   cfg.Dialplan,
+		channels:   map[string]*channel{},
+		bridges:    map[string]*bridge{},
+		tombstones: map[string]struct{}{},
+		apps:       map[string]*appState{},
+		conns:      map[*wsConn]struct{}{},
+		timers:     map[*time.Timer]struct{}{},
+		live:       map[string]*recording{},
+		stored:     map[string]*storedRec{},
+		epoch:      time.Now().Unix(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.dialplan == nil {
+		s.dialplan = DefaultDialplan
+	}
+	if s.cfg.RecordingDir == "" {
+		dir, err := os.MkdirTemp("", "callfloor-sim-spool-")
+		if err != nil {
+			dir = os.TempDir()
+		} else {
+			s.tmpDir = dir
+		}
+		s.cfg.RecordingDir = dir
+	}
+	return s
+}
+
+// lock takes the model lock; unlock releases it and then runs the deferred side effects
+// (file writes) queued with s.defer_.
+func (s *Server) lock() { s.mu.Lock() }
+
+func (s *Server) unlock() {
+	post := s.post
+	s.post = nil
+	s.mu.Unlock()
+	for _, f := range post {
+		f()
+	}
+}
+
+func (s *Server) afterUnlock(f func()) { s.post = append(s.post, f) }
+
+// scale converts a simulated duration into wall-clock time.
+func (s *Server) scale(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / s.cfg.Speed)
+}
+
+// simSince returns the simulated time elapsed since t.
+func (s *Server) simSince(t time.Time) time.Duration {
+	return time.Duration(float64(time.Since(t)) * s.cfg.Speed)
+}
+
+// after runs f under the lock after d (wall clock); the timer is stopped by Close.
+func (s *Server) after(d time.Duration, f func()) *time.Timer {
+	var t *time.Timer
+	t = time.AfterFunc(d, func() {
+		s.lock()
+		defer s.unlock()
+		if _, ok := s.timers[t]; !ok || s.closed {
+			return
+		}
+		delete(s.timers, t)
+		f()
+	})
+	s.timers[t] = struct{}{}
+	return t
+}
+
+func (s *Server) stopTimer(t *time.Timer) {
+	if t == nil {
+		return
+	}
+	t.Stop()
+	delete(s.timers, t)
+}
+
+// Handler serves everything under /ari/.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Start listens on addr (e.g. "127.0.0.1:0") and serves; it returns the base URL without
+// the /ari suffix.
+func (s *Server) Start(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.lock()
+	s.httpSrv = srv
+	s.listener = ln
+	s.unlock()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("sim: serve", "err", err)
+		}
+	}()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops serving, closes every socket and stops every timer.
+func (s *Server) Close() error {
+	s.lock()
+	if s.closed {
+		s.unlock()
+		return nil
+	}
+	s.closed = true
+	for t := range s.timers {
+		t.Stop()
+	}
+	s.timers = map[*time.Timer]struct{}{}
+	conns := make([]*wsConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+		s.detachLocked(c)
+	}
+	srv := s.httpSrv
+	s.unlock()
+	for _, c := range conns {
+		c.kill()
+	}
+	var err error
+	if srv != nil {
+		err = srv.Close()
+	}
+	return err
+}
+
+// DropConnections closes every events WebSocket abruptly; the applications are deactivated
+// at once, as Asterisk does when their socket goes away.
+func (s *Server) DropConnections() {
+	s.lock()
+	conns := make([]*wsConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+		s.detachLocked(c)
+	}
+	s.unlock()
+	for _, c := range conns {
+		c.kill()
+	}
+}
+
+// InjectRaw writes a raw text frame to the application's events socket.
+func (s *Server) InjectRaw(app string, frame []byte) {
+	s.lock()
+	defer s.unlock()
+	if a := s.apps[app]; a != nil && a.conn != nil {
+		s.push(a.conn, append([]byte(nil), frame...))
+	}
+}
+
+// SetDialplan replaces the dialplan used for subsequent originates.
+func (s *Server) SetDialplan(d Dialplan) {
+	if d == nil {
+		d = DefaultDialplan
+	}
+	s.lock()
+	s.dialplan = d
+	s.unlock()
+}
+
+func (s *Server) currentDialplan() Dialplan {
+	s.lock()
+	defer s.unlock()
+	return s.dialplan
+}
+
+// PlaceCall creates an inbound customer call and returns the id of the half in Stasis.
+func (s *Server) PlaceCall(spec CallerSpec) (string, error) {
+	if spec.App == "" {
+		spec.App = "callfloor"
+	}
+	if spec.Queue == "" {
+		return "", errors.New("sim: PlaceCall needs a queue")
+	}
+	s.lock()
+	defer s.unlock()
+	if s.closed {
+		return "", errors.New("sim: server closed")
+	}
+	uid := s.newUID()
+	c1, err := s.newInbound(inboundSpec{
+		app: spec.App, queue: spec.Queue, extra: spec.ExtraArgs,
+		cid: party{Name: spec.Name, Number: spec.Number},
+		id1: uid, id2: uid + ";2",
+		patience: spec.Patience, talkFor: spec.TalkFor, cause: 16,
+	})
+	if err != nil {
+		return "", err
+	}
+	id := c1.peer.id
+	if c1.peer.destroyed {
+		return id, ErrAppNotConnected
+	}
+	return id, nil
+}
+
+// HangupChannel makes the far party of channel id hang up (cause 16), with the events
+// Asterisk would emit.
+func (s *Server) HangupChannel(id string) error {
+	s.lock()
+	defer s.unlock()
+	ch := s.channels[id]
+	if ch == nil {
+		return fmt.Errorf("sim: channel %q not found", id)
+	}
+	s.farHangup(ch, 16)
+	return nil
+}
+
+// Stats returns the counters.
+func (s *Server) Stats() Stats {
+	s.lock()
+	defer s.unlock()
+	st := s.stats
+	st.ChannelsLive = len(s.channels)
+	st.BridgesLive = len(s.bridges)
+	st.RecordingsLive = len(s.live)
+	return st
+}
+
+func (s *Server) newUID() string {
+	s.uidSeq++
+	return fmt.Sprintf("%d.%d", s.epoch, s.uidSeq)
+}
+
+func (s *Server) nextUnreal() uint64 {
+	n := s.unrealSeq
+	s.unrealSeq++
+	return n
+}
+
+func stasisAppData(app string, args []string) string {
+	if len(args) == 0 {
+		return app
+	}
+	return app + "," + strings.Join(args, ",")
+}
+
+// runContext sleeps for d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
