@@ -1,0 +1,681 @@
+package telephony_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/testenv"
+	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/telephony"
+	"github.com/callfloor/callfloor/telephony/ari"
+	"github.com/callfloor/callfloor/telephony/sim"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
+)
+
+// A test floor: a simulated Asterisk, a real Redis, one ACD instance.
+type floor struct {
+	t       *testing.T
+	sim     *sim.Server
+	simURL  string
+	rdb     *redis.Client
+	prefix  string
+	store   *realtime.Store
+	cfg     *callfloor.Config
+	acd     *telephony.ACD
+	client  *ari.Client
+	ariReg  *prometheus.Registry
+	cancel  context.CancelFunc
+	done    chan struct{}
+	cursor  string
+	events  []callfloor.Event
+}
+
+// testDialplan: agents 1XXX answer after ring, 9XXX never answer; outbound numbers starting
+// with 0 are busy, others answer after 100 ms and talk for outTalk.
+func testDialplan(ring, agentHangup, outTalk time.Duration) sim.Dialplan {
+	return func(ep string) (sim.Behaviour, error) {
+		switch {
+		case strings.HasPrefix(ep, "Local/9") && strings.HasSuffix(ep, "@agents"):
+			return sim.Behaviour{NoAnswer: true}, nil
+		case strings.HasSuffix(ep, "@agents"):
+			return sim.Behaviour{RingFor: ring, HangupAfter: agentHangup}, nil
+		case strings.HasPrefix(ep, "Local/0") && strings.HasSuffix(ep, "@outbound"):
+			return sim.Behaviour{Busy: true}, nil
+		case strings.HasSuffix(ep, "@outbound"):
+			return sim.Behaviour{RingFor: 100 * time.Millisecond, HangupAfter: outTalk}, nil
+		}
+		return sim.DefaultDialplan(ep)
+	}
+}
+
+func testConfig(agents ...string) *callfloor.Config {
+	cfg := &callfloor.Config{
+		ACD: callfloor.ACDConfig{Outbound: callfloor.OutboundConfig{DialString: "Local/{number}@outbound", RingTimeout: 2 * time.Second, WrapUp: 200 * time.Millisecond}},
+		Queues: []callfloor.Queue{
+			{Name: "sales", RingTimeout: time.Second, WrapUp: 200 * time.Millisecond, ServiceLevel: 2 * time.Second, ShortAbandon: 500 * time.Millisecond},
+			{Name: "support", RingTimeout: time.Second, WrapUp: 200 * time.Millisecond, ServiceLevel: 2 * time.Second, ShortAbandon: 500 * time.Millisecond},
+		},
+		Sim: &callfloor.SimConfig{},
+	}
+	for _, a := range agents {
+		cfg.Agents = append(cfg.Agents, callfloor.Agent{ID: a, Name: "Agent " + a, Endpoint: "Local/" + a + "@agents", Team: "t1", Skills: map[string]int{"sales": 5}})
+	}
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+func logger(t *testing.T) *slog.Logger {
+	if os.Getenv("CALLFLOOR_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func newFloor(t *testing.T, cfg *callfloor.Config) *floor {
+	t.Helper()
+	rdb, prefix := testenv.Redis(t)
+	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
+	s.SetDialplan(testDialplan(100*time.Millisecond, 0, 500*time.Millisecond))
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	f := &floor{t: t, sim: s, simURL: url, rdb: rdb, prefix: prefix, store: realtime.New(rdb, prefix), cfg: cfg, cursor: "0"}
+	f.start()
+	return f
+}
+
+// start runs an ACD instance against the floor's sim (again, after stop: a restart).
+func (f *floor) start() {
+	f.t.Helper()
+	f.startOn(f.simURL, "pbx1")
+	f.waitReady()
+}
+
+func (f *floor) startOn(url, name string) {
+	f.t.Helper()
+	f.ariReg = prometheus.NewRegistry()
+	f.client = ari.New(ari.Config{Name: name, URL: url, Username: "callfloor", Password: "callfloor-test", App: "callfloor",
+		RequestTimeout: 2 * time.Second, EventFilter: telephony.EventFilter, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+		Logger: logger(f.t), Metrics: ari.NewMetrics(f.ariReg)})
+	acd, err := telephony.New(telephony.Options{Config: f.cfg, Store: f.store, Nodes: []*ari.Client{f.client}, Logger: logger(f.t), Tick: 20 * time.Millisecond})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.acd = acd
+	ctx, cancel := context.WithCancel(context.Background())
+	f.cancel = cancel
+	f.done = make(chan struct{})
+	go func() { defer close(f.done); acd.Run(ctx) }()
+	f.t.Cleanup(f.stop)
+}
+
+func (f *floor) waitReady() {
+	f.t.Helper()
+	testenv.Eventually(f.t, 5*time.Second, "ACD connected", func() bool { return f.acd.Ready() == nil })
+}
+
+func (f *floor) stop() {
+	if f.cancel != nil {
+		f.cancel()
+		<-f.done
+		f.cancel = nil
+	}
+}
+
+func (f *floor) login(agents ...string) {
+	f.t.Helper()
+	for _, a := range agents {
+		if _, err := f.acd.Login(context.Background(), a); err != nil {
+			f.t.Fatalf("login %s: %v", a, err)
+		}
+	}
+}
+
+// poll reads new change-stream events.
+func (f *floor) poll() {
+	evs, err := f.store.ReadStream(context.Background(), f.cursor, 1000)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, e := range evs {
+		f.cursor = e.ID
+		f.events = append(f.events, e)
+	}
+}
+
+// waitEvent waits for an event matching pred that was not seen by an earlier wait.
+func (f *floor) waitEvent(within time.Duration, what string, pred func(e callfloor.Event) bool) callfloor.Event {
+	f.t.Helper()
+	var got *callfloor.Event
+	testenv.Eventually(f.t, within, what, func() bool {
+		f.poll()
+		for i := range f.events {
+			if pred(f.events[i]) {
+				got = &f.events[i]
+				return true
+			}
+		}
+		return false
+	})
+	return *got
+}
+
+func (f *floor) ended(within time.Duration) *callfloor.Call {
+	f.t.Helper()
+	return f.waitEvent(within, "a call to end", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallEnded }).Call
+}
+
+func (f *floor) countEvents(typ string) int {
+	f.poll()
+	n := 0
+	for _, e := range f.events {
+		if e.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+func (f *floor) agentState(id string) callfloor.AgentStatus {
+	f.t.Helper()
+	st, err := f.store.Agent(context.Background(), id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return st
+}
+
+func (f *floor) counters(queue string) map[string]int64 {
+	f.t.Helper()
+	c, err := f.store.Counters(context.Background(), queue, time.Now())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c
+}
+
+func (f *floor) place(spec sim.CallerSpec) string {
+	f.t.Helper()
+	if spec.Number == "" {
+		spec.Number = "5550100"
+	}
+	id, err := f.sim.PlaceCall(spec)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return id
+}
+
+func TestAnsweredCall(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.login("1001")
+	f.place(sim.CallerSpec{Queue: "sales", Name: "Customer", TalkFor: 400 * time.Millisecond})
+	ans := f.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered }).Call
+	if st := f.agentState("1001"); st.State != callfloor.AgentOnCall || st.Call != ans.ID {
+		t.Errorf("agent during the call: %+v, want on_call with call %s", st, ans.ID)
+	}
+	c := f.ended(5 * time.Second)
+	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != "1001" || c.HangupBy != callfloor.HangupCaller {
+		t.Fatalf("ended call: outcome %s agent %s by %s", c.Outcome, c.Agent, c.HangupBy)
+	}
+	if c.Queue != "sales" || c.CallerNumber != "5550100" || c.Node != "pbx1" || c.AsteriskID == "" {
+		t.Errorf("call identity: queue %q number %q node %q asterisk_id %q", c.Queue, c.CallerNumber, c.Node, c.AsteriskID)
+	}
+	if w := c.WaitMs(); w < 80 || w > 1500 {
+		t.Errorf("wait %d ms, want about the 100 ms ring", w)
+	}
+	if tk := c.TalkMs(); tk < 300 || tk > 1500 {
+		t.Errorf("talk %d ms, want about 400", tk)
+	}
+	if len(c.Offers) != 1 || c.Offers[0].Result != callfloor.OfferAnswered || c.Offers[0].RingMs() < 80 {
+		t.Errorf("offers %+v", c.Offers)
+	}
+	day := c.EnteredAt.Format("2006-01-02")
+	if !strings.HasPrefix(c.RecordingName, "callfloor/"+day+"/") || !strings.HasSuffix(c.RecordingName, c.ID) || c.RecordingFormat != "wav" {
+		t.Errorf("recording name %q format %q", c.RecordingName, c.RecordingFormat)
+	}
+	// the recording exists on the node and is a WAV
+	testenv.Eventually(t, 3*time.Second, "recording file", func() bool {
+		rc, ct, err := f.client.StoredRecordingFile(context.Background(), c.RecordingName)
+		if err != nil {
+			return false
+		}
+		defer rc.Close()
+		b, _ := io.ReadAll(rc)
+		return ct == "audio/wav" && len(b) > 44 && string(b[:4]) == "RIFF"
+	})
+	f.waitEvent(3*time.Second, "recording ready", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvRecordingReady && e.Call.ID == c.ID
+	})
+	cnt := f.counters("sales")
+	if cnt[realtime.CntOffered] != 1 || cnt[realtime.CntAnswered] != 1 || cnt[realtime.CntAnsweredWithinT] != 1 || cnt[realtime.CntAbandoned] != 0 || cnt[realtime.CntHandled] != 1 {
+		t.Errorf("counters %v", cnt)
+	}
+	// wrap-up, then available again
+	testenv.Eventually(t, 2*time.Second, "agent back to available after wrap-up", func() bool {
+		return f.agentState("1001").State == callfloor.AgentAvailable
+	})
+	if n := f.agentState("1001").CallsToday; n != 1 {
+		t.Errorf("calls today %d, want 1", n)
+	}
+	var sawWrap bool
+	for _, e := range f.events {
+		sawWrap = sawWrap || (e.Type == callfloor.EvAgentState && e.Agent.State == callfloor.AgentWrapUp)
+	}
+	if !sawWrap {
+		t.Error("agent never went to wrap-up")
+	}
+	testenv.Eventually(t, 2*time.Second, "no channels or bridges left", func() bool {
+		st := f.sim.Stats()
+		return st.ChannelsLive == 0 && st.BridgesLive == 0
+	})
+}
+
+func TestAbandonedAndShortAbandon(t *testing.T) {
+	f := newFloor(t, testConfig("1001")) // nobody logged in
+	f.place(sim.CallerSpec{Queue: "sales", Patience: 900 * time.Millisecond})
+	c := f.ended(3 * time.Second)
+	if c.Outcome != callfloor.OutcomeAbandoned || c.HangupBy != callfloor.HangupCaller {
+		t.Fatalf("outcome %s by %s, want abandoned by caller", c.Outcome, c.HangupBy)
+	}
+	if w := c.WaitMs(); w < 800 || w > 2000 {
+		t.Errorf("wait %d ms", w)
+	}
+	f.place(sim.CallerSpec{Queue: "sales", Patience: 150 * time.Millisecond})
+	c2 := f.waitEvent(3*time.Second, "second call ended", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallEnded && e.Call.ID != c.ID
+	}).Call
+	if c2.Outcome != callfloor.OutcomeShortAbandon {
+		t.Fatalf("outcome %s, want short_abandon (wait %d ms ≤ 500 ms)", c2.Outcome, c2.WaitMs())
+	}
+	cnt := f.counters("sales")
+	if cnt[realtime.CntOffered] != 2 || cnt[realtime.CntAbandoned] != 2 || cnt[realtime.CntShortAbandoned] != 1 || cnt[realtime.CntAbandonedWithinT] != 2 || cnt[realtime.CntAnswered] != 0 {
+		t.Errorf("counters %v", cnt)
+	}
+	w, _ := f.store.WaitingCount(context.Background(), "sales")
+	if w != 0 {
+		t.Errorf("%d calls still waiting", w)
+	}
+}
+
+func TestRingNoAnswerThenNextAgent(t *testing.T) {
+	f := newFloor(t, testConfig("9001", "1002"))
+	f.login("9001") // longest idle: offered first, never answers
+	time.Sleep(1100 * time.Millisecond)
+	f.login("1002")
+	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 200 * time.Millisecond})
+	c := f.ended(6 * time.Second)
+	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != "1002" {
+		t.Fatalf("outcome %s agent %s, want answered by 1002", c.Outcome, c.Agent)
+	}
+	if len(c.Offers) != 2 || c.Offers[0].Agent != "9001" || c.Offers[0].Result != callfloor.OfferNoAnswer || c.Offers[1].Agent != "1002" {
+		t.Fatalf("offers %+v", c.Offers)
+	}
+	if r := c.Offers[0].RingMs(); r < 900 || r > 2500 {
+		t.Errorf("first offer rang %d ms, want the 1 s ring timeout", r)
+	}
+	st := f.agentState("9001")
+	if st.State != callfloor.AgentPaused || st.Reason != "missed" {
+		t.Errorf("agent 9001 after missing: %+v, want paused(missed)", st)
+	}
+	ac, _ := f.store.AgentCounters(context.Background(), "9001", time.Now())
+	if ac[realtime.CntOffersNoAnswer] != 1 {
+		t.Errorf("9001 counters %v", ac)
+	}
+}
+
+func TestCallerAndAgentHangUps(t *testing.T) {
+	t.Run("caller hangs up during talk", func(t *testing.T) {
+		f := newFloor(t, testConfig("1001"))
+		f.login("1001")
+		f.place(sim.CallerSpec{Queue: "sales", TalkFor: 300 * time.Millisecond})
+		c := f.ended(4 * time.Second)
+		if c.Outcome != callfloor.OutcomeAnswered || c.HangupBy != callfloor.HangupCaller {
+			t.Fatalf("outcome %s by %s", c.Outcome, c.HangupBy)
+		}
+		testenv.Eventually(t, 2*time.Second, "agent channel hung up", func() bool { return f.sim.Stats().ChannelsLive == 0 })
+	})
+	t.Run("agent hangs up", func(t *testing.T) {
+		f := newFloor(t, testConfig("1001"))
+		f.sim.SetDialplan(testDialplan(100*time.Millisecond, 300*time.Millisecond, 0))
+		f.login("1001")
+		f.place(sim.CallerSpec{Queue: "sales"})
+		c := f.ended(4 * time.Second)
+		if c.Outcome != callfloor.OutcomeAnswered || c.HangupBy != callfloor.HangupAgent {
+			t.Fatalf("outcome %s by %s", c.Outcome, c.HangupBy)
+		}
+		if tk := c.TalkMs(); tk < 200 || tk > 1500 {
+			t.Errorf("talk %d ms", tk)
+		}
+		testenv.Eventually(t, 2*time.Second, "caller hung up too", func() bool { return f.sim.Stats().ChannelsLive == 0 })
+	})
+}
+
+func TestOutbound(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.login("1001")
+	id, err := f.acd.Dial(context.Background(), "1001", "5551234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.ended(5 * time.Second)
+	if c.ID != id || c.Direction != callfloor.Outbound || c.Outcome != callfloor.OutcomeAnswered || c.CalledNumber != "5551234" || c.HangupBy != callfloor.HangupCaller {
+		t.Fatalf("outbound call %+v", c)
+	}
+	if len(c.Offers) != 1 || c.Offers[0].RingMs() < 80 {
+		t.Errorf("customer ring not captured: %+v", c.Offers)
+	}
+	if c.RecordingName == "" {
+		t.Error("outbound call not recorded")
+	}
+	testenv.Eventually(t, 2*time.Second, "agent available after wrap-up", func() bool { return f.agentState("1001").State == callfloor.AgentAvailable })
+
+	id2, err := f.acd.Dial(context.Background(), "1001", "0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := f.waitEvent(5*time.Second, "busy call ended", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallEnded && e.Call.ID == id2 }).Call
+	if c2.Outcome != callfloor.OutcomeBusy || !c2.AnsweredAt.IsZero() {
+		t.Fatalf("busy call: outcome %s", c2.Outcome)
+	}
+	ac, _ := f.store.AgentCounters(context.Background(), "1001", time.Now())
+	if ac[realtime.CntOutDials] != 2 || ac[realtime.CntOutAnswered] != 1 || ac[realtime.CntOutBusy] != 1 {
+		t.Errorf("agent counters %v", ac)
+	}
+	// bad input and unknown agents are refused with the field named
+	if _, err := f.acd.Dial(context.Background(), "1001", "12; DROP"); callfloor.ErrorCode(err) != callfloor.EINVALID {
+		t.Errorf("bad number: %v", err)
+	}
+	if _, err := f.acd.Dial(context.Background(), "nobody", "5551234"); callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
+		t.Errorf("unknown agent: %v", err)
+	}
+}
+
+func TestUnknownQueue(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.login("1001")
+	f.place(sim.CallerSpec{Queue: "nosuchqueue"})
+	c := f.ended(3 * time.Second)
+	if c.Outcome != callfloor.OutcomeUnknownQueue || c.Queue != "nosuchqueue" {
+		t.Fatalf("outcome %s queue %s", c.Outcome, c.Queue)
+	}
+	testenv.Eventually(t, 2*time.Second, "caller hung up", func() bool { return f.sim.Stats().ChannelsLive == 0 })
+	if st := f.agentState("1001"); st.State != callfloor.AgentAvailable {
+		t.Errorf("agent %+v", st)
+	}
+}
+
+func TestMaxWaitFlowsOut(t *testing.T) {
+	cfg := testConfig("1001")
+	cfg.Queues[0].MaxWait = 400 * time.Millisecond
+	f := newFloor(t, cfg)
+	f.place(sim.CallerSpec{Queue: "sales"})
+	c := f.ended(3 * time.Second)
+	if c.Outcome != callfloor.OutcomeFlowedOut || c.HangupBy != callfloor.HangupSystem {
+		t.Fatalf("outcome %s by %s", c.Outcome, c.HangupBy)
+	}
+	if f.counters("sales")[realtime.CntFlowedOut] != 1 {
+		t.Errorf("counters %v", f.counters("sales"))
+	}
+}
+
+func TestRestartMidCall(t *testing.T) {
+	f := newFloor(t, testConfig("1001", "1002"))
+	f.login("1001")
+	caller := f.place(sim.CallerSpec{Queue: "sales"})
+	f.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered })
+	// a second call waits: nobody else is logged in
+	f.place(sim.CallerSpec{Queue: "sales"})
+	f.waitEvent(3*time.Second, "second call entered", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallEntered && e.Call.CallerChannel != caller
+	})
+	f.stop() // callfloor goes away mid-call
+	if err := f.sim.HangupChannel(caller); err != nil {
+		t.Fatal(err)
+	} // the customer hangs up while callfloor is down
+	f.start()
+	c := f.waitEvent(5*time.Second, "first call closed after restart", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallEnded && e.Call.CallerChannel == caller
+	}).Call
+	if c.Outcome != callfloor.OutcomeAnswered || c.HangupBy != callfloor.HangupCaller || c.Agent != "1001" {
+		t.Fatalf("first call after restart: outcome %s by %s agent %s", c.Outcome, c.HangupBy, c.Agent)
+	}
+	// the waiting caller is picked up again and answered once an agent is free
+	f.login("1002")
+	c2 := f.waitEvent(5*time.Second, "second call answered after restart", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallAnswered && e.Call.CallerChannel != caller
+	}).Call
+	if c2.Agent == "" {
+		t.Fatal("no agent on the second call")
+	}
+	if n := f.countEvents(callfloor.EvCallEntered); n != 2 {
+		t.Errorf("%d call.entered events, want 2 (no call counted twice)", n)
+	}
+	cnt := f.counters("sales")
+	if cnt[realtime.CntOffered] != 2 || cnt[realtime.CntAnswered] != 2 {
+		t.Errorf("counters %v, want offered 2 answered 2", cnt)
+	}
+	if n := f.countEvents(callfloor.EvCallEnded); n != 1 {
+		t.Errorf("%d call.ended, want 1", n)
+	}
+}
+
+func TestWebSocketDroppedMidCall(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.login("1001")
+	caller := f.place(sim.CallerSpec{Queue: "sales"})
+	f.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered })
+	f.sim.DropConnections()
+	// while the socket is down the caller hangs up: Asterisk's events for it are lost
+	if err := f.sim.HangupChannel(caller); err != nil {
+		t.Fatal(err)
+	}
+	c := f.ended(5 * time.Second)
+	if c.Outcome != callfloor.OutcomeAnswered || c.HangupBy != callfloor.HangupCaller {
+		t.Fatalf("outcome %s by %s", c.Outcome, c.HangupBy)
+	}
+	if v := testutil.ToFloat64(f.clientMetric("callfloor_ari_reconnects_total")); v < 1 {
+		t.Errorf("reconnects_total %v", v)
+	}
+	testenv.Eventually(t, 3*time.Second, "agent back to available", func() bool { return f.agentState("1001").State == callfloor.AgentAvailable })
+	// and calls keep flowing after the reconnect
+	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 100 * time.Millisecond})
+	f.waitEvent(5*time.Second, "a call answered after reconnect", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallAnswered && e.Call.CallerChannel != caller
+	})
+}
+
+// clientMetric finds a collector on the ari registry by metric name (summing labels).
+func (f *floor) clientMetric(name string) prometheus.Collector {
+	return collectorFunc(func(ch chan<- prometheus.Metric) {
+		mfs, _ := f.ariReg.Gather()
+		var sum float64
+		for _, mf := range mfs {
+			if mf.GetName() == name {
+				for _, m := range mf.GetMetric() {
+					sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+				}
+			}
+		}
+		ch <- prometheus.MustNewConstMetric(prometheus.NewDesc(name, "", nil, nil), prometheus.GaugeValue, sum)
+	})
+}
+
+type collectorFunc func(ch chan<- prometheus.Metric)
+
+func (c collectorFunc) Describe(ch chan<- *prometheus.Desc) {}
+func (c collectorFunc) Collect(ch chan<- prometheus.Metric) { c(ch) }
+
+func TestBadEventsOnTheSocket(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.login("1001")
+	f.sim.InjectRaw("callfloor", []byte(`{"type":"ChannelToneDetected","timestamp":"2026-11-22T05:51:22.476+0000","application":"callfloor","channel":{"id":"x"}}`))
+	f.sim.InjectRaw("callfloor", []byte(`{"type":"StasisStart","args":["queue=sales"`))
+	f.sim.InjectRaw("callfloor", []byte(`not json at all`))
+	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 100 * time.Millisecond})
+	c := f.ended(4 * time.Second)
+	if c.Outcome != callfloor.OutcomeAnswered {
+		t.Fatalf("outcome %s", c.Outcome)
+	}
+	if v := testutil.ToFloat64(f.clientMetric("callfloor_ari_events_skipped_total")); v != 3 {
+		t.Errorf("skipped events %v, want 3", v)
+	}
+	if v := testutil.ToFloat64(f.clientMetric("callfloor_ari_reconnects_total")); v != 0 {
+		t.Errorf("the bad frames caused %v reconnects", v)
+	}
+}
+
+func TestAsteriskDownAtStartup(t *testing.T) {
+	rdb, prefix := testenv.Redis(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there yet
+	f := &floor{t: t, rdb: rdb, prefix: prefix, store: realtime.New(rdb, prefix), cfg: testConfig("1001"), cursor: "0"}
+	startedAt := time.Now()
+	f.startOn("http://"+addr, "pbx1")
+	if time.Since(startedAt) > time.Second {
+		t.Fatalf("start-up blocked %s on a down Asterisk", time.Since(startedAt))
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := f.acd.Ready(); err == nil {
+		t.Fatal("ready while Asterisk is down")
+	}
+	if v := testutil.ToFloat64(f.clientMetric("callfloor_ari_connect_failures_total")); v < 1 {
+		t.Errorf("connect failures %v", v)
+	}
+	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
+	s.SetDialplan(testDialplan(100*time.Millisecond, 0, 0))
+	if _, err := s.Start(addr); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	f.sim = s
+	f.waitReady()
+	f.login("1001")
+	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 100 * time.Millisecond})
+	if c := f.ended(4 * time.Second); c.Outcome != callfloor.OutcomeAnswered {
+		t.Fatalf("outcome %s", c.Outcome)
+	}
+}
+
+// Two callfloor instances, each on its own Asterisk node, share one Redis and one agent. Two
+// calls arrive at once, one on each node: the agent must never be given both.
+func TestTwoInstancesNeverDoubleAssign(t *testing.T) {
+	for round := 0; round < 3; round++ {
+		rdb, prefix := testenv.Redis(t)
+		store := realtime.New(rdb, prefix)
+		cfg := testConfig("1001")
+		var floors []*floor
+		for i := 0; i < 2; i++ {
+			s := sim.New(sim.Config{RecordingDir: t.TempDir(), EntityID: []string{"02:fc:00:00:00:01", "02:fc:00:00:00:02"}[i]})
+			s.SetDialplan(testDialplan(100*time.Millisecond, 0, 0))
+			url, err := s.Start("127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			f := &floor{t: t, sim: s, simURL: url, rdb: rdb, prefix: prefix, store: store, cfg: cfg, cursor: "0"}
+			f.startOn(url, []string{"pbx1", "pbx2"}[i])
+			f.waitReady()
+			floors = append(floors, f)
+		}
+		floors[0].login("1001")
+		var wg sync.WaitGroup
+		for _, f := range floors {
+			wg.Add(1)
+			go func() { defer wg.Done(); f.sim.PlaceCall(sim.CallerSpec{Queue: "sales", Number: "555", TalkFor: 300 * time.Millisecond}) }()
+		}
+		wg.Wait()
+		f := floors[0] // both write the same stream
+		var a, b *callfloor.Call
+		testenv.Eventually(t, 10*time.Second, "both calls answered and ended", func() bool {
+			f.poll()
+			var ends []*callfloor.Call
+			for _, e := range f.events {
+				if e.Type == callfloor.EvCallEnded {
+					ends = append(ends, e.Call)
+				}
+			}
+			if len(ends) == 2 {
+				a, b = ends[0], ends[1]
+				return true
+			}
+			return false
+		})
+		if a.Outcome != callfloor.OutcomeAnswered || b.Outcome != callfloor.OutcomeAnswered || a.Node == b.Node {
+			t.Fatalf("round %d: outcomes %s/%s nodes %s/%s", round, a.Outcome, b.Outcome, a.Node, b.Node)
+		}
+		if b.AnsweredAt.Before(a.EndedAt) {
+			t.Fatalf("round %d: agent 1001 answered call %s at %s while still on call %s (ended %s)", round, b.ID, b.AnsweredAt, a.ID, a.EndedAt)
+		}
+		// every offer to the agent began after the previous call's end: never two rings at once
+		var offers []callfloor.Offer
+		for _, c := range []*callfloor.Call{a, b} {
+			offers = append(offers, c.Offers...)
+		}
+		for _, o := range b.Offers {
+			if o.Start.Before(a.EndedAt) {
+				t.Fatalf("round %d: agent rung for %s at %s before %s ended at %s", round, b.ID, o.Start, a.ID, a.EndedAt)
+			}
+		}
+		for _, f := range floors {
+			f.stop()
+		}
+	}
+}
+
+func TestAgentActions(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	ctx := context.Background()
+	if _, err := f.acd.Login(ctx, "ghost"); callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
+		t.Fatalf("login unknown agent: %v", err)
+	}
+	if _, err := f.acd.Unpause(ctx, "1001"); callfloor.ErrorCode(err) != callfloor.ECONFLICT {
+		t.Fatalf("unpause a logged-out agent: %v", err)
+	}
+	st, err := f.acd.Login(ctx, "1001")
+	if err != nil || st.State != callfloor.AgentAvailable {
+		t.Fatalf("login: %+v %v", st, err)
+	}
+	if _, err := f.acd.Pause(ctx, "1001", ""); callfloor.ErrorCode(err) != callfloor.EINVALID {
+		t.Fatalf("pause without reason: %v", err)
+	}
+	st, err = f.acd.Pause(ctx, "1001", "lunch")
+	if err != nil || st.State != callfloor.AgentPaused || st.Reason != "lunch" {
+		t.Fatalf("pause: %+v %v", st, err)
+	}
+	// a paused agent gets no call
+	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 100 * time.Millisecond})
+	time.Sleep(300 * time.Millisecond)
+	if n := f.countEvents(callfloor.EvCallOffered); n != 0 {
+		t.Fatalf("paused agent was offered %d calls", n)
+	}
+	if _, err := f.acd.Unpause(ctx, "1001"); err != nil {
+		t.Fatal(err)
+	}
+	if c := f.ended(4 * time.Second); c.Agent != "1001" {
+		t.Fatalf("after unpause: agent %s", c.Agent)
+	}
+	testenv.Eventually(t, 2*time.Second, "available", func() bool { return f.agentState("1001").State == callfloor.AgentAvailable })
+	if st, err := f.acd.Logout(ctx, "1001"); err != nil || st.State != callfloor.AgentLoggedOut {
+		t.Fatalf("logout: %+v %v", st, err)
+	}
+}
