@@ -27,6 +27,7 @@ import (
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/telephony/ari"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // EventFilter is the application event filter callfloor sets on every node: only what the ACD
@@ -133,6 +134,11 @@ func (a *ACD) Reconfigure(cfg *callfloor.Config) error {
 					a.log.Warn("removing agent", "agent", id, "err", err)
 				}
 			}
+		}
+	}
+	for _, q := range cfg.Queues { // export every queue's series from the start, zeros included
+		for _, v := range []*prometheus.CounterVec{a.metrics.offered, a.metrics.answered, a.metrics.abandoned, a.metrics.flowedOut} {
+			v.WithLabelValues(q.Name)
 		}
 	}
 	a.set.Store(s)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/callfloor/callfloor"
@@ -36,13 +38,32 @@ func LoadConfig(path string) (*callfloor.Config, error) {
 	return cfg, nil
 }
 
+var lineRE = regexp.MustCompile(`line (\d+)`)
+
+// withLines quotes the source line after each "line N" of a YAML error, so the message shows the
+// field as written ("line 3: cannot unmarshal ... (ring_timeout: soon)").
+func withLines(msg string, data []byte) string {
+	lines := strings.Split(string(data), "\n")
+	return lineRE.ReplaceAllStringFunc(msg, func(m string) string {
+		n, _ := strconv.Atoi(strings.TrimPrefix(m, "line "))
+		if n < 1 || n > len(lines) {
+			return m
+		}
+		l := strings.TrimSpace(lines[n-1])
+		if len(l) > 120 {
+			l = l[:120] + "…"
+		}
+		return fmt.Sprintf("%s (%s)", m, l)
+	})
+}
+
 // ParseConfig decodes and validates configuration text.
 func ParseConfig(data []byte) (*callfloor.Config, error) {
 	var cfg callfloor.Config
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("config: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, fmt.Errorf("config: %s", withLines(strings.TrimPrefix(err.Error(), "yaml: "), data))
 	}
 	if v := os.Getenv("CALLFLOOR_REDIS_URL"); v != "" {
 		cfg.RedisURL = v

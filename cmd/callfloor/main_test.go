@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor/internal/testenv"
+)
+
+func TestConfigErrorsNameTheField(t *testing.T) {
+	base := `
+asterisk: [{name: pbx1, url: "http://127.0.0.1:8088", password: x}]
+queues: [{name: sales}]
+agents: [{id: "1001", endpoint: PJSIP/1001, skills: {sales: 5}}]
+`
+	if _, err := ParseConfig([]byte(base)); err != nil {
+		t.Fatalf("valid config refused: %v", err)
+	}
+	cases := []struct{ name, yaml, want string }{
+		{"unknown field", base + "colour: red\n", "colour"},
+		{"bad strategy", strings.Replace(base, "{name: sales}", "{name: sales, strategy: random}", 1), "queues[0].strategy"},
+		{"bad duration", strings.Replace(base, "{name: sales}", "{name: sales, ring_timeout: soon}", 1), "ring_timeout"},
+		{"short abandon above SL", strings.Replace(base, "{name: sales}", "{name: sales, short_abandon: 30s}", 1), "queues[0].short_abandon"},
+		{"skill for unknown queue", strings.Replace(base, "{sales: 5}", "{sales: 5, nope: 1}", 1), "agents[0].skills.nope"},
+		{"skill out of range", strings.Replace(base, "{sales: 5}", "{sales: 500}", 1), "agents[0].skills.sales"},
+		{"endpoint", strings.Replace(base, "PJSIP/1001", "1001", 1), "agents[0].endpoint"},
+		{"node url", strings.Replace(base, `"http://127.0.0.1:8088"`, `"ftp://x"`, 1), "asterisk[0].url"},
+		{"missing secret", strings.Replace(base, "password: x", "password_env: CALLFLOOR_TEST_NO_SUCH_VAR", 1), "asterisk[0].password_env"},
+		{"duplicate agent", strings.Replace(base, `skills: {sales: 5}}]`, `skills: {sales: 5}}, {id: "1001", endpoint: PJSIP/1002}]`, 1), "agents[1].id"},
+		{"no queues", "asterisk: [{name: a, url: \"http://x:1\"}]\n", "queues"},
+		{"max wait destination", strings.Replace(base, "{name: sales}", "{name: sales, max_wait: 1m, on_max_wait: {action: continue}}", 1), "queues[0].on_max_wait.context"},
+		{"outbound pattern", base + "acd: {outbound: {dial_string: PJSIP/trunk}}\n", "acd.outbound.dial_string"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(c.yaml))
+			if err == nil {
+				t.Fatalf("accepted")
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q does not name %q", err, c.want)
+			}
+		})
+	}
+	// the command refuses to start on a bad file
+	err := run(context.Background(), []string{"check-config", "-config", "/nonexistent.yaml"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "nonexistent") {
+		t.Fatalf("check-config on a missing file: %v", err)
+	}
+}
+
+func TestDemoConfigIsValid(t *testing.T) {
+	cfg, err := LoadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Sim == nil || len(cfg.Agents) < 20 || len(cfg.Queues) != 3 {
+		t.Fatalf("demo config: sim %v, %d agents, %d queues", cfg.Sim != nil, len(cfg.Agents), len(cfg.Queues))
+	}
+}
+
+// startDemo runs the embedded demo on free ports with a test Redis prefix and fast traffic.
+func startDemo(t *testing.T, speed float64) (*Main, string) {
+	t.Helper()
+	_, prefix := testenv.Redis(t)
+	t.Setenv("CALLFLOOR_REDIS_URL", testenv.RedisURL())
+	cfg, err := LoadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Prefix = prefix
+	cfg.Sim.Listen = "127.0.0.1:0"
+	cfg.Sim.Speed = speed
+	cfg.Asterisk = nil
+	cfg.LogLevel = "error"
+	m := &Main{Config: cfg, Listen: "127.0.0.1:0", APIToken: "test-token", LogOutput: io.Discard, Tick: 50 * time.Millisecond}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m, "http://" + m.Addr()
+}
+
+func metricValue(t *testing.T, url, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `(\{[^}]*\})? ([0-9.e+-]+)$`)
+	var sum float64
+	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+		v, _ := strconv.ParseFloat(m[2], 64)
+		sum += v
+	}
+	return sum
+}
+
+// The README's demo: calls are routed and the metrics move.
+func TestDemoRoutesCallsAndMetricsMove(t *testing.T) {
+	_, url := startDemo(t, 30)
+	testenv.Eventually(t, 20*time.Second, "demo calls answered", func() bool {
+		return metricValue(t, url, "callfloor_calls_answered_total") >= 3
+	})
+	if v := metricValue(t, url, "callfloor_calls_offered_total"); v < 3 {
+		t.Errorf("offered %v", v)
+	}
+	if v := metricValue(t, url, "callfloor_agents"); v != 24 {
+		t.Errorf("callfloor_agents sums to %v, want 24 agents", v)
+	}
+	if v := metricValue(t, url, "callfloor_ari_events_total"); v < 10 {
+		t.Errorf("ari events %v", v)
+	}
+	for _, name := range []string{"callfloor_queue_waiting_calls", "callfloor_calls_abandoned_total", "callfloor_ari_reconnects_total", "callfloor_routing_decision_seconds_count"} {
+		resp, _ := http.Get(url + "/metrics")
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), name) {
+			t.Errorf("metric %s not exported", name)
+		}
+	}
+	resp, err := http.Get(url + "/readyz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("readyz: %v %v", resp.StatusCode, err)
+	}
+}
+
+func api(t *testing.T, method, url, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s %s: %d, not JSON: %q", method, url, resp.StatusCode, b)
+	}
+	return resp.StatusCode, out
+}
+
+func TestAPI(t *testing.T) {
+	_, url := startDemo(t, 1)
+	v1 := url + "/api/v1"
+	if code, body := api(t, "GET", v1+"/agents", "", ""); code != 401 || body["code"] != "unauthorized" {
+		t.Fatalf("no token: %d %v", code, body)
+	}
+	if code, _ := api(t, "GET", v1+"/agents", "wrong", ""); code != 401 {
+		t.Fatalf("wrong token: %d", code)
+	}
+	code, body := api(t, "GET", v1+"/agents", "test-token", "")
+	if code != 200 || len(body["agents"].([]any)) != 24 {
+		t.Fatalf("agents: %d %v", code, body)
+	}
+	if code, body := api(t, "GET", v1+"/agents/9999", "test-token", ""); code != 404 || body["code"] != "not_found" || !strings.Contains(fmt.Sprint(body["message"]), "9999") {
+		t.Fatalf("unknown agent: %d %v", code, body)
+	}
+	for _, op := range []string{"login", "logout", "unpause"} {
+		if code, body := api(t, "POST", v1+"/agents/nobody/"+op, "test-token", ""); code != 404 {
+			t.Fatalf("%s unknown agent: %d %v", op, code, body)
+		}
+	}
+	if code, _ := api(t, "POST", v1+"/agents/nobody/pause", "test-token", `{"reason":"lunch"}`); code != 404 {
+		t.Fatalf("pause unknown agent: %d", code)
+	}
+	// the demo logs every agent in: pause 1001 with a reason, then refuse bad bodies
+	code, body = api(t, "POST", v1+"/agents/1001/pause", "test-token", `{"reason":"lunch"}`)
+	if code == 409 { // 1001 may be on a call right now
+		t.Logf("1001 busy: %v", body)
+	} else if code != 200 || body["state"] != "paused" || body["reason"] != "lunch" {
+		t.Fatalf("pause: %d %v", code, body)
+	}
+	if code, body := api(t, "POST", v1+"/agents/1002/pause", "test-token", `{"reason":"lunch","colour":"red"}`); code != 400 || body["field"] != "colour" {
+		t.Fatalf("unknown field: %d %v", code, body)
+	}
+	if code, body := api(t, "POST", v1+"/agents/1002/pause", "test-token", `{"reason":"sleeping"}`); code != 400 || body["field"] != "reason" {
+		t.Fatalf("reason not allowed: %d %v", code, body)
+	}
+	if code, _ := api(t, "POST", v1+"/agents/1002/pause", "test-token", `{"reason":"`+strings.Repeat("x", 70000)+`"}`); code != 400 {
+		t.Fatalf("oversized body: %d", code)
+	}
+	if code, _ := api(t, "POST", v1+"/agents/1002/pause", "test-token", `not json`); code != 400 {
+		t.Fatalf("bad json: %d", code)
+	}
+	if code, body := api(t, "POST", v1+"/agents/1002/calls", "test-token", `{"number":"555; rm -rf"}`); code != 400 || body["field"] != "number" {
+		t.Fatalf("bad number: %d %v", code, body)
+	}
+	if code, body := api(t, "GET", v1+"/queues/sales", "test-token", ""); code != 200 || body["name"] != "sales" {
+		t.Fatalf("queue: %d %v", code, body)
+	}
+	if code, _ := api(t, "GET", v1+"/queues/nope", "test-token", ""); code != 404 {
+		t.Fatalf("unknown queue: %d", code)
+	}
+	if code, _ := api(t, "GET", v1+"/calls/nope", "test-token", ""); code != 404 {
+		t.Fatalf("unknown call: %d", code)
+	}
+	if code, _ := api(t, "GET", v1+"/nothing", "test-token", ""); code != 404 {
+		t.Fatalf("unknown route: %d", code)
+	}
+}
