@@ -24,20 +24,20 @@ import (
 
 // A test floor: a simulated Asterisk, a real Redis, one ACD instance.
 type floor struct {
-	t       *testing.T
-	sim     *sim.Server
-	simURL  string
-	rdb     *redis.Client
-	prefix  string
-	store   *realtime.Store
-	cfg     *callfloor.Config
-	acd     *telephony.ACD
-	client  *ari.Client
-	ariReg  *prometheus.Registry
-	cancel  context.CancelFunc
-	done    chan struct{}
-	cursor  string
-	events  []callfloor.Event
+	t      *testing.T
+	sim    *sim.Server
+	simURL string
+	rdb    *redis.Client
+	prefix string
+	store  *realtime.Store
+	cfg    *callfloor.Config
+	acd    *telephony.ACD
+	client *ari.Client
+	ariReg *prometheus.Registry
+	cancel context.CancelFunc
+	done   chan struct{}
+	cursor string
+	events []callfloor.Event
 }
 
 // testDialplan: agents 1XXX answer after ring, 9XXX never answer; outbound numbers starting
@@ -601,7 +601,10 @@ func TestTwoInstancesNeverDoubleAssign(t *testing.T) {
 		var wg sync.WaitGroup
 		for _, f := range floors {
 			wg.Add(1)
-			go func() { defer wg.Done(); f.sim.PlaceCall(sim.CallerSpec{Queue: "sales", Number: "555", TalkFor: 300 * time.Millisecond}) }()
+			go func() {
+				defer wg.Done()
+				f.sim.PlaceCall(sim.CallerSpec{Queue: "sales", Number: "555", TalkFor: 300 * time.Millisecond})
+			}()
 		}
 		wg.Wait()
 		f := floors[0] // both write the same stream

@@ -270,13 +270,20 @@ func (cl *call) offer(m msgOffer) {
 	c.AgentChannel = ch
 	if c.FirstOfferAt.IsZero() {
 		c.FirstOfferAt = now
-		cl.acd.metrics.routing.Observe(time.Since(cl.recvAt).Seconds())
 	}
 	c.Offers = append(c.Offers, callfloor.Offer{Agent: ag.ID, Channel: ch, Start: now})
+	first := len(c.Offers) == 1
 	_, err := cl.ari().Originate(cl.ctx(), ari.OriginateRequest{
 		ChannelID: ch, Endpoint: ag.Endpoint, App: s.acd.App, AppArgs: []string{"agent", c.ID},
 		CallerID: callerID(c.CallerName, c.CallerNumber), Timeout: q.RingTimeout,
 	})
+	if first {
+		d := time.Since(cl.recvAt)
+		cl.acd.metrics.routing.Observe(d.Seconds())
+		if cl.acd.onRouted != nil {
+			cl.acd.onRouted(d)
+		}
+	}
 	off := c.LastOffer()
 	cl.save(callfloor.EvCallOffered, nil, map[string]int64{realtime.CntOffers: 1}, ag.ID, off)
 	if err != nil {
