@@ -44,6 +44,7 @@ type channel struct {
 	inPlayback bool
 	pendingCID bool
 	timeoutT   *time.Timer
+	deleteT    *time.Timer
 
 	// Originated ;1 half: the Stasis application it enters once answered.
 	app     string
@@ -519,15 +520,40 @@ func (s *Server) farHangup(ch *channel, cause int) {
 	}
 }
 
-// appHangup: DELETE /channels/{id}.
+// appHangup: DELETE /channels/{id}. A channel in Stasis processes the hang-up from its
+// Stasis loop a moment later (Config.localDelay); a channel running dialplan at once. Which
+// half of a Local pair goes first decides the events, as on Asterisk (compare the traces
+// inbound-answered and snoop).
 func (s *Server) appHangup(ch *channel, cause int) {
 	s.evHangupRequest(ch, 32, true)
 	if ch.hangingUp {
 		s.finishPending(ch)
 		return
 	}
+	if ch.inStasis {
+		if ch.deleteT == nil {
+			ch.deleteT = s.chTimer(ch, s.cfg.localDelay, func() { s.hangupNow(ch, cause) })
+		}
+		return
+	}
+	s.hangupNow(ch, cause)
+}
+
+func (s *Server) hangupNow(ch *channel, cause int) {
+	if ch.destroyed {
+		return
+	}
 	peer := ch.peer
 	if ch.half != 0 && peer != nil && !peer.destroyed && !peer.hangingUp {
+		if !ch.inStasis {
+			s.evHangupRequest(ch, 16, true)
+		}
+		if peer.deleteT != nil {
+			// the peer has its own hang-up pending: it only learns of this one
+			s.evHangupRequest(peer, 16, false)
+			s.teardown(ch, cause, nil)
+			return
+		}
 		s.teardown(ch, cause, func() { s.evHangupRequest(peer, 16, false) })
 		s.schedulePeerTeardown(peer)
 		return
@@ -551,7 +577,9 @@ func (s *Server) finishPending(ch *channel) {
 	if ch.destroyed {
 		return
 	}
-	s.evHangupRequest(ch, 16, true)
+	if !ch.inStasis {
+		s.evHangupRequest(ch, 16, true)
+	}
 	s.teardown(ch, 16, nil)
 }
 
@@ -600,6 +628,9 @@ func (s *Server) teardown(ch *channel, cause int, hook func()) {
 	delete(s.channels, ch.id)
 	if ch.snoopOf != nil {
 		ch.snoopOf.snoops = removeChan(ch.snoopOf.snoops, ch)
+		if !ch.snoopOf.destroyed {
+			s.snoopNoise(ch.snoopOf)
+		}
 	}
 	s.evChan(ch, nil, "ChannelDestroyed", obj{{"cause", cause}, {"cause_txt", causeTxt(cause)}})
 	if ch.pendingCID {
@@ -685,8 +716,6 @@ func (s *Server) updatePeers(b *bridge, force bool) {
 				}
 			}
 		}
-	case 1:
-		s.setConnected(b.members[0], party{})
 	}
 }
 

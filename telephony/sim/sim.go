@@ -138,7 +138,7 @@ func New(cfg Config) *Server {
 		cfg.Speed = 1
 	}
 	if cfg.localDelay == 0 {
-		cfg.localDelay = 50 * time.Millisecond
+		cfg.localDelay = 80 * time.Millisecond
 	}
 	s := &Server{
 		cfg:        cfg,

@@ -28,6 +28,7 @@ func (a *appState) allows(typ string) bool {
 
 // wsConn is one events socket with its writer goroutine.
 type wsConn struct {
+	wsMu     sync.Mutex
 	ws       *websocket.Conn
 	out      chan []byte
 	done     chan struct{}
@@ -40,10 +41,19 @@ type wsConn struct {
 var closeSentinel = []byte{}
 
 func (c *wsConn) kill() {
-	c.once.Do(func() {
-		close(c.done)
-		_ = c.ws.Close()
-	})
+	c.once.Do(func() { close(c.done) })
+	c.wsMu.Lock()
+	ws := c.ws
+	c.wsMu.Unlock()
+	if ws != nil {
+		_ = ws.Close()
+	}
+}
+
+func (c *wsConn) setWS(ws *websocket.Conn) {
+	c.wsMu.Lock()
+	c.ws = ws
+	c.wsMu.Unlock()
 }
 
 func (c *wsConn) writer() {
@@ -113,16 +123,18 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "Missing parameter app")
 		return
 	}
-	ws, err := upgrader.Upgrade(w, r, nil)
-	if err != nil {
+	if !websocket.IsWebSocketUpgrade(r) {
+		writeErr(w, http.StatusBadRequest, "WebSocket upgrade required")
 		return
 	}
-	c := &wsConn{ws: ws, out: make(chan []byte, defaultQueueLen), done: make(chan struct{}), apps: apps}
+	// The application is registered before the handshake completes, so that a client may
+	// use REST as soon as its Dial returns; frames queue until the writer starts.
+	c := &wsConn{out: make(chan []byte, defaultQueueLen), done: make(chan struct{}), apps: apps}
 	var replaced []*wsConn
 	s.lock()
 	if s.closed {
 		s.unlock()
-		_ = ws.Close()
+		writeErr(w, http.StatusServiceUnavailable, "Shutting down")
 		return
 	}
 	s.conns[c] = struct{}{}
@@ -144,13 +156,27 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, old := range replaced {
 		if !old.closing {
-			// the old socket served only replaced apps? deactivate the rest as well
 			s.push(old, closeSentinel)
 			old.closing = true
 			s.detachLocked(old)
 		}
 	}
 	s.unlock()
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.lock()
+		s.detachLocked(c)
+		s.unlock()
+		c.kill()
+		return
+	}
+	c.setWS(ws)
+	select {
+	case <-c.done:
+		_ = ws.Close()
+		return
+	default:
+	}
 	go c.writer()
 	ws.SetReadLimit(1 << 20)
 	for {
