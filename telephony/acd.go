@@ -49,6 +49,9 @@ type Options struct {
 	// OnRouted, when set, is told each call's routing decision latency: from the caller entering
 	// Stasis to the first agent's phone being originated (the benchmark collects them).
 	OnRouted func(time.Duration)
+	// StaleAfter: how long an agent may ring or talk for a call that is no longer live before
+	// the sweeper frees them; default 2 minutes (longer than any ring timeout plus its backstop).
+	StaleAfter time.Duration
 }
 
 // settings is the part of the configuration that can change at run time.
@@ -61,12 +64,14 @@ type settings struct {
 
 // ACD is the automatic call distributor.
 type ACD struct {
-	store    *realtime.Store
-	log      *slog.Logger
-	metrics  *Metrics
-	tick     time.Duration
-	set      atomic.Pointer[settings]
-	onRouted func(time.Duration)
+	store      *realtime.Store
+	log        *slog.Logger
+	metrics    *Metrics
+	tick       time.Duration
+	set        atomic.Pointer[settings]
+	onRouted   func(time.Duration)
+	redisDown  atomic.Bool
+	staleAfter time.Duration
 
 	nodes     map[string]*node
 	nodeOrder []*node
@@ -90,12 +95,15 @@ func New(o Options) (*ACD, error) {
 		o.Tick = 250 * time.Millisecond
 	}
 	a := &ACD{
-		store: o.Store, log: o.Logger, metrics: o.Metrics, tick: o.Tick, onRouted: o.OnRouted,
+		store: o.Store, log: o.Logger, metrics: o.Metrics, tick: o.Tick, onRouted: o.OnRouted, staleAfter: o.StaleAfter,
 		nodes: map[string]*node{}, calls: map[string]*call{}, waiting: map[string]*call{},
 		kick: make(chan struct{}, 1),
 	}
 	if a.metrics == nil {
 		a.metrics = NewMetrics(nil)
+	}
+	if a.staleAfter == 0 {
+		a.staleAfter = 2 * time.Minute
 	}
 	if err := a.Reconfigure(o.Config); err != nil {
 		return nil, err
@@ -224,6 +232,7 @@ func (a *ACD) subscribeKicks(ctx context.Context) {
 func (a *ACD) dispatchLoop(ctx context.Context) {
 	t := time.NewTicker(a.tick)
 	defer t.Stop()
+	lastSweep := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -231,16 +240,66 @@ func (a *ACD) dispatchLoop(ctx context.Context) {
 		case <-a.kick:
 		case <-t.C:
 			a.endWrapUps(ctx)
+			if time.Since(lastSweep) > min(staleSweepEvery, a.staleAfter/2) {
+				lastSweep = time.Now()
+				a.sweepStale(ctx)
+			}
 		}
 		a.dispatch(ctx)
+	}
+}
+
+// redisTrouble logs Redis failures of the background loops once per outage, not once per tick.
+func (a *ACD) redisTrouble(what string, err error) {
+	if err == nil {
+		if a.redisDown.CompareAndSwap(true, false) {
+			a.log.Info("redis answers again")
+		}
+		return
+	}
+	if a.redisDown.CompareAndSwap(false, true) {
+		a.log.Error("redis unreachable: routing paused, calls go on and their writes are kept", "while", what, "err", err)
+	} else {
+		a.log.Debug("redis still unreachable", "while", what, "err", err)
+	}
+}
+
+const staleSweepEvery = 5 * time.Second
+
+// sweepStale frees agents left ringing or on a call that is gone: a claim whose reply was lost
+// with the Redis connection, or an instance that stopped between the call's end and the agent's
+// wrap-up. Any instance may sweep; the transitions are compare-and-set on the call id.
+func (a *ACD) sweepStale(ctx context.Context) {
+	st, err := a.store.Agents(ctx)
+	if err != nil {
+		return
+	}
+	now := time.Now()
+	for _, ag := range st {
+		if (ag.State != callfloor.AgentRinging && ag.State != callfloor.AgentOnCall) || now.Sub(ag.Since) < a.staleAfter {
+			continue
+		}
+		c, err := a.store.Call(ctx, ag.Call)
+		if err != nil && callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
+			continue
+		}
+		if c != nil && c.State != callfloor.CallEnded {
+			if ag.State == callfloor.AgentOnCall || (c.State == callfloor.CallOffering && c.LastOffer() != nil && c.LastOffer().Agent == ag.Agent) || c.State == callfloor.CallDialing {
+				continue
+			}
+		}
+		a.log.Warn("freeing an agent whose call is gone", "agent", ag.Agent, "state", ag.State, "call", ag.Call)
+		if _, err := a.store.Transition(ctx, realtime.Transition{Agent: ag.Agent, From: []callfloor.AgentState{ag.State}, IfCall: ag.Call, To: callfloor.AgentAvailable, Now: now}); err != nil && callfloor.ErrorCode(err) != callfloor.ECONFLICT {
+			a.log.Warn("freeing agent", "agent", ag.Agent, "err", err)
+		}
 	}
 }
 
 func (a *ACD) endWrapUps(ctx context.Context) {
 	now := time.Now()
 	due, err := a.store.DueWrapUps(ctx, now)
+	a.redisTrouble("reading due wrap-ups", err)
 	if err != nil {
-		a.log.Warn("reading due wrap-ups", "err", err)
 		return
 	}
 	for _, id := range due {
@@ -287,8 +346,8 @@ func (a *ACD) dispatch(ctx context.Context) {
 		}
 		now := time.Now()
 		agent, err := a.store.Claim(ctx, c.queue, c.id, now)
+		a.redisTrouble("claiming an agent", err)
 		if err != nil {
-			a.log.Warn("claiming an agent", "queue", c.queue, "call", c.id, "err", err)
 			return
 		}
 		if agent == "" {
@@ -305,6 +364,35 @@ func (a *ACD) dispatch(ctx context.Context) {
 			a.release(ctx, agent, c.id)
 		}
 	}
+}
+
+// drain keeps retrying the writes an ended call could not land while Redis was unreachable.
+func (a *ACD) drain(callID string, ops []pendingOp) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		for attempt := 0; len(ops) > 0; attempt++ {
+			if err := ops[0].op(a.ctx); err != nil {
+				if !transient(a.ctx, err) {
+					if a.ctx.Err() != nil {
+						a.log.Error("shutting down with live-state writes not landed", "call", callID, "writes", len(ops))
+						return
+					}
+					a.log.Warn(ops[0].what, "call", callID, "err", err)
+					ops = ops[1:]
+					continue
+				}
+				select {
+				case <-a.ctx.Done():
+					a.log.Error("shutting down with live-state writes not landed", "call", callID, "writes", len(ops))
+					return
+				case <-time.After(retryBackoff(attempt)):
+				}
+				continue
+			}
+			ops = ops[1:]
+		}
+	}()
 }
 
 // release puts an agent claimed for a call that no longer wants it back to available.

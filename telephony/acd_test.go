@@ -38,6 +38,8 @@ type floor struct {
 	done   chan struct{}
 	cursor string
 	events []callfloor.Event
+
+	staleAfter time.Duration
 }
 
 // testDialplan: agents 1XXX answer after ring, 9XXX never answer; outbound numbers starting
@@ -112,7 +114,7 @@ func (f *floor) startOn(url, name string) {
 	f.client = ari.New(ari.Config{Name: name, URL: url, Username: "callfloor", Password: "callfloor-test", App: "callfloor",
 		RequestTimeout: 2 * time.Second, EventFilter: telephony.EventFilter, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		Logger: logger(f.t), Metrics: ari.NewMetrics(f.ariReg)})
-	acd, err := telephony.New(telephony.Options{Config: f.cfg, Store: f.store, Nodes: []*ari.Client{f.client}, Logger: logger(f.t), Tick: 20 * time.Millisecond})
+	acd, err := telephony.New(telephony.Options{Config: f.cfg, Store: f.store, Nodes: []*ari.Client{f.client}, Logger: logger(f.t), Tick: 20 * time.Millisecond, StaleAfter: f.staleAfter})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -681,4 +683,92 @@ func TestAgentActions(t *testing.T) {
 	if st, err := f.acd.Logout(ctx, "1001"); err != nil || st.State != callfloor.AgentLoggedOut {
 		t.Fatalf("logout: %+v %v", st, err)
 	}
+}
+
+// Redis goes away mid-call and comes back: the call goes on, and its record, counters and
+// events land once each when Redis answers again; waiting callers are routed afterwards.
+func TestRedisDownMidCall(t *testing.T) {
+	rdb, prefix := testenv.Redis(t)
+	proxy := testenv.NewProxy(t, rdb.Options().Addr)
+	viaProxy := redis.NewClient(&redis.Options{Addr: proxy.Addr(), DB: rdb.Options().DB, DialTimeout: 200 * time.Millisecond,
+		ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond, MaxRetries: 1})
+	t.Cleanup(func() { viaProxy.Close() })
+	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
+	s.SetDialplan(testDialplan(100*time.Millisecond, 0, 0))
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	f := &floor{t: t, sim: s, simURL: url, rdb: rdb, prefix: prefix, store: realtime.New(viaProxy, prefix), cfg: testConfig("1001"), cursor: "0"}
+	f.startOn(url, "pbx1")
+	f.waitReady()
+	f.store = realtime.New(rdb, prefix) // the test reads Redis directly
+	f.login("1001")
+	caller := f.place(sim.CallerSpec{Queue: "sales"})
+	f.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered })
+
+	proxy.Cut()
+	if err := s.HangupChannel(caller); err != nil {
+		t.Fatal(err)
+	}
+	second := f.place(sim.CallerSpec{Queue: "sales", TalkFor: 200 * time.Millisecond})
+	time.Sleep(1500 * time.Millisecond) // Redis stays down a while
+	if n := f.countEvents(callfloor.EvCallEnded); n != 0 {
+		t.Fatalf("%d calls ended while redis was down?", n)
+	}
+	proxy.Restore()
+
+	c := f.waitEvent(10*time.Second, "first call's end lands after redis returns", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallEnded && e.Call.CallerChannel == caller
+	}).Call
+	if c.Outcome != callfloor.OutcomeAnswered || c.HangupBy != callfloor.HangupCaller || c.Agent != "1001" {
+		t.Fatalf("first call: outcome %s by %s agent %s", c.Outcome, c.HangupBy, c.Agent)
+	}
+	if tk := c.TalkMs(); tk > 1200 {
+		t.Errorf("talk %d ms: the end time should be when the caller hung up, not when redis came back", tk)
+	}
+	c2 := f.waitEvent(10*time.Second, "second call answered after redis returns", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallEnded && e.Call.CallerChannel == second
+	}).Call
+	if c2.Outcome != callfloor.OutcomeAnswered || c2.Agent != "1001" {
+		t.Fatalf("second call: %s by %s", c2.Outcome, c2.Agent)
+	}
+	for typ, want := range map[string]int{callfloor.EvCallEntered: 2, callfloor.EvCallAnswered: 2, callfloor.EvCallEnded: 2} {
+		if n := f.countEvents(typ); n != want {
+			t.Errorf("%d %s events, want %d", n, typ, want)
+		}
+	}
+	cnt := f.counters("sales")
+	if cnt[realtime.CntOffered] != 2 || cnt[realtime.CntAnswered] != 2 || cnt[realtime.CntHandled] != 2 {
+		t.Errorf("counters %v", cnt)
+	}
+}
+
+// An agent left ringing for a call that no longer exists (a claim whose reply was lost with the
+// Redis connection) is freed by the sweeper.
+func TestStaleAgentIsFreed(t *testing.T) {
+	rdb, prefix := testenv.Redis(t)
+	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	f := &floor{t: t, sim: s, simURL: url, rdb: rdb, prefix: prefix, store: realtime.New(rdb, prefix), cfg: testConfig("1001", "1002"), cursor: "0", staleAfter: 300 * time.Millisecond}
+	f.startOn(url, "pbx1")
+	f.waitReady()
+	f.login("1001", "1002")
+	if got, err := f.store.Claim(context.Background(), "sales", "lostcall", time.Now()); err != nil || got == "" {
+		t.Fatalf("claim: %q %v", got, err)
+	}
+	testenv.Eventually(t, 5*time.Second, "stale ringing agent freed", func() bool {
+		st, _ := f.store.Agents(context.Background())
+		for _, a := range st {
+			if a.State != callfloor.AgentAvailable {
+				return false
+			}
+		}
+		return true
+	})
 }

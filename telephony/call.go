@@ -51,7 +51,8 @@ type call struct {
 	timers     []*time.Timer
 	offerSeq   int // bumps on each offer, to ignore stale ring timers
 	dialStatus string
-	recvAt     time.Time // when the call entered (routing latency)
+	outbox     []pendingOp // live-state writes kept while Redis is unreachable, in order
+	recvAt     time.Time   // when the call entered (routing latency)
 }
 
 func newCall(a *ACD, n *node, c *callfloor.Call) *call {
@@ -137,19 +138,83 @@ func (cl *call) warn(msg string, err error, args ...any) {
 	cl.acd.log.Warn(msg, append([]any{"call", cl.c.ID, "node", cl.node.name, "err", err}, args...)...)
 }
 
-// save persists the call with its change-stream event and counters.
+// save persists the call with its change-stream event and counters (see persist).
 func (cl *call) save(evType string, queueInc, agentInc map[string]int64, agent string, offer *callfloor.Offer) {
+	snap := *cl.c
+	snap.Offers = append([]callfloor.Offer(nil), cl.c.Offers...)
 	var ev *callfloor.Event
 	if evType != "" {
-		snap := *cl.c
-		snap.Offers = append([]callfloor.Offer(nil), cl.c.Offers...)
-		ev = &callfloor.Event{Type: evType, At: cl.acd.now(), Call: &snap, Offer: offer}
+		var o *callfloor.Offer
+		if offer != nil {
+			oc := *offer
+			o = &oc
+		}
+		ev = &callfloor.Event{Type: evType, At: cl.acd.now(), Call: &snap, Offer: o}
 	}
-	err := cl.acd.store.SaveCall(cl.ctx(), realtime.CallChange{Call: cl.c, Event: ev, QueueInc: queueInc, AgentInc: agentInc, AgentID: agent})
-	if err != nil {
-		// Redis is down: the call goes on in memory; the next save writes its full record.
-		cl.warn("saving call state", err)
+	change := realtime.CallChange{Call: &snap, Event: ev, QueueInc: queueInc, AgentInc: agentInc, AgentID: agent}
+	cl.persist("saving call state", func(ctx context.Context) error { return cl.acd.store.SaveCall(ctx, change) })
+}
+
+// transition changes an agent's state on behalf of the call (see persist).
+func (cl *call) transition(what string, t realtime.Transition) {
+	if t.Now.IsZero() {
+		t.Now = cl.acd.now()
 	}
+	cl.persist(what, func(ctx context.Context) error {
+		_, err := cl.acd.store.Transition(ctx, t)
+		return err
+	})
+}
+
+// persist runs one write to the live state. When Redis cannot be reached the write is kept, in
+// order, and retried until it lands: a call goes on while Redis is down, and its record,
+// counters and change-stream events arrive, once each and in order, when Redis is back.
+// Refusals (an agent no longer in the expected state) are logged, not retried.
+func (cl *call) persist(what string, op func(context.Context) error) {
+	if len(cl.outbox) == 0 {
+		err := op(cl.ctx())
+		if err == nil {
+			return
+		}
+		if !transient(cl.ctx(), err) {
+			cl.warn(what, err)
+			return
+		}
+		cl.warn(what+": kept until redis answers", err)
+		cl.after(retryBackoff(0), "flush", 0)
+	}
+	cl.outbox = append(cl.outbox, pendingOp{what: what, op: op})
+}
+
+type pendingOp struct {
+	what string
+	op   func(context.Context) error
+}
+
+func transient(ctx context.Context, err error) bool {
+	return ctx.Err() == nil && callfloor.ErrorCode(err) == callfloor.EINTERNAL
+}
+
+func retryBackoff(attempt int) time.Duration {
+	d := 50 * time.Millisecond << min(attempt, 6)
+	return min(d, 2*time.Second)
+}
+
+// flush retries the kept writes in order.
+func (cl *call) flush(attempt int) {
+	ctx := cl.ctx()
+	for len(cl.outbox) > 0 {
+		p := cl.outbox[0]
+		if err := p.op(ctx); err != nil {
+			if transient(ctx, err) {
+				cl.after(retryBackoff(attempt+1), "flush", attempt+1)
+				return
+			}
+			cl.warn(p.what, err)
+		}
+		cl.outbox = cl.outbox[1:]
+	}
+	cl.acd.log.Info("kept writes landed in redis", "call", cl.c.ID)
 }
 
 func (cl *call) handle(m any) {
@@ -322,15 +387,12 @@ func (cl *call) offerEnded(result string, cause int) {
 		agentInc[realtime.CntOffersNoAnswer] = 1
 	}
 	cl.save(callfloor.EvCallOfferEnded, nil, agentInc, agent, off)
-	ctx := cl.ctx()
 	reason := cl.acd.settings().acd.MissedPauseReason
 	t := realtime.Transition{Agent: agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable}
 	if result != callfloor.OfferCanceled && reason != "" {
 		t.To, t.Reason = callfloor.AgentPaused, reason
 	}
-	if _, err := cl.acd.store.Transition(ctx, t); err != nil {
-		cl.warn("agent after an unanswered offer", err, "agent", agent)
-	}
+	cl.transition("agent after an unanswered offer", t)
 	if result != callfloor.OfferCanceled {
 		cl.acd.setWaiting(cl, true)
 	}
@@ -390,10 +452,8 @@ func (cl *call) agentAnswered() {
 	off.End, off.Result = now, callfloor.OfferAnswered
 	c.State, c.AnsweredAt, c.Agent = callfloor.CallTalking, now, off.Agent
 	c.MixBridge = chanPrefix + c.ID + "-mix"
-	if _, err := cl.acd.store.Transition(ctx, realtime.Transition{Agent: off.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID,
-		To: callfloor.AgentOnCall, Direction: callfloor.Inbound, Call: c.ID, Now: now}); err != nil {
-		cl.warn("agent to on call", err, "agent", off.Agent)
-	}
+	cl.transition("agent to on call", realtime.Transition{Agent: off.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID,
+		To: callfloor.AgentOnCall, Direction: callfloor.Inbound, Call: c.ID, Now: now})
 	inc := map[string]int64{realtime.CntAnswered: 1, realtime.CntSumWaitAnswered: c.WaitMs()}
 	if q != nil {
 		if within, _ := q.Thresholds().Classify(c.WaitMs(), true); within {
@@ -510,9 +570,7 @@ func (cl *call) toWrapUp(agent string, wrap time.Duration) {
 	if wrap <= 0 {
 		t.To, t.WrapUntil = callfloor.AgentAvailable, time.Time{}
 	}
-	if _, err := cl.acd.store.Transition(cl.ctx(), t); err != nil {
-		cl.warn("agent to wrap-up", err, "agent", agent)
-	}
+	cl.transition("agent to wrap-up", t)
 }
 
 func (cl *call) hangup(ch string) {
@@ -528,6 +586,10 @@ func (cl *call) hangup(ch string) {
 func (cl *call) finish() {
 	cl.closed = true
 	cl.acd.unregister(cl)
+	if len(cl.outbox) > 0 {
+		cl.acd.drain(cl.c.ID, cl.outbox)
+		cl.outbox = nil
+	}
 }
 
 func (cl *call) recording(r aril.LiveRecordingData) {
@@ -585,6 +647,8 @@ func (cl *call) timer(m msgTimer) {
 		off := c.LastOffer()
 		cl.offerEnded(callfloor.OfferNoAnswer, 19)
 		cl.hangup(off.Channel)
+	case "flush":
+		cl.flush(m.seq)
 	case "agentring":
 		if c.State == callfloor.CallDialing && c.CustomerChannel == "" && c.AnsweredAt.IsZero() && m.seq == cl.offerSeq {
 			cl.endOutbound(callfloor.OutcomeFailed, callfloor.HangupSystem, 19, "agent did not answer")
@@ -716,10 +780,8 @@ func (cl *call) agentLegAnswered() {
 		return
 	}
 	c.MixBridge = chanPrefix + c.ID + "-mix"
-	if _, err := cl.acd.store.Transition(ctx, realtime.Transition{Agent: c.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID,
-		To: callfloor.AgentOnCall, Direction: callfloor.Outbound, Call: c.ID}); err != nil {
-		cl.warn("agent to on call", err, "agent", c.Agent)
-	}
+	cl.transition("agent to on call", realtime.Transition{Agent: c.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID,
+		To: callfloor.AgentOnCall, Direction: callfloor.Outbound, Call: c.ID})
 	if _, err := cl.ari().CreateBridge(ctx, c.MixBridge, "mixing", ""); err != nil && !ari.IsConflict(err) {
 		cl.warn("creating the call bridge", err)
 	}
@@ -834,9 +896,7 @@ func (cl *call) endOutbound(out callfloor.Outcome, by string, cause int, causeTx
 	if agentReached {
 		cl.toWrapUp(c.Agent, cl.acd.settings().acd.Outbound.WrapUp)
 	} else {
-		if _, err := cl.acd.store.Transition(cl.ctx(), realtime.Transition{Agent: c.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable}); err != nil {
-			cl.warn("agent after an outbound call", err)
-		}
+		cl.transition("agent after an outbound call", realtime.Transition{Agent: c.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable})
 	}
 	cl.finish()
 }
