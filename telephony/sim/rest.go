@@ -72,11 +72,31 @@ func (p params) get(k string) string {
 	return ""
 }
 
+// parseQuery splits on '&' only: Asterisk accepts a raw ';' in values (Local channel ids
+// such as "agent-1001;2"), which url.ParseQuery rejects.
+func parseQuery(raw string) url.Values {
+	v := url.Values{}
+	for _, part := range strings.Split(raw, "&") {
+		if part == "" {
+			continue
+		}
+		k, val, _ := strings.Cut(part, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		if uv, err := url.QueryUnescape(val); err == nil {
+			val = uv
+		}
+		v.Add(k, val)
+	}
+	return v
+}
+
 func (s *Server) authorized(r *http.Request) bool {
 	if u, p, ok := r.BasicAuth(); ok && u == s.cfg.Username && p == s.cfg.Password {
 		return true
 	}
-	if k := r.URL.Query().Get("api_key"); k != "" {
+	if k := parseQuery(r.URL.RawQuery).Get("api_key"); k != "" {
 		return k == s.cfg.Username+":"+s.cfg.Password
 	}
 	return false
@@ -105,7 +125,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleEvents(w, r)
 		return
 	}
-	p := params{q: r.URL.Query()}
+	p := params{q: parseQuery(r.URL.RawQuery)}
 	var rawBody []byte
 	if r.Body != nil {
 		rawBody, _ = io.ReadAll(io.LimitReader(r.Body, 1<<20))

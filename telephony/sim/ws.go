@@ -114,7 +114,7 @@ var upgrader = websocket.Upgrader{
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	var apps []string
-	for _, a := range strings.Split(r.URL.Query().Get("app"), ",") {
+	for _, a := range strings.Split(parseQuery(r.URL.RawQuery).Get("app"), ",") {
 		if a = strings.TrimSpace(a); a != "" && !containsStr(apps, a) {
 			apps = append(apps, a)
 		}
