@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +15,8 @@ import (
 )
 
 // runSim runs the simulated Asterisk alone, optionally with generated inbound traffic, for
-// pointing a callfloor (or any ARI client) at it.
+// pointing a callfloor (or any ARI client) at it. `callfloor bench` runs it as a child process so
+// that the simulator's CPU is not counted as callfloor's.
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -27,35 +29,62 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	recDir := fs.String("recordings", "", "spool directory for recordings (default: a temporary directory)")
 	noAnswer := fs.Float64("no-answer-rate", 0.05, "share of agent rings never answered")
 	busy := fs.Float64("busy-rate", 0.2, "share of outbound numbers busy")
+	ring := fs.Duration("ring", 0, "agents' phones answer after exactly this ring (0: random 1-4 s, some never)")
+	patienceMin := fs.Duration("patience-min", 20*time.Second, "shortest caller patience (0 with -patience-max 0: callers never give up)")
+	patienceMax := fs.Duration("patience-max", 3*time.Minute, "longest caller patience")
+	talkMin := fs.Duration("talk-min", 30*time.Second, "shortest talk time")
+	talkMax := fs.Duration("talk-max", 3*time.Minute, "longest talk time")
+	maxCalls := fs.Int("max-calls", 0, "stop after placing this many calls (0: until stopped)")
+	startOnStdin := fs.Bool("start-on-stdin", false, "start the traffic when a line arrives on standard input (callfloor bench)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *speed <= 0 {
 		return errors.New("sim: -speed must be > 0")
 	}
-	s := sim.New(sim.Config{EntityID: *entity, RecordingDir: *recDir, Speed: *speed, Logger: newLogger(stderr, "info")})
+	if *patienceMax < *patienceMin || *talkMax < *talkMin {
+		return errors.New("sim: -patience-max and -talk-max must not be below their minimum")
+	}
+	s := sim.New(sim.Config{EntityID: *entity, RecordingDir: *recDir, Speed: *speed, Logger: newLogger(stderr, "warn")})
 	base, err := s.Start(*listen)
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
 	defer s.Close()
 	fmt.Fprintf(stdout, "simulated Asterisk: ARI on %s/ari (user callfloor, password callfloor-test)\n", base)
+	if *ring > 0 {
+		r := *ring
+		s.SetDialplan(func(ep string) (sim.Behaviour, error) {
+			if strings.HasSuffix(ep, "@agents") {
+				return sim.Behaviour{RingFor: r}, nil
+			}
+			return sim.DefaultDialplan(ep)
+		})
+	} else {
+		s.SetDialplan(sim.TrafficDialplan(*seed, *noAnswer, *busy))
+	}
 	if *traffic == "" {
 		<-ctx.Done()
 		return nil
 	}
-	t := sim.Traffic{App: *app, Seed: *seed}
+	t := sim.Traffic{App: *app, Seed: *seed, MaxCalls: *maxCalls}
 	for _, part := range strings.Split(*traffic, ",") {
 		q, r, ok := strings.Cut(strings.TrimSpace(part), ":")
 		cpm, err := strconv.ParseFloat(r, 64)
 		if !ok || q == "" || err != nil || cpm < 0 {
 			return fmt.Errorf("sim: -traffic: %q is not queue:calls_per_minute", part)
 		}
-		t.Queues = append(t.Queues, sim.QueueTraffic{Queue: q, CallsPerMinute: cpm, PatienceMin: 20 * time.Second, PatienceMax: 3 * time.Minute, TalkMin: 30 * time.Second, TalkMax: 3 * time.Minute})
+		t.Queues = append(t.Queues, sim.QueueTraffic{Queue: q, CallsPerMinute: cpm, PatienceMin: *patienceMin, PatienceMax: *patienceMax, TalkMin: *talkMin, TalkMax: *talkMax})
 	}
-	s.SetDialplan(sim.TrafficDialplan(*seed, *noAnswer, *busy))
+	if *startOnStdin {
+		line := make([]byte, 1)
+		if _, err := os.Stdin.Read(line); err != nil {
+			return fmt.Errorf("sim: waiting for the start line: %w", err)
+		}
+	}
 	if err := s.RunTraffic(ctx, t); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
+	<-ctx.Done()
 	return nil
 }
