@@ -95,6 +95,7 @@ type Config struct {
 	Agents      []Agent    `yaml:"agents"`
 	Sim         *SimConfig `yaml:"sim"`
 	LogLevel    string     `yaml:"log_level"`
+	TimeZone    string     `yaml:"time_zone"` // IANA zone whose midnight starts a new counter day (default UTC)
 	APITokenEnv string     `yaml:"api_token_env"`
 }
 
@@ -279,6 +280,11 @@ func (c *Config) Validate() error {
 		u, err := url.Parse(n.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", n.URL)
+		}
+	}
+	if c.TimeZone != "" {
+		if _, err := time.LoadLocation(c.TimeZone); err != nil {
+			return invalid("time_zone", "unknown time zone %q", c.TimeZone)
 		}
 	}
 	if !nameRE.MatchString(c.ACD.App) {

@@ -46,12 +46,25 @@ const StreamMaxLen = 1_000_000
 type Store struct {
 	rdb redis.UniversalClient
 	p   string
+	loc *time.Location // the call centre's day: counters and calls_today reset at its midnight
 }
 
-// New returns a Store using keys under prefix.
+// New returns a Store using keys under prefix, with days in UTC.
 func New(rdb redis.UniversalClient, prefix string) *Store {
-	return &Store{rdb: rdb, p: prefix}
+	return &Store{rdb: rdb, p: prefix, loc: time.UTC}
 }
+
+// WithLocation sets the time zone whose midnight starts a new counter day.
+func (s *Store) WithLocation(loc *time.Location) *Store {
+	if loc != nil {
+		s.loc = loc
+	}
+	return s
+}
+
+// Day is the counter day of t in the store's time zone. Counters are attributed to the day
+// the call entered.
+func (s *Store) Day(t time.Time) string { return t.In(s.loc).Format("20060102") }
 
 // Client returns the Redis client.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
@@ -68,9 +81,6 @@ func (s *Store) StreamKey() string { return s.p + "stream" }
 func (s *Store) KickChannel() string { return s.p + "kick" }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
-
-// Day is the counter day of t (UTC date). Counters are attributed to the day the call entered.
-func Day(t time.Time) string { return t.UTC().Format("20060102") }
 
 // ---- queues and agents ----
 
@@ -158,7 +168,7 @@ type Transition struct {
 var transitionScript = redis.NewScript(`
 local p, id = ARGV[1], ARGV[2]
 local k = p .. 'agent:' .. id
-if redis.call('EXISTS', k) == 0 then return redis.error_reply('NOTFOUND') end
+if redis.call('EXISTS', k) == 0 then return redis.error_reply('NOTFOUND ' .. id) end
 local cur = redis.call('HGET', k, 'state')
 local from = ARGV[3]
 if from ~= '' then
@@ -222,11 +232,11 @@ func (s *Store) Transition(ctx context.Context, t Transition) (callfloor.AgentSt
 		count = "1"
 	}
 	res, err := transitionScript.Run(ctx, s.rdb, []string{s.k("agent", t.Agent)}, s.p, t.Agent, strings.Join(from, ","), t.IfCall,
-		string(t.To), t.Reason, t.Direction, t.Call, ms(t.Now), wrap, count, Day(t.Now), evs, StreamMaxLen).Slice()
+		string(t.To), t.Reason, t.Direction, t.Call, ms(t.Now), wrap, count, s.Day(t.Now), evs, StreamMaxLen).Slice()
 	if err != nil {
 		msg := err.Error()
 		switch {
-		case msg == "NOTFOUND":
+		case strings.HasPrefix(msg, "NOTFOUND "):
 			return "", &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", t.Agent)}
 		case strings.HasPrefix(msg, "STATE "):
 			return callfloor.AgentState(strings.TrimPrefix(msg, "STATE ")), &callfloor.Error{Code: callfloor.ECONFLICT,
@@ -251,6 +261,7 @@ for i = 1, 5 do
   for _, id in ipairs(c) do
     local k = p .. 'agent:' .. id
     if redis.call('HGET', k, 'state') == 'available' then
+      if redis.call('HGET', k, 'day') ~= day then redis.call('HSET', k, 'day', day, 'calls_today', 0) end
       redis.call('HSET', k, 'state', 'ringing', 'reason', '', 'dir', 'inbound', 'call', call, 'since', now)
       for qq in string.gmatch(redis.call('HGET', k, 'q') or '', '([^,=]+)=%d+') do redis.call('ZREM', p .. 'avail:' .. qq, id) end
       local ev = string.gsub(ARGV[6], '__AGENT__', id)
@@ -271,7 +282,7 @@ func (s *Store) Claim(ctx context.Context, queue, callID string, now time.Time) 
 		Agent: "__AGENT__", State: callfloor.AgentRinging, Direction: callfloor.Inbound, Since: now, Call: callID}}
 	b, _ := json.Marshal(ev)
 	evs := strings.Replace(string(b), `"calls_today":0`, `"calls_today":"__CALLS__"`, 1)
-	res, err := claimScript.Run(ctx, s.rdb, []string{s.k("avail", queue)}, s.p, queue, callID, ms(now), Day(now), evs, StreamMaxLen).Result()
+	res, err := claimScript.Run(ctx, s.rdb, []string{s.k("avail", queue)}, s.p, queue, callID, ms(now), s.Day(now), evs, StreamMaxLen).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
 	}
@@ -280,6 +291,40 @@ func (s *Store) Claim(ctx context.Context, queue, callID string, now time.Time) 
 	}
 	id, _ := res.(string)
 	return id, nil
+}
+
+// The day changed: reset calls_today of agents whose last call was on an earlier day and
+// re-score every available agent, so fewest_calls ranks by today's calls.
+var rescoreScript = redis.NewScript(`
+local p, id, day = ARGV[1], ARGV[2], ARGV[3]
+local k = p .. 'agent:' .. id
+if redis.call('EXISTS', k) == 0 then return 0 end
+if redis.call('HGET', k, 'day') ~= day then redis.call('HSET', k, 'day', day, 'calls_today', 0) end
+if redis.call('HGET', k, 'state') ~= 'available' then return 0 end
+local idle = tonumber(redis.call('HGET', k, 'since'))
+local calls = tonumber(redis.call('HGET', k, 'calls_today') or '0')
+for q, lvl in string.gmatch(redis.call('HGET', k, 'q') or '', '([^,=]+)=(%d+)') do
+  local strat = redis.call('HGET', p .. 'qstrat', q)
+  local score = math.floor(idle / 1000) * 100 + (99 - tonumber(lvl))
+  if strat == 'fewest_calls' then score = score + calls * 1e12 end
+  redis.call('ZADD', p .. 'avail:' .. q, score, id)
+end
+return 1
+`)
+
+// Rescore starts a new day for every agent (the ACD calls it when the day changes).
+func (s *Store) Rescore(ctx context.Context, now time.Time) error {
+	ids, err := s.rdb.SMembers(ctx, s.k("agents")).Result()
+	if err != nil {
+		return err
+	}
+	day := s.Day(now)
+	for _, id := range ids {
+		if err := rescoreScript.Run(ctx, s.rdb, []string{s.k("agent", id)}, s.p, id, day).Err(); err != nil {
+			return fmt.Errorf("rescore agent %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // DueWrapUps lists agents whose wrap-up ended by now.
@@ -296,10 +341,10 @@ func (s *Store) Agent(ctx context.Context, id string) (callfloor.AgentStatus, er
 	if len(m) == 0 {
 		return callfloor.AgentStatus{}, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", id)}
 	}
-	return statusFromHash(id, m), nil
+	return s.statusFromHash(id, m), nil
 }
 
-func statusFromHash(id string, m map[string]string) callfloor.AgentStatus {
+func (s *Store) statusFromHash(id string, m map[string]string) callfloor.AgentStatus {
 	st := callfloor.AgentStatus{Agent: id, State: callfloor.AgentState(m["state"]), Reason: m["reason"], Direction: m["dir"], Call: m["call"]}
 	if v, err := strconv.ParseInt(m["since"], 10, 64); err == nil {
 		st.Since = time.UnixMilli(v).UTC()
@@ -307,7 +352,7 @@ func statusFromHash(id string, m map[string]string) callfloor.AgentStatus {
 	if v, err := strconv.ParseInt(m["wrap_until"], 10, 64); err == nil && v > 0 {
 		st.WrapUntil = time.UnixMilli(v).UTC()
 	}
-	if m["day"] == Day(time.Now()) {
+	if m["day"] == s.Day(time.Now()) {
 		st.CallsToday, _ = strconv.ParseInt(m["calls_today"], 10, 64)
 	}
 	return st
@@ -336,7 +381,7 @@ func (s *Store) Agents(ctx context.Context) ([]callfloor.AgentStatus, error) {
 		if len(m) == 0 {
 			continue
 		}
-		out = append(out, statusFromHash(id, m))
+		out = append(out, s.statusFromHash(id, m))
 	}
 	return out, nil
 }
@@ -411,7 +456,7 @@ func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
 		}
 	}
 	if len(ch.QueueInc) > 0 && c.Queue != "" {
-		day := s.k("qc", c.Queue, Day(c.EnteredAt))
+		day := s.k("qc", c.Queue, s.Day(c.EnteredAt))
 		minute := s.k("qm", c.Queue, strconv.FormatInt(c.EnteredAt.Unix()/60, 10))
 		for f, v := range ch.QueueInc {
 			pipe.HIncrBy(ctx, day, f, v)
@@ -421,7 +466,7 @@ func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
 		pipe.Expire(ctx, minute, 3*time.Hour)
 	}
 	if len(ch.AgentInc) > 0 && ch.AgentID != "" {
-		ak := s.k("ac", ch.AgentID, Day(time.Now()))
+		ak := s.k("ac", ch.AgentID, s.Day(time.Now()))
 		for f, v := range ch.AgentInc {
 			pipe.HIncrBy(ctx, ak, f, v)
 		}
@@ -513,12 +558,12 @@ func (s *Store) WaitingCount(ctx context.Context, queue string) (int64, error) {
 
 // Counters returns a queue's raw counters for a day.
 func (s *Store) Counters(ctx context.Context, queue string, day time.Time) (map[string]int64, error) {
-	return s.hashInts(ctx, s.k("qc", queue, Day(day)))
+	return s.hashInts(ctx, s.k("qc", queue, s.Day(day)))
 }
 
 // AgentCounters returns an agent's raw counters for a day.
 func (s *Store) AgentCounters(ctx context.Context, agent string, day time.Time) (map[string]int64, error) {
-	return s.hashInts(ctx, s.k("ac", agent, Day(day)))
+	return s.hashInts(ctx, s.k("ac", agent, s.Day(day)))
 }
 
 // WindowCounters sums a queue's per-minute counters over the window ending at now (cohort:

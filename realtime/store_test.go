@@ -620,7 +620,7 @@ func TestSaveCallWaitingCountersAndEnd(t *testing.T) {
 	// Today's counters: every call that entered today (by UTC date).
 	var wantToday int64
 	for _, c := range calls {
-		if realtime.Day(c.EnteredAt) == realtime.Day(now) {
+		if s.Day(c.EnteredAt) == s.Day(now) {
 			wantToday++
 		}
 	}
@@ -913,6 +913,9 @@ func TestFewestCallsAfterMidnight(t *testing.T) {
 	available(t, s, "today", now)
 	if a, b := agentState(t, s, "overnight").CallsToday, agentState(t, s, "today").CallsToday; a != 0 || b != 1 {
 		t.Fatalf("calls_today overnight=%d today=%d, want 0 and 1", a, b)
+	}
+	if err := s.Rescore(ctx, now); err != nil { // what the ACD does when the day changes
+		t.Fatal(err)
 	}
 	got := claim(t, s, "sales", "c1", now)
 	if got == "today" {

@@ -233,6 +233,7 @@ func (a *ACD) dispatchLoop(ctx context.Context) {
 	t := time.NewTicker(a.tick)
 	defer t.Stop()
 	lastSweep := time.Now()
+	day := a.store.Day(lastSweep)
 	for {
 		select {
 		case <-ctx.Done():
@@ -240,6 +241,12 @@ func (a *ACD) dispatchLoop(ctx context.Context) {
 		case <-a.kick:
 		case <-t.C:
 			a.endWrapUps(ctx)
+			if d := a.store.Day(time.Now()); d != day {
+				// a new day: calls_today restarts, fewest_calls ranks by today's calls
+				if err := a.store.Rescore(ctx, time.Now()); err == nil {
+					day = d
+				}
+			}
 			if time.Since(lastSweep) > min(staleSweepEvery, a.staleAfter/2) {
 				lastSweep = time.Now()
 				a.sweepStale(ctx)

@@ -115,6 +115,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("redis at %s is not reachable (start it with deploy/dev-services.sh): %w", ropt.Addr, err)
 	}
 	store := realtime.New(m.Redis, cfg.Prefix)
+	if cfg.TimeZone != "" {
+		loc, _ := time.LoadLocation(cfg.TimeZone) // validated
+		store.WithLocation(loc)
+	}
 
 	runCtx, cancelRun := context.WithCancel(context.Background())
 	m.cancel = cancelRun
