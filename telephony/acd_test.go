@@ -772,3 +772,78 @@ func TestStaleAgentIsFreed(t *testing.T) {
 		return true
 	})
 }
+
+// One instance, two Asterisk nodes: each call records its node and every command goes there.
+func TestSeveralNodes(t *testing.T) {
+	rdb, prefix := testenv.Redis(t)
+	store := realtime.New(rdb, prefix)
+	var sims []*sim.Server
+	var clients []*ari.Client
+	for i, ent := range []string{"02:fc:00:00:00:0a", "02:fc:00:00:00:0b"} {
+		s := sim.New(sim.Config{RecordingDir: t.TempDir(), EntityID: ent})
+		s.SetDialplan(testDialplan(50*time.Millisecond, 0, 0))
+		url, err := s.Start("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		sims = append(sims, s)
+		clients = append(clients, ari.New(ari.Config{Name: []string{"pbx1", "pbx2"}[i], URL: url, Username: "callfloor", Password: "callfloor-test",
+			EventFilter: telephony.EventFilter, MinBackoff: 20 * time.Millisecond, Logger: logger(t)}))
+	}
+	acd, err := telephony.New(telephony.Options{Config: testConfig("1001", "1002"), Store: store, Nodes: clients, Logger: logger(t), Tick: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); acd.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	f := &floor{t: t, store: store, acd: acd, cursor: "0"}
+	testenv.Eventually(t, 5*time.Second, "both nodes connected", func() bool { return acd.Ready() == nil })
+	f.login("1001")
+	if _, err := sims[1].PlaceCall(sim.CallerSpec{Queue: "sales", Number: "555", TalkFor: 200 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.ended(4 * time.Second)
+	if c.Outcome != callfloor.OutcomeAnswered || c.Node != "pbx2" || c.AsteriskID != "02:fc:00:00:00:0b" {
+		t.Fatalf("call: outcome %s node %s asterisk_id %s", c.Outcome, c.Node, c.AsteriskID)
+	}
+	if n := sims[0].Stats().Originates; n != 0 {
+		t.Errorf("node pbx1 got %d originates for a call on pbx2", n)
+	}
+	if n := sims[1].Stats().Originates; n != 1 {
+		t.Errorf("node pbx2 got %d originates, want the agent's 1", n)
+	}
+}
+
+// An agent serving two queues takes the higher-priority queue's caller first, even if the other
+// caller waited longer; within a queue, priority= in the Stasis arguments goes first.
+func TestQueueAndCallPriority(t *testing.T) {
+	cfg := testConfig("1001")
+	cfg.Queues[0].Priority = 5 // sales
+	cfg.Queues[1].Priority = 1 // support
+	cfg.Agents[0].Skills = map[string]int{"sales": 5, "support": 5}
+	f := newFloor(t, cfg)
+	f.place(sim.CallerSpec{Queue: "support", Number: "111", TalkFor: 100 * time.Millisecond})
+	time.Sleep(100 * time.Millisecond)
+	f.place(sim.CallerSpec{Queue: "sales", Number: "222", TalkFor: 100 * time.Millisecond})
+	time.Sleep(100 * time.Millisecond)
+	f.place(sim.CallerSpec{Queue: "sales", Number: "333", ExtraArgs: []string{"priority=9"}, TalkFor: 100 * time.Millisecond})
+	testenv.Eventually(t, 2*time.Second, "three callers waiting", func() bool { return f.countEvents(callfloor.EvCallEntered) == 3 })
+	f.login("1001")
+	var order []string
+	testenv.Eventually(t, 10*time.Second, "three calls answered", func() bool {
+		f.poll()
+		order = order[:0]
+		for _, e := range f.events {
+			if e.Type == callfloor.EvCallAnswered {
+				order = append(order, e.Call.CallerNumber)
+			}
+		}
+		return len(order) == 3
+	})
+	if strings.Join(order, ",") != "333,222,111" {
+		t.Fatalf("answer order %v, want 333 (sales, priority 9), 222 (sales), 111 (support)", order)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	aril "github.com/CyCoreSystems/ari/v5"
@@ -44,9 +45,15 @@ type call struct {
 	priority int
 	entered  time.Time
 
-	inbox  chan any
-	quit   chan struct{}
-	closed bool // actor side: the call ended
+	// The mailbox: unbounded (a call gets a bounded number of events) so the node's event loop
+	// never waits on a busy call; dead is set under mu when the call ends, after which sends fail
+	// and the sender handles the message itself.
+	mu      sync.Mutex
+	mailbox []any
+	dead    bool
+	signal  chan struct{} // cap 1: the mailbox has messages
+	quit    chan struct{} // instance shutdown
+	closed  bool          // actor side: the call ended
 
 	timers     []*time.Timer
 	offerSeq   int // bumps on each offer, to ignore stale ring timers
@@ -57,7 +64,7 @@ type call struct {
 
 func newCall(a *ACD, n *node, c *callfloor.Call) *call {
 	return &call{acd: a, node: n, c: c, id: c.ID, queue: c.Queue, priority: c.Priority, entered: c.EnteredAt,
-		inbox: make(chan any, 64), quit: make(chan struct{}), recvAt: time.Now()}
+		signal: make(chan struct{}, 1), quit: make(chan struct{}), recvAt: time.Now()}
 }
 
 func (a *ACD) now() time.Time { return time.Now().UTC() }
@@ -65,19 +72,25 @@ func (a *ACD) now() time.Time { return time.Now().UTC() }
 // start registers the actor and runs it, handling first before any routed event.
 func (cl *call) start(first any) {
 	cl.acd.register(cl)
-	cl.inbox <- first
+	cl.send(first)
 	cl.acd.wg.Add(1)
 	go cl.run()
 }
 
 // send delivers a message; false when the call has ended.
 func (cl *call) send(m any) bool {
-	select {
-	case cl.inbox <- m:
-		return true
-	case <-cl.quit:
+	cl.mu.Lock()
+	if cl.dead {
+		cl.mu.Unlock()
 		return false
 	}
+	cl.mailbox = append(cl.mailbox, m)
+	cl.mu.Unlock()
+	select {
+	case cl.signal <- struct{}{}:
+	default:
+	}
+	return true
 }
 
 // close stops the actor (instance shutdown): the call stays live in Redis for the next start.
@@ -110,11 +123,39 @@ func (cl *call) run() {
 		select {
 		case <-cl.quit:
 			return
-		case m := <-cl.inbox:
+		case <-cl.signal:
+		}
+		for {
+			cl.mu.Lock()
+			if len(cl.mailbox) == 0 {
+				cl.mu.Unlock()
+				break
+			}
+			m := cl.mailbox[0]
+			cl.mailbox[0] = nil
+			cl.mailbox = cl.mailbox[1:]
+			cl.mu.Unlock()
 			cl.handle(m)
 			if cl.closed {
-				cl.close()
+				cl.afterEnd()
 				return
+			}
+		}
+	}
+}
+
+// afterEnd refuses further messages and settles those already queued: a recording that
+// finished while the call was ending still belongs in its record.
+func (cl *call) afterEnd() {
+	cl.mu.Lock()
+	cl.dead = true
+	left := cl.mailbox
+	cl.mailbox = nil
+	cl.mu.Unlock()
+	for _, m := range left {
+		if e, ok := m.(msgEvent); ok {
+			if r, ok := e.ev.(*aril.RecordingFinished); ok {
+				cl.acd.recordingDone(cl.c.ID, r.Recording)
 			}
 		}
 	}

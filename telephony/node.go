@@ -185,8 +185,7 @@ func (n *node) toChannel(id string, ev aril.Event) {
 }
 
 func (n *node) toCall(id string, ev aril.Event) {
-	if c := n.acd.lookup(id); c != nil {
-		c.send(msgEvent{ev})
+	if c := n.acd.lookup(id); c != nil && c.send(msgEvent{ev}) {
 		return
 	}
 	// The call already ended: the recording still belongs in its record.

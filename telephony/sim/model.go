@@ -83,7 +83,8 @@ type recording struct {
 
 type storedRec struct {
 	name, format string
-	duration     int
+	duration     int // whole seconds, as Asterisk reports
+	samples      int // 8 kHz samples in the file
 }
 
 // ---- snapshots -------------------------------------------------------------------------
@@ -821,10 +822,11 @@ func (s *Server) finishRecording(r *recording) {
 	if !r.talkEnd.IsZero() {
 		end = r.talkEnd
 	}
-	dur := int(float64(end.Sub(r.started)) * s.cfg.Speed / float64(time.Second))
-	if dur < 0 {
-		dur = 0
+	simSecs := float64(end.Sub(r.started)) * s.cfg.Speed / float64(time.Second)
+	if simSecs < 0 {
+		simSecs = 0
 	}
+	dur, samples := int(simSecs), int(simSecs*wavRate)
 	b := r.bridge
 	if b.rec == r {
 		b.rec = nil
@@ -832,11 +834,11 @@ func (s *Server) finishRecording(r *recording) {
 	if s.live[r.name] == r {
 		delete(s.live, r.name)
 	}
-	s.stored[r.name] = &storedRec{name: r.name, format: r.format, duration: dur}
+	s.stored[r.name] = &storedRec{name: r.name, format: r.format, duration: dur, samples: samples}
 	s.stats.Recordings++
 	path := s.recordingPath(r.name, r.format)
 	s.afterUnlock(func() {
-		if err := writeWAV(path, dur); err != nil {
+		if err := writeWAV(path, samples); err != nil {
 			s.log.Error("sim: write recording", "path", path, "err", err)
 		}
 	})

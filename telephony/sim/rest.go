@@ -740,9 +740,9 @@ func (s *Server) serveRecordingFile(w http.ResponseWriter, name string) {
 	s.lock()
 	st := s.stored[name]
 	var path string
-	var dur int
+	var samples int
 	if st != nil {
-		path, dur = s.recordingPath(st.name, st.format), st.duration
+		path, samples = s.recordingPath(st.name, st.format), st.samples
 	}
 	s.unlock()
 	if st == nil {
@@ -751,7 +751,7 @@ func (s *Server) serveRecordingFile(w http.ResponseWriter, name string) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		data = wavBytes(dur) // not yet flushed to disk
+		data = wavBytes(samples) // not yet flushed to disk
 	}
 	w.Header().Set("Content-Type", "audio/wav")
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))

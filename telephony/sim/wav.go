@@ -9,13 +9,12 @@ import (
 
 const wavRate = 8000
 
-// wavBytes returns a RIFF/WAVE file, 8 kHz 16-bit mono PCM, of secs seconds of a quiet
-// 440 Hz tone.
-func wavBytes(secs int) []byte {
-	if secs < 0 {
-		secs = 0
+// wavBytes returns a RIFF/WAVE file, 8 kHz 16-bit mono PCM, of n samples of a quiet 440 Hz
+// tone: as long as the recorded call really was (RecordingFinished reports whole seconds).
+func wavBytes(n int) []byte {
+	if n < 0 {
+		n = 0
 	}
-	n := secs * wavRate
 	data := make([]byte, 44+2*n)
 	copy(data[0:], "RIFF")
 	binary.LittleEndian.PutUint32(data[4:], uint32(36+2*n))
@@ -42,12 +41,12 @@ func wavBytes(secs int) []byte {
 	return data
 }
 
-func writeWAV(path string, secs int) error {
+func writeWAV(path string, samples int) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, wavBytes(secs), 0o644); err != nil {
+	if err := os.WriteFile(tmp, wavBytes(samples), 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
