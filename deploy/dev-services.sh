@@ -53,15 +53,18 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 start_pg() {
   pg_bin >/dev/null || apt_install postgresql
   local bin; bin=$(pg_bin)
-  local data="$run/pg"
+  # The server runs as the postgres user, which may not reach a checkout under /root: keep its
+  # data outside the checkout, one folder per checkout.
+  local data=${CALLFLOOR_PG_DIR:-/var/tmp/callfloor-pg-$(printf %s "$here" | md5sum | cut -c1-8)}
+  local sock="$data.sock"
   if "$bin/pg_isready" -h 127.0.0.1 -p "$pg_port" -q 2>/dev/null; then log "postgresql already answering on 127.0.0.1:$pg_port"; return; fi
   if [ ! -f "$data/PG_VERSION" ]; then
     mkdir -p "$data"; [ "$(id -u)" = 0 ] && chown -R postgres: "$data"
     as_pg "$bin/initdb" -D "$data" -U callfloor --auth=trust -E UTF8 >/dev/null
   fi
   [ "$(id -u)" = 0 ] && chown -R postgres: "$data"
-  mkdir -p "$run/pgsock"; [ "$(id -u)" = 0 ] && chown postgres: "$run/pgsock"
-  as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -o "-p $pg_port -k $run/pgsock -c listen_addresses=127.0.0.1" start >/dev/null
+  mkdir -p "$sock"; [ "$(id -u)" = 0 ] && chown postgres: "$sock"
+  as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -o "-p $pg_port -k $sock -c listen_addresses=127.0.0.1" start >/dev/null
   log "postgresql started on 127.0.0.1:$pg_port"
 }
 
@@ -70,7 +73,8 @@ case "${1:-start}" in
   redis) start_redis ;;
   stop)
     redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
-    if bin=$(pg_bin) && [ -f "$run/pg/PG_VERSION" ]; then as_pg "$bin/pg_ctl" -D "$run/pg" -m fast stop >/dev/null 2>&1 || true; fi ;;
+    data=${CALLFLOOR_PG_DIR:-/var/tmp/callfloor-pg-$(printf %s "$here" | md5sum | cut -c1-8)}
+    if bin=$(pg_bin) && [ -f "$data/PG_VERSION" ]; then as_pg "$bin/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true; fi ;;
   env)
     echo "export CALLFLOOR_REDIS_URL=redis://127.0.0.1:$redis_port/0"
     echo "export CALLFLOOR_DATABASE_URL=postgres://callfloor@127.0.0.1:$pg_port/postgres?sslmode=disable" ;;
