@@ -2,9 +2,11 @@ package telephony_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -225,6 +227,21 @@ func (f *floor) place(spec sim.CallerSpec) string {
 
 func TestAnsweredCall(t *testing.T) {
 	f := newFloor(t, testConfig("1001"))
+	// the application event filter is set: Asterisk sends only what the ACD uses
+	req, _ := http.NewRequest("GET", f.simURL+"/ari/applications/callfloor", nil)
+	req.SetBasicAuth("callfloor", "callfloor-test")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var app struct {
+		Allowed []struct{ Type string } `json:"events_allowed"`
+	}
+	json.NewDecoder(resp.Body).Decode(&app)
+	resp.Body.Close()
+	if len(app.Allowed) != len(telephony.EventFilter) || app.Allowed[0].Type != "StasisStart" {
+		t.Fatalf("events_allowed %+v", app.Allowed)
+	}
 	f.login("1001")
 	f.place(sim.CallerSpec{Queue: "sales", Name: "Customer", TalkFor: 400 * time.Millisecond})
 	ans := f.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered }).Call
@@ -846,4 +863,29 @@ func TestQueueAndCallPriority(t *testing.T) {
 	if strings.Join(order, ",") != "333,222,111" {
 		t.Fatalf("answer order %v, want 333 (sales, priority 9), 222 (sales), 111 (support)", order)
 	}
+}
+
+// Unknown queue and max wait with action continue: the caller leaves Stasis for the configured
+// dialplan location.
+func TestContinueDestinations(t *testing.T) {
+	cfg := testConfig("1001")
+	cfg.ACD.UnknownQueue = callfloor.Destination{Action: callfloor.ActionContinue, Context: "callfloor-overflow", Extension: "s", Priority: 1}
+	cfg.Queues[0].MaxWait = 300 * time.Millisecond
+	cfg.Queues[0].OnMaxWait = callfloor.Destination{Action: callfloor.ActionContinue, Context: "callfloor-overflow", Extension: "sales"}
+	f := newFloor(t, cfg)
+	f.place(sim.CallerSpec{Queue: "nosuchqueue"})
+	c := f.ended(3 * time.Second)
+	if c.Outcome != callfloor.OutcomeUnknownQueue {
+		t.Fatalf("outcome %s", c.Outcome)
+	}
+	testenv.Eventually(t, 2*time.Second, "caller sent to the dialplan", func() bool { return f.sim.Stats().Continued == 1 })
+	f.place(sim.CallerSpec{Queue: "sales"}) // nobody logged in: max wait
+	c2 := f.waitEvent(3*time.Second, "flowed out", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallEnded && e.Call.Outcome == callfloor.OutcomeFlowedOut
+	}).Call
+	if w := c2.WaitMs(); w < 250 || w > 1500 {
+		t.Errorf("flowed out after %d ms, want the 300 ms max wait", w)
+	}
+	testenv.Eventually(t, 2*time.Second, "second caller sent to the dialplan", func() bool { return f.sim.Stats().Continued == 2 })
+	testenv.Eventually(t, 3*time.Second, "no bridges left", func() bool { return f.sim.Stats().BridgesLive == 0 })
 }

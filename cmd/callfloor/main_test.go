@@ -213,3 +213,16 @@ func TestAPI(t *testing.T) {
 		t.Fatalf("unknown route: %d", code)
 	}
 }
+
+// The bench command's machinery, on a small run with the simulator in-process (the test
+// binary cannot be the child simulator): every call offered is routed and measured.
+func TestBenchSmall(t *testing.T) {
+	rdb, _ := testenv.Redis(t)
+	r, err := benchOne(context.Background(), rdb, benchOpts{agents: 20, rate: 50, calls: 40, talk: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.routed != 40 || r.p50 <= 0 || r.p99 < r.p50 || r.max < r.p99 || r.cpuPerCall <= 0 {
+		t.Fatalf("bench result %+v", r)
+	}
+}

@@ -642,6 +642,27 @@ func (s *Server) teardown(ch *channel, cause int, hook func()) {
 	ch.subs = nil
 }
 
+// continueDialplan: the channel leaves its bridge and Stasis (StasisEnd) and goes on in the
+// dialplan at context/extension/priority, where the application no longer hears of it. The
+// simulated dialplan there (a voicemail, an announcement) ends the call a moment later.
+func (s *Server) continueDialplan(ch *channel, context, exten string, prio int) {
+	if ch.bridge != nil {
+		s.leaveBridge(ch, false)
+	}
+	s.evChan(ch, nil, "StasisEnd", nil)
+	ch.inStasis = false
+	ch.subs = nil
+	if context == "" {
+		context = ch.dp.Context
+	}
+	if exten == "" {
+		exten = ch.dp.Exten
+	}
+	ch.dp = dpLoc{Context: context, Exten: exten, Priority: prio}
+	s.stats.Continued++
+	s.chTimer(ch, s.scale(time.Second), func() { s.farHangup(ch, 16) })
+}
+
 func removeChan(l []*channel, c *channel) []*channel {
 	out := l[:0]
 	for _, x := range l {

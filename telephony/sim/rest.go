@@ -346,6 +346,20 @@ func (s *Server) routeChannels(method string, segs []string, p params) reply {
 			return fail(http.StatusConflict, "Channel not in a Stasis application")
 		}
 		return noContent()
+	case action == "continue" && method == http.MethodPost:
+		if !ch.inStasis {
+			return fail(http.StatusConflict, "Channel not in a Stasis application")
+		}
+		prio := 1
+		if v := p.get("priority"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fail(http.StatusBadRequest, "Invalid priority")
+			}
+			prio = n
+		}
+		s.continueDialplan(ch, p.get("context"), p.get("extension"), prio)
+		return noContent()
 	case action == "snoop" && method == http.MethodPost:
 		snoopID := p.get("snoopId")
 		if n >= 4 {

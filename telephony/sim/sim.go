@@ -82,6 +82,7 @@ type Stats struct {
 	EventsSent     int64 // events queued to sockets
 	EventsLost     int64 // events for an application without a socket
 	SocketsDropped int64 // sockets closed because their queue was full
+	Continued      int64 // channels sent out of Stasis to the dialplan (POST /channels/{id}/continue)
 }
 
 // ErrAppNotConnected is returned by PlaceCall when the application has no events socket: the

@@ -334,3 +334,42 @@ func TestTrafficReproducible(t *testing.T) {
 		t.Errorf("RunTraffic with ctx: %v", err)
 	}
 }
+
+// POST /channels/{id}/continue: the channel leaves its bridge and Stasis (StasisEnd), the
+// application hears nothing more of it, and a channel not in Stasis is refused with 409.
+func TestContinue(t *testing.T) {
+	s, base := startSim(t, Config{Speed: 20})
+	c := dialEvents(t, base, "callfloor")
+	id, err := s.PlaceCall(CallerSpec{Queue: "sales", Number: "5550100"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitType(t, c, "StasisStart", id)
+	doREST(t, base, "POST", "/bridges?bridgeId=hold-1&type=holding", nil, true)
+	doREST(t, base, "POST", "/bridges/hold-1/addChannel?channel="+id, nil, true)
+	waitType(t, c, "ChannelEnteredBridge", id)
+	if st, _ := doREST(t, base, "POST", "/channels/"+id+"/continue?context=callfloor-overflow&extension=s&priority=1", nil, true); st != 204 {
+		t.Fatalf("continue: %d", st)
+	}
+	waitType(t, c, "ChannelLeftBridge", id)
+	waitType(t, c, "StasisEnd", id)
+	if st, body := doREST(t, base, "POST", "/channels/"+id+"/continue", nil, true); st != 409 || !strings.Contains(string(body), "Channel not in a Stasis application") {
+		t.Fatalf("second continue: %d %s", st, body)
+	}
+	if s.Stats().Continued != 1 {
+		t.Fatalf("stats %+v", s.Stats())
+	}
+	// the dialplan ends the call a moment later, unseen by the application
+	deadline := time.Now().Add(2 * time.Second)
+	for s.Stats().ChannelsLive != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s.Stats().ChannelsLive != 0 {
+		t.Fatal("caller still up after the dialplan")
+	}
+	for _, e := range c.snapshot() {
+		if str(e["type"]) == "ChannelDestroyed" && evID(e) == id {
+			t.Fatal("the application heard of the channel after it left Stasis")
+		}
+	}
+}
