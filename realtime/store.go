@@ -20,7 +20,8 @@
 //	P waiting:{queue}   zset: waiting call ids -> entered ms (position = rank)
 //	P qc:{queue}:{day}  hash: today's counters, cohort = the day the call entered
 //	P qm:{queue}:{min}  hash: per-minute counters (sliding window), expire after 3 h
-//	P ac:{agent}:{day}  hash: an agent's counters for the day
+//	P ac:{agent}:{day}  hash: an agent's counters for the day, including time_<state>_ms spent in
+//	                    each state (occupancy, utilisation)
 //	P stream            stream of callfloor.Event JSON (field "e")
 //	P kick              pub/sub channel: an agent became available somewhere
 package realtime
@@ -182,6 +183,13 @@ local day = ARGV[12]
 if redis.call('HGET', k, 'day') ~= day then
   redis.call('HSET', k, 'day', day, 'calls_today', 0)
 end
+-- time spent in the state being left, for occupancy and utilisation (attributed to today)
+local since = tonumber(redis.call('HGET', k, 'since') or now)
+if since and now > since then
+  local ac = p .. 'ac:' .. id .. ':' .. day
+  redis.call('HINCRBY', ac, 'time_' .. cur .. '_ms', now - since)
+  redis.call('EXPIRE', ac, 691200)
+end
 if ARGV[11] == '1' then redis.call('HINCRBY', k, 'calls_today', 1) end
 redis.call('HSET', k, 'state', to, 'reason', ARGV[6], 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10])
 local q = redis.call('HGET', k, 'q') or ''
@@ -262,6 +270,12 @@ for i = 1, 5 do
     local k = p .. 'agent:' .. id
     if redis.call('HGET', k, 'state') == 'available' then
       if redis.call('HGET', k, 'day') ~= day then redis.call('HSET', k, 'day', day, 'calls_today', 0) end
+      local since = tonumber(redis.call('HGET', k, 'since') or now)
+      if since and tonumber(now) > since then
+        local ac = p .. 'ac:' .. id .. ':' .. day
+        redis.call('HINCRBY', ac, 'time_available_ms', tonumber(now) - since)
+        redis.call('EXPIRE', ac, 691200)
+      end
       redis.call('HSET', k, 'state', 'ringing', 'reason', '', 'dir', 'inbound', 'call', call, 'since', now)
       for qq in string.gmatch(redis.call('HGET', k, 'q') or '', '([^,=]+)=%d+') do redis.call('ZREM', p .. 'avail:' .. qq, id) end
       local ev = string.gsub(ARGV[6], '__AGENT__', id)
@@ -411,6 +425,7 @@ const (
 	CntSumWaitAbandoned = "sum_wait_abandoned_ms"
 	CntSumTalk          = "sum_talk_ms"
 	CntHandled          = "handled"
+	CntSumWrap          = "sum_wrap_ms" // wrap-up time granted after handled calls (AHT's wrap part)
 	CntOffers           = "offers" // agent phone rings
 	CntOffersNoAnswer   = "offers_no_answer"
 	CntOutDials         = "outbound_dials"

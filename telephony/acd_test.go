@@ -55,6 +55,8 @@ func testDialplan(ring, agentHangup, outTalk time.Duration) sim.Dialplan {
 			return sim.Behaviour{RingFor: ring, HangupAfter: agentHangup}, nil
 		case strings.HasPrefix(ep, "Local/0") && strings.HasSuffix(ep, "@outbound"):
 			return sim.Behaviour{Busy: true}, nil
+		case strings.HasPrefix(ep, "Local/9") && strings.HasSuffix(ep, "@outbound"):
+			return sim.Behaviour{NoAnswer: true}, nil
 		case strings.HasSuffix(ep, "@outbound"):
 			return sim.Behaviour{RingFor: 100 * time.Millisecond, HangupAfter: outTalk}, nil
 		}
@@ -292,6 +294,21 @@ func TestAnsweredCall(t *testing.T) {
 	if n := f.agentState("1001").CallsToday; n != 1 {
 		t.Errorf("calls today %d, want 1", n)
 	}
+	if cnt := f.counters("sales"); cnt[realtime.CntSumWrap] != 200 || cnt[realtime.CntSumTalk] < 300 {
+		t.Errorf("queue wrap/talk sums %v", cnt)
+	}
+	// time in each state today, for occupancy: available before the call, ringing ~100 ms,
+	// on the call ~400 ms, wrap-up ~200 ms
+	ac, _ := f.store.AgentCounters(context.Background(), "1001", time.Now())
+	within := func(k string, lo, hi int64) {
+		if ac[k] < lo || ac[k] > hi {
+			t.Errorf("agent %s = %d ms, want %d..%d (counters %v)", k, ac[k], lo, hi, ac)
+		}
+	}
+	within("time_available_ms", 1, 5000)
+	within("time_ringing_ms", 50, 1000)
+	within("time_on_call_ms", 300, 1500)
+	within("time_wrap_up_ms", 150, 1000)
 	var sawWrap bool
 	for _, e := range f.events {
 		sawWrap = sawWrap || (e.Type == callfloor.EvAgentState && e.Agent.State == callfloor.AgentWrapUp)
@@ -412,8 +429,17 @@ func TestOutbound(t *testing.T) {
 	if c2.Outcome != callfloor.OutcomeBusy || !c2.AnsweredAt.IsZero() {
 		t.Fatalf("busy call: outcome %s", c2.Outcome)
 	}
+	testenv.Eventually(t, 2*time.Second, "agent available after the busy call", func() bool { return f.agentState("1001").State == callfloor.AgentAvailable })
+	id3, err := f.acd.Dial(context.Background(), "1001", "9999")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c3 := f.waitEvent(6*time.Second, "unanswered call ended", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallEnded && e.Call.ID == id3 }).Call
+	if c3.Outcome != callfloor.OutcomeNoAnswer || len(c3.Offers) != 1 || c3.Offers[0].RingMs() < 1500 {
+		t.Fatalf("no-answer call: outcome %s offers %+v (ring timeout 2 s)", c3.Outcome, c3.Offers)
+	}
 	ac, _ := f.store.AgentCounters(context.Background(), "1001", time.Now())
-	if ac[realtime.CntOutDials] != 2 || ac[realtime.CntOutAnswered] != 1 || ac[realtime.CntOutBusy] != 1 {
+	if ac[realtime.CntOutDials] != 3 || ac[realtime.CntOutAnswered] != 1 || ac[realtime.CntOutBusy] != 1 || ac[realtime.CntOutNoAnswer] != 1 {
 		t.Errorf("agent counters %v", ac)
 	}
 	// bad input and unknown agents are refused with the field named

@@ -557,10 +557,13 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 	agentInc := map[string]int64{}
 	if wasTalking {
 		c.Outcome = callfloor.OutcomeAnswered
+		wrap := wrapUp(q).Milliseconds()
 		inc[realtime.CntHandled] = 1
 		inc[realtime.CntSumTalk] = c.TalkMs()
+		inc[realtime.CntSumWrap] = wrap
 		agentInc[realtime.CntHandled] = 1
 		agentInc[realtime.CntSumTalk] = c.TalkMs()
+		agentInc[realtime.CntSumWrap] = wrap
 	} else if c.Outcome == "" {
 		w := c.WaitMs()
 		within, short := th.Classify(w, false)
@@ -913,6 +916,7 @@ func (cl *call) endOutbound(out callfloor.Outcome, by string, cause int, causeTx
 	case callfloor.OutcomeAnswered:
 		agentInc[realtime.CntHandled] = 1
 		agentInc[realtime.CntSumTalk] = c.TalkMs()
+		agentInc[realtime.CntSumWrap] = cl.acd.settings().acd.Outbound.WrapUp.Milliseconds()
 	case callfloor.OutcomeBusy:
 		agentInc[realtime.CntOutBusy] = 1
 	case callfloor.OutcomeNoAnswer:
