@@ -30,6 +30,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -91,8 +92,10 @@ var ErrAppNotConnected = errors.New("sim: application not connected")
 
 // Server is a simulated Asterisk.
 type Server struct {
-	mu   sync.Mutex
-	post []func() // run after mu is released
+	mu      sync.Mutex
+	post    []func() // run after mu is released
+	postMu  sync.RWMutex
+	stopped atomic.Bool
 
 	cfg      Config
 	log      *slog.Logger
@@ -181,6 +184,16 @@ func (s *Server) unlock() {
 	post := s.post
 	s.post = nil
 	s.mu.Unlock()
+	if len(post) == 0 {
+		return
+	}
+	// Close waits for running post actions and skips later ones, so no file is written into a
+	// spool directory after Close returned.
+	s.postMu.RLock()
+	defer s.postMu.RUnlock()
+	if s.stopped.Load() {
+		return
+	}
 	for _, f := range post {
 		f()
 	}
@@ -264,6 +277,9 @@ func (s *Server) Close() error {
 	}
 	srv := s.httpSrv
 	s.unlock()
+	s.stopped.Store(true)
+	s.postMu.Lock()
+	s.postMu.Unlock() //nolint:staticcheck // waits for post actions in flight
 	for _, c := range conns {
 		c.kill()
 	}
