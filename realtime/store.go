@@ -108,7 +108,21 @@ func skillField(a callfloor.Agent) string {
 
 // UpsertAgent stores an agent's profile. A new agent starts logged out; an existing agent keeps
 // its state, and if available is re-scored into the queues it now serves.
-var upsertAgentScript = redis.NewScript(`
+// indexLua is shared by the scripts that make an agent available: it puts the agent in the
+// availability index of every queue in skills ("sales=5,support=1"). Lowest score is offered
+// first: longest idle (second granularity), then higher skill; fewest_calls queues put today's
+// call count first.
+const indexLua = `
+local function index_available(p, id, skills, idle, calls)
+  for q, lvl in string.gmatch(skills, '([^,=]+)=(%d+)') do
+    local score = math.floor(idle / 1000) * 100 + (99 - tonumber(lvl))
+    if redis.call('HGET', p .. 'qstrat', q) == 'fewest_calls' then score = score + calls * 1e12 end
+    redis.call('ZADD', p .. 'avail:' .. q, score, id)
+  end
+end
+`
+
+var upsertAgentScript = redis.NewScript(indexLua + `
 local p, id = ARGV[1], ARGV[2]
 local k = p .. 'agent:' .. id
 local oldq = redis.call('HGET', k, 'q')
@@ -120,14 +134,7 @@ if oldq then
   for q in string.gmatch(oldq, '([^,=]+)=%d+') do redis.call('ZREM', p .. 'avail:' .. q, id) end
 end
 if redis.call('HGET', k, 'state') == 'available' then
-  local idle = tonumber(redis.call('HGET', k, 'since'))
-  local calls = tonumber(redis.call('HGET', k, 'calls_today') or '0')
-  for q, lvl in string.gmatch(ARGV[3], '([^,=]+)=(%d+)') do
-    local strat = redis.call('HGET', p .. 'qstrat', q)
-    local score = math.floor(idle / 1000) * 100 + (99 - tonumber(lvl))
-    if strat == 'fewest_calls' then score = score + calls * 1e12 end
-    redis.call('ZADD', p .. 'avail:' .. q, score, id)
-  end
+  index_available(p, id, ARGV[3], tonumber(redis.call('HGET', k, 'since')), tonumber(redis.call('HGET', k, 'calls_today') or '0'))
 end
 return 1
 `)
@@ -166,7 +173,7 @@ type Transition struct {
 // The agent transition: check, change, re-index availability, append to the change stream and
 // wake the dispatchers, all in one atomic step. Returns {previous state, since, calls_today} or
 // an error reply naming the refusal.
-var transitionScript = redis.NewScript(`
+var transitionScript = redis.NewScript(indexLua + `
 local p, id = ARGV[1], ARGV[2]
 local k = p .. 'agent:' .. id
 if redis.call('EXISTS', k) == 0 then return redis.error_reply('NOTFOUND ' .. id) end
@@ -194,13 +201,7 @@ if ARGV[11] == '1' then redis.call('HINCRBY', k, 'calls_today', 1) end
 redis.call('HSET', k, 'state', to, 'reason', ARGV[6], 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10])
 local q = redis.call('HGET', k, 'q') or ''
 if to == 'available' then
-  local calls = tonumber(redis.call('HGET', k, 'calls_today') or '0')
-  for qq, lvl in string.gmatch(q, '([^,=]+)=(%d+)') do
-    local strat = redis.call('HGET', p .. 'qstrat', qq)
-    local score = math.floor(now / 1000) * 100 + (99 - tonumber(lvl))
-    if strat == 'fewest_calls' then score = score + calls * 1e12 end
-    redis.call('ZADD', p .. 'avail:' .. qq, score, id)
-  end
+  index_available(p, id, q, now, tonumber(redis.call('HGET', k, 'calls_today') or '0'))
 else
   for qq in string.gmatch(q, '([^,=]+)=%d+') do redis.call('ZREM', p .. 'avail:' .. qq, id) end
 end
@@ -309,20 +310,13 @@ func (s *Store) Claim(ctx context.Context, queue, callID string, now time.Time) 
 
 // The day changed: reset calls_today of agents whose last call was on an earlier day and
 // re-score every available agent, so fewest_calls ranks by today's calls.
-var rescoreScript = redis.NewScript(`
+var rescoreScript = redis.NewScript(indexLua + `
 local p, id, day = ARGV[1], ARGV[2], ARGV[3]
 local k = p .. 'agent:' .. id
 if redis.call('EXISTS', k) == 0 then return 0 end
 if redis.call('HGET', k, 'day') ~= day then redis.call('HSET', k, 'day', day, 'calls_today', 0) end
 if redis.call('HGET', k, 'state') ~= 'available' then return 0 end
-local idle = tonumber(redis.call('HGET', k, 'since'))
-local calls = tonumber(redis.call('HGET', k, 'calls_today') or '0')
-for q, lvl in string.gmatch(redis.call('HGET', k, 'q') or '', '([^,=]+)=(%d+)') do
-  local strat = redis.call('HGET', p .. 'qstrat', q)
-  local score = math.floor(idle / 1000) * 100 + (99 - tonumber(lvl))
-  if strat == 'fewest_calls' then score = score + calls * 1e12 end
-  redis.call('ZADD', p .. 'avail:' .. q, score, id)
-end
+index_available(p, id, redis.call('HGET', k, 'q') or '', tonumber(redis.call('HGET', k, 'since')), tonumber(redis.call('HGET', k, 'calls_today') or '0'))
 return 1
 `)
 
