@@ -247,11 +247,21 @@ func (a *API) dial(w http.ResponseWriter, r *http.Request) (any, error) {
 	return created{map[string]string{"call_id": id}}, nil
 }
 
-// QueueView is a queue's configuration with its live figures.
+// QueueView is a queue's configuration (durations in seconds) with its live figures.
 type QueueView struct {
-	callfloor.Queue
-	Waiting []realtime.WaitingCall `json:"waiting"`
-	Today   map[string]int64       `json:"today"`
+	Name          string                 `json:"name"`
+	Strategy      string                 `json:"strategy"`
+	Priority      int                    `json:"priority"`
+	RingTimeoutS  float64                `json:"ring_timeout_s"`
+	WrapUpS       float64                `json:"wrap_up_s"`
+	MaxWaitS      float64                `json:"max_wait_s"`
+	OnMaxWait     callfloor.Destination  `json:"on_max_wait"`
+	MusicClass    string                 `json:"music_class"`
+	ServiceLevelS float64                `json:"service_level_s"`
+	ShortAbandonS float64                `json:"short_abandon_s"`
+	SLTarget      float64                `json:"sl_target"`
+	Waiting       []realtime.WaitingCall `json:"waiting"`
+	Today         map[string]int64       `json:"today"`
 }
 
 func (a *API) listQueues(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -284,7 +294,9 @@ func (a *API) queueView(ctx context.Context, q callfloor.Queue) (QueueView, erro
 	if err != nil {
 		return QueueView{}, err
 	}
-	return QueueView{Queue: q, Waiting: w, Today: today}, nil
+	return QueueView{Name: q.Name, Strategy: q.Strategy, Priority: q.Priority, RingTimeoutS: q.RingTimeout.Seconds(), WrapUpS: q.WrapUp.Seconds(),
+		MaxWaitS: q.MaxWait.Seconds(), OnMaxWait: q.OnMaxWait, MusicClass: q.MusicClass, ServiceLevelS: q.ServiceLevel.Seconds(),
+		ShortAbandonS: q.ShortAbandon.Seconds(), SLTarget: q.SLTarget, Waiting: w, Today: today}, nil
 }
 
 func (a *API) getCall(w http.ResponseWriter, r *http.Request) (any, error) {

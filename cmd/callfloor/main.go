@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			m.Close()
 			return err
 		}
-		fmt.Fprintf(stdout, "callfloor is running: API and metrics on http://%s (token in the log above)\n", m.Addr())
+		fmt.Fprintf(stdout, "callfloor is running: API and metrics on http://%s (API token %s)\n", m.Addr(), m.TokenSource())
 		<-ctx.Done()
 		return m.Close()
 	case "sim":

@@ -45,13 +45,14 @@ type Main struct {
 	ACD      *telephony.ACD
 	Clients  []*ari.Client
 
-	ln       net.Listener
-	srv      *http.Server
-	cancel   context.CancelFunc
-	acdDone  chan struct{}
-	simDone  chan struct{}
-	once     sync.Once
-	closeErr error
+	ln          net.Listener
+	srv         *http.Server
+	cancel      context.CancelFunc
+	acdDone     chan struct{}
+	simDone     chan struct{}
+	once        sync.Once
+	closeErr    error
+	tokenSource string
 }
 
 // NewMain returns a Main logging to w.
@@ -71,6 +72,9 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	return nil
 }
+
+// TokenSource says where the API token came from (for the start-up message).
+func (m *Main) TokenSource() string { return m.tokenSource }
 
 // Addr is the HTTP listener's address.
 func (m *Main) Addr() string {
@@ -134,7 +138,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.Clients = append(m.Clients, ari.New(ari.Config{
 			Name: n.Name, URL: n.URL, Username: n.Username, Password: n.Password, App: cfg.ACD.App,
 			RequestTimeout: cfg.ACD.RequestTimeout, EventFilter: telephony.EventFilter,
-			Logger: m.Log.With("node", n.Name), Metrics: ariMetrics,
+			Logger: m.Log, Metrics: ariMetrics,
 		}))
 	}
 	m.ACD, err = telephony.New(telephony.Options{Config: cfg, Store: store, Nodes: m.Clients, Logger: m.Log, Metrics: telephony.NewMetrics(m.Registry), Tick: m.Tick})
@@ -168,13 +172,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 
 	token := m.APIToken
+	m.tokenSource = "set by the caller"
 	if token == "" {
 		env := cfg.APITokenEnv
 		if env == "" {
 			env = "CALLFLOOR_API_TOKEN"
 		}
 		token = os.Getenv(env)
+		m.tokenSource = "from $" + env
 		if token == "" {
+			m.tokenSource = "generated, see the log"
 			var b [16]byte
 			_, _ = rand.Read(b[:])
 			token = hex.EncodeToString(b[:])
@@ -299,6 +306,9 @@ func (m *Main) Close() error {
 		}
 		if m.Redis != nil {
 			_ = m.Redis.Close()
+		}
+		if m.Log != nil {
+			m.Log.Info("callfloor stopped")
 		}
 	})
 	return m.closeErr
