@@ -760,6 +760,8 @@ func (cl *call) reconcile(m msgReconcile) {
 		}
 	case callfloor.CallTalking:
 		switch {
+		case !callerUp && !agentUp:
+			cl.endInbound(callfloor.HangupSystem, 16, "both legs gone while disconnected")
 		case !callerUp:
 			cl.endInbound(callfloor.HangupCaller, 16, "gone during disconnect")
 		case !agentUp:
