@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -66,4 +67,31 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("timed out after %s waiting for %s", within, what)
+}
+
+// SharedDir finds the project's read-only reference folder shared/ (the real Asterisk traces
+// and ARI spec): $CALLFLOOR_SHARED, else a shared/ beside the checkout or one of its parents.
+// Tests that compare with real captures fail, not skip, without it.
+func SharedDir(t testing.TB) string {
+	t.Helper()
+	if d := os.Getenv("CALLFLOOR_SHARED"); d != "" {
+		return d
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		cand := filepath.Join(dir, "shared")
+		if st, err := os.Stat(filepath.Join(cand, "asterisk", "traces")); err == nil && st.IsDir() {
+			return cand
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	t.Fatalf("shared/asterisk/traces not found beside the checkout or its parents; set CALLFLOOR_SHARED")
+	return ""
 }

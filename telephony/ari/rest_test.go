@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/callfloor/callfloor/internal/testenv"
 	"io"
 	"net/http"
 	"net/url"
@@ -19,7 +20,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-const tracesDir = "/work/shared/asterisk/traces"
+// tracesDir is where the real Asterisk captures are (shared/asterisk/traces).
+func tracesDir(t testing.TB) string {
+	return filepath.Join(testenv.SharedDir(t), "asterisk", "traces")
+}
 
 // restLine is one line of a traces/*.rest.log:
 // "POST /bridges/hold-1/addChannel?channel=caller-1-leg2 -> 204 ".
@@ -34,9 +38,9 @@ type restLine struct {
 
 func parseRestLogs(t *testing.T) []restLine {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(tracesDir, "*.rest.log"))
+	files, _ := filepath.Glob(filepath.Join(tracesDir(t), "*.rest.log"))
 	if len(files) == 0 {
-		t.Skip("no REST traces in " + tracesDir)
+		t.Fatal("no REST traces in " + tracesDir(t))
 	}
 	var out []restLine
 	for _, fn := range files {

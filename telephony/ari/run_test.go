@@ -328,9 +328,9 @@ func TestRunSkipsUndecodable(t *testing.T) {
 
 func readTraces(t *testing.T) (frames []string, types []string) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(tracesDir, "*.jsonl"))
+	files, _ := filepath.Glob(filepath.Join(tracesDir(t), "*.jsonl"))
 	if len(files) == 0 {
-		t.Skip("no traces in " + tracesDir)
+		t.Fatal("no traces in " + tracesDir(t))
 	}
 	for _, fn := range files {
 		f, err := os.Open(fn)

@@ -29,6 +29,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/callfloor/callfloor/internal/testenv"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -43,8 +44,6 @@ import (
 
 	"github.com/gorilla/websocket"
 )
-
-const tracesDir = "../../../shared/asterisk/traces"
 
 type marker struct{ typ, id, extra string }
 
@@ -544,12 +543,10 @@ func compareBody(t *testing.T, where, want string, got []byte) {
 // ---- the conformance test --------------------------------------------------------------
 
 func TestTraceConformance(t *testing.T) {
-	if _, err := os.Stat(tracesDir); err != nil {
-		t.Skipf("traces not available: %v", err)
-	}
+	tracesDir := filepath.Join(testenv.SharedDir(t), "asterisk", "traces")
 	files, _ := filepath.Glob(filepath.Join(tracesDir, "*.jsonl"))
 	if len(files) == 0 {
-		t.Skip("no traces")
+		t.Fatalf("no traces in %s", tracesDir)
 	}
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".jsonl")
