@@ -9,8 +9,11 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -94,4 +97,47 @@ func SharedDir(t testing.TB) string {
 	}
 	t.Fatalf("shared/asterisk/traces not found beside the checkout or its parents; set CALLFLOOR_SHARED")
 	return ""
+}
+
+// PostgresURL is the PostgreSQL server the tests use.
+func PostgresURL() string {
+	if v := os.Getenv("CALLFLOOR_TEST_DATABASE_URL"); v != "" {
+		return v
+	}
+	return "postgres://callfloor@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+// Postgres returns a connection URL whose search_path is a fresh schema of the test's own,
+// dropped at cleanup. A server that does not answer fails the test: run ./deploy/test.sh.
+func Postgres(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, PostgresURL())
+	if err != nil {
+		t.Fatalf("postgres at %s does not answer (%v): run the tests with ./deploy/test.sh, which starts it", PostgresURL(), err)
+	}
+	defer conn.Close(context.Background())
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, PostgresURL())
+		if err != nil {
+			return
+		}
+		defer c.Close(context.Background())
+		_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	})
+	u := PostgresURL()
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + "search_path=" + schema
 }

@@ -1,0 +1,109 @@
+// Package storage is callfloor's history in PostgreSQL (through pgx/v5): the schema and its
+// migrations (embedded, run by `callfloor migrate` and checked at start), the history writer
+// that drains the Redis change stream into it, and the queries behind reports, users, roles,
+// API tokens and the audit log.
+//
+// Concurrency: a DB is safe for concurrent use (pgxpool). Big tables (calls, offers, agent state
+// intervals) are partitioned by month so old months can be detached and dropped.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the history database.
+type DB struct {
+	Pool *pgxpool.Pool
+}
+
+// Open connects to PostgreSQL (url: postgres://user@host:port/db?sslmode=disable; extra query
+// parameters such as search_path are passed to the server).
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database url: %w", err)
+	}
+	if cfg.MaxConns < 8 {
+		cfg.MaxConns = 8
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect postgres: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres at %s:%d does not answer: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+	}
+	return &DB{Pool: pool}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+func (db *DB) goose() (*goose.Provider, *sql.DB, error) {
+	sqldb := stdlib.OpenDBFromPool(db.Pool)
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqldb, sub)
+	if err != nil {
+		sqldb.Close()
+		return nil, nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, sqldb, nil
+}
+
+// Migrate applies every pending migration; running it again changes nothing. It returns the
+// versions applied.
+func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
+	p, sqldb, err := db.goose()
+	if err != nil {
+		return nil, err
+	}
+	defer sqldb.Close()
+	res, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var out []int64
+	for _, r := range res {
+		out = append(out, r.Source.Version)
+	}
+	return out, nil
+}
+
+// ErrNotMigrated says the database is behind the binary: run `callfloor migrate`.
+var ErrNotMigrated = errors.New("the database schema is not up to date: run `callfloor migrate`")
+
+// CheckMigrated returns ErrNotMigrated (wrapped with the versions) when migrations are pending.
+func (db *DB) CheckMigrated(ctx context.Context) error {
+	p, sqldb, err := db.goose()
+	if err != nil {
+		return err
+	}
+	defer sqldb.Close()
+	cur, target, err := p.GetVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if cur < target {
+		return fmt.Errorf("%w (database at %d, binary at %d)", ErrNotMigrated, cur, target)
+	}
+	return nil
+}
