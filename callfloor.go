@@ -221,6 +221,9 @@ type Event struct {
 	Agent *AgentStatus `json:"agent,omitempty"`
 	Offer *Offer       `json:"offer,omitempty"`
 	Prev  AgentState   `json:"prev,omitempty"` // agent.state: the state left
+	// agent.state: when the state left began and its reason: with At, the closed interval.
+	PrevSinceMs int64  `json:"prev_since_ms,omitempty"`
+	PrevReason  string `json:"prev_reason,omitempty"`
 }
 
 // Error codes, mapped to HTTP statuses by dashboards/.

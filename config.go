@@ -88,6 +88,7 @@ type ACDConfig struct {
 type Config struct {
 	Listen      string     `yaml:"listen"`
 	RedisURL    string     `yaml:"redis_url"`
+	DatabaseURL string     `yaml:"database_url"` // PostgreSQL for history, users and audit; CALLFLOOR_DATABASE_URL overrides
 	Prefix      string     `yaml:"redis_prefix"`
 	ACD         ACDConfig  `yaml:"acd"`
 	Asterisk    []Node     `yaml:"asterisk"`

@@ -198,6 +198,7 @@ if since and now > since then
   redis.call('EXPIRE', ac, 691200)
 end
 if ARGV[11] == '1' then redis.call('HINCRBY', k, 'calls_today', 1) end
+local prev_reason = redis.call('HGET', k, 'reason') or ''
 redis.call('HSET', k, 'state', to, 'reason', ARGV[6], 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10])
 local q = redis.call('HGET', k, 'q') or ''
 if to == 'available' then
@@ -208,6 +209,8 @@ end
 if to == 'wrap_up' then redis.call('ZADD', p .. 'wrapdue', tonumber(ARGV[10]), id) else redis.call('ZREM', p .. 'wrapdue', id) end
 local ev = string.gsub(ARGV[13], '"__PREV__"', '"' .. cur .. '"')
 ev = string.gsub(ev, '"__CALLS__"', redis.call('HGET', k, 'calls_today') or '0')
+ev = string.gsub(ev, '"__PREVSINCE__"', string.format('%d', since or now))
+ev = string.gsub(ev, '"__PREVREASON__"', (string.gsub(cjson.encode(prev_reason), '%%', '%%%%')))
 redis.call('XADD', p .. 'stream', 'MAXLEN', '~', ARGV[14], '*', 'e', ev)
 if to == 'available' then redis.call('PUBLISH', p .. 'kick', id) end
 return {cur, redis.call('HGET', k, 'calls_today')}
@@ -227,7 +230,7 @@ func (s *Store) Transition(ctx context.Context, t Transition) (callfloor.AgentSt
 	if !t.WrapUntil.IsZero() {
 		wrap = ms(t.WrapUntil)
 	}
-	ev := callfloor.Event{Type: callfloor.EvAgentState, At: t.Now, Prev: "__PREV__", Agent: &callfloor.AgentStatus{
+	ev := callfloor.Event{Type: callfloor.EvAgentState, At: t.Now, Prev: "__PREV__", PrevSinceMs: -1, PrevReason: "__PREVREASON__", Agent: &callfloor.AgentStatus{
 		Agent: t.Agent, State: t.To, Reason: t.Reason, Direction: t.Direction, Since: t.Now, Call: t.Call, WrapUntil: t.WrapUntil,
 	}}
 	b, err := json.Marshal(ev)
@@ -236,6 +239,7 @@ func (s *Store) Transition(ctx context.Context, t Transition) (callfloor.AgentSt
 	}
 	// calls_today is only known inside the script.
 	evs := strings.Replace(string(b), `"calls_today":0`, `"calls_today":"__CALLS__"`, 1)
+	evs = strings.Replace(evs, `"prev_since_ms":-1`, `"prev_since_ms":"__PREVSINCE__"`, 1)
 	count := "0"
 	if t.CountCall {
 		count = "1"
@@ -281,6 +285,7 @@ for i = 1, 5 do
       for qq in string.gmatch(redis.call('HGET', k, 'q') or '', '([^,=]+)=%d+') do redis.call('ZREM', p .. 'avail:' .. qq, id) end
       local ev = string.gsub(ARGV[6], '__AGENT__', id)
       ev = string.gsub(ev, '"__CALLS__"', redis.call('HGET', k, 'calls_today') or '0')
+      ev = string.gsub(ev, '"__PREVSINCE__"', string.format('%d', since or tonumber(now)))
       redis.call('XADD', p .. 'stream', 'MAXLEN', '~', ARGV[7], '*', 'e', ev)
       return id
     end
@@ -293,10 +298,11 @@ return false
 // Claim atomically takes the best available agent of queue for call and puts them in ringing.
 // It returns "" when no agent is available.
 func (s *Store) Claim(ctx context.Context, queue, callID string, now time.Time) (string, error) {
-	ev := callfloor.Event{Type: callfloor.EvAgentState, At: now, Prev: callfloor.AgentAvailable, Agent: &callfloor.AgentStatus{
+	ev := callfloor.Event{Type: callfloor.EvAgentState, At: now, Prev: callfloor.AgentAvailable, PrevSinceMs: -1, Agent: &callfloor.AgentStatus{
 		Agent: "__AGENT__", State: callfloor.AgentRinging, Direction: callfloor.Inbound, Since: now, Call: callID}}
 	b, _ := json.Marshal(ev)
 	evs := strings.Replace(string(b), `"calls_today":0`, `"calls_today":"__CALLS__"`, 1)
+	evs = strings.Replace(evs, `"prev_since_ms":-1`, `"prev_since_ms":"__PREVSINCE__"`, 1)
 	res, err := claimScript.Run(ctx, s.rdb, []string{s.k("avail", queue)}, s.p, queue, callID, ms(now), s.Day(now), evs, StreamMaxLen).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
@@ -420,7 +426,7 @@ const (
 	CntSumTalk          = "sum_talk_ms"
 	CntHandled          = "handled"
 	CntSumWrap          = "sum_wrap_ms" // wrap-up time granted after handled calls (AHT's wrap part)
-	CntOffers           = "offers" // agent phone rings
+	CntOffers           = "offers"      // agent phone rings
 	CntOffersNoAnswer   = "offers_no_answer"
 	CntOutDials         = "outbound_dials"
 	CntOutAnswered      = "outbound_answered"

@@ -926,3 +926,39 @@ func TestFewestCallsAfterMidnight(t *testing.T) {
 		t.Fatalf("claim = %q, want overnight (0 calls today)", got)
 	}
 }
+
+// An agent.state event closes the interval of the state left: prev, prev_since_ms and
+// prev_reason, with At as its end (the history writer stores these intervals).
+func TestStateEventsCloseIntervals(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	t0 := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	upsert(t, s, "1001", map[string]int{"sales": 5}, t0)
+	transition(t, s, realtime.Transition{Agent: "1001", To: callfloor.AgentPaused, Reason: `lunch "50%" break`, Now: t0.Add(time.Second)})
+	transition(t, s, realtime.Transition{Agent: "1001", To: callfloor.AgentAvailable, Now: t0.Add(3 * time.Second)})
+	if got := claim(t, s, "sales", "c1", t0.Add(6*time.Second)); got != "1001" {
+		t.Fatalf("claim %q", got)
+	}
+	evs, err := s.ReadStream(ctx, "0", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 3 {
+		t.Fatalf("%d events", len(evs))
+	}
+	want := []struct {
+		prev   callfloor.AgentState
+		since  time.Time
+		reason string
+	}{
+		{callfloor.AgentLoggedOut, t0, ""},
+		{callfloor.AgentPaused, t0.Add(time.Second), `lunch "50%" break`},
+		{callfloor.AgentAvailable, t0.Add(3 * time.Second), ""},
+	}
+	for i, w := range want {
+		e := evs[i]
+		if e.Prev != w.prev || e.PrevSinceMs != w.since.UnixMilli() || e.PrevReason != w.reason {
+			t.Errorf("event %d: prev %s since %d reason %q, want %s %d %q", i, e.Prev, e.PrevSinceMs, e.PrevReason, w.prev, w.since.UnixMilli(), w.reason)
+		}
+	}
+}

@@ -68,6 +68,9 @@ func ParseConfig(data []byte) (*callfloor.Config, error) {
 	if v := os.Getenv("CALLFLOOR_REDIS_URL"); v != "" {
 		cfg.RedisURL = v
 	}
+	if v := os.Getenv("CALLFLOOR_DATABASE_URL"); v != "" {
+		cfg.DatabaseURL = v
+	}
 	for i := range cfg.Asterisk {
 		n := &cfg.Asterisk[i]
 		if n.PasswordEnv != "" {
