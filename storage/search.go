@@ -1,0 +1,182 @@
+package storage
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/jackc/pgx/v5"
+)
+
+// CallFilter is a call history search. Every value reaches SQL as a parameter, never as text.
+type CallFilter struct {
+	From, To  time.Time // entered_at range [From, To); required
+	Queue     string
+	Agent     string
+	Team      string // agents of the team
+	Outcome   string
+	Number    string // caller or called number, exact or a prefix ending in '*'
+	Direction string
+	Limit     int    // 1..500, default 50
+	Cursor    string // from the previous page's Next
+}
+
+// CallRecord is one call of the history.
+type CallRecord struct {
+	ID            string     `json:"id"`
+	Direction     string     `json:"direction"`
+	Queue         string     `json:"queue,omitempty"`
+	Node          string     `json:"node"`
+	AsteriskID    string     `json:"asterisk_id,omitempty"`
+	CallerNumber  string     `json:"caller_number,omitempty"`
+	CalledNumber  string     `json:"called_number,omitempty"`
+	Agent         string     `json:"agent,omitempty"`
+	EnteredAt     time.Time  `json:"entered_at"`
+	FirstOfferAt  *time.Time `json:"first_offer_at,omitempty"`
+	AnsweredAt    *time.Time `json:"answered_at,omitempty"`
+	EndedAt       *time.Time `json:"ended_at,omitempty"`
+	WaitMs        *int64     `json:"wait_ms,omitempty"`
+	RingMs        *int64     `json:"ring_ms,omitempty"`
+	TalkMs        *int64     `json:"talk_ms,omitempty"`
+	HoldMs        *int64     `json:"hold_ms,omitempty"`
+	WrapMs        *int64     `json:"wrap_ms,omitempty"`
+	Outcome       string     `json:"outcome,omitempty"`
+	HangupBy      string     `json:"hangup_by,omitempty"`
+	Cause         *int       `json:"cause,omitempty"`
+	RecordingName string     `json:"recording_name,omitempty"`
+}
+
+// MaxSearchRange bounds one search's time range.
+const MaxSearchRange = 400 * 24 * time.Hour
+
+func invalidField(field, format string, args ...any) *callfloor.Error {
+	return &callfloor.Error{Code: callfloor.EINVALID, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+func encodeCursor(t time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMicro(), 10) + "|" + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", invalidField("cursor", "not a cursor from a previous page")
+	}
+	ts, id, ok := strings.Cut(string(b), "|")
+	us, err := strconv.ParseInt(ts, 10, 64)
+	if !ok || err != nil || id == "" {
+		return time.Time{}, "", invalidField("cursor", "not a cursor from a previous page")
+	}
+	return time.UnixMicro(us).UTC(), id, nil
+}
+
+// SearchCalls returns one page of calls, newest first, and the cursor of the next page ("" at
+// the end). Keyset pagination on (entered_at, id): deep pages cost what the first one does.
+func (db *DB) SearchCalls(ctx context.Context, f CallFilter) ([]CallRecord, string, error) {
+	if f.From.IsZero() || f.To.IsZero() {
+		return nil, "", invalidField("from", "from and to are required")
+	}
+	if !f.From.Before(f.To) {
+		return nil, "", invalidField("to", "must be after from")
+	}
+	if f.To.Sub(f.From) > MaxSearchRange {
+		return nil, "", invalidField("to", "the range may span at most %d days", int(MaxSearchRange.Hours()/24))
+	}
+	if f.Limit == 0 {
+		f.Limit = 50
+	}
+	if f.Limit < 1 || f.Limit > 500 {
+		return nil, "", invalidField("limit", "must be 1..500, got %d", f.Limit)
+	}
+	where := []string{"entered_at >= $1", "entered_at < $2"}
+	args := []any{f.From, f.To}
+	// add appends a condition whose every '?' is the same new parameter
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.Queue != "" {
+		add("queue = ?", f.Queue)
+	}
+	if f.Agent != "" {
+		add("agent_id = ?", f.Agent)
+	}
+	if f.Team != "" {
+		add("agent_id IN (SELECT id FROM agents WHERE team_id = ?)", f.Team)
+	}
+	if f.Outcome != "" {
+		add("outcome = ?", f.Outcome)
+	}
+	if f.Direction != "" {
+		add("direction = ?", f.Direction)
+	}
+	if n := f.Number; n != "" {
+		if p, ok := strings.CutSuffix(n, "*"); ok {
+			if p == "" || strings.ContainsAny(p, "*%_\\") {
+				return nil, "", invalidField("number", "a prefix search is digits followed by one '*'")
+			}
+			add("(caller_number LIKE ? OR called_number LIKE ?)", p+"%")
+		} else {
+			add("(caller_number = ? OR called_number = ?)", n)
+		}
+	}
+	if f.Cursor != "" {
+		t, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		args = append(args, t, id)
+		where = append(where, fmt.Sprintf("(entered_at, id) < ($%d, $%d)", len(args)-1, len(args)))
+	}
+	args = append(args, f.Limit+1)
+	q := `SELECT id, direction, coalesce(queue, ''), coalesce(node, ''), coalesce(asterisk_id, ''), coalesce(caller_number, ''),
+		coalesce(called_number, ''), coalesce(agent_id, ''), entered_at, first_offer_at, answered_at, ended_at, wait_ms, ring_ms,
+		talk_ms, hold_ms, wrap_ms, coalesce(outcome, ''), coalesce(hangup_by, ''), cause, coalesce(recording_name, '')
+		FROM calls WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(" ORDER BY entered_at DESC, id DESC LIMIT $%d", len(args))
+	rows, err := db.Pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("search calls: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, scanCall)
+	if err != nil {
+		return nil, "", fmt.Errorf("search calls: %w", err)
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = encodeCursor(last.EnteredAt, last.ID)
+	}
+	return out, next, nil
+}
+
+func scanCall(r pgx.CollectableRow) (CallRecord, error) {
+	var c CallRecord
+	err := r.Scan(&c.ID, &c.Direction, &c.Queue, &c.Node, &c.AsteriskID, &c.CallerNumber, &c.CalledNumber, &c.Agent,
+		&c.EnteredAt, &c.FirstOfferAt, &c.AnsweredAt, &c.EndedAt, &c.WaitMs, &c.RingMs, &c.TalkMs, &c.HoldMs, &c.WrapMs,
+		&c.Outcome, &c.HangupBy, &c.Cause, &c.RecordingName)
+	return c, err
+}
+
+// CallByID returns one call of the history.
+func (db *DB) CallByID(ctx context.Context, id string) (CallRecord, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, direction, coalesce(queue, ''), coalesce(node, ''), coalesce(asterisk_id, ''),
+		coalesce(caller_number, ''), coalesce(called_number, ''), coalesce(agent_id, ''), entered_at, first_offer_at, answered_at,
+		ended_at, wait_ms, ring_ms, talk_ms, hold_ms, wrap_ms, coalesce(outcome, ''), coalesce(hangup_by, ''), cause,
+		coalesce(recording_name, '') FROM calls WHERE id = $1 LIMIT 1`, id)
+	if err != nil {
+		return CallRecord{}, err
+	}
+	out, err := pgx.CollectRows(rows, scanCall)
+	if err != nil {
+		return CallRecord{}, err
+	}
+	if len(out) == 0 {
+		return CallRecord{}, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("call %q not found", id)}
+	}
+	return out[0], nil
+}
