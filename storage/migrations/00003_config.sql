@@ -10,7 +10,7 @@ CREATE TABLE agents (
     id         text PRIMARY KEY,
     name       text NOT NULL DEFAULT '',
     endpoint   text NOT NULL,
-    team_id    text NULL REFERENCES teams(id),
+    team_id    text NULL,                  -- teams(id); checked by the API
     skills     jsonb NOT NULL DEFAULT '{}', -- queue name -> skill level
     updated_at timestamptz NOT NULL DEFAULT now()
 );
