@@ -2,6 +2,7 @@
 //
 //	callfloor serve [-config FILE]   run the ACD, live state and HTTP API (no FILE: the embedded demo)
 //	callfloor sim [-listen ADDR]     run the simulated Asterisk alone (ARI on ADDR)
+//	callfloor migrate [-database-url URL]
 //	callfloor check-config -config FILE
 //	callfloor bench [flags]          routing benchmark through the simulator on loopback
 //
@@ -36,6 +37,7 @@ const usage = `usage: callfloor <command> [flags]
 commands:
   serve          run callfloor (ACD, live state, API, metrics); without -config: the demo
   sim            run the simulated Asterisk alone
+  migrate        apply the database schema migrations
   check-config   validate a configuration file
   bench          routing benchmark through the simulator on loopback
 `
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return m.Close()
 	case "sim":
 		return runSim(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, args[1:], stdout, stderr)
 	case "check-config":
 		fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 		fs.SetOutput(stderr)
