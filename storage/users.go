@@ -1,0 +1,850 @@
+package storage
+
+// Users, teams, browser sessions, API tokens and the audit log.
+//
+// Secrets: passwords are kept as bcrypt hashes (cost BcryptCost); session and API tokens are 32
+// random bytes handed to the client once and kept only as their SHA-256, so a database dump
+// yields no usable credential. The User type has no hash field: it cannot leak one into JSON.
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/callfloor/callfloor"
+)
+
+// BcryptCost is the cost of new password hashes. Tests lower it (bcrypt.MinCost) for speed;
+// existing hashes keep the cost they were made with.
+var BcryptCost = 12
+
+// MinPasswordLen is the shortest password accepted, in characters.
+const MinPasswordLen = 10
+
+// maxPasswordBytes is bcrypt's limit: it ignores (x/crypto: refuses) anything longer.
+const maxPasswordBytes = 72
+
+// APITokenPrefix starts every API token, so a leaked one is recognisable (secret scanners, logs).
+const APITokenPrefix = "cf_"
+
+// touchEvery bounds how often a session's last_seen_at / a token's last_used_at is written.
+const touchEvery = time.Minute
+
+// User is an account. It carries no password hash on purpose.
+type User struct {
+	ID          int64          `json:"id"`
+	Username    string         `json:"username"`
+	DisplayName string         `json:"display_name"`
+	Role        callfloor.Role `json:"role"`
+	TeamID      string         `json:"team_id,omitempty"`
+	AgentID     string         `json:"agent_id,omitempty"`
+	Disabled    bool           `json:"disabled"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+}
+
+// Principal is who the user is for authorization.
+func (u User) Principal() callfloor.Principal {
+	return callfloor.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, TeamID: u.TeamID, AgentID: u.AgentID}
+}
+
+// NewUser is what CreateUser needs. TeamID and AgentID may be empty.
+type NewUser struct {
+	Username    string
+	DisplayName string
+	Password    string
+	Role        callfloor.Role
+	TeamID      string
+	AgentID     string
+}
+
+// UserUpdate changes the fields that are not nil. An empty TeamID / AgentID unlinks.
+type UserUpdate struct {
+	DisplayName *string
+	Role        *callfloor.Role
+	TeamID      *string
+	AgentID     *string
+	Disabled    *bool
+}
+
+var usernameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
+
+func userInvalid(field, format string, args ...any) *callfloor.Error {
+	return &callfloor.Error{Code: callfloor.EINVALID, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+func checkPassword(pw string) error {
+	if utf8.RuneCountInString(pw) < MinPasswordLen {
+		return userInvalid("password", "at least %d characters", MinPasswordLen)
+	}
+	if len(pw) > maxPasswordBytes {
+		return userInvalid("password", "at most %d bytes", maxPasswordBytes)
+	}
+	return nil
+}
+
+func hashPassword(pw string) (string, error) {
+	if err := checkPassword(pw); err != nil {
+		return "", err
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), BcryptCost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// checkUser validates the fields common to creation and update.
+func checkUser(u User) error {
+	if !u.Role.Valid() {
+		_, err := callfloor.ParseRole(string(u.Role))
+		return err
+	}
+	if len(u.DisplayName) > 200 {
+		return userInvalid("display_name", "at most 200 bytes")
+	}
+	if len(u.TeamID) > 100 {
+		return userInvalid("team_id", "at most 100 bytes")
+	}
+	if len(u.AgentID) > 100 {
+		return userInvalid("agent_id", "at most 100 bytes")
+	}
+	// Without these links the role sees nothing at all: refuse rather than create a dead account.
+	if u.Role == callfloor.RoleAgent && u.AgentID == "" {
+		return userInvalid("agent_id", "required for the agent role (the ACD agent id this user is)")
+	}
+	if u.Role == callfloor.RoleTeamLead && u.TeamID == "" {
+		return userInvalid("team_id", "required for the team_lead role")
+	}
+	return nil
+}
+
+// userErr translates constraint violations into application errors.
+func userErr(err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	switch {
+	case pe.Code == "23505" && pe.ConstraintName == "users_username_lower":
+		return &callfloor.Error{Code: callfloor.ECONFLICT, Field: "username", Message: "username: already taken"}
+	case pe.Code == "23505" && pe.ConstraintName == "users_agent_id_key":
+		return &callfloor.Error{Code: callfloor.ECONFLICT, Field: "agent_id", Message: "agent_id: another user is already this agent"}
+	case pe.Code == "23503" && pe.ConstraintName == "users_team_id_fkey":
+		return userInvalid("team_id", "no such team")
+	}
+	return err
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+const userCols = `id, username, display_name, role, coalesce(team_id, ''), coalesce(agent_id, ''), disabled, created_at, updated_at`
+
+func scanUser(row pgx.Row) (User, error) {
+	var u User
+	var role string
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.CreatedAt, &u.UpdatedAt)
+	u.Role = callfloor.Role(role)
+	return u, err
+}
+
+func userNotFound(what string) error {
+	return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("user %s not found", what)}
+}
+
+// CreateUser adds an account. A short password or a bad field is EINVALID naming the field; a
+// username taken (in any case) or an agent id already linked is ECONFLICT.
+func (db *DB) CreateUser(ctx context.Context, nu NewUser) (User, error) {
+	nu.Username = strings.TrimSpace(nu.Username)
+	if !usernameRE.MatchString(nu.Username) {
+		return User{}, userInvalid("username", "1 to 64 letters, digits or . _ @ -, starting with a letter or digit")
+	}
+	u := User{Username: nu.Username, DisplayName: strings.TrimSpace(nu.DisplayName), Role: nu.Role, TeamID: nu.TeamID, AgentID: nu.AgentID}
+	if err := checkUser(u); err != nil {
+		return User{}, err
+	}
+	hash, err := hashPassword(nu.Password)
+	if err != nil {
+		return User{}, err
+	}
+	row := db.Pool.QueryRow(ctx, `INSERT INTO users (username, display_name, password_hash, role, team_id, agent_id)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+userCols,
+		u.Username, u.DisplayName, hash, string(u.Role), nullable(u.TeamID), nullable(u.AgentID))
+	out, err := scanUser(row)
+	if err != nil {
+		return User{}, userErr(err)
+	}
+	return out, nil
+}
+
+// GetUser returns the user by id; ENOTFOUND if there is none.
+func (db *DB) GetUser(ctx context.Context, id int64) (User, error) {
+	u, err := scanUser(db.Pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, userNotFound(strconv.FormatInt(id, 10))
+	}
+	return u, err
+}
+
+// GetUserByUsername returns the user by name, case-insensitively; ENOTFOUND if there is none.
+func (db *DB) GetUserByUsername(ctx context.Context, username string) (User, error) {
+	u, err := scanUser(db.Pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE lower(username) = lower($1)`, strings.TrimSpace(username)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, userNotFound(strconv.Quote(username))
+	}
+	return u, err
+}
+
+// ListUsers returns every user ordered by username.
+func (db *DB) ListUsers(ctx context.Context) ([]User, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+userCols+` FROM users ORDER BY lower(username)`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// adminLockKey serialises changes that could remove the last enabled admin.
+const adminLockKey = 0x63666164 // "cfad"
+
+// lastAdminGuard returns ECONFLICT when the user id is the only enabled admin and the change
+// would take that away. Call it inside tx after pg_advisory_xact_lock(adminLockKey).
+func lastAdminGuard(ctx context.Context, tx pgx.Tx, id int64, what string) error {
+	var others int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled AND id <> $1`, id).Scan(&others); err != nil {
+		return err
+	}
+	if others == 0 {
+		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("cannot %s the last enabled admin", what)}
+	}
+	return nil
+}
+
+// UpdateUser changes the given fields. Disabling a user ends their sessions; their API tokens
+// stop working while disabled. Demoting, disabling or deleting the last enabled admin is
+// ECONFLICT.
+func (db *DB) UpdateUser(ctx context.Context, id int64, up UserUpdate) (User, error) {
+	var out User
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, adminLockKey); err != nil {
+			return err
+		}
+		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return userNotFound(strconv.FormatInt(id, 10))
+		}
+		if err != nil {
+			return err
+		}
+		wasAdmin := u.Role == callfloor.RoleAdmin && !u.Disabled
+		if up.DisplayName != nil {
+			u.DisplayName = strings.TrimSpace(*up.DisplayName)
+		}
+		if up.Role != nil {
+			u.Role = *up.Role
+		}
+		if up.TeamID != nil {
+			u.TeamID = *up.TeamID
+		}
+		if up.AgentID != nil {
+			u.AgentID = *up.AgentID
+		}
+		if up.Disabled != nil {
+			u.Disabled = *up.Disabled
+		}
+		if err := checkUser(u); err != nil {
+			return err
+		}
+		if wasAdmin && (u.Role != callfloor.RoleAdmin || u.Disabled) {
+			if err := lastAdminGuard(ctx, tx, id, "demote or disable"); err != nil {
+				return err
+			}
+		}
+		out, err = scanUser(tx.QueryRow(ctx, `UPDATE users SET display_name = $2, role = $3, team_id = $4, agent_id = $5,
+			disabled = $6, updated_at = now() WHERE id = $1 RETURNING `+userCols,
+			id, u.DisplayName, string(u.Role), nullable(u.TeamID), nullable(u.AgentID), u.Disabled))
+		if err != nil {
+			return userErr(err)
+		}
+		if u.Disabled {
+			_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id)
+		}
+		return err
+	})
+	return out, err
+}
+
+// DeleteUser removes the user with their sessions and API tokens (the audit log keeps their id).
+func (db *DB) DeleteUser(ctx context.Context, id int64) error {
+	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, adminLockKey); err != nil {
+			return err
+		}
+		var role string
+		var disabled bool
+		err := tx.QueryRow(ctx, `SELECT role, disabled FROM users WHERE id = $1 FOR UPDATE`, id).Scan(&role, &disabled)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return userNotFound(strconv.FormatInt(id, 10))
+		}
+		if err != nil {
+			return err
+		}
+		if role == string(callfloor.RoleAdmin) && !disabled {
+			if err := lastAdminGuard(ctx, tx, id, "delete"); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
+		return err
+	})
+}
+
+// SetPassword replaces the user's password and ends all their sessions (every browser must log
+// in again with the new one). API tokens are left alone: revoke them separately.
+func (db *DB) SetPassword(ctx context.Context, id int64, password string) error {
+	hash, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, id, hash)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return userNotFound(strconv.FormatInt(id, 10))
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id)
+		return err
+	})
+}
+
+// AuthFailure is the error of a refused Authenticate: its message (and code, EUNAUTH) is the same
+// whatever the cause, so a client cannot tell a wrong password from an unknown or disabled user;
+// Reason ("unknown_user", "bad_password", "disabled") and UserID are for the audit log only.
+type AuthFailure struct {
+	Reason string
+	UserID int64 // 0 for an unknown user
+}
+
+// ErrBadCredentials is the one error clients see for a failed login.
+var ErrBadCredentials = &callfloor.Error{Code: callfloor.EUNAUTH, Message: "invalid username or password"}
+
+func (e *AuthFailure) Error() string { return ErrBadCredentials.Message }
+func (e *AuthFailure) Unwrap() error { return ErrBadCredentials }
+
+var (
+	dummyMu     sync.Mutex
+	dummyHashes = map[int][]byte{}
+)
+
+// dummyHash is a hash at the current cost to compare against when the user does not exist, so
+// an unknown username costs the same time as a wrong password.
+func dummyHash() []byte {
+	dummyMu.Lock()
+	defer dummyMu.Unlock()
+	cost := BcryptCost
+	if h, ok := dummyHashes[cost]; ok {
+		return h
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte("callfloor-no-such-user"), cost)
+	if err != nil { // an invalid cost: fall back to the default rather than skip the work
+		h, _ = bcrypt.GenerateFromPassword([]byte("callfloor-no-such-user"), bcrypt.DefaultCost)
+	}
+	dummyHashes[cost] = h
+	return h
+}
+
+// Authenticate checks a username and password. Every refusal is an *AuthFailure wrapping
+// ErrBadCredentials (EUNAUTH); bcrypt runs once on every path, so timing does not say whether the
+// user exists. A disabled user is refused even with the right password.
+func (db *DB) Authenticate(ctx context.Context, username, password string) (User, error) {
+	var hash string
+	row := db.Pool.QueryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE lower(username) = lower($1)`, strings.TrimSpace(username))
+	var u User
+	var role string
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &hash)
+	u.Role = callfloor.Role(role)
+	if errors.Is(err, pgx.ErrNoRows) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+		return User{}, &AuthFailure{Reason: "unknown_user"}
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return User{}, &AuthFailure{Reason: "bad_password", UserID: u.ID}
+	}
+	if u.Disabled {
+		return User{}, &AuthFailure{Reason: "disabled", UserID: u.ID}
+	}
+	return u, nil
+}
+
+// newSecret returns 32 random bytes, base64url without padding.
+func newSecret() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+func tokenHash(tok string) []byte {
+	h := sha256.Sum256([]byte(tok))
+	return h[:]
+}
+
+var errNoSession = &callfloor.Error{Code: callfloor.EUNAUTH, Message: "no valid session: log in again"}
+
+// CreateSession starts a browser session for the user, valid for ttl, and returns the secret
+// for the cookie (the database keeps only its SHA-256).
+func (db *DB) CreateSession(ctx context.Context, userID int64, ttl time.Duration, ip, userAgent string) (string, error) {
+	if ttl <= 0 {
+		return "", userInvalid("ttl", "must be positive")
+	}
+	tok, err := newSecret()
+	if err != nil {
+		return "", err
+	}
+	if len(userAgent) > 512 {
+		userAgent = userAgent[:512]
+	}
+	_, err = db.Pool.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, expires_at, ip, user_agent)
+		VALUES ($1, $2, now() + $3 * interval '1 microsecond', $4, $5)`,
+		tokenHash(tok), userID, ttl.Microseconds(), ip, strings.ToValidUTF8(userAgent, ""))
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23503" {
+			return "", userNotFound(strconv.FormatInt(userID, 10))
+		}
+		return "", err
+	}
+	return tok, nil
+}
+
+// SessionPrincipal returns who the session belongs to. An unknown or expired session, or one of a
+// disabled user, is EUNAUTH. last_seen_at moves at most once a minute (no write per request);
+// expires_at is fixed at creation.
+func (db *DB) SessionPrincipal(ctx context.Context, token string) (callfloor.Principal, error) {
+	if token == "" || len(token) > 100 {
+		return callfloor.Principal{}, errNoSession
+	}
+	h := tokenHash(token)
+	var u User
+	var role string
+	var lastSeen time.Time
+	var expired bool
+	err := db.Pool.QueryRow(ctx, `SELECT u.id, u.username, u.role, coalesce(u.team_id, ''), coalesce(u.agent_id, ''), u.disabled,
+			s.last_seen_at, s.expires_at <= now()
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, h).
+		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &lastSeen, &expired)
+	u.Role = callfloor.Role(role)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return callfloor.Principal{}, errNoSession
+	}
+	if err != nil {
+		return callfloor.Principal{}, err
+	}
+	if expired {
+		_, _ = db.Pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, h)
+		return callfloor.Principal{}, errNoSession
+	}
+	if u.Disabled {
+		return callfloor.Principal{}, errNoSession
+	}
+	if time.Since(lastSeen) >= touchEvery {
+		// The condition repeats in SQL so concurrent requests write once.
+		if _, err := db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = now()
+			WHERE token_hash = $1 AND last_seen_at < now() - interval '1 minute'`, h); err != nil {
+			return callfloor.Principal{}, err
+		}
+	}
+	return u.Principal(), nil
+}
+
+// DeleteSession ends the session (logout); an unknown token is not an error.
+func (db *DB) DeleteSession(ctx context.Context, token string) error {
+	_, err := db.Pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash(token))
+	return err
+}
+
+// DeleteExpiredSessions removes sessions past their expiry and returns how many.
+func (db *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	tag, err := db.Pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= now()`)
+	return tag.RowsAffected(), err
+}
+
+// APIToken describes an API token; the secret itself is shown once, by CreateAPIToken.
+type APIToken struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	UserID     int64      `json:"user_id"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+var errBadToken = &callfloor.Error{Code: callfloor.EUNAUTH, Message: "invalid or revoked API token"}
+
+// CreateAPIToken makes a token acting as the user and returns its plaintext ("cf_" + 43
+// characters), which is not stored and cannot be shown again.
+func (db *DB) CreateAPIToken(ctx context.Context, userID int64, name string) (string, int64, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", 0, userInvalid("name", "required (what the token is for)")
+	}
+	if len(name) > 100 {
+		return "", 0, userInvalid("name", "at most 100 bytes")
+	}
+	sec, err := newSecret()
+	if err != nil {
+		return "", 0, err
+	}
+	tok := APITokenPrefix + sec
+	var id int64
+	err = db.Pool.QueryRow(ctx, `INSERT INTO api_tokens (name, token_hash, user_id) VALUES ($1, $2, $3) RETURNING id`,
+		name, tokenHash(tok), userID).Scan(&id)
+	if err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23503" {
+			return "", 0, userNotFound(strconv.FormatInt(userID, 10))
+		}
+		return "", 0, err
+	}
+	return tok, id, nil
+}
+
+// TokenPrincipal returns the user an API token acts as. Unknown, revoked, or of a disabled user:
+// EUNAUTH. last_used_at moves at most once a minute.
+func (db *DB) TokenPrincipal(ctx context.Context, token string) (callfloor.Principal, error) {
+	if !strings.HasPrefix(token, APITokenPrefix) || len(token) > 100 {
+		return callfloor.Principal{}, errBadToken
+	}
+	var u User
+	var role string
+	var id int64
+	var lastUsed *time.Time
+	err := db.Pool.QueryRow(ctx, `SELECT u.id, u.username, u.role, coalesce(u.team_id, ''), coalesce(u.agent_id, ''), u.disabled,
+			t.id, t.last_used_at
+		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, tokenHash(token)).
+		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &id, &lastUsed)
+	u.Role = callfloor.Role(role)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return callfloor.Principal{}, errBadToken
+	}
+	if err != nil {
+		return callfloor.Principal{}, err
+	}
+	if u.Disabled {
+		return callfloor.Principal{}, errBadToken
+	}
+	if lastUsed == nil || time.Since(*lastUsed) >= touchEvery {
+		if _, err := db.Pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now()
+			WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, id); err != nil {
+			return callfloor.Principal{}, err
+		}
+	}
+	return u.Principal(), nil
+}
+
+const tokenCols = `id, name, user_id, created_at, last_used_at, revoked_at`
+
+func scanToken(row pgx.Row) (APIToken, error) {
+	var t APIToken
+	err := row.Scan(&t.ID, &t.Name, &t.UserID, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
+	return t, err
+}
+
+// GetAPIToken describes a token by id; ENOTFOUND if there is none.
+func (db *DB) GetAPIToken(ctx context.Context, id int64) (APIToken, error) {
+	t, err := scanToken(db.Pool.QueryRow(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return APIToken{}, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("API token %d not found", id)}
+	}
+	return t, err
+}
+
+// ListAPITokens lists the user's tokens, revoked ones included, newest first.
+func (db *DB) ListAPITokens(ctx context.Context, userID int64) ([]APIToken, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE user_id = $1 ORDER BY id DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []APIToken{}
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeAPIToken stops a token from working; revoking it again changes nothing. ENOTFOUND if
+// there is no such token.
+func (db *DB) RevokeAPIToken(ctx context.Context, id int64) error {
+	var found bool
+	err := db.Pool.QueryRow(ctx, `WITH t AS (SELECT id FROM api_tokens WHERE id = $1),
+		r AS (UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL)
+		SELECT EXISTS (SELECT 1 FROM t)`, id).Scan(&found)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("API token %d not found", id)}
+	}
+	return nil
+}
+
+// Team is a group of agents led by team leads.
+type Team struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+var teamIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+func teamNotFound(id string) error {
+	return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("team %q not found", id)}
+}
+
+// CreateTeam adds a team (Name defaults to the id); an id in use is ECONFLICT.
+func (db *DB) CreateTeam(ctx context.Context, t Team) (Team, error) {
+	if !teamIDRE.MatchString(t.ID) {
+		return Team{}, userInvalid("id", "1 to 64 letters, digits or . _ -, starting with a letter or digit")
+	}
+	t.Name = strings.TrimSpace(t.Name)
+	if t.Name == "" {
+		t.Name = t.ID
+	}
+	if len(t.Name) > 200 {
+		return Team{}, userInvalid("name", "at most 200 bytes")
+	}
+	err := db.Pool.QueryRow(ctx, `INSERT INTO teams (id, name) VALUES ($1, $2) RETURNING id, name, created_at`, t.ID, t.Name).
+		Scan(&t.ID, &t.Name, &t.CreatedAt)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return Team{}, &callfloor.Error{Code: callfloor.ECONFLICT, Field: "id", Message: fmt.Sprintf("id: team %q exists", t.ID)}
+	}
+	return t, err
+}
+
+// GetTeam returns the team; ENOTFOUND if there is none.
+func (db *DB) GetTeam(ctx context.Context, id string) (Team, error) {
+	var t Team
+	err := db.Pool.QueryRow(ctx, `SELECT id, name, created_at FROM teams WHERE id = $1`, id).Scan(&t.ID, &t.Name, &t.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Team{}, teamNotFound(id)
+	}
+	return t, err
+}
+
+// ListTeams returns every team ordered by id.
+func (db *DB) ListTeams(ctx context.Context) ([]Team, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, name, created_at FROM teams ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Team{}
+	for rows.Next() {
+		var t Team
+		if err := rows.Scan(&t.ID, &t.Name, &t.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// UpdateTeam renames the team t.ID.
+func (db *DB) UpdateTeam(ctx context.Context, t Team) (Team, error) {
+	t.Name = strings.TrimSpace(t.Name)
+	if t.Name == "" {
+		return Team{}, userInvalid("name", "required")
+	}
+	if len(t.Name) > 200 {
+		return Team{}, userInvalid("name", "at most 200 bytes")
+	}
+	err := db.Pool.QueryRow(ctx, `UPDATE teams SET name = $2 WHERE id = $1 RETURNING id, name, created_at`, t.ID, t.Name).
+		Scan(&t.ID, &t.Name, &t.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Team{}, teamNotFound(t.ID)
+	}
+	return t, err
+}
+
+// DeleteTeam removes an empty team. A team that users or configured agents still belong to is
+// ECONFLICT: move them first.
+func (db *DB) DeleteTeam(ctx context.Context, id string) error {
+	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		var agents bool
+		// agents (migration 00003) holds team_id without a foreign key; check it here.
+		err := tx.QueryRow(ctx, `SELECT to_regclass('agents') IS NOT NULL`).Scan(&agents)
+		if err != nil {
+			return err
+		}
+		if agents {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM agents WHERE team_id = $1`, id).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("team %q still has %d agent(s): move them first", id, n)}
+			}
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM teams WHERE id = $1`, id)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23503" {
+			return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("team %q still has users: move them first", id)}
+		}
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return teamNotFound(id)
+		}
+		return nil
+	})
+}
+
+// AuditEntry is one line of the audit trail. ActorUserID is 0 when the actor is not a user
+// (the CLI, the system, an unknown username at login).
+type AuditEntry struct {
+	ID          int64          `json:"id"`
+	At          time.Time      `json:"at"`
+	ActorUserID int64          `json:"actor_user_id,omitempty"`
+	Actor       string         `json:"actor"`
+	Action      string         `json:"action"`
+	TargetType  string         `json:"target_type,omitempty"`
+	TargetID    string         `json:"target_id,omitempty"`
+	Detail      map[string]any `json:"detail,omitempty"`
+	IP          string         `json:"ip,omitempty"`
+}
+
+// AuditFilter selects audit lines; zero fields do not filter. Results are newest first; pass
+// the last ID seen as Before for the next page.
+type AuditFilter struct {
+	Since, Until time.Time // At >= Since, At < Until
+	Action       string
+	TargetType   string
+	TargetID     string
+	Limit        int   // default 100, at most 1000
+	Before       int64 // keyset: only entries with ID < Before
+}
+
+// Audit appends an entry to the audit log.
+func (db *DB) Audit(ctx context.Context, e AuditEntry) error {
+	if e.Action == "" {
+		return userInvalid("action", "required")
+	}
+	if e.Actor == "" {
+		return userInvalid("actor", "required")
+	}
+	detail := []byte("{}")
+	if len(e.Detail) > 0 {
+		var err error
+		if detail, err = json.Marshal(e.Detail); err != nil {
+			return fmt.Errorf("audit detail: %w", err)
+		}
+	}
+	var actorID *int64
+	if e.ActorUserID != 0 {
+		actorID = &e.ActorUserID
+	}
+	_, err := db.Pool.Exec(ctx, `INSERT INTO audit_log (actor_user_id, actor, action, target_type, target_id, detail, ip)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, actorID, e.Actor, e.Action, e.TargetType, e.TargetID, string(detail), e.IP)
+	return err
+}
+
+// ListAudit returns the entries matching f, newest first.
+func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	if f.Limit > 1000 {
+		f.Limit = 1000
+	}
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if !f.Since.IsZero() {
+		add("at >= $%d", f.Since)
+	}
+	if !f.Until.IsZero() {
+		add("at < $%d", f.Until)
+	}
+	if f.Action != "" {
+		add("action = $%d", f.Action)
+	}
+	if f.TargetType != "" {
+		add("target_type = $%d", f.TargetType)
+	}
+	if f.TargetID != "" {
+		add("target_id = $%d", f.TargetID)
+	}
+	if f.Before > 0 {
+		add("id < $%d", f.Before)
+	}
+	q := `SELECT id, at, coalesce(actor_user_id, 0), actor, action, target_type, target_id, detail, ip FROM audit_log`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, f.Limit)
+	q += fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
+	rows, err := db.Pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []AuditEntry{}
+	for rows.Next() {
+		var e AuditEntry
+		var detail []byte
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorUserID, &e.Actor, &e.Action, &e.TargetType, &e.TargetID, &detail, &e.IP); err != nil {
+			return nil, err
+		}
+		if len(detail) > 0 && string(detail) != "{}" {
+			if err := json.Unmarshal(detail, &e.Detail); err != nil {
+				return nil, fmt.Errorf("audit %d detail: %w", e.ID, err)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
