@@ -29,4 +29,18 @@ func TestMigrateFromEmptyAndAgain(t *testing.T) {
 	if err != nil || len(again) != 0 {
 		t.Fatalf("second migrate applied %v, %v", again, err)
 	}
+	// The history tables exist in the URL's schema (search_path), partitioned ones with their
+	// default partition.
+	for _, table := range []string{"calls", "calls_default", "offers", "offers_default", "agent_state_intervals",
+		"agent_state_intervals_default", "agent_sessions", "recordings"} {
+		var n int
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_class WHERE relname = $1 AND relnamespace = current_schema()::regnamespace`,
+			table).Scan(&n); err != nil || n != 1 {
+			t.Errorf("table %s in the current schema: %d, %v", table, n, err)
+		}
+	}
+	var kind string
+	if err := db.Pool.QueryRow(ctx, `SELECT relkind::text FROM pg_class WHERE oid = to_regclass('calls')`).Scan(&kind); err != nil || kind != "p" {
+		t.Errorf("calls relkind %q, %v; want partitioned", kind, err)
+	}
 }
