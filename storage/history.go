@@ -24,7 +24,9 @@ package storage
 //   - Outages do not stop it: on a PostgreSQL or Redis error Run logs once, keeps the batch in
 //     memory, and retries with backoff (capped at 5s) until it can commit, then acknowledges.
 //
-// Concurrency: a Writer is driven by one goroutine (Run); Lag may be called from any goroutine.
+// Concurrency: a Writer is driven by Run: one goroutine reads and decodes, two write (each
+// batch on its own connection, so a COMMIT waiting for the disk overlaps the next batch); Lag may
+// be called from any goroutine, AfterCommit is called from the writing goroutines.
 // Run several Writers (in one process or many) with distinct Consumer names to share a stream.
 
 import (
@@ -74,7 +76,6 @@ type Writer struct {
 	log *slog.Logger
 	m   writerMetrics
 
-	conn      *pgxpool.Conn // kept between batches: its temporary staging tables survive
 	lastClaim time.Time
 	lastMaint time.Time
 	pgDown    outage
@@ -159,6 +160,12 @@ func (o *outage) fail(log *slog.Logger, what string, err error) {
 	}
 }
 
+func (o *outage) down() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return !o.since.IsZero()
+}
+
 func (o *outage) ok(log *slog.Logger, what string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -189,23 +196,55 @@ func nextBackoff(d time.Duration) time.Duration {
 	return d
 }
 
+// writerConns is how many batches one Writer has in flight, each in its own transaction on its
+// own connection: while one waits for its COMMIT to reach the disk, the other is written and
+// the reader decodes the next. Safe because the writes are order-proof (see above).
+const writerConns = 2
+
+// job is one batch read from the stream: the entries to acknowledge and their rows.
+type job struct {
+	msgs []redis.XMessage
+	b    *batch
+}
+
 // Run writes the stream into PostgreSQL until ctx is done. It returns nil when ctx ends; errors
 // of PostgreSQL or Redis are logged and retried, never returned.
 func (w *Writer) Run(ctx context.Context) error {
-	defer w.dropConn(false)
 	if !w.retryRedis(ctx, w.ensureGroup) {
 		return nil
 	}
 	w.maintain(ctx)
+	jobs := make(chan job) // unbuffered: the reader is at most one batch ahead of an idle sink
+	var wg sync.WaitGroup
+	for range writerConns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := &sink{w: w}
+			defer s.dropConn(false)
+			for j := range jobs {
+				s.handle(ctx, j)
+			}
+		}()
+	}
+	w.readLoop(ctx, jobs)
+	close(jobs)
+	wg.Wait()
+	return nil
+}
+
+func (w *Writer) readLoop(ctx context.Context, jobs chan<- job) {
 	// Our own pending entries first: what this consumer read before a restart but never acked.
-	if !w.drainPending(ctx) {
-		return nil
+	if !w.drainPending(ctx, jobs) {
+		return
 	}
 	w.lastClaim = time.Now()
 	for ctx.Err() == nil {
-		if time.Since(w.lastClaim) >= w.claimEvery() {
-			if !w.claimStale(ctx) {
-				break
+		// While PostgreSQL is down our own in-flight entries grow idle too: claiming them
+		// would only queue them twice.
+		if time.Since(w.lastClaim) >= w.claimEvery() && !w.pgDown.down() {
+			if !w.claimStale(ctx, jobs) {
+				return
 			}
 			w.lastClaim = time.Now()
 		}
@@ -218,16 +257,26 @@ func (w *Writer) Run(ctx context.Context) error {
 			msgs, err = w.read(ctx, ">", w.o.BatchWait)
 			return err
 		}) {
-			break
+			return
 		}
-		if len(msgs) > 0 && !w.handle(ctx, msgs) {
-			break
+		if len(msgs) > 0 && !w.dispatch(ctx, jobs, msgs) {
+			return
 		}
 		if n, err := w.Lag(ctx); err == nil {
 			w.m.lag.Set(float64(n))
 		}
 	}
-	return nil
+}
+
+// dispatch decodes msgs and hands them to a sink; false when ctx ended first.
+func (w *Writer) dispatch(ctx context.Context, jobs chan<- job, msgs []redis.XMessage) bool {
+	j := job{msgs: msgs, b: w.build(msgs)}
+	select {
+	case jobs <- j:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func (w *Writer) claimEvery() time.Duration {
@@ -292,7 +341,7 @@ func (w *Writer) read(ctx context.Context, id string, block time.Duration) ([]re
 	return res[0].Messages, nil
 }
 
-func (w *Writer) drainPending(ctx context.Context) bool {
+func (w *Writer) drainPending(ctx context.Context, jobs chan<- job) bool {
 	after := "0"
 	for {
 		var msgs []redis.XMessage
@@ -307,14 +356,14 @@ func (w *Writer) drainPending(ctx context.Context) bool {
 			return true
 		}
 		after = msgs[len(msgs)-1].ID
-		if !w.handle(ctx, msgs) {
+		if !w.dispatch(ctx, jobs, msgs) {
 			return false
 		}
 	}
 }
 
 // claimStale takes over entries other consumers read but did not acknowledge within ClaimIdle.
-func (w *Writer) claimStale(ctx context.Context) bool {
+func (w *Writer) claimStale(ctx context.Context, jobs chan<- job) bool {
 	start := "0-0"
 	for {
 		var msgs []redis.XMessage
@@ -329,7 +378,7 @@ func (w *Writer) claimStale(ctx context.Context) bool {
 		}
 		if len(msgs) > 0 {
 			w.log.Info("took over stale pending entries", "count", len(msgs), "first", msgs[0].ID)
-			if !w.handle(ctx, msgs) {
+			if !w.dispatch(ctx, jobs, msgs) {
 				return false
 			}
 		}
@@ -357,15 +406,22 @@ func (w *Writer) maintain(ctx context.Context) {
 	}
 }
 
-// handle writes msgs and acknowledges them. It returns false only when ctx ended first (the
-// entries then stay pending and are written again later: that is safe).
-func (w *Writer) handle(ctx context.Context, msgs []redis.XMessage) bool {
-	b := w.build(msgs)
-	if !b.empty() {
+// sink writes batches on a connection of its own, kept between batches so that its temporary
+// staging tables survive.
+type sink struct {
+	w    *Writer
+	conn *pgxpool.Conn
+}
+
+// handle writes a batch and acknowledges it. It gives up only when ctx ends (the entries then
+// stay pending and are written again later: that is safe).
+func (s *sink) handle(ctx context.Context, j job) {
+	w := s.w
+	if !j.b.empty() {
 		backoff := 100 * time.Millisecond
 		for {
 			t0 := time.Now()
-			err := w.write(ctx, b)
+			err := s.write(ctx, j.b)
 			if err == nil {
 				w.m.seconds.Observe(time.Since(t0).Seconds())
 				w.m.batches.WithLabelValues("ok").Inc()
@@ -373,7 +429,7 @@ func (w *Writer) handle(ctx context.Context, msgs []redis.XMessage) bool {
 				break
 			}
 			if ctx.Err() != nil {
-				return false
+				return
 			}
 			w.m.batches.WithLabelValues("error").Inc()
 			w.pgDown.fail(w.log, "postgres", err)
@@ -381,22 +437,22 @@ func (w *Writer) handle(ctx context.Context, msgs []redis.XMessage) bool {
 				w.m.lag.Set(float64(n))
 			}
 			if !sleepCtx(ctx, backoff) {
-				return false
+				return
 			}
 			backoff = nextBackoff(backoff)
 		}
 		if w.o.AfterCommit != nil {
 			if err := w.o.AfterCommit(); err != nil {
-				w.log.Warn("batch committed but not acknowledged (AfterCommit)", "err", err, "entries", len(msgs))
-				return true
+				w.log.Warn("batch committed but not acknowledged (AfterCommit)", "err", err, "entries", len(j.msgs))
+				return
 			}
 		}
 	}
-	ids := make([]string, len(msgs))
-	for i, m := range msgs {
+	ids := make([]string, len(j.msgs))
+	for i, m := range j.msgs {
 		ids[i] = m.ID
 	}
-	return w.retryRedis(ctx, func(ctx context.Context) error {
+	w.retryRedis(ctx, func(ctx context.Context) error {
 		return w.o.Redis.XAck(ctx, w.o.Stream, w.o.Group, ids...).Err()
 	})
 }
@@ -734,34 +790,35 @@ func callRowsOf(m map[string]callRow) [][]any {
 
 // dropConn gives the writer's connection back; broken (or after an error of unknown state)
 // it is closed so the pool does not hand it out again.
-func (w *Writer) dropConn(broken bool) {
-	if w.conn == nil {
+func (s *sink) dropConn(broken bool) {
+	if s.conn == nil {
 		return
 	}
 	if broken {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_ = w.conn.Conn().Close(ctx)
+		_ = s.conn.Conn().Close(ctx)
 		cancel()
 	}
-	w.conn.Release()
-	w.conn = nil
+	s.conn.Release()
+	s.conn = nil
 }
 
-func (w *Writer) write(ctx context.Context, b *batch) error {
+func (s *sink) write(ctx context.Context, b *batch) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	err := w.writeTx(ctx, b)
+	err := s.writeTx(ctx, b)
 	if err != nil {
 		// A server-side error leaves the connection usable; anything else (network, timeout)
 		// may leave it mid-protocol.
 		var pgErr *pgconn.PgError
-		w.dropConn(!errors.As(err, &pgErr))
+		s.dropConn(!errors.As(err, &pgErr))
 	}
 	return err
 }
 
-func (w *Writer) writeTx(ctx context.Context, b *batch) error {
-	if w.conn == nil {
+func (s *sink) writeTx(ctx context.Context, b *batch) error {
+	w := s.w
+	if s.conn == nil {
 		c, err := w.db.Pool.Acquire(ctx)
 		if err != nil {
 			return err
@@ -770,9 +827,9 @@ func (w *Writer) writeTx(ctx context.Context, b *batch) error {
 			c.Release()
 			return fmt.Errorf("staging tables: %w", err)
 		}
-		w.conn = c
+		s.conn = c
 	}
-	tx, err := w.conn.Begin(ctx)
+	tx, err := s.conn.Begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -817,10 +874,10 @@ func (w *Writer) writeTx(ctx context.Context, b *batch) error {
 	}
 	pb := &pgx.Batch{}
 	var tables []string
-	for _, s := range steps {
-		if s.when {
-			pb.Queue(s.sql)
-			tables = append(tables, s.table)
+	for _, st := range steps {
+		if st.when {
+			pb.Queue(st.sql)
+			tables = append(tables, st.table)
 		}
 	}
 	res := tx.SendBatch(ctx, pb)
