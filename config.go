@@ -86,18 +86,18 @@ type ACDConfig struct {
 
 // Config is the whole configuration file. Secrets may come from environment variables.
 type Config struct {
-	Listen      string     `yaml:"listen"`
-	RedisURL    string     `yaml:"redis_url"`
-	DatabaseURL string     `yaml:"database_url"` // PostgreSQL for history, users and audit; CALLFLOOR_DATABASE_URL overrides
-	Prefix      string     `yaml:"redis_prefix"`
-	ACD         ACDConfig  `yaml:"acd"`
-	Asterisk    []Node     `yaml:"asterisk"`
-	Queues      []Queue    `yaml:"queues"`
-	Agents      []Agent    `yaml:"agents"`
-	Sim         *SimConfig `yaml:"sim"`
-	LogLevel    string     `yaml:"log_level"`
-	TimeZone    string     `yaml:"time_zone"` // IANA zone whose midnight starts a new counter day (default UTC)
-	APITokenEnv string     `yaml:"api_token_env"`
+	Listen       string     `yaml:"listen"`
+	RedisURL     string     `yaml:"redis_url"`
+	DatabaseURL  string     `yaml:"database_url"` // PostgreSQL for history, users and audit; CALLFLOOR_DATABASE_URL overrides
+	Prefix       string     `yaml:"redis_prefix"`
+	ACD          ACDConfig  `yaml:"acd"`
+	Asterisk     []Node     `yaml:"asterisk"`
+	Queues       []Queue    `yaml:"queues"`
+	Agents       []Agent    `yaml:"agents"`
+	Sim          *SimConfig `yaml:"sim"`
+	LogLevel     string     `yaml:"log_level"`
+	TimeZone     string     `yaml:"time_zone"`     // IANA zone whose midnight starts a new counter day (default UTC)
+	SecureCookie bool       `yaml:"secure_cookie"` // mark the session cookie Secure (set when TLS ends at a proxy in front)
 }
 
 // SimConfig turns on the embedded simulated Asterisk with generated traffic (the demo).

@@ -1,25 +1,37 @@
-// Package dashboards serves callfloor's HTTP API (JSON under /api/v1) and, in later work, the
-// web UI. Handlers translate HTTP to calls on the ACD and the live state; they hold no state.
+// Package dashboards serves callfloor's HTTP API (JSON under /api/v1, described by
+// openapi.yaml) and, in later work, the web UI. Handlers translate HTTP into calls on the ACD,
+// the live state and the history; they hold no state of their own.
 //
-// Every /api/v1 request must carry a valid token (Authorization: Bearer <token>); errors are
-// JSON {"code","message"[,"field"]} with the status the code maps to.
+// Every /api/v1 request but login is authenticated (auth.go) and scoped to who is asking: an
+// agent sees only their own calls and figures, a team lead their team, QA and managers everyone;
+// configuration is for admins and operations managers. Errors are JSON {"code","message"
+// [,"field"]} with the status the code maps to.
 package dashboards
 
 import (
 	"context"
-	"crypto/subtle"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/storage"
 )
+
+//go:embed openapi.yaml
+var openAPI []byte
+
+// OpenAPI returns the API's OpenAPI document.
+func OpenAPI() []byte { return openAPI }
 
 // ACD is what the API needs of the call distributor (telephony.ACD implements it).
 type ACD interface {
@@ -32,57 +44,87 @@ type ACD interface {
 	Agents() []callfloor.Agent
 	Queues() []callfloor.Queue
 	Queue(name string) (callfloor.Queue, error)
+	Reconfigure(cfg *callfloor.Config) error
 	Store() *realtime.Store
+}
+
+// RecordingSource fetches a stored recording from the Asterisk node that holds it.
+type RecordingSource interface {
+	Recording(ctx context.Context, node, name string) (body io.ReadCloser, contentType string, err error)
+}
+
+// Mux is where routes are registered (an *http.ServeMux, or a recorder in tests).
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
 }
 
 // API is the HTTP JSON API.
 type API struct {
-	ACD    ACD
-	Tokens []string // accepted bearer tokens
-	Log    *slog.Logger
+	ACD        ACD
+	DB         *storage.DB
+	Auth       *Auth
+	Base       *callfloor.Config // the file's settings; queues and agents live in the database
+	Recordings RecordingSource
+	Log        *slog.Logger
+
+	mu sync.Mutex // one configuration change at a time
 }
 
 // MaxBody bounds request bodies.
 const MaxBody = 64 << 10
 
-// Register adds the API's routes to mux.
-func (a *API) Register(mux *http.ServeMux) {
-	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request) (any, error)) {
-		mux.Handle(pattern, a.auth(a.wrap(fn)))
+// Register adds every /api/v1 route to mux.
+func (a *API) Register(mux Mux) {
+	a.Auth.Register(mux)
+	h := func(pattern string, fn handlerFunc) {
+		mux.Handle(pattern, a.Auth.Middleware(a.wrap(fn)))
 	}
+	mux.Handle("GET /api/v1/openapi.yaml", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write(openAPI)
+	}))
+	h("GET /api/v1/queues", a.listQueues)
+	h("POST /api/v1/queues", a.createQueue)
+	h("GET /api/v1/queues/{name}", a.getQueue)
+	h("PUT /api/v1/queues/{name}", a.updateQueue)
+	h("DELETE /api/v1/queues/{name}", a.deleteQueue)
 	h("GET /api/v1/agents", a.listAgents)
+	h("POST /api/v1/agents", a.createAgent)
 	h("GET /api/v1/agents/{id}", a.getAgent)
+	h("PUT /api/v1/agents/{id}", a.updateAgent)
+	h("DELETE /api/v1/agents/{id}", a.deleteAgent)
 	h("POST /api/v1/agents/{id}/login", a.agentOp("login"))
 	h("POST /api/v1/agents/{id}/logout", a.agentOp("logout"))
 	h("POST /api/v1/agents/{id}/pause", a.agentOp("pause"))
 	h("POST /api/v1/agents/{id}/unpause", a.agentOp("unpause"))
 	h("POST /api/v1/agents/{id}/calls", a.dial)
-	h("GET /api/v1/queues", a.listQueues)
-	h("GET /api/v1/queues/{name}", a.getQueue)
+	h("GET /api/v1/agents/{id}/today", a.agentToday)
+	h("GET /api/v1/teams", a.listTeams)
+	h("POST /api/v1/teams", a.createTeam)
+	h("GET /api/v1/teams/{id}", a.getTeam)
+	h("PUT /api/v1/teams/{id}", a.updateTeam)
+	h("DELETE /api/v1/teams/{id}", a.deleteTeam)
+	h("GET /api/v1/users", a.listUsers)
+	h("POST /api/v1/users", a.createUser)
+	h("GET /api/v1/users/{id}", a.getUser)
+	h("PUT /api/v1/users/{id}", a.updateUser)
+	h("DELETE /api/v1/users/{id}", a.deleteUser)
+	h("GET /api/v1/calls", a.searchCalls)
 	h("GET /api/v1/calls/{id}", a.getCall)
-	mux.Handle("/api/", a.auth(a.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
+	h("GET /api/v1/calls/{id}/recording", a.getRecording)
+	h("GET /api/v1/audit", a.listAudit)
+	// the recording's audio is streamed, not JSON
+	mux.Handle("GET /api/v1/calls/{id}/recording/file", a.Auth.Middleware(http.HandlerFunc(a.recordingFile)))
+	mux.Handle("/api/", a.Auth.Middleware(a.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
 	})))
 }
 
-func (a *API) auth(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if ok {
-			for _, t := range a.Tokens {
-				if t != "" && subtle.ConstantTimeCompare([]byte(t), []byte(tok)) == 1 {
-					next.ServeHTTP(w, r)
-					return
-				}
-			}
-		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="callfloor"`)
-		writeError(w, &callfloor.Error{Code: callfloor.EUNAUTH, Message: "a valid API token is required (Authorization: Bearer <token>)"})
-	})
-}
+type handlerFunc func(w http.ResponseWriter, r *http.Request) (any, error)
 
-func (a *API) wrap(fn func(w http.ResponseWriter, r *http.Request) (any, error)) http.Handler {
+func (a *API) wrap(fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
 		v, err := fn(w, r)
 		if err != nil {
 			if callfloor.ErrorCode(err) == callfloor.EINTERNAL && a.Log != nil {
@@ -114,6 +156,8 @@ func StatusOf(code string) int {
 		return http.StatusNotFound
 	case callfloor.ECONFLICT:
 		return http.StatusConflict
+	case callfloor.ERATELIMIT:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -142,11 +186,14 @@ func decode(r *http.Request, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
+		var ute *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &mbe):
 			return &callfloor.Error{Code: callfloor.EINVALID, Message: fmt.Sprintf("body: larger than %d bytes", MaxBody)}
 		case errors.Is(err, io.EOF):
 			return &callfloor.Error{Code: callfloor.EINVALID, Message: "body: a JSON object is required"}
+		case errors.As(err, &ute) && ute.Field != "":
+			return &callfloor.Error{Code: callfloor.EINVALID, Field: ute.Field, Message: fmt.Sprintf("%s: must be a %s", ute.Field, ute.Type)}
 		}
 		msg := err.Error()
 		field := ""
@@ -164,104 +211,129 @@ func decode(r *http.Request, v any) error {
 	return nil
 }
 
-// AgentView is an agent's profile and live state.
-type AgentView struct {
-	callfloor.Agent
-	Status callfloor.AgentStatus `json:"status"`
-	Today  map[string]int64      `json:"today"`
+func invalid(field, format string, args ...any) error {
+	return &callfloor.Error{Code: callfloor.EINVALID, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
 }
 
-func (a *API) listAgents(w http.ResponseWriter, r *http.Request) (any, error) {
-	st, err := a.ACD.Store().Agents(r.Context())
+func forbidden(format string, args ...any) error {
+	return &callfloor.Error{Code: callfloor.EFORBID, Message: fmt.Sprintf(format, args...)}
+}
+
+func principal(r *http.Request) callfloor.Principal {
+	p, _ := PrincipalFrom(r.Context())
+	return p
+}
+
+func (a *API) audit(r *http.Request, action, targetType, targetID string, detail map[string]any) {
+	p := principal(r)
+	a.Auth.audit(r, storage.AuditEntry{ActorUserID: p.UserID, Actor: p.Username, Action: action, TargetType: targetType, TargetID: targetID, Detail: detail})
+}
+
+func requireConfigure(r *http.Request) error {
+	if p := principal(r); !p.CanConfigure() {
+		return forbidden("changing the configuration needs the admin or operations_manager role (you are %s)", p.Role)
+	}
+	return nil
+}
+
+// ---- configuration: applied to the running ACD at once ----
+
+// reload rebuilds the running configuration from the database and hands it to the ACD.
+func (a *API) reload(ctx context.Context) error {
+	cfg, err := a.candidate(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return a.ACD.Reconfigure(cfg)
+}
+
+// candidate is the configuration the database holds, with change applied, validated.
+func (a *API) candidate(ctx context.Context, change func(cfg *callfloor.Config)) (*callfloor.Config, error) {
+	qs, err := a.DB.Queues(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byID := map[string]callfloor.AgentStatus{}
-	for _, s := range st {
-		byID[s.Agent] = s
-	}
-	out := []AgentView{}
-	for _, ag := range a.ACD.Agents() {
-		out = append(out, AgentView{Agent: ag, Status: byID[ag.ID]})
-	}
-	return map[string]any{"agents": out}, nil
-}
-
-func (a *API) getAgent(w http.ResponseWriter, r *http.Request) (any, error) {
-	id := r.PathValue("id")
-	st, err := a.ACD.AgentStatus(r.Context(), id)
+	as, err := a.DB.Agents(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var prof callfloor.Agent
-	for _, ag := range a.ACD.Agents() {
-		if ag.ID == id {
-			prof = ag
+	cfg := *a.Base
+	cfg.Queues, cfg.Agents = qs, as
+	if change != nil {
+		change(&cfg)
+	}
+	cfg.ApplyDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+// LoadConfig seeds an empty database from the file's configuration, then returns the
+// configuration the ACD should run: the file's settings with the database's queues and agents.
+func LoadConfig(ctx context.Context, db *storage.DB, base *callfloor.Config) (*callfloor.Config, bool, error) {
+	seeded, err := db.SeedConfig(ctx, base)
+	if err != nil {
+		return nil, false, err
+	}
+	a := &API{DB: db, Base: base}
+	cfg, err := a.candidate(ctx, nil)
+	return cfg, seeded, err
+}
+
+// QueueInput is a queue as the API takes it (durations in seconds).
+type QueueInput struct {
+	Name          string                `json:"name"`
+	Strategy      string                `json:"strategy"`
+	Priority      int                   `json:"priority"`
+	RingTimeoutS  float64               `json:"ring_timeout_s"`
+	WrapUpS       float64               `json:"wrap_up_s"`
+	MaxWaitS      float64               `json:"max_wait_s"`
+	OnMaxWait     callfloor.Destination `json:"on_max_wait"`
+	MusicClass    string                `json:"music_class"`
+	ServiceLevelS float64               `json:"service_level_s"`
+	ShortAbandonS float64               `json:"short_abandon_s"`
+	SLTarget      float64               `json:"sl_target"`
+}
+
+func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+func (in QueueInput) queue() (callfloor.Queue, error) {
+	for f, v := range map[string]float64{"ring_timeout_s": in.RingTimeoutS, "wrap_up_s": in.WrapUpS, "max_wait_s": in.MaxWaitS,
+		"service_level_s": in.ServiceLevelS, "short_abandon_s": in.ShortAbandonS} {
+		if v < 0 || v > 86400 {
+			return callfloor.Queue{}, invalid(f, "must be between 0 and 86400 seconds, got %v", v)
 		}
 	}
-	today, err := a.ACD.Store().AgentCounters(r.Context(), id, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return AgentView{Agent: prof, Status: st, Today: today}, nil
-}
-
-func (a *API) agentOp(op string) func(w http.ResponseWriter, r *http.Request) (any, error) {
-	return func(w http.ResponseWriter, r *http.Request) (any, error) {
-		id := r.PathValue("id")
-		ctx := r.Context()
-		switch op {
-		case "login":
-			return a.ACD.Login(ctx, id)
-		case "logout":
-			return a.ACD.Logout(ctx, id)
-		case "unpause":
-			return a.ACD.Unpause(ctx, id)
-		case "pause":
-			var body struct {
-				Reason string `json:"reason"`
-			}
-			if err := decode(r, &body); err != nil {
-				return nil, err
-			}
-			return a.ACD.Pause(ctx, id, body.Reason)
-		}
-		return nil, fmt.Errorf("unknown op %s", op)
-	}
-}
-
-func (a *API) dial(w http.ResponseWriter, r *http.Request) (any, error) {
-	var body struct {
-		Number string `json:"number"`
-	}
-	if err := decode(r, &body); err != nil {
-		return nil, err
-	}
-	if body.Number == "" {
-		return nil, &callfloor.Error{Code: callfloor.EINVALID, Field: "number", Message: "number: required"}
-	}
-	id, err := a.ACD.Dial(r.Context(), r.PathValue("id"), body.Number)
-	if err != nil {
-		return nil, err
-	}
-	return created{map[string]string{"call_id": id}}, nil
+	return callfloor.Queue{Name: in.Name, Strategy: in.Strategy, Priority: in.Priority, RingTimeout: secs(in.RingTimeoutS),
+		WrapUp: secs(in.WrapUpS), MaxWait: secs(in.MaxWaitS), OnMaxWait: in.OnMaxWait, MusicClass: in.MusicClass,
+		ServiceLevel: secs(in.ServiceLevelS), ShortAbandon: secs(in.ShortAbandonS), SLTarget: in.SLTarget}, nil
 }
 
 // QueueView is a queue's configuration (durations in seconds) with its live figures.
 type QueueView struct {
-	Name          string                 `json:"name"`
-	Strategy      string                 `json:"strategy"`
-	Priority      int                    `json:"priority"`
-	RingTimeoutS  float64                `json:"ring_timeout_s"`
-	WrapUpS       float64                `json:"wrap_up_s"`
-	MaxWaitS      float64                `json:"max_wait_s"`
-	OnMaxWait     callfloor.Destination  `json:"on_max_wait"`
-	MusicClass    string                 `json:"music_class"`
-	ServiceLevelS float64                `json:"service_level_s"`
-	ShortAbandonS float64                `json:"short_abandon_s"`
-	SLTarget      float64                `json:"sl_target"`
-	Waiting       []realtime.WaitingCall `json:"waiting"`
-	Today         map[string]int64       `json:"today"`
+	QueueInput
+	Waiting []realtime.WaitingCall `json:"waiting"`
+	Today   map[string]int64       `json:"today"`
+}
+
+func queueInput(q callfloor.Queue) QueueInput {
+	return QueueInput{Name: q.Name, Strategy: q.Strategy, Priority: q.Priority, RingTimeoutS: q.RingTimeout.Seconds(), WrapUpS: q.WrapUp.Seconds(),
+		MaxWaitS: q.MaxWait.Seconds(), OnMaxWait: q.OnMaxWait, MusicClass: q.MusicClass, ServiceLevelS: q.ServiceLevel.Seconds(),
+		ShortAbandonS: q.ShortAbandon.Seconds(), SLTarget: q.SLTarget}
+}
+
+func (a *API) queueView(ctx context.Context, q callfloor.Queue) (QueueView, error) {
+	st := a.ACD.Store()
+	w, err := st.Waiting(ctx, q.Name)
+	if err != nil {
+		return QueueView{}, err
+	}
+	today, err := st.Counters(ctx, q.Name, time.Now())
+	if err != nil {
+		return QueueView{}, err
+	}
+	return QueueView{QueueInput: queueInput(q), Waiting: w, Today: today}, nil
 }
 
 func (a *API) listQueues(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -284,21 +356,871 @@ func (a *API) getQueue(w http.ResponseWriter, r *http.Request) (any, error) {
 	return a.queueView(r.Context(), q)
 }
 
-func (a *API) queueView(ctx context.Context, q callfloor.Queue) (QueueView, error) {
-	st := a.ACD.Store()
-	w, err := st.Waiting(ctx, q.Name)
-	if err != nil {
-		return QueueView{}, err
+func (a *API) putQueue(r *http.Request, create bool) (any, error) {
+	if err := requireConfigure(r); err != nil {
+		return nil, err
 	}
-	today, err := st.Counters(ctx, q.Name, time.Now())
-	if err != nil {
-		return QueueView{}, err
+	var in QueueInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
 	}
-	return QueueView{Name: q.Name, Strategy: q.Strategy, Priority: q.Priority, RingTimeoutS: q.RingTimeout.Seconds(), WrapUpS: q.WrapUp.Seconds(),
-		MaxWaitS: q.MaxWait.Seconds(), OnMaxWait: q.OnMaxWait, MusicClass: q.MusicClass, ServiceLevelS: q.ServiceLevel.Seconds(),
-		ShortAbandonS: q.ShortAbandon.Seconds(), SLTarget: q.SLTarget, Waiting: w, Today: today}, nil
+	name := r.PathValue("name")
+	if create {
+		name = in.Name
+	} else if in.Name != "" && in.Name != name {
+		return nil, invalid("name", "a queue cannot be renamed (%q in the path, %q in the body)", name, in.Name)
+	}
+	in.Name = name
+	q, err := in.queue()
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, exists := a.queueExists(q.Name)
+	switch {
+	case create && exists:
+		return nil, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("queue %q already exists", q.Name)}
+	case !create && !exists:
+		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("queue %q not found", q.Name)}
+	}
+	cfg, err := a.candidate(ctx, func(cfg *callfloor.Config) {
+		for i := range cfg.Queues {
+			if cfg.Queues[i].Name == q.Name {
+				cfg.Queues[i] = q
+				return
+			}
+		}
+		cfg.Queues = append(cfg.Queues, q)
+	})
+	if err != nil {
+		return nil, queueField(err)
+	}
+	final := *cfg.QueueByName()[q.Name] // with defaults applied
+	if err := a.DB.PutQueue(ctx, final); err != nil {
+		return nil, err
+	}
+	if err := a.ACD.Reconfigure(cfg); err != nil {
+		return nil, err
+	}
+	action := "queue_updated"
+	if create {
+		action = "queue_created"
+	}
+	a.audit(r, action, "queue", q.Name, map[string]any{"settings": queueInput(final)})
+	v, err := a.queueView(ctx, final)
+	if create {
+		return created{v}, err
+	}
+	return v, err
+}
+
+// queueField turns "queues[3].ring_timeout: ..." into the API's field name.
+func queueField(err error) error {
+	var e *callfloor.Error
+	if errors.As(err, &e) && strings.HasPrefix(e.Field, "queues[") {
+		if i := strings.Index(e.Field, "]."); i > 0 {
+			f := e.Field[i+2:]
+			switch f {
+			case "ring_timeout", "wrap_up", "max_wait", "service_level", "short_abandon":
+				f += "_s"
+			}
+			return &callfloor.Error{Code: e.Code, Field: f, Message: f + e.Message[len(e.Field):]}
+		}
+	}
+	return err
+}
+
+func (a *API) queueExists(name string) (callfloor.Queue, bool) {
+	q, err := a.ACD.Queue(name)
+	return q, err == nil
+}
+
+func (a *API) createQueue(w http.ResponseWriter, r *http.Request) (any, error) { return a.putQueue(r, true) }
+func (a *API) updateQueue(w http.ResponseWriter, r *http.Request) (any, error) { return a.putQueue(r, false) }
+
+func (a *API) deleteQueue(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := requireConfigure(r); err != nil {
+		return nil, err
+	}
+	name := r.PathValue("name")
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.DB.DeleteQueue(r.Context(), name); err != nil {
+		return nil, err
+	}
+	if err := a.reload(r.Context()); err != nil {
+		return nil, err
+	}
+	a.audit(r, "queue_deleted", "queue", name, nil)
+	return map[string]any{"deleted": name}, nil
+}
+
+// ---- agents ----
+
+// AgentView is an agent's profile and live state.
+type AgentView struct {
+	callfloor.Agent
+	Status callfloor.AgentStatus `json:"status"`
+}
+
+func (a *API) agentProfile(id string) (callfloor.Agent, error) {
+	for _, ag := range a.ACD.Agents() {
+		if ag.ID == id {
+			return ag, nil
+		}
+	}
+	return callfloor.Agent{}, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", id)}
+}
+
+// scopedAgent returns the agent if the caller may see them: 404 for unknown agents, 403 for
+// agents outside the caller's scope.
+func (a *API) scopedAgent(r *http.Request, id string, can func(p callfloor.Principal, id, team string) bool) (callfloor.Agent, error) {
+	ag, err := a.agentProfile(id)
+	if err != nil {
+		return ag, err
+	}
+	if p := principal(r); !can(p, ag.ID, ag.Team) {
+		return ag, forbidden("agent %q is outside what %s %q may see or do", id, p.Role, p.Username)
+	}
+	return ag, nil
+}
+
+func canSee(p callfloor.Principal, id, team string) bool { return p.CanSeeAgent(id, team) }
+func canAct(p callfloor.Principal, id, team string) bool { return p.CanActOnAgent(id, team) }
+
+func (a *API) listAgents(w http.ResponseWriter, r *http.Request) (any, error) {
+	st, err := a.ACD.Store().Agents(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]callfloor.AgentStatus{}
+	for _, s := range st {
+		byID[s.Agent] = s
+	}
+	p := principal(r)
+	out := []AgentView{}
+	for _, ag := range a.ACD.Agents() {
+		if p.CanSeeAgent(ag.ID, ag.Team) {
+			out = append(out, AgentView{Agent: ag, Status: byID[ag.ID]})
+		}
+	}
+	return map[string]any{"agents": out}, nil
+}
+
+func (a *API) getAgent(w http.ResponseWriter, r *http.Request) (any, error) {
+	ag, err := a.scopedAgent(r, r.PathValue("id"), canSee)
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.ACD.AgentStatus(r.Context(), ag.ID)
+	if err != nil {
+		return nil, err
+	}
+	return AgentView{Agent: ag, Status: st}, nil
+}
+
+// AgentInput is an agent's profile as the API takes it.
+type AgentInput struct {
+	ID       string         `json:"id"`
+	Name     string         `json:"name"`
+	Endpoint string         `json:"endpoint"`
+	Team     string         `json:"team"`
+	Skills   map[string]int `json:"skills"`
+}
+
+func (a *API) putAgent(r *http.Request, create bool) (any, error) {
+	if err := requireConfigure(r); err != nil {
+		return nil, err
+	}
+	var in AgentInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	id := r.PathValue("id")
+	if create {
+		id = in.ID
+	} else if in.ID != "" && in.ID != id {
+		return nil, invalid("id", "an agent's id cannot change (%q in the path, %q in the body)", id, in.ID)
+	}
+	ag := callfloor.Agent{ID: id, Name: in.Name, Endpoint: in.Endpoint, Team: in.Team, Skills: in.Skills}
+	if ag.Skills == nil {
+		ag.Skills = map[string]int{}
+	}
+	ctx := r.Context()
+	if ag.Team != "" {
+		if _, err := a.DB.GetTeam(ctx, ag.Team); err != nil {
+			if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
+				return nil, invalid("team", "no team %q", ag.Team)
+			}
+			return nil, err
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, err := a.agentProfile(id)
+	switch exists := err == nil; {
+	case create && exists:
+		return nil, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("agent %q already exists", id)}
+	case !create && !exists:
+		return nil, err
+	}
+	cfg, err := a.candidate(ctx, func(cfg *callfloor.Config) {
+		for i := range cfg.Agents {
+			if cfg.Agents[i].ID == id {
+				cfg.Agents[i] = ag
+				return
+			}
+		}
+		cfg.Agents = append(cfg.Agents, ag)
+	})
+	if err != nil {
+		return nil, agentField(err)
+	}
+	if err := a.DB.PutAgent(ctx, ag); err != nil {
+		return nil, err
+	}
+	if err := a.ACD.Reconfigure(cfg); err != nil {
+		return nil, err
+	}
+	action := "agent_updated"
+	if create {
+		action = "agent_created"
+	}
+	a.audit(r, action, "agent", id, map[string]any{"name": ag.Name, "endpoint": ag.Endpoint, "team": ag.Team, "skills": ag.Skills})
+	st, err := a.ACD.AgentStatus(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := AgentView{Agent: ag, Status: st}
+	if create {
+		return created{v}, nil
+	}
+	return v, nil
+}
+
+// agentField turns "agents[3].endpoint: ..." into the API's field name.
+func agentField(err error) error {
+	var e *callfloor.Error
+	if errors.As(err, &e) && strings.HasPrefix(e.Field, "agents[") {
+		if i := strings.Index(e.Field, "]."); i > 0 {
+			f := e.Field[i+2:]
+			return &callfloor.Error{Code: e.Code, Field: f, Message: f + e.Message[len(e.Field):]}
+		}
+	}
+	return err
+}
+
+func (a *API) createAgent(w http.ResponseWriter, r *http.Request) (any, error) { return a.putAgent(r, true) }
+func (a *API) updateAgent(w http.ResponseWriter, r *http.Request) (any, error) { return a.putAgent(r, false) }
+
+func (a *API) deleteAgent(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := requireConfigure(r); err != nil {
+		return nil, err
+	}
+	id := r.PathValue("id")
+	ctx := r.Context()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	st, err := a.ACD.AgentStatus(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if st.State == callfloor.AgentRinging || st.State == callfloor.AgentOnCall {
+		return nil, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("agent %q is %s: delete them after the call", id, st.State)}
+	}
+	if err := a.DB.DeleteAgent(ctx, id); err != nil {
+		return nil, err
+	}
+	if err := a.reload(ctx); err != nil {
+		return nil, err
+	}
+	a.audit(r, "agent_deleted", "agent", id, nil)
+	return map[string]any{"deleted": id}, nil
+}
+
+func (a *API) agentOp(op string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) (any, error) {
+		ag, err := a.scopedAgent(r, r.PathValue("id"), canAct)
+		if err != nil {
+			return nil, err
+		}
+		ctx := r.Context()
+		var st callfloor.AgentStatus
+		reason := ""
+		switch op {
+		case "login":
+			st, err = a.ACD.Login(ctx, ag.ID)
+		case "logout":
+			st, err = a.ACD.Logout(ctx, ag.ID)
+		case "unpause":
+			st, err = a.ACD.Unpause(ctx, ag.ID)
+		case "pause":
+			var body struct {
+				Reason string `json:"reason"`
+			}
+			if err := decode(r, &body); err != nil {
+				return nil, err
+			}
+			reason = body.Reason
+			st, err = a.ACD.Pause(ctx, ag.ID, body.Reason)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if p := principal(r); p.AgentID != ag.ID { // someone acting on another agent: on record
+			a.audit(r, "agent_"+op, "agent", ag.ID, map[string]any{"reason": reason})
+		}
+		return st, nil
+	}
+}
+
+func (a *API) dial(w http.ResponseWriter, r *http.Request) (any, error) {
+	ag, err := a.scopedAgent(r, r.PathValue("id"), canAct)
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		Number string `json:"number"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	if body.Number == "" {
+		return nil, invalid("number", "required")
+	}
+	id, err := a.ACD.Dial(r.Context(), ag.ID, body.Number)
+	if err != nil {
+		return nil, err
+	}
+	return created{map[string]string{"call_id": id}}, nil
+}
+
+// AgentToday is an agent's figures for today.
+type AgentToday struct {
+	Agent        string                `json:"agent"`
+	Status       callfloor.AgentStatus `json:"status"`
+	Counters     map[string]int64      `json:"counters"`
+	Handled      int64                 `json:"handled"`
+	AHTSeconds   *float64              `json:"aht_s"`
+	Occupancy    *float64              `json:"occupancy"`
+	MissedOffers int64                 `json:"missed_offers"`
+}
+
+func (a *API) agentToday(w http.ResponseWriter, r *http.Request) (any, error) {
+	ag, err := a.scopedAgent(r, r.PathValue("id"), canSee)
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	st, err := a.ACD.AgentStatus(ctx, ag.ID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.ACD.Store().AgentCounters(ctx, ag.ID, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := AgentToday{Agent: ag.ID, Status: st, Counters: c, Handled: c[realtime.CntHandled], MissedOffers: c[realtime.CntOffersNoAnswer]}
+	qc := callfloor.QueueCounters{Handled: c[realtime.CntHandled], SumTalkMs: c[realtime.CntSumTalk], SumWrapMs: c[realtime.CntSumWrap]}
+	if v, ok := qc.AHT(); ok {
+		out.AHTSeconds = &v
+	}
+	// occupancy over logged-in, not paused time: ringing counts as waiting for work
+	handling := c["time_on_call_ms"] + c["time_wrap_up_ms"]
+	if v, ok := callfloor.Occupancy(handling, c["time_available_ms"]+c["time_ringing_ms"]); ok {
+		out.Occupancy = &v
+	}
+	return out, nil
+}
+
+// ---- teams ----
+
+func (a *API) listTeams(w http.ResponseWriter, r *http.Request) (any, error) {
+	ts, err := a.DB.ListTeams(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if ts == nil {
+		ts = []storage.Team{}
+	}
+	return map[string]any{"teams": ts}, nil
+}
+
+func (a *API) getTeam(w http.ResponseWriter, r *http.Request) (any, error) {
+	return a.DB.GetTeam(r.Context(), r.PathValue("id"))
+}
+
+func (a *API) createTeam(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := requireConfigure(r); err != nil {
+		return nil, err
+	}
+	var t storage.Team
+	if err := decodeTeam(r, &t); err != nil {
+		return nil, err
+	}
+	t, err := a.DB.CreateTeam(r.Context(), t)
+	if err != nil {
+		return nil, err
+	}
+	a.audit(r, "team_created", "team", t.ID, map[string]any{"name": t.Name})
+	return created{t}, nil
+}
+
+func decodeTeam(r *http.Request, t *storage.Team) error {
+	var in struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	t.ID, t.Name = in.ID, in.Name
+	return nil
+}
+
+func (a *API) updateTeam(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := requireConfigure(r); err != nil {
+		return nil, err
+	}
+	var t storage.Team
+	if err := decodeTeam(r, &t); err != nil {
+		return nil, err
+	}
+	id := r.PathValue("id")
+	if t.ID != "" && t.ID != id {
+		return nil, invalid("id", "a team's id cannot change")
+	}
+	t.ID = id
+	t, err := a.DB.UpdateTeam(r.Context(), t)
+	if err != nil {
+		return nil, err
+	}
+	a.audit(r, "team_updated", "team", t.ID, map[string]any{"name": t.Name})
+	return t, nil
+}
+
+func (a *API) deleteTeam(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := requireConfigure(r); err != nil {
+		return nil, err
+	}
+	id := r.PathValue("id")
+	if err := a.DB.DeleteTeam(r.Context(), id); err != nil {
+		return nil, err
+	}
+	a.audit(r, "team_deleted", "team", id, nil)
+	return map[string]any{"deleted": id}, nil
+}
+
+// ---- users ----
+
+func requireUserAdmin(r *http.Request) error {
+	if p := principal(r); !p.CanConfigure() {
+		return forbidden("managing users needs the admin or operations_manager role (you are %s)", p.Role)
+	}
+	return nil
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, invalid("id", "not a user id: %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (a *API) listUsers(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := requireUserAdmin(r); err != nil {
+		return nil, err
+	}
+	us, err := a.DB.ListUsers(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if us == nil {
+		us = []storage.User{}
+	}
+	return map[string]any{"users": us}, nil
+}
+
+func (a *API) getUser(w http.ResponseWriter, r *http.Request) (any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	if p := principal(r); p.UserID != id {
+		if err := requireUserAdmin(r); err != nil {
+			return nil, err
+		}
+	}
+	return a.DB.GetUser(r.Context(), id)
+}
+
+// UserInput is a user as the API takes it; on update, absent fields are left alone.
+type UserInput struct {
+	Username    *string `json:"username"`
+	DisplayName *string `json:"display_name"`
+	Password    *string `json:"password"`
+	Role        *string `json:"role"`
+	TeamID      *string `json:"team_id"`
+	AgentID     *string `json:"agent_id"`
+	Disabled    *bool   `json:"disabled"`
+}
+
+func (a *API) onlyAdminGrantsAdmin(r *http.Request, role callfloor.Role) error {
+	if p := principal(r); role == callfloor.RoleAdmin && p.Role != callfloor.RoleAdmin {
+		return forbidden("only an admin may grant the admin role")
+	}
+	return nil
+}
+
+func (a *API) createUser(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := requireUserAdmin(r); err != nil {
+		return nil, err
+	}
+	var in UserInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	if in.Username == nil || *in.Username == "" {
+		return nil, invalid("username", "required")
+	}
+	if in.Password == nil {
+		return nil, invalid("password", "required")
+	}
+	role, err := callfloor.ParseRole(str(in.Role))
+	if err != nil {
+		return nil, err
+	}
+	if err := a.onlyAdminGrantsAdmin(r, role); err != nil {
+		return nil, err
+	}
+	u, err := a.DB.CreateUser(r.Context(), storage.NewUser{Username: *in.Username, DisplayName: str(in.DisplayName), Password: *in.Password,
+		Role: role, TeamID: str(in.TeamID), AgentID: str(in.AgentID)})
+	if err != nil {
+		return nil, err
+	}
+	a.audit(r, "user_created", "user", strconv.FormatInt(u.ID, 10), map[string]any{"username": u.Username, "role": u.Role, "team_id": u.TeamID, "agent_id": u.AgentID})
+	return created{u}, nil
+}
+
+func (a *API) updateUser(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := requireUserAdmin(r); err != nil {
+		return nil, err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	var in UserInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	cur, err := a.DB.GetUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if in.Username != nil && *in.Username != cur.Username {
+		return nil, invalid("username", "a username cannot change")
+	}
+	up := storage.UserUpdate{DisplayName: in.DisplayName, TeamID: in.TeamID, AgentID: in.AgentID, Disabled: in.Disabled}
+	if in.Role != nil {
+		role, err := callfloor.ParseRole(*in.Role)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.onlyAdminGrantsAdmin(r, role); err != nil {
+			return nil, err
+		}
+		up.Role = &role
+	}
+	if cur.Role == callfloor.RoleAdmin && principal(r).Role != callfloor.RoleAdmin {
+		return nil, forbidden("only an admin may change an admin")
+	}
+	u, err := a.DB.UpdateUser(ctx, id, up)
+	if err != nil {
+		return nil, err
+	}
+	detail := map[string]any{}
+	for k, v := range map[string]any{"display_name": in.DisplayName, "role": in.Role, "team_id": in.TeamID, "agent_id": in.AgentID, "disabled": in.Disabled} {
+		switch x := v.(type) {
+		case *string:
+			if x != nil {
+				detail[k] = *x
+			}
+		case *bool:
+			if x != nil {
+				detail[k] = *x
+			}
+		}
+	}
+	if in.Password != nil {
+		if err := a.DB.SetPassword(ctx, id, *in.Password); err != nil {
+			return nil, err
+		}
+		detail["password"] = "changed"
+	}
+	a.audit(r, "user_updated", "user", strconv.FormatInt(id, 10), detail)
+	return u, nil
+}
+
+func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := requireUserAdmin(r); err != nil {
+		return nil, err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := a.DB.GetUser(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Role == callfloor.RoleAdmin && principal(r).Role != callfloor.RoleAdmin {
+		return nil, forbidden("only an admin may delete an admin")
+	}
+	if err := a.DB.DeleteUser(r.Context(), id); err != nil {
+		return nil, err
+	}
+	a.audit(r, "user_deleted", "user", strconv.FormatInt(id, 10), map[string]any{"username": cur.Username})
+	return map[string]any{"deleted": id}, nil
+}
+
+// ---- call history ----
+
+var outcomes = map[string]bool{}
+
+func init() {
+	for _, o := range []callfloor.Outcome{callfloor.OutcomeAnswered, callfloor.OutcomeAbandoned, callfloor.OutcomeShortAbandon, callfloor.OutcomeFlowedOut,
+		callfloor.OutcomeUnknownQueue, callfloor.OutcomeBusy, callfloor.OutcomeNoAnswer, callfloor.OutcomeFailed} {
+		outcomes[string(o)] = true
+	}
+}
+
+var searchParams = map[string]bool{"from": true, "to": true, "queue": true, "agent": true, "team": true, "outcome": true,
+	"direction": true, "number": true, "limit": true, "cursor": true}
+
+func parseTime(field, v string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return t, invalid(field, "not an RFC 3339 time such as 2026-11-22T08:00:00Z: %q", v)
+	}
+	return t, nil
+}
+
+func (a *API) searchCalls(w http.ResponseWriter, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	for k, v := range q {
+		if !searchParams[k] {
+			return nil, invalid(k, "unknown parameter")
+		}
+		if len(v) > 1 {
+			return nil, invalid(k, "given more than once")
+		}
+	}
+	var f storage.CallFilter
+	var err error
+	if f.From, err = parseTime("from", q.Get("from")); err != nil {
+		return nil, err
+	}
+	if f.To, err = parseTime("to", q.Get("to")); err != nil {
+		return nil, err
+	}
+	f.Queue, f.Agent, f.Team, f.Number, f.Cursor = q.Get("queue"), q.Get("agent"), q.Get("team"), q.Get("number"), q.Get("cursor")
+	if o := q.Get("outcome"); o != "" {
+		if !outcomes[o] {
+			return nil, invalid("outcome", "unknown outcome %q", o)
+		}
+		f.Outcome = o
+	}
+	if d := q.Get("direction"); d != "" {
+		if d != callfloor.Inbound && d != callfloor.Outbound {
+			return nil, invalid("direction", "must be inbound or outbound")
+		}
+		f.Direction = d
+	}
+	if l := q.Get("limit"); l != "" {
+		if f.Limit, err = strconv.Atoi(l); err != nil {
+			return nil, invalid("limit", "not a number: %q", l)
+		}
+	}
+	if n := f.Number; n != "" && strings.Trim(strings.TrimSuffix(n, "*"), "+0123456789") != "" {
+		return nil, invalid("number", "digits only (a leading + and a trailing * allowed)")
+	}
+	p := principal(r)
+	switch {
+	case p.CanSeeAll():
+	case p.Role == callfloor.RoleTeamLead:
+		if f.Team != "" && f.Team != p.TeamID {
+			return nil, forbidden("team lead of %q may not search team %q", p.TeamID, f.Team)
+		}
+		if f.Agent != "" {
+			if _, err := a.scopedAgent(r, f.Agent, canSee); err != nil {
+				return nil, err
+			}
+		}
+		f.Team = p.TeamID
+	case p.AgentID != "":
+		if f.Agent != "" && f.Agent != p.AgentID {
+			return nil, forbidden("an agent may search only their own calls")
+		}
+		if f.Team != "" {
+			return nil, forbidden("an agent may search only their own calls")
+		}
+		f.Agent = p.AgentID
+	default:
+		return nil, forbidden("the %s role may not search calls", p.Role)
+	}
+	calls, next, err := a.DB.SearchCalls(r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	if calls == nil {
+		calls = []storage.CallRecord{}
+	}
+	return map[string]any{"calls": calls, "next_cursor": next}, nil
+}
+
+// callInScope loads a call (history first, then live) and checks the caller may see it.
+func (a *API) callInScope(r *http.Request) (storage.CallRecord, error) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	c, err := a.DB.CallByID(ctx, id)
+	if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
+		live, lerr := a.ACD.Store().Call(ctx, id)
+		if lerr != nil {
+			return c, err
+		}
+		c = storage.CallRecord{ID: live.ID, Direction: live.Direction, Queue: live.Queue, Node: live.Node, AsteriskID: live.AsteriskID,
+			CallerNumber: live.CallerNumber, CalledNumber: live.CalledNumber, Agent: live.Agent, EnteredAt: live.EnteredAt,
+			Outcome: string(live.Outcome), HangupBy: live.HangupBy, RecordingName: live.RecordingName}
+		err = nil
+	}
+	if err != nil {
+		return c, err
+	}
+	p := principal(r)
+	if p.CanSeeAll() {
+		return c, nil
+	}
+	team := ""
+	if c.Agent != "" {
+		if ag, err := a.agentProfile(c.Agent); err == nil {
+			team = ag.Team
+		}
+	}
+	if c.Agent == "" || !p.CanSeeAgent(c.Agent, team) {
+		return c, forbidden("call %q is outside what %s %q may see", c.ID, p.Role, p.Username)
+	}
+	return c, nil
 }
 
 func (a *API) getCall(w http.ResponseWriter, r *http.Request) (any, error) {
-	return a.ACD.Store().Call(r.Context(), r.PathValue("id"))
+	return a.callInScope(r)
+}
+
+func (a *API) getRecording(w http.ResponseWriter, r *http.Request) (any, error) {
+	c, err := a.callInScope(r)
+	if err != nil {
+		return nil, err
+	}
+	if c.RecordingName == "" {
+		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("call %q has no recording", c.ID)}
+	}
+	rec, err := a.DB.RecordingByName(r.Context(), c.RecordingName)
+	if callfloor.ErrorCode(err) == callfloor.ENOTFOUND { // not yet in the history: what the call knows
+		return storage.Recording{Name: c.RecordingName, Node: c.Node, AsteriskID: c.AsteriskID, CallID: c.ID, AgentID: c.Agent}, nil
+	}
+	return rec, err
+}
+
+// recordingFile streams the audio from the node that recorded it; every listen or download is
+// written to the audit log first.
+func (a *API) recordingFile(w http.ResponseWriter, r *http.Request) {
+	c, err := a.callInScope(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	p := principal(r)
+	team := ""
+	if ag, err := a.agentProfile(c.Agent); err == nil {
+		team = ag.Team
+	}
+	if !p.CanListenRecordings(c.Agent, team) {
+		writeError(w, forbidden("%s %q may not listen to this recording", p.Role, p.Username))
+		return
+	}
+	if c.RecordingName == "" {
+		writeError(w, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("call %q has no recording", c.ID)})
+		return
+	}
+	if a.Recordings == nil {
+		writeError(w, fmt.Errorf("no recording source configured"))
+		return
+	}
+	body, ctype, err := a.Recordings.Recording(r.Context(), c.Node, c.RecordingName)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer body.Close()
+	download := r.URL.Query().Get("download") == "1" || r.URL.Query().Get("download") == "true"
+	action := "recording_listened"
+	if download {
+		action = "recording_downloaded"
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.wav"`, c.ID))
+	}
+	a.audit(r, action, "recording", c.RecordingName, map[string]any{"call_id": c.ID, "agent_id": c.Agent})
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = io.Copy(w, body)
+}
+
+// ---- audit ----
+
+func (a *API) listAudit(w http.ResponseWriter, r *http.Request) (any, error) {
+	p := principal(r)
+	if p.Role != callfloor.RoleAdmin && p.Role != callfloor.RoleOperationsManager {
+		return nil, forbidden("the audit log is for admins and operations managers")
+	}
+	q := r.URL.Query()
+	f := storage.AuditFilter{Action: q.Get("action"), TargetType: q.Get("target_type"), TargetID: q.Get("target_id")}
+	var err error
+	if v := q.Get("since"); v != "" {
+		if f.Since, err = parseTime("since", v); err != nil {
+			return nil, err
+		}
+	}
+	if v := q.Get("until"); v != "" {
+		if f.Until, err = parseTime("until", v); err != nil {
+			return nil, err
+		}
+	}
+	if v := q.Get("before"); v != "" {
+		if f.Before, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return nil, invalid("before", "not an id: %q", v)
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 500 {
+			return nil, invalid("limit", "must be 1..500")
+		}
+	}
+	es, err := a.DB.ListAudit(r.Context(), f)
+	if err != nil {
+		return nil, err
+	}
+	if es == nil {
+		es = []storage.AuditEntry{}
+	}
+	return map[string]any{"entries": es}, nil
 }

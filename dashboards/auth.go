@@ -245,7 +245,7 @@ func (a *Auth) clientIP(r *http.Request) string {
 
 // Register adds POST /api/v1/login (open to all) and, behind the middleware, POST
 // /api/v1/logout, GET /api/v1/me, GET and POST /api/v1/tokens, DELETE /api/v1/tokens/{id}.
-func (a *Auth) Register(mux *http.ServeMux) {
+func (a *Auth) Register(mux Mux) {
 	mux.Handle("POST /api/v1/login", a.handle(a.login))
 	mux.Handle("POST /api/v1/logout", a.Middleware(a.handle(a.logout)))
 	mux.Handle("GET /api/v1/me", a.Middleware(a.handle(a.me)))

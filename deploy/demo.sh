@@ -7,12 +7,21 @@ cd "$(dirname "$0")/.."
 deploy/dev-services.sh start
 mkdir -p bin
 go build -o bin/callfloor ./cmd/callfloor
-export CALLFLOOR_API_TOKEN=${CALLFLOOR_API_TOKEN:-demo-token}
+bin/callfloor migrate
+# a demo administrator (created once; the password is the demo's, change it for real use)
+if CALLFLOOR_USER_PASSWORD=callfloor-demo bin/callfloor user add -username admin -role admin -name "Demo admin" 2>/tmp/callfloor-demo-user.err; then
+  echo "demo: created user admin (password callfloor-demo)"
+elif ! grep -q "exists" /tmp/callfloor-demo-user.err; then
+  cat /tmp/callfloor-demo-user.err >&2
+fi
 cat <<MSG
 
   callfloor demo
   - metrics (calls offered/answered/abandoned, waiting, agents by state):  http://127.0.0.1:8080/metrics
-  - live queues and agents (JSON API):  curl -H 'Authorization: Bearer $CALLFLOOR_API_TOKEN' http://127.0.0.1:8080/api/v1/queues
+  - log in (user admin, password callfloor-demo), then use the JSON API with the cookie:
+      curl -c .run/cookie -H 'Content-Type: application/json' -d '{"username":"admin","password":"callfloor-demo"}' http://127.0.0.1:8080/api/v1/login
+      curl -b .run/cookie http://127.0.0.1:8080/api/v1/queues
+      curl -b .run/cookie "http://127.0.0.1:8080/api/v1/calls?from=\$(date -u -d '-1 hour' +%FT%TZ)&to=\$(date -u -d '+1 minute' +%FT%TZ)"
   - simulated Asterisk ARI:  http://127.0.0.1:8088/ari  (callfloor / callfloor-test)
   - health: http://127.0.0.1:8080/healthz   readiness: http://127.0.0.1:8080/readyz
 

@@ -38,6 +38,7 @@ commands:
   serve          run callfloor (ACD, live state, API, metrics); without -config: the demo
   sim            run the simulated Asterisk alone
   migrate        apply the database schema migrations
+  user           add, list, disable users; set passwords (user add -username NAME -role ROLE)
   check-config   validate a configuration file
   bench          routing benchmark through the simulator on loopback
 `
@@ -57,13 +58,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			m.Close()
 			return err
 		}
-		fmt.Fprintf(stdout, "callfloor is running: API and metrics on http://%s (API token %s)\n", m.Addr(), m.TokenSource())
+		fmt.Fprintf(stdout, "callfloor is running: API and metrics on http://%s\n", m.Addr())
 		<-ctx.Done()
 		return m.Close()
 	case "sim":
 		return runSim(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], stdout, stderr)
+	case "user":
+		return runUser(ctx, args[1:], stdout, stderr)
 	case "check-config":
 		fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 		fs.SetOutput(stderr)

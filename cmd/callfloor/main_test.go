@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/internal/testenv"
+	"github.com/callfloor/callfloor/storage"
+	"golang.org/x/crypto/bcrypt"
 )
 
 func TestConfigErrorsNameTheField(t *testing.T) {
@@ -67,26 +70,41 @@ func TestDemoConfigIsValid(t *testing.T) {
 	}
 }
 
-// startDemo runs the embedded demo on free ports with a test Redis prefix and fast traffic.
-func startDemo(t *testing.T, speed float64) (*Main, string) {
+// startDemo runs the embedded demo on free ports with a test Redis prefix, a PostgreSQL schema
+// of its own and fast traffic; it returns the base URL and an admin's API token.
+func startDemo(t *testing.T, speed float64) (*Main, string, string) {
 	t.Helper()
 	_, prefix := testenv.Redis(t)
 	t.Setenv("CALLFLOOR_REDIS_URL", testenv.RedisURL())
+	dbURL := testenv.Postgres(t)
+	if err := run(context.Background(), []string{"migrate", "-database-url", dbURL}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 	cfg, err := LoadConfig("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.Prefix = prefix
+	cfg.DatabaseURL = dbURL
 	cfg.Sim.Listen = "127.0.0.1:0"
 	cfg.Sim.Speed = speed
 	cfg.Asterisk = nil
 	cfg.LogLevel = "error"
-	m := &Main{Config: cfg, Listen: "127.0.0.1:0", APIToken: "test-token", LogOutput: io.Discard, Tick: 50 * time.Millisecond}
+	m := &Main{Config: cfg, Listen: "127.0.0.1:0", LogOutput: io.Discard, Tick: 50 * time.Millisecond}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	return m, "http://" + m.Addr()
+	storage.BcryptCost = bcrypt.MinCost
+	u, err := m.DB.CreateUser(context.Background(), storage.NewUser{Username: "root", Password: "a long enough password", Role: callfloor.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := m.DB.CreateAPIToken(context.Background(), u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, "http://" + m.Addr(), token
 }
 
 func metricValue(t *testing.T, url, name string) float64 {
@@ -108,7 +126,7 @@ func metricValue(t *testing.T, url, name string) float64 {
 
 // The README's demo: calls are routed and the metrics move.
 func TestDemoRoutesCallsAndMetricsMove(t *testing.T) {
-	_, url := startDemo(t, 30)
+	_, url, _ := startDemo(t, 30)
 	testenv.Eventually(t, 20*time.Second, "demo calls answered", func() bool {
 		return metricValue(t, url, "callfloor_calls_answered_total") >= 3
 	})
@@ -155,7 +173,7 @@ func api(t *testing.T, method, url, token, body string) (int, map[string]any) {
 }
 
 func TestAPI(t *testing.T) {
-	_, url := startDemo(t, 1)
+	_, url, tok := startDemo(t, 1)
 	v1 := url + "/api/v1"
 	if code, body := api(t, "GET", v1+"/agents", "", ""); code != 401 || body["code"] != "unauthorized" {
 		t.Fatalf("no token: %d %v", code, body)
@@ -163,53 +181,53 @@ func TestAPI(t *testing.T) {
 	if code, _ := api(t, "GET", v1+"/agents", "wrong", ""); code != 401 {
 		t.Fatalf("wrong token: %d", code)
 	}
-	code, body := api(t, "GET", v1+"/agents", "test-token", "")
+	code, body := api(t, "GET", v1+"/agents", tok, "")
 	if code != 200 || len(body["agents"].([]any)) != 24 {
 		t.Fatalf("agents: %d %v", code, body)
 	}
-	if code, body := api(t, "GET", v1+"/agents/9999", "test-token", ""); code != 404 || body["code"] != "not_found" || !strings.Contains(fmt.Sprint(body["message"]), "9999") {
+	if code, body := api(t, "GET", v1+"/agents/9999", tok, ""); code != 404 || body["code"] != "not_found" || !strings.Contains(fmt.Sprint(body["message"]), "9999") {
 		t.Fatalf("unknown agent: %d %v", code, body)
 	}
 	for _, op := range []string{"login", "logout", "unpause"} {
-		if code, body := api(t, "POST", v1+"/agents/nobody/"+op, "test-token", ""); code != 404 {
+		if code, body := api(t, "POST", v1+"/agents/nobody/"+op, tok, ""); code != 404 {
 			t.Fatalf("%s unknown agent: %d %v", op, code, body)
 		}
 	}
-	if code, _ := api(t, "POST", v1+"/agents/nobody/pause", "test-token", `{"reason":"lunch"}`); code != 404 {
+	if code, _ := api(t, "POST", v1+"/agents/nobody/pause", tok, `{"reason":"lunch"}`); code != 404 {
 		t.Fatalf("pause unknown agent: %d", code)
 	}
 	// the demo logs every agent in: pause 1001 with a reason, then refuse bad bodies
-	code, body = api(t, "POST", v1+"/agents/1001/pause", "test-token", `{"reason":"lunch"}`)
+	code, body = api(t, "POST", v1+"/agents/1001/pause", tok, `{"reason":"lunch"}`)
 	if code == 409 { // 1001 may be on a call right now
 		t.Logf("1001 busy: %v", body)
 	} else if code != 200 || body["state"] != "paused" || body["reason"] != "lunch" {
 		t.Fatalf("pause: %d %v", code, body)
 	}
-	if code, body := api(t, "POST", v1+"/agents/1002/pause", "test-token", `{"reason":"lunch","colour":"red"}`); code != 400 || body["field"] != "colour" {
+	if code, body := api(t, "POST", v1+"/agents/1002/pause", tok, `{"reason":"lunch","colour":"red"}`); code != 400 || body["field"] != "colour" {
 		t.Fatalf("unknown field: %d %v", code, body)
 	}
-	if code, body := api(t, "POST", v1+"/agents/1002/pause", "test-token", `{"reason":"sleeping"}`); code != 400 || body["field"] != "reason" {
+	if code, body := api(t, "POST", v1+"/agents/1002/pause", tok, `{"reason":"sleeping"}`); code != 400 || body["field"] != "reason" {
 		t.Fatalf("reason not allowed: %d %v", code, body)
 	}
-	if code, _ := api(t, "POST", v1+"/agents/1002/pause", "test-token", `{"reason":"`+strings.Repeat("x", 70000)+`"}`); code != 400 {
+	if code, _ := api(t, "POST", v1+"/agents/1002/pause", tok, `{"reason":"`+strings.Repeat("x", 70000)+`"}`); code != 400 {
 		t.Fatalf("oversized body: %d", code)
 	}
-	if code, _ := api(t, "POST", v1+"/agents/1002/pause", "test-token", `not json`); code != 400 {
+	if code, _ := api(t, "POST", v1+"/agents/1002/pause", tok, `not json`); code != 400 {
 		t.Fatalf("bad json: %d", code)
 	}
-	if code, body := api(t, "POST", v1+"/agents/1002/calls", "test-token", `{"number":"555; rm -rf"}`); code != 400 || body["field"] != "number" {
+	if code, body := api(t, "POST", v1+"/agents/1002/calls", tok, `{"number":"555; rm -rf"}`); code != 400 || body["field"] != "number" {
 		t.Fatalf("bad number: %d %v", code, body)
 	}
-	if code, body := api(t, "GET", v1+"/queues/sales", "test-token", ""); code != 200 || body["name"] != "sales" {
+	if code, body := api(t, "GET", v1+"/queues/sales", tok, ""); code != 200 || body["name"] != "sales" {
 		t.Fatalf("queue: %d %v", code, body)
 	}
-	if code, _ := api(t, "GET", v1+"/queues/nope", "test-token", ""); code != 404 {
+	if code, _ := api(t, "GET", v1+"/queues/nope", tok, ""); code != 404 {
 		t.Fatalf("unknown queue: %d", code)
 	}
-	if code, _ := api(t, "GET", v1+"/calls/nope", "test-token", ""); code != 404 {
+	if code, _ := api(t, "GET", v1+"/calls/nope", tok, ""); code != 404 {
 		t.Fatalf("unknown call: %d", code)
 	}
-	if code, _ := api(t, "GET", v1+"/nothing", "test-token", ""); code != 404 {
+	if code, _ := api(t, "GET", v1+"/nothing", tok, ""); code != 404 {
 		t.Fatalf("unknown route: %d", code)
 	}
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +17,7 @@ import (
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/dashboards"
 	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/storage"
 	"github.com/callfloor/callfloor/telephony"
 	"github.com/callfloor/callfloor/telephony/ari"
 	"github.com/callfloor/callfloor/telephony/sim"
@@ -34,25 +33,24 @@ type Main struct {
 	ConfigPath string
 	Config     *callfloor.Config
 	Listen     string // overrides the config's listen address (tests use 127.0.0.1:0)
-	APIToken   string // overrides the token from the environment
 	LogOutput  io.Writer
 	Tick       time.Duration // ACD tick (tests shorten it)
 
 	Log      *slog.Logger
 	Registry *prometheus.Registry
 	Redis    *redis.Client
+	DB       *storage.DB
 	Sim      *sim.Server
 	ACD      *telephony.ACD
 	Clients  []*ari.Client
 
-	ln          net.Listener
-	srv         *http.Server
-	cancel      context.CancelFunc
-	acdDone     chan struct{}
-	simDone     chan struct{}
-	once        sync.Once
-	closeErr    error
-	tokenSource string
+	ln       net.Listener
+	srv      *http.Server
+	cancel   context.CancelFunc
+	acdDone  chan struct{}
+	simDone  chan struct{}
+	once     sync.Once
+	closeErr error
 }
 
 // NewMain returns a Main logging to w.
@@ -72,9 +70,6 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	return nil
 }
-
-// TokenSource says where the API token came from (for the start-up message).
-func (m *Main) TokenSource() string { return m.tokenSource }
 
 // Addr is the HTTP listener's address.
 func (m *Main) Addr() string {
@@ -118,6 +113,22 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("redis at %s is not reachable (start it with deploy/dev-services.sh): %w", ropt.Addr, err)
 	}
+	if cfg.DatabaseURL == "" {
+		return fmt.Errorf("config: database_url: required (PostgreSQL for history, users and audit; or CALLFLOOR_DATABASE_URL)")
+	}
+	if m.DB, err = storage.Open(ctx, cfg.DatabaseURL); err != nil {
+		return fmt.Errorf("%w (start it with deploy/dev-services.sh)", err)
+	}
+	if err := m.DB.CheckMigrated(ctx); err != nil {
+		return err
+	}
+	// The database owns queues and agents once seeded from the file; the file keeps the rest.
+	fileCfg := cfg
+	if cfg, _, err = dashboards.LoadConfig(ctx, m.DB, fileCfg); err != nil {
+		return fmt.Errorf("configuration from the database: %w", err)
+	}
+	m.Config = cfg
+
 	store := realtime.New(m.Redis, cfg.Prefix)
 	if cfg.TimeZone != "" {
 		loc, _ := time.LoadLocation(cfg.TimeZone) // validated
@@ -171,28 +182,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.startTraffic(runCtx)
 	}
 
-	token := m.APIToken
-	m.tokenSource = "set by the caller"
-	if token == "" {
-		env := cfg.APITokenEnv
-		if env == "" {
-			env = "CALLFLOOR_API_TOKEN"
-		}
-		token = os.Getenv(env)
-		m.tokenSource = "from $" + env
-		if token == "" {
-			m.tokenSource = "generated, see the log"
-			var b [16]byte
-			_, _ = rand.Read(b[:])
-			token = hex.EncodeToString(b[:])
-			m.Log.Warn("no API token in the environment: generated one for this run", "env", env, "token", token)
-		}
-	}
+	auth := &dashboards.Auth{DB: m.DB, Redis: m.Redis, Prefix: cfg.Prefix, SecureCookie: cfg.SecureCookie, Log: m.Log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
-	(&dashboards.API{ACD: m.ACD, Tokens: []string{token}, Log: m.Log}).Register(mux)
+	(&dashboards.API{ACD: m.ACD, DB: m.DB, Auth: auth, Base: fileCfg, Recordings: nodeRecordings(m.Clients), Log: m.Log}).Register(mux)
 
 	listen := cfg.Listen
 	if m.Listen != "" {
@@ -222,12 +217,31 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := m.ACD.Ready(); err != nil {
 		problems = append(problems, err.Error())
 	}
+	if err := m.DB.Pool.Ping(ctx); err != nil {
+		problems = append(problems, "postgresql: "+err.Error())
+	}
 	if len(problems) > 0 {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintln(w, strings.Join(problems, "\n"))
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// nodeRecordings fetches recordings from the node that made them.
+type nodeRecordings []*ari.Client
+
+func (n nodeRecordings) Recording(ctx context.Context, node, name string) (io.ReadCloser, string, error) {
+	for _, c := range n {
+		if c.Node().Name == node {
+			rc, ct, err := c.StoredRecordingFile(ctx, name)
+			if ari.IsNotFound(err) {
+				return nil, "", &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("recording %q is not on node %s", name, node)}
+			}
+			return rc, ct, err
+		}
+	}
+	return nil, "", &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("recording %q is on node %q, which is not configured", name, node)}
 }
 
 // startSim starts the embedded simulated Asterisk and points a node at it when none is set.
@@ -306,6 +320,9 @@ func (m *Main) Close() error {
 		}
 		if m.Redis != nil {
 			_ = m.Redis.Close()
+		}
+		if m.DB != nil {
+			m.DB.Close()
 		}
 		if m.Log != nil {
 			m.Log.Info("callfloor stopped")
