@@ -11,7 +11,7 @@ bin/callfloor migrate
 # a demo administrator (created once; the password is the demo's, change it for real use)
 if CALLFLOOR_USER_PASSWORD=callfloor-demo bin/callfloor user add -username admin -role admin -name "Demo admin" 2>/tmp/callfloor-demo-user.err; then
   echo "demo: created user admin (password callfloor-demo)"
-elif ! grep -q "exists" /tmp/callfloor-demo-user.err; then
+elif ! grep -q "already taken" /tmp/callfloor-demo-user.err; then
   cat /tmp/callfloor-demo-user.err >&2
 fi
 cat <<MSG
