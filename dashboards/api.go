@@ -437,8 +437,12 @@ func (a *API) queueExists(name string) (callfloor.Queue, bool) {
 	return q, err == nil
 }
 
-func (a *API) createQueue(w http.ResponseWriter, r *http.Request) (any, error) { return a.putQueue(r, true) }
-func (a *API) updateQueue(w http.ResponseWriter, r *http.Request) (any, error) { return a.putQueue(r, false) }
+func (a *API) createQueue(w http.ResponseWriter, r *http.Request) (any, error) {
+	return a.putQueue(r, true)
+}
+func (a *API) updateQueue(w http.ResponseWriter, r *http.Request) (any, error) {
+	return a.putQueue(r, false)
+}
 
 func (a *API) deleteQueue(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := requireConfigure(r); err != nil {
@@ -612,8 +616,12 @@ func agentField(err error) error {
 	return err
 }
 
-func (a *API) createAgent(w http.ResponseWriter, r *http.Request) (any, error) { return a.putAgent(r, true) }
-func (a *API) updateAgent(w http.ResponseWriter, r *http.Request) (any, error) { return a.putAgent(r, false) }
+func (a *API) createAgent(w http.ResponseWriter, r *http.Request) (any, error) {
+	return a.putAgent(r, true)
+}
+func (a *API) updateAgent(w http.ResponseWriter, r *http.Request) (any, error) {
+	return a.putAgent(r, false)
+}
 
 func (a *API) deleteAgent(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := requireConfigure(r); err != nil {
