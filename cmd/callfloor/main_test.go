@@ -126,7 +126,7 @@ func metricValue(t *testing.T, url, name string) float64 {
 
 // The README's demo: calls are routed and the metrics move.
 func TestDemoRoutesCallsAndMetricsMove(t *testing.T) {
-	_, url, _ := startDemo(t, 30)
+	_, url, tok := startDemo(t, 30)
 	testenv.Eventually(t, 20*time.Second, "demo calls answered", func() bool {
 		return metricValue(t, url, "callfloor_calls_answered_total") >= 3
 	})
@@ -151,6 +151,22 @@ func TestDemoRoutesCallsAndMetricsMove(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("readyz: %v %v", resp.StatusCode, err)
 	}
+	// the history writer brings ended calls into PostgreSQL, searchable through the API
+	from, to := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	testenv.Eventually(t, 30*time.Second, "ended calls in the history", func() bool {
+		code, body := api(t, "GET", url+"/api/v1/calls?from="+from+"&to="+to+"&outcome=answered", tok, "")
+		if code != 200 {
+			t.Fatalf("search: %d %v", code, body)
+		}
+		calls, _ := body["calls"].([]any)
+		for _, c := range calls {
+			c := c.(map[string]any)
+			if c["ended_at"] != nil && c["agent"] != "" && c["talk_ms"].(float64) > 0 {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 func api(t *testing.T, method, url, token, body string) (int, map[string]any) {

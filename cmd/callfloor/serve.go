@@ -40,17 +40,19 @@ type Main struct {
 	Registry *prometheus.Registry
 	Redis    *redis.Client
 	DB       *storage.DB
+	Writer   *storage.Writer
 	Sim      *sim.Server
 	ACD      *telephony.ACD
 	Clients  []*ari.Client
 
-	ln       net.Listener
-	srv      *http.Server
-	cancel   context.CancelFunc
-	acdDone  chan struct{}
-	simDone  chan struct{}
-	once     sync.Once
-	closeErr error
+	ln         net.Listener
+	srv        *http.Server
+	cancel     context.CancelFunc
+	acdDone    chan struct{}
+	writerDone chan struct{}
+	simDone    chan struct{}
+	once       sync.Once
+	closeErr   error
 }
 
 // NewMain returns a Main logging to w.
@@ -163,6 +165,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		return out
 	}))
+	m.Writer = storage.NewWriter(m.DB, storage.WriterOptions{Redis: m.Redis, Stream: store.StreamKey(), Logger: m.Log, Registerer: m.Registry})
+	m.writerDone = make(chan struct{})
+	go func() {
+		defer close(m.writerDone)
+		if err := m.Writer.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			m.Log.Error("history writer stopped", "err", err)
+		}
+	}()
 	m.acdDone = make(chan struct{})
 	go func() {
 		defer close(m.acdDone)
@@ -220,13 +230,23 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := m.DB.Pool.Ping(ctx); err != nil {
 		problems = append(problems, "postgresql: "+err.Error())
 	}
+	lag, err := m.Writer.Lag(ctx)
+	switch {
+	case err != nil:
+		problems = append(problems, "history lag unknown: "+err.Error())
+	case lag > maxReadyLag:
+		problems = append(problems, fmt.Sprintf("history writer behind by %d events", lag))
+	}
 	if len(problems) > 0 {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintln(w, strings.Join(problems, "\n"))
 		return
 	}
-	fmt.Fprintln(w, "ready")
+	fmt.Fprintf(w, "ready (history lag %d events)\n", lag)
 }
+
+// maxReadyLag: beyond this many change-stream events not yet in PostgreSQL, /readyz says so.
+const maxReadyLag = 10000
 
 // nodeRecordings fetches recordings from the node that made them.
 type nodeRecordings []*ari.Client
@@ -306,7 +326,7 @@ func (m *Main) Close() error {
 		if m.cancel != nil {
 			m.cancel()
 		}
-		for _, ch := range []chan struct{}{m.simDone, m.acdDone} {
+		for _, ch := range []chan struct{}{m.simDone, m.acdDone, m.writerDone} {
 			if ch != nil {
 				select {
 				case <-ch:
