@@ -201,10 +201,10 @@ func nextBackoff(d time.Duration) time.Duration {
 // the reader decodes the next. Safe because the writes are order-proof (see above).
 const writerConns = 2
 
-// job is one batch read from the stream: the entries to acknowledge and their rows.
+// job is one batch read from the stream; the sink decodes it (decoding in the sinks, not the
+// reader, spreads the JSON work over the cores).
 type job struct {
 	msgs []redis.XMessage
-	b    *batch
 }
 
 // Run writes the stream into PostgreSQL until ctx is done. It returns nil when ctx ends; errors
@@ -268,9 +268,9 @@ func (w *Writer) readLoop(ctx context.Context, jobs chan<- job) {
 	}
 }
 
-// dispatch decodes msgs and hands them to a sink; false when ctx ended first.
+// dispatch hands msgs to a sink; false when ctx ended first.
 func (w *Writer) dispatch(ctx context.Context, jobs chan<- job, msgs []redis.XMessage) bool {
-	j := job{msgs: msgs, b: w.build(msgs)}
+	j := job{msgs: msgs}
 	select {
 	case jobs <- j:
 		return true
@@ -417,11 +417,13 @@ type sink struct {
 // stay pending and are written again later: that is safe).
 func (s *sink) handle(ctx context.Context, j job) {
 	w := s.w
-	if !j.b.empty() {
+	b := w.build(j.msgs)
+	if !b.empty() {
 		backoff := 100 * time.Millisecond
+		safe := false
 		for {
 			t0 := time.Now()
-			err := s.write(ctx, j.b)
+			err := s.write(ctx, b, safe)
 			if err == nil {
 				w.m.seconds.Observe(time.Since(t0).Seconds())
 				w.m.batches.WithLabelValues("ok").Inc()
@@ -432,6 +434,14 @@ func (s *sink) handle(ctx context.Context, j job) {
 				return
 			}
 			w.m.batches.WithLabelValues("error").Inc()
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "40P01") {
+				// a race with another batch on the same rows (the fast path's COPY, a
+				// deadlock): not an outage; again at once, on the upsert-only path
+				w.log.Debug("batch raced another; retrying", "err", err)
+				safe = true
+				continue
+			}
 			w.pgDown.fail(w.log, "postgres", err)
 			if n, err := w.Lag(ctx); err == nil {
 				w.m.lag.Set(float64(n))
@@ -803,10 +813,10 @@ func (s *sink) dropConn(broken bool) {
 	s.conn = nil
 }
 
-func (s *sink) write(ctx context.Context, b *batch) error {
+func (s *sink) write(ctx context.Context, b *batch, safe bool) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	err := s.writeTx(ctx, b)
+	err := s.writeTx(ctx, b, safe)
 	if err != nil {
 		// A server-side error leaves the connection usable; anything else (network, timeout)
 		// may leave it mid-protocol.
@@ -816,7 +826,7 @@ func (s *sink) write(ctx context.Context, b *batch) error {
 	return err
 }
 
-func (s *sink) writeTx(ctx context.Context, b *batch) error {
+func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 	w := s.w
 	if s.conn == nil {
 		c, err := w.db.Pool.Acquire(ctx)
@@ -835,7 +845,7 @@ func (s *sink) writeTx(ctx context.Context, b *batch) error {
 	}
 	defer tx.Rollback(context.Background()) //nolint:errcheck // no-op after Commit
 
-	stage := func(table string, cols []string, rows [][]any) error {
+	copyInto := func(table string, cols []string, rows [][]any) error {
 		if len(rows) == 0 {
 			return nil
 		}
@@ -844,26 +854,80 @@ func (s *sink) writeTx(ctx context.Context, b *batch) error {
 		}
 		return nil
 	}
-	if err := errors.Join(
-		stage("st_calls", callCols, callRowsOf(b.calls)),
-		stage("st_reccalls", callCols, callRowsOf(b.recCalls)),
-		stage("st_offers", offerCols, rowsOf(b.offers)),
-		stage("st_intervals", intervalCols, rowsOf(b.intervals)),
-		stage("st_opens", openCols, rowsOf(b.opens)),
-		stage("st_logins", []string{"agent_id", "login_at"}, rowsOf(b.logins)),
-		stage("st_logouts", []string{"agent_id", "at"}, rowsOf(b.logouts)),
-		stage("st_recs", recCols, rowsOf(b.recs)),
-	); err != nil {
-		return err
+	// Fast path: calls this batch sees first (no row yet, typically call.entered) and their
+	// offers are COPied straight into their tables: no staging, no upsert. Another writer
+	// inserting the same call meanwhile makes the COPY fail on the primary key; the batch is
+	// then retried on the upsert-only path (safe).
+	calls, offers := callRowsOf(b.calls), rowsOf(b.offers)
+	var newCalls, newOffers [][]any
+	if !safe && len(calls) > 0 {
+		ids := make([]string, len(calls))
+		entered := make([]time.Time, len(calls))
+		for i, r := range calls {
+			ids[i], entered[i] = r[0].(string), r[10].(time.Time)
+		}
+		rows, err := tx.Query(ctx, `SELECT c.id FROM calls c JOIN unnest($1::text[], $2::timestamptz[]) AS u(id, entered_at)
+			ON c.id = u.id AND c.entered_at = u.entered_at`, ids, entered)
+		if err != nil {
+			return fmt.Errorf("existing calls: %w", err)
+		}
+		existing, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("existing calls: %w", err)
+		}
+		known := make(map[string]bool, len(existing))
+		for _, id := range existing {
+			known[id] = true
+		}
+		fresh := map[string]bool{}
+		old := calls[:0:0]
+		for _, r := range calls {
+			if id := r[0].(string); known[id] {
+				old = append(old, r)
+			} else {
+				fresh[id] = true
+				newCalls = append(newCalls, r)
+			}
+		}
+		calls = old
+		oldOffers := offers[:0:0]
+		for _, r := range offers {
+			if fresh[r[0].(string)] {
+				newOffers = append(newOffers, r)
+			} else {
+				oldOffers = append(oldOffers, r)
+			}
+		}
+		offers = oldOffers
+	}
+	for _, c := range []struct {
+		table string
+		cols  []string
+		rows  [][]any
+	}{
+		{"calls", callCols, newCalls},
+		{"offers", offerCols, newOffers},
+		{"st_calls", callCols, calls},
+		{"st_reccalls", callCols, callRowsOf(b.recCalls)},
+		{"st_offers", offerCols, offers},
+		{"st_intervals", intervalCols, rowsOf(b.intervals)},
+		{"st_opens", openCols, rowsOf(b.opens)},
+		{"st_logins", []string{"agent_id", "login_at"}, rowsOf(b.logins)},
+		{"st_logouts", []string{"agent_id", "at"}, rowsOf(b.logouts)},
+		{"st_recs", recCols, rowsOf(b.recs)},
+	} {
+		if err := copyInto(c.table, c.cols, c.rows); err != nil {
+			return err
+		}
 	}
 	type step struct {
 		table, sql string
 		when       bool
 	}
 	steps := []step{
-		{"calls", upsertCalls, len(b.calls) > 0},
+		{"calls", upsertCalls, len(calls) > 0},
 		{"calls", upsertRecCalls, len(b.recCalls) > 0},
-		{"offers", upsertOffers, len(b.offers) > 0},
+		{"offers", upsertOffers, len(offers) > 0},
 		{"agent_state_intervals", insertIntervals, len(b.intervals) > 0},
 		{"agent_state_open", insertOpens, len(b.opens) > 0},
 		{"agent_state_intervals", fillIntervals, len(b.opens) > 0},
@@ -874,6 +938,14 @@ func (s *sink) writeTx(ctx context.Context, b *batch) error {
 	}
 	pb := &pgx.Batch{}
 	var tables []string
+	counts := []int64{}
+	if len(newCalls) > 0 {
+		tables, counts = append(tables, "calls"), append(counts, int64(len(newCalls)))
+	}
+	if len(newOffers) > 0 {
+		tables, counts = append(tables, "offers"), append(counts, int64(len(newOffers)))
+	}
+	fixed := len(tables)
 	for _, st := range steps {
 		if st.when {
 			pb.Queue(st.sql)
@@ -881,14 +953,13 @@ func (s *sink) writeTx(ctx context.Context, b *batch) error {
 		}
 	}
 	res := tx.SendBatch(ctx, pb)
-	counts := make([]int64, len(tables))
-	for i := range tables {
+	for i := fixed; i < len(tables); i++ {
 		tag, err := res.Exec()
 		if err != nil {
 			res.Close()
 			return fmt.Errorf("write %s: %w", tables[i], err)
 		}
-		counts[i] = tag.RowsAffected()
+		counts = append(counts, tag.RowsAffected())
 	}
 	if err := res.Close(); err != nil {
 		return err
