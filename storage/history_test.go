@@ -687,3 +687,27 @@ func TestHistoryPartitions(t *testing.T) {
 		t.Errorf("second drop: %v %v", again, err)
 	}
 }
+
+func TestHistoryFastPathConflictFallsBack(t *testing.T) {
+	// A call with no row yet is COPied straight in; when its offer row exists anyway (its call
+	// was dropped with an older month, another writer got there first), the batch is written
+	// again on the upsert path instead of failing for ever.
+	e := newHistEnv(t)
+	ctx := context.Background()
+	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO offers (call_id, seq, call_entered_at, agent_id, started_at) VALUES ('F', 1, $1, 'a1', $2)`,
+		sec(0), sec(1)); err != nil {
+		t.Fatal(err)
+	}
+	c := &callfloor.Call{ID: "F", Direction: callfloor.Inbound, EnteredAt: sec(0), EndedAt: sec(9), Outcome: callfloor.OutcomeAbandoned,
+		Offers: []callfloor.Offer{{Agent: "a1", Start: sec(1), End: sec(4), Result: callfloor.OfferNoAnswer}}}
+	e.xadd(t, callfloor.Event{Type: callfloor.EvCallEnded, At: sec(9), Call: c})
+	w, stop := e.start(t, e.db, storage.WriterOptions{Consumer: "w1"})
+	drained(t, w, 10*time.Second)
+	stop()
+	if n := e.count(t, `SELECT count(*) FROM calls WHERE id = 'F' AND outcome = 'abandoned'`); n != 1 {
+		t.Errorf("call F rows = %d", n)
+	}
+	if n := e.count(t, `SELECT count(*) FROM offers WHERE call_id = 'F' AND result = 'no_answer' AND ring_ms = 3000`); n != 1 {
+		t.Errorf("offer of F not updated: %d", n)
+	}
+}
