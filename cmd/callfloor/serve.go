@@ -50,6 +50,7 @@ type Main struct {
 	cancel     context.CancelFunc
 	acdDone    chan struct{}
 	writerDone chan struct{}
+	maintDone  chan struct{}
 	simDone    chan struct{}
 	once       sync.Once
 	closeErr   error
@@ -173,6 +174,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Log.Error("history writer stopped", "err", err)
 		}
 	}()
+	m.maintDone = make(chan struct{})
+	go func() { defer close(m.maintDone); m.maintain(runCtx) }()
 	m.acdDone = make(chan struct{})
 	go func() {
 		defer close(m.acdDone)
@@ -243,6 +246,33 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintf(w, "ready (history lag %d events)\n", lag)
+}
+
+// maintain runs hourly housekeeping: expired sessions go, and history months past the
+// retention are dropped whole.
+func (m *Main) maintain(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := m.DB.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+			m.Log.Warn("deleting expired sessions", "err", err)
+		} else if n > 0 {
+			m.Log.Info("expired sessions deleted", "count", n)
+		}
+		if months := m.Config.RetentionMonths; months > 0 {
+			before := time.Now().UTC().AddDate(0, -months, 0)
+			if dropped, err := m.DB.DropMonthsBefore(ctx, before); err != nil && ctx.Err() == nil {
+				m.Log.Warn("dropping old history months", "err", err)
+			} else if len(dropped) > 0 {
+				m.Log.Info("old history months dropped", "partitions", dropped)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // maxReadyLag: beyond this many change-stream events not yet in PostgreSQL, /readyz says so.
@@ -326,7 +356,7 @@ func (m *Main) Close() error {
 		if m.cancel != nil {
 			m.cancel()
 		}
-		for _, ch := range []chan struct{}{m.simDone, m.acdDone, m.writerDone} {
+		for _, ch := range []chan struct{}{m.simDone, m.acdDone, m.writerDone, m.maintDone} {
 			if ch != nil {
 				select {
 				case <-ch:
