@@ -328,3 +328,72 @@ func TestBadInputNamesTheField(t *testing.T) {
 		}
 	}
 }
+
+// History rows are scoped too: an agent sees their own calls, not a colleague's; every listen to
+// a recording is on record.
+func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
+	e := newAPIEnv(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	for i, row := range []struct{ id, agent string }{{"c1", "1001"}, {"c2", "1002"}, {"c3", "2001"}, {"c4", "1001"}} {
+		if _, err := e.db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, node, caller_number, agent_id, entered_at, ended_at,
+			outcome, recording_name, last_event_id) VALUES ($1, 'inbound', 'sales', 'pbx1', '5550100', $2, $3, $3, 'answered', $4, '1-0')`,
+			row.id, row.agent, now.Add(-time.Duration(i+1)*time.Minute), "callfloor/2026-11-22/"+row.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from, to := now.Add(-time.Hour).Format(time.RFC3339), now.Add(time.Minute).Format(time.RFC3339)
+	ids := func(user string) string {
+		calls := e.expect(user, "GET", "/calls?from="+from+"&to="+to, "", 200)["calls"].([]any)
+		var out []string
+		for _, c := range calls {
+			out = append(out, c.(map[string]any)["id"].(string))
+		}
+		return strings.Join(out, ",")
+	}
+	if got := ids("ana"); got != "c1,c4" {
+		t.Errorf("agent 1001 sees %s, want c1,c4", got)
+	}
+	if got := ids("lead-a"); got != "c1,c2,c4" {
+		t.Errorf("team lead of team-a sees %s", got)
+	}
+	if got := ids("qa"); got != "c1,c2,c3,c4" {
+		t.Errorf("qa sees %s", got)
+	}
+	e.expect("ana", "GET", "/calls/c1", "", 200)
+	e.expect("ana", "GET", "/calls/c2", "", 403)
+	e.expect("lead-a", "GET", "/calls/c3", "", 403)
+	e.expect("ana", "GET", "/calls/c2/recording", "", 403)
+	if rec := e.expect("ana", "GET", "/calls/c1/recording", "", 200); rec["name"] != "callfloor/2026-11-22/c1" || rec["node"] != "pbx1" {
+		t.Fatalf("recording metadata %v", rec)
+	}
+	// listening and downloading are audited; refused listens are not served
+	get := func(user, path string) int {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1"+path, nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens[user])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get("ana", "/calls/c1/recording/file"); code != 200 {
+		t.Fatalf("own recording: %d", code)
+	}
+	if code := get("qa", "/calls/c3/recording/file?download=1"); code != 200 {
+		t.Fatalf("qa download: %d", code)
+	}
+	if code := get("ana", "/calls/c2/recording/file"); code != 403 {
+		t.Fatalf("colleague's recording: %d", code)
+	}
+	listened := e.expect("root", "GET", "/audit?action=recording_listened", "", 200)["entries"].([]any)
+	downloaded := e.expect("root", "GET", "/audit?action=recording_downloaded", "", 200)["entries"].([]any)
+	if len(listened) != 1 || listened[0].(map[string]any)["actor"] != "ana" || listened[0].(map[string]any)["target_id"] != "callfloor/2026-11-22/c1" {
+		t.Fatalf("listen audit %v", listened)
+	}
+	if len(downloaded) != 1 || downloaded[0].(map[string]any)["actor"] != "qa" {
+		t.Fatalf("download audit %v", downloaded)
+	}
+}
