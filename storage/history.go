@@ -31,7 +31,6 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,6 +43,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	gojson "github.com/goccy/go-json"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -57,7 +57,7 @@ type WriterOptions struct {
 	Stream    string        // the change stream key (realtime.Store.StreamKey())
 	Group     string        // consumer group, default "history"
 	Consumer  string        // this writer's name (unique per process), default hostname-pid
-	BatchSize int           // default 500
+	BatchSize int           // default 2000: a commit (a WAL flush) per batch is the cost to spread
 	BatchWait time.Duration // default 100ms: how long XREADGROUP blocks
 	// Pending entries idle longer than this (a dead writer's) are taken over with XAUTOCLAIM,
 	// default 30s.
@@ -117,7 +117,7 @@ func NewWriter(db *DB, o WriterOptions) *Writer {
 		o.Consumer = fmt.Sprintf("%s-%d", h, os.Getpid())
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 500
+		o.BatchSize = 2000
 	}
 	if o.BatchWait <= 0 {
 		o.BatchWait = 100 * time.Millisecond
@@ -674,7 +674,7 @@ func decodeEntry(m redis.XMessage) (*callfloor.Event, error) {
 		return nil, errors.New(`no "e" field`)
 	}
 	var ev callfloor.Event
-	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+	if err := gojson.UnmarshalNoEscape([]byte(raw), &ev); err != nil {
 		return nil, err
 	}
 	switch {
