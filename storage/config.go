@@ -116,10 +116,14 @@ func (db *DB) Agents(ctx context.Context) ([]callfloor.Agent, error) {
 }
 
 // PutQueue creates or replaces a queue.
-func (db *DB) PutQueue(ctx context.Context, q callfloor.Queue) error { return putQueue(ctx, db.Pool, q) }
+func (db *DB) PutQueue(ctx context.Context, q callfloor.Queue) error {
+	return putQueue(ctx, db.Pool, q)
+}
 
 // PutAgent creates or replaces an agent.
-func (db *DB) PutAgent(ctx context.Context, a callfloor.Agent) error { return putAgent(ctx, db.Pool, a) }
+func (db *DB) PutAgent(ctx context.Context, a callfloor.Agent) error {
+	return putAgent(ctx, db.Pool, a)
+}
 
 // DeleteQueue removes a queue; refused while agents serve it.
 func (db *DB) DeleteQueue(ctx context.Context, name string) error {
