@@ -129,6 +129,11 @@ type Call struct {
 
 	Offers []Offer `json:"offers,omitempty"`
 
+	// Set when a handled call ends: the wrap-up time the agent was given after it, and the time
+	// the customer spent on hold (callfloor has no hold action yet: 0).
+	WrapMs *int64 `json:"wrap_ms,omitempty"`
+	HoldMs *int64 `json:"hold_ms,omitempty"`
+
 	RecordingName     string `json:"recording_name,omitempty"`
 	RecordingFormat   string `json:"recording_format,omitempty"`
 	RecordingDuration int    `json:"recording_duration_s,omitempty"`

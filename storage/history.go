@@ -580,10 +580,16 @@ func callValues(c *callfloor.Call, eventID string) []any {
 	if !c.AnsweredAt.IsZero() && !c.EndedAt.IsZero() {
 		talk = c.TalkMs()
 	}
-	// hold_ms and wrap_ms: the events carry neither yet (wrap-up is in agent_state_intervals).
+	var hold, wrap any
+	if c.HoldMs != nil {
+		hold = *c.HoldMs
+	}
+	if c.WrapMs != nil {
+		wrap = *c.WrapMs
+	}
 	return []any{c.ID, c.Direction, ns(c.Queue), c.Priority, ns(c.Node), ns(c.AsteriskID), ns(c.CallerNumber), ns(c.CallerName),
 		ns(c.CalledNumber), ns(c.Agent), c.EnteredAt, nt(c.FirstOfferAt), nt(c.AnsweredAt), nt(c.EndedAt), wait, ring, talk,
-		nil, nil, ns(string(c.Outcome)), ns(c.HangupBy), ni(c.Cause), ns(c.CauseText), ns(c.RecordingName), len(c.Offers), eventID}
+		hold, wrap, ns(string(c.Outcome)), ns(c.HangupBy), ni(c.Cause), ns(c.CauseText), ns(c.RecordingName), len(c.Offers), eventID}
 }
 
 var offerCols = []string{"call_id", "seq", "call_entered_at", "agent_id", "channel", "started_at", "ended_at", "ring_ms", "result", "cause"}

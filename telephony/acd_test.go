@@ -266,6 +266,9 @@ func TestAnsweredCall(t *testing.T) {
 	if len(c.Offers) != 1 || c.Offers[0].Result != callfloor.OfferAnswered || c.Offers[0].RingMs() < 80 {
 		t.Errorf("offers %+v", c.Offers)
 	}
+	if c.WrapMs == nil || *c.WrapMs != 200 || c.HoldMs == nil || *c.HoldMs != 0 {
+		t.Errorf("wrap %v hold %v, want 200 and 0", c.WrapMs, c.HoldMs)
+	}
 	day := c.EnteredAt.Format("2006-01-02")
 	if !strings.HasPrefix(c.RecordingName, "callfloor/"+day+"/") || !strings.HasSuffix(c.RecordingName, c.ID) || c.RecordingFormat != "wav" {
 		t.Errorf("recording name %q format %q", c.RecordingName, c.RecordingFormat)

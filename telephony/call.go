@@ -558,6 +558,8 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 	if wasTalking {
 		c.Outcome = callfloor.OutcomeAnswered
 		wrap := wrapUp(q).Milliseconds()
+		var hold int64
+		c.WrapMs, c.HoldMs = &wrap, &hold
 		inc[realtime.CntHandled] = 1
 		inc[realtime.CntSumTalk] = c.TalkMs()
 		inc[realtime.CntSumWrap] = wrap
@@ -916,9 +918,11 @@ func (cl *call) endOutbound(out callfloor.Outcome, by string, cause int, causeTx
 	agentInc := map[string]int64{}
 	switch out {
 	case callfloor.OutcomeAnswered:
+		wrap, hold := cl.acd.settings().acd.Outbound.WrapUp.Milliseconds(), int64(0)
+		c.WrapMs, c.HoldMs = &wrap, &hold
 		agentInc[realtime.CntHandled] = 1
 		agentInc[realtime.CntSumTalk] = c.TalkMs()
-		agentInc[realtime.CntSumWrap] = cl.acd.settings().acd.Outbound.WrapUp.Milliseconds()
+		agentInc[realtime.CntSumWrap] = wrap
 	case callfloor.OutcomeBusy:
 		agentInc[realtime.CntOutBusy] = 1
 	case callfloor.OutcomeNoAnswer:

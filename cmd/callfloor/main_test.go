@@ -161,7 +161,7 @@ func TestDemoRoutesCallsAndMetricsMove(t *testing.T) {
 		calls, _ := body["calls"].([]any)
 		for _, c := range calls {
 			c := c.(map[string]any)
-			if c["ended_at"] != nil && c["agent"] != "" && c["talk_ms"].(float64) > 0 {
+			if c["ended_at"] != nil && c["agent"] != "" && c["talk_ms"].(float64) > 0 && c["wrap_ms"].(float64) >= 10000 && c["hold_ms"] == 0.0 {
 				return true
 			}
 		}
