@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/callfloor/callfloor/internal/testdb"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -50,14 +51,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
 	storage.BcryptCost = bcrypt.MinCost
-	db, err := storage.Open(ctx, testenv.Postgres(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, _ := testdb.Open(t)
 	rdb, prefix := testenv.Redis(t)
 	base := &callfloor.Config{
 		Queues: []callfloor.Queue{{Name: "sales"}, {Name: "support"}},

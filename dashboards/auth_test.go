@@ -3,6 +3,7 @@ package dashboards_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/callfloor/callfloor/internal/testdb"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -34,15 +35,7 @@ type authEnv struct {
 // newAuthEnv serves the auth routes plus GET/POST /api/v1/whoami behind the middleware.
 func newAuthEnv(t *testing.T) *authEnv {
 	t.Helper()
-	ctx := context.Background()
-	db, err := storage.Open(ctx, testenv.Postgres(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, _ := testdb.Open(t)
 	rdb, prefix := testenv.Redis(t)
 	a := &dashboards.Auth{DB: db, Redis: rdb, Prefix: prefix, SessionTTL: time.Hour,
 		AllowedOrigins: []string{"https://wall.example.com/"}}

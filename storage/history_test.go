@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/callfloor/callfloor/internal/testdb"
 	"io"
 	"log/slog"
 	"net/url"
@@ -31,16 +32,7 @@ type histEnv struct {
 
 func newHistEnv(t testing.TB) *histEnv {
 	t.Helper()
-	ctx := context.Background()
-	u := testenv.Postgres(t)
-	db, err := storage.Open(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, u := testdb.Open(t)
 	rdb, prefix := testenv.Redis(t)
 	st := realtime.New(rdb, prefix)
 	return &histEnv{db: db, url: u, rdb: rdb, store: st, stream: st.StreamKey()}

@@ -3,13 +3,13 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"github.com/callfloor/callfloor/internal/testdb"
 	"os"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/callfloor/callfloor"
-	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -47,15 +47,7 @@ func seedCalls(t testing.TB, db *storage.DB, n int, span time.Duration) {
 
 func openMigrated(t testing.TB) *storage.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := storage.Open(ctx, testenv.Postgres(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, _ := testdb.Open(t)
 	return db
 }
 

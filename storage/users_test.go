@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"github.com/callfloor/callfloor/internal/testdb"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/callfloor/callfloor"
-	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -18,15 +18,7 @@ func init() { storage.BcryptCost = bcrypt.MinCost }
 
 func usersDB(t *testing.T) *storage.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := storage.Open(ctx, testenv.Postgres(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, _ := testdb.Open(t)
 	return db
 }
 
