@@ -1,0 +1,113 @@
+package realtime
+
+import (
+	"time"
+
+	"github.com/callfloor/callfloor"
+)
+
+// The live views the wallboards and agent desktops show, computed from the live state with the
+// domain's metric formulas (kpi.go at the root; definitions in shared/design/metrics.md). The
+// KPI engine (kpi.go in this package) fills them; the WebSocket hub (hub.go) pushes them.
+//
+// Rates are fractions (0.819 = 81.9 %); nil means "n/a" (zero denominator), never 100 %.
+// Durations are seconds. Times that keep moving (longest wait, time in state, call duration) are
+// sent as the instant they started, so clients count them up without being sent anything.
+
+// Figures are a queue's (or the floor's) counters and rates over one period: today so far, or
+// the sliding window (calls that entered in the last Window, cohort as metrics.md says).
+type Figures struct {
+	Offered          int64    `json:"offered"`
+	Answered         int64    `json:"answered"`
+	Abandoned        int64    `json:"abandoned"`
+	ShortAbandoned   int64    `json:"short_abandoned"`
+	AnsweredWithinT  int64    `json:"answered_within_t"`
+	FlowedOut        int64    `json:"flowed_out"`
+	Handled          int64    `json:"handled"`
+	ServiceLevel     *float64 `json:"service_level"`      // Ans_T ÷ (Ans + Ab − SAb)
+	AbandonRate      *float64 `json:"abandon_rate"`       // (Ab − SAb) ÷ (offered − SAb)
+	GrossAbandonRate *float64 `json:"gross_abandon_rate"` // Ab ÷ offered
+	ASA              *float64 `json:"asa_s"`
+	AHT              *float64 `json:"aht_s"`
+}
+
+// AgentCounts are agents by state; Paused splits the paused ones by reason.
+type AgentCounts struct {
+	Available int            `json:"available"`
+	Ringing   int            `json:"ringing"`
+	OnCall    int            `json:"on_call"`
+	WrapUp    int            `json:"wrap_up"`
+	Paused    int            `json:"paused"`
+	LoggedOut int            `json:"logged_out"`
+	ByReason  map[string]int `json:"paused_by_reason"`
+}
+
+// Thresholds are a queue's wallboard colours: amber/red limits (0 = not set).
+type Thresholds struct {
+	SLTarget     float64 `json:"sl_target"`
+	WaitingAmber int     `json:"waiting_amber"`
+	WaitingRed   int     `json:"waiting_red"`
+	LongestAmber float64 `json:"longest_wait_amber_s"`
+	LongestRed   float64 `json:"longest_wait_red_s"`
+}
+
+// QueueView is one queue tile.
+type QueueView struct {
+	Queue        string      `json:"queue"`
+	Waiting      int         `json:"waiting"`
+	OldestSince  *time.Time  `json:"oldest_waiting_since"` // longest current wait = now − this; nil when nobody waits
+	Agents       AgentCounts `json:"agents"`               // agents serving the queue
+	Today        Figures     `json:"today"`
+	Window       Figures     `json:"window"`
+	WindowMin    int         `json:"window_min"`
+	Occupancy    *float64    `json:"occupancy"` // today, agents serving the queue: handling ÷ (handling + available)
+	Thresholds   Thresholds  `json:"thresholds"`
+	Status       string      `json:"status"` // "ok" | "amber" | "red": the worst threshold crossed now
+	StatusReason string      `json:"status_reason,omitempty"`
+}
+
+// CurrentCall is the call an agent is on (or ringing for).
+type CurrentCall struct {
+	ID        string    `json:"id"`
+	Direction string    `json:"direction"`
+	Queue     string    `json:"queue,omitempty"`
+	Number    string    `json:"number"` // the customer's
+	Since     time.Time `json:"since"`  // answered (or offered, while ringing)
+}
+
+// AgentView is one agent tile / the agent desktop's header.
+type AgentView struct {
+	Agent        string               `json:"agent"`
+	Name         string               `json:"name"`
+	Team         string               `json:"team,omitempty"`
+	State        callfloor.AgentState `json:"state"`
+	Reason       string               `json:"reason,omitempty"`
+	Since        time.Time            `json:"since"` // time in state = now − this
+	WrapUntil    *time.Time           `json:"wrap_until,omitempty"`
+	HandledToday int64                `json:"handled_today"`
+	AHT          *float64             `json:"aht_s"`
+	Occupancy    *float64             `json:"occupancy"`
+	MissedOffers int64                `json:"missed_offers"`
+	Call         *CurrentCall         `json:"call,omitempty"`
+}
+
+// TeamView is a team's summary.
+type TeamView struct {
+	Team      string      `json:"team"`
+	Agents    AgentCounts `json:"agents"`
+	Handled   int64       `json:"handled_today"`
+	AHT       *float64    `json:"aht_s"`
+	Occupancy *float64    `json:"occupancy"`
+	Missed    int64       `json:"missed_offers"`
+}
+
+// FloorView is the whole floor.
+type FloorView struct {
+	Waiting     int         `json:"waiting"`
+	OldestSince *time.Time  `json:"oldest_waiting_since"`
+	Agents      AgentCounts `json:"agents"`
+	Today       Figures     `json:"today"`
+	Window      Figures     `json:"window"`
+	WindowMin   int         `json:"window_min"`
+	Occupancy   *float64    `json:"occupancy"`
+}
