@@ -45,6 +45,7 @@ type ACD interface {
 	Queues() []callfloor.Queue
 	Queue(name string) (callfloor.Queue, error)
 	Reconfigure(cfg *callfloor.Config) error
+	Monitor(ctx context.Context, agentID, endpoint, mode, by string) error
 	Store() *realtime.Store
 }
 
@@ -99,6 +100,7 @@ func (a *API) Register(mux Mux) {
 	h("POST /api/v1/agents/{id}/unpause", a.agentOp("unpause"))
 	h("POST /api/v1/agents/{id}/calls", a.dial)
 	h("GET /api/v1/agents/{id}/today", a.agentToday)
+	h("POST /api/v1/agents/{id}/monitor", a.monitor)
 	h("GET /api/v1/teams", a.listTeams)
 	h("POST /api/v1/teams", a.createTeam)
 	h("GET /api/v1/teams/{id}", a.getTeam)
@@ -705,6 +707,41 @@ func (a *API) dial(w http.ResponseWriter, r *http.Request) (any, error) {
 	return created{map[string]string{"call_id": id}}, nil
 }
 
+// monitor lets a supervisor listen to, whisper to or barge in on an agent's live call from the
+// supervisor's own phone (their user's phone_endpoint). Supervisors, team leads (their team),
+// operations managers and admins; always audited.
+func (a *API) monitor(w http.ResponseWriter, r *http.Request) (any, error) {
+	var body struct {
+		Mode string `json:"mode"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	ag, err := a.scopedAgent(r, r.PathValue("id"), canAct)
+	if err != nil {
+		return nil, err
+	}
+	p := principal(r)
+	switch p.Role {
+	case callfloor.RoleSupervisor, callfloor.RoleTeamLead, callfloor.RoleOperationsManager, callfloor.RoleAdmin:
+	default:
+		return nil, forbidden("monitoring calls needs a supervisor, team lead, operations manager or admin (you are %s)", p.Role)
+	}
+	if p.AgentID == ag.ID {
+		return nil, forbidden("you cannot monitor your own calls")
+	}
+	ep, err := a.DB.UserPhone(r.Context(), p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.ACD.Monitor(r.Context(), ag.ID, ep, body.Mode, p.Username); err != nil {
+		return nil, err
+	}
+	st, _ := a.ACD.AgentStatus(r.Context(), ag.ID)
+	a.audit(r, "monitor_"+body.Mode, "agent", ag.ID, map[string]any{"call_id": st.Call, "phone": ep})
+	return map[string]any{"agent": ag.ID, "mode": body.Mode, "call_id": st.Call, "phone": ep}, nil
+}
+
 // AgentToday is an agent's figures for today.
 type AgentToday struct {
 	Agent        string                `json:"agent"`
@@ -874,6 +911,8 @@ type UserInput struct {
 	TeamID      *string `json:"team_id"`
 	AgentID     *string `json:"agent_id"`
 	Disabled    *bool   `json:"disabled"`
+	// PhoneEndpoint is the phone a supervisor monitors calls on (any Asterisk dial string).
+	PhoneEndpoint *string `json:"phone_endpoint"`
 }
 
 func (a *API) onlyAdminGrantsAdmin(r *http.Request, role callfloor.Role) error {
@@ -914,6 +953,11 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) (any, error) {
 		Role: role, TeamID: str(in.TeamID), AgentID: str(in.AgentID)})
 	if err != nil {
 		return nil, err
+	}
+	if in.PhoneEndpoint != nil {
+		if err := a.DB.SetUserPhone(r.Context(), u.ID, *in.PhoneEndpoint); err != nil {
+			return nil, err
+		}
 	}
 	a.audit(r, "user_created", "user", strconv.FormatInt(u.ID, 10), map[string]any{"username": u.Username, "role": u.Role, "team_id": u.TeamID, "agent_id": u.AgentID})
 	return created{u}, nil
@@ -975,6 +1019,12 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) (any, error) {
 			return nil, err
 		}
 		detail["password"] = "changed"
+	}
+	if in.PhoneEndpoint != nil {
+		if err := a.DB.SetUserPhone(ctx, id, *in.PhoneEndpoint); err != nil {
+			return nil, err
+		}
+		detail["phone_endpoint"] = *in.PhoneEndpoint
 	}
 	a.audit(r, "user_updated", "user", strconv.FormatInt(id, 10), detail)
 	return u, nil

@@ -391,3 +391,22 @@ func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
 		t.Fatalf("download audit %v", downloaded)
 	}
 }
+
+func TestMonitorPermissions(t *testing.T) {
+	e := newAPIEnv(t)
+	e.expect("ana", "POST", "/agents/1001/monitor", `{"mode":"listen"}`, 403)
+	e.expect("qa", "POST", "/agents/1001/monitor", `{"mode":"listen"}`, 403)
+	e.expect("lead-a", "POST", "/agents/2001/monitor", `{"mode":"listen"}`, 403) // other team
+	if body := e.expect("sup", "POST", "/agents/1001/monitor", `{"mode":"listen"}`, 400); body["field"] != "endpoint" {
+		t.Fatalf("no phone: %v", body)
+	}
+	if body := e.expect("root", "PUT", "/users/"+itoa(e.ids["sup"]), `{"phone_endpoint":"nodial"}`, 400); body["field"] != "phone_endpoint" {
+		t.Fatalf("bad phone: %v", body)
+	}
+	e.expect("root", "PUT", "/users/"+itoa(e.ids["sup"]), `{"phone_endpoint":"PJSIP/2001"}`, 200)
+	if body := e.expect("sup", "POST", "/agents/1001/monitor", `{"mode":"spy"}`, 400); body["field"] != "mode" {
+		t.Fatalf("bad mode: %v", body)
+	}
+	e.expect("sup", "POST", "/agents/1001/monitor", `{"mode":"whisper"}`, 409) // not on a call
+	e.expect("sup", "POST", "/agents/nobody/monitor", `{"mode":"whisper"}`, 404)
+}

@@ -3,6 +3,7 @@ package telephony_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -917,4 +918,63 @@ func TestContinueDestinations(t *testing.T) {
 	}
 	testenv.Eventually(t, 2*time.Second, "second caller sent to the dialplan", func() bool { return f.sim.Stats().Continued == 2 })
 	testenv.Eventually(t, 3*time.Second, "no bridges left", func() bool { return f.sim.Stats().BridgesLive == 0 })
+}
+
+// Listen, whisper and barge: a snoop on the agent's leg with the mode's directions, bridged with
+// the supervisor's phone; the supervisor hanging up ends only the monitoring.
+func TestSupervisorMonitoring(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	ctx := context.Background()
+	if err := f.acd.Monitor(ctx, "1001", "Local/7001@agents", telephony.MonitorListen, "sup"); callfloor.ErrorCode(err) != callfloor.ECONFLICT {
+		t.Fatalf("monitoring an agent who is not on a call: %v", err)
+	}
+	f.login("1001")
+	caller := f.place(sim.CallerSpec{Queue: "sales"})
+	c := f.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered }).Call
+	if err := f.acd.Monitor(ctx, "1001", "Local/7001@agents", "spy", "sup"); callfloor.ErrorCode(err) != callfloor.EINVALID {
+		t.Fatalf("bad mode: %v", err)
+	}
+	for i, mode := range []string{telephony.MonitorWhisper, telephony.MonitorBarge} {
+		n := i + 1
+		if err := f.acd.Monitor(ctx, "1001", "Local/7001@agents", mode, "sup"); err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		snoop, phone, bridge := fmt.Sprintf("cf-%s-s%d", c.ID, n), fmt.Sprintf("cf-%s-p%d", c.ID, n), fmt.Sprintf("cf-%s-m%d", c.ID, n)
+		target, spy, whisper, ok := f.sim.Snoop(snoop)
+		want := map[string]string{telephony.MonitorWhisper: "out", telephony.MonitorBarge: "both"}[mode]
+		if !ok || target != c.AgentChannel || spy != "both" || whisper != want {
+			t.Fatalf("%s: snoop on %q spy %q whisper %q, want on %s both/%s", mode, target, spy, whisper, c.AgentChannel, want)
+		}
+		testenv.Eventually(t, 3*time.Second, "supervisor's phone bridged with the snoop", func() bool {
+			m := f.sim.BridgeMembers(bridge)
+			return len(m) == 2 && ((m[0] == snoop && m[1] == phone) || (m[1] == snoop && m[0] == phone))
+		})
+		// the supervisor hangs up: the monitoring ends, the call goes on
+		if err := f.sim.HangupChannel(phone); err != nil {
+			t.Fatal(err)
+		}
+		testenv.Eventually(t, 3*time.Second, "monitoring torn down", func() bool {
+			_, _, _, up := f.sim.Snoop(snoop)
+			return !up && f.sim.BridgeMembers(bridge) == nil
+		})
+		if st := f.agentState("1001"); st.State != callfloor.AgentOnCall {
+			t.Fatalf("the call ended with the monitoring: agent %s", st.State)
+		}
+	}
+	// listening when the call ends: everything goes with it
+	if err := f.acd.Monitor(ctx, "1001", "Local/7001@agents", telephony.MonitorListen, "sup"); err != nil {
+		t.Fatal(err)
+	}
+	if _, spy, whisper, ok := f.sim.Snoop(fmt.Sprintf("cf-%s-s3", c.ID)); !ok || spy != "both" || whisper != "none" {
+		t.Fatalf("listen: spy %q whisper %q", spy, whisper)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := f.sim.HangupChannel(caller); err != nil {
+		t.Fatal(err)
+	}
+	f.ended(3 * time.Second)
+	testenv.Eventually(t, 3*time.Second, "nothing left on the node", func() bool {
+		st := f.sim.Stats()
+		return st.ChannelsLive == 0 && st.BridgesLive == 0
+	})
 }

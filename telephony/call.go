@@ -59,6 +59,8 @@ type call struct {
 	offerSeq   int // bumps on each offer, to ignore stale ring timers
 	dialStatus string
 	outbox     []pendingOp // live-state writes kept while Redis is unreachable, in order
+	monitors   []*monitor  // supervisors listening, whispering or barging
+	monSeq     int         // numbers the monitoring channels
 	recvAt     time.Time   // when the call entered (routing latency)
 }
 
@@ -153,6 +155,9 @@ func (cl *call) afterEnd() {
 	cl.mailbox = nil
 	cl.mu.Unlock()
 	for _, m := range left {
+		if mm, ok := m.(msgMonitor); ok {
+			mm.reply <- &callfloor.Error{Code: callfloor.ECONFLICT, Message: "the call has just ended"}
+		}
 		if e, ok := m.(msgEvent); ok {
 			if r, ok := e.ev.(*aril.RecordingFinished); ok {
 				cl.acd.recordingDone(cl.c.ID, r.Recording)
@@ -268,7 +273,12 @@ func (cl *call) handle(m any) {
 		cl.dialAgent()
 	case msgOffer:
 		cl.offer(m)
+	case msgMonitor:
+		m.reply <- cl.startMonitor(m)
 	case msgEvent:
+		if cl.monitorEvent(m.ev) {
+			return
+		}
 		if cl.c.Direction == callfloor.Outbound {
 			cl.outboundEvent(m.ev)
 		} else {
@@ -630,6 +640,7 @@ func (cl *call) hangup(ch string) {
 
 // finish stops the actor; late events (recording finished) are handled by the node.
 func (cl *call) finish() {
+	cl.endMonitors()
 	cl.closed = true
 	cl.acd.unregister(cl)
 	if len(cl.outbox) > 0 {

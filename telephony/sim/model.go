@@ -23,6 +23,7 @@ type channel struct {
 	peer              *channel
 	snoopOf           *channel
 	snoops            []*channel
+	spy, whisper      string // a snoop channel's directions
 
 	stasisApp string
 	inStasis  bool

@@ -493,7 +493,8 @@ func (s *Server) snoop(target *channel, p params, snoopID string) reply {
 		return fail(http.StatusConflict, errConflict.Error())
 	}
 	sn := &channel{id: snoopID, name: fmt.Sprintf("Snoop/%s-%08x", target.id, s.snoopSeq), state: "Up",
-		created: time.Now(), dp: dpLoc{Context: "default", Exten: "s", Priority: 1}, snoopOf: target}
+		created: time.Now(), dp: dpLoc{Context: "default", Exten: "s", Priority: 1}, snoopOf: target,
+		spy: p.get("spy"), whisper: p.get("whisper")}
 	s.snoopSeq++
 	s.addChannel(sn)
 	target.snoops = append(target.snoops, sn)

@@ -71,6 +71,33 @@ type CallerSpec struct {
 	TalkFor   time.Duration // once bridged with another party, hang up after this long; 0 = never
 }
 
+// Snoop tells how a live snoop channel listens: the channel it spies on and its spy and whisper
+// directions (tests of listen / whisper / barge). ok is false when no such snoop is up.
+func (s *Server) Snoop(id string) (target, spy, whisper string, ok bool) {
+	s.lock()
+	defer s.unlock()
+	ch := s.channels[id]
+	if ch == nil || ch.snoopOf == nil || ch.destroyed {
+		return "", "", "", false
+	}
+	return ch.snoopOf.id, ch.spy, ch.whisper, true
+}
+
+// BridgeMembers lists the channels in a live bridge (nil when there is no such bridge).
+func (s *Server) BridgeMembers(id string) []string {
+	s.lock()
+	defer s.unlock()
+	b := s.bridges[id]
+	if b == nil {
+		return nil
+	}
+	out := []string{}
+	for _, m := range b.members {
+		out = append(out, m.id)
+	}
+	return out
+}
+
 // Stats are counters for tests and the demo.
 type Stats struct {
 	CallsPlaced    int64 // inbound calls created (PlaceCall or originate to @from-caller)
