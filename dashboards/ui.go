@@ -1,0 +1,74 @@
+package dashboards
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+)
+
+// The web UI (login, wallboard, agent desktop) is built from ui/ by npm (`npm run build`) into
+// ui/dist, which is committed so that `go build` needs no Node. The binary embeds it.
+//
+//go:embed all:ui/dist
+var uiDist embed.FS
+
+// uiCSP: everything the pages load comes from this origin (fonts and scripts are bundled);
+// 'self' in connect-src covers the same-host WebSocket in current browsers. Styles set through
+// the CSSOM (the chart library does) are not inline styles and need no 'unsafe-inline'.
+const uiCSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+// UI serves the single-page app: files from the build, and index.html for any other path that
+// does not look like a file, so client routes (/wallboard, /desktop) survive a reload. Hashed
+// assets under /assets/ are cached for a year; index.html is never cached, so a new build is
+// picked up at once.
+func UI() http.Handler {
+	dist, err := fs.Sub(uiDist, "ui/dist")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the folder
+	}
+	index, err := fs.ReadFile(dist, "index.html")
+	if err != nil {
+		panic("dashboards: ui/dist/index.html missing: run `npm run build` in dashboards/ui")
+	}
+	files := http.FileServerFS(dist)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", uiCSP)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			h.Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		p := path.Clean("/" + r.URL.Path)
+		name := strings.TrimPrefix(p, "/")
+		if name != "" && name != "index.html" {
+			if st, err := fs.Stat(dist, name); err == nil && !st.IsDir() {
+				if strings.HasPrefix(name, "assets/") {
+					h.Set("Cache-Control", "public, max-age=31536000, immutable")
+				} else {
+					h.Set("Cache-Control", "no-cache")
+				}
+				r2 := r.Clone(r.Context())
+				r2.URL.Path = p
+				files.ServeHTTP(w, r2)
+				return
+			}
+			// a missing file is a 404, not the app: a stale hashed asset must not parse as HTML
+			if strings.HasPrefix(name, "assets/") || path.Ext(name) != "" || strings.HasPrefix(name, "api/") {
+				http.NotFound(w, r)
+				return
+			}
+		}
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-cache")
+		if r.Method == http.MethodHead {
+			return
+		}
+		_, _ = w.Write(index)
+	})
+}

@@ -1,0 +1,55 @@
+// The JSON API, same origin, with the session cookie. Writes carry the page's Origin (fetch
+// sends it), which the server checks for cookie-authenticated requests.
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public field?: string,
+    public retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let resp: Response;
+  try {
+    resp = await fetch("/api/v1" + path, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? { Accept: "application/json" } : { Accept: "application/json", "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, "network", String(e));
+  }
+  const text = await resp.text();
+  let json: any = undefined;
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = undefined;
+  }
+  if (!resp.ok) {
+    const ra = Number(resp.headers.get("Retry-After"));
+    throw new ApiError(resp.status, json?.code ?? "http_" + resp.status, json?.message ?? (text.slice(0, 200) || resp.statusText), json?.field, Number.isFinite(ra) && ra > 0 ? ra : undefined);
+  }
+  return json as T;
+}
+
+// onUnauthorized is set by the app: a 401 anywhere sends the user to the login page.
+export let onUnauthorized: () => void = () => {};
+export function setOnUnauthorized(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+export async function apiAuthed<T>(method: string, path: string, body?: unknown): Promise<T> {
+  try {
+    return await api<T>(method, path, body);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) onUnauthorized();
+    throw e;
+  }
+}

@@ -1,0 +1,250 @@
+// Every visible string, in English and Simplified Chinese. The language comes from the user's
+// choice (localStorage) if any, else from navigator.languages, else English.
+
+export type Lang = "en" | "zh-CN";
+export const LANGS: Lang[] = ["en", "zh-CN"];
+export const STORAGE_KEY = "callfloor.lang";
+
+const en = {
+  "app.name": "callfloor",
+  "nav.wallboard": "Wallboard",
+  "nav.desktop": "My desktop",
+  "nav.logout": "Log out",
+  "lang.label": "Language",
+  "live.up": "Live",
+  "live.down": "Live updates reconnecting…",
+  "login.title": "Sign in to callfloor",
+  "login.subtitle": "Call-centre floor, live.",
+  "login.username": "Username",
+  "login.password": "Password",
+  "login.submit": "Sign in",
+  "login.busy": "Signing in…",
+  "login.failed": "Wrong username or password.",
+  "login.ratelimited": "Too many attempts, try again in {n} s.",
+  "error.network": "The server cannot be reached.",
+  "error.generic": "Something went wrong: {msg}",
+  "state.logged_out": "Logged out",
+  "state.available": "Available",
+  "state.ringing": "Ringing",
+  "state.on_call": "On call",
+  "state.wrap_up": "Wrap-up",
+  "state.paused": "Paused",
+  "reason.break": "Break",
+  "reason.lunch": "Lunch",
+  "reason.training": "Training",
+  "reason.meeting": "Meeting",
+  "reason.coaching": "Coaching",
+  "reason.missed": "Missed call",
+  "status.ok": "Within target",
+  "status.amber": "Warning",
+  "status.red": "Alert",
+  "wall.title": "Wallboard",
+  "wall.floor": "Floor",
+  "wall.waiting": "Waiting",
+  "wall.longest": "Longest wait",
+  "wall.sl_today": "SL today",
+  "wall.sl_window": "SL {n} min",
+  "wall.answered": "Answered",
+  "wall.abandoned": "Abandoned",
+  "wall.available": "Available",
+  "wall.on_call": "On call",
+  "wall.paused": "Paused",
+  "wall.occupancy": "Occupancy",
+  "wall.agents": "Agents",
+  "wall.queues": "Queues",
+  "wall.trend": "Waiting calls and service level this session",
+  "wall.trend.waiting": "Waiting",
+  "wall.trend.sl": "SL %",
+  "wall.filter.team": "Team",
+  "wall.filter.queue": "Queue",
+  "wall.filter.all": "All",
+  "wall.tv": "TV mode",
+  "wall.tv.exit": "Exit TV mode",
+  "wall.alert": "{queue} is red: {reason}",
+  "wall.alert.dismiss": "Dismiss",
+  "wall.no_agents": "No agents match the filters.",
+  "wall.no_queues": "No queues match the filters.",
+  "wall.calls_today": "{n} calls today",
+  "wall.idle": "No call",
+  "act.title": "{name} ({id})",
+  "act.pause": "Force pause",
+  "act.reason": "Reason",
+  "act.logout": "Log out agent",
+  "act.listen": "Listen",
+  "act.whisper": "Whisper",
+  "act.barge": "Barge",
+  "act.close": "Close",
+  "act.done": "Done: {what}",
+  "act.monitoring": "{mode} started on {name}",
+  "desk.title": "Agent desktop",
+  "desk.no_agent": "Your user is not linked to an agent. Ask an administrator to set your agent ID.",
+  "desk.my_state": "My state",
+  "desk.available": "Available",
+  "desk.pause": "Pause",
+  "desk.logout": "Log out of queues",
+  "desk.reason": "Pause reason",
+  "desk.call": "Current call",
+  "desk.no_call": "No call right now.",
+  "desk.number": "Number",
+  "desk.queue": "Queue",
+  "desk.duration": "Duration",
+  "desk.direction.inbound": "Inbound",
+  "desk.direction.outbound": "Outbound",
+  "desk.wrap": "Wrap-up ends in",
+  "desk.dial": "Click-to-call",
+  "desk.dial.placeholder": "Phone number",
+  "desk.dial.submit": "Call",
+  "desk.dial.placed": "Calling {number}: your phone rings first.",
+  "desk.today": "My day",
+  "desk.handled": "Handled",
+  "desk.aht": "Avg handle time",
+  "desk.occupancy": "Occupancy",
+  "desk.missed": "Missed",
+  "desk.in_state": "for {t}",
+  "na": "—",
+};
+
+export type Key = keyof typeof en;
+
+const zh: Record<Key, string> = {
+  "app.name": "callfloor",
+  "nav.wallboard": "监控大屏",
+  "nav.desktop": "我的工作台",
+  "nav.logout": "退出登录",
+  "lang.label": "语言",
+  "live.up": "实时",
+  "live.down": "实时更新正在重新连接…",
+  "login.title": "登录 callfloor",
+  "login.subtitle": "呼叫中心现场，实时呈现。",
+  "login.username": "用户名",
+  "login.password": "密码",
+  "login.submit": "登录",
+  "login.busy": "正在登录…",
+  "login.failed": "用户名或密码错误。",
+  "login.ratelimited": "尝试次数过多，请 {n} 秒后再试。",
+  "error.network": "无法连接服务器。",
+  "error.generic": "出错了：{msg}",
+  "state.logged_out": "已签出",
+  "state.available": "空闲",
+  "state.ringing": "振铃中",
+  "state.on_call": "通话中",
+  "state.wrap_up": "话后处理",
+  "state.paused": "暂停",
+  "reason.break": "休息",
+  "reason.lunch": "午餐",
+  "reason.training": "培训",
+  "reason.meeting": "会议",
+  "reason.coaching": "辅导",
+  "reason.missed": "未接来电",
+  "status.ok": "达标",
+  "status.amber": "预警",
+  "status.red": "告警",
+  "wall.title": "监控大屏",
+  "wall.floor": "全场",
+  "wall.waiting": "排队",
+  "wall.longest": "最长等待",
+  "wall.sl_today": "今日服务水平",
+  "wall.sl_window": "{n} 分钟服务水平",
+  "wall.answered": "已接听",
+  "wall.abandoned": "已放弃",
+  "wall.available": "空闲",
+  "wall.on_call": "通话中",
+  "wall.paused": "暂停",
+  "wall.occupancy": "占用率",
+  "wall.agents": "坐席",
+  "wall.queues": "队列",
+  "wall.trend": "本次会话的排队数与服务水平",
+  "wall.trend.waiting": "排队",
+  "wall.trend.sl": "服务水平 %",
+  "wall.filter.team": "团队",
+  "wall.filter.queue": "队列",
+  "wall.filter.all": "全部",
+  "wall.tv": "电视模式",
+  "wall.tv.exit": "退出电视模式",
+  "wall.alert": "{queue} 告警：{reason}",
+  "wall.alert.dismiss": "关闭",
+  "wall.no_agents": "没有符合筛选条件的坐席。",
+  "wall.no_queues": "没有符合筛选条件的队列。",
+  "wall.calls_today": "今日 {n} 通",
+  "wall.idle": "无通话",
+  "act.title": "{name}（{id}）",
+  "act.pause": "强制暂停",
+  "act.reason": "原因",
+  "act.logout": "签出坐席",
+  "act.listen": "监听",
+  "act.whisper": "耳语",
+  "act.barge": "强插",
+  "act.close": "关闭",
+  "act.done": "已完成：{what}",
+  "act.monitoring": "已对 {name} 开始{mode}",
+  "desk.title": "坐席工作台",
+  "desk.no_agent": "您的账号未关联坐席，请联系管理员设置坐席工号。",
+  "desk.my_state": "我的状态",
+  "desk.available": "就绪",
+  "desk.pause": "暂停",
+  "desk.logout": "签出队列",
+  "desk.reason": "暂停原因",
+  "desk.call": "当前通话",
+  "desk.no_call": "当前没有通话。",
+  "desk.number": "号码",
+  "desk.queue": "队列",
+  "desk.duration": "时长",
+  "desk.direction.inbound": "呼入",
+  "desk.direction.outbound": "呼出",
+  "desk.wrap": "话后处理剩余",
+  "desk.dial": "点击呼叫",
+  "desk.dial.placeholder": "电话号码",
+  "desk.dial.submit": "呼叫",
+  "desk.dial.placed": "正在呼叫 {number}：您的话机会先振铃。",
+  "desk.today": "我的今日",
+  "desk.handled": "已处理",
+  "desk.aht": "平均处理时长",
+  "desk.occupancy": "占用率",
+  "desk.missed": "未接",
+  "desk.in_state": "已持续 {t}",
+  "na": "—",
+};
+
+export const dictionaries: Record<Lang, Record<Key, string>> = { en, "zh-CN": zh };
+
+// pickLang chooses the UI language: a stored choice wins, then the first of the browser's
+// languages we have (any Chinese variant gets Simplified Chinese), then English.
+export function pickLang(languages: readonly string[] | undefined, stored: string | null): Lang {
+  if (stored && (LANGS as string[]).includes(stored)) return stored as Lang;
+  for (const l of languages ?? []) {
+    const low = l.toLowerCase();
+    if (low.startsWith("zh")) return "zh-CN";
+    if (low.startsWith("en")) return "en";
+  }
+  return "en";
+}
+
+// translate looks a key up in a language, falling back to English, then to the key itself,
+// and fills {name} placeholders.
+export function translate(lang: Lang, key: string, vars?: Record<string, string | number>): string {
+  const d = dictionaries[lang] as Record<string, string>;
+  let s = d[key] ?? (en as Record<string, string>)[key] ?? key;
+  if (vars) {
+    s = s.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+  }
+  return s;
+}
+
+let current: Lang = "en";
+
+export function setLang(l: Lang): void {
+  current = l;
+  if (typeof document !== "undefined") document.documentElement.lang = l;
+}
+export function lang(): Lang {
+  return current;
+}
+export function t(key: Key, vars?: Record<string, string | number>): string {
+  return translate(current, key, vars);
+}
+// tx translates a key built at run time (a state or a reason); unknown ones show as they are.
+export function tx(prefix: "state" | "reason" | "status", value: string): string {
+  const key = `${prefix}.${value}`;
+  const s = translate(current, key);
+  return s === key ? value : s;
+}

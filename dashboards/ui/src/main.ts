@@ -1,0 +1,177 @@
+// The single-page app: /login, /wallboard (supervisors, team leads, managers), /desktop (agents).
+// Routes are real paths; the Go server answers every non-asset path with index.html.
+
+import "@fontsource/inter/latin-400.css";
+import "@fontsource/inter/latin-600.css";
+import "@fontsource/inter/latin-700.css";
+import "uplot/dist/uPlot.min.css";
+import "./style.css";
+
+import { ApiError, api, apiAuthed, setOnUnauthorized } from "./api";
+import { clear, h } from "./dom";
+import { LANGS, STORAGE_KEY, lang, pickLang, setLang, t } from "./i18n";
+import type { Me } from "./types";
+import { DesktopPage } from "./desktop";
+import { WallboardPage } from "./wallboard";
+
+export interface Page {
+  mount(root: HTMLElement): void;
+  unmount(): void;
+}
+
+function storedLang(): string | null {
+  try {
+    return localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+setLang(pickLang(navigator.languages, storedLang()));
+
+const root = document.getElementById("app")!;
+let page: Page | null = null;
+let me: Me | null = null;
+let liveUp: boolean | null = null;
+
+export function navigate(path: string, replace = false): void {
+  if (location.pathname !== path) {
+    if (replace) history.replaceState(null, "", path);
+    else history.pushState(null, "", path);
+  }
+  void route();
+}
+
+setOnUnauthorized(() => {
+  me = null;
+  if (location.pathname !== "/login") navigate("/login");
+});
+
+window.addEventListener("popstate", () => void route());
+
+function home(m: Me): string {
+  return m.user.role === "agent" ? "/desktop" : "/wallboard";
+}
+
+async function route(): Promise<void> {
+  page?.unmount();
+  page = null;
+  const path = location.pathname.replace(/\/+$/, "") || "/";
+  if (path === "/login") {
+    render(null, loginPage());
+    return;
+  }
+  if (!me) {
+    try {
+      me = await api<Me>("GET", "/me");
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        navigate("/login", true);
+        return;
+      }
+      render(null, h("div", { class: "page-error" }, t("error.generic", { msg: (e as Error).message })));
+      return;
+    }
+  }
+  if (path === "/wallboard") page = new WallboardPage(me, setLive);
+  else if (path === "/desktop") page = new DesktopPage(me, setLive);
+  else {
+    navigate(home(me), true);
+    return;
+  }
+  const main = h("main", { class: "content" });
+  render(me, main);
+  page.mount(main);
+}
+
+function setLive(up: boolean | null): void {
+  liveUp = up;
+  const el = document.querySelector<HTMLElement>("[data-testid=live-status]");
+  if (!el) return;
+  el.hidden = up === null;
+  el.className = "live " + (up ? "live-up" : "live-down");
+  el.textContent = up ? t("live.up") : t("live.down");
+}
+
+function langSwitch(): HTMLElement {
+  const sel = h("select", { class: "lang", testid: "lang-switch", "aria-label": t("lang.label") },
+    ...LANGS.map((l) => h("option", { value: l, selected: l === lang() }, l === "en" ? "English" : "简体中文")));
+  sel.addEventListener("change", () => {
+    try {
+      localStorage.setItem(STORAGE_KEY, sel.value);
+    } catch {
+      /* private mode: the choice lasts this page */
+    }
+    setLang(sel.value as "en" | "zh-CN");
+    void route(); // re-render in the new language; live state is fetched again
+  });
+  return sel;
+}
+
+function header(m: Me | null): HTMLElement {
+  const nav = h("nav", { class: "nav" });
+  if (m) {
+    const here = location.pathname;
+    const link = (path: string, label: string, id: string) =>
+      h("a", { href: path, class: here === path ? "active" : "", testid: id, onclick: (e: Event) => { e.preventDefault(); navigate(path); } }, label);
+    if (m.user.role !== "agent") nav.append(link("/wallboard", t("nav.wallboard"), "nav-wallboard"));
+    if (m.user.agent_id) nav.append(link("/desktop", t("nav.desktop"), "nav-desktop"));
+  }
+  const right = h("div", { class: "header-right" },
+    h("span", { class: "live", testid: "live-status", hidden: true }),
+    langSwitch(),
+    m ? h("span", { class: "who", testid: "who" }, m.user.display_name || m.user.username) : null,
+    m ? h("button", { class: "btn btn-ghost", testid: "btn-signout", onclick: async () => {
+      try { await api("POST", "/logout"); } catch { /* gone anyway */ }
+      me = null;
+      navigate("/login");
+    } }, t("nav.logout")) : null,
+  );
+  return h("header", { class: "topbar" },
+    h("div", { class: "brand" }, h("span", { class: "logo", "aria-hidden": "true" }), t("app.name")),
+    nav, right);
+}
+
+function render(m: Me | null, content: HTMLElement): void {
+  clear(root);
+  root.append(header(m), content);
+  if (liveUp !== null && m) setLive(liveUp);
+}
+
+function loginPage(): HTMLElement {
+  const user = h("input", { id: "username", name: "username", autocomplete: "username", required: true, testid: "login-username" });
+  const pass = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true, testid: "login-password" });
+  const err = h("p", { class: "form-error", testid: "login-error", role: "alert", hidden: true });
+  const submit = h("button", { type: "submit", class: "btn btn-primary btn-block", testid: "login-submit" }, t("login.submit"));
+  const form = h("form", { class: "login-card" },
+    h("h1", {}, t("login.title")),
+    h("p", { class: "muted" }, t("login.subtitle")),
+    h("label", { for: "username" }, t("login.username")), user,
+    h("label", { for: "password" }, t("login.password")), pass,
+    err, submit);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    err.hidden = true;
+    submit.disabled = true;
+    submit.textContent = t("login.busy");
+    try {
+      await api("POST", "/login", { username: user.value.trim(), password: pass.value });
+      me = await apiAuthed<Me>("GET", "/me");
+      navigate(home(me));
+    } catch (ex) {
+      const ae = ex as ApiError;
+      err.textContent =
+        ae.status === 429 ? t("login.ratelimited", { n: ae.retryAfter ?? (Number(/(\d+)\s*s/.exec(ae.message)?.[1]) || 60) })
+        : ae.status === 401 ? t("login.failed")
+        : ae.status === 0 ? t("error.network")
+        : t("error.generic", { msg: ae.message });
+      err.hidden = false;
+      submit.disabled = false;
+      submit.textContent = t("login.submit");
+    }
+  });
+  setTimeout(() => user.focus(), 0);
+  return h("main", { class: "login-wrap" }, form);
+}
+
+void route();

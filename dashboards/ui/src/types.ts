@@ -1,0 +1,173 @@
+// The JSON shapes of the API (dashboards/openapi.yaml) and of the live views the WebSocket
+// pushes (realtime/views.go). Rates are fractions, null = n/a; times are RFC 3339 instants.
+
+export type AgentState = "logged_out" | "available" | "ringing" | "on_call" | "wrap_up" | "paused";
+export type Status = "ok" | "amber" | "red";
+
+export interface Figures {
+  offered: number;
+  answered: number;
+  abandoned: number;
+  short_abandoned: number;
+  answered_within_t: number;
+  flowed_out: number;
+  handled: number;
+  service_level: number | null;
+  abandon_rate: number | null;
+  gross_abandon_rate: number | null;
+  asa_s: number | null;
+  aht_s: number | null;
+}
+
+export interface AgentCounts {
+  available: number;
+  ringing: number;
+  on_call: number;
+  wrap_up: number;
+  paused: number;
+  logged_out: number;
+  paused_by_reason?: Record<string, number> | null;
+}
+
+export interface Thresholds {
+  sl_target: number;
+  waiting_amber: number;
+  waiting_red: number;
+  longest_wait_amber_s: number;
+  longest_wait_red_s: number;
+}
+
+export interface QueueView {
+  queue: string;
+  waiting: number;
+  oldest_waiting_since: string | null;
+  agents: AgentCounts;
+  today: Figures;
+  window: Figures;
+  window_min: number;
+  occupancy: number | null;
+  thresholds: Thresholds;
+  status: Status | string;
+  status_reason?: string;
+}
+
+export interface CurrentCall {
+  id: string;
+  direction: string;
+  queue?: string;
+  number: string;
+  since: string;
+}
+
+export interface AgentView {
+  agent: string;
+  name: string;
+  team?: string;
+  state: AgentState | string;
+  reason?: string;
+  since: string;
+  wrap_until?: string | null;
+  handled_today: number;
+  aht_s: number | null;
+  occupancy: number | null;
+  missed_offers: number;
+  call?: CurrentCall | null;
+}
+
+export interface TeamView {
+  team: string;
+  agents: AgentCounts;
+  handled_today: number;
+  aht_s: number | null;
+  occupancy: number | null;
+  missed_offers: number;
+}
+
+export interface FloorView {
+  waiting: number;
+  oldest_waiting_since: string | null;
+  agents: AgentCounts;
+  today: Figures;
+  window: Figures;
+  window_min: number;
+  occupancy: number | null;
+}
+
+// ViewData is a snapshot's or a delta's data: a delta carries only what changed.
+export interface ViewData {
+  queues?: QueueView[];
+  agents?: AgentView[];
+  team?: TeamView;
+  floor?: FloorView;
+}
+
+export interface ServerMessage {
+  type: "snapshot" | "delta" | "error" | "pong" | string;
+  sub?: string;
+  seq?: number;
+  at?: string;
+  data?: ViewData;
+  code?: string;
+  message?: string;
+}
+
+export type ViewSpec =
+  | { kind: "floor" }
+  | { kind: "queues"; queues: string[] }
+  | { kind: "team"; team: string }
+  | { kind: "agent"; agent: string };
+
+// ---- REST shapes ----
+
+export interface User {
+  id: number;
+  username: string;
+  display_name: string;
+  role: string;
+  team_id?: string;
+  agent_id?: string;
+}
+
+export interface Me {
+  user: User;
+  via: string;
+  permissions: Record<string, boolean>;
+}
+
+export interface AgentStatus {
+  agent: string;
+  state: AgentState | string;
+  reason?: string;
+  direction?: string;
+  since: string;
+  call?: string;
+  calls_today: number;
+  wrap_until?: string;
+}
+
+export interface RestAgent {
+  id: string;
+  name: string;
+  endpoint: string;
+  team?: string;
+  skills: Record<string, number> | null;
+  status: AgentStatus;
+}
+
+export interface RestQueue {
+  name: string;
+  service_level_s: number;
+  short_abandon_s: number;
+  sl_target: number;
+  waiting: { id: string; position: number; entered_at: string }[] | null;
+  today: Record<string, number> | null;
+}
+
+export interface AgentToday {
+  agent: string;
+  status: AgentStatus;
+  handled: number;
+  aht_s: number | null;
+  occupancy: number | null;
+  missed_offers: number;
+}
