@@ -1,0 +1,943 @@
+package realtime
+
+// The WebSocket hub: live views pushed to wallboards and agent desktops as a snapshot, then
+// deltas.
+//
+// Fan-out goes through Redis: every hub follows the change stream with its own cursor (XREAD
+// from the stream's end when it starts), so every web node behind a load balancer sees every
+// change, whichever node made it. The hub keeps the raw live data of the whole floor (queues'
+// counters and waiting lists, agents' states and counters) and the last computed view of every
+// queue, agent, team and the floor, as JSON. An event marks what it touches dirty; at most once
+// per Coalesce the dirty queues and agents are re-read from Redis in one pipeline, the views
+// that depend on them (their teams, the queues they serve, the floor) recomputed once, and only
+// the views whose JSON changed are sent, each subscriber getting the part of its view that
+// changed.
+//
+// Concurrency: Run owns two goroutines, the stream reader (marks dirty, under dmu) and the
+// flusher. refreshMu serialises refreshes (Redis read → recompute → send), so the raw cache is
+// written by one refresh at a time and always moves forward. mu guards the view cache, the
+// connections and their subscriptions and sequence numbers; snapshots and deltas are queued
+// under it, so a subscriber's deltas always follow its snapshot. Every connection has one
+// reader (the ServeHTTP goroutine) and one writer goroutine with a bounded send queue; queueing
+// never blocks: a full queue drops that connection (close 1013), never slowing the others.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+)
+
+// View kinds a client can subscribe to.
+const (
+	ViewQueues = "queues" // the listed queues (none listed: every queue)
+	ViewTeam   = "team"   // a team's summary and its agents
+	ViewAgent  = "agent"  // one agent
+	ViewFloor  = "floor"  // the floor summary, every queue and every agent
+)
+
+// View is what a subscription shows.
+type View struct {
+	Kind   string   `json:"kind"`
+	Queues []string `json:"queues,omitempty"`
+	Team   string   `json:"team,omitempty"`
+	Agent  string   `json:"agent,omitempty"`
+}
+
+// HubOptions configure the hub.
+type HubOptions struct {
+	KPI   *KPI
+	Store *Store
+	// Allowed is the scope check of a subscription; nil allows everything (tests). An error
+	// refuses the view: its callfloor code (forbidden unless it says not_found) and message go
+	// to the client.
+	Allowed func(p callfloor.Principal, v View) error
+	// Principal says who is asking (dashboards.PrincipalFrom); false refuses the request with 401.
+	// nil lets everyone in with a zero Principal.
+	Principal   func(r *http.Request) (callfloor.Principal, bool)
+	CheckOrigin func(r *http.Request) bool // default: Origin absent or the request's own host
+	SendQueue   int                        // messages queued per connection, default 256; full → dropped
+	Ping        time.Duration              // default 20s; a client silent for 3×Ping is closed
+	Coalesce    time.Duration              // default 50ms: changes within it go out as one delta
+	Logger      *slog.Logger
+	Registerer  prometheus.Registerer
+}
+
+// Hub serves /api/v1/ws.
+type Hub struct {
+	o   HubOptions
+	k   *KPI
+	s   *Store
+	log *slog.Logger
+	up  websocket.Upgrader
+
+	connections prometheus.Gauge
+	sent        prometheus.Counter
+	droppedSlow prometheus.Counter
+	latency     prometheus.Histogram
+
+	dmu   sync.Mutex
+	dirty dirtySet
+	wake  chan struct{}
+
+	refreshMu sync.Mutex
+	raw       *raw // written under refreshMu and mu
+
+	mu     sync.Mutex
+	warm   bool
+	qNames []string // sorted
+	aIDs   []string // sorted
+	qv     map[string][]byte
+	av     map[string][]byte
+	tv     map[string][]byte
+	fv     []byte
+	conns  map[*wsConn]struct{}
+}
+
+// Limits of the client protocol.
+const (
+	maxClientMessage = 16 << 10
+	maxSubsPerConn   = 32
+	writeWait        = 10 * time.Second
+)
+
+// NewHub builds a hub; Run must be running for deltas to flow.
+func NewHub(o HubOptions) *Hub {
+	if o.SendQueue <= 0 {
+		o.SendQueue = 256
+	}
+	if o.Ping <= 0 {
+		o.Ping = 20 * time.Second
+	}
+	if o.Coalesce <= 0 {
+		o.Coalesce = 50 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.CheckOrigin == nil {
+		o.CheckOrigin = sameOrigin
+	}
+	h := &Hub{
+		o: o, k: o.KPI, s: o.Store, log: o.Logger,
+		wake:  make(chan struct{}, 1),
+		dirty: newDirty(),
+		raw:   newRaw(),
+		qv:    map[string][]byte{}, av: map[string][]byte{}, tv: map[string][]byte{},
+		conns: map[*wsConn]struct{}{},
+		connections: prometheus.NewGauge(prometheus.GaugeOpts{Name: "callfloor_ws_connections",
+			Help: "WebSocket connections open now."}),
+		sent: prometheus.NewCounter(prometheus.CounterOpts{Name: "callfloor_ws_messages_sent_total",
+			Help: "Messages written to WebSocket clients."}),
+		droppedSlow: prometheus.NewCounter(prometheus.CounterOpts{Name: "callfloor_ws_dropped_slow_total",
+			Help: "WebSocket connections dropped because their send queue was full."}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "callfloor_ws_delta_latency_seconds",
+			Help:    "From the oldest change event a delta carries to the delta written to the client.",
+			Buckets: []float64{.005, .01, .025, .05, .075, .1, .15, .25, .5, 1, 2.5, 5}}),
+	}
+	if h.k == nil {
+		h.k = NewKPI(o.Store, KPIOptions{})
+	}
+	if h.s == nil {
+		h.s = h.k.s
+	}
+	h.up = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 16384, CheckOrigin: o.CheckOrigin}
+	if o.Registerer != nil {
+		o.Registerer.MustRegister(h.connections, h.sent, h.droppedSlow, h.latency)
+	}
+	return h
+}
+
+// sameOrigin accepts a request without Origin (not a browser) or from the page's own host.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// ---- following the change stream ----
+
+// dirtySet is what changed since the last flush, with the earliest event time of each item.
+type dirtySet struct {
+	all    bool
+	queues map[string]time.Time
+	agents map[string]time.Time
+}
+
+func newDirty() dirtySet {
+	return dirtySet{queues: map[string]time.Time{}, agents: map[string]time.Time{}}
+}
+
+func (d dirtySet) empty() bool { return !d.all && len(d.queues) == 0 && len(d.agents) == 0 }
+
+func markAt(m map[string]time.Time, key string, at time.Time) {
+	if key == "" {
+		return
+	}
+	if old, ok := m[key]; !ok || (!at.IsZero() && (old.IsZero() || at.Before(old))) {
+		m[key] = at
+	}
+}
+
+// mark records what an event touches: its call's queue, the agents involved. Teams, the
+// queues those agents serve and the floor follow at flush time.
+func (h *Hub) mark(ev *callfloor.Event) {
+	h.dmu.Lock()
+	if ev.Agent != nil {
+		markAt(h.dirty.agents, ev.Agent.Agent, ev.At)
+	}
+	if c := ev.Call; c != nil {
+		if c.Queue != "" {
+			markAt(h.dirty.queues, c.Queue, ev.At)
+		}
+		markAt(h.dirty.agents, c.Agent, ev.At)
+		for _, o := range c.Offers {
+			markAt(h.dirty.agents, o.Agent, ev.At)
+		}
+	}
+	if ev.Offer != nil {
+		markAt(h.dirty.agents, ev.Offer.Agent, ev.At)
+	}
+	h.dmu.Unlock()
+	h.kick()
+}
+
+// markAll asks for a full re-read (after a gap in the stream).
+func (h *Hub) markAll() {
+	h.dmu.Lock()
+	h.dirty.all = true
+	h.dmu.Unlock()
+	h.kick()
+}
+
+func (h *Hub) kick() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (h *Hub) takeDirty() dirtySet {
+	h.dmu.Lock()
+	defer h.dmu.Unlock()
+	d := h.dirty
+	h.dirty = newDirty()
+	return d
+}
+
+// Run follows the change stream and pushes deltas until ctx ends.
+func (h *Hub) Run(ctx context.Context) error {
+	key := h.s.StreamKey()
+	rdb := h.s.rdb
+	// The cursor starts at the stream's current end; the full read below covers all before it.
+	last := "0-0"
+	for {
+		res, err := rdb.XRevRangeN(ctx, key, "+", "-", 1).Result()
+		if err == nil {
+			if len(res) > 0 {
+				last = res[0].ID
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		h.log.Warn("ws hub: reading the change stream's end", "err", err)
+		if !sleepCtx(ctx, time.Second) {
+			return nil
+		}
+	}
+	h.markAll()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); h.flusher(ctx) }()
+	defer wg.Wait()
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		streams, err := rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{key, last}, Count: 1000, Block: time.Second}).Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			h.log.Warn("ws hub: reading the change stream", "err", err)
+			sleepCtx(ctx, backoff)
+			backoff = min(2*backoff, 5*time.Second)
+			h.markAll() // changes may have been missed: re-read everything
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		for _, st := range streams {
+			for _, m := range st.Messages {
+				last = m.ID
+				raw, _ := m.Values["e"].(string)
+				var ev callfloor.Event
+				if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+					h.log.Warn("ws hub: undecodable stream entry", "id", m.ID, "err", err)
+					continue
+				}
+				h.mark(&ev)
+			}
+		}
+	}
+	return nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// flusher refreshes when something is dirty, at most once per Coalesce (the first change after
+// a quiet spell goes out at once; the ones that follow within Coalesce go out together).
+func (h *Hub) flusher(ctx context.Context) {
+	var lastFlush time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wake:
+		}
+		if wait := time.Until(lastFlush.Add(h.o.Coalesce)); wait > 0 && !sleepCtx(ctx, wait) {
+			return
+		}
+		lastFlush = time.Now()
+		d := h.takeDirty()
+		if d.empty() {
+			continue
+		}
+		if err := h.refresh(ctx, d); err != nil && ctx.Err() == nil {
+			h.log.Warn("ws hub: refreshing live views", "err", err)
+			h.markAll()
+			sleepCtx(ctx, h.o.Coalesce)
+		}
+	}
+}
+
+// ---- recomputing views ----
+
+// changes is what one refresh changed, by item, with the earliest event time behind each.
+type changes struct {
+	queues []string // sorted
+	agents []string
+	teams  []string
+	floor  bool
+	at     map[string]time.Time // "q:"/"a:"/"t:" + name, "f"
+}
+
+// refresh re-reads what d names (everything if the cache is cold), recomputes the views that
+// depend on it and sends the changes to the subscribers.
+func (h *Hub) refresh(ctx context.Context, d dirtySet) error {
+	h.refreshMu.Lock()
+	defer h.refreshMu.Unlock()
+	now := time.Now()
+	qs, as, err := h.k.config(ctx)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	full := d.all || !h.warm
+	h.mu.Unlock()
+	old := h.raw // only refresh writes it, and refreshMu is held
+	var fq []callfloor.Queue
+	var fa []callfloor.Agent
+	for n, q := range qs {
+		if _, cached := old.queues[n]; full || !cached || hasKey(d.queues, n) {
+			fq = append(fq, q)
+		}
+	}
+	for id, a := range as {
+		if _, cached := old.agents[id]; full || !cached || hasKey(d.agents, id) {
+			fa = append(fa, a)
+		}
+	}
+	fresh, err := h.k.fetch(ctx, fq, fa, now)
+	if err != nil {
+		return err
+	}
+
+	// What to recompute: the fetched items, the teams and queues of fetched agents (before and
+	// after, should their profile have changed), and the floor.
+	at := map[string]time.Time{}
+	affQ, affA, affT := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var floorAt time.Time
+	noteAt := func(key string, t time.Time) {
+		if t.IsZero() {
+			return
+		}
+		if o, ok := at[key]; !ok || t.Before(o) {
+			at[key] = t
+		}
+		if floorAt.IsZero() || t.Before(floorAt) {
+			floorAt = t
+		}
+	}
+	for n := range fresh.queues {
+		affQ[n] = true
+		noteAt("q:"+n, d.queues[n])
+	}
+	for id, a := range fresh.agents {
+		affA[id] = true
+		t := d.agents[id]
+		noteAt("a:"+id, t)
+		for _, m := range []*callfloor.Agent{&a.meta, metaOf(old.agents[id])} {
+			if m == nil {
+				continue
+			}
+			if m.Team != "" {
+				affT[m.Team] = true
+				noteAt("t:"+m.Team, t)
+			}
+			for q := range m.Skills {
+				affQ[q] = true
+				noteAt("q:"+q, t)
+			}
+		}
+	}
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	nr := newRaw()
+	for n, q := range old.queues {
+		if _, ok := qs[n]; ok {
+			nr.queues[n] = q
+		}
+	}
+	for id, a := range old.agents {
+		if _, ok := as[id]; ok {
+			nr.agents[id] = a
+		}
+	}
+	nr.merge(fresh)
+	h.raw = nr
+	h.qNames = sortedKeys(nr.queues)
+	h.aIDs = sortedKeys(nr.agents)
+	teams := map[string]bool{}
+	for _, a := range nr.agents {
+		if a.meta.Team != "" {
+			teams[a.meta.Team] = true
+		}
+	}
+	for n := range h.qv {
+		if nr.queues[n] == nil {
+			delete(h.qv, n)
+		}
+	}
+	for id := range h.av {
+		if nr.agents[id] == nil {
+			delete(h.av, id)
+		}
+	}
+	for t := range h.tv {
+		if !teams[t] {
+			delete(h.tv, t)
+		}
+	}
+	if full {
+		for t := range teams {
+			affT[t] = true
+		}
+	}
+
+	ch := &changes{at: at}
+	for n := range affQ {
+		q := nr.queues[n]
+		if q == nil {
+			continue
+		}
+		if setIfChanged(h.qv, n, mustJSON(h.k.queueView(q, nr.agents, now))) {
+			ch.queues = append(ch.queues, n)
+		}
+	}
+	for id := range affA {
+		if setIfChanged(h.av, id, mustJSON(h.k.agentView(nr.agents[id], now))) {
+			ch.agents = append(ch.agents, id)
+		}
+	}
+	for t := range affT {
+		if !teams[t] {
+			continue
+		}
+		if setIfChanged(h.tv, t, mustJSON(h.k.teamView(t, nr.agents, now))) {
+			ch.teams = append(ch.teams, t)
+		}
+	}
+	if fv := mustJSON(h.k.floorView(nr.queues, nr.agents, now)); !bytes.Equal(fv, h.fv) {
+		h.fv = fv
+		ch.floor = true
+		if !floorAt.IsZero() {
+			at["f"] = floorAt
+		}
+	}
+	sort.Strings(ch.queues)
+	sort.Strings(ch.agents)
+	sort.Strings(ch.teams)
+	wasWarm := h.warm
+	h.warm = true
+	if wasWarm && (len(ch.queues) > 0 || len(ch.agents) > 0 || len(ch.teams) > 0 || ch.floor) {
+		h.sendDeltas(ch, now)
+	}
+	return nil
+}
+
+func hasKey(m map[string]time.Time, k string) bool { _, ok := m[k]; return ok }
+
+func metaOf(a *rawAgent) *callfloor.Agent {
+	if a == nil {
+		return nil
+	}
+	return &a.meta
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func setIfChanged(m map[string][]byte, k string, b []byte) bool {
+	if bytes.Equal(m[k], b) {
+		return false
+	}
+	m[k] = b
+	return true
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // the views are plain data
+	}
+	return b
+}
+
+// ---- subscriptions and payloads ----
+
+type subscription struct {
+	id     string
+	idJSON []byte
+	view   View
+	key    string          // the view, canonical: subscriptions with the same key share payloads
+	queues map[string]bool // kind queues: the listed ones; nil = every queue
+}
+
+func viewKey(v View) string {
+	qs := slices.Clone(v.Queues)
+	sort.Strings(qs)
+	return v.Kind + "|" + strings.Join(qs, ",") + "|" + v.Team + "|" + v.Agent
+}
+
+// payload builds a message's data for sub: every item of the view (ch == nil, a snapshot) or
+// the changed ones. It returns nil when nothing of the view changed, and the earliest event
+// time behind what it carries. Called with mu held.
+func (h *Hub) payload(s *subscription, ch *changes) ([]byte, time.Time) {
+	var at time.Time
+	note := func(key string) {
+		if ch == nil {
+			return
+		}
+		if t, ok := ch.at[key]; ok && (at.IsZero() || t.Before(at)) {
+			at = t
+		}
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	n := 0
+	list := func(name string, keys []string, cache map[string][]byte, prefix string, keep func(string) bool) {
+		first := true
+		for _, k := range keys {
+			if !keep(k) || cache[k] == nil {
+				continue
+			}
+			if first {
+				if n > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(`"` + name + `":[`)
+				first = false
+				n++
+			} else {
+				b.WriteByte(',')
+			}
+			b.Write(cache[k])
+			note(prefix + k)
+		}
+		if !first {
+			b.WriteByte(']')
+		}
+	}
+	one := func(name string, v []byte, key string) {
+		if v == nil {
+			return
+		}
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"` + name + `":`)
+		b.Write(v)
+		note(key)
+		n++
+	}
+	qNames, aIDs, teams := h.qNames, h.aIDs, []string(nil)
+	floor := true
+	if ch != nil {
+		qNames, aIDs, teams, floor = ch.queues, ch.agents, ch.teams, ch.floor
+	}
+	all := func(string) bool { return true }
+	switch s.view.Kind {
+	case ViewQueues:
+		list("queues", qNames, h.qv, "q:", func(q string) bool { return s.queues == nil || s.queues[q] })
+	case ViewAgent:
+		list("agents", aIDs, h.av, "a:", func(a string) bool { return a == s.view.Agent })
+	case ViewTeam:
+		if ch == nil || slices.Contains(teams, s.view.Team) {
+			one("team", h.tv[s.view.Team], "t:"+s.view.Team)
+		}
+		list("agents", aIDs, h.av, "a:", func(a string) bool {
+			ra := h.raw.agents[a]
+			return ra != nil && ra.meta.Team == s.view.Team
+		})
+	case ViewFloor:
+		if floor {
+			one("floor", h.fv, "f")
+		}
+		list("queues", qNames, h.qv, "q:", all)
+		list("agents", aIDs, h.av, "a:", all)
+	}
+	if n == 0 {
+		return nil, at
+	}
+	b.WriteByte('}')
+	return b.Bytes(), at
+}
+
+// sendDeltas queues each subscription's changed part. Called with mu held.
+func (h *Hub) sendDeltas(ch *changes, now time.Time) {
+	type built struct {
+		data []byte
+		at   time.Time
+	}
+	cache := map[string]built{}
+	for c := range h.conns {
+		for _, s := range c.subs {
+			p, ok := cache[s.key]
+			if !ok {
+				p.data, p.at = h.payload(s, ch)
+				cache[s.key] = p
+			}
+			if p.data == nil {
+				continue
+			}
+			c.queueSeq("delta", s, p.data, p.at, now)
+		}
+	}
+}
+
+// ---- connections ----
+
+type outMsg struct {
+	head, data []byte // the message is head + data + "}"
+	evAt       time.Time
+}
+
+type wsConn struct {
+	h    *Hub
+	ws   *websocket.Conn
+	p    callfloor.Principal
+	send chan outMsg
+	done chan struct{}
+	once sync.Once
+
+	subs map[string]*subscription // under h.mu
+	seq  int64                    // under h.mu
+}
+
+// ServeHTTP upgrades the request to the live-view WebSocket.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var p callfloor.Principal
+	if h.o.Principal != nil {
+		var ok bool
+		if p, ok = h.o.Principal(r); !ok {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+	}
+	ws, err := h.up.Upgrade(w, r, nil) // answers 403 itself for a foreign Origin
+	if err != nil {
+		return
+	}
+	c := &wsConn{h: h, ws: ws, p: p, send: make(chan outMsg, h.o.SendQueue), done: make(chan struct{}), subs: map[string]*subscription{}}
+	h.mu.Lock()
+	h.conns[c] = struct{}{}
+	h.mu.Unlock()
+	h.connections.Inc()
+	go c.writer()
+	c.reader(r.Context())
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+	h.connections.Dec()
+	c.shut(websocket.CloseNormalClosure, "")
+}
+
+// shut closes the connection once: the writer stops, a close frame is attempted and the
+// socket closed, off the caller's goroutine (a client that reads nothing must not hold us).
+func (c *wsConn) shut(code int, reason string) {
+	c.once.Do(func() {
+		close(c.done)
+		go func() {
+			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+			_ = c.ws.Close()
+		}()
+	})
+}
+
+// queue hands m to the writer without ever blocking; a full queue drops the connection.
+func (c *wsConn) queue(m outMsg) bool {
+	select {
+	case <-c.done:
+		return false
+	default:
+	}
+	select {
+	case c.send <- m:
+		return true
+	default:
+		c.h.droppedSlow.Inc()
+		c.h.log.Info("ws hub: dropping a slow client", "user", c.p.Username, "queued", cap(c.send))
+		c.shut(websocket.CloseTryAgainLater, "slow consumer: send queue full")
+		return false
+	}
+}
+
+// queueSeq queues a snapshot or delta with the connection's next sequence number. Called with
+// h.mu held, which orders every subscription's snapshot before its deltas.
+func (c *wsConn) queueSeq(typ string, s *subscription, data []byte, evAt, now time.Time) {
+	at := now
+	if !evAt.IsZero() {
+		at = evAt
+	}
+	head := make([]byte, 0, 96+len(s.idJSON))
+	head = append(head, `{"type":"`...)
+	head = append(head, typ...)
+	head = append(head, `","sub":`...)
+	head = append(head, s.idJSON...)
+	head = fmt.Appendf(head, `,"seq":%d,"at":"`, c.seq+1)
+	head = at.UTC().AppendFormat(head, time.RFC3339Nano)
+	head = append(head, `","data":`...)
+	if c.queue(outMsg{head: head, data: data, evAt: evAt}) {
+		c.seq++
+	}
+}
+
+func (c *wsConn) writer() {
+	ping := time.NewTicker(c.h.o.Ping)
+	defer ping.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case m := <-c.send:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			w, err := c.ws.NextWriter(websocket.TextMessage)
+			if err == nil {
+				_, _ = w.Write(m.head)
+				if m.data != nil {
+					_, _ = w.Write(m.data)
+					_, _ = w.Write([]byte{'}'})
+				}
+				err = w.Close()
+			}
+			if err != nil {
+				c.shut(websocket.CloseGoingAway, "")
+				return
+			}
+			c.h.sent.Inc()
+			if !m.evAt.IsZero() {
+				c.h.latency.Observe(time.Since(m.evAt).Seconds())
+			}
+		case <-ping.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				c.shut(websocket.CloseGoingAway, "")
+				return
+			}
+		}
+	}
+}
+
+type clientMsg struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	View *View  `json:"view"`
+}
+
+func (c *wsConn) reader(ctx context.Context) {
+	ws := c.ws
+	ws.SetReadLimit(maxClientMessage)
+	deadline := func() { _ = ws.SetReadDeadline(time.Now().Add(3 * c.h.o.Ping)) }
+	deadline()
+	ws.SetPongHandler(func(string) error { deadline(); return nil })
+	for {
+		typ, b, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		deadline()
+		if typ != websocket.TextMessage {
+			c.sendError(callfloor.EINVALID, "messages are JSON text frames", "")
+			continue
+		}
+		var m clientMsg
+		if err := json.Unmarshal(b, &m); err != nil {
+			c.sendError(callfloor.EINVALID, "not a JSON message: "+err.Error(), "")
+			continue
+		}
+		switch m.Type {
+		case "ping":
+			c.queue(outMsg{head: []byte(`{"type":"pong"}`)})
+		case "subscribe":
+			if err := c.subscribe(ctx, m); err != nil {
+				c.sendError(callfloor.ErrorCode(err), callfloor.ErrorMessage(err), m.ID)
+			}
+		case "unsubscribe":
+			c.h.mu.Lock()
+			_, ok := c.subs[m.ID]
+			delete(c.subs, m.ID)
+			c.h.mu.Unlock()
+			if !ok {
+				c.sendError(callfloor.ENOTFOUND, fmt.Sprintf("no subscription %q", m.ID), m.ID)
+			}
+		default:
+			c.sendError(callfloor.EINVALID, fmt.Sprintf("unknown message type %q", m.Type), m.ID)
+		}
+	}
+}
+
+func (c *wsConn) sendError(code, msg, id string) {
+	switch code {
+	case callfloor.EINVALID, callfloor.EFORBID, callfloor.ENOTFOUND:
+	default:
+		code, msg = callfloor.EINTERNAL, "internal error"
+	}
+	m := map[string]string{"type": "error", "code": code, "message": msg}
+	if id != "" {
+		m["id"] = id
+	}
+	c.queue(outMsg{head: mustJSON(m)})
+}
+
+func invalid(format string, args ...any) error {
+	return &callfloor.Error{Code: callfloor.EINVALID, Message: fmt.Sprintf(format, args...)}
+}
+
+// subscribe checks the view, registers it and queues its snapshot.
+func (c *wsConn) subscribe(ctx context.Context, m clientMsg) error {
+	h := c.h
+	if m.ID == "" || len(m.ID) > 64 {
+		return invalid("subscribe: id must be 1 to 64 characters")
+	}
+	if m.View == nil {
+		return invalid("subscribe: view missing")
+	}
+	v := *m.View
+	switch v.Kind {
+	case ViewQueues, ViewFloor:
+	case ViewTeam:
+		if v.Team == "" {
+			return invalid("subscribe: view of kind team needs a team")
+		}
+	case ViewAgent:
+		if v.Agent == "" {
+			return invalid("subscribe: view of kind agent needs an agent")
+		}
+	default:
+		return invalid("subscribe: unknown view kind %q (queues, team, agent, floor)", v.Kind)
+	}
+	if h.o.Allowed != nil {
+		if err := h.o.Allowed(c.p, v); err != nil {
+			if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
+				return err
+			}
+			msg := callfloor.ErrorMessage(err)
+			if msg == "internal error" {
+				msg = "forbidden: " + err.Error()
+			}
+			return &callfloor.Error{Code: callfloor.EFORBID, Message: msg}
+		}
+	}
+	h.mu.Lock()
+	warm := h.warm
+	h.mu.Unlock()
+	if !warm {
+		// The first subscriber before the hub's first read: read everything now.
+		if err := h.refresh(ctx, dirtySet{all: true}); err != nil {
+			return err
+		}
+	}
+	s := &subscription{id: m.ID, idJSON: mustJSON(m.ID), view: v, key: viewKey(v)}
+	if v.Kind == ViewQueues && len(v.Queues) > 0 {
+		s.queues = map[string]bool{}
+		for _, q := range v.Queues {
+			s.queues[q] = true
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch v.Kind {
+	case ViewQueues:
+		for _, q := range v.Queues {
+			if h.raw.queues[q] == nil {
+				return notFound("queue %q not found", q)
+			}
+		}
+	case ViewTeam:
+		if h.tv[v.Team] == nil {
+			return notFound("team %q not found", v.Team)
+		}
+	case ViewAgent:
+		if h.av[v.Agent] == nil {
+			return notFound("agent %q not found", v.Agent)
+		}
+	}
+	if _, replace := c.subs[m.ID]; !replace && len(c.subs) >= maxSubsPerConn {
+		return invalid("subscribe: at most %d subscriptions per connection", maxSubsPerConn)
+	}
+	c.subs[m.ID] = s
+	data, _ := h.payload(s, nil)
+	if data == nil {
+		data = []byte("{}")
+	}
+	c.queueSeq("snapshot", s, data, time.Time{}, time.Now())
+	return nil
+}
