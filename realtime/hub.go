@@ -113,6 +113,7 @@ const (
 	maxClientMessage = 16 << 10
 	maxSubsPerConn   = 32
 	writeWait        = 10 * time.Second
+	resyncEvery      = time.Minute
 )
 
 // NewHub builds a hub; Run must be running for deltas to flow.
@@ -320,11 +321,19 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // a quiet spell goes out at once; the ones that follow within Coalesce go out together).
 func (h *Hub) flusher(ctx context.Context) {
 	var lastFlush time.Time
+	// A full re-read now and then catches what the stream does not carry (a profile or
+	// configuration change) and moves the time-dependent figures of quiet views.
+	resync := time.NewTicker(resyncEvery)
+	defer resync.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.wake:
+		case <-resync.C:
+			h.dmu.Lock()
+			h.dirty.all = true
+			h.dmu.Unlock()
 		}
 		if wait := time.Until(lastFlush.Add(h.o.Coalesce)); wait > 0 && !sleepCtx(ctx, wait) {
 			return
@@ -375,7 +384,8 @@ func (h *Hub) refresh(ctx context.Context, d dirtySet) error {
 		}
 	}
 	for id, a := range as {
-		if _, cached := old.agents[id]; full || !cached || hasKey(d.agents, id) {
+		// An agent configured but not yet live in Redis is read again until it is.
+		if ca, cached := old.agents[id]; full || !cached || !ca.known || hasKey(d.agents, id) {
 			fa = append(fa, a)
 		}
 	}
@@ -896,14 +906,10 @@ func (c *wsConn) subscribe(ctx context.Context, m clientMsg) error {
 			return &callfloor.Error{Code: callfloor.EFORBID, Message: msg}
 		}
 	}
-	h.mu.Lock()
-	warm := h.warm
-	h.mu.Unlock()
-	if !warm {
-		// The first subscriber before the hub's first read: read everything now.
-		if err := h.refresh(ctx, dirtySet{all: true}); err != nil {
-			return err
-		}
+	// Read what the stream cannot announce: queues and agents configured since the last read
+	// (everything, before the hub's first read). Others' views change only if these did.
+	if err := h.refresh(ctx, newDirty()); err != nil {
+		return err
 	}
 	s := &subscription{id: m.ID, idJSON: mustJSON(m.ID), view: v, key: viewKey(v)}
 	if v.Kind == ViewQueues && len(v.Queues) > 0 {
