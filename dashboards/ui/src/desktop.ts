@@ -66,7 +66,7 @@ export class DesktopPage implements Page {
           e.msg),
         h("section", { class: "card" }, h("h2", {}, t("desk.call")), e.call),
         h("section", { class: "card" }, h("h2", {}, t("desk.dial")), dialForm, e.dialMsg),
-        h("section", { class: "card" }, h("h2", {}, t("desk.today")),
+        h("section", { class: "card today-card" }, h("h2", {}, t("desk.today")),
           h("div", { class: "figures" }, fig("handled", t("desk.handled")), fig("aht", t("desk.aht")), fig("occupancy", t("desk.occupancy")), fig("missed", t("desk.missed"))))),
     );
     this.tick = window.setInterval(() => this.tickTimers(), 1000);

@@ -143,7 +143,7 @@ describe("REST fallback", () => {
 
 describe("filters and actions", () => {
   it("filters agents by team and by the queue they serve", () => {
-    const skills = new Map([["1001", { sales: 5 }], ["1013", { support: 5 }]]);
+    const skills = new Map<string, Record<string, number>>([["1001", { sales: 5 }], ["1013", { support: 5 }]]);
     const all = [agent("1013", { team: "team-b" }), agent("1001"), agent("1002", { call: { id: "c", direction: "inbound", queue: "support", number: "1", since: "" } })];
     expect(filterAgents(all, { team: "", queue: "" }, skills).map((a) => a.agent)).toEqual(["1001", "1002", "1013"]);
     expect(filterAgents(all, { team: "team-b", queue: "" }, skills).map((a) => a.agent)).toEqual(["1013"]);

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/dashboards"
+	"github.com/callfloor/callfloor/storage"
+	"github.com/callfloor/callfloor/telephony/sim"
+	"github.com/chromedp/chromedp"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// uiFront serves the web UI in front of a running Main: /api/ goes to the Main (WebSocket
+// upgrades included), everything else to dashboards.UI(). The Host header is kept, so the
+// API's same-origin check sees the browser's own origin. Once serve.go mounts the UI itself,
+// the test uses the Main's URL directly (see TestBrowserWallboardAndDesktop).
+func uiFront(t *testing.T, m *Main) string {
+	t.Helper()
+	target := &url.URL{Scheme: "http", Host: m.Addr()}
+	api := httputil.NewSingleHostReverseProxy(target)
+	ui := dashboards.UI()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		ui.ServeHTTP(w, r)
+	}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// newBrowser starts headless Chromium from Debian (never a downloaded one). Without it the test
+// is skipped on a developer's machine and fails under CI.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("%s not installed (apt-get install chromium; deploy/test.sh does it)", chromiumPath)
+		}
+		t.Fatalf("CI: %s is required for the browser test: %v", chromiumPath, err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.WindowSize(1600, 1000),
+		chromedp.UserDataDir(t.TempDir()),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return ctx
+}
+
+func byTestID(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
+
+// textOf is an element's text, "" when it is not there.
+func textOf(ctx context.Context, id string) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`(document.querySelector('[data-testid="`+id+`"]')||{}).textContent||""`))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(s)
+}
+
+// waitFor polls cond until it holds, failing the test with what the page shows.
+func waitFor(t *testing.T, ctx context.Context, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			body := pageText(ctx)
+			t.Fatalf("timed out after %v waiting for %s; page shows:\n%s", d, what, body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func pageText(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	if err != nil {
+		return "(unreadable: " + err.Error() + ")"
+	}
+	return s
+}
+
+func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(tctx, actions...); err != nil {
+		body := pageText(ctx)
+		t.Fatalf("%s: %v; page shows:\n%s", what, err, body)
+	}
+}
+
+func screenshot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", p)
+}
+
+func loginUI(t *testing.T, ctx context.Context, base, user, password, landing string) {
+	t.Helper()
+	do(t, ctx, "log in as "+user,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(byTestID("login-username")),
+		chromedp.SendKeys(byTestID("login-username"), user),
+		chromedp.SendKeys(byTestID("login-password"), password),
+		chromedp.Click(byTestID("login-submit")),
+		chromedp.WaitVisible(byTestID(landing)),
+	)
+}
+
+func number(t *testing.T, s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// The web UI end to end in headless Chromium: a supervisor watches the wallboard move with a
+// call, no reload; an agent pauses for lunch and comes back from the desktop.
+func TestBrowserWallboardAndDesktop(t *testing.T) {
+	ctx := newBrowser(t) // first: skip before starting the platform when there is no browser
+	m, _, tok := startDemo(t, 5)
+	base := uiFront(t, m) // once serve.go mounts dashboards.UI(): base := <the URL startDemo returns>
+	artifacts := os.Getenv("CALLFLOOR_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = t.TempDir()
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	bg := context.Background()
+	const pw = "a long enough password"
+	if _, err := m.DB.CreateUser(bg, storage.NewUser{Username: "sue", DisplayName: "Sue Supervisor", Password: pw, Role: callfloor.RoleSupervisor}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.DB.CreateUser(bg, storage.NewUser{Username: "ana", DisplayName: "Ana", Password: pw, Role: callfloor.RoleAgent, AgentID: "1001", TeamID: "team-a"}); err != nil {
+		t.Fatal(err)
+	}
+	// Ana serves no queue in this test, so no demo call races the clicks on her desktop.
+	if code, body := api(t, "PUT", "http://"+m.Addr()+"/api/v1/agents/1001", tok,
+		`{"id":"1001","name":"Ana","endpoint":"Local/1001@agents","team":"team-a","skills":{}}`); code != 200 {
+		t.Fatalf("taking 1001 off the queues: %d %v", code, body)
+	}
+
+	// ---- the supervisor's wallboard ----
+	loginUI(t, ctx, base, "sue", pw, "tile-sales")
+	waitFor(t, ctx, 15*time.Second, "the sales tile's figures", func() bool {
+		return number(t, textOf(ctx, "tile-sales-answered")) >= 0 && textOf(ctx, "agent-1001-state") != ""
+	})
+	live := textOf(ctx, "live-status")
+	before := number(t, textOf(ctx, "tile-sales-answered"))
+	if _, err := m.Sim.PlaceCall(sim.CallerSpec{Queue: "sales", Number: "5550199", TalkFor: 300 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, 30*time.Second, fmt.Sprintf("tile-sales-answered to rise above %d", before), func() bool {
+		return number(t, textOf(ctx, "tile-sales-answered")) > before
+	})
+	// the wallboard is the same page: nothing reloaded it
+	if nav, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`performance.getEntriesByType("navigation").length`)); nav != 1 {
+		t.Errorf("the wallboard page was loaded %d times", nav)
+	}
+	t.Logf("wallboard updated by: %q (live = WebSocket pushes; reconnecting = REST polling while the socket is down)", live)
+	time.Sleep(5500 * time.Millisecond) // a second point on the trend chart
+	screenshot(t, ctx, artifacts, "wallboard.png")
+
+	// ---- the agent's desktop, in a browser context of its own ----
+	actx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	// the first action on a context opens its tab, which lives as long as that action's
+	// context: open it here, not under one of do's timeouts
+	if err := chromedp.Do(actx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	loginUI(t, actx, base, "ana", pw, "my-state")
+	waitFor(t, actx, 60*time.Second, "Ana free to pause (available)", func() bool {
+		s := textOf(actx, "my-state")
+		return s == "Available" || s == "空闲"
+	})
+	do(t, actx, "pause for lunch",
+		chromedp.SetValue(byTestID("pause-reason"), "lunch"),
+		chromedp.Click(byTestID("btn-pause")))
+	waitFor(t, actx, 10*time.Second, "my-state paused/lunch", func() bool {
+		s := textOf(actx, "my-state")
+		return (strings.Contains(s, "Paused") && strings.Contains(s, "Lunch")) || (strings.Contains(s, "暂停") && strings.Contains(s, "午餐"))
+	})
+	if st := agentState(t, m, tok, "1001"); st != "paused/lunch" {
+		t.Errorf("the server says 1001 is %s after the click", st)
+	}
+	screenshot(t, actx, artifacts, "desktop-paused.png")
+	do(t, actx, "back to available", chromedp.Click(byTestID("btn-available")))
+	waitFor(t, actx, 10*time.Second, "my-state available", func() bool {
+		s := textOf(actx, "my-state")
+		return s == "Available" || s == "空闲"
+	})
+	if st := agentState(t, m, tok, "1001"); st != "available/" {
+		t.Errorf("the server says 1001 is %s after the click", st)
+	}
+	screenshot(t, actx, artifacts, "desktop-available.png")
+
+	// the supervisor's wallboard saw Ana's pause and return (pushed or polled, no reload)
+	waitFor(t, ctx, 10*time.Second, "agent-1001-state available on the wallboard", func() bool {
+		return strings.HasPrefix(textOf(ctx, "agent-1001-state"), "Available")
+	})
+
+	// the same desktop in Simplified Chinese, by the language switch
+	do(t, actx, "switch to Chinese", chromedp.SetValue(byTestID("lang-switch"), "zh-CN"))
+	if _, err := chromedp.Run(actx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="lang-switch"]').dispatchEvent(new Event("change")), true`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, actx, 10*time.Second, "my-state in Chinese", func() bool { return textOf(actx, "my-state") == "空闲" })
+	screenshot(t, actx, artifacts, "desktop-zh.png")
+}
+
+func agentState(t *testing.T, m *Main, tok, id string) string {
+	t.Helper()
+	code, body := api(t, "GET", "http://"+m.Addr()+"/api/v1/agents/"+id, tok, "")
+	if code != 200 {
+		t.Fatalf("agent %s: %d %v", id, code, body)
+	}
+	st, _ := body["status"].(map[string]any)
+	reason, _ := st["reason"].(string)
+	return fmt.Sprint(st["state"]) + "/" + reason
+}
