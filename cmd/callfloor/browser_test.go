@@ -73,6 +73,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("lang", "en-US"),
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.WindowSize(1600, 1000),
+		chromedp.Flag("screen-info", "{1600x1000}"), // the screen TV mode's fullscreen fills
 		chromedp.UserDataDir(t.TempDir()),
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -212,6 +213,18 @@ func TestBrowserWallboardAndDesktop(t *testing.T) {
 	t.Logf("wallboard updated by: %q (live = WebSocket pushes; reconnecting = REST polling while the socket is down)", live)
 	time.Sleep(5500 * time.Millisecond) // a second point on the trend chart
 	screenshot(t, ctx, artifacts, "wallboard.png")
+	// TV mode: big type for across the room, and back
+	do(t, ctx, "TV mode", chromedp.Click(byTestID("btn-tv")))
+	waitFor(t, ctx, 5*time.Second, "TV mode on", func() bool {
+		on, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.body.classList.contains("tv")`))
+		return on
+	})
+	screenshot(t, ctx, artifacts, "wallboard-tv.png")
+	do(t, ctx, "leave TV mode", chromedp.Click(byTestID("btn-tv")))
+	waitFor(t, ctx, 5*time.Second, "TV mode off", func() bool {
+		on, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.body.classList.contains("tv")`))
+		return err == nil && !on
+	})
 
 	// ---- the agent's desktop, in a browser context of its own ----
 	actx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())

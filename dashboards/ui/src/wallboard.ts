@@ -58,7 +58,10 @@ export class WallboardPage implements Page {
   mount(root: HTMLElement): void {
     this.root = root;
     root.classList.add("wallboard");
-    if (document.body.classList.contains("tv") && !document.fullscreenElement) document.body.classList.remove("tv");
+    if (document.body.classList.contains("tv") && !document.fullscreenElement) {
+      document.body.classList.remove("tv");
+      document.documentElement.classList.remove("tv");
+    }
     this.els.banner = h("div", { class: "alerts", testid: "alert-banner", role: "alert", hidden: true });
     this.els.floor = h("section", { class: "floor", testid: "floor" });
     this.els.teamSel = h("select", { testid: "filter-team" });
@@ -324,6 +327,7 @@ export class WallboardPage implements Page {
   private toggleTV(): void {
     const on = !document.body.classList.contains("tv");
     document.body.classList.toggle("tv", on);
+    document.documentElement.classList.toggle("tv", on); // rem-based sizes grow with it
     setText(this.els.tvBtn, on ? t("wall.tv.exit") : t("wall.tv"));
     if (on && document.documentElement.requestFullscreen) {
       document.documentElement.requestFullscreen().catch(() => { /* refused: the class alone still enlarges */ });
@@ -336,6 +340,7 @@ export class WallboardPage implements Page {
   private onFullscreen = (): void => {
     if (!document.fullscreenElement && document.body.classList.contains("tv")) {
       document.body.classList.remove("tv");
+      document.documentElement.classList.remove("tv");
       setText(this.els.tvBtn, t("wall.tv"));
     }
   };
