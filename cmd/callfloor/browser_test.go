@@ -3,10 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,38 +11,12 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
-	"github.com/callfloor/callfloor/dashboards"
 	"github.com/callfloor/callfloor/storage"
 	"github.com/callfloor/callfloor/telephony/sim"
 	"github.com/chromedp/chromedp"
 )
 
 const chromiumPath = "/usr/bin/chromium"
-
-// uiFront serves the web UI in front of a running Main: /api/ goes to the Main (WebSocket
-// upgrades included), everything else to dashboards.UI(). The Host header is kept, so the
-// API's same-origin check sees the browser's own origin. Once serve.go mounts the UI itself,
-// the test uses the Main's URL directly (see TestBrowserWallboardAndDesktop).
-func uiFront(t *testing.T, m *Main) string {
-	t.Helper()
-	target := &url.URL{Scheme: "http", Host: m.Addr()}
-	api := httputil.NewSingleHostReverseProxy(target)
-	ui := dashboards.UI()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			api.ServeHTTP(w, r)
-			return
-		}
-		ui.ServeHTTP(w, r)
-	}), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return "http://" + ln.Addr().String()
-}
 
 // newBrowser starts headless Chromium from Debian (never a downloaded one). Without it the test
 // is skipped on a developer's machine and fails under CI.
@@ -169,8 +139,7 @@ func number(t *testing.T, s string) int {
 // call, no reload; an agent pauses for lunch and comes back from the desktop.
 func TestBrowserWallboardAndDesktop(t *testing.T) {
 	ctx := newBrowser(t) // first: skip before starting the platform when there is no browser
-	m, _, tok := startDemo(t, 5)
-	base := uiFront(t, m) // once serve.go mounts dashboards.UI(): base := <the URL startDemo returns>
+	m, base, tok := startDemo(t, 5)
 	artifacts := os.Getenv("CALLFLOOR_ARTIFACTS")
 	if artifacts == "" {
 		artifacts = t.TempDir()

@@ -41,6 +41,8 @@ type Main struct {
 	Redis    *redis.Client
 	DB       *storage.DB
 	Writer   *storage.Writer
+	KPI      *realtime.KPI
+	Hub      *realtime.Hub
 	Sim      *sim.Server
 	ACD      *telephony.ACD
 	Clients  []*ari.Client
@@ -51,6 +53,7 @@ type Main struct {
 	acdDone    chan struct{}
 	writerDone chan struct{}
 	maintDone  chan struct{}
+	hubDone    chan struct{}
 	simDone    chan struct{}
 	once       sync.Once
 	closeErr   error
@@ -200,7 +203,21 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
-	(&dashboards.API{ACD: m.ACD, DB: m.DB, Auth: auth, Base: fileCfg, Recordings: nodeRecordings(m.Clients), Log: m.Log}).Register(mux)
+	api := &dashboards.API{ACD: m.ACD, DB: m.DB, Auth: auth, Base: fileCfg, Recordings: nodeRecordings(m.Clients), Log: m.Log}
+	api.Register(mux)
+	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents})
+	m.Hub = realtime.NewHub(realtime.HubOptions{KPI: m.KPI, Store: store, Allowed: dashboards.LiveAllowed(m.ACD),
+		Principal: func(r *http.Request) (callfloor.Principal, bool) { return dashboards.PrincipalFrom(r.Context()) },
+		Logger:    m.Log, Registerer: m.Registry})
+	m.hubDone = make(chan struct{})
+	go func() {
+		defer close(m.hubDone)
+		if err := m.Hub.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			m.Log.Error("live hub stopped", "err", err)
+		}
+	}()
+	api.MountLive(mux, m.Hub)
+	mux.Handle("/", dashboards.UI()) // the web UI: wallboard, agent desktop, login
 
 	listen := cfg.Listen
 	if m.Listen != "" {
@@ -356,7 +373,7 @@ func (m *Main) Close() error {
 		if m.cancel != nil {
 			m.cancel()
 		}
-		for _, ch := range []chan struct{}{m.simDone, m.acdDone, m.writerDone, m.maintDone} {
+		for _, ch := range []chan struct{}{m.simDone, m.acdDone, m.writerDone, m.maintDone, m.hubDone} {
 			if ch != nil {
 				select {
 				case <-ch:
