@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -167,6 +168,23 @@ func TestDemoRoutesCallsAndMetricsMove(t *testing.T) {
 		}
 		return false
 	})
+	// every series the Grafana dashboard in deploy/ queries is exported (rates once there are
+	// handled calls: n/a is left out, not reported as 0)
+	dash, err := os.ReadFile("../../deploy/grafana/callfloor-floor.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mresp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exposed, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	for _, name := range regexp.MustCompile(`callfloor_[a-z_]+`).FindAllString(string(dash), -1) {
+		if !regexp.MustCompile(`(?m)^` + name + `[{ ]`).Match(exposed) {
+			t.Errorf("the Grafana dashboard queries %s, which /metrics does not export", name)
+		}
+	}
 }
 
 func api(t *testing.T, method, url, token, body string) (int, map[string]any) {

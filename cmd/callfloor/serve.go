@@ -206,6 +206,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	api := &dashboards.API{ACD: m.ACD, DB: m.DB, Auth: auth, Base: fileCfg, Recordings: nodeRecordings(m.Clients), Log: m.Log}
 	api.Register(mux)
 	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents})
+	m.Registry.MustRegister(realtime.NewKPICollector(m.KPI))
 	m.Hub = realtime.NewHub(realtime.HubOptions{KPI: m.KPI, Store: store, Allowed: dashboards.LiveAllowed(m.ACD),
 		Principal: func(r *http.Request) (callfloor.Principal, bool) { return dashboards.PrincipalFrom(r.Context()) },
 		Logger:    m.Log, Registerer: m.Registry})
