@@ -78,7 +78,9 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	t.Cleanup(func() { cancel(); <-done })
 	auth := &dashboards.Auth{DB: db, Redis: rdb, Prefix: prefix}
 	mux := &recorder{ServeMux: http.NewServeMux()}
-	(&dashboards.API{ACD: acd, DB: db, Auth: auth, Base: base, Recordings: memRecordings{}}).Register(mux)
+	api := &dashboards.API{ACD: acd, DB: db, Auth: auth, Base: base, Recordings: memRecordings{}}
+	api.Register(mux)
+	api.MountLive(mux, http.NotFoundHandler()) // the hub itself is tested in realtime/
 	e := &apiEnv{t: t, srv: httptest.NewServer(mux), db: db, acd: acd, mux: mux, tokens: map[string]string{}, ids: map[string]int64{}}
 	t.Cleanup(e.srv.Close)
 	for _, u := range []storage.NewUser{
