@@ -461,3 +461,37 @@ func TestHubClosesSilentClient(t *testing.T) {
 		return testutil.ToFloat64(mustCollector(t, e.reg, "callfloor_ws_connections")) == 1
 	})
 }
+
+// Two web nodes behind a load balancer share one Redis: a change made anywhere reaches the
+// clients of both (each hub follows the change stream itself).
+func TestHubFanOutAcrossNodes(t *testing.T) {
+	e := newHubEnv(t, realtime.HubOptions{}, false)
+	e.cfg.addAgent(t, e.s, "a1", "t1", "sales")
+	// a second node: its own hub and HTTP server on the same Redis and prefix
+	hub2 := realtime.NewHub(realtime.HubOptions{KPI: e.cfg.kpi(e.s), Store: e.s, Coalesce: 10 * time.Millisecond})
+	srv2 := httptest.NewServer(hub2)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = hub2.Run(ctx) }()
+	t.Cleanup(func() { cancel(); srv2.CloseClientConnections(); srv2.Close(); <-done })
+
+	c1 := dial(t, e.url, nil)
+	c2 := dial(t, "ws"+strings.TrimPrefix(srv2.URL, "http"), nil)
+	var s1, s2 int64
+	for _, c := range []struct {
+		c   *websocket.Conn
+		seq *int64
+	}{{c1, &s1}, {c2, &s2}} {
+		send(t, c.c, subscribe("me", realtime.View{Kind: "agent", Agent: "a1"}))
+		waitFor(t, c.c, c.seq, "snapshot", func(m wsMsg) bool { return m.Type == "snapshot" })
+	}
+	move(t, e.s, realtime.Transition{Agent: "a1", To: callfloor.AgentAvailable})
+	for _, c := range []struct {
+		c   *websocket.Conn
+		seq *int64
+	}{{c1, &s1}, {c2, &s2}} {
+		waitFor(t, c.c, c.seq, "a1 available on every node", func(m wsMsg) bool {
+			return m.Type == "delta" && len(m.Data.Agents) == 1 && m.Data.Agents[0].State == callfloor.AgentAvailable
+		})
+	}
+}
