@@ -9,6 +9,7 @@
 package dashboards
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -1237,11 +1238,27 @@ func (a *API) recordingFile(w http.ResponseWriter, r *http.Request) {
 		action = "recording_downloaded"
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.wav"`, c.ID))
 	}
-	a.audit(r, action, "recording", c.RecordingName, map[string]any{"call_id": c.ID, "agent_id": c.Agent})
+	// Held in memory so that HTTP Range works (the player seeks): Asterisk's file endpoint gives
+	// the whole file. Bounded: a longer recording is refused rather than exhausting memory.
+	data, err := io.ReadAll(io.LimitReader(body, MaxRecordingBytes+1))
+	if err != nil {
+		writeError(w, fmt.Errorf("reading the recording from node %s: %w", c.Node, err))
+		return
+	}
+	if len(data) > MaxRecordingBytes {
+		writeError(w, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("recording larger than %d MiB: download it from the node", MaxRecordingBytes>>20)})
+		return
+	}
+	if r.Header.Get("Range") == "" || download { // a range request is the same listen, seeking: audited once
+		a.audit(r, action, "recording", c.RecordingName, map[string]any{"call_id": c.ID, "agent_id": c.Agent})
+	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = io.Copy(w, body)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
 }
+
+// MaxRecordingBytes bounds a recording served through callfloor (about 1 h 45 min of 8 kHz WAV).
+const MaxRecordingBytes = 100 << 20
 
 // ---- audit ----
 

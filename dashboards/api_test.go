@@ -109,7 +109,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 type memRecordings struct{}
 
 func (memRecordings) Recording(ctx context.Context, node, name string) (io.ReadCloser, string, error) {
-	return io.NopCloser(strings.NewReader("RIFF....WAVE")), "audio/wav", nil
+	return io.NopCloser(strings.NewReader("RIFF....WAVEfmt 0123456789")), "audio/wav", nil
 }
 
 // do sends a request as user ("" = anonymous) and decodes the JSON answer.
@@ -383,6 +383,19 @@ func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
 	}
 	if code := get("ana", "/calls/c2/recording/file"); code != 403 {
 		t.Fatalf("colleague's recording: %d", code)
+	}
+	// the player seeks with HTTP Range
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/calls/c1/recording/file", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens["ana"])
+	req.Header.Set("Range", "bytes=4-7")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 206 || string(part) != "...." || resp.Header.Get("Content-Range") != "bytes 4-7/26" {
+		t.Fatalf("range: %d %q %q", resp.StatusCode, part, resp.Header.Get("Content-Range"))
 	}
 	listened := e.expect("root", "GET", "/audit?action=recording_listened", "", 200)["entries"].([]any)
 	downloaded := e.expect("root", "GET", "/audit?action=recording_downloaded", "", 200)["entries"].([]any)
