@@ -129,7 +129,7 @@ func (s *Scorecard) bonusCap() float64 {
 	return s.BonusCap
 }
 
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+func finiteFloat(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // Validate checks the form; the error's Field names the offending field,
 // e.g. "sections[1].items[0].max".
@@ -143,7 +143,7 @@ func (s *Scorecard) Validate() error {
 	if s.Name == "" {
 		return invalid("name", "required")
 	}
-	if !finite(s.BonusCap) || s.BonusCap < 0 {
+	if !finiteFloat(s.BonusCap) || s.BonusCap < 0 {
 		return invalid("bonus_cap", "must be ≥ 0 (0 means %g), got %v", DefaultBonusCap, s.BonusCap)
 	}
 	if len(s.Sections) == 0 {
@@ -161,7 +161,7 @@ func (s *Scorecard) Validate() error {
 			return invalid(sf+".id", "duplicate section id %q", sec.ID)
 		}
 		sectionIDs[sec.ID] = true
-		if !finite(sec.Weight) || sec.Weight < 0 {
+		if !finiteFloat(sec.Weight) || sec.Weight < 0 {
 			return invalid(sf+".weight", "must be ≥ 0, got %v", sec.Weight)
 		}
 		if len(sec.Items) == 0 {
@@ -170,7 +170,7 @@ func (s *Scorecard) Validate() error {
 		secScored := 0
 		for ii, it := range sec.Items {
 			f := fmt.Sprintf("%s.items[%d]", sf, ii)
-			if err := validateItem(f, &it); err != nil {
+			if err := validateQAItem(f, &it); err != nil {
 				return err
 			}
 			if prev, dup := itemIDs[it.ID]; dup {
@@ -197,7 +197,7 @@ func (s *Scorecard) Validate() error {
 	}
 	if weighted > 0 && unweighted > 0 {
 		for si, sec := range s.Sections {
-			if sec.Weight == 0 && hasScored(sec) {
+			if sec.Weight == 0 && sectionHasScored(sec) {
 				return invalid(fmt.Sprintf("sections[%d].weight", si),
 					"either every section with scored items has a weight > 0 or none has")
 			}
@@ -206,7 +206,7 @@ func (s *Scorecard) Validate() error {
 	return nil
 }
 
-func hasScored(sec Section) bool {
+func sectionHasScored(sec Section) bool {
 	for _, it := range sec.Items {
 		if !it.Bonus {
 			return true
@@ -215,11 +215,11 @@ func hasScored(sec Section) bool {
 	return false
 }
 
-func validateItem(f string, it *Item) *Error {
+func validateQAItem(f string, it *Item) *Error {
 	if it.ID == "" {
 		return invalid(f+".id", "required")
 	}
-	if !finite(it.Weight) || it.Weight <= 0 {
+	if !finiteFloat(it.Weight) || it.Weight <= 0 {
 		return invalid(f+".weight", "must be > 0, got %v", it.Weight)
 	}
 	switch it.Kind {
@@ -238,7 +238,7 @@ func validateItem(f string, it *Item) *Error {
 			if c.Label == "" {
 				return invalid(cf+".label", "required")
 			}
-			if !finite(c.Points) || c.Points < 0 {
+			if !finiteFloat(c.Points) || c.Points < 0 {
 				return invalid(cf+".points", "must be ≥ 0, got %v", c.Points)
 			}
 			best = max(best, c.Points)
@@ -463,13 +463,13 @@ func FormatRate(v float64, ok bool, denominator int, what string) string {
 // an average QA above 100 (lifted by evaluation bonuses) belongs in the
 // bonus term, not in the evaluation term.
 func MonthlyScore(attendance, avgQA, bonus float64) (float64, error) {
-	if !finite(attendance) || attendance < 0 || attendance > 20 {
+	if !finiteFloat(attendance) || attendance < 0 || attendance > 20 {
 		return 0, invalid("attendance", "must be 0–20, got %v", attendance)
 	}
-	if !finite(avgQA) || avgQA < 0 || avgQA > 100 {
+	if !finiteFloat(avgQA) || avgQA < 0 || avgQA > 100 {
 		return 0, invalid("avg_qa", "must be 0–100 (percent), got %v", avgQA)
 	}
-	if !finite(bonus) || bonus < 0 || bonus > 10 {
+	if !finiteFloat(bonus) || bonus < 0 || bonus > 10 {
 		return 0, invalid("bonus", "must be 0–10, got %v", bonus)
 	}
 	return attendance + avgQA*0.8 + bonus, nil

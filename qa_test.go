@@ -37,22 +37,22 @@ func qaCard() *Scorecard {
 	}
 }
 
-func yes(id string) Answer { b := true; return Answer{ItemID: id, Yes: &b} }
-func no(id string) Answer  { b := false; return Answer{ItemID: id, Yes: &b} }
-func val(id string, v int) Answer {
+func ansYes(id string) Answer { b := true; return Answer{ItemID: id, Yes: &b} }
+func ansNo(id string) Answer  { b := false; return Answer{ItemID: id, Yes: &b} }
+func ansValue(id string, v int) Answer {
 	return Answer{ItemID: id, Value: &v}
 }
-func choice(id string, c int) Answer { return Answer{ItemID: id, Choice: &c} }
-func na(id string) Answer            { return Answer{ItemID: id, NA: true} }
+func ansChoice(id string, c int) Answer { return Answer{ItemID: id, Choice: &c} }
+func ansNA(id string) Answer            { return Answer{ItemID: id, NA: true} }
 
-// perfect answers every item of qaCard with full marks, no bonus.
-func perfect() []Answer {
-	return []Answer{yes("greet"), yes("verify"), val("empathy", 4), choice("resolution", 2),
-		yes("disclosure"), yes("hold"), yes("summary"), no("survey"), val("extra", 0)}
+// qaPerfect answers every item of qaCard with full marks, no bonus.
+func qaPerfect() []Answer {
+	return []Answer{ansYes("greet"), ansYes("verify"), ansValue("empathy", 4), ansChoice("resolution", 2),
+		ansYes("disclosure"), ansYes("hold"), ansYes("summary"), ansNo("survey"), ansValue("extra", 0)}
 }
 
-// with replaces the answers to the same items.
-func with(as []Answer, repl ...Answer) []Answer {
+// withAnswers replaces the answers to the same items.
+func withAnswers(as []Answer, repl ...Answer) []Answer {
 	out := slices.Clone(as)
 	for _, r := range repl {
 		for i := range out {
@@ -64,7 +64,7 @@ func with(as []Answer, repl ...Answer) []Answer {
 	return out
 }
 
-func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+func qaNear(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
 func mustEvaluate(t *testing.T, card *Scorecard, as []Answer) Result {
 	t.Helper()
@@ -75,7 +75,7 @@ func mustEvaluate(t *testing.T, card *Scorecard, as []Answer) Result {
 	return r
 }
 
-func errField(err error) string {
+func qaErrField(err error) string {
 	var e *Error
 	if errors.As(err, &e) && e.Code == EINVALID {
 		return e.Field
@@ -84,7 +84,7 @@ func errField(err error) string {
 }
 
 func TestEvaluateQAPerfect(t *testing.T) {
-	r := mustEvaluate(t, qaCard(), perfect())
+	r := mustEvaluate(t, qaCard(), qaPerfect())
 	if r.ScoreRaw != 100 || r.Bonus != 0 || r.ScoreFinal != 100 || r.Fatal {
 		t.Fatalf("perfect = %+v", r)
 	}
@@ -101,15 +101,15 @@ func TestEvaluateQAPerfect(t *testing.T) {
 //	den = 20 + (50 − 50/6) + 30                               = 550/6
 //	raw = 100 × 415/550 = 100 × 83/110
 func TestEvaluateQAWeightsScaleChoice(t *testing.T) {
-	r := mustEvaluate(t, qaCard(), with(perfect(), no("greet"), val("empathy", 3), choice("resolution", 1), na("hold"), val("extra", 4)))
-	if want := 100 * 83.0 / 110; !near(r.ScoreRaw, want) {
+	r := mustEvaluate(t, qaCard(), withAnswers(qaPerfect(), ansNo("greet"), ansValue("empathy", 3), ansChoice("resolution", 1), ansNA("hold"), ansValue("extra", 4)))
+	if want := 100 * 83.0 / 110; !qaNear(r.ScoreRaw, want) {
 		t.Errorf("raw = %v, want %v", r.ScoreRaw, want)
 	}
-	if !near(r.Bonus, 3.2) || !near(r.ScoreFinal, 100*83.0/110+3.2) {
+	if !qaNear(r.Bonus, 3.2) || !qaNear(r.ScoreFinal, 100*83.0/110+3.2) {
 		t.Errorf("bonus %v final %v", r.Bonus, r.ScoreFinal)
 	}
 	for sec, want := range map[string]float64{"opening": 50, "handling": 70, "closing": 100} {
-		if !near(r.SectionScores[sec], want) {
+		if !qaNear(r.SectionScores[sec], want) {
 			t.Errorf("section %s = %v, want %v", sec, r.SectionScores[sec], want)
 		}
 	}
@@ -129,23 +129,23 @@ func TestEvaluateQASectionWeights(t *testing.T) {
 			{ID: "b2", Kind: ItemYesNo, Weight: 2, AllowNA: true},
 		}},
 	}}
-	all := []Answer{yes("a1"), yes("b1"), yes("b2")}
+	all := []Answer{ansYes("a1"), ansYes("b1"), ansYes("b2")}
 	cases := []struct {
 		name    string
 		answers []Answer
 		want    float64
 	}{
 		// a1 carries a's whole share 1/4, whatever its own weight 7.
-		{"a1 fails", with(all, no("a1")), 75},
+		{"a1 fails", withAnswers(all, ansNo("a1")), 75},
 		// b1 is 1/3 of b's 3/4 = 1/4 of the form; b2 is 2/3 of 3/4 = 1/2.
-		{"b1 fails", with(all, no("b1")), 75},
-		{"b2 fails", with(all, no("b2")), 50},
+		{"b1 fails", withAnswers(all, ansNo("b1")), 75},
+		{"b2 fails", withAnswers(all, ansNo("b2")), 50},
 		// N/A b2 leaves a1 (1/4) and b1 (1/4): renormalised to halves.
-		{"b2 N/A, b1 fails", with(all, na("b2"), no("b1")), 50},
-		{"b2 N/A, a1 fails", with(all, na("b2"), no("a1")), 50},
+		{"b2 N/A, b1 fails", withAnswers(all, ansNA("b2"), ansNo("b1")), 50},
+		{"b2 N/A, a1 fails", withAnswers(all, ansNA("b2"), ansNo("a1")), 50},
 	}
 	for _, c := range cases {
-		if r := mustEvaluate(t, card, c.answers); !near(r.ScoreRaw, c.want) {
+		if r := mustEvaluate(t, card, c.answers); !qaNear(r.ScoreRaw, c.want) {
 			t.Errorf("%s: raw = %v, want %v", c.name, r.ScoreRaw, c.want)
 		}
 	}
@@ -154,54 +154,54 @@ func TestEvaluateQASectionWeights(t *testing.T) {
 	for i := range card.Sections {
 		card.Sections[i].Weight = 0
 	}
-	if r := mustEvaluate(t, card, with(all, no("a1"))); !near(r.ScoreRaw, 100*3.0/10) {
+	if r := mustEvaluate(t, card, withAnswers(all, ansNo("a1"))); !qaNear(r.ScoreRaw, 100*3.0/10) {
 		t.Errorf("unweighted a1 fails: raw = %v, want 30", r.ScoreRaw)
 	}
-	if r := mustEvaluate(t, card, with(all, no("b2"))); !near(r.ScoreRaw, 100*8.0/10) {
+	if r := mustEvaluate(t, card, withAnswers(all, ansNo("b2"))); !qaNear(r.ScoreRaw, 100*8.0/10) {
 		t.Errorf("unweighted b2 fails: raw = %v, want 80", r.ScoreRaw)
 	}
 }
 
 func TestEvaluateQAFatal(t *testing.T) {
-	r := mustEvaluate(t, qaCard(), with(perfect(), no("verify"), yes("survey")))
+	r := mustEvaluate(t, qaCard(), withAnswers(qaPerfect(), ansNo("verify"), ansYes("survey")))
 	if !r.Fatal || r.ScoreFinal != 0 || !slices.Equal(r.FatalItems, []string{"verify"}) {
 		t.Fatalf("fatal: %+v", r)
 	}
-	if !near(r.ScoreRaw, 90) || r.Bonus != 5 { // raw and bonus are kept for the record
+	if !qaNear(r.ScoreRaw, 90) || r.Bonus != 5 { // raw and bonus are kept for the record
 		t.Fatalf("raw %v bonus %v, want 90 and 5", r.ScoreRaw, r.Bonus)
 	}
 	// A fatal item that is also answered yes is no failure; a scale 0 on a fatal scale item is.
 	card := qaCard()
 	card.Sections[1].Items[0].Fatal = true // empathy
 	card.Sections[1].Items[0].NonFatal = false
-	r = mustEvaluate(t, card, with(perfect(), val("empathy", 0)))
+	r = mustEvaluate(t, card, withAnswers(qaPerfect(), ansValue("empathy", 0)))
 	if !r.Fatal || r.ScoreFinal != 0 || !slices.Equal(r.FatalItems, []string{"empathy"}) || r.NonFatalErrors != 0 {
 		t.Fatalf("scale 0 on a fatal item: %+v", r)
 	}
-	r = mustEvaluate(t, card, with(perfect(), val("empathy", 1)))
+	r = mustEvaluate(t, card, withAnswers(qaPerfect(), ansValue("empathy", 1)))
 	if r.Fatal {
 		t.Fatalf("scale 1 on a fatal item is not a failure: %+v", r)
 	}
 }
 
 func TestEvaluateQASectionFail(t *testing.T) {
-	r := mustEvaluate(t, qaCard(), with(perfect(), no("disclosure")))
+	r := mustEvaluate(t, qaCard(), withAnswers(qaPerfect(), ansNo("disclosure")))
 	// handling's 50 points are lost, its maximum of 50 still counts.
-	if !near(r.ScoreRaw, 50) || !near(r.ScoreFinal, 50) || r.Fatal {
+	if !qaNear(r.ScoreRaw, 50) || !qaNear(r.ScoreFinal, 50) || r.Fatal {
 		t.Fatalf("section fail: raw %v final %v", r.ScoreRaw, r.ScoreFinal)
 	}
 	if !slices.Equal(r.SectionFailed, []string{"handling"}) || r.SectionScores["handling"] != 0 || r.SectionScores["opening"] != 100 {
 		t.Fatalf("section fail: %+v", r)
 	}
 	// With the section's max reduced by N/A, the section is still zero.
-	r = mustEvaluate(t, qaCard(), with(perfect(), no("disclosure"), na("hold")))
-	if want := 100 * 50 / (100 - 50.0/6); !near(r.ScoreRaw, want) {
+	r = mustEvaluate(t, qaCard(), withAnswers(qaPerfect(), ansNo("disclosure"), ansNA("hold")))
+	if want := 100 * 50 / (100 - 50.0/6); !qaNear(r.ScoreRaw, want) {
 		t.Fatalf("section fail with N/A: raw %v, want %v", r.ScoreRaw, want)
 	}
 }
 
 func TestEvaluateQANotApplicable(t *testing.T) {
-	r := mustEvaluate(t, qaCard(), with(perfect(), na("hold"), na("summary")))
+	r := mustEvaluate(t, qaCard(), withAnswers(qaPerfect(), ansNA("hold"), ansNA("summary")))
 	if r.ScoreRaw != 100 || r.Applicable != 5 || r.NonFatalApplicable != 2 {
 		t.Fatalf("N/A: %+v", r)
 	}
@@ -209,34 +209,34 @@ func TestEvaluateQANotApplicable(t *testing.T) {
 		t.Fatalf("closing has no applicable scored item, got a section score")
 	}
 	// greet fails (10) with summary (30) N/A: 60 of 70.
-	r = mustEvaluate(t, qaCard(), with(perfect(), no("greet"), na("summary")))
-	if !near(r.ScoreRaw, 600.0/7) {
+	r = mustEvaluate(t, qaCard(), withAnswers(qaPerfect(), ansNo("greet"), ansNA("summary")))
+	if !qaNear(r.ScoreRaw, 600.0/7) {
 		t.Fatalf("N/A excluded from both sums: raw %v, want %v", r.ScoreRaw, 600.0/7)
 	}
 	// A failed N/A item is no error.
-	r = mustEvaluate(t, qaCard(), with(perfect(), na("hold")))
+	r = mustEvaluate(t, qaCard(), withAnswers(qaPerfect(), ansNA("hold")))
 	if r.NonFatalErrors != 0 {
 		t.Fatalf("N/A counted as an error")
 	}
 	// Everything N/A: no score.
 	card := &Scorecard{ID: "n", Version: 1, Name: "n", Sections: []Section{{ID: "s", Items: []Item{{ID: "x", Kind: ItemYesNo, Weight: 1, AllowNA: true}}}}}
-	if _, err := Evaluate(card, []Answer{na("x")}); errField(err) != "answers" {
+	if _, err := Evaluate(card, []Answer{ansNA("x")}); qaErrField(err) != "answers" {
 		t.Fatalf("all N/A: %v", err)
 	}
 }
 
 func TestEvaluateQABonusCap(t *testing.T) {
-	r := mustEvaluate(t, qaCard(), with(perfect(), yes("survey"), val("extra", 10))) // 5 + 8 = 13
+	r := mustEvaluate(t, qaCard(), withAnswers(qaPerfect(), ansYes("survey"), ansValue("extra", 10))) // 5 + 8 = 13
 	if r.Bonus != 10 || r.ScoreFinal != 110 {
 		t.Fatalf("default cap: bonus %v final %v, want 10 and 110", r.Bonus, r.ScoreFinal)
 	}
-	r = mustEvaluate(t, qaCard(), with(perfect(), no("greet"), yes("survey")))
-	if r.Bonus != 5 || !near(r.ScoreFinal, 95) {
+	r = mustEvaluate(t, qaCard(), withAnswers(qaPerfect(), ansNo("greet"), ansYes("survey")))
+	if r.Bonus != 5 || !qaNear(r.ScoreFinal, 95) {
 		t.Fatalf("under the cap: bonus %v final %v", r.Bonus, r.ScoreFinal)
 	}
 	card := qaCard()
 	card.BonusCap = 2.5
-	r = mustEvaluate(t, card, with(perfect(), yes("survey")))
+	r = mustEvaluate(t, card, withAnswers(qaPerfect(), ansYes("survey")))
 	if r.Bonus != 2.5 || r.ScoreFinal != 102.5 {
 		t.Fatalf("cap 2.5: bonus %v final %v", r.Bonus, r.ScoreFinal)
 	}
@@ -244,7 +244,7 @@ func TestEvaluateQABonusCap(t *testing.T) {
 
 func TestEvaluateQABadAnswers(t *testing.T) {
 	without := func(id string) []Answer {
-		return slices.DeleteFunc(perfect(), func(a Answer) bool { return a.ItemID == id })
+		return slices.DeleteFunc(qaPerfect(), func(a Answer) bool { return a.ItemID == id })
 	}
 	seven := 7
 	cases := []struct {
@@ -254,22 +254,22 @@ func TestEvaluateQABadAnswers(t *testing.T) {
 	}{
 		{"missing", without("empathy"), "answers[empathy]"},
 		{"missing bonus item", without("survey"), "answers[survey]"},
-		{"N/A not allowed", with(perfect(), na("verify")), "answers[verify].na"},
-		{"N/A with a value", with(perfect(), Answer{ItemID: "hold", NA: true, Yes: new(bool)}), "answers[hold].na"},
-		{"scale out of range", with(perfect(), val("empathy", 5)), "answers[empathy].value"},
-		{"scale negative", with(perfect(), val("empathy", -1)), "answers[empathy].value"},
-		{"choice out of range", with(perfect(), choice("resolution", 3)), "answers[resolution].choice"},
-		{"wrong kind", with(perfect(), val("greet", 1)), "answers[greet].yes"},
-		{"two values", with(perfect(), Answer{ItemID: "empathy", Value: &seven, Yes: new(bool)}), "answers[empathy].value"},
-		{"unknown item", append(perfect(), yes("nope")), "answers[9].item_id"},
-		{"duplicate", append(perfect(), yes("greet")), "answers[greet]"},
+		{"N/A not allowed", withAnswers(qaPerfect(), ansNA("verify")), "answers[verify].na"},
+		{"N/A with a value", withAnswers(qaPerfect(), Answer{ItemID: "hold", NA: true, Yes: new(bool)}), "answers[hold].na"},
+		{"scale out of range", withAnswers(qaPerfect(), ansValue("empathy", 5)), "answers[empathy].value"},
+		{"scale negative", withAnswers(qaPerfect(), ansValue("empathy", -1)), "answers[empathy].value"},
+		{"choice out of range", withAnswers(qaPerfect(), ansChoice("resolution", 3)), "answers[resolution].choice"},
+		{"wrong kind", withAnswers(qaPerfect(), ansValue("greet", 1)), "answers[greet].yes"},
+		{"two values", withAnswers(qaPerfect(), Answer{ItemID: "empathy", Value: &seven, Yes: new(bool)}), "answers[empathy].value"},
+		{"unknown item", append(qaPerfect(), ansYes("nope")), "answers[9].item_id"},
+		{"duplicate", append(qaPerfect(), ansYes("greet")), "answers[greet]"},
 	}
 	for _, c := range cases {
-		if _, err := Evaluate(qaCard(), c.answers); errField(err) != c.field {
-			t.Errorf("%s: field %q, want %q (%v)", c.name, errField(err), c.field, err)
+		if _, err := Evaluate(qaCard(), c.answers); qaErrField(err) != c.field {
+			t.Errorf("%s: field %q, want %q (%v)", c.name, qaErrField(err), c.field, err)
 		}
 	}
-	if _, err := Evaluate(nil, perfect()); errField(err) != "scorecard" {
+	if _, err := Evaluate(nil, qaPerfect()); qaErrField(err) != "scorecard" {
 		t.Errorf("nil card: %v", err)
 	}
 }
@@ -319,10 +319,10 @@ func TestQAScorecardValidate(t *testing.T) {
 		card := qaCard()
 		c.edit(card)
 		err := card.Validate()
-		if errField(err) != c.field {
-			t.Errorf("%s: field %q, want %q (%v)", c.name, errField(err), c.field, err)
+		if qaErrField(err) != c.field {
+			t.Errorf("%s: field %q, want %q (%v)", c.name, qaErrField(err), c.field, err)
 		}
-		if _, eerr := Evaluate(card, perfect()); errField(eerr) != c.field {
+		if _, eerr := Evaluate(card, qaPerfect()); qaErrField(eerr) != c.field {
 			t.Errorf("%s: Evaluate does not validate the form: %v", c.name, eerr)
 		}
 	}
@@ -343,18 +343,18 @@ func TestQARates(t *testing.T) {
 	var evals []Result
 	errorsLeft := 128
 	for i := range 433 {
-		as := []Answer{yes("f"), yes("n1"), yes("n2"), val("n3", 4), yes("n4")}
+		as := []Answer{ansYes("f"), ansYes("n1"), ansYes("n2"), ansValue("n3", 4), ansYes("n4")}
 		if i < 10 {
-			as[0] = no("f")
+			as[0] = ansNo("f")
 		}
 		if i >= 400 && i < 410 {
-			as[4] = na("n4")
+			as[4] = ansNA("n4")
 		}
 		for j := 1; j <= 3 && errorsLeft > 0 && i%2 == 0; j++ { // up to 3 errors on even evaluations
 			if j == 3 {
-				as[j] = val("n3", 0)
+				as[j] = ansValue("n3", 0)
 			} else {
-				as[j] = no(as[j].ItemID)
+				as[j] = ansNo(as[j].ItemID)
 			}
 			errorsLeft--
 		}
@@ -371,7 +371,7 @@ func TestQARates(t *testing.T) {
 	if got, want := FormatRate(v, ok, NonFatalOpportunities(evals), "non-fatal items"), "7.43 % (of 1722 non-fatal items)"; got != want {
 		t.Errorf("non-fatal rate = %q, want %q", got, want)
 	}
-	if !near(v, 128.0/1722) {
+	if !qaNear(v, 128.0/1722) {
 		t.Errorf("non-fatal rate = %v, want 128/1722", v)
 	}
 
@@ -394,7 +394,7 @@ func TestMonthlyScore(t *testing.T) {
 	}
 	for _, c := range cases {
 		got, err := MonthlyScore(c.att, c.qa, c.bonus)
-		if err != nil || !near(got, c.want) {
+		if err != nil || !qaNear(got, c.want) {
 			t.Errorf("MonthlyScore(%v, %v, %v) = %v, %v; want %v", c.att, c.qa, c.bonus, got, err, c.want)
 		}
 	}
@@ -411,7 +411,7 @@ func TestMonthlyScore(t *testing.T) {
 		{20, 80, -1, "bonus"},
 	}
 	for _, c := range bad {
-		if _, err := MonthlyScore(c.att, c.qa, c.bonus); errField(err) != c.field {
+		if _, err := MonthlyScore(c.att, c.qa, c.bonus); qaErrField(err) != c.field {
 			t.Errorf("MonthlyScore(%v, %v, %v): %v, want EINVALID %s", c.att, c.qa, c.bonus, err, c.field)
 		}
 	}
