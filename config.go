@@ -86,19 +86,20 @@ type ACDConfig struct {
 
 // Config is the whole configuration file. Secrets may come from environment variables.
 type Config struct {
-	Listen          string     `yaml:"listen"`
-	RedisURL        string     `yaml:"redis_url"`
-	DatabaseURL     string     `yaml:"database_url"` // PostgreSQL for history, users and audit; CALLFLOOR_DATABASE_URL overrides
-	Prefix          string     `yaml:"redis_prefix"`
-	ACD             ACDConfig  `yaml:"acd"`
-	Asterisk        []Node     `yaml:"asterisk"`
-	Queues          []Queue    `yaml:"queues"`
-	Agents          []Agent    `yaml:"agents"`
-	Sim             *SimConfig `yaml:"sim"`
-	LogLevel        string     `yaml:"log_level"`
-	TimeZone        string     `yaml:"time_zone"`                // IANA zone whose midnight starts a new counter day (default UTC)
-	RetentionMonths int        `yaml:"history_retention_months"` // drop history months older than this many (0: keep all)
-	SecureCookie    bool       `yaml:"secure_cookie"`            // mark the session cookie Secure (set when TLS ends at a proxy in front)
+	Listen                 string     `yaml:"listen"`
+	RedisURL               string     `yaml:"redis_url"`
+	DatabaseURL            string     `yaml:"database_url"` // PostgreSQL for history, users and audit; CALLFLOOR_DATABASE_URL overrides
+	Prefix                 string     `yaml:"redis_prefix"`
+	ACD                    ACDConfig  `yaml:"acd"`
+	Asterisk               []Node     `yaml:"asterisk"`
+	Queues                 []Queue    `yaml:"queues"`
+	Agents                 []Agent    `yaml:"agents"`
+	Sim                    *SimConfig `yaml:"sim"`
+	LogLevel               string     `yaml:"log_level"`
+	TimeZone               string     `yaml:"time_zone"`                // IANA zone whose midnight starts a new counter day (default UTC)
+	RetentionMonths        int        `yaml:"history_retention_months"` // drop history months older than this many (0: keep all)
+	RecordingRetentionDays int        `yaml:"recording_retention_days"` // delete recordings older than this many days from the nodes and the catalogue (0: keep all)
+	SecureCookie           bool       `yaml:"secure_cookie"`            // mark the session cookie Secure (set when TLS ends at a proxy in front)
 }
 
 // SimConfig turns on the embedded simulated Asterisk with generated traffic (the demo).
@@ -283,6 +284,9 @@ func (c *Config) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", n.URL)
 		}
+	}
+	if c.RecordingRetentionDays < 0 {
+		return invalid("recording_retention_days", "must not be negative, got %d", c.RecordingRetentionDays)
 	}
 	if c.RetentionMonths < 0 {
 		return invalid("history_retention_months", "must not be negative, got %d", c.RetentionMonths)

@@ -16,6 +16,7 @@ import (
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/storage"
+	"github.com/callfloor/callfloor/telephony/ari"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -127,7 +128,7 @@ func metricValue(t *testing.T, url, name string) float64 {
 
 // The README's demo: calls are routed and the metrics move.
 func TestDemoRoutesCallsAndMetricsMove(t *testing.T) {
-	_, url, tok := startDemo(t, 30)
+	m, url, tok := startDemo(t, 30)
 	testenv.Eventually(t, 20*time.Second, "demo calls answered", func() bool {
 		return metricValue(t, url, "callfloor_calls_answered_total") >= 3
 	})
@@ -184,6 +185,22 @@ func TestDemoRoutesCallsAndMetricsMove(t *testing.T) {
 		if !regexp.MustCompile(`(?m)^` + name + `[{ ]`).Match(exposed) {
 			t.Errorf("the Grafana dashboard queries %s, which /metrics does not export", name)
 		}
+	}
+	// recording retention deletes the audio on the node and the catalogue row
+	ctx := context.Background()
+	var name string
+	testenv.Eventually(t, 20*time.Second, "a recording in the catalogue", func() bool {
+		return m.DB.Pool.QueryRow(ctx, `SELECT name FROM recordings LIMIT 1`).Scan(&name) == nil
+	})
+	if _, _, err := m.Clients[0].StoredRecordingFile(ctx, name); err != nil {
+		t.Fatalf("recording %s not on the node before pruning: %v", name, err)
+	}
+	gone, err := m.DB.PruneRecordings(ctx, time.Now().Add(time.Hour), nodeRecordings(m.Clients), 1000)
+	if err != nil || len(gone) == 0 {
+		t.Fatalf("prune: %v %v", gone, err)
+	}
+	if _, _, err := m.Clients[0].StoredRecordingFile(ctx, name); !ari.IsNotFound(err) {
+		t.Fatalf("recording %s still on the node after pruning: %v", name, err)
 	}
 }
 

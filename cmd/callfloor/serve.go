@@ -285,6 +285,14 @@ func (m *Main) maintain(ctx context.Context) {
 				m.Log.Info("old history months dropped", "partitions", dropped)
 			}
 		}
+		if days := m.Config.RecordingRetentionDays; days > 0 {
+			gone, err := m.DB.PruneRecordings(ctx, time.Now().AddDate(0, 0, -days), nodeRecordings(m.Clients), storage.DefaultPruneLimit)
+			if err != nil && ctx.Err() == nil {
+				m.Log.Warn("pruning recordings", "deleted", len(gone), "err", err)
+			} else if len(gone) > 0 {
+				m.Log.Info("old recordings deleted", "count", len(gone))
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -310,6 +318,22 @@ func (n nodeRecordings) Recording(ctx context.Context, node, name string) (io.Re
 		}
 	}
 	return nil, "", &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("recording %q is on node %q, which is not configured", name, node)}
+}
+
+// DeleteRecording deletes a recording's audio on its node (retention). A node that is not
+// configured is an error, so the catalogue keeps the row rather than forgetting audio that may
+// still be on a node.
+func (n nodeRecordings) DeleteRecording(ctx context.Context, node, name string) error {
+	for _, c := range n {
+		if c.Node().Name == node {
+			err := c.DeleteStoredRecording(ctx, name)
+			if ari.IsNotFound(err) {
+				return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("recording %q is not on node %s", name, node)}
+			}
+			return err
+		}
+	}
+	return fmt.Errorf("recording %q is on node %q, which is not configured", name, node)
 }
 
 // startSim starts the embedded simulated Asterisk and points a node at it when none is set.

@@ -50,3 +50,8 @@ func (c *Client) ListChannelsFull(ctx context.Context) ([]StasisChannel, error) 
 	}
 	return out, nil
 }
+
+// DeleteStoredRecording deletes a stored recording's file on the node (DELETE /recordings/stored/{name}).
+func (c *Client) DeleteStoredRecording(ctx context.Context, name string) error {
+	return c.do(ctx, request{method: http.MethodDelete, path: "/recordings/stored/" + esc(name)}, nil)
+}
