@@ -5,7 +5,10 @@ export type Lang = "en" | "zh-CN";
 export const LANGS: Lang[] = ["en", "zh-CN"];
 export const STORAGE_KEY = "callfloor.lang";
 
+import { qaEn, qaZh } from "./i18n_qa";
+
 const en = {
+  ...qaEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -107,6 +110,7 @@ const en = {
 export type Key = keyof typeof en;
 
 const zh: Record<Key, string> = {
+  ...qaZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

@@ -13,6 +13,7 @@ import { LANGS, STORAGE_KEY, lang, pickLang, setLang, t } from "./i18n";
 import type { Me } from "./types";
 import { DesktopPage } from "./desktop";
 import { WallboardPage } from "./wallboard";
+import { DisputesPage, EvaluatePage, MyEvaluationsPage, ReportsPage, ScorecardsPage, WorklistPage } from "./qa";
 
 export interface Page {
   mount(root: HTMLElement): void;
@@ -50,7 +51,7 @@ setOnUnauthorized(() => {
 window.addEventListener("popstate", () => void route());
 
 function home(m: Me): string {
-  return m.user.role === "agent" ? "/desktop" : "/wallboard";
+  return m.user.role === "agent" ? "/desktop" : m.user.role === "qa" ? "/qa" : "/wallboard";
 }
 
 async function route(): Promise<void> {
@@ -75,6 +76,12 @@ async function route(): Promise<void> {
   }
   if (path === "/wallboard") page = new WallboardPage(me, setLive);
   else if (path === "/desktop") page = new DesktopPage(me, setLive);
+  else if (path === "/qa") page = new WorklistPage(me, navigate);
+  else if (path.startsWith("/qa/evaluate/")) page = new EvaluatePage(me, decodeURIComponent(path.slice("/qa/evaluate/".length)));
+  else if (path === "/qa/mine") page = new MyEvaluationsPage(me);
+  else if (path === "/qa/disputes") page = new DisputesPage(me);
+  else if (path === "/qa/reports") page = new ReportsPage();
+  else if (path === "/qa/scorecards") page = new ScorecardsPage();
   else {
     navigate(home(me), true);
     return;
@@ -116,6 +123,13 @@ function header(m: Me | null): HTMLElement {
       h("a", { href: path, class: here === path ? "active" : "", testid: id, onclick: (e: Event) => { e.preventDefault(); navigate(path); } }, label);
     if (m.user.role !== "agent") nav.append(link("/wallboard", t("nav.wallboard"), "nav-wallboard"));
     if (m.user.agent_id) nav.append(link("/desktop", t("nav.desktop"), "nav-desktop"));
+    const r = m.user.role;
+    const evaluator = r === "qa" || r === "team_lead" || r === "operations_manager" || r === "admin";
+    if (evaluator) nav.append(link("/qa", t("nav.qa"), "nav-qa"));
+    if (m.user.agent_id || r === "agent") nav.append(link("/qa/mine", t("nav.qa_mine"), "nav-qa-mine"));
+    if (r === "team_lead" || r === "operations_manager" || r === "admin") nav.append(link("/qa/disputes", t("nav.qa_disputes"), "nav-qa-disputes"));
+    if (r !== "agent") nav.append(link("/qa/reports", t("nav.qa_reports"), "nav-qa-reports"));
+    if (r === "qa" || r === "operations_manager" || r === "admin") nav.append(link("/qa/scorecards", t("nav.qa_scorecards"), "nav-qa-scorecards"));
   }
   const right = h("div", { class: "header-right" },
     h("span", { class: "live", testid: "live-status", hidden: true }),
