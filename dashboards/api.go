@@ -120,6 +120,7 @@ func (a *API) Register(mux Mux) {
 	mux.Handle("GET /api/v1/calls/{id}/recording/file", a.Auth.Middleware(http.HandlerFunc(a.recordingFile)))
 	a.RegisterScorecards(mux)
 	a.RegisterEvaluations(mux)
+	a.RegisterSampling(mux)
 	mux.Handle("/api/", a.Auth.Middleware(a.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
 	})))

@@ -293,6 +293,12 @@ func (m *Main) maintain(ctx context.Context) {
 				m.Log.Info("old recordings deleted", "count", len(gone))
 			}
 		}
+		// the team leads' daily lists: yesterday's calls (a whole day), once per lead and day
+		if n, err := m.DB.DailyTeamLeadDraws(ctx, time.Now().AddDate(0, 0, -1)); err != nil && ctx.Err() == nil {
+			m.Log.Warn("drawing the team leads' daily samples", "assigned", n, "err", err)
+		} else if n > 0 {
+			m.Log.Info("team leads' daily samples drawn", "assigned", n)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -1,0 +1,149 @@
+package dashboards
+
+// QA sampling: sample plans, draws and the evaluators' worklists (storage/sampling.go).
+//
+// Who may do what:
+//   - read plans: QA, supervisors, operations managers, admins and team leads;
+//   - create plans and draw them: QA, operations managers and admins;
+//   - the worklist: everyone reads their own (a team lead's holds their daily draw); QA,
+//     operations managers and admins may read anyone's with ?evaluator=.
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/storage"
+)
+
+// RegisterSampling adds the sampling routes.
+func (a *API) RegisterSampling(mux Mux) {
+	h := func(pattern string, fn handlerFunc) {
+		mux.Handle(pattern, a.Auth.Middleware(a.wrap(fn)))
+	}
+	h("GET /api/v1/qa/plans", a.listPlans)
+	h("POST /api/v1/qa/plans", a.createPlan)
+	h("POST /api/v1/qa/plans/{id}/draws", a.drawPlan)
+	h("GET /api/v1/qa/worklist", a.worklist)
+}
+
+func canSample(p callfloor.Principal) bool {
+	switch p.Role {
+	case callfloor.RoleQA, callfloor.RoleOperationsManager, callfloor.RoleAdmin:
+		return true
+	}
+	return false
+}
+
+func (a *API) listPlans(w http.ResponseWriter, r *http.Request) (any, error) {
+	if p := principal(r); !p.CanSeeAll() && p.Role != callfloor.RoleTeamLead {
+		return nil, forbidden("the %s role may not read sample plans", p.Role)
+	}
+	ps, err := a.DB.ListPlans(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"plans": ps}, nil
+}
+
+// PlanInput is the body of POST /qa/plans.
+type PlanInput struct {
+	Name   string               `json:"name"`
+	Period string               `json:"period"`
+	Plan   callfloor.SamplePlan `json:"plan"`
+}
+
+func (a *API) createPlan(w http.ResponseWriter, r *http.Request) (any, error) {
+	p := principal(r)
+	if !canSample(p) {
+		return nil, forbidden("the %s role may not create sample plans", p.Role)
+	}
+	var in PlanInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	plan, err := a.DB.CreatePlan(r.Context(), storage.NewSamplePlan{Name: in.Name, Period: in.Period, Plan: in.Plan, CreatedBy: p.Username})
+	if err != nil {
+		return nil, err
+	}
+	a.audit(r, "sample_plan_created", "sample_plan", strconv.FormatInt(plan.ID, 10), map[string]any{"name": plan.Name, "scope": plan.Scope,
+		"period": plan.Period})
+	return created{plan}, nil
+}
+
+// DrawInput is the body of POST /qa/plans/{id}/draws. Without a seed a random one is chosen;
+// either way it is stored with the draw.
+type DrawInput struct {
+	From *time.Time `json:"from"`
+	To   *time.Time `json:"to"`
+	Seed *int64     `json:"seed"`
+}
+
+// DrawResult is a draw with its picks and the assignments it made.
+type DrawResult struct {
+	storage.SampleDraw
+	Assignments []storage.SampleAssignment `json:"assignments"`
+}
+
+func (a *API) drawPlan(w http.ResponseWriter, r *http.Request) (any, error) {
+	p := principal(r)
+	if !canSample(p) {
+		return nil, forbidden("the %s role may not draw samples", p.Role)
+	}
+	id, err := numericPathID(r, "a sample plan")
+	if err != nil {
+		return nil, err
+	}
+	var in DrawInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	if in.From == nil {
+		return nil, invalid("from", "required")
+	}
+	if in.To == nil {
+		return nil, invalid("to", "required")
+	}
+	seed := rand.Int64()
+	if in.Seed != nil {
+		seed = *in.Seed
+	}
+	d, as, err := a.DB.RunPlan(r.Context(), id, seed, *in.From, *in.To, p.Username)
+	if err != nil {
+		return nil, err
+	}
+	if as == nil {
+		as = []storage.SampleAssignment{}
+	}
+	a.audit(r, "sample_drawn", "sample_draw", strconv.FormatInt(d.ID, 10), map[string]any{"plan_id": id, "seed": d.Seed,
+		"filters": d.Filters, "population_size": d.PopulationSize, "quota": d.Quota, "short": d.Short, "picks": len(d.Picks),
+		"assigned": len(as), "unassigned": len(d.Unassigned)})
+	return created{DrawResult{SampleDraw: d, Assignments: as}}, nil
+}
+
+func (a *API) worklist(w http.ResponseWriter, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	for k, v := range q {
+		if k != "evaluator" {
+			return nil, invalid(k, "unknown parameter")
+		}
+		if len(v) > 1 {
+			return nil, invalid(k, "given more than once")
+		}
+	}
+	p := principal(r)
+	who := p.Username
+	if e := q.Get("evaluator"); e != "" && e != p.Username {
+		if !canSample(p) {
+			return nil, forbidden("the %s role may read only its own worklist", p.Role)
+		}
+		who = e
+	}
+	as, err := a.DB.Worklist(r.Context(), who)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"evaluator": who, "assignments": as}, nil
+}
