@@ -121,6 +121,7 @@ func (a *API) Register(mux Mux) {
 	a.RegisterScorecards(mux)
 	a.RegisterEvaluations(mux)
 	a.RegisterSampling(mux)
+	a.RegisterQAReports(mux)
 	mux.Handle("/api/", a.Auth.Middleware(a.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
 	})))
