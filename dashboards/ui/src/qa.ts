@@ -473,7 +473,7 @@ export class ReportsPage {
       clear(body);
       if (!rows.length) body.append(h("tr", {}, h("td", { colspan: 5, class: "muted" }, t("qa.none"))));
       rows.forEach((r, i) => body.append(h("tr", { testid: `rep-row-${i}` }, h("td", {}, r.period), h("td", { testid: `rep-group-${i}` }, r.group), h("td", {}, r.evaluations),
-        h("td", { testid: `rep-avg-${i}` }, fmtScore(r.avg_score)), h("td", {}, (r.fatal_rate * (r.fatal_rate <= 1 ? 100 : 1)).toFixed(1) + " %"))));
+        h("td", { testid: `rep-avg-${i}` }, fmtScore(r.avg_score)), h("td", {}, (r.fatal_rate * 100).toFixed(1) + " %"))));
       this.draw(chart, rows);
     };
     run.addEventListener("click", () => void load());
@@ -484,7 +484,7 @@ export class ReportsPage {
     const byPeriod = new Map<string, { n: number; sum: number; fatal: number }>();
     for (const r of rows) {
       const p = byPeriod.get(r.period) ?? { n: 0, sum: 0, fatal: 0 };
-      p.n += r.evaluations; p.sum += r.avg_score * r.evaluations; p.fatal += (r.fatal_rate <= 1 ? r.fatal_rate : r.fatal_rate / 100) * r.evaluations;
+      p.n += r.evaluations; p.sum += r.avg_score * r.evaluations; p.fatal += r.fatal_rate * r.evaluations;
       byPeriod.set(r.period, p);
     }
     const periods = [...byPeriod.keys()].filter((p) => !Number.isNaN(Date.parse(p))).sort();

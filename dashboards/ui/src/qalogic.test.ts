@@ -59,5 +59,7 @@ describe("reports", () => {
   it("reads report rows with field-name variants", () => {
     expect(normalizeReport({ rows: [{ period: "2026-11-22", group: "1001", count: 3, average_score: 71.5, fatal_rate: 0.25 }] }))
       .toEqual([{ period: "2026-11-22", group: "1001", evaluations: 3, avg_score: 71.5, fatal_rate: 0.25 }]);
+    expect(normalizeReport({ rows: [{ period: "2026-11-22", key: "1001", evaluations: 1, avg_score: 90, fatal_rate: { percent: 50, text: "50.00 %" } }] }))
+      .toEqual([{ period: "2026-11-22", group: "1001", evaluations: 1, avg_score: 90, fatal_rate: 0.5 }]);
   });
 });

@@ -112,11 +112,14 @@ export function aggregate(evals: EvalRow[], group: "agent" | "all"): TrendRow[] 
 export function normalizeReport(body: any): TrendRow[] {
   const rows: any[] = Array.isArray(body) ? body : body?.rows ?? body?.groups ?? body?.report ?? body?.items ?? [];
   const num = (v: any) => (typeof v === "number" ? v : Number(v) || 0);
+  // a rate as a fraction: {percent} objects (percent 0..100, null = n/a), else a number read
+  // as a fraction when ≤ 1 and as a percentage above
+  const rate = (v: any) => (v && typeof v === "object" ? num(v.percent) / 100 : num(v) > 1 ? num(v) / 100 : num(v));
   return rows.map((r) => ({
     period: String(r.period ?? r.period_start ?? r.bucket ?? r.date ?? ""),
     group: String(r.group ?? r.key ?? r.agent ?? r.agent_id ?? r.team ?? r.name ?? ""),
     evaluations: num(r.evaluations ?? r.count ?? r.n),
     avg_score: num(r.avg_score ?? r.average_score ?? r.score_avg ?? r.mean_score ?? r.avg_score_final),
-    fatal_rate: num(r.fatal_rate ?? r.fatal_pct ?? 0),
+    fatal_rate: rate(r.fatal_rate ?? r.fatal_pct),
   }));
 }

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/storage"
+	"github.com/callfloor/callfloor/telephony/sim"
+	"github.com/chromedp/chromedp"
+)
+
+// The QA pages end to end in headless Chromium: QA evaluates a call of agent 1001 while its
+// recording plays in the wavesurfer.js player, the agent disputes an item from My evaluations,
+// an operations manager overturns it in the disputes inbox, and the report shows the new score.
+func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
+	ctx := newBrowser(t)
+	m, base, tok := startDemo(t, 5)
+	v1 := base + "/api/v1"
+	artifacts := os.Getenv("CALLFLOOR_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = t.TempDir()
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bg := context.Background()
+	const pw = "a long enough password"
+	for _, u := range []storage.NewUser{
+		{Username: "quinn", DisplayName: "Quinn QA", Password: pw, Role: callfloor.RoleQA},
+		{Username: "ana", DisplayName: "Ana", Password: pw, Role: callfloor.RoleAgent, AgentID: "1001", TeamID: "team-a"},
+		{Username: "olga", DisplayName: "Olga Ops", Password: pw, Role: callfloor.RoleOperationsManager},
+	} {
+		if _, err := m.DB.CreateUser(bg, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	card := `{"id":"service","name":"Service basics","sections":[
+	  {"id":"open","title":"Opening","items":[{"id":"greet","text":"Greets with the company name","kind":"yes_no","weight":1}]},
+	  {"id":"comp","title":"Compliance","items":[
+	    {"id":"verify","text":"Verifies the caller's identity","kind":"yes_no","weight":2,"fatal":true},
+	    {"id":"tone","text":"Friendly tone","kind":"scale","max":4,"weight":2,"allow_na":true}]}]}`
+	if code, body := api(t, "POST", v1+"/scorecards", tok, card); code != 201 {
+		t.Fatalf("create scorecard: %d %v", code, body)
+	}
+
+	// an ended, recorded call answered by 1001: the demo's traffic plus calls placed to sales
+	from := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	var callID string
+	deadline := time.Now().Add(60 * time.Second)
+	for callID == "" {
+		if time.Now().After(deadline) {
+			to := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
+			_, all := api(t, "GET", v1+"/calls?limit=3&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), tok, "")
+			_, mine := api(t, "GET", v1+"/calls?limit=3&agent=1001&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), tok, "")
+			t.Fatalf("no ended, recorded call of agent 1001 within 60 s; latest calls %v; 1001's %v", all, mine)
+		}
+		if _, err := m.Sim.PlaceCall(sim.CallerSpec{Queue: "sales", Number: "5550142", TalkFor: 10 * time.Second}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Second)
+		to := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
+		code, body := api(t, "GET", v1+"/calls?agent=1001&outcome=answered&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), tok, "")
+		if code != 200 {
+			t.Fatalf("calls: %d %v", code, body)
+		}
+		calls, _ := body["calls"].([]any)
+		for _, c := range calls {
+			c := c.(map[string]any)
+			talk, _ := c["talk_ms"].(float64)
+			if c["ended_at"] != nil && c["recording_name"] != nil && c["recording_name"] != "" && talk >= 300 {
+				callID = c["id"].(string)
+				break
+			}
+		}
+	}
+	t.Logf("evaluating call %s", callID)
+
+	// ---- QA: the worklist, then the evaluate page with the recording ----
+	loginUI(t, ctx, base, "quinn", pw, "nav-qa")
+	waitFor(t, ctx, 15*time.Second, "the worklist (or its fallback) loaded", func() bool {
+		s := textOf(ctx, "worklist")
+		return s != "" && !strings.Contains(s, "Loading")
+	})
+	screenshot(t, ctx, artifacts, "qa-worklist.png")
+	do(t, ctx, "open the evaluate page", chromedp.Navigate(base+"/qa/evaluate/"+url.PathEscape(callID)),
+		chromedp.WaitVisible(byTestID("item-greet")))
+	waitFor(t, ctx, 30*time.Second, "wavesurfer ready (waveform decoded from the streamed recording)", func() bool {
+		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="waveform"]').dataset.ready === "1"`))
+		return ok
+	})
+	do(t, ctx, "play", chromedp.Click(byTestID("eval-play")))
+	waitFor(t, ctx, 15*time.Second, "the audio element's currentTime to advance", func() bool {
+		ct, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('[data-testid="audio"]').currentTime`))
+		return ct > 0.3
+	})
+	do(t, ctx, "pause and pin a comment",
+		chromedp.Click(byTestID("eval-play")),
+		chromedp.SendKeys(byTestID("comment-text"), "No identity check here"),
+		chromedp.Click(byTestID("comment-add")),
+		chromedp.WaitVisible(byTestID("comment-0")))
+	// seeking: clicking the pinned comment jumps back to its moment
+	do(t, ctx, "seek to the start, then to the comment", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="audio"]').currentTime = 0`), chromedp.Click(byTestID("comment-0-seek")))
+	// submit with an item unanswered: the error names it
+	do(t, ctx, "answer greet only and submit", chromedp.Click(byTestID("ans-greet-yes")), chromedp.Click(byTestID("eval-submit")))
+	waitFor(t, ctx, 5*time.Second, "the missing-answer error naming the item", func() bool {
+		return strings.Contains(textOf(ctx, "eval-error"), "Verifies the caller's identity")
+	})
+	do(t, ctx, "answer the rest (verify: no, a fatal error) and submit",
+		chromedp.Click(byTestID("ans-verify-no")), chromedp.Click(byTestID("ans-tone-3")), chromedp.Click(byTestID("eval-submit")))
+	waitFor(t, ctx, 10*time.Second, "the evaluation submitted", func() bool { return strings.Contains(textOf(ctx, "eval-result"), "Submitted") })
+	if p := textOf(ctx, "eval-preview"); !strings.Contains(p, "fatal") {
+		t.Errorf("preview %q does not show the fatal error", p)
+	}
+	screenshot(t, ctx, artifacts, "qa-evaluate.png")
+
+	code, body := api(t, "GET", v1+"/evaluations?agent=1001", tok, "")
+	evs, _ := body["evaluations"].([]any)
+	if code != 200 || len(evs) != 1 {
+		t.Fatalf("evaluations: %d %v", code, body)
+	}
+	ev := evs[0].(map[string]any)
+	evID := fmt.Sprint(ev["id"])
+	if ev["score_final"] != 0.0 || ev["fatal"] != true {
+		t.Fatalf("the evaluation should be fatal with score 0: %v", ev)
+	}
+	code, body = api(t, "GET", v1+"/evaluations/"+evID, tok, "")
+	if cs, _ := body["comments"].([]any); code != 200 || len(cs) != 1 || cs[0].(map[string]any)["at_ms"].(float64) <= 0 {
+		t.Errorf("the pinned comment: %d %v", code, body["comments"])
+	}
+	scoreBefore := reportScore(t, v1, tok, evID)
+
+	// ---- the agent disputes the fatal item ----
+	actx, cancelA := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancelA()
+	if err := chromedp.Do(actx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	loginUI(t, actx, base, "ana", pw, "nav-qa-mine")
+	do(t, actx, "open My evaluations and dispute",
+		chromedp.Click(byTestID("nav-qa-mine")),
+		chromedp.WaitVisible(byTestID("mine-dispute-"+evID)),
+		chromedp.Click(byTestID("mine-dispute-"+evID)),
+		chromedp.WaitVisible(byTestID("dispute-item-verify")),
+		chromedp.Click(byTestID("dispute-item-verify")),
+		chromedp.SendKeys(byTestID("dispute-reason"), "I verified the caller at the start of the call"),
+	)
+	screenshot(t, actx, artifacts, "qa-mine-dispute.png")
+	do(t, actx, "send the dispute", chromedp.Click(byTestID("dispute-submit")))
+	waitFor(t, actx, 10*time.Second, "the evaluation disputed", func() bool { return textOf(actx, "mine-status-"+evID) == "Disputed" })
+
+	// ---- the operations manager overturns it ----
+	octx, cancelO := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancelO()
+	if err := chromedp.Do(octx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	loginUI(t, octx, base, "olga", pw, "nav-qa-disputes")
+	do(t, octx, "open the disputes inbox", chromedp.Click(byTestID("nav-qa-disputes")),
+		chromedp.WaitVisible(`[data-testid^="dispute-"][data-testid$="-decide"]`))
+	dispID, err := chromedp.Run(octx, chromedp.Evaluate[string](`document.querySelector('[data-testid^="dispute-"][data-testid$="-decide"]').dataset.testid.split("-")[1]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, octx, "overturn with verify: yes",
+		chromedp.SetValue(byTestID("dispute-"+dispID+"-decision"), "overturned"),
+		chromedp.Click(byTestID("fix-"+dispID+"-verify-yes")),
+		chromedp.SendKeys(byTestID("dispute-"+dispID+"-note"), "Identity checked at 0:03"))
+	screenshot(t, octx, artifacts, "qa-disputes.png")
+	do(t, octx, "decide", chromedp.Click(byTestID("dispute-"+dispID+"-decide")))
+	waitFor(t, octx, 10*time.Second, "the decision confirmed", func() bool { return strings.Contains(textOf(octx, "disp-msg"), "overturned") })
+
+	code, body = api(t, "GET", v1+"/evaluations/"+evID, tok, "")
+	if code != 200 || body["fatal"] != false || body["score_final"].(float64) <= 0 || body["status"] != "decided" {
+		t.Fatalf("after the decision: %d %v", code, body)
+	}
+	scoreAfter := reportScore(t, v1, tok, evID)
+	if !(scoreAfter > scoreBefore) {
+		t.Errorf("the report's score did not rise after the overturn: %v → %v", scoreBefore, scoreAfter)
+	}
+	t.Logf("score %v → %v", scoreBefore, scoreAfter)
+
+	// the reports page (the reports route, or its fallback from the evaluations) shows it too
+	do(t, octx, "reports page", chromedp.Navigate(base+"/qa/reports"), chromedp.WaitVisible(byTestID("rep-row-0")))
+	want := fmt.Sprintf("%.1f", scoreAfter)
+	waitFor(t, octx, 10*time.Second, "the report's average "+want, func() bool { return strings.Contains(textOf(octx, "rep-rows"), want) })
+	screenshot(t, octx, artifacts, "qa-reports.png")
+
+	// and the scorecard editor shows the version
+	do(t, octx, "scorecards page", chromedp.Navigate(base+"/qa/scorecards"), chromedp.WaitVisible(byTestID("sc-version-service")))
+	if v := textOf(octx, "sc-version-service"); !strings.Contains(v, "v1") {
+		t.Errorf("scorecard version shows %q", v)
+	}
+	screenshot(t, octx, artifacts, "qa-scorecards.png")
+}
+
+// reportScore is agent 1001's average score from GET /qa/reports when the route is there,
+// else the evaluation's own score (the reports route is being built alongside).
+func reportScore(t *testing.T, v1, tok, evID string) float64 {
+	t.Helper()
+	from := time.Now().Add(-24 * time.Hour).UTC().Format(time.RFC3339)
+	to := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	code, body := api(t, "GET", v1+"/qa/reports?group=agent&period=day&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), tok, "")
+	if code == 200 {
+		t.Logf("GET /qa/reports: %v", body)
+		rows, _ := body["rows"].([]any)
+		for _, r := range rows {
+			r := r.(map[string]any)
+			for _, k := range []string{"avg_score", "average_score", "score_avg", "mean_score"} {
+				if v, ok := r[k].(float64); ok {
+					return v
+				}
+			}
+		}
+		t.Logf("GET /qa/reports gave no row with an average score; using the evaluation's score")
+	} else {
+		t.Logf("GET /qa/reports: %d (route not there yet); using the evaluation's score", code)
+	}
+	code, body = api(t, "GET", v1+"/evaluations/"+evID, tok, "")
+	if code != 200 {
+		t.Fatalf("evaluation %s: %d %v", evID, code, body)
+	}
+	return body["score_final"].(float64)
+}
