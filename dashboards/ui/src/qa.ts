@@ -285,7 +285,7 @@ function answersTable(sc: Scorecard, ev: Evaluation, pick?: Set<string>, testPre
     tb.append(h("tr", { class: "qa-sec-row" }, h("td", { colspan: 3 }, s.title, failed.has(s.id) ? h("span", { class: "badge badge-red" }, t("eval.section_failed")) : null)));
     for (const it of s.items) {
       const cb = pick ? h("input", { type: "checkbox", testid: `${testPrefix}-item-${it.id}`, onchange: (e: Event) => { (e.target as HTMLInputElement).checked ? pick.add(it.id) : pick.delete(it.id); } }) : null;
-      tb.append(h("tr", {}, h("td", {}, cb), h("td", {}, it.text, badges(it)),
+      tb.append(h("tr", {}, h("td", { class: "qa-check" }, cb), h("td", {}, it.text, badges(it)),
         h("td", { testid: `${testPrefix}-answer-${ev.id}-${it.id}` }, answerText(it, byId.get(it.id), t("qa.yes"), t("qa.no"), t("qa.na")))));
     }
   }
@@ -318,14 +318,15 @@ export class MyEvaluationsPage {
         const sc = await scorecard(ev.scorecard_id, ev.scorecard_version);
         const full = await api<Evaluation>("GET", `/evaluations/${ev.id}`);
         const pick = dispute ? new Set<string>() : undefined;
+        if (pick) details.append(h("p", {}, t("mine.dispute_items")));
         details.append(answersTable(sc, full, pick, "dispute"));
         if (full.comments?.length) details.append(h("ul", { class: "qa-comments" }, ...full.comments.map((c) => h("li", {}, h("span", { class: "mono" }, fmtClock(c.at_ms)), " ", c.text))));
         for (const d of full.disputes ?? []) details.append(h("p", { class: "muted" }, t("disp.raised", { who: d.raised_by, reason: d.reason }), d.decision ? " · " + t("disp.decided", { d: d.decision, score: fmtScore(full.score_final) }) : ""));
         if (pick) {
           const reason = h("textarea", { class: "qa-text", testid: "dispute-reason", rows: 3, placeholder: t("mine.dispute_reason") });
           const err = notice("error", "dispute-error");
-          details.append(h("p", {}, t("mine.dispute_items")), h("label", {}, t("mine.dispute_reason")), reason, err,
-            h("button", { class: "btn btn-warn", testid: "dispute-submit", onclick: async () => {
+          details.append(h("label", {}, t("mine.dispute_reason")), reason, err,
+            h("button", { class: "btn btn-warn qa-self-start", testid: "dispute-submit", onclick: async () => {
               if (!pick.size || !reason.value.trim()) { show(err, t("mine.dispute_need"), "error"); return; }
               try {
                 await api("POST", `/evaluations/${ev.id}/disputes`, { items: [...pick], reason: reason.value.trim() });
@@ -474,12 +475,12 @@ export class ReportsPage {
       if (!rows.length) body.append(h("tr", {}, h("td", { colspan: 5, class: "muted" }, t("qa.none"))));
       rows.forEach((r, i) => body.append(h("tr", { testid: `rep-row-${i}` }, h("td", {}, r.period), h("td", { testid: `rep-group-${i}` }, r.group), h("td", {}, r.evaluations),
         h("td", { testid: `rep-avg-${i}` }, fmtScore(r.avg_score)), h("td", {}, (r.fatal_rate * 100).toFixed(1) + " %"))));
-      this.draw(chart, rows);
+      this.draw(chart, rows, Date.parse(fromISO) / 1000, Date.parse(toISO) / 1000);
     };
     run.addEventListener("click", () => void load());
     void load();
   }
-  private draw(el: HTMLElement, rows: TrendRow[]): void {
+  private draw(el: HTMLElement, rows: TrendRow[], x0: number, x1: number): void {
     this.plot?.destroy(); this.plot = null;
     const byPeriod = new Map<string, { n: number; sum: number; fatal: number }>();
     for (const r of rows) {
@@ -493,7 +494,7 @@ export class ReportsPage {
     const fatal = periods.map((p) => { const v = byPeriod.get(p)!; return v.n ? (100 * v.fatal) / v.n : null; });
     this.plot = new uPlot({
       width: Math.max(300, el.clientWidth || 900), height: 220,
-      scales: { x: { time: true }, y: { range: [0, 110] }, pct: { range: [0, 100] } },
+      scales: { x: { time: true, range: [x0, x1] }, y: { range: [0, 110] }, pct: { range: [0, 100] } },
       axes: [{ stroke: "#8b949e", grid: { stroke: "#262c36" } }, { stroke: "#8b949e", grid: { stroke: "#262c36" } }, { scale: "pct", side: 1, stroke: "#8b949e", grid: { show: false } }],
       series: [{}, { label: t("rep.avg"), stroke: "#58a6ff", width: 2, points: { show: true } }, { label: t("rep.fatal_rate"), scale: "pct", stroke: "#f85149", width: 2, points: { show: true } }],
     }, [xs, avg, fatal] as uPlot.AlignedData, el);
