@@ -81,6 +81,25 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 	}
 	t.Logf("evaluating call %s", callID)
 
+	// the call is sampled: a plan over agent 1001's recorded calls, drawn, assigned to the QA pool
+	code, plan := api(t, "POST", v1+"/qa/plans", tok, `{"name":"browser test","period":"day","plan":{"scope":"agent","per_agent":500}}`)
+	if code != 201 {
+		t.Fatalf("create plan: %d %v", code, plan)
+	}
+	drawBody := fmt.Sprintf(`{"from":%q,"to":%q,"seed":42}`, from, time.Now().Add(time.Minute).UTC().Format(time.RFC3339))
+	code, draw := api(t, "POST", fmt.Sprintf("%s/qa/plans/%v/draws", v1, plan["id"]), tok, drawBody)
+	if code != 201 && code != 200 {
+		t.Fatalf("draw: %d %v", code, draw)
+	}
+	sampled := false
+	for _, a := range draw["assignments"].([]any) {
+		a := a.(map[string]any)
+		sampled = sampled || (a["call_id"] == callID && a["evaluator"] == "quinn")
+	}
+	if !sampled {
+		t.Fatalf("call %s not sampled for quinn: %v", callID, draw["assignments"])
+	}
+
 	// ---- QA: the worklist, then the evaluate page with the recording ----
 	loginUI(t, ctx, base, "quinn", pw, "nav-qa")
 	waitFor(t, ctx, 15*time.Second, "the worklist (or its fallback) loaded", func() bool {
@@ -88,7 +107,7 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 		return s != "" && !strings.Contains(s, "Loading")
 	})
 	screenshot(t, ctx, artifacts, "qa-worklist.png")
-	do(t, ctx, "open the evaluate page", chromedp.Navigate(base+"/qa/evaluate/"+url.PathEscape(callID)),
+	do(t, ctx, "open the sampled call from the worklist", chromedp.Click(byTestID("worklist-open-"+callID)),
 		chromedp.WaitVisible(byTestID("item-greet")))
 	waitFor(t, ctx, 30*time.Second, "wavesurfer ready (waveform decoded from the streamed recording)", func() bool {
 		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="waveform"]').dataset.ready === "1"`))

@@ -104,7 +104,7 @@ export class WorklistPage {
     try {
       const w = await api<any>("GET", "/qa/worklist");
       const list: any[] = Array.isArray(w) ? w : w.items ?? w.worklist ?? w.calls ?? w.assignments ?? [];
-      rows = list.map((r) => ({ call_id: String(r.call_id ?? r.id), agent: r.agent ?? r.agent_id, queue: r.queue, when: r.entered_at ?? r.drawn_at ?? r.created_at }));
+      rows = list.map((r) => ({ call_id: String(r.call_id ?? r.id), agent: r.agent ?? r.agent_id, queue: r.queue, when: r.call_entered_at ?? r.entered_at ?? r.assigned_at ?? r.drawn_at ?? r.created_at }));
     } catch (e) {
       if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 405)) { show(msg, errText(e), "error"); return; }
       show(msg, t("qa.worklist.fallback"), "info");
