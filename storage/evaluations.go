@@ -402,18 +402,13 @@ func (db *DB) Evaluations(ctx context.Context, f EvaluationFilter) ([]Evaluation
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		return nil, invalidField("to", "must be after from")
 	}
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var w sqlWhere
+	add := w.add
 	if f.Agent != "" {
 		add("agent_id = ?", f.Agent)
 	}
 	if f.Team != "" && f.OrAgent != "" {
-		args = append(args, f.Team, f.OrAgent)
-		where = append(where, fmt.Sprintf("(team_id = $%d OR agent_id = $%d)", len(args)-1, len(args)))
+		add("(team_id = ? OR agent_id = ?)", f.Team, f.OrAgent)
 	} else if f.Team != "" {
 		add("team_id = ?", f.Team)
 	} else if f.OrAgent != "" {
@@ -429,12 +424,11 @@ func (db *DB) Evaluations(ctx context.Context, f EvaluationFilter) ([]Evaluation
 		add("status = ?", f.Status)
 	}
 	q := `SELECT ` + evalCols + ` FROM evaluations`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
+	if c := w.clause(); c != "" {
+		q += ` WHERE ` + c
 	}
-	args = append(args, f.Limit)
-	q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args))
-	rows, err := db.Pool.Query(ctx, q, args...)
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ` + w.arg(f.Limit)
+	rows, err := db.Pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("evaluations: %w", err)
 	}

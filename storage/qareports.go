@@ -279,18 +279,15 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	if !f.From.Before(f.To) {
 		return QAReport{}, invalidField("to", "must be after from")
 	}
-	args := []any{f.From, f.To}
-	where := []string{"e.created_at >= $1", "e.created_at < $2"}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var w sqlWhere
+	w.add("e.created_at >= ?", f.From)
+	w.add("e.created_at < ?", f.To)
+	add := w.add
 	if f.Agent != "" {
 		add("e.agent_id = ?", f.Agent)
 	}
 	if f.Team != "" && f.OrAgent != "" {
-		args = append(args, f.Team, f.OrAgent)
-		where = append(where, fmt.Sprintf("(e.team_id = $%d OR e.agent_id = $%d)", len(args)-1, len(args)))
+		add("(e.team_id = ? OR e.agent_id = ?)", f.Team, f.OrAgent)
 	} else if f.Team != "" {
 		add("e.team_id = ?", f.Team)
 	} else if f.OrAgent != "" {
@@ -301,7 +298,7 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 		FROM evaluations e
 		LEFT JOIN disputes d ON d.evaluation_id = e.id
 		LEFT JOIN LATERAL (SELECT c.queue FROM calls c WHERE c.id = e.call_id AND c.queue IS NOT NULL LIMIT 1) q ON true
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY e.created_at, e.id`, args...)
+		WHERE `+w.clause()+` ORDER BY e.created_at, e.id`, w.args...)
 	if err != nil {
 		return QAReport{}, fmt.Errorf("qa report: %w", err)
 	}

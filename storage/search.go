@@ -92,13 +92,10 @@ func (db *DB) SearchCalls(ctx context.Context, f CallFilter) ([]CallRecord, stri
 	if f.Limit < 1 || f.Limit > 500 {
 		return nil, "", invalidField("limit", "must be 1..500, got %d", f.Limit)
 	}
-	where := []string{"entered_at >= $1", "entered_at < $2"}
-	args := []any{f.From, f.To}
-	// add appends a condition whose every '?' is the same new parameter
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var w sqlWhere
+	w.add("entered_at >= ?", f.From)
+	w.add("entered_at < ?", f.To)
+	add := w.add
 	if f.Queue != "" {
 		add("queue = ?", f.Queue)
 	}
@@ -129,15 +126,14 @@ func (db *DB) SearchCalls(ctx context.Context, f CallFilter) ([]CallRecord, stri
 		if err != nil {
 			return nil, "", err
 		}
-		args = append(args, t, id)
-		where = append(where, fmt.Sprintf("(entered_at, id) < ($%d, $%d)", len(args)-1, len(args)))
+		w.add("(entered_at, id) < (?, ?)", t, id)
 	}
-	args = append(args, f.Limit+1)
+	limit := w.arg(f.Limit + 1)
 	q := `SELECT id, direction, coalesce(queue, ''), coalesce(node, ''), coalesce(asterisk_id, ''), coalesce(caller_number, ''),
 		coalesce(called_number, ''), coalesce(agent_id, ''), entered_at, first_offer_at, answered_at, ended_at, wait_ms, ring_ms,
 		talk_ms, hold_ms, wrap_ms, coalesce(outcome, ''), coalesce(hangup_by, ''), cause, coalesce(recording_name, '')
-		FROM calls WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(" ORDER BY entered_at DESC, id DESC LIMIT $%d", len(args))
-	rows, err := db.Pool.Query(ctx, q, args...)
+		FROM calls WHERE ` + w.clause() + " ORDER BY entered_at DESC, id DESC LIMIT " + limit
+	rows, err := db.Pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("search calls: %w", err)
 	}
