@@ -620,6 +620,34 @@ func (k *KPI) Team(ctx context.Context, team string, now time.Time) (TeamView, e
 	return k.teamView(team, r.agents, now), nil
 }
 
+// Teams returns every team's summary, sorted by team, from one read of all agents.
+func (k *KPI) Teams(ctx context.Context, now time.Time) ([]TeamView, error) {
+	_, as, err := k.config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := k.fetch(ctx, nil, sortedAgents(as, nil), now)
+	if err != nil {
+		return nil, err
+	}
+	teams := map[string]bool{}
+	for _, a := range r.agents {
+		if a.meta.Team != "" {
+			teams[a.meta.Team] = true
+		}
+	}
+	names := make([]string, 0, len(teams))
+	for t := range teams {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	out := make([]TeamView, len(names))
+	for i, t := range names {
+		out[i] = k.teamView(t, r.agents, now)
+	}
+	return out, nil
+}
+
 // Floor returns the whole floor: every configured queue and every agent.
 func (k *KPI) Floor(ctx context.Context, now time.Time) (FloorView, error) {
 	r, err := k.fetchAll(ctx, now)

@@ -2,7 +2,6 @@ package realtime
 
 import (
 	"context"
-	"sort"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,26 +79,12 @@ func (c *KPICollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 	}
-	agents, err := c.kpi.Agents(ctx, nil, now)
+	teams, err := c.kpi.Teams(ctx, now)
 	if err != nil {
 		return
 	}
-	teams := map[string]bool{}
-	for _, a := range agents {
-		if a.Team != "" {
-			teams[a.Team] = true
-		}
-	}
-	names := make([]string, 0, len(teams))
-	for t := range teams {
-		names = append(names, t)
-	}
-	sort.Strings(names)
-	for _, team := range names {
-		tv, err := c.kpi.Team(ctx, team, now)
-		if err != nil {
-			continue
-		}
+	for _, tv := range teams {
+		team := tv.Team
 		for state, n := range map[string]int{"available": tv.Agents.Available, "ringing": tv.Agents.Ringing, "on_call": tv.Agents.OnCall,
 			"wrap_up": tv.Agents.WrapUp, "paused": tv.Agents.Paused, "logged_out": tv.Agents.LoggedOut} {
 			gauge(c.teamAgents, val(float64(n)), team, state)
