@@ -27,10 +27,7 @@ type (
 		kind string
 		seq  int
 	} // max wait, ring backstop
-	msgReconcile struct { // after a (re)connect: what Asterisk has now
-		live     map[string]ari.StasisChannel
-		inBridge map[string]string
-	}
+	msgReconcile struct{ live map[string]ari.StasisChannel } // after a (re)connect: the channels Asterisk has now
 )
 
 // call is the actor owning one live call. Only its goroutine touches c.

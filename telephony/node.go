@@ -38,19 +38,9 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	if err != nil {
 		return fmt.Errorf("reconcile: list channels: %w", err)
 	}
-	bridges, err := n.client.ListBridges(ctx)
-	if err != nil {
-		return fmt.Errorf("reconcile: list bridges: %w", err)
-	}
 	live := make(map[string]ari.StasisChannel, len(chans))
 	for _, ch := range chans {
 		live[ch.ID] = ch
-	}
-	inBridge := map[string]string{}
-	for _, b := range bridges {
-		for _, ch := range b.ChannelIDs {
-			inBridge[ch] = b.ID
-		}
 	}
 	a := n.acd
 	a.mu.Lock()
@@ -74,7 +64,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	a.mu.Unlock()
 	n.acd.log.Info("reconciling with asterisk", "node", n.name, "reconnect", reconnect, "calls", len(mine), "channels", len(chans))
 	for _, c := range mine {
-		c.send(msgReconcile{live: live, inBridge: inBridge})
+		c.send(msgReconcile{live: live})
 	}
 	// Channels in our application that no call knows: callers whose StasisStart was never
 	// handled (the instance stopped in between) are adopted; our own orphans are hung up.
