@@ -403,25 +403,24 @@ func (db *DB) Evaluations(ctx context.Context, f EvaluationFilter) ([]Evaluation
 		return nil, invalidField("to", "must be after from")
 	}
 	var w sqlWhere
-	add := w.add
 	if f.Agent != "" {
-		add("agent_id = ?", f.Agent)
+		w.add("agent_id = ?", f.Agent)
 	}
 	if f.Team != "" && f.OrAgent != "" {
-		add("(team_id = ? OR agent_id = ?)", f.Team, f.OrAgent)
+		w.add("(team_id = ? OR agent_id = ?)", f.Team, f.OrAgent)
 	} else if f.Team != "" {
-		add("team_id = ?", f.Team)
+		w.add("team_id = ?", f.Team)
 	} else if f.OrAgent != "" {
-		add("agent_id = ?", f.OrAgent)
+		w.add("agent_id = ?", f.OrAgent)
 	}
 	if !f.From.IsZero() {
-		add("created_at >= ?", f.From)
+		w.add("created_at >= ?", f.From)
 	}
 	if !f.To.IsZero() {
-		add("created_at < ?", f.To)
+		w.add("created_at < ?", f.To)
 	}
 	if f.Status != "" {
-		add("status = ?", f.Status)
+		w.add("status = ?", f.Status)
 	}
 	q := `SELECT ` + evalCols + ` FROM evaluations`
 	if c := w.clause(); c != "" {

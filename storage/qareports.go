@@ -282,16 +282,15 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	var w sqlWhere
 	w.add("e.created_at >= ?", f.From)
 	w.add("e.created_at < ?", f.To)
-	add := w.add
 	if f.Agent != "" {
-		add("e.agent_id = ?", f.Agent)
+		w.add("e.agent_id = ?", f.Agent)
 	}
 	if f.Team != "" && f.OrAgent != "" {
-		add("(e.team_id = ? OR e.agent_id = ?)", f.Team, f.OrAgent)
+		w.add("(e.team_id = ? OR e.agent_id = ?)", f.Team, f.OrAgent)
 	} else if f.Team != "" {
-		add("e.team_id = ?", f.Team)
+		w.add("e.team_id = ?", f.Team)
 	} else if f.OrAgent != "" {
-		add("e.agent_id = ?", f.OrAgent)
+		w.add("e.agent_id = ?", f.OrAgent)
 	}
 	rows, err := db.Pool.Query(ctx, `SELECT e.agent_id, e.team_id, e.evaluator, coalesce(q.queue, ''), e.scorecard_id,
 		e.scorecard_version, e.answers, e.result, e.score_final::float8, e.created_at, d.id IS NOT NULL, coalesce(d.decision, '')

@@ -95,30 +95,29 @@ func (db *DB) SearchCalls(ctx context.Context, f CallFilter) ([]CallRecord, stri
 	var w sqlWhere
 	w.add("entered_at >= ?", f.From)
 	w.add("entered_at < ?", f.To)
-	add := w.add
 	if f.Queue != "" {
-		add("queue = ?", f.Queue)
+		w.add("queue = ?", f.Queue)
 	}
 	if f.Agent != "" {
-		add("agent_id = ?", f.Agent)
+		w.add("agent_id = ?", f.Agent)
 	}
 	if f.Team != "" {
-		add("agent_id IN (SELECT id FROM agents WHERE team_id = ?)", f.Team)
+		w.add("agent_id IN (SELECT id FROM agents WHERE team_id = ?)", f.Team)
 	}
 	if f.Outcome != "" {
-		add("outcome = ?", f.Outcome)
+		w.add("outcome = ?", f.Outcome)
 	}
 	if f.Direction != "" {
-		add("direction = ?", f.Direction)
+		w.add("direction = ?", f.Direction)
 	}
 	if n := f.Number; n != "" {
 		if p, ok := strings.CutSuffix(n, "*"); ok {
 			if p == "" || strings.ContainsAny(p, "*%_\\") {
 				return nil, "", invalidField("number", "a prefix search is digits followed by one '*'")
 			}
-			add("(caller_number LIKE ? OR called_number LIKE ?)", p+"%")
+			w.add("(caller_number LIKE ? OR called_number LIKE ?)", p+"%")
 		} else {
-			add("(caller_number = ? OR called_number = ?)", n)
+			w.add("(caller_number = ? OR called_number = ?)", n)
 		}
 	}
 	if f.Cursor != "" {

@@ -797,37 +797,31 @@ func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error
 	if f.Limit > 1000 {
 		f.Limit = 1000
 	}
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var w sqlWhere
 	if !f.Since.IsZero() {
-		add("at >= $%d", f.Since)
+		w.add("at >= ?", f.Since)
 	}
 	if !f.Until.IsZero() {
-		add("at < $%d", f.Until)
+		w.add("at < ?", f.Until)
 	}
 	if f.Action != "" {
-		add("action = $%d", f.Action)
+		w.add("action = ?", f.Action)
 	}
 	if f.TargetType != "" {
-		add("target_type = $%d", f.TargetType)
+		w.add("target_type = ?", f.TargetType)
 	}
 	if f.TargetID != "" {
-		add("target_id = $%d", f.TargetID)
+		w.add("target_id = ?", f.TargetID)
 	}
 	if f.Before > 0 {
-		add("id < $%d", f.Before)
+		w.add("id < ?", f.Before)
 	}
 	q := `SELECT id, at, coalesce(actor_user_id, 0), actor, action, target_type, target_id, detail, ip FROM audit_log`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	if c := w.clause(); c != "" {
+		q += " WHERE " + c
 	}
-	args = append(args, f.Limit)
-	q += fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
-	rows, err := db.Pool.Query(ctx, q, args...)
+	q += " ORDER BY id DESC LIMIT " + w.arg(f.Limit)
+	rows, err := db.Pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, err
 	}
