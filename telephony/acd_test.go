@@ -679,10 +679,6 @@ func TestTwoInstancesNeverDoubleAssign(t *testing.T) {
 			t.Fatalf("round %d: agent 1001 answered call %s at %s while still on call %s (ended %s)", round, b.ID, b.AnsweredAt, a.ID, a.EndedAt)
 		}
 		// every offer to the agent began after the previous call's end: never two rings at once
-		var offers []callfloor.Offer
-		for _, c := range []*callfloor.Call{a, b} {
-			offers = append(offers, c.Offers...)
-		}
 		for _, o := range b.Offers {
 			if o.Start.Before(a.EndedAt) {
 				t.Fatalf("round %d: agent rung for %s at %s before %s ended at %s", round, b.ID, o.Start, a.ID, a.EndedAt)

@@ -18,6 +18,20 @@ import (
 
 const chromiumPath = "/usr/bin/chromium"
 
+// artifactsDir is where browser tests save screenshots: $CALLFLOOR_ARTIFACTS, else a temporary
+// directory.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("CALLFLOOR_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // newBrowser starts headless Chromium from Debian (never a downloaded one). Without it the test
 // is skipped on a developer's machine and fails under CI.
 func newBrowser(t *testing.T) context.Context {
@@ -140,13 +154,7 @@ func number(t *testing.T, s string) int {
 func TestBrowserWallboardAndDesktop(t *testing.T) {
 	ctx := newBrowser(t) // first: skip before starting the platform when there is no browser
 	m, base, tok := startDemo(t, 5)
-	artifacts := os.Getenv("CALLFLOOR_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	}
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	artifacts := artifactsDir(t)
 
 	bg := context.Background()
 	const pw = "a long enough password"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,13 +21,7 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"
-	artifacts := os.Getenv("CALLFLOOR_ARTIFACTS")
-	if artifacts == "" {
-		artifacts = t.TempDir()
-	}
-	if err := os.MkdirAll(artifacts, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	artifacts := artifactsDir(t)
 	bg := context.Background()
 	const pw = "a long enough password"
 	for _, u := range []storage.NewUser{
