@@ -363,6 +363,19 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// Location is the centre's time zone (time_zone; UTC when unset or unknown — Validate refuses
+// an unknown zone): its midnights start counter days, QA report days and team leads' daily draws.
+func (c *Config) Location() *time.Location {
+	if c == nil || c.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
 // QueueByName indexes queues.
 func (c *Config) QueueByName() map[string]*Queue {
 	m := make(map[string]*Queue, len(c.Queues))

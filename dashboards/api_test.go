@@ -42,6 +42,7 @@ type apiEnv struct {
 	srv    *httptest.Server
 	db     *storage.DB
 	acd    *telephony.ACD
+	base   *callfloor.Config // the API's file settings (time_zone and the like)
 	mux    *recorder
 	tokens map[string]string // username -> API token
 	ids    map[string]int64
@@ -81,7 +82,7 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	api := &dashboards.API{ACD: acd, DB: db, Auth: auth, Base: base, Recordings: memRecordings{}}
 	api.Register(mux)
 	api.MountLive(mux, http.NotFoundHandler()) // the hub itself is tested in realtime/
-	e := &apiEnv{t: t, srv: httptest.NewServer(mux), db: db, acd: acd, mux: mux, tokens: map[string]string{}, ids: map[string]int64{}}
+	e := &apiEnv{t: t, srv: httptest.NewServer(mux), db: db, acd: acd, base: base, mux: mux, tokens: map[string]string{}, ids: map[string]int64{}}
 	t.Cleanup(e.srv.Close)
 	for _, u := range []storage.NewUser{
 		{Username: "root", Role: callfloor.RoleAdmin},

@@ -103,13 +103,16 @@ func checkParams(r *http.Request, allowed ...string) error {
 	return nil
 }
 
-// parseDay reads a YYYY-MM-DD day or an RFC 3339 time.
-func parseDay(field, v string) (time.Time, error) {
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
+// parseDay reads a YYYY-MM-DD day (its midnight in loc) or an RFC 3339 time.
+func parseDay(field, v string, loc *time.Location) (time.Time, error) {
+	if t, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
 		return t, nil
 	}
 	return parseTime(field, v)
 }
+
+// loc is the centre's time zone: QA report periods and score-sheet days are its days.
+func (a *API) loc() *time.Location { return a.Base.Location() }
 
 func (a *API) qaReport(r *http.Request) (any, error) {
 	if err := checkParams(r, "group", "period", "from", "to", "agent", "team", "format"); err != nil {
@@ -124,15 +127,16 @@ func (a *API) qaReport(r *http.Request) (any, error) {
 		f.Period = storage.PeriodWeek
 	}
 	var err error
-	f.To = storage.PeriodStart(storage.PeriodDay, time.Now()).AddDate(0, 0, 1)
+	f.Loc = a.loc()
+	f.To = storage.PeriodStart(storage.PeriodDay, time.Now().In(f.Loc)).AddDate(0, 0, 1)
 	if v := q.Get("to"); v != "" {
-		if f.To, err = parseDay("to", v); err != nil {
+		if f.To, err = parseDay("to", v, f.Loc); err != nil {
 			return nil, err
 		}
 	}
 	f.From = f.To.AddDate(0, 0, -28)
 	if v := q.Get("from"); v != "" {
-		if f.From, err = parseDay("from", v); err != nil {
+		if f.From, err = parseDay("from", v, f.Loc); err != nil {
 			return nil, err
 		}
 	}
@@ -215,7 +219,7 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{"pc
 <html lang="en"><head><meta charset="utf-8"><title>QA report by {{.Group}} per {{.Period}}</title>
 <style>` + printCSS + `</style></head><body>
 <h1>QA report by {{.Group}} per {{.Period}}</h1>
-<p>{{.From.Format "2006-01-02 15:04"}} – {{.To.Format "2006-01-02 15:04"}} UTC</p>
+<p>{{.From.Format "2006-01-02 15:04"}} – {{.To.Format "2006-01-02 15:04"}} ({{.From.Location}})</p>
 <table><thead><tr><th>{{.Group}}</th><th>period</th><th>evaluations</th><th>quota</th><th>average score</th>
 <th>fatal-item rate</th><th>non-fatal-item rate</th><th>most-failed items</th><th>dispute rate</th><th>overturn rate</th></tr></thead>
 <tbody>{{range .Rows}}<tr><td>{{.Key}}</td><td>{{.Period}}</td><td class="n">{{.Evaluations}}</td><td class="n">{{quota .Quota}}</td>
@@ -237,10 +241,10 @@ func (a *API) scoreSheet(r *http.Request) (any, error) {
 	}
 	q := r.URL.Query()
 	team, lead := q.Get("team"), q.Get("lead")
-	day := time.Now().UTC()
+	day := time.Now().In(a.loc())
 	if v := q.Get("day"); v != "" {
 		var err error
-		if day, err = time.Parse(time.DateOnly, v); err != nil {
+		if day, err = time.ParseInLocation(time.DateOnly, v, a.loc()); err != nil {
 			return nil, invalid("day", "not a day such as 2026-11-22: %q", v)
 		}
 	}
@@ -275,7 +279,7 @@ func writeSheetCSV(v any) [][]string {
 	for _, x := range s.Rows {
 		out = append(out, []string{s.Team, s.Day, strconv.FormatInt(x.ID, 10), x.CallID, x.AgentID, x.Evaluator, x.ScorecardID,
 			strconv.Itoa(x.Version), f2(x.ScoreRaw), f2(x.ScoreFinal), strconv.FormatBool(x.Fatal), strconv.Itoa(x.NonFatalErrors),
-			strconv.Itoa(x.Comments), x.Status, x.CreatedAt.UTC().Format(time.RFC3339)})
+			strconv.Itoa(x.Comments), x.Status, x.CreatedAt.Format(time.RFC3339)})
 	}
 	return out
 }

@@ -313,3 +313,26 @@ func TestQACalibration(t *testing.T) {
 	}
 	e.expect("qa", "GET", "/qa/calibrations/99999", "", 404)
 }
+
+// With time_zone set, report days, `from`/`to` days and score-sheet days are the centre's: in
+// Kiritimati (UTC+14) 09:00 UTC on the 18th is 23:00 that day, 10:00 UTC is the 19th.
+func TestQAReportsInCentreTimeZone(t *testing.T) {
+	e := seedReports(t)
+	e.base.TimeZone = "Pacific/Kiritimati"
+	out := e.expect("ops", "GET", "/qa/reports?group=all&period=day&from=2026-11-18&to=2026-11-20", "", 200)
+	rows := rowsOf(out)
+	if len(rows) != 2 || rows["all@2026-11-18"]["evaluations"] != 1.0 || rows["all@2026-11-19"]["evaluations"] != 3.0 {
+		t.Fatalf("days in Kiritimati: %v", rows)
+	}
+	if from := out["from"].(string); from != "2026-11-18T00:00:00+14:00" {
+		t.Errorf("from %s, want local midnight", from)
+	}
+	sheet := e.expect("lead-a", "GET", "/qa/score-sheet?day=2026-11-19", "", 200)
+	if sheet["day"] != "2026-11-19" || sheet["evaluations"] != 2.0 { // lead-a's r2 and r4: 10:00 and 12:00 UTC = 00:00 and 02:00 on the 19th
+		t.Errorf("lead-a's sheet of the 19th: %v", sheet)
+	}
+	if _, _, html := e.get("ops", "/qa/reports?group=all&period=day&from=2026-11-18&to=2026-11-20&format=html"); !strings.Contains(html, "2026-11-18 00:00 – 2026-11-20 00:00 (Pacific/Kiritimati)") {
+		i := strings.Index(html, "<p>")
+		t.Errorf("the printable report does not name the zone: %.100s", html[max(i, 0):])
+	}
+}

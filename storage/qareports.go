@@ -3,7 +3,7 @@ package storage
 // QA reports and calibration sessions (evaluations: migration 00007; calibration: 00009).
 //
 // Reports aggregate evaluations per group (agent, team, queue of the call, evaluator, or all) and per
-// period (day, week from Monday, month; UTC). The rates are those of shared/design/metrics.md,
+// period (day, week from Monday, month) in the centre's time zone (QAReportFilter.Loc). The rates are those of shared/design/metrics.md,
 // "QA rates", computed with callfloor.FatalRate and NonFatalRate and shown to two decimals with
 // their denominators named. A failed item is a scored (non-bonus) item answered with zero
 // points on the evaluation's scorecard version.
@@ -58,6 +58,7 @@ type QAReportFilter struct {
 	Agent    string
 	Team     string
 	OrAgent  string
+	Loc      *time.Location // whose days, weeks and months; nil: UTC
 }
 
 // QARate is a rate shown to two decimals with its denominator named: Percent is nil (n/a)
@@ -132,15 +133,16 @@ type QAReport struct {
 	Trend  []QATrendPoint `json:"trend"`
 }
 
-// PeriodStart is the first instant (UTC) of the period holding t.
+// PeriodStart is the first instant of the period holding t, in t's location: local midnight
+// (of the Monday for a week, of the 1st for a month), so a day may be 23 or 25 hours long.
 func PeriodStart(period string, t time.Time) time.Time {
-	t = t.UTC()
-	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	loc := t.Location()
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 	switch period {
 	case PeriodWeek:
 		return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
 	case PeriodMonth:
-		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc)
 	}
 	return d
 }
@@ -155,7 +157,7 @@ func periodEnd(period string, start time.Time) time.Time {
 	return start.AddDate(0, 0, 1)
 }
 
-// WorkingDays counts the days Monday to Friday (UTC) that [from, to) touches.
+// WorkingDays counts the days Monday to Friday (in from's location) that [from, to) touches.
 func WorkingDays(from, to time.Time) int {
 	n := 0
 	for d := PeriodStart(PeriodDay, from); d.Before(to); d = d.AddDate(0, 0, 1) {
@@ -279,6 +281,11 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	if !f.From.Before(f.To) {
 		return QAReport{}, invalidField("to", "must be after from")
 	}
+	loc := f.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	f.From, f.To = f.From.In(loc), f.To.In(loc)
 	var w sqlWhere
 	w.add("e.created_at >= ?", f.From)
 	w.add("e.created_at < ?", f.To)
@@ -324,7 +331,7 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	evals := make([]reportEval, 0, len(raws))
 	for _, x := range raws {
 		e := reportEval{scoreFinal: x.score, disputed: x.disputed, decision: x.decision,
-			period: PeriodStart(f.Period, x.at).Format(time.DateOnly)}
+			period: PeriodStart(f.Period, x.at.In(loc)).Format(time.DateOnly)}
 		switch f.Group {
 		case GroupAgent:
 			e.key = x.agent
@@ -383,7 +390,7 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 		row := aggregateRow(groups[k], texts)
 		row.Key, row.Period = k.key, k.period
 		if leads := quotas[k.key]; leads > 0 {
-			start, _ := time.Parse(time.DateOnly, k.period)
+			start, _ := time.ParseInLocation(time.DateOnly, k.period, loc)
 			lo, hi := maxTime(start, f.From), minTime(periodEnd(f.Period, start), f.To)
 			q := leads * LeadDailyQuota * WorkingDays(lo, hi)
 			row.Quota = &q
@@ -529,7 +536,8 @@ type ScoreSheet struct {
 	Rows        []ScoreSheetRow `json:"rows"`
 }
 
-// ScoreSheet returns the evaluations of team on day (UTC), oldest first, by evaluator if set.
+// ScoreSheet returns the evaluations of team on day (the day holding day, in day's location:
+// pass it in the centre's time zone), oldest first, by evaluator if set.
 func (db *DB) ScoreSheet(ctx context.Context, team string, day time.Time, evaluator string) (ScoreSheet, error) {
 	if team == "" {
 		return ScoreSheet{}, invalidField("team", "required")
@@ -547,6 +555,7 @@ func (db *DB) ScoreSheet(ctx context.Context, team string, day time.Time, evalua
 		var s ScoreSheetRow
 		err := r.Scan(&s.ID, &s.CallID, &s.AgentID, &s.Evaluator, &s.ScorecardID, &s.Version, &s.ScoreRaw, &s.ScoreFinal, &s.Fatal,
 			&s.NonFatalErrors, &s.Comments, &s.Status, &s.CreatedAt)
+		s.CreatedAt = s.CreatedAt.In(start.Location())
 		return s, err
 	})
 	if err != nil {
