@@ -14,20 +14,22 @@ type Role string
 
 const (
 	RoleAgent             Role = "agent"              // takes calls; sees only their own calls and figures
+	RoleTrainer           Role = "trainer"            // reads everything (QA results, recordings) to coach; acts on nobody
 	RoleTeamLead          Role = "team_lead"          // sees and acts on the agents of their team
 	RoleQA                Role = "qa"                 // reads everything, listens to recordings, acts on nobody
 	RoleSupervisor        Role = "supervisor"         // sees everyone, may pause/log out any agent
+	RoleProjectManager    Role = "project_manager"    // supervisor of a project; receives the team leads' score sheets
 	RoleOperationsManager Role = "operations_manager" // supervisor + configuration
 	RoleAdmin             Role = "admin"              // everything, including other users' API tokens
 )
 
 // Roles lists every role, least to most powerful.
-var Roles = []Role{RoleAgent, RoleTeamLead, RoleQA, RoleSupervisor, RoleOperationsManager, RoleAdmin}
+var Roles = []Role{RoleAgent, RoleTrainer, RoleTeamLead, RoleQA, RoleSupervisor, RoleProjectManager, RoleOperationsManager, RoleAdmin}
 
 // Valid reports whether r is one of the defined roles.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleAgent, RoleTeamLead, RoleQA, RoleSupervisor, RoleOperationsManager, RoleAdmin:
+	case RoleAgent, RoleTrainer, RoleTeamLead, RoleQA, RoleSupervisor, RoleProjectManager, RoleOperationsManager, RoleAdmin:
 		return true
 	}
 	return false
@@ -66,7 +68,7 @@ func (p Principal) inTeam(agentTeam string) bool { return p.TeamID != "" && agen
 // CanSeeAll reports whether the principal sees every agent, call and figure on the floor.
 func (p Principal) CanSeeAll() bool {
 	switch p.Role {
-	case RoleQA, RoleSupervisor, RoleOperationsManager, RoleAdmin:
+	case RoleTrainer, RoleQA, RoleSupervisor, RoleProjectManager, RoleOperationsManager, RoleAdmin:
 		return true
 	}
 	return false
@@ -98,7 +100,7 @@ func (p Principal) CanActOnAgent(agentID, agentTeam string) bool {
 		return p.self(agentID)
 	case RoleTeamLead:
 		return p.inTeam(agentTeam) || p.self(agentID)
-	case RoleSupervisor, RoleOperationsManager, RoleAdmin:
+	case RoleSupervisor, RoleProjectManager, RoleOperationsManager, RoleAdmin:
 		return true
 	}
 	return false

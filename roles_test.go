@@ -22,8 +22,8 @@ func TestParseRole(t *testing.T) {
 			t.Errorf("ParseRole(%q): %#v", bad, err)
 		}
 	}
-	if len(Roles) != 6 {
-		t.Errorf("the role set is fixed at six: %v", Roles)
+	if len(Roles) != 8 {
+		t.Errorf("the role set is fixed at eight: %v", Roles)
 	}
 }
 
@@ -47,6 +47,8 @@ func TestPermissionsByRole(t *testing.T) {
 		{p: Principal{Role: RoleTeamLead}}, // no team: "" must not match the team-less agent 3001
 		{p: Principal{Role: RoleQA}, seeAll: true, see: all, listen: all},
 		{p: Principal{Role: RoleSupervisor}, seeAll: true, see: all, act: all, listen: all},
+		{p: Principal{Role: RoleTrainer}, seeAll: true, see: all, listen: all}, // reads to coach, acts on nobody
+		{p: Principal{Role: RoleProjectManager}, seeAll: true, see: all, act: all, listen: all},
 		{p: Principal{Role: RoleOperationsManager}, seeAll: true, configure: true, see: all, act: all, listen: all},
 		{p: Principal{Role: RoleAdmin}, seeAll: true, configure: true, see: all, act: all, listen: all},
 		{p: Principal{}},                  // no role

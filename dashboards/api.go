@@ -728,9 +728,9 @@ func (a *API) monitor(w http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	p := principal(r)
 	switch p.Role {
-	case callfloor.RoleSupervisor, callfloor.RoleTeamLead, callfloor.RoleOperationsManager, callfloor.RoleAdmin:
+	case callfloor.RoleSupervisor, callfloor.RoleTeamLead, callfloor.RoleProjectManager, callfloor.RoleOperationsManager, callfloor.RoleAdmin:
 	default:
-		return nil, forbidden("monitoring calls needs a supervisor, team lead, operations manager or admin (you are %s)", p.Role)
+		return nil, forbidden("monitoring calls needs a supervisor, team lead, project manager, operations manager or admin (you are %s)", p.Role)
 	}
 	if p.AgentID == ag.ID {
 		return nil, forbidden("you cannot monitor your own calls")

@@ -40,6 +40,7 @@ func (a *API) RegisterQAReports(mux Mux) {
 	h("GET /api/v1/qa/calibrations/{id}", a.getCalibration)
 	h("POST /api/v1/qa/calibrations/{id}/scores", a.submitCalibrationScore)
 	h("POST /api/v1/qa/calibrations/{id}/close", a.closeCalibration)
+	a.RegisterScoreSheets(mux)
 }
 
 // formatted serves build's value as JSON, CSV or HTML by the format parameter.

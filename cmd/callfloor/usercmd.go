@@ -27,7 +27,7 @@ commands:
 
 every command takes -database-url URL (else $CALLFLOOR_DATABASE_URL, else the local default).
 Passwords come from $CALLFLOOR_USER_PASSWORD, else one line on standard input.
-roles: agent, team_lead, qa, supervisor, operations_manager, admin
+roles: agent, trainer, team_lead, qa, supervisor, project_manager, operations_manager, admin
 `
 
 // defaultDatabaseURL is the PostgreSQL of deploy/dev-services.sh.
@@ -56,7 +56,7 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch sub {
 	case "add":
 		username = fs.String("username", "", "login name")
-		role = fs.String("role", "", "agent, team_lead, qa, supervisor, operations_manager or admin")
+		role = fs.String("role", "", "agent, trainer, team_lead, qa, supervisor, project_manager, operations_manager or admin")
 		team = fs.String("team", "", "team id (created if missing)")
 		agent = fs.String("agent", "", "the ACD agent id this user is")
 		name = fs.String("name", "", "display name")
