@@ -1069,7 +1069,7 @@ func init() {
 }
 
 var searchParams = map[string]bool{"from": true, "to": true, "queue": true, "agent": true, "team": true, "outcome": true,
-	"direction": true, "number": true, "limit": true, "cursor": true}
+	"direction": true, "number": true, "recorded": true, "limit": true, "cursor": true}
 
 func parseTime(field, v string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, v)
@@ -1109,6 +1109,13 @@ func (a *API) searchCalls(w http.ResponseWriter, r *http.Request) (any, error) {
 			return nil, invalid("direction", "must be inbound or outbound")
 		}
 		f.Direction = d
+	}
+	if v := q.Get("recorded"); v != "" {
+		rec, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, invalid("recorded", "must be true or false, got %q", v)
+		}
+		f.Recorded = &rec
 	}
 	if l := q.Get("limit"); l != "" {
 		if f.Limit, err = strconv.Atoi(l); err != nil {

@@ -294,6 +294,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 		{"GET", "/calls?from=2026-11-22T00:00:00Z&to=2026-11-21T00:00:00Z", "", "to"},
 		{"GET", "/calls?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&number=1'%20OR%201=1--", "", "number"},
 		{"GET", "/calls?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&outcome=answered'--", "", "outcome"},
+		{"GET", "/calls?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&recorded=maybe", "", "recorded"},
 		{"GET", "/calls?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&limit=100000", "", "limit"},
 		{"GET", "/calls?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&cursor=garbage!", "", "cursor"},
 		{"GET", "/calls?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&sort=evil", "", "sort"},

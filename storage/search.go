@@ -21,6 +21,7 @@ type CallFilter struct {
 	Outcome   string
 	Number    string // caller or called number, exact or a prefix ending in '*'
 	Direction string
+	Recorded  *bool  // with (true) or without (false) a recording; nil: either
 	Limit     int    // 1..500, default 50
 	Cursor    string // from the previous page's Next
 }
@@ -109,6 +110,13 @@ func (db *DB) SearchCalls(ctx context.Context, f CallFilter) ([]CallRecord, stri
 	}
 	if f.Direction != "" {
 		w.add("direction = ?", f.Direction)
+	}
+	if f.Recorded != nil {
+		if *f.Recorded {
+			w.add("coalesce(recording_name, '') <> ''")
+		} else {
+			w.add("coalesce(recording_name, '') = ''")
+		}
 	}
 	if n := f.Number; n != "" {
 		if p, ok := strings.CutSuffix(n, "*"); ok {

@@ -24,7 +24,7 @@ func seedCalls(t testing.TB, db *storage.DB, n int, span time.Duration) {
 		t.Fatal(err)
 	}
 	_, err := db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, node, caller_number, called_number, agent_id, entered_at,
-		answered_at, ended_at, wait_ms, talk_ms, outcome, hangup_by, last_event_id)
+		answered_at, ended_at, wait_ms, talk_ms, outcome, hangup_by, last_event_id, recording_name)
 		SELECT 'c' || lpad(g::text, 8, '0'),
 		       CASE WHEN g % 10 = 9 THEN 'outbound' ELSE 'inbound' END,
 		       'q' || (g % 3), 'pbx1',
@@ -35,7 +35,8 @@ func seedCalls(t testing.TB, db *storage.DB, n int, span time.Duration) {
 		       now() - ($2::bigint * g / $1) * interval '1 millisecond' + interval '90 seconds',
 		       8000, 82000,
 		       (ARRAY['answered','abandoned','short_abandon','answered','flowed_out'])[1 + g % 5],
-		       'caller', '1-' || g
+		       'caller', '1-' || g,
+		       CASE WHEN g % 5 IN (0, 3) THEN 'callfloor/rec-' || g END -- the answered ones
 		FROM generate_series(1, $1) g`, n, span.Milliseconds())
 	if err != nil {
 		t.Fatal(err)
@@ -106,6 +107,7 @@ func TestSearchCalls(t *testing.T) {
 			f.Cursor = next
 		}
 	}
+	yesRecorded, noRecorded := true, false
 	cases := []struct {
 		name string
 		mod  func(f *storage.CallFilter)
@@ -116,6 +118,8 @@ func TestSearchCalls(t *testing.T) {
 		{"team", func(f *storage.CallFilter) { f.Team = "t0" }, 500 - 72},   // a0..a4 minus unassigned
 		{"outcome", func(f *storage.CallFilter) { f.Outcome = "flowed_out" }, 200},
 		{"direction", func(f *storage.CallFilter) { f.Direction = callfloor.Outbound }, 100},
+		{"recorded", func(f *storage.CallFilter) { f.Recorded = &yesRecorded }, 400},
+		{"not recorded", func(f *storage.CallFilter) { f.Recorded = &noRecorded }, 600},
 		{"number exact", func(f *storage.CallFilter) { f.Number = "555123" }, 1},
 		{"called number", func(f *storage.CallFilter) { f.Number = "666129" }, 1},
 		{"number prefix", func(f *storage.CallFilter) { f.Number = "55512*" }, 11}, // 12, 120..129
