@@ -13,6 +13,7 @@ import { LANGS, STORAGE_KEY, lang, pickLang, setLang, t } from "./i18n";
 import type { Me } from "./types";
 import { DesktopPage } from "./desktop";
 import { WallboardPage } from "./wallboard";
+import { CallsPage } from "./calls";
 import { DisputesPage, EvaluatePage, MyEvaluationsPage, ReportsPage, ScorecardsPage, WorklistPage } from "./qa";
 
 export interface Page {
@@ -76,6 +77,7 @@ async function route(): Promise<void> {
   }
   if (path === "/wallboard") page = new WallboardPage(me, setLive);
   else if (path === "/desktop") page = new DesktopPage(me, setLive);
+  else if (path === "/calls") page = new CallsPage(me);
   else if (path === "/qa") page = new WorklistPage(me, navigate);
   else if (path.startsWith("/qa/evaluate/")) page = new EvaluatePage(me, decodeURIComponent(path.slice("/qa/evaluate/".length)));
   else if (path === "/qa/mine") page = new MyEvaluationsPage(me);
@@ -123,6 +125,7 @@ function header(m: Me | null): HTMLElement {
       h("a", { href: path, class: here === path ? "active" : "", testid: id, onclick: (e: Event) => { e.preventDefault(); navigate(path); } }, label);
     if (m.user.role !== "agent") nav.append(link("/wallboard", t("nav.wallboard"), "nav-wallboard"));
     if (m.user.agent_id) nav.append(link("/desktop", t("nav.desktop"), "nav-desktop"));
+    nav.append(link("/calls", t("nav.calls"), "nav-calls"));
     const r = m.user.role;
     const evaluator = r === "qa" || r === "team_lead" || r === "operations_manager" || r === "admin";
     if (evaluator) nav.append(link("/qa", t("nav.qa"), "nav-qa"));

@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { callsQuery } from "./calls_logic";
+
+describe("callsQuery", () => {
+  const from = new Date("2026-11-22T00:00:00Z"), to = new Date("2026-11-22T12:00:00Z");
+  it("leaves empty filters out and keeps the range", () => {
+    const q = new URLSearchParams(callsQuery({ from, to, queue: "", agent: " ", recorded: false }));
+    expect([...q.keys()]).toEqual(["from", "to", "limit"]);
+    expect(q.get("from")).toBe("2026-11-22T00:00:00.000Z");
+    expect(q.get("limit")).toBe("50");
+  });
+  it("passes filters, a number prefix, recorded and the cursor", () => {
+    const q = new URLSearchParams(callsQuery({ from, to, queue: "sales", agent: "1001", outcome: "answered", direction: "inbound", number: "555*", recorded: true }, "abc=", 10));
+    expect(q.get("queue")).toBe("sales");
+    expect(q.get("agent")).toBe("1001");
+    expect(q.get("number")).toBe("555*");
+    expect(q.get("recorded")).toBe("true");
+    expect(q.get("cursor")).toBe("abc=");
+    expect(q.get("limit")).toBe("10");
+  });
+});
