@@ -130,9 +130,15 @@ type Call struct {
 	Offers []Offer `json:"offers,omitempty"`
 
 	// Set when a handled call ends: the wrap-up time the agent was given after it, and the time
-	// the customer spent on hold (callfloor has no hold action yet: 0).
+	// the customer spent on hold (the sum of the holds: a phone's hold key, ARI ChannelHold).
 	WrapMs *int64 `json:"wrap_ms,omitempty"`
 	HoldMs *int64 `json:"hold_ms,omitempty"`
+
+	// Hold while the call is up: the leg that put it on hold and since when (zero: not on hold),
+	// and the holds already over (ms).
+	HoldChannel   string    `json:"hold_channel,omitempty"`
+	HoldStartedAt time.Time `json:"hold_started_at,omitzero"`
+	HeldMs        int64     `json:"held_ms,omitempty"`
 
 	RecordingName     string `json:"recording_name,omitempty"`
 	RecordingFormat   string `json:"recording_format,omitempty"`
@@ -159,12 +165,48 @@ func (c *Call) WaitMs() int64 {
 	return 0
 }
 
-// TalkMs is answered → ended.
+// TalkMs is answered → ended less the time on hold (metrics.md's AHT adds talk, hold and wrap).
 func (c *Call) TalkMs() int64 {
 	if c.AnsweredAt.IsZero() || c.EndedAt.IsZero() {
 		return 0
 	}
-	return c.EndedAt.Sub(c.AnsweredAt).Milliseconds()
+	t := c.EndedAt.Sub(c.AnsweredAt).Milliseconds()
+	if c.HoldMs != nil {
+		t -= *c.HoldMs
+	}
+	return max(t, 0)
+}
+
+// OnHold reports whether the call is on hold now.
+func (c *Call) OnHold() bool { return !c.HoldStartedAt.IsZero() }
+
+// StartHold puts a talking call on hold by the leg ch at at; false when it is not talking or
+// already on hold (a second leg's hold adds nothing: the call is on hold once).
+func (c *Call) StartHold(ch string, at time.Time) bool {
+	if c.State != CallTalking || c.OnHold() {
+		return false
+	}
+	c.HoldChannel, c.HoldStartedAt = ch, at
+	return true
+}
+
+// EndHold takes the call off hold when ch is the leg that held it; false otherwise.
+func (c *Call) EndHold(ch string, at time.Time) bool {
+	if !c.OnHold() || ch != c.HoldChannel {
+		return false
+	}
+	c.HeldMs += max(at.Sub(c.HoldStartedAt).Milliseconds(), 0)
+	c.HoldChannel, c.HoldStartedAt = "", time.Time{}
+	return true
+}
+
+// SettleHold ends a hold still running at the end of the call (at) and returns the total time
+// on hold, which it stores in HoldMs.
+func (c *Call) SettleHold(at time.Time) int64 {
+	c.EndHold(c.HoldChannel, at)
+	h := c.HeldMs
+	c.HoldMs = &h
+	return h
 }
 
 // RingMs is the total time agents' phones rang for the call (inbound), or the customer's ring
@@ -212,7 +254,9 @@ const (
 	EvCallOffered    = "call.offered"
 	EvCallOfferEnded = "call.offer_ended"
 	EvCallAnswered   = "call.answered"
-	EvCallEnded      = "call.ended" // carries the full Call record with its outcome
+	EvCallHeld       = "call.held"    // a leg pressed hold
+	EvCallResumed    = "call.resumed" // that leg took the call off hold
+	EvCallEnded      = "call.ended"   // carries the full Call record with its outcome
 	EvAgentState     = "agent.state"
 	EvRecordingReady = "recording.ready"
 )

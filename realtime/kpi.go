@@ -246,8 +246,7 @@ func intsOf(m map[string]string) map[string]int64 {
 	return out
 }
 
-// queueCounters maps a counter hash onto the domain's counters. Hold time has no counter yet
-// (callfloor has no hold action): "sum_hold_ms" is read should it appear.
+// queueCounters maps a counter hash onto the domain's counters.
 func queueCounters(m map[string]int64) callfloor.QueueCounters {
 	return callfloor.QueueCounters{
 		Offered:            m[CntOffered],
@@ -260,7 +259,7 @@ func queueCounters(m map[string]int64) callfloor.QueueCounters {
 		SumWaitAnsweredMs:  m[CntSumWaitAnswered],
 		SumWaitAbandonedMs: m[CntSumWaitAbandoned],
 		SumTalkMs:          m[CntSumTalk],
-		SumHoldMs:          m["sum_hold_ms"],
+		SumHoldMs:          m[CntSumHold],
 		SumWrapMs:          m[CntSumWrap],
 		Handled:            m[CntHandled],
 	}
@@ -331,7 +330,7 @@ func (o *occ) add(a *rawAgent, now time.Time) {
 func (o occ) value() *float64 { return opt(callfloor.Occupancy(o.handling, o.avail)) }
 
 func agentAHT(c map[string]int64) *float64 {
-	qc := callfloor.QueueCounters{SumTalkMs: c[CntSumTalk], SumHoldMs: c["sum_hold_ms"], SumWrapMs: c[CntSumWrap], Handled: c[CntHandled]}
+	qc := callfloor.QueueCounters{SumTalkMs: c[CntSumTalk], SumHoldMs: c[CntSumHold], SumWrapMs: c[CntSumWrap], Handled: c[CntHandled]}
 	return opt(qc.AHT())
 }
 
@@ -447,7 +446,7 @@ func (k *KPI) teamView(team string, agents map[string]*rawAgent, now time.Time) 
 		v.Missed += a.counters[CntOffersNoAnswer]
 		c.Handled += a.counters[CntHandled]
 		c.SumTalkMs += a.counters[CntSumTalk]
-		c.SumHoldMs += a.counters["sum_hold_ms"]
+		c.SumHoldMs += a.counters[CntSumHold]
 		c.SumWrapMs += a.counters[CntSumWrap]
 	}
 	v.Handled = c.Handled

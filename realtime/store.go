@@ -426,6 +426,7 @@ const (
 	CntSumTalk          = "sum_talk_ms"
 	CntHandled          = "handled"
 	CntSumWrap          = "sum_wrap_ms" // wrap-up time granted after handled calls (AHT's wrap part)
+	CntSumHold          = "sum_hold_ms" // time handled calls spent on hold (AHT's hold part)
 	CntOffers           = "offers"      // agent phone rings
 	CntOffersNoAnswer   = "offers_no_answer"
 	CntOutDials         = "outbound_dials"

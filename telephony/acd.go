@@ -33,7 +33,7 @@ import (
 // EventFilter is the application event filter callfloor sets on every node: only what the ACD
 // uses, so Asterisk does not send dialplan noise.
 var EventFilter = []string{
-	"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelStateChange", "Dial",
+	"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelStateChange", "Dial", "ChannelHold", "ChannelUnhold",
 	"RecordingStarted", "RecordingFinished", "RecordingFailed", "ApplicationReplaced",
 }
 

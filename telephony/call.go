@@ -464,6 +464,27 @@ func (cl *call) inboundEvent(ev aril.Event) {
 		cl.recording(e.Recording)
 	case *aril.RecordingFailed:
 		cl.warn("recording failed", fmt.Errorf("%s", e.Recording.Cause), "recording", e.Recording.Name)
+	case *aril.ChannelHold:
+		cl.hold(e.Channel.ID, true)
+	case *aril.ChannelUnhold:
+		cl.hold(e.Channel.ID, false)
+	}
+}
+
+// hold follows the legs' hold keys: the call is on hold from a leg's ChannelHold to that leg's
+// ChannelUnhold (the customer hears music on hold; the agent is still on the call). Hold time
+// counts only while the call is talking; a hold still on at the end ends with the call.
+func (cl *call) hold(ch string, on bool) {
+	c := cl.c
+	now := cl.acd.now()
+	switch {
+	case ch == "" || (ch != c.AgentChannel && ch != c.CallerChannel && ch != c.CustomerChannel):
+	case on && c.StartHold(ch, now):
+		cl.logf("call on hold", "channel", ch)
+		cl.save(callfloor.EvCallHeld, nil, nil, c.Agent, nil)
+	case !on && c.EndHold(ch, now):
+		cl.logf("call off hold", "channel", ch, "held_ms", c.HeldMs)
+		cl.save(callfloor.EvCallResumed, nil, nil, c.Agent, nil)
 	}
 }
 
@@ -565,13 +586,15 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 	if wasTalking {
 		c.Outcome = callfloor.OutcomeAnswered
 		wrap := wrapUp(q).Milliseconds()
-		var hold int64
-		c.WrapMs, c.HoldMs = &wrap, &hold
+		hold := c.SettleHold(now)
+		c.WrapMs = &wrap
 		inc[realtime.CntHandled] = 1
 		inc[realtime.CntSumTalk] = c.TalkMs()
+		inc[realtime.CntSumHold] = hold
 		inc[realtime.CntSumWrap] = wrap
 		agentInc[realtime.CntHandled] = 1
 		agentInc[realtime.CntSumTalk] = c.TalkMs()
+		agentInc[realtime.CntSumHold] = hold
 		agentInc[realtime.CntSumWrap] = wrap
 	} else if c.Outcome == "" {
 		w := c.WaitMs()
@@ -825,6 +848,10 @@ func (cl *call) outboundEvent(ev aril.Event) {
 		cl.outboundGone(e.Channel.ID, 0, "")
 	case *aril.RecordingFinished:
 		cl.recording(e.Recording)
+	case *aril.ChannelHold:
+		cl.hold(e.Channel.ID, true)
+	case *aril.ChannelUnhold:
+		cl.hold(e.Channel.ID, false)
 	}
 }
 
@@ -926,10 +953,11 @@ func (cl *call) endOutbound(out callfloor.Outcome, by string, cause int, causeTx
 	agentInc := map[string]int64{}
 	switch out {
 	case callfloor.OutcomeAnswered:
-		wrap, hold := cl.acd.settings().acd.Outbound.WrapUp.Milliseconds(), int64(0)
-		c.WrapMs, c.HoldMs = &wrap, &hold
+		wrap, hold := cl.acd.settings().acd.Outbound.WrapUp.Milliseconds(), c.SettleHold(now)
+		c.WrapMs = &wrap
 		agentInc[realtime.CntHandled] = 1
 		agentInc[realtime.CntSumTalk] = c.TalkMs()
+		agentInc[realtime.CntSumHold] = hold
 		agentInc[realtime.CntSumWrap] = wrap
 	case callfloor.OutcomeBusy:
 		agentInc[realtime.CntOutBusy] = 1

@@ -152,6 +152,10 @@ func (n *node) Event(ev aril.Event) {
 		n.toChannel(e.Channel.ID, ev)
 	case *aril.ChannelStateChange:
 		n.toChannel(e.Channel.ID, ev)
+	case *aril.ChannelHold:
+		n.toChannel(e.Channel.ID, ev)
+	case *aril.ChannelUnhold:
+		n.toChannel(e.Channel.ID, ev)
 	case *aril.Dial:
 		n.toChannel(e.Peer.ID, ev)
 	case *aril.ApplicationReplaced:

@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+// TrafficHoldRate is the share of answered agent calls the traffic dialplan puts on hold.
+const TrafficHoldRate = 0.2
+
 var (
 	agentRe    = regexp.MustCompile(`^Local/([0-9]{4})@agents(/n)?$`)
 	outboundRe = regexp.MustCompile(`^Local/([0-9][0-9]+)@outbound(/n)?$`)
@@ -37,12 +40,18 @@ func DefaultDialplan(endpoint string) (Behaviour, error) {
 // TrafficDialplan is a dialplan for generated agents: Local/<ext>@agents answers after a
 // random 1..4 s ring, or with probability noAnswerRate never answers; Local/<num>@outbound
 // is busy with busyRate, does not answer with noAnswerRate, else answers after 2..8 s.
-// Answered calls are ended by the customer or the application (HangupAfter 0).
+// Answered calls are ended by the customer or the application (HangupAfter 0). An agent puts
+// TrafficHoldRate of the answered calls on hold once (3..15 s in, for 5..40 s), drawn from its
+// own random stream so the rest of the traffic is the same with or without holds.
 func TrafficDialplan(seed int64, noAnswerRate, busyRate float64) Dialplan {
 	var mu sync.Mutex
 	rng := rand.New(rand.NewSource(seed))
+	holdRng := rand.New(rand.NewSource(seed ^ 0x686f6c64)) // "hold"
 	uniform := func(lo, hi time.Duration) time.Duration {
 		return lo + time.Duration(rng.Int63n(int64(hi-lo)+1))
+	}
+	holdUniform := func(lo, hi time.Duration) time.Duration {
+		return lo + time.Duration(holdRng.Int63n(int64(hi-lo)+1))
 	}
 	local := regexp.MustCompile(`^Local/([^@/]+)@(agents|outbound)(/n)?$`)
 	return func(endpoint string) (Behaviour, error) {
@@ -57,7 +66,9 @@ func TrafficDialplan(seed int64, noAnswerRate, busyRate float64) Dialplan {
 			if r < noAnswerRate {
 				return Behaviour{NoAnswer: true}, nil
 			}
-			return Behaviour{RingFor: uniform(time.Second, 4*time.Second)}, nil
+			b := Behaviour{RingFor: uniform(time.Second, 4*time.Second)}
+			b.HoldAfter, b.HoldFor = holdPlan(holdRng.Float64(), TrafficHoldRate, holdUniform)
+			return b, nil
 		}
 		switch {
 		case r < busyRate:

@@ -24,6 +24,7 @@ type channel struct {
 	snoopOf           *channel
 	snoops            []*channel
 	spy, whisper      string // a snoop channel's directions
+	held              bool   // the phone behind it has pressed hold
 
 	stasisApp string
 	inStasis  bool
@@ -486,6 +487,7 @@ func (s *Server) answerLocal(c1, c2 *channel) {
 	if b.HangupAfter > 0 {
 		s.chTimer(c2, s.scale(b.HangupAfter), func() { s.farHangup(c2, 16) })
 	}
+	s.scheduleHold(c1, c2, b)
 }
 
 // farHangup: the party behind ch hangs up (dialplan Hangup(), a customer putting the phone

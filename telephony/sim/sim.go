@@ -53,6 +53,8 @@ type Behaviour struct {
 	Busy        bool          // Dial BUSY, cause 17
 	Fail        bool          // congestion: Dial CHANUNAVAIL, cause 34
 	HangupAfter time.Duration // once answered, the far end hangs up after this long (0 = never)
+	HoldAfter   time.Duration // once answered, the phone presses hold after this long ...
+	HoldFor     time.Duration // ... and releases it this long after (0 = no hold)
 }
 
 // Dialplan decides how an originated endpoint behaves; an error makes the originate fail

@@ -46,7 +46,7 @@ export class WallboardPage implements Page {
   private canAct: boolean;
 
   constructor(private me: Me, private setLive: (up: boolean | null) => void) {
-    this.canAct = ["supervisor", "operations_manager", "admin", "team_lead"].includes(me.user.role);
+    this.canAct = ["supervisor", "project_manager", "operations_manager", "admin", "team_lead"].includes(me.user.role);
     const saved = sessionStorage.getItem("callfloor.filters");
     if (saved) {
       try {

@@ -1,0 +1,101 @@
+package telephony_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/testenv"
+	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/telephony/sim"
+)
+
+// The agent's phone puts the caller on hold twice: the live call shows the hold, the ended call
+// has hold_ms = the two holds, talk_ms = answered→ended less the holds, and the queue's and
+// the agent's sum_hold_ms counters (AHT's hold part) carry it. A second leg's hold while the
+// call is already on hold adds nothing; a hold still on at the end ends with the call.
+func TestHoldFromThePhone(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.login("1001")
+	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 2 * time.Second})
+	ans := f.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered }).Call
+
+	hold := func(ch string, on bool) {
+		t.Helper()
+		if err := f.sim.Hold(ch, on); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	hold(ans.AgentChannel, true)
+	held := f.waitEvent(2*time.Second, "held", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallHeld }).Call
+	if !held.OnHold() || held.HoldChannel != ans.AgentChannel {
+		t.Fatalf("held call: %+v", held)
+	}
+	live, err := f.store.Call(context.Background(), ans.ID)
+	if err != nil || !live.OnHold() {
+		t.Fatalf("live call in Redis not on hold: %+v %v", live, err)
+	}
+	hold(ans.CallerChannel, true) // the customer's side too: still one hold
+	time.Sleep(300 * time.Millisecond)
+	hold(ans.CallerChannel, false) // not the leg that held: still on hold
+	time.Sleep(200 * time.Millisecond)
+	hold(ans.AgentChannel, false)
+	f.waitEvent(2*time.Second, "resumed", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallResumed })
+	time.Sleep(200 * time.Millisecond)
+	hold(ans.AgentChannel, true) // on hold again until the caller hangs up
+	c := f.ended(5 * time.Second)
+	if f.countEvents(callfloor.EvCallHeld) != 2 || f.countEvents(callfloor.EvCallResumed) != 1 {
+		t.Errorf("held %d times, resumed %d, want 2 and 1", f.countEvents(callfloor.EvCallHeld), f.countEvents(callfloor.EvCallResumed))
+	}
+	if c.HoldMs == nil || *c.HoldMs < 1200 || *c.HoldMs > 1900 { // ~500 ms, then ~1 s to the end
+		t.Fatalf("hold_ms %v, want about 1.5 s", c.HoldMs)
+	}
+	if c.OnHold() {
+		t.Error("an ended call is still on hold")
+	}
+	span := c.EndedAt.Sub(c.AnsweredAt).Milliseconds()
+	if c.TalkMs()+*c.HoldMs != span {
+		t.Errorf("talk %d + hold %d != answered→ended %d", c.TalkMs(), *c.HoldMs, span)
+	}
+	q := f.counters("sales")
+	ac, _ := f.store.AgentCounters(context.Background(), "1001", time.Now())
+	if q[realtime.CntSumHold] != *c.HoldMs || ac[realtime.CntSumHold] != *c.HoldMs || q[realtime.CntSumTalk] != c.TalkMs() {
+		t.Errorf("counters: queue hold %d talk %d, agent hold %d; call hold %d talk %d", q[realtime.CntSumHold], q[realtime.CntSumTalk],
+			ac[realtime.CntSumHold], *c.HoldMs, c.TalkMs())
+	}
+	testenv.Eventually(t, 2*time.Second, "agent available after wrap-up", func() bool { return f.agentState("1001").State == callfloor.AgentAvailable })
+}
+
+// A hold before the call is answered (the caller waiting in the queue) is not hold time.
+func TestHoldWhileWaitingIsNotCounted(t *testing.T) {
+	f := newFloor(t, testConfig("1001")) // nobody logged in: the caller waits
+	f.place(sim.CallerSpec{Queue: "sales", Patience: time.Second})
+	entered := f.waitEvent(3*time.Second, "entered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallEntered }).Call
+	if err := f.sim.Hold(entered.CallerChannel, true); err != nil {
+		t.Fatal(err)
+	}
+	c := f.ended(5 * time.Second)
+	if c.Outcome != callfloor.OutcomeAbandoned || c.HoldMs != nil || f.countEvents(callfloor.EvCallHeld) != 0 {
+		t.Errorf("abandoned call: outcome %s hold %v, held events %d", c.Outcome, c.HoldMs, f.countEvents(callfloor.EvCallHeld))
+	}
+}
+
+// The simulator's dialplan can make an agent's phone hold by itself (the demo traffic does, for
+// a share of calls): hold_ms is the HoldFor it played.
+func TestHoldFromTheDialplan(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.sim.SetDialplan(func(ep string) (sim.Behaviour, error) {
+		return sim.Behaviour{RingFor: 50 * time.Millisecond, HoldAfter: 200 * time.Millisecond, HoldFor: 600 * time.Millisecond}, nil
+	})
+	f.login("1001")
+	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 1500 * time.Millisecond})
+	c := f.ended(5 * time.Second)
+	if c.HoldMs == nil || *c.HoldMs < 500 || *c.HoldMs > 800 {
+		t.Fatalf("hold_ms %v, want about 600", c.HoldMs)
+	}
+	if f.countEvents(callfloor.EvCallHeld) != 1 || f.countEvents(callfloor.EvCallResumed) != 1 {
+		t.Errorf("held/resumed events %d/%d", f.countEvents(callfloor.EvCallHeld), f.countEvents(callfloor.EvCallResumed))
+	}
+}

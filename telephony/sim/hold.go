@@ -1,0 +1,54 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// Hold presses (on) or releases the hold key of the phone behind channel id: Asterisk reports it
+// as ChannelHold / ChannelUnhold on that channel to the applications subscribed to it. A
+// channel already (off) hold reports nothing, as chan_pjsip does not re-send an unchanged
+// hold state.
+func (s *Server) Hold(id string, on bool) error {
+	s.lock()
+	defer s.unlock()
+	ch := s.channels[id]
+	if ch == nil || ch.destroyed {
+		return fmt.Errorf("sim: no channel %s", id)
+	}
+	s.setHold(ch, on)
+	return nil
+}
+
+func (s *Server) setHold(ch *channel, on bool) {
+	if ch.held == on || ch.destroyed {
+		return
+	}
+	ch.held = on
+	if on {
+		s.evChan(ch, nil, "ChannelHold", nil)
+	} else {
+		s.evChan(ch, nil, "ChannelUnhold", nil)
+	}
+}
+
+// scheduleHold plays Behaviour.HoldAfter/HoldFor on the answered channel c1 (the ;1 half in
+// Stasis, which carries the phone's hold indication): hold after HoldAfter, release HoldFor later.
+func (s *Server) scheduleHold(c1, c2 *channel, b Behaviour) {
+	if b.HoldFor <= 0 {
+		return
+	}
+	s.chTimer(c2, s.scale(b.HoldAfter), func() {
+		s.setHold(c1, true)
+		s.chTimer(c2, s.scale(b.HoldFor), func() { s.setHold(c1, false) })
+	})
+}
+
+// holdPlan draws whether an answered agent call has a hold, when and how long: with probability
+// rate, after 3..15 s of talk, for 5..40 s.
+func holdPlan(r, rate float64, uniform func(lo, hi time.Duration) time.Duration) (after, dur time.Duration) {
+	if r >= rate {
+		return 0, 0
+	}
+	return uniform(3*time.Second, 15*time.Second), uniform(5*time.Second, 40*time.Second)
+}
