@@ -386,7 +386,6 @@ function answerControl(it: Item, current: Answer | undefined, onChange: (a: Answ
 function report(card: Scorecard, s: CalibrationSession): HTMLElement {
   const tb: DevTable = deviationTable(card, s);
   const ans = (it: Item, a: Answer | undefined) => answerText(it, a, t("qa.yes"), t("qa.no"), t("qa.na"));
-  const refScore = s.scores.find((x) => x.evaluator === s.reference_evaluator);
   const wrap = h("section", { class: "panel calib-report", testid: "calib-report" },
     h("h2", {}, tk("calib.report_title")),
     h("p", { class: "muted" }, tk("calib.report_help")),
@@ -433,7 +432,7 @@ function report(card: Scorecard, s: CalibrationSession): HTMLElement {
       h("td", { class: "num", testid: `calib-dev-${r.item.id}-mean` }, fmt2(r.meanDeviation)),
       h("td", { class: "num", testid: `calib-dev-${r.item.id}-agree` }, r.agreement === null ? "–" : `${fmt2(r.agreement)} %`)));
   }
-  const foot = h("tr", { class: "calib-foot" }, h("td", {}, tk("calib.mean_item_diff")), h("td", { class: "muted" }, refScore ? fmt2(refScore.result.score_final) : ""),
+  const foot = h("tr", { class: "calib-foot" }, h("td", {}, tk("calib.mean_item_diff")), h("td", {}),
     ...tb.columns.map((c) => h("td", { class: "num" + (c.worst ? " calib-worst" : ""), testid: `calib-dev-mean-${c.evaluator}` }, fmt2(c.meanAbsItemDiff))),
     h("td", {}), h("td", {}));
   wrap.append(h("h3", {}, tk("calib.per_item")),
