@@ -19,5 +19,9 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 # The tests run on a UI built from the current sources (dist/ is embedded by dashboards/ui.go).
 (cd dashboards/ui && npm ci --no-audit --no-fund && npm run build && npm test)
-go vet "${pkgs[@]}"
+# vet takes the packages only: the arguments before the first flag (-run X goes to go test alone)
+vetpkgs=()
+for a in "${pkgs[@]}"; do [[ $a == -* ]] && break; vetpkgs+=("$a"); done
+[ ${#vetpkgs[@]} -eq 0 ] && vetpkgs=(./...)
+go vet "${vetpkgs[@]}"
 go test -race -count=1 -timeout 15m "${pkgs[@]}"

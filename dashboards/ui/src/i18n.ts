@@ -7,10 +7,12 @@ export const STORAGE_KEY = "callfloor.lang";
 
 import { qaEn, qaZh } from "./i18n_qa";
 import { callsEn, callsZh } from "./i18n_calls";
+import { calibEn, calibZh } from "./i18n_calib";
 
 const en = {
   ...qaEn,
   ...callsEn,
+  ...calibEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -114,6 +116,7 @@ export type Key = keyof typeof en;
 const zh: Record<Key, string> = {
   ...qaZh,
   ...callsZh,
+  ...calibZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

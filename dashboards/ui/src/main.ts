@@ -15,6 +15,8 @@ import { DesktopPage } from "./desktop";
 import { WallboardPage } from "./wallboard";
 import { CallsPage } from "./calls";
 import { DisputesPage, EvaluatePage, MyEvaluationsPage, ReportsPage, ScorecardsPage, WorklistPage } from "./qa";
+import { CalibrationListPage, CalibrationSessionPage, calibrationNavVisible } from "./calibration";
+import { PlansPage, canReadPlans } from "./plans";
 
 export interface Page {
   mount(root: HTMLElement): void;
@@ -84,6 +86,9 @@ async function route(): Promise<void> {
   else if (path === "/qa/disputes") page = new DisputesPage(me);
   else if (path === "/qa/reports") page = new ReportsPage();
   else if (path === "/qa/scorecards") page = new ScorecardsPage();
+  else if (path === "/qa/calibrations") page = new CalibrationListPage(me, navigate);
+  else if (/^\/qa\/calibrations\/\d+$/.test(path)) page = new CalibrationSessionPage(me, path.slice("/qa/calibrations/".length), navigate);
+  else if (path === "/qa/plans" && canReadPlans(me.user.role)) page = new PlansPage(me);
   else {
     navigate(home(me), true);
     return;
@@ -133,6 +138,12 @@ function header(m: Me | null): HTMLElement {
     if (r === "team_lead" || r === "operations_manager" || r === "admin") nav.append(link("/qa/disputes", t("nav.qa_disputes"), "nav-qa-disputes"));
     if (r !== "agent") nav.append(link("/qa/reports", t("nav.qa_reports"), "nav-qa-reports"));
     if (r === "qa" || r === "operations_manager" || r === "admin") nav.append(link("/qa/scorecards", t("nav.qa_scorecards"), "nav-qa-scorecards"));
+    if (canReadPlans(r)) nav.append(link("/qa/plans", t("nav.qa_plans"), "nav-qa-plans"));
+    // calibration: QA, operations managers and admins; anyone else once invited to a session
+    const calib = link("/qa/calibrations", t("nav.qa_calibrations"), "nav-qa-calibrations");
+    calib.hidden = true;
+    nav.append(calib);
+    void calibrationNavVisible(m).then((ok) => { calib.hidden = !ok; });
   }
   const right = h("div", { class: "header-right" },
     h("span", { class: "live", testid: "live-status", hidden: true }),

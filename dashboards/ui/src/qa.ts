@@ -2,10 +2,10 @@
 // waveform + the scorecard form), my evaluations (/qa/mine), disputes inbox (/qa/disputes),
 // reports (/qa/reports) and the scorecard editor (/qa/scorecards).
 
-import WaveSurfer from "wavesurfer.js";
 import uPlot from "uplot";
 import { ApiError, apiAuthed as api } from "./api";
 import { clear, h } from "./dom";
+import { Player } from "./player";
 import { lang, t, type Key } from "./i18n";
 import type { Me } from "./types";
 import {
@@ -131,21 +131,15 @@ export class WorklistPage {
 // ---------------------------------------------------------------- evaluate
 
 export class EvaluatePage {
-  private ws: WaveSurfer | null = null;
+  private player: Player | null = null;
   private answers = new Map<string, Answer>();
   private comments: { at_ms: number; text: string }[] = [];
   private sc: Scorecard | null = null;
   constructor(_me: Me, private callId: string) {}
 
   mount(root: HTMLElement): void {
-    const wave = h("div", { class: "qa-wave", testid: "waveform" });
-    const url = `/api/v1/calls/${encodeURIComponent(this.callId)}/recording/file`;
-    // The page's own <audio> with the plain URL: wavesurfer.js then streams it (HTTP Range, so
-    // seeking works) instead of a blob: URL, which the CSP (media-src 'self') would refuse.
-    const audio = h("audio", { preload: "auto", testid: "audio", src: url });
-    const play = h("button", { class: "btn btn-primary", testid: "eval-play", disabled: true }, t("eval.play"));
-    const clock = h("span", { class: "mono qa-clock", testid: "eval-time" }, "0:00");
-    const status = h("span", { class: "muted", testid: "audio-status" }, t("eval.loading_audio"));
+    const player = new Player(this.callId);
+    this.player = player;
     const cText = h("input", { class: "qa-grow", testid: "comment-text", placeholder: t("eval.comment_placeholder") });
     const cAdd = h("button", { class: "btn", testid: "comment-add" }, t("eval.comment_add", { t: "0:00" }));
     const cList = h("ul", { class: "qa-comments", testid: "comments" });
@@ -160,8 +154,8 @@ export class EvaluatePage {
       h("h1", {}, t("eval.title", { id: this.callId })),
       h("div", { class: "qa-eval" },
         h("section", { class: "panel qa-player" },
-          wave, audio,
-          h("div", { class: "qa-row" }, play, clock, status),
+          player.wave, player.audio,
+          player.controls(),
           h("h2", {}, t("eval.comments")),
           h("div", { class: "qa-row" }, cText, cAdd),
           cList),
@@ -171,20 +165,9 @@ export class EvaluatePage {
           err, ok,
           h("div", { class: "qa-row" }, submit)))));
 
-    const nowMs = () => Math.round((this.ws?.getCurrentTime() ?? audio.currentTime) * 1000);
-    const ws = WaveSurfer.create({
-      container: wave, media: audio, url: new URL(url, location.href).href, height: 96,
-      waveColor: "#3d5a80", progressColor: "#58a6ff", cursorColor: "#e6edf3", barWidth: 2, barGap: 1, dragToSeek: true,
-      fetchParams: { credentials: "same-origin" },
-    });
-    this.ws = ws;
-    ws.on("ready", (d) => { play.disabled = false; status.textContent = t("eval.audio_ready", { d: fmtClock(d * 1000) }); wave.dataset.ready = "1"; });
-    ws.on("error", (e) => { status.textContent = t("eval.audio_error", { msg: String((e as Error)?.message ?? e) }); status.className = "form-error"; });
-    ws.on("timeupdate", (s) => { clock.textContent = fmtClock(s * 1000); cAdd.textContent = t("eval.comment_add", { t: fmtClock(s * 1000) }); });
-    ws.on("play", () => (play.textContent = t("eval.pause")));
-    ws.on("pause", () => (play.textContent = t("eval.play")));
-    audio.addEventListener("canplay", () => (play.disabled = false));
-    play.addEventListener("click", () => void ws.playPause().catch((e) => (status.textContent = t("eval.audio_error", { msg: String(e) }))));
+    const nowMs = () => player.nowMs();
+    const ws = player.start();
+    ws.on("timeupdate", (s) => { cAdd.textContent = t("eval.comment_add", { t: fmtClock(s * 1000) }); });
 
     const renderComments = () => {
       clear(cList);
@@ -272,7 +255,7 @@ export class EvaluatePage {
       } catch (e) { show(err, errText(e), "error"); }
     })();
   }
-  unmount(): void { this.ws?.destroy(); this.ws = null; }
+  unmount(): void { this.player?.destroy(); this.player = null; }
 }
 
 // ---------------------------------------------------------------- my evaluations (agents)
