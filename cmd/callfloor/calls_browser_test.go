@@ -89,11 +89,11 @@ func TestBrowserCallsAndRecordings(t *testing.T) {
 	}
 	do(t, ctx, "play the recording", chromedp.Click(byTestID("calls-play-"+callID)), chromedp.WaitVisible(byTestID("calls-player")))
 	waitFor(t, ctx, 30*time.Second, "the waveform decoded", func() bool {
-		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="calls-waveform"]').dataset.ready === "1"`))
+		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="calls-player"] [data-testid="waveform"]').dataset.ready === "1"`))
 		return ok
 	})
 	waitFor(t, ctx, 15*time.Second, "playback advancing", func() bool {
-		ct, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('[data-testid="calls-audio"]').currentTime`))
+		ct, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('[data-testid="calls-player"] [data-testid="audio"]').currentTime`))
 		return ct > 0.3
 	})
 	screenshot(t, ctx, artifacts, "calls-playing.png")

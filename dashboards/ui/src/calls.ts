@@ -4,13 +4,13 @@
 // API with HTTP Range (so it seeks), and downloads; every listen and download is audited by the
 // server. The API scopes what comes back (an agent: their own calls; a team lead: their team).
 
-import WaveSurfer from "wavesurfer.js";
 import { apiAuthed as api } from "./api";
 import { clear, h } from "./dom";
 import { lang, t, type Key } from "./i18n";
 import type { Me, RestAgent, RestQueue } from "./types";
 import { fmtClock } from "./qalogic";
 import { callsQuery, type CallsFilter } from "./calls_logic";
+import { Player } from "./player";
 
 interface CallRow {
   id: string; direction: string; queue?: string; caller_number?: string; called_number?: string; agent?: string;
@@ -24,7 +24,7 @@ const localInput = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 6
 const tr = (k: string, fallback: string) => { const v = t(k as Key); return v === k ? fallback : v; };
 
 export class CallsPage {
-  private ws: WaveSurfer | null = null;
+  private player: Player | null = null;
   private alive = true;
   constructor(private me: Me) {}
 
@@ -137,35 +137,22 @@ export class CallsPage {
       rec);
   }
 
-  // play opens the player on c's recording: the page's own <audio> streams the API URL (Range
-  // requests, so seeking works and the CSP's media-src 'self' holds), wavesurfer draws it.
+  // play opens the shared recording player (player.ts: the waveform over the page's own <audio>,
+  // streamed from the API with Range requests) on c's recording, and starts playing.
   private play(c: CallRow, panel: HTMLElement): void {
-    this.ws?.destroy(); this.ws = null;
+    this.player?.destroy(); this.player = null;
     clear(panel); panel.hidden = false;
+    const p = new Player(c.id);
+    this.player = p;
     const url = `/api/v1/calls/${encodeURIComponent(c.id)}/recording/file`;
-    const audio = h("audio", { preload: "auto", testid: "calls-audio", src: url });
-    const wave = h("div", { class: "qa-wave", testid: "calls-waveform" });
-    const btn = h("button", { class: "btn btn-primary", testid: "calls-player-play", disabled: true }, t("calls.play"));
-    const clock = h("span", { class: "mono qa-clock", testid: "calls-player-time" }, "0:00");
-    const status = h("span", { class: "muted", testid: "calls-player-status" }, t("eval.loading_audio"));
     panel.append(h("div", { class: "qa-row" }, h("strong", {}, t("calls.player", { id: c.id })), h("span", { class: "qa-grow" }),
       h("a", { class: "btn btn-small", href: url + "?download=1", download: "" }, t("calls.download")),
-      h("button", { class: "btn btn-small btn-ghost", testid: "calls-player-close", onclick: () => { this.ws?.destroy(); this.ws = null; clear(panel); panel.hidden = true; } }, t("calls.close"))),
-      wave, audio, h("div", { class: "qa-row" }, btn, clock, status));
-    const ws = WaveSurfer.create({
-      container: wave, media: audio, url: new URL(url, location.href).href, height: 80,
-      waveColor: "#3d5a80", progressColor: "#58a6ff", cursorColor: "#e6edf3", barWidth: 2, barGap: 1, dragToSeek: true,
-      fetchParams: { credentials: "same-origin" },
-    });
-    this.ws = ws;
-    ws.on("ready", (d) => { btn.disabled = false; status.textContent = t("eval.audio_ready", { d: fmtClock(d * 1000) }); wave.dataset.ready = "1"; void ws.play().catch(() => {}); });
-    ws.on("error", (e) => { status.textContent = t("eval.audio_error", { msg: String((e as Error)?.message ?? e) }); status.className = "form-error"; });
-    ws.on("timeupdate", (s) => (clock.textContent = fmtClock(s * 1000)));
-    ws.on("play", () => (btn.textContent = t("eval.pause")));
-    ws.on("pause", () => (btn.textContent = t("calls.play")));
-    btn.addEventListener("click", () => void ws.playPause().catch((e) => (status.textContent = t("eval.audio_error", { msg: String(e) }))));
+      h("button", { class: "btn btn-small btn-ghost", testid: "calls-player-close", onclick: () => { this.player?.destroy(); this.player = null; clear(panel); panel.hidden = true; } }, t("calls.close"))),
+      p.wave, p.audio, p.controls());
+    const ws = p.start();
+    ws.on("ready", () => void ws.play().catch(() => {}));
     panel.scrollIntoView({ block: "nearest" });
   }
 
-  unmount(): void { this.alive = false; this.ws?.destroy(); this.ws = null; }
+  unmount(): void { this.alive = false; this.player?.destroy(); this.player = null; }
 }
