@@ -6,9 +6,11 @@ export const LANGS: Lang[] = ["en", "zh-CN"];
 export const STORAGE_KEY = "callfloor.lang";
 
 import { qaEn, qaZh } from "./i18n_qa";
+import { reportsEn, reportsZh } from "./i18n_reports";
 
 const en = {
   ...qaEn,
+  ...reportsEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -111,6 +113,7 @@ export type Key = keyof typeof en;
 
 const zh: Record<Key, string> = {
   ...qaZh,
+  ...reportsZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

@@ -13,7 +13,9 @@ import { LANGS, STORAGE_KEY, lang, pickLang, setLang, t } from "./i18n";
 import type { Me } from "./types";
 import { DesktopPage } from "./desktop";
 import { WallboardPage } from "./wallboard";
-import { DisputesPage, EvaluatePage, MyEvaluationsPage, ReportsPage, ScorecardsPage, WorklistPage } from "./qa";
+import { DisputesPage, EvaluatePage, MyEvaluationsPage, ScorecardsPage, WorklistPage } from "./qa";
+import { ReportsPage } from "./reports";
+import { ScoreSheetPage } from "./scoresheet";
 
 export interface Page {
   mount(root: HTMLElement): void;
@@ -81,6 +83,7 @@ async function route(): Promise<void> {
   else if (path === "/qa/mine") page = new MyEvaluationsPage(me);
   else if (path === "/qa/disputes") page = new DisputesPage(me);
   else if (path === "/qa/reports") page = new ReportsPage();
+  else if (path === "/qa/score-sheet") page = new ScoreSheetPage(me);
   else if (path === "/qa/scorecards") page = new ScorecardsPage();
   else {
     navigate(home(me), true);
@@ -129,6 +132,7 @@ function header(m: Me | null): HTMLElement {
     if (m.user.agent_id || r === "agent") nav.append(link("/qa/mine", t("nav.qa_mine"), "nav-qa-mine"));
     if (r === "team_lead" || r === "operations_manager" || r === "admin") nav.append(link("/qa/disputes", t("nav.qa_disputes"), "nav-qa-disputes"));
     if (r !== "agent") nav.append(link("/qa/reports", t("nav.qa_reports"), "nav-qa-reports"));
+    if (r === "team_lead" || r === "operations_manager" || r === "admin") nav.append(link("/qa/score-sheet", t("nav.qa_score_sheet"), "nav-qa-score-sheet"));
     if (r === "qa" || r === "operations_manager" || r === "admin") nav.append(link("/qa/scorecards", t("nav.qa_scorecards"), "nav-qa-scorecards"));
   }
   const right = h("div", { class: "header-right" },
