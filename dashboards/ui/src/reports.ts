@@ -102,7 +102,7 @@ export class ReportsPage {
       this.renderRows(body, rep.rows);
       clear(failed);
       const top = mostFailed(rep.rows);
-      if (!top.length) failed.append(h("li", { class: "muted" }, t("qa.none")));
+      if (!top.length) failed.append(h("li", { class: "muted rep-none" }, t("qa.none")));
       for (const it of top) {
         failed.append(h("li", { testid: "rep-mf-" + it.item_id },
           h("span", {}, it.text || it.item_id), h("span", { class: "muted mono" }, " " + it.item_id), h("span", { class: "rep-count" }, t("rep.failed_n", { n: it.count }))));
