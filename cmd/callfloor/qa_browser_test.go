@@ -95,7 +95,7 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 
 	// ---- QA: the worklist, then the evaluate page with the recording ----
 	loginUI(t, ctx, base, "quinn", pw, "nav-qa")
-	waitFor(t, ctx, 15*time.Second, "the worklist (or its fallback) loaded", func() bool {
+	waitFor(t, ctx, 15*time.Second, "the worklist loaded", func() bool {
 		s := textOf(ctx, "worklist")
 		return s != "" && !strings.Contains(s, "Loading")
 	})
@@ -145,7 +145,7 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 	if cs, _ := body["comments"].([]any); code != 200 || len(cs) != 1 || cs[0].(map[string]any)["at_ms"].(float64) <= 0 {
 		t.Errorf("the pinned comment: %d %v", code, body["comments"])
 	}
-	scoreBefore := reportScore(t, v1, tok, evID)
+	scoreBefore := reportScore(t, v1, tok)
 
 	// ---- the agent disputes the fatal item ----
 	actx, cancelA := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
@@ -191,15 +191,15 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 	if code != 200 || body["fatal"] != false || body["score_final"].(float64) <= 0 || body["status"] != "decided" {
 		t.Fatalf("after the decision: %d %v", code, body)
 	}
-	scoreAfter := reportScore(t, v1, tok, evID)
+	scoreAfter := reportScore(t, v1, tok)
 	if !(scoreAfter > scoreBefore) {
 		t.Errorf("the report's score did not rise after the overturn: %v → %v", scoreBefore, scoreAfter)
 	}
 	t.Logf("score %v → %v", scoreBefore, scoreAfter)
 
-	// the reports page (the reports route, or its fallback from the evaluations) shows it too
+	// the reports page shows it too
 	do(t, octx, "reports page", chromedp.Navigate(base+"/qa/reports"), chromedp.WaitVisible(byTestID("rep-row-0")))
-	want := fmt.Sprintf("%.1f", scoreAfter)
+	want := fmt.Sprintf("%.2f", scoreAfter)
 	waitFor(t, octx, 10*time.Second, "the report's average "+want, func() bool { return strings.Contains(textOf(octx, "rep-rows"), want) })
 	screenshot(t, octx, artifacts, "qa-reports.png")
 
@@ -211,31 +211,26 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 	screenshot(t, octx, artifacts, "qa-scorecards.png")
 }
 
-// reportScore is agent 1001's average score from GET /qa/reports when the route is there,
-// else the evaluation's own score (the reports route is being built alongside).
-func reportScore(t *testing.T, v1, tok, evID string) float64 {
+// reportScore is agent 1001's average score today from GET /qa/reports.
+func reportScore(t *testing.T, v1, tok string) float64 {
 	t.Helper()
 	from := time.Now().Add(-24 * time.Hour).UTC().Format(time.RFC3339)
 	to := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
-	code, body := api(t, "GET", v1+"/qa/reports?group=agent&period=day&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), tok, "")
-	if code == 200 {
-		t.Logf("GET /qa/reports: %v", body)
-		rows, _ := body["rows"].([]any)
-		for _, r := range rows {
-			r := r.(map[string]any)
-			for _, k := range []string{"avg_score", "average_score", "score_avg", "mean_score"} {
-				if v, ok := r[k].(float64); ok {
-					return v
-				}
-			}
-		}
-		t.Logf("GET /qa/reports gave no row with an average score; using the evaluation's score")
-	} else {
-		t.Logf("GET /qa/reports: %d (route not there yet); using the evaluation's score", code)
-	}
-	code, body = api(t, "GET", v1+"/evaluations/"+evID, tok, "")
+	code, body := api(t, "GET", v1+"/qa/reports?group=agent&period=day&agent=1001&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), tok, "")
 	if code != 200 {
-		t.Fatalf("evaluation %s: %d %v", evID, code, body)
+		t.Fatalf("GET /qa/reports: %d %v", code, body)
 	}
-	return body["score_final"].(float64)
+	rows, _ := body["rows"].([]any)
+	var sum, n float64
+	for _, r := range rows {
+		r := r.(map[string]any)
+		if v, ok := r["avg_score"].(float64); ok && r["key"] == "1001" {
+			sum += v * r["evaluations"].(float64)
+			n += r["evaluations"].(float64)
+		}
+	}
+	if n == 0 {
+		t.Fatalf("GET /qa/reports has no row of 1001 with an average score: %v", body)
+	}
+	return sum / n
 }

@@ -8,11 +8,13 @@ export const STORAGE_KEY = "callfloor.lang";
 import { qaEn, qaZh } from "./i18n_qa";
 import { callsEn, callsZh } from "./i18n_calls";
 import { calibEn, calibZh } from "./i18n_calib";
+import { reportsEn, reportsZh } from "./i18n_reports";
 
 const en = {
   ...qaEn,
   ...callsEn,
   ...calibEn,
+  ...reportsEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -117,6 +119,7 @@ const zh: Record<Key, string> = {
   ...qaZh,
   ...callsZh,
   ...calibZh,
+  ...reportsZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

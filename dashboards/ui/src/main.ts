@@ -14,9 +14,11 @@ import type { Me } from "./types";
 import { DesktopPage } from "./desktop";
 import { WallboardPage } from "./wallboard";
 import { CallsPage } from "./calls";
-import { DisputesPage, EvaluatePage, MyEvaluationsPage, ReportsPage, ScorecardsPage, WorklistPage } from "./qa";
+import { DisputesPage, EvaluatePage, MyEvaluationsPage, ScorecardsPage, WorklistPage } from "./qa";
 import { CalibrationListPage, CalibrationSessionPage, calibrationNavVisible } from "./calibration";
 import { PlansPage, canReadPlans } from "./plans";
+import { ReportsPage } from "./reports";
+import { ScoreSheetPage } from "./scoresheet";
 
 export interface Page {
   mount(root: HTMLElement): void;
@@ -85,6 +87,7 @@ async function route(): Promise<void> {
   else if (path === "/qa/mine") page = new MyEvaluationsPage(me);
   else if (path === "/qa/disputes") page = new DisputesPage(me);
   else if (path === "/qa/reports") page = new ReportsPage();
+  else if (path === "/qa/score-sheet") page = new ScoreSheetPage(me);
   else if (path === "/qa/scorecards") page = new ScorecardsPage();
   else if (path === "/qa/calibrations") page = new CalibrationListPage(me, navigate);
   else if (/^\/qa\/calibrations\/\d+$/.test(path)) page = new CalibrationSessionPage(me, path.slice("/qa/calibrations/".length), navigate);
@@ -137,6 +140,7 @@ function header(m: Me | null): HTMLElement {
     if (m.user.agent_id || r === "agent") nav.append(link("/qa/mine", t("nav.qa_mine"), "nav-qa-mine"));
     if (r === "team_lead" || r === "operations_manager" || r === "admin") nav.append(link("/qa/disputes", t("nav.qa_disputes"), "nav-qa-disputes"));
     if (r !== "agent") nav.append(link("/qa/reports", t("nav.qa_reports"), "nav-qa-reports"));
+    if (r === "team_lead" || r === "operations_manager" || r === "admin") nav.append(link("/qa/score-sheet", t("nav.qa_score_sheet"), "nav-qa-score-sheet"));
     if (r === "qa" || r === "operations_manager" || r === "admin") nav.append(link("/qa/scorecards", t("nav.qa_scorecards"), "nav-qa-scorecards"));
     if (canReadPlans(r)) nav.append(link("/qa/plans", t("nav.qa_plans"), "nav-qa-plans"));
     // calibration: QA, operations managers and admins; anyone else once invited to a session

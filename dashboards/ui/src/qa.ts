@@ -1,21 +1,16 @@
 // The QA pages: worklist (/qa), evaluate a call (/qa/evaluate/:id, recording with a wavesurfer.js
-// waveform + the scorecard form), my evaluations (/qa/mine), disputes inbox (/qa/disputes),
-// reports (/qa/reports) and the scorecard editor (/qa/scorecards).
+// waveform + the scorecard form), my evaluations (/qa/mine), disputes inbox (/qa/disputes) and the
+// scorecard editor (/qa/scorecards). Reports and the score sheet: reports.ts, scoresheet.ts.
 
-import uPlot from "uplot";
-import { ApiError, apiAuthed as api } from "./api";
+import { type ApiError, apiAuthed as api } from "./api";
 import { clear, h } from "./dom";
 import { Player } from "./player";
 import { lang, t, type Key } from "./i18n";
 import type { Me } from "./types";
-import {
-  type Answer, type Item, type Scorecard, type TrendRow, aggregate, allItems, answerText, fieldItem, firstMissing,
-  fmtClock, normalizeReport, preview,
-} from "./qalogic";
+import { type Answer, type Item, type Scorecard, allItems, answerText, fieldItem, firstMissing, fmtClock, preview } from "./qalogic";
 
 type Nav = (path: string) => void;
 
-interface CallRow { id: string; agent?: string; queue?: string; entered_at: string; talk_ms?: number; recording_name?: string; ended_at?: string }
 interface ScorecardSummary { id: string; name: string; latest_version: number; versions: number; retired: boolean; updated_at?: string }
 interface Dispute {
   id: number; evaluation_id: number; items: string[]; reason: string; raised_by: string;
@@ -27,7 +22,7 @@ interface Evaluation {
   created_at: string; disputes?: Dispute[]; result?: { section_failed?: string[]; fatal_items?: string[] };
 }
 
-function errText(e: unknown): string {
+export function errText(e: unknown): string {
   const ae = e as ApiError;
   if (ae.status === 0) return t("error.network");
   return ae.field ? t("eval.field_error", { field: ae.field, msg: ae.message }) : t("error.generic", { msg: ae.message });
@@ -35,11 +30,12 @@ function errText(e: unknown): string {
 const fmtScore = (n: number | null | undefined) => (n === null || n === undefined ? "–" : (Math.round(n * 10) / 10).toFixed(1));
 const fmtTime = (iso: string) => new Date(iso).toLocaleString(lang());
 const statusText = (s: string) => { const k = ("qa.status." + s) as Key; const v = t(k); return v === k ? s : v; };
+const reviewText = (s: string) => { const k = ("disp.review." + s) as Key; const v = t(k); return v === k ? s : v; };
 
-function notice(kind: "error" | "ok" | "info", testid: string): HTMLElement {
+export function notice(kind: "error" | "ok" | "info", testid: string): HTMLElement {
   return h("p", { class: "qa-msg qa-msg-" + kind, testid, role: kind === "error" ? "alert" : "status", hidden: true });
 }
-function show(el: HTMLElement, text: string, kind?: "error" | "ok" | "info"): void {
+export function show(el: HTMLElement, text: string, kind?: "error" | "ok" | "info"): void {
   el.textContent = text;
   if (kind) el.className = "qa-msg qa-msg-" + kind;
   el.hidden = !text;
@@ -86,8 +82,11 @@ function answerControl(it: Item, prefix: string, current: Answer | undefined, on
 
 // ---------------------------------------------------------------- worklist
 
+// Assignment is one sampled call on the worklist (storage.SampleAssignment).
+interface Assignment { call_id: string; call_entered_at?: string; agent?: string; queue?: string; done?: boolean }
+
 export class WorklistPage {
-  constructor(private me: Me, private nav: Nav) {}
+  constructor(_me: Me, private nav: Nav) {}
   private alive = true;
   mount(root: HTMLElement): void {
     const msg = notice("info", "worklist-note");
@@ -100,20 +99,12 @@ export class WorklistPage {
     void this.load(body, msg);
   }
   private async load(body: HTMLElement, msg: HTMLElement): Promise<void> {
-    let rows: { call_id: string; agent?: string; queue?: string; when?: string }[] = [];
+    let rows: Assignment[];
     try {
-      const w = await api<any>("GET", "/qa/worklist");
-      const list: any[] = Array.isArray(w) ? w : w.items ?? w.worklist ?? w.calls ?? w.assignments ?? [];
-      rows = list.map((r) => ({ call_id: String(r.call_id ?? r.id), agent: r.agent ?? r.agent_id, queue: r.queue, when: r.call_entered_at ?? r.entered_at ?? r.assigned_at ?? r.drawn_at ?? r.created_at }));
+      rows = (await api<{ assignments: Assignment[] }>("GET", "/qa/worklist")).assignments ?? [];
     } catch (e) {
-      if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 405)) { show(msg, errText(e), "error"); return; }
-      show(msg, t("qa.worklist.fallback"), "info");
-      const from = new Date(); from.setHours(0, 0, 0, 0);
-      try {
-        const page = await api<{ calls: CallRow[] }>("GET", `/calls?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 60000).toISOString())}&outcome=answered&limit=200`);
-        rows = page.calls.filter((c) => c.recording_name && c.ended_at && c.agent && c.agent !== this.me.user.agent_id)
-          .map((c) => ({ call_id: c.id, agent: c.agent, queue: c.queue, when: c.entered_at }));
-      } catch (e2) { show(msg, errText(e2), "error"); return; }
+      if (this.alive) { clear(body); show(msg, errText(e), "error"); }
+      return;
     }
     if (!this.alive) return;
     clear(body);
@@ -121,7 +112,7 @@ export class WorklistPage {
     for (const r of rows) {
       const path = "/qa/evaluate/" + encodeURIComponent(r.call_id);
       body.append(h("tr", { testid: "worklist-row-" + r.call_id },
-        h("td", { class: "mono" }, r.call_id), h("td", {}, r.agent ?? ""), h("td", {}, r.queue ?? ""), h("td", {}, r.when ? fmtTime(r.when) : ""),
+        h("td", { class: "mono" }, r.call_id), h("td", {}, r.agent ?? ""), h("td", {}, r.queue ?? ""), h("td", {}, r.call_entered_at ? fmtTime(r.call_entered_at) : ""),
         h("td", {}, h("a", { href: path, class: "btn btn-small btn-primary", testid: "worklist-open-" + r.call_id, onclick: (e: Event) => { e.preventDefault(); this.nav(path); } }, t("qa.open")))));
     }
   }
@@ -373,7 +364,7 @@ export class DisputesPage {
       h("div", { class: "qa-row" }, h("strong", {}, `#${ev.id}`), h("span", { class: "mono" }, ev.call_id), h("span", {}, `${t("qa.agent")} ${ev.agent_id}`),
         h("span", { class: "qa-score" + (ev.fatal ? " bad" : "") }, fmtScore(ev.score_final)), h("span", { class: "muted" }, `${sc.name} ${t("qa.version", { v: sc.version })}`)),
       h("p", {}, t("disp.raised", { who: d.raised_by, reason: d.reason })),
-      d.lead_review ? h("p", { class: "muted", testid: `dispute-${d.id}-lead` }, t("disp.lead", { review: d.lead_review, who: d.lead_by ?? "" }), d.lead_note ? " — " + d.lead_note : "") : null);
+      d.lead_review ? h("p", { class: "muted", testid: `dispute-${d.id}-lead` }, t("disp.lead", { review: reviewText(d.lead_review), who: d.lead_by ?? "" }), d.lead_note ? " — " + d.lead_note : "") : null);
     const disputed = new Set(d.items);
     const corrected = new Map<string, Answer>();
     const byId = new Map(ev.answers.map((a) => [a.item_id, a]));
@@ -390,7 +381,9 @@ export class DisputesPage {
     const act = async (path: string, body: unknown, what: string) => {
       try {
         const r = await api<any>("POST", path, body);
-        show(msg, t("disp.done", { what }) + (r?.evaluation ? " " + t("disp.decided", { d: r.dispute?.decision ?? "", score: fmtScore(r.evaluation.score_final) }) : ""), "ok");
+        // a rejection is the lead's advice: the dispute stays open for the operations manager
+        const done = r?.lead_review === "rejected" ? t("disp.rejected_open") : t("disp.done", { what });
+        show(msg, done + (r?.evaluation ? " " + t("disp.decided", { d: r.dispute?.decision ?? "", score: fmtScore(r.evaluation.score_final) }) : ""), "ok");
         await reload();
       } catch (e) { show(err, errText(e), "error"); }
     };
@@ -413,76 +406,6 @@ export class DisputesPage {
     return card;
   }
   unmount(): void {}
-}
-
-// ---------------------------------------------------------------- reports
-
-export class ReportsPage {
-  private plot: uPlot | null = null;
-  mount(root: HTMLElement): void {
-    const day = (d: Date) => d.toISOString().slice(0, 10);
-    const group = h("select", { testid: "rep-group" }, ...(["agent", "team", "all"] as const).map((g) => h("option", { value: g }, t(`rep.group.${g}` as Key))));
-    const period = h("select", { testid: "rep-period" }, ...(["day", "week", "month"] as const).map((g) => h("option", { value: g }, t(`rep.period.${g}` as Key))));
-    const from = h("input", { type: "date", testid: "rep-from", value: day(new Date(Date.now() - 29 * 86400000)) });
-    const to = h("input", { type: "date", testid: "rep-to", value: day(new Date()) });
-    const csv = h("a", { class: "btn btn-small", testid: "rep-csv", hidden: true }, t("rep.csv"));
-    const html = h("a", { class: "btn btn-small", testid: "rep-html", target: "_blank", rel: "noopener", hidden: true }, t("rep.html"));
-    const msg = notice("info", "rep-msg");
-    const chart = h("div", { class: "qa-chart", testid: "rep-chart" });
-    const body = h("tbody", { testid: "rep-rows" });
-    const run = h("button", { class: "btn btn-primary", testid: "rep-run" }, t("rep.run"));
-    root.append(h("div", { class: "qa-page" }, h("h1", {}, t("rep.title")),
-      h("div", { class: "qa-row panel" }, h("label", {}, t("rep.group")), group, h("label", {}, t("rep.period")), period,
-        h("label", {}, t("rep.from")), from, h("label", {}, t("rep.to")), to, run, h("span", { class: "qa-grow" }), csv, html),
-      msg, h("section", { class: "panel" }, h("h2", {}, t("rep.trend")), chart),
-      h("table", { class: "qa-table" }, h("thead", {}, h("tr", {}, h("th", {}, t("rep.period_col")), h("th", {}, t("rep.group_col")), h("th", {}, t("rep.count")), h("th", {}, t("rep.avg")), h("th", {}, t("rep.fatal_rate")))), body)));
-    const load = async () => {
-      const fromISO = new Date(from.value + "T00:00:00").toISOString(), toISO = new Date(to.value + "T23:59:59").toISOString();
-      const q = `group=${group.value}&period=${period.value}&from=${encodeURIComponent(fromISO)}&to=${encodeURIComponent(toISO)}`;
-      let rows: TrendRow[];
-      show(msg, "");
-      try {
-        rows = normalizeReport(await api<any>("GET", "/qa/reports?" + q));
-        csv.setAttribute("href", "/api/v1/qa/reports?" + q + "&format=csv"); csv.hidden = false;
-        html.setAttribute("href", "/api/v1/qa/reports?" + q + "&format=html"); html.hidden = false;
-      } catch (e) {
-        csv.hidden = html.hidden = true;
-        if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 405)) { show(msg, errText(e), "error"); return; }
-        show(msg, t("rep.fallback"), "info");
-        try {
-          const evs = (await api<{ evaluations: any[] }>("GET", `/evaluations?from=${encodeURIComponent(fromISO)}&to=${encodeURIComponent(toISO)}&limit=1000`)).evaluations ?? [];
-          rows = aggregate(evs, group.value === "all" ? "all" : "agent");
-        } catch (e2) { show(msg, errText(e2), "error"); return; }
-      }
-      clear(body);
-      if (!rows.length) body.append(h("tr", {}, h("td", { colspan: 5, class: "muted" }, t("qa.none"))));
-      rows.forEach((r, i) => body.append(h("tr", { testid: `rep-row-${i}` }, h("td", {}, r.period), h("td", { testid: `rep-group-${i}` }, r.group), h("td", {}, r.evaluations),
-        h("td", { testid: `rep-avg-${i}` }, fmtScore(r.avg_score)), h("td", {}, (r.fatal_rate * 100).toFixed(1) + " %"))));
-      this.draw(chart, rows, Date.parse(fromISO) / 1000, Date.parse(toISO) / 1000);
-    };
-    run.addEventListener("click", () => void load());
-    void load();
-  }
-  private draw(el: HTMLElement, rows: TrendRow[], x0: number, x1: number): void {
-    this.plot?.destroy(); this.plot = null;
-    const byPeriod = new Map<string, { n: number; sum: number; fatal: number }>();
-    for (const r of rows) {
-      const p = byPeriod.get(r.period) ?? { n: 0, sum: 0, fatal: 0 };
-      p.n += r.evaluations; p.sum += r.avg_score * r.evaluations; p.fatal += r.fatal_rate * r.evaluations;
-      byPeriod.set(r.period, p);
-    }
-    const periods = [...byPeriod.keys()].filter((p) => !Number.isNaN(Date.parse(p))).sort();
-    const xs = periods.map((p) => Date.parse(p) / 1000);
-    const avg = periods.map((p) => { const v = byPeriod.get(p)!; return v.n ? v.sum / v.n : null; });
-    const fatal = periods.map((p) => { const v = byPeriod.get(p)!; return v.n ? (100 * v.fatal) / v.n : null; });
-    this.plot = new uPlot({
-      width: Math.max(300, el.clientWidth || 900), height: 220,
-      scales: { x: { time: true, range: [x0, x1] }, y: { range: [0, 110] }, pct: { range: [0, 100] } },
-      axes: [{ stroke: "#8b949e", grid: { stroke: "#262c36" } }, { stroke: "#8b949e", grid: { stroke: "#262c36" } }, { scale: "pct", side: 1, stroke: "#8b949e", grid: { show: false } }],
-      series: [{}, { label: t("rep.avg"), stroke: "#58a6ff", width: 2, points: { show: true } }, { label: t("rep.fatal_rate"), scale: "pct", stroke: "#f85149", width: 2, points: { show: true } }],
-    }, [xs, avg, fatal] as uPlot.AlignedData, el);
-  }
-  unmount(): void { this.plot?.destroy(); this.plot = null; }
 }
 
 // ---------------------------------------------------------------- scorecard editor

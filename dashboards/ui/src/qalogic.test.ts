@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Answer, type Scorecard, aggregate, fieldItem, firstMissing, fmtClock, normalizeReport, preview } from "./qalogic";
+import { type Answer, type Scorecard, fieldItem, firstMissing, fmtClock, preview } from "./qalogic";
 
 const sc: Scorecard = {
   id: "c", version: 2, name: "C", sections: [
@@ -42,24 +42,4 @@ describe("answers", () => {
     expect(fieldItem("call_id", [])).toBeNull();
   });
   it("formats clocks", () => expect(fmtClock(75400)).toBe("1:15"));
-});
-
-describe("reports", () => {
-  it("aggregates evaluations by day", () => {
-    const rows = aggregate([
-      { created_at: "2026-11-21T10:00:00Z", score_final: 80, fatal: false, agent_id: "1" },
-      { created_at: "2026-11-21T11:00:00Z", score_final: 0, fatal: true, agent_id: "1" },
-      { created_at: "2026-11-22T11:00:00Z", score_final: 90, fatal: false, agent_id: "1" },
-    ], "all");
-    expect(rows).toEqual([
-      { period: "2026-11-21", group: "all", evaluations: 2, avg_score: 40, fatal_rate: 0.5 },
-      { period: "2026-11-22", group: "all", evaluations: 1, avg_score: 90, fatal_rate: 0 },
-    ]);
-  });
-  it("reads report rows with field-name variants", () => {
-    expect(normalizeReport({ rows: [{ period: "2026-11-22", group: "1001", count: 3, average_score: 71.5, fatal_rate: 0.25 }] }))
-      .toEqual([{ period: "2026-11-22", group: "1001", evaluations: 3, avg_score: 71.5, fatal_rate: 0.25 }]);
-    expect(normalizeReport({ rows: [{ period: "2026-11-22", key: "1001", evaluations: 1, avg_score: 90, fatal_rate: { percent: 50, text: "50.00 %" } }] }))
-      .toEqual([{ period: "2026-11-22", group: "1001", evaluations: 1, avg_score: 90, fatal_rate: 0.5 }]);
-  });
 });

@@ -1,5 +1,5 @@
 // QA pure logic: scorecard shapes (qa.go), answers, the live score preview (the arithmetic of
-// qa.go's file comment), report fallback aggregation. No DOM here: unit-tested.
+// qa.go's file comment). No DOM here: unit-tested. (Reports: reports_logic.ts.)
 
 export type ItemKind = "yes_no" | "scale" | "choice";
 export interface Choice { label: string; points: number }
@@ -86,40 +86,4 @@ export function fmtClock(ms: number): string {
 export function fieldItem(field: string | undefined, sent: Answer[]): string | null {
   const m = /^answers\[(\d+)\]/.exec(field ?? "");
   return m ? sent[Number(m[1])]?.item_id ?? null : null;
-}
-
-export interface EvalRow { created_at: string; score_final: number; fatal: boolean; agent_id: string }
-export interface TrendRow { period: string; group: string; evaluations: number; avg_score: number; fatal_rate: number }
-
-// aggregate groups evaluations by day (UTC date) and group key: the report when the reports
-// route is not there.
-export function aggregate(evals: EvalRow[], group: "agent" | "all"): TrendRow[] {
-  const m = new Map<string, { n: number; sum: number; fatal: number; period: string; group: string }>();
-  for (const e of evals) {
-    const period = e.created_at.slice(0, 10);
-    const g = group === "agent" ? e.agent_id : "all";
-    const k = period + "|" + g;
-    const r = m.get(k) ?? { n: 0, sum: 0, fatal: 0, period, group: g };
-    r.n++; r.sum += e.score_final; if (e.fatal) r.fatal++;
-    m.set(k, r);
-  }
-  return [...m.values()].sort((a, b) => a.period.localeCompare(b.period) || a.group.localeCompare(b.group))
-    .map((r) => ({ period: r.period, group: r.group, evaluations: r.n, avg_score: r.sum / r.n, fatal_rate: r.fatal / r.n }));
-}
-
-// normalizeReport reads whatever rows the reports route returns into TrendRows, tolerating
-// field-name variants (avg_score|average_score|score_avg, fatal_rate, evaluations|count).
-export function normalizeReport(body: any): TrendRow[] {
-  const rows: any[] = Array.isArray(body) ? body : body?.rows ?? body?.groups ?? body?.report ?? body?.items ?? [];
-  const num = (v: any) => (typeof v === "number" ? v : Number(v) || 0);
-  // a rate as a fraction: {percent} objects (percent 0..100, null = n/a), else a number read
-  // as a fraction when ≤ 1 and as a percentage above
-  const rate = (v: any) => (v && typeof v === "object" ? num(v.percent) / 100 : num(v) > 1 ? num(v) / 100 : num(v));
-  return rows.map((r) => ({
-    period: String(r.period ?? r.period_start ?? r.bucket ?? r.date ?? ""),
-    group: String(r.group ?? r.key ?? r.agent ?? r.agent_id ?? r.team ?? r.name ?? ""),
-    evaluations: num(r.evaluations ?? r.count ?? r.n),
-    avg_score: num(r.avg_score ?? r.average_score ?? r.score_avg ?? r.mean_score ?? r.avg_score_final),
-    fatal_rate: rate(r.fatal_rate ?? r.fatal_pct),
-  }));
 }
