@@ -6,9 +6,11 @@ export const LANGS: Lang[] = ["en", "zh-CN"];
 export const STORAGE_KEY = "callfloor.lang";
 
 import { qaEn, qaZh } from "./i18n_qa";
+import { scorecardsEn, scorecardsZh } from "./i18n_scorecards";
 
 const en = {
   ...qaEn,
+  ...scorecardsEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -111,6 +113,7 @@ export type Key = keyof typeof en;
 
 const zh: Record<Key, string> = {
   ...qaZh,
+  ...scorecardsZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

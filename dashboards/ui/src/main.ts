@@ -13,7 +13,8 @@ import { LANGS, STORAGE_KEY, lang, pickLang, setLang, t } from "./i18n";
 import type { Me } from "./types";
 import { DesktopPage } from "./desktop";
 import { WallboardPage } from "./wallboard";
-import { DisputesPage, EvaluatePage, MyEvaluationsPage, ReportsPage, ScorecardsPage, WorklistPage } from "./qa";
+import { DisputesPage, EvaluatePage, MyEvaluationsPage, ReportsPage, WorklistPage } from "./qa";
+import { ScorecardsPage } from "./scorecards";
 
 export interface Page {
   mount(root: HTMLElement): void;
