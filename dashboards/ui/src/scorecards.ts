@@ -54,7 +54,7 @@ function say(el: HTMLElement, text: string, kind: "error" | "ok" | "info" = "inf
 // where: a field as words, "Section 2 (Compliance) · item 1 · Weight".
 const LEAF: Record<string, Key> = {
   id: "sce.f.item_id", text: "sce.f.text", kind: "sce.f.kind", max: "sce.f.max", weight: "sce.f.weight", choices: "sce.f.choices",
-  label: "sce.f.choice_label", points: "sce.f.choice_points", bonus: "sce.flag.bonus", non_fatal: "sce.flag.nonFatal",
+  label: "sce.f.choice_text", points: "sce.f.choice_points", bonus: "sce.flag.bonus", non_fatal: "sce.flag.nonFatal",
   fatal: "sce.flag.fatal", section_fail: "sce.flag.sectionFail", allow_na: "sce.flag.allowNA", items: "sce.add_item",
 };
 function where(d: M.CardDraft, field: string): string {
@@ -66,7 +66,7 @@ function where(d: M.CardDraft, field: string): string {
   }
   const [, s, i, c, leaf] = m;
   const title = d.sections[Number(s)]?.title.trim();
-  const parts = [t("sce.loc.section", { s: Number(s) + 1 }) + (title ? ` (${title})` : "")];
+  const parts = [title ? t("sce.loc.section_titled", { s: Number(s) + 1, title }) : t("sce.loc.section", { s: Number(s) + 1 })];
   if (i !== undefined) parts.push(t("sce.loc.item", { i: Number(i) + 1 }));
   if (c !== undefined) parts.push(t("sce.loc.choice", { c: Number(c) + 1 }));
   if (leaf) {
@@ -295,7 +295,7 @@ export class ScorecardsPage {
     title.addEventListener("input", () => { M.setSectionTitle(st.draft, si, title.value); idInput.value = st.draft.sections[si].id; this.changed(); });
     const weight = h("input", { type: "number", min: 0, step: "any", class: "sce-num", testid: `sc-sec-${si}-weight`, value: sec.weight, disabled: ro, title: t("sce.f.sec_weight_hint") });
     weight.addEventListener("input", () => { st.draft.sections[si].weight = weight.value; this.changed(); });
-    const share = h("span", { class: "sce-share", testid: `sc-sec-${si}-share` });
+    const share = h("span", { class: "sce-share sce-inline", testid: `sc-sec-${si}-share` });
     this.secShare[si] = share;
     this.itemShare[si] = [];
     const n = d.sections.length;
@@ -305,7 +305,7 @@ export class ScorecardsPage {
       this.field(sf + ".id", t("sce.f.sec_id"), idInput, undefined, "sce-w-id"),
       this.field(sf + ".weight", t("sce.f.sec_weight"), weight, undefined, "sce-w-num"),
       share,
-      ro ? null : h("span", { class: "sce-tools" },
+      ro ? null : h("span", { class: "sce-tools sce-inline" },
         this.iconBtn("↑", t("sce.up"), `sc-sec-${si}-up`, si > 0, () => { M.moveSection(st.draft, si, -1); this.structural(`sc-sec-${si - 1}-up`); }),
         this.iconBtn("↓", t("sce.down"), `sc-sec-${si}-down`, si < n - 1, () => { M.moveSection(st.draft, si, 1); this.structural(`sc-sec-${si + 1}-down`); }),
         this.iconBtn("✕", t("sce.remove_section"), `sc-sec-${si}-remove`, true, () => { M.removeSection(st.draft, si); this.structural(); }, true)));
@@ -341,18 +341,18 @@ export class ScorecardsPage {
       mx.addEventListener("input", () => { cur().max = mx.value; this.changed(); });
       max = this.field(f + ".max", t("sce.f.max"), mx, undefined, "sce-w-num");
     }
-    const share = h("span", { class: "sce-share", testid: `${p}-share` });
+    const share = h("span", { class: "sce-share sce-inline", testid: `${p}-share` });
     this.itemShare[si][ii] = share;
     const n = sec.items.length;
     const row1 = h("div", { class: "sce-item-row" },
-      h("span", { class: "sce-item-no" }, `${ii + 1}.`),
+      h("span", { class: "sce-item-no sce-inline" }, `${ii + 1}.`),
       this.field(f + ".text", t("sce.f.text"), text, undefined, "sce-w-grow"),
       this.field(f + ".id", t("sce.f.item_id"), idInput, undefined, "sce-w-id"),
       this.field(f + ".kind", t("sce.f.kind"), kind, undefined, "sce-w-kind"),
       max,
       this.field(f + ".weight", it.bonus ? t("sce.f.bonus_points") : t("sce.f.weight"), weight, undefined, "sce-w-num"),
       share,
-      ro ? null : h("span", { class: "sce-tools" },
+      ro ? null : h("span", { class: "sce-tools sce-inline" },
         this.iconBtn("↑", t("sce.up"), `${p}-up`, ii > 0, () => { M.moveItem(st.draft, si, ii, -1); this.structural(`sc-item-${si}-${ii - 1}-up`); }),
         this.iconBtn("↓", t("sce.down"), `${p}-down`, ii < n - 1, () => { M.moveItem(st.draft, si, ii, 1); this.structural(`sc-item-${si}-${ii + 1}-down`); }),
         this.iconBtn("✕", t("sce.remove_item"), `${p}-remove`, true, () => { M.removeItem(st.draft, si, ii); this.structural(); }, true)));
@@ -496,7 +496,7 @@ export class ScorecardsPage {
         const c = target?.querySelector<HTMLElement>("input, select") ?? target;
         c?.scrollIntoView({ block: "center" });
         c?.focus();
-      } }, e.field ? h("strong", {}, where(d, e.field) + ": ") : null, e.text)));
+      } }, e.field ? h("strong", {}, where(d, e.field) + t("sce.loc.sep")) : null, e.text)));
     }
     box.append(ul);
   }
