@@ -264,4 +264,29 @@ func TestBrowserScorecardEditor(t *testing.T) {
 	if got := getScorecard(t, v1+"/scorecards/inbound-service", tok); got.Version != 2 {
 		t.Errorf("an invalid draft was saved: version %d", got.Version)
 	}
+
+	// ---- retire it; its id stays taken, and the server's refusal is shown at the id ----
+	do(t, ctx, "close the editor, retire", chromedp.Click(byTestID("sc-cancel")),
+		chromedp.WaitVisible(byTestID("sc-retire-inbound-service")), chromedp.Click(byTestID("sc-retire-inbound-service")),
+		chromedp.WaitVisible(byTestID("sc-retire-confirm-inbound-service")), chromedp.Click(byTestID("sc-retire-confirm-inbound-service")),
+		chromedp.WaitVisible(byTestID("sc-retired-inbound-service")))
+	if textOf(ctx, "sc-edit-inbound-service") != "" {
+		t.Error("a retired scorecard still offers Edit")
+	}
+	code, list := api(t, "GET", v1+"/scorecards", tok, "")
+	if cards, _ := list["scorecards"].([]any); code != 200 || len(cards) != 1 || cards[0].(map[string]any)["retired"] != true {
+		t.Fatalf("after retiring: %d %v", code, list)
+	}
+	do(t, ctx, "a new scorecard under the same name", chromedp.Click(byTestID("sc-new")), chromedp.WaitVisible(byTestID("sc-name")))
+	fill(t, ctx, "sc-name", "Inbound service")
+	fill(t, ctx, "sc-sec-0-title", "开场")
+	fill(t, ctx, "sc-item-0-0-text", "使用公司名称问候")
+	if s, i := valueOf(t, ctx, "sc-sec-0-id"), valueOf(t, ctx, "sc-item-0-0-id"); s != "section_1" || i != "item" {
+		t.Errorf("ids for Chinese titles: section %q, item %q", s, i)
+	}
+	click(t, ctx, "sc-save")
+	waitFor(t, ctx, 10*time.Second, "the server's conflict (409) shown at the id, in Chinese", func() bool {
+		return strings.Contains(fieldError(ctx, "id"), "已有评分表（可能已停用）使用编号“inbound-service”")
+	})
+	screenshot(t, ctx, artifacts, "scorecard-editor-zh-conflict.png")
 }

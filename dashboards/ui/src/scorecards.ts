@@ -137,7 +137,7 @@ export class ScorecardsPage {
   }
 
   private row(c: Summary): HTMLElement {
-    const actions = h("td", { class: "sce-actions" });
+    const actions = h("div", { class: "sce-actions" });
     const buttons = () => {
       clear(actions);
       append(actions, [
@@ -164,7 +164,7 @@ export class ScorecardsPage {
       h("td", {}, c.name, c.retired ? h("span", { class: "badge sce-badge", testid: "sc-retired-" + c.id }, t("sce.retired")) : null),
       h("td", { testid: "sc-version-" + c.id }, t("sce.version", { v: c.latest_version }), h("span", { class: "muted" }, " · " + versions)),
       h("td", { class: "muted" }, c.updated_at ? t("sce.updated", { when: new Date(c.updated_at).toLocaleString(lang()), who: c.updated_by ?? "" }) : ""),
-      actions);
+      h("td", {}, actions));
   }
 
   // openStored: the latest version of c, as the draft of its next version (or read-only when
@@ -527,10 +527,9 @@ export class ScorecardsPage {
       btn.disabled = false;
       btn.textContent = label;
       const ae = e as ApiError;
-      let field = ae.field;
-      if (!field && ae.status === 409 && st.mode === "new") field = "id"; // the id is taken
       // the server's words stay until the next change validates the form again
-      if (ae.status && field) this.showErrors([{ field, text: M.serverMessage(ae.field, ae.message) }], true);
+      if (ae.status === 409 && st.mode === "new") this.showErrors([{ field: "id", text: t("sce.err.id_taken", { id: body.id }) }], true);
+      else if (ae.status && ae.field) this.showErrors([{ field: ae.field, text: M.serverMessage(ae.field, ae.message) }], true);
       else this.showErrors([{ field: "", text: errText(e) }], true);
       this.errorBox?.scrollIntoView({ block: "nearest" });
     }
