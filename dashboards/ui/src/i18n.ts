@@ -9,12 +9,14 @@ import { qaEn, qaZh } from "./i18n_qa";
 import { callsEn, callsZh } from "./i18n_calls";
 import { calibEn, calibZh } from "./i18n_calib";
 import { reportsEn, reportsZh } from "./i18n_reports";
+import { scorecardsEn, scorecardsZh } from "./i18n_scorecards";
 
 const en = {
   ...qaEn,
   ...callsEn,
   ...calibEn,
   ...reportsEn,
+  ...scorecardsEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -120,6 +122,7 @@ const zh: Record<Key, string> = {
   ...callsZh,
   ...calibZh,
   ...reportsZh,
+  ...scorecardsZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

@@ -14,11 +14,12 @@ import type { Me } from "./types";
 import { DesktopPage } from "./desktop";
 import { WallboardPage } from "./wallboard";
 import { CallsPage } from "./calls";
-import { DisputesPage, EvaluatePage, MyEvaluationsPage, ScorecardsPage, WorklistPage } from "./qa";
+import { DisputesPage, EvaluatePage, MyEvaluationsPage, WorklistPage } from "./qa";
 import { CalibrationListPage, CalibrationSessionPage, calibrationNavVisible } from "./calibration";
 import { PlansPage, canReadPlans } from "./plans";
 import { ReportsPage } from "./reports";
 import { ScoreSheetPage } from "./scoresheet";
+import { ScorecardsPage } from "./scorecards";
 
 export interface Page {
   mount(root: HTMLElement): void;

@@ -1,6 +1,7 @@
 // The QA pages: worklist (/qa), evaluate a call (/qa/evaluate/:id, recording with a wavesurfer.js
-// waveform + the scorecard form), my evaluations (/qa/mine), disputes inbox (/qa/disputes) and the
-// scorecard editor (/qa/scorecards). Reports and the score sheet: reports.ts, scoresheet.ts.
+// waveform (player.ts) + the scorecard form), my evaluations (/qa/mine) and the disputes inbox
+// (/qa/disputes). Elsewhere: reports.ts, scoresheet.ts, scorecards.ts (the editor),
+// calibration.ts, plans.ts.
 
 import { type ApiError, apiAuthed as api } from "./api";
 import { clear, h } from "./dom";
@@ -404,66 +405,6 @@ export class DisputesPage {
     }
     card.append(err);
     return card;
-  }
-  unmount(): void {}
-}
-
-// ---------------------------------------------------------------- scorecard editor
-
-const SAMPLE: Scorecard = {
-  id: "", version: 1, name: "", sections: [
-    { id: "greeting", title: "Greeting", weight: 0, items: [{ id: "greet", text: "Greets with the company name", kind: "yes_no", weight: 1 }] },
-    { id: "compliance", title: "Compliance", weight: 0, items: [{ id: "verify", text: "Verifies the caller's identity", kind: "yes_no", weight: 2, fatal: true }] },
-  ],
-};
-
-export class ScorecardsPage {
-  mount(root: HTMLElement): void {
-    const list = h("tbody", { testid: "sc-list" });
-    const msg = notice("ok", "sc-msg");
-    const editor = h("section", { class: "panel", hidden: true, testid: "sc-editor" });
-    root.append(h("div", { class: "qa-page" }, h("h1", {}, t("sc.title")), msg,
-      h("div", { class: "qa-row" }, h("button", { class: "btn btn-primary", testid: "sc-new", onclick: () => edit(null) }, t("sc.new"))),
-      editor,
-      h("table", { class: "qa-table" }, h("thead", {}, h("tr", {}, h("th", {}, t("sc.id")), h("th", {}, t("sc.name")), h("th", {}, t("qa.version", { v: "" }).trim() || "v"), h("th", {}, ""))), list)));
-    const load = async () => {
-      try {
-        const cards = (await api<{ scorecards: ScorecardSummary[] }>("GET", "/scorecards")).scorecards;
-        clear(list);
-        if (!cards.length) list.append(h("tr", {}, h("td", { colspan: 4, class: "muted" }, t("qa.none"))));
-        for (const c of cards) list.append(h("tr", { testid: "sc-row-" + c.id }, h("td", { class: "mono" }, c.id), h("td", {}, c.name, c.retired ? h("span", { class: "badge" }, t("sc.retired")) : null),
-          h("td", { testid: "sc-version-" + c.id }, t("qa.version", { v: c.latest_version }), h("span", { class: "muted" }, " · " + t("sc.versions", { n: c.versions }))),
-          h("td", {}, c.retired ? null : h("button", { class: "btn btn-small", testid: "sc-edit-" + c.id, onclick: async () => { try { edit(await scorecard(c.id)); } catch (e) { show(msg, errText(e), "error"); } } }, t("sc.edit")))));
-      } catch (e) { show(msg, errText(e), "error"); }
-    };
-    const edit = (sc: Scorecard | null) => {
-      clear(editor); editor.hidden = false;
-      const base = sc ?? SAMPLE;
-      const id = h("input", { testid: "sc-id", value: sc?.id ?? "", disabled: !!sc, required: true });
-      const name = h("input", { testid: "sc-name", value: base.name, required: true });
-      const cap = h("input", { testid: "sc-bonus-cap", type: "number", min: 0, step: "0.5", value: base.bonus_cap ?? 0 });
-      const secs = h("textarea", { class: "qa-text mono", testid: "sc-sections", rows: 16 });
-      secs.value = JSON.stringify(base.sections, null, 2);
-      const err = notice("error", "sc-error");
-      editor.append(h("h2", {}, sc ? t("sc.editing", { id: sc.id, v: sc.version }) : t("sc.new")),
-        h("div", { class: "qa-grid" }, h("label", {}, t("sc.id")), id, h("label", {}, t("sc.name")), name, h("label", {}, t("sc.bonus_cap")), cap),
-        h("label", {}, t("sc.sections")), secs, err,
-        h("div", { class: "qa-row" },
-          h("button", { class: "btn btn-go", testid: "sc-save", onclick: async () => {
-            show(err, "");
-            let sections: unknown;
-            try { sections = JSON.parse(secs.value); } catch (e) { show(err, t("sc.bad_json", { msg: (e as Error).message }), "error"); return; }
-            const body = { id: sc?.id ?? id.value.trim(), version: 1, name: name.value.trim(), bonus_cap: Number(cap.value) || 0, sections };
-            try {
-              const saved = sc ? await api<Scorecard>("PUT", `/scorecards/${encodeURIComponent(sc.id)}`, body) : await api<Scorecard>("POST", "/scorecards", body);
-              show(msg, t("sc.saved", { id: saved.id, v: saved.version }), "ok");
-              editor.hidden = true;
-              await load();
-            } catch (e) { show(err, errText(e), "error"); }
-          } }, sc ? t("sc.save_new") : t("sc.save")),
-          h("button", { class: "btn btn-ghost", onclick: () => (editor.hidden = true) }, t("sc.cancel"))));
-    };
-    void load();
   }
   unmount(): void {}
 }
