@@ -59,6 +59,9 @@ type Auth struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed for the client
 	// IP (throttling, audit, sessions). Empty: the peer address is the client.
 	TrustedProxies []netip.Prefix
+	// TimeZone is the centre's time zone (time_zone), told to the UI by /me: its days are the
+	// days of QA reports, score sheets and daily draws. "" is UTC.
+	TimeZone string
 }
 
 type authKey struct{}
@@ -438,6 +441,7 @@ type MeResponse struct {
 	User        storage.User    `json:"user"`
 	Via         string          `json:"via"` // session or token
 	Permissions map[string]bool `json:"permissions"`
+	TimeZone    string          `json:"time_zone"` // the centre's IANA zone, e.g. "Asia/Shanghai"
 }
 
 func (a *Auth) me(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -446,7 +450,11 @@ func (a *Auth) me(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return MeResponse{User: u, Via: ai.via, Permissions: map[string]bool{
+	tz := a.TimeZone
+	if tz == "" {
+		tz = "UTC"
+	}
+	return MeResponse{User: u, Via: ai.via, TimeZone: tz, Permissions: map[string]bool{
 		"see_all": ai.p.CanSeeAll(), "configure": ai.p.CanConfigure(),
 	}}, nil
 }

@@ -43,6 +43,7 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 		{Username: "ana", DisplayName: "Ana", Password: pw, Role: callfloor.RoleAgent, AgentID: "1001", TeamID: "team-a"},
 		{Username: "lee", DisplayName: "Lee Lead", Password: pw, Role: callfloor.RoleTeamLead, TeamID: "team-a"},
 		{Username: "olga", DisplayName: "Olga Ops", Password: pw, Role: callfloor.RoleOperationsManager},
+		{Username: "pam", DisplayName: "Pam PM", Password: pw, Role: callfloor.RoleProjectManager},
 	} {
 		created, err := m.DB.CreateUser(bg, u)
 		if err != nil {
@@ -337,6 +338,31 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	if status, page := fetchInPage(t, lctx, attr(lctx, "sheet-html", "href")); status != 200 || !strings.Contains(page, "Score sheet: team team-a") || !strings.Contains(page, "by lee") {
 		t.Errorf("printable score sheet: %d\n%s", status, page)
 	}
+
+	// ---- (e) the lead sends the sheet to the project manager; her inbox shows it ----
+	do(t, lctx, "send the short sheet without a note", chromedp.WaitVisible(byTestID("send-button")), chromedp.Click(byTestID("send-button")))
+	waitFor(t, lctx, 10*time.Second, "the refusal naming the note", func() bool {
+		return strings.Contains(textOf(lctx, "send-error"), "note") && strings.Contains(textOf(lctx, "send-error"), "quota of 10")
+	})
+	do(t, lctx, "write why and send", chromedp.SendKeys(byTestID("send-note"), "Two agents on leave"), chromedp.Click(byTestID("send-button")))
+	waitFor(t, lctx, 10*time.Second, "the sheet shown as sent", func() bool { return strings.Contains(textOf(lctx, "send-status"), "2 of 10") })
+	screenshot(t, lctx, artifacts, "score-sheet-sent.png")
+	sentDay := sheetDay
+	if sentDay == "" {
+		sentDay = time.Now().UTC().Format(time.DateOnly) // the demo centre's zone is UTC
+	}
+	pctx := newTab(t, ctx)
+	loginUI(t, pctx, base, "pam", pw, "nav-qa-score-sheets")
+	if present(pctx, "nav-qa") || present(pctx, "nav-qa-disputes") {
+		t.Error("a project manager is offered the QA worklist or the disputes inbox")
+	}
+	row := "team-a-" + sentDay + "-lee"
+	do(t, pctx, "the project manager's inbox", chromedp.Click(byTestID("nav-qa-score-sheets")), chromedp.WaitVisible(byTestID("inbox-row-"+row)))
+	waitFor(t, pctx, 10*time.Second, "lee's sheet sent", func() bool {
+		return strings.HasPrefix(textOf(pctx, "inbox-status-"+row), "Sent") && strings.Contains(textOf(pctx, "inbox-row-"+row), "Two agents on leave") &&
+			strings.Contains(textOf(pctx, "inbox-row-"+row), "2 / 10") && strings.HasPrefix(textOf(pctx, "inbox-summary"), "1 sent")
+	})
+	screenshot(t, pctx, artifacts, "score-sheets-inbox.png")
 
 	// ---- (d) in Chinese: the team lead's pages ----
 	do(t, lctx, "switch to Chinese", chromedp.SetValue(byTestID("lang-switch"), "zh-CN"))

@@ -198,7 +198,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.startTraffic(runCtx)
 	}
 
-	auth := &dashboards.Auth{DB: m.DB, Redis: m.Redis, Prefix: cfg.Prefix, SecureCookie: cfg.SecureCookie, Log: m.Log}
+	auth := &dashboards.Auth{DB: m.DB, Redis: m.Redis, Prefix: cfg.Prefix, SecureCookie: cfg.SecureCookie, Log: m.Log, TimeZone: cfg.TimeZone}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", m.readyz)

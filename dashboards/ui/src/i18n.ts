@@ -10,6 +10,7 @@ import { callsEn, callsZh } from "./i18n_calls";
 import { calibEn, calibZh } from "./i18n_calib";
 import { reportsEn, reportsZh } from "./i18n_reports";
 import { scorecardsEn, scorecardsZh } from "./i18n_scorecards";
+import { sheetsEn, sheetsZh } from "./i18n_sheets";
 
 const en = {
   ...qaEn,
@@ -17,6 +18,7 @@ const en = {
   ...calibEn,
   ...reportsEn,
   ...scorecardsEn,
+  ...sheetsEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -123,6 +125,7 @@ const zh: Record<Key, string> = {
   ...calibZh,
   ...reportsZh,
   ...scorecardsZh,
+  ...sheetsZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

@@ -19,6 +19,7 @@ import { CalibrationListPage, CalibrationSessionPage, calibrationNavVisible } fr
 import { PlansPage, canReadPlans } from "./plans";
 import { ReportsPage } from "./reports";
 import { ScoreSheetPage } from "./scoresheet";
+import { ScoreSheetInboxPage } from "./sheetinbox";
 import { ScorecardsPage } from "./scorecards";
 
 export interface Page {
@@ -87,8 +88,9 @@ async function route(): Promise<void> {
   else if (path.startsWith("/qa/evaluate/")) page = new EvaluatePage(me, decodeURIComponent(path.slice("/qa/evaluate/".length)));
   else if (path === "/qa/mine") page = new MyEvaluationsPage(me);
   else if (path === "/qa/disputes") page = new DisputesPage(me);
-  else if (path === "/qa/reports") page = new ReportsPage();
+  else if (path === "/qa/reports") page = new ReportsPage(me);
   else if (path === "/qa/score-sheet") page = new ScoreSheetPage(me);
+  else if (path === "/qa/score-sheets") page = new ScoreSheetInboxPage(me);
   else if (path === "/qa/scorecards") page = new ScorecardsPage();
   else if (path === "/qa/calibrations") page = new CalibrationListPage(me, navigate);
   else if (/^\/qa\/calibrations\/\d+$/.test(path)) page = new CalibrationSessionPage(me, path.slice("/qa/calibrations/".length), navigate);
@@ -141,7 +143,8 @@ function header(m: Me | null): HTMLElement {
     if (m.user.agent_id || r === "agent") nav.append(link("/qa/mine", t("nav.qa_mine"), "nav-qa-mine"));
     if (r === "team_lead" || r === "operations_manager" || r === "admin") nav.append(link("/qa/disputes", t("nav.qa_disputes"), "nav-qa-disputes"));
     if (r !== "agent") nav.append(link("/qa/reports", t("nav.qa_reports"), "nav-qa-reports"));
-    if (r === "team_lead" || r === "operations_manager" || r === "admin") nav.append(link("/qa/score-sheet", t("nav.qa_score_sheet"), "nav-qa-score-sheet"));
+    if (r === "team_lead" || r === "project_manager" || r === "operations_manager" || r === "admin") nav.append(link("/qa/score-sheet", t("nav.qa_score_sheet"), "nav-qa-score-sheet"));
+    if (r === "team_lead" || m.permissions.see_all) nav.append(link("/qa/score-sheets", t("nav.qa_score_sheets"), "nav-qa-score-sheets"));
     if (r === "qa" || r === "operations_manager" || r === "admin") nav.append(link("/qa/scorecards", t("nav.qa_scorecards"), "nav-qa-scorecards"));
     if (canReadPlans(r)) nav.append(link("/qa/plans", t("nav.qa_plans"), "nav-qa-plans"));
     // calibration: QA, operations managers and admins; anyone else once invited to a session

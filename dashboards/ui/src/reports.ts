@@ -1,11 +1,12 @@
 // The QA reports page (/qa/reports): GET /api/v1/qa/reports per agent, team, queue, evaluator
-// or everyone and per day, week or month (UTC), every figure the API gives — evaluations against
+// or everyone and per day, week or month (the centre's days), every figure the API gives — evaluations against
 // the quota, average score, fatal-item and non-fatal-item rates to two decimals with their
 // denominators named, dispute and overturn rates, the most-failed items — a uPlot trend of the
 // average score and both rates, and the same report as CSV and as a printable page (the weekly
 // and monthly QA reports are presets of the range).
 
 import uPlot from "uplot";
+import type { Me } from "./types";
 import { apiAuthed as api } from "./api";
 import { clear, h } from "./dom";
 import { t, type Key } from "./i18n";
@@ -30,6 +31,7 @@ export function rate(r: QARate | undefined): string {
 }
 
 export class ReportsPage {
+  constructor(private me?: Me) {}
   private plot: uPlot | null = null;
   private seq = 0;
   private alive = true;
@@ -52,7 +54,7 @@ export class ReportsPage {
     const failed = h("ol", { class: "rep-failed", testid: "rep-most-failed" });
 
     const setRange = (p: Preset) => {
-      const r = presetRange(p, new Date());
+      const r = presetRange(p, new Date(), this.me?.time_zone);
       from.value = r.from; to.value = r.to; period.value = r.period;
     };
     setRange("last28");

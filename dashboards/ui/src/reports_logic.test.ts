@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  type QARate, type ReportRow, evaluatorsOf, fill, fmtPct, fmtScore, mostFailed, pct2, presetRange, quotaShare, quotaText,
+  type QARate, type ReportRow, centreDay, evaluatorsOf, fill, fmtPct, fmtScore, mostFailed, pct2, presetRange, quotaShare, quotaText,
   rangeError, rateText, reportQuery, sheetQuery, trendSeries,
 } from "./reports_logic";
 
@@ -50,6 +50,13 @@ describe("ranges and queries", () => {
     expect(presetRange("last_month", new Date("2026-03-05T00:00:00Z"))).toEqual({ from: "2026-02-01", to: "2026-02-28", period: "month" });
     expect(presetRange("last_week", new Date("2026-11-16T08:00:00Z"))).toEqual({ from: "2026-11-09", to: "2026-11-15", period: "week" });
     expect(presetRange("last28", wed)).toEqual({ from: "2026-10-22", to: "2026-11-18", period: "day" });
+  });
+  it("takes the centre's calendar, not the browser's: 23:30 UTC Wednesday is Thursday in Shanghai", () => {
+    expect(centreDay(wed, "Asia/Shanghai")).toBe("2026-11-19");
+    expect(centreDay(wed, "America/New_York")).toBe("2026-11-18");
+    expect(centreDay(wed, "Not/AZone")).toBe("2026-11-18");
+    expect(presetRange("last28", wed, "Asia/Shanghai")).toEqual({ from: "2026-10-23", to: "2026-11-19", period: "day" });
+    expect(presetRange("this_month", new Date("2026-11-30T17:00:00Z"), "Asia/Shanghai")).toEqual({ from: "2026-12-01", to: "2026-12-31", period: "month" });
   });
   it("the API's to is the day after the last day shown", () => {
     expect(reportQuery("queue", "week", "2026-11-01", "2026-11-30")).toBe("group=queue&period=week&from=2026-11-01&to=2026-12-01");

@@ -72,13 +72,24 @@ export function quotaShare(done: number, quota: number | null | undefined): numb
 const day = (d: Date) => d.toISOString().slice(0, 10);
 const addDays = (d: Date, n: number) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + n));
 
-// Presets name the weekly and monthly QA reports: a whole week (from Monday, UTC) or month.
+// centreDay is now's calendar day (YYYY-MM-DD) in the centre's time zone tz: the server reads
+// report and score-sheet days in that zone, whatever the browser's own.
+export function centreDay(now: Date, tz = "UTC"): string {
+  try {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+  } catch {
+    return day(now); // an unknown zone: UTC
+  }
+}
+
+// Presets name the weekly and monthly QA reports: a whole week (from Monday) or month of the
+// centre's calendar (tz).
 export const PRESETS = ["last28", "this_week", "last_week", "this_month", "last_month"] as const;
 export type Preset = (typeof PRESETS)[number];
 export interface Range { from: string; to: string; period: Period } // from and to inclusive days, YYYY-MM-DD
 
-export function presetRange(p: Preset, now: Date): Range {
-  const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+export function presetRange(p: Preset, now: Date, tz = "UTC"): Range {
+  const today = new Date(centreDay(now, tz) + "T00:00:00Z"); // calendar arithmetic in UTC fields
   const monday = addDays(today, -((today.getUTCDay() + 6) % 7));
   const first = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1));
   switch (p) {
@@ -91,7 +102,7 @@ export function presetRange(p: Preset, now: Date): Range {
 }
 
 // reportQuery is the query of GET /qa/reports for a choice: from and to are the date inputs'
-// inclusive UTC days; the API's to is exclusive, so the day after.
+// inclusive days (the centre's); the API's to is exclusive, so the day after.
 export function reportQuery(group: Group, period: Period, from: string, to: string): string {
   const end = day(addDays(new Date(to + "T00:00:00Z"), 1));
   return new URLSearchParams({ group, period, from, to: end }).toString();
@@ -146,4 +157,4 @@ export function evaluatorsOf(rows: SheetRow[]): string[] {
   return [...new Set(rows.map((r) => r.evaluator))].sort();
 }
 
-export const todayUTC = (now: Date) => day(now);
+export const centreToday = (now: Date, tz?: string) => centreDay(now, tz);

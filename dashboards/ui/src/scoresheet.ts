@@ -9,7 +9,7 @@ import { clear, h } from "./dom";
 import { lang, t, type Key } from "./i18n";
 import { errText, notice, show } from "./qa";
 import type { Me } from "./types";
-import { type ScoreSheet, evaluatorsOf, fmtScore, quotaShare, quotaText, sheetQuery, todayUTC } from "./reports_logic";
+import { type ScoreSheet, evaluatorsOf, fmtScore, quotaShare, quotaText, sheetQuery, centreToday } from "./reports_logic";
 import "./reports.css";
 
 const statusText = (s: string) => { const k = ("qa.status." + s) as Key; const v = t(k); return v === k ? s : v; };
@@ -23,7 +23,7 @@ export class ScoreSheetPage {
     const lead = this.me.user.role === "team_lead";
     const team = h("select", { testid: "sheet-team", "aria-label": t("sheet.team") }, h("option", { value: "" }, t("sheet.choose_team")));
     const evaluator = h("select", { testid: "sheet-evaluator", "aria-label": t("sheet.evaluator") }, h("option", { value: "" }, t("sheet.all_evaluators")));
-    const dayIn = h("input", { type: "date", testid: "sheet-day", "aria-label": t("sheet.day"), value: todayUTC(new Date()) });
+    const dayIn = h("input", { type: "date", testid: "sheet-day", "aria-label": t("sheet.day"), value: centreToday(new Date(), this.me.time_zone) });
     const run = h("button", { class: "btn btn-primary", testid: "sheet-run" }, t("sheet.show"));
     const csv = h("a", { class: "btn btn-small", testid: "sheet-csv", hidden: true, download: "" }, t("sheet.csv"));
     const print = h("a", { class: "btn btn-small", testid: "sheet-html", target: "_blank", rel: "noopener", hidden: true }, t("sheet.print"));
@@ -35,6 +35,7 @@ export class ScoreSheetPage {
     const avg = h("span", { class: "big", testid: "sheet-avg" }, "–");
     const fatal = h("span", { class: "big", testid: "sheet-fatal" }, "–");
     const heading = h("span", { class: "muted", testid: "sheet-heading" });
+    const send = h("section", { class: "panel sheet-send", testid: "send-panel", hidden: true });
     const body = h("tbody", { testid: "sheet-rows" });
 
     const field = (text: string, el: HTMLElement) => h("label", { class: "rep-field" }, h("span", { class: "muted" }, text), el);
@@ -51,6 +52,7 @@ export class ScoreSheetPage {
         h("div", { class: "sheet-figure" }, h("span", { class: "muted" }, t("sheet.avg")), avg),
         h("div", { class: "sheet-figure" }, h("span", { class: "muted" }, t("sheet.fatal")), fatal),
         h("div", { class: "sheet-figure qa-grow" }, heading)),
+      send,
       h("div", { class: "rep-scroll" }, h("table", { class: "qa-table sheet-table" },
         h("thead", {}, h("tr", {}, h("th", {}, "#"), th("sheet.col.time_utc"), th("sheet.col.call"), th("sheet.col.agent"), th("sheet.col.evaluator"),
           th("sheet.col.scorecard"), th("sheet.col.raw", "n"), th("sheet.col.final", "n"), th("sheet.col.fatal"), th("sheet.col.non_fatal", "n"),
@@ -81,6 +83,7 @@ export class ScoreSheetPage {
         evaluator.append(h("option", { value: "" }, t("sheet.all_evaluators")), ...evaluatorsOf(s.rows).map((e) => h("option", { value: e }, e)));
       }
       this.render(s, { count, bar, barWrap, togo, avg, fatal, heading, body });
+      if (lead) void this.sendPanel(send, s, mine);
     };
 
     if (!lead) {
@@ -118,7 +121,7 @@ export class ScoreSheetPage {
     for (const r of s.rows) {
       el.body.append(h("tr", { testid: "sheet-row-" + r.id },
         h("td", {}, String(r.id)),
-        h("td", {}, new Date(r.created_at).toLocaleTimeString(lang(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" })),
+        h("td", {}, new Date(r.created_at).toLocaleTimeString(lang(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: this.me.time_zone || "UTC" })),
         h("td", { class: "mono" }, r.call_id),
         h("td", {}, r.agent_id),
         h("td", {}, r.evaluator),
@@ -132,5 +135,51 @@ export class ScoreSheetPage {
     }
   }
 
+  // sendPanel: a team lead sends the day's sheet to the project managers once (POST
+  // /qa/score-sheet/send); a sheet short of its quota needs a note. Once sent it says when.
+  private async sendPanel(panel: HTMLElement, s: ScoreSheet, mine: number): Promise<void> {
+    let sent: SentSheet | undefined;
+    try {
+      const inbox = await api<{ sheets: { day: string; lead: string; sent: SentSheet | null }[] }>("GET",
+        `/qa/score-sheets?from=${s.day}&to=${nextDay(s.day)}`);
+      sent = inbox.sheets.find((x) => x.day === s.day && x.lead === this.me.user.username)?.sent ?? undefined;
+    } catch { /* the panel still offers to send; the server refuses a second send */ }
+    if (!this.alive || mine !== this.seq) return;
+    clear(panel);
+    panel.hidden = false;
+    const at = (iso: string) => new Date(iso).toLocaleString(lang(), { timeZone: this.me.time_zone || "UTC", dateStyle: "short", timeStyle: "short" });
+    if (sent) {
+      panel.append(h("h2", {}, t("send.title")),
+        h("p", { testid: "send-status" }, t("send.sent", { at: at(sent.submitted_at), n: sent.evaluations, quota: sent.quota })));
+      if (sent.note) panel.append(h("p", { class: "muted", testid: "send-sent-note" }, sent.note));
+      return;
+    }
+    const short = s.evaluations < s.quota;
+    const note = h("input", { class: "qa-grow", testid: "send-note", placeholder: short ? t("send.note_short") : t("send.note"), maxlength: 2000 });
+    const err = notice("error", "send-error");
+    const btn = h("button", { class: "btn btn-go", testid: "send-button" }, t("send.button"));
+    btn.addEventListener("click", async () => {
+      show(err, "");
+      btn.disabled = true;
+      try {
+        await api("POST", "/qa/score-sheet/send", { day: s.day, note: note.value.trim() });
+        if (this.alive) void this.sendPanel(panel, s, this.seq);
+      } catch (e) {
+        show(err, errText(e), "error");
+        if ((e as { field?: string }).field === "note") note.focus();
+      } finally { btn.disabled = false; }
+    });
+    panel.append(h("h2", {}, t("send.title")), h("div", { class: "qa-row" }, note, btn), err);
+  }
+
   unmount(): void { this.alive = false; }
+}
+
+interface SentSheet { evaluations: number; quota: number; avg_score: number | null; fatal: number; note: string; submitted_at: string }
+
+// nextDay is the day after a YYYY-MM-DD day.
+export function nextDay(day: string): string {
+  const d = new Date(day + "T00:00:00Z");
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
 }

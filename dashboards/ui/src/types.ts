@@ -132,6 +132,7 @@ export interface Me {
   user: User;
   via: string;
   permissions: Record<string, boolean>;
+  time_zone?: string; // the centre's IANA zone: its days are report and score-sheet days
 }
 
 export interface AgentStatus {
