@@ -363,6 +363,19 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// Location is the centre's time zone (TimeZone; UTC when unset): where counter days, the team
+// leads' daily draws and the sample plans' periods start at midnight.
+func (c *Config) Location() *time.Location {
+	if c == nil || c.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil { // Validate refuses it; never reached for a validated configuration
+		return time.UTC
+	}
+	return loc
+}
+
 // QueueByName indexes queues.
 func (c *Config) QueueByName() map[string]*Queue {
 	m := make(map[string]*Queue, len(c.Queues))
