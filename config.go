@@ -363,14 +363,14 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Location is the centre's time zone (time_zone; UTC when unset or unknown — Validate refuses
-// an unknown zone): its midnights start counter days, QA report days and team leads' daily draws.
+// Location is the centre's time zone (time_zone; UTC when unset): its midnights start counter
+// days, QA report days, score-sheet days, the team leads' daily draws and sample plans' periods.
 func (c *Config) Location() *time.Location {
 	if c == nil || c.TimeZone == "" {
 		return time.UTC
 	}
 	loc, err := time.LoadLocation(c.TimeZone)
-	if err != nil {
+	if err != nil { // Validate refuses it; never reached for a validated configuration
 		return time.UTC
 	}
 	return loc

@@ -3,8 +3,9 @@ package dashboards
 // QA sampling: sample plans, draws and the evaluators' worklists (storage/sampling.go).
 //
 // Who may do what:
-//   - read plans: QA, supervisors, operations managers, admins and team leads;
-//   - create plans and draw them: QA, operations managers and admins;
+//   - read plans and their draws (seed, period, sizes; no calls): QA, supervisors, operations
+//     managers, admins and team leads;
+//   - create plans, start and stop them, draw them: QA, operations managers and admins;
 //   - the worklist: everyone reads their own (a team lead's holds their daily draw); QA,
 //     operations managers and admins may read anyone's with ?evaluator=.
 
@@ -26,6 +27,8 @@ func (a *API) RegisterSampling(mux Mux) {
 	h("GET /api/v1/qa/plans", a.listPlans)
 	h("POST /api/v1/qa/plans", a.createPlan)
 	h("POST /api/v1/qa/plans/{id}/draws", a.drawPlan)
+	h("GET /api/v1/qa/plans/{id}/draws", a.listPlanDraws)
+	h("PUT /api/v1/qa/plans/{id}/active", a.setPlanActive)
 	h("GET /api/v1/qa/worklist", a.worklist)
 }
 
@@ -37,15 +40,81 @@ func canSample(p callfloor.Principal) bool {
 	return false
 }
 
+func canReadPlans(p callfloor.Principal) bool {
+	return p.CanSeeAll() || p.Role == callfloor.RoleTeamLead
+}
+
+// listPlans: every plan with its last draw and its next scheduled draw (periods in the centre's
+// time zone, as the scheduled draws are made).
 func (a *API) listPlans(w http.ResponseWriter, r *http.Request) (any, error) {
-	if p := principal(r); !p.CanSeeAll() && p.Role != callfloor.RoleTeamLead {
+	if p := principal(r); !canReadPlans(p) {
 		return nil, forbidden("the %s role may not read sample plans", p.Role)
 	}
-	ps, err := a.DB.ListPlans(r.Context())
+	for k := range r.URL.Query() {
+		return nil, invalid(k, "unknown parameter")
+	}
+	ps, err := a.DB.PlanStatuses(r.Context(), time.Now(), a.Base.Location())
 	if err != nil {
 		return nil, err
 	}
 	return map[string]any{"plans": ps}, nil
+}
+
+func (a *API) listPlanDraws(w http.ResponseWriter, r *http.Request) (any, error) {
+	if p := principal(r); !canReadPlans(p) {
+		return nil, forbidden("the %s role may not read sample draws", p.Role)
+	}
+	id, err := numericPathID(r, "a sample plan")
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	limit := 100
+	for k, v := range q {
+		if k != "limit" {
+			return nil, invalid(k, "unknown parameter")
+		}
+		if len(v) > 1 {
+			return nil, invalid(k, "given more than once")
+		}
+		if limit, err = strconv.Atoi(v[0]); err != nil || limit < 1 || limit > 1000 {
+			return nil, invalid("limit", "must be 1..1000")
+		}
+	}
+	ds, err := a.DB.PlanDraws(r.Context(), id, limit)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"plan_id": id, "draws": ds}, nil
+}
+
+// PlanActiveInput is the body of PUT /qa/plans/{id}/active.
+type PlanActiveInput struct {
+	Active *bool `json:"active"`
+}
+
+func (a *API) setPlanActive(w http.ResponseWriter, r *http.Request) (any, error) {
+	p := principal(r)
+	if !canSample(p) {
+		return nil, forbidden("the %s role may not change sample plans", p.Role)
+	}
+	id, err := numericPathID(r, "a sample plan")
+	if err != nil {
+		return nil, err
+	}
+	var in PlanActiveInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	if in.Active == nil {
+		return nil, invalid("active", "required")
+	}
+	plan, err := a.DB.SetPlanActive(r.Context(), id, *in.Active)
+	if err != nil {
+		return nil, err
+	}
+	a.audit(r, "sample_plan_updated", "sample_plan", strconv.FormatInt(plan.ID, 10), map[string]any{"active": plan.Active})
+	return plan, nil
 }
 
 // PlanInput is the body of POST /qa/plans.

@@ -7,6 +7,7 @@ package storage
 // candidates of a draw are the calls with a recording that no draw has assigned yet. Every draw
 // stores its seed, its canonical filters and its population size, so it can be redone and
 // explained. An assignment is done once an evaluation of its call exists (computed on read).
+// Active plans are also drawn automatically once per period (sampling_sched.go).
 
 import (
 	"context"
@@ -31,9 +32,9 @@ const (
 
 // Plan periods: how much history one draw of the plan is meant to cover.
 const (
-	PlanPeriodDay   = "day"
-	PlanPeriodWeek  = "week"
-	PlanPeriodMonth = "month"
+	PlanPeriodDay   = callfloor.SamplePeriodDay
+	PlanPeriodWeek  = callfloor.SamplePeriodWeek
+	PlanPeriodMonth = callfloor.SamplePeriodMonth
 )
 
 // sampleLockKey serialises draws: two draws never pick the same call at the same time.

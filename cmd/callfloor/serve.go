@@ -135,11 +135,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.Config = cfg
 
-	store := realtime.New(m.Redis, cfg.Prefix)
-	if cfg.TimeZone != "" {
-		loc, _ := time.LoadLocation(cfg.TimeZone) // validated
-		store.WithLocation(loc)
-	}
+	store := realtime.New(m.Redis, cfg.Prefix).WithLocation(cfg.Location())
 
 	runCtx, cancelRun := context.WithCancel(context.Background())
 	m.cancel = cancelRun
@@ -266,8 +262,9 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "ready (history lag %d events)\n", lag)
 }
 
-// maintain runs hourly housekeeping: expired sessions go, and history months past the
-// retention are dropped whole.
+// maintain runs hourly housekeeping: expired sessions go, history months past the retention
+// are dropped whole, old recordings are pruned, and the team leads' daily samples and the
+// sample plans' scheduled samples of the periods just over are drawn.
 func (m *Main) maintain(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -293,11 +290,19 @@ func (m *Main) maintain(ctx context.Context) {
 				m.Log.Info("old recordings deleted", "count", len(gone))
 			}
 		}
-		// the team leads' daily lists: yesterday's calls (a whole day), once per lead and day
-		if n, err := m.DB.DailyTeamLeadDraws(ctx, time.Now().AddDate(0, 0, -1)); err != nil && ctx.Err() == nil {
+		// the team leads' daily lists: yesterday's calls (a whole day in the centre's time zone),
+		// once per lead and day
+		now := time.Now().In(m.Config.Location())
+		if n, err := m.DB.DailyTeamLeadDraws(ctx, now.AddDate(0, 0, -1)); err != nil && ctx.Err() == nil {
 			m.Log.Warn("drawing the team leads' daily samples", "assigned", n, "err", err)
 		} else if n > 0 {
 			m.Log.Info("team leads' daily samples drawn", "assigned", n)
+		}
+		// the sample plans' scheduled draws: each active plan's last whole day, week or month, once
+		if draws, n, err := m.DB.ScheduledPlanDraws(ctx, now, m.Config.Location()); err != nil && ctx.Err() == nil {
+			m.Log.Warn("drawing the sample plans' scheduled samples", "draws", draws, "assigned", n, "err", err)
+		} else if draws > 0 {
+			m.Log.Info("sample plans' scheduled samples drawn", "draws", draws, "assigned", n)
 		}
 		select {
 		case <-ctx.Done():

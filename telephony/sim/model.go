@@ -861,10 +861,13 @@ func (s *Server) finishRecording(r *recording) {
 	s.stored[r.name] = &storedRec{name: r.name, format: r.format, duration: dur, samples: samples}
 	s.stats.Recordings++
 	path := s.recordingPath(r.name, r.format)
-	s.afterUnlock(func() {
-		if err := writeWAV(path, samples); err != nil {
+	name := r.name
+	if !s.files.addWrite(func() {
+		if err := writeWAV(path, name, samples); err != nil {
 			s.log.Error("sim: write recording", "path", path, "err", err)
 		}
-	})
+	}) {
+		s.stats.RecordingsUnwritten++
+	}
 	s.emit(union(nil, b.subs), nil, "RecordingFinished", obj{{"recording", finishedRecordingJSON{r.name, r.format, "done", r.target, dur}}})
 }

@@ -748,7 +748,7 @@ func (s *Server) deleteStored(name string) {
 	}
 	delete(s.stored, name)
 	path := s.recordingPath(st.name, st.format)
-	s.afterUnlock(func() { _ = os.Remove(path) })
+	s.files.add(func() { _ = os.Remove(path) })
 }
 
 func (s *Server) serveRecordingFile(w http.ResponseWriter, name string) {
@@ -766,7 +766,7 @@ func (s *Server) serveRecordingFile(w http.ResponseWriter, name string) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		data = wavBytes(samples) // not yet flushed to disk
+		data = wavBytes(name, samples) // not yet flushed to disk
 	}
 	w.Header().Set("Content-Type", "audio/wav")
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))

@@ -3,20 +3,22 @@
 // demo and load tests to run without a real PBX.
 //
 // What it owns: an in-memory model of channels (Local channel pairs, Snoop channels),
-// bridges (holding and mixing), live and stored recordings (written as real WAV files under
-// Config.RecordingDir) and Stasis applications with their event sockets. Customers are
-// created with PlaceCall (or an originate to Local/<queue>@from-caller, as the recorded
-// scripts did), and the far ends (agents' phones, outside numbers) follow a Dialplan. The
-// events, their order and their JSON shape mirror the traces recorded on a real Asterisk
-// 22.10.1 (see /work/shared/asterisk and trace_test.go).
+// bridges (holding and mixing), live and stored recordings (real WAV files under
+// Config.RecordingDir, of speech-like audio: speech.go) and Stasis applications with their
+// event sockets. Customers are created with PlaceCall (or an originate to
+// Local/<queue>@from-caller, as the recorded scripts did), and the far ends (agents' phones,
+// outside numbers) follow a Dialplan. The events, their order and their JSON shape mirror the
+// traces recorded on a real Asterisk 22.10.1 (see /work/shared/asterisk and trace_test.go).
 //
 // Concurrency rules: one mutex (Server.mu) guards the whole model; every REST handler,
 // timer callback (time.AfterFunc, all tracked and stopped by Close) and public method takes
 // it. Events are marshalled under the lock, in model order, and pushed without blocking onto
 // the per-socket queue (65536 frames); one writer goroutine per events socket writes them,
 // so the lock is never held while writing to a socket. A consumer whose queue is full is
-// disconnected, as Asterisk drops a stuck consumer. File writes (recordings) run after the
-// lock is released. Simulated durations are divided by Config.Speed.
+// disconnected, as Asterisk drops a stuck consumer. Recording files are generated and written
+// (or removed) in model order by a goroutine of their own (spool.go), never under the lock nor
+// by the handler or timer that finished the recording. Simulated durations are divided by
+// Config.Speed.
 package sim
 
 import (
@@ -30,7 +32,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -109,10 +110,13 @@ type Stats struct {
 	BridgesLive    int
 	RecordingsLive int
 	Recordings     int64 // recordings finished (stored)
-	EventsSent     int64 // events queued to sockets
-	EventsLost     int64 // events for an application without a socket
-	SocketsDropped int64 // sockets closed because their queue was full
-	Continued      int64 // channels sent out of Stasis to the dialplan (POST /channels/{id}/continue)
+	// RecordingsUnwritten: stored recordings whose file was not written because the writes
+	// queued were too many (spool.go); their file is generated when fetched
+	RecordingsUnwritten int64
+	EventsSent          int64 // events queued to sockets
+	EventsLost          int64 // events for an application without a socket
+	SocketsDropped      int64 // sockets closed because their queue was full
+	Continued           int64 // channels sent out of Stasis to the dialplan (POST /channels/{id}/continue)
 }
 
 // ErrAppNotConnected is returned by PlaceCall when the application has no events socket: the
@@ -121,10 +125,8 @@ var ErrAppNotConnected = errors.New("sim: application not connected")
 
 // Server is a simulated Asterisk.
 type Server struct {
-	mu      sync.Mutex
-	post    []func() // run after mu is released
-	postMu  sync.RWMutex
-	stopped atomic.Bool
+	mu    sync.Mutex
+	files spool // recording files written and removed off the lock, in model order
 
 	cfg      Config
 	log      *slog.Logger
@@ -205,30 +207,10 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// lock takes the model lock; unlock releases it and then runs the deferred side effects
-// (file writes) queued with s.defer_.
+// lock takes the model lock; unlock releases it.
 func (s *Server) lock() { s.mu.Lock() }
 
-func (s *Server) unlock() {
-	post := s.post
-	s.post = nil
-	s.mu.Unlock()
-	if len(post) == 0 {
-		return
-	}
-	// Close waits for running post actions and skips later ones, so no file is written into a
-	// spool directory after Close returned.
-	s.postMu.RLock()
-	defer s.postMu.RUnlock()
-	if s.stopped.Load() {
-		return
-	}
-	for _, f := range post {
-		f()
-	}
-}
-
-func (s *Server) afterUnlock(f func()) { s.post = append(s.post, f) }
+func (s *Server) unlock() { s.mu.Unlock() }
 
 // scale converts a simulated duration into wall-clock time.
 func (s *Server) scale(d time.Duration) time.Duration {
@@ -306,9 +288,7 @@ func (s *Server) Close() error {
 	}
 	srv := s.httpSrv
 	s.unlock()
-	s.stopped.Store(true)
-	s.postMu.Lock()
-	s.postMu.Unlock() //nolint:staticcheck // waits for post actions in flight
+	s.files.close() // no file is written into the spool directory after Close returns
 	for _, c := range conns {
 		c.kill()
 	}

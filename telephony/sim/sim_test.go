@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"net/http"
@@ -136,11 +137,15 @@ func TestRecordingFileIsWAV(t *testing.T) {
 		t.Fatalf("file: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	checkWAV(t, data, dur)
+	s.files.wait() // the spool writes the file off the request path
 	onDisk, err := os.ReadFile(filepath.Join(s.cfg.RecordingDir, "recording", "callfloor", "r1.wav"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkWAV(t, onDisk, dur)
+	if !bytes.Equal(onDisk, data) {
+		t.Error("the file served before it was on disk differs from the file on disk")
+	}
 	if st, _ := doREST(t, base, "DELETE", "/recordings/stored/callfloor%2Fr1", nil, true); st != 204 {
 		t.Fatalf("delete stored: %d", st)
 	}

@@ -2,16 +2,16 @@ package sim
 
 import (
 	"encoding/binary"
-	"math"
 	"os"
 	"path/filepath"
 )
 
 const wavRate = 8000
 
-// wavBytes returns a RIFF/WAVE file, 8 kHz 16-bit mono PCM, of n samples of a quiet 440 Hz
-// tone: as long as the recorded call really was (RecordingFinished reports whole seconds).
-func wavBytes(n int) []byte {
+// wavBytes returns a RIFF/WAVE file, 8 kHz 16-bit mono PCM, of n samples of name's simulated
+// conversation (speech.go): as long as the recorded call really was (RecordingFinished reports
+// whole seconds), the same bytes for the same name and length.
+func wavBytes(name string, n int) []byte {
 	if n < 0 {
 		n = 0
 	}
@@ -29,24 +29,16 @@ func wavBytes(n int) []byte {
 	binary.LittleEndian.PutUint16(data[34:], 16)
 	copy(data[36:], "data")
 	binary.LittleEndian.PutUint32(data[40:], uint32(2*n))
-	// one period of the tone is 8000/440 samples; precompute a second and repeat it
-	var second [2 * wavRate]byte
-	for i := 0; i < wavRate; i++ {
-		v := int16(300 * math.Sin(2*math.Pi*440*float64(i)/wavRate))
-		binary.LittleEndian.PutUint16(second[2*i:], uint16(v))
-	}
-	for off := 44; off < len(data); off += len(second) {
-		copy(data[off:], second[:])
-	}
+	speechPCM(data[44:], name, n)
 	return data
 }
 
-func writeWAV(path string, samples int) error {
+func writeWAV(path, name string, samples int) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, wavBytes(samples), 0o644); err != nil {
+	if err := os.WriteFile(tmp, wavBytes(name, samples), 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)
