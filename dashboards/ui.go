@@ -1,7 +1,10 @@
 package dashboards
 
 import (
+	"bytes"
+	"crypto/rand"
 	"embed"
+	"encoding/base64"
 	"io/fs"
 	"net/http"
 	"path"
@@ -16,8 +19,19 @@ var uiDist embed.FS
 
 // uiCSP: everything the pages load comes from this origin (fonts and scripts are bundled);
 // 'self' in connect-src covers the same-host WebSocket in current browsers. Styles set through
-// the CSSOM (the chart library does) are not inline styles and need no 'unsafe-inline'.
+// the CSSOM (the chart library does) are not inline styles and need no 'unsafe-inline'. The
+// page itself (index.html) also allows <style> elements carrying its per-response nonce: the
+// waveform player (wavesurfer.js) styles its shadow DOM with one.
 const uiCSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+// noncePlaceholder is the csp-nonce meta tag's content in the built index.html.
+var noncePlaceholder = []byte("__CSP_NONCE__")
+
+func newNonce() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.StdEncoding.EncodeToString(b)
+}
 
 // UI serves the single-page app: files from the build, and index.html for any other path that
 // does not look like a file, so client routes (/wallboard, /desktop) survive a reload. Hashed
@@ -31,6 +45,9 @@ func UI() http.Handler {
 	index, err := fs.ReadFile(dist, "index.html")
 	if err != nil {
 		panic("dashboards: ui/dist/index.html missing: run `npm run build` in dashboards/ui")
+	}
+	if !bytes.Contains(index, noncePlaceholder) {
+		panic("dashboards: ui/dist/index.html has no csp-nonce placeholder")
 	}
 	files := http.FileServerFS(dist)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -64,11 +81,13 @@ func UI() http.Handler {
 				return
 			}
 		}
+		nonce := newNonce()
+		h.Set("Content-Security-Policy", uiCSP+"; style-src 'self' 'nonce-"+nonce+"'")
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Cache-Control", "no-cache")
 		if r.Method == http.MethodHead {
 			return
 		}
-		_, _ = w.Write(index)
+		_, _ = w.Write(bytes.Replace(index, noncePlaceholder, []byte(nonce), 1))
 	})
 }

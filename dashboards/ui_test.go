@@ -74,12 +74,43 @@ func TestUIServesTheApp(t *testing.T) {
 	}
 }
 
+var nonceMeta = regexp.MustCompile(`<meta name="csp-nonce" content="([^"]+)"`)
+
+// withoutNonce is the page with its per-response nonce blanked.
+func withoutNonce(body string) string { return nonceMeta.ReplaceAllString(body, `<meta name="csp-nonce" content=""`) }
+
+// Each page carries a fresh nonce, the same in its meta tag and in its CSP's style-src (the
+// waveform player's shadow-DOM <style> uses it); nothing else may add inline styles.
+func TestUIStyleNonce(t *testing.T) {
+	h := UI()
+	seen := map[string]bool{}
+	for range 3 {
+		resp, body := uiGet(t, h, "GET", "/qa/evaluate/x")
+		m := nonceMeta.FindStringSubmatch(body)
+		if m == nil || len(m[1]) < 20 || m[1] == "__CSP_NONCE__" {
+			t.Fatalf("no nonce in the page: %.300s", body)
+		}
+		if seen[m[1]] {
+			t.Fatalf("nonce %q reused", m[1])
+		}
+		seen[m[1]] = true
+		csp := resp.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "style-src 'self' 'nonce-"+m[1]+"'") || strings.Contains(csp, "unsafe-inline") {
+			t.Errorf("CSP %q does not allow exactly the page's nonce", csp)
+		}
+	}
+	if resp, _ := uiGet(t, h, "GET", "/favicon.svg"); strings.Contains(resp.Header.Get("Content-Security-Policy"), "nonce") {
+		t.Errorf("a static file's CSP carries a nonce")
+	}
+}
+
 func TestUIClientRoutesGetTheIndex(t *testing.T) {
 	h := UI()
 	_, index := uiGet(t, h, "GET", "/")
+	index = withoutNonce(index)
 	for _, p := range []string{"/wallboard", "/desktop", "/login", "/some/deep/route?x=1", "/index.html"} {
 		resp, body := uiGet(t, h, "GET", p)
-		if resp.StatusCode != 200 || body != index {
+		if resp.StatusCode != 200 || withoutNonce(body) != index {
 			t.Errorf("%s: %d, not the index", p, resp.StatusCode)
 		}
 		if resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("Cache-Control") != "no-cache" {

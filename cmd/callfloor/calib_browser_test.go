@@ -122,6 +122,21 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	d2 := storedDraw(t, m, planID, 2)
 	checkDrawShown(t, ctx, d2)
 
+	// the list shows the last draw and the next scheduled one; pausing stops the schedule
+	do(t, ctx, "reload the plans page", chromedp.Navigate(base+"/qa/plans"), chromedp.WaitVisible(byTestID("plan-row-"+id)))
+	waitFor(t, ctx, 10*time.Second, "the last draw (by hand) and the next scheduled draw", func() bool {
+		return strings.Contains(textOf(ctx, "plan-last-"+id), "by hand") && strings.Contains(textOf(ctx, "plan-next-"+id), "covers")
+	})
+	do(t, ctx, "pause the plan", chromedp.Click(byTestID("plan-toggle-"+id)))
+	waitFor(t, ctx, 10*time.Second, "the plan paused", func() bool { return textOf(ctx, "plan-next-"+id) == "paused" })
+	var active bool
+	if err := m.DB.Pool.QueryRow(context.Background(), `SELECT active FROM sample_plans WHERE id = $1`, planID).Scan(&active); err != nil || active {
+		t.Fatalf("paused plan active=%v (%v)", active, err)
+	}
+	do(t, ctx, "resume the plan", chromedp.Click(byTestID("plan-toggle-"+id)))
+	waitFor(t, ctx, 10*time.Second, "the plan active again", func() bool { return strings.Contains(textOf(ctx, "plan-next-"+id), "covers") })
+	screenshot(t, ctx, artifacts, "plans-list.png")
+
 	// ---- QA opens a calibration session: QA (reference) and the team lead ----
 	do(t, ctx, "open the calibration page and its form",
 		chromedp.Click(byTestID("nav-qa-calibrations")),

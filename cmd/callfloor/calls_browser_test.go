@@ -92,6 +92,19 @@ func TestBrowserCallsAndRecordings(t *testing.T) {
 		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="calls-player"] [data-testid="waveform"]').dataset.ready === "1"`))
 		return ok
 	})
+	// the player's shadow-DOM stylesheet applies (the page's CSP nonce): the played part is
+	// drawn over the waveform, not in a second row under it
+	layout, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(() => {
+		const host = document.querySelector('[data-testid="calls-player"] [data-testid="waveform"] > div');
+		const root = host && host.shadowRoot;
+		const prog = root && root.querySelector('.progress'), canv = root && root.querySelector('.canvases');
+		if (!prog || !canv) return {found: false};
+		return {found: true, position: getComputedStyle(prog).position,
+			sameTop: Math.abs(prog.getBoundingClientRect().top - canv.getBoundingClientRect().top) < 2};
+	})()`))
+	if err != nil || layout["found"] != true || layout["position"] != "absolute" || layout["sameTop"] != true {
+		t.Errorf("waveform layers: %v %v (the shadow DOM's style blocked by the CSP?)", layout, err)
+	}
 	waitFor(t, ctx, 15*time.Second, "playback advancing", func() bool {
 		ct, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('[data-testid="calls-player"] [data-testid="audio"]').currentTime`))
 		return ct > 0.3

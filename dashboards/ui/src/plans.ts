@@ -19,7 +19,11 @@ export function canSample(role: string): boolean {
   return role === "qa" || role === "operations_manager" || role === "admin";
 }
 
-interface PlanRecord { id: number; name: string; scope: string; plan: SamplePlan; period: string; created_by: string; created_at: string; active: boolean }
+interface DrawSummary { id: number; kind: string; drawn_at: string; drawn_by: string; from: string; to: string; quota: number; short: number; assigned: number; population_size: number }
+interface PlanRecord {
+  id: number; name: string; scope: string; plan: SamplePlan; period: string; created_by: string; created_at: string; active: boolean;
+  last_draw?: DrawSummary | null; next_run?: { from: string; to: string; due_at: string } | null;
+}
 interface Pick { call_id: string; agent: string; team: string; queue: string; entered_at: string; talk_ms: number; direction: string; outcome: string }
 interface Assignment { call_id: string; evaluator: string }
 interface DrawResult {
@@ -90,7 +94,7 @@ export class PlansPage {
     const formPanel = h("section", { class: "panel", testid: "plan-form", hidden: true });
     const drawPanel = h("section", { class: "panel", testid: "draw-panel", hidden: true });
     const result = h("section", { class: "panel", testid: "draw-result", hidden: true });
-    const body = h("tbody", { testid: "plans-list" }, h("tr", {}, h("td", { colspan: 8, class: "muted" }, t("qa.loading"))));
+    const body = h("tbody", { testid: "plans-list" }, h("tr", {}, h("td", { colspan: 10, class: "muted" }, t("qa.loading"))));
     root.append(h("div", { class: "qa-page" },
       h("div", { class: "qa-row" }, h("h1", { class: "qa-grow" }, tk("plans.title")),
         writer ? h("button", { class: "btn btn-primary", testid: "plan-new", onclick: () => { formPanel.hidden = !formPanel.hidden; } }, tk("plans.new")) : null),
@@ -98,7 +102,8 @@ export class PlansPage {
       msg, formPanel,
       h("table", { class: "qa-table" },
         h("thead", {}, h("tr", {}, h("th", {}, tk("plans.name")), h("th", {}, tk("plans.scope")), h("th", {}, tk("plans.quota")), h("th", {}, tk("plans.period")),
-          h("th", {}, tk("plans.filters")), h("th", {}, tk("plans.active")), h("th", {}, tk("calib.created")), h("th", {}, ""))),
+          h("th", {}, tk("plans.filters")), h("th", {}, tk("plans.active")), h("th", {}, tk("plans.last_draw")), h("th", {}, tk("plans.next_run")),
+          h("th", {}, tk("calib.created")), h("th", {}, ""))),
         body),
       drawPanel, result));
     const load = async () => {
@@ -106,7 +111,7 @@ export class PlansPage {
         this.plans = (await api<{ plans: PlanRecord[] }>("GET", "/qa/plans")).plans ?? [];
       } catch (e) { show(msg, errText(e), "error"); return; }
       clear(body);
-      if (!this.plans.length) body.append(h("tr", {}, h("td", { colspan: 8, class: "muted", testid: "plans-none" }, tk("plans.none"))));
+      if (!this.plans.length) body.append(h("tr", {}, h("td", { colspan: 10, class: "muted", testid: "plans-none" }, tk("plans.none"))));
       for (const p of this.plans) {
         body.append(h("tr", { testid: `plan-row-${p.id}` },
           h("td", { testid: `plan-name-${p.id}` }, p.name),
@@ -115,8 +120,19 @@ export class PlansPage {
           h("td", {}, tk("plans.period." + p.period)),
           h("td", { testid: `plan-filters-${p.id}` }, filtersText(p.plan)),
           h("td", {}, h("span", { class: "badge " + (p.active ? "badge-ok" : "") }, p.active ? tk("plans.yes") : tk("plans.no"))),
+          h("td", { testid: `plan-last-${p.id}` }, p.last_draw
+            ? h("span", {}, fmtTime(p.last_draw.drawn_at), h("span", { class: "muted" }, " · " + tk(p.last_draw.kind === "scheduled" ? "plans.kind.scheduled" : "plans.kind.manual")
+              + " · " + tk("plans.assigned_of", { n: p.last_draw.assigned, q: p.last_draw.quota })))
+            : h("span", { class: "muted" }, "–")),
+          h("td", { testid: `plan-next-${p.id}` }, p.active && p.next_run
+            ? h("span", {}, fmtTime(p.next_run.due_at), h("span", { class: "muted" }, " · " + tk("plans.covers", { from: fmtTime(p.next_run.from), to: fmtTime(p.next_run.to) })))
+            : h("span", { class: "muted" }, p.active ? "–" : tk("plans.paused"))),
           h("td", {}, fmtTime(p.created_at), h("span", { class: "muted" }, " · " + p.created_by)),
-          h("td", {}, writer && p.active ? h("button", { class: "btn btn-small btn-primary", testid: `plan-draw-${p.id}`, onclick: () => this.drawForm(drawPanel, result, p) }, tk("plans.draw")) : null)));
+          h("td", { class: "calls-actions" },
+            writer && p.active ? h("button", { class: "btn btn-small btn-primary", testid: `plan-draw-${p.id}`, onclick: () => this.drawForm(drawPanel, result, p) }, tk("plans.draw")) : null,
+            writer ? h("button", { class: "btn btn-small btn-ghost", testid: `plan-toggle-${p.id}`, onclick: async () => {
+              try { await api("PUT", `/qa/plans/${p.id}/active`, { active: !p.active }); await load(); } catch (e) { show(msg, errText(e), "error"); }
+            } }, p.active ? tk("plans.pause") : tk("plans.resume")) : null)));
       }
     };
     if (writer) this.form(formPanel, msg, async (id) => { formPanel.hidden = true; await load(); const p = this.plans.find((x) => x.id === id); if (p) this.drawForm(drawPanel, result, p); });

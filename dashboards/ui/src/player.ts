@@ -39,6 +39,9 @@ export class Player {
       container: wave, media: audio, url: new URL(this.url, location.href).href, height: 96,
       waveColor: "#3d5a80", progressColor: "#58a6ff", cursorColor: "#e6edf3", barWidth: 2, barGap: 1, dragToSeek: true,
       fetchParams: { credentials: "same-origin" },
+      // its shadow DOM's <style> must carry the page's CSP nonce (dashboards/ui.go), else the
+      // progress layer is unstyled and drawn under the waveform instead of over it
+      cspNonce: document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content,
     });
     this.ws = ws;
     ws.on("ready", (d) => { play.disabled = false; status.textContent = t("eval.audio_ready", { d: fmtClock(d * 1000) }); wave.dataset.ready = "1"; });
