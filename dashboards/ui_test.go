@@ -77,7 +77,9 @@ func TestUIServesTheApp(t *testing.T) {
 var nonceMeta = regexp.MustCompile(`<meta name="csp-nonce" content="([^"]+)"`)
 
 // withoutNonce is the page with its per-response nonce blanked.
-func withoutNonce(body string) string { return nonceMeta.ReplaceAllString(body, `<meta name="csp-nonce" content=""`) }
+func withoutNonce(body string) string {
+	return nonceMeta.ReplaceAllString(body, `<meta name="csp-nonce" content=""`)
+}
 
 // Each page carries a fresh nonce, the same in its meta tag and in its CSP's style-src (the
 // waveform player's shadow-DOM <style> uses it); nothing else may add inline styles.
