@@ -414,38 +414,54 @@ func Evaluate(card *Scorecard, answers []Answer) (Result, error) {
 	return r, nil
 }
 
+// QACounts are the sums the QA rates are computed from (shared/design/metrics.md, "QA rates"):
+// reports accumulate them evaluation by evaluation with Add.
+type QACounts struct {
+	Evaluations           int
+	Fatal                 int // evaluations with at least one failed fatal item
+	NonFatalErrors        int // failed non-fatal items
+	NonFatalOpportunities int // applicable non-fatal items
+}
+
+// Add counts one evaluation's result.
+func (c *QACounts) Add(r Result) {
+	c.Evaluations++
+	if r.Fatal {
+		c.Fatal++
+	}
+	c.NonFatalErrors += r.NonFatalErrors
+	c.NonFatalOpportunities += r.NonFatalApplicable
+}
+
+// FatalRate is Fatal ÷ Evaluations; ok is false (n/a) without evaluations.
+func (c QACounts) FatalRate() (float64, bool) { return ratioInt(int64(c.Fatal), int64(c.Evaluations)) }
+
+// NonFatalRate is NonFatalErrors ÷ NonFatalOpportunities; ok is false (n/a) without
+// opportunities.
+func (c QACounts) NonFatalRate() (float64, bool) {
+	return ratioInt(int64(c.NonFatalErrors), int64(c.NonFatalOpportunities))
+}
+
+func countsOf(evals []Result) QACounts {
+	var c QACounts
+	for _, e := range evals {
+		c.Add(e)
+	}
+	return c
+}
+
 // FatalRate is evaluations with at least one failed fatal item ÷
 // evaluations, as a fraction; ok is false (n/a) without evaluations. Its
 // denominator is len(evals).
-func FatalRate(evals []Result) (float64, bool) {
-	fatal := 0
-	for _, e := range evals {
-		if e.Fatal {
-			fatal++
-		}
-	}
-	return ratioInt(int64(fatal), int64(len(evals)))
-}
+func FatalRate(evals []Result) (float64, bool) { return countsOf(evals).FatalRate() }
 
 // NonFatalRate is non-fatal errors ÷ applicable non-fatal items (error
 // opportunities), summed over evals, as a fraction; ok is false (n/a)
 // without opportunities. Its denominator is NonFatalOpportunities(evals).
-func NonFatalRate(evals []Result) (float64, bool) {
-	errs := 0
-	for _, e := range evals {
-		errs += e.NonFatalErrors
-	}
-	return ratioInt(int64(errs), int64(NonFatalOpportunities(evals)))
-}
+func NonFatalRate(evals []Result) (float64, bool) { return countsOf(evals).NonFatalRate() }
 
 // NonFatalOpportunities is the denominator of NonFatalRate.
-func NonFatalOpportunities(evals []Result) int {
-	n := 0
-	for _, e := range evals {
-		n += e.NonFatalApplicable
-	}
-	return n
-}
+func NonFatalOpportunities(evals []Result) int { return countsOf(evals).NonFatalOpportunities }
 
 // FormatRate shows a rate to two decimals with its denominator named, as
 // metrics.md requires: FormatRate(v, true, 433, "evaluations") is

@@ -341,8 +341,9 @@ func (db *DB) CreateEvaluation(ctx context.Context, ne NewEvaluation) (Evaluatio
 			evalUser = &ne.EvaluatorUserID
 		}
 		out, err = scanEvaluation(tx.QueryRow(ctx, `INSERT INTO evaluations (call_id, agent_id, team_id, evaluator, evaluator_user_id,
-			scorecard_id, scorecard_version, answers, comments, result, score_raw, score_final, fatal, non_fatal_errors, applicable)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING `+evalCols,
+			scorecard_id, scorecard_version, answers, comments, result, score_raw, score_final, fatal, non_fatal_errors, applicable, queue)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+				coalesce((SELECT c.queue FROM calls c WHERE c.id = $1 AND c.queue IS NOT NULL LIMIT 1), '')) RETURNING `+evalCols,
 			ne.CallID, ne.AgentID, ne.TeamID, ne.Evaluator, evalUser, card.ID, card.Version, string(answers), string(comments),
 			string(result), res.ScoreRaw, res.ScoreFinal, res.Fatal, res.NonFatalErrors, res.Applicable))
 		if err != nil {

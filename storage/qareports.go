@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/callfloor/callfloor"
@@ -168,13 +169,33 @@ func WorkingDays(from, to time.Time) int {
 	return n
 }
 
-type reportEval struct {
-	key, period string
-	result      callfloor.Result
-	scoreFinal  float64
-	failed      []string
-	disputed    bool
-	decision    string
+// reportAcc sums the evaluations of one report row (or one trend point) as they stream in.
+type reportAcc struct {
+	counts                        callfloor.QACounts
+	sum                           float64 // of score_final
+	failed                        map[string]int
+	disputed, decided, overturned int
+}
+
+func (a *reportAcc) add(res callfloor.Result, score float64, failed []string, disputed bool, decision string) {
+	a.counts.Add(res)
+	a.sum += score
+	if a.failed == nil {
+		a.failed = map[string]int{}
+	}
+	for _, it := range failed {
+		a.failed[it]++
+	}
+	if disputed {
+		a.disputed++
+	}
+	switch decision {
+	case DisputeUpheld:
+		a.decided++
+	case DisputeOverturned, DisputePartly:
+		a.decided++
+		a.overturned++
+	}
 }
 
 // failedItems lists the scored items answered with zero points.
@@ -236,8 +257,13 @@ type cardCache struct {
 	cards map[string]*callfloor.Scorecard
 }
 
+func cardKey(id string, version int) string { return id + "\x00" + strconv.Itoa(version) }
+
+// loaded is a card get has loaded (nil: not loaded, or no such card).
+func (c *cardCache) loaded(id string, version int) *callfloor.Scorecard { return c.cards[cardKey(id, version)] }
+
 func (c *cardCache) get(ctx context.Context, id string, version int) (*callfloor.Scorecard, error) {
-	k := id + "\x00" + strconv.Itoa(version)
+	k := cardKey(id, version)
 	if card, ok := c.cards[k]; ok {
 		return card, nil
 	}
@@ -299,81 +325,104 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	} else if f.OrAgent != "" {
 		w.add("e.agent_id = ?", f.OrAgent)
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT e.agent_id, e.team_id, e.evaluator, coalesce(q.queue, ''), e.scorecard_id,
-		e.scorecard_version, e.answers, e.result, e.score_final::float8, e.created_at, d.id IS NOT NULL, coalesce(d.decision, '')
-		FROM evaluations e
-		LEFT JOIN disputes d ON d.evaluation_id = e.id
-		LEFT JOIN LATERAL (SELECT c.queue FROM calls c WHERE c.id = e.call_id AND c.queue IS NOT NULL LIMIT 1) q ON true
-		WHERE `+w.clause()+` ORDER BY e.created_at, e.id`, w.args...)
+	// The rates need only the result's counts, which are columns (kept with the result on a
+	// rescore) or one field read in SQL.
+	// The scorecard versions first (few), so that the rows then stream without another query.
+	cards := &cardCache{db: db, cards: map[string]*callfloor.Scorecard{}}
+	texts := map[string]string{}
+	vrows, err := db.Pool.Query(ctx, `SELECT DISTINCT e.scorecard_id, e.scorecard_version FROM evaluations e WHERE `+w.clause(), w.args...)
 	if err != nil {
 		return QAReport{}, fmt.Errorf("qa report: %w", err)
 	}
-	type raw struct {
-		agent, team, evaluator, queue, card string
-		version                             int
-		answers, result                     []byte
-		score                               float64
-		at                                  time.Time
-		disputed                            bool
-		decision                            string
+	type cardVersion struct {
+		id string
+		v  int
 	}
-	raws, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (raw, error) {
-		var x raw
-		err := r.Scan(&x.agent, &x.team, &x.evaluator, &x.queue, &x.card, &x.version, &x.answers, &x.result, &x.score, &x.at,
-			&x.disputed, &x.decision)
-		return x, err
+	versions, err := pgx.CollectRows(vrows, func(r pgx.CollectableRow) (cardVersion, error) {
+		var c cardVersion
+		return c, r.Scan(&c.id, &c.v)
 	})
 	if err != nil {
 		return QAReport{}, fmt.Errorf("qa report: %w", err)
 	}
-	cards := &cardCache{db: db, cards: map[string]*callfloor.Scorecard{}}
-	texts := map[string]string{}
-	evals := make([]reportEval, 0, len(raws))
-	for _, x := range raws {
-		e := reportEval{scoreFinal: x.score, disputed: x.disputed, decision: x.decision,
-			period: PeriodStart(f.Period, x.at.In(loc)).Format(time.DateOnly)}
-		switch f.Group {
-		case GroupAgent:
-			e.key = x.agent
-		case GroupTeam:
-			e.key = x.team
-		case GroupQueue:
-			e.key = x.queue
-		case GroupAll:
-			e.key = GroupAll
-		default:
-			e.key = x.evaluator
-		}
-		if err := json.Unmarshal(x.result, &e.result); err != nil {
-			return QAReport{}, fmt.Errorf("qa report: result: %w", err)
-		}
-		var answers []callfloor.Answer
-		if err := json.Unmarshal(x.answers, &answers); err != nil {
-			return QAReport{}, fmt.Errorf("qa report: answers: %w", err)
-		}
-		card, err := cards.get(ctx, x.card, x.version)
+	for _, c := range versions {
+		card, err := cards.get(ctx, c.id, c.v)
 		if err != nil {
 			return QAReport{}, err
 		}
 		if card != nil {
-			e.failed = failedItems(card, answers)
 			itemTexts(card, texts)
-		} else {
-			e.failed = e.result.FatalItems
 		}
-		evals = append(evals, e)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT e.agent_id, e.team_id, e.evaluator, e.queue, e.scorecard_id, e.scorecard_version,
+		e.answers, e.fatal, e.non_fatal_errors, coalesce((e.result->>'non_fatal_applicable')::int, 0), e.result->'fatal_items',
+		e.score_final::float8, e.created_at, d.id IS NOT NULL, coalesce(d.decision, '')
+		FROM evaluations e
+		LEFT JOIN disputes d ON d.evaluation_id = e.id
+		WHERE `+w.clause(), w.args...)
+	if err != nil {
+		return QAReport{}, fmt.Errorf("qa report: %w", err)
+	}
+	type gk struct{ period, key string }
+	groups := map[gk]*reportAcc{}
+	periods := map[string]*reportAcc{}
+	var (
+		agent, team, evaluator, queue, card string
+		version                             int
+		answersJSON, fatalItems             []byte
+		res                                 callfloor.Result
+		score                               float64
+		at                                  time.Time
+		disputed                            bool
+		decision                            string
+	)
+	_, err = pgx.ForEachRow(rows, []any{&agent, &team, &evaluator, &queue, &card, &version, &answersJSON, &res.Fatal,
+		&res.NonFatalErrors, &res.NonFatalApplicable, &fatalItems, &score, &at, &disputed, &decision}, func() error {
+		period := PeriodStart(f.Period, at.In(loc)).Format(time.DateOnly)
+		key := evaluator
+		switch f.Group {
+		case GroupAgent:
+			key = agent
+		case GroupTeam:
+			key = team
+		case GroupQueue:
+			key = queue
+		case GroupAll:
+			key = GroupAll
+		}
+		var failed []string
+		if sc := cards.loaded(card, version); sc != nil {
+			var answers []callfloor.Answer
+			if err := gojson.Unmarshal(answersJSON, &answers); err != nil {
+				return fmt.Errorf("answers: %w", err)
+			}
+			failed = failedItems(sc, answers)
+		} else if len(fatalItems) > 0 { // the card is gone: its failed fatal items are all we know
+			if err := gojson.Unmarshal(fatalItems, &failed); err != nil {
+				return fmt.Errorf("fatal items: %w", err)
+			}
+		}
+		g := groups[gk{period, key}]
+		if g == nil {
+			g = &reportAcc{}
+			groups[gk{period, key}] = g
+		}
+		p := periods[period]
+		if p == nil {
+			p = &reportAcc{}
+			periods[period] = p
+		}
+		g.add(res, score, failed, disputed, decision)
+		p.add(res, score, failed, disputed, decision)
+		return nil
+	})
+	if err != nil {
+		return QAReport{}, fmt.Errorf("qa report: %w", err)
 	}
 
 	quotas, err := db.leadQuotaBasis(ctx, f.Group)
 	if err != nil {
 		return QAReport{}, err
-	}
-	type gk struct{ period, key string }
-	groups := map[gk][]reportEval{}
-	periods := map[string][]reportEval{}
-	for _, e := range evals {
-		groups[gk{e.period, e.key}] = append(groups[gk{e.period, e.key}], e)
-		periods[e.period] = append(periods[e.period], e)
 	}
 	keys := make([]gk, 0, len(groups))
 	for k := range groups {
@@ -387,7 +436,7 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	})
 	out := QAReport{Group: f.Group, Period: f.Period, From: f.From, To: f.To, Rows: []QAReportRow{}, Trend: []QATrendPoint{}}
 	for _, k := range keys {
-		row := aggregateRow(groups[k], texts)
+		row := groups[k].row(texts)
 		row.Key, row.Period = k.key, k.period
 		if leads := quotas[k.key]; leads > 0 {
 			start, _ := time.ParseInLocation(time.DateOnly, k.period, loc)
@@ -403,7 +452,7 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	}
 	sort.Strings(ps)
 	for _, p := range ps {
-		row := aggregateRow(periods[p], texts)
+		row := periods[p].row(texts)
 		out.Trend = append(out.Trend, QATrendPoint{Period: p, Evaluations: row.Evaluations, AvgScore: row.AvgScore,
 			FatalRate: row.FatalRate.Percent, NonFatalRate: row.NonFatalRate.Percent})
 	}
@@ -454,44 +503,22 @@ func (db *DB) leadQuotaBasis(ctx context.Context, group string) (map[string]int,
 	return out, rows.Err()
 }
 
-func aggregateRow(evals []reportEval, texts map[string]string) QAReportRow {
-	row := QAReportRow{Evaluations: len(evals), TopFailed: []ItemCount{}}
-	results := make([]callfloor.Result, len(evals))
-	sum := 0.0
-	failed := map[string]int{}
-	fatal, errs := 0, 0
-	for i, e := range evals {
-		results[i] = e.result
-		sum += e.scoreFinal
-		for _, it := range e.failed {
-			failed[it]++
-		}
-		if e.result.Fatal {
-			fatal++
-		}
-		errs += e.result.NonFatalErrors
-		if e.disputed {
-			row.Disputed++
-		}
-		switch e.decision {
-		case DisputeUpheld:
-			row.Decided++
-		case DisputeOverturned, DisputePartly:
-			row.Decided++
-			row.Overturned++
-		}
-	}
-	if len(evals) > 0 {
-		avg := round2(sum / float64(len(evals)))
+// row is the accumulated row: average, the QA rates with their denominators named, dispute
+// and overturn rates; the most-failed items come with their texts.
+func (acc *reportAcc) row(texts map[string]string) QAReportRow {
+	row := QAReportRow{Evaluations: acc.counts.Evaluations, TopFailed: []ItemCount{}, Disputed: acc.disputed, Decided: acc.decided,
+		Overturned: acc.overturned}
+	if acc.counts.Evaluations > 0 {
+		avg := round2(acc.sum / float64(acc.counts.Evaluations))
 		row.AvgScore = &avg
 	}
-	fr, ok := callfloor.FatalRate(results)
-	row.FatalRate = rateOf(fr, ok, fatal, len(results), "evaluations")
-	nfr, ok := callfloor.NonFatalRate(results)
-	row.NonFatalRate = rateOf(nfr, ok, errs, callfloor.NonFatalOpportunities(results), "non-fatal items")
+	fr, ok := acc.counts.FatalRate()
+	row.FatalRate = rateOf(fr, ok, acc.counts.Fatal, acc.counts.Evaluations, "evaluations")
+	nfr, ok := acc.counts.NonFatalRate()
+	row.NonFatalRate = rateOf(nfr, ok, acc.counts.NonFatalErrors, acc.counts.NonFatalOpportunities, "non-fatal items")
 	row.DisputeRate = newRate(row.Disputed, row.Evaluations, "evaluations")
 	row.OverturnRate = newRate(row.Overturned, row.Decided, "decided disputes")
-	for id, n := range failed {
+	for id, n := range acc.failed {
 		row.TopFailed = append(row.TopFailed, ItemCount{ItemID: id, Text: texts[id], Count: n})
 	}
 	sort.Slice(row.TopFailed, func(i, j int) bool {

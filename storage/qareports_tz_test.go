@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -83,5 +84,42 @@ func TestPeriodStartDST(t *testing.T) {
 	}
 	if n := storage.WorkingDays(day, day.AddDate(0, 0, 2)); n != 1 { // Sunday and Monday
 		t.Errorf("working days Sun–Mon: %d", n)
+	}
+}
+
+// Migration 00012 copies each evaluated call's queue onto its evaluation.
+func TestEvaluationQueueBackfill(t *testing.T) {
+	ctx := context.Background()
+	db, err := storage.Open(ctx, testenv.Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if err := db.MigrateTo(ctx, 11); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, node, entered_at, last_event_id) VALUES
+		('c1', 'inbound', 'billing', 'pbx1', now(), '1-1'), ('c2', 'outbound', NULL, 'pbx1', now(), '1-2')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO evaluations (call_id, agent_id, evaluator, scorecard_id, scorecard_version, answers,
+		result, score_raw, score_final, fatal, non_fatal_errors, applicable)
+		SELECT id, '1001', 'qa', 'card', 1, '[]', '{}', 100, 100, false, 0, 1 FROM (VALUES ('c1'), ('c2'), ('gone')) v(id)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	rows, _ := db.Pool.Query(ctx, `SELECT call_id, queue FROM evaluations`)
+	for rows.Next() {
+		var c, q string
+		if err := rows.Scan(&c, &q); err != nil {
+			t.Fatal(err)
+		}
+		got[c] = q
+	}
+	if got["c1"] != "billing" || got["c2"] != "" || got["gone"] != "" || len(got) != 3 {
+		t.Errorf("queues after the migration: %v", got)
 	}
 }
