@@ -260,7 +260,9 @@ type cardCache struct {
 func cardKey(id string, version int) string { return id + "\x00" + strconv.Itoa(version) }
 
 // loaded is a card get has loaded (nil: not loaded, or no such card).
-func (c *cardCache) loaded(id string, version int) *callfloor.Scorecard { return c.cards[cardKey(id, version)] }
+func (c *cardCache) loaded(id string, version int) *callfloor.Scorecard {
+	return c.cards[cardKey(id, version)]
+}
 
 func (c *cardCache) get(ctx context.Context, id string, version int) (*callfloor.Scorecard, error) {
 	k := cardKey(id, version)
