@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -260,4 +261,47 @@ func agentState(t *testing.T, m *Main, tok, id string) string {
 	st, _ := body["status"].(map[string]any)
 	reason, _ := st["reason"].(string)
 	return fmt.Sprint(st["state"]) + "/" + reason
+}
+
+// createUsers adds users to the demo's database.
+func createUsers(t *testing.T, m *Main, users ...storage.NewUser) {
+	t.Helper()
+	for _, u := range users {
+		if _, err := m.DB.CreateUser(context.Background(), u); err != nil {
+			t.Fatalf("user %s: %v", u.Username, err)
+		}
+	}
+}
+
+// recordedCall places sales calls on the demo until an ended, recorded inbound call with some
+// talk (answered by agent, when not "") is in the history, and returns it as the API shows it.
+func recordedCall(t *testing.T, m *Main, v1, tok, agent string) map[string]any {
+	t.Helper()
+	from := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	deadline := time.Now().Add(60 * time.Second)
+	q := "/calls?outcome=answered&recorded=true&direction=inbound&limit=500"
+	if agent != "" {
+		q += "&agent=" + url.QueryEscape(agent)
+	}
+	for {
+		to := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
+		code, body := api(t, "GET", v1+q+"&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), tok, "")
+		if code != 200 {
+			t.Fatalf("calls: %d %v", code, body)
+		}
+		calls, _ := body["calls"].([]any)
+		for _, c := range calls {
+			c := c.(map[string]any)
+			if talk, _ := c["talk_ms"].(float64); c["ended_at"] != nil && talk >= 1000 {
+				return c
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ended, recorded call (agent %q) within 60 s; the latest: %v", agent, calls[:min(len(calls), 3)])
+		}
+		if _, err := m.Sim.PlaceCall(sim.CallerSpec{Queue: "sales", Number: "5550142", TalkFor: 10 * time.Second}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Second)
+	}
 }

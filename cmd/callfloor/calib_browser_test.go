@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/storage"
-	"github.com/callfloor/callfloor/telephony/sim"
 	"github.com/chromedp/chromedp"
 )
 
@@ -26,16 +24,10 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"
 	artifacts := artifactsDir(t)
-	bg := context.Background()
 	const pw = "a long enough password"
-	for _, u := range []storage.NewUser{
-		{Username: "quinn", DisplayName: "Quinn QA", Password: pw, Role: callfloor.RoleQA},
-		{Username: "tess", DisplayName: "Tess Lead", Password: pw, Role: callfloor.RoleTeamLead, TeamID: "team-a"},
-	} {
-		if _, err := m.DB.CreateUser(bg, u); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createUsers(t, m,
+		storage.NewUser{Username: "quinn", DisplayName: "Quinn QA", Password: pw, Role: callfloor.RoleQA},
+		storage.NewUser{Username: "tess", DisplayName: "Tess Lead", Password: pw, Role: callfloor.RoleTeamLead, TeamID: "team-a"})
 	card := `{"id":"calib","name":"Calibration card","sections":[
 	  {"id":"open","title":"Opening","items":[{"id":"greet","text":"Greets with the company name","kind":"yes_no","weight":1}]},
 	  {"id":"comp","title":"Compliance","items":[
@@ -44,7 +36,7 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	if code, body := api(t, "POST", v1+"/scorecards", tok, card); code != 201 {
 		t.Fatalf("create scorecard: %d %v", code, body)
 	}
-	callID := recordedCall(t, m, v1, tok)
+	callID := recordedCall(t, m, v1, tok, "")["id"].(string)
 	t.Logf("calibrating call %s", callID)
 
 	// ---- QA: a plan from the form, drawn now ----
@@ -344,35 +336,6 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 		t.Errorf("the session's status in the list: %q", s)
 	}
 	screenshot(t, lctx, artifacts, "calib-list.png")
-}
-
-// recordedCall waits for an ended, recorded, answered call, placing calls to sales.
-func recordedCall(t *testing.T, m *Main, v1, tok string) string {
-	t.Helper()
-	from := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if time.Now().After(deadline) {
-			t.Fatalf("no ended, recorded call within 60 s")
-		}
-		if _, err := m.Sim.PlaceCall(sim.CallerSpec{Queue: "sales", Number: "5550142", TalkFor: 10 * time.Second}); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(2 * time.Second)
-		to := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
-		code, body := api(t, "GET", v1+"/calls?outcome=answered&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), tok, "")
-		if code != 200 {
-			t.Fatalf("calls: %d %v", code, body)
-		}
-		calls, _ := body["calls"].([]any)
-		for _, c := range calls {
-			c := c.(map[string]any)
-			talk, _ := c["talk_ms"].(float64)
-			if c["ended_at"] != nil && c["recording_name"] != nil && c["recording_name"] != "" && talk >= 300 && c["direction"] == "inbound" {
-				return c["id"].(string)
-			}
-		}
-	}
 }
 
 // drawRecord is a draw as stored: its seed, figures and assignments (call → evaluator).

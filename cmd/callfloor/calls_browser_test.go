@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +19,6 @@ func TestBrowserCallsAndRecordings(t *testing.T) {
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"
 	artifacts := artifactsDir(t)
-	bg := context.Background()
 	const pw = "a long enough password"
 	var team string
 	for _, a := range m.Config.Agents {
@@ -29,35 +26,11 @@ func TestBrowserCallsAndRecordings(t *testing.T) {
 			team = a.Team
 		}
 	}
-	for _, u := range []storage.NewUser{
-		{Username: "lena", DisplayName: "Lena Lead", Password: pw, Role: callfloor.RoleTeamLead, TeamID: team},
-		{Username: "ana", DisplayName: "Ana", Password: pw, Role: callfloor.RoleAgent, AgentID: "1001", TeamID: team},
-	} {
-		if _, err := m.DB.CreateUser(bg, u); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	// an ended, recorded call answered by 1001 in PostgreSQL
-	from := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
-	var callID, recName string
-	deadline := time.Now().Add(60 * time.Second)
-	for callID == "" {
-		if time.Now().After(deadline) {
-			t.Fatal("no ended, recorded call of agent 1001 within 60 s")
-		}
-		time.Sleep(time.Second)
-		to := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
-		_, body := api(t, "GET", v1+"/calls?agent=1001&recorded=true&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), tok, "")
-		calls, _ := body["calls"].([]any)
-		for _, c := range calls {
-			c := c.(map[string]any)
-			if talk, _ := c["talk_ms"].(float64); c["ended_at"] != nil && talk >= 1000 {
-				callID, recName = c["id"].(string), c["recording_name"].(string)
-				break
-			}
-		}
-	}
+	createUsers(t, m,
+		storage.NewUser{Username: "lena", DisplayName: "Lena Lead", Password: pw, Role: callfloor.RoleTeamLead, TeamID: team},
+		storage.NewUser{Username: "ana", DisplayName: "Ana", Password: pw, Role: callfloor.RoleAgent, AgentID: "1001", TeamID: team})
+	call := recordedCall(t, m, v1, tok, "1001")
+	callID, recName := call["id"].(string), call["recording_name"].(string)
 
 	loginUI(t, ctx, base, "lena", pw, "nav-calls")
 	do(t, ctx, "open the calls page, filter by agent 1001", chromedp.Click(byTestID("nav-calls")), chromedp.WaitVisible(byTestID("calls-rows")))

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/storage"
-	"github.com/callfloor/callfloor/telephony/sim"
 	"github.com/chromedp/chromedp"
 )
 
@@ -22,17 +20,11 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"
 	artifacts := artifactsDir(t)
-	bg := context.Background()
 	const pw = "a long enough password"
-	for _, u := range []storage.NewUser{
-		{Username: "quinn", DisplayName: "Quinn QA", Password: pw, Role: callfloor.RoleQA},
-		{Username: "ana", DisplayName: "Ana", Password: pw, Role: callfloor.RoleAgent, AgentID: "1001", TeamID: "team-a"},
-		{Username: "olga", DisplayName: "Olga Ops", Password: pw, Role: callfloor.RoleOperationsManager},
-	} {
-		if _, err := m.DB.CreateUser(bg, u); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createUsers(t, m,
+		storage.NewUser{Username: "quinn", DisplayName: "Quinn QA", Password: pw, Role: callfloor.RoleQA},
+		storage.NewUser{Username: "ana", DisplayName: "Ana", Password: pw, Role: callfloor.RoleAgent, AgentID: "1001", TeamID: "team-a"},
+		storage.NewUser{Username: "olga", DisplayName: "Olga Ops", Password: pw, Role: callfloor.RoleOperationsManager})
 	card := `{"id":"service","name":"Service basics","sections":[
 	  {"id":"open","title":"Opening","items":[{"id":"greet","text":"Greets with the company name","kind":"yes_no","weight":1}]},
 	  {"id":"comp","title":"Compliance","items":[
@@ -44,34 +36,7 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 
 	// an ended, recorded call answered by 1001: the demo's traffic plus calls placed to sales
 	from := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
-	var callID string
-	deadline := time.Now().Add(60 * time.Second)
-	for callID == "" {
-		if time.Now().After(deadline) {
-			to := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
-			_, all := api(t, "GET", v1+"/calls?limit=3&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), tok, "")
-			_, mine := api(t, "GET", v1+"/calls?limit=3&agent=1001&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), tok, "")
-			t.Fatalf("no ended, recorded call of agent 1001 within 60 s; latest calls %v; 1001's %v", all, mine)
-		}
-		if _, err := m.Sim.PlaceCall(sim.CallerSpec{Queue: "sales", Number: "5550142", TalkFor: 10 * time.Second}); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(2 * time.Second)
-		to := time.Now().Add(time.Minute).UTC().Format(time.RFC3339)
-		code, body := api(t, "GET", v1+"/calls?agent=1001&outcome=answered&from="+url.QueryEscape(from)+"&to="+url.QueryEscape(to), tok, "")
-		if code != 200 {
-			t.Fatalf("calls: %d %v", code, body)
-		}
-		calls, _ := body["calls"].([]any)
-		for _, c := range calls {
-			c := c.(map[string]any)
-			talk, _ := c["talk_ms"].(float64)
-			if c["ended_at"] != nil && c["recording_name"] != nil && c["recording_name"] != "" && talk >= 300 {
-				callID = c["id"].(string)
-				break
-			}
-		}
-	}
+	callID := recordedCall(t, m, v1, tok, "1001")["id"].(string)
 	t.Logf("evaluating call %s", callID)
 
 	// the call is sampled: a plan over agent 1001's recorded calls, drawn, assigned to the QA pool

@@ -7,6 +7,7 @@
 import "./calib.css";
 import { ApiError, apiAuthed as api } from "./api";
 import { clear, h } from "./dom";
+import { errText, notice, show } from "./qa";
 import { lang, t, type Key } from "./i18n";
 import type { Me, User } from "./types";
 import { Player } from "./player";
@@ -41,19 +42,6 @@ const fmtTime = (iso: string) => new Date(iso).toLocaleString(lang());
 const fmt2 = (n: number | null | undefined) => (n === null || n === undefined ? "–" : n.toFixed(2));
 const signed = (n: number) => (n > 0 ? "+" : n < 0 ? "−" : "") + Math.abs(n).toFixed(2);
 
-function errText(e: unknown): string {
-  const ae = e as ApiError;
-  if (ae.status === 0) return t("error.network");
-  return ae.field ? tk("calib.field_error", { field: ae.field, msg: ae.message }) : t("error.generic", { msg: ae.message });
-}
-function notice(kind: "error" | "ok" | "info", testid: string): HTMLElement {
-  return h("p", { class: "qa-msg qa-msg-" + kind, testid, role: kind === "error" ? "alert" : "status", hidden: true });
-}
-function show(el: HTMLElement, text: string, kind?: "error" | "ok" | "info"): void {
-  el.textContent = text;
-  if (kind) el.className = "qa-msg qa-msg-" + kind;
-  el.hidden = !text;
-}
 function statusBadge(closed: boolean, testid: string): HTMLElement {
   return h("span", { class: "badge " + (closed ? "badge-ok" : "badge-amber"), testid }, closed ? tk("calib.closed") : tk("calib.open"));
 }

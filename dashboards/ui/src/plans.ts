@@ -7,6 +7,7 @@
 import "./calib.css";
 import { ApiError, apiAuthed as api, onUnauthorized } from "./api";
 import { clear, h } from "./dom";
+import { errText, notice, show } from "./qa";
 import { lang, t, type Key } from "./i18n";
 import type { Me } from "./types";
 import { fmtClock } from "./qalogic";
@@ -36,19 +37,6 @@ const tk = (k: string, vars?: Record<string, string | number>) => t(k as Key, va
 const fmtTime = (iso: string) => new Date(iso).toLocaleString(lang());
 const OUTCOMES = ["answered", "abandoned", "short_abandon", "flowed_out", "unknown_queue", "busy", "no_answer", "failed"];
 
-function errText(e: unknown): string {
-  const ae = e as ApiError;
-  if (ae.status === 0) return t("error.network");
-  return ae.field ? tk("calib.field_error", { field: ae.field, msg: ae.message }) : t("error.generic", { msg: ae.message });
-}
-function notice(kind: "error" | "ok" | "info", testid: string): HTMLElement {
-  return h("p", { class: "qa-msg qa-msg-" + kind, testid, role: kind === "error" ? "alert" : "status", hidden: true });
-}
-function show(el: HTMLElement, text: string, kind?: "error" | "ok" | "info"): void {
-  el.textContent = text;
-  if (kind) el.className = "qa-msg qa-msg-" + kind;
-  el.hidden = !text;
-}
 
 // postRaw sends a JSON text and answers the response text: the draw's int64 seed must not pass
 // through JSON.parse (see seedOf).
