@@ -14,9 +14,14 @@ if CALLFLOOR_USER_PASSWORD=callfloor-demo bin/callfloor user add -username admin
 elif ! grep -q "already taken" /tmp/callfloor-demo-user.err; then
   cat /tmp/callfloor-demo-user.err >&2
 fi
+# one user per role, a QA scorecard and a daily sampling plan (created once, same password)
+CALLFLOOR_USER_PASSWORD=callfloor-demo bin/callfloor demo-data
 cat <<MSG
 
   callfloor demo
+  - the web UI:  http://127.0.0.1:8080/   every user's password is callfloor-demo:
+      admin, olga (operations manager), pam (project manager), sam (supervisor),
+      lee (team lead, team-a), quinn (QA), tara (trainer), ana (agent 1001)
   - metrics (calls offered/answered/abandoned, waiting, agents by state):  http://127.0.0.1:8080/metrics
   - log in (user admin, password callfloor-demo), then use the JSON API with the cookie:
       curl -c .run/cookie -H 'Content-Type: application/json' -d '{"username":"admin","password":"callfloor-demo"}' http://127.0.0.1:8080/api/v1/login

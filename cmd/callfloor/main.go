@@ -39,6 +39,7 @@ commands:
   sim            run the simulated Asterisk alone
   migrate        apply the database schema migrations
   user           add, list, disable users; set passwords (user add -username NAME -role ROLE)
+  demo-data      the demo's users (one per role), a scorecard and a daily sampling plan (idempotent)
   check-config   validate a configuration file
   bench          routing benchmark through the simulator on loopback
 `
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runMigrate(ctx, args[1:], stdout, stderr)
 	case "user":
 		return runUser(ctx, args[1:], stdout, stderr)
+	case "demo-data":
+		return runDemoData(ctx, args[1:], stdout, stderr)
 	case "check-config":
 		fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 		fs.SetOutput(stderr)

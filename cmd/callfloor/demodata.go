@@ -1,0 +1,122 @@
+package main
+
+// `callfloor demo-data`: what the demo needs beyond its traffic to show the QA side: one user per
+// role, a scorecard and a daily sampling plan. Idempotent: what exists is left as it is.
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/storage"
+)
+
+// demoUsers are the demo's people: the agent and the team lead belong to the demo's team-a.
+var demoUsers = []storage.NewUser{
+	{Username: "quinn", DisplayName: "Quinn (QA)", Role: callfloor.RoleQA},
+	{Username: "lee", DisplayName: "Lee (team lead, team-a)", Role: callfloor.RoleTeamLead, TeamID: "team-a"},
+	{Username: "ana", DisplayName: "Ana (agent 1001)", Role: callfloor.RoleAgent, AgentID: "1001", TeamID: "team-a"},
+	{Username: "olga", DisplayName: "Olga (operations manager)", Role: callfloor.RoleOperationsManager},
+	{Username: "pam", DisplayName: "Pam (project manager)", Role: callfloor.RoleProjectManager},
+	{Username: "sam", DisplayName: "Sam (supervisor)", Role: callfloor.RoleSupervisor},
+	{Username: "tara", DisplayName: "Tara (trainer)", Role: callfloor.RoleTrainer},
+}
+
+// demoScorecard is a service call form with every kind of item and flag.
+const demoScorecard = `{"id": "service", "name": "Service call", "bonus_cap": 5, "sections": [
+  {"id": "opening", "title": "Opening", "weight": 1, "items": [
+    {"id": "greet", "text": "Greets with the company name and their own name", "kind": "yes_no", "weight": 1},
+    {"id": "verify", "text": "Verifies the caller's identity before account details", "kind": "yes_no", "weight": 2, "fatal": true}]},
+  {"id": "handling", "title": "Handling", "weight": 2, "items": [
+    {"id": "listen", "text": "Listens and confirms the need", "kind": "scale", "max": 4, "weight": 2},
+    {"id": "resolution", "text": "Resolution", "kind": "choice", "weight": 3, "choices": [
+      {"label": "Resolved on the call", "points": 3}, {"label": "Escalated correctly", "points": 2}, {"label": "Not resolved", "points": 0}]},
+    {"id": "hold", "text": "Asks before putting on hold", "kind": "yes_no", "weight": 1, "allow_na": true, "non_fatal": true},
+    {"id": "promise", "text": "No promise outside policy", "kind": "yes_no", "weight": 1, "section_fail": true}]},
+  {"id": "closing", "title": "Closing", "weight": 1, "items": [
+    {"id": "summary", "text": "Summarises and offers more help", "kind": "yes_no", "weight": 1, "non_fatal": true},
+    {"id": "delight", "text": "Goes beyond the script", "kind": "yes_no", "weight": 1, "bonus": true}]}]}`
+
+const demoPlanName = "Daily: 2 answered calls per agent"
+
+func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("demo-data", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := fs.String("database-url", envOr("CALLFLOOR_DATABASE_URL", ""), "PostgreSQL URL (default: the configuration's database_url)")
+	path := fs.String("config", envOr("CALLFLOOR_CONFIG", ""), "configuration file (default: the embedded demo)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	password := os.Getenv("CALLFLOOR_USER_PASSWORD")
+	if len(password) < 8 {
+		return fmt.Errorf("demo-data: set CALLFLOOR_USER_PASSWORD (8 characters or more): the demo users' password")
+	}
+	cfg, err := LoadConfig(*path)
+	if err != nil {
+		return err
+	}
+	if *url == "" {
+		*url = cfg.DatabaseURL
+	}
+	db, err := storage.Open(ctx, *url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CheckMigrated(ctx); err != nil {
+		return err
+	}
+	return seedDemo(ctx, db, cfg, password, stdout)
+}
+
+// seedDemo seeds the configuration's queues, agents and teams into an empty database (as serve
+// would: the demo users belong to its teams), then the users, scorecard and plan.
+func seedDemo(ctx context.Context, db *storage.DB, cfg *callfloor.Config, password string, stdout io.Writer) error {
+	if _, err := db.SeedConfig(ctx, cfg); err != nil {
+		return err
+	}
+	for _, u := range demoUsers {
+		if _, err := db.GetUserByUsername(ctx, u.Username); err == nil {
+			continue
+		} else if callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
+			return err
+		}
+		u.Password = password
+		if _, err := db.CreateUser(ctx, u); err != nil {
+			return fmt.Errorf("demo user %s: %w", u.Username, err)
+		}
+		fmt.Fprintf(stdout, "demo: user %s (%s)\n", u.Username, u.Role)
+	}
+	var card callfloor.Scorecard
+	if err := json.Unmarshal([]byte(demoScorecard), &card); err != nil {
+		return err
+	}
+	if _, err := db.Scorecard(ctx, card.ID, 0); callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
+		if _, err := db.CreateScorecard(ctx, card, "demo"); err != nil {
+			return fmt.Errorf("demo scorecard: %w", err)
+		}
+		fmt.Fprintf(stdout, "demo: scorecard %s\n", card.ID)
+	} else if err != nil {
+		return err
+	}
+	plans, err := db.ListPlans(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range plans {
+		if p.Name == demoPlanName {
+			return nil
+		}
+	}
+	if _, err := db.CreatePlan(ctx, storage.NewSamplePlan{Name: demoPlanName, Period: storage.PlanPeriodDay, CreatedBy: "demo",
+		Plan: callfloor.SamplePlan{Scope: "agent", PerAgent: 2, Outcome: string(callfloor.OutcomeAnswered), MinTalk: 5 * time.Second, NotEvaluated: true}}); err != nil {
+		return fmt.Errorf("demo plan: %w", err)
+	}
+	fmt.Fprintf(stdout, "demo: sampling plan %q\n", demoPlanName)
+	return nil
+}

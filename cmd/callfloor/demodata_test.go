@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/testdb"
+	"github.com/callfloor/callfloor/storage"
+)
+
+// demo-data creates one user per role, the service scorecard (valid: every item kind and flag)
+// and the daily plan; a second run changes nothing.
+func TestDemoData(t *testing.T) {
+	storage.BcryptCost = bcrypt.MinCost
+	db, _ := testdb.Open(t)
+	ctx := context.Background()
+	cfg, err := LoadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := seedDemo(ctx, db, cfg, "demo password", &out); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), "demo: user "); n != len(demoUsers) {
+		t.Errorf("%d users created:\n%s", n, out.String())
+	}
+	roles := map[callfloor.Role]bool{}
+	users, err := db.ListUsers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		roles[u.Role] = true
+	}
+	for _, r := range callfloor.Roles {
+		if r != callfloor.RoleAdmin && !roles[r] {
+			t.Errorf("no demo user with role %s", r)
+		}
+	}
+	if _, err := db.Authenticate(ctx, "lee", "demo password"); err != nil {
+		t.Errorf("lee cannot log in: %v", err)
+	}
+	card, err := db.Scorecard(ctx, "service", 0)
+	if err != nil || card.Version != 1 || len(card.Sections) != 3 {
+		t.Fatalf("scorecard: %+v %v", card, err)
+	}
+	out.Reset()
+	if err := seedDemo(ctx, db, cfg, "another password", &out); err != nil || out.Len() != 0 {
+		t.Errorf("second run: %v\n%s", err, out.String())
+	}
+	plans, _ := db.ListPlans(ctx)
+	if len(plans) != 1 || plans[0].Name != demoPlanName || !plans[0].Active {
+		t.Errorf("plans %+v", plans)
+	}
+	if _, err := db.Authenticate(ctx, "lee", "demo password"); err != nil {
+		t.Errorf("the second run changed lee's password: %v", err)
+	}
+}
