@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -33,4 +34,39 @@ func (a *API) listCalibrations(w http.ResponseWriter, r *http.Request) (any, err
 		return nil, err
 	}
 	return map[string]any{"calibrations": list}, nil
+}
+
+// Evaluator is a user who may score calls, as GET /qa/evaluators lists them.
+type Evaluator struct {
+	Username    string         `json:"username"`
+	DisplayName string         `json:"display_name"`
+	Role        callfloor.Role `json:"role"`
+	TeamID      string         `json:"team_id,omitempty"`
+}
+
+// evaluatorRoles are the roles a calibration session may invite.
+var evaluatorRoles = map[callfloor.Role]bool{callfloor.RoleQA: true, callfloor.RoleTeamLead: true,
+	callfloor.RoleOperationsManager: true, callfloor.RoleTrainer: true}
+
+// listEvaluators: GET /qa/evaluators, the enabled users who may be invited to calibrate (QA,
+// team leads, operations managers, trainers), for those who open sessions — QA may not list
+// users in general.
+func (a *API) listEvaluators(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := checkParams(r); err != nil {
+		return nil, err
+	}
+	if p := principal(r); !canRunCalibration(p) {
+		return nil, forbidden("the %s role may not open calibration sessions", p.Role)
+	}
+	users, err := a.DB.ListUsers(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := []Evaluator{}
+	for _, u := range users {
+		if !u.Disabled && evaluatorRoles[u.Role] {
+			out = append(out, Evaluator{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, TeamID: u.TeamID})
+		}
+	}
+	return map[string]any{"evaluators": out}, nil
 }

@@ -5,6 +5,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/storage"
 )
 
 // calibrationIDs is the list's session ids in order, and each session by id.
@@ -110,4 +113,26 @@ func TestCalibrationList(t *testing.T) {
 		}
 	}
 	e.expect("", "GET", "/qa/calibrations", "", 401)
+}
+
+// QA, who may not list users, lists the people a calibration may invite: enabled QA, team
+// leads, operations managers and trainers only; agents and team leads may not.
+func TestListEvaluators(t *testing.T) {
+	e := newAPIEnv(t)
+	e.addUser(storage.NewUser{Username: "tara", Role: callfloor.RoleTrainer})
+	e.addUser(storage.NewUser{Username: "pam", Role: callfloor.RoleProjectManager})
+	e.expect("qa", "GET", "/users", "", 403)
+	out := e.expect("qa", "GET", "/qa/evaluators", "", 200)
+	var names []string
+	for _, x := range out["evaluators"].([]any) {
+		names = append(names, x.(map[string]any)["username"].(string)+":"+x.(map[string]any)["role"].(string))
+	}
+	if got := strings.Join(names, ","); got != "lead-a:team_lead,ops:operations_manager,qa:qa,tara:trainer" {
+		t.Errorf("evaluators %s", got)
+	}
+	e.expect("ana", "GET", "/qa/evaluators", "", 403)
+	e.expect("lead-a", "GET", "/qa/evaluators", "", 403)
+	if code, out := e.do("qa", "GET", "/qa/evaluators?role=x", ""); code != 400 || out["field"] != "role" {
+		t.Errorf("unknown parameter: %d %v", code, out)
+	}
 }

@@ -37,6 +37,7 @@ func (a *API) RegisterQAReports(mux Mux) {
 	mux.Handle("GET /api/v1/qa/reports", a.Auth.Middleware(a.formatted(a.qaReport, writeReportCSV, writeReportHTML)))
 	mux.Handle("GET /api/v1/qa/score-sheet", a.Auth.Middleware(a.formatted(a.scoreSheet, writeSheetCSV, writeSheetHTML)))
 	h("GET /api/v1/qa/calibrations", a.listCalibrations)
+	h("GET /api/v1/qa/evaluators", a.listEvaluators)
 	h("POST /api/v1/qa/calibrations", a.createCalibration)
 	h("GET /api/v1/qa/calibrations/{id}", a.getCalibration)
 	h("POST /api/v1/qa/calibrations/{id}/scores", a.submitCalibrationScore)

@@ -305,3 +305,62 @@ func recordedCall(t *testing.T, m *Main, v1, tok, agent string) map[string]any {
 		time.Sleep(2 * time.Second)
 	}
 }
+
+// newTab opens a browser context of its own (its own cookies), with its tab open.
+func newTab(t *testing.T, parent context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// selectValue chooses an option of a <select> (or fills an <input>) as a user would: the
+// change event fires.
+func selectValue(t *testing.T, ctx context.Context, testID, value string) {
+	t.Helper()
+	js := fmt.Sprintf(`(() => { const s = document.querySelector('[data-testid=%q]'); if (!s || (s.options && ![...s.options].some(o => o.value === %q))) return false;
+		s.value = %q; s.dispatchEvent(new Event("change")); return true })()`, testID, value, value)
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+	if err != nil || !ok {
+		t.Fatalf("select %s = %s: %v; page shows:\n%s", testID, value, err, pageText(ctx))
+	}
+}
+
+func attr(ctx context.Context, testID, name string) string {
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector('[data-testid=%q]')||{getAttribute:()=>""}).getAttribute(%q)||""`, testID, name)))
+	return s
+}
+
+func present(ctx context.Context, testID string) bool {
+	ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector('[data-testid=%q]')`, testID)))
+	return ok
+}
+
+func count(ctx context.Context, css string) int {
+	n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, css)))
+	return n
+}
+
+// fetchInPage GETs a same-origin link from the page, with the page's session cookie.
+func fetchInPage(t *testing.T, ctx context.Context, href string) (int, string) {
+	t.Helper()
+	type fetched struct {
+		Status int    `json:"status"`
+		Body   string `json:"body"`
+	}
+	js := fmt.Sprintf(`fetch(%q, {credentials: "same-origin"}).then(async r => ({status: r.status, body: await r.text()}))`, href)
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[fetched](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("fetch %s in the page: %v", href, err)
+	}
+	return out.Status, out.Body
+}
+
+// visible reports whether the element is there and not hidden.
+func visible(ctx context.Context, testID string) bool {
+	ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(e => !!e && !e.hidden && e.offsetParent !== null)(document.querySelector('[data-testid=%q]'))`, testID)))
+	return ok
+}

@@ -451,17 +451,6 @@ func recordedTeamCalls(t *testing.T, m *Main, v1, tok string) (ana, others []str
 	}
 }
 
-// newTab opens a browser context of its own (its own cookies), with its tab open.
-func newTab(t *testing.T, parent context.Context) context.Context {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
-}
-
 type qaRate struct {
 	Percent         *float64 `json:"percent"`
 	Numerator       int      `json:"numerator"`
@@ -592,46 +581,4 @@ func getJSON(t *testing.T, u, tok string, into any) {
 	if err := json.Unmarshal(b, into); err != nil {
 		t.Fatalf("GET %s: %v\n%s", u, err, b)
 	}
-}
-
-// selectValue chooses an option of a <select> (or fills an <input>) as a user would: the
-// change event fires.
-func selectValue(t *testing.T, ctx context.Context, testID, value string) {
-	t.Helper()
-	js := fmt.Sprintf(`(() => { const s = document.querySelector('[data-testid=%q]'); if (!s || (s.options && ![...s.options].some(o => o.value === %q))) return false;
-		s.value = %q; s.dispatchEvent(new Event("change")); return true })()`, testID, value, value)
-	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
-	if err != nil || !ok {
-		t.Fatalf("select %s = %s: %v; page shows:\n%s", testID, value, err, pageText(ctx))
-	}
-}
-
-func attr(ctx context.Context, testID, name string) string {
-	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector('[data-testid=%q]')||{getAttribute:()=>""}).getAttribute(%q)||""`, testID, name)))
-	return s
-}
-
-func present(ctx context.Context, testID string) bool {
-	ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector('[data-testid=%q]')`, testID)))
-	return ok
-}
-
-func count(ctx context.Context, css string) int {
-	n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, css)))
-	return n
-}
-
-// fetchInPage GETs a same-origin link from the page, with the page's session cookie.
-func fetchInPage(t *testing.T, ctx context.Context, href string) (int, string) {
-	t.Helper()
-	type fetched struct {
-		Status int    `json:"status"`
-		Body   string `json:"body"`
-	}
-	js := fmt.Sprintf(`fetch(%q, {credentials: "same-origin"}).then(async r => ({status: r.status, body: await r.text()}))`, href)
-	out, err := chromedp.Run(ctx, chromedp.Evaluate[fetched](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("fetch %s in the page: %v", href, err)
-	}
-	return out.Status, out.Body
 }

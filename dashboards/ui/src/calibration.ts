@@ -9,7 +9,7 @@ import { ApiError, apiAuthed as api } from "./api";
 import { clear, h } from "./dom";
 import { errText, notice, show } from "./qa";
 import { lang, t, type Key } from "./i18n";
-import type { Me, User } from "./types";
+import type { Me } from "./types";
 import { Player } from "./player";
 import { type Answer, type Item, type Scorecard, allItems, answerText, firstMissing, preview } from "./qalogic";
 import {
@@ -151,9 +151,7 @@ export class CalibrationListPage {
 
     void (async () => {
       try {
-        const users = (await api<{ users: (User & { disabled?: boolean })[] }>("GET", "/users")).users
-          .filter((u) => !u.disabled && ["qa", "team_lead", "operations_manager"].includes(u.role));
-        users.sort((a, b) => a.username.localeCompare(b.username));
+        const users = (await api<{ evaluators: { username: string; display_name: string; role: string }[] }>("GET", "/qa/evaluators")).evaluators;
         for (const u of users) if (!known.has(u.username)) known.set(u.username, `${u.display_name || u.username} (${u.username}) · ${tk("calib.role." + u.role)}`);
         renderEvs();
       } catch (e) {
