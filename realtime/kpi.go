@@ -364,6 +364,10 @@ func (k *KPI) agentView(a *rawAgent, now time.Time) AgentView {
 		default:
 			cc.Since = a.st.Since
 		}
+		if c.OnHold() {
+			h := c.HoldStartedAt
+			cc.HoldSince = &h
+		}
 		v.Call = cc
 	}
 	return v

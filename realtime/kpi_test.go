@@ -303,6 +303,17 @@ func TestKPIAgentViewCurrentCallAndOccupancy(t *testing.T) {
 	if js(v.Call) != js(want) {
 		t.Errorf("a2 call = %s, want %s", js(v.Call), js(want))
 	}
+	// the phone's hold key: the view says since when the caller is on hold
+	held := now.Add(-10 * time.Second)
+	if !c.StartHold("a2-leg", held) {
+		t.Fatal("a talking call did not go on hold")
+	}
+	saveCall(t, s, realtime.CallChange{Call: c, AgentID: "a2"})
+	if hv, err := k.Agent(ctx, "a2", now); err != nil || hv.Call == nil || hv.Call.HoldSince == nil || !hv.Call.HoldSince.Equal(held) {
+		t.Errorf("a2 on hold: %s %v", js(hv), err)
+	}
+	c.EndHold("a2-leg", now)
+	saveCall(t, s, realtime.CallChange{Call: c, AgentID: "a2"})
 	if v.HandledToday != 2 || v.MissedOffers != 1 || v.Name != "Agent A2" || v.Team != "t1" {
 		t.Errorf("a2 = %s", js(v))
 	}

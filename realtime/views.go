@@ -68,11 +68,12 @@ type QueueView struct {
 
 // CurrentCall is the call an agent is on (or ringing for).
 type CurrentCall struct {
-	ID        string    `json:"id"`
-	Direction string    `json:"direction"`
-	Queue     string    `json:"queue,omitempty"`
-	Number    string    `json:"number"` // the customer's
-	Since     time.Time `json:"since"`  // answered (or offered, while ringing)
+	ID        string     `json:"id"`
+	Direction string     `json:"direction"`
+	Queue     string     `json:"queue,omitempty"`
+	Number    string     `json:"number"`               // the customer's
+	Since     time.Time  `json:"since"`                // answered (or offered, while ringing)
+	HoldSince *time.Time `json:"hold_since,omitempty"` // on hold since (a phone's hold key)
 }
 
 // AgentView is one agent tile / the agent desktop's header.

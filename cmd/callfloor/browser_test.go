@@ -204,6 +204,31 @@ func TestBrowserWallboardAndDesktop(t *testing.T) {
 		return err == nil && !on
 	})
 
+	// an agent's phone puts the caller on hold: the agent's tile says so, live
+	var heldAgent, heldChannel string
+	waitFor(t, ctx, 30*time.Second, "an agent on a call", func() bool {
+		_, body := api(t, "GET", "http://"+m.Addr()+"/api/v1/agents", tok, "")
+		for _, a := range body["agents"].([]any) {
+			st := a.(map[string]any)["status"].(map[string]any)
+			if st["state"] != "on_call" || st["call"] == nil {
+				continue
+			}
+			// the agent's leg is internal to the ACD: read the live call from Redis
+			c, err := m.ACD.Store().Call(bg, st["call"].(string))
+			if err == nil && c.State == callfloor.CallTalking && c.AgentChannel != "" {
+				heldAgent, heldChannel = st["agent"].(string), c.AgentChannel
+				return true
+			}
+		}
+		return false
+	})
+	if err := m.Sim.Hold(heldChannel, true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, 10*time.Second, "agent "+heldAgent+"'s tile showing the hold", func() bool { return textOf(ctx, "agent-hold-"+heldAgent) == "On hold" })
+	screenshot(t, ctx, artifacts, "wallboard-hold.png")
+	_ = m.Sim.Hold(heldChannel, false) // the call may have ended meanwhile
+
 	// ---- the agent's desktop, in a browser context of its own ----
 	actx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancel()

@@ -187,7 +187,9 @@ export class DesktopPage implements Page {
         h("div", { class: "call-meta" },
           h("span", { class: "pill" }, dir),
           a.call.queue ? h("span", { class: "pill", testid: "my-call-queue" }, a.call.queue) : null,
-          h("span", { class: "call-timer", testid: "my-call-time", "data-since": a.call.since }, formatDuration(elapsedSeconds(a.call.since, Date.now())))));
+          h("span", { class: "call-timer", testid: "my-call-time", "data-since": a.call.since }, formatDuration(elapsedSeconds(a.call.since, Date.now()))),
+          a.call.hold_since ? h("span", { class: "pill pill-hold", testid: "my-call-hold" }, t("call.on_hold") + " ",
+            h("span", { "data-since": a.call.hold_since }, formatDuration(elapsedSeconds(a.call.hold_since, Date.now())))) : null));
     } else {
       e.call.append(h("p", { class: "muted" }, t("desk.no_call")));
     }

@@ -57,6 +57,7 @@ export interface CurrentCall {
   queue?: string;
   number: string;
   since: string;
+  hold_since?: string; // on hold since (the phone's hold key)
 }
 
 export interface AgentView {

@@ -476,7 +476,8 @@ function agentTile(id: string, onAct?: () => void): AgentTile {
         append(call, [
           h("span", { class: "call-number" }, a.call.number || "…"),
           a.call.queue ? h("span", { class: "call-queue" }, a.call.queue) : null,
-          h("span", { class: "call-time", "data-since": a.call.since }, formatDuration(elapsedSeconds(a.call.since, Date.now())))]);
+          h("span", { class: "call-time", "data-since": a.call.since }, formatDuration(elapsedSeconds(a.call.since, Date.now()))),
+          a.call.hold_since ? h("span", { class: "pill pill-hold", testid: `agent-hold-${a.agent}` }, t("call.on_hold")) : null]);
       } else {
         call.append(h("span", { class: "muted" }, t("wall.idle")));
       }
