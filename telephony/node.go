@@ -38,6 +38,10 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	if err != nil {
 		return fmt.Errorf("reconcile: list channels: %w", err)
 	}
+	bridges, err := n.client.ListBridges(ctx)
+	if err != nil {
+		return fmt.Errorf("reconcile: list bridges: %w", err)
+	}
 	live := make(map[string]ari.StasisChannel, len(chans))
 	for _, ch := range chans {
 		live[ch.ID] = ch
@@ -51,6 +55,12 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 		}
 	}
 	// What no live call of ours knows (read under the lock: the actors own their records).
+	var orphanBridges []string
+	for _, b := range bridges {
+		if cid := callIDOf(b.ID); cid != "" && a.calls[cid] == nil {
+			orphanBridges = append(orphanBridges, b.ID)
+		}
+	}
 	var unknown []ari.StasisChannel
 	for _, ch := range chans {
 		if cid := callIDOf(ch.ID); cid != "" {
@@ -81,6 +91,14 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 			args := strings.Split(strings.TrimPrefix(ch.Dialplan.AppData, app+","), ",")
 			a.log.Info("adopting a caller already in stasis", "node", n.name, "channel", ch.ID)
 			n.newInbound(ch.ID, ch.Caller.Name, ch.Caller.Number, ch.State, args, true)
+		}
+	}
+	// Our bridges (cf-<call>-mix/-hold/-m<n>) of calls that are over: left behind when callfloor
+	// stopped between a call's end and the bridge's destruction. Asterisk would keep them forever.
+	for _, id := range orphanBridges {
+		a.log.Warn("destroying orphan bridge", "node", n.name, "bridge", id)
+		if err := n.client.DestroyBridge(ctx, id); err != nil && !ari.IsNotFound(err) {
+			a.log.Warn("destroying orphan bridge", "node", n.name, "bridge", id, "err", err)
 		}
 	}
 	a.wake()
