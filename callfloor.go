@@ -151,6 +151,10 @@ type Call struct {
 	HoldBridge      string    `json:"hold_bridge,omitempty"`
 	MixBridge       string    `json:"mix_bridge,omitempty"`
 	CustomerRingAt  time.Time `json:"customer_ring_at,omitzero"`
+
+	// Rev numbers the saves of the live record: a save retried after a lost reply checks it to
+	// land once.
+	Rev int64 `json:"rev,omitempty"`
 }
 
 // WaitMs is W of metrics.md: answered − entered, or (abandoned/flowed out) ended − entered.

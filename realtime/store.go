@@ -168,6 +168,9 @@ type Transition struct {
 	WrapUntil time.Time // for wrap_up
 	CountCall bool      // add one to calls_today (the agent handled a call)
 	Now       time.Time
+	// Op, when set, names this change: the same Op again (a retry after a lost reply) is not
+	// applied twice. Only the agent's last Op is remembered, enough for writes retried in order.
+	Op string
 }
 
 // The agent transition: check, change, re-index availability, append to the change stream and
@@ -178,6 +181,8 @@ local p, id = ARGV[1], ARGV[2]
 local k = p .. 'agent:' .. id
 if redis.call('EXISTS', k) == 0 then return redis.error_reply('NOTFOUND ' .. id) end
 local cur = redis.call('HGET', k, 'state')
+local op = ARGV[15]
+if op ~= '' and redis.call('HGET', k, 'op') == op then return {cur, redis.call('HGET', k, 'calls_today')} end
 local from = ARGV[3]
 if from ~= '' then
   local ok = false
@@ -199,7 +204,7 @@ if since and now > since then
 end
 if ARGV[11] == '1' then redis.call('HINCRBY', k, 'calls_today', 1) end
 local prev_reason = redis.call('HGET', k, 'reason') or ''
-redis.call('HSET', k, 'state', to, 'reason', ARGV[6], 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10])
+redis.call('HSET', k, 'state', to, 'reason', ARGV[6], 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10], 'op', op)
 local q = redis.call('HGET', k, 'q') or ''
 if to == 'available' then
   index_available(p, id, q, now, tonumber(redis.call('HGET', k, 'calls_today') or '0'))
@@ -245,7 +250,7 @@ func (s *Store) Transition(ctx context.Context, t Transition) (callfloor.AgentSt
 		count = "1"
 	}
 	res, err := transitionScript.Run(ctx, s.rdb, []string{s.k("agent", t.Agent)}, s.p, t.Agent, strings.Join(from, ","), t.IfCall,
-		string(t.To), t.Reason, t.Direction, t.Call, ms(t.Now), wrap, count, s.Day(t.Now), evs, StreamMaxLen).Slice()
+		string(t.To), t.Reason, t.Direction, t.Call, ms(t.Now), wrap, count, s.Day(t.Now), evs, StreamMaxLen, t.Op).Slice()
 	if err != nil {
 		msg := err.Error()
 		switch {

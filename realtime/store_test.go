@@ -962,3 +962,33 @@ func TestStateEventsCloseIntervals(t *testing.T) {
 		}
 	}
 }
+
+// A transition retried with the same Op (its reply was lost) applies once; a new Op applies.
+func TestTransitionOpAppliesOnce(t *testing.T) {
+	s, rdb, _ := newStore(t)
+	ctx := context.Background()
+	now := time.Now()
+	upsert(t, s, "1001", map[string]int{"sales": 50}, now)
+	before, _ := rdb.XLen(ctx, s.StreamKey()).Result()
+	tr := realtime.Transition{Agent: "1001", To: callfloor.AgentOnCall, Direction: callfloor.Outbound, Call: "out-1", CountCall: true, Now: now, Op: "out-1:a:1"}
+	for range 3 {
+		if _, err := s.Transition(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := s.Agent(ctx, "1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := rdb.XLen(ctx, s.StreamKey()).Result()
+	if st.CallsToday != 1 || after-before != 1 {
+		t.Errorf("the same op thrice: calls today %d, %d stream events; want 1 and 1", st.CallsToday, after-before)
+	}
+	tr.Op = "out-1:a:2"
+	if _, err := s.Transition(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.Agent(ctx, "1001"); st.CallsToday != 2 {
+		t.Errorf("a new op: calls today %d, want 2", st.CallsToday)
+	}
+}

@@ -3,6 +3,9 @@ package telephony
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -59,11 +62,13 @@ type call struct {
 	monitors   []*monitor  // supervisors listening, whispering or barging
 	monSeq     int         // numbers the monitoring channels
 	recvAt     time.Time   // when the call entered (routing latency)
+	nonce      string      // this actor's, in its agent transitions' op ids
+	opSeq      int         // numbers those transitions
 }
 
 func newCall(a *ACD, n *node, c *callfloor.Call) *call {
 	return &call{acd: a, node: n, c: c, id: c.ID, queue: c.Queue, priority: c.Priority, entered: c.EnteredAt,
-		signal: make(chan struct{}, 1), quit: make(chan struct{}), recvAt: time.Now()}
+		signal: make(chan struct{}, 1), quit: make(chan struct{}), recvAt: time.Now(), nonce: strconv.FormatInt(rand.Int64(), 36)}
 }
 
 func (a *ACD) now() time.Time { return time.Now().UTC() }
@@ -183,6 +188,7 @@ func (cl *call) warn(msg string, err error, args ...any) {
 
 // save persists the call with its change-stream event and counters (see persist).
 func (cl *call) save(evType string, queueInc, agentInc map[string]int64, agent string, offer *callfloor.Offer) {
+	cl.c.Rev++
 	snap := *cl.c
 	snap.Offers = append([]callfloor.Offer(nil), cl.c.Offers...)
 	var ev *callfloor.Event
@@ -195,7 +201,23 @@ func (cl *call) save(evType string, queueInc, agentInc map[string]int64, agent s
 		ev = &callfloor.Event{Type: evType, At: cl.acd.now(), Call: &snap, Offer: o}
 	}
 	change := realtime.CallChange{Call: &snap, Event: ev, QueueInc: queueInc, AgentInc: agentInc, AgentID: agent}
-	cl.persist("saving call state", func(ctx context.Context) error { return cl.acd.store.SaveCall(ctx, change) })
+	tried := false
+	cl.persist("saving call state", func(ctx context.Context) error {
+		if tried {
+			// An attempt that failed may have landed all the same (the connection broke after
+			// Redis applied it, before the reply): the stored revision tells, so that counters and
+			// events are not added twice.
+			cur, err := cl.acd.store.Call(ctx, snap.ID)
+			switch {
+			case err == nil && cur.Rev >= snap.Rev:
+				return nil
+			case err != nil && callfloor.ErrorCode(err) != callfloor.ENOTFOUND:
+				return err // cannot tell yet: ask again on the next retry
+			}
+		}
+		tried = true
+		return cl.acd.store.SaveCall(ctx, change)
+	})
 }
 
 // transition changes an agent's state on behalf of the call (see persist).
@@ -203,6 +225,8 @@ func (cl *call) transition(what string, t realtime.Transition) {
 	if t.Now.IsZero() {
 		t.Now = cl.acd.now()
 	}
+	cl.opSeq++
+	t.Op = fmt.Sprintf("%s:%s:%d", cl.c.ID, cl.nonce, cl.opSeq) // a retry after a lost reply applies once
 	cl.persist(what, func(ctx context.Context) error {
 		_, err := cl.acd.store.Transition(ctx, t)
 		return err
@@ -513,7 +537,6 @@ func (cl *call) channelGone(ch string, cause int, causeTxt string) {
 
 func (cl *call) agentAnswered() {
 	c := cl.c
-	ctx := cl.ctx()
 	s := cl.acd.settings()
 	q := cl.queueCfg()
 	now := cl.acd.now()
@@ -535,22 +558,45 @@ func (cl *call) agentAnswered() {
 		c.RecordingFormat = s.acd.RecordingFormat
 	}
 	cl.save(callfloor.EvCallAnswered, inc, map[string]int64{realtime.CntAnswered: 1}, off.Agent, off)
+	cl.bridgeTalking()
+}
+
+// bridgeTalking moves the answered caller from the holding bridge into the call's mixing bridge
+// with the agent, starts the recording and destroys the holding bridge; HoldBridge = "" marks it
+// done. Every step may run again (a restart interrupted it: see reconcile): an existing bridge,
+// a channel already in it, a recording in progress are left as they are.
+func (cl *call) bridgeTalking() {
+	c := cl.c
+	ctx := cl.ctx()
 	if _, err := cl.ari().CreateBridge(ctx, c.MixBridge, "mixing", ""); err != nil && !ari.IsConflict(err) {
 		cl.warn("creating the call bridge", err)
 	}
-	if err := cl.ari().RemoveChannel(ctx, c.HoldBridge, c.CallerChannel); err != nil && !ari.IsNotFound(err) {
-		cl.warn("taking the caller off hold", err)
+	if c.HoldBridge != "" {
+		if err := cl.ari().RemoveChannel(ctx, c.HoldBridge, c.CallerChannel); err != nil && !ari.IsNotFound(err) && !ari.IsUnprocessable(err) {
+			cl.warn("taking the caller off hold", err)
+		}
 	}
-	if err := cl.ari().AddChannel(ctx, c.MixBridge, c.CallerChannel, c.AgentChannel); err != nil {
-		cl.warn("bridging caller and agent", err)
+	add := []string{c.CallerChannel, c.AgentChannel}
+	if b, err := cl.ari().GetBridge(ctx, c.MixBridge); err == nil {
+		add = slices.DeleteFunc(add, func(ch string) bool { return slices.Contains(b.ChannelIDs, ch) })
+	}
+	if len(add) > 0 {
+		if err := cl.ari().AddChannel(ctx, c.MixBridge, add...); err != nil {
+			cl.warn("bridging caller and agent", err)
+		}
 	}
 	if c.RecordingName != "" {
-		if _, err := cl.ari().Record(ctx, c.MixBridge, c.RecordingName, c.RecordingFormat); err != nil {
+		if _, err := cl.ari().Record(ctx, c.MixBridge, c.RecordingName, c.RecordingFormat); err != nil && !ari.IsConflict(err) {
 			cl.warn("starting the recording", err)
 		}
 	}
-	if err := cl.ari().DestroyBridge(ctx, c.HoldBridge); err != nil && !ari.IsNotFound(err) {
-		cl.warn("destroying the holding bridge", err)
+	if c.HoldBridge != "" {
+		if err := cl.ari().DestroyBridge(ctx, c.HoldBridge); err != nil && !ari.IsNotFound(err) {
+			cl.warn("destroying the holding bridge", err)
+		}
+	}
+	if ctx.Err() != nil {
+		return // stopping: HoldBridge stays set, so the next start completes this
 	}
 	c.HoldBridge = ""
 	cl.save("", nil, nil, "", nil)
@@ -799,6 +845,10 @@ func (cl *call) reconcile(m msgReconcile) {
 			cl.endInbound(callfloor.HangupCaller, 16, "gone during disconnect")
 		case !agentUp:
 			cl.endInbound(callfloor.HangupAgent, 16, "gone during disconnect")
+		case c.HoldBridge != "":
+			// answered, but the bridging did not finish (callfloor stopped in between)
+			cl.logf("completing the bridging of an answered call")
+			cl.bridgeTalking()
 		}
 	}
 }

@@ -1,20 +1,22 @@
 package testenv
 
 import (
-	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
 // Proxy is a TCP proxy on loopback that a test can cut, to play a dead database or a dropped
-// network: Cut closes every connection and refuses new ones until Restore.
+// network: Cut closes every connection and refuses new ones until Restore. DropReplies plays
+// the worst case of a broken network: requests reach the server, its replies are lost.
 type Proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	cut    bool
-	conns  map[net.Conn]struct{}
+	ln       net.Listener
+	target   string
+	mu       sync.Mutex
+	cut      bool
+	dropping atomic.Bool
+	conns    map[net.Conn]struct{}
 }
 
 // NewProxy proxies a new loopback port to target; it is closed at cleanup.
@@ -53,13 +55,24 @@ func (p *Proxy) serve() {
 		}
 		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 		p.mu.Unlock()
-		go p.pipe(c, up)
-		go p.pipe(up, c)
+		go p.pipe(c, up, true)
+		go p.pipe(up, c, false)
 	}
 }
 
-func (p *Proxy) pipe(dst, src net.Conn) {
-	_, _ = io.Copy(dst, src)
+func (p *Proxy) pipe(dst, src net.Conn, replies bool) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !(replies && p.dropping.Load()) {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
 	dst.Close()
 	src.Close()
 	p.mu.Lock()
@@ -77,6 +90,9 @@ func (p *Proxy) Cut() {
 		c.Close()
 	}
 }
+
+// DropReplies starts (true) or stops losing everything the server sends back.
+func (p *Proxy) DropReplies(on bool) { p.dropping.Store(on) }
 
 // Restore accepts connections again.
 func (p *Proxy) Restore() {

@@ -162,6 +162,9 @@ func IsNotFound(err error) bool { return statusOf(err) == http.StatusNotFound }
 // IsConflict reports whether err is an ARI 409 (already exists, not in Stasis...).
 func IsConflict(err error) bool { return statusOf(err) == http.StatusConflict }
 
+// IsUnprocessable reports whether Asterisk answered 422 (e.g. a channel not in that bridge).
+func IsUnprocessable(err error) bool { return statusOf(err) == http.StatusUnprocessableEntity }
+
 func statusOf(err error) int {
 	var e *Error
 	if errors.As(err, &e) {
