@@ -47,6 +47,7 @@ type ACD interface {
 	Queue(name string) (callfloor.Queue, error)
 	Reconfigure(cfg *callfloor.Config) error
 	Monitor(ctx context.Context, agentID, endpoint, mode, by string) error
+	Hold(ctx context.Context, agentID string, on bool) error
 	Store() *realtime.Store
 }
 
@@ -98,6 +99,7 @@ func (a *API) Register(mux Mux) {
 	h("POST /api/v1/agents/{id}/login", a.agentOp("login"))
 	h("POST /api/v1/agents/{id}/logout", a.agentOp("logout"))
 	h("POST /api/v1/agents/{id}/pause", a.agentOp("pause"))
+	h("POST /api/v1/agents/{id}/hold", a.holdCall)
 	h("POST /api/v1/agents/{id}/unpause", a.agentOp("unpause"))
 	h("POST /api/v1/agents/{id}/calls", a.dial)
 	h("GET /api/v1/agents/{id}/today", a.agentToday)
@@ -689,6 +691,31 @@ func (a *API) agentOp(op string) handlerFunc {
 		}
 		return st, nil
 	}
+}
+
+// holdCall puts the customer of the agent's current call on hold from the desktop, or takes
+// them off it ({"on": true|false}): the agent themselves, or whoever may act on them (audited).
+func (a *API) holdCall(w http.ResponseWriter, r *http.Request) (any, error) {
+	ag, err := a.scopedAgent(r, r.PathValue("id"), canAct)
+	if err != nil {
+		return nil, err
+	}
+	var body struct {
+		On *bool `json:"on"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	if body.On == nil {
+		return nil, invalid("on", "required: true to hold, false to resume")
+	}
+	if err := a.ACD.Hold(r.Context(), ag.ID, *body.On); err != nil {
+		return nil, err
+	}
+	if p := principal(r); p.AgentID != ag.ID {
+		a.audit(r, "agent_hold", "agent", ag.ID, map[string]any{"on": *body.On})
+	}
+	return a.ACD.AgentStatus(r.Context(), ag.ID)
 }
 
 func (a *API) dial(w http.ResponseWriter, r *http.Request) (any, error) {

@@ -368,6 +368,7 @@ func (k *KPI) agentView(a *rawAgent, now time.Time) AgentView {
 			h := c.HoldStartedAt
 			cc.HoldSince = &h
 		}
+		cc.Connected = c.State == callfloor.CallTalking
 		v.Call = cc
 	}
 	return v

@@ -299,7 +299,7 @@ func TestKPIAgentViewCurrentCallAndOccupancy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &realtime.CurrentCall{ID: "in1", Direction: callfloor.Inbound, Queue: "sales", Number: "+31205550101", Since: answered}
+	want := &realtime.CurrentCall{ID: "in1", Direction: callfloor.Inbound, Queue: "sales", Number: "+31205550101", Since: answered, Connected: true}
 	if js(v.Call) != js(want) {
 		t.Errorf("a2 call = %s, want %s", js(v.Call), js(want))
 	}

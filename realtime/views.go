@@ -74,6 +74,7 @@ type CurrentCall struct {
 	Number    string     `json:"number"`               // the customer's
 	Since     time.Time  `json:"since"`                // answered (or offered, while ringing)
 	HoldSince *time.Time `json:"hold_since,omitempty"` // on hold since (a phone's hold key)
+	Connected bool       `json:"connected"`            // agent and customer are talking (may hold)
 }
 
 // AgentView is one agent tile / the agent desktop's header.

@@ -64,6 +64,7 @@ type call struct {
 	recvAt     time.Time   // when the call entered (routing latency)
 	nonce      string      // this actor's, in its agent transitions' op ids
 	opSeq      int         // numbers those transitions
+	parked     bool        // the desktop's holding bridge may exist (deskhold.go)
 }
 
 func newCall(a *ACD, n *node, c *callfloor.Call) *call {
@@ -159,6 +160,9 @@ func (cl *call) afterEnd() {
 	for _, m := range left {
 		if mm, ok := m.(msgMonitor); ok {
 			mm.reply <- &callfloor.Error{Code: callfloor.ECONFLICT, Message: "the call has just ended"}
+		}
+		if mh, ok := m.(msgHold); ok {
+			mh.reply <- &callfloor.Error{Code: callfloor.ECONFLICT, Message: "the call has just ended"}
 		}
 		if e, ok := m.(msgEvent); ok {
 			if r, ok := e.ev.(*aril.RecordingFinished); ok {
@@ -296,6 +300,8 @@ func (cl *call) handle(m any) {
 		cl.offer(m)
 	case msgMonitor:
 		m.reply <- cl.startMonitor(m)
+	case msgHold:
+		m.reply <- cl.deskHold(m.on)
 	case msgEvent:
 		if cl.monitorEvent(m.ev) {
 			return
@@ -707,6 +713,7 @@ func (cl *call) hangup(ch string) {
 // finish stops the actor; late events (recording finished) are handled by the node.
 func (cl *call) finish() {
 	cl.endMonitors()
+	cl.unpark()
 	cl.closed = true
 	cl.acd.unregister(cl)
 	if len(cl.outbox) > 0 {
@@ -783,6 +790,7 @@ func (cl *call) timer(m msgTimer) {
 
 func (cl *call) restored() {
 	c := cl.c
+	cl.parked = c.HoldChannel == DeskHold
 	switch c.State {
 	case callfloor.CallWaiting:
 		cl.acd.setWaiting(cl, true)

@@ -99,3 +99,58 @@ func TestHoldFromTheDialplan(t *testing.T) {
 		t.Errorf("held/resumed events %d/%d", f.countEvents(callfloor.EvCallHeld), f.countEvents(callfloor.EvCallResumed))
 	}
 }
+
+// Hold from the desktop: the caller moves to a holding bridge with music, the agent stays in
+// the call's bridge; back on resume; hold_ms counts it; the phone's own hold cannot be released
+// from the desktop; a call ending on hold takes its holding bridge with it.
+func TestDeskHold(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.login("1001")
+	ctx := context.Background()
+	if err := f.acd.Hold(ctx, "1001", true); callfloor.ErrorCode(err) != callfloor.ECONFLICT {
+		t.Errorf("hold with no call: %v", err)
+	}
+	caller := f.place(sim.CallerSpec{Queue: "sales", TalkFor: 3 * time.Second})
+	c := f.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered }).Call
+	testenv.Eventually(t, 3*time.Second, "bridged", func() bool { return len(f.sim.BridgeMembers(c.MixBridge)) == 2 })
+	park := "cf-" + c.ID + "-park"
+
+	if err := f.acd.Hold(ctx, "1001", true); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.sim.BridgeMembers(park); len(m) != 1 || m[0] != caller {
+		t.Errorf("holding bridge %v, want the caller", m)
+	}
+	if m := f.sim.BridgeMembers(c.MixBridge); len(m) != 1 || m[0] != c.AgentChannel {
+		t.Errorf("call bridge during hold %v, want the agent alone", m)
+	}
+	if err := f.acd.Hold(ctx, "1001", true); callfloor.ErrorCode(err) != callfloor.ECONFLICT {
+		t.Errorf("hold twice: %v", err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if err := f.acd.Hold(ctx, "1001", false); err != nil {
+		t.Fatal(err)
+	}
+	if m := f.sim.BridgeMembers(c.MixBridge); len(m) != 2 || f.sim.BridgeMembers(park) != nil {
+		t.Errorf("after resume: call bridge %v, holding bridge %v", m, f.sim.BridgeMembers(park))
+	}
+	// the phone's hold is the phone's to release
+	if err := f.sim.Hold(c.AgentChannel, true); err != nil {
+		t.Fatal(err)
+	}
+	f.waitEvent(2*time.Second, "phone hold", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallHeld && e.Call.HoldChannel == c.AgentChannel })
+	if err := f.acd.Hold(ctx, "1001", false); callfloor.ErrorCode(err) != callfloor.ECONFLICT {
+		t.Errorf("resuming a phone hold from the desktop: %v", err)
+	}
+	_ = f.sim.Hold(c.AgentChannel, false)
+	f.waitEvent(2*time.Second, "phone resume", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallResumed && f.countEvents(callfloor.EvCallResumed) == 2 })
+	// on hold again from the desktop until the caller hangs up
+	if err := f.acd.Hold(ctx, "1001", true); err != nil {
+		t.Fatal(err)
+	}
+	ended := f.ended(5 * time.Second)
+	if ended.HoldMs == nil || *ended.HoldMs < 700 {
+		t.Errorf("hold_ms %v, want the ~400 ms desktop hold plus the time on hold at the end", ended.HoldMs)
+	}
+	testenv.Eventually(t, 3*time.Second, "the holding bridge gone with the call", func() bool { return f.sim.BridgeMembers(park) == nil })
+}

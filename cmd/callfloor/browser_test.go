@@ -275,6 +275,23 @@ func TestBrowserWallboardAndDesktop(t *testing.T) {
 	}
 	waitFor(t, actx, 10*time.Second, "my-state in Chinese", func() bool { return textOf(actx, "my-state") == "空闲" })
 	screenshot(t, actx, artifacts, "desktop-zh.png")
+
+	// click-to-call, then hold the customer from the desktop and take them back; from here on
+	// the simulated phones answer every call and never press hold themselves
+	steady := sim.TrafficDialplan(7, 0, 0)
+	m.Sim.SetDialplan(func(ep string) (sim.Behaviour, error) {
+		b, err := steady(ep)
+		b.HoldFor = 0
+		return b, err
+	})
+	do(t, actx, "dial", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="dial-number"]').value = "5550123"`),
+		chromedp.Click(byTestID("btn-dial")))
+	waitFor(t, actx, 20*time.Second, "the customer connected: the hold button", func() bool { return visible(actx, "btn-hold") })
+	do(t, actx, "hold from the desktop", chromedp.Click(byTestID("btn-hold")))
+	waitFor(t, actx, 10*time.Second, "the call shown on hold", func() bool { return strings.HasPrefix(textOf(actx, "my-call-hold"), "保持中") })
+	screenshot(t, actx, artifacts, "desktop-hold-zh.png")
+	do(t, actx, "resume", chromedp.Click(byTestID("btn-hold")))
+	waitFor(t, actx, 10*time.Second, "the call off hold", func() bool { return !visible(actx, "my-call-hold") && textOf(actx, "btn-hold") == "保持" })
 }
 
 func agentState(t *testing.T, m *Main, tok, id string) string {

@@ -49,6 +49,7 @@ export class DesktopPage implements Page {
     e.wrap = h("div", { class: "my-wrap", testid: "my-wrap", hidden: true });
     e.dialInput = h("input", { type: "tel", placeholder: t("desk.dial.placeholder"), testid: "dial-number", autocomplete: "off", "aria-label": t("desk.dial.placeholder") });
     e.dialMsg = h("p", { class: "act-msg", testid: "dial-msg", role: "status" });
+    e.holdMsg = h("p", { class: "act-msg", testid: "hold-msg", role: "status" });
     const dialForm = h("form", { class: "dial" }, e.dialInput, h("button", { type: "submit", class: "btn btn-primary", testid: "btn-dial" }, t("desk.dial.submit")));
     dialForm.addEventListener("submit", (ev) => { ev.preventDefault(); void this.dial(); });
     const fig = (id: string, label: string) => h("div", { class: "stat" }, h("div", { class: "stat-label" }, label), h("div", { class: "stat-value", testid: `today-${id}` }, t("na")));
@@ -144,6 +145,21 @@ export class DesktopPage implements Page {
     }
   }
 
+  // hold puts my caller on music on hold from the desktop, or brings them back.
+  private async hold(on: boolean): Promise<void> {
+    this.busy = true;
+    this.render();
+    setText(this.els.holdMsg, "");
+    try {
+      await apiAuthed("POST", `/agents/${encodeURIComponent(this.id)}/hold`, { on }); // the hold itself arrives over the WebSocket
+    } catch (e) {
+      this.showMsg(this.els.holdMsg, e);
+    } finally {
+      this.busy = false;
+      this.render();
+    }
+  }
+
   private async dial(): Promise<void> {
     const input = this.els.dialInput as HTMLInputElement;
     const number = input.value.trim();
@@ -190,6 +206,13 @@ export class DesktopPage implements Page {
           h("span", { class: "call-timer", testid: "my-call-time", "data-since": a.call.since }, formatDuration(elapsedSeconds(a.call.since, Date.now()))),
           a.call.hold_since ? h("span", { class: "pill pill-hold", testid: "my-call-hold" }, t("call.on_hold") + " ",
             h("span", { "data-since": a.call.hold_since }, formatDuration(elapsedSeconds(a.call.hold_since, Date.now())))) : null));
+      if (a.state === "on_call" && a.call.connected) {
+        const held = !!a.call.hold_since;
+        e.call.append(h("div", { class: "call-actions" },
+          h("button", { class: "btn " + (held ? "btn-go" : "btn-warn"), testid: "btn-hold", disabled: this.busy,
+            onclick: () => void this.hold(!held) }, held ? t("desk.resume") : t("desk.hold")),
+          this.els.holdMsg));
+      }
     } else {
       e.call.append(h("p", { class: "muted" }, t("desk.no_call")));
     }

@@ -58,6 +58,7 @@ export interface CurrentCall {
   number: string;
   since: string;
   hold_since?: string; // on hold since (the phone's hold key)
+  connected?: boolean; // agent and customer are talking: the call may be put on hold
 }
 
 export interface AgentView {
