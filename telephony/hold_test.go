@@ -138,12 +138,16 @@ func TestDeskHold(t *testing.T) {
 	if err := f.sim.Hold(c.AgentChannel, true); err != nil {
 		t.Fatal(err)
 	}
-	f.waitEvent(2*time.Second, "phone hold", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallHeld && e.Call.HoldChannel == c.AgentChannel })
+	f.waitEvent(2*time.Second, "phone hold", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallHeld && e.Call.HoldChannel == c.AgentChannel
+	})
 	if err := f.acd.Hold(ctx, "1001", false); callfloor.ErrorCode(err) != callfloor.ECONFLICT {
 		t.Errorf("resuming a phone hold from the desktop: %v", err)
 	}
 	_ = f.sim.Hold(c.AgentChannel, false)
-	f.waitEvent(2*time.Second, "phone resume", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallResumed && f.countEvents(callfloor.EvCallResumed) == 2 })
+	f.waitEvent(2*time.Second, "phone resume", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallResumed && f.countEvents(callfloor.EvCallResumed) == 2
+	})
 	// on hold again from the desktop until the caller hangs up
 	if err := f.acd.Hold(ctx, "1001", true); err != nil {
 		t.Fatal(err)
