@@ -65,7 +65,7 @@ export class ReportsPage {
       h("div", { class: "panel rep-controls" },
         label(t("rep.preset"), preset), label(t("rep.group"), group), label(t("rep.period"), period),
         label(t("rep.from"), from), label(t("rep.to"), to), run, h("span", { class: "qa-grow" }), csv, html),
-      h("p", { class: "muted rep-note" }, t("rep.utc")),
+      h("p", { class: "muted rep-note", testid: "rep-zone" }, t("rep.utc", { tz: this.me?.time_zone || "UTC" })),
       msg,
       h("section", { class: "panel" }, h("h2", {}, t("rep.trend")), chart),
       h("div", { class: "rep-scroll" }, h("table", { class: "qa-table rep-table" },
