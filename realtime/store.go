@@ -169,7 +169,8 @@ type Transition struct {
 	CountCall bool      // add one to calls_today (the agent handled a call)
 	Now       time.Time
 	// Op, when set, names this change: the same Op again (a retry after a lost reply) is not
-	// applied twice. Only the agent's last Op is remembered, enough for writes retried in order.
+	// applied twice. The agent's last Op is remembered (changes without one leave it): a call's
+	// writes are retried in order, so only its last one can be in doubt.
 	Op string
 }
 
@@ -204,7 +205,9 @@ if since and now > since then
 end
 if ARGV[11] == '1' then redis.call('HINCRBY', k, 'calls_today', 1) end
 local prev_reason = redis.call('HGET', k, 'reason') or ''
-redis.call('HSET', k, 'state', to, 'reason', ARGV[6], 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10], 'op', op)
+redis.call('HSET', k, 'state', to, 'reason', ARGV[6], 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10])
+-- a change without an op (the API's) leaves the last op: a call's retried op stays recognised
+if op ~= '' then redis.call('HSET', k, 'op', op) end
 local q = redis.call('HGET', k, 'q') or ''
 if to == 'available' then
   index_available(p, id, q, now, tonumber(redis.call('HGET', k, 'calls_today') or '0'))

@@ -984,6 +984,16 @@ func TestTransitionOpAppliesOnce(t *testing.T) {
 	if st.CallsToday != 1 || after-before != 1 {
 		t.Errorf("the same op thrice: calls today %d, %d stream events; want 1 and 1", st.CallsToday, after-before)
 	}
+	// a change without an op in between (the desktop's pause) does not make the retry new
+	if _, err := s.Transition(ctx, realtime.Transition{Agent: "1001", To: callfloor.AgentPaused, Reason: "break", Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Transition(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.Agent(ctx, "1001"); st.CallsToday != 1 || st.State != callfloor.AgentPaused {
+		t.Errorf("the op retried after a pause: %+v, want still paused with 1 call", st)
+	}
 	tr.Op = "out-1:a:2"
 	if _, err := s.Transition(ctx, tr); err != nil {
 		t.Fatal(err)

@@ -55,16 +55,17 @@ type call struct {
 	quit    chan struct{} // instance shutdown
 	closed  bool          // actor side: the call ended
 
-	timers     []*time.Timer
-	offerSeq   int // bumps on each offer, to ignore stale ring timers
-	dialStatus string
-	outbox     []pendingOp // live-state writes kept while Redis is unreachable, in order
-	monitors   []*monitor  // supervisors listening, whispering or barging
-	monSeq     int         // numbers the monitoring channels
-	recvAt     time.Time   // when the call entered (routing latency)
-	nonce      string      // this actor's, in its agent transitions' op ids
-	opSeq      int         // numbers those transitions
-	parked     bool        // the desktop's holding bridge may exist (deskhold.go)
+	timers      []*time.Timer
+	offerSeq    int // bumps on each offer, to ignore stale ring timers
+	dialStatus  string
+	outbox      []pendingOp // live-state writes kept while Redis is unreachable, in order
+	monitors    []*monitor  // supervisors listening, whispering or barging
+	monSeq      int         // numbers the monitoring channels
+	recvAt      time.Time   // when the call entered (routing latency)
+	nonce       string      // this actor's, in its agent transitions' op ids
+	opSeq       int         // numbers those transitions
+	parked      bool        // the desktop's holding bridge may exist (deskhold.go)
+	bridgeTries int         // failed attempts at bridging the answered call (bridgeTalking)
 }
 
 func newCall(a *ACD, n *node, c *callfloor.Call) *call {
@@ -586,9 +587,11 @@ func (cl *call) bridgeTalking() {
 	if b, err := cl.ari().GetBridge(ctx, c.MixBridge); err == nil {
 		add = slices.DeleteFunc(add, func(ch string) bool { return slices.Contains(b.ChannelIDs, ch) })
 	}
+	bridged := true
 	if len(add) > 0 {
 		if err := cl.ari().AddChannel(ctx, c.MixBridge, add...); err != nil {
 			cl.warn("bridging caller and agent", err)
+			bridged = false
 		}
 	}
 	if c.RecordingName != "" {
@@ -604,6 +607,13 @@ func (cl *call) bridgeTalking() {
 	if ctx.Err() != nil {
 		return // stopping: HoldBridge stays set, so the next start completes this
 	}
+	if !bridged {
+		// Asterisk refused or did not answer: keep HoldBridge (not done) and try again
+		cl.bridgeTries++
+		cl.after(retryBackoff(cl.bridgeTries), "rebridge", 0)
+		return
+	}
+	cl.bridgeTries = 0
 	c.HoldBridge = ""
 	cl.save("", nil, nil, "", nil)
 }
@@ -779,6 +789,10 @@ func (cl *call) timer(m msgTimer) {
 		cl.hangup(off.Channel)
 	case "flush":
 		cl.flush(m.seq)
+	case "rebridge":
+		if c.State == callfloor.CallTalking && c.HoldBridge != "" {
+			cl.bridgeTalking()
+		}
 	case "agentring":
 		if c.State == callfloor.CallDialing && c.CustomerChannel == "" && c.AnsweredAt.IsZero() && m.seq == cl.offerSeq {
 			cl.endOutbound(callfloor.OutcomeFailed, callfloor.HangupSystem, 19, "agent did not answer")

@@ -163,3 +163,21 @@ func TestLostRedisRepliesLandOnce(t *testing.T) {
 		t.Errorf("%d wrap-up transitions, want 1", wraps)
 	}
 }
+
+// Asterisk fails the bridging of an answered call (a 500 on addChannel, twice): callfloor keeps
+// trying until caller and agent are bridged, without a restart.
+func TestBridgingRetriedAfterAsteriskFails(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.login("1001")
+	f.sim.FailNext("POST", "-mix/addChannel", 500, 2)
+	f.place(sim.CallerSpec{Queue: "sales"})
+	c := f.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered }).Call
+	testenv.Eventually(t, 5*time.Second, "caller and agent bridged after the failures", func() bool {
+		m := f.sim.BridgeMembers(c.MixBridge)
+		return len(m) == 2 && f.sim.BridgeMembers("cf-"+c.ID+"-hold") == nil
+	})
+	testenv.Eventually(t, 3*time.Second, "the record marked bridged", func() bool {
+		live, err := f.store.Call(context.Background(), c.ID)
+		return err == nil && live.HoldBridge == ""
+	})
+}

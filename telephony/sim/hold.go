@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -51,4 +52,32 @@ func holdPlan(r, rate float64, uniform func(lo, hi time.Duration) time.Duration)
 		return 0, 0
 	}
 	return uniform(3*time.Second, 15*time.Second), uniform(5*time.Second, 40*time.Second)
+}
+
+// FailNext makes the next n REST requests whose method is method and whose path (after /ari)
+// ends with suffix answer status with Asterisk's error body, before touching anything: a test
+// plays an Asterisk that refuses or fails one step.
+func (s *Server) FailNext(method, suffix string, status, n int) {
+	s.lock()
+	defer s.unlock()
+	s.faults = append(s.faults, fault{method: method, suffix: suffix, status: status, left: n})
+}
+
+type fault struct {
+	method, suffix string
+	status, left   int
+}
+
+// injectedFault consumes a matching FailNext, if any.
+func (s *Server) injectedFault(method, path string) (int, bool) {
+	s.lock()
+	defer s.unlock()
+	for i := range s.faults {
+		f := &s.faults[i]
+		if f.left > 0 && f.method == method && strings.HasSuffix(path, f.suffix) {
+			f.left--
+			return f.status, true
+		}
+	}
+	return 0, false
 }

@@ -125,6 +125,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleEvents(w, r)
 		return
 	}
+	if st, ok := s.injectedFault(r.Method, "/"+strings.Join(segs, "/")); ok {
+		writeErr(w, st, "Injected failure")
+		return
+	}
 	p := params{q: parseQuery(r.URL.RawQuery)}
 	var rawBody []byte
 	if r.Body != nil {

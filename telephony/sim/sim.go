@@ -125,8 +125,9 @@ var ErrAppNotConnected = errors.New("sim: application not connected")
 
 // Server is a simulated Asterisk.
 type Server struct {
-	mu    sync.Mutex
-	files spool // recording files written and removed off the lock, in model order
+	mu     sync.Mutex
+	files  spool   // recording files written and removed off the lock, in model order
+	faults []fault // FailNext
 
 	cfg      Config
 	log      *slog.Logger
