@@ -1,6 +1,7 @@
 package callfloor
 
 import (
+	"regexp"
 	"fmt"
 	"math"
 )
@@ -157,6 +158,9 @@ func (s *Scorecard) Validate() error {
 		if sec.ID == "" {
 			return invalid(sf+".id", "required")
 		}
+		if !qaIDRE.MatchString(sec.ID) {
+			return invalid(sf+".id", "letters, digits, '.', '_' and '-' only, starting with a letter or digit (at most 64), got %q", sec.ID)
+		}
 		if sectionIDs[sec.ID] {
 			return invalid(sf+".id", "duplicate section id %q", sec.ID)
 		}
@@ -215,9 +219,16 @@ func sectionHasScored(sec Section) bool {
 	return false
 }
 
+// qaIDRE is what section and item ids may be: they name items in reports, CSV exports and
+// answers, so no spaces, markup or spreadsheet formulas.
+var qaIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
 func validateQAItem(f string, it *Item) *Error {
 	if it.ID == "" {
 		return invalid(f+".id", "required")
+	}
+	if !qaIDRE.MatchString(it.ID) {
+		return invalid(f+".id", "letters, digits, '.', '_' and '-' only, starting with a letter or digit (at most 64), got %q", it.ID)
 	}
 	if !finiteFloat(it.Weight) || it.Weight <= 0 {
 		return invalid(f+".weight", "must be > 0, got %v", it.Weight)

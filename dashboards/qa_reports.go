@@ -45,6 +45,28 @@ func (a *API) RegisterQAReports(mux Mux) {
 	a.RegisterScoreSheets(mux)
 }
 
+// csvSafe defuses cells a spreadsheet would run as a formula (=, +, @, a tab or CR first, or a
+// '-' not starting a number): they get a leading apostrophe. Names, notes and item texts are the
+// users'; a CSV opened in Excel must not execute them.
+func csvSafe(rows [][]string) [][]string {
+	for _, r := range rows {
+		for i, c := range r {
+			if c == "" {
+				continue
+			}
+			switch c[0] {
+			case '=', '+', '@', '\t', '\r':
+				r[i] = "'" + c
+			case '-':
+				if _, err := strconv.ParseFloat(c, 64); err != nil {
+					r[i] = "'" + c
+				}
+			}
+		}
+	}
+	return rows
+}
+
 // formatted serves build's value as JSON, CSV or HTML by the format parameter.
 func (a *API) formatted(build func(r *http.Request) (any, error), csvOut func(v any) [][]string, htmlOut func(w *bytes.Buffer, v any) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -69,7 +91,7 @@ func (a *API) formatted(build func(r *http.Request) (any, error), csvOut func(v 
 		case "csv":
 			var buf bytes.Buffer
 			cw := csv.NewWriter(&buf)
-			_ = cw.WriteAll(csvOut(v))
+			_ = cw.WriteAll(csvSafe(csvOut(v)))
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="qa-%s.csv"`, name))
 			w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -235,6 +235,7 @@ export function validate(d: CardDraft, isNew: boolean): FieldError[] {
     const sf = `sections[${si}]`;
     const sid = sec.id.trim();
     if (sid === "") add(sf + ".id", "sce.err.required");
+    else if (!ID_RE.test(sid)) add(sf + ".id", "sce.err.bad_id");
     else if (secIds.has(sid)) add(sf + ".id", "sce.err.dup_section", { id: sid });
     secIds.add(sid);
     const w = parseNum(sec.weight);
@@ -272,8 +273,12 @@ export function validate(d: CardDraft, isNew: boolean): FieldError[] {
   return errs;
 }
 
+// ID_RE is the server's rule for section and item ids (qa.go qaIDRE).
+export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 function validateItem(f: string, it: ItemDraft, add: (field: string, key: string, vars?: Record<string, string | number>) => void): void {
   if (it.id.trim() === "") add(f + ".id", "sce.err.required");
+  else if (!ID_RE.test(it.id.trim())) add(f + ".id", "sce.err.bad_id");
   const w = parseNum(it.weight);
   if (w === null) add(f + ".weight", "sce.err.number");
   else if (w <= 0) add(f + ".weight", "sce.err.gt0");
