@@ -1,9 +1,9 @@
 package callfloor
 
 import (
-	"regexp"
 	"fmt"
 	"math"
+	"regexp"
 )
 
 // This file holds quality-assurance (QA) scorecards and the evaluation

@@ -1287,12 +1287,29 @@ func (a *API) recordingFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("recording larger than %d MiB: download it from the node", MaxRecordingBytes>>20)})
 		return
 	}
-	if r.Header.Get("Range") == "" || download { // a range request is the same listen, seeking: audited once
+	if download || a.firstListen(r, c.RecordingName) {
 		a.audit(r, action, "recording", c.RecordingName, map[string]any{"call_id": c.ID, "agent_id": c.Agent})
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "no-store")
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
+}
+
+// ListenWindow is how long the requests of one user for one recording (the player's fetch, its
+// <audio> element's ranges, seeks) count as one listen in the audit log.
+const ListenWindow = 10 * time.Minute
+
+// firstListen reports whether this request starts a listen of name by the caller: any request,
+// ranged or not, is a listen (a client may ask for bytes=0- and get it all), and those within
+// ListenWindow of the first are the same listen. Without Redis every request is audited.
+func (a *API) firstListen(r *http.Request, name string) bool {
+	p := principal(r)
+	if a.Auth == nil || a.Auth.Redis == nil {
+		return true
+	}
+	key := a.Auth.Prefix + "listen:" + strconv.FormatInt(p.UserID, 10) + ":" + name
+	first, err := a.Auth.Redis.SetNX(r.Context(), key, 1, ListenWindow).Result()
+	return err != nil || first
 }
 
 // MaxRecordingBytes bounds a recording served through callfloor (about 1 h 45 min of 8 kHz WAV).

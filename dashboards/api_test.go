@@ -407,6 +407,29 @@ func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
 	if len(downloaded) != 1 || downloaded[0].(map[string]any)["actor"] != "qa" {
 		t.Fatalf("download audit %v", downloaded)
 	}
+	// a listen made only of ranged requests (bytes=0- returns the whole file) is audited, once
+	for _, rng := range []string{"bytes=0-", "bytes=10-", "bytes=0-"} {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/calls/c1/recording/file", nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens["lead-a"])
+		req.Header.Set("Range", rng)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 206 {
+			t.Fatalf("lead-a %s: %d", rng, resp.StatusCode)
+		}
+	}
+	n := 0
+	for _, x := range e.expect("root", "GET", "/audit?action=recording_listened", "", 200)["entries"].([]any) {
+		if x.(map[string]any)["actor"] == "lead-a" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("lead-a's ranged listen audited %d times, want 1", n)
+	}
 }
 
 func TestMonitorPermissions(t *testing.T) {
