@@ -47,8 +47,12 @@ const (
 // for their team.
 const LeadDailyQuota = 10
 
-// TopFailedItems is how many of the most-failed items a report row lists.
-const TopFailedItems = 5
+// TopFailedItems is how many of the most-failed items a report row lists; TopFailedOverall
+// how many the whole report does.
+const (
+	TopFailedItems   = 5
+	TopFailedOverall = 10
+)
 
 // QAReportFilter selects the evaluations of a report; From and To are required
 // (created_at >= From, < To). Agent, Team and OrAgent scope as in EvaluationFilter.
@@ -132,6 +136,8 @@ type QAReport struct {
 	To     time.Time      `json:"to"`
 	Rows   []QAReportRow  `json:"rows"` // by period, then key
 	Trend  []QATrendPoint `json:"trend"`
+	// TopFailed is the report's most-failed items over every row (TopFailedOverall of them).
+	TopFailed []ItemCount `json:"top_failed_items"`
 }
 
 // PeriodStart is the first instant of the period holding t, in t's location: local midnight
@@ -368,6 +374,7 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	type gk struct{ period, key string }
 	groups := map[gk]*reportAcc{}
 	periods := map[string]*reportAcc{}
+	overall := &reportAcc{}
 	var (
 		agent, team, evaluator, queue, card string
 		version                             int
@@ -416,6 +423,7 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 		}
 		g.add(res, score, failed, disputed, decision)
 		p.add(res, score, failed, disputed, decision)
+		overall.add(res, score, failed, disputed, decision)
 		return nil
 	})
 	if err != nil {
@@ -436,7 +444,8 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 		}
 		return keys[i].key < keys[j].key
 	})
-	out := QAReport{Group: f.Group, Period: f.Period, From: f.From, To: f.To, Rows: []QAReportRow{}, Trend: []QATrendPoint{}}
+	out := QAReport{Group: f.Group, Period: f.Period, From: f.From, To: f.To, Rows: []QAReportRow{}, Trend: []QATrendPoint{},
+		TopFailed: overall.topFailed(texts, TopFailedOverall)}
 	for _, k := range keys {
 		row := groups[k].row(texts)
 		row.Key, row.Period = k.key, k.period
@@ -508,8 +517,7 @@ func (db *DB) leadQuotaBasis(ctx context.Context, group string) (map[string]int,
 // row is the accumulated row: average, the QA rates with their denominators named, dispute
 // and overturn rates; the most-failed items come with their texts.
 func (acc *reportAcc) row(texts map[string]string) QAReportRow {
-	row := QAReportRow{Evaluations: acc.counts.Evaluations, TopFailed: []ItemCount{}, Disputed: acc.disputed, Decided: acc.decided,
-		Overturned: acc.overturned}
+	row := QAReportRow{Evaluations: acc.counts.Evaluations, Disputed: acc.disputed, Decided: acc.decided, Overturned: acc.overturned}
 	if acc.counts.Evaluations > 0 {
 		avg := round2(acc.sum / float64(acc.counts.Evaluations))
 		row.AvgScore = &avg
@@ -520,20 +528,23 @@ func (acc *reportAcc) row(texts map[string]string) QAReportRow {
 	row.NonFatalRate = rateOf(nfr, ok, acc.counts.NonFatalErrors, acc.counts.NonFatalOpportunities, "non-fatal items")
 	row.DisputeRate = newRate(row.Disputed, row.Evaluations, "evaluations")
 	row.OverturnRate = newRate(row.Overturned, row.Decided, "decided disputes")
-	for id, n := range acc.failed {
-		row.TopFailed = append(row.TopFailed, ItemCount{ItemID: id, Text: texts[id], Count: n})
-	}
-	sort.Slice(row.TopFailed, func(i, j int) bool {
-		a, b := row.TopFailed[i], row.TopFailed[j]
-		if a.Count != b.Count {
-			return a.Count > b.Count
-		}
-		return a.ItemID < b.ItemID
-	})
-	if len(row.TopFailed) > TopFailedItems {
-		row.TopFailed = row.TopFailed[:TopFailedItems]
-	}
+	row.TopFailed = acc.topFailed(texts, TopFailedItems)
 	return row
+}
+
+// topFailed is the n most-failed items, most failed first, then by id.
+func (acc *reportAcc) topFailed(texts map[string]string, n int) []ItemCount {
+	out := make([]ItemCount, 0, len(acc.failed))
+	for id, k := range acc.failed {
+		out = append(out, ItemCount{ItemID: id, Text: texts[id], Count: k})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].ItemID < out[j].ItemID
+	})
+	return out[:min(len(out), n)]
 }
 
 // ScoreSheetRow is one evaluation on a team lead's daily score sheet.

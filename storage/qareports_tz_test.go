@@ -123,3 +123,32 @@ func TestEvaluationQueueBackfill(t *testing.T) {
 		t.Errorf("queues after the migration: %v", got)
 	}
 }
+
+// The report's most-failed list counts over every row: an item failed in every agent's row is
+// first overall even where each row lists only its own top five.
+func TestQAReportTopFailedOverall(t *testing.T) {
+	db := usersDB(t)
+	ctx := context.Background()
+	evalScorecardRow(t, db, "rates", 1, qaRateForm)
+	at := time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)
+	for i := range 6 {
+		ev, err := db.CreateEvaluation(ctx, storage.NewEvaluation{CallID: "o" + string(rune('a'+i)), AgentID: "a" + string(rune('0'+i%3)),
+			TeamID: "team-a", Evaluator: "qa", ScorecardID: "rates", Answers: rateAnswers(true, i%2 == 0, yes(false))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Pool.Exec(ctx, `UPDATE evaluations SET created_at = $2 WHERE id = $1`, ev.ID, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := db.QAReport(ctx, storage.QAReportFilter{Group: storage.GroupAgent, Period: storage.PeriodMonth,
+		From: at.AddDate(0, 0, -1), To: at.AddDate(0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// nf2 failed in all 6, nf1 in the 3 odd ones
+	want := []storage.ItemCount{{ItemID: "nf2", Text: "Offers more", Count: 6}, {ItemID: "nf1", Text: "Summarises", Count: 3}}
+	if len(rep.TopFailed) != 2 || rep.TopFailed[0] != want[0] || rep.TopFailed[1] != want[1] {
+		t.Errorf("overall most failed %+v, want %+v", rep.TopFailed, want)
+	}
+}

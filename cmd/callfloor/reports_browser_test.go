@@ -206,6 +206,15 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 				}
 			}
 		}
+		// the report's most-failed list is the API's, in its order
+		var wantMF []string
+		for _, it := range rep.TopFailed {
+			wantMF = append(wantMF, it.ItemID)
+		}
+		gotMF, _ := chromedp.Run(octx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid^="rep-mf-"]')].map(e => e.dataset.testid.slice(7))`))
+		if len(wantMF) == 0 || strings.Join(gotMF, ",") != strings.Join(wantMF, ",") {
+			t.Errorf("by %s: most-failed list %v, API %v", group, gotMF, wantMF)
+		}
 		if group == "evaluator" {
 			// quinn: ev1 fatal (0), ev2 overturned to 80; 1 non-fatal error of 4 opportunities;
 			// both disputed, one decided and overturned
@@ -480,8 +489,12 @@ type reportRow struct {
 }
 
 type reportJSON struct {
-	Group string      `json:"group"`
-	Rows  []reportRow `json:"rows"`
+	Group     string      `json:"group"`
+	Rows      []reportRow `json:"rows"`
+	TopFailed []struct {
+		ItemID string `json:"item_id"`
+		Count  int    `json:"count"`
+	} `json:"top_failed_items"`
 }
 
 // rowOf is the report's one row of key.

@@ -13,7 +13,7 @@ import { t, type Key } from "./i18n";
 import { errText, notice, show } from "./qa";
 import {
   GROUPS, PERIODS, PRESETS, type Group, type Period, type Preset, type QARate, type Report, type ReportRow,
-  fmtScore, mostFailed, presetRange, quotaText, rangeError, rateText, reportQuery, trendSeries,
+  fmtScore, presetRange, reportMostFailed, quotaText, rangeError, rateText, reportQuery, trendSeries,
 } from "./reports_logic";
 import "./reports.css";
 
@@ -103,7 +103,7 @@ export class ReportsPage {
       groupHead.textContent = t(`rep.group.${rep.group}` as Key);
       this.renderRows(body, rep.rows);
       clear(failed);
-      const top = mostFailed(rep.rows);
+      const top = reportMostFailed(rep);
       if (!top.length) failed.append(h("li", { class: "muted rep-none" }, t("qa.none")));
       for (const it of top) {
         failed.append(h("li", { testid: "rep-mf-" + it.item_id },

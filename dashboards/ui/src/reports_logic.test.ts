@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  type QARate, type ReportRow, centreDay, evaluatorsOf, fill, fmtPct, fmtScore, mostFailed, pct2, presetRange, quotaShare, quotaText,
+  type QARate, type ReportRow, centreDay, evaluatorsOf, fill, fmtPct, fmtScore, pct2, reportMostFailed, presetRange, quotaShare, quotaText,
   rangeError, rateText, reportQuery, sheetQuery, trendSeries,
 } from "./reports_logic";
 
@@ -80,10 +80,11 @@ describe("shaping", () => {
     non_fatal_rate: rate(0, 1, "non-fatal items"), top_failed_items: items.map(([id, count]) => ({ item_id: id, text: id.toUpperCase(), count })),
     disputed: 0, dispute_rate: rate(0, 1, "evaluations"), decided: 0, overturned: 0, overturn_rate: rate(0, 0, "decided disputes"),
   });
-  it("adds up the rows' most-failed items, most first", () => {
-    expect(mostFailed([row([["verify", 2], ["greet", 1]]), row([["greet", 2], ["tone", 1]])])).toEqual([
-      { item_id: "greet", text: "GREET", count: 3 }, { item_id: "verify", text: "VERIFY", count: 2 }, { item_id: "tone", text: "TONE", count: 1 }]);
-    expect(mostFailed([row([["a", 1], ["b", 1], ["c", 1]])], 2).map((i) => i.item_id)).toEqual(["a", "b"]);
+  it("shows the report's own most-failed list, not the rows' top fives added up", () => {
+    const rep = { group: "agent", period: "week", from: "", to: "", trend: [], rows: [row([["greet", 2]])],
+      top_failed_items: [{ item_id: "tone", text: "Tone", count: 9 }] };
+    expect(reportMostFailed(rep)).toEqual([{ item_id: "tone", text: "Tone", count: 9 }]);
+    expect(reportMostFailed({ ...rep, top_failed_items: undefined })).toEqual([]);
   });
   it("trend columns for uPlot, by period", () => {
     expect(trendSeries([

@@ -12,7 +12,7 @@ export interface ReportRow {
   disputed: number; dispute_rate: QARate; decided: number; overturned: number; overturn_rate: QARate;
 }
 export interface TrendPoint { period: string; evaluations: number; avg_score: number | null; fatal_rate: number | null; non_fatal_rate: number | null }
-export interface Report { group: string; period: string; from: string; to: string; rows: ReportRow[]; trend: TrendPoint[] }
+export interface Report { group: string; period: string; from: string; to: string; rows: ReportRow[]; trend: TrendPoint[]; top_failed_items?: ItemCount[] }
 
 export interface SheetRow {
   id: number; call_id: string; agent_id: string; evaluator: string; scorecard_id: string; scorecard_version: number;
@@ -115,19 +115,9 @@ export function rangeError(from: string, to: string): "from" | "to" | null {
   return null;
 }
 
-// mostFailed adds up the rows' most-failed items (each row carries its own top five), most
-// failed first, then by id.
-export function mostFailed(rows: ReportRow[], limit = 10): ItemCount[] {
-  const m = new Map<string, ItemCount>();
-  for (const r of rows) {
-    for (const it of r.top_failed_items ?? []) {
-      const c = m.get(it.item_id) ?? { item_id: it.item_id, text: it.text, count: 0 };
-      c.count += it.count;
-      if (!c.text) c.text = it.text;
-      m.set(it.item_id, c);
-    }
-  }
-  return [...m.values()].sort((a, b) => b.count - a.count || a.item_id.localeCompare(b.item_id)).slice(0, limit);
+// reportMostFailed is the report's most-failed items, counted by the server over every row.
+export function reportMostFailed(rep: Report): ItemCount[] {
+  return rep.top_failed_items ?? [];
 }
 
 // trendSeries turns the report's trend into uPlot columns: x (UTC seconds of each period's
