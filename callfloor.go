@@ -181,6 +181,9 @@ func (c *Call) TalkMs() int64 {
 	return max(t, 0)
 }
 
+// DeskHoldChannel is Call.HoldChannel while the agent desktop (not a phone) holds the call.
+const DeskHoldChannel = "desktop"
+
 // OnHold reports whether the call is on hold now.
 func (c *Call) OnHold() bool { return !c.HoldStartedAt.IsZero() }
 

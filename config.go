@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -369,12 +370,18 @@ func (c *Config) Location() *time.Location {
 	if c == nil || c.TimeZone == "" {
 		return time.UTC
 	}
-	loc, err := time.LoadLocation(c.TimeZone)
-	if err != nil { // Validate refuses it; never reached for a validated configuration
+	if loc, ok := locations.Load(c.TimeZone); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(c.TimeZone) // reads the zoneinfo: once per zone, then cached
+	if err != nil {                           // Validate refuses it; never reached for a validated configuration
 		return time.UTC
 	}
+	locations.Store(c.TimeZone, loc)
 	return loc
 }
+
+var locations sync.Map // zone name → *time.Location
 
 // QueueByName indexes queues.
 func (c *Config) QueueByName() map[string]*Queue {

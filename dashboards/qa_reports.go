@@ -165,7 +165,7 @@ func (a *API) qaReport(r *http.Request) (any, error) {
 			return nil, err
 		}
 	}
-	if f.To.Sub(f.From) > MaxReportDays*24*time.Hour {
+	if f.From.AddDate(0, 0, MaxReportDays).Before(f.To) { // calendar days: a DST day is 23 or 25 h
 		return nil, invalid("from", "a report covers at most %d days", MaxReportDays)
 	}
 	p := principal(r)

@@ -63,9 +63,21 @@ func TestSendScoreSheetAndInbox(t *testing.T) {
 		t.Errorf("audit: %v", audit)
 	}
 
-	// Mon 16 – Fri 20 November: 18th sent; 16, 17, 19, 20 missing (working days, over)
+	// lead-a has led team-a since November; lead-new only since Thursday the 19th at noon
+	e.addUser(storage.NewUser{Username: "lead-new", Role: callfloor.RoleTeamLead, TeamID: "team-b"})
+	if _, err := e.db.Pool.Exec(context.Background(), `UPDATE users SET created_at = CASE username
+		WHEN 'lead-a' THEN '2026-11-01T00:00:00Z'::timestamptz ELSE '2026-11-19T12:00:00Z'::timestamptz END
+		WHERE username IN ('lead-a', 'lead-new')`); err != nil {
+		t.Fatal(err)
+	}
+	// Mon 16 – Fri 20 November: 18th sent; 16, 17, 19, 20 missing (working days, over) for
+	// lead-a; only the 20th for lead-new (team-b, which lead-a cannot see)
 	for _, u := range []string{"pm", "trainer", "ops", "lead-a"} {
-		inbox := e.expect(u, "GET", "/qa/score-sheets?from=2026-11-16&to=2026-11-23", "", 200)
+		q := "/qa/score-sheets?from=2026-11-16&to=2026-11-23"
+		if u != "lead-a" {
+			q += "&team=team-a"
+		}
+		inbox := e.expect(u, "GET", q, "", 200)
 		if inbox["sent"] != 1.0 || inbox["missing"] != 4.0 {
 			t.Fatalf("%s's inbox: %v", u, inbox)
 		}
@@ -80,6 +92,10 @@ func TestSendScoreSheetAndInbox(t *testing.T) {
 				t.Errorf("%s: %v", u, s)
 			}
 		}
+	}
+	if inbox := e.expect("pm", "GET", "/qa/score-sheets?from=2026-11-16&to=2026-11-23&team=team-b", "", 200); inbox["missing"] != 1.0 ||
+		inbox["sheets"].([]any)[0].(map[string]any)["day"] != "2026-11-20" {
+		t.Errorf("lead-new, lead since the 19th at noon: %v, want only the 20th missing", inbox)
 	}
 	if code, _ := e.do("lead-a", "GET", "/qa/score-sheets?team=team-b", ""); code != 403 {
 		t.Errorf("lead-a reads team-b's sheets: %d", code)

@@ -366,7 +366,7 @@ func (k *KPI) agentView(a *rawAgent, now time.Time) AgentView {
 		}
 		if c.OnHold() {
 			h := c.HoldStartedAt
-			cc.HoldSince = &h
+			cc.HoldSince, cc.HoldDesk = &h, c.HoldChannel == callfloor.DeskHoldChannel
 		}
 		cc.Connected = c.State == callfloor.CallTalking
 		v.Call = cc

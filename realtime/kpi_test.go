@@ -309,11 +309,20 @@ func TestKPIAgentViewCurrentCallAndOccupancy(t *testing.T) {
 		t.Fatal("a talking call did not go on hold")
 	}
 	saveCall(t, s, realtime.CallChange{Call: c, AgentID: "a2"})
-	if hv, err := k.Agent(ctx, "a2", now); err != nil || hv.Call == nil || hv.Call.HoldSince == nil || !hv.Call.HoldSince.Equal(held) {
-		t.Errorf("a2 on hold: %s %v", js(hv), err)
+	if hv, err := k.Agent(ctx, "a2", now); err != nil || hv.Call == nil || hv.Call.HoldSince == nil || !hv.Call.HoldSince.Equal(held) || hv.Call.HoldDesk {
+		t.Errorf("a2 on hold from the phone: %s %v", js(hv), err)
 	}
 	c.EndHold("a2-leg", now)
+	c.StartHold(callfloor.DeskHoldChannel, now)
 	saveCall(t, s, realtime.CallChange{Call: c, AgentID: "a2"})
+	if hv, err := k.Agent(ctx, "a2", now); err != nil || hv.Call == nil || !hv.Call.HoldDesk {
+		t.Errorf("a2 on hold from the desktop: %s %v", js(hv), err)
+	}
+	c.EndHold(callfloor.DeskHoldChannel, now)
+	saveCall(t, s, realtime.CallChange{Call: c, AgentID: "a2"})
+	if hv, err := k.Agent(ctx, "a2", now); err != nil || hv.Call == nil || hv.Call.HoldSince != nil || hv.Call.HoldDesk {
+		t.Errorf("a2 off hold: %s %v", js(hv), err)
+	}
 	if v.HandledToday != 2 || v.MissedOffers != 1 || v.Name != "Agent A2" || v.Team != "t1" {
 		t.Errorf("a2 = %s", js(v))
 	}

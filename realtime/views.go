@@ -73,7 +73,8 @@ type CurrentCall struct {
 	Queue     string     `json:"queue,omitempty"`
 	Number    string     `json:"number"`               // the customer's
 	Since     time.Time  `json:"since"`                // answered (or offered, while ringing)
-	HoldSince *time.Time `json:"hold_since,omitempty"` // on hold since (a phone's hold key)
+	HoldSince *time.Time `json:"hold_since,omitempty"` // on hold since (a phone's hold key or the desktop)
+	HoldDesk  bool       `json:"hold_desk,omitempty"`  // held from the desktop: the desktop may resume it
 	Connected bool       `json:"connected"`            // agent and customer are talking (may hold)
 }
 

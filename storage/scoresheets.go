@@ -87,7 +87,7 @@ func (db *DB) ScoreSheetInbox(ctx context.Context, from, to time.Time, team stri
 	if !from.Before(to) {
 		return nil, invalidField("to", "must be after from")
 	}
-	if to.Sub(from) > 93*24*time.Hour {
+	if from.AddDate(0, 0, 93).Before(to) { // calendar days: a DST day is 23 or 25 h
 		return nil, invalidField("from", "the inbox covers at most 93 days")
 	}
 	loc := from.Location()
@@ -115,15 +115,18 @@ func (db *DB) ScoreSheetInbox(ctx context.Context, from, to time.Time, team stri
 		seen[key(s.Team, s.Day, s.Lead)] = true
 		out = append(out, ScoreSheetDue{Team: s.Team, Day: s.Day, Lead: s.Lead, Sent: s})
 	}
-	rows, err = db.Pool.Query(ctx, `SELECT username, team_id FROM users WHERE NOT disabled AND role = 'team_lead' AND team_id IS NOT NULL
-		AND ($1 = '' OR team_id = $1)`, team)
+	rows, err = db.Pool.Query(ctx, `SELECT username, team_id, created_at FROM users WHERE NOT disabled AND role = 'team_lead'
+		AND team_id IS NOT NULL AND ($1 = '' OR team_id = $1)`, team)
 	if err != nil {
 		return nil, fmt.Errorf("score sheet inbox: %w", err)
 	}
-	type lead struct{ name, team string }
+	type lead struct {
+		name, team string
+		since      time.Time // no sheet is due before the lead's first whole day
+	}
 	leads, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (lead, error) {
 		var l lead
-		return l, r.Scan(&l.name, &l.team)
+		return l, r.Scan(&l.name, &l.team, &l.since)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("score sheet inbox: %w", err)
@@ -134,6 +137,9 @@ func (db *DB) ScoreSheetInbox(ctx context.Context, from, to time.Time, team stri
 		}
 		day := d.Format(time.DateOnly)
 		for _, l := range leads {
+			if d.Before(l.since) {
+				continue // not a team lead yet that day
+			}
 			if !seen[key(l.team, day, l.name)] {
 				out = append(out, ScoreSheetDue{Team: l.team, Day: day, Lead: l.name})
 			}

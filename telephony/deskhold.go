@@ -15,7 +15,7 @@ import (
 // DeskHold as the holding "leg".
 
 // DeskHold is Call.HoldChannel while the desktop holds the call.
-const DeskHold = "desktop"
+const DeskHold = callfloor.DeskHoldChannel
 
 type msgHold struct {
 	on    bool
@@ -109,6 +109,7 @@ func (cl *call) deskHold(on bool) error {
 		return fmt.Errorf("hold: taking the customer off hold: %w", err)
 	}
 	if err := cl.ari().AddChannel(ctx, c.MixBridge, cust); err != nil {
+		_ = cl.ari().AddChannel(ctx, park, cust) // back to the music, still on hold: no silent limbo
 		return fmt.Errorf("hold: bringing the customer back: %w", err)
 	}
 	if err := cl.ari().DestroyBridge(ctx, park); err != nil && !ari.IsNotFound(err) {

@@ -49,8 +49,19 @@ func TestHoldFromThePhone(t *testing.T) {
 	if f.countEvents(callfloor.EvCallHeld) != 2 || f.countEvents(callfloor.EvCallResumed) != 1 {
 		t.Errorf("held %d times, resumed %d, want 2 and 1", f.countEvents(callfloor.EvCallHeld), f.countEvents(callfloor.EvCallResumed))
 	}
-	if c.HoldMs == nil || *c.HoldMs < 1200 || *c.HoldMs > 1900 { // ~500 ms, then ~1 s to the end
-		t.Fatalf("hold_ms %v, want about 1.5 s", c.HoldMs)
+	// the holds as the change stream dated them: held → resumed, then held → the end
+	var at []time.Time
+	for _, e := range f.events {
+		if e.Type == callfloor.EvCallHeld || e.Type == callfloor.EvCallResumed {
+			at = append(at, e.At)
+		}
+	}
+	if len(at) != 3 || c.HoldMs == nil {
+		t.Fatalf("hold events at %v, hold_ms %v", at, c.HoldMs)
+	}
+	want := at[1].Sub(at[0]) + c.EndedAt.Sub(at[2])
+	if d := time.Duration(*c.HoldMs)*time.Millisecond - want; d < -50*time.Millisecond || d > 50*time.Millisecond {
+		t.Fatalf("hold_ms %d, want %v (the two holds as the events dated them)", *c.HoldMs, want)
 	}
 	if c.OnHold() {
 		t.Error("an ended call is still on hold")
@@ -92,7 +103,7 @@ func TestHoldFromTheDialplan(t *testing.T) {
 	f.login("1001")
 	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 1500 * time.Millisecond})
 	c := f.ended(5 * time.Second)
-	if c.HoldMs == nil || *c.HoldMs < 500 || *c.HoldMs > 800 {
+	if c.HoldMs == nil || *c.HoldMs < 500 || *c.HoldMs > 1000 { // the simulator's timers may run late under load
 		t.Fatalf("hold_ms %v, want about 600", c.HoldMs)
 	}
 	if f.countEvents(callfloor.EvCallHeld) != 1 || f.countEvents(callfloor.EvCallResumed) != 1 {

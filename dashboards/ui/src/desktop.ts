@@ -206,7 +206,8 @@ export class DesktopPage implements Page {
           h("span", { class: "call-timer", testid: "my-call-time", "data-since": a.call.since }, formatDuration(elapsedSeconds(a.call.since, Date.now()))),
           a.call.hold_since ? h("span", { class: "pill pill-hold", testid: "my-call-hold" }, t("call.on_hold") + " ",
             h("span", { "data-since": a.call.hold_since }, formatDuration(elapsedSeconds(a.call.hold_since, Date.now())))) : null));
-      if (a.state === "on_call" && a.call.connected) {
+      // the desktop holds and resumes its own holds; a phone's hold is released on the phone
+      if (a.state === "on_call" && a.call.connected && (!a.call.hold_since || a.call.hold_desk)) {
         const held = !!a.call.hold_since;
         e.call.append(h("div", { class: "call-actions" },
           h("button", { class: "btn " + (held ? "btn-go" : "btn-warn"), testid: "btn-hold", disabled: this.busy,

@@ -143,7 +143,7 @@ function header(m: Me | null): HTMLElement {
     if (m.user.agent_id || r === "agent") nav.append(link("/qa/mine", t("nav.qa_mine"), "nav-qa-mine"));
     if (r === "team_lead" || r === "operations_manager" || r === "admin") nav.append(link("/qa/disputes", t("nav.qa_disputes"), "nav-qa-disputes"));
     if (r !== "agent") nav.append(link("/qa/reports", t("nav.qa_reports"), "nav-qa-reports"));
-    if (r === "team_lead" || r === "project_manager" || r === "operations_manager" || r === "admin") nav.append(link("/qa/score-sheet", t("nav.qa_score_sheet"), "nav-qa-score-sheet"));
+    if (r === "team_lead" || m.permissions.see_all) nav.append(link("/qa/score-sheet", t("nav.qa_score_sheet"), "nav-qa-score-sheet"));
     if (r === "team_lead" || m.permissions.see_all) nav.append(link("/qa/score-sheets", t("nav.qa_score_sheets"), "nav-qa-score-sheets"));
     if (r === "qa" || r === "operations_manager" || r === "admin") nav.append(link("/qa/scorecards", t("nav.qa_scorecards"), "nav-qa-scorecards"));
     if (canReadPlans(r)) nav.append(link("/qa/plans", t("nav.qa_plans"), "nav-qa-plans"));

@@ -59,6 +59,7 @@ export interface CurrentCall {
   since: string;
   hold_since?: string; // on hold since (the phone's hold key)
   connected?: boolean; // agent and customer are talking: the call may be put on hold
+  hold_desk?: boolean; // held from the desktop (a phone's hold is released on the phone)
 }
 
 export interface AgentView {
