@@ -89,7 +89,7 @@ func (a *API) createEvaluation(w http.ResponseWriter, r *http.Request) (any, err
 		return nil, forbidden("team lead of %q may evaluate only calls of their team's agents", p.TeamID)
 	}
 	ev, err := a.DB.CreateEvaluation(ctx, storage.NewEvaluation{CallID: c.ID, AgentID: c.Agent, TeamID: team, Evaluator: p.Username,
-		EvaluatorUserID: p.UserID, ScorecardID: in.ScorecardID, Answers: in.Answers, Comments: in.Comments})
+		EvaluatorUserID: p.UserID, ScorecardID: in.ScorecardID, Answers: in.Answers, Comments: in.Comments, Queue: c.Queue})
 	if err != nil {
 		return nil, err
 	}

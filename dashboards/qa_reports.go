@@ -136,6 +136,15 @@ func parseDay(field, v string, loc *time.Location) (time.Time, error) {
 	return parseTime(field, v)
 }
 
+// parseLocalDay reads a YYYY-MM-DD day: its midnight in loc.
+func parseLocalDay(field, v string, loc *time.Location) (time.Time, error) {
+	t, err := time.ParseInLocation(time.DateOnly, v, loc)
+	if err != nil {
+		return time.Time{}, invalid(field, "not a day such as 2026-11-22: %q", v)
+	}
+	return t, nil
+}
+
 // loc is the centre's time zone: QA report periods and score-sheet days are its days.
 func (a *API) loc() *time.Location { return a.Base.Location() }
 
@@ -269,8 +278,8 @@ func (a *API) scoreSheet(r *http.Request) (any, error) {
 	day := time.Now().In(a.loc())
 	if v := q.Get("day"); v != "" {
 		var err error
-		if day, err = time.ParseInLocation(time.DateOnly, v, a.loc()); err != nil {
-			return nil, invalid("day", "not a day such as 2026-11-22: %q", v)
+		if day, err = parseLocalDay("day", v, a.loc()); err != nil {
+			return nil, err
 		}
 	}
 	p := principal(r)

@@ -50,8 +50,8 @@ func (a *API) listPlans(w http.ResponseWriter, r *http.Request) (any, error) {
 	if p := principal(r); !canReadPlans(p) {
 		return nil, forbidden("the %s role may not read sample plans", p.Role)
 	}
-	for k := range r.URL.Query() {
-		return nil, invalid(k, "unknown parameter")
+	if err := checkParams(r); err != nil {
+		return nil, err
 	}
 	ps, err := a.DB.PlanStatuses(r.Context(), time.Now(), a.Base.Location())
 	if err != nil {
@@ -68,16 +68,12 @@ func (a *API) listPlanDraws(w http.ResponseWriter, r *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	q := r.URL.Query()
+	if err := checkParams(r, "limit"); err != nil {
+		return nil, err
+	}
 	limit := 100
-	for k, v := range q {
-		if k != "limit" {
-			return nil, invalid(k, "unknown parameter")
-		}
-		if len(v) > 1 {
-			return nil, invalid(k, "given more than once")
-		}
-		if limit, err = strconv.Atoi(v[0]); err != nil || limit < 1 || limit > 1000 {
+	if v := r.URL.Query().Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
 			return nil, invalid("limit", "must be 1..1000")
 		}
 	}

@@ -39,8 +39,8 @@ func (a *API) sendScoreSheet(w http.ResponseWriter, r *http.Request) (any, error
 	day := now
 	if in.Day != "" {
 		var err error
-		if day, err = time.ParseInLocation(time.DateOnly, in.Day, loc); err != nil {
-			return nil, invalid("day", "not a day such as 2026-11-22: %q", in.Day)
+		if day, err = parseLocalDay("day", in.Day, loc); err != nil {
+			return nil, err
 		}
 	}
 	s, err := a.DB.SendScoreSheet(r.Context(), p.TeamID, p.Username, day, strings.TrimSpace(in.Note), now)
@@ -83,14 +83,14 @@ func (a *API) scoreSheetInbox(w http.ResponseWriter, r *http.Request) (any, erro
 	from := to.AddDate(0, 0, -7)
 	var err error
 	if v := q.Get("to"); v != "" {
-		if to, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
-			return nil, invalid("to", "not a day such as 2026-11-22: %q", v)
+		if to, err = parseLocalDay("to", v, loc); err != nil {
+			return nil, err
 		}
 		from = to.AddDate(0, 0, -7)
 	}
 	if v := q.Get("from"); v != "" {
-		if from, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
-			return nil, invalid("from", "not a day such as 2026-11-22: %q", v)
+		if from, err = parseLocalDay("from", v, loc); err != nil {
+			return nil, err
 		}
 	}
 	sheets, err := a.DB.ScoreSheetInbox(r.Context(), from, to, team, now)

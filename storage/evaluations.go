@@ -126,6 +126,7 @@ type NewEvaluation struct {
 	ScorecardID     string
 	Answers         []callfloor.Answer
 	Comments        []EvalComment
+	Queue           string // the call's queue; "" looks it up in the history
 }
 
 // EvaluationFilter selects evaluations, newest first; zero fields do not filter.
@@ -343,9 +344,9 @@ func (db *DB) CreateEvaluation(ctx context.Context, ne NewEvaluation) (Evaluatio
 		out, err = scanEvaluation(tx.QueryRow(ctx, `INSERT INTO evaluations (call_id, agent_id, team_id, evaluator, evaluator_user_id,
 			scorecard_id, scorecard_version, answers, comments, result, score_raw, score_final, fatal, non_fatal_errors, applicable, queue)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-				coalesce((SELECT c.queue FROM calls c WHERE c.id = $1 AND c.queue IS NOT NULL LIMIT 1), '')) RETURNING `+evalCols,
+				coalesce(nullif($16, ''), (SELECT c.queue FROM calls c WHERE c.id = $1 AND c.queue IS NOT NULL LIMIT 1), '')) RETURNING `+evalCols,
 			ne.CallID, ne.AgentID, ne.TeamID, ne.Evaluator, evalUser, card.ID, card.Version, string(answers), string(comments),
-			string(result), res.ScoreRaw, res.ScoreFinal, res.Fatal, res.NonFatalErrors, res.Applicable))
+			string(result), res.ScoreRaw, res.ScoreFinal, res.Fatal, res.NonFatalErrors, res.Applicable, ne.Queue))
 		if err != nil {
 			return err
 		}

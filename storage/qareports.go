@@ -259,7 +259,7 @@ func itemFraction(it callfloor.Item, a callfloor.Answer) (float64, bool) {
 }
 
 type cardCache struct {
-	db    *DB
+	q     evalQuerier // the report's transaction: no second connection while it holds one
 	cards map[string]*callfloor.Scorecard
 }
 
@@ -275,7 +275,7 @@ func (c *cardCache) get(ctx context.Context, id string, version int) (*callfloor
 	if card, ok := c.cards[k]; ok {
 		return card, nil
 	}
-	card, err := evalScorecard(ctx, c.db.Pool, id, version)
+	card, err := evalScorecard(ctx, c.q, id, version)
 	if err != nil && callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
 		return nil, err
 	}
@@ -336,98 +336,107 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	// The rates need only the result's counts, which are columns (kept with the result on a
 	// rescore) or one field read in SQL.
 	// The scorecard versions first (few), so that the rows then stream without another query.
-	cards := &cardCache{db: db, cards: map[string]*callfloor.Scorecard{}}
+	cards := &cardCache{cards: map[string]*callfloor.Scorecard{}}
 	texts := map[string]string{}
-	vrows, err := db.Pool.Query(ctx, `SELECT DISTINCT e.scorecard_id, e.scorecard_version FROM evaluations e WHERE `+w.clause(), w.args...)
-	if err != nil {
-		return QAReport{}, fmt.Errorf("qa report: %w", err)
-	}
-	type cardVersion struct {
-		id string
-		v  int
-	}
-	versions, err := pgx.CollectRows(vrows, func(r pgx.CollectableRow) (cardVersion, error) {
-		var c cardVersion
-		return c, r.Scan(&c.id, &c.v)
-	})
-	if err != nil {
-		return QAReport{}, fmt.Errorf("qa report: %w", err)
-	}
-	for _, c := range versions {
-		card, err := cards.get(ctx, c.id, c.v)
-		if err != nil {
-			return QAReport{}, err
-		}
-		if card != nil {
-			itemTexts(card, texts)
-		}
-	}
-	rows, err := db.Pool.Query(ctx, `SELECT e.agent_id, e.team_id, e.evaluator, e.queue, e.scorecard_id, e.scorecard_version,
-		e.answers, e.fatal, e.non_fatal_errors, coalesce((e.result->>'non_fatal_applicable')::int, 0), e.result->'fatal_items',
-		e.score_final::float8, e.created_at, d.id IS NOT NULL, coalesce(d.decision, '')
-		FROM evaluations e
-		LEFT JOIN disputes d ON d.evaluation_id = e.id
-		WHERE `+w.clause(), w.args...)
-	if err != nil {
-		return QAReport{}, fmt.Errorf("qa report: %w", err)
-	}
 	type gk struct{ period, key string }
 	groups := map[gk]*reportAcc{}
 	periods := map[string]*reportAcc{}
 	overall := &reportAcc{}
-	var (
-		agent, team, evaluator, queue, card string
-		version                             int
-		answersJSON, fatalItems             []byte
-		res                                 callfloor.Result
-		score                               float64
-		at                                  time.Time
-		disputed                            bool
-		decision                            string
-	)
-	_, err = pgx.ForEachRow(rows, []any{&agent, &team, &evaluator, &queue, &card, &version, &answersJSON, &res.Fatal,
-		&res.NonFatalErrors, &res.NonFatalApplicable, &fatalItems, &score, &at, &disputed, &decision}, func() error {
-		period := PeriodStart(f.Period, at.In(loc)).Format(time.DateOnly)
-		key := evaluator
-		switch f.Group {
-		case GroupAgent:
-			key = agent
-		case GroupTeam:
-			key = team
-		case GroupQueue:
-			key = queue
-		case GroupAll:
-			key = GroupAll
+	// Both reads in one snapshot: an evaluation on a card version the first did not see cannot
+	// appear in the second.
+	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		cards.q = tx
+		vrows, err := tx.Query(ctx, `SELECT DISTINCT e.scorecard_id, e.scorecard_version FROM evaluations e WHERE `+w.clause(), w.args...)
+		if err != nil {
+			return fmt.Errorf("qa report: %w", err)
 		}
-		var failed []string
-		if sc := cards.loaded(card, version); sc != nil {
-			var answers []callfloor.Answer
-			if err := gojson.Unmarshal(answersJSON, &answers); err != nil {
-				return fmt.Errorf("answers: %w", err)
+		type cardVersion struct {
+			id string
+			v  int
+		}
+		versions, err := pgx.CollectRows(vrows, func(r pgx.CollectableRow) (cardVersion, error) {
+			var c cardVersion
+			return c, r.Scan(&c.id, &c.v)
+		})
+		if err != nil {
+			return fmt.Errorf("qa report: %w", err)
+		}
+		for _, c := range versions {
+			card, err := cards.get(ctx, c.id, c.v)
+			if err != nil {
+				return err
 			}
-			failed = failedItems(sc, answers)
-		} else if len(fatalItems) > 0 { // the card is gone: its failed fatal items are all we know
-			if err := gojson.Unmarshal(fatalItems, &failed); err != nil {
-				return fmt.Errorf("fatal items: %w", err)
+			if card != nil {
+				itemTexts(card, texts)
 			}
 		}
-		g := groups[gk{period, key}]
-		if g == nil {
-			g = &reportAcc{}
-			groups[gk{period, key}] = g
+		rows, err := tx.Query(ctx, `SELECT e.agent_id, e.team_id, e.evaluator, e.queue, e.scorecard_id, e.scorecard_version,
+			e.answers, e.fatal, e.non_fatal_errors, coalesce((e.result->>'non_fatal_applicable')::int, 0), e.result->'fatal_items',
+			e.score_final::float8, e.created_at, d.id IS NOT NULL, coalesce(d.decision, '')
+			FROM evaluations e
+			LEFT JOIN disputes d ON d.evaluation_id = e.id
+			WHERE `+w.clause(), w.args...)
+		if err != nil {
+			return fmt.Errorf("qa report: %w", err)
 		}
-		p := periods[period]
-		if p == nil {
-			p = &reportAcc{}
-			periods[period] = p
+		var (
+			agent, team, evaluator, queue, card string
+			version                             int
+			answersJSON, fatalItems             []byte
+			res                                 callfloor.Result
+			score                               float64
+			at                                  time.Time
+			disputed                            bool
+			decision                            string
+		)
+		_, err = pgx.ForEachRow(rows, []any{&agent, &team, &evaluator, &queue, &card, &version, &answersJSON, &res.Fatal,
+			&res.NonFatalErrors, &res.NonFatalApplicable, &fatalItems, &score, &at, &disputed, &decision}, func() error {
+			period := PeriodStart(f.Period, at.In(loc)).Format(time.DateOnly)
+			key := evaluator
+			switch f.Group {
+			case GroupAgent:
+				key = agent
+			case GroupTeam:
+				key = team
+			case GroupQueue:
+				key = queue
+			case GroupAll:
+				key = GroupAll
+			}
+			var failed []string
+			if sc := cards.loaded(card, version); sc != nil {
+				var answers []callfloor.Answer
+				if err := gojson.Unmarshal(answersJSON, &answers); err != nil {
+					return fmt.Errorf("answers: %w", err)
+				}
+				failed = failedItems(sc, answers)
+			} else if len(fatalItems) > 0 { // the card is gone: its failed fatal items are all we know
+				if err := gojson.Unmarshal(fatalItems, &failed); err != nil {
+					return fmt.Errorf("fatal items: %w", err)
+				}
+			}
+			g := groups[gk{period, key}]
+			if g == nil {
+				g = &reportAcc{}
+				groups[gk{period, key}] = g
+			}
+			p := periods[period]
+			if p == nil {
+				p = &reportAcc{}
+				periods[period] = p
+			}
+			g.add(res, score, failed, disputed, decision)
+			p.add(res, score, failed, disputed, decision)
+			overall.add(res, score, failed, disputed, decision)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("qa report: %w", err)
 		}
-		g.add(res, score, failed, disputed, decision)
-		p.add(res, score, failed, disputed, decision)
-		overall.add(res, score, failed, disputed, decision)
 		return nil
 	})
 	if err != nil {
-		return QAReport{}, fmt.Errorf("qa report: %w", err)
+		return QAReport{}, err
 	}
 
 	quotas, err := db.leadQuotaBasis(ctx, f.Group)

@@ -10,6 +10,7 @@ import { lang, t, type Key } from "./i18n";
 import type { Me, RestAgent, RestQueue } from "./types";
 import { fmtClock } from "./qalogic";
 import { callsQuery, type CallsFilter } from "./calls_logic";
+import { errText, show } from "./qa";
 import { Player } from "./player";
 
 interface CallRow {
@@ -89,15 +90,13 @@ export class CallsPage {
       number: number.value.trim(), recorded: recorded.checked,
     });
     const load = async (reset: boolean) => {
-      msg.hidden = true;
+      show(msg, "");
       if (reset) { cursor = ""; shown = 0; clear(body); }
       let page: { calls: CallRow[]; next_cursor?: string };
       try {
         page = await api("GET", "/calls?" + callsQuery(filter(), cursor));
       } catch (e) {
-        const ae = e as { field?: string; message?: string };
-        msg.textContent = ae.field ? `${ae.field}: ${ae.message}` : String(ae.message ?? e);
-        msg.hidden = false;
+        show(msg, errText(e), "error");
         return;
       }
       if (!this.alive) return;

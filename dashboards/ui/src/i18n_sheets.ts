@@ -26,7 +26,7 @@ export const sheetsEn = {
   "inbox.col.sheet": "Sheet",
   "inbox.sent": "Sent {at}",
   "inbox.missing": "Missing",
-  "inbox.open": "Open",
+  "inbox.open": "Current sheet",
   "inbox.empty": "No score sheets in this range.",
 };
 
@@ -56,6 +56,6 @@ export const sheetsZh: Record<keyof typeof sheetsEn, string> = {
   "inbox.col.sheet": "评分单",
   "inbox.sent": "已发送 {at}",
   "inbox.missing": "缺交",
-  "inbox.open": "打开",
+  "inbox.open": "当前评分单",
   "inbox.empty": "该时间段内没有评分单。",
 };
