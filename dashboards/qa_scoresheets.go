@@ -5,7 +5,10 @@ package dashboards
 // trainers, who see the whole floor) read the inbox of sheets sent and still missing.
 
 import (
+	"bytes"
+	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +20,52 @@ import (
 func (a *API) RegisterScoreSheets(mux Mux) {
 	mux.Handle("POST /api/v1/qa/score-sheet/send", a.Auth.Middleware(a.wrap(a.sendScoreSheet)))
 	mux.Handle("GET /api/v1/qa/score-sheets", a.Auth.Middleware(a.wrap(a.scoreSheetInbox)))
+	mux.Handle("GET /api/v1/qa/score-sheets/sent", a.Auth.Middleware(a.formatted(a.sentScoreSheet, writeSentCSV, writeSentHTML)))
 }
+
+// sentScoreSheet: GET /qa/score-sheets/sent?team=&day=&lead= — a sheet as its lead sent it,
+// with its evaluations as they are now; for those who read the inbox (a team lead: their team).
+func (a *API) sentScoreSheet(r *http.Request) (any, error) {
+	if err := checkParams(r, "team", "day", "lead", "format"); err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	team, day, lead := q.Get("team"), q.Get("day"), q.Get("lead")
+	for f, v := range map[string]string{"team": team, "day": day, "lead": lead} {
+		if v == "" {
+			return nil, invalid(f, "required")
+		}
+	}
+	if _, err := parseLocalDay("day", day, a.loc()); err != nil {
+		return nil, err
+	}
+	p := principal(r)
+	if !p.CanSeeAll() && (p.Role != callfloor.RoleTeamLead || p.TeamID == "" || p.TeamID != team) {
+		return nil, forbidden("the %s role may not read the score sheets of team %q", p.Role, team)
+	}
+	return a.DB.SentScoreSheet(r.Context(), team, day, lead, a.loc())
+}
+
+func writeSentCSV(v any) [][]string {
+	s := v.(storage.SentSheet)
+	return writeSheetCSV(storage.ScoreSheet{Team: s.Team, Day: s.Day, Evaluator: s.Lead, Rows: s.Rows})
+}
+
+var sentHTML = template.Must(template.New("sent").Funcs(template.FuncMap{"pct": pct,
+	"f2": func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Score sheet {{.Team}} {{.Day}} sent by {{.Lead}}</title>
+<style>` + printCSS + `</style></head><body>
+<h1>Score sheet: team {{.Team}}, {{.Day}}, sent by {{.Lead}}</h1>
+<p>Sent {{.SubmittedAt.Format "2006-01-02 15:04 MST"}}: {{.Evaluations}} evaluations of a quota of {{.Quota}}; average score {{pct .AvgScore}}; {{.Fatal}} fatal.</p>
+{{if .Note}}<p>Note: {{.Note}}</p>{{end}}
+<p>The evaluations as they are now (a dispute decided since may have changed a score):</p>
+<table><thead><tr><th>#</th><th>call</th><th>agent</th><th>scorecard</th><th>final</th><th>fatal</th><th>status</th></tr></thead>
+<tbody>{{range .Rows}}<tr><td>{{.ID}}</td><td>{{.CallID}}</td><td>{{.AgentID}}</td><td>{{.ScorecardID}} v{{.Version}}</td>
+<td class="n">{{f2 .ScoreFinal}}</td><td>{{if .Fatal}}FATAL{{end}}</td><td>{{.Status}}</td></tr>{{else}}<tr><td colspan="7">No evaluations.</td></tr>{{end}}</tbody></table>
+</body></html>
+`))
+
+func writeSentHTML(w *bytes.Buffer, v any) error { return sentHTML.Execute(w, v) }
 
 // SendScoreSheetInput is the body of POST /qa/score-sheet/send.
 type SendScoreSheetInput struct {

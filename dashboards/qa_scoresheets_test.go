@@ -97,6 +97,22 @@ func TestSendScoreSheetAndInbox(t *testing.T) {
 		inbox["sheets"].([]any)[0].(map[string]any)["day"] != "2026-11-20" {
 		t.Errorf("lead-new, lead since the 19th at noon: %v, want only the 20th missing", inbox)
 	}
+	// the sheet as sent: its figures and note, its two evaluations (as they are now), as JSON and printable
+	got := e.expect("pm", "GET", "/qa/score-sheets/sent?team=team-a&day=2026-11-18&lead=lead-a", "", 200)
+	if got["evaluations"] != 2.0 || got["note"] != "two agents on leave" || len(got["rows"].([]any)) != 2 {
+		t.Errorf("sent sheet: %v", got)
+	}
+	if code, _, page := e.get("pm", "/qa/score-sheets/sent?team=team-a&day=2026-11-18&lead=lead-a&format=html"); code != 200 ||
+		!strings.Contains(page, "sent by lead-a") || !strings.Contains(page, "Note: two agents on leave") {
+		t.Errorf("printable sent sheet: %d %.300s", code, page)
+	}
+	e.expect("lead-a", "GET", "/qa/score-sheets/sent?team=team-a&day=2026-11-18&lead=lead-a", "", 200)
+	e.expect("lead-a", "GET", "/qa/score-sheets/sent?team=team-b&day=2026-11-18&lead=lead-new", "", 403)
+	e.expect("ana", "GET", "/qa/score-sheets/sent?team=team-a&day=2026-11-18&lead=lead-a", "", 403)
+	e.expect("pm", "GET", "/qa/score-sheets/sent?team=team-a&day=2026-11-17&lead=lead-a", "", 404)
+	if code, out := e.do("pm", "GET", "/qa/score-sheets/sent?team=team-a&lead=lead-a", ""); code != 400 || out["field"] != "day" {
+		t.Errorf("no day: %d %v", code, out)
+	}
 	if code, _ := e.do("lead-a", "GET", "/qa/score-sheets?team=team-b", ""); code != 403 {
 		t.Errorf("lead-a reads team-b's sheets: %d", code)
 	}

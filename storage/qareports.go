@@ -585,6 +585,23 @@ type ScoreSheet struct {
 	Rows        []ScoreSheetRow `json:"rows"`
 }
 
+// scoreSheetRows reads the evaluations where says, oldest first, their times in loc.
+func (db *DB) scoreSheetRows(ctx context.Context, loc *time.Location, where string, args ...any) ([]ScoreSheetRow, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, call_id, agent_id, evaluator, scorecard_id, scorecard_version, score_raw::float8,
+		score_final::float8, fatal, non_fatal_errors, jsonb_array_length(comments), status, created_at
+		FROM evaluations WHERE `+where+` ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ScoreSheetRow, error) {
+		var s ScoreSheetRow
+		err := r.Scan(&s.ID, &s.CallID, &s.AgentID, &s.Evaluator, &s.ScorecardID, &s.Version, &s.ScoreRaw, &s.ScoreFinal, &s.Fatal,
+			&s.NonFatalErrors, &s.Comments, &s.Status, &s.CreatedAt)
+		s.CreatedAt = s.CreatedAt.In(loc)
+		return s, err
+	})
+}
+
 // ScoreSheet returns the evaluations of team on day (the day holding day, in day's location:
 // pass it in the centre's time zone), oldest first, by evaluator if set.
 func (db *DB) ScoreSheet(ctx context.Context, team string, day time.Time, evaluator string) (ScoreSheet, error) {
@@ -593,20 +610,8 @@ func (db *DB) ScoreSheet(ctx context.Context, team string, day time.Time, evalua
 	}
 	start := PeriodStart(PeriodDay, day)
 	end := start.AddDate(0, 0, 1)
-	rows, err := db.Pool.Query(ctx, `SELECT id, call_id, agent_id, evaluator, scorecard_id, scorecard_version, score_raw::float8,
-		score_final::float8, fatal, non_fatal_errors, jsonb_array_length(comments), status, created_at
-		FROM evaluations WHERE team_id = $1 AND created_at >= $2 AND created_at < $3 AND ($4 = '' OR evaluator = $4)
-		ORDER BY created_at, id`, team, start, end, evaluator)
-	if err != nil {
-		return ScoreSheet{}, fmt.Errorf("score sheet: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ScoreSheetRow, error) {
-		var s ScoreSheetRow
-		err := r.Scan(&s.ID, &s.CallID, &s.AgentID, &s.Evaluator, &s.ScorecardID, &s.Version, &s.ScoreRaw, &s.ScoreFinal, &s.Fatal,
-			&s.NonFatalErrors, &s.Comments, &s.Status, &s.CreatedAt)
-		s.CreatedAt = s.CreatedAt.In(start.Location())
-		return s, err
-	})
+	list, err := db.scoreSheetRows(ctx, start.Location(), `team_id = $1 AND created_at >= $2 AND created_at < $3 AND ($4 = '' OR evaluator = $4)`,
+		team, start, end, evaluator)
 	if err != nil {
 		return ScoreSheet{}, fmt.Errorf("score sheet: %w", err)
 	}

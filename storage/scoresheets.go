@@ -150,3 +150,33 @@ func (db *DB) ScoreSheetInbox(ctx context.Context, from, to time.Time, team stri
 	})
 	return out, nil
 }
+
+// SentSheet is a sent score sheet with its evaluations as they are now (a dispute decided since
+// may have rescored one; the sheet's own figures are as sent).
+type SentSheet struct {
+	SentScoreSheet
+	Rows []ScoreSheetRow `json:"rows"`
+}
+
+// SentScoreSheet returns what lead sent for team on day (YYYY-MM-DD), times in loc; ENOTFOUND
+// when nothing was sent.
+func (db *DB) SentScoreSheet(ctx context.Context, team, day, lead string, loc *time.Location) (SentSheet, error) {
+	var s SentSheet
+	err := db.Pool.QueryRow(ctx, `SELECT team_id, to_char(day, 'YYYY-MM-DD'), lead, evaluations, quota, avg_score::float8, fatal,
+		evaluation_ids, note, submitted_at FROM score_sheet_submissions WHERE team_id = $1 AND day = $2::date AND lead = $3`,
+		team, day, lead).Scan(&s.Team, &s.Day, &s.Lead, &s.Evaluations, &s.Quota, &s.AvgScore, &s.Fatal, &s.EvaluationIDs, &s.Note, &s.SubmittedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("%s sent no score sheet of team %s for %s", lead, team, day)}
+	}
+	if err != nil {
+		return s, fmt.Errorf("sent score sheet: %w", err)
+	}
+	s.SubmittedAt = s.SubmittedAt.In(loc)
+	if s.Rows, err = db.scoreSheetRows(ctx, loc, `id = ANY($1)`, s.EvaluationIDs); err != nil {
+		return s, fmt.Errorf("sent score sheet: %w", err)
+	}
+	if s.Rows == nil {
+		s.Rows = []ScoreSheetRow{}
+	}
+	return s, nil
+}

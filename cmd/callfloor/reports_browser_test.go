@@ -372,6 +372,10 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 			strings.Contains(textOf(pctx, "inbox-row-"+row), "2 / 10") && strings.HasPrefix(textOf(pctx, "inbox-summary"), "1 sent")
 	})
 	screenshot(t, pctx, artifacts, "score-sheets-inbox.png")
+	if status, page := fetchInPage(t, pctx, attr(pctx, "inbox-open-"+row, "href")); status != 200 || !strings.Contains(page, "sent by lee") ||
+		!strings.Contains(page, "Note: Two agents on leave") {
+		t.Errorf("the sheet as sent: %d\n%.400s", status, page)
+	}
 
 	// ---- (d) in Chinese: the team lead's pages ----
 	do(t, lctx, "switch to Chinese", chromedp.SetValue(byTestID("lang-switch"), "zh-CN"))

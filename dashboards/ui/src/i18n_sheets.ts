@@ -27,6 +27,7 @@ export const sheetsEn = {
   "inbox.sent": "Sent {at}",
   "inbox.missing": "Missing",
   "inbox.open": "Current sheet",
+  "inbox.open_sent": "As sent",
   "inbox.empty": "No score sheets in this range.",
 };
 
@@ -57,5 +58,6 @@ export const sheetsZh: Record<keyof typeof sheetsEn, string> = {
   "inbox.sent": "已发送 {at}",
   "inbox.missing": "缺交",
   "inbox.open": "当前评分单",
+  "inbox.open_sent": "发送时的评分单",
   "inbox.empty": "该时间段内没有评分单。",
 };

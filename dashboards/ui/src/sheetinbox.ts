@@ -53,6 +53,8 @@ export class ScoreSheetInboxPage {
       for (const d of out.sheets) {
         const s = d.sent;
         const sheet = new URLSearchParams({ team: d.team, day: d.day, lead: d.lead, format: "html" });
+        // a sent sheet opens as sent; a missing one opens the lead's sheet as it is now
+        const href = (s ? "/api/v1/qa/score-sheets/sent?" : "/api/v1/qa/score-sheet?") + sheet.toString();
         body.append(h("tr", { testid: `inbox-row-${d.team}-${d.day}-${d.lead}`, class: s ? "" : "inbox-missing" },
           h("td", { class: "mono" }, d.day), h("td", {}, d.team), h("td", {}, d.lead),
           h("td", { testid: `inbox-status-${d.team}-${d.day}-${d.lead}` },
@@ -61,7 +63,8 @@ export class ScoreSheetInboxPage {
           h("td", { class: "n" }, s ? fmtScore(s.avg_score) : ""),
           h("td", { class: "n" }, s ? String(s.fatal) : ""),
           h("td", {}, s?.note ?? ""),
-          h("td", {}, h("a", { class: "btn btn-small", href: "/api/v1/qa/score-sheet?" + sheet.toString(), target: "_blank", rel: "noopener" }, t("inbox.open")))));
+          h("td", {}, h("a", { class: "btn btn-small", href, target: "_blank", rel: "noopener", testid: `inbox-open-${d.team}-${d.day}-${d.lead}` },
+            s ? t("inbox.open_sent") : t("inbox.open")))));
       }
     };
     if (!lead) {
