@@ -832,6 +832,11 @@ type CalibrationItem struct {
 	Agreeing  int      `json:"agreeing"`
 	Compared  int      `json:"compared"`
 	Agreement *float64 `json:"agreement"` // percent, two decimals; null without evaluators to compare
+	// Deviations is each evaluator's deviation from the reference on this item, in percentage
+	// points of the item's maximum (N/A against an answer 100), two decimals; MeanDeviation
+	// their mean.
+	Deviations    map[string]float64 `json:"deviations"`
+	MeanDeviation float64            `json:"mean_deviation"`
 }
 
 // CalibrationEvaluator is one evaluator's deviation from the reference.
@@ -889,6 +894,10 @@ func CalibrationDeviation(card *callfloor.Scorecard, s CalibrationSession) (Cali
 		items = append(items, sec.Items...)
 	}
 	agree := make([]int, len(items))
+	devs := make([]map[string]float64, len(items))
+	for i := range devs {
+		devs[i] = map[string]float64{}
+	}
 	compared := 0
 	sumAbs := 0.0
 	for _, sc := range s.Scores {
@@ -902,18 +911,20 @@ func CalibrationDeviation(card *callfloor.Scorecard, s CalibrationSession) (Cali
 		diff := 0.0
 		for i, it := range items {
 			a, r := mine[it.ID], refA[it.ID]
-			if sameAnswer(a, r) {
+			d := 0.0
+			switch {
+			case sameAnswer(a, r):
 				agree[i]++
 				ev.Agreeing++
-				continue
+			case a.NA || r.NA:
+				d = 100
+			default:
+				fa, _ := itemFraction(it, a)
+				fr, _ := itemFraction(it, r)
+				d = 100 * math.Abs(fa-fr)
 			}
-			if a.NA || r.NA {
-				diff += 100
-				continue
-			}
-			fa, _ := itemFraction(it, a)
-			fr, _ := itemFraction(it, r)
-			diff += 100 * math.Abs(fa-fr)
+			devs[i][sc.Evaluator] = round2(d)
+			diff += d
 		}
 		if len(items) > 0 {
 			ev.MeanAbsDiff = round2(diff / float64(len(items)))
@@ -923,10 +934,15 @@ func CalibrationDeviation(card *callfloor.Scorecard, s CalibrationSession) (Cali
 		out.Evaluators = append(out.Evaluators, ev)
 	}
 	for i, it := range items {
-		ci := CalibrationItem{ItemID: it.ID, Text: it.Text, Agreeing: agree[i], Compared: compared}
+		ci := CalibrationItem{ItemID: it.ID, Text: it.Text, Agreeing: agree[i], Compared: compared, Deviations: devs[i]}
 		if compared > 0 {
 			p := round2(100 * float64(agree[i]) / float64(compared))
 			ci.Agreement = &p
+			sum := 0.0
+			for _, d := range devs[i] {
+				sum += d
+			}
+			ci.MeanDeviation = round2(sum / float64(compared))
 		}
 		out.Items = append(out.Items, ci)
 	}

@@ -158,9 +158,14 @@ func TestCalibrationStorage(t *testing.T) {
 	}
 	// items: verify both agree (100), nf1 a agrees b not (50), nf2 a agrees, b N/A (50)
 	want := map[string]float64{"verify": 100, "nf1": 50, "nf2": 50}
+	// per cell: b is 100 points off on nf1 (no against yes) and on nf2 (N/A against yes)
+	wantB := map[string]float64{"verify": 0, "nf1": 100, "nf2": 100}
 	for _, it := range d.Items {
 		if it.Agreement == nil || *it.Agreement != want[it.ItemID] || it.Compared != 2 {
 			t.Errorf("item %+v", it)
+		}
+		if it.Deviations["a"] != 0 || it.Deviations["b"] != wantB[it.ItemID] || it.MeanDeviation != wantB[it.ItemID]/2 {
+			t.Errorf("item %s deviations %v mean %v", it.ItemID, it.Deviations, it.MeanDeviation)
 		}
 	}
 	// b: ref 100; b scores verify yes, nf1 no, nf2 N/A: 1 of 2 = 50; diff -50; items: 0 + 100 + 100 over 3

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
-  calibrationBody, deviationTable, drawBody, drawRange, itemDeviation, localInput, planBody, planFilters, quotaRule, recordedCalls,
-  seedOf, type CalibrationScore, type PlanForm,
+  calibrationBody, deviationTable, drawBody, drawRange, localInput, planBody, planFilters, quotaRule, recordedCalls,
+  seedOf, type CalibrationDeviations, type CalibrationScore, type PlanForm,
 } from "./calib_logic";
 import { calibEn, calibZh } from "./i18n_calib";
-import type { Answer, Item, Scorecard } from "./qalogic";
+import type { Answer, Scorecard } from "./qalogic";
 
 const card: Scorecard = {
   id: "svc", version: 2, name: "Service", sections: [
@@ -15,28 +15,19 @@ const card: Scorecard = {
     ] },
   ],
 };
-const item = (id: string) => card.sections.flatMap((s) => s.items).find((i) => i.id === id)!;
 const score = (evaluator: string, final: number, answers: Omit<Answer, "item_id">[]): CalibrationScore => ({
   evaluator, result: { score_final: final }, submitted_at: "2026-11-22T10:00:00Z",
   answers: answers.map((a, i) => ({ item_id: ["greet", "verify", "tone"][i], ...a })),
 });
 
-describe("itemDeviation", () => {
-  it("is 0 for the same answer, the distance in points otherwise", () => {
-    expect(itemDeviation(item("greet"), { item_id: "greet", yes: true }, { item_id: "greet", yes: true })).toBe(0);
-    expect(itemDeviation(item("greet"), { item_id: "greet", yes: false }, { item_id: "greet", yes: true })).toBe(100);
-    expect(itemDeviation(item("tone"), { item_id: "tone", value: 1 }, { item_id: "tone", value: 3 })).toBe(50);
-    expect(itemDeviation(item("tone"), { item_id: "tone", value: 4 }, { item_id: "tone", value: 3 })).toBe(25);
-  });
-  it("counts N/A against an answer as 100 and N/A against N/A as 0", () => {
-    expect(itemDeviation(item("tone"), { item_id: "tone", na: true }, { item_id: "tone", value: 0 })).toBe(100);
-    expect(itemDeviation(item("tone"), { item_id: "tone", na: true }, { item_id: "tone", na: true })).toBe(0);
-    expect(itemDeviation(item("tone"), undefined, { item_id: "tone", value: 2 })).toBe(100);
-  });
-  it("measures choices against the best choice", () => {
-    const c: Item = { id: "res", text: "Resolution", kind: "choice", weight: 1, choices: [{ label: "full", points: 4 }, { label: "part", points: 1 }, { label: "none", points: 0 }] };
-    expect(itemDeviation(c, { item_id: "res", choice: 1 }, { item_id: "res", choice: 0 })).toBe(75);
-  });
+// what the server computes (storage.CalibrationDeviation) for the answers below
+const devs = (evs: [string, number, number, number, number, number][], items: [string, number | null, Record<string, number>, number][],
+  refScore: number, meanScore: number | null): CalibrationDeviations => ({
+  reference_evaluator: "qa", reference_score: refScore, mean_abs_score_diff: meanScore,
+  evaluators: evs.map(([evaluator, score_final, score_diff, mean_abs_item_diff, agreeing, agreement]) =>
+    ({ evaluator, score_final, score_diff, mean_abs_item_diff, agreeing, items: 3, agreement })),
+  items: items.map(([item_id, agreement, deviations, mean_deviation]) =>
+    ({ item_id, text: item_id, agreeing: 0, compared: evs.length, agreement, deviations, mean_deviation })),
 });
 
 describe("deviationTable", () => {
@@ -50,16 +41,20 @@ describe("deviationTable", () => {
       score("ops", 80, [{ yes: false }, { yes: true }, { value: 3 }]),
       score("qa", 90, [{ yes: true }, { yes: true }, { value: 3 }]),
     ],
+    deviations: devs([["lead", 0, -90, 50, 1, 33.33], ["ops", 80, -10, 33.33, 2, 66.67]],
+      [["greet", 50, { lead: 0, ops: 100 }, 50], ["verify", 50, { lead: 100, ops: 0 }, 50], ["tone", 50, { lead: 50, ops: 0 }, 25]], 90, 50),
   };
   const tb = deviationTable(card, s);
-  it("has one column per non-reference evaluator and one row per item", () => {
+  it("lays the server's deviations out: one column per non-reference evaluator, one row per item", () => {
     expect(tb.reference).toBe("qa");
     expect(tb.referenceScore).toBe(90);
     expect(tb.columns.map((c) => c.evaluator)).toEqual(["lead", "ops"]);
     expect(tb.rows.map((r) => r.item.id)).toEqual(["greet", "verify", "tone"]);
     expect(tb.rows.map((r) => r.cells.map((c) => c.deviation))).toEqual([[0, 100], [100, 0], [50, 0]]);
+    expect(tb.rows[2].cells[0].answer).toEqual({ item_id: "tone", value: 1 });
+    expect(tb.rows[2].reference).toEqual({ item_id: "tone", value: 3 });
   });
-  it("computes per-evaluator and per-item figures as the server does", () => {
+  it("shows the server's per-evaluator and per-item figures", () => {
     const lead = tb.columns[0], ops = tb.columns[1];
     expect([lead.score, lead.scoreDiff, lead.meanAbsItemDiff, lead.agreeing, lead.agreement]).toEqual([0, -90, 50, 1, 33.33]);
     expect([ops.score, ops.scoreDiff, ops.meanAbsItemDiff, ops.agreeing, ops.agreement]).toEqual([80, -10, 33.33, 2, 66.67]);
@@ -74,18 +69,22 @@ describe("deviationTable", () => {
     expect(tb.columns.map((c) => c.worst)).toEqual([true, false]);
   });
   it("flags nothing when everyone agrees", () => {
-    const same = deviationTable(card, { reference_evaluator: "qa", scores: [
-      score("qa", 100, [{ yes: true }, { yes: true }, { na: true }]), score("x", 100, [{ yes: true }, { yes: true }, { na: true }]),
-    ] });
+    const same = deviationTable(card, { reference_evaluator: "qa",
+      scores: [score("qa", 100, [{ yes: true }, { yes: true }, { na: true }]), score("x", 100, [{ yes: true }, { yes: true }, { na: true }])],
+      deviations: devs([["x", 100, 0, 0, 3, 100]], [["greet", 100, { x: 0 }, 0], ["verify", 100, { x: 0 }, 0], ["tone", 100, { x: 0 }, 0]], 100, 0) });
     expect(same.maxDeviation).toBe(0);
     expect(same.rows.some((r) => r.worst || r.cells.some((c) => c.worst))).toBe(false);
     expect(same.columns[0]).toMatchObject({ worst: false, meanAbsItemDiff: 0, agreement: 100, scoreDiff: 0 });
   });
-  it("has no columns when only the reference scored", () => {
-    const alone = deviationTable(card, { reference_evaluator: "qa", scores: [score("qa", 90, [{ yes: true }, { yes: true }, { value: 3 }])] });
+  it("has no columns when only the reference scored, and nothing before the close", () => {
+    const alone = deviationTable(card, { reference_evaluator: "qa", scores: [score("qa", 90, [{ yes: true }, { yes: true }, { value: 3 }])],
+      deviations: devs([], [["greet", null, {}, 0], ["verify", null, {}, 0], ["tone", null, {}, 0]], 90, null) });
     expect(alone.columns).toEqual([]);
     expect(alone.rows[0].agreement).toBeNull();
     expect(alone.meanAbsScoreDiff).toBeNull();
+    const open = deviationTable(card, { reference_evaluator: "qa", scores: [] });
+    expect(open.columns).toEqual([]);
+    expect(open.referenceScore).toBeNull();
   });
 });
 

@@ -2,12 +2,15 @@
 // deviation table, the new-session and plan forms → API bodies with their validation, the draw
 // body and the int64 seed kept exact. No DOM here: unit-tested.
 
-import { type Answer, type Item, type Scorecard, allItems, fraction } from "./qalogic";
+import { type Answer, type Item, type Scorecard, allItems } from "./qalogic";
 
 // ---------------------------------------------------------------- calibration
 
 export interface CalibrationScore { evaluator: string; answers: Answer[]; result: { score_final: number }; submitted_at: string }
-export interface CalibrationItemAgreement { item_id: string; text: string; agreeing: number; compared: number; agreement: number | null }
+export interface CalibrationItemAgreement {
+  item_id: string; text: string; agreeing: number; compared: number; agreement: number | null;
+  deviations: Record<string, number>; mean_deviation: number; // per evaluator, percentage points (the server's)
+}
 export interface CalibrationEvaluatorDeviation {
   evaluator: string; score_final: number; score_diff: number; mean_abs_item_diff: number; agreeing: number; items: number; agreement: number;
 }
@@ -31,16 +34,6 @@ export function sameAnswer(a: Answer | undefined, b: Answer | undefined): boolea
   return !!a.na === !!b.na && a.yes === b.yes && a.value === b.value && a.choice === b.choice;
 }
 
-// itemDeviation is how far answer a is from the reference r on item it, in percentage points
-// of the item's maximum: 0 when the same answer, 100 when one of them is N/A (or missing) and
-// the other is not, else 100 × |a's share − r's share| (storage.CalibrationDeviation).
-export function itemDeviation(it: Item, a: Answer | undefined, r: Answer | undefined): number {
-  if (sameAnswer(a, r)) return 0;
-  const fa = fraction(it, a), fr = fraction(it, r);
-  if (fa === null || fr === null) return 100;
-  return 100 * Math.abs(fa - fr);
-}
-
 export interface DevCell { evaluator: string; answer: Answer | undefined; deviation: number; worst: boolean }
 export interface DevRow {
   item: Item; reference: Answer | undefined; cells: DevCell[];
@@ -56,52 +49,38 @@ export interface DevTable {
   maxDeviation: number; meanAbsScoreDiff: number | null;
 }
 
-// deviationTable shapes a closed session into items × evaluators: each cell the evaluator's
-// deviation from the reference answer. The worst cells (the largest deviation), the worst item
-// (the largest mean deviation) and the worst evaluator (the largest mean item deviation) are
-// flagged; nothing is worst when everyone agrees.
-export function deviationTable(card: Scorecard, s: Pick<CalibrationSession, "reference_evaluator" | "scores">): DevTable {
-  const byItem = (as: Answer[]) => new Map(as.map((a) => [a.item_id, a]));
-  const ref = s.scores.find((x) => x.evaluator === s.reference_evaluator);
-  const refA = byItem(ref?.answers ?? []);
-  const others = s.scores.filter((x) => x.evaluator !== s.reference_evaluator);
-  const items = allItems(card);
-  const columns: DevColumn[] = others.map((x) => ({
-    evaluator: x.evaluator, score: round2(x.result.score_final), scoreDiff: ref ? round2(x.result.score_final - ref.result.score_final) : 0,
-    meanAbsItemDiff: 0, agreeing: 0, agreement: 0, worst: false,
+// deviationTable lays a closed session's deviations (computed by the server,
+// storage.CalibrationDeviation) out as items × evaluators, with each evaluator's answers beside
+// the reference's. The worst cells (the largest deviation), the worst item (the largest mean
+// deviation) and the worst evaluator (the largest mean item deviation) are flagged; nothing is
+// worst when everyone agrees.
+export function deviationTable(card: Scorecard, s: Pick<CalibrationSession, "reference_evaluator" | "scores" | "deviations">): DevTable {
+  const dev = s.deviations;
+  const answers = (who: string) => new Map((s.scores.find((x) => x.evaluator === who)?.answers ?? []).map((a) => [a.item_id, a]));
+  const refA = answers(s.reference_evaluator);
+  const devItems = new Map((dev?.items ?? []).map((x) => [x.item_id, x]));
+  const columns: DevColumn[] = (dev?.evaluators ?? []).map((e) => ({
+    evaluator: e.evaluator, score: e.score_final, scoreDiff: e.score_diff, meanAbsItemDiff: e.mean_abs_item_diff,
+    agreeing: e.agreeing, agreement: e.agreement, worst: false,
   }));
-  const sums = others.map(() => 0);
+  const given = columns.map((c) => answers(c.evaluator));
   let maxDeviation = 0;
-  const rows: DevRow[] = items.map((it) => {
-    const r = refA.get(it.id);
-    let agreeing = 0, sum = 0;
-    const cells = others.map((x, j) => {
-      const a = x.answers.find((y) => y.item_id === it.id);
-      const raw = itemDeviation(it, a, r), d = round2(raw);
-      if (sameAnswer(a, r)) { agreeing++; columns[j].agreeing++; }
-      sums[j] += raw;
-      sum += raw;
+  const rows: DevRow[] = allItems(card).map((it) => {
+    const di = devItems.get(it.id);
+    const cells = columns.map((c, j) => {
+      const d = di?.deviations?.[c.evaluator] ?? 0;
       maxDeviation = Math.max(maxDeviation, d);
-      return { evaluator: x.evaluator, answer: a, deviation: d, worst: false };
+      return { evaluator: c.evaluator, answer: given[j].get(it.id), deviation: d, worst: false };
     });
-    return {
-      item: it, reference: r, cells, worst: false,
-      agreement: others.length ? round2((100 * agreeing) / others.length) : null,
-      meanDeviation: others.length ? round2(sum / others.length) : 0,
-    };
-  });
-  columns.forEach((c, j) => {
-    c.meanAbsItemDiff = items.length ? round2(sums[j] / items.length) : 0;
-    c.agreement = items.length ? round2((100 * c.agreeing) / items.length) : 0;
+    return { item: it, reference: refA.get(it.id), cells, worst: false, agreement: di?.agreement ?? null, meanDeviation: di?.mean_deviation ?? 0 };
   });
   if (maxDeviation > 0) for (const row of rows) for (const c of row.cells) c.worst = c.deviation === maxDeviation;
   const worstRow = Math.max(0, ...rows.map((r) => r.meanDeviation));
   if (worstRow > 0) for (const row of rows) row.worst = row.meanDeviation === worstRow;
   const worstCol = Math.max(0, ...columns.map((c) => c.meanAbsItemDiff));
   if (worstCol > 0) for (const c of columns) c.worst = c.meanAbsItemDiff === worstCol;
-  const meanAbsScoreDiff = ref && others.length
-    ? round2(others.reduce((n, x) => n + Math.abs(x.result.score_final - ref.result.score_final), 0) / others.length) : null;
-  return { reference: s.reference_evaluator, referenceScore: ref ? round2(ref.result.score_final) : null, rows, columns, maxDeviation, meanAbsScoreDiff };
+  return { reference: s.reference_evaluator, referenceScore: dev ? dev.reference_score : null, rows, columns, maxDeviation,
+    meanAbsScoreDiff: dev?.mean_abs_score_diff ?? null };
 }
 
 // FormError names the API field at fault and the message key (i18n_calib.ts) with its values.

@@ -378,7 +378,7 @@ function report(card: Scorecard, s: CalibrationSession): HTMLElement {
     h("div", { class: "qa-row calib-stats" },
       stat(tk("calib.reference"), s.reference_evaluator, "calib-stat-reference"),
       stat(tk("calib.reference_score"), fmt2(tb.referenceScore), "calib-stat-reference-score"),
-      stat(tk("calib.mean_score_diff"), fmt2(s.deviations?.mean_abs_score_diff ?? tb.meanAbsScoreDiff), "calib-stat-mean-diff"),
+      stat(tk("calib.mean_score_diff"), fmt2(tb.meanAbsScoreDiff), "calib-stat-mean-diff"),
       stat(tk("calib.scored"), `${s.scores.length} / ${s.evaluators.length}`, "calib-stat-scored")));
   if (!tb.columns.length) {
     wrap.append(h("p", { class: "muted", testid: "calib-no-compare" }, tk("calib.nobody_to_compare")));
