@@ -7,7 +7,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -58,24 +57,23 @@ func (db *DB) ListCalibrations(ctx context.Context, f CalibrationFilter) ([]Cali
 	if f.Limit == 0 {
 		f.Limit = 100
 	}
-	where := []string{"true"}
-	args := []any{}
+	var w sqlWhere
+	w.add("true")
 	if f.Member != "" {
-		args = append(args, f.Member)
-		where = append(where, fmt.Sprintf("($%d = ANY (s.evaluators) OR s.created_by = $%[1]d)", len(args)))
+		w.add("(? = ANY (s.evaluators) OR s.created_by = ?)", f.Member, f.Member)
 	}
 	switch f.Status {
 	case CalibrationOpen:
-		where = append(where, "s.closed_at IS NULL")
+		w.add("s.closed_at IS NULL")
 	case CalibrationClosed:
-		where = append(where, "s.closed_at IS NOT NULL")
+		w.add("s.closed_at IS NOT NULL")
 	}
-	args = append(args, f.Limit)
+	limit := w.arg(f.Limit)
 	rows, err := db.Pool.Query(ctx, `SELECT s.id, s.call_id, s.scorecard_id, s.scorecard_version, s.reference_evaluator, s.evaluators,
 		s.created_by, s.created_at, s.closed_at,
 		array(SELECT c.evaluator FROM calibration_scores c WHERE c.session_id = s.id ORDER BY c.evaluator)
-		FROM calibration_sessions s WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY s.closed_at IS NOT NULL, s.created_at DESC, s.id DESC LIMIT $`+fmt.Sprint(len(args)), args...)
+		FROM calibration_sessions s WHERE `+w.clause()+`
+		ORDER BY s.closed_at IS NOT NULL, s.created_at DESC, s.id DESC LIMIT `+limit, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list calibrations: %w", err)
 	}
