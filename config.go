@@ -240,6 +240,20 @@ func ValidateQueue(field string, q *Queue) *Error {
 	if q.SLTarget <= 0 || q.SLTarget > 1 {
 		return invalid(field+".sl_target", "must be in (0, 1], got %v", q.SLTarget)
 	}
+	switch {
+	case q.WaitingAmber < 0:
+		return invalid(field+".waiting_amber", "must not be negative, got %d", q.WaitingAmber)
+	case q.WaitingRed < 0:
+		return invalid(field+".waiting_red", "must not be negative, got %d", q.WaitingRed)
+	case q.WaitingRed > 0 && q.WaitingAmber >= q.WaitingRed:
+		return invalid(field+".waiting_amber", "must be below waiting_red (%d), got %d", q.WaitingRed, q.WaitingAmber)
+	case q.LongestAmber < 0:
+		return invalid(field+".longest_wait_amber", "must not be negative, got %s", q.LongestAmber)
+	case q.LongestRed < 0:
+		return invalid(field+".longest_wait_red", "must not be negative, got %s", q.LongestRed)
+	case q.LongestRed > 0 && q.LongestAmber >= q.LongestRed:
+		return invalid(field+".longest_wait_amber", "must be below longest_wait_red (%s), got %s", q.LongestRed, q.LongestAmber)
+	}
 	if err := ValidateDestination(field+".on_max_wait", q.OnMaxWait); err != nil {
 		return err
 	}

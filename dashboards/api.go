@@ -303,20 +303,28 @@ type QueueInput struct {
 	ServiceLevelS float64               `json:"service_level_s"`
 	ShortAbandonS float64               `json:"short_abandon_s"`
 	SLTarget      float64               `json:"sl_target"`
+	// Wallboard thresholds: amber, then red, at this many waiting callers or this longest wait
+	// (0: none).
+	WaitingAmber  int     `json:"waiting_amber"`
+	WaitingRed    int     `json:"waiting_red"`
+	LongestAmberS float64 `json:"longest_wait_amber_s"`
+	LongestRedS   float64 `json:"longest_wait_red_s"`
 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 func (in QueueInput) queue() (callfloor.Queue, error) {
 	for f, v := range map[string]float64{"ring_timeout_s": in.RingTimeoutS, "wrap_up_s": in.WrapUpS, "max_wait_s": in.MaxWaitS,
-		"service_level_s": in.ServiceLevelS, "short_abandon_s": in.ShortAbandonS} {
+		"service_level_s": in.ServiceLevelS, "short_abandon_s": in.ShortAbandonS, "longest_wait_amber_s": in.LongestAmberS,
+		"longest_wait_red_s": in.LongestRedS} {
 		if v < 0 || v > 86400 {
 			return callfloor.Queue{}, invalid(f, "must be between 0 and 86400 seconds, got %v", v)
 		}
 	}
 	return callfloor.Queue{Name: in.Name, Strategy: in.Strategy, Priority: in.Priority, RingTimeout: secs(in.RingTimeoutS),
 		WrapUp: secs(in.WrapUpS), MaxWait: secs(in.MaxWaitS), OnMaxWait: in.OnMaxWait, MusicClass: in.MusicClass,
-		ServiceLevel: secs(in.ServiceLevelS), ShortAbandon: secs(in.ShortAbandonS), SLTarget: in.SLTarget}, nil
+		ServiceLevel: secs(in.ServiceLevelS), ShortAbandon: secs(in.ShortAbandonS), SLTarget: in.SLTarget,
+		WaitingAmber: in.WaitingAmber, WaitingRed: in.WaitingRed, LongestAmber: secs(in.LongestAmberS), LongestRed: secs(in.LongestRedS)}, nil
 }
 
 // QueueView is a queue's configuration (durations in seconds) with its live figures.
@@ -329,7 +337,8 @@ type QueueView struct {
 func queueInput(q callfloor.Queue) QueueInput {
 	return QueueInput{Name: q.Name, Strategy: q.Strategy, Priority: q.Priority, RingTimeoutS: q.RingTimeout.Seconds(), WrapUpS: q.WrapUp.Seconds(),
 		MaxWaitS: q.MaxWait.Seconds(), OnMaxWait: q.OnMaxWait, MusicClass: q.MusicClass, ServiceLevelS: q.ServiceLevel.Seconds(),
-		ShortAbandonS: q.ShortAbandon.Seconds(), SLTarget: q.SLTarget}
+		ShortAbandonS: q.ShortAbandon.Seconds(), SLTarget: q.SLTarget, WaitingAmber: q.WaitingAmber, WaitingRed: q.WaitingRed,
+		LongestAmberS: q.LongestAmber.Seconds(), LongestRedS: q.LongestRed.Seconds()}
 }
 
 func (a *API) queueView(ctx context.Context, q callfloor.Queue) (QueueView, error) {

@@ -247,9 +247,12 @@ func TestConfigurationTakesEffect(t *testing.T) {
 		t.Fatalf("the ACD does not know the new queue: %v", err)
 	}
 	e.expect("ops", "POST", "/queues", `{"name":"vip"}`, 409)
-	e.expect("ops", "PUT", "/queues/vip", `{"ring_timeout_s":20}`, 200)
-	if q, _ := e.acd.Queue("vip"); q.RingTimeout != 20*time.Second {
-		t.Fatalf("ring timeout in the ACD %s", q.RingTimeout)
+	e.expect("ops", "PUT", "/queues/vip", `{"ring_timeout_s":20,"waiting_amber":2,"waiting_red":4,"longest_wait_amber_s":30,"longest_wait_red_s":90}`, 200)
+	if q, _ := e.acd.Queue("vip"); q.RingTimeout != 20*time.Second || q.WaitingAmber != 2 || q.WaitingRed != 4 || q.LongestRed != 90*time.Second {
+		t.Fatalf("queue in the ACD %+v", q)
+	}
+	if q := e.expect("ops", "GET", "/queues/vip", "", 200); q["waiting_red"] != 4.0 || q["longest_wait_amber_s"] != 30.0 {
+		t.Errorf("thresholds read back %v", q)
 	}
 	// an agent gets the new skill and is offered from the new queue at once
 	e.expect("root", "PUT", "/agents/1001", `{"name":"Ana","endpoint":"PJSIP/1001","team":"team-a","skills":{"sales":5,"vip":9}}`, 200)
@@ -283,6 +286,8 @@ func TestBadInputNamesTheField(t *testing.T) {
 	cases := []struct{ method, path, body, field string }{
 		{"POST", "/queues", `{"name":"x y"}`, "name"},
 		{"POST", "/queues", `{"name":"q1","ring_timeout_s":-1}`, "ring_timeout_s"},
+		{"POST", "/queues", `{"name":"q1","waiting_amber":5,"waiting_red":3}`, "waiting_amber"},
+		{"POST", "/queues", `{"name":"q1","longest_wait_red_s":-5}`, "longest_wait_red_s"},
 		{"POST", "/queues", `{"name":"q1","strategy":"random"}`, "strategy"},
 		{"POST", "/queues", `{"name":"q1","colour":"red"}`, "colour"},
 		{"POST", "/queues", `{"name":"q1","priority":"high"}`, "priority"},

@@ -34,6 +34,8 @@ agents: [{id: "1001", endpoint: PJSIP/1001, skills: {sales: 5}}]
 		{"bad strategy", strings.Replace(base, "{name: sales}", "{name: sales, strategy: random}", 1), "queues[0].strategy"},
 		{"bad duration", strings.Replace(base, "{name: sales}", "{name: sales, ring_timeout: soon}", 1), "ring_timeout"},
 		{"short abandon above SL", strings.Replace(base, "{name: sales}", "{name: sales, short_abandon: 30s}", 1), "queues[0].short_abandon"},
+		{"amber not below red", strings.Replace(base, "{name: sales}", "{name: sales, waiting_amber: 4, waiting_red: 4}", 1), "queues[0].waiting_amber"},
+		{"negative longest wait", strings.Replace(base, "{name: sales}", "{name: sales, longest_wait_red: -1s}", 1), "queues[0].longest_wait_red"},
 		{"skill for unknown queue", strings.Replace(base, "{sales: 5}", "{sales: 5, nope: 1}", 1), "agents[0].skills.nope"},
 		{"skill out of range", strings.Replace(base, "{sales: 5}", "{sales: 500}", 1), "agents[0].skills.sales"},
 		{"endpoint", strings.Replace(base, "PJSIP/1001", "1001", 1), "agents[0].endpoint"},
