@@ -320,6 +320,9 @@ export class WallboardPage implements Page {
     ss.push(sl);
     if (xs.length > TREND_MAX) { xs.shift(); ws.shift(); ss.shift(); }
     this.chart?.setData(this.trend as uPlot.AlignedData);
+    // at least five minutes wide: a first point alone would otherwise stretch the axis over years
+    const x0 = xs[0], x1 = xs[xs.length - 1];
+    if (this.chart && x1 - x0 < 300) this.chart.setScale("x", { min: x1 - 300, max: x1 + 10 });
   }
 
   // ---- TV mode ----
