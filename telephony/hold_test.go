@@ -18,7 +18,7 @@ import (
 func TestHoldFromThePhone(t *testing.T) {
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
-	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 2 * time.Second})
+	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 4 * time.Second})
 	ans := f.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered }).Call
 
 	hold := func(ch string, on bool) {

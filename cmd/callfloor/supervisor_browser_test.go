@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -61,7 +62,17 @@ func TestBrowserRedAlertAndMonitor(t *testing.T) {
 		}
 		return false
 	})
-	do(t, ctx, "open agent "+agent+"'s actions", chromedp.Click(byTestID("agent-"+agent)), chromedp.WaitVisible(byTestID("act-listen")))
+	// the tile may be redrawn by a live update between finding it and clicking: click until the
+	// actions open
+	waitFor(t, ctx, 20*time.Second, "agent "+agent+"'s actions", func() bool {
+		if visible(ctx, "act-listen") {
+			return true
+		}
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		_ = chromedp.Do(cctx, chromedp.Click(byTestID("agent-"+agent), chromedp.NodeVisible))
+		return visible(ctx, "act-listen")
+	})
 	do(t, ctx, "listen", chromedp.Click(byTestID("act-listen")))
 	waitFor(t, ctx, 15*time.Second, "the listen started", func() bool { return strings.Contains(textOf(ctx, "act-msg"), "Listen started on") })
 	screenshot(t, ctx, artifacts, "wallboard-monitor.png")
