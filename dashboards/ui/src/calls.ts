@@ -9,7 +9,8 @@ import { clear, h } from "./dom";
 import { lang, t, type Key } from "./i18n";
 import type { Me, RestAgent, RestQueue } from "./types";
 import { fmtClock } from "./qalogic";
-import { callsQuery, type CallsFilter } from "./calls_logic";
+import { callsQuery, type CallsFilter, zonedInstant } from "./calls_logic";
+import { centreDay } from "./reports_logic";
 import { errText, show } from "./qa";
 import { Player } from "./player";
 
@@ -21,7 +22,6 @@ interface CallRow {
 
 const OUTCOMES = ["answered", "abandoned", "short_abandon", "flowed_out", "unknown_queue", "busy", "no_answer", "failed"];
 const dur = (ms?: number) => (ms === undefined || ms === null ? "" : fmtClock(ms));
-const localInput = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 const tr = (k: string, fallback: string) => { const v = t(k as Key); return v === k ? fallback : v; };
 
 export class CallsPage {
@@ -33,8 +33,9 @@ export class CallsPage {
     const role = this.me.user.role;
     const agentOnly = role === "agent";
     const evaluator = ["qa", "team_lead", "operations_manager", "admin"].includes(role);
-    const start = new Date(); start.setHours(0, 0, 0, 0);
-    const from = h("input", { type: "datetime-local", testid: "calls-from", value: localInput(start) });
+    // the times are the centre's (time_zone), like every other page's days
+    const tz = this.me.time_zone || "UTC";
+    const from = h("input", { type: "datetime-local", testid: "calls-from", value: centreDay(new Date(), tz) + "T00:00" });
     const to = h("input", { type: "datetime-local", testid: "calls-to", value: "" , placeholder: "" });
     const queue = h("select", { testid: "calls-queue" }, h("option", { value: "" }, t("calls.any")));
     const agent = h("select", { testid: "calls-agent" }, h("option", { value: "" }, t("calls.any")));
@@ -84,8 +85,8 @@ export class CallsPage {
     let cursor = "";
     let shown = 0;
     const filter = (): CallsFilter => ({
-      from: from.value ? new Date(from.value) : start,
-      to: to.value ? new Date(to.value) : new Date(Date.now() + 60_000),
+      from: zonedInstant(from.value || centreDay(new Date(), tz) + "T00:00", tz),
+      to: to.value ? zonedInstant(to.value, tz) : new Date(Date.now() + 60_000),
       queue: queue.value, agent: agent.value, team: team.value, outcome: outcome.value, direction: direction.value,
       number: number.value.trim(), recorded: recorded.checked,
     });
@@ -125,7 +126,7 @@ export class CallsPage {
           : null)
       : h("td", { class: "muted" }, c.ended_at ? "" : tr("outcome.in_progress", "…"));
     return h("tr", { testid: "calls-row-" + c.id },
-      h("td", { class: "mono", title: c.id }, new Date(c.entered_at).toLocaleString(lang())),
+      h("td", { class: "mono", title: c.id }, new Date(c.entered_at).toLocaleString(lang(), { timeZone: this.me.time_zone || "UTC" })),
       h("td", {}, tr("calls.dir." + c.direction, c.direction)),
       h("td", {}, c.queue ?? ""),
       h("td", { class: "mono" }, number ?? ""),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { callsQuery } from "./calls_logic";
+import { callsQuery, zonedInstant } from "./calls_logic";
 
 describe("callsQuery", () => {
   const from = new Date("2026-11-22T00:00:00Z"), to = new Date("2026-11-22T12:00:00Z");
@@ -17,5 +17,16 @@ describe("callsQuery", () => {
     expect(q.get("recorded")).toBe("true");
     expect(q.get("cursor")).toBe("abc=");
     expect(q.get("limit")).toBe("10");
+  });
+});
+
+describe("zonedInstant", () => {
+  it("reads the wall-clock time in the centre's zone, not the browser's", () => {
+    expect(zonedInstant("2026-11-22T00:00", "Asia/Shanghai").toISOString()).toBe("2026-11-21T16:00:00.000Z");
+    expect(zonedInstant("2026-11-22T08:30", "UTC").toISOString()).toBe("2026-11-22T08:30:00.000Z");
+    expect(zonedInstant("2026-03-29T12:00", "Europe/Berlin").toISOString()).toBe("2026-03-29T10:00:00.000Z"); // summer time
+    expect(zonedInstant("2026-03-28T12:00", "Europe/Berlin").toISOString()).toBe("2026-03-28T11:00:00.000Z");
+    expect(zonedInstant("2026-11-22T08:30", "Not/AZone").toISOString()).toBe("2026-11-22T08:30:00.000Z");
+    expect(Number.isNaN(zonedInstant("yesterday").getTime())).toBe(true);
   });
 });

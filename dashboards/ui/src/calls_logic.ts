@@ -22,3 +22,26 @@ export function callsQuery(f: CallsFilter, cursor = "", limit = PAGE_SIZE): stri
   if (cursor) q.set("cursor", cursor);
   return q.toString();
 }
+
+// zoneOffsetMs is tz's offset from UTC at instant t (ms; east positive).
+function zoneOffsetMs(t: number, tz: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(new Date(t));
+  const v = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return Date.UTC(v("year"), v("month") - 1, v("day"), v("hour"), v("minute"), v("second")) - Math.floor(t / 1000) * 1000;
+}
+
+// zonedInstant reads a wall-clock time ("2026-11-22T08:30", as a datetime-local input gives it)
+// in the centre's time zone tz: the centre's 08:30, whatever the browser's zone.
+export function zonedInstant(local: string, tz = "UTC"): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(local);
+  if (!m) return new Date(NaN);
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  try {
+    let t = wall - zoneOffsetMs(wall, tz);
+    t = wall - zoneOffsetMs(t, tz); // once more: the offset at the instant itself (DST edges)
+    return new Date(t);
+  } catch {
+    return new Date(wall); // an unknown zone: UTC
+  }
+}
