@@ -159,11 +159,8 @@ func (cl *call) afterEnd() {
 	cl.mailbox = nil
 	cl.mu.Unlock()
 	for _, m := range left {
-		if mm, ok := m.(msgMonitor); ok {
-			mm.reply <- &callfloor.Error{Code: callfloor.ECONFLICT, Message: "the call has just ended"}
-		}
-		if mh, ok := m.(msgHold); ok {
-			mh.reply <- &callfloor.Error{Code: callfloor.ECONFLICT, Message: "the call has just ended"}
+		if r, ok := m.(request); ok {
+			r.replyTo() <- errCallJustEnded
 		}
 		if e, ok := m.(msgEvent); ok {
 			if r, ok := e.ev.(*aril.RecordingFinished); ok {
@@ -804,7 +801,7 @@ func (cl *call) timer(m msgTimer) {
 
 func (cl *call) restored() {
 	c := cl.c
-	cl.parked = c.HoldChannel == DeskHold
+	cl.parked = c.HoldChannel == callfloor.DeskHoldChannel
 	switch c.State {
 	case callfloor.CallWaiting:
 		cl.acd.setWaiting(cl, true)

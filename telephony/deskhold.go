@@ -12,10 +12,7 @@ import (
 // Hold from the agent desktop: the customer's leg moves out of the call's bridge into a
 // holding bridge of its own with music on hold (cf-<call>-park) and back. The agent stays in
 // the call's bridge (the recording goes on); the hold is counted like a phone's hold key, with
-// DeskHold as the holding "leg".
-
-// DeskHold is Call.HoldChannel while the desktop holds the call.
-const DeskHold = callfloor.DeskHoldChannel
+// callfloor.DeskHoldChannel as the holding "leg".
 
 type msgHold struct {
 	on    bool
@@ -27,40 +24,17 @@ func parkBridge(callID string) string { return chanPrefix + callID + "-park" }
 // Hold puts the customer of the agent's current call on hold (on) or takes them off it. The
 // agent must be on a call this instance handles; a hold from the phone is released on the phone.
 func (a *ACD) Hold(ctx context.Context, agentID string, on bool) error {
-	if _, err := a.agent(agentID); err != nil {
-		return err
-	}
-	st, err := a.store.Agent(ctx, agentID)
-	if err != nil {
-		return err
-	}
-	if st.State != callfloor.AgentOnCall || st.Call == "" {
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("agent %q is %s, not on a call", agentID, st.State)}
-	}
-	c := a.lookup(st.Call)
-	if c == nil {
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("call %s is handled by another callfloor instance", st.Call)}
-	}
-	reply := make(chan error, 1)
-	if !c.send(msgHold{on: on, reply: reply}) {
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: "the call has just ended"}
-	}
-	select {
-	case err := <-reply:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(10 * time.Second):
-		return fmt.Errorf("hold: the call did not answer in time")
-	}
+	return a.askAgentCall(ctx, agentID, "hold", 10*time.Second, func(reply chan error) any { return msgHold{on: on, reply: reply} })
 }
 
+func (m msgHold) replyTo() chan error { return m.reply }
+
 // customerChannel is the leg of the call's customer: the caller (inbound) or the called party.
-func (c *call) customerChannel() string {
-	if c.c.Direction == callfloor.Outbound {
-		return c.c.CustomerChannel
+func (cl *call) customerChannel() string {
+	if cl.c.Direction == callfloor.Outbound {
+		return cl.c.CustomerChannel
 	}
-	return c.c.CallerChannel
+	return cl.c.CallerChannel
 }
 
 func (cl *call) deskHold(on bool) error {
@@ -94,7 +68,7 @@ func (cl *call) deskHold(on bool) error {
 			_ = cl.ari().AddChannel(ctx, c.MixBridge, cust) // put them back: no silent limbo
 			return fmt.Errorf("hold: %w", err)
 		}
-		c.StartHold(DeskHold, now)
+		c.StartHold(callfloor.DeskHoldChannel, now)
 		cl.logf("customer on hold from the desktop")
 		cl.save(callfloor.EvCallHeld, nil, nil, c.Agent, nil)
 		return nil
@@ -102,7 +76,7 @@ func (cl *call) deskHold(on bool) error {
 	if !c.OnHold() {
 		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("call %s is not on hold", c.ID)}
 	}
-	if c.HoldChannel != DeskHold {
+	if c.HoldChannel != callfloor.DeskHoldChannel {
 		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: "the call was put on hold from a phone: release it on the phone"}
 	}
 	if err := cl.ari().RemoveChannel(ctx, park, cust); err != nil && !ari.IsNotFound(err) && !ari.IsUnprocessable(err) {
@@ -115,7 +89,7 @@ func (cl *call) deskHold(on bool) error {
 	if err := cl.ari().DestroyBridge(ctx, park); err != nil && !ari.IsNotFound(err) {
 		cl.warn("hold: destroying the holding bridge", err)
 	}
-	c.EndHold(DeskHold, now)
+	c.EndHold(callfloor.DeskHoldChannel, now)
 	cl.logf("customer off hold from the desktop", "held_ms", c.HeldMs)
 	cl.save(callfloor.EvCallResumed, nil, nil, c.Agent, nil)
 	return nil
@@ -123,7 +97,7 @@ func (cl *call) deskHold(on bool) error {
 
 // unpark destroys the desktop's holding bridge when the call ends.
 func (cl *call) unpark() {
-	if !cl.parked && cl.c.HoldChannel != DeskHold {
+	if !cl.parked && cl.c.HoldChannel != callfloor.DeskHoldChannel {
 		return
 	}
 	if err := cl.ari().DestroyBridge(cl.ctx(), parkBridge(cl.c.ID)); err != nil && !ari.IsNotFound(err) {

@@ -52,6 +52,15 @@ func (a *ACD) Monitor(ctx context.Context, agentID, endpoint, mode, by string) e
 	if endpoint == "" {
 		return &callfloor.Error{Code: callfloor.EINVALID, Field: "endpoint", Message: "endpoint: the supervisor has no phone endpoint (set the user's phone_endpoint)"}
 	}
+	return a.askAgentCall(ctx, agentID, "monitor", 15*time.Second, func(reply chan error) any {
+		return msgMonitor{mode: mode, endpoint: endpoint, by: by, reply: reply}
+	})
+}
+
+// askAgentCall hands a request (msg, built around its reply channel) to the actor of the call
+// the agent is on, and waits for its answer: ECONFLICT when the agent is on no call, the call is
+// another instance's, or it ends meanwhile.
+func (a *ACD) askAgentCall(ctx context.Context, agentID, what string, wait time.Duration, msg func(reply chan error) any) error {
 	if _, err := a.agent(agentID); err != nil {
 		return err
 	}
@@ -67,18 +76,26 @@ func (a *ACD) Monitor(ctx context.Context, agentID, endpoint, mode, by string) e
 		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("call %s is handled by another callfloor instance", st.Call)}
 	}
 	reply := make(chan error, 1)
-	if !c.send(msgMonitor{mode: mode, endpoint: endpoint, by: by, reply: reply}) {
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: "the call has just ended"}
+	if !c.send(msg(reply)) {
+		return errCallJustEnded
 	}
 	select {
 	case err := <-reply:
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(15 * time.Second):
-		return fmt.Errorf("monitor: the call did not answer in time")
+	case <-time.After(wait):
+		return fmt.Errorf("%s: the call did not answer in time", what)
 	}
 }
+
+// errCallJustEnded answers a request that reached a call as it ended.
+var errCallJustEnded = &callfloor.Error{Code: callfloor.ECONFLICT, Message: "the call has just ended"}
+
+// request is a message that waits for an answer (askAgentCall).
+type request interface{ replyTo() chan error }
+
+func (m msgMonitor) replyTo() chan error { return m.reply }
 
 func (cl *call) startMonitor(m msgMonitor) error {
 	c := cl.c
