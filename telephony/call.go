@@ -562,14 +562,15 @@ func (cl *call) agentAnswered() {
 		c.RecordingFormat = s.acd.RecordingFormat
 	}
 	cl.save(callfloor.EvCallAnswered, inc, map[string]int64{realtime.CntAnswered: 1}, off.Agent, off)
-	cl.bridgeTalking()
+	cl.bridgeTalking(false)
 }
 
 // bridgeTalking moves the answered caller from the holding bridge into the call's mixing bridge
 // with the agent, starts the recording and destroys the holding bridge; HoldBridge = "" marks it
-// done. Every step may run again (a restart interrupted it: see reconcile): an existing bridge,
-// a channel already in it, a recording in progress are left as they are.
-func (cl *call) bridgeTalking() {
+// done. Every step may run again (redo: a restart or a refusal interrupted it, see reconcile):
+// an existing bridge, a channel already in it, a recording in progress are left as they are.
+// Only a redo asks Asterisk who is in the bridge already (one REST call less per answered call).
+func (cl *call) bridgeTalking(redo bool) {
 	c := cl.c
 	ctx := cl.ctx()
 	if _, err := cl.ari().CreateBridge(ctx, c.MixBridge, "mixing", ""); err != nil && !ari.IsConflict(err) {
@@ -581,8 +582,10 @@ func (cl *call) bridgeTalking() {
 		}
 	}
 	add := []string{c.CallerChannel, c.AgentChannel}
-	if b, err := cl.ari().GetBridge(ctx, c.MixBridge); err == nil {
-		add = slices.DeleteFunc(add, func(ch string) bool { return slices.Contains(b.ChannelIDs, ch) })
+	if redo {
+		if b, err := cl.ari().GetBridge(ctx, c.MixBridge); err == nil {
+			add = slices.DeleteFunc(add, func(ch string) bool { return slices.Contains(b.ChannelIDs, ch) })
+		}
 	}
 	bridged := true
 	if len(add) > 0 {
@@ -788,7 +791,7 @@ func (cl *call) timer(m msgTimer) {
 		cl.flush(m.seq)
 	case "rebridge":
 		if c.State == callfloor.CallTalking && c.HoldBridge != "" {
-			cl.bridgeTalking()
+			cl.bridgeTalking(true)
 		}
 	case "agentring":
 		if c.State == callfloor.CallDialing && c.CustomerChannel == "" && c.AnsweredAt.IsZero() && m.seq == cl.offerSeq {
@@ -867,7 +870,7 @@ func (cl *call) reconcile(m msgReconcile) {
 		case c.HoldBridge != "":
 			// answered, but the bridging did not finish (callfloor stopped in between)
 			cl.logf("completing the bridging of an answered call")
-			cl.bridgeTalking()
+			cl.bridgeTalking(true)
 		}
 	}
 }
