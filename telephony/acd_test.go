@@ -106,6 +106,30 @@ func newFloor(t *testing.T, cfg *callfloor.Config) *floor {
 	return f
 }
 
+// newFloorViaProxy is a floor whose ACD reaches Redis through a TCP proxy the test can cut or
+// make lose replies (timeout: the client's read/write timeout; maxRetries as go-redis takes it);
+// the test itself reads Redis directly. Agent 1001 only, not logged in.
+func newFloorViaProxy(t *testing.T, timeout time.Duration, maxRetries int) (*floor, *testenv.Proxy) {
+	t.Helper()
+	rdb, prefix := testenv.Redis(t)
+	proxy := testenv.NewProxy(t, rdb.Options().Addr)
+	viaProxy := redis.NewClient(&redis.Options{Addr: proxy.Addr(), DB: rdb.Options().DB, DialTimeout: 200 * time.Millisecond,
+		ReadTimeout: timeout, WriteTimeout: timeout, MaxRetries: maxRetries})
+	t.Cleanup(func() { viaProxy.Close() })
+	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
+	s.SetDialplan(testDialplan(100*time.Millisecond, 0, 0))
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	f := &floor{t: t, sim: s, simURL: url, rdb: rdb, prefix: prefix, store: realtime.New(viaProxy, prefix), cfg: testConfig("1001"), cursor: "0"}
+	f.startOn(url, "pbx1")
+	f.waitReady()
+	f.store = realtime.New(rdb, prefix)
+	return f, proxy
+}
+
 // start runs an ACD instance against the floor's sim (again, after stop: a restart).
 func (f *floor) start() {
 	f.t.Helper()
@@ -731,22 +755,8 @@ func TestAgentActions(t *testing.T) {
 // Redis goes away mid-call and comes back: the call goes on, and its record, counters and
 // events land once each when Redis answers again; waiting callers are routed afterwards.
 func TestRedisDownMidCall(t *testing.T) {
-	rdb, prefix := testenv.Redis(t)
-	proxy := testenv.NewProxy(t, rdb.Options().Addr)
-	viaProxy := redis.NewClient(&redis.Options{Addr: proxy.Addr(), DB: rdb.Options().DB, DialTimeout: 200 * time.Millisecond,
-		ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond, MaxRetries: 1})
-	t.Cleanup(func() { viaProxy.Close() })
-	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
-	s.SetDialplan(testDialplan(100*time.Millisecond, 0, 0))
-	url, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	f := &floor{t: t, sim: s, simURL: url, rdb: rdb, prefix: prefix, store: realtime.New(viaProxy, prefix), cfg: testConfig("1001"), cursor: "0"}
-	f.startOn(url, "pbx1")
-	f.waitReady()
-	f.store = realtime.New(rdb, prefix) // the test reads Redis directly
+	f, proxy := newFloorViaProxy(t, 500*time.Millisecond, 1)
+	s := f.sim
 	f.login("1001")
 	caller := f.place(sim.CallerSpec{Queue: "sales"})
 	f.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered })

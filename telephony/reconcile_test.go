@@ -12,7 +12,6 @@ import (
 	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/telephony/sim"
-	"github.com/redis/go-redis/v9"
 )
 
 // Bridges of ours left on Asterisk by calls that are over (callfloor stopped between a call's
@@ -110,22 +109,8 @@ func TestRestartCompletesInterruptedBridging(t *testing.T) {
 // event, the agent's wrap-up) but the replies are lost, so callfloor retries them. Each still
 // lands once: one call.ended, one handled call, one call today for the agent.
 func TestLostRedisRepliesLandOnce(t *testing.T) {
-	rdb, prefix := testenv.Redis(t)
-	proxy := testenv.NewProxy(t, rdb.Options().Addr)
-	viaProxy := redis.NewClient(&redis.Options{Addr: proxy.Addr(), DB: rdb.Options().DB, DialTimeout: 200 * time.Millisecond,
-		ReadTimeout: 300 * time.Millisecond, WriteTimeout: 300 * time.Millisecond, MaxRetries: -1})
-	t.Cleanup(func() { viaProxy.Close() })
-	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
-	s.SetDialplan(testDialplan(100*time.Millisecond, 0, 0))
-	url, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	f := &floor{t: t, sim: s, simURL: url, rdb: rdb, prefix: prefix, store: realtime.New(viaProxy, prefix), cfg: testConfig("1001"), cursor: "0"}
-	f.startOn(url, "pbx1")
-	f.waitReady()
-	f.store = realtime.New(rdb, prefix) // the test reads Redis directly
+	f, proxy := newFloorViaProxy(t, 300*time.Millisecond, -1)
+	s := f.sim
 	f.login("1001")
 	caller := f.place(sim.CallerSpec{Queue: "sales"})
 	c := f.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered }).Call
