@@ -754,15 +754,21 @@ func (db *DB) Calibration(ctx context.Context, id int64) (CalibrationSession, er
 	return s, err
 }
 
+// lockCalibration reads session id for update (ENOTFOUND when there is none).
+func lockCalibration(ctx context.Context, tx pgx.Tx, id int64) (CalibrationSession, error) {
+	s, err := scanCalibration(tx.QueryRow(ctx, `SELECT `+calibrationCols+` FROM calibration_sessions WHERE id = $1 FOR UPDATE`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, calibrationNotFound(id)
+	}
+	return s, err
+}
+
 // SubmitCalibrationScore stores (or replaces, while the session is open) evaluator's answers,
 // scored on the session's scorecard version. Not invited: EFORBID; closed: ECONFLICT.
 func (db *DB) SubmitCalibrationScore(ctx context.Context, id int64, evaluator string, answers []callfloor.Answer) (CalibrationScore, error) {
 	var out CalibrationScore
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		s, err := scanCalibration(tx.QueryRow(ctx, `SELECT `+calibrationCols+` FROM calibration_sessions WHERE id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return calibrationNotFound(id)
-		}
+		s, err := lockCalibration(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -797,10 +803,7 @@ func (db *DB) SubmitCalibrationScore(ctx context.Context, id int64, evaluator st
 // (ECONFLICT otherwise, and for a closed session).
 func (db *DB) CloseCalibration(ctx context.Context, id int64) (CalibrationSession, error) {
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		s, err := scanCalibration(tx.QueryRow(ctx, `SELECT `+calibrationCols+` FROM calibration_sessions WHERE id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return calibrationNotFound(id)
-		}
+		s, err := lockCalibration(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -72,6 +72,17 @@ func (db *DB) SendScoreSheet(ctx context.Context, team, lead string, day time.Ti
 	return s, nil
 }
 
+const sentCols = `team_id, to_char(day, 'YYYY-MM-DD'), lead, evaluations, quota, avg_score::float8, fatal,
+	evaluation_ids, note, submitted_at`
+
+// scanSent reads a sentCols row, its time in loc.
+func scanSent(r pgx.Row, loc *time.Location) (SentScoreSheet, error) {
+	var s SentScoreSheet
+	err := r.Scan(&s.Team, &s.Day, &s.Lead, &s.Evaluations, &s.Quota, &s.AvgScore, &s.Fatal, &s.EvaluationIDs, &s.Note, &s.SubmittedAt)
+	s.SubmittedAt = s.SubmittedAt.In(loc)
+	return s, err
+}
+
 // ScoreSheetDue is one team lead's sheet of one day: sent (Sent set) or still missing.
 type ScoreSheetDue struct {
 	Team string          `json:"team"`
@@ -91,19 +102,13 @@ func (db *DB) ScoreSheetInbox(ctx context.Context, from, to time.Time, team stri
 		return nil, invalidField("from", "the inbox covers at most 93 days")
 	}
 	loc := from.Location()
-	rows, err := db.Pool.Query(ctx, `SELECT team_id, to_char(day, 'YYYY-MM-DD'), lead, evaluations, quota, avg_score::float8, fatal,
-		evaluation_ids, note, submitted_at FROM score_sheet_submissions
+	rows, err := db.Pool.Query(ctx, `SELECT `+sentCols+` FROM score_sheet_submissions
 		WHERE day >= $1::date AND day < $2::date AND ($3 = '' OR team_id = $3)`,
 		from.Format(time.DateOnly), PeriodStart(PeriodDay, to.Add(-time.Nanosecond)).AddDate(0, 0, 1).Format(time.DateOnly), team)
 	if err != nil {
 		return nil, fmt.Errorf("score sheet inbox: %w", err)
 	}
-	sent, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SentScoreSheet, error) {
-		var s SentScoreSheet
-		err := r.Scan(&s.Team, &s.Day, &s.Lead, &s.Evaluations, &s.Quota, &s.AvgScore, &s.Fatal, &s.EvaluationIDs, &s.Note, &s.SubmittedAt)
-		s.SubmittedAt = s.SubmittedAt.In(loc)
-		return s, err
-	})
+	sent, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SentScoreSheet, error) { return scanSent(r, loc) })
 	if err != nil {
 		return nil, fmt.Errorf("score sheet inbox: %w", err)
 	}
@@ -162,16 +167,15 @@ type SentSheet struct {
 // when nothing was sent.
 func (db *DB) SentScoreSheet(ctx context.Context, team, day, lead string, loc *time.Location) (SentSheet, error) {
 	var s SentSheet
-	err := db.Pool.QueryRow(ctx, `SELECT team_id, to_char(day, 'YYYY-MM-DD'), lead, evaluations, quota, avg_score::float8, fatal,
-		evaluation_ids, note, submitted_at FROM score_sheet_submissions WHERE team_id = $1 AND day = $2::date AND lead = $3`,
-		team, day, lead).Scan(&s.Team, &s.Day, &s.Lead, &s.Evaluations, &s.Quota, &s.AvgScore, &s.Fatal, &s.EvaluationIDs, &s.Note, &s.SubmittedAt)
+	var err error
+	s.SentScoreSheet, err = scanSent(db.Pool.QueryRow(ctx, `SELECT `+sentCols+` FROM score_sheet_submissions
+		WHERE team_id = $1 AND day = $2::date AND lead = $3`, team, day, lead), loc)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("%s sent no score sheet of team %s for %s", lead, team, day)}
 	}
 	if err != nil {
 		return s, fmt.Errorf("sent score sheet: %w", err)
 	}
-	s.SubmittedAt = s.SubmittedAt.In(loc)
 	if s.Rows, err = db.scoreSheetRows(ctx, loc, `id = ANY($1)`, s.EvaluationIDs); err != nil {
 		return s, fmt.Errorf("sent score sheet: %w", err)
 	}
