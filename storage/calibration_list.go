@@ -7,7 +7,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -31,17 +30,9 @@ type CalibrationFilter struct {
 
 // CalibrationSummary is a session without its scores: who is invited and who has scored.
 type CalibrationSummary struct {
-	ID                 int64      `json:"id"`
-	CallID             string     `json:"call_id"`
-	ScorecardID        string     `json:"scorecard_id"`
-	ScorecardVersion   int        `json:"scorecard_version"`
-	ReferenceEvaluator string     `json:"reference_evaluator"`
-	Evaluators         []string   `json:"evaluators"`
-	CreatedBy          string     `json:"created_by"`
-	CreatedAt          time.Time  `json:"created_at"`
-	ClosedAt           *time.Time `json:"closed_at"`
-	Status             string     `json:"status"`
-	Submitted          []string   `json:"submitted"` // evaluators who have scored, by name
+	CalibrationHead
+	Status    string   `json:"status"`
+	Submitted []string `json:"submitted"` // evaluators who have scored, by name
 }
 
 // ListCalibrations returns sessions, open ones first, each group newest first.

@@ -653,16 +653,22 @@ type CalibrationScore struct {
 
 // CalibrationSession is a calibration with the scores submitted so far.
 type CalibrationSession struct {
-	ID                 int64              `json:"id"`
-	CallID             string             `json:"call_id"`
-	ScorecardID        string             `json:"scorecard_id"`
-	ScorecardVersion   int                `json:"scorecard_version"`
-	ReferenceEvaluator string             `json:"reference_evaluator"`
-	Evaluators         []string           `json:"evaluators"`
-	CreatedBy          string             `json:"created_by"`
-	CreatedAt          time.Time          `json:"created_at"`
-	ClosedAt           *time.Time         `json:"closed_at"`
-	Scores             []CalibrationScore `json:"scores"`
+	CalibrationHead
+	Scores []CalibrationScore `json:"scores"`
+}
+
+// CalibrationHead is what a session is: the call, the scorecard version, who is invited and who
+// is the reference, when it was opened and closed.
+type CalibrationHead struct {
+	ID                 int64      `json:"id"`
+	CallID             string     `json:"call_id"`
+	ScorecardID        string     `json:"scorecard_id"`
+	ScorecardVersion   int        `json:"scorecard_version"`
+	ReferenceEvaluator string     `json:"reference_evaluator"`
+	Evaluators         []string   `json:"evaluators"`
+	CreatedBy          string     `json:"created_by"`
+	CreatedAt          time.Time  `json:"created_at"`
+	ClosedAt           *time.Time `json:"closed_at"`
 }
 
 // Invited reports whether user is one of the session's evaluators.
