@@ -8,7 +8,7 @@ import { apiAuthed as api } from "./api";
 import { clear, h } from "./dom";
 import { lang, t, type Key } from "./i18n";
 import type { Me, RestAgent, RestQueue } from "./types";
-import { fmtClock } from "./qalogic";
+import { canEvaluate, fmtClock } from "./qalogic";
 import { callsQuery, type CallsFilter, zonedInstant } from "./calls_logic";
 import { centreDay } from "./reports_logic";
 import { errText, show } from "./qa";
@@ -32,7 +32,7 @@ export class CallsPage {
   mount(root: HTMLElement): void {
     const role = this.me.user.role;
     const agentOnly = role === "agent";
-    const evaluator = ["qa", "team_lead", "operations_manager", "admin"].includes(role);
+    const evaluator = canEvaluate(role);
     // the times are the centre's (time_zone), like every other page's days
     const tz = this.me.time_zone || "UTC";
     const from = h("input", { type: "datetime-local", testid: "calls-from", value: centreDay(new Date(), tz) + "T00:00" });

@@ -14,6 +14,7 @@ import type { Me } from "./types";
 import { DesktopPage } from "./desktop";
 import { WallboardPage } from "./wallboard";
 import { CallsPage } from "./calls";
+import { canEvaluate } from "./qalogic";
 import { DisputesPage, EvaluatePage, MyEvaluationsPage, WorklistPage } from "./qa";
 import { CalibrationListPage, CalibrationSessionPage, calibrationNavVisible } from "./calibration";
 import { PlansPage, canReadPlans } from "./plans";
@@ -138,7 +139,7 @@ function header(m: Me | null): HTMLElement {
     if (m.user.agent_id) nav.append(link("/desktop", t("nav.desktop"), "nav-desktop"));
     nav.append(link("/calls", t("nav.calls"), "nav-calls"));
     const r = m.user.role;
-    const evaluator = r === "qa" || r === "team_lead" || r === "operations_manager" || r === "admin";
+    const evaluator = canEvaluate(r);
     if (evaluator) nav.append(link("/qa", t("nav.qa"), "nav-qa"));
     if (m.user.agent_id || r === "agent") nav.append(link("/qa/mine", t("nav.qa_mine"), "nav-qa-mine"));
     if (r === "team_lead" || r === "operations_manager" || r === "admin") nav.append(link("/qa/disputes", t("nav.qa_disputes"), "nav-qa-disputes"));

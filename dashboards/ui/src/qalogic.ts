@@ -87,3 +87,8 @@ export function fieldItem(field: string | undefined, sent: Answer[]): string | n
   const m = /^answers\[(\d+)\]/.exec(field ?? "");
   return m ? sent[Number(m[1])]?.item_id ?? null : null;
 }
+
+// canEvaluate mirrors the server (dashboards/qa_evaluations.go): who may score calls.
+export function canEvaluate(role: string): boolean {
+  return ["qa", "team_lead", "operations_manager", "admin"].includes(role);
+}
