@@ -30,7 +30,11 @@ type (
 		kind string
 		seq  int
 	} // max wait, ring backstop
-	msgReconcile struct{ live map[string]ari.StasisChannel } // after a (re)connect: the channels Asterisk has now
+	msgReconcile struct {
+		live    map[string]ari.StasisChannel
+		restart asteriskRestart
+	} // after a (re)connect: the channels Asterisk has now, and whether it restarted
+	msgDisconnected struct{} // the node's event stream dropped
 )
 
 // call is the actor owning one live call. Only its goroutine touches c.
@@ -66,6 +70,7 @@ type call struct {
 	opSeq       int         // numbers those transitions
 	parked      bool        // the desktop's holding bridge may exist (deskhold.go)
 	bridgeTries int         // failed attempts at bridging the answered call (bridgeTalking)
+	lost        bool        // the caller was cut off by an Asterisk crash or restart (endInbound books it so)
 }
 
 func newCall(a *ACD, n *node, c *callfloor.Call) *call {
@@ -161,6 +166,10 @@ func (cl *call) afterEnd() {
 	for _, m := range left {
 		if r, ok := m.(request); ok {
 			r.replyTo() <- errCallJustEnded
+		}
+		if o, ok := m.(msgOffer); ok {
+			// claimed for this call just as it ended: the agent is not to stay reserved
+			cl.acd.release(cl.ctx(), o.agent, cl.c.ID)
 		}
 		if e, ok := m.(msgEvent); ok {
 			if r, ok := e.ev.(*aril.RecordingFinished); ok {
@@ -313,6 +322,8 @@ func (cl *call) handle(m any) {
 		cl.timer(m)
 	case msgReconcile:
 		cl.reconcile(m)
+	case msgDisconnected:
+		cl.disconnected()
 	}
 }
 
@@ -397,7 +408,7 @@ func (cl *call) offer(m msgOffer) {
 	s := cl.acd.settings()
 	q := cl.queueCfg()
 	ag := s.agents[m.agent]
-	if c.State != callfloor.CallWaiting || ag == nil || q == nil {
+	if c.State != callfloor.CallWaiting || ag == nil || q == nil || !cl.node.connected() {
 		cl.acd.release(cl.ctx(), m.agent, c.ID)
 		if c.State == callfloor.CallWaiting {
 			cl.acd.setWaiting(cl, true)
@@ -447,6 +458,11 @@ func callerID(name, number string) string {
 }
 
 // offerEnded closes the current offer without an answer and puts the call back in the queue.
+// Only a ring the agent let go (no answer, rejected) is a missed offer: it counts against them
+// and pauses them (acd.missed_pause_reason). A phone that could not be rung (failed) goes back
+// to available after a back-off (ACD.releaseAfterFailure); a ring whose result is unknown
+// because the event stream was down (interrupted) or that the caller ended (canceled) puts
+// the agent back to available at once.
 func (cl *call) offerEnded(result string, cause int) {
 	c := cl.c
 	off := c.LastOffer()
@@ -459,19 +475,42 @@ func (cl *call) offerEnded(result string, cause int) {
 	c.State = callfloor.CallWaiting
 	cl.acd.metrics.offers.WithLabelValues(result).Inc()
 	agentInc := map[string]int64{}
-	if result == callfloor.OfferNoAnswer || result == callfloor.OfferRejected || result == callfloor.OfferFailed {
+	missed := result == callfloor.OfferNoAnswer || result == callfloor.OfferRejected
+	if missed {
 		agentInc[realtime.CntOffersNoAnswer] = 1
 	}
 	cl.save(callfloor.EvCallOfferEnded, nil, agentInc, agent, off)
-	reason := cl.acd.settings().acd.MissedPauseReason
-	t := realtime.Transition{Agent: agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable}
-	if result != callfloor.OfferCanceled && reason != "" {
-		t.To, t.Reason = callfloor.AgentPaused, reason
+	if result == callfloor.OfferFailed {
+		cl.acd.releaseAfterFailure(agent, c.ID)
+	} else {
+		if missed {
+			cl.acd.rang(agent)
+		}
+		reason := cl.acd.settings().acd.MissedPauseReason
+		t := realtime.Transition{Agent: agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable}
+		if missed && reason != "" {
+			t.To, t.Reason = callfloor.AgentPaused, reason
+		}
+		cl.transition("agent after an unanswered offer", t)
 	}
-	cl.transition("agent after an unanswered offer", t)
 	if result != callfloor.OfferCanceled {
 		cl.acd.setWaiting(cl, true)
 	}
+}
+
+// disconnected: the node's event stream dropped. A ring in progress is withdrawn (its result
+// could not be known, and an answer now would meet a deactivated application): the agent's
+// phone stops ringing, the agent is available again, the caller waits to be offered again after
+// the reconnect.
+func (cl *call) disconnected() {
+	c := cl.c
+	if c.Direction != callfloor.Inbound || c.State != callfloor.CallOffering {
+		return
+	}
+	off := c.LastOffer()
+	cl.logf("offer withdrawn: the events connection is down", "agent", off.Agent)
+	cl.offerEnded(callfloor.OfferInterrupted, 0)
+	cl.hangup(off.Channel)
 }
 
 func (cl *call) inboundEvent(ev aril.Event) {
@@ -546,6 +585,7 @@ func (cl *call) agentAnswered() {
 	now := cl.acd.now()
 	off := c.LastOffer()
 	off.End, off.Result = now, callfloor.OfferAnswered
+	cl.acd.rang(off.Agent)
 	c.State, c.AnsweredAt, c.Agent = callfloor.CallTalking, now, off.Agent
 	c.MixBridge = chanPrefix + c.ID + "-mix"
 	cl.transition("agent to on call", realtime.Transition{Agent: off.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID,
@@ -658,6 +698,11 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 		agentInc[realtime.CntSumTalk] = c.TalkMs()
 		agentInc[realtime.CntSumHold] = hold
 		agentInc[realtime.CntSumWrap] = wrap
+	} else if c.Outcome == "" && cl.lost {
+		// cut off by an Asterisk crash or restart: a system fault, not an abandon
+		c.Outcome = callfloor.OutcomeLost
+		inc[realtime.CntLost] = 1
+		cl.acd.metrics.lost.WithLabelValues(c.Queue).Inc()
 	} else if c.Outcome == "" {
 		w := c.WaitMs()
 		within, short := th.Classify(w, false)
@@ -785,7 +830,11 @@ func (cl *call) timer(m msgTimer) {
 			return
 		}
 		off := c.LastOffer()
-		cl.offerEnded(callfloor.OfferNoAnswer, 19)
+		if cl.node.connected() {
+			cl.offerEnded(callfloor.OfferNoAnswer, 19)
+		} else {
+			cl.offerEnded(callfloor.OfferInterrupted, 0) // its end event could not reach us
+		}
 		cl.hangup(off.Channel)
 	case "flush":
 		cl.flush(m.seq)
@@ -845,22 +894,32 @@ func (cl *call) reconcile(m msgReconcile) {
 		}
 		return
 	}
+	lost := m.restart.lost(c.EnteredAt)
 	switch c.State {
 	case callfloor.CallWaiting:
-		if !callerUp {
+		switch {
+		case !callerUp && lost:
+			cl.endLost()
+		case !callerUp:
 			cl.endInbound(callfloor.HangupCaller, 16, "gone during disconnect")
 		}
 	case callfloor.CallOffering:
 		switch {
+		case !callerUp && lost:
+			cl.endLost()
 		case !callerUp:
 			cl.endInbound(callfloor.HangupCaller, 16, "gone during disconnect")
 		case !agentUp:
-			cl.offerEnded(callfloor.OfferNoAnswer, 19)
+			// The ring ended while we could not hear it (the agent let it ring out, or answered
+			// into the deactivated application and was hung up): not a missed ring.
+			cl.offerEnded(callfloor.OfferInterrupted, 0)
 		case agentCh.State == "Up":
 			cl.agentAnswered()
 		}
 	case callfloor.CallTalking:
 		switch {
+		case lost && (!callerUp || !agentUp):
+			cl.endInbound(callfloor.HangupSystem, 0, "asterisk restarted")
 		case !callerUp && !agentUp:
 			cl.endInbound(callfloor.HangupSystem, 16, "both legs gone while disconnected")
 		case !callerUp:
@@ -873,6 +932,12 @@ func (cl *call) reconcile(m msgReconcile) {
 			cl.bridgeTalking(true)
 		}
 	}
+}
+
+// endLost ends a waiting caller cut off by an Asterisk crash or restart (outcome lost).
+func (cl *call) endLost() {
+	cl.lost = true
+	cl.endInbound(callfloor.HangupSystem, 0, "asterisk restarted")
 }
 
 // ---- outbound ----

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	aril "github.com/CyCoreSystems/ari/v5"
 	"github.com/callfloor/callfloor"
@@ -17,6 +18,7 @@ type node struct {
 	client    *ari.Client
 	name      string
 	entity    atomic.Value     // string: asterisk_id
+	started   atomic.Value     // time.Time: Asterisk's startup time at the last connect
 	byChannel map[string]*call // inbound callers' channels (Asterisk's ids); guarded by acd.mu
 }
 
@@ -34,6 +36,14 @@ func (n *node) entityID() string {
 // closed and calls still up are picked up again.
 func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool) error {
 	n.entity.Store(info.EntityID)
+	prevStart, _ := n.started.Load().(time.Time)
+	if !info.StartedAt.IsZero() {
+		n.started.Store(info.StartedAt)
+	}
+	restart := asteriskRestart{startedAt: info.StartedAt, restarted: !prevStart.IsZero() && info.StartedAt.After(prevStart)}
+	if restart.restarted {
+		n.acd.log.Warn("asterisk restarted: calls it had are lost", "node", n.name, "started_at", info.StartedAt)
+	}
 	chans, err := n.client.ListChannelsFull(ctx)
 	if err != nil {
 		return fmt.Errorf("reconcile: list channels: %w", err)
@@ -74,7 +84,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	a.mu.Unlock()
 	n.acd.log.Info("reconciling with asterisk", "node", n.name, "reconnect", reconnect, "calls", len(mine), "channels", len(chans))
 	for _, c := range mine {
-		c.send(msgReconcile{live: live})
+		c.send(msgReconcile{live: live, restart: restart})
 	}
 	// Channels in our application that no call knows: callers whose StasisStart was never
 	// handled (the instance stopped in between) are adopted; our own orphans are hung up.
@@ -106,9 +116,40 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 }
 
 // Disconnected is told when the events socket drops; the calls keep their state until the
-// reconnect's reconciliation.
+// reconnect's reconciliation, except the offers ringing now: their result can no longer be
+// known (an agent answering now would be hung up by Asterisk, the application being inactive),
+// so they are withdrawn (msgDisconnected) and their callers offered again after the reconnect.
 func (n *node) Disconnected(err error) {
 	n.acd.log.Warn("asterisk events connection lost", "node", n.name, "err", err)
+	a := n.acd
+	a.mu.Lock()
+	var mine []*call
+	for _, c := range a.calls {
+		if c.node == n {
+			mine = append(mine, c)
+		}
+	}
+	a.mu.Unlock()
+	for _, c := range mine {
+		c.send(msgDisconnected{})
+	}
+}
+
+// connected reports whether the node's event stream is up.
+func (n *node) connected() bool { return n.client.Node().Connected }
+
+// asteriskRestart tells a reconciling call whether Asterisk restarted (crash or restart) since
+// it last saw it: startedAt is its startup time now; restarted is true when it is later than at
+// the previous connect. A call that entered before startedAt was lost with the restart too
+// (callfloor itself may have been down meanwhile).
+type asteriskRestart struct {
+	startedAt time.Time
+	restarted bool
+}
+
+// lost reports whether a call that entered at entered was on Asterisk when it restarted.
+func (r asteriskRestart) lost(entered time.Time) bool {
+	return r.restarted || (!r.startedAt.IsZero() && r.startedAt.After(entered))
 }
 
 // chanPrefix starts every channel id callfloor originates: cf-<call id>-<role><n>.

@@ -46,6 +46,9 @@ type NodeInfo struct {
 	Name      string // Config.Name
 	EntityID  string // system.entity_id from GET /asterisk/info (the events' asterisk_id), filled on connect
 	Connected bool   // the event WebSocket is up and set up
+	// StartedAt is Asterisk's startup time (status.startup_time of GET /asterisk/info), filled
+	// on connect: a later one than before means Asterisk restarted and lost its calls.
+	StartedAt time.Time
 }
 
 // Client talks to one Asterisk node. Create it with New.
@@ -146,10 +149,17 @@ func (c *Client) Node() NodeInfo {
 }
 
 func (c *Client) setNode(entityID string, connected bool) NodeInfo {
+	return c.setNodeStarted(entityID, time.Time{}, connected)
+}
+
+func (c *Client) setNodeStarted(entityID string, startedAt time.Time, connected bool) NodeInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if entityID != "" {
 		c.node.EntityID = entityID
+	}
+	if !startedAt.IsZero() {
+		c.node.StartedAt = startedAt
 	}
 	c.node.Connected = connected
 	return c.node

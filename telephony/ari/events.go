@@ -152,7 +152,7 @@ func (c *Client) session(ctx context.Context, h Handler, reconnect bool) (res se
 	}()
 
 	// Set up before announcing; the reader already buffers events.
-	entityID, err := c.asteriskInfo(ctx)
+	entityID, startedAt, err := c.asteriskInfo(ctx)
 	if err != nil {
 		return sessionResult{stage: "asterisk_info", err: err}
 	}
@@ -161,7 +161,7 @@ func (c *Client) session(ctx context.Context, h Handler, reconnect bool) (res se
 			return sessionResult{stage: "event_filter", err: err}
 		}
 	}
-	node := c.setNode(entityID, true)
+	node := c.setNodeStarted(entityID, startedAt, true)
 	c.metrics.setConnected(c.cfg.Name, true)
 	if reconnect {
 		c.metrics.reconnect(c.cfg.Name)

@@ -75,7 +75,7 @@ func TestRunConnects(t *testing.T) {
 		t.Error("first Connected has reconnect=true")
 	}
 	n := <-h.nodes
-	if n.Name != "pbx1" || n.EntityID != testEntityID || !n.Connected {
+	if n.Name != "pbx1" || n.EntityID != testEntityID || !n.Connected || !n.StartedAt.Equal(time.Date(2026, 11, 22, 5, 50, 0, 0, time.UTC)) {
 		t.Errorf("Connected node %+v", n)
 	}
 	if got := c.Node(); got != n {
