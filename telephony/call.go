@@ -71,7 +71,21 @@ type call struct {
 	parked      bool        // the desktop's holding bridge may exist (deskhold.go)
 	bridgeTries int         // failed attempts at bridging the answered call (bridgeTalking)
 	lost        bool        // the caller was cut off by an Asterisk crash or restart (endInbound books it so)
+	leaving     *leaving    // a leg left Stasis: the call ends when its ChannelDestroyed (the cause) comes
 }
+
+// leaving is an inbound call's end in waiting: the caller (or the talking agent) left Stasis,
+// and Asterisk sends the leg's ChannelDestroyed, which carries the hang-up cause, only after the
+// StasisEnd. The call ends with that cause, at the time the leg left; if the ChannelDestroyed
+// does not come within leavingWait it ends without a cause.
+type leaving struct {
+	channel, by string
+	at          time.Time
+}
+
+// leavingWait bounds the wait for a leg's ChannelDestroyed after its StasisEnd (it follows
+// within milliseconds when the application is subscribed to the channel).
+const leavingWait = time.Second
 
 func newCall(a *ACD, n *node, c *callfloor.Call) *call {
 	return &call{acd: a, node: n, c: c, id: c.ID, queue: c.Queue, priority: c.Priority, entered: c.EnteredAt,
@@ -340,6 +354,15 @@ func (cl *call) enter(m msgEnter) {
 	cl.save(callfloor.EvCallEntered, map[string]int64{realtime.CntOffered: 1}, nil, "", nil)
 	cl.acd.setWaiting(cl, true)
 	ctx := cl.ctx()
+	// Stay subscribed to the caller's channel after it leaves Stasis: its ChannelDestroyed,
+	// which follows the StasisEnd, carries the hang-up cause.
+	if err := cl.ari().SubscribeChannel(ctx, c.CallerChannel); err != nil {
+		if ari.IsUnprocessable(err) || ari.IsNotFound(err) {
+			cl.endInbound(callfloor.HangupCaller, 0, "") // gone already
+			return
+		}
+		cl.warn("subscribing to the caller's channel (hang-up cause)", err)
+	}
 	if !m.answered {
 		if err := cl.ari().Answer(ctx, c.CallerChannel); err != nil {
 			cl.callerGoneOnError("answering the caller", err)
@@ -408,9 +431,9 @@ func (cl *call) offer(m msgOffer) {
 	s := cl.acd.settings()
 	q := cl.queueCfg()
 	ag := s.agents[m.agent]
-	if c.State != callfloor.CallWaiting || ag == nil || q == nil || !cl.node.connected() {
+	if c.State != callfloor.CallWaiting || ag == nil || q == nil || !cl.node.connected() || cl.leaving != nil {
 		cl.acd.release(cl.ctx(), m.agent, c.ID)
-		if c.State == callfloor.CallWaiting {
+		if c.State == callfloor.CallWaiting && cl.leaving == nil {
 			cl.acd.setWaiting(cl, true)
 		}
 		return
@@ -526,7 +549,7 @@ func (cl *call) inboundEvent(ev aril.Event) {
 	case *aril.ChannelDestroyed:
 		cl.channelGone(e.Channel.ID, e.Cause, e.CauseTxt)
 	case *aril.StasisEnd:
-		cl.channelGone(e.Channel.ID, 0, "")
+		cl.leftStasis(e.Channel.ID)
 	case *aril.RecordingFinished:
 		cl.recording(e.Recording)
 	case *aril.RecordingFailed:
@@ -555,8 +578,43 @@ func (cl *call) hold(ch string, on bool) {
 	}
 }
 
+// leftStasis: a leg's StasisEnd. Asterisk sends it before the leg's ChannelDestroyed (see the
+// traces), and only ChannelDestroyed has the hang-up cause. A caller (or the talking agent)
+// leaving ends the call: routing for it stops now, and the call ends with the cause when the
+// ChannelDestroyed comes (bounded by leavingWait), timed at this StasisEnd.
+func (cl *call) leftStasis(ch string) {
+	c := cl.c
+	if cl.leaving != nil {
+		return
+	}
+	var by string
+	switch {
+	case ch == c.CallerChannel:
+		by = callfloor.HangupCaller
+	case ch == c.AgentChannel && c.State == callfloor.CallTalking:
+		by = callfloor.HangupAgent
+	default:
+		cl.channelGone(ch, 0, "") // e.g. the ringing agent leg: its end is the offer's
+		return
+	}
+	cl.leaving = &leaving{channel: ch, by: by, at: cl.acd.now()}
+	cl.acd.setWaiting(cl, false)
+	if c.State == callfloor.CallOffering {
+		off := c.LastOffer()
+		cl.offerEnded(callfloor.OfferCanceled, 0)
+		cl.hangup(off.Channel)
+	}
+	cl.after(leavingWait, "leaving", 0)
+}
+
 func (cl *call) channelGone(ch string, cause int, causeTxt string) {
 	c := cl.c
+	if l := cl.leaving; l != nil {
+		if ch == l.channel {
+			cl.endInbound(l.by, cause, causeTxt)
+		}
+		return // the call is ending with the leg that left first
+	}
 	switch {
 	case ch == c.CallerChannel:
 		if c.Cause == 0 {
@@ -666,6 +724,9 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 	}
 	ctx := cl.ctx()
 	now := cl.acd.now()
+	if cl.leaving != nil {
+		now = cl.leaving.at // when the leg left Stasis, not when its cause arrived
+	}
 	q := cl.queueCfg()
 	th := callfloor.Thresholds{ServiceLevelT: 20 * time.Second, ShortAbandonS: 5 * time.Second}
 	if q != nil {
@@ -801,7 +862,7 @@ func (cl *call) timer(m msgTimer) {
 	c := cl.c
 	switch m.kind {
 	case "maxwait":
-		if c.State != callfloor.CallWaiting && c.State != callfloor.CallOffering {
+		if (c.State != callfloor.CallWaiting && c.State != callfloor.CallOffering) || cl.leaving != nil {
 			return
 		}
 		q := cl.queueCfg()
@@ -836,10 +897,15 @@ func (cl *call) timer(m msgTimer) {
 			cl.offerEnded(callfloor.OfferInterrupted, 0) // its end event could not reach us
 		}
 		cl.hangup(off.Channel)
+	case "leaving":
+		if l := cl.leaving; l != nil {
+			cl.warn("no ChannelDestroyed after StasisEnd: ending without a hang-up cause", nil, "channel", l.channel)
+			cl.endInbound(l.by, 0, "")
+		}
 	case "flush":
 		cl.flush(m.seq)
 	case "rebridge":
-		if c.State == callfloor.CallTalking && c.HoldBridge != "" {
+		if c.State == callfloor.CallTalking && c.HoldBridge != "" && cl.leaving == nil {
 			cl.bridgeTalking(true)
 		}
 	case "agentring":
@@ -870,6 +936,9 @@ func (cl *call) restored() {
 
 func (cl *call) reconcile(m msgReconcile) {
 	c := cl.c
+	if cl.leaving != nil {
+		return // ending already, with the leg that left
+	}
 	_, callerUp := m.live[c.CallerChannel]
 	agentCh, agentUp := m.live[c.AgentChannel]
 	if c.Direction == callfloor.Outbound {

@@ -19,6 +19,7 @@ type node struct {
 	name      string
 	entity    atomic.Value     // string: asterisk_id
 	started   atomic.Value     // time.Time: Asterisk's startup time at the last connect
+	ready     atomic.Bool      // connected and reconciled: calls may be offered (see connected)
 	byChannel map[string]*call // inbound callers' channels (Asterisk's ids); guarded by acd.mu
 }
 
@@ -35,6 +36,7 @@ func (n *node) entityID() string {
 // calls this instance knows with what Asterisk has now, so calls that ended during the gap are
 // closed and calls still up are picked up again.
 func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool) error {
+	n.ready.Store(false) // no offer between the channel list and the reconciliation
 	n.entity.Store(info.EntityID)
 	prevStart, _ := n.started.Load().(time.Time)
 	if !info.StartedAt.IsZero() {
@@ -111,6 +113,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 			a.log.Warn("destroying orphan bridge", "node", n.name, "bridge", id, "err", err)
 		}
 	}
+	n.ready.Store(true)
 	a.wake()
 	return nil
 }
@@ -120,6 +123,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 // known (an agent answering now would be hung up by Asterisk, the application being inactive),
 // so they are withdrawn (msgDisconnected) and their callers offered again after the reconnect.
 func (n *node) Disconnected(err error) {
+	n.ready.Store(false)
 	n.acd.log.Warn("asterisk events connection lost", "node", n.name, "err", err)
 	a := n.acd
 	a.mu.Lock()
@@ -135,8 +139,9 @@ func (n *node) Disconnected(err error) {
 	}
 }
 
-// connected reports whether the node's event stream is up.
-func (n *node) connected() bool { return n.client.Node().Connected }
+// connected reports whether the node's event stream is up and its calls reconciled after the
+// (re)connect: only then may its callers be offered.
+func (n *node) connected() bool { return n.ready.Load() && n.client.Node().Connected }
 
 // asteriskRestart tells a reconciling call whether Asterisk restarted (crash or restart) since
 // it last saw it: startedAt is its startup time now; restarted is true when it is later than at

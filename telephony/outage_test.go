@@ -158,3 +158,57 @@ func TestAsteriskCrashLosesCallers(t *testing.T) {
 		t.Errorf("agent after the crash: %+v, want available", st)
 	}
 }
+
+// Inbound calls get their hang-up cause: Asterisk sends a leg's StasisEnd before its
+// ChannelDestroyed, and only the latter has the cause; the call's end time is still when the
+// leg left.
+func TestInboundHangupCause(t *testing.T) {
+	check := func(t *testing.T, c *callfloor.Call, outcome callfloor.Outcome, by string) {
+		t.Helper()
+		if c.Outcome != outcome || c.HangupBy != by {
+			t.Fatalf("outcome %s by %s, want %s by %s", c.Outcome, c.HangupBy, outcome, by)
+		}
+		if c.Cause != 16 || c.CauseText != "Normal Clearing" {
+			t.Errorf("cause %d %q, want 16 Normal Clearing", c.Cause, c.CauseText)
+		}
+	}
+	t.Run("caller hangs up during talk", func(t *testing.T) {
+		f := newFloor(t, testConfig("1001"))
+		f.login("1001")
+		f.place(sim.CallerSpec{Queue: "sales", TalkFor: 400 * time.Millisecond})
+		c := f.ended(4 * time.Second)
+		check(t, c, callfloor.OutcomeAnswered, callfloor.HangupCaller)
+		if tk := c.TalkMs(); tk < 300 || tk > 1000 {
+			t.Errorf("talk %d ms, want about 400", tk)
+		}
+	})
+	t.Run("caller abandons", func(t *testing.T) {
+		f := newFloor(t, testConfig("1001"))
+		f.place(sim.CallerSpec{Queue: "sales", Patience: 800 * time.Millisecond})
+		c := f.ended(4 * time.Second)
+		check(t, c, callfloor.OutcomeAbandoned, callfloor.HangupCaller)
+		if w := c.WaitMs(); w < 700 || w > 1300 {
+			t.Errorf("wait %d ms, want about 800", w)
+		}
+	})
+	t.Run("caller hangs up while an agent rings", func(t *testing.T) {
+		f := newFloor(t, testConfig("9001"))
+		f.login("9001")
+		f.place(sim.CallerSpec{Queue: "sales", Patience: 300 * time.Millisecond})
+		c := f.ended(4 * time.Second)
+		check(t, c, callfloor.OutcomeShortAbandon, callfloor.HangupCaller)
+		if len(c.Offers) != 1 || c.Offers[0].Result != callfloor.OfferCanceled {
+			t.Errorf("offers %+v, want one canceled", c.Offers)
+		}
+		testenv.Eventually(t, 2*time.Second, "agent available", func() bool { return f.agentState("9001").State == callfloor.AgentAvailable })
+	})
+	t.Run("agent hangs up", func(t *testing.T) {
+		f := newFloor(t, testConfig("1001"))
+		f.sim.SetDialplan(testDialplan(100*time.Millisecond, 400*time.Millisecond, 0))
+		f.login("1001")
+		f.place(sim.CallerSpec{Queue: "sales"})
+		c := f.ended(4 * time.Second)
+		check(t, c, callfloor.OutcomeAnswered, callfloor.HangupAgent)
+		testenv.Eventually(t, 2*time.Second, "no channels left", func() bool { return f.sim.Stats().ChannelsLive == 0 })
+	})
+}
