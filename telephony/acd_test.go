@@ -93,8 +93,15 @@ func logger(t *testing.T) *slog.Logger {
 
 func newFloor(t *testing.T, cfg *callfloor.Config) *floor {
 	t.Helper()
+	return newFloorSim(t, cfg, sim.Config{})
+}
+
+// newFloorSim is newFloor with a simulator configured by sc (its RecordingDir is the test's).
+func newFloorSim(t *testing.T, cfg *callfloor.Config, sc sim.Config) *floor {
+	t.Helper()
 	rdb, prefix := testenv.Redis(t)
-	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
+	sc.RecordingDir = t.TempDir()
+	s := sim.New(sc)
 	s.SetDialplan(testDialplan(100*time.Millisecond, 0, 500*time.Millisecond))
 	url, err := s.Start("127.0.0.1:0")
 	if err != nil {

@@ -72,6 +72,8 @@ type call struct {
 	bridgeTries int         // failed attempts at bridging the answered call (bridgeTalking)
 	lost        bool        // the caller was cut off by an Asterisk crash or restart (endInbound books it so)
 	leaving     *leaving    // a leg left Stasis: the call ends when its ChannelDestroyed (the cause) comes
+	recorded    bool        // its RecordingFinished arrived
+	closing     []string    // ended: these bridges are destroyed once the recording finished (closeBridges)
 }
 
 // leaving is an inbound call's end in waiting: the caller (or the talking agent) left Stasis,
@@ -310,6 +312,10 @@ func (cl *call) flush(attempt int) {
 }
 
 func (cl *call) handle(m any) {
+	if cl.closing != nil {
+		cl.handleClosing(m)
+		return
+	}
 	switch m := m.(type) {
 	case msgEnter:
 		cl.enter(m)
@@ -722,7 +728,6 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 	if c.State == callfloor.CallEnded {
 		return
 	}
-	ctx := cl.ctx()
 	now := cl.acd.now()
 	if cl.leaving != nil {
 		now = cl.leaving.at // when the leg left Stasis, not when its cause arrived
@@ -787,17 +792,10 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 	if wasTalking && by != callfloor.HangupAgent {
 		cl.hangup(c.AgentChannel)
 	}
-	for _, b := range []string{c.HoldBridge, c.MixBridge} {
-		if b != "" {
-			if err := cl.ari().DestroyBridge(ctx, b); err != nil && !ari.IsNotFound(err) {
-				cl.warn("destroying bridge", err, "bridge", b)
-			}
-		}
-	}
 	if wasTalking {
 		cl.toWrapUp(c.Agent, wrapUp(q))
 	}
-	cl.finish()
+	cl.closeBridges(c.HoldBridge, c.MixBridge)
 }
 
 func wrapUp(q *callfloor.Queue) time.Duration {
@@ -826,6 +824,86 @@ func (cl *call) hangup(ch string) {
 	}
 }
 
+// recordingWait bounds the wait for RecordingFinished after stopping an ended call's recording.
+const recordingWait = 3 * time.Second
+
+// closeBridges destroys an ended call's bridges and finishes the actor. The mixing bridge is
+// recorded: Asterisk, when a bridge is destroyed while it is still recording, sometimes sends
+// no RecordingFinished, and that recording would never reach the catalogue (no duration, never
+// pruned). So the recording is stopped first (POST /recordings/live/{name}/stop) and the bridge
+// destroyed once its RecordingFinished (or RecordingFailed) arrived, or after recordingWait.
+func (cl *call) closeBridges(bridges ...string) {
+	c := cl.c
+	var keep []string
+	for _, b := range bridges {
+		if b == "" {
+			continue
+		}
+		if b == c.MixBridge && c.RecordingName != "" && !cl.recorded {
+			keep = append(keep, b)
+			continue
+		}
+		cl.destroyBridge(b)
+	}
+	if len(keep) == 0 {
+		cl.finish()
+		return
+	}
+	if err := cl.ari().StopRecording(cl.ctx(), c.RecordingName); err != nil {
+		if !ari.IsNotFound(err) { // not found: not recording (finished already, or never started)
+			cl.warn("stopping the recording", err, "recording", c.RecordingName)
+		}
+		for _, b := range keep {
+			cl.destroyBridge(b)
+		}
+		cl.finish()
+		return
+	}
+	cl.closing = keep
+	cl.after(recordingWait, "recording", 0)
+}
+
+func (cl *call) destroyBridge(b string) {
+	if err := cl.ari().DestroyBridge(cl.ctx(), b); err != nil && !ari.IsNotFound(err) {
+		cl.warn("destroying bridge", err, "bridge", b)
+	}
+}
+
+// handleClosing: the call has ended and waits for its recording to finish (closeBridges).
+func (cl *call) handleClosing(m any) {
+	done := false
+	switch m := m.(type) {
+	case msgEvent:
+		switch e := m.ev.(type) {
+		case *aril.RecordingFinished:
+			cl.recording(e.Recording)
+			done = true
+		case *aril.RecordingFailed:
+			cl.warn("recording failed", fmt.Errorf("%s", e.Recording.Cause), "recording", e.Recording.Name)
+			done = true
+		}
+	case msgTimer:
+		switch m.kind {
+		case "recording":
+			cl.warn("no RecordingFinished after stopping the recording: the catalogue sweep will add it", nil, "recording", cl.c.RecordingName)
+			done = true
+		case "flush":
+			cl.flush(m.seq)
+		}
+	case msgOffer:
+		cl.acd.release(cl.ctx(), m.agent, cl.c.ID)
+	case request:
+		m.replyTo() <- errCallJustEnded
+	}
+	if done {
+		for _, b := range cl.closing {
+			cl.destroyBridge(b)
+		}
+		cl.closing = nil
+		cl.finish()
+	}
+}
+
 // finish stops the actor; late events (recording finished) are handled by the node.
 func (cl *call) finish() {
 	cl.endMonitors()
@@ -840,6 +918,7 @@ func (cl *call) finish() {
 
 func (cl *call) recording(r aril.LiveRecordingData) {
 	c := cl.c
+	cl.recorded = true
 	c.RecordingDuration = int(time.Duration(r.Duration) / time.Second)
 	cl.save(callfloor.EvRecordingReady, nil, nil, "", nil)
 }
@@ -1181,15 +1260,10 @@ func (cl *call) endOutbound(out callfloor.Outcome, by string, cause int, causeTx
 	if by != callfloor.HangupCaller {
 		cl.hangup(c.CustomerChannel)
 	}
-	if c.MixBridge != "" {
-		if err := cl.ari().DestroyBridge(cl.ctx(), c.MixBridge); err != nil && !ari.IsNotFound(err) {
-			cl.warn("destroying bridge", err)
-		}
-	}
 	if agentReached {
 		cl.toWrapUp(c.Agent, cl.acd.settings().acd.Outbound.WrapUp)
 	} else {
 		cl.transition("agent after an outbound call", realtime.Transition{Agent: c.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable})
 	}
-	cl.finish()
+	cl.closeBridges(c.MixBridge)
 }
