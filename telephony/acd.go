@@ -52,6 +52,9 @@ type Options struct {
 	// StaleAfter: how long an agent may ring or talk for a call that is no longer live before
 	// the sweeper frees them; default 2 minutes (longer than any ring timeout plus its backstop).
 	StaleAfter time.Duration
+	// Catalogue, when set, is asked after each connect which recordings stored on the node have
+	// no catalogue row; those are catalogued (recording.ready). Nil: no sweep.
+	Catalogue RecordingCatalogue
 }
 
 // settings is the part of the configuration that can change at run time.
@@ -72,6 +75,7 @@ type ACD struct {
 	onRouted   func(time.Duration)
 	redisDown  atomic.Bool
 	staleAfter time.Duration
+	catalogue  RecordingCatalogue
 
 	nodes     map[string]*node
 	nodeOrder []*node
@@ -96,7 +100,7 @@ func New(o Options) (*ACD, error) {
 		o.Tick = 250 * time.Millisecond
 	}
 	a := &ACD{
-		store: o.Store, log: o.Logger, metrics: o.Metrics, tick: o.Tick, onRouted: o.OnRouted, staleAfter: o.StaleAfter,
+		store: o.Store, log: o.Logger, metrics: o.Metrics, tick: o.Tick, onRouted: o.OnRouted, staleAfter: o.StaleAfter, catalogue: o.Catalogue,
 		nodes: map[string]*node{}, calls: map[string]*call{}, waiting: map[string]*call{}, failures: map[string]int{},
 		kick: make(chan struct{}, 1),
 	}

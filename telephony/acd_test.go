@@ -43,6 +43,7 @@ type floor struct {
 	events []callfloor.Event
 
 	staleAfter time.Duration
+	catalogue  telephony.RecordingCatalogue
 }
 
 // testDialplan: agents 1XXX answer after ring, 9XXX never answer; outbound numbers starting
@@ -150,7 +151,8 @@ func (f *floor) startOn(url, name string) {
 	f.client = ari.New(ari.Config{Name: name, URL: url, Username: "callfloor", Password: "callfloor-test", App: "callfloor",
 		RequestTimeout: 2 * time.Second, EventFilter: telephony.EventFilter, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		Logger: logger(f.t), Metrics: ari.NewMetrics(f.ariReg)})
-	acd, err := telephony.New(telephony.Options{Config: f.cfg, Store: f.store, Nodes: []*ari.Client{f.client}, Logger: logger(f.t), Tick: 20 * time.Millisecond, StaleAfter: f.staleAfter})
+	acd, err := telephony.New(telephony.Options{Config: f.cfg, Store: f.store, Nodes: []*ari.Client{f.client}, Logger: logger(f.t), Tick: 20 * time.Millisecond, StaleAfter: f.staleAfter,
+		Catalogue: f.catalogue})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -115,6 +115,19 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	}
 	n.ready.Store(true)
 	a.wake()
+	if a.catalogue != nil {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			// after the calls reconciled now have ended and caught their RecordingFinished
+			select {
+			case <-a.ctx.Done():
+				return
+			case <-time.After(catalogueDelay):
+			}
+			a.catalogueStored(a.ctx, n)
+		}()
+	}
 	return nil
 }
 

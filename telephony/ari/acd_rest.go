@@ -65,3 +65,18 @@ func (c *Client) SubscribeChannel(ctx context.Context, channelID string) error {
 	q := url.Values{"eventSource": {"channel:" + channelID}}
 	return c.do(ctx, request{method: http.MethodPost, path: "/applications/" + esc(c.cfg.App) + "/subscription", query: q}, nil)
 }
+
+// StoredRecording is a recording stored on the node (GET /recordings/stored).
+type StoredRecording struct {
+	Name   string `json:"name"`
+	Format string `json:"format"`
+}
+
+// ListStoredRecordings is GET /recordings/stored: every recording file the node keeps.
+func (c *Client) ListStoredRecordings(ctx context.Context) ([]StoredRecording, error) {
+	var out []StoredRecording
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/recordings/stored"}, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
