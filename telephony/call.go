@@ -977,9 +977,13 @@ func (cl *call) timer(m msgTimer) {
 		}
 		cl.hangup(off.Channel)
 	case "leaving":
-		if l := cl.leaving; l != nil {
+		if l := cl.leaving; l != nil && c.State != callfloor.CallEnded {
 			cl.warn("no ChannelDestroyed after StasisEnd: ending without a hang-up cause", nil, "channel", l.channel)
-			cl.endInbound(l.by, 0, "")
+			if c.Direction == callfloor.Outbound {
+				cl.outboundGone(l.channel, 0, "")
+			} else {
+				cl.endInbound(l.by, 0, "")
+			}
 		}
 	case "flush":
 		cl.flush(m.seq)
@@ -1128,9 +1132,19 @@ func (cl *call) outboundEvent(ev aril.Event) {
 			cl.dialStatus = e.Dialstatus
 		}
 	case *aril.ChannelDestroyed:
+		if l := cl.leaving; l != nil {
+			if e.Channel.ID == l.channel {
+				cl.outboundGone(e.Channel.ID, e.Cause, e.CauseTxt)
+			}
+			return
+		}
 		cl.outboundGone(e.Channel.ID, e.Cause, e.CauseTxt)
 	case *aril.StasisEnd:
-		cl.outboundGone(e.Channel.ID, 0, "")
+		// as inbound (leftStasis): the leg's ChannelDestroyed, with the cause, follows
+		if ch := e.Channel.ID; cl.leaving == nil && (ch == c.CustomerChannel || ch == c.AgentChannel) {
+			cl.leaving = &leaving{channel: ch, at: cl.acd.now()}
+			cl.after(leavingWait, "leaving", 0)
+		}
 	case *aril.RecordingFinished:
 		cl.recording(e.Recording)
 	case *aril.ChannelHold:
@@ -1223,6 +1237,9 @@ func (cl *call) endOutbound(out callfloor.Outcome, by string, cause int, causeTx
 		return
 	}
 	now := cl.acd.now()
+	if cl.leaving != nil {
+		now = cl.leaving.at // when the leg left Stasis, not when its cause arrived
+	}
 	agentReached := c.MixBridge != ""
 	c.State, c.EndedAt, c.Outcome, c.HangupBy = callfloor.CallEnded, now, out, by
 	if c.Cause == 0 {

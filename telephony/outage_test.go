@@ -212,3 +212,23 @@ func TestInboundHangupCause(t *testing.T) {
 		testenv.Eventually(t, 2*time.Second, "no channels left", func() bool { return f.sim.Stats().ChannelsLive == 0 })
 	})
 }
+
+// Outbound calls too: the customer's StasisEnd comes before its ChannelDestroyed.
+func TestOutboundHangupCause(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.login("1001")
+	id, err := f.acd.Dial(context.Background(), "1001", "5551234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.ended(5 * time.Second)
+	if c.ID != id || c.Outcome != callfloor.OutcomeAnswered || c.HangupBy != callfloor.HangupCaller {
+		t.Fatalf("outbound call: outcome %s by %s", c.Outcome, c.HangupBy)
+	}
+	if c.Cause != 16 || c.CauseText != "Normal Clearing" {
+		t.Errorf("cause %d %q, want 16 Normal Clearing", c.Cause, c.CauseText)
+	}
+	if tk := c.TalkMs(); tk < 400 || tk > 1200 {
+		t.Errorf("talk %d ms, want about 500", tk)
+	}
+}
