@@ -63,6 +63,10 @@ const (
 	OutcomeBusy         Outcome = "busy"
 	OutcomeNoAnswer     Outcome = "no_answer"
 	OutcomeFailed       Outcome = "failed"
+	// OutcomeLost: the caller was cut off by an Asterisk crash or restart before an agent
+	// answered. A system outcome (hangup_by "system"): neither answered nor abandoned, and kept
+	// out of the abandon rate (QueueCounters.Lost).
+	OutcomeLost Outcome = "lost"
 )
 
 // Offer results, one per time an agent's phone rang for a call.
@@ -72,6 +76,10 @@ const (
 	OfferRejected = "rejected" // busy / declined at the phone
 	OfferFailed   = "failed"   // originate failed or the endpoint is unreachable
 	OfferCanceled = "canceled" // the caller hung up or flowed out while the phone rang
+	// OfferInterrupted: the ring's result is unknown because the node's event stream was down
+	// (dropped, application deactivated, callfloor stopped) while it rang. Neither a missed ring
+	// nor the agent's fault: the agent goes back to available and the caller is offered again.
+	OfferInterrupted = "interrupted"
 )
 
 // Who hung up.

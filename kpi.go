@@ -30,6 +30,7 @@ type QueueCounters struct {
 	AnsweredWithinT  int64 // Ans_T: answered with W <= T
 	AbandonedWithinT int64 // Ab_T: abandoned with W <= T
 	FlowedOut        int64 // left by timeout, overflow or exit key
+	Lost             int64 // cut off by an Asterisk crash or restart while waiting (OutcomeLost): a system fault, out of the abandon rate
 
 	SumWaitAnsweredMs  int64 // Σ W over answered legs
 	SumWaitAbandonedMs int64 // Σ W over abandoned legs
@@ -51,6 +52,7 @@ func (c *QueueCounters) Add(o QueueCounters) {
 	c.AnsweredWithinT += o.AnsweredWithinT
 	c.AbandonedWithinT += o.AbandonedWithinT
 	c.FlowedOut += o.FlowedOut
+	c.Lost += o.Lost
 	c.SumWaitAnsweredMs += o.SumWaitAnsweredMs
 	c.SumWaitAbandonedMs += o.SumWaitAbandonedMs
 	c.SumTalkMs += o.SumTalkMs
@@ -108,17 +110,18 @@ func (c QueueCounters) SLe() (float64, bool) {
 	return ratioInt(c.AnsweredWithinT, c.Answered)
 }
 
-// AbandonRate is the default abandon rate, (Ab − SAb) ÷ (Offered − SAb):
+// AbandonRate is the default abandon rate, (Ab − SAb) ÷ (Offered − SAb − Lost):
 // short abandons are excluded from both sides for the same reason as in
-// ServiceLevel.
+// ServiceLevel, and so are the calls lost to an Asterisk crash or restart
+// (they say nothing about callers' patience).
 func (c QueueCounters) AbandonRate() (float64, bool) {
-	return ratioInt(c.Abandoned-c.ShortAbandoned, c.Offered-c.ShortAbandoned)
+	return ratioInt(c.Abandoned-c.ShortAbandoned, c.Offered-c.ShortAbandoned-c.Lost)
 }
 
-// GrossAbandonRate is Ab ÷ Offered, shown beside AbandonRate so that a
+// GrossAbandonRate is Ab ÷ (Offered − Lost), shown beside AbandonRate so that a
 // rise in short abandons (e.g. a broken IVR) stays visible.
 func (c QueueCounters) GrossAbandonRate() (float64, bool) {
-	return ratioInt(c.Abandoned, c.Offered)
+	return ratioInt(c.Abandoned, c.Offered-c.Lost)
 }
 
 // ASA is the average speed of answer in seconds, Σ W of answered ÷ Ans.

@@ -91,6 +91,29 @@ func TestAbandonRates(t *testing.T) {
 	}
 }
 
+// Calls lost to an Asterisk crash or restart are a system fault, not callers giving up: they
+// stay out of both abandon rates (numerator and denominator) and change no service level.
+func TestLostCallsOutOfAbandonRate(t *testing.T) {
+	c := icmi
+	c.Offered += 40
+	c.Lost = 40
+	if got := FormatPercent(c.AbandonRate()); got != "4.76 %" {
+		t.Errorf("abandon rate with 40 lost calls = %s, want 4.76 %% as without them", got)
+	}
+	if got := FormatPercent(c.GrossAbandonRate()); got != "5.66 %" {
+		t.Errorf("gross abandon rate with 40 lost calls = %s, want 5.66 %%", got)
+	}
+	if got := FormatPercent(c.ServiceLevel()); got != "81.90 %" {
+		t.Errorf("service level = %s", got)
+	}
+	var sum QueueCounters
+	sum.Add(c)
+	sum.Add(c)
+	if sum.Lost != 80 {
+		t.Errorf("Add: lost = %d, want 80", sum.Lost)
+	}
+}
+
 func approx(t *testing.T, name string, got float64, ok bool, want float64) {
 	t.Helper()
 	if !ok || math.Abs(got-want) > 1e-9 {

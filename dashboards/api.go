@@ -1099,7 +1099,7 @@ var outcomes = map[string]bool{}
 
 func init() {
 	for _, o := range []callfloor.Outcome{callfloor.OutcomeAnswered, callfloor.OutcomeAbandoned, callfloor.OutcomeShortAbandon, callfloor.OutcomeFlowedOut,
-		callfloor.OutcomeUnknownQueue, callfloor.OutcomeBusy, callfloor.OutcomeNoAnswer, callfloor.OutcomeFailed} {
+		callfloor.OutcomeUnknownQueue, callfloor.OutcomeBusy, callfloor.OutcomeNoAnswer, callfloor.OutcomeFailed, callfloor.OutcomeLost} {
 		outcomes[string(o)] = true
 	}
 }

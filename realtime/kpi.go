@@ -25,6 +25,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// CntLost counts a queue's calls cut off by an Asterisk crash or restart (outcome "lost", a
+// system fault): QueueCounters.Lost, kept out of the abandon rate.
+const CntLost = "lost"
+
 // DefaultWindow is the sliding window of the live views.
 const DefaultWindow = 30 * time.Minute
 
@@ -256,6 +260,7 @@ func queueCounters(m map[string]int64) callfloor.QueueCounters {
 		AnsweredWithinT:    m[CntAnsweredWithinT],
 		AbandonedWithinT:   m[CntAbandonedWithinT],
 		FlowedOut:          m[CntFlowedOut],
+		Lost:               m[CntLost],
 		SumWaitAnsweredMs:  m[CntSumWaitAnswered],
 		SumWaitAbandonedMs: m[CntSumWaitAbandoned],
 		SumTalkMs:          m[CntSumTalk],

@@ -120,6 +120,26 @@ func TestKPIQueueICMIFigures(t *testing.T) {
 	}
 }
 
+// Calls lost to an Asterisk crash or restart (counter "lost") are out of the live abandon rates,
+// as in callfloor.QueueCounters (the history books them with outcome "lost", hangup_by system).
+func TestKPILostCallsOutOfAbandonRate(t *testing.T) {
+	s, _, _ := newStore(t)
+	cfg := &floorCfg{queues: []callfloor.Queue{{Name: "sales", ServiceLevel: 20 * time.Second, ShortAbandon: 5 * time.Second}}}
+	k := cfg.kpi(s)
+	now := time.Now()
+	c := &callfloor.Call{ID: "lost", Direction: callfloor.Inbound, State: callfloor.CallEnded, Queue: "sales", Node: "pbx1", EnteredAt: now.Add(-time.Minute)}
+	saveCall(t, s, realtime.CallChange{Call: c, QueueInc: map[string]int64{
+		realtime.CntOffered: 1100, realtime.CntAnswered: 1000, realtime.CntAbandoned: 60, realtime.CntAnsweredWithinT: 860,
+		realtime.CntShortAbandoned: 10, realtime.CntLost: 40,
+	}})
+	v, err := k.Queue(context.Background(), "sales", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRate(t, "abandon rate", v.Today.AbandonRate, 50.0/1050)
+	wantRate(t, "gross abandon rate", v.Today.GrossAbandonRate, 60.0/1060)
+}
+
 // A queue that offered nothing has no service level: null, never 1.0.
 func TestKPIQueueNoCallsIsNA(t *testing.T) {
 	s, _, _ := newStore(t)

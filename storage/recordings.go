@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -34,4 +35,49 @@ func (db *DB) RecordingByName(ctx context.Context, name string) (Recording, erro
 		return r, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("recording %q not found", name)}
 	}
 	return r, err
+}
+
+// Uncatalogued returns the calls, as the history has them (ended), whose recording is one of
+// names and has no catalogue row: recordings whose recording.ready was lost (Asterisk sent no
+// RecordingFinished, callfloor stopped before it came). The ACD sweeps its nodes' stored
+// recordings with it after each connect and catalogues them (telephony.RecordingCatalogue).
+// Names must be callfloor's: <prefix>/<day>/<call id>.
+func (db *DB) Uncatalogued(ctx context.Context, names []string) ([]callfloor.Call, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(names))
+	for _, n := range names {
+		if i := strings.LastIndexByte(n, '/'); i >= 0 {
+			n = n[i+1:]
+		}
+		ids = append(ids, n)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT c.id, c.direction, coalesce(c.queue, ''), coalesce(c.node, ''), coalesce(c.asterisk_id, ''),
+		coalesce(c.agent_id, ''), c.entered_at, c.answered_at, c.ended_at, c.recording_name
+		FROM calls c
+		WHERE c.id = ANY($1) AND c.recording_name = ANY($2)
+		  AND NOT EXISTS (SELECT 1 FROM recordings r WHERE r.name = c.recording_name)
+		ORDER BY c.entered_at, c.id`, ids, names)
+	if err != nil {
+		return nil, fmt.Errorf("uncatalogued recordings: %w", err)
+	}
+	defer rows.Close()
+	var out []callfloor.Call
+	for rows.Next() {
+		var c callfloor.Call
+		var answered, ended *time.Time
+		if err := rows.Scan(&c.ID, &c.Direction, &c.Queue, &c.Node, &c.AsteriskID, &c.Agent, &c.EnteredAt, &answered, &ended, &c.RecordingName); err != nil {
+			return nil, fmt.Errorf("uncatalogued recordings: %w", err)
+		}
+		if answered != nil {
+			c.AnsweredAt = *answered
+		}
+		if ended != nil {
+			c.EndedAt = *ended
+		}
+		c.State = callfloor.CallEnded
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

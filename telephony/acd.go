@@ -52,6 +52,9 @@ type Options struct {
 	// StaleAfter: how long an agent may ring or talk for a call that is no longer live before
 	// the sweeper frees them; default 2 minutes (longer than any ring timeout plus its backstop).
 	StaleAfter time.Duration
+	// Catalogue, when set, is asked after each connect which recordings stored on the node have
+	// no catalogue row; those are catalogued (recording.ready). Nil: no sweep.
+	Catalogue RecordingCatalogue
 }
 
 // settings is the part of the configuration that can change at run time.
@@ -72,13 +75,15 @@ type ACD struct {
 	onRouted   func(time.Duration)
 	redisDown  atomic.Bool
 	staleAfter time.Duration
+	catalogue  RecordingCatalogue
 
 	nodes     map[string]*node
 	nodeOrder []*node
 
-	mu      sync.Mutex
-	calls   map[string]*call // live calls owned by this instance, by id
-	waiting map[string]*call // inbound calls waiting for an agent (not currently offering)
+	mu       sync.Mutex
+	calls    map[string]*call // live calls owned by this instance, by id
+	waiting  map[string]*call // inbound calls waiting for an agent (not currently offering)
+	failures map[string]int   // agent -> consecutive failed originates (releaseAfterFailure)
 
 	kick chan struct{}
 	wg   sync.WaitGroup
@@ -95,8 +100,8 @@ func New(o Options) (*ACD, error) {
 		o.Tick = 250 * time.Millisecond
 	}
 	a := &ACD{
-		store: o.Store, log: o.Logger, metrics: o.Metrics, tick: o.Tick, onRouted: o.OnRouted, staleAfter: o.StaleAfter,
-		nodes: map[string]*node{}, calls: map[string]*call{}, waiting: map[string]*call{},
+		store: o.Store, log: o.Logger, metrics: o.Metrics, tick: o.Tick, onRouted: o.OnRouted, staleAfter: o.StaleAfter, catalogue: o.Catalogue,
+		nodes: map[string]*node{}, calls: map[string]*call{}, waiting: map[string]*call{}, failures: map[string]int{},
 		kick: make(chan struct{}, 1),
 	}
 	if a.metrics == nil {
@@ -149,7 +154,7 @@ func (a *ACD) Reconfigure(cfg *callfloor.Config) error {
 		}
 	}
 	for _, q := range cfg.Queues { // export every queue's series from the start, zeros included
-		for _, v := range []*prometheus.CounterVec{a.metrics.offered, a.metrics.answered, a.metrics.abandoned, a.metrics.flowedOut} {
+		for _, v := range []*prometheus.CounterVec{a.metrics.offered, a.metrics.answered, a.metrics.abandoned, a.metrics.flowedOut, a.metrics.lost} {
 			v.WithLabelValues(q.Name)
 		}
 	}
@@ -351,6 +356,12 @@ func (a *ACD) dispatch(ctx context.Context) {
 		if empty[c.queue] || ctx.Err() != nil {
 			continue
 		}
+		if !c.node.connected() {
+			// The node's event stream is down: an agent rung now could answer into an
+			// application Asterisk has deactivated (it hangs up on them), and we would not hear
+			// the result. The call waits for the reconnect, which wakes the dispatcher.
+			continue
+		}
 		now := time.Now()
 		agent, err := a.store.Claim(ctx, c.queue, c.id, now)
 		a.redisTrouble("claiming an agent", err)
@@ -400,6 +411,52 @@ func (a *ACD) drain(callID string, ops []pendingOp) {
 			ops = ops[1:]
 		}
 	}()
+}
+
+// maxFailureBackoff caps the wait before an agent whose phone could not be rung is offered
+// calls again.
+const maxFailureBackoff = 30 * time.Second
+
+// failureBackoff is the wait after the n-th consecutive failed originate to an agent: 1 s,
+// doubling, at most maxFailureBackoff.
+func failureBackoff(n int) time.Duration {
+	return min(time.Second<<min(max(n-1, 0), 5), maxFailureBackoff)
+}
+
+// releaseAfterFailure handles an agent whose phone could not be rung for callID (offer result
+// failed: originate refused, REST error, Asterisk down, endpoint unreachable). That is not a
+// missed ring: no missed pause, no missed-offer count. The agent goes back to available, but
+// only after a back-off that doubles with each consecutive failure (failureBackoff); meanwhile
+// they stay reserved for the call (state ringing), so that no ACD instance claims them in a
+// tight loop against a broken phone or Asterisk. A successful ring resets the count.
+func (a *ACD) releaseAfterFailure(agent, callID string) {
+	a.mu.Lock()
+	a.failures[agent]++
+	d := failureBackoff(a.failures[agent])
+	a.mu.Unlock()
+	a.log.Info("agent's phone could not be rung: available again after a back-off", "agent", agent, "call", callID, "backoff", d)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			a.release(a.ctx, agent, callID)
+		case <-a.ctx.Done():
+			// stopping: do not leave the agent reserved for the next start to sweep
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			a.release(ctx, agent, callID)
+		}
+	}()
+}
+
+// rang records that an agent's phone could be rung: the failure back-off starts over.
+func (a *ACD) rang(agent string) {
+	a.mu.Lock()
+	delete(a.failures, agent)
+	a.mu.Unlock()
 }
 
 // release puts an agent claimed for a call that no longer wants it back to available.

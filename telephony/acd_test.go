@@ -43,6 +43,7 @@ type floor struct {
 	events []callfloor.Event
 
 	staleAfter time.Duration
+	catalogue  telephony.RecordingCatalogue
 }
 
 // testDialplan: agents 1XXX answer after ring, 9XXX never answer; outbound numbers starting
@@ -93,8 +94,15 @@ func logger(t *testing.T) *slog.Logger {
 
 func newFloor(t *testing.T, cfg *callfloor.Config) *floor {
 	t.Helper()
+	return newFloorSim(t, cfg, sim.Config{})
+}
+
+// newFloorSim is newFloor with a simulator configured by sc (its RecordingDir is the test's).
+func newFloorSim(t *testing.T, cfg *callfloor.Config, sc sim.Config) *floor {
+	t.Helper()
 	rdb, prefix := testenv.Redis(t)
-	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
+	sc.RecordingDir = t.TempDir()
+	s := sim.New(sc)
 	s.SetDialplan(testDialplan(100*time.Millisecond, 0, 500*time.Millisecond))
 	url, err := s.Start("127.0.0.1:0")
 	if err != nil {
@@ -143,7 +151,8 @@ func (f *floor) startOn(url, name string) {
 	f.client = ari.New(ari.Config{Name: name, URL: url, Username: "callfloor", Password: "callfloor-test", App: "callfloor",
 		RequestTimeout: 2 * time.Second, EventFilter: telephony.EventFilter, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		Logger: logger(f.t), Metrics: ari.NewMetrics(f.ariReg)})
-	acd, err := telephony.New(telephony.Options{Config: f.cfg, Store: f.store, Nodes: []*ari.Client{f.client}, Logger: logger(f.t), Tick: 20 * time.Millisecond, StaleAfter: f.staleAfter})
+	acd, err := telephony.New(telephony.Options{Config: f.cfg, Store: f.store, Nodes: []*ari.Client{f.client}, Logger: logger(f.t), Tick: 20 * time.Millisecond, StaleAfter: f.staleAfter,
+		Catalogue: f.catalogue})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -30,7 +30,11 @@ type (
 		kind string
 		seq  int
 	} // max wait, ring backstop
-	msgReconcile struct{ live map[string]ari.StasisChannel } // after a (re)connect: the channels Asterisk has now
+	msgReconcile struct {
+		live    map[string]ari.StasisChannel
+		restart asteriskRestart
+	} // after a (re)connect: the channels Asterisk has now, and whether it restarted
+	msgDisconnected struct{} // the node's event stream dropped
 )
 
 // call is the actor owning one live call. Only its goroutine touches c.
@@ -66,7 +70,24 @@ type call struct {
 	opSeq       int         // numbers those transitions
 	parked      bool        // the desktop's holding bridge may exist (deskhold.go)
 	bridgeTries int         // failed attempts at bridging the answered call (bridgeTalking)
+	lost        bool        // the caller was cut off by an Asterisk crash or restart (endInbound books it so)
+	leaving     *leaving    // a leg left Stasis: the call ends when its ChannelDestroyed (the cause) comes
+	recorded    bool        // its RecordingFinished arrived
+	closing     []string    // ended: these bridges are destroyed once the recording finished (closeBridges)
 }
+
+// leaving is an inbound call's end in waiting: the caller (or the talking agent) left Stasis,
+// and Asterisk sends the leg's ChannelDestroyed, which carries the hang-up cause, only after the
+// StasisEnd. The call ends with that cause, at the time the leg left; if the ChannelDestroyed
+// does not come within leavingWait it ends without a cause.
+type leaving struct {
+	channel, by string
+	at          time.Time
+}
+
+// leavingWait bounds the wait for a leg's ChannelDestroyed after its StasisEnd (it follows
+// within milliseconds when the application is subscribed to the channel).
+const leavingWait = time.Second
 
 func newCall(a *ACD, n *node, c *callfloor.Call) *call {
 	return &call{acd: a, node: n, c: c, id: c.ID, queue: c.Queue, priority: c.Priority, entered: c.EnteredAt,
@@ -161,6 +182,10 @@ func (cl *call) afterEnd() {
 	for _, m := range left {
 		if r, ok := m.(request); ok {
 			r.replyTo() <- errCallJustEnded
+		}
+		if o, ok := m.(msgOffer); ok {
+			// claimed for this call just as it ended: the agent is not to stay reserved
+			cl.acd.release(cl.ctx(), o.agent, cl.c.ID)
 		}
 		if e, ok := m.(msgEvent); ok {
 			if r, ok := e.ev.(*aril.RecordingFinished); ok {
@@ -287,6 +312,10 @@ func (cl *call) flush(attempt int) {
 }
 
 func (cl *call) handle(m any) {
+	if cl.closing != nil {
+		cl.handleClosing(m)
+		return
+	}
 	switch m := m.(type) {
 	case msgEnter:
 		cl.enter(m)
@@ -313,6 +342,8 @@ func (cl *call) handle(m any) {
 		cl.timer(m)
 	case msgReconcile:
 		cl.reconcile(m)
+	case msgDisconnected:
+		cl.disconnected()
 	}
 }
 
@@ -329,6 +360,15 @@ func (cl *call) enter(m msgEnter) {
 	cl.save(callfloor.EvCallEntered, map[string]int64{realtime.CntOffered: 1}, nil, "", nil)
 	cl.acd.setWaiting(cl, true)
 	ctx := cl.ctx()
+	// Stay subscribed to the caller's channel after it leaves Stasis: its ChannelDestroyed,
+	// which follows the StasisEnd, carries the hang-up cause.
+	if err := cl.ari().SubscribeChannel(ctx, c.CallerChannel); err != nil {
+		if ari.IsUnprocessable(err) || ari.IsNotFound(err) {
+			cl.endInbound(callfloor.HangupCaller, 0, "") // gone already
+			return
+		}
+		cl.warn("subscribing to the caller's channel (hang-up cause)", err)
+	}
 	if !m.answered {
 		if err := cl.ari().Answer(ctx, c.CallerChannel); err != nil {
 			cl.callerGoneOnError("answering the caller", err)
@@ -397,9 +437,9 @@ func (cl *call) offer(m msgOffer) {
 	s := cl.acd.settings()
 	q := cl.queueCfg()
 	ag := s.agents[m.agent]
-	if c.State != callfloor.CallWaiting || ag == nil || q == nil {
+	if c.State != callfloor.CallWaiting || ag == nil || q == nil || !cl.node.connected() || cl.leaving != nil {
 		cl.acd.release(cl.ctx(), m.agent, c.ID)
-		if c.State == callfloor.CallWaiting {
+		if c.State == callfloor.CallWaiting && cl.leaving == nil {
 			cl.acd.setWaiting(cl, true)
 		}
 		return
@@ -447,6 +487,11 @@ func callerID(name, number string) string {
 }
 
 // offerEnded closes the current offer without an answer and puts the call back in the queue.
+// Only a ring the agent let go (no answer, rejected) is a missed offer: it counts against them
+// and pauses them (acd.missed_pause_reason). A phone that could not be rung (failed) goes back
+// to available after a back-off (ACD.releaseAfterFailure); a ring whose result is unknown
+// because the event stream was down (interrupted) or that the caller ended (canceled) puts
+// the agent back to available at once.
 func (cl *call) offerEnded(result string, cause int) {
 	c := cl.c
 	off := c.LastOffer()
@@ -459,19 +504,42 @@ func (cl *call) offerEnded(result string, cause int) {
 	c.State = callfloor.CallWaiting
 	cl.acd.metrics.offers.WithLabelValues(result).Inc()
 	agentInc := map[string]int64{}
-	if result == callfloor.OfferNoAnswer || result == callfloor.OfferRejected || result == callfloor.OfferFailed {
+	missed := result == callfloor.OfferNoAnswer || result == callfloor.OfferRejected
+	if missed {
 		agentInc[realtime.CntOffersNoAnswer] = 1
 	}
 	cl.save(callfloor.EvCallOfferEnded, nil, agentInc, agent, off)
-	reason := cl.acd.settings().acd.MissedPauseReason
-	t := realtime.Transition{Agent: agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable}
-	if result != callfloor.OfferCanceled && reason != "" {
-		t.To, t.Reason = callfloor.AgentPaused, reason
+	if result == callfloor.OfferFailed {
+		cl.acd.releaseAfterFailure(agent, c.ID)
+	} else {
+		if missed {
+			cl.acd.rang(agent)
+		}
+		reason := cl.acd.settings().acd.MissedPauseReason
+		t := realtime.Transition{Agent: agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable}
+		if missed && reason != "" {
+			t.To, t.Reason = callfloor.AgentPaused, reason
+		}
+		cl.transition("agent after an unanswered offer", t)
 	}
-	cl.transition("agent after an unanswered offer", t)
 	if result != callfloor.OfferCanceled {
 		cl.acd.setWaiting(cl, true)
 	}
+}
+
+// disconnected: the node's event stream dropped. A ring in progress is withdrawn (its result
+// could not be known, and an answer now would meet a deactivated application): the agent's
+// phone stops ringing, the agent is available again, the caller waits to be offered again after
+// the reconnect.
+func (cl *call) disconnected() {
+	c := cl.c
+	if c.Direction != callfloor.Inbound || c.State != callfloor.CallOffering {
+		return
+	}
+	off := c.LastOffer()
+	cl.logf("offer withdrawn: the events connection is down", "agent", off.Agent)
+	cl.offerEnded(callfloor.OfferInterrupted, 0)
+	cl.hangup(off.Channel)
 }
 
 func (cl *call) inboundEvent(ev aril.Event) {
@@ -487,7 +555,7 @@ func (cl *call) inboundEvent(ev aril.Event) {
 	case *aril.ChannelDestroyed:
 		cl.channelGone(e.Channel.ID, e.Cause, e.CauseTxt)
 	case *aril.StasisEnd:
-		cl.channelGone(e.Channel.ID, 0, "")
+		cl.leftStasis(e.Channel.ID)
 	case *aril.RecordingFinished:
 		cl.recording(e.Recording)
 	case *aril.RecordingFailed:
@@ -516,8 +584,43 @@ func (cl *call) hold(ch string, on bool) {
 	}
 }
 
+// leftStasis: a leg's StasisEnd. Asterisk sends it before the leg's ChannelDestroyed (see the
+// traces), and only ChannelDestroyed has the hang-up cause. A caller (or the talking agent)
+// leaving ends the call: routing for it stops now, and the call ends with the cause when the
+// ChannelDestroyed comes (bounded by leavingWait), timed at this StasisEnd.
+func (cl *call) leftStasis(ch string) {
+	c := cl.c
+	if cl.leaving != nil {
+		return
+	}
+	var by string
+	switch {
+	case ch == c.CallerChannel:
+		by = callfloor.HangupCaller
+	case ch == c.AgentChannel && c.State == callfloor.CallTalking:
+		by = callfloor.HangupAgent
+	default:
+		cl.channelGone(ch, 0, "") // e.g. the ringing agent leg: its end is the offer's
+		return
+	}
+	cl.leaving = &leaving{channel: ch, by: by, at: cl.acd.now()}
+	cl.acd.setWaiting(cl, false)
+	if c.State == callfloor.CallOffering {
+		off := c.LastOffer()
+		cl.offerEnded(callfloor.OfferCanceled, 0)
+		cl.hangup(off.Channel)
+	}
+	cl.after(leavingWait, "leaving", 0)
+}
+
 func (cl *call) channelGone(ch string, cause int, causeTxt string) {
 	c := cl.c
+	if l := cl.leaving; l != nil {
+		if ch == l.channel {
+			cl.endInbound(l.by, cause, causeTxt)
+		}
+		return // the call is ending with the leg that left first
+	}
 	switch {
 	case ch == c.CallerChannel:
 		if c.Cause == 0 {
@@ -546,6 +649,7 @@ func (cl *call) agentAnswered() {
 	now := cl.acd.now()
 	off := c.LastOffer()
 	off.End, off.Result = now, callfloor.OfferAnswered
+	cl.acd.rang(off.Agent)
 	c.State, c.AnsweredAt, c.Agent = callfloor.CallTalking, now, off.Agent
 	c.MixBridge = chanPrefix + c.ID + "-mix"
 	cl.transition("agent to on call", realtime.Transition{Agent: off.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID,
@@ -624,8 +728,10 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 	if c.State == callfloor.CallEnded {
 		return
 	}
-	ctx := cl.ctx()
 	now := cl.acd.now()
+	if cl.leaving != nil {
+		now = cl.leaving.at // when the leg left Stasis, not when its cause arrived
+	}
 	q := cl.queueCfg()
 	th := callfloor.Thresholds{ServiceLevelT: 20 * time.Second, ShortAbandonS: 5 * time.Second}
 	if q != nil {
@@ -658,6 +764,11 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 		agentInc[realtime.CntSumTalk] = c.TalkMs()
 		agentInc[realtime.CntSumHold] = hold
 		agentInc[realtime.CntSumWrap] = wrap
+	} else if c.Outcome == "" && cl.lost {
+		// cut off by an Asterisk crash or restart: a system fault, not an abandon
+		c.Outcome = callfloor.OutcomeLost
+		inc[realtime.CntLost] = 1
+		cl.acd.metrics.lost.WithLabelValues(c.Queue).Inc()
 	} else if c.Outcome == "" {
 		w := c.WaitMs()
 		within, short := th.Classify(w, false)
@@ -681,17 +792,10 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 	if wasTalking && by != callfloor.HangupAgent {
 		cl.hangup(c.AgentChannel)
 	}
-	for _, b := range []string{c.HoldBridge, c.MixBridge} {
-		if b != "" {
-			if err := cl.ari().DestroyBridge(ctx, b); err != nil && !ari.IsNotFound(err) {
-				cl.warn("destroying bridge", err, "bridge", b)
-			}
-		}
-	}
 	if wasTalking {
 		cl.toWrapUp(c.Agent, wrapUp(q))
 	}
-	cl.finish()
+	cl.closeBridges(c.HoldBridge, c.MixBridge)
 }
 
 func wrapUp(q *callfloor.Queue) time.Duration {
@@ -720,6 +824,86 @@ func (cl *call) hangup(ch string) {
 	}
 }
 
+// recordingWait bounds the wait for RecordingFinished after stopping an ended call's recording.
+const recordingWait = 3 * time.Second
+
+// closeBridges destroys an ended call's bridges and finishes the actor. The mixing bridge is
+// recorded: Asterisk, when a bridge is destroyed while it is still recording, sometimes sends
+// no RecordingFinished, and that recording would never reach the catalogue (no duration, never
+// pruned). So the recording is stopped first (POST /recordings/live/{name}/stop) and the bridge
+// destroyed once its RecordingFinished (or RecordingFailed) arrived, or after recordingWait.
+func (cl *call) closeBridges(bridges ...string) {
+	c := cl.c
+	var keep []string
+	for _, b := range bridges {
+		if b == "" {
+			continue
+		}
+		if b == c.MixBridge && c.RecordingName != "" && !cl.recorded {
+			keep = append(keep, b)
+			continue
+		}
+		cl.destroyBridge(b)
+	}
+	if len(keep) == 0 {
+		cl.finish()
+		return
+	}
+	if err := cl.ari().StopRecording(cl.ctx(), c.RecordingName); err != nil {
+		if !ari.IsNotFound(err) { // not found: not recording (finished already, or never started)
+			cl.warn("stopping the recording", err, "recording", c.RecordingName)
+		}
+		for _, b := range keep {
+			cl.destroyBridge(b)
+		}
+		cl.finish()
+		return
+	}
+	cl.closing = keep
+	cl.after(recordingWait, "recording", 0)
+}
+
+func (cl *call) destroyBridge(b string) {
+	if err := cl.ari().DestroyBridge(cl.ctx(), b); err != nil && !ari.IsNotFound(err) {
+		cl.warn("destroying bridge", err, "bridge", b)
+	}
+}
+
+// handleClosing: the call has ended and waits for its recording to finish (closeBridges).
+func (cl *call) handleClosing(m any) {
+	done := false
+	switch m := m.(type) {
+	case msgEvent:
+		switch e := m.ev.(type) {
+		case *aril.RecordingFinished:
+			cl.recording(e.Recording)
+			done = true
+		case *aril.RecordingFailed:
+			cl.warn("recording failed", fmt.Errorf("%s", e.Recording.Cause), "recording", e.Recording.Name)
+			done = true
+		}
+	case msgTimer:
+		switch m.kind {
+		case "recording":
+			cl.warn("no RecordingFinished after stopping the recording: the catalogue sweep will add it", nil, "recording", cl.c.RecordingName)
+			done = true
+		case "flush":
+			cl.flush(m.seq)
+		}
+	case msgOffer:
+		cl.acd.release(cl.ctx(), m.agent, cl.c.ID)
+	case request:
+		m.replyTo() <- errCallJustEnded
+	}
+	if done {
+		for _, b := range cl.closing {
+			cl.destroyBridge(b)
+		}
+		cl.closing = nil
+		cl.finish()
+	}
+}
+
 // finish stops the actor; late events (recording finished) are handled by the node.
 func (cl *call) finish() {
 	cl.endMonitors()
@@ -734,6 +918,7 @@ func (cl *call) finish() {
 
 func (cl *call) recording(r aril.LiveRecordingData) {
 	c := cl.c
+	cl.recorded = true
 	c.RecordingDuration = int(time.Duration(r.Duration) / time.Second)
 	cl.save(callfloor.EvRecordingReady, nil, nil, "", nil)
 }
@@ -756,7 +941,7 @@ func (cl *call) timer(m msgTimer) {
 	c := cl.c
 	switch m.kind {
 	case "maxwait":
-		if c.State != callfloor.CallWaiting && c.State != callfloor.CallOffering {
+		if (c.State != callfloor.CallWaiting && c.State != callfloor.CallOffering) || cl.leaving != nil {
 			return
 		}
 		q := cl.queueCfg()
@@ -785,12 +970,25 @@ func (cl *call) timer(m msgTimer) {
 			return
 		}
 		off := c.LastOffer()
-		cl.offerEnded(callfloor.OfferNoAnswer, 19)
+		if cl.node.connected() {
+			cl.offerEnded(callfloor.OfferNoAnswer, 19)
+		} else {
+			cl.offerEnded(callfloor.OfferInterrupted, 0) // its end event could not reach us
+		}
 		cl.hangup(off.Channel)
+	case "leaving":
+		if l := cl.leaving; l != nil && c.State != callfloor.CallEnded {
+			cl.warn("no ChannelDestroyed after StasisEnd: ending without a hang-up cause", nil, "channel", l.channel)
+			if c.Direction == callfloor.Outbound {
+				cl.outboundGone(l.channel, 0, "")
+			} else {
+				cl.endInbound(l.by, 0, "")
+			}
+		}
 	case "flush":
 		cl.flush(m.seq)
 	case "rebridge":
-		if c.State == callfloor.CallTalking && c.HoldBridge != "" {
+		if c.State == callfloor.CallTalking && c.HoldBridge != "" && cl.leaving == nil {
 			cl.bridgeTalking(true)
 		}
 	case "agentring":
@@ -821,6 +1019,9 @@ func (cl *call) restored() {
 
 func (cl *call) reconcile(m msgReconcile) {
 	c := cl.c
+	if cl.leaving != nil {
+		return // ending already, with the leg that left
+	}
 	_, callerUp := m.live[c.CallerChannel]
 	agentCh, agentUp := m.live[c.AgentChannel]
 	if c.Direction == callfloor.Outbound {
@@ -845,22 +1046,32 @@ func (cl *call) reconcile(m msgReconcile) {
 		}
 		return
 	}
+	lost := m.restart.lost(c.EnteredAt)
 	switch c.State {
 	case callfloor.CallWaiting:
-		if !callerUp {
+		switch {
+		case !callerUp && lost:
+			cl.endLost()
+		case !callerUp:
 			cl.endInbound(callfloor.HangupCaller, 16, "gone during disconnect")
 		}
 	case callfloor.CallOffering:
 		switch {
+		case !callerUp && lost:
+			cl.endLost()
 		case !callerUp:
 			cl.endInbound(callfloor.HangupCaller, 16, "gone during disconnect")
 		case !agentUp:
-			cl.offerEnded(callfloor.OfferNoAnswer, 19)
+			// The ring ended while we could not hear it (the agent let it ring out, or answered
+			// into the deactivated application and was hung up): not a missed ring.
+			cl.offerEnded(callfloor.OfferInterrupted, 0)
 		case agentCh.State == "Up":
 			cl.agentAnswered()
 		}
 	case callfloor.CallTalking:
 		switch {
+		case lost && (!callerUp || !agentUp):
+			cl.endInbound(callfloor.HangupSystem, 0, "asterisk restarted")
 		case !callerUp && !agentUp:
 			cl.endInbound(callfloor.HangupSystem, 16, "both legs gone while disconnected")
 		case !callerUp:
@@ -873,6 +1084,12 @@ func (cl *call) reconcile(m msgReconcile) {
 			cl.bridgeTalking(true)
 		}
 	}
+}
+
+// endLost ends a waiting caller cut off by an Asterisk crash or restart (outcome lost).
+func (cl *call) endLost() {
+	cl.lost = true
+	cl.endInbound(callfloor.HangupSystem, 0, "asterisk restarted")
 }
 
 // ---- outbound ----
@@ -915,9 +1132,19 @@ func (cl *call) outboundEvent(ev aril.Event) {
 			cl.dialStatus = e.Dialstatus
 		}
 	case *aril.ChannelDestroyed:
+		if l := cl.leaving; l != nil {
+			if e.Channel.ID == l.channel {
+				cl.outboundGone(e.Channel.ID, e.Cause, e.CauseTxt)
+			}
+			return
+		}
 		cl.outboundGone(e.Channel.ID, e.Cause, e.CauseTxt)
 	case *aril.StasisEnd:
-		cl.outboundGone(e.Channel.ID, 0, "")
+		// as inbound (leftStasis): the leg's ChannelDestroyed, with the cause, follows
+		if ch := e.Channel.ID; cl.leaving == nil && (ch == c.CustomerChannel || ch == c.AgentChannel) {
+			cl.leaving = &leaving{channel: ch, at: cl.acd.now()}
+			cl.after(leavingWait, "leaving", 0)
+		}
 	case *aril.RecordingFinished:
 		cl.recording(e.Recording)
 	case *aril.ChannelHold:
@@ -1010,6 +1237,9 @@ func (cl *call) endOutbound(out callfloor.Outcome, by string, cause int, causeTx
 		return
 	}
 	now := cl.acd.now()
+	if cl.leaving != nil {
+		now = cl.leaving.at // when the leg left Stasis, not when its cause arrived
+	}
 	agentReached := c.MixBridge != ""
 	c.State, c.EndedAt, c.Outcome, c.HangupBy = callfloor.CallEnded, now, out, by
 	if c.Cause == 0 {
@@ -1047,15 +1277,10 @@ func (cl *call) endOutbound(out callfloor.Outcome, by string, cause int, causeTx
 	if by != callfloor.HangupCaller {
 		cl.hangup(c.CustomerChannel)
 	}
-	if c.MixBridge != "" {
-		if err := cl.ari().DestroyBridge(cl.ctx(), c.MixBridge); err != nil && !ari.IsNotFound(err) {
-			cl.warn("destroying bridge", err)
-		}
-	}
 	if agentReached {
 		cl.toWrapUp(c.Agent, cl.acd.settings().acd.Outbound.WrapUp)
 	} else {
 		cl.transition("agent after an outbound call", realtime.Transition{Agent: c.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable})
 	}
-	cl.finish()
+	cl.closeBridges(c.MixBridge)
 }

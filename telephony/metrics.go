@@ -5,6 +5,7 @@ import "github.com/prometheus/client_golang/prometheus"
 // Metrics are the ACD's Prometheus collectors. Registered on the registry given, never globally.
 type Metrics struct {
 	offered, answered, abandoned, flowedOut *prometheus.CounterVec
+	lost                                    *prometheus.CounterVec
 	offers, outbound, events                *prometheus.CounterVec
 	unknownQueue                            prometheus.Counter
 	routing                                 prometheus.Histogram
@@ -17,6 +18,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		answered:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callfloor_calls_answered_total", Help: "Inbound calls answered by an agent."}, []string{"queue"}),
 		abandoned:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callfloor_calls_abandoned_total", Help: "Inbound calls whose caller hung up before an agent answered (short abandons included)."}, []string{"queue"}),
 		flowedOut:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callfloor_calls_flowed_out_total", Help: "Inbound calls that reached the queue's max wait."}, []string{"queue"}),
+		lost:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callfloor_calls_lost_total", Help: "Inbound calls cut off by an Asterisk crash or restart before an agent answered (not abandons)."}, []string{"queue"}),
 		offers:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callfloor_offers_ended_total", Help: "Agent phone rings that ended without an answer, by result."}, []string{"result"}),
 		outbound:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callfloor_outbound_calls_total", Help: "Outbound click-to-call calls, placed and by outcome."}, []string{"outcome"}),
 		events:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callfloor_acd_events_total", Help: "ARI events handled by the ACD, by type."}, []string{"type"}),
@@ -25,7 +27,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.offered, m.answered, m.abandoned, m.flowedOut, m.offers, m.outbound, m.events, m.unknownQueue, m.routing)
+		reg.MustRegister(m.offered, m.answered, m.abandoned, m.flowedOut, m.lost, m.offers, m.outbound, m.events, m.unknownQueue, m.routing)
 	}
 	return m
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	aril "github.com/CyCoreSystems/ari/v5"
 	"github.com/callfloor/callfloor"
@@ -17,6 +18,8 @@ type node struct {
 	client    *ari.Client
 	name      string
 	entity    atomic.Value     // string: asterisk_id
+	started   atomic.Value     // time.Time: Asterisk's startup time at the last connect
+	ready     atomic.Bool      // connected and reconciled: calls may be offered (see connected)
 	byChannel map[string]*call // inbound callers' channels (Asterisk's ids); guarded by acd.mu
 }
 
@@ -33,7 +36,16 @@ func (n *node) entityID() string {
 // calls this instance knows with what Asterisk has now, so calls that ended during the gap are
 // closed and calls still up are picked up again.
 func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool) error {
+	n.ready.Store(false) // no offer between the channel list and the reconciliation
 	n.entity.Store(info.EntityID)
+	prevStart, _ := n.started.Load().(time.Time)
+	if !info.StartedAt.IsZero() {
+		n.started.Store(info.StartedAt)
+	}
+	restart := asteriskRestart{startedAt: info.StartedAt, restarted: !prevStart.IsZero() && info.StartedAt.After(prevStart)}
+	if restart.restarted {
+		n.acd.log.Warn("asterisk restarted: calls it had are lost", "node", n.name, "started_at", info.StartedAt)
+	}
 	chans, err := n.client.ListChannelsFull(ctx)
 	if err != nil {
 		return fmt.Errorf("reconcile: list channels: %w", err)
@@ -74,7 +86,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	a.mu.Unlock()
 	n.acd.log.Info("reconciling with asterisk", "node", n.name, "reconnect", reconnect, "calls", len(mine), "channels", len(chans))
 	for _, c := range mine {
-		c.send(msgReconcile{live: live})
+		c.send(msgReconcile{live: live, restart: restart})
 	}
 	// Channels in our application that no call knows: callers whose StasisStart was never
 	// handled (the instance stopped in between) are adopted; our own orphans are hung up.
@@ -101,14 +113,61 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 			a.log.Warn("destroying orphan bridge", "node", n.name, "bridge", id, "err", err)
 		}
 	}
+	n.ready.Store(true)
 	a.wake()
+	if a.catalogue != nil {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			// after the calls reconciled now have ended and caught their RecordingFinished
+			select {
+			case <-a.ctx.Done():
+				return
+			case <-time.After(catalogueDelay):
+			}
+			a.catalogueStored(a.ctx, n)
+		}()
+	}
 	return nil
 }
 
 // Disconnected is told when the events socket drops; the calls keep their state until the
-// reconnect's reconciliation.
+// reconnect's reconciliation, except the offers ringing now: their result can no longer be
+// known (an agent answering now would be hung up by Asterisk, the application being inactive),
+// so they are withdrawn (msgDisconnected) and their callers offered again after the reconnect.
 func (n *node) Disconnected(err error) {
+	n.ready.Store(false)
 	n.acd.log.Warn("asterisk events connection lost", "node", n.name, "err", err)
+	a := n.acd
+	a.mu.Lock()
+	var mine []*call
+	for _, c := range a.calls {
+		if c.node == n {
+			mine = append(mine, c)
+		}
+	}
+	a.mu.Unlock()
+	for _, c := range mine {
+		c.send(msgDisconnected{})
+	}
+}
+
+// connected reports whether the node's event stream is up and its calls reconciled after the
+// (re)connect: only then may its callers be offered.
+func (n *node) connected() bool { return n.ready.Load() && n.client.Node().Connected }
+
+// asteriskRestart tells a reconciling call whether Asterisk restarted (crash or restart) since
+// it last saw it: startedAt is its startup time now; restarted is true when it is later than at
+// the previous connect. A call that entered before startedAt was lost with the restart too
+// (callfloor itself may have been down meanwhile).
+type asteriskRestart struct {
+	startedAt time.Time
+	restarted bool
+}
+
+// lost reports whether a call that entered at entered was on Asterisk when it restarted.
+func (r asteriskRestart) lost(entered time.Time) bool {
+	return r.restarted || (!r.startedAt.IsZero() && r.startedAt.After(entered))
 }
 
 // chanPrefix starts every channel id callfloor originates: cf-<call id>-<role><n>.

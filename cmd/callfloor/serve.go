@@ -154,7 +154,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			Logger: m.Log, Metrics: ariMetrics,
 		}))
 	}
-	m.ACD, err = telephony.New(telephony.Options{Config: cfg, Store: store, Nodes: m.Clients, Logger: m.Log, Metrics: telephony.NewMetrics(m.Registry), Tick: m.Tick})
+	m.ACD, err = telephony.New(telephony.Options{Config: cfg, Store: store, Nodes: m.Clients, Logger: m.Log, Metrics: telephony.NewMetrics(m.Registry), Tick: m.Tick,
+		Catalogue: m.DB})
 	if err != nil {
 		return err
 	}

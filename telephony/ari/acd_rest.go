@@ -55,3 +55,28 @@ func (c *Client) ListChannelsFull(ctx context.Context) ([]StasisChannel, error) 
 func (c *Client) DeleteStoredRecording(ctx context.Context, name string) error {
 	return c.do(ctx, request{method: http.MethodDelete, path: "/recordings/stored/" + esc(name)}, nil)
 }
+
+// SubscribeChannel subscribes the application to a channel's events
+// (POST /applications/{app}/subscription?eventSource=channel:<id>). A channel that entered
+// Stasis from the dialplan is otherwise heard of only while in Stasis: its StasisEnd comes, its
+// ChannelDestroyed (with the hang-up cause) does not. A channel originated with app= is
+// subscribed already.
+func (c *Client) SubscribeChannel(ctx context.Context, channelID string) error {
+	q := url.Values{"eventSource": {"channel:" + channelID}}
+	return c.do(ctx, request{method: http.MethodPost, path: "/applications/" + esc(c.cfg.App) + "/subscription", query: q}, nil)
+}
+
+// StoredRecording is a recording stored on the node (GET /recordings/stored).
+type StoredRecording struct {
+	Name   string `json:"name"`
+	Format string `json:"format"`
+}
+
+// ListStoredRecordings is GET /recordings/stored: every recording file the node keeps.
+func (c *Client) ListStoredRecordings(ctx context.Context) ([]StoredRecording, error) {
+	var out []StoredRecording
+	if err := c.do(ctx, request{method: http.MethodGet, path: "/recordings/stored"}, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -46,6 +46,9 @@ type NodeInfo struct {
 	Name      string // Config.Name
 	EntityID  string // system.entity_id from GET /asterisk/info (the events' asterisk_id), filled on connect
 	Connected bool   // the event WebSocket is up and set up
+	// StartedAt is Asterisk's startup time (status.startup_time of GET /asterisk/info), filled
+	// on connect: a later one than before means Asterisk restarted and lost its calls.
+	StartedAt time.Time
 }
 
 // Client talks to one Asterisk node. Create it with New.
@@ -89,7 +92,7 @@ func New(cfg Config) *Client {
 	}
 	c := &Client{
 		cfg:     cfg,
-		base:    strings.TrimRight(cfg.URL, "/"),
+		base:    strings.TrimRight(withoutUserinfo(&cfg), "/"),
 		http:    &http.Client{Transport: newTransport()},
 		log:     cfg.Logger.With("node", cfg.Name),
 		metrics: cfg.Metrics,
@@ -97,6 +100,24 @@ func New(cfg Config) *Client {
 	}
 	c.metrics.init(cfg.Name)
 	return c
+}
+
+// withoutUserinfo returns cfg.URL without user:password@ (which would then show in every log
+// line naming the URL); credentials found there fill empty Username/Password. The password is
+// sent in the Authorization header only.
+func withoutUserinfo(cfg *Config) string {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || u.User == nil {
+		return cfg.URL
+	}
+	if cfg.Username == "" {
+		cfg.Username = u.User.Username()
+	}
+	if p, ok := u.User.Password(); ok && cfg.Password == "" {
+		cfg.Password = p
+	}
+	u.User = nil
+	return u.String()
 }
 
 // newTransport is tuned for many concurrent short requests to a loopback
@@ -128,10 +149,17 @@ func (c *Client) Node() NodeInfo {
 }
 
 func (c *Client) setNode(entityID string, connected bool) NodeInfo {
+	return c.setNodeStarted(entityID, time.Time{}, connected)
+}
+
+func (c *Client) setNodeStarted(entityID string, startedAt time.Time, connected bool) NodeInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if entityID != "" {
 		c.node.EntityID = entityID
+	}
+	if !startedAt.IsZero() {
+		c.node.StartedAt = startedAt
 	}
 	c.node.Connected = connected
 	return c.node
@@ -217,13 +245,15 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, context.C
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.metrics.request(c.cfg.Name, r.method, "error", time.Since(start).Seconds())
-		cancel()
-		msg := err.Error()
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			err = ctxErr
-			msg = ctxErr.Error()
+		// The transport's own error says why (connection refused, reset, no route, deadline):
+		// read it before cancelling, and keep it, so that the log shows the cause rather than
+		// the "context canceled" of our own cancel.
+		e := &Error{Method: r.method, Path: r.path, Message: transportMessage(err), err: err}
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+			e.err = errors.Join(err, ctxErr)
 		}
-		return nil, nil, &Error{Method: r.method, Path: r.path, Message: msg, err: err}
+		cancel()
+		return nil, nil, e
 	}
 	c.metrics.request(c.cfg.Name, r.method, strconv.Itoa(resp.StatusCode), time.Since(start).Seconds())
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -232,6 +262,16 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, context.C
 		return nil, nil, &Error{Method: r.method, Path: r.path, Status: resp.StatusCode, Message: errorMessage(resp)}
 	}
 	return resp, cancel, nil
+}
+
+// transportMessage is a transport error without the request URL (net/http's *url.Error repeats
+// method and URL, which Error already names): "dial tcp 127.0.0.1:8088: connect: connection refused".
+func transportMessage(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err.Error()
+	}
+	return err.Error()
 }
 
 // errorMessage extracts Asterisk's {"message": "..."} text, falling back to

@@ -152,7 +152,7 @@ func (c *Client) session(ctx context.Context, h Handler, reconnect bool) (res se
 	}()
 
 	// Set up before announcing; the reader already buffers events.
-	entityID, err := c.asteriskInfo(ctx)
+	entityID, startedAt, err := c.asteriskInfo(ctx)
 	if err != nil {
 		return sessionResult{stage: "asterisk_info", err: err}
 	}
@@ -161,7 +161,7 @@ func (c *Client) session(ctx context.Context, h Handler, reconnect bool) (res se
 			return sessionResult{stage: "event_filter", err: err}
 		}
 	}
-	node := c.setNode(entityID, true)
+	node := c.setNodeStarted(entityID, startedAt, true)
 	c.metrics.setConnected(c.cfg.Name, true)
 	if reconnect {
 		c.metrics.reconnect(c.cfg.Name)
@@ -213,7 +213,8 @@ func (c *Client) session(ctx context.Context, h Handler, reconnect bool) (res se
 }
 
 // dial opens GET {URL}/ari/events?app=<App>&subscribeAll=false with basic
-// auth and api_key, under the request timeout.
+// auth in the Authorization header (the password is never put in the URL:
+// no api_key, no userinfo), under the request timeout.
 func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
 	u, err := url.Parse(c.base)
 	if err != nil {
@@ -227,10 +228,10 @@ func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
 	}
 	u.Path = strings.TrimRight(u.Path, "/") + "/ari/events"
 	u.RawPath = ""
+	u.User = nil // credentials go in the Authorization header only, never in the URL (logs, proxies)
 	u.RawQuery = url.Values{
 		"app":          {c.cfg.App},
 		"subscribeAll": {"false"},
-		"api_key":      {c.cfg.Username + ":" + c.cfg.Password},
 	}.Encode()
 
 	d := websocket.Dialer{

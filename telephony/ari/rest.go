@@ -276,15 +276,21 @@ func (c *Client) Ping(ctx context.Context) error {
 
 // asteriskInfo is GET /asterisk/info, reduced to what the connector uses
 // (decoded locally so that the status timestamps cannot fail it).
-func (c *Client) asteriskInfo(ctx context.Context) (entityID string, err error) {
+func (c *Client) asteriskInfo(ctx context.Context) (entityID string, startedAt time.Time, err error) {
 	var info struct {
 		System struct {
 			EntityID string `json:"entity_id"`
 			Version  string `json:"version"`
 		} `json:"system"`
+		Status struct {
+			StartupTime string `json:"startup_time"`
+		} `json:"status"`
 	}
 	if err := c.do(ctx, request{method: http.MethodGet, path: "/asterisk/info"}, &info); err != nil {
-		return "", err
+		return "", time.Time{}, err
 	}
-	return info.System.EntityID, nil
+	if s, ok := normaliseTime(info.Status.StartupTime); ok {
+		startedAt, _ = time.Parse(aril.DateFormat, s)
+	}
+	return info.System.EntityID, startedAt, nil
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -478,6 +479,26 @@ func TestRESTDeadline(t *testing.T) {
 	}
 	if n := testutil.CollectAndCount(reg, "callfloor_ari_request_duration_seconds"); n != 2 {
 		t.Errorf("want the series {GET,error} and {POST,error}, got %d", n)
+	}
+}
+
+// TestRESTNetworkErrorCause: a network failure is reported with its cause (connection
+// refused), not as the "context canceled" of the request's own cancellation.
+func TestRESTNetworkErrorCause(t *testing.T) {
+	c, _, _ := testClient(t, "http://"+freeAddr(t), nil)
+	_, err := c.Originate(context.Background(), OriginateRequest{Endpoint: "Local/1001@agents", App: "callfloor"})
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 0 {
+		t.Fatalf("err = %#v, want *Error without status", err)
+	}
+	if errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("error hides its cause: %v", err)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("error %q does not say the connection was refused", err)
+	}
+	if !strings.HasPrefix(err.Error(), "ari POST /channels: ") {
+		t.Errorf("message %q", err.Error())
 	}
 }
 

@@ -75,7 +75,7 @@ func TestRunConnects(t *testing.T) {
 		t.Error("first Connected has reconnect=true")
 	}
 	n := <-h.nodes
-	if n.Name != "pbx1" || n.EntityID != testEntityID || !n.Connected {
+	if n.Name != "pbx1" || n.EntityID != testEntityID || !n.Connected || !n.StartedAt.Equal(time.Date(2026, 11, 22, 5, 50, 0, 0, time.UTC)) {
 		t.Errorf("Connected node %+v", n)
 	}
 	if got := c.Node(); got != n {
@@ -88,7 +88,7 @@ func TestRunConnects(t *testing.T) {
 	q, _ := url.ParseQuery(f.wsQuery[0])
 	auth := f.wsAuth[0]
 	f.mu.Unlock()
-	if q.Get("app") != "callfloor" || q.Get("subscribeAll") != "false" || q.Get("api_key") != testUser+":"+testPass || !auth {
+	if q.Get("app") != "callfloor" || q.Get("subscribeAll") != "false" || !auth {
 		t.Errorf("handshake query %v, basic auth %v", q, auth)
 	}
 	conn := f.nextConn(t, time.Second)
@@ -105,6 +105,45 @@ func TestRunConnects(t *testing.T) {
 	_ = conn.SetReadDeadline(time.Now().Add(2 * time.Second))
 	if _, _, err := conn.ReadMessage(); err == nil {
 		t.Error("socket still open after Run returned")
+	}
+}
+
+// TestRunPasswordNotInURL: the ARI password travels in the Authorization header only: not as
+// api_key in the events URL, not as userinfo (URLs end up in logs and proxies).
+func TestRunPasswordNotInURL(t *testing.T) {
+	f := newFakeARI(t)
+	check := func(name string) {
+		t.Helper()
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for i, q := range f.wsQuery {
+			if strings.Contains(q, testPass) || strings.Contains(q, "api_key") {
+				t.Errorf("%s: events handshake %d carries the password in its URL: %s", name, i, q)
+			}
+			if !f.wsAuth[i] {
+				t.Errorf("%s: events handshake %d without basic auth", name, i)
+			}
+		}
+		for _, r := range f.reqs {
+			if strings.Contains(r.RequestURI, testPass) || !r.Auth {
+				t.Errorf("%s: request %s %s: password in URL or no basic auth (auth %v)", name, r.Method, r.RequestURI, r.Auth)
+			}
+		}
+	}
+	withUser := strings.Replace(f.URL(), "http://", "http://"+testUser+":"+testPass+"@", 1)
+	for _, u := range []string{f.URL(), withUser} {
+		c, _, logs := testClient(t, u, nil)
+		h := newRecHandler(t)
+		stop := startRun(t, c, h)
+		h.waitConnected(t, 5*time.Second)
+		if err := c.Ping(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		stop()
+		if strings.Contains(logs.String(), testPass) {
+			t.Errorf("the password is in the logs: %s", logs.String())
+		}
+		check(u)
 	}
 }
 

@@ -81,6 +81,7 @@ type recording struct {
 	talkEnd              time.Time
 	recName, uid         string
 	finishT, maxT        *time.Timer
+	silent               bool // ends without RecordingFinished (Config.LoseRecordingFinished)
 }
 
 type storedRec struct {
@@ -453,6 +454,19 @@ func (s *Server) answerLocal(c1, c2 *channel) {
 	s.evDial(c1, "ANSWER")
 	s.evState(c2, "Up")
 	if c1.app != "" {
+		if a := s.apps[c1.app]; a == nil || a.conn == nil {
+			// Stasis() fails on an application without a socket: Asterisk logs it, sets
+			// STASISSTATUS=FAILED and hangs up on whoever answered; no StasisStart.
+			s.log.Error(fmt.Sprintf("ERROR res_stasis.c: Stasis app '%s' not active", c1.app), "channel", c1.id)
+			s.stats.StasisFailed++
+			c1.dp = dpLoc{Context: c1.context, Exten: c1.exten, Priority: 1, AppName: "Stasis", AppData: stasisAppData(c1.app, c1.appArgs)}
+			s.evVarset(c1, "STASISSTATUS", "FAILED")
+			s.evHangupRequest(c1, 16, false)
+			s.teardown(c1, 16, nil)
+			s.evHangupRequest(c2, 16, true)
+			s.teardown(c2, 16, nil)
+			return
+		}
 		c1.dp = dpLoc{Context: c1.context, Exten: c1.exten, Priority: 1, AppName: "Stasis", AppData: stasisAppData(c1.app, c1.appArgs)}
 		s.evVarset(c1, "STASISSTATUS", "")
 		c1.stasisApp, c1.inStasis, c1.args = c1.app, true, c1.appArgs
@@ -804,6 +818,9 @@ func (s *Server) leaveBridge(ch *channel, explicit bool) {
 }
 
 func (s *Server) destroyBridge(b *bridge) {
+	if r := b.rec; r != nil && r.state != "done" && s.cfg.LoseRecordingFinished != nil && s.cfg.LoseRecordingFinished() {
+		r.silent = true // destroyed while recording: this time no RecordingFinished
+	}
 	for len(b.members) > 0 {
 		s.leaveBridge(b.members[0], false)
 	}
@@ -868,6 +885,10 @@ func (s *Server) finishRecording(r *recording) {
 		}
 	}) {
 		s.stats.RecordingsUnwritten++
+	}
+	if r.silent {
+		s.stats.RecordingsSilent++
+		return
 	}
 	s.emit(union(nil, b.subs), nil, "RecordingFinished", obj{{"recording", finishedRecordingJSON{r.name, r.format, "done", r.target, dur}}})
 }

@@ -103,6 +103,16 @@ func (s *Server) authorized(r *http.Request) bool {
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.isDown() {
+		// crashed: the connection is closed unanswered (a network error to the client)
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				_ = c.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
 	esc := r.URL.EscapedPath()
 	if esc != "/ari" && !strings.HasPrefix(esc, "/ari/") {
 		writeErr(w, http.StatusNotFound, "Resource not found")
@@ -169,7 +179,7 @@ func (s *Server) route(method string, segs []string, p params, raw []byte) reply
 			return ok(obj{{"asterisk_id", s.cfg.EntityID}, {"ping", "pong"}, {"timestamp", ts(time.Now())}})
 		}
 	case "applications":
-		return s.routeApplications(method, segs, raw)
+		return s.routeApplications(method, segs, p, raw)
 	case "channels":
 		return s.routeChannels(method, segs, p)
 	case "bridges":
@@ -180,19 +190,25 @@ func (s *Server) route(method string, segs []string, p params, raw []byte) reply
 	return fail(http.StatusNotFound, "Resource not found")
 }
 
+func (s *Server) startTime() time.Time {
+	s.lock()
+	defer s.unlock()
+	return s.startedAt
+}
+
 func (s *Server) info() reply {
 	return ok(obj{
 		{"build", obj{{"os", "Linux"}, {"kernel", "6.1.0"}, {"machine", "x86_64"}, {"options", "callfloor-sim"},
 			{"date", "2026-11-01 00:00:00 UTC"}, {"user", "sim"}}},
 		{"system", obj{{"version", "22.10.1"}, {"entity_id", s.cfg.EntityID}}},
 		{"config", obj{{"name", ""}, {"default_language", "en"}, {"setid", obj{{"user", ""}, {"group", ""}}}}},
-		{"status", obj{{"startup_time", ts(time.Unix(s.epoch, 0))}, {"last_reload_time", ts(time.Unix(s.epoch, 0))}}},
+		{"status", obj{{"startup_time", ts(s.startTime())}, {"last_reload_time", ts(s.startTime())}}},
 	})
 }
 
 // ---- applications ----------------------------------------------------------------------
 
-func (s *Server) routeApplications(method string, segs []string, raw []byte) reply {
+func (s *Server) routeApplications(method string, segs []string, p params, raw []byte) reply {
 	s.lock()
 	defer s.unlock()
 	switch {
@@ -211,6 +227,40 @@ func (s *Server) routeApplications(method string, segs []string, raw []byte) rep
 		a := s.apps[segs[1]]
 		if a == nil {
 			return fail(http.StatusNotFound, "Application does not exist.")
+		}
+		return ok(s.appJSON(a))
+	case len(segs) == 3 && segs[2] == "subscription" && (method == http.MethodPost || method == http.MethodDelete):
+		// POST/DELETE /applications/{app}/subscription?eventSource=channel:<id>: an explicit
+		// subscription keeps the application hearing of a channel after it leaves Stasis
+		// (its ChannelDestroyed, with the cause), as originating with app= does.
+		a := s.apps[segs[1]]
+		if a == nil {
+			return fail(http.StatusNotFound, "Application does not exist.")
+		}
+		src := p.get("eventSource")
+		if src == "" {
+			return fail(http.StatusBadRequest, "Missing parameter.")
+		}
+		for _, one := range strings.Split(src, ",") {
+			scheme, id, _ := strings.Cut(one, ":")
+			if scheme != "channel" {
+				return fail(http.StatusBadRequest, "Missing parameter; event source scheme not recognized.")
+			}
+			ch := s.channels[id]
+			if ch == nil || ch.destroyed {
+				return fail(http.StatusUnprocessableEntity, "Event source does not exist.")
+			}
+			if method == http.MethodPost {
+				if ch.subs == nil {
+					ch.subs = map[string]bool{}
+				}
+				ch.subs[a.name] = true
+			} else {
+				if !ch.subs[a.name] {
+					return fail(http.StatusConflict, "Application not subscribed to event source.")
+				}
+				delete(ch.subs, a.name)
+			}
 		}
 		return ok(s.appJSON(a))
 	case len(segs) == 3 && segs[2] == "eventFilter" && method == http.MethodPut:

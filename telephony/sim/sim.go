@@ -37,14 +37,19 @@ import (
 
 // Config configures a simulated Asterisk.
 type Config struct {
-	EntityID     string        // asterisk_id on every event and system.entity_id in /asterisk/info; default "02:fc:00:00:00:01"
-	Username     string        // ARI user; default "callfloor"
-	Password     string        // default "callfloor-test"
-	RecordingDir string        // spool dir: recordings go to <RecordingDir>/recording/<name>.<format>; default: a temp dir
-	Dialplan     Dialplan      // nil -> DefaultDialplan
-	Speed        float64       // fast-forward factor for every simulated duration; 0 or 1 = real time
-	Logger       *slog.Logger  // nil -> discard
-	localDelay   time.Duration // unexported: delay before the second half of a Local pair follows a hang-up
+	EntityID     string       // asterisk_id on every event and system.entity_id in /asterisk/info; default "02:fc:00:00:00:01"
+	Username     string       // ARI user; default "callfloor"
+	Password     string       // default "callfloor-test"
+	RecordingDir string       // spool dir: recordings go to <RecordingDir>/recording/<name>.<format>; default: a temp dir
+	Dialplan     Dialplan     // nil -> DefaultDialplan
+	Speed        float64      // fast-forward factor for every simulated duration; 0 or 1 = real time
+	Logger       *slog.Logger // nil -> discard
+	// LoseRecordingFinished, when set, is asked each time a bridge is destroyed while it is
+	// still recording: true makes that recording end without a RecordingFinished event (the
+	// file is stored all the same), as a real Asterisk sometimes does under load. Tests return
+	// true to make it happen every time; nil never loses one.
+	LoseRecordingFinished func() bool
+	localDelay            time.Duration // unexported: delay before the second half of a Local pair follows a hang-up
 }
 
 // Behaviour of an endpoint when a channel to it is originated.
@@ -115,8 +120,14 @@ type Stats struct {
 	RecordingsUnwritten int64
 	EventsSent          int64 // events queued to sockets
 	EventsLost          int64 // events for an application without a socket
-	SocketsDropped      int64 // sockets closed because their queue was full
-	Continued           int64 // channels sent out of Stasis to the dialplan (POST /channels/{id}/continue)
+	// StasisFailed: originated channels answered while their application was not active
+	// (no events socket): Asterisk logs "Stasis app '<app>' not active" and hangs them up
+	StasisFailed int64
+	// RecordingsSilent: recordings that ended with their bridge's destruction without a
+	// RecordingFinished event (Config.LoseRecordingFinished)
+	RecordingsSilent int64
+	SocketsDropped   int64 // sockets closed because their queue was full
+	Continued        int64 // channels sent out of Stasis to the dialplan (POST /channels/{id}/continue)
 }
 
 // ErrAppNotConnected is returned by PlaceCall when the application has no events socket: the
@@ -145,6 +156,10 @@ type Server struct {
 	timers     map[*time.Timer]struct{}
 	live       map[string]*recording
 	stored     map[string]*storedRec
+
+	startedAt     time.Time // status.startup_time: set by New and by Restart
+	down          bool      // crashed (Crash): every request is cut off until Restart
+	eventsRefused bool      // EventsOutage: events handshakes are refused
 
 	unrealSeq uint64 // Local/Recorder/Announcer name counter
 	snoopSeq  uint64
@@ -189,6 +204,7 @@ func New(cfg Config) *Server {
 		live:       map[string]*recording{},
 		stored:     map[string]*storedRec{},
 		epoch:      time.Now().Unix(),
+		startedAt:  time.Now(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -313,6 +329,62 @@ func (s *Server) DropConnections() {
 	for _, c := range conns {
 		c.kill()
 	}
+}
+
+// EventsOutage cuts the events WebSockets off (on: every socket drops, as DropConnections, and
+// new handshakes are refused with 503, so the applications stay inactive) or lets them connect
+// again (off). REST keeps working: a network problem between callfloor and Asterisk's events,
+// or a proxy restarting. Meanwhile an originated channel answered for an application gets
+// Asterisk's "Stasis app not active" treatment (hung up, no StasisStart).
+func (s *Server) EventsOutage(on bool) {
+	s.lock()
+	s.eventsRefused = on
+	s.unlock()
+	if on {
+		s.DropConnections()
+	}
+}
+
+// Crash stops the simulated Asterisk as a crash does: every events socket drops, every
+// channel, bridge and live recording vanishes without an event, and every request is cut off
+// at the network level (the connection is closed unanswered) until Restart. Stored recordings
+// survive (they are files).
+func (s *Server) Crash() {
+	s.lock()
+	s.down = true
+	for t := range s.timers {
+		t.Stop()
+	}
+	s.timers = map[*time.Timer]struct{}{}
+	conns := make([]*wsConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+		s.detachLocked(c)
+	}
+	s.channels = map[string]*channel{}
+	s.bridges = map[string]*bridge{}
+	s.live = map[string]*recording{}
+	s.apps = map[string]*appState{}
+	s.unlock()
+	for _, c := range conns {
+		c.kill()
+	}
+}
+
+// Restart brings a crashed Asterisk back, empty, with a new startup time
+// (status.startup_time of GET /asterisk/info).
+func (s *Server) Restart() {
+	s.lock()
+	defer s.unlock()
+	s.down = false
+	s.startedAt = time.Now()
+	s.epoch = s.startedAt.Unix()
+}
+
+func (s *Server) isDown() bool {
+	s.lock()
+	defer s.unlock()
+	return s.down
 }
 
 // InjectRaw writes a raw text frame to the application's events socket.

@@ -132,9 +132,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	c := &wsConn{out: make(chan []byte, defaultQueueLen), done: make(chan struct{}), apps: apps}
 	var replaced []*wsConn
 	s.lock()
-	if s.closed {
+	if s.closed || s.eventsRefused {
 		s.unlock()
-		writeErr(w, http.StatusServiceUnavailable, "Shutting down")
+		writeErr(w, http.StatusServiceUnavailable, "Events unavailable")
 		return
 	}
 	s.conns[c] = struct{}{}

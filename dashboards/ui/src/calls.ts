@@ -20,7 +20,7 @@ interface CallRow {
   outcome?: string; recording_name?: string;
 }
 
-const OUTCOMES = ["answered", "abandoned", "short_abandon", "flowed_out", "unknown_queue", "busy", "no_answer", "failed"];
+const OUTCOMES = ["answered", "abandoned", "short_abandon", "flowed_out", "unknown_queue", "busy", "no_answer", "failed", "lost"];
 const dur = (ms?: number) => (ms === undefined || ms === null ? "" : fmtClock(ms));
 const tr = (k: string, fallback: string) => { const v = t(k as Key); return v === k ? fallback : v; };
 

@@ -40,6 +40,7 @@ export const callsEn = {
   "outcome.busy": "Busy",
   "outcome.no_answer": "No answer",
   "outcome.failed": "Failed",
+  "outcome.lost": "Lost (Asterisk restart)",
   "outcome.in_progress": "In progress",
 };
 
@@ -84,5 +85,6 @@ export const callsZh: Record<keyof typeof callsEn, string> = {
   "outcome.busy": "忙",
   "outcome.no_answer": "无应答",
   "outcome.failed": "失败",
+  "outcome.lost": "丢失（Asterisk 重启）",
   "outcome.in_progress": "进行中",
 };

@@ -1,0 +1,112 @@
+package telephony_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/testenv"
+	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/telephony/sim"
+)
+
+// Asterisk sometimes sends no RecordingFinished for a bridge destroyed while it records (here:
+// every time). The ACD stops the recording and waits for RecordingFinished before destroying the
+// call's bridge, so every recording reaches the catalogue (recording.ready, with its duration).
+func TestRecordingStoppedBeforeBridgeDestroyed(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		agentHangup time.Duration
+		talk        time.Duration
+		by          string
+	}{
+		{"caller hangs up", 0, 1200 * time.Millisecond, callfloor.HangupCaller},
+		{"agent hangs up", 1300 * time.Millisecond, 0, callfloor.HangupAgent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFloorSim(t, testConfig("1001"), sim.Config{LoseRecordingFinished: func() bool { return true }})
+			f.sim.SetDialplan(testDialplan(100*time.Millisecond, tc.agentHangup, 0))
+			f.login("1001")
+			f.place(sim.CallerSpec{Queue: "sales", TalkFor: tc.talk})
+			c := f.ended(5 * time.Second)
+			if c.Outcome != callfloor.OutcomeAnswered || c.HangupBy != tc.by || c.RecordingName == "" {
+				t.Fatalf("outcome %s by %s recording %q", c.Outcome, c.HangupBy, c.RecordingName)
+			}
+			r := f.waitEvent(3*time.Second, "recording ready", func(e callfloor.Event) bool {
+				return e.Type == callfloor.EvRecordingReady && e.Call.ID == c.ID
+			}).Call
+			if r.RecordingDuration < 1 {
+				t.Errorf("recording duration %d s, want about 1", r.RecordingDuration)
+			}
+			if n := f.sim.Stats().RecordingsSilent; n != 0 {
+				t.Errorf("%d recordings ended with their bridge, without RecordingFinished", n)
+			}
+			testenv.Eventually(t, 2*time.Second, "no channels or bridges left", func() bool {
+				st := f.sim.Stats()
+				return st.ChannelsLive == 0 && st.BridgesLive == 0 && st.RecordingsLive == 0
+			})
+		})
+	}
+}
+
+// streamCatalogue is an in-memory recordings catalogue built from the change stream, as the
+// history writer builds the real one: a call's recording is catalogued once a recording.ready
+// event names it.
+type streamCatalogue struct{ store *realtime.Store }
+
+func (s streamCatalogue) Uncatalogued(ctx context.Context, names []string) ([]callfloor.Call, error) {
+	evs, err := s.store.ReadStream(ctx, "0", 100000)
+	if err != nil {
+		return nil, err
+	}
+	ended, done := map[string]callfloor.Call{}, map[string]bool{}
+	for _, e := range evs {
+		switch {
+		case e.Type == callfloor.EvCallEnded && e.Call.RecordingName != "":
+			ended[e.Call.RecordingName] = *e.Call
+		case e.Type == callfloor.EvRecordingReady:
+			done[e.Call.RecordingName] = true
+		}
+	}
+	var out []callfloor.Call
+	for _, n := range names {
+		if c, ok := ended[n]; ok && !done[n] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// A stored recording whose RecordingFinished never came (here: stopping it failed and Asterisk
+// then lost the event with the bridge) is catalogued after the next connect, with its duration
+// read from the file.
+func TestStoredRecordingsCataloguedAfterConnect(t *testing.T) {
+	cfg := testConfig("1001")
+	f := newFloorSim(t, cfg, sim.Config{LoseRecordingFinished: func() bool { return true }})
+	f.stop()
+	f.catalogue = streamCatalogue{store: f.store}
+	f.start()
+	f.login("1001")
+	f.sim.FailNext("POST", "/stop", 500, 1)
+	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 1200 * time.Millisecond})
+	c := f.ended(5 * time.Second)
+	if c.RecordingName == "" {
+		t.Fatal("call not recorded")
+	}
+	testenv.Eventually(t, 3*time.Second, "bridge destroyed", func() bool { return f.sim.Stats().BridgesLive == 0 })
+	if n := f.sim.Stats().RecordingsSilent; n != 1 {
+		t.Fatalf("%d recordings lost their RecordingFinished, want 1 (the scenario)", n)
+	}
+	f.stop()
+	f.start() // a (re)connect sweeps the node's stored recordings
+	r := f.waitEvent(10*time.Second, "recording catalogued", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvRecordingReady && e.Call.ID == c.ID
+	}).Call
+	if r.RecordingName != c.RecordingName || r.RecordingFormat != "wav" || r.RecordingDuration < 1 || r.RecordingDuration > 2 {
+		t.Errorf("catalogued %q format %q duration %d s, want %q wav about 1 s", r.RecordingName, r.RecordingFormat, r.RecordingDuration, c.RecordingName)
+	}
+	if r.Agent != "1001" || r.Queue != "sales" || r.Node != "pbx1" || !r.EnteredAt.Equal(c.EnteredAt) {
+		t.Errorf("catalogued call %+v", r)
+	}
+}
