@@ -18,6 +18,7 @@ type node struct {
 	name      string
 	entity    atomic.Value     // string: asterisk_id
 	byChannel map[string]*call // inbound callers' channels (Asterisk's ids); guarded by acd.mu
+	outbox    *outbox          // durable copy of the writes kept while Redis is down; nil: none
 }
 
 var _ ari.Handler = (*node)(nil)
