@@ -19,15 +19,15 @@ package telephony
 // same op is not applied twice); both exist for retries after a lost reply.
 //
 // File format: JSON lines, appended. An entry {"seq":N,"op":{"call":...,"save"|"transition":...}}, and
-// {"done":N} once entry N landed (or was refused for good). A torn last line (a crash while
-// writing) is ignored. When no entry is pending the file is truncated.
+// {"done":N} once entry N landed (or was refused for good). Entries are fsynced before the call
+// goes on; done marks are not (a lost mark only means a replay, which lands once). A torn last
+// line (a crash while writing) is cut off at open. When no entry is pending the file is emptied.
 //
 // Concurrency: an outbox is shared by the actors of its node's calls; its methods lock mu. The
 // file is locked (flock) so that two callfloor processes never use one outbox.
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -135,18 +135,25 @@ func (o *outbox) read() ([]*pendingOp, error) {
 	}
 	byseq := map[uint64]*pendingOp{}
 	var order []uint64
+	var good int64 // where the last complete line ends
 	r := bufio.NewReader(o.f)
 	for line := 1; ; line++ {
 		b, err := r.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
-			if len(bytes.TrimSpace(b)) > 0 {
-				o.log.Warn("outbox: ignoring a torn last entry (the process stopped while writing it)", "file", o.path, "line", line)
+			if len(b) > 0 {
+				// the process stopped while writing it: cut it off, or the next entry would be
+				// appended to it
+				o.log.Warn("outbox: dropping a torn last entry (the process stopped while writing it)", "file", o.path, "line", line)
+				if err := o.f.Truncate(good); err != nil {
+					return nil, fmt.Errorf("outbox %s: %w", o.path, err)
+				}
 			}
 			break
 		}
 		if err != nil {
 			return nil, fmt.Errorf("outbox %s: %w", o.path, err)
 		}
+		good += int64(len(b))
 		var e outboxEntry
 		if err := json.Unmarshal(b, &e); err != nil {
 			o.log.Error("outbox: skipping an unreadable entry", "file", o.path, "line", line, "err", err)
@@ -187,7 +194,7 @@ func (o *outbox) add(p *pendingOp) {
 	p.seq = o.seq
 	b, err := json.Marshal(outboxEntry{Seq: p.seq, Op: p})
 	if err == nil {
-		err = o.write(b)
+		err = o.write(b, true)
 	}
 	if err != nil {
 		o.fail("outbox: a kept write could not be written to disk (it is kept in memory only)", err)
@@ -212,18 +219,23 @@ func (o *outbox) done(p *pendingOp) {
 		o.truncate()
 		return
 	}
-	if err := o.write(fmt.Appendf(nil, `{"done":%d}`, p.seq)); err != nil {
+	// not synced: a done mark lost with a crash only makes the write replayed, and a replay
+	// lands once (revision, op id)
+	if err := o.write(fmt.Appendf(nil, `{"done":%d}`, p.seq), false); err != nil {
 		o.fail("outbox: marking a write done", err)
 	}
 }
 
-// write appends one line and syncs it; o.mu held.
-func (o *outbox) write(b []byte) error {
+// write appends one line, synced to disk if sync; o.mu held.
+func (o *outbox) write(b []byte, sync bool) error {
 	if o.f == nil {
 		return errors.New("outbox closed")
 	}
 	if _, err := o.f.Write(append(b, '\n')); err != nil {
 		return err
+	}
+	if !sync {
+		return nil
 	}
 	return o.f.Sync()
 }
