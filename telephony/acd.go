@@ -132,6 +132,9 @@ func New(o Options) (*ACD, error) {
 		a.nodes[n.name] = n
 		a.nodeOrder = append(a.nodeOrder, n)
 	}
+	if err := a.openOutboxes(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -209,17 +212,19 @@ func (a *ACD) Store() *realtime.Store { return a.store }
 func (a *ACD) Run(ctx context.Context) error {
 	a.ctx, a.stop = context.WithCancel(ctx)
 	defer a.stop()
-	if err := a.startUp(a.ctx); err != nil {
-		if a.ctx.Err() != nil {
-			return nil
-		}
-		return err
-	}
-	defer func() {
+	defer func() { // last: the actors and drains that write to them have stopped
 		for _, n := range a.nodeOrder {
 			n.outbox.close()
 		}
 	}()
+	if err := a.startUp(a.ctx); err != nil {
+		a.stop()
+		a.closeCalls()
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
 	for _, n := range a.nodeOrder {
 		n := n
 		a.wg.Add(1)
@@ -234,13 +239,18 @@ func (a *ACD) Run(ctx context.Context) error {
 	go func() { defer a.wg.Done(); a.dispatchLoop(a.ctx) }()
 	go func() { defer a.wg.Done(); a.subscribeKicks(a.ctx) }()
 	<-a.ctx.Done()
+	a.closeCalls()
+	return nil
+}
+
+// closeCalls stops the call actors (the calls stay live in Redis) and waits for every goroutine.
+func (a *ACD) closeCalls() {
 	a.mu.Lock()
 	for _, c := range a.calls {
 		c.close()
 	}
 	a.mu.Unlock()
 	a.wg.Wait()
-	return nil
 }
 
 func (a *ACD) wake() {

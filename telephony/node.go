@@ -19,6 +19,7 @@ type node struct {
 	entity    atomic.Value     // string: asterisk_id
 	byChannel map[string]*call // inbound callers' channels (Asterisk's ids); guarded by acd.mu
 	outbox    *outbox          // durable copy of the writes kept while Redis is down; nil: none
+	kept      []*pendingOp     // what the outbox held at New, replayed by Run
 }
 
 var _ ari.Handler = (*node)(nil)

@@ -316,40 +316,43 @@ func (a *ACD) replay(ctx context.Context, n *node, ops []*pendingOp) error {
 	return nil
 }
 
-// startUp readies the ACD before it connects to Asterisk: it locks every node's outbox, waits
-// for Redis (callfloor starts while Redis is down and begins work once it answers), writes the
-// queues and agents New could not, replays each node's outbox and restores its live calls, so
-// that the reconcile after connecting starts from the true state.
-func (a *ACD) startUp(ctx context.Context) error {
-	var kept [][]*pendingOp
-	for _, n := range a.nodeOrder {
-		var ops []*pendingOp
-		if a.outboxDir != "" {
-			o, left, err := openOutbox(a.outboxDir, n.name, a.log)
-			if err != nil {
-				for _, m := range a.nodeOrder {
-					m.outbox.close()
-				}
-				return err
-			}
-			n.outbox, ops = o, left
-		}
-		kept = append(kept, ops)
+// openOutboxes opens (and locks) every node's outbox, keeping what they hold for startUp.
+func (a *ACD) openOutboxes() error {
+	if a.outboxDir == "" {
+		return nil
 	}
+	for _, n := range a.nodeOrder {
+		o, left, err := openOutbox(a.outboxDir, n.name, a.log)
+		if err != nil {
+			for _, m := range a.nodeOrder {
+				m.outbox.close()
+			}
+			return err
+		}
+		n.outbox, n.kept = o, left
+	}
+	return nil
+}
+
+// startUp readies the ACD before it connects to Asterisk: it waits for Redis (callfloor starts
+// while Redis is down and begins work once it answers), writes the queues and agents New could
+// not, replays each node's outbox and restores its live calls, so that the reconcile after
+// connecting starts from the true state.
+func (a *ACD) startUp(ctx context.Context) error {
 	if !a.waitRedis(ctx, "starting the ACD", func(ctx context.Context) error { return a.store.Client().Ping(ctx).Err() }) {
 		return ctx.Err()
 	}
 	if a.unsynced {
-		s := a.settings()
-		if !a.waitRedis(ctx, "writing queues and agents", func(ctx context.Context) error { return a.storeSettings(ctx, s) }) {
+		if !a.waitRedis(ctx, "writing queues and agents", func(ctx context.Context) error { return a.storeSettings(ctx, a.settings()) }) {
 			return ctx.Err()
 		}
 		a.unsynced = false
 	}
-	for i, n := range a.nodeOrder {
-		if err := a.replay(ctx, n, kept[i]); err != nil {
+	for _, n := range a.nodeOrder {
+		if err := a.replay(ctx, n, n.kept); err != nil {
 			return err
 		}
+		n.kept = nil
 		if !a.waitRedis(ctx, "restoring the live calls of node "+n.name, func(ctx context.Context) error { return a.restore(ctx, n) }) {
 			return ctx.Err()
 		}
