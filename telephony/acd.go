@@ -438,7 +438,7 @@ func (a *ACD) drain(n *node, callID string, ops []pendingOp) {
 		for attempt := 0; len(ops) > 0; attempt++ {
 			if err := a.apply(a.ctx, &ops[0]); err != nil {
 				if a.ctx.Err() != nil {
-					a.log.Warn("shutting down with live-state writes not landed: kept in the outbox", "call", callID, "writes", len(ops))
+					n.leftUnsent(callID, len(ops))
 					return
 				}
 				if !transient(a.ctx, err) {
@@ -449,7 +449,7 @@ func (a *ACD) drain(n *node, callID string, ops []pendingOp) {
 				}
 				select {
 				case <-a.ctx.Done():
-					a.log.Warn("shutting down with live-state writes not landed: kept in the outbox", "call", callID, "writes", len(ops))
+					n.leftUnsent(callID, len(ops))
 					return
 				case <-time.After(retryBackoff(attempt)):
 				}

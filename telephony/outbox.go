@@ -280,6 +280,15 @@ func (o *outbox) close() {
 	}
 }
 
+// leftUnsent logs the writes of a call that stopping leaves unsent.
+func (n *node) leftUnsent(callID string, writes int) {
+	if n.outbox != nil {
+		n.acd.log.Warn("stopping with live-state writes not landed: kept in the outbox for the next start", "call", callID, "writes", writes, "file", n.outbox.path)
+		return
+	}
+	n.acd.log.Error("stopping with live-state writes not landed (no outbox: they are lost)", "call", callID, "writes", writes)
+}
+
 // replay lands the writes a previous run left in the outbox, in order, before the node's calls
 // are restored from Redis. It returns when all landed (or were refused) or ctx ended.
 func (a *ACD) replay(ctx context.Context, n *node, ops []*pendingOp) error {
