@@ -20,6 +20,13 @@ import (
 // startWithOutbox runs an ACD instance of the floor, keeping its unsent writes in dir.
 func (f *floor) startWithOutbox(store *realtime.Store, dir string) {
 	f.t.Helper()
+	f.runWithOutbox(store, dir)
+	f.waitReady()
+}
+
+// runWithOutbox starts the instance without waiting for it to connect.
+func (f *floor) runWithOutbox(store *realtime.Store, dir string) {
+	f.t.Helper()
 	f.ariReg = prometheus.NewRegistry()
 	f.client = ari.New(ari.Config{Name: "pbx1", URL: f.simURL, Username: "callfloor", Password: "callfloor-test", App: "callfloor",
 		RequestTimeout: 2 * time.Second, EventFilter: telephony.EventFilter, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
@@ -35,7 +42,80 @@ func (f *floor) startWithOutbox(store *realtime.Store, dir string) {
 	f.done = make(chan struct{})
 	go func() { defer close(f.done); acd.Run(ctx) }()
 	f.t.Cleanup(f.stop)
+}
+
+// outboxFloor is a floor of agents 1001 and 1002 (who pick up a second after their phone rings)
+// whose ACD reaches Redis through a proxy the test can cut, with an outbox in a directory of its
+// own; the test itself reads Redis directly.
+func outboxFloor(t *testing.T) (f *floor, proxy *testenv.Proxy, viaProxy *realtime.Store, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	rdb, prefix := testenv.Redis(t)
+	proxy = testenv.NewProxy(t, rdb.Options().Addr)
+	client := redis.NewClient(&redis.Options{Addr: proxy.Addr(), DB: rdb.Options().DB, DialTimeout: 200 * time.Millisecond,
+		ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond, MaxRetries: 1})
+	t.Cleanup(func() { client.Close() })
+	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
+	s.SetDialplan(testDialplan(time.Second, 0, 0))
+	url, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	cfg := testConfig("1001", "1002")
+	cfg.Queues[0].RingTimeout = 5 * time.Second
+	f = &floor{t: t, sim: s, simURL: url, rdb: rdb, prefix: prefix, store: realtime.New(rdb, prefix), cfg: cfg, cursor: "0"}
+	return f, proxy, realtime.New(client, prefix), dir
+}
+
+// answeredDuringCut places a call, waits for its offer, cuts Redis, and waits until the agent
+// answered and callfloor bridged the call. It returns the offered call and its caller channel.
+func (f *floor) answeredDuringCut(proxy *testenv.Proxy) (*callfloor.Call, string, time.Time) {
+	f.t.Helper()
+	caller := f.place(sim.CallerSpec{Queue: "sales"})
+	c := f.waitEvent(3*time.Second, "offered", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallOffered && e.Call.CallerChannel == caller
+	}).Call
+	proxy.Cut()
+	testenv.Eventually(f.t, 5*time.Second, "answered and bridged during the cut", func() bool {
+		return len(f.sim.BridgeMembers("cf-"+c.ID+"-mix")) == 2
+	})
+	return c, caller, time.Now()
+}
+
+// Callfloor killed during a Redis outage restarts while Redis is still down: it starts all the
+// same, waits, and once Redis answers replays the outbox before it reconciles.
+func TestOutboxReplayedWhenRedisReturnsAfterTheRestart(t *testing.T) {
+	f, proxy, viaProxy, dir := outboxFloor(t)
+	f.startWithOutbox(viaProxy, dir)
+	f.login("1001")
+	c, caller, answeredBy := f.answeredDuringCut(proxy)
+	if err := f.sim.HangupChannel(caller); err != nil {
+		t.Fatal(err)
+	}
+	hungUpAt := time.Now()
+	testenv.Eventually(t, 5*time.Second, "the call torn down", func() bool { return len(f.sim.BridgeMembers("cf-"+c.ID+"-mix")) == 0 })
+	f.stop()
+	stoppedAt := time.Now()
+
+	f.runWithOutbox(viaProxy, dir) // Redis still cut
+	time.Sleep(500 * time.Millisecond)
+	if err := f.acd.Ready(); err == nil {
+		t.Error("the ACD connected to Asterisk before it could restore its calls from Redis")
+	}
+	proxy.Restore()
 	f.waitReady()
+	ended := f.waitEvent(5*time.Second, "the call's end", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallEnded }).Call
+	if ended.Outcome != callfloor.OutcomeAnswered || ended.HangupBy != callfloor.HangupCaller || ended.AnsweredAt.After(answeredBy) ||
+		ended.EndedAt.Before(hungUpAt.Add(-50*time.Millisecond)) || ended.EndedAt.After(stoppedAt) {
+		t.Errorf("ended: outcome %s by %s, answered %s (by %s), ended %s (hung up %s)", ended.Outcome, ended.HangupBy, ended.AnsweredAt, answeredBy, ended.EndedAt, hungUpAt)
+	}
+	if n := f.countEvents(callfloor.EvCallAnswered); n != 1 {
+		t.Errorf("%d call.answered events, want 1", n)
+	}
+	if cnt := f.counters("sales"); cnt[realtime.CntAnswered] != 1 || cnt[realtime.CntHandled] != 1 || cnt[realtime.CntAbandoned] != 0 {
+		t.Errorf("counters %v", cnt)
+	}
 }
 
 // The combined fault: Redis is cut; during the cut one call is answered and then hung up by its
@@ -44,23 +124,9 @@ func (f *floor) startWithOutbox(store *realtime.Store, dir string) {
 // replays them before reconciling: the answers, the end and who hung up are the true ones, not
 // the restart's, and nothing is counted twice — not even when the outbox is replayed again.
 func TestOutboxKeepsTimingsThroughRedisCutAndRestart(t *testing.T) {
-	dir := t.TempDir()
-	rdb, prefix := testenv.Redis(t)
-	proxy := testenv.NewProxy(t, rdb.Options().Addr)
-	viaProxy := redis.NewClient(&redis.Options{Addr: proxy.Addr(), DB: rdb.Options().DB, DialTimeout: 200 * time.Millisecond,
-		ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond, MaxRetries: 1})
-	t.Cleanup(func() { viaProxy.Close() })
-	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
-	s.SetDialplan(testDialplan(time.Second, 0, 0)) // agents pick up a second after their phone rings
-	url, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	cfg := testConfig("1001", "1002")
-	cfg.Queues[0].RingTimeout = 5 * time.Second
-	f := &floor{t: t, sim: s, simURL: url, rdb: rdb, prefix: prefix, store: realtime.New(rdb, prefix), cfg: cfg, cursor: "0"}
-	f.startWithOutbox(realtime.New(viaProxy, prefix), dir)
+	f, proxy, viaProxy, dir := outboxFloor(t)
+	s, rdb, prefix := f.sim, f.rdb, f.prefix
+	f.startWithOutbox(viaProxy, dir)
 	f.login("1001", "1002")
 	ctx := context.Background()
 
