@@ -101,6 +101,7 @@ type Config struct {
 	RetentionMonths        int        `yaml:"history_retention_months"` // drop history months older than this many (0: keep all)
 	RecordingRetentionDays int        `yaml:"recording_retention_days"` // delete recordings older than this many days from the nodes and the catalogue (0: keep all)
 	SecureCookie           bool       `yaml:"secure_cookie"`            // mark the session cookie Secure (set when TLS ends at a proxy in front)
+	DataDir                string     `yaml:"data_dir"`                 // this instance's local state: the durable outbox of writes kept while Redis is down (default .run/data)
 }
 
 // SimConfig turns on the embedded simulated Asterisk with generated traffic (the demo).
@@ -134,6 +135,9 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.Prefix == "" {
 		c.Prefix = "cf:"
+	}
+	if c.DataDir == "" {
+		c.DataDir = ".run/data"
 	}
 	if c.ACD.App == "" {
 		c.ACD.App = "callfloor"

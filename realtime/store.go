@@ -22,7 +22,8 @@
 //	P qm:{queue}:{min}  hash: per-minute counters (sliding window), expire after 3 h
 //	P ac:{agent}:{day}  hash: an agent's counters for the day, including time_<state>_ms spent in
 //	                    each state (occupancy, utilisation)
-//	P stream            stream of callfloor.Event JSON (field "e")
+//	P stream            stream of callfloor.Event JSON (field "e"), trimmed behind the history
+//	                    writer's consumer group (TrimStream)
 //	P kick              pub/sub channel: an agent became available somewhere
 package realtime
 
@@ -40,7 +41,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// StreamMaxLen bounds the change stream (approximate trimming).
+// StreamMaxLen is the change stream's cap: the backlog (entries the history writer has not
+// acknowledged) that raises the alarm as it nears it (StreamGuard). The stream is never trimmed
+// past an unacknowledged entry: it is trimmed by the consumer group's position (TrimStream),
+// not by length, so a history writer that stops (PostgreSQL down) loses nothing.
 const StreamMaxLen = 1_000_000
 
 // Store is the Redis-backed live state.
@@ -182,7 +186,7 @@ local p, id = ARGV[1], ARGV[2]
 local k = p .. 'agent:' .. id
 if redis.call('EXISTS', k) == 0 then return redis.error_reply('NOTFOUND ' .. id) end
 local cur = redis.call('HGET', k, 'state')
-local op = ARGV[15]
+local op = ARGV[14]
 if op ~= '' and redis.call('HGET', k, 'op') == op then return {cur, redis.call('HGET', k, 'calls_today')} end
 local from = ARGV[3]
 if from ~= '' then
@@ -219,7 +223,7 @@ local ev = string.gsub(ARGV[13], '"__PREV__"', '"' .. cur .. '"')
 ev = string.gsub(ev, '"__CALLS__"', redis.call('HGET', k, 'calls_today') or '0')
 ev = string.gsub(ev, '"__PREVSINCE__"', string.format('%d', since or now))
 ev = string.gsub(ev, '"__PREVREASON__"', (string.gsub(cjson.encode(prev_reason), '%%', '%%%%')))
-redis.call('XADD', p .. 'stream', 'MAXLEN', '~', ARGV[14], '*', 'e', ev)
+redis.call('XADD', p .. 'stream', '*', 'e', ev)
 if to == 'available' then redis.call('PUBLISH', p .. 'kick', id) end
 return {cur, redis.call('HGET', k, 'calls_today')}
 `)
@@ -253,7 +257,7 @@ func (s *Store) Transition(ctx context.Context, t Transition) (callfloor.AgentSt
 		count = "1"
 	}
 	res, err := transitionScript.Run(ctx, s.rdb, []string{s.k("agent", t.Agent)}, s.p, t.Agent, strings.Join(from, ","), t.IfCall,
-		string(t.To), t.Reason, t.Direction, t.Call, ms(t.Now), wrap, count, s.Day(t.Now), evs, StreamMaxLen, t.Op).Slice()
+		string(t.To), t.Reason, t.Direction, t.Call, ms(t.Now), wrap, count, s.Day(t.Now), evs, t.Op).Slice()
 	if err != nil {
 		msg := err.Error()
 		switch {
@@ -294,7 +298,7 @@ for i = 1, 5 do
       local ev = string.gsub(ARGV[6], '__AGENT__', id)
       ev = string.gsub(ev, '"__CALLS__"', redis.call('HGET', k, 'calls_today') or '0')
       ev = string.gsub(ev, '"__PREVSINCE__"', string.format('%d', since or tonumber(now)))
-      redis.call('XADD', p .. 'stream', 'MAXLEN', '~', ARGV[7], '*', 'e', ev)
+      redis.call('XADD', p .. 'stream', '*', 'e', ev)
       return id
     end
     redis.call('ZREM', z, id)
@@ -311,7 +315,7 @@ func (s *Store) Claim(ctx context.Context, queue, callID string, now time.Time) 
 	b, _ := json.Marshal(ev)
 	evs := strings.Replace(string(b), `"calls_today":0`, `"calls_today":"__CALLS__"`, 1)
 	evs = strings.Replace(evs, `"prev_since_ms":-1`, `"prev_since_ms":"__PREVSINCE__"`, 1)
-	res, err := claimScript.Run(ctx, s.rdb, []string{s.k("avail", queue)}, s.p, queue, callID, ms(now), s.Day(now), evs, StreamMaxLen).Result()
+	res, err := claimScript.Run(ctx, s.rdb, []string{s.k("avail", queue)}, s.p, queue, callID, ms(now), s.Day(now), evs).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
 	}
@@ -501,7 +505,7 @@ func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
 		if err != nil {
 			return err
 		}
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.StreamKey(), MaxLen: StreamMaxLen, Approx: true, Values: []any{"e", eb}})
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.StreamKey(), Values: []any{"e", eb}}) // trimmed by TrimStream
 	}
 	_, err = pipe.Exec(ctx)
 	if err != nil {
@@ -647,4 +651,89 @@ func (s *Store) ReadStream(ctx context.Context, after string, count int64) ([]ca
 		out = append(out, ev)
 	}
 	return out, nil
+}
+
+// StreamState is the change stream as TrimStream leaves it.
+type StreamState struct {
+	Length  int64 // entries in the stream
+	Backlog int64 // entries the consumer group has not acknowledged: pending plus never delivered
+	Trimmed int64 // entries this trim removed
+	Group   bool  // the consumer group exists (before the history writer first starts it does not)
+}
+
+// TrimStream trims the change stream behind the consumer group: only entries the group has
+// acknowledged may go (every entry before its oldest pending one, or before its last delivered
+// one when none is pending), and of those the ones younger than keepFor stay for the readers
+// that follow the stream without a group (the wallboards' hubs). Without the group nothing is
+// trimmed. Other groups on the stream are respected the same way.
+func (s *Store) TrimStream(ctx context.Context, group string, keepFor time.Duration, now time.Time) (StreamState, error) {
+	var st StreamState
+	key := s.StreamKey()
+	groups, err := s.rdb.XInfoGroups(ctx, key).Result()
+	if err != nil {
+		if strings.Contains(err.Error(), "no such key") {
+			return st, nil
+		}
+		return st, fmt.Errorf("change stream groups: %w", err)
+	}
+	minID := fmt.Sprintf("%d-0", now.Add(-keepFor).UnixMilli())
+	for _, g := range groups {
+		safe := g.LastDeliveredID
+		if g.Pending > 0 {
+			p, err := s.rdb.XPending(ctx, key, g.Name).Result()
+			if err != nil {
+				return st, fmt.Errorf("change stream pending of %s: %w", g.Name, err)
+			}
+			if p.Count > 0 && streamIDLess(p.Lower, safe) {
+				safe = p.Lower
+			}
+		}
+		if streamIDLess(safe, minID) {
+			minID = safe
+		}
+		if g.Name != group {
+			continue
+		}
+		st.Group = true
+		lag := g.Lag
+		if lag < 0 {
+			// Redis cannot tell (entries deleted in the middle): count what follows the last
+			// delivered id, up to a bound.
+			rest, err := s.rdb.XRangeN(ctx, key, "("+g.LastDeliveredID, "+", StreamMaxLen).Result()
+			if err != nil {
+				return st, err
+			}
+			lag = int64(len(rest))
+		}
+		st.Backlog = lag + g.Pending
+	}
+	if st.Group {
+		// XTRIM MINID removes the entries before minID, exactly (not "~": a small cap means it)
+		n, err := s.rdb.XTrimMinID(ctx, key, minID).Result()
+		if err != nil {
+			return st, fmt.Errorf("trimming the change stream: %w", err)
+		}
+		st.Trimmed = n
+	}
+	if st.Length, err = s.rdb.XLen(ctx, key).Result(); err != nil {
+		return st, err
+	}
+	if !st.Group {
+		st.Backlog = st.Length
+	}
+	return st, nil
+}
+
+// streamIDLess compares stream ids ("ms-seq").
+func streamIDLess(a, b string) bool {
+	am, as, _ := strings.Cut(a, "-")
+	bm, bs, _ := strings.Cut(b, "-")
+	ami, _ := strconv.ParseUint(am, 10, 64)
+	bmi, _ := strconv.ParseUint(bm, 10, 64)
+	if ami != bmi {
+		return ami < bmi
+	}
+	asi, _ := strconv.ParseUint(as, 10, 64)
+	bsi, _ := strconv.ParseUint(bs, 10, 64)
+	return asi < bsi
 }

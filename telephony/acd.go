@@ -55,6 +55,9 @@ type Options struct {
 	// Catalogue, when set, is asked after each connect which recordings stored on the node have
 	// no catalogue row; those are catalogued (recording.ready). Nil: no sweep.
 	Catalogue RecordingCatalogue
+	// OutboxDir holds the durable outboxes (outbox.go): one file per node of the writes kept
+	// while Redis is unreachable. "": kept in memory only (lost if the process stops).
+	OutboxDir string
 }
 
 // settings is the part of the configuration that can change at run time.
@@ -76,6 +79,10 @@ type ACD struct {
 	redisDown  atomic.Bool
 	staleAfter time.Duration
 	catalogue  RecordingCatalogue
+	outboxDir  string
+	// unsynced: queues and agents could not be written to Redis at New (Redis down); Run
+	// writes them once Redis answers.
+	unsynced bool
 
 	nodes     map[string]*node
 	nodeOrder []*node
@@ -100,7 +107,7 @@ func New(o Options) (*ACD, error) {
 		o.Tick = 250 * time.Millisecond
 	}
 	a := &ACD{
-		store: o.Store, log: o.Logger, metrics: o.Metrics, tick: o.Tick, onRouted: o.OnRouted, staleAfter: o.StaleAfter, catalogue: o.Catalogue,
+		store: o.Store, log: o.Logger, metrics: o.Metrics, tick: o.Tick, onRouted: o.OnRouted, staleAfter: o.StaleAfter, catalogue: o.Catalogue, outboxDir: o.OutboxDir,
 		nodes: map[string]*node{}, calls: map[string]*call{}, waiting: map[string]*call{}, failures: map[string]int{},
 		kick: make(chan struct{}, 1),
 	}
@@ -111,12 +118,27 @@ func New(o Options) (*ACD, error) {
 		a.staleAfter = 2 * time.Minute
 	}
 	if err := a.Reconfigure(o.Config); err != nil {
-		return nil, err
+		var se storeError
+		if !errors.As(err, &se) {
+			return nil, err
+		}
+		// Redis does not answer: start all the same (Run waits for it), with the settings kept
+		a.log.Warn("redis not reachable: queues and agents are written to it once it answers", "err", err)
+		a.set.Store(se.s)
+		a.unsynced = true
+		for _, q := range o.Config.Queues {
+			for _, v := range []*prometheus.CounterVec{a.metrics.offered, a.metrics.answered, a.metrics.abandoned, a.metrics.flowedOut} {
+				v.WithLabelValues(q.Name)
+			}
+		}
 	}
 	for _, c := range o.Nodes {
 		n := &node{acd: a, client: c, name: c.Node().Name, byChannel: map[string]*call{}}
 		a.nodes[n.name] = n
 		a.nodeOrder = append(a.nodeOrder, n)
+	}
+	if err := a.openOutboxes(); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
@@ -135,14 +157,8 @@ func (a *ACD) Reconfigure(cfg *callfloor.Config) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := a.store.SetQueues(ctx, cfg.Queues); err != nil {
-		return fmt.Errorf("store queues: %w", err)
-	}
-	now := time.Now()
-	for _, ag := range s.agents {
-		if err := a.store.UpsertAgent(ctx, *ag, now); err != nil {
-			return fmt.Errorf("store agent %s: %w", ag.ID, err)
-		}
+	if err := a.storeSettings(ctx, s); err != nil {
+		return storeError{err: err, s: s}
 	}
 	if old := a.set.Load(); old != nil {
 		for id := range old.agents {
@@ -163,6 +179,33 @@ func (a *ACD) Reconfigure(cfg *callfloor.Config) error {
 	return nil
 }
 
+// storeSettings writes queues and agents' profiles to Redis.
+func (a *ACD) storeSettings(ctx context.Context, s *settings) error {
+	queues := make([]callfloor.Queue, 0, len(s.queues))
+	for _, q := range s.queues {
+		queues = append(queues, *q)
+	}
+	if err := a.store.SetQueues(ctx, queues); err != nil {
+		return fmt.Errorf("store queues: %w", err)
+	}
+	now := time.Now()
+	for _, ag := range s.agents {
+		if err := a.store.UpsertAgent(ctx, *ag, now); err != nil {
+			return fmt.Errorf("store agent %s: %w", ag.ID, err)
+		}
+	}
+	return nil
+}
+
+// storeError is a Reconfigure that failed writing to Redis (s: the settings it would apply).
+type storeError struct {
+	err error
+	s   *settings
+}
+
+func (e storeError) Error() string { return e.err.Error() }
+func (e storeError) Unwrap() error { return e.err }
+
 func (a *ACD) settings() *settings { return a.set.Load() }
 
 // Store returns the live state.
@@ -174,10 +217,18 @@ func (a *ACD) Store() *realtime.Store { return a.store }
 func (a *ACD) Run(ctx context.Context) error {
 	a.ctx, a.stop = context.WithCancel(ctx)
 	defer a.stop()
-	for _, n := range a.nodeOrder {
-		if err := a.restore(a.ctx, n); err != nil {
-			return fmt.Errorf("restore live calls of node %s: %w", n.name, err)
+	defer func() { // last: the actors and drains that write to them have stopped
+		for _, n := range a.nodeOrder {
+			n.outbox.close()
 		}
+	}()
+	if err := a.startUp(a.ctx); err != nil {
+		a.stop()
+		a.closeCalls()
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
 	}
 	for _, n := range a.nodeOrder {
 		n := n
@@ -193,13 +244,18 @@ func (a *ACD) Run(ctx context.Context) error {
 	go func() { defer a.wg.Done(); a.dispatchLoop(a.ctx) }()
 	go func() { defer a.wg.Done(); a.subscribeKicks(a.ctx) }()
 	<-a.ctx.Done()
+	a.closeCalls()
+	return nil
+}
+
+// closeCalls stops the call actors (the calls stay live in Redis) and waits for every goroutine.
+func (a *ACD) closeCalls() {
 	a.mu.Lock()
 	for _, c := range a.calls {
 		c.close()
 	}
 	a.mu.Unlock()
 	a.wg.Wait()
-	return nil
 }
 
 func (a *ACD) wake() {
@@ -385,29 +441,32 @@ func (a *ACD) dispatch(ctx context.Context) {
 }
 
 // drain keeps retrying the writes an ended call could not land while Redis was unreachable.
-func (a *ACD) drain(callID string, ops []pendingOp) {
+// Stopping leaves them in the node's outbox, for the next start.
+func (a *ACD) drain(n *node, callID string, ops []pendingOp) {
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
 		for attempt := 0; len(ops) > 0; attempt++ {
-			if err := ops[0].op(a.ctx); err != nil {
+			if err := a.apply(a.ctx, &ops[0]); err != nil {
+				if a.ctx.Err() != nil {
+					n.leftUnsent(callID, len(ops))
+					return
+				}
 				if !transient(a.ctx, err) {
-					if a.ctx.Err() != nil {
-						a.log.Error("shutting down with live-state writes not landed", "call", callID, "writes", len(ops))
-						return
-					}
-					a.log.Warn(ops[0].what, "call", callID, "err", err)
+					a.log.Warn(ops[0].What, "call", callID, "err", err)
+					n.outbox.done(&ops[0])
 					ops = ops[1:]
 					continue
 				}
 				select {
 				case <-a.ctx.Done():
-					a.log.Error("shutting down with live-state writes not landed", "call", callID, "writes", len(ops))
+					n.leftUnsent(callID, len(ops))
 					return
 				case <-time.After(retryBackoff(attempt)):
 				}
 				continue
 			}
+			n.outbox.done(&ops[0])
 			ops = ops[1:]
 		}
 	}()

@@ -228,23 +228,7 @@ func (cl *call) save(evType string, queueInc, agentInc map[string]int64, agent s
 		ev = &callfloor.Event{Type: evType, At: cl.acd.now(), Call: &snap, Offer: o}
 	}
 	change := realtime.CallChange{Call: &snap, Event: ev, QueueInc: queueInc, AgentInc: agentInc, AgentID: agent}
-	tried := false
-	cl.persist("saving call state", func(ctx context.Context) error {
-		if tried {
-			// An attempt that failed may have landed all the same (the connection broke after
-			// Redis applied it, before the reply): the stored revision tells, so that counters and
-			// events are not added twice.
-			cur, err := cl.acd.store.Call(ctx, snap.ID)
-			switch {
-			case err == nil && cur.Rev >= snap.Rev:
-				return nil
-			case err != nil && callfloor.ErrorCode(err) != callfloor.ENOTFOUND:
-				return err // cannot tell yet: ask again on the next retry
-			}
-		}
-		tried = true
-		return cl.acd.store.SaveCall(ctx, change)
-	})
+	cl.persist(pendingOp{What: "saving call state", Call: snap.ID, Save: &change})
 }
 
 // transition changes an agent's state on behalf of the call (see persist).
@@ -254,35 +238,35 @@ func (cl *call) transition(what string, t realtime.Transition) {
 	}
 	cl.opSeq++
 	t.Op = fmt.Sprintf("%s:%s:%d", cl.c.ID, cl.nonce, cl.opSeq) // a retry after a lost reply applies once
-	cl.persist(what, func(ctx context.Context) error {
-		_, err := cl.acd.store.Transition(ctx, t)
-		return err
-	})
+	cl.persist(pendingOp{What: what, Call: cl.c.ID, Transition: &t})
 }
 
 // persist runs one write to the live state. When Redis cannot be reached the write is kept, in
 // order, and retried until it lands: a call goes on while Redis is down, and its record,
-// counters and change-stream events arrive, once each and in order, when Redis is back.
+// counters and change-stream events arrive, once each and in order, when Redis is back. A kept
+// write is also appended to the node's durable outbox (outbox.go), so that it survives a stop or
+// a crash of callfloor and is replayed by the next start.
 // Refusals (an agent no longer in the expected state) are logged, not retried.
-func (cl *call) persist(what string, op func(context.Context) error) {
+func (cl *call) persist(p pendingOp) {
 	if len(cl.outbox) == 0 {
-		err := op(cl.ctx())
+		ctx := cl.ctx()
+		err := cl.acd.apply(ctx, &p)
 		if err == nil {
 			return
 		}
-		if !transient(cl.ctx(), err) {
-			cl.warn(what, err)
+		switch {
+		case ctx.Err() != nil:
+			// stopping: the write goes to the outbox for the next start
+		case !transient(ctx, err):
+			cl.warn(p.What, err)
 			return
+		default:
+			cl.warn(p.What+": kept until redis answers", err)
+			cl.after(retryBackoff(0), "flush", 0)
 		}
-		cl.warn(what+": kept until redis answers", err)
-		cl.after(retryBackoff(0), "flush", 0)
 	}
-	cl.outbox = append(cl.outbox, pendingOp{what: what, op: op})
-}
-
-type pendingOp struct {
-	what string
-	op   func(context.Context) error
+	cl.node.outbox.add(&p)
+	cl.outbox = append(cl.outbox, p)
 }
 
 func transient(ctx context.Context, err error) bool {
@@ -294,18 +278,22 @@ func retryBackoff(attempt int) time.Duration {
 	return min(d, 2*time.Second)
 }
 
-// flush retries the kept writes in order.
+// flush retries the kept writes in order. Stopping leaves them in the outbox.
 func (cl *call) flush(attempt int) {
 	ctx := cl.ctx()
 	for len(cl.outbox) > 0 {
-		p := cl.outbox[0]
-		if err := p.op(ctx); err != nil {
+		p := &cl.outbox[0]
+		if err := cl.acd.apply(ctx, p); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
 			if transient(ctx, err) {
 				cl.after(retryBackoff(attempt+1), "flush", attempt+1)
 				return
 			}
-			cl.warn(p.what, err)
+			cl.warn(p.What, err)
 		}
+		cl.node.outbox.done(p)
 		cl.outbox = cl.outbox[1:]
 	}
 	cl.acd.log.Info("kept writes landed in redis", "call", cl.c.ID)
@@ -911,7 +899,7 @@ func (cl *call) finish() {
 	cl.closed = true
 	cl.acd.unregister(cl)
 	if len(cl.outbox) > 0 {
-		cl.acd.drain(cl.c.ID, cl.outbox)
+		cl.acd.drain(cl.node, cl.c.ID, cl.outbox)
 		cl.outbox = nil
 	}
 }

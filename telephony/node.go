@@ -21,6 +21,8 @@ type node struct {
 	started   atomic.Value     // time.Time: Asterisk's startup time at the last connect
 	ready     atomic.Bool      // connected and reconciled: calls may be offered (see connected)
 	byChannel map[string]*call // inbound callers' channels (Asterisk's ids); guarded by acd.mu
+	outbox    *outbox          // durable copy of the writes kept while Redis is down; nil: none
+	kept      []*pendingOp     // what the outbox held at New, replayed by Run
 }
 
 var _ ari.Handler = (*node)(nil)

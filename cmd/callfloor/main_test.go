@@ -94,6 +94,7 @@ func startDemo(t *testing.T, speed float64) (*Main, string, string) {
 	cfg.Sim.Speed = speed
 	cfg.Asterisk = nil
 	cfg.LogLevel = "error"
+	cfg.DataDir = t.TempDir()
 	m := &Main{Config: cfg, Listen: "127.0.0.1:0", LogOutput: io.Discard, Tick: 50 * time.Millisecond}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)

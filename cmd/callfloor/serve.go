@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +46,9 @@ type Main struct {
 	Sim      *sim.Server
 	ACD      *telephony.ACD
 	Clients  []*ari.Client
+	Stream   *realtime.StreamGuard
+
+	auth *dashboards.Auth
 
 	ln         net.Listener
 	srv        *http.Server
@@ -55,6 +58,8 @@ type Main struct {
 	maintDone  chan struct{}
 	hubDone    chan struct{}
 	simDone    chan struct{}
+	guardDone  chan struct{}
+	loginDone  chan struct{}
 	once       sync.Once
 	closeErr   error
 }
@@ -117,7 +122,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	err = m.Redis.Ping(pctx).Err()
 	cancel()
 	if err != nil {
-		return fmt.Errorf("redis at %s is not reachable (start it with deploy/dev-services.sh): %w", ropt.Addr, err)
+		// Start all the same: /readyz says so, and the ACD, the history writer and the live
+		// hub begin their work once Redis answers.
+		m.Log.Error("redis is not reachable: starting without it, the ACD begins once it answers (see /readyz)", "addr", ropt.Addr, "err", err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("config: data_dir: %w", err)
 	}
 	if cfg.DatabaseURL == "" {
 		return fmt.Errorf("config: database_url: required (PostgreSQL for history, users and audit; or CALLFLOOR_DATABASE_URL)")
@@ -155,7 +165,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}))
 	}
 	m.ACD, err = telephony.New(telephony.Options{Config: cfg, Store: store, Nodes: m.Clients, Logger: m.Log, Metrics: telephony.NewMetrics(m.Registry), Tick: m.Tick,
-		Catalogue: m.DB})
+		Catalogue: m.DB, OutboxDir: cfg.DataDir})
 	if err != nil {
 		return err
 	}
@@ -176,6 +186,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}()
 	m.maintDone = make(chan struct{})
 	go func() { defer close(m.maintDone); m.maintain(runCtx) }()
+	m.Stream = realtime.NewStreamGuard(store, realtime.StreamGuardOptions{Logger: m.Log, Registerer: m.Registry})
+	m.guardDone = make(chan struct{})
+	go func() { defer close(m.guardDone); m.Stream.Run(runCtx) }()
 	m.acdDone = make(chan struct{})
 	go func() {
 		defer close(m.acdDone)
@@ -185,17 +198,26 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}()
 
 	if cfg.Sim != nil {
-		if cfg.Sim.AutoLogin {
-			for _, a := range cfg.Agents {
-				if _, err := m.ACD.Login(ctx, a.ID); err != nil && callfloor.ErrorCode(err) != callfloor.ECONFLICT {
-					m.Log.Warn("demo auto-login", "agent", a.ID, "err", err)
+		if cfg.Sim.AutoLogin && !m.autoLogin(ctx) {
+			// Redis is down: log the demo's agents in once the ACD has started
+			m.loginDone = make(chan struct{})
+			go func() {
+				defer close(m.loginDone)
+				for m.ACD.Ready() != nil {
+					select {
+					case <-runCtx.Done():
+						return
+					case <-time.After(100 * time.Millisecond):
+					}
 				}
-			}
+				m.autoLogin(runCtx)
+			}()
 		}
 		m.startTraffic(runCtx)
 	}
 
 	auth := &dashboards.Auth{DB: m.DB, Redis: m.Redis, Prefix: cfg.Prefix, SecureCookie: cfg.SecureCookie, Log: m.Log, TimeZone: cfg.TimeZone}
+	m.auth = auth
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", m.readyz)
@@ -235,33 +257,81 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return nil
 }
 
+// readiness is /readyz's answer. Everyone gets the status and each component's ok / not ok;
+// only an authenticated admin gets the details (addresses, driver errors, the history lag),
+// which tell an attacker where the databases are and what they run.
+type readiness struct {
+	Status     string            `json:"status"`            // "ready" or "not ready"
+	Components map[string]string `json:"components"`        // redis, postgresql, asterisk, history, change_stream: "ok" or "not ok"
+	Details    map[string]string `json:"details,omitempty"` // admins only: what is wrong
+	HistoryLag *int64            `json:"history_lag,omitempty"`
+}
+
 func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
-	var problems []string
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := m.Redis.Ping(ctx).Err(); err != nil {
-		problems = append(problems, "redis: "+err.Error())
+	res := readiness{Status: "ready", Components: map[string]string{}}
+	details := map[string]string{}
+	check := func(name string, err error) {
+		if err == nil {
+			res.Components[name] = "ok"
+			return
+		}
+		res.Components[name] = "not ok"
+		res.Status = "not ready"
+		details[name] = err.Error()
 	}
-	if err := m.ACD.Ready(); err != nil {
-		problems = append(problems, err.Error())
-	}
-	if err := m.DB.Pool.Ping(ctx); err != nil {
-		problems = append(problems, "postgresql: "+err.Error())
-	}
-	lag, err := m.Writer.Lag(ctx)
+	check("redis", m.Redis.Ping(ctx).Err())
+	check("asterisk", m.ACD.Ready())
+	check("postgresql", m.DB.Pool.Ping(ctx))
+	lag, lagErr := m.Writer.Lag(ctx)
 	switch {
-	case err != nil:
-		problems = append(problems, "history lag unknown: "+err.Error())
+	case lagErr != nil:
+		check("history", fmt.Errorf("history lag unknown: %w", lagErr))
 	case lag > maxReadyLag:
-		problems = append(problems, fmt.Sprintf("history writer behind by %d events", lag))
+		check("history", fmt.Errorf("history writer behind by %d events", lag))
+	default:
+		check("history", nil)
 	}
-	if len(problems) > 0 {
+	check("change_stream", m.Stream.Status())
+	if m.isAdmin(r) {
+		if len(details) > 0 {
+			res.Details = details
+		}
+		if lagErr == nil {
+			res.HistoryLag = &lag
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if res.Status != "ready" {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, strings.Join(problems, "\n"))
-		return
 	}
-	fmt.Fprintf(w, "ready (history lag %d events)\n", lag)
+	_ = json.NewEncoder(w).Encode(res)
 }
+
+// isAdmin reports whether the request carries an admin's API token or session (the API's own
+// authentication, run without writing its refusal).
+func (m *Main) isAdmin(r *http.Request) bool {
+	if r.Header.Get("Authorization") == "" {
+		if _, err := r.Cookie(dashboards.SessionCookie); err != nil {
+			return false
+		}
+	}
+	admin := false
+	m.auth.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		p, ok := dashboards.PrincipalFrom(r.Context())
+		admin = ok && p.Role == callfloor.RoleAdmin
+	})).ServeHTTP(discardResponse{h: http.Header{}}, r)
+	return admin
+}
+
+// discardResponse swallows a response nobody reads.
+type discardResponse struct{ h http.Header }
+
+func (d discardResponse) Header() http.Header         { return d.h }
+func (d discardResponse) Write(b []byte) (int, error) { return len(b), nil }
+func (d discardResponse) WriteHeader(int)             {}
 
 // maintain runs hourly housekeeping: expired sessions go, history months past the retention
 // are dropped whole, old recordings are pruned, and the team leads' daily samples and the
@@ -373,6 +443,18 @@ func (m *Main) startSim() error {
 	return nil
 }
 
+// autoLogin logs every agent in (the demo); false when some login failed.
+func (m *Main) autoLogin(ctx context.Context) bool {
+	ok := true
+	for _, a := range m.Config.Agents {
+		if _, err := m.ACD.Login(ctx, a.ID); err != nil && callfloor.ErrorCode(err) != callfloor.ECONFLICT {
+			m.Log.Warn("demo auto-login", "agent", a.ID, "err", err)
+			ok = false
+		}
+	}
+	return ok
+}
+
 func (m *Main) startTraffic(ctx context.Context) {
 	sc := m.Config.Sim
 	if len(sc.Traffic) == 0 {
@@ -410,7 +492,7 @@ func (m *Main) Close() error {
 		if m.cancel != nil {
 			m.cancel()
 		}
-		for _, ch := range []chan struct{}{m.simDone, m.acdDone, m.writerDone, m.maintDone, m.hubDone} {
+		for _, ch := range []chan struct{}{m.loginDone, m.simDone, m.acdDone, m.writerDone, m.maintDone, m.guardDone, m.hubDone} {
 			if ch != nil {
 				select {
 				case <-ch:
