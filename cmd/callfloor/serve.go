@@ -195,6 +195,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 
 	auth := &dashboards.Auth{DB: m.DB, Redis: m.Redis, Prefix: cfg.Prefix, SecureCookie: cfg.SecureCookie, Log: m.Log, TimeZone: cfg.TimeZone}
+	auth.TrustedProxies, _ = callfloor.ParseTrustedProxies(cfg.TrustedProxies) // Validate has checked them
+	auth.AllowedOrigins = cfg.AllowedOrigins
+	auth.Metrics = dashboards.NewAuthMetrics(m.Registry)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", m.readyz)
@@ -204,8 +207,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents})
 	m.Registry.MustRegister(realtime.NewKPICollector(m.KPI))
 	m.Hub = realtime.NewHub(realtime.HubOptions{KPI: m.KPI, Store: store, Allowed: dashboards.LiveAllowed(m.ACD),
-		Principal: func(r *http.Request) (callfloor.Principal, bool) { return dashboards.PrincipalFrom(r.Context()) },
-		Logger:    m.Log, Registerer: m.Registry})
+		Principal:   func(r *http.Request) (callfloor.Principal, bool) { return dashboards.PrincipalFrom(r.Context()) },
+		CheckOrigin: auth.CheckOrigin,
+		Logger:      m.Log, Registerer: m.Registry})
 	m.hubDone = make(chan struct{})
 	go func() {
 		defer close(m.hubDone)
