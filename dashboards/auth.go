@@ -68,6 +68,9 @@ type Auth struct {
 	// throttle (Redis) is unavailable; 0: the number of CPUs. Excess logins get 429.
 	LoginConcurrency int
 	Metrics          *AuthMetrics // nil: counters that are not registered
+	// LoginDelay is the first delay once a throttle key's free failures are used up, doubling
+	// with each further failure up to LoginDelayMax; 0: LoginDelayBase.
+	LoginDelay time.Duration
 
 	once        sync.Once
 	slots       chan struct{} // bcrypt places while unthrottled

@@ -133,7 +133,11 @@ func (a *Auth) throttleKeys(username, client string) (pair, cl *throttleKey) {
 }
 
 func (a *Auth) reserveOne(ctx context.Context, k *throttleKey) (time.Duration, error) {
-	v, err := throttleReserve.Run(ctx, a.Redis, []string{k.key}, k.free, LoginDelayBase.Milliseconds(),
+	base := a.LoginDelay
+	if base <= 0 {
+		base = LoginDelayBase
+	}
+	v, err := throttleReserve.Run(ctx, a.Redis, []string{k.key}, k.free, base.Milliseconds(),
 		LoginDelayMax.Milliseconds(), LoginWindow.Milliseconds()).Int64Slice()
 	if err != nil {
 		return 0, err
