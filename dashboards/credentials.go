@@ -105,6 +105,9 @@ func (a *Auth) checkSession(ctx context.Context, secret string) (callfloor.Princ
 	}
 	c, ok := a.recall(ctx, key)
 	if !ok {
+		if a.tombstoned(ctx, h) {
+			return callfloor.Principal{}, errUnauthSession
+		}
 		return callfloor.Principal{}, errAuthUnavailable
 	}
 	return c.P, nil
