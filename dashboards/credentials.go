@@ -3,8 +3,8 @@ package dashboards
 // Credentials without PostgreSQL.
 //
 // PostgreSQL is the authority on sessions and API tokens: while it answers, every request is
-// checked there. Each credential it finds valid is also copied to Redis (at most once a minute per
-// node): <prefix>auth:s:<sha256 hex> for a session, expiring with it; <prefix>auth:t:<sha256 hex>
+// checked there. Each credential it finds valid is also copied to Redis (at most once per copyEvery
+// per node): <prefix>auth:s:<sha256 hex> for a session, expiring with it; <prefix>auth:t:<sha256 hex>
 // for a token, expiring copyTTL after its last use; and the user's index <prefix>auth:u:<id>, a
 // hash from each copy's key to what it is ("s", or "t:<token id>"). The copies hold the
 // principal only, never the secret.
@@ -20,8 +20,9 @@ package dashboards
 // These four are where anything else tied to a session (live WebSockets) must be ended too.
 //
 // A PostgreSQL answer that a credential is invalid deletes its copy as well, so a copy that
-// survived a revocation (Redis down at that moment, or the CLI's `user disable`) dies at its
-// next use while PostgreSQL answers.
+// survived a revocation (Redis down at that moment) dies at its next use while PostgreSQL
+// answers; and WatchUsers drops the copies of users changed behind the API's back (the CLI's
+// `user disable` and `user passwd`) within WatchUsersEvery.
 
 import (
 	"context"
@@ -273,6 +274,66 @@ func (a *Auth) endSession(ctx context.Context, secret string, p callfloor.Princi
 func (a *Auth) tokenRevoked(ctx context.Context, userID, tokenID int64) {
 	kind := "t:" + strconv.FormatInt(tokenID, 10)
 	a.forgetUser(ctx, userID, func(k string) bool { return k == kind })
+}
+
+// WatchUsersEvery is how often WatchUsers looks for users changed outside this API.
+const WatchUsersEvery = 5 * time.Second
+
+// watchMargin covers transactions that committed after a poll with an updated_at before it.
+const watchMargin = 30 * time.Second
+
+// WatchUsers drops, every interval until ctx ends, the cached credentials of users changed in
+// PostgreSQL by anyone (the CLI disabling a user or setting a password; other nodes' API
+// changes, already dropped, do no harm). Run it once per node.
+func (a *Auth) WatchUsers(ctx context.Context, interval time.Duration) {
+	a.init()
+	w := &userWatch{seen: map[int64]time.Time{}}
+	a.pollUsers(ctx, w)
+	a.watchUsers(ctx, w, interval)
+}
+
+type userWatch struct {
+	since time.Time
+	seen  map[int64]time.Time // user → the change already acted on
+}
+
+func (a *Auth) watchUsers(ctx context.Context, w *userWatch, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		a.pollUsers(ctx, w)
+	}
+}
+
+// pollUsers drops the copies of users changed since the last poll; the first poll only learns
+// where things stand.
+func (a *Auth) pollUsers(ctx context.Context, w *userWatch) {
+	qctx, cancel := context.WithTimeout(ctx, pgCheckWait)
+	changed, now, err := a.DB.UsersChangedSince(qctx, w.since.Add(-watchMargin))
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log().Debug("watching user changes", "err", err)
+		}
+		return
+	}
+	for id, at := range changed {
+		if !w.since.IsZero() && !w.seen[id].Equal(at) {
+			a.forgetUser(ctx, id, func(string) bool { return true })
+		}
+		w.seen[id] = at
+	}
+	for id, at := range w.seen {
+		if at.Before(now.Add(-2 * watchMargin)) {
+			delete(w.seen, id)
+		}
+	}
+	w.since = now
 }
 
 // revokeUserSessions is called when every session of the user has ended (disabled, deleted, new

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/dashboards"
 	"github.com/callfloor/callfloor/internal/testdb"
@@ -27,6 +29,9 @@ type outageEnv struct {
 	direct *storage.DB
 	proxy  *testenv.Proxy
 	nodes  [2]*httptest.Server
+	auths  [2]*dashboards.Auth
+	rdb    *redis.Client
+	prefix string
 }
 
 func newOutageEnv(t *testing.T) *outageEnv {
@@ -66,9 +71,10 @@ func newOutageEnv(t *testing.T) *outageEnv {
 	done := make(chan struct{})
 	go func() { defer close(done); acd.Run(actx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	e := &outageEnv{t: t, direct: direct, proxy: proxy}
+	e := &outageEnv{t: t, direct: direct, proxy: proxy, rdb: rdb, prefix: prefix}
 	for i := range e.nodes {
 		auth := &dashboards.Auth{DB: db, Redis: rdb, Prefix: prefix, SessionTTL: time.Hour}
+		e.auths[i] = auth
 		mux := http.NewServeMux()
 		(&dashboards.API{ACD: acd, DB: db, Auth: auth, Base: base, Recordings: memRecordings{}}).Register(mux)
 		e.nodes[i] = httptest.NewServer(mux)
@@ -223,4 +229,40 @@ func TestFloorWorksWhilePostgresIsDown(t *testing.T) {
 		return left == 0
 	})
 	e.expect(0, ana, "GET", "/queues", "", 401)
+}
+
+// A user disabled or given a new password outside the API (the CLI writes PostgreSQL only)
+// loses their cached credentials within WatchUsers' interval: a PostgreSQL outage right after
+// does not revive them.
+func TestUserChangedOutsideTheAPILosesCachedCredentials(t *testing.T) {
+	t.Parallel()
+	e := newOutageEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	watched := e.auths[0].WatchUsersAfterFirstLook(ctx, 20*time.Millisecond)
+	defer func() { cancel(); <-watched }()
+
+	ben, ana := e.login(0, "ben"), e.login(1, "ana")
+	e.expect(1, ben, "GET", "/agents/1002", "", 200)
+	e.expect(0, ana, "GET", "/agents/1001", "", 200)
+	b, err := e.direct.GetUserByUsername(context.Background(), "ben")
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := true
+	if _, err := e.direct.UpdateUser(context.Background(), b.ID, storage.UserUpdate{Disabled: &off}); err != nil { // what `callfloor user disable` does
+		t.Fatal(err)
+	}
+	userKey := e.prefix + "auth:u:" + itoa(b.ID)
+	testenv.Eventually(t, 10*time.Second, "ben's cached credentials dropped", func() bool {
+		n, err := e.rdb.Exists(context.Background(), userKey).Result()
+		return err == nil && n == 0
+	})
+	e.proxy.Cut()
+	for n := range e.nodes {
+		if code, _ := e.do(n, ben, "GET", "/agents/1002", ""); code == 200 {
+			t.Fatalf("node %d: a user disabled by the CLI works on while PostgreSQL is down", n)
+		}
+		e.expect(n, ana, "GET", "/agents/1001", "", 200)
+	}
 }

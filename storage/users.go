@@ -384,6 +384,34 @@ func (db *DB) ChangeUser(ctx context.Context, id int64, up UserUpdate, guard fun
 	return c, nil
 }
 
+// UsersChangedSince returns the users changed (updated_at) after since, with when, and the
+// database's clock now.
+func (db *DB) UsersChangedSince(ctx context.Context, since time.Time) (map[int64]time.Time, time.Time, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, updated_at, now() FROM users WHERE updated_at > $1`, since)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	defer rows.Close()
+	out := map[int64]time.Time{}
+	var id int64
+	var at, now time.Time
+	for rows.Next() {
+		if err := rows.Scan(&id, &at, &now); err != nil {
+			return nil, time.Time{}, err
+		}
+		out[id] = at
+	}
+	if err := rows.Err(); err != nil {
+		return nil, time.Time{}, err
+	}
+	if now.IsZero() {
+		if err := db.Pool.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+			return nil, time.Time{}, err
+		}
+	}
+	return out, now, nil
+}
+
 // DeleteUser removes the user with their sessions and API tokens (the audit log keeps their id).
 func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {

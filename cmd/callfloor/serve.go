@@ -54,6 +54,7 @@ type Main struct {
 	writerDone chan struct{}
 	maintDone  chan struct{}
 	hubDone    chan struct{}
+	authDone   chan struct{} // the watcher of user changes (dashboards.Auth.WatchUsers)
 	simDone    chan struct{}
 	once       sync.Once
 	closeErr   error
@@ -198,6 +199,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	auth.TrustedProxies, _ = callfloor.ParseTrustedProxies(cfg.TrustedProxies) // Validate has checked them
 	auth.AllowedOrigins = cfg.AllowedOrigins
 	auth.Metrics = dashboards.NewAuthMetrics(m.Registry)
+	m.authDone = make(chan struct{})
+	go func() { defer close(m.authDone); auth.WatchUsers(runCtx, dashboards.WatchUsersEvery) }()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", m.readyz)
@@ -413,7 +416,7 @@ func (m *Main) Close() error {
 		if m.cancel != nil {
 			m.cancel()
 		}
-		for _, ch := range []chan struct{}{m.simDone, m.acdDone, m.writerDone, m.maintDone, m.hubDone} {
+		for _, ch := range []chan struct{}{m.simDone, m.acdDone, m.writerDone, m.maintDone, m.hubDone, m.authDone} {
 			if ch != nil {
 				select {
 				case <-ch:
