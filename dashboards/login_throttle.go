@@ -20,6 +20,7 @@ package dashboards
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -193,11 +194,11 @@ func (a *Auth) refused(w http.ResponseWriter, r *http.Request, k *throttleKey, w
 			Detail: map[string]any{"scope": k.scope, "retry_after_s": secs,
 				"note": "first refusal for this " + k.scope + " in " + LoginWindow.String() + "; later ones are counted in callfloor_login_refused_total"}})
 	}
-	msg := "too many failed logins for this username from your address: try again in %d s"
+	what := "for this username from your address"
 	if k.scope == "client" {
-		msg = "too many failed logins from your address: try again in %d s"
+		what = "from your address"
 	}
-	return &callfloor.Error{Code: callfloor.ERATELIMIT, Message: strings.Replace(msg, "%d", strconv.Itoa(secs), 1)}
+	return &callfloor.Error{Code: callfloor.ERATELIMIT, Message: fmt.Sprintf("too many failed logins %s: try again in %d s", what, secs)}
 }
 
 // failed counts a failed password check against the account (known users only) and raises the
