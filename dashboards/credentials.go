@@ -38,12 +38,12 @@ import (
 )
 
 const (
-	copyEvery   = time.Minute     // how often a node rewrites a credential's copy
-	copyTTL     = 12 * time.Hour  // how long a token's copy lives after its last use
-	pgCheckWait = 2 * time.Second // the longest a credential check waits for PostgreSQL
-	pgBreak     = 2 * time.Second // after PostgreSQL failed to answer, go straight to the copies
-	redisWait   = 1 * time.Second // the longest a copy lookup waits for Redis
-	tombstoneOf = 24 * time.Hour  // upper bound kept for a logout's tombstone (the session's own TTL when known)
+	copyEvery   = 10 * time.Second // how often a node rewrites a credential's copy (another node may have dropped it)
+	copyTTL     = 12 * time.Hour   // how long a token's copy lives after its last use
+	pgCheckWait = 2 * time.Second  // the longest a credential check waits for PostgreSQL
+	pgBreak     = 2 * time.Second  // after PostgreSQL failed to answer, go straight to the copies
+	redisWait   = 1 * time.Second  // the longest a copy lookup waits for Redis
+	tombstoneOf = 24 * time.Hour   // the least a logout's tombstone is kept (and never less than the session TTL)
 )
 
 // errAuthUnavailable: PostgreSQL does not answer and the credential has no copy.
