@@ -57,6 +57,7 @@ func newOutageEnv(t *testing.T) *outageEnv {
 			{ID: "1002", Name: "Ben", Endpoint: "PJSIP/1002", Team: "team-a", Skills: map[string]int{"sales": 5}},
 		},
 		Sim: &callfloor.SimConfig{},
+		ACD: callfloor.ACDConfig{Outbound: callfloor.OutboundConfig{DialString: "PJSIP/{number}@trunk"}},
 	}
 	base.ApplyDefaults()
 	cfg, _, err := dashboards.LoadConfig(ctx, db, base)
@@ -178,6 +179,10 @@ func TestFloorWorksWhilePostgresIsDown(t *testing.T) {
 		e.expect(n, ana, "POST", "/agents/1001/unpause", "", 200)
 		e.expect(n, ana, "GET", "/agents/1001", "", 200)
 		e.expect(n, ana, "POST", "/agents/1001/hold", `{"on":true}`, 409) // reaches the ACD: not on a call
+		// Click-to-call reaches the ACD (which has no Asterisk node here), not a 401/500/503.
+		if out := e.expect(n, ana, "POST", "/agents/1001/calls", `{"number":"5551234"}`, 409); !strings.Contains(out["message"].(string), "Asterisk") {
+			t.Fatalf("click-to-call without PostgreSQL: %v", out)
+		}
 		me := e.expect(n, ana, "GET", "/me", "", 200)
 		if u := me["user"].(map[string]any); u["username"] != "ana" || u["role"] != "agent" || u["agent_id"] != "1001" {
 			t.Fatalf("me without PostgreSQL: %v", me)
