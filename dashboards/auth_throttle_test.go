@@ -256,3 +256,22 @@ func containsAll(s string, parts ...string) bool {
 	}
 	return true
 }
+
+// A success clears its (username, client) count: a user who mistypes now and then is never
+// delayed for it.
+func TestSuccessClearsThePairCount(t *testing.T) {
+	t.Parallel()
+	e := newAuthEnv(t)
+	e.user("erin", callfloor.RoleQA, "")
+	e.auth.LoginDelay = time.Minute
+	for round := range 3 {
+		for i := range dashboards.LoginPairFree - 1 {
+			if r := e.login("erin", "wrong password!", nil); r.status != 401 {
+				t.Fatalf("round %d, typo %d: %d %s", round, i+1, r.status, r.raw)
+			}
+		}
+		if r := e.login("erin", goodPW, nil); r.status != 200 {
+			t.Fatalf("round %d: count not cleared by the success: %d %s", round, r.status, r.raw)
+		}
+	}
+}
