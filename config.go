@@ -2,6 +2,7 @@ package callfloor
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -102,6 +103,14 @@ type Config struct {
 	RecordingRetentionDays int        `yaml:"recording_retention_days"` // delete recordings older than this many days from the nodes and the catalogue (0: keep all)
 	SecureCookie           bool       `yaml:"secure_cookie"`            // mark the session cookie Secure (set when TLS ends at a proxy in front)
 	DataDir                string     `yaml:"data_dir"`                 // this instance's local state: the durable outbox of writes kept while Redis is down (default .run/data)
+	// TrustedProxies are the reverse proxies (CIDRs or addresses, e.g. 10.0.0.5/32) whose
+	// X-Forwarded-For / Forwarded / X-Real-IP name the client, and whose X-Forwarded-Host /
+	// -Proto name the site. The same headers from any other peer are ignored.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// AllowedOrigins are further origins ("https://callfloor.example.com") whose pages may send
+	// cookie-authenticated writes and open the live WebSocket, e.g. the public name of the
+	// site behind a proxy that rewrites Host.
+	AllowedOrigins []string `yaml:"allowed_origins"`
 }
 
 // SimConfig turns on the embedded simulated Asterisk with generated traffic (the demo).
@@ -304,6 +313,15 @@ func (c *Config) Validate() error {
 			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", n.URL)
 		}
 	}
+	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
+		return err
+	}
+	for i, o := range c.AllowedOrigins {
+		u, err := url.Parse(strings.TrimRight(strings.TrimSpace(o), "/"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+			return invalid(fmt.Sprintf("allowed_origins[%d]", i), "must be an origin such as https://callfloor.example.com (scheme and host, no path), got %q", o)
+		}
+	}
 	if c.RecordingRetentionDays < 0 {
 		return invalid("recording_retention_days", "must not be negative, got %d", c.RecordingRetentionDays)
 	}
@@ -380,6 +398,25 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// ParseTrustedProxies reads trusted_proxies: CIDRs, or single addresses (a /32 or /128).
+func ParseTrustedProxies(list []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(list))
+	for i, s := range list {
+		s = strings.TrimSpace(s)
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, invalid(fmt.Sprintf("trusted_proxies[%d]", i), "must be a CIDR such as 10.0.0.0/24 or an address, got %q", s)
+			}
+			a = a.Unmap()
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // Location is the centre's time zone (time_zone; UTC when unset): its midnights start counter

@@ -8,6 +8,10 @@ import (
 // ERATELIMIT says the caller made too many attempts (login throttling); HTTP 429.
 const ERATELIMIT = "rate_limited"
 
+// EUNAVAILABLE says a service the request needs (PostgreSQL) does not answer; HTTP 503. The UI
+// shows its own text for it in the user's language.
+const EUNAVAILABLE = "unavailable"
+
 // Role is what a user may do on the floor. The set is fixed: permissions follow from the role,
 // the team and the ACD agent id a user is linked to, never from per-user grants.
 type Role string

@@ -167,11 +167,14 @@ func StatusOf(code string) int {
 		return http.StatusConflict
 	case callfloor.ERATELIMIT:
 		return http.StatusTooManyRequests
+	case callfloor.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
 
 func writeError(w http.ResponseWriter, err error) {
+	err = dbUnavailable(err)
 	code := callfloor.ErrorCode(err)
 	body := map[string]string{"code": code, "message": callfloor.ErrorMessage(err)}
 	var e *callfloor.Error
@@ -1004,6 +1007,8 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	return created{u}, nil
 }
 
+// updateUser applies the whole change or none of it (storage.ChangeUser: validated first, one
+// transaction) and audits it with the changed fields before and after.
 func (a *API) updateUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := requireUserAdmin(r); err != nil {
 		return nil, err
@@ -1016,15 +1021,8 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := decode(r, &in); err != nil {
 		return nil, err
 	}
-	ctx := r.Context()
-	cur, err := a.DB.GetUser(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if in.Username != nil && *in.Username != cur.Username {
-		return nil, invalid("username", "a username cannot change")
-	}
-	up := storage.UserUpdate{DisplayName: in.DisplayName, TeamID: in.TeamID, AgentID: in.AgentID, Disabled: in.Disabled}
+	up := storage.UserUpdate{DisplayName: in.DisplayName, TeamID: in.TeamID, AgentID: in.AgentID, Disabled: in.Disabled,
+		Password: in.Password, PhoneEndpoint: in.PhoneEndpoint}
 	if in.Role != nil {
 		role, err := callfloor.ParseRole(*in.Role)
 		if err != nil {
@@ -1035,40 +1033,50 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) (any, error) {
 		}
 		up.Role = &role
 	}
-	if cur.Role == callfloor.RoleAdmin && principal(r).Role != callfloor.RoleAdmin {
-		return nil, forbidden("only an admin may change an admin")
-	}
-	u, err := a.DB.UpdateUser(ctx, id, up)
+	p := principal(r)
+	ctx := r.Context()
+	c, err := a.DB.ChangeUser(ctx, id, up, func(cur storage.User) error {
+		if in.Username != nil && *in.Username != cur.Username {
+			return invalid("username", "a username cannot change")
+		}
+		if cur.Role == callfloor.RoleAdmin && p.Role != callfloor.RoleAdmin {
+			return forbidden("only an admin may change an admin")
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	detail := map[string]any{}
-	for k, v := range map[string]any{"display_name": in.DisplayName, "role": in.Role, "team_id": in.TeamID, "agent_id": in.AgentID, "disabled": in.Disabled} {
-		switch x := v.(type) {
-		case *string:
-			if x != nil {
-				detail[k] = *x
-			}
-		case *bool:
-			if x != nil {
-				detail[k] = *x
-			}
+	a.audit(r, "user_updated", "user", strconv.FormatInt(id, 10), userChangeDetail(c))
+	switch {
+	case c.SessionsEnded: // disabled or a new password: every session and cached credential ends
+		a.Auth.revokeUserSessions(ctx, id, "user_updated")
+	case c.Changed(): // role, team or agent link: cached principals are stale
+		a.Auth.userRescoped(ctx, id)
+	}
+	return c.After, nil
+}
+
+// userChangeDetail is the audit detail of a user change: the fields that changed, before and
+// after. The password appears only as "password_changed" (never a hash).
+func userChangeDetail(c storage.UserChange) map[string]any {
+	before, after := map[string]any{}, map[string]any{}
+	diff := func(k string, b, a any) {
+		if b != a {
+			before[k], after[k] = b, a
 		}
 	}
-	if in.Password != nil {
-		if err := a.DB.SetPassword(ctx, id, *in.Password); err != nil {
-			return nil, err
-		}
-		detail["password"] = "changed"
+	diff("display_name", c.Before.DisplayName, c.After.DisplayName)
+	diff("role", string(c.Before.Role), string(c.After.Role))
+	diff("team_id", c.Before.TeamID, c.After.TeamID)
+	diff("agent_id", c.Before.AgentID, c.After.AgentID)
+	diff("disabled", c.Before.Disabled, c.After.Disabled)
+	diff("phone_endpoint", c.PhoneBefore, c.PhoneAfter)
+	d := map[string]any{"username": c.After.Username, "before": before, "after": after}
+	if c.PasswordChanged {
+		d["password_changed"] = true
 	}
-	if in.PhoneEndpoint != nil {
-		if err := a.DB.SetUserPhone(ctx, id, *in.PhoneEndpoint); err != nil {
-			return nil, err
-		}
-		detail["phone_endpoint"] = *in.PhoneEndpoint
-	}
-	a.audit(r, "user_updated", "user", strconv.FormatInt(id, 10), detail)
-	return u, nil
+	return d
 }
 
 func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -1089,6 +1097,7 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := a.DB.DeleteUser(r.Context(), id); err != nil {
 		return nil, err
 	}
+	a.Auth.revokeUserSessions(r.Context(), id, "user_deleted")
 	a.audit(r, "user_deleted", "user", strconv.FormatInt(id, 10), map[string]any{"username": cur.Username})
 	return map[string]any{"deleted": id}, nil
 }

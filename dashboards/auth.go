@@ -8,12 +8,18 @@ package dashboards
 // browser attaches it on its own, unsafe methods authenticated by it must also come from our own
 // origin (Origin, else Referer, is the request's host or one of AllowedOrigins).
 //
-// Login is throttled in Redis before any password is checked: at most LoginUserLimit failed
-// attempts per username and LoginIPLimit per client IP in LoginWindow. Each attempt reserves a
-// slot first (so parallel guesses cannot all slip past the check) and a successful login hands
-// its slot back and clears the username's count. If Redis does not answer, login goes on
-// unthrottled (logged): bcrypt's cost still bounds guessing, and an outage of the live state
-// must not lock the operations staff out of the dashboards.
+// Login is throttled in Redis (login_throttle.go) so that an attacker cannot deny the real user:
+// failures count per (username, client) pair and per client, each with growing delays past a
+// free allowance rather than a lock, and an account whose password is being guessed from
+// anywhere raises an alarm (audited, counted in Prometheus) instead of being locked. The client
+// is the peer address, or behind a trusted proxy (TrustedProxies) the right-most untrusted hop
+// of X-Forwarded-For / Forwarded / X-Real-IP. Without Redis, login goes on unthrottled (logged)
+// but at most LoginConcurrency bcrypt checks run at once.
+//
+// Sessions and API tokens are checked in PostgreSQL; each one found valid is copied to Redis
+// (credentials.go) so that, while PostgreSQL does not answer, the floor keeps working on the
+// copies. Revocation (logout, token revoked, user disabled, deleted, re-scoped) deletes the copies
+// at once, so it holds on every node.
 
 import (
 	"context"
@@ -26,6 +32,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,13 +44,6 @@ import (
 
 // SessionCookie is the name of the browser session cookie.
 const SessionCookie = "callfloor_session"
-
-// Login throttling.
-const (
-	LoginUserLimit = 5
-	LoginIPLimit   = 20
-	LoginWindow    = 15 * time.Minute
-)
 
 // DefaultSessionTTL is used when Auth.SessionTTL is zero: a long shift.
 const DefaultSessionTTL = 12 * time.Hour
@@ -56,12 +57,25 @@ type Auth struct {
 	SecureCookie   bool          // mark the cookie Secure even on plain HTTP (TLS ends at a proxy)
 	AllowedOrigins []string      // extra origins allowed to send cookie-authenticated writes, "https://host[:port]"
 	Log            *slog.Logger
-	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed for the client
-	// IP (throttling, audit, sessions). Empty: the peer address is the client.
+	// TrustedProxies (trusted_proxies) are the reverse proxies whose X-Forwarded-For, Forwarded,
+	// X-Real-IP and X-Forwarded-Host/Proto are believed (client address for throttling, audit,
+	// sessions; the site's own origin). Empty: the peer address is the client, headers ignored.
 	TrustedProxies []netip.Prefix
 	// TimeZone is the centre's time zone (time_zone), told to the UI by /me: its days are the
 	// days of QA reports, score sheets and daily draws. "" is UTC.
 	TimeZone string
+	// LoginConcurrency bounds the password checks (bcrypt) running at once while the login
+	// throttle (Redis) is unavailable; 0: the number of CPUs. Excess logins get 429.
+	LoginConcurrency int
+	Metrics          *AuthMetrics // nil: counters that are not registered
+	// LoginDelay is the first delay once a throttle key's free failures are used up, doubling
+	// with each further failure up to LoginDelayMax; 0: LoginDelayBase.
+	LoginDelay time.Duration
+
+	once        sync.Once
+	slots       chan struct{} // bcrypt places while unthrottled
+	pgDownUntil atomic.Int64  // unix ns: until then, credentials are checked on their copies
+	copied      sync.Map      // copy key → time.Time last written by this node
 }
 
 type authKey struct{}
@@ -107,6 +121,7 @@ func authStatus(code string) int {
 }
 
 func (a *Auth) writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	err = dbUnavailable(err)
 	code := callfloor.ErrorCode(err)
 	if code == callfloor.EINTERNAL {
 		a.log().Error("auth", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -137,6 +152,7 @@ func unsafeMethod(m string) bool {
 // Principal in the context; others get 401. Cookie-authenticated writes from another origin
 // get 403.
 func (a *Auth) Middleware(next http.Handler) http.Handler {
+	a.init()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ai, err := a.authenticate(r)
 		if err != nil {
@@ -156,7 +172,7 @@ func (a *Auth) authenticate(r *http.Request) (authInfo, error) {
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
 			return authInfo{}, errUnauth
 		}
-		p, err := a.DB.TokenPrincipal(r.Context(), strings.TrimSpace(tok))
+		p, err := a.checkToken(r.Context(), strings.TrimSpace(tok))
 		if err != nil {
 			return authInfo{}, err
 		}
@@ -171,7 +187,7 @@ func (a *Auth) authenticate(r *http.Request) (authInfo, error) {
 	if unsafeMethod(r.Method) && !a.sameOrigin(r, false) {
 		return authInfo{}, errCSRF
 	}
-	p, err := a.DB.SessionPrincipal(r.Context(), c.Value)
+	p, err := a.checkSession(r.Context(), c.Value)
 	if err != nil {
 		return authInfo{}, err
 	}
@@ -179,8 +195,10 @@ func (a *Auth) authenticate(r *http.Request) (authInfo, error) {
 }
 
 // sameOrigin reports whether the request comes from our own pages: its Origin (else its
-// Referer) names the request's host, or is in AllowedOrigins. With neither header, absentOK
-// decides.
+// Referer) names the site's host, or is in AllowedOrigins. The site's host is the request's, or
+// behind a trusted proxy the one the proxy says it received (X-Forwarded-Host, Forwarded host=),
+// reached over the scheme it says (X-Forwarded-Proto, Forwarded proto=). With neither header,
+// absentOK decides.
 func (a *Auth) sameOrigin(r *http.Request, absentOK bool) bool {
 	src := r.Header.Get("Origin")
 	if src == "" {
@@ -199,6 +217,12 @@ func (a *Auth) sameOrigin(r *http.Request, absentOK bool) bool {
 	if strings.EqualFold(u.Host, r.Host) && (r.TLS == nil || u.Scheme == "https") {
 		return true
 	}
+	if a.fromTrustedProxy(r) {
+		host, proto := forwardedHost(r)
+		if host != "" && strings.EqualFold(u.Host, host) && (proto == "" || strings.EqualFold(u.Scheme, proto)) {
+			return true
+		}
+	}
 	origin := strings.ToLower(u.Scheme + "://" + u.Host)
 	for _, o := range a.AllowedOrigins {
 		if strings.ToLower(strings.TrimRight(strings.TrimSpace(o), "/")) == origin {
@@ -208,37 +232,121 @@ func (a *Auth) sameOrigin(r *http.Request, absentOK bool) bool {
 	return false
 }
 
-// clientIP is the peer address, or, behind a trusted proxy, the last X-Forwarded-For hop that is
-// not one of the proxies.
-func (a *Auth) clientIP(r *http.Request) string {
+// CheckOrigin is sameOrigin for WebSocket upgrades (realtime.HubOptions.CheckOrigin): a browser
+// always sends Origin; a client without one is not a browser and carries no ambient cookie risk.
+func (a *Auth) CheckOrigin(r *http.Request) bool { return a.sameOrigin(r, true) }
+
+// forwardedHost is the host and scheme a trusted proxy says the client used: the last (the
+// nearest proxy's) Forwarded host=/proto=, else X-Forwarded-Host / X-Forwarded-Proto.
+func forwardedHost(r *http.Request) (host, proto string) {
+	for _, el := range forwardedElements(r) {
+		if v := el["host"]; v != "" {
+			host = v
+		}
+		if v := el["proto"]; v != "" {
+			proto = v
+		}
+	}
+	if host == "" {
+		host = lastCSV(r.Header.Values("X-Forwarded-Host"))
+	}
+	if proto == "" {
+		proto = lastCSV(r.Header.Values("X-Forwarded-Proto"))
+	}
+	return host, proto
+}
+
+func lastCSV(vals []string) string {
+	parts := strings.Split(strings.Join(vals, ","), ",")
+	return strings.TrimSpace(parts[len(parts)-1])
+}
+
+// forwardedElements parses RFC 7239 Forwarded headers: one map of lower-case parameters per
+// hop, in order.
+func forwardedElements(r *http.Request) []map[string]string {
+	var out []map[string]string
+	for _, h := range r.Header.Values("Forwarded") {
+		for _, el := range strings.Split(h, ",") {
+			m := map[string]string{}
+			for _, pair := range strings.Split(el, ";") {
+				k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+				if !ok {
+					continue
+				}
+				m[strings.ToLower(strings.TrimSpace(k))] = strings.Trim(strings.TrimSpace(v), `"`)
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (a *Auth) trusted(x netip.Addr) bool {
+	for _, p := range a.TrustedProxies {
+		if p.Contains(x) {
+			return true
+		}
+	}
+	return false
+}
+
+func peerAddr(r *http.Request) (netip.Addr, string) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	addr, err := netip.ParseAddr(host)
 	if err != nil {
-		return host
+		return netip.Addr{}, host
 	}
-	addr = addr.Unmap()
-	trusted := func(x netip.Addr) bool {
-		for _, p := range a.TrustedProxies {
-			if p.Contains(x) {
-				return true
-			}
-		}
-		return false
+	return addr.Unmap(), host
+}
+
+func (a *Auth) fromTrustedProxy(r *http.Request) bool {
+	addr, _ := peerAddr(r)
+	return addr.IsValid() && a.trusted(addr)
+}
+
+// parseHop reads one hop address: "198.51.100.7", "[2001:db8::1]:4711", "198.51.100.7:4711".
+func parseHop(s string) (netip.Addr, bool) {
+	s = strings.Trim(strings.TrimSpace(s), `"`)
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
 	}
-	if !trusted(addr) {
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+	if ad, err := netip.ParseAddr(s); err == nil {
+		return ad.Unmap(), true
+	}
+	return netip.Addr{}, false
+}
+
+// clientIP is the peer address or, when the peer is a trusted proxy, the right-most hop that is
+// not a trusted proxy in X-Forwarded-For (else Forwarded for=, else X-Real-IP). From any other
+// peer those headers are ignored: anyone can write them.
+func (a *Auth) clientIP(r *http.Request) string {
+	addr, raw := peerAddr(r)
+	if !addr.IsValid() {
+		return raw
+	}
+	if !a.trusted(addr) {
 		return addr.String()
 	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		h, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
+	var hops []string
+	if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
+		hops = strings.Split(strings.Join(v, ","), ",")
+	} else if els := forwardedElements(r); len(els) > 0 {
+		for _, el := range els {
+			hops = append(hops, el["for"])
 		}
-		h = h.Unmap()
-		if !trusted(h) {
+	} else if v := r.Header.Get("X-Real-IP"); v != "" {
+		hops = []string{v}
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		h, ok := parseHop(hops[i])
+		if !ok {
+			break // garbage or "unknown": the nearest trusted hop is all we know
+		}
+		if !a.trusted(h) {
 			return h.String()
 		}
 		addr = h
@@ -249,6 +357,7 @@ func (a *Auth) clientIP(r *http.Request) string {
 // Register adds POST /api/v1/login (open to all) and, behind the middleware, POST
 // /api/v1/logout, GET /api/v1/me, GET and POST /api/v1/tokens, DELETE /api/v1/tokens/{id}.
 func (a *Auth) Register(mux Mux) {
+	a.init()
 	mux.Handle("POST /api/v1/login", a.handle(a.login))
 	mux.Handle("POST /api/v1/logout", a.Middleware(a.handle(a.logout)))
 	mux.Handle("GET /api/v1/me", a.Middleware(a.handle(a.me)))
@@ -291,61 +400,6 @@ func (a *Auth) audit(r *http.Request, e storage.AuditEntry) {
 	}
 }
 
-// throttleScript reserves one attempt in a fixed window: if the count is already at the limit it
-// returns the window's remaining milliseconds, else it counts the attempt and returns -1.
-var throttleScript = redis.NewScript(`
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n >= tonumber(ARGV[1]) then
-  local t = redis.call('PTTL', KEYS[1])
-  if t < 0 then
-    redis.call('PEXPIRE', KEYS[1], ARGV[2])
-    t = tonumber(ARGV[2])
-  end
-  return t
-end
-if redis.call('INCR', KEYS[1]) == 1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return -1
-`)
-
-func (a *Auth) loginKeys(username, ip string) (userKey, ipKey string) {
-	return a.Prefix + "login:fail:user:" + strings.ToLower(username), a.Prefix + "login:fail:ip:" + ip
-}
-
-// reserve counts an attempt against both limits; blocked > 0 is how long until the window
-// ends. The keys are used one at a time so they may live on different cluster slots.
-func (a *Auth) reserve(ctx context.Context, userKey, ipKey string) (blocked time.Duration, err error) {
-	win := LoginWindow.Milliseconds()
-	t, err := throttleScript.Run(ctx, a.Redis, []string{userKey}, LoginUserLimit, win).Int64()
-	if err != nil {
-		return 0, err
-	}
-	if t >= 0 {
-		return time.Duration(t) * time.Millisecond, nil
-	}
-	t, err = throttleScript.Run(ctx, a.Redis, []string{ipKey}, LoginIPLimit, win).Int64()
-	if err != nil {
-		return 0, err
-	}
-	if t >= 0 {
-		a.Redis.Decr(ctx, userKey) // this attempt never ran
-		return time.Duration(t) * time.Millisecond, nil
-	}
-	return 0, nil
-}
-
-// release gives back a successful attempt's slots and forgets the username's failures. The
-// IP's earlier failures stay: one good account must not wash out guesses at others.
-func (a *Auth) release(ctx context.Context, userKey, ipKey string) {
-	if err := a.Redis.Del(ctx, userKey).Err(); err != nil {
-		a.log().Warn("login throttle", "err", err)
-	}
-	if n, err := a.Redis.Decr(ctx, ipKey).Result(); err == nil && n <= 0 {
-		a.Redis.Del(ctx, ipKey)
-	}
-}
-
 // LoginResponse is the body of a successful login.
 type LoginResponse struct {
 	User      storage.User `json:"user"`
@@ -376,21 +430,27 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	ctx := r.Context()
 	ip := a.clientIP(r)
-	userKey, ipKey := a.loginKeys(body.Username, ip)
+	pair, client := a.throttleKeys(body.Username, ip)
 	throttled := a.Redis != nil
 	if throttled {
-		blocked, err := a.reserve(ctx, userKey, ipKey)
+		by, wait, err := a.reserve(ctx, pair, client)
 		switch {
 		case err != nil:
 			throttled = false
-			a.log().Error("login throttle unavailable: login not rate limited", "err", err)
-		case blocked > 0:
-			secs := int((blocked + time.Second - 1) / time.Second)
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			a.log().Warn("login throttled", "username", body.Username, "ip", ip)
-			return nil, &callfloor.Error{Code: callfloor.ERATELIMIT,
-				Message: fmt.Sprintf("too many failed logins: try again in %d s", secs)}
+			a.log().Error("login throttle unavailable: login not rate limited, password checks bounded", "err", err)
+		case wait > 0:
+			return nil, a.refused(w, r, by, wait, body.Username, ip)
 		}
+	}
+	if !throttled {
+		release, ok := a.bcryptSlot(ctx)
+		if !ok {
+			a.Metrics.Refused.WithLabelValues("busy").Inc()
+			w.Header().Set("Retry-After", "2")
+			return nil, &callfloor.Error{Code: callfloor.ERATELIMIT,
+				Message: "too many logins at once while the login throttle (Redis) is unavailable: try again in 2 s"}
+		}
+		defer release()
 	}
 	u, err := a.DB.Authenticate(ctx, body.Username, body.Password)
 	if err != nil {
@@ -402,11 +462,15 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) (any, error) {
 			}
 			a.audit(r, storage.AuditEntry{ActorUserID: af.UserID, Actor: body.Username, Action: "login_failed",
 				TargetType: "user", TargetID: target, IP: ip, Detail: map[string]any{"reason": af.Reason}})
+			a.failed(r, af.UserID, body.Username, ip)
+		} else if throttled { // not a wrong password: the attempt does not count
+			a.releaseOne(ctx, pair)
+			a.releaseOne(ctx, client)
 		}
 		return nil, err
 	}
 	if throttled {
-		a.release(ctx, userKey, ipKey)
+		a.succeeded(ctx, pair, client)
 	}
 	ttl := a.ttl()
 	expires := time.Now().Add(ttl)
@@ -414,6 +478,7 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.remember(ctx, a.credKey("s", secretHash(tok)), "s", credCopy{P: u.Principal()}, ttl)
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: a.SecureCookie || r.TLS != nil, MaxAge: int(ttl / time.Second), Expires: expires})
 	a.audit(r, storage.AuditEntry{ActorUserID: u.ID, Actor: u.Username, Action: "login", TargetType: "user",
@@ -428,7 +493,7 @@ func (a *Auth) logout(w http.ResponseWriter, r *http.Request) (any, error) {
 	if ai.session == "" { // an API token: nothing to end (revoke it instead)
 		return noContent{}, nil
 	}
-	if err := a.DB.DeleteSession(r.Context(), ai.session); err != nil {
+	if err := a.endSession(r.Context(), ai.session, ai.p); err != nil {
 		return nil, err
 	}
 	a.audit(r, storage.AuditEntry{ActorUserID: ai.p.UserID, Actor: ai.p.Username, Action: "logout", TargetType: "user",
@@ -447,6 +512,11 @@ type MeResponse struct {
 func (a *Auth) me(w http.ResponseWriter, r *http.Request) (any, error) {
 	ai, _ := r.Context().Value(authKey{}).(authInfo)
 	u, err := a.DB.GetUser(r.Context(), ai.p.UserID)
+	if storage.IsUnavailable(err) || (err != nil && a.pgDown()) {
+		// Without PostgreSQL the UI still needs to know who is logged in to run the floor.
+		p := ai.p
+		u, err = storage.User{ID: p.UserID, Username: p.Username, DisplayName: p.Username, Role: p.Role, TeamID: p.TeamID, AgentID: p.AgentID}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -476,19 +546,23 @@ func (a *Auth) createToken(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err := decode(r, &body); err != nil {
 		return nil, err
 	}
-	owner := p.UserID
+	owner, ownerP, ownerDisabled := p.UserID, p, false
 	if body.UserID != 0 && body.UserID != p.UserID {
 		if p.Role != callfloor.RoleAdmin {
 			return nil, &callfloor.Error{Code: callfloor.EFORBID, Field: "user_id", Message: "user_id: only an admin may create tokens for another user"}
 		}
-		if _, err := a.DB.GetUser(r.Context(), body.UserID); err != nil {
+		ou, err := a.DB.GetUser(r.Context(), body.UserID)
+		if err != nil {
 			return nil, err
 		}
-		owner = body.UserID
+		owner, ownerP, ownerDisabled = body.UserID, ou.Principal(), ou.Disabled
 	}
 	tok, id, err := a.DB.CreateAPIToken(r.Context(), owner, body.Name)
 	if err != nil {
 		return nil, err
+	}
+	if !ownerDisabled {
+		a.remember(r.Context(), a.credKey("t", secretHash(tok)), "t:"+strconv.FormatInt(id, 10), credCopy{P: ownerP, TokenID: id}, copyTTL)
 	}
 	a.audit(r, storage.AuditEntry{ActorUserID: p.UserID, Actor: p.Username, Action: "token_created", TargetType: "api_token",
 		TargetID: strconv.FormatInt(id, 10), Detail: map[string]any{"user_id": owner, "name": strings.TrimSpace(body.Name)}})
@@ -532,6 +606,7 @@ func (a *Auth) revokeToken(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err := a.DB.RevokeAPIToken(r.Context(), id); err != nil {
 		return nil, err
 	}
+	a.tokenRevoked(r.Context(), t.UserID, id)
 	a.audit(r, storage.AuditEntry{ActorUserID: p.UserID, Actor: p.Username, Action: "token_revoked", TargetType: "api_token",
 		TargetID: strconv.FormatInt(id, 10), Detail: map[string]any{"user_id": t.UserID}})
 	return noContent{}, nil

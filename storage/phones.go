@@ -23,11 +23,20 @@ func (db *DB) UserPhone(ctx context.Context, userID int64) (string, error) {
 	return *ep, nil
 }
 
-// SetUserPhone sets (or with "" clears) the phone a user monitors calls on.
-func (db *DB) SetUserPhone(ctx context.Context, userID int64, endpoint string) error {
+// checkPhone trims and validates a phone endpoint ("" clears it).
+func checkPhone(endpoint string) (string, error) {
 	endpoint = strings.TrimSpace(endpoint)
 	if endpoint != "" && (!strings.Contains(endpoint, "/") || len(endpoint) > 200) {
-		return &callfloor.Error{Code: callfloor.EINVALID, Field: "phone_endpoint", Message: fmt.Sprintf("phone_endpoint: must be an Asterisk dial string such as PJSIP/2001, got %q", endpoint)}
+		return "", &callfloor.Error{Code: callfloor.EINVALID, Field: "phone_endpoint", Message: fmt.Sprintf("phone_endpoint: must be an Asterisk dial string such as PJSIP/2001, got %q", endpoint)}
+	}
+	return endpoint, nil
+}
+
+// SetUserPhone sets (or with "" clears) the phone a user monitors calls on.
+func (db *DB) SetUserPhone(ctx context.Context, userID int64, endpoint string) error {
+	endpoint, err := checkPhone(endpoint)
+	if err != nil {
+		return err
 	}
 	var v any
 	if endpoint != "" {

@@ -79,6 +79,10 @@ type UserUpdate struct {
 	TeamID      *string
 	AgentID     *string
 	Disabled    *bool
+	// Password, when set, replaces the password (validated first) and ends the user's sessions.
+	Password *string
+	// PhoneEndpoint, when set, is the phone the user monitors calls on ("" clears it).
+	PhoneEndpoint *string
 }
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
@@ -248,21 +252,80 @@ func lastAdminGuard(ctx context.Context, tx pgx.Tx, id int64, what string) error
 	return nil
 }
 
+// UserChange is what ChangeUser did: the user before and after (no password hash in either), the
+// phone endpoint before and after, and whether the password was replaced.
+type UserChange struct {
+	Before, After           User
+	PhoneBefore, PhoneAfter string
+	PasswordChanged         bool
+	// SessionsEnded: the change ended every browser session of the user (disabled, or a new
+	// password). The caller drops its copies of them (dashboards.Auth.revokeUserSessions).
+	SessionsEnded bool
+}
+
+// Changed reports whether the user's identity for authorization (role, team, agent link,
+// enabled) changed: cached principals of the user are stale.
+func (c UserChange) Changed() bool {
+	return c.Before.Principal() != c.After.Principal() || c.Before.Disabled != c.After.Disabled
+}
+
 // UpdateUser changes the given fields. Disabling a user ends their sessions; their API tokens
 // stop working while disabled. Demoting, disabling or deleting the last enabled admin is
 // ECONFLICT.
 func (db *DB) UpdateUser(ctx context.Context, id int64, up UserUpdate) (User, error) {
-	var out User
+	c, err := db.ChangeUser(ctx, id, up, nil)
+	return c.After, err
+}
+
+// ChangeUser applies up as one transaction: every field is validated before anything is
+// written (a bad password or phone refuses the whole change), then the user row, the password
+// (ending their sessions) and the phone change together or not at all. guard, if not nil, runs
+// inside the transaction on the locked current user and may refuse (e.g. "only an admin may
+// change an admin") with nothing written.
+func (db *DB) ChangeUser(ctx context.Context, id int64, up UserUpdate, guard func(cur User) error) (UserChange, error) {
+	var hash string
+	if up.Password != nil {
+		h, err := hashPassword(*up.Password) // outside the transaction: bcrypt is slow
+		if err != nil {
+			return UserChange{}, err
+		}
+		hash = h
+	}
+	var phone any
+	if up.PhoneEndpoint != nil {
+		ep, err := checkPhone(*up.PhoneEndpoint)
+		if err != nil {
+			return UserChange{}, err
+		}
+		if ep != "" {
+			phone = ep
+		}
+	}
+	var c UserChange
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, adminLockKey); err != nil {
 			return err
 		}
-		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1 FOR UPDATE`, id))
+		var ep *string
+		row := tx.QueryRow(ctx, `SELECT `+userCols+`, phone_endpoint FROM users WHERE id = $1 FOR UPDATE`, id)
+		var u User
+		var role string
+		err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &ep)
+		u.Role = callfloor.Role(role)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return userNotFound(strconv.FormatInt(id, 10))
 		}
 		if err != nil {
 			return err
+		}
+		c.Before = u
+		if ep != nil {
+			c.PhoneBefore = *ep
+		}
+		if guard != nil {
+			if err := guard(u); err != nil {
+				return err
+			}
 		}
 		wasAdmin := u.Role == callfloor.RoleAdmin && !u.Disabled
 		if up.DisplayName != nil {
@@ -288,18 +351,65 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, up UserUpdate) (User, er
 				return err
 			}
 		}
-		out, err = scanUser(tx.QueryRow(ctx, `UPDATE users SET display_name = $2, role = $3, team_id = $4, agent_id = $5,
+		c.After, err = scanUser(tx.QueryRow(ctx, `UPDATE users SET display_name = $2, role = $3, team_id = $4, agent_id = $5,
 			disabled = $6, updated_at = now() WHERE id = $1 RETURNING `+userCols,
 			id, u.DisplayName, string(u.Role), nullable(u.TeamID), nullable(u.AgentID), u.Disabled))
 		if err != nil {
 			return userErr(err)
 		}
-		if u.Disabled {
-			_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id)
+		if up.Password != nil {
+			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, hash); err != nil {
+				return err
+			}
+			c.PasswordChanged = true
 		}
-		return err
+		c.PhoneAfter = c.PhoneBefore
+		if up.PhoneEndpoint != nil {
+			if _, err := tx.Exec(ctx, `UPDATE users SET phone_endpoint = $2 WHERE id = $1`, id, phone); err != nil {
+				return err
+			}
+			c.PhoneAfter, _ = phone.(string)
+		}
+		if u.Disabled || c.PasswordChanged {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+				return err
+			}
+			c.SessionsEnded = true
+		}
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return UserChange{}, err
+	}
+	return c, nil
+}
+
+// UsersChangedSince returns the users changed (updated_at) after since, with when, and the
+// database's clock now.
+func (db *DB) UsersChangedSince(ctx context.Context, since time.Time) (map[int64]time.Time, time.Time, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, updated_at, now() FROM users WHERE updated_at > $1`, since)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	defer rows.Close()
+	out := map[int64]time.Time{}
+	var id int64
+	var at, now time.Time
+	for rows.Next() {
+		if err := rows.Scan(&id, &at, &now); err != nil {
+			return nil, time.Time{}, err
+		}
+		out[id] = at
+	}
+	if err := rows.Err(); err != nil {
+		return nil, time.Time{}, err
+	}
+	if now.IsZero() {
+		if err := db.Pool.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+			return nil, time.Time{}, err
+		}
+	}
+	return out, now, nil
 }
 
 // DeleteUser removes the user with their sessions and API tokens (the audit log keeps their id).
@@ -455,40 +565,47 @@ func (db *DB) CreateSession(ctx context.Context, userID int64, ttl time.Duration
 // disabled user, is EUNAUTH. last_seen_at moves at most once a minute (no write per request);
 // expires_at is fixed at creation.
 func (db *DB) SessionPrincipal(ctx context.Context, token string) (callfloor.Principal, error) {
+	p, _, err := db.SessionInfo(ctx, token)
+	return p, err
+}
+
+// SessionInfo is SessionPrincipal with the session's expiry (for copies kept elsewhere, which
+// must not outlive it).
+func (db *DB) SessionInfo(ctx context.Context, token string) (callfloor.Principal, time.Time, error) {
 	if token == "" || len(token) > 100 {
-		return callfloor.Principal{}, errNoSession
+		return callfloor.Principal{}, time.Time{}, errNoSession
 	}
 	h := tokenHash(token)
 	var u User
 	var role string
-	var lastSeen time.Time
+	var lastSeen, expires time.Time
 	var expired bool
 	err := db.Pool.QueryRow(ctx, `SELECT u.id, u.username, u.role, coalesce(u.team_id, ''), coalesce(u.agent_id, ''), u.disabled,
-			s.last_seen_at, s.expires_at <= now()
+			s.last_seen_at, s.expires_at, s.expires_at <= now()
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, h).
-		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &lastSeen, &expired)
+		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &lastSeen, &expires, &expired)
 	u.Role = callfloor.Role(role)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return callfloor.Principal{}, errNoSession
+		return callfloor.Principal{}, time.Time{}, errNoSession
 	}
 	if err != nil {
-		return callfloor.Principal{}, err
+		return callfloor.Principal{}, time.Time{}, err
 	}
 	if expired {
 		_, _ = db.Pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, h)
-		return callfloor.Principal{}, errNoSession
+		return callfloor.Principal{}, time.Time{}, errNoSession
 	}
 	if u.Disabled {
-		return callfloor.Principal{}, errNoSession
+		return callfloor.Principal{}, time.Time{}, errNoSession
 	}
 	if time.Since(lastSeen) >= touchEvery {
 		// The condition repeats in SQL so concurrent requests write once.
 		if _, err := db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = now()
 			WHERE token_hash = $1 AND last_seen_at < now() - interval '1 minute'`, h); err != nil {
-			return callfloor.Principal{}, err
+			return callfloor.Principal{}, time.Time{}, err
 		}
 	}
-	return u.Principal(), nil
+	return u.Principal(), expires, nil
 }
 
 // DeleteSession ends the session (logout); an unknown token is not an error.
@@ -546,8 +663,14 @@ func (db *DB) CreateAPIToken(ctx context.Context, userID int64, name string) (st
 // TokenPrincipal returns the user an API token acts as. Unknown, revoked, or of a disabled user:
 // EUNAUTH. last_used_at moves at most once a minute.
 func (db *DB) TokenPrincipal(ctx context.Context, token string) (callfloor.Principal, error) {
+	p, _, err := db.TokenInfo(ctx, token)
+	return p, err
+}
+
+// TokenInfo is TokenPrincipal with the token's id.
+func (db *DB) TokenInfo(ctx context.Context, token string) (callfloor.Principal, int64, error) {
 	if !strings.HasPrefix(token, APITokenPrefix) || len(token) > 100 {
-		return callfloor.Principal{}, errBadToken
+		return callfloor.Principal{}, 0, errBadToken
 	}
 	var u User
 	var role string
@@ -559,21 +682,21 @@ func (db *DB) TokenPrincipal(ctx context.Context, token string) (callfloor.Princ
 		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &id, &lastUsed)
 	u.Role = callfloor.Role(role)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return callfloor.Principal{}, errBadToken
+		return callfloor.Principal{}, 0, errBadToken
 	}
 	if err != nil {
-		return callfloor.Principal{}, err
+		return callfloor.Principal{}, 0, err
 	}
 	if u.Disabled {
-		return callfloor.Principal{}, errBadToken
+		return callfloor.Principal{}, 0, errBadToken
 	}
 	if lastUsed == nil || time.Since(*lastUsed) >= touchEvery {
 		if _, err := db.Pool.Exec(ctx, `UPDATE api_tokens SET last_used_at = now()
 			WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, id); err != nil {
-			return callfloor.Principal{}, err
+			return callfloor.Principal{}, 0, err
 		}
 	}
-	return u.Principal(), nil
+	return u.Principal(), id, nil
 }
 
 const tokenCols = `id, name, user_id, created_at, last_used_at, revoked_at`

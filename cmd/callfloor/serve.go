@@ -57,6 +57,7 @@ type Main struct {
 	writerDone chan struct{}
 	maintDone  chan struct{}
 	hubDone    chan struct{}
+	authDone   chan struct{} // the watcher of user changes (dashboards.Auth.WatchUsers)
 	simDone    chan struct{}
 	guardDone  chan struct{}
 	loginDone  chan struct{}
@@ -218,6 +219,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	auth := &dashboards.Auth{DB: m.DB, Redis: m.Redis, Prefix: cfg.Prefix, SecureCookie: cfg.SecureCookie, Log: m.Log, TimeZone: cfg.TimeZone}
 	m.auth = auth
+	auth.TrustedProxies, _ = callfloor.ParseTrustedProxies(cfg.TrustedProxies) // Validate has checked them
+	auth.AllowedOrigins = cfg.AllowedOrigins
+	auth.Metrics = dashboards.NewAuthMetrics(m.Registry)
+	m.authDone = make(chan struct{})
+	go func() { defer close(m.authDone); auth.WatchUsers(runCtx, dashboards.WatchUsersEvery) }()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", m.readyz)
@@ -227,8 +233,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents})
 	m.Registry.MustRegister(realtime.NewKPICollector(m.KPI))
 	m.Hub = realtime.NewHub(realtime.HubOptions{KPI: m.KPI, Store: store, Allowed: dashboards.LiveAllowed(m.ACD),
-		Principal: func(r *http.Request) (callfloor.Principal, bool) { return dashboards.PrincipalFrom(r.Context()) },
-		Logger:    m.Log, Registerer: m.Registry})
+		Principal:   func(r *http.Request) (callfloor.Principal, bool) { return dashboards.PrincipalFrom(r.Context()) },
+		CheckOrigin: auth.CheckOrigin,
+		Logger:      m.Log, Registerer: m.Registry})
 	m.hubDone = make(chan struct{})
 	go func() {
 		defer close(m.hubDone)
@@ -492,7 +499,7 @@ func (m *Main) Close() error {
 		if m.cancel != nil {
 			m.cancel()
 		}
-		for _, ch := range []chan struct{}{m.loginDone, m.simDone, m.acdDone, m.writerDone, m.maintDone, m.guardDone, m.hubDone} {
+		for _, ch := range []chan struct{}{m.loginDone, m.simDone, m.acdDone, m.writerDone, m.maintDone, m.guardDone, m.hubDone, m.authDone} {
 			if ch != nil {
 				select {
 				case <-ch:

@@ -1,6 +1,15 @@
 // The JSON API, same origin, with the session cookie. Writes carry the page's Origin (fetch
 // sends it), which the server checks for cookie-authenticated requests.
 
+import { translate, lang, type Lang } from "./i18n";
+
+// errorMessage is what the user reads for an API error: the server's text, or for codes the
+// UI knows (the database being down: 503 "unavailable") its own text in the user's language.
+export function errorMessage(code: string, serverMessage: string, l: Lang = lang()): string {
+  if (code === "unavailable") return translate(l, "error.unavailable");
+  return serverMessage;
+}
+
 export class ApiError extends Error {
   constructor(
     public status: number,
@@ -34,7 +43,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   }
   if (!resp.ok) {
     const ra = Number(resp.headers.get("Retry-After"));
-    throw new ApiError(resp.status, json?.code ?? "http_" + resp.status, json?.message ?? (text.slice(0, 200) || resp.statusText), json?.field, Number.isFinite(ra) && ra > 0 ? ra : undefined);
+    const code: string = json?.code ?? "http_" + resp.status;
+    throw new ApiError(resp.status, code, errorMessage(code, json?.message ?? (text.slice(0, 200) || resp.statusText)), json?.field, Number.isFinite(ra) && ra > 0 ? ra : undefined);
   }
   return json as T;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { dictionaries, pickLang, translate } from "./i18n";
+import { errorMessage } from "./api";
 
 describe("pickLang", () => {
   it("takes the stored choice first", () => {
@@ -35,5 +36,13 @@ describe("translate", () => {
     expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
     const same = Object.keys(en).filter((k) => en[k] === zh[k] && !["app.name", "na"].includes(k));
     expect(same).toEqual([]);
+  });
+});
+
+describe("errorMessage", () => {
+  it("says the database is down in the user's language", () => {
+    expect(errorMessage("unavailable", "the database (PostgreSQL) is unavailable", "zh-CN")).toBe(translate("zh-CN", "error.unavailable"));
+    expect(errorMessage("unavailable", "x", "en")).toContain("database is unavailable");
+    expect(errorMessage("invalid", "name: required", "zh-CN")).toBe("name: required");
   });
 });
