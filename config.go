@@ -101,6 +101,14 @@ type Config struct {
 	RetentionMonths        int        `yaml:"history_retention_months"` // drop history months older than this many (0: keep all)
 	RecordingRetentionDays int        `yaml:"recording_retention_days"` // delete recordings older than this many days from the nodes and the catalogue (0: keep all)
 	SecureCookie           bool       `yaml:"secure_cookie"`            // mark the session cookie Secure (set when TLS ends at a proxy in front)
+	Live                   LiveConfig `yaml:"live"`
+}
+
+// LiveConfig limits the live WebSocket connections (/api/v1/ws). Both are counted per web node:
+// behind a load balancer of N nodes a user may hold up to N × MaxSocketsPerUser in all.
+type LiveConfig struct {
+	MaxSocketsPerUser int `yaml:"max_sockets_per_user"` // sockets one user may hold open on a node (default 20)
+	MaxSocketsPerNode int `yaml:"max_sockets_per_node"` // sockets a node holds in all (default 5000)
 }
 
 // SimConfig turns on the embedded simulated Asterisk with generated traffic (the demo).
@@ -137,6 +145,12 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.ACD.App == "" {
 		c.ACD.App = "callfloor"
+	}
+	if c.Live.MaxSocketsPerUser == 0 {
+		c.Live.MaxSocketsPerUser = 20
+	}
+	if c.Live.MaxSocketsPerNode == 0 {
+		c.Live.MaxSocketsPerNode = 5000
 	}
 	if c.ACD.MissedPauseReason == "" {
 		c.ACD.MissedPauseReason = "missed"
@@ -281,6 +295,12 @@ func ValidateAgent(field string, a *Agent, queues map[string]bool) *Error {
 
 // Validate checks the whole configuration and returns the first problem, naming the field.
 func (c *Config) Validate() error {
+	if c.Live.MaxSocketsPerUser < 0 || c.Live.MaxSocketsPerUser > 10000 {
+		return invalid("live.max_sockets_per_user", "must be 1 to 10000 (0: the default 20), got %d", c.Live.MaxSocketsPerUser)
+	}
+	if c.Live.MaxSocketsPerNode < 0 || c.Live.MaxSocketsPerNode > 1000000 {
+		return invalid("live.max_sockets_per_node", "must be 1 to 1000000 (0: the default 5000), got %d", c.Live.MaxSocketsPerNode)
+	}
 	if len(c.Asterisk) == 0 && c.Sim == nil {
 		return invalid("asterisk", "at least one Asterisk node is required (or enable sim)")
 	}

@@ -1042,6 +1042,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.Auth.userChanged(ctx, cur, u) // live sockets: disabled → closed, new role/team/agent → re-scoped
 	detail := map[string]any{}
 	for k, v := range map[string]any{"display_name": in.DisplayName, "role": in.Role, "team_id": in.TeamID, "agent_id": in.AgentID, "disabled": in.Disabled} {
 		switch x := v.(type) {
@@ -1089,6 +1090,7 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := a.DB.DeleteUser(r.Context(), id); err != nil {
 		return nil, err
 	}
+	a.Auth.revoke(r.Context(), realtime.Revocation{UserID: id, Reason: realtime.RevokeUserDeleted})
 	a.audit(r, "user_deleted", "user", strconv.FormatInt(id, 10), map[string]any{"username": cur.Username})
 	return map[string]any{"deleted": id}, nil
 }

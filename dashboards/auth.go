@@ -31,6 +31,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -62,6 +63,10 @@ type Auth struct {
 	// TimeZone is the centre's time zone (time_zone), told to the UI by /me: its days are the
 	// days of QA reports, score sheets and daily draws. "" is UTC.
 	TimeZone string
+	// OnRevoke is called after a change that ends or re-scopes a user's credentials (logout,
+	// token revoked, user disabled, deleted or given another role): the live hub's Revoke, which
+	// closes their sockets on every web node. nil: nothing is called.
+	OnRevoke func(ctx context.Context, rv realtime.Revocation)
 }
 
 type authKey struct{}
@@ -431,6 +436,7 @@ func (a *Auth) logout(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := a.DB.DeleteSession(r.Context(), ai.session); err != nil {
 		return nil, err
 	}
+	a.revoke(r.Context(), realtime.Revocation{UserID: ai.p.UserID, Session: CredentialID(ai.session), Reason: realtime.RevokeLogout})
 	a.audit(r, storage.AuditEntry{ActorUserID: ai.p.UserID, Actor: ai.p.Username, Action: "logout", TargetType: "user",
 		TargetID: strconv.FormatInt(ai.p.UserID, 10)})
 	return noContent{}, nil
@@ -532,6 +538,7 @@ func (a *Auth) revokeToken(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err := a.DB.RevokeAPIToken(r.Context(), id); err != nil {
 		return nil, err
 	}
+	a.revoke(r.Context(), realtime.Revocation{UserID: t.UserID, Tokens: true, Reason: realtime.RevokeToken})
 	a.audit(r, storage.AuditEntry{ActorUserID: p.UserID, Actor: p.Username, Action: "token_revoked", TargetType: "api_token",
 		TargetID: strconv.FormatInt(id, 10), Detail: map[string]any{"user_id": t.UserID}})
 	return noContent{}, nil
