@@ -48,6 +48,7 @@ export class Live {
 
   start(): void {
     this.stopped = false;
+    hooks.notice(null);
     this.setUp(false);
     this.connect();
   }
