@@ -1087,6 +1087,7 @@ const (
 	RevokeUserDeleted    = "user_deleted"
 	RevokeToken          = "token_revoked"
 	RevokeRoleChanged    = "role_changed"
+	RevokeScopeChanged   = "scope_changed" // a subscribed view is no longer allowed (an agent moved team)
 )
 
 // revokeMemory is how long a revocation is remembered for connections still upgrading.
@@ -1137,6 +1138,8 @@ func CloseFor(reason string) (int, string) {
 	switch reason {
 	case RevokeRoleChanged:
 		return CloseRescoped, "role_changed: your role or team changed; reconnect"
+	case RevokeScopeChanged:
+		return CloseRescoped, "scope_changed: a view you follow is no longer yours to see; reconnect"
 	case RevokeLogout:
 		return CloseRevoked, "logout: this session was logged out; log in again"
 	case RevokeSession:
@@ -1265,7 +1268,8 @@ func (h *Hub) rechecker(ctx context.Context) {
 
 // recheck authenticates each distinct credential of the open connections once: no longer valid
 // closes its connections (CloseRevoked), another role, team or agent closes them
-// (CloseRescoped), an error that is not an authentication failure keeps them.
+// (CloseRescoped), an error that is not an authentication failure keeps them. Then every
+// subscription is checked against Allowed again.
 func (h *Hub) recheck(ctx context.Context) {
 	type group struct {
 		check func(context.Context) (callfloor.Principal, error)
@@ -1312,6 +1316,38 @@ func (h *Hub) recheck(ctx context.Context) {
 		h.log.Info("ws hub: live connections closed on re-check", "user", g.p.Username, "reason", reason, "connections", len(g.conns))
 		for _, c := range g.conns {
 			c.revoke(reason)
+		}
+	}
+	h.recheckScopes()
+}
+
+// recheckScopes closes the connections following a view their user may no longer see (the
+// scope changed under them: an agent moved to another team).
+func (h *Hub) recheckScopes() {
+	if h.o.Allowed == nil {
+		return
+	}
+	type held struct {
+		c     *wsConn
+		views []View
+	}
+	var all []held
+	h.mu.Lock()
+	for c := range h.conns {
+		x := held{c: c}
+		for _, s := range c.subs {
+			x.views = append(x.views, s.view)
+		}
+		all = append(all, x)
+	}
+	h.mu.Unlock()
+	for _, x := range all {
+		for _, v := range x.views {
+			if err := h.o.Allowed(x.c.p, v); err != nil && callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
+				h.log.Info("ws hub: live connection closed: view no longer allowed", "user", x.c.p.Username, "view", viewKey(v), "err", err)
+				x.c.revoke(RevokeScopeChanged)
+				break
+			}
 		}
 	}
 }

@@ -283,3 +283,36 @@ func TestHubLimitsSocketsPerNode(t *testing.T) {
 		t.Errorf("4th socket on the node closed with %d %q", code, text)
 	}
 }
+
+// A view that stops being allowed while followed (the agent moved to another team) closes the
+// connection with the re-scope code at the next re-check.
+func TestHubRecheckClosesViewNoLongerAllowed(t *testing.T) {
+	f := newFakeCreds()
+	var mu sync.Mutex
+	team := map[string]string{"a1": "t1"}
+	e := newHubEnv(t, realtime.HubOptions{Credential: f.credential, Recheck: 100 * time.Millisecond,
+		Allowed: func(p callfloor.Principal, v realtime.View) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if v.Kind == realtime.ViewAgent && team[v.Agent] != "t1" {
+				return &callfloor.Error{Code: callfloor.EFORBID, Message: "outside your team"}
+			}
+			return nil
+		}}, false)
+	e.cfg.addAgent(t, e.s, "a1", "t1", "sales")
+	c := dial(t, e.url, hdr("7", "s1"))
+	send(t, c, subscribe("a", realtime.View{Kind: "agent", Agent: "a1"}))
+	if m := recv(t, c, 3*time.Second); m.Type != "snapshot" {
+		t.Fatalf("subscribe answered %+v", m)
+	}
+	other := liveSocket(t, e.url, hdr("7", "s1")) // queue tiles only
+	time.Sleep(300 * time.Millisecond)
+	stillOpen(t, c, "an allowed view after re-checks")
+	mu.Lock()
+	team["a1"] = "t2"
+	mu.Unlock()
+	if code, text := closedWith(t, c, 2*time.Second); code != realtime.CloseRescoped || !strings.HasPrefix(text, "scope_changed") {
+		t.Errorf("closed with %d %q, want %d scope_changed", code, text, realtime.CloseRescoped)
+	}
+	stillOpen(t, other, "a connection whose views are still allowed")
+}
