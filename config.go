@@ -102,7 +102,8 @@ type Config struct {
 	RetentionMonths        int        `yaml:"history_retention_months"` // drop history months older than this many (0: keep all)
 	RecordingRetentionDays int        `yaml:"recording_retention_days"` // delete recordings older than this many days from the nodes and the catalogue (0: keep all)
 	SecureCookie           bool       `yaml:"secure_cookie"`            // mark the session cookie Secure (set when TLS ends at a proxy in front)
-	DataDir                string     `yaml:"data_dir"`                 // this instance's local state: the durable outbox of writes kept while Redis is down (default .run/data)
+	Live                   LiveConfig `yaml:"live"`
+	DataDir                string     `yaml:"data_dir"` // this instance's local state: the durable outbox of writes kept while Redis is down (default .run/data)
 	// TrustedProxies are the reverse proxies (CIDRs or addresses, e.g. 10.0.0.5/32) whose
 	// X-Forwarded-For / Forwarded / X-Real-IP name the client, and whose X-Forwarded-Host /
 	// -Proto name the site. The same headers from any other peer are ignored.
@@ -111,6 +112,13 @@ type Config struct {
 	// cookie-authenticated writes and open the live WebSocket, e.g. the public name of the
 	// site behind a proxy that rewrites Host.
 	AllowedOrigins []string `yaml:"allowed_origins"`
+}
+
+// LiveConfig limits the live WebSocket connections (/api/v1/ws). Both are counted per web node:
+// behind a load balancer of N nodes a user may hold up to N × MaxSocketsPerUser in all.
+type LiveConfig struct {
+	MaxSocketsPerUser int `yaml:"max_sockets_per_user"` // sockets one user may hold open on a node (default 20)
+	MaxSocketsPerNode int `yaml:"max_sockets_per_node"` // sockets a node holds in all (default 5000)
 }
 
 // SimConfig turns on the embedded simulated Asterisk with generated traffic (the demo).
@@ -150,6 +158,12 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.ACD.App == "" {
 		c.ACD.App = "callfloor"
+	}
+	if c.Live.MaxSocketsPerUser == 0 {
+		c.Live.MaxSocketsPerUser = 20
+	}
+	if c.Live.MaxSocketsPerNode == 0 {
+		c.Live.MaxSocketsPerNode = 5000
 	}
 	if c.ACD.MissedPauseReason == "" {
 		c.ACD.MissedPauseReason = "missed"
@@ -294,6 +308,12 @@ func ValidateAgent(field string, a *Agent, queues map[string]bool) *Error {
 
 // Validate checks the whole configuration and returns the first problem, naming the field.
 func (c *Config) Validate() error {
+	if c.Live.MaxSocketsPerUser < 0 || c.Live.MaxSocketsPerUser > 10000 {
+		return invalid("live.max_sockets_per_user", "must be 1 to 10000 (0: the default 20), got %d", c.Live.MaxSocketsPerUser)
+	}
+	if c.Live.MaxSocketsPerNode < 0 || c.Live.MaxSocketsPerNode > 1000000 {
+		return invalid("live.max_sockets_per_node", "must be 1 to 1000000 (0: the default 5000), got %d", c.Live.MaxSocketsPerNode)
+	}
 	if len(c.Asterisk) == 0 && c.Sim == nil {
 		return invalid("asterisk", "at least one Asterisk node is required (or enable sim)")
 	}

@@ -1054,6 +1054,11 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	case c.Changed(): // role, team or agent link: cached principals are stale
 		a.Auth.userRescoped(ctx, id)
 	}
+	a.Auth.userChanged(ctx, c.Before, c.After) // live sockets: disabled → closed, new role/team/agent → re-scoped
+	if c.PasswordChanged && !c.After.Disabled {
+		// a new password ends every session: their sockets close too
+		a.Auth.revoke(ctx, realtime.Revocation{UserID: id, Reason: realtime.RevokeSession})
+	}
 	return c.After, nil
 }
 
@@ -1098,6 +1103,7 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	a.Auth.revokeUserSessions(r.Context(), id, "user_deleted")
+	a.Auth.revoke(r.Context(), realtime.Revocation{UserID: id, Reason: realtime.RevokeUserDeleted})
 	a.audit(r, "user_deleted", "user", strconv.FormatInt(id, 10), map[string]any{"username": cur.Username})
 	return map[string]any{"deleted": id}, nil
 }

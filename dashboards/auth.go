@@ -39,6 +39,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -76,6 +77,11 @@ type Auth struct {
 	slots       chan struct{} // bcrypt places while unthrottled
 	pgDownUntil atomic.Int64  // unix ns: until then, credentials are checked on their copies
 	copied      sync.Map      // copy key → time.Time last written by this node
+
+	// OnRevoke is called after a change that ends or re-scopes a user's credentials (logout,
+	// token revoked, user disabled, deleted or given another role): the live hub's Revoke, which
+	// closes their sockets on every web node. nil: nothing is called.
+	OnRevoke func(ctx context.Context, rv realtime.Revocation)
 }
 
 type authKey struct{}
@@ -496,6 +502,7 @@ func (a *Auth) logout(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := a.endSession(r.Context(), ai.session, ai.p); err != nil {
 		return nil, err
 	}
+	a.revoke(r.Context(), realtime.Revocation{UserID: ai.p.UserID, Session: CredentialID(ai.session), Reason: realtime.RevokeLogout})
 	a.audit(r, storage.AuditEntry{ActorUserID: ai.p.UserID, Actor: ai.p.Username, Action: "logout", TargetType: "user",
 		TargetID: strconv.FormatInt(ai.p.UserID, 10)})
 	return noContent{}, nil
@@ -607,6 +614,7 @@ func (a *Auth) revokeToken(w http.ResponseWriter, r *http.Request) (any, error) 
 		return nil, err
 	}
 	a.tokenRevoked(r.Context(), t.UserID, id)
+	a.revoke(r.Context(), realtime.Revocation{UserID: t.UserID, Tokens: true, Reason: realtime.RevokeToken})
 	a.audit(r, storage.AuditEntry{ActorUserID: p.UserID, Actor: p.Username, Action: "token_revoked", TargetType: "api_token",
 		TargetID: strconv.FormatInt(id, 10), Detail: map[string]any{"user_id": t.UserID}})
 	return noContent{}, nil

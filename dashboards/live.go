@@ -1,10 +1,16 @@
 package dashboards
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/storage"
 )
 
 // LiveAllowed is the scope of live views: queue tiles (counts only) for everyone; one agent's
@@ -42,7 +48,108 @@ func LiveAllowed(acd ACD) func(p callfloor.Principal, v realtime.View) error {
 }
 
 // MountLive serves the live WebSocket (snapshot, then deltas) at /api/v1/ws, authenticated like
-// the rest of the API.
+// the rest of the API. The time the request arrived is kept for LiveCredential: a revocation
+// after it closes the connection even if it registers later.
 func (a *API) MountLive(mux Mux, hub http.Handler) {
-	mux.Handle("GET /api/v1/ws", a.Auth.Middleware(hub))
+	auth := a.Auth.Middleware(hub)
+	mux.Handle("GET /api/v1/ws", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), liveAtKey{}, time.Now())))
+	}))
+}
+
+type liveAtKey struct{}
+
+// CredentialID names a session secret or API token in revocations without revealing it.
+func CredentialID(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// LiveCredential is the hub's Credential (realtime.HubOptions.Credential): who opened the
+// socket, which session or token, and how to check it again later (the request's credentials
+// through the same middleware, so whatever authenticates a request decides).
+func (a *API) LiveCredential(r *http.Request) (realtime.Credential, bool) {
+	ai, ok := r.Context().Value(authKey{}).(authInfo)
+	if !ok {
+		return realtime.Credential{}, false
+	}
+	at, _ := r.Context().Value(liveAtKey{}).(time.Time)
+	c := realtime.Credential{Principal: ai.p, At: at}
+	if ai.session != "" {
+		c.ID = CredentialID(ai.session)
+	} else if _, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok {
+		c.ID, c.Token = CredentialID(strings.TrimSpace(tok)), true
+	}
+	// Only what authenticates a request is kept: the credentials and where they come from.
+	hdr := http.Header{}
+	for _, k := range []string{"Authorization", "Cookie", "X-Forwarded-For", "User-Agent"} {
+		if v := r.Header.Values(k); len(v) > 0 {
+			hdr[k] = v
+		}
+	}
+	remote, host, uri := r.RemoteAddr, r.Host, r.URL.RequestURI()
+	c.Check = func(ctx context.Context) (callfloor.Principal, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
+		if err != nil {
+			return callfloor.Principal{}, err
+		}
+		req.Header, req.RemoteAddr, req.Host = hdr.Clone(), remote, host
+		var p callfloor.Principal
+		var ran bool
+		w := &statusWriter{header: http.Header{}}
+		a.Auth.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			p, ran = PrincipalFrom(r.Context())
+		})).ServeHTTP(w, req)
+		switch {
+		case ran:
+			return p, nil
+		case w.status == http.StatusUnauthorized:
+			return callfloor.Principal{}, &callfloor.Error{Code: callfloor.EUNAUTH, Message: "credential no longer valid"}
+		}
+		return callfloor.Principal{}, &callfloor.Error{Code: callfloor.EINTERNAL,
+			Message: "re-checking a live connection: HTTP " + http.StatusText(w.status) + ": " + strings.TrimSpace(w.body.String())}
+	}
+	return c, true
+}
+
+// statusWriter keeps what the middleware answered when it refuses a re-check.
+type statusWriter struct {
+	header http.Header
+	status int
+	body   strings.Builder
+}
+
+func (w *statusWriter) Header() http.Header { return w.header }
+func (w *statusWriter) WriteHeader(s int) {
+	if w.status == 0 {
+		w.status = s
+	}
+}
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	if w.body.Len() < 512 {
+		w.body.Write(b)
+	}
+	return len(b), nil
+}
+
+// revoke hands a revocation to OnRevoke (the live hub), if set. Call it after the change is
+// committed, so that a reconnect sees the new state.
+func (a *Auth) revoke(ctx context.Context, rv realtime.Revocation) {
+	if a != nil && a.OnRevoke != nil {
+		a.OnRevoke(ctx, rv)
+	}
+}
+
+// userChanged revokes the live connections a user update makes stale: disabled closes them for
+// good, another role, team or agent closes them for a re-scoped reconnect.
+func (a *Auth) userChanged(ctx context.Context, before, after storage.User) {
+	switch {
+	case after.Disabled && !before.Disabled:
+		a.revoke(ctx, realtime.Revocation{UserID: after.ID, Reason: realtime.RevokeUserDisabled})
+	case after.Role != before.Role || after.TeamID != before.TeamID || after.AgentID != before.AgentID:
+		a.revoke(ctx, realtime.Revocation{UserID: after.ID, Reason: realtime.RevokeRoleChanged})
+	}
 }

@@ -20,6 +20,16 @@ package realtime
 // under it, so a subscriber's deltas always follow its snapshot. Every connection has one
 // reader (the ServeHTTP goroutine) and one writer goroutine with a bounded send queue; queueing
 // never blocks: a full queue drops that connection (close 1013), never slowing the others.
+//
+// Every connection knows whose credential opened it (Credential). Revoking it — a logout, a
+// user disabled, deleted or given another role, an API token revoked — is published on a Redis
+// pub/sub channel that every hub follows, so the user's sockets close on every web node within
+// moments, with a close code the UI acts on (CloseRevoked: log in again; CloseRescoped:
+// reconnect, re-scoped by the new role). Pub/sub is fire-and-forget, so each hub also re-checks
+// every credential it holds every Recheck (one check per credential, not per socket): a session
+// that expired, or a revocation a node missed while Redis was away, closes its sockets then.
+// A connection is refused (close CloseTooMany) past MaxPerUser sockets of one user or
+// MaxPerNode sockets on this node; both are counted per node.
 
 import (
 	"bytes"
@@ -67,8 +77,18 @@ type HubOptions struct {
 	// to the client.
 	Allowed func(p callfloor.Principal, v View) error
 	// Principal says who is asking (dashboards.PrincipalFrom); false refuses the request with 401.
-	// nil lets everyone in with a zero Principal.
-	Principal   func(r *http.Request) (callfloor.Principal, bool)
+	// nil lets everyone in with a zero Principal. Credential, when set, is used instead.
+	Principal func(r *http.Request) (callfloor.Principal, bool)
+	// Credential says who is asking and with what (dashboards.API.LiveCredential), so that the
+	// connection can be revoked and re-checked; false refuses the request with 401.
+	Credential func(r *http.Request) (Credential, bool)
+	// MaxPerUser is how many sockets one user may hold open on this node (default 20; < 0: no
+	// limit); MaxPerNode how many this node holds in all (default 5000; < 0: no limit). The
+	// connection past either is closed at once with CloseTooMany and a reason naming the limit.
+	MaxPerUser int
+	MaxPerNode int
+	// Recheck is how often every connection's credential is checked again (default 30s).
+	Recheck     time.Duration
 	CheckOrigin func(r *http.Request) bool // default: Origin absent or the request's own host
 	SendQueue   int                        // messages queued per connection, default 256; full → dropped
 	Ping        time.Duration              // default 20s; a client silent for 3×Ping is closed
@@ -89,6 +109,7 @@ type Hub struct {
 	sent        prometheus.Counter
 	droppedSlow prometheus.Counter
 	latency     prometheus.Histogram
+	closed      *prometheus.CounterVec
 
 	dmu   sync.Mutex
 	dirty dirtySet
@@ -106,6 +127,12 @@ type Hub struct {
 	tv     map[string][]byte
 	fv     []byte
 	conns  map[*wsConn]struct{}
+	// Sockets counted against the limits (upgrading or open), per user and in all.
+	perUser map[int64]int
+	total   int
+	// Revocations of the last revokeMemory, for connections authenticated before one and
+	// registered after it went by.
+	recent []Revocation
 }
 
 // Limits of the client protocol.
@@ -133,13 +160,25 @@ func NewHub(o HubOptions) *Hub {
 	if o.CheckOrigin == nil {
 		o.CheckOrigin = sameOrigin
 	}
+	if o.MaxPerUser == 0 {
+		o.MaxPerUser = DefaultMaxSocketsPerUser
+	}
+	if o.MaxPerNode == 0 {
+		o.MaxPerNode = DefaultMaxSocketsPerNode
+	}
+	if o.Recheck <= 0 {
+		o.Recheck = 30 * time.Second
+	}
 	h := &Hub{
 		o: o, k: o.KPI, s: o.Store, log: o.Logger,
 		wake:  make(chan struct{}, 1),
 		dirty: newDirty(),
 		raw:   newRaw(),
 		qv:    map[string][]byte{}, av: map[string][]byte{}, tv: map[string][]byte{},
-		conns: map[*wsConn]struct{}{},
+		conns: map[*wsConn]struct{}{}, perUser: map[int64]int{},
+		closed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callfloor_ws_closed_total",
+			Help: "WebSocket connections closed or refused by the server, by reason (logout, user_disabled, role_changed, session_expired, user_limit, node_limit, ...)."},
+			[]string{"reason"}),
 		connections: prometheus.NewGauge(prometheus.GaugeOpts{Name: "callfloor_ws_connections",
 			Help: "WebSocket connections open now."}),
 		sent: prometheus.NewCounter(prometheus.CounterOpts{Name: "callfloor_ws_messages_sent_total",
@@ -158,7 +197,7 @@ func NewHub(o HubOptions) *Hub {
 	}
 	h.up = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 16384, CheckOrigin: o.CheckOrigin}
 	if o.Registerer != nil {
-		o.Registerer.MustRegister(h.connections, h.sent, h.droppedSlow, h.latency)
+		o.Registerer.MustRegister(h.connections, h.sent, h.droppedSlow, h.latency, h.closed)
 	}
 	return h
 }
@@ -270,8 +309,10 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	h.markAll()
 	var wg sync.WaitGroup
-	wg.Add(1)
+	wg.Add(3)
 	go func() { defer wg.Done(); h.flusher(ctx) }()
+	go func() { defer wg.Done(); h.followRevocations(ctx) }()
+	go func() { defer wg.Done(); h.rechecker(ctx) }()
 	defer wg.Wait()
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
@@ -685,6 +726,7 @@ type wsConn struct {
 	h    *Hub
 	ws   *websocket.Conn
 	p    callfloor.Principal
+	cred Credential
 	send chan outMsg
 	done chan struct{}
 	once sync.Once
@@ -695,30 +737,98 @@ type wsConn struct {
 
 // ServeHTTP upgrades the request to the live-view WebSocket.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var p callfloor.Principal
-	if h.o.Principal != nil {
+	var cred Credential
+	switch {
+	case h.o.Credential != nil:
 		var ok bool
-		if p, ok = h.o.Principal(r); !ok {
+		if cred, ok = h.o.Credential(r); !ok {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+	case h.o.Principal != nil:
+		var ok bool
+		if cred.Principal, ok = h.o.Principal(r); !ok {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
 	}
+	uid := cred.Principal.UserID
+	refused := h.reserve(uid)
 	ws, err := h.up.Upgrade(w, r, nil) // answers 403 itself for a foreign Origin
 	if err != nil {
+		if refused == "" {
+			h.release(uid)
+		}
 		return
 	}
-	c := &wsConn{h: h, ws: ws, p: p, send: make(chan outMsg, h.o.SendQueue), done: make(chan struct{}), subs: map[string]*subscription{}}
+	if refused != "" {
+		// Refused after the upgrade, so that a browser can read why (a failed upgrade shows it
+		// nothing): close at once with the limit named.
+		h.closed.WithLabelValues(refused).Inc()
+		h.log.Info("ws hub: connection refused", "user", cred.Principal.Username, "reason", refused)
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(CloseTooMany, h.limitText(refused)), time.Now().Add(time.Second))
+		_ = ws.Close()
+		return
+	}
+	c := &wsConn{h: h, ws: ws, p: cred.Principal, cred: cred, send: make(chan outMsg, h.o.SendQueue), done: make(chan struct{}), subs: map[string]*subscription{}}
 	h.mu.Lock()
 	h.conns[c] = struct{}{}
+	var late *Revocation
+	for i := range h.recent {
+		if rv := &h.recent[i]; !cred.At.IsZero() && rv.matches(c) && rv.At.After(cred.At) {
+			late = rv
+		}
+	}
 	h.mu.Unlock()
 	h.connections.Inc()
+	if late != nil { // revoked between the credential's check and now
+		c.revoke(late.Reason)
+	}
 	go c.writer()
 	c.reader(r.Context())
 	h.mu.Lock()
 	delete(h.conns, c)
 	h.mu.Unlock()
+	h.release(uid)
 	h.connections.Dec()
 	c.shut(websocket.CloseNormalClosure, "")
+}
+
+// reserve counts a socket of user uid against the limits; it returns "" or why it is refused
+// ("user_limit", "node_limit"), in which case nothing was counted. User 0 (no Principal, tests)
+// has no per-user limit.
+func (h *Hub) reserve(uid int64) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.o.MaxPerNode > 0 && h.total >= h.o.MaxPerNode {
+		return "node_limit"
+	}
+	if uid != 0 && h.o.MaxPerUser > 0 && h.perUser[uid] >= h.o.MaxPerUser {
+		return "user_limit"
+	}
+	h.total++
+	if uid != 0 {
+		h.perUser[uid]++
+	}
+	return ""
+}
+
+func (h *Hub) release(uid int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.total--
+	if uid != 0 {
+		if h.perUser[uid]--; h.perUser[uid] <= 0 {
+			delete(h.perUser, uid)
+		}
+	}
+}
+
+func (h *Hub) limitText(refused string) string {
+	if refused == "user_limit" {
+		return fmt.Sprintf("user_limit: at most %d live connections per user (live.max_sockets_per_user); close other tabs", h.o.MaxPerUser)
+	}
+	return fmt.Sprintf("node_limit: this server holds its maximum of %d live connections (live.max_sockets_per_node); try again later", h.o.MaxPerNode)
 }
 
 // shut closes the connection once: the writer stops, a close frame is attempted and the
@@ -946,4 +1056,298 @@ func (c *wsConn) subscribe(ctx context.Context, m clientMsg) error {
 	}
 	c.queueSeq("snapshot", s, data, time.Time{}, time.Now())
 	return nil
+}
+
+// ---- credentials, revocation and limits ----
+
+// Default limits of live connections (HubOptions.MaxPerUser, MaxPerNode).
+const (
+	DefaultMaxSocketsPerUser = 20
+	DefaultMaxSocketsPerNode = 5000
+)
+
+// Close codes the server ends a live connection with (the private range 4000-4999).
+const (
+	// CloseRevoked: the credential is no longer valid (logged out, session revoked or expired,
+	// user disabled or deleted, API token revoked). Log in again; reconnecting will not help.
+	CloseRevoked = 4401
+	// CloseRescoped: the user's role, team or agent changed. Reconnect: the new connection is
+	// authenticated again and scoped by the new role.
+	CloseRescoped = 4409
+	// CloseTooMany: past the per-user or per-node limit of live connections (the reason names it).
+	CloseTooMany = 4429
+)
+
+// Revocation reasons.
+const (
+	RevokeLogout         = "logout"
+	RevokeSession        = "session_revoked"
+	RevokeSessionExpired = "session_expired"
+	RevokeUserDisabled   = "user_disabled"
+	RevokeUserDeleted    = "user_deleted"
+	RevokeToken          = "token_revoked"
+	RevokeRoleChanged    = "role_changed"
+	RevokeScopeChanged   = "scope_changed" // a subscribed view is no longer allowed (an agent moved team)
+)
+
+// revokeMemory is how long a revocation is remembered for connections still upgrading.
+const revokeMemory = 30 * time.Second
+
+// Credential is who holds a live connection and how to check that they still may.
+type Credential struct {
+	Principal callfloor.Principal
+	// ID names the credential without revealing it (a session's or token's hash): revocations
+	// of one session name it.
+	ID string
+	// Token: an API token (a revocation may name every token socket of a user).
+	Token bool
+	// At is when the credential was last checked; a revocation after it closes the connection
+	// even if the connection registers later.
+	At time.Time
+	// Check authenticates the credential again and says who it is now; an error coded
+	// callfloor.EUNAUTH means it is no longer valid (others — a database away — keep the
+	// connection). nil: never re-checked.
+	Check func(ctx context.Context) (callfloor.Principal, error)
+}
+
+// Revocation closes the live connections of a user: every one, those of one credential
+// (Session), or those opened with an API token (Tokens).
+type Revocation struct {
+	UserID  int64     `json:"user_id"`
+	Session string    `json:"session,omitempty"` // a Credential.ID; "" and !Tokens: every socket of the user
+	Tokens  bool      `json:"tokens,omitempty"`
+	Reason  string    `json:"reason"` // Revoke*
+	At      time.Time `json:"at"`     // when the change was made (set by Revoke)
+}
+
+func (rv *Revocation) matches(c *wsConn) bool {
+	if rv.UserID == 0 || c.cred.Principal.UserID != rv.UserID {
+		return false
+	}
+	switch {
+	case rv.Session != "":
+		return c.cred.ID == rv.Session
+	case rv.Tokens:
+		return c.cred.Token
+	}
+	return true
+}
+
+// CloseFor returns the close code and reason text a connection revoked for reason gets.
+func CloseFor(reason string) (int, string) {
+	switch reason {
+	case RevokeRoleChanged:
+		return CloseRescoped, "role_changed: your role or team changed; reconnect"
+	case RevokeScopeChanged:
+		return CloseRescoped, "scope_changed: a view you follow is no longer yours to see; reconnect"
+	case RevokeLogout:
+		return CloseRevoked, "logout: this session was logged out; log in again"
+	case RevokeSession:
+		return CloseRevoked, "session_revoked: this session was revoked; log in again"
+	case RevokeSessionExpired:
+		return CloseRevoked, "session_expired: this session is no longer valid; log in again"
+	case RevokeUserDisabled:
+		return CloseRevoked, "user_disabled: this user was disabled"
+	case RevokeUserDeleted:
+		return CloseRevoked, "user_deleted: this user was deleted"
+	case RevokeToken:
+		return CloseRevoked, "token_revoked: the API token was revoked"
+	}
+	return CloseRevoked, reason + ": log in again"
+}
+
+// RevokeChannel is the Redis pub/sub channel revocations travel on.
+func (h *Hub) RevokeChannel() string { return RevokeChannel(h.s.p) }
+
+// RevokeChannel is the pub/sub channel of revocations under a key prefix (for publishers
+// without a hub, such as the command line).
+func RevokeChannel(prefix string) string { return prefix + "ws:revoke" }
+
+// PublishRevocation announces rv to every hub sharing the Redis and prefix.
+func PublishRevocation(ctx context.Context, rdb redis.UniversalClient, prefix string, rv Revocation) error {
+	if rv.At.IsZero() {
+		rv.At = time.Now()
+	}
+	return rdb.Publish(ctx, RevokeChannel(prefix), mustJSON(rv)).Err()
+}
+
+// Revoke closes the matching connections of this node at once and announces the revocation to
+// every node through Redis. A failure to publish is logged: the other nodes' periodic re-check
+// catches what the announcement missed.
+func (h *Hub) Revoke(ctx context.Context, rv Revocation) {
+	if rv.At.IsZero() {
+		rv.At = time.Now()
+	}
+	h.applyRevocation(rv)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := PublishRevocation(ctx, h.s.rdb, h.s.p, rv); err != nil {
+		h.log.Warn("ws hub: publishing a revocation: other nodes re-check within their interval", "user", rv.UserID, "reason", rv.Reason, "err", err)
+	}
+}
+
+// applyRevocation closes this node's connections rv matches and remembers rv a while.
+func (h *Hub) applyRevocation(rv Revocation) {
+	var hit []*wsConn
+	now := time.Now()
+	h.mu.Lock()
+	keep := h.recent[:0]
+	for _, r := range h.recent {
+		if now.Sub(r.At) < revokeMemory {
+			keep = append(keep, r)
+		}
+	}
+	h.recent = append(keep, rv)
+	for c := range h.conns {
+		if rv.matches(c) {
+			hit = append(hit, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range hit {
+		c.revoke(rv.Reason)
+	}
+	if len(hit) > 0 {
+		h.log.Info("ws hub: live connections revoked", "user", rv.UserID, "reason", rv.Reason, "connections", len(hit))
+	}
+}
+
+// revoke closes the connection with the code and reason the UI acts on.
+func (c *wsConn) revoke(reason string) {
+	select {
+	case <-c.done:
+		return
+	default:
+	}
+	c.h.closed.WithLabelValues(reason).Inc()
+	code, text := CloseFor(reason)
+	c.shut(code, text)
+}
+
+// followRevocations applies every revocation published on the channel until ctx ends. The
+// client re-subscribes by itself after a dropped connection.
+func (h *Hub) followRevocations(ctx context.Context) {
+	ps := h.s.rdb.Subscribe(ctx, h.RevokeChannel())
+	stop := context.AfterFunc(ctx, func() { _ = ps.Close() }) // a blocked receive does not watch ctx
+	defer stop()
+	defer ps.Close()
+	for {
+		msg, err := ps.ReceiveMessage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			h.log.Warn("ws hub: following revocations", "err", err)
+			if !sleepCtx(ctx, time.Second) {
+				return
+			}
+			continue
+		}
+		var rv Revocation
+		if err := json.Unmarshal([]byte(msg.Payload), &rv); err != nil {
+			h.log.Warn("ws hub: undecodable revocation", "err", err)
+			continue
+		}
+		h.applyRevocation(rv)
+	}
+}
+
+// rechecker checks every credential held again each Recheck.
+func (h *Hub) rechecker(ctx context.Context) {
+	t := time.NewTicker(h.o.Recheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		h.recheck(ctx)
+	}
+}
+
+// recheck authenticates each distinct credential of the open connections once: no longer valid
+// closes its connections (CloseRevoked), another role, team or agent closes them
+// (CloseRescoped), an error that is not an authentication failure keeps them. Then every
+// subscription is checked against Allowed again.
+func (h *Hub) recheck(ctx context.Context) {
+	type group struct {
+		check func(context.Context) (callfloor.Principal, error)
+		p     callfloor.Principal
+		conns []*wsConn
+	}
+	groups := map[string]*group{}
+	h.mu.Lock()
+	for c := range h.conns {
+		if c.cred.Check == nil {
+			continue
+		}
+		key := c.cred.ID
+		if key == "" {
+			key = fmt.Sprintf("%p", c)
+		}
+		g := groups[key]
+		if g == nil {
+			g = &group{check: c.cred.Check, p: c.cred.Principal}
+			groups[key] = g
+		}
+		g.conns = append(g.conns, c)
+	}
+	h.mu.Unlock()
+	for _, g := range groups {
+		if ctx.Err() != nil {
+			return
+		}
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		p, err := g.check(cctx)
+		cancel()
+		reason := ""
+		switch {
+		case err != nil && callfloor.ErrorCode(err) == callfloor.EUNAUTH:
+			reason = RevokeSessionExpired
+		case err != nil:
+			h.log.Warn("ws hub: re-checking a live connection's credential (kept open)", "user", g.p.Username, "err", err)
+		case p.UserID != g.p.UserID || p.Role != g.p.Role || p.TeamID != g.p.TeamID || p.AgentID != g.p.AgentID:
+			reason = RevokeRoleChanged
+		}
+		if reason == "" {
+			continue
+		}
+		h.log.Info("ws hub: live connections closed on re-check", "user", g.p.Username, "reason", reason, "connections", len(g.conns))
+		for _, c := range g.conns {
+			c.revoke(reason)
+		}
+	}
+	h.recheckScopes()
+}
+
+// recheckScopes closes the connections following a view their user may no longer see (the
+// scope changed under them: an agent moved to another team).
+func (h *Hub) recheckScopes() {
+	if h.o.Allowed == nil {
+		return
+	}
+	type held struct {
+		c     *wsConn
+		views []View
+	}
+	var all []held
+	h.mu.Lock()
+	for c := range h.conns {
+		x := held{c: c}
+		for _, s := range c.subs {
+			x.views = append(x.views, s.view)
+		}
+		all = append(all, x)
+	}
+	h.mu.Unlock()
+	for _, x := range all {
+		for _, v := range x.views {
+			if err := h.o.Allowed(x.c.p, v); err != nil && callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
+				h.log.Info("ws hub: live connection closed: view no longer allowed", "user", x.c.p.Username, "view", viewKey(v), "err", err)
+				x.c.revoke(RevokeScopeChanged)
+				break
+			}
+		}
+	}
 }

@@ -233,9 +233,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents})
 	m.Registry.MustRegister(realtime.NewKPICollector(m.KPI))
 	m.Hub = realtime.NewHub(realtime.HubOptions{KPI: m.KPI, Store: store, Allowed: dashboards.LiveAllowed(m.ACD),
-		Principal:   func(r *http.Request) (callfloor.Principal, bool) { return dashboards.PrincipalFrom(r.Context()) },
+		Credential: api.LiveCredential, MaxPerUser: cfg.Live.MaxSocketsPerUser, MaxPerNode: cfg.Live.MaxSocketsPerNode,
 		CheckOrigin: auth.CheckOrigin,
 		Logger:      m.Log, Registerer: m.Registry})
+	auth.OnRevoke = m.Hub.Revoke // logout, token revoked, user disabled / deleted / re-roled: sockets close on every node
 	m.hubDone = make(chan struct{})
 	go func() {
 		defer close(m.hubDone)

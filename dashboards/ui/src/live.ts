@@ -1,8 +1,14 @@
 // The live connection: one WebSocket to /api/v1/ws, subscribed to one view. It resubscribes
 // (fresh snapshot) after a drop or a sequence gap, with backoff. While the socket is down the
 // page is kept fresh by polling the REST API, and only then.
+//
+// When the server ends the connection on purpose it says why (closeAction): a revoked session
+// (logout, user disabled, expired) stops it and sends the user to the login page; a role change
+// stops it and re-reads who the user is (the new connection is scoped by the new role); too
+// many connections keeps polling and tries again slowly. None of them reconnects in a loop.
 
-import { SeqTracker, backoff } from "./logic";
+import { LIMIT_RETRY_MS, SeqTracker, backoff, closeAction } from "./logic";
+import type { Key } from "./i18n";
 import type { ServerMessage, ViewData, ViewSpec } from "./types";
 
 export interface LiveOptions {
@@ -12,6 +18,19 @@ export interface LiveOptions {
   onStatus(up: boolean): void;
   poll(): Promise<void>; // refreshes from REST while the socket is down
   pollEveryMs?: number;
+}
+
+// What the app does when a live connection is ended for good (set once by main.ts).
+export interface LiveHooks {
+  revoked(notice: Key): void; // go to the login page showing the notice (an i18n key)
+  rescope(): void; // re-read /me and go to the home page of the (new) role
+  notice(key: Key | null): void; // a note for the live status (an i18n key), null: none
+}
+
+let hooks: LiveHooks = { revoked: () => {}, rescope: () => {}, notice: () => {} };
+
+export function setLiveHooks(h: LiveHooks): void {
+  hooks = h;
 }
 
 export class Live {
@@ -29,6 +48,7 @@ export class Live {
 
   start(): void {
     this.stopped = false;
+    hooks.notice(null);
     this.setUp(false);
     this.connect();
   }
@@ -109,6 +129,7 @@ export class Live {
       switch (msg.type) {
         case "snapshot":
           this.attempt = 0;
+          hooks.notice(null);
           this.o.onSnapshot(msg.data ?? {});
           this.setUp(true);
           break;
@@ -121,10 +142,24 @@ export class Live {
           break;
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (ev: CloseEvent) => {
       if (this.ws === ws) this.ws = null;
       window.clearInterval(this.pingTimer);
+      const action = closeAction(ev.code, ev.reason ?? "");
+      if (action.kind === "login" || action.kind === "rescope") {
+        this.stop();
+        this.o.onStatus(false);
+        if (action.kind === "login") hooks.revoked(action.notice);
+        else hooks.rescope();
+        return;
+      }
       this.setUp(false);
+      if (action.kind === "limit") {
+        hooks.notice("live.limit");
+        window.clearTimeout(this.reconnectTimer);
+        this.reconnectTimer = window.setTimeout(() => this.connect(), LIMIT_RETRY_MS);
+        return;
+      }
       this.scheduleReconnect();
     };
     ws.onerror = () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  CLOSE_RESCOPED, CLOSE_REVOKED, CLOSE_TOO_MANY, closeAction,
   SeqTracker, agentFromStatus, applyDelta, applySnapshot, availableAction, backoff, computeStatus, elapsedSeconds,
   figuresFromCounters, filterAgents, formatDuration, formatPct, newlyRed, queuesFromRest, remainingSeconds, statusClass,
 } from "./logic";
 import type { AgentView, QueueView } from "./types";
+import { translate } from "./i18n";
 
 const fig = figuresFromCounters(null);
 const th = { sl_target: 0.8, waiting_amber: 3, waiting_red: 6, longest_wait_amber_s: 30, longest_wait_red_s: 60 };
@@ -154,5 +156,28 @@ describe("filters and actions", () => {
     expect(availableAction("paused")).toBe("unpause");
     expect(availableAction("available")).toBeNull();
     expect(availableAction("on_call")).toBeNull();
+  });
+});
+
+describe("server close codes", () => {
+  it("sends a revoked session to the login page, saying why", () => {
+    expect(closeAction(CLOSE_REVOKED, "user_disabled: this user was disabled")).toEqual({ kind: "login", notice: "login.ended_disabled" });
+    expect(closeAction(CLOSE_REVOKED, "session_expired: this session is no longer valid; log in again")).toEqual({ kind: "login", notice: "login.ended_expired" });
+    expect(closeAction(CLOSE_REVOKED, "logout: this session was logged out; log in again")).toEqual({ kind: "login", notice: "login.ended_logout" });
+    expect(closeAction(CLOSE_REVOKED, "token_revoked: the API token was revoked")).toEqual({ kind: "login", notice: "login.ended" });
+  });
+  it("re-reads who I am on a role change, waits on a limit, reconnects otherwise", () => {
+    expect(closeAction(CLOSE_RESCOPED, "role_changed: your role or team changed; reconnect")).toEqual({ kind: "rescope" });
+    expect(closeAction(CLOSE_TOO_MANY, "user_limit: at most 20 live connections per user")).toEqual({ kind: "limit" });
+    expect(closeAction(1006, "")).toEqual({ kind: "reconnect" });
+    expect(closeAction(1013, "slow consumer: send queue full")).toEqual({ kind: "reconnect" });
+  });
+  it("names notices that exist in both languages", () => {
+    for (const reason of ["user_disabled", "user_deleted", "session_expired", "logout", "session_revoked"]) {
+      const a = closeAction(CLOSE_REVOKED, reason + ": x");
+      if (a.kind !== "login") throw new Error("not login");
+      expect(translate("en", a.notice)).not.toBe(a.notice);
+      expect(translate("zh-CN", a.notice)).not.toBe(a.notice);
+    }
   });
 });

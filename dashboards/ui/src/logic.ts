@@ -5,6 +5,7 @@ import type {
   AgentCounts, AgentStatus, AgentView, Figures, FloorView, QueueView, RestAgent, RestQueue,
   Status, TeamView, ViewData,
 } from "./types";
+import type { Key } from "./i18n";
 
 // ---- live state ----
 
@@ -60,6 +61,36 @@ export class SeqTracker {
 export function backoff(attempt: number, rand: () => number = Math.random): number {
   const base = Math.min(15000, 500 * 2 ** Math.min(attempt, 10));
   return Math.round(base * (1 + 0.2 * rand()));
+}
+
+// ---- server close codes (realtime/hub.go) ----
+
+export const CLOSE_REVOKED = 4401; // the session or token ended: sign in again
+export const CLOSE_RESCOPED = 4409; // role, team or agent changed: reconnect, re-scoped
+export const CLOSE_TOO_MANY = 4429; // too many live connections (per user or per node)
+export const LIMIT_RETRY_MS = 30000; // how long to wait after CLOSE_TOO_MANY before trying again
+
+export type CloseAction =
+  | { kind: "login"; notice: Key } // stop, go to the login page and say why (an i18n key)
+  | { kind: "rescope" } // stop, re-read who I am and go to my home page
+  | { kind: "limit" } // keep polling, try again after LIMIT_RETRY_MS, say why
+  | { kind: "reconnect" }; // anything else: reconnect with backoff
+
+// closeAction says what the live connection does when the server closes it with code and
+// reason (the reason starts with a word such as "user_disabled:").
+export function closeAction(code: number, reason: string): CloseAction {
+  if (code === CLOSE_REVOKED) {
+    const why = reason.split(":")[0].trim();
+    const notice: Key =
+      why === "session_expired" ? "login.ended_expired"
+      : why === "user_disabled" || why === "user_deleted" ? "login.ended_disabled"
+      : why === "logout" ? "login.ended_logout"
+      : "login.ended";
+    return { kind: "login", notice };
+  }
+  if (code === CLOSE_RESCOPED) return { kind: "rescope" };
+  if (code === CLOSE_TOO_MANY) return { kind: "limit" };
+  return { kind: "reconnect" };
 }
 
 // ---- thresholds ----

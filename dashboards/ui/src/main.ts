@@ -9,9 +9,10 @@ import "./style.css";
 
 import { ApiError, api, apiAuthed, setOnUnauthorized } from "./api";
 import { clear, h } from "./dom";
-import { LANGS, STORAGE_KEY, lang, pickLang, setLang, t } from "./i18n";
+import { LANGS, STORAGE_KEY, type Key, lang, pickLang, setLang, t } from "./i18n";
 import type { Me } from "./types";
 import { DesktopPage } from "./desktop";
+import { setLiveHooks } from "./live";
 import { WallboardPage } from "./wallboard";
 import { CallsPage } from "./calls";
 import { canEvaluate } from "./qalogic";
@@ -42,6 +43,8 @@ const root = document.getElementById("app")!;
 let page: Page | null = null;
 let me: Me | null = null;
 let liveUp: boolean | null = null;
+let liveNote: Key | null = null; // an i18n key shown instead of "reconnecting" (live.limit)
+let loginNotice: Key | null = null; // why the user was sent to the login page (an i18n key)
 
 export function navigate(path: string, replace = false): void {
   if (location.pathname !== path) {
@@ -54,6 +57,24 @@ export function navigate(path: string, replace = false): void {
 setOnUnauthorized(() => {
   me = null;
   if (location.pathname !== "/login") navigate("/login");
+});
+
+// A live connection ended by the server: revoked → sign in again (saying why); role changed →
+// re-read who I am and go to my (new) home page, whose live view is scoped by the new role.
+setLiveHooks({
+  revoked: (notice) => {
+    me = null;
+    loginNotice = notice;
+    navigate("/login");
+  },
+  rescope: () => {
+    me = null;
+    navigate("/", true);
+  },
+  notice: (key) => {
+    liveNote = key;
+    if (liveUp !== null) setLive(liveUp);
+  },
 });
 
 window.addEventListener("popstate", () => void route());
@@ -111,7 +132,7 @@ function setLive(up: boolean | null): void {
   if (!el) return;
   el.hidden = up === null;
   el.className = "live " + (up ? "live-up" : "live-down");
-  el.textContent = up ? t("live.up") : t("live.down");
+  el.textContent = up ? t("live.up") : t(liveNote ?? "live.down");
 }
 
 function langSwitch(): HTMLElement {
@@ -179,10 +200,12 @@ function loginPage(): HTMLElement {
   const user = h("input", { id: "username", name: "username", autocomplete: "username", required: true, testid: "login-username" });
   const pass = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true, testid: "login-password" });
   const err = h("p", { class: "form-error", testid: "login-error", role: "alert", hidden: true });
+  const notice = h("p", { class: "form-notice", testid: "login-notice", role: "status", hidden: !loginNotice }, loginNotice ? t(loginNotice) : "");
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-block", testid: "login-submit" }, t("login.submit"));
   const form = h("form", { class: "login-card" },
     h("h1", {}, t("login.title")),
     h("p", { class: "muted" }, t("login.subtitle")),
+    notice,
     h("label", { for: "username" }, t("login.username")), user,
     h("label", { for: "password" }, t("login.password")), pass,
     err, submit);
@@ -194,6 +217,7 @@ function loginPage(): HTMLElement {
     try {
       await api("POST", "/login", { username: user.value.trim(), password: pass.value });
       me = await apiAuthed<Me>("GET", "/me");
+      loginNotice = null;
       navigate(home(me));
     } catch (ex) {
       const ae = ex as ApiError;
