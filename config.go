@@ -87,20 +87,30 @@ type ACDConfig struct {
 
 // Config is the whole configuration file. Secrets may come from environment variables.
 type Config struct {
-	Listen                 string     `yaml:"listen"`
-	RedisURL               string     `yaml:"redis_url"`
-	DatabaseURL            string     `yaml:"database_url"` // PostgreSQL for history, users and audit; CALLFLOOR_DATABASE_URL overrides
-	Prefix                 string     `yaml:"redis_prefix"`
-	ACD                    ACDConfig  `yaml:"acd"`
-	Asterisk               []Node     `yaml:"asterisk"`
-	Queues                 []Queue    `yaml:"queues"`
-	Agents                 []Agent    `yaml:"agents"`
-	Sim                    *SimConfig `yaml:"sim"`
-	LogLevel               string     `yaml:"log_level"`
-	TimeZone               string     `yaml:"time_zone"`                // IANA zone whose midnight starts a new counter day (default UTC)
-	RetentionMonths        int        `yaml:"history_retention_months"` // drop history months older than this many (0: keep all)
-	RecordingRetentionDays int        `yaml:"recording_retention_days"` // delete recordings older than this many days from the nodes and the catalogue (0: keep all)
-	SecureCookie           bool       `yaml:"secure_cookie"`            // mark the session cookie Secure (set when TLS ends at a proxy in front)
+	Listen                 string               `yaml:"listen"`
+	RedisURL               string               `yaml:"redis_url"`
+	DatabaseURL            string               `yaml:"database_url"` // PostgreSQL for history, users and audit; CALLFLOOR_DATABASE_URL overrides
+	Prefix                 string               `yaml:"redis_prefix"`
+	ACD                    ACDConfig            `yaml:"acd"`
+	Asterisk               []Node               `yaml:"asterisk"`
+	Queues                 []Queue              `yaml:"queues"`
+	Agents                 []Agent              `yaml:"agents"`
+	Sim                    *SimConfig           `yaml:"sim"`
+	LogLevel               string               `yaml:"log_level"`
+	TimeZone               string               `yaml:"time_zone"`                // IANA zone whose midnight starts a new counter day (default UTC)
+	RetentionMonths        int                  `yaml:"history_retention_months"` // drop history months older than this many (0: keep all)
+	RecordingRetentionDays int                  `yaml:"recording_retention_days"` // delete recordings older than this many days from the nodes and the catalogue (0: keep all)
+	SecureCookie           bool                 `yaml:"secure_cookie"`            // mark the session cookie Secure (set when TLS ends at a proxy in front)
+	RecordingCache         RecordingCacheConfig `yaml:"recording_cache"`
+}
+
+// RecordingCacheConfig is the local disk cache that recordings are served from (fetched from
+// their node once, streamed to disk). Zero values take the defaults.
+type RecordingCacheConfig struct {
+	Dir            string        `yaml:"dir"`              // default: a fresh temporary directory, removed at shutdown
+	MaxMB          int64         `yaml:"max_mb"`           // bound on the cache's size, MiB (default 2048); a longer recording is refused
+	MaxAge         time.Duration `yaml:"max_age"`          // a file unused this long is removed (default 24h)
+	FetchesPerNode int           `yaml:"fetches_per_node"` // concurrent downloads from one Asterisk node (default 4)
 }
 
 // SimConfig turns on the embedded simulated Asterisk with generated traffic (the demo).
@@ -299,6 +309,15 @@ func (c *Config) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", n.URL)
 		}
+	}
+	if rc := c.RecordingCache; rc.MaxMB < 0 || rc.MaxMB > 1<<30 {
+		return invalid("recording_cache.max_mb", "must be 0 (default) to %d, got %d", 1<<30, rc.MaxMB)
+	}
+	if c.RecordingCache.MaxAge < 0 {
+		return invalid("recording_cache.max_age", "must not be negative, got %s", c.RecordingCache.MaxAge)
+	}
+	if n := c.RecordingCache.FetchesPerNode; n < 0 || n > 64 {
+		return invalid("recording_cache.fetches_per_node", "must be 0 (default) to 64, got %d", n)
 	}
 	if c.RecordingRetentionDays < 0 {
 		return invalid("recording_retention_days", "must not be negative, got %d", c.RecordingRetentionDays)

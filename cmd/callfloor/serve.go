@@ -55,6 +55,7 @@ type Main struct {
 	maintDone  chan struct{}
 	hubDone    chan struct{}
 	simDone    chan struct{}
+	cacheTmp   string // the recording cache's temporary directory, removed at Close
 	once       sync.Once
 	closeErr   error
 }
@@ -200,6 +201,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
 	api := &dashboards.API{ACD: m.ACD, DB: m.DB, Auth: auth, Base: fileCfg, Recordings: nodeRecordings(m.Clients), Log: m.Log}
+	if api.RecordingCache, err = m.recordingCache(api.Recordings); err != nil {
+		return err
+	}
 	api.Register(mux)
 	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents})
 	m.Registry.MustRegister(realtime.NewKPICollector(m.KPI))
@@ -315,6 +319,24 @@ func (m *Main) maintain(ctx context.Context) {
 // maxReadyLag: beyond this many change-stream events not yet in PostgreSQL, /readyz says so.
 const maxReadyLag = 10000
 
+// recordingCache is the disk cache recordings are served from: the configured directory, or a
+// temporary one removed at shutdown.
+func (m *Main) recordingCache(src dashboards.RecordingSource) (*dashboards.RecordingCache, error) {
+	rc := m.Config.RecordingCache
+	dir := rc.Dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "callfloor-recordings-")
+		if err != nil {
+			return nil, fmt.Errorf("recording cache: %w", err)
+		}
+		dir, m.cacheTmp = tmp, tmp
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("recording_cache.dir: %w", err)
+	}
+	return &dashboards.RecordingCache{Dir: dir, MaxBytes: rc.MaxMB << 20, MaxAge: rc.MaxAge,
+		FetchesPerNode: rc.FetchesPerNode, Source: src, Log: m.Log.With("component", "recordings")}, nil
+}
+
 // nodeRecordings fetches recordings from the node that made them.
 type nodeRecordings []*ari.Client
 
@@ -426,6 +448,9 @@ func (m *Main) Close() error {
 		}
 		if m.DB != nil {
 			m.DB.Close()
+		}
+		if m.cacheTmp != "" {
+			_ = os.RemoveAll(m.cacheTmp)
 		}
 		if m.Log != nil {
 			m.Log.Info("callfloor stopped")
