@@ -133,6 +133,11 @@ func (c *RecordingCache) Open(ctx context.Context, node, name string) (*CachedRe
 	}
 }
 
+// Forget removes a recording from the cache (retention deleted it from its node).
+func (c *RecordingCache) Forget(node, name string) {
+	c.remove(filepath.Join(c.Dir, recordingKey(node, name)))
+}
+
 func (c *RecordingCache) openCached(key string) (*CachedRecording, error) {
 	path := filepath.Join(c.Dir, key)
 	f, err := os.Open(path)

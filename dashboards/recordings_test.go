@@ -327,3 +327,83 @@ func TestRecordingDownloadAuditedWhenComplete(t *testing.T) {
 		t.Errorf("lead-a's listen audited %d times, want 1 (at its start)", n)
 	}
 }
+
+// countSource serves name's bytes (n of them) and counts fetches per name.
+type countSource struct {
+	mu sync.Mutex
+	n  map[string]int
+	sz int
+}
+
+func (s *countSource) Recording(ctx context.Context, node, name string) (io.ReadCloser, string, error) {
+	s.mu.Lock()
+	s.n[name]++
+	s.mu.Unlock()
+	return io.NopCloser(strings.NewReader(strings.Repeat(name[:1], s.sz))), "audio/wav", nil
+}
+
+func (s *countSource) count(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n[name]
+}
+
+// The cache stays within its size (least recently used go first) and age, forgets what retention
+// deleted, and refuses a recording larger than itself.
+func TestRecordingCacheBounds(t *testing.T) {
+	src := &countSource{n: map[string]int{}, sz: 1024}
+	dir := t.TempDir()
+	c := &dashboards.RecordingCache{Dir: dir, MaxBytes: 3 * 1024, Source: src}
+	ctx := context.Background()
+	open := func(name string) {
+		t.Helper()
+		rec, err := c.Open(ctx, "pbx1", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rec)
+		rec.Close()
+		if len(b) != 1024 || b[0] != name[0] || rec.ContentType != "audio/wav" {
+			t.Fatalf("%s: %d bytes %q", name, len(b), rec.ContentType)
+		}
+	}
+	age := func(d time.Duration) { // make every cached file look unused for d
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			old := time.Now().Add(-d)
+			os.Chtimes(filepath.Join(dir, e.Name()), old, old)
+		}
+	}
+	open("a")
+	open("b")
+	age(time.Minute) // a and b were used a minute ago
+	open("c")
+	open("a") // a used again
+	open("d") // 4 KiB > 3 KiB: b, the least recently used, goes
+	if src.count("a") != 1 || src.count("c") != 1 {
+		t.Fatalf("cached recordings fetched again: %v", src.n)
+	}
+	open("b")
+	if src.count("b") != 2 {
+		t.Fatalf("b was not evicted: fetched %d times", src.count("b"))
+	}
+	// unused for longer than MaxAge: gone at the next fetch
+	age(25 * time.Hour)
+	open("e")
+	open("a")
+	if src.count("a") != 2 {
+		t.Fatalf("a older than max age still served from the cache")
+	}
+	c.Forget("pbx1", "e")
+	open("e")
+	if src.count("e") != 2 {
+		t.Fatalf("forgotten recording still cached")
+	}
+	big := &dashboards.RecordingCache{Dir: t.TempDir(), MaxBytes: 512, Source: src}
+	if _, err := big.Open(ctx, "pbx1", "z"); err == nil || !strings.Contains(err.Error(), "larger than the recording cache") {
+		t.Fatalf("recording larger than the cache: %v", err)
+	}
+	if entries, _ := os.ReadDir(big.Dir); len(entries) != 0 {
+		t.Fatalf("a refused fetch left %d files", len(entries))
+	}
+}

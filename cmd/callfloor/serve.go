@@ -56,6 +56,7 @@ type Main struct {
 	hubDone    chan struct{}
 	simDone    chan struct{}
 	cacheTmp   string // the recording cache's temporary directory, removed at Close
+	recCache   *dashboards.RecordingCache
 	once       sync.Once
 	closeErr   error
 }
@@ -204,6 +205,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if api.RecordingCache, err = m.recordingCache(api.Recordings); err != nil {
 		return err
 	}
+	m.recCache = api.RecordingCache
 	api.Register(mux)
 	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents})
 	m.Registry.MustRegister(realtime.NewKPICollector(m.KPI))
@@ -287,7 +289,7 @@ func (m *Main) maintain(ctx context.Context) {
 			}
 		}
 		if days := m.Config.RecordingRetentionDays; days > 0 {
-			gone, err := m.DB.PruneRecordings(ctx, time.Now().AddDate(0, 0, -days), nodeRecordings(m.Clients), storage.DefaultPruneLimit)
+			gone, err := m.DB.PruneRecordings(ctx, time.Now().AddDate(0, 0, -days), cachedRecordings{nodeRecordings(m.Clients), m.recCache}, storage.DefaultPruneLimit)
 			if err != nil && ctx.Err() == nil {
 				m.Log.Warn("pruning recordings", "deleted", len(gone), "err", err)
 			} else if len(gone) > 0 {
@@ -367,6 +369,19 @@ func (n nodeRecordings) DeleteRecording(ctx context.Context, node, name string) 
 		}
 	}
 	return fmt.Errorf("recording %q is on node %q, which is not configured", name, node)
+}
+
+// cachedRecordings deletes a recording from its node and from the recording cache.
+type cachedRecordings struct {
+	nodeRecordings
+	cache *dashboards.RecordingCache
+}
+
+func (c cachedRecordings) DeleteRecording(ctx context.Context, node, name string) error {
+	if c.cache != nil {
+		c.cache.Forget(node, name)
+	}
+	return c.nodeRecordings.DeleteRecording(ctx, node, name)
 }
 
 // startSim starts the embedded simulated Asterisk and points a node at it when none is set.
