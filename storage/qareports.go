@@ -323,6 +323,7 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	var w sqlWhere
 	w.add("e.created_at >= ?", f.From)
 	w.add("e.created_at < ?", f.To)
+	w.add("e.superseded_by IS NULL") // a duplicate from before one evaluation per call counts once
 	if f.Agent != "" {
 		w.add("e.agent_id = ?", f.Agent)
 	}
@@ -578,8 +579,8 @@ type ScoreSheet struct {
 	Team        string          `json:"team"`
 	Day         string          `json:"day"`
 	Evaluator   string          `json:"evaluator,omitempty"`
-	Quota       int             `json:"quota"` // LeadDailyQuota on a working day, else 0
-	Evaluations int             `json:"evaluations"`
+	Quota       int             `json:"quota"`       // LeadDailyQuota on a working day, else 0
+	Evaluations int             `json:"evaluations"` // the distinct calls evaluated: what counts towards the quota
 	AvgScore    *float64        `json:"avg_score"`
 	Fatal       int             `json:"fatal"`
 	Rows        []ScoreSheetRow `json:"rows"`
@@ -610,12 +611,16 @@ func (db *DB) ScoreSheet(ctx context.Context, team string, day time.Time, evalua
 	}
 	start := PeriodStart(PeriodDay, day)
 	end := start.AddDate(0, 0, 1)
-	list, err := db.scoreSheetRows(ctx, start.Location(), `team_id = $1 AND created_at >= $2 AND created_at < $3 AND ($4 = '' OR evaluator = $4)`,
-		team, start, end, evaluator)
+	list, err := db.scoreSheetRows(ctx, start.Location(), `team_id = $1 AND created_at >= $2 AND created_at < $3 AND ($4 = '' OR evaluator = $4)
+		AND superseded_by IS NULL`, team, start, end, evaluator)
 	if err != nil {
 		return ScoreSheet{}, fmt.Errorf("score sheet: %w", err)
 	}
-	out := ScoreSheet{Team: team, Day: start.Format(time.DateOnly), Evaluator: evaluator, Evaluations: len(list), Rows: list}
+	calls := map[string]bool{}
+	for _, s := range list {
+		calls[s.CallID] = true
+	}
+	out := ScoreSheet{Team: team, Day: start.Format(time.DateOnly), Evaluator: evaluator, Evaluations: len(calls), Rows: list}
 	if out.Rows == nil {
 		out.Rows = []ScoreSheetRow{}
 	}
