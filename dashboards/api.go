@@ -1287,6 +1287,11 @@ func (a *API) recordingFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fmt.Errorf("no recording source configured"))
 		return
 	}
+	// The server's write timeout is for JSON answers: a recording may take longer to fetch and to
+	// send. While it is fetched (bounded by the cache's idle watchdog) no deadline; then each write
+	// gets SendIdleTimeout, so a client that keeps reading is never cut and one that stalls is.
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{})
 	rec, err := cache.Open(r.Context(), c.Node, c.RecordingName)
 	if err != nil {
 		if r.Context().Err() != nil {
@@ -1315,10 +1320,10 @@ func (a *API) recordingFile(w http.ResponseWriter, r *http.Request) {
 	} else {
 		w.Header().Set("Content-Type", "application/octet-stream")
 	}
-	cw := &countingWriter{ResponseWriter: w}
+	cw := &countingWriter{ResponseWriter: w, rc: rc}
 	http.ServeContent(cw, r, "", time.Time{}, rec.File)
 	if cw.err == nil {
-		cw.err = http.NewResponseController(w).Flush()
+		cw.err = rc.Flush()
 	}
 	if cw.err != nil {
 		if a.Log != nil {
@@ -1338,11 +1343,16 @@ const MaxRanges = 4
 // is complete only when every byte was written.
 type countingWriter struct {
 	http.ResponseWriter
+	rc  *http.ResponseController
 	n   int64
 	err error
 }
 
+// SendIdleTimeout is how long one write of a recording to a client may take.
+const SendIdleTimeout = 30 * time.Second
+
 func (c *countingWriter) Write(p []byte) (int, error) {
+	_ = c.rc.SetWriteDeadline(time.Now().Add(SendIdleTimeout))
 	n, err := c.ResponseWriter.Write(p)
 	c.n += int64(n)
 	if err != nil && c.err == nil {

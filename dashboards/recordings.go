@@ -213,6 +213,9 @@ func (c *RecordingCache) fetch(ctx context.Context, f *recFlight, key, node, nam
 	if err != nil && callfloor.ErrorCode(err) == callfloor.EINTERNAL {
 		c.log().Error("recording fetch", "node", node, "recording", name, "err", err)
 	}
+	if err == nil {
+		c.sweep() // before anyone is told: the new file is the most recently used, so it stays
+	}
 	c.mu.Lock()
 	f.err = err
 	if c.flights[key] == f {
@@ -221,9 +224,6 @@ func (c *RecordingCache) fetch(ctx context.Context, f *recFlight, key, node, nam
 	c.mu.Unlock()
 	f.cancel()
 	close(f.done)
-	if err == nil {
-		c.sweep()
-	}
 }
 
 func (c *RecordingCache) fetchFile(ctx context.Context, key, node, name string) error {
