@@ -116,6 +116,15 @@ func TestScoreSheetCountsDistinctCalls(t *testing.T) {
 	if sheet.Evaluations != 2 || len(sheet.Rows) != 3 {
 		t.Fatalf("score sheet: %d counted, %d rows; want 2 calls of 3 evaluations", sheet.Evaluations, len(sheet.Rows))
 	}
+	// the report by evaluator: 3 evaluations of 2 calls, the calls being what meets the quota
+	rep, err := db.QAReport(ctx, storage.QAReportFilter{Group: storage.GroupEvaluator, Period: storage.PeriodDay,
+		From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 1 || rep.Rows[0].Key != "lee" || rep.Rows[0].Evaluations != 3 || rep.Rows[0].Calls != 2 {
+		t.Fatalf("report rows %+v", rep.Rows)
+	}
 }
 
 // Migration 00013 keeps existing duplicates but marks all but one per call and scorecard as
