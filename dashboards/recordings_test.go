@@ -407,3 +407,77 @@ func TestRecordingCacheBounds(t *testing.T) {
 		t.Fatalf("a refused fetch left %d files", len(entries))
 	}
 }
+
+// gateSource holds every fetch until released and counts the fetches running per node.
+type gateSource struct {
+	mu       sync.Mutex
+	inflight map[string]int
+	max      map[string]int
+	release  chan struct{}
+}
+
+func (g *gateSource) Recording(ctx context.Context, node, name string) (io.ReadCloser, string, error) {
+	g.mu.Lock()
+	g.inflight[node]++
+	if g.inflight[node] > g.max[node] {
+		g.max[node] = g.inflight[node]
+	}
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.inflight[node]--
+		g.mu.Unlock()
+	}()
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return nil, "", ctx.Err()
+	}
+	return io.NopCloser(strings.NewReader("RIFF" + name)), "audio/wav", nil
+}
+
+func (g *gateSource) running(node string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.inflight[node]
+}
+
+// At most FetchesPerNode recordings are fetched from one node at a time; another node is not
+// held up by it.
+func TestRecordingFetchesPerNodeBounded(t *testing.T) {
+	src := &gateSource{inflight: map[string]int{}, max: map[string]int{}, release: make(chan struct{})}
+	c := &dashboards.RecordingCache{Dir: t.TempDir(), FetchesPerNode: 2, Source: src}
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	open := func(node, name string) {
+		defer wg.Done()
+		rec, err := c.Open(context.Background(), node, name)
+		if err != nil {
+			errs <- err
+			return
+		}
+		rec.Close()
+	}
+	for i := 0; i < 5; i++ {
+		wg.Add(1)
+		go open("pbx1", fmt.Sprintf("r%d", i))
+	}
+	wg.Add(1)
+	go open("pbx2", "other")
+	deadline := time.Now().Add(30 * time.Second) // a safety net, not a measurement
+	for src.running("pbx1") < 2 || src.running("pbx2") < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("fetches running: pbx1 %d, pbx2 %d", src.running("pbx1"), src.running("pbx2"))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(src.release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if src.max["pbx1"] != 2 || c.Fetches() != 6 {
+		t.Fatalf("at most %d fetches at once from pbx1 (want 2), %d fetches", src.max["pbx1"], c.Fetches())
+	}
+}
