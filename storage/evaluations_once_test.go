@@ -72,6 +72,15 @@ func TestOneEvaluationPerCallAndScorecard(t *testing.T) {
 	if ok != 1 || conflicts != 5 {
 		t.Fatalf("concurrent evaluations of one call: %d stored, %d refused", ok, conflicts)
 	}
+	// calibration is separate: the evaluated call can still be calibrated, by its evaluator too
+	cal, err := db.CreateCalibration(ctx, storage.NewCalibration{CallID: "c1", ScorecardID: "card", Evaluators: []string{"quinn", "lee"},
+		ReferenceEvaluator: "quinn", CreatedBy: "quinn"})
+	if err != nil {
+		t.Fatalf("calibration of an evaluated call: %v", err)
+	}
+	if _, err := db.SubmitCalibrationScore(ctx, cal.ID, "quinn", answers); err != nil {
+		t.Fatalf("calibration score on an evaluated call: %v", err)
+	}
 	// a dispute rescores the one evaluation; the call still has exactly one
 	d, err := db.RaiseDispute(ctx, first.ID, []string{"greet"}, "I did greet", "ana")
 	if err != nil {
