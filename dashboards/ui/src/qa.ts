@@ -21,6 +21,7 @@ interface Evaluation {
   id: number; call_id: string; agent_id: string; evaluator: string; scorecard_id: string; scorecard_version: number;
   answers: Answer[]; comments: { at_ms: number; text: string }[]; score_final: number; fatal: boolean; status: string;
   created_at: string; disputes?: Dispute[]; result?: { section_failed?: string[]; fatal_items?: string[] };
+  superseded_by?: number; // a duplicate from before one evaluation per call: replaced, counts nowhere
 }
 
 export function errText(e: unknown): string {
@@ -331,11 +332,12 @@ export class MyEvaluationsPage {
         h("strong", {}, `#${ev.id}`), h("span", { class: "mono" }, ev.call_id), h("span", { class: "muted" }, fmtTime(ev.created_at)),
         h("span", { class: "qa-score" + (ev.fatal ? " bad" : ""), testid: `mine-score-${ev.id}` }, fmtScore(ev.score_final)),
         h("span", { class: "badge", testid: `mine-status-${ev.id}` }, statusText(ev.status)),
+        ev.superseded_by ? h("span", { class: "badge badge-amber", testid: `mine-superseded-${ev.id}` }, t("mine.superseded", { id: ev.superseded_by })) : null,
         h("span", { class: "muted" }, t("mine.evaluator", { who: ev.evaluator })),
         h("span", { class: "qa-grow" }),
         h("button", { class: "btn btn-small", testid: `mine-details-${ev.id}`, onclick: () => void open(false) }, t("mine.details")),
-        mineAgent && ev.status === "submitted" ? h("button", { class: "btn btn-small btn-go", testid: `mine-ack-${ev.id}`, onclick: () => void act(() => api("POST", `/evaluations/${ev.id}/acknowledge`), t("mine.acked")) }, t("mine.ack")) : null,
-        mineAgent && (ev.status === "submitted" || ev.status === "acknowledged") ? h("button", { class: "btn btn-small btn-warn", testid: `mine-dispute-${ev.id}`, onclick: () => void open(true) }, t("mine.dispute")) : null),
+        mineAgent && !ev.superseded_by && ev.status === "submitted" ? h("button", { class: "btn btn-small btn-go", testid: `mine-ack-${ev.id}`, onclick: () => void act(() => api("POST", `/evaluations/${ev.id}/acknowledge`), t("mine.acked")) }, t("mine.ack")) : null,
+        mineAgent && !ev.superseded_by && (ev.status === "submitted" || ev.status === "acknowledged") ? h("button", { class: "btn btn-small btn-warn", testid: `mine-dispute-${ev.id}`, onclick: () => void open(true) }, t("mine.dispute")) : null),
       details);
   }
   unmount(): void {}
