@@ -88,22 +88,23 @@ type ACDConfig struct {
 
 // Config is the whole configuration file. Secrets may come from environment variables.
 type Config struct {
-	Listen                 string     `yaml:"listen"`
-	RedisURL               string     `yaml:"redis_url"`
-	DatabaseURL            string     `yaml:"database_url"` // PostgreSQL for history, users and audit; CALLFLOOR_DATABASE_URL overrides
-	Prefix                 string     `yaml:"redis_prefix"`
-	ACD                    ACDConfig  `yaml:"acd"`
-	Asterisk               []Node     `yaml:"asterisk"`
-	Queues                 []Queue    `yaml:"queues"`
-	Agents                 []Agent    `yaml:"agents"`
-	Sim                    *SimConfig `yaml:"sim"`
-	LogLevel               string     `yaml:"log_level"`
-	TimeZone               string     `yaml:"time_zone"`                // IANA zone whose midnight starts a new counter day (default UTC)
-	RetentionMonths        int        `yaml:"history_retention_months"` // drop history months older than this many (0: keep all)
-	RecordingRetentionDays int        `yaml:"recording_retention_days"` // delete recordings older than this many days from the nodes and the catalogue (0: keep all)
-	SecureCookie           bool       `yaml:"secure_cookie"`            // mark the session cookie Secure (set when TLS ends at a proxy in front)
-	Live                   LiveConfig `yaml:"live"`
-	DataDir                string     `yaml:"data_dir"` // this instance's local state: the durable outbox of writes kept while Redis is down (default .run/data)
+	Listen                 string               `yaml:"listen"`
+	RedisURL               string               `yaml:"redis_url"`
+	DatabaseURL            string               `yaml:"database_url"` // PostgreSQL for history, users and audit; CALLFLOOR_DATABASE_URL overrides
+	Prefix                 string               `yaml:"redis_prefix"`
+	ACD                    ACDConfig            `yaml:"acd"`
+	Asterisk               []Node               `yaml:"asterisk"`
+	Queues                 []Queue              `yaml:"queues"`
+	Agents                 []Agent              `yaml:"agents"`
+	Sim                    *SimConfig           `yaml:"sim"`
+	LogLevel               string               `yaml:"log_level"`
+	TimeZone               string               `yaml:"time_zone"`                // IANA zone whose midnight starts a new counter day (default UTC)
+	RetentionMonths        int                  `yaml:"history_retention_months"` // drop history months older than this many (0: keep all)
+	RecordingRetentionDays int                  `yaml:"recording_retention_days"` // delete recordings older than this many days from the nodes and the catalogue (0: keep all)
+	SecureCookie           bool                 `yaml:"secure_cookie"`            // mark the session cookie Secure (set when TLS ends at a proxy in front)
+	Live                   LiveConfig           `yaml:"live"`
+	RecordingCache         RecordingCacheConfig `yaml:"recording_cache"`
+	DataDir                string               `yaml:"data_dir"` // this instance's local state: the durable outbox of writes kept while Redis is down (default .run/data)
 	// TrustedProxies are the reverse proxies (CIDRs or addresses, e.g. 10.0.0.5/32) whose
 	// X-Forwarded-For / Forwarded / X-Real-IP name the client, and whose X-Forwarded-Host /
 	// -Proto name the site. The same headers from any other peer are ignored.
@@ -119,6 +120,15 @@ type Config struct {
 type LiveConfig struct {
 	MaxSocketsPerUser int `yaml:"max_sockets_per_user"` // sockets one user may hold open on a node (default 20)
 	MaxSocketsPerNode int `yaml:"max_sockets_per_node"` // sockets a node holds in all (default 5000)
+}
+
+// RecordingCacheConfig is the local disk cache that recordings are served from (fetched from
+// their node once, streamed to disk). Zero values take the defaults.
+type RecordingCacheConfig struct {
+	Dir            string        `yaml:"dir"`              // default: a fresh temporary directory, removed at shutdown
+	MaxMB          int64         `yaml:"max_mb"`           // bound on the cache's size, MiB (default 2048); a longer recording is refused
+	MaxAge         time.Duration `yaml:"max_age"`          // a file unused this long is removed (default 24h)
+	FetchesPerNode int           `yaml:"fetches_per_node"` // concurrent downloads from one Asterisk node (default 4)
 }
 
 // SimConfig turns on the embedded simulated Asterisk with generated traffic (the demo).
@@ -341,6 +351,15 @@ func (c *Config) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
 			return invalid(fmt.Sprintf("allowed_origins[%d]", i), "must be an origin such as https://callfloor.example.com (scheme and host, no path), got %q", o)
 		}
+	}
+	if rc := c.RecordingCache; rc.MaxMB < 0 || rc.MaxMB > 1<<30 {
+		return invalid("recording_cache.max_mb", "must be 0 (default) to %d, got %d", 1<<30, rc.MaxMB)
+	}
+	if c.RecordingCache.MaxAge < 0 {
+		return invalid("recording_cache.max_age", "must not be negative, got %s", c.RecordingCache.MaxAge)
+	}
+	if n := c.RecordingCache.FetchesPerNode; n < 0 || n > 64 {
+		return invalid("recording_cache.fetches_per_node", "must be 0 (default) to 64, got %d", n)
 	}
 	if c.RecordingRetentionDays < 0 {
 		return invalid("recording_retention_days", "must not be negative, got %d", c.RecordingRetentionDays)

@@ -9,7 +9,6 @@
 package dashboards
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -18,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,9 +68,12 @@ type API struct {
 	Auth       *Auth
 	Base       *callfloor.Config // the file's settings; queues and agents live in the database
 	Recordings RecordingSource
-	Log        *slog.Logger
+	// RecordingCache serves recordings; nil: one over Recordings in a temporary directory.
+	RecordingCache *RecordingCache
+	Log            *slog.Logger
 
-	mu sync.Mutex // one configuration change at a time
+	mu        sync.Mutex // one configuration change at a time
+	cacheOnce sync.Once
 }
 
 // MaxBody bounds request bodies.
@@ -1263,9 +1266,13 @@ func (a *API) getRecording(w http.ResponseWriter, r *http.Request) (any, error) 
 	return rec, err
 }
 
-// recordingFile streams the audio from the node that recorded it; every listen or download is
-// written to the audit log first.
+// recordingFile serves the audio of a call's recording from the local recording cache, which
+// fetches it from the node that recorded it once (streamed to disk, never held in memory). A
+// listen is audited when it starts (once per user and recording per ListenWindow); a download when
+// the whole file has been written to the client.
 func (a *API) recordingFile(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
 	c, err := a.callInScope(r)
 	if err != nil {
 		writeError(w, err)
@@ -1284,39 +1291,109 @@ func (a *API) recordingFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("call %q has no recording", c.ID)})
 		return
 	}
-	if a.Recordings == nil {
+	if n := strings.Count(r.Header.Get("Range"), ",") + 1; r.Header.Get("Range") != "" && n > MaxRanges {
+		// refused before anything is fetched (a request of many small ranges costs more than the file)
+		writeJSON(w, http.StatusRequestedRangeNotSatisfiable, map[string]string{"code": callfloor.EINVALID, "field": "Range",
+			"message": fmt.Sprintf("%d byte ranges in one request: at most %d", n, MaxRanges)})
+		return
+	}
+	cache := a.recordingCache()
+	if cache == nil {
 		writeError(w, fmt.Errorf("no recording source configured"))
 		return
 	}
-	body, ctype, err := a.Recordings.Recording(r.Context(), c.Node, c.RecordingName)
+	// The server's write timeout is for JSON answers: a recording may take longer to fetch and to
+	// send. While it is fetched (bounded by the cache's idle watchdog) no deadline; then each write
+	// gets SendIdleTimeout, so a client that keeps reading is never cut and one that stalls is.
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{})
+	rec, err := cache.Open(r.Context(), c.Node, c.RecordingName)
 	if err != nil {
+		if r.Context().Err() != nil {
+			return // the client has gone; the fetch goes on for whoever else waits
+		}
+		if a.Log != nil {
+			lvl := slog.LevelWarn
+			if callfloor.ErrorCode(err) == callfloor.EINTERNAL {
+				lvl = slog.LevelError
+			}
+			a.Log.Log(r.Context(), lvl, "recording", "call_id", c.ID, "node", c.Node, "recording", c.RecordingName, "err", err)
+		}
 		writeError(w, err)
 		return
 	}
-	defer body.Close()
+	defer rec.Close()
 	download := r.URL.Query().Get("download") == "1" || r.URL.Query().Get("download") == "true"
-	action := "recording_listened"
+	detail := map[string]any{"call_id": c.ID, "agent_id": c.Agent}
 	if download {
-		action = "recording_downloaded"
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.wav"`, c.ID))
+	} else if a.firstListen(r, c.RecordingName) {
+		a.audit(r, "recording_listened", "recording", c.RecordingName, detail)
 	}
-	// Held in memory so that HTTP Range works (the player seeks): Asterisk's file endpoint gives
-	// the whole file. Bounded: a longer recording is refused rather than exhausting memory.
-	data, err := io.ReadAll(io.LimitReader(body, MaxRecordingBytes+1))
-	if err != nil {
-		writeError(w, fmt.Errorf("reading the recording from node %s: %w", c.Node, err))
+	if rec.ContentType != "" {
+		w.Header().Set("Content-Type", rec.ContentType)
+	} else {
+		w.Header().Set("Content-Type", "application/octet-stream")
+	}
+	cw := &countingWriter{ResponseWriter: w, rc: rc}
+	http.ServeContent(cw, r, "", time.Time{}, rec.File)
+	if cw.err == nil {
+		cw.err = rc.Flush()
+	}
+	if cw.err != nil {
+		if a.Log != nil {
+			a.Log.Info("recording: client went away", "call_id", c.ID, "user", p.Username, "sent", cw.n, "size", rec.Size, "err", cw.err)
+		}
 		return
 	}
-	if len(data) > MaxRecordingBytes {
-		writeError(w, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("recording larger than %d MiB: download it from the node", MaxRecordingBytes>>20)})
-		return
+	if download && r.Method == http.MethodGet && cw.n == rec.Size {
+		a.audit(r, "recording_downloaded", "recording", c.RecordingName, detail)
 	}
-	if download || a.firstListen(r, c.RecordingName) {
-		a.audit(r, action, "recording", c.RecordingName, map[string]any{"call_id": c.ID, "agent_id": c.Agent})
+}
+
+// MaxRanges bounds the byte ranges of one recording request (a player asks for one).
+const MaxRanges = 4
+
+// countingWriter counts the body bytes written and remembers the first write error: a download
+// is complete only when every byte was written.
+type countingWriter struct {
+	http.ResponseWriter
+	rc  *http.ResponseController
+	n   int64
+	err error
+}
+
+// SendIdleTimeout is how long one write of a recording to a client may take.
+const SendIdleTimeout = 30 * time.Second
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	_ = c.rc.SetWriteDeadline(time.Now().Add(SendIdleTimeout))
+	n, err := c.ResponseWriter.Write(p)
+	c.n += int64(n)
+	if err != nil && c.err == nil {
+		c.err = err
 	}
-	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("Cache-Control", "no-store")
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
+	return n, err
+}
+
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// recordingCache is the configured cache, or one in a fresh temporary directory.
+func (a *API) recordingCache() *RecordingCache {
+	a.cacheOnce.Do(func() {
+		if a.RecordingCache != nil || a.Recordings == nil {
+			return
+		}
+		dir, err := os.MkdirTemp("", "callfloor-recordings-")
+		if err != nil {
+			if a.Log != nil {
+				a.Log.Error("recording cache", "err", err)
+			}
+			return
+		}
+		a.RecordingCache = &RecordingCache{Dir: dir, Source: a.Recordings, Log: a.Log}
+	})
+	return a.RecordingCache
 }
 
 // ListenWindow is how long the requests of one user for one recording (the player's fetch, its
@@ -1335,9 +1412,6 @@ func (a *API) firstListen(r *http.Request, name string) bool {
 	first, err := a.Auth.Redis.SetNX(r.Context(), key, 1, ListenWindow).Result()
 	return err != nil || first
 }
-
-// MaxRecordingBytes bounds a recording served through callfloor (about 1 h 45 min of 8 kHz WAV).
-const MaxRecordingBytes = 100 << 20
 
 // ---- audit ----
 

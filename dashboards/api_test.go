@@ -40,6 +40,7 @@ func (r *recorder) Handle(p string, h http.Handler) {
 type apiEnv struct {
 	t      *testing.T
 	srv    *httptest.Server
+	api    *dashboards.API
 	db     *storage.DB
 	acd    *telephony.ACD
 	base   *callfloor.Config // the API's file settings (time_zone and the like)
@@ -80,9 +81,10 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	auth := &dashboards.Auth{DB: db, Redis: rdb, Prefix: prefix}
 	mux := &recorder{ServeMux: http.NewServeMux()}
 	api := &dashboards.API{ACD: acd, DB: db, Auth: auth, Base: base, Recordings: memRecordings{}}
+	api.RecordingCache = &dashboards.RecordingCache{Dir: t.TempDir(), Source: api.Recordings}
 	api.Register(mux)
 	api.MountLive(mux, http.NotFoundHandler()) // the hub itself is tested in realtime/
-	e := &apiEnv{t: t, srv: httptest.NewServer(mux), db: db, acd: acd, base: base, mux: mux, tokens: map[string]string{}, ids: map[string]int64{}}
+	e := &apiEnv{t: t, srv: httptest.NewServer(mux), api: api, db: db, acd: acd, base: base, mux: mux, tokens: map[string]string{}, ids: map[string]int64{}}
 	t.Cleanup(e.srv.Close)
 	for _, u := range []storage.NewUser{
 		{Username: "root", Role: callfloor.RoleAdmin},

@@ -13,6 +13,7 @@ package dashboards
 //     agent nor the evaluator.
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -26,7 +27,7 @@ func (a *API) RegisterEvaluations(mux Mux) {
 		mux.Handle(pattern, a.Auth.Middleware(a.wrap(fn)))
 	}
 	h("GET /api/v1/evaluations", a.listEvaluations)
-	h("POST /api/v1/evaluations", a.createEvaluation)
+	mux.Handle("POST /api/v1/evaluations", a.Auth.Middleware(http.HandlerFunc(a.createEvaluationHTTP)))
 	h("GET /api/v1/evaluations/{id}", a.getEvaluation)
 	h("POST /api/v1/evaluations/{id}/acknowledge", a.acknowledgeEvaluation)
 	h("POST /api/v1/evaluations/{id}/disputes", a.raiseDispute)
@@ -40,6 +41,20 @@ func numericPathID(r *http.Request, what string) (int64, error) {
 		return 0, invalid("id", "not %s id: %q", what, r.PathValue("id"))
 	}
 	return id, nil
+}
+
+// createEvaluationHTTP is createEvaluation, whose 409 for a call already evaluated on the
+// scorecard also names, as data, the evaluation that exists and its evaluator (the UI links it).
+func (a *API) createEvaluationHTTP(w http.ResponseWriter, r *http.Request) {
+	v, err := a.createEvaluation(w, r)
+	var dup *storage.DuplicateEvaluation
+	if errors.As(err, &dup) {
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, http.StatusConflict, map[string]any{"code": callfloor.ECONFLICT, "field": "call_id", "message": dup.Error(),
+			"evaluation_id": dup.Existing.ID, "evaluator": dup.Existing.Evaluator, "evaluated_at": dup.Existing.CreatedAt})
+		return
+	}
+	a.wrap(func(http.ResponseWriter, *http.Request) (any, error) { return v, err }).ServeHTTP(w, r)
 }
 
 // EvaluationInput is the body of POST /evaluations.

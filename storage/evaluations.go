@@ -80,6 +80,9 @@ type Evaluation struct {
 	Status           string             `json:"status"`
 	CreatedAt        time.Time          `json:"created_at"`
 	AcknowledgedAt   *time.Time         `json:"acknowledged_at,omitempty"`
+	// SupersededBy: a duplicate evaluation of the call on the same scorecard from before the
+	// one-per-call rule (migration 00013), replaced by that one; not counted anywhere.
+	SupersededBy *int64 `json:"superseded_by,omitempty"`
 
 	Disputes []Dispute         `json:"disputes,omitempty"`
 	History  []EvaluationEvent `json:"history,omitempty"`
@@ -197,14 +200,14 @@ func checkEvalComments(cs []EvalComment) error {
 
 const evalCols = `id, call_id, agent_id, team_id, evaluator, coalesce(evaluator_user_id, 0), scorecard_id, scorecard_version,
 	answers, comments, result, score_raw::float8, score_final::float8, fatal, non_fatal_errors, applicable, status, created_at,
-	acknowledged_at`
+	acknowledged_at, superseded_by`
 
 func scanEvaluation(row pgx.Row) (Evaluation, error) {
 	var e Evaluation
 	var answers, comments, result []byte
 	err := row.Scan(&e.ID, &e.CallID, &e.AgentID, &e.TeamID, &e.Evaluator, &e.EvaluatorUserID, &e.ScorecardID, &e.ScorecardVersion,
 		&answers, &comments, &result, &e.ScoreRaw, &e.ScoreFinal, &e.Fatal, &e.NonFatalErrors, &e.Applicable, &e.Status, &e.CreatedAt,
-		&e.AcknowledgedAt)
+		&e.AcknowledgedAt, &e.SupersededBy)
 	if err != nil {
 		return e, err
 	}
@@ -298,10 +301,33 @@ func appendEvalHistory(ctx context.Context, tx pgx.Tx, evalID int64, actor, acti
 	return err
 }
 
+// DuplicateEvaluation is the error of CreateEvaluation when the call already has an evaluation
+// on the scorecard (one per call and scorecard: a dispute rescores that one). It is ECONFLICT.
+type DuplicateEvaluation struct {
+	Existing Evaluation
+	err      *callfloor.Error
+}
+
+func (d *DuplicateEvaluation) Error() string { return d.err.Message }
+func (d *DuplicateEvaluation) Unwrap() error { return d.err }
+
+func duplicateEvaluation(e Evaluation) error {
+	return &DuplicateEvaluation{Existing: e, err: &callfloor.Error{Code: callfloor.ECONFLICT, Field: "call_id",
+		Message: fmt.Sprintf("call %s was already evaluated on scorecard %s: evaluation %d by %s on %s (one evaluation per call and scorecard; a dispute rescores it)",
+			e.CallID, e.ScorecardID, e.ID, e.Evaluator, e.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"))}}
+}
+
+// currentEvaluation returns the call's evaluation on the scorecard that counts (not superseded).
+func currentEvaluation(ctx context.Context, q evalQuerier, callID, scorecardID string) (Evaluation, error) {
+	return scanEvaluation(q.QueryRow(ctx, `SELECT `+evalCols+` FROM evaluations
+		WHERE call_id = $1 AND scorecard_id = $2 AND superseded_by IS NULL`, callID, scorecardID))
+}
+
 // CreateEvaluation scores the answers against the latest version of the scorecard and stores
 // the evaluation ("submitted") with the first line of its history. Bad answers or comments are
 // EINVALID naming the field (e.g. "answers[greet].yes"); an unknown scorecard is EINVALID on
-// scorecard_id.
+// scorecard_id; a call that already has an evaluation on the scorecard is a *DuplicateEvaluation
+// (ECONFLICT) naming it and its evaluator.
 func (db *DB) CreateEvaluation(ctx context.Context, ne NewEvaluation) (Evaluation, error) {
 	if ne.CallID == "" {
 		return Evaluation{}, invalidField("call_id", "required")
@@ -334,6 +360,12 @@ func (db *DB) CreateEvaluation(ctx context.Context, ne NewEvaluation) (Evaluatio
 		if err != nil {
 			return err
 		}
+		// bad answers are told first (400), then that the call has its evaluation (409)
+		if e, err := currentEvaluation(ctx, tx, ne.CallID, card.ID); err == nil {
+			return duplicateEvaluation(e)
+		} else if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
 		answers, _ := json.Marshal(ne.Answers)
 		comments, _ := json.Marshal(ne.Comments)
 		result, _ := json.Marshal(res)
@@ -353,6 +385,14 @@ func (db *DB) CreateEvaluation(ctx context.Context, ne NewEvaluation) (Evaluatio
 		after := snapshot(out)
 		return appendEvalHistory(ctx, tx, out.ID, ne.Evaluator, "submitted", nil, &after)
 	})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "evaluations_one_per_call" {
+		// another evaluation of the call was stored at the same moment
+		if e, cerr := currentEvaluation(ctx, db.Pool, ne.CallID, ne.ScorecardID); cerr == nil {
+			return Evaluation{}, duplicateEvaluation(e)
+		}
+		return Evaluation{}, evalConflict("call %s was evaluated on scorecard %s by someone else at the same moment", ne.CallID, ne.ScorecardID)
+	}
 	if err != nil {
 		return Evaluation{}, err
 	}
@@ -500,6 +540,9 @@ func (db *DB) RaiseDispute(ctx context.Context, evalID int64, items []string, re
 		e, err := lockEvaluation(ctx, tx, evalID)
 		if err != nil {
 			return err
+		}
+		if e.SupersededBy != nil {
+			return evalConflict("evaluation %d was replaced by evaluation %d of the same call: dispute that one", evalID, *e.SupersededBy)
 		}
 		switch e.Status {
 		case EvalDecided:

@@ -107,6 +107,7 @@ type QAReportRow struct {
 	Key          string      `json:"key"`    // the agent id, team id, queue or evaluator username ("" when unknown)
 	Period       string      `json:"period"` // its first day, YYYY-MM-DD
 	Evaluations  int         `json:"evaluations"`
+	Calls        int         `json:"calls"`     // the distinct calls evaluated: what counts towards the quota
 	Quota        *int        `json:"quota"`     // team leads only: 10 per working day; null otherwise
 	AvgScore     *float64    `json:"avg_score"` // average score_final, two decimals
 	FatalRate    QARate      `json:"fatal_rate"`
@@ -181,6 +182,7 @@ type reportAcc struct {
 	sum                           float64 // of score_final
 	failed                        map[string]int
 	disputed, decided, overturned int
+	calls                         map[string]struct{} // the distinct calls (report rows only)
 }
 
 func (a *reportAcc) add(res callfloor.Result, score float64, failed []string, disputed bool, decision string) {
@@ -323,6 +325,7 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	var w sqlWhere
 	w.add("e.created_at >= ?", f.From)
 	w.add("e.created_at < ?", f.To)
+	w.add("e.superseded_by IS NULL") // a duplicate from before one evaluation per call counts once
 	if f.Agent != "" {
 		w.add("e.agent_id = ?", f.Agent)
 	}
@@ -372,7 +375,7 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 		}
 		rows, err := tx.Query(ctx, `SELECT e.agent_id, e.team_id, e.evaluator, e.queue, e.scorecard_id, e.scorecard_version,
 			e.answers, e.fatal, e.non_fatal_errors, coalesce((e.result->>'non_fatal_applicable')::int, 0), e.result->'fatal_items',
-			e.score_final::float8, e.created_at, d.id IS NOT NULL, coalesce(d.decision, '')
+			e.score_final::float8, e.created_at, d.id IS NOT NULL, coalesce(d.decision, ''), e.call_id
 			FROM evaluations e
 			LEFT JOIN disputes d ON d.evaluation_id = e.id
 			WHERE `+w.clause(), w.args...)
@@ -387,10 +390,10 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 			score                               float64
 			at                                  time.Time
 			disputed                            bool
-			decision                            string
+			decision, callID                    string
 		)
 		_, err = pgx.ForEachRow(rows, []any{&agent, &team, &evaluator, &queue, &card, &version, &answersJSON, &res.Fatal,
-			&res.NonFatalErrors, &res.NonFatalApplicable, &fatalItems, &score, &at, &disputed, &decision}, func() error {
+			&res.NonFatalErrors, &res.NonFatalApplicable, &fatalItems, &score, &at, &disputed, &decision, &callID}, func() error {
 			period := PeriodStart(f.Period, at.In(loc)).Format(time.DateOnly)
 			key := evaluator
 			switch f.Group {
@@ -426,6 +429,10 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 				periods[period] = p
 			}
 			g.add(res, score, failed, disputed, decision)
+			if g.calls == nil {
+				g.calls = map[string]struct{}{}
+			}
+			g.calls[callID] = struct{}{}
 			p.add(res, score, failed, disputed, decision)
 			overall.add(res, score, failed, disputed, decision)
 			return nil
@@ -526,7 +533,7 @@ func (db *DB) leadQuotaBasis(ctx context.Context, group string) (map[string]int,
 // row is the accumulated row: average, the QA rates with their denominators named, dispute
 // and overturn rates; the most-failed items come with their texts.
 func (acc *reportAcc) row(texts map[string]string) QAReportRow {
-	row := QAReportRow{Evaluations: acc.counts.Evaluations, Disputed: acc.disputed, Decided: acc.decided, Overturned: acc.overturned}
+	row := QAReportRow{Evaluations: acc.counts.Evaluations, Calls: len(acc.calls), Disputed: acc.disputed, Decided: acc.decided, Overturned: acc.overturned}
 	if acc.counts.Evaluations > 0 {
 		avg := round2(acc.sum / float64(acc.counts.Evaluations))
 		row.AvgScore = &avg
@@ -578,8 +585,8 @@ type ScoreSheet struct {
 	Team        string          `json:"team"`
 	Day         string          `json:"day"`
 	Evaluator   string          `json:"evaluator,omitempty"`
-	Quota       int             `json:"quota"` // LeadDailyQuota on a working day, else 0
-	Evaluations int             `json:"evaluations"`
+	Quota       int             `json:"quota"`       // LeadDailyQuota on a working day, else 0
+	Evaluations int             `json:"evaluations"` // the distinct calls evaluated: what counts towards the quota
 	AvgScore    *float64        `json:"avg_score"`
 	Fatal       int             `json:"fatal"`
 	Rows        []ScoreSheetRow `json:"rows"`
@@ -610,12 +617,16 @@ func (db *DB) ScoreSheet(ctx context.Context, team string, day time.Time, evalua
 	}
 	start := PeriodStart(PeriodDay, day)
 	end := start.AddDate(0, 0, 1)
-	list, err := db.scoreSheetRows(ctx, start.Location(), `team_id = $1 AND created_at >= $2 AND created_at < $3 AND ($4 = '' OR evaluator = $4)`,
-		team, start, end, evaluator)
+	list, err := db.scoreSheetRows(ctx, start.Location(), `team_id = $1 AND created_at >= $2 AND created_at < $3 AND ($4 = '' OR evaluator = $4)
+		AND superseded_by IS NULL`, team, start, end, evaluator)
 	if err != nil {
 		return ScoreSheet{}, fmt.Errorf("score sheet: %w", err)
 	}
-	out := ScoreSheet{Team: team, Day: start.Format(time.DateOnly), Evaluator: evaluator, Evaluations: len(list), Rows: list}
+	calls := map[string]bool{}
+	for _, s := range list {
+		calls[s.CallID] = true
+	}
+	out := ScoreSheet{Team: team, Day: start.Format(time.DateOnly), Evaluator: evaluator, Evaluations: len(calls), Rows: list}
 	if out.Rows == nil {
 		out.Rows = []ScoreSheetRow{}
 	}

@@ -97,6 +97,9 @@ type SampleAssignment struct {
 	Outcome       string     `json:"outcome,omitempty"`
 	TalkMs        int64      `json:"talk_ms"`
 	RecordingName string     `json:"recording_name,omitempty"`
+	// The call's (first) evaluation, whoever made it: the worklist shows the call done by them.
+	EvaluationID int64  `json:"evaluation_id,omitempty"`
+	EvaluatedBy  string `json:"evaluated_by,omitempty"`
 }
 
 type querier interface {
@@ -381,17 +384,19 @@ func (db *DB) DailyTeamLeadDraws(ctx context.Context, day time.Time) (int, error
 }
 
 const assignmentSelect = `SELECT s.draw_id, d.kind, s.call_id, s.call_entered_at, s.evaluator, s.assigned_at,
-	coalesce(s.done_at, (SELECT min(e.created_at) FROM evaluations e WHERE e.call_id = s.call_id)),
+	coalesce(s.done_at, ev.created_at),
 	coalesce(c.agent_id, ''), coalesce(a.team_id, ''), coalesce(c.queue, ''), coalesce(c.direction, ''), coalesce(c.outcome, ''),
-	coalesce(c.talk_ms, 0), coalesce(c.recording_name, '')
+	coalesce(c.talk_ms, 0), coalesce(c.recording_name, ''), coalesce(ev.id, 0), coalesce(ev.evaluator, '')
 	FROM sample_assignments s JOIN sample_draws d ON d.id = s.draw_id
 	LEFT JOIN calls c ON c.id = s.call_id AND c.entered_at = s.call_entered_at
-	LEFT JOIN agents a ON a.id = c.agent_id `
+	LEFT JOIN agents a ON a.id = c.agent_id
+	LEFT JOIN LATERAL (SELECT e.id, e.evaluator, e.created_at FROM evaluations e WHERE e.call_id = s.call_id AND e.superseded_by IS NULL
+		ORDER BY e.created_at, e.id LIMIT 1) ev ON true `
 
 func scanAssignment(r pgx.CollectableRow) (SampleAssignment, error) {
 	var s SampleAssignment
 	err := r.Scan(&s.DrawID, &s.Kind, &s.CallID, &s.CallEnteredAt, &s.Evaluator, &s.AssignedAt, &s.DoneAt, &s.Agent, &s.Team,
-		&s.Queue, &s.Direction, &s.Outcome, &s.TalkMs, &s.RecordingName)
+		&s.Queue, &s.Direction, &s.Outcome, &s.TalkMs, &s.RecordingName, &s.EvaluationID, &s.EvaluatedBy)
 	s.Done = s.DoneAt != nil
 	return s, err
 }

@@ -45,6 +45,8 @@ agents: [{id: "1001", endpoint: PJSIP/1001, skills: {sales: 5}}]
 		{"no queues", "asterisk: [{name: a, url: \"http://x:1\"}]\n", "queues"},
 		{"max wait destination", strings.Replace(base, "{name: sales}", "{name: sales, max_wait: 1m, on_max_wait: {action: continue}}", 1), "queues[0].on_max_wait.context"},
 		{"outbound pattern", base + "acd: {outbound: {dial_string: PJSIP/trunk}}\n", "acd.outbound.dial_string"},
+		{"recording cache size", base + "recording_cache: {dir: /tmp/x, max_mb: -1}\n", "recording_cache.max_mb"},
+		{"recording cache fetches", base + "recording_cache: {fetches_per_node: 1000}\n", "recording_cache.fetches_per_node"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

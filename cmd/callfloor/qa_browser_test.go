@@ -112,6 +112,27 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 	}
 	scoreBefore := reportScore(t, v1, tok)
 
+	// one evaluation per call: the worklist shows the call done by quinn, with nothing to open,
+	// and evaluating it again (the page opened directly) is refused naming the evaluation
+	do(t, ctx, "back to the worklist", chromedp.Click(byTestID("nav-qa")), chromedp.WaitVisible(byTestID("worklist-row-"+callID)))
+	waitFor(t, ctx, 10*time.Second, "the evaluated call marked done by quinn", func() bool {
+		return textOf(ctx, "worklist-done-"+callID) == "Done · quinn"
+	})
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll('[data-testid="worklist-open-%s"]').length`, callID))); err != nil || n != 0 {
+		t.Errorf("the evaluated call is still offered for evaluation")
+	}
+	screenshot(t, ctx, artifacts, "qa-worklist-done.png")
+	do(t, ctx, "open the evaluated call again and submit", chromedp.Navigate(base+"/qa/evaluate/"+url.PathEscape(callID)),
+		chromedp.WaitVisible(byTestID("item-greet")),
+		chromedp.Click(byTestID("ans-greet-yes")), chromedp.Click(byTestID("ans-verify-yes")), chromedp.Click(byTestID("ans-tone-4")),
+		chromedp.Click(byTestID("eval-submit")))
+	waitFor(t, ctx, 10*time.Second, "the second evaluation refused, naming the first and its evaluator", func() bool {
+		return strings.Contains(textOf(ctx, "eval-error"), "#"+evID+" by quinn")
+	})
+	if code, body := api(t, "GET", v1+"/evaluations?agent=1001", tok, ""); code != 200 || len(body["evaluations"].([]any)) != 1 {
+		t.Fatalf("evaluations after the refused second one: %d %v", code, body)
+	}
+
 	// ---- the agent disputes the fatal item ----
 	actx, cancelA := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancelA()

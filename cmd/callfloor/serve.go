@@ -61,6 +61,8 @@ type Main struct {
 	simDone    chan struct{}
 	guardDone  chan struct{}
 	loginDone  chan struct{}
+	cacheTmp   string // the recording cache's temporary directory, removed at Close
+	recCache   *dashboards.RecordingCache
 	once       sync.Once
 	closeErr   error
 }
@@ -229,6 +231,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	mux.HandleFunc("GET /readyz", m.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
 	api := &dashboards.API{ACD: m.ACD, DB: m.DB, Auth: auth, Base: fileCfg, Recordings: nodeRecordings(m.Clients), Log: m.Log}
+	if api.RecordingCache, err = m.recordingCache(api.Recordings); err != nil {
+		return err
+	}
+	m.recCache = api.RecordingCache
 	api.Register(mux)
 	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents})
 	m.Registry.MustRegister(realtime.NewKPICollector(m.KPI))
@@ -362,7 +368,7 @@ func (m *Main) maintain(ctx context.Context) {
 			}
 		}
 		if days := m.Config.RecordingRetentionDays; days > 0 {
-			gone, err := m.DB.PruneRecordings(ctx, time.Now().AddDate(0, 0, -days), nodeRecordings(m.Clients), storage.DefaultPruneLimit)
+			gone, err := m.DB.PruneRecordings(ctx, time.Now().AddDate(0, 0, -days), cachedRecordings{nodeRecordings(m.Clients), m.recCache}, storage.DefaultPruneLimit)
 			if err != nil && ctx.Err() == nil {
 				m.Log.Warn("pruning recordings", "deleted", len(gone), "err", err)
 			} else if len(gone) > 0 {
@@ -394,6 +400,24 @@ func (m *Main) maintain(ctx context.Context) {
 // maxReadyLag: beyond this many change-stream events not yet in PostgreSQL, /readyz says so.
 const maxReadyLag = 10000
 
+// recordingCache is the disk cache recordings are served from: the configured directory, or a
+// temporary one removed at shutdown.
+func (m *Main) recordingCache(src dashboards.RecordingSource) (*dashboards.RecordingCache, error) {
+	rc := m.Config.RecordingCache
+	dir := rc.Dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "callfloor-recordings-")
+		if err != nil {
+			return nil, fmt.Errorf("recording cache: %w", err)
+		}
+		dir, m.cacheTmp = tmp, tmp
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("recording_cache.dir: %w", err)
+	}
+	return &dashboards.RecordingCache{Dir: dir, MaxBytes: rc.MaxMB << 20, MaxAge: rc.MaxAge,
+		FetchesPerNode: rc.FetchesPerNode, Source: src, Log: m.Log.With("component", "recordings")}, nil
+}
+
 // nodeRecordings fetches recordings from the node that made them.
 type nodeRecordings []*ari.Client
 
@@ -424,6 +448,19 @@ func (n nodeRecordings) DeleteRecording(ctx context.Context, node, name string) 
 		}
 	}
 	return fmt.Errorf("recording %q is on node %q, which is not configured", name, node)
+}
+
+// cachedRecordings deletes a recording from its node and from the recording cache.
+type cachedRecordings struct {
+	nodeRecordings
+	cache *dashboards.RecordingCache
+}
+
+func (c cachedRecordings) DeleteRecording(ctx context.Context, node, name string) error {
+	if c.cache != nil {
+		c.cache.Forget(node, name)
+	}
+	return c.nodeRecordings.DeleteRecording(ctx, node, name)
 }
 
 // startSim starts the embedded simulated Asterisk and points a node at it when none is set.
@@ -517,6 +554,9 @@ func (m *Main) Close() error {
 		}
 		if m.DB != nil {
 			m.DB.Close()
+		}
+		if m.cacheTmp != "" {
+			_ = os.RemoveAll(m.cacheTmp)
 		}
 		if m.Log != nil {
 			m.Log.Info("callfloor stopped")

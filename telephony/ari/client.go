@@ -211,13 +211,25 @@ type request struct {
 	path   string     // escaped, without the /ari prefix
 	query  url.Values // may be nil
 	body   any        // JSON-encoded when not nil
+	// headersOnly puts the request deadline on the response headers only: the body (a stored
+	// recording, up to hundreds of MiB) is then read under the caller's context alone.
+	headersOnly bool
 }
 
 // send performs r under the request deadline and returns the response with
 // a 2xx status; the caller must call done(resp) after reading the body.
 // Non-2xx responses and transport errors are returned as *Error.
 func (c *Client) send(ctx context.Context, r request) (*http.Response, context.CancelFunc, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	var cancel context.CancelFunc
+	var headerTimer *time.Timer
+	if r.headersOnly {
+		var cancelCause context.CancelCauseFunc
+		ctx, cancelCause = context.WithCancelCause(ctx)
+		cancel = func() { cancelCause(context.Canceled) }
+		headerTimer = time.AfterFunc(c.cfg.RequestTimeout, func() { cancelCause(context.DeadlineExceeded) })
+	} else {
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	}
 	u := c.base + "/ari" + r.path
 	if len(r.query) > 0 {
 		u += "?" + r.query.Encode()
@@ -243,14 +255,23 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, context.C
 	}
 	start := time.Now()
 	resp, err := c.http.Do(req)
+	if headerTimer != nil && !headerTimer.Stop() && err == nil {
+		// the headers came as the deadline passed: the body's context is already cancelled
+		resp.Body.Close()
+		err = context.DeadlineExceeded
+	}
 	if err != nil {
 		c.metrics.request(c.cfg.Name, r.method, "error", time.Since(start).Seconds())
 		// The transport's own error says why (connection refused, reset, no route, deadline):
 		// read it before cancelling, and keep it, so that the log shows the cause rather than
-		// the "context canceled" of our own cancel.
+		// the "context canceled" of our own cancel. A headers-only request's deadline cancels
+		// its context with the cause DeadlineExceeded: name that.
 		e := &Error{Method: r.method, Path: r.path, Message: transportMessage(err), err: err}
-		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		if ctxErr := context.Cause(ctx); ctxErr != nil && !errors.Is(err, ctxErr) {
 			e.err = errors.Join(err, ctxErr)
+			if errors.Is(err, context.Canceled) {
+				e.Message = ctxErr.Error()
+			}
 		}
 		cancel()
 		return nil, nil, e

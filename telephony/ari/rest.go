@@ -222,10 +222,12 @@ func (c *Client) StopRecording(ctx context.Context, name string) error {
 // StoredRecordingFile downloads a stored recording:
 // GET /recordings/stored/{name}/file, with name path-escaped
 // (callfloor/inbound-1 -> callfloor%2Finbound-1). It returns the body and
-// its content type (e.g. audio/wav). The caller must Close the body; the
-// download is bounded by Config.RequestTimeout like every call.
+// its content type (e.g. audio/wav). The caller must Close the body.
+// Config.RequestTimeout bounds the wait for the response headers only: a
+// recording of an hour or more takes longer than that to read, so the body is
+// bounded by ctx alone (the caller's deadline or idle watchdog).
 func (c *Client) StoredRecordingFile(ctx context.Context, name string) (io.ReadCloser, string, error) {
-	resp, cancel, err := c.send(ctx, request{method: http.MethodGet, path: "/recordings/stored/" + esc(name) + "/file"})
+	resp, cancel, err := c.send(ctx, request{method: http.MethodGet, path: "/recordings/stored/" + esc(name) + "/file", headersOnly: true})
 	if err != nil {
 		return nil, "", err
 	}

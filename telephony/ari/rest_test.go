@@ -531,3 +531,44 @@ func TestRESTNormalisesDates(t *testing.T) {
 		t.Fatalf("ListChannels = %+v, %v", chs, err)
 	}
 }
+
+// A stored recording takes longer to read than the REST deadline: the deadline bounds the
+// response headers only, never the body (issue 9 item 4: every large download failed at 5 s).
+func TestStoredRecordingFileDeadlineOnHeadersOnly(t *testing.T) {
+	f := newFakeARI(t)
+	c, _, _ := testClient(t, f.URL(), func(cfg *Config) { cfg.RequestTimeout = 50 * time.Millisecond })
+	f.setRespond(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.EscapedPath(), "slow-headers") {
+			time.Sleep(300 * time.Millisecond)
+		}
+		w.Header().Set("Content-Type", "audio/wav")
+		_, _ = io.WriteString(w, "RIFF")
+		w.(http.Flusher).Flush()
+		time.Sleep(300 * time.Millisecond) // longer than the deadline, between two parts of the body
+		_, _ = io.WriteString(w, "....WAVE")
+	})
+	body, _, err := c.StoredRecordingFile(context.Background(), "callfloor/long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(body)
+	body.Close()
+	if err != nil || string(b) != "RIFF....WAVE" {
+		t.Fatalf("body read past the header deadline: %q %v", b, err)
+	}
+	// the headers themselves are still bounded
+	if _, _, err := c.StoredRecordingFile(context.Background(), "callfloor/slow-headers"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("headers later than the deadline: %v", err)
+	}
+	// and the caller's context still ends the body
+	ctx, cancel := context.WithCancel(context.Background())
+	body, _, err = c.StoredRecordingFile(ctx, "callfloor/long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := io.ReadAll(body); err == nil {
+		t.Fatal("body read after the caller cancelled")
+	}
+	body.Close()
+}

@@ -818,12 +818,34 @@ func (s *Server) serveRecordingFile(w http.ResponseWriter, name string) {
 		writeErr(w, http.StatusNotFound, "Recording not found")
 		return
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		data = wavBytes(name, samples) // not yet flushed to disk
-	}
 	w.Header().Set("Content-Type", "audio/wav")
+	// Streamed from the file, as Asterisk does: a long recording is never held in memory.
+	if f, err := os.Open(path); err == nil {
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil {
+			w.Header().Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
+			w.WriteHeader(http.StatusOK)
+			_, _ = io.Copy(w, f)
+			return
+		}
+	}
+	data := wavBytes(name, samples) // not yet flushed to disk
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(data)
+}
+
+// StoreRecording adds a stored recording of the given length (simulated speech, 8 kHz WAV) as
+// if a call had been recorded: written to the spool before it returns, then served by
+// GET /recordings/stored/{name}/file. Tests use it for recordings longer than they would record.
+func (s *Server) StoreRecording(name string, seconds int) error {
+	samples := seconds * wavRate
+	path := s.recordingPath(name, "wav")
+	if err := writeWAV(path, name, samples); err != nil {
+		return err
+	}
+	s.lock()
+	s.stored[name] = &storedRec{name: name, format: "wav", duration: seconds, samples: samples}
+	s.unlock()
+	return nil
 }

@@ -17,6 +17,7 @@ export class ApiError extends Error {
     message: string,
     public field?: string,
     public retryAfter?: number,
+    public data?: Record<string, unknown>, // the whole error body (e.g. a 409's evaluation_id, evaluator)
   ) {
     super(message);
   }
@@ -44,7 +45,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (!resp.ok) {
     const ra = Number(resp.headers.get("Retry-After"));
     const code: string = json?.code ?? "http_" + resp.status;
-    throw new ApiError(resp.status, code, errorMessage(code, json?.message ?? (text.slice(0, 200) || resp.statusText)), json?.field, Number.isFinite(ra) && ra > 0 ? ra : undefined);
+    throw new ApiError(resp.status, code, errorMessage(code, json?.message ?? (text.slice(0, 200) || resp.statusText)), json?.field, Number.isFinite(ra) && ra > 0 ? ra : undefined, json && typeof json === "object" ? json : undefined);
   }
   return json as T;
 }

@@ -21,6 +21,7 @@ interface Evaluation {
   id: number; call_id: string; agent_id: string; evaluator: string; scorecard_id: string; scorecard_version: number;
   answers: Answer[]; comments: { at_ms: number; text: string }[]; score_final: number; fatal: boolean; status: string;
   created_at: string; disputes?: Dispute[]; result?: { section_failed?: string[]; fatal_items?: string[] };
+  superseded_by?: number; // a duplicate from before one evaluation per call: replaced, counts nowhere
 }
 
 export function errText(e: unknown): string {
@@ -84,7 +85,7 @@ function answerControl(it: Item, prefix: string, current: Answer | undefined, on
 // ---------------------------------------------------------------- worklist
 
 // Assignment is one sampled call on the worklist (storage.SampleAssignment).
-interface Assignment { call_id: string; call_entered_at?: string; agent?: string; queue?: string; done?: boolean }
+interface Assignment { call_id: string; call_entered_at?: string; agent?: string; queue?: string; done?: boolean; done_at?: string; evaluation_id?: number; evaluated_by?: string }
 
 export class WorklistPage {
   constructor(_me: Me, private nav: Nav) {}
@@ -95,7 +96,7 @@ export class WorklistPage {
     root.append(h("div", { class: "qa-page" },
       h("h1", {}, t("qa.worklist.title")), msg,
       h("table", { class: "qa-table" },
-        h("thead", {}, h("tr", {}, h("th", {}, t("qa.call")), h("th", {}, t("qa.agent")), h("th", {}, t("qa.queue")), h("th", {}, t("qa.when")), h("th", {}, ""))),
+        h("thead", {}, h("tr", {}, h("th", {}, t("qa.call")), h("th", {}, t("qa.agent")), h("th", {}, t("qa.queue")), h("th", {}, t("qa.when")), h("th", {}, t("qa.worklist.evaluated")), h("th", {}, ""))),
         body)));
     void this.load(body, msg);
   }
@@ -109,12 +110,16 @@ export class WorklistPage {
     }
     if (!this.alive) return;
     clear(body);
-    if (!rows.length) body.append(h("tr", {}, h("td", { colspan: 5, class: "muted" }, t("qa.none"))));
+    if (!rows.length) body.append(h("tr", {}, h("td", { colspan: 6, class: "muted" }, t("qa.none"))));
     for (const r of rows) {
       const path = "/qa/evaluate/" + encodeURIComponent(r.call_id);
-      body.append(h("tr", { testid: "worklist-row-" + r.call_id },
+      // a call is evaluated once (per scorecard): done, by whoever evaluated it, is not offered again
+      const done = r.done ? h("span", { class: "badge badge-ok", testid: "worklist-done-" + r.call_id, title: r.done_at ? fmtTime(r.done_at) : "" },
+        r.evaluated_by ? t("qa.worklist.done_by", { who: r.evaluated_by }) : t("qa.worklist.done")) : null;
+      body.append(h("tr", { testid: "worklist-row-" + r.call_id, class: r.done ? "muted" : "" },
         h("td", { class: "mono" }, r.call_id), h("td", {}, r.agent ?? ""), h("td", {}, r.queue ?? ""), h("td", {}, r.call_entered_at ? fmtTime(r.call_entered_at) : ""),
-        h("td", {}, h("a", { href: path, class: "btn btn-small btn-primary", testid: "worklist-open-" + r.call_id, onclick: (e: Event) => { e.preventDefault(); this.nav(path); } }, t("qa.open")))));
+        h("td", {}, done),
+        h("td", {}, r.done ? null : h("a", { href: path, class: "btn btn-small btn-primary", testid: "worklist-open-" + r.call_id, onclick: (e: Event) => { e.preventDefault(); this.nav(path); } }, t("qa.open")))));
     }
   }
   unmount(): void { this.alive = false; }
@@ -228,6 +233,13 @@ export class EvaluatePage {
         show(ok, t("eval.done", { id: ev.id, score: fmtScore(ev.score_final), card: this.sc.name, v: ev.scorecard_version }), "ok");
       } catch (e) {
         const ae = e as ApiError;
+        if (ae.status === 409 && typeof ae.data?.evaluation_id === "number") {
+          // the call already has its evaluation on this scorecard: say whose, not a generic error
+          const when = typeof ae.data.evaluated_at === "string" ? fmtTime(ae.data.evaluated_at) : "";
+          show(err, t("eval.duplicate", { id: ae.data.evaluation_id as number, who: String(ae.data.evaluator ?? ""), when }), "error");
+          submit.textContent = t("eval.submit");
+          return; // stays disabled: submitting again cannot succeed
+        }
         const item = fieldItem(ae.field, answers);
         const it = item ? allItems(this.sc).find((i) => i.id === item) : undefined;
         show(err, it ? t("eval.field_error", { field: `${it.text} (${ae.field})`, msg: ae.message }) : errText(e), "error");
@@ -320,11 +332,12 @@ export class MyEvaluationsPage {
         h("strong", {}, `#${ev.id}`), h("span", { class: "mono" }, ev.call_id), h("span", { class: "muted" }, fmtTime(ev.created_at)),
         h("span", { class: "qa-score" + (ev.fatal ? " bad" : ""), testid: `mine-score-${ev.id}` }, fmtScore(ev.score_final)),
         h("span", { class: "badge", testid: `mine-status-${ev.id}` }, statusText(ev.status)),
+        ev.superseded_by ? h("span", { class: "badge badge-amber", testid: `mine-superseded-${ev.id}` }, t("mine.superseded", { id: ev.superseded_by })) : null,
         h("span", { class: "muted" }, t("mine.evaluator", { who: ev.evaluator })),
         h("span", { class: "qa-grow" }),
         h("button", { class: "btn btn-small", testid: `mine-details-${ev.id}`, onclick: () => void open(false) }, t("mine.details")),
-        mineAgent && ev.status === "submitted" ? h("button", { class: "btn btn-small btn-go", testid: `mine-ack-${ev.id}`, onclick: () => void act(() => api("POST", `/evaluations/${ev.id}/acknowledge`), t("mine.acked")) }, t("mine.ack")) : null,
-        mineAgent && (ev.status === "submitted" || ev.status === "acknowledged") ? h("button", { class: "btn btn-small btn-warn", testid: `mine-dispute-${ev.id}`, onclick: () => void open(true) }, t("mine.dispute")) : null),
+        mineAgent && !ev.superseded_by && ev.status === "submitted" ? h("button", { class: "btn btn-small btn-go", testid: `mine-ack-${ev.id}`, onclick: () => void act(() => api("POST", `/evaluations/${ev.id}/acknowledge`), t("mine.acked")) }, t("mine.ack")) : null,
+        mineAgent && !ev.superseded_by && (ev.status === "submitted" || ev.status === "acknowledged") ? h("button", { class: "btn btn-small btn-warn", testid: `mine-dispute-${ev.id}`, onclick: () => void open(true) }, t("mine.dispute")) : null),
       details);
   }
   unmount(): void {}

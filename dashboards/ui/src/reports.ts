@@ -128,7 +128,7 @@ export class ReportsPage {
       body.append(h("tr", { testid: `rep-row-${i}`, "data-key": r.key, "data-period": r.period },
         cell("period", r.period, undefined, "mono"),
         cell("key", r.key || t("rep.unknown")),
-        cell("count", quotaText(r.evaluations, r.quota), undefined, "n"),
+        cell("count", quotaText(r.quota != null ? (r.calls ?? r.evaluations) : r.evaluations, r.quota), undefined, "n"),
         cell("avg", fmtScore(r.avg_score), undefined, "n"),
         cell("fatal", rate(r.fatal_rate), frac(r.fatal_rate)),
         cell("nonfatal", rate(r.non_fatal_rate), frac(r.non_fatal_rate)),

@@ -7,7 +7,7 @@
 export interface QARate { percent: number | null; numerator: number; denominator: number; denominator_name: string; text: string }
 export interface ItemCount { item_id: string; text: string; count: number }
 export interface ReportRow {
-  key: string; period: string; evaluations: number; quota: number | null; avg_score: number | null;
+  key: string; period: string; evaluations: number; calls?: number; quota: number | null; avg_score: number | null;
   fatal_rate: QARate; non_fatal_rate: QARate; top_failed_items: ItemCount[];
   disputed: number; dispute_rate: QARate; decided: number; overturned: number; overturn_rate: QARate;
 }
