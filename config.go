@@ -194,6 +194,69 @@ func (c *Config) ApplyDefaults() {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
+var (
+	userinfoRE  = regexp.MustCompile(`(://[^/@\s:]*:)[^@\s]*@`)
+	secretKeyRE = regexp.MustCompile(`(?i)((?:password|passwd|secret|token)\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,}&]+)`)
+)
+
+// Redacted is the placeholder that stands for a secret in messages.
+const Redacted = "xxxxx"
+
+// RedactURL returns a URL (or text holding one) fit for a message: the password of its user
+// information and any password= / secret= / token= parameter replaced by xxxxx. It works on
+// text that does not parse as a URL too, so a malformed URL never leaks its password.
+func RedactURL(s string) string {
+	return RedactSecrets(s)
+}
+
+// RedactSecrets replaces the passwords in URLs (user:password@) and the values of password,
+// secret and token keys ("password: x", "password=x") in text meant for a message or a log.
+func RedactSecrets(s string) string {
+	s = userinfoRE.ReplaceAllString(s, "${1}"+Redacted+"@")
+	return secretKeyRE.ReplaceAllString(s, "${1}"+Redacted)
+}
+
+// SecretsIn lists the secrets written in text (configuration source, a URL): the values of
+// password / secret / token keys and the passwords of URLs, to scrub them from messages.
+func SecretsIn(s string) []string {
+	var out []string
+	for _, m := range secretKeyRE.FindAllStringSubmatch(s, -1) {
+		out = append(out, strings.Trim(m[2], `"'`))
+	}
+	for _, m := range regexp.MustCompile(`://[^/@\s:]*:([^@\s]*)@`).FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+		if p, err := url.PathUnescape(m[1]); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Scrub replaces every given secret (of 4 characters or more) found in msg by xxxxx, then
+// redacts what still looks like one (RedactSecrets).
+func Scrub(msg string, secrets ...string) string {
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			msg = strings.ReplaceAll(msg, s, Redacted)
+		}
+	}
+	return RedactSecrets(msg)
+}
+
+// validURL checks a service URL (redis_url, database_url) without ever echoing its password.
+func validURL(field, s string, schemes ...string) *Error {
+	u, err := url.Parse(s)
+	if err != nil { // url.Error quotes the whole URL, password included: never show it
+		return invalid(field, "not a valid URL: %s", RedactURL(s))
+	}
+	for _, sc := range schemes {
+		if u.Scheme == sc {
+			return nil
+		}
+	}
+	return invalid(field, "must be a %s:// URL, got %s", strings.Join(schemes, ":// or "), RedactURL(s))
+}
+
 func invalid(field, format string, args ...any) *Error {
 	return &Error{Code: EINVALID, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
 }
@@ -297,7 +360,18 @@ func (c *Config) Validate() error {
 		seenNode[n.Name] = true
 		u, err := url.Parse(n.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", n.URL)
+			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", RedactURL(n.URL))
+		}
+
+	}
+	if c.RedisURL != "" {
+		if err := validURL("redis_url", c.RedisURL, "redis", "rediss", "unix"); err != nil {
+			return err
+		}
+	}
+	if c.DatabaseURL != "" && strings.Contains(c.DatabaseURL, "://") { // else a key=value DSN
+		if err := validURL("database_url", c.DatabaseURL, "postgres", "postgresql"); err != nil {
+			return err
 		}
 	}
 	if c.RecordingRetentionDays < 0 {

@@ -57,8 +57,18 @@ func withLines(msg string, data []byte) string {
 	})
 }
 
-// ParseConfig decodes and validates configuration text.
+// ParseConfig decodes and validates configuration text. Its errors never hold a secret: the
+// passwords written in the text, read from the environment or held in a URL are scrubbed.
 func ParseConfig(data []byte) (*callfloor.Config, error) {
+	secrets := callfloor.SecretsIn(string(data))
+	cfg, err := parseConfig(data, &secrets)
+	if err != nil {
+		return nil, errors.New(callfloor.Scrub(err.Error(), secrets...))
+	}
+	return cfg, nil
+}
+
+func parseConfig(data []byte, secrets *[]string) (*callfloor.Config, error) {
 	var cfg callfloor.Config
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -71,8 +81,10 @@ func ParseConfig(data []byte) (*callfloor.Config, error) {
 	if v := os.Getenv("CALLFLOOR_DATABASE_URL"); v != "" {
 		cfg.DatabaseURL = v
 	}
+	*secrets = append(*secrets, callfloor.SecretsIn(cfg.RedisURL+" "+cfg.DatabaseURL)...)
 	for i := range cfg.Asterisk {
 		n := &cfg.Asterisk[i]
+		*secrets = append(*secrets, callfloor.SecretsIn(n.URL)...)
 		if n.PasswordEnv != "" {
 			v, ok := os.LookupEnv(n.PasswordEnv)
 			if !ok {
@@ -80,6 +92,7 @@ func ParseConfig(data []byte) (*callfloor.Config, error) {
 			}
 			n.Password = v
 		}
+		*secrets = append(*secrets, n.Password)
 	}
 	cfg.ApplyDefaults()
 	if err := cfg.Validate(); err != nil {
