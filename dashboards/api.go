@@ -840,6 +840,16 @@ func (a *API) dial(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, invalid("number", "required")
 	}
 	id, err := a.ACD.Dial(r.Context(), ag.ID, body.Number)
+	if p := principal(r); p.AgentID != ag.ID && callfloor.ErrorCode(err) != callfloor.EINVALID {
+		// someone placing a call on another agent's behalf: on record, placed or refused
+		detail := map[string]any{"number": body.Number}
+		if err != nil {
+			detail["error"] = callfloor.ErrorMessage(err)
+		} else {
+			detail["call_id"] = id
+		}
+		a.audit(r, "agent_call", "agent", ag.ID, detail)
+	}
 	if err != nil {
 		return nil, err
 	}
