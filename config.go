@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Routing strategies: which available agent gets the next call of a queue.
@@ -194,6 +195,38 @@ func (c *Config) ApplyDefaults() {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
+// Limits on what the configuration and the API accept.
+const (
+	MinRingTimeout = time.Second
+	MaxRingTimeout = 300 * time.Second
+	MinPriority    = 0   // a queue's priority: higher wins an agent who serves several queues
+	MaxPriority    = 100 //
+	MaxLabelLen    = 64  // display names (agents, teams) and pause reasons, in characters
+	MaxDialLen     = 128 // an agent's endpoint (dial string)
+	maxDialplanLen = 80  // a dialplan context or extension (Asterisk's AST_MAX_CONTEXT / AST_MAX_EXTENSION)
+)
+
+var labelRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} _.,:'()&/+-]*$`)
+
+// ValidateLabel checks a display name or pause reason: 1 to 64 characters, starting with a
+// letter or digit, then letters, digits, spaces and _ . , : ' ( ) & / + - only (no control
+// characters, no markup).
+func ValidateLabel(field, s string) *Error {
+	if n := utf8.RuneCountInString(s); n == 0 || n > MaxLabelLen || !utf8.ValidString(s) || !labelRE.MatchString(s) || strings.TrimSpace(s) != s {
+		return invalid(field, "must be 1-%d letters, digits, spaces or _ . , : ' ( ) & / + -, starting with a letter or digit, got %q", MaxLabelLen, s)
+	}
+	return nil
+}
+
+// validDialplanName checks a dialplan context or extension: 1 to 80 printable characters
+// without spaces or the separators of a dialplan application's arguments.
+func validDialplanName(field, s string) *Error {
+	if len(s) > maxDialplanLen || strings.ContainsAny(s, ",|;\"\\") || strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return invalid(field, "must be 1-%d printable characters without spaces, commas, ';' '|' or quotes, got %q", maxDialplanLen, s)
+	}
+	return nil
+}
+
 var (
 	userinfoRE  = regexp.MustCompile(`(://[^/@\s:]*:)[^@\s]*@`)
 	secretKeyRE = regexp.MustCompile(`(?i)((?:password|passwd|secret|token)\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,}&]+)`)
@@ -272,6 +305,15 @@ func ValidateDestination(field string, d Destination) *Error {
 		if d.Extension == "" {
 			return invalid(field+".extension", "required when action is %q", ActionContinue)
 		}
+		if err := validDialplanName(field+".context", d.Context); err != nil {
+			return err
+		}
+		if err := validDialplanName(field+".extension", d.Extension); err != nil {
+			return err
+		}
+		if d.Priority < 0 || d.Priority > 99999 {
+			return invalid(field+".priority", "must be a dialplan priority 1..99999 (0: 1), got %d", d.Priority)
+		}
 	default:
 		return invalid(field+".action", "must be %q or %q, got %q", ActionHangup, ActionContinue, d.Action)
 	}
@@ -288,8 +330,14 @@ func ValidateQueue(field string, q *Queue) *Error {
 	default:
 		return invalid(field+".strategy", "must be %q or %q, got %q", StrategyLongestIdle, StrategyFewestCalls, q.Strategy)
 	}
-	if q.RingTimeout < 0 || q.RingTimeout > 10*time.Minute {
-		return invalid(field+".ring_timeout", "must be between 0 and 10m, got %s", q.RingTimeout)
+	if q.RingTimeout < MinRingTimeout || q.RingTimeout > MaxRingTimeout {
+		return invalid(field+".ring_timeout", "must be between %s and %s, got %s", MinRingTimeout, MaxRingTimeout, q.RingTimeout)
+	}
+	if q.Priority < MinPriority || q.Priority > MaxPriority {
+		return invalid(field+".priority", "must be between %d and %d, got %d", MinPriority, MaxPriority, q.Priority)
+	}
+	if !nameRE.MatchString(q.MusicClass) {
+		return invalid(field+".music_class", "must be 1-64 letters, digits, '_', '.', '-', got %q", q.MusicClass)
 	}
 	if q.WrapUp < 0 || q.WrapUp > 24*time.Hour {
 		return invalid(field+".wrap_up", "must be between 0 and 24h, got %s", q.WrapUp)
@@ -328,8 +376,19 @@ func ValidateAgent(field string, a *Agent, queues map[string]bool) *Error {
 	if !nameRE.MatchString(a.ID) {
 		return invalid(field+".id", "must be 1-64 letters, digits, '_', '.', '-', got %q", a.ID)
 	}
+	if a.Name != "" {
+		if err := ValidateLabel(field+".name", a.Name); err != nil {
+			return err
+		}
+	}
 	if a.Endpoint == "" || !strings.Contains(a.Endpoint, "/") {
 		return invalid(field+".endpoint", "must be an Asterisk dial string such as PJSIP/1001, got %q", a.Endpoint)
+	}
+	if len(a.Endpoint) > MaxDialLen || strings.IndexFunc(a.Endpoint, func(r rune) bool { return r <= ' ' || r == 0x7f || r == ',' }) >= 0 {
+		return invalid(field+".endpoint", "must be at most %d characters without spaces or commas, got %q", MaxDialLen, a.Endpoint)
+	}
+	if a.Team != "" && !nameRE.MatchString(a.Team) {
+		return invalid(field+".team", "must be 1-64 letters, digits, '_', '.', '-', got %q", a.Team)
 	}
 	for q, lvl := range a.Skills {
 		if !queues[q] {
@@ -395,6 +454,19 @@ func (c *Config) Validate() error {
 	case "wav", "gsm", "ulaw", "alaw", "sln", "g722", "wav49":
 	default:
 		return invalid("acd.recording_format", "unsupported format %q", c.ACD.RecordingFormat)
+	}
+	if c.ACD.MissedPauseReason != "" {
+		if err := ValidateLabel("acd.missed_pause_reason", c.ACD.MissedPauseReason); err != nil {
+			return err
+		}
+	}
+	for i, r := range c.ACD.PauseReasons {
+		if err := ValidateLabel(fmt.Sprintf("acd.pause_reasons[%d]", i), r); err != nil {
+			return err
+		}
+	}
+	if t := c.ACD.Outbound.RingTimeout; t < MinRingTimeout || t > MaxRingTimeout {
+		return invalid("acd.outbound.ring_timeout", "must be between %s and %s, got %s", MinRingTimeout, MaxRingTimeout, t)
 	}
 	if d := c.ACD.Outbound.DialString; d != "" && !strings.Contains(d, "{number}") {
 		return invalid("acd.outbound.dial_string", "must contain {number}, got %q", d)

@@ -787,7 +787,12 @@ func (a *API) agentOp(op string) handlerFunc {
 			if err := decode(r, &body); err != nil {
 				return nil, err
 			}
-			reason = body.Reason
+			reason = strings.TrimSpace(body.Reason)
+			if reason != "" { // (empty: the ACD says it is required)
+				if err := callfloor.ValidateLabel("reason", reason); err != nil {
+					return nil, err
+				}
+			}
 			st, err = a.ACD.Pause(ctx, ag.ID, body.Reason)
 		}
 		if err != nil {
@@ -969,6 +974,11 @@ func decodeTeam(r *http.Request, t *storage.Team) error {
 	}
 	if err := decode(r, &in); err != nil {
 		return err
+	}
+	if name := strings.TrimSpace(in.Name); name != "" {
+		if err := callfloor.ValidateLabel("name", name); err != nil {
+			return err
+		}
 	}
 	t.ID, t.Name = in.ID, in.Name
 	return nil
