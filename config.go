@@ -199,8 +199,8 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 const (
 	MinRingTimeout = time.Second
 	MaxRingTimeout = 300 * time.Second
-	MinPriority    = 0   // a queue's priority: higher wins an agent who serves several queues
-	MaxPriority    = 100 //
+	MinPriority    = 0   // a queue's priority (higher wins an agent who serves several queues) is
+	MaxPriority    = 100 // within MinPriority..MaxPriority
 	MaxLabelLen    = 64  // display names (agents, teams) and pause reasons, in characters
 	MaxDialLen     = 128 // an agent's endpoint (dial string)
 	maxDialplanLen = 80  // a dialplan context or extension (Asterisk's AST_MAX_CONTEXT / AST_MAX_EXTENSION)
@@ -229,21 +229,16 @@ func validDialplanName(field, s string) *Error {
 
 var (
 	userinfoRE  = regexp.MustCompile(`(://[^/@\s:]*:)[^@\s]*@`)
+	passwordRE  = regexp.MustCompile(`://[^/@\s:]*:([^@\s]*)@`)
 	secretKeyRE = regexp.MustCompile(`(?i)((?:password|passwd|secret|token)\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,}&]+)`)
 )
 
 // Redacted is the placeholder that stands for a secret in messages.
 const Redacted = "xxxxx"
 
-// RedactURL returns a URL (or text holding one) fit for a message: the password of its user
-// information and any password= / secret= / token= parameter replaced by xxxxx. It works on
-// text that does not parse as a URL too, so a malformed URL never leaks its password.
-func RedactURL(s string) string {
-	return RedactSecrets(s)
-}
-
 // RedactSecrets replaces the passwords in URLs (user:password@) and the values of password,
-// secret and token keys ("password: x", "password=x") in text meant for a message or a log.
+// secret and token keys ("password: x", "password=x") in text meant for a message or a log. It
+// works on text that does not parse as a URL too, so a malformed URL never leaks its password.
 func RedactSecrets(s string) string {
 	s = userinfoRE.ReplaceAllString(s, "${1}"+Redacted+"@")
 	return secretKeyRE.ReplaceAllString(s, "${1}"+Redacted)
@@ -256,7 +251,7 @@ func SecretsIn(s string) []string {
 	for _, m := range secretKeyRE.FindAllStringSubmatch(s, -1) {
 		out = append(out, strings.Trim(m[2], `"'`))
 	}
-	for _, m := range regexp.MustCompile(`://[^/@\s:]*:([^@\s]*)@`).FindAllStringSubmatch(s, -1) {
+	for _, m := range passwordRE.FindAllStringSubmatch(s, -1) {
 		out = append(out, m[1])
 		if p, err := url.PathUnescape(m[1]); err == nil {
 			out = append(out, p)
@@ -280,14 +275,14 @@ func Scrub(msg string, secrets ...string) string {
 func validURL(field, s string, schemes ...string) *Error {
 	u, err := url.Parse(s)
 	if err != nil { // url.Error quotes the whole URL, password included: never show it
-		return invalid(field, "not a valid URL: %s", RedactURL(s))
+		return invalid(field, "not a valid URL: %s", RedactSecrets(s))
 	}
 	for _, sc := range schemes {
 		if u.Scheme == sc {
 			return nil
 		}
 	}
-	return invalid(field, "must be a %s:// URL, got %s", strings.Join(schemes, ":// or "), RedactURL(s))
+	return invalid(field, "must be a %s:// URL, got %s", strings.Join(schemes, ":// or "), RedactSecrets(s))
 }
 
 func invalid(field, format string, args ...any) *Error {
@@ -419,9 +414,8 @@ func (c *Config) Validate() error {
 		seenNode[n.Name] = true
 		u, err := url.Parse(n.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", RedactURL(n.URL))
+			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", RedactSecrets(n.URL))
 		}
-
 	}
 	if c.RedisURL != "" {
 		if err := validURL("redis_url", c.RedisURL, "redis", "rediss", "unix"); err != nil {
