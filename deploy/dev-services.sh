@@ -134,7 +134,9 @@ case "${1:-start}" in
   redis) start_redis ;;
   apt-install) shift; apt_install "$@" ;;
   stop)
-    redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+    if ! redis_up; then :
+    elif redis_ours; then redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+    else log "NOTE: not stopping the Redis on 127.0.0.1:$redis_port: this script did not start it"; fi
     data=${CALLFLOOR_PG_DIR:-/var/tmp/callfloor-pg-$(printf %s "$here" | md5sum | cut -c1-8)}
     if bin=$(pg_bin) && [ -f "$data/PG_VERSION" ]; then as_pg "$bin/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true; fi ;;
   env)

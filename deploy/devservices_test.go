@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -36,8 +37,11 @@ func fakeServer(t *testing.T, serve func(net.Conn)) string {
 	return port
 }
 
-// fakeRedis answers +PONG to every command: a Redis that is not ours.
-func fakeRedis(c net.Conn) {
+// fakeRedis answers +PONG to every command: a Redis that is not ours. It counts the SHUTDOWN
+// commands it receives.
+type fakeRedis struct{ shutdowns atomic.Int32 }
+
+func (f *fakeRedis) serve(c net.Conn) {
 	r := bufio.NewReader(c)
 	for {
 		line, err := r.ReadString('\n')
@@ -49,8 +53,12 @@ func fakeRedis(c net.Conn) {
 			continue
 		}
 		for i := 0; i < 2*n; i++ { // each argument: $len, then the bytes
-			if _, err := r.ReadString('\n'); err != nil {
+			arg, err := r.ReadString('\n')
+			if err != nil {
 				return
+			}
+			if i == 1 && strings.EqualFold(strings.TrimSpace(arg), "shutdown") {
+				f.shutdowns.Add(1)
 			}
 		}
 		if _, err := c.Write([]byte("+PONG\r\n")); err != nil {
@@ -88,9 +96,11 @@ func TestDevServicesSaysWhenItReusesForeignServices(t *testing.T) {
 			t.Skip("no PostgreSQL client tools (./deploy/test.sh installs them)")
 		}
 	}
-	cmd := exec.Command("bash", "dev-services.sh", "start")
-	cmd.Env = append(os.Environ(), "CALLFLOOR_REDIS_PORT="+fakeServer(t, fakeRedis), "CALLFLOOR_PG_PORT="+fakeServer(t, fakePostgres),
+	var redis fakeRedis
+	env := append(os.Environ(), "CALLFLOOR_REDIS_PORT="+fakeServer(t, redis.serve), "CALLFLOOR_PG_PORT="+fakeServer(t, fakePostgres),
 		"CALLFLOOR_PG_DIR="+filepath.Join(t.TempDir(), "pg"), "CALLFLOOR_RUN_DIR="+t.TempDir())
+	cmd := exec.Command("bash", "dev-services.sh", "start")
+	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("dev-services.sh start: %v\n%s", err, out)
@@ -99,6 +109,13 @@ func TestDevServicesSaysWhenItReusesForeignServices(t *testing.T) {
 		if !strings.Contains(string(out), want) || !strings.Contains(string(out), "did not start") {
 			t.Errorf("output lacks %q ... did not start:\n%s", want, out)
 		}
+	}
+	// stop leaves alone what it did not start
+	cmd = exec.Command("bash", "dev-services.sh", "stop")
+	cmd.Env = env
+	out, err = cmd.CombinedOutput()
+	if err != nil || redis.shutdowns.Load() != 0 || !strings.Contains(string(out), "not stopping the Redis") {
+		t.Errorf("dev-services.sh stop: %v, %d SHUTDOWN sent to a Redis it did not start:\n%s", err, redis.shutdowns.Load(), out)
 	}
 }
 
