@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Routing strategies: which available agent gets the next call of a queue.
@@ -231,6 +232,96 @@ func (c *Config) ApplyDefaults() {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
+// Limits on what the configuration and the API accept.
+const (
+	MinRingTimeout = time.Second
+	MaxRingTimeout = 300 * time.Second
+	MinPriority    = 0   // a queue's priority (higher wins an agent who serves several queues) is
+	MaxPriority    = 100 // within MinPriority..MaxPriority
+	MaxLabelLen    = 64  // display names (agents, teams) and pause reasons, in characters
+	MaxDialLen     = 128 // an agent's endpoint (dial string)
+	maxDialplanLen = 80  // a dialplan context or extension (Asterisk's AST_MAX_CONTEXT / AST_MAX_EXTENSION)
+)
+
+var labelRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} _.,:'()&/+-]*$`)
+
+// ValidateLabel checks a display name or pause reason: 1 to 64 characters, starting with a
+// letter or digit, then letters, digits, spaces and _ . , : ' ( ) & / + - only (no control
+// characters, no markup).
+func ValidateLabel(field, s string) *Error {
+	if n := utf8.RuneCountInString(s); n == 0 || n > MaxLabelLen || !utf8.ValidString(s) || !labelRE.MatchString(s) || strings.TrimSpace(s) != s {
+		return invalid(field, "must be 1-%d letters, digits, spaces or _ . , : ' ( ) & / + -, starting with a letter or digit, got %q", MaxLabelLen, s)
+	}
+	return nil
+}
+
+// validDialplanName checks a dialplan context or extension: 1 to 80 printable characters
+// without spaces or the separators of a dialplan application's arguments.
+func validDialplanName(field, s string) *Error {
+	if len(s) > maxDialplanLen || strings.ContainsAny(s, ",|;\"\\") || strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return invalid(field, "must be 1-%d printable characters without spaces, commas, ';' '|' or quotes, got %q", maxDialplanLen, s)
+	}
+	return nil
+}
+
+var (
+	userinfoRE  = regexp.MustCompile(`(://[^/@\s:]*:)[^@\s]*@`)
+	passwordRE  = regexp.MustCompile(`://[^/@\s:]*:([^@\s]*)@`)
+	secretKeyRE = regexp.MustCompile(`(?i)((?:password|passwd|secret|token)\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,}&]+)`)
+)
+
+// Redacted is the placeholder that stands for a secret in messages.
+const Redacted = "xxxxx"
+
+// RedactSecrets replaces the passwords in URLs (user:password@) and the values of password,
+// secret and token keys ("password: x", "password=x") in text meant for a message or a log. It
+// works on text that does not parse as a URL too, so a malformed URL never leaks its password.
+func RedactSecrets(s string) string {
+	s = userinfoRE.ReplaceAllString(s, "${1}"+Redacted+"@")
+	return secretKeyRE.ReplaceAllString(s, "${1}"+Redacted)
+}
+
+// SecretsIn lists the secrets written in text (configuration source, a URL): the values of
+// password / secret / token keys and the passwords of URLs, to scrub them from messages.
+func SecretsIn(s string) []string {
+	var out []string
+	for _, m := range secretKeyRE.FindAllStringSubmatch(s, -1) {
+		out = append(out, strings.Trim(m[2], `"'`))
+	}
+	for _, m := range passwordRE.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+		if p, err := url.PathUnescape(m[1]); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Scrub replaces every given secret (of 4 characters or more) found in msg by xxxxx, then
+// redacts what still looks like one (RedactSecrets).
+func Scrub(msg string, secrets ...string) string {
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			msg = strings.ReplaceAll(msg, s, Redacted)
+		}
+	}
+	return RedactSecrets(msg)
+}
+
+// validURL checks a service URL (redis_url, database_url) without ever echoing its password.
+func validURL(field, s string, schemes ...string) *Error {
+	u, err := url.Parse(s)
+	if err != nil { // url.Error quotes the whole URL, password included: never show it
+		return invalid(field, "not a valid URL: %s", RedactSecrets(s))
+	}
+	for _, sc := range schemes {
+		if u.Scheme == sc {
+			return nil
+		}
+	}
+	return invalid(field, "must be a %s:// URL, got %s", strings.Join(schemes, ":// or "), RedactSecrets(s))
+}
+
 func invalid(field, format string, args ...any) *Error {
 	return &Error{Code: EINVALID, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
 }
@@ -245,6 +336,15 @@ func ValidateDestination(field string, d Destination) *Error {
 		}
 		if d.Extension == "" {
 			return invalid(field+".extension", "required when action is %q", ActionContinue)
+		}
+		if err := validDialplanName(field+".context", d.Context); err != nil {
+			return err
+		}
+		if err := validDialplanName(field+".extension", d.Extension); err != nil {
+			return err
+		}
+		if d.Priority < 0 || d.Priority > 99999 {
+			return invalid(field+".priority", "must be a dialplan priority 1..99999 (0: 1), got %d", d.Priority)
 		}
 	default:
 		return invalid(field+".action", "must be %q or %q, got %q", ActionHangup, ActionContinue, d.Action)
@@ -262,8 +362,14 @@ func ValidateQueue(field string, q *Queue) *Error {
 	default:
 		return invalid(field+".strategy", "must be %q or %q, got %q", StrategyLongestIdle, StrategyFewestCalls, q.Strategy)
 	}
-	if q.RingTimeout < 0 || q.RingTimeout > 10*time.Minute {
-		return invalid(field+".ring_timeout", "must be between 0 and 10m, got %s", q.RingTimeout)
+	if q.RingTimeout < MinRingTimeout || q.RingTimeout > MaxRingTimeout {
+		return invalid(field+".ring_timeout", "must be between %s and %s, got %s", MinRingTimeout, MaxRingTimeout, q.RingTimeout)
+	}
+	if q.Priority < MinPriority || q.Priority > MaxPriority {
+		return invalid(field+".priority", "must be between %d and %d, got %d", MinPriority, MaxPriority, q.Priority)
+	}
+	if !nameRE.MatchString(q.MusicClass) {
+		return invalid(field+".music_class", "must be 1-64 letters, digits, '_', '.', '-', got %q", q.MusicClass)
 	}
 	if q.WrapUp < 0 || q.WrapUp > 24*time.Hour {
 		return invalid(field+".wrap_up", "must be between 0 and 24h, got %s", q.WrapUp)
@@ -302,8 +408,19 @@ func ValidateAgent(field string, a *Agent, queues map[string]bool) *Error {
 	if !nameRE.MatchString(a.ID) {
 		return invalid(field+".id", "must be 1-64 letters, digits, '_', '.', '-', got %q", a.ID)
 	}
+	if a.Name != "" {
+		if err := ValidateLabel(field+".name", a.Name); err != nil {
+			return err
+		}
+	}
 	if a.Endpoint == "" || !strings.Contains(a.Endpoint, "/") {
 		return invalid(field+".endpoint", "must be an Asterisk dial string such as PJSIP/1001, got %q", a.Endpoint)
+	}
+	if len(a.Endpoint) > MaxDialLen || strings.IndexFunc(a.Endpoint, func(r rune) bool { return r <= ' ' || r == 0x7f || r == ',' }) >= 0 {
+		return invalid(field+".endpoint", "must be at most %d characters without spaces or commas, got %q", MaxDialLen, a.Endpoint)
+	}
+	if a.Team != "" && !nameRE.MatchString(a.Team) {
+		return invalid(field+".team", "must be 1-64 letters, digits, '_', '.', '-', got %q", a.Team)
 	}
 	for q, lvl := range a.Skills {
 		if !queues[q] {
@@ -340,7 +457,17 @@ func (c *Config) Validate() error {
 		seenNode[n.Name] = true
 		u, err := url.Parse(n.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", n.URL)
+			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", RedactSecrets(n.URL))
+		}
+	}
+	if c.RedisURL != "" {
+		if err := validURL("redis_url", c.RedisURL, "redis", "rediss", "unix"); err != nil {
+			return err
+		}
+	}
+	if c.DatabaseURL != "" && strings.Contains(c.DatabaseURL, "://") { // else a key=value DSN
+		if err := validURL("database_url", c.DatabaseURL, "postgres", "postgresql"); err != nil {
+			return err
 		}
 	}
 	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
@@ -382,6 +509,19 @@ func (c *Config) Validate() error {
 	case "wav", "gsm", "ulaw", "alaw", "sln", "g722", "wav49":
 	default:
 		return invalid("acd.recording_format", "unsupported format %q", c.ACD.RecordingFormat)
+	}
+	if c.ACD.MissedPauseReason != "" {
+		if err := ValidateLabel("acd.missed_pause_reason", c.ACD.MissedPauseReason); err != nil {
+			return err
+		}
+	}
+	for i, r := range c.ACD.PauseReasons {
+		if err := ValidateLabel(fmt.Sprintf("acd.pause_reasons[%d]", i), r); err != nil {
+			return err
+		}
+	}
+	if t := c.ACD.Outbound.RingTimeout; t < MinRingTimeout || t > MaxRingTimeout {
+		return invalid("acd.outbound.ring_timeout", "must be between %s and %s, got %s", MinRingTimeout, MaxRingTimeout, t)
 	}
 	if d := c.ACD.Outbound.DialString; d != "" && !strings.Contains(d, "{number}") {
 		return invalid("acd.outbound.dial_string", "must contain {number}, got %q", d)

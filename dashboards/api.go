@@ -9,6 +9,7 @@
 package dashboards
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -17,7 +18,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,6 +84,7 @@ const MaxBody = 64 << 10
 
 // Register adds every /api/v1 route to mux.
 func (a *API) Register(mux Mux) {
+	mux = nulGuard{mux} // every route: a NUL byte in the path or query is a 400, never a 500
 	a.Auth.Register(mux)
 	h := func(pattern string, fn handlerFunc) {
 		mux.Handle(pattern, a.Auth.Middleware(a.wrap(fn)))
@@ -194,10 +198,105 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// decode reads a JSON body strictly: bounded size, no unknown fields, one value.
+// nulGuard registers every handler behind checkRequest: PostgreSQL refuses a NUL byte in text,
+// so a NUL in the path or the query is refused up front, naming the parameter, on every route.
+type nulGuard struct{ Mux }
+
+func (g nulGuard) Handle(pattern string, h http.Handler) {
+	g.Mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := checkRequest(r); err != nil {
+			writeError(w, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+}
+
+// checkRequest refuses a NUL byte in the request's path or query parameters (names and values).
+func checkRequest(r *http.Request) error {
+	if strings.ContainsRune(r.URL.Path, 0) {
+		return invalid("path", "must not contain a NUL byte")
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return &callfloor.Error{Code: callfloor.EINVALID, Field: "query", Message: "query: not a valid query string"}
+	}
+	for k, vs := range q {
+		if strings.ContainsRune(k, 0) {
+			return invalid("query", "a parameter name must not contain a NUL byte")
+		}
+		for _, v := range vs {
+			if strings.ContainsRune(v, 0) {
+				return invalid(k, "must not contain a NUL byte")
+			}
+		}
+	}
+	return nil
+}
+
+// nulField is the JSON path ("answers[2].comment"; a map's path for a key) of the first string
+// of a decoded JSON value that holds a NUL byte, or "" when none does.
+func nulField(v any, path string) (string, bool) {
+	join := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch x := v.(type) {
+	case string:
+		return path, strings.ContainsRune(x, 0)
+	case []any:
+		for i, e := range x {
+			if f, ok := nulField(e, fmt.Sprintf("%s[%d]", path, i)); ok {
+				return f, true
+			}
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if strings.ContainsRune(k, 0) {
+				if path == "" {
+					return "body", true
+				}
+				return path, true
+			}
+			if f, ok := nulField(x[k], join(k)); ok {
+				return f, true
+			}
+		}
+	}
+	return "", false
+}
+
+// decode reads a JSON body strictly: bounded size, no unknown fields, one value, no NUL byte in
+// any string (PostgreSQL refuses it in text: a 400 naming the field, not a 500).
 func decode(r *http.Request, v any) error {
-	body := http.MaxBytesReader(nil, r.Body, MaxBody)
-	dec := json.NewDecoder(body)
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBody))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &callfloor.Error{Code: callfloor.EINVALID, Message: fmt.Sprintf("body: larger than %d bytes", MaxBody)}
+	} else if err != nil {
+		return &callfloor.Error{Code: callfloor.EINVALID, Message: "body: " + err.Error()}
+	}
+	if bytes.Contains(raw, []byte(`\u0000`)) || bytes.IndexByte(raw, 0) >= 0 {
+		var doc any
+		if json.Unmarshal(raw, &doc) == nil {
+			if f, ok := nulField(doc, ""); ok {
+				if f == "" {
+					f = "body"
+				}
+				return invalid(f, "must not contain a NUL byte")
+			}
+		} else if bytes.IndexByte(raw, 0) >= 0 {
+			return invalid("body", "must not contain a NUL byte")
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
@@ -695,7 +794,12 @@ func (a *API) agentOp(op string) handlerFunc {
 			if err := decode(r, &body); err != nil {
 				return nil, err
 			}
-			reason = body.Reason
+			reason = strings.TrimSpace(body.Reason)
+			if reason != "" { // (empty: the ACD says it is required)
+				if err := callfloor.ValidateLabel("reason", reason); err != nil {
+					return nil, err
+				}
+			}
 			st, err = a.ACD.Pause(ctx, ag.ID, body.Reason)
 		}
 		if err != nil {
@@ -748,6 +852,16 @@ func (a *API) dial(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, invalid("number", "required")
 	}
 	id, err := a.ACD.Dial(r.Context(), ag.ID, body.Number)
+	if p := principal(r); p.AgentID != ag.ID && callfloor.ErrorCode(err) != callfloor.EINVALID {
+		// someone placing a call on another agent's behalf: on record, placed or refused
+		detail := map[string]any{"number": body.Number}
+		if err != nil {
+			detail["error"] = callfloor.ErrorMessage(err)
+		} else {
+			detail["call_id"] = id
+		}
+		a.audit(r, "agent_call", "agent", ag.ID, detail)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -867,6 +981,11 @@ func decodeTeam(r *http.Request, t *storage.Team) error {
 	}
 	if err := decode(r, &in); err != nil {
 		return err
+	}
+	if name := strings.TrimSpace(in.Name); name != "" {
+		if err := callfloor.ValidateLabel("name", name); err != nil {
+			return err
+		}
 	}
 	t.ID, t.Name = in.ID, in.Name
 	return nil

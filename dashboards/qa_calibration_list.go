@@ -6,6 +6,8 @@ package dashboards
 // the session's state (the session itself, GET /qa/calibrations/{id}, shows answers after the close).
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -27,6 +29,9 @@ func (a *API) listCalibrations(w http.ResponseWriter, r *http.Request) (any, err
 		f.Limit = n
 	}
 	if p := principal(r); !canRunCalibration(p) {
+		if !evaluatorRoles[p.Role] { // invited once, since moved to a role that does not calibrate
+			return map[string]any{"calibrations": []storage.CalibrationSummary{}}, nil
+		}
 		f.Member = p.Username
 	}
 	list, err := a.DB.ListCalibrations(r.Context(), f)
@@ -69,4 +74,32 @@ func (a *API) listEvaluators(w http.ResponseWriter, r *http.Request) (any, error
 		}
 	}
 	return map[string]any{"evaluators": out}, nil
+}
+
+// checkInvitees: the reference and every invitee are enabled users of an evaluator role, and
+// none is the call's own agent (nobody calibrates, or sets the reference for, their own call).
+func (a *API) checkInvitees(ctx context.Context, call storage.CallRecord, in CalibrationInput) error {
+	for i, ev := range append(append([]string{}, in.Evaluators...), in.ReferenceEvaluator) {
+		if ev == "" {
+			continue
+		}
+		field := "reference_evaluator"
+		if i < len(in.Evaluators) {
+			field = fmt.Sprintf("evaluators[%d]", i)
+		}
+		u, err := a.DB.GetUserByUsername(ctx, ev)
+		switch {
+		case callfloor.ErrorCode(err) == callfloor.ENOTFOUND:
+			return invalid(field, "no user %q", ev)
+		case err != nil:
+			return err
+		case u.Disabled:
+			return invalid(field, "%q is disabled", ev)
+		case !evaluatorRoles[u.Role]:
+			return invalid(field, "%q is %s: only QA, team leads, operations managers and trainers calibrate", ev, u.Role)
+		case u.AgentID != "" && u.AgentID == call.Agent:
+			return invalid(field, "%q took call %s: nobody calibrates their own call", ev, call.ID)
+		}
+	}
+	return nil
 }

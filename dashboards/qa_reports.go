@@ -359,24 +359,14 @@ func (a *API) createCalibration(w http.ResponseWriter, r *http.Request) (any, er
 		return nil, invalid("call_id", "required")
 	}
 	ctx := r.Context()
-	if _, err := a.DB.CallByID(ctx, in.CallID); callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
+	call, err := a.DB.CallByID(ctx, in.CallID)
+	if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
 		return nil, invalid("call_id", "no call %q in the history", in.CallID)
 	} else if err != nil {
 		return nil, err
 	}
-	for i, ev := range append(append([]string{}, in.Evaluators...), in.ReferenceEvaluator) {
-		if ev == "" {
-			continue
-		}
-		field := "reference_evaluator"
-		if i < len(in.Evaluators) {
-			field = fmt.Sprintf("evaluators[%d]", i)
-		}
-		if _, err := a.DB.GetUserByUsername(ctx, ev); callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
-			return nil, invalid(field, "no user %q", ev)
-		} else if err != nil {
-			return nil, err
-		}
+	if err := a.checkInvitees(ctx, call, in); err != nil {
+		return nil, err
 	}
 	s, err := a.DB.CreateCalibration(ctx, storage.NewCalibration{CallID: in.CallID, ScorecardID: in.ScorecardID, Evaluators: in.Evaluators,
 		ReferenceEvaluator: in.ReferenceEvaluator, CreatedBy: p.Username})
@@ -406,7 +396,7 @@ func (a *API) calibrationInScope(r *http.Request) (storage.CalibrationSession, e
 	if err != nil {
 		return s, err
 	}
-	if p := principal(r); !canRunCalibration(p) && !s.Invited(p.Username) {
+	if p := principal(r); !canRunCalibration(p) && !(s.Invited(p.Username) && evaluatorRoles[p.Role]) {
 		return s, forbidden("calibration %d is for its invited evaluators and QA", id)
 	}
 	return s, nil

@@ -31,6 +31,9 @@ func TestSendScoreSheetAndInbox(t *testing.T) {
 	e := seedReports(t)
 	e.addUser(storage.NewUser{Username: "pm", Role: callfloor.RoleProjectManager})
 	e.addUser(storage.NewUser{Username: "trainer", Role: callfloor.RoleTrainer})
+	if _, err := e.db.Pool.Exec(context.Background(), `UPDATE users SET created_at = '2026-11-01T00:00:00Z' WHERE username = 'lead-a'`); err != nil {
+		t.Fatal(err) // lead-a leads team-a since November: the days below are theirs to send
+	}
 
 	code, out := e.do("lead-a", "POST", "/qa/score-sheet/send", `{"day": "2026-11-18"}`)
 	if code != 400 || out["field"] != "note" || !strings.Contains(out["message"].(string), "2 evaluations of a quota of 10") {

@@ -11,11 +11,9 @@ export CALLFLOOR_TEST_REDIS_URL=${CALLFLOOR_TEST_REDIS_URL:-redis://127.0.0.1:$p
 pkgs=("$@")
 [ ${#pkgs[@]} -eq 0 ] && pkgs=(./...)
 # The browser test (cmd/callfloor/browser_test.go) drives Debian's Chromium, never a downloaded one.
+# Installed like the services: waiting for another apt or dpkg to finish rather than failing.
 if [ ! -x /usr/bin/chromium ]; then
-  sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
-  mkdir -p .run
-  if [ ! -f .run/.apt-updated ]; then $sudo apt-get update -qq && touch .run/.apt-updated; fi
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  deploy/dev-services.sh apt-install chromium fonts-noto-cjk
 fi
 # The tests run on a UI built from the current sources (dist/ is embedded by dashboards/ui.go).
 (cd dashboards/ui && npm ci --no-audit --no-fund && npm run build && npm test)

@@ -34,8 +34,9 @@ type SentScoreSheet struct {
 }
 
 // SendScoreSheet sends lead's score sheet of team for the day holding day (in day's location,
-// the centre's), as ScoreSheet computes it now. A day not begun cannot be sent; a sheet short
-// of its quota needs a note; a sheet is sent once (ECONFLICT after).
+// the centre's), as ScoreSheet computes it now. A day not begun, or over before the lead's
+// account existed, cannot be sent; a sheet short of its quota needs a note; a sheet is sent once
+// (ECONFLICT after).
 func (db *DB) SendScoreSheet(ctx context.Context, team, lead string, day time.Time, note string, now time.Time) (SentScoreSheet, error) {
 	if lead == "" {
 		return SentScoreSheet{}, invalidField("lead", "required")
@@ -45,6 +46,17 @@ func (db *DB) SendScoreSheet(ctx context.Context, team, lead string, day time.Ti
 	}
 	if PeriodStart(PeriodDay, day).After(now) {
 		return SentScoreSheet{}, invalidField("day", "%s has not begun", day.Format(time.DateOnly))
+	}
+	var since time.Time // the lead exists from then: a day over before it has no sheet of theirs
+	err := db.Pool.QueryRow(ctx, `SELECT created_at FROM users WHERE username = $1`, lead).Scan(&since)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return SentScoreSheet{}, invalidField("lead", "no user %q", lead)
+	} else if err != nil {
+		return SentScoreSheet{}, fmt.Errorf("send score sheet: %w", err)
+	}
+	if end := PeriodStart(PeriodDay, day).AddDate(0, 0, 1); !end.After(since) {
+		return SentScoreSheet{}, invalidField("day", "%s was over before %s became a team lead (%s)", day.Format(time.DateOnly), lead,
+			since.In(day.Location()).Format(time.DateOnly))
 	}
 	sheet, err := db.ScoreSheet(ctx, team, day, lead)
 	if err != nil {

@@ -3,7 +3,7 @@
 //	callfloor serve [-config FILE]   run the ACD, live state and HTTP API (no FILE: the embedded demo)
 //	callfloor sim [-listen ADDR]     run the simulated Asterisk alone (ARI on ADDR)
 //	callfloor migrate [-database-url URL]
-//	callfloor check-config -config FILE
+//	callfloor check-config -config FILE [-offline]   validate as serve does, then warn about what is unreachable
 //	callfloor bench [flags]          routing benchmark through the simulator on loopback
 //
 // Flags, environment and the configuration file are read here only; the rest of the code gets
@@ -40,7 +40,7 @@ commands:
   migrate        apply the database schema migrations
   user           add, list, disable users; set passwords (user add -username NAME -role ROLE)
   demo-data      the demo's users (one per role), a scorecard and a daily sampling plan (idempotent)
-  check-config   validate a configuration file
+  check-config   validate a configuration file as serve does (-offline: without trying Redis, PostgreSQL, ARI)
   bench          routing benchmark through the simulator on loopback
 `
 
@@ -74,13 +74,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		path := fs.String("config", "", "configuration file")
+		offline := fs.Bool("offline", false, "check the file only; do not try Redis, PostgreSQL and the Asterisk nodes")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		if _, err := LoadConfig(*path); err != nil {
+		if *path == "" {
+			return errors.New("check-config: -config FILE is required")
+		}
+		cfg, err := LoadConfig(*path)
+		if err != nil {
+			return err
+		}
+		if err := CheckServe(cfg); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "configuration OK")
+		if !*offline {
+			for _, w := range probe(ctx, cfg) {
+				fmt.Fprintln(stderr, "warning:", w)
+			}
+		}
 		return nil
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)

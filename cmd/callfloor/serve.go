@@ -109,6 +109,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	cfg := m.Config
+	if err := CheckServe(cfg); err != nil { // what check-config checks too
+		return err
+	}
 	if m.LogOutput == nil {
 		m.LogOutput = os.Stderr
 	}

@@ -24,8 +24,10 @@ commands:
   passwd  -username NAME
   disable -username NAME
   enable  -username NAME
+  token   -username NAME -name WHAT   create an API token for the user and print it (once)
 
-every command takes -database-url URL (else $CALLFLOOR_DATABASE_URL, else the local default).
+every command takes -config FILE (the database_url of callfloor's configuration; $CALLFLOOR_CONFIG)
+or -database-url URL; else $CALLFLOOR_DATABASE_URL, else the local default.
 Passwords come from $CALLFLOOR_USER_PASSWORD, else one line on standard input.
 roles: agent, trainer, team_lead, qa, supervisor, project_manager, operations_manager, admin
 `
@@ -51,8 +53,9 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sub := args[0]
 	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dbURL := fs.String("database-url", "", "PostgreSQL URL (default $CALLFLOOR_DATABASE_URL, else "+defaultDatabaseURL+")")
-	var username, role, team, agent, name *string
+	dbURL := fs.String("database-url", "", "PostgreSQL URL (default: -config's database_url, else $CALLFLOOR_DATABASE_URL, else "+defaultDatabaseURL+")")
+	path := fs.String("config", os.Getenv("CALLFLOOR_CONFIG"), "callfloor's configuration file: its database_url is used")
+	var username, role, team, agent, name, tokenName *string
 	switch sub {
 	case "add":
 		username = fs.String("username", "", "login name")
@@ -62,6 +65,9 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		name = fs.String("name", "", "display name")
 	case "passwd", "disable", "enable":
 		username = fs.String("username", "", "login name")
+	case "token":
+		username = fs.String("username", "", "login name")
+		tokenName = fs.String("name", "", "what the token is for (shown in the token list)")
 	case "list":
 	default:
 		fmt.Fprint(stderr, userUsage)
@@ -85,6 +91,15 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	url := *dbURL
+	if url == "" && *path != "" {
+		cfg, err := LoadConfig(*path)
+		if err != nil {
+			return err
+		}
+		if url = cfg.DatabaseURL; url == "" {
+			return fmt.Errorf("user %s: %s has no database_url (nor is CALLFLOOR_DATABASE_URL set)", sub, *path)
+		}
+	}
 	if url == "" {
 		url = envOr("CALLFLOOR_DATABASE_URL", defaultDatabaseURL)
 	}
@@ -169,6 +184,22 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		action = "password_changed"
 		fmt.Fprintf(stdout, "password of %s changed; their sessions are ended\n", u.Username)
+	case "token":
+		if u.Disabled {
+			return fmt.Errorf("user token: %s is disabled", u.Username)
+		}
+		tok, id, err := db.CreateAPIToken(ctx, u.ID, *tokenName)
+		if err != nil {
+			return fmt.Errorf("user token: -%w", err)
+		}
+		detail["user_id"], detail["name"] = u.ID, strings.TrimSpace(*tokenName)
+		if err := db.Audit(ctx, storage.AuditEntry{Actor: cliActor, Action: "token_created", TargetType: "api_token",
+			TargetID: strconv.FormatInt(id, 10), Detail: detail}); err != nil {
+			return fmt.Errorf("user token: audit: %w", err)
+		}
+		fmt.Fprintln(stdout, tok) // alone on its line: TOKEN=$(callfloor user token ...)
+		fmt.Fprintf(stderr, "API token %d of %s created; it is shown once (revoke: DELETE /api/v1/tokens/%d)\n", id, u.Username, id)
+		return nil
 	case "disable", "enable":
 		off := sub == "disable"
 		if _, err := db.UpdateUser(ctx, u.ID, storage.UserUpdate{Disabled: &off}); err != nil {
