@@ -25,7 +25,8 @@ var demoConfig []byte
 
 // LoadConfig reads, defaults and validates a configuration file ("" = the embedded demo).
 // Unknown fields and bad values stop start-up with a message naming the field. Secrets come
-// from the environment: a node's password_env, CALLFLOOR_REDIS_URL overrides redis_url.
+// from the environment: a node's password_env, CALLFLOOR_REDIS_URL overrides redis_url
+// (CALLFLOOR_DATABASE_URL database_url, CALLFLOOR_DATA_DIR data_dir).
 func LoadConfig(path string) (*callfloor.Config, error) {
 	data := demoConfig
 	name := "embedded demo configuration"
@@ -85,6 +86,9 @@ func parseConfig(data []byte, secrets *[]string) (*callfloor.Config, error) {
 	}
 	if v := os.Getenv("CALLFLOOR_DATABASE_URL"); v != "" {
 		cfg.DatabaseURL = v
+	}
+	if v := os.Getenv("CALLFLOOR_DATA_DIR"); v != "" {
+		cfg.DataDir = v
 	}
 	*secrets = append(*secrets, callfloor.SecretsIn(cfg.RedisURL+" "+cfg.DatabaseURL)...)
 	for i := range cfg.Asterisk {

@@ -110,6 +110,7 @@ func TestAsteriskReadmeCommandsRun(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("CALLFLOOR_DATABASE_URL", "") // the file's database_url, not an override, must be used
 	t.Setenv("CALLFLOOR_REDIS_URL", "")
+	t.Setenv("CALLFLOOR_DATA_DIR", "") // the file's data_dir
 	t.Setenv("CALLFLOOR_CONFIG", "")
 	t.Setenv("CALLFLOOR_ARI_PASSWORD", "readme-test-password")
 	t.Setenv("CALLFLOOR_USER_PASSWORD", "readme admin password")
@@ -132,6 +133,7 @@ func TestAsteriskReadmeCommandsRun(t *testing.T) {
 	cfgText = regexp.MustCompile(`(?m)^listen: .*$`).ReplaceAllString(cfgText, "listen: 127.0.0.1:0")
 	cfgText = regexp.MustCompile(`(?m)^redis_url: .*$`).ReplaceAllString(cfgText, "redis_url: "+testenv.RedisURL())
 	cfgText = regexp.MustCompile(`(?m)^database_url: .*$`).ReplaceAllString(cfgText, "database_url: "+dbURL)
+	cfgText = regexp.MustCompile(`(?m)^data_dir: .*$`).ReplaceAllString(cfgText, "data_dir: "+filepath.Join(dir, "data"))
 	cfgText += "redis_prefix: \"" + prefix + "\"\n"
 	if err := os.WriteFile(filepath.Join(dir, "callfloor.yaml"), []byte(cfgText), 0o600); err != nil {
 		t.Fatal(err)
