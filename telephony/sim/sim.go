@@ -313,6 +313,9 @@ func (s *Server) Close() error {
 	if srv != nil {
 		err = srv.Close()
 	}
+	if s.tmpDir != "" {
+		os.RemoveAll(s.tmpDir) // the spool this server made for itself (tests left one per run)
+	}
 	return err
 }
 
