@@ -40,3 +40,17 @@ func TestAgentReservedForWaitingCallFreedAtStart(t *testing.T) {
 		t.Errorf("answered by %q", a.Agent)
 	}
 }
+
+// POST /applications/{app}/subscription answers 404 when the application does not exist (the
+// ARI spec), 422 when the channel does not: only the latter means the caller is gone. A 404
+// there (here injected) costs the hang-up cause, not the call.
+func TestSubscriptionNotFoundIsNotACallerGone(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.login("1001")
+	f.sim.FailNext("POST", "/subscription", 404, 1)
+	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 200 * time.Millisecond})
+	c := f.ended(5 * time.Second)
+	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != "1001" {
+		t.Fatalf("outcome %s by %s agent %q, want answered by 1001", c.Outcome, c.HangupBy, c.Agent)
+	}
+}
