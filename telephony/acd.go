@@ -127,7 +127,7 @@ func New(o Options) (*ACD, error) {
 		a.set.Store(se.s)
 		a.unsynced = true
 		for _, q := range o.Config.Queues {
-			for _, v := range []*prometheus.CounterVec{a.metrics.offered, a.metrics.answered, a.metrics.abandoned, a.metrics.flowedOut} {
+			for _, v := range []*prometheus.CounterVec{a.metrics.offered, a.metrics.answered, a.metrics.abandoned, a.metrics.flowedOut, a.metrics.lost} {
 				v.WithLabelValues(q.Name)
 			}
 		}

@@ -351,7 +351,7 @@ func (cl *call) enter(m msgEnter) {
 	// Stay subscribed to the caller's channel after it leaves Stasis: its ChannelDestroyed,
 	// which follows the StasisEnd, carries the hang-up cause.
 	if err := cl.ari().SubscribeChannel(ctx, c.CallerChannel); err != nil {
-		if ari.IsUnprocessable(err) || ari.IsNotFound(err) {
+		if ari.IsUnprocessable(err) { // 422: the channel does not exist (404 is the application)
 			cl.endInbound(callfloor.HangupCaller, 0, "") // gone already
 			return
 		}

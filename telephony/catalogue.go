@@ -62,6 +62,18 @@ func (a *ACD) catalogueStored(ctx context.Context, n *node) {
 		}
 		for i := range calls {
 			c := &calls[i]
+			// The history's copy has a few of the call's fields only: the live state's own record,
+			// kept an hour after the end, is the one to complete, or SaveCall would overwrite it
+			// with the copy (outcome, hang-up, cause, offers and revision gone).
+			if cur, err := a.store.Call(ctx, c.ID); err == nil {
+				if cur.State != callfloor.CallEnded {
+					continue // live somewhere: it catalogues its own recording
+				}
+				if cur.RecordingName == "" {
+					cur.RecordingName = c.RecordingName
+				}
+				c = cur
+			}
 			c.RecordingFormat = format[c.RecordingName]
 			c.RecordingDuration = a.storedDuration(ctx, n, c.RecordingName, c.RecordingFormat)
 			ev := &callfloor.Event{Type: callfloor.EvRecordingReady, At: a.now(), Call: c}

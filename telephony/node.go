@@ -301,9 +301,19 @@ func (a *ACD) restore(ctx context.Context, n *node) error {
 	if err != nil {
 		return err
 	}
+	// ringing: who may ring for each restored inbound call ("" none: it waits)
+	ringing := map[string]string{}
 	for _, c := range calls {
 		if c.State == callfloor.CallEnded {
 			continue
+		}
+		if c.Direction == callfloor.Inbound {
+			switch off := c.LastOffer(); {
+			case c.State == callfloor.CallWaiting:
+				ringing[c.ID] = ""
+			case c.State == callfloor.CallOffering && off != nil:
+				ringing[c.ID] = off.Agent
+			}
 		}
 		cl := newCall(a, n, c)
 		if c.Direction == callfloor.Inbound && c.CallerChannel != "" {
@@ -316,5 +326,31 @@ func (a *ACD) restore(ctx context.Context, n *node) error {
 	if len(calls) > 0 {
 		a.log.Info("restored live calls from redis", "node", n.name, "calls", len(calls))
 	}
+	a.freeReserved(ctx, ringing)
 	return nil
+}
+
+// freeReserved frees the agents a previous run left reserved (ringing) for a restored call that
+// is not ringing them: the back-off after a failed originate (releaseAfterFailure) holds an
+// agent so, and a crash during it would leave them held, and the caller waiting, until the stale
+// sweep. At start no instance offers this node's calls yet, so the reservation is surely stale.
+// Errors are logged only (the calls' actors have started: restore must not be run again).
+func (a *ACD) freeReserved(ctx context.Context, ringing map[string]string) {
+	if len(ringing) == 0 {
+		return
+	}
+	agents, err := a.store.Agents(ctx)
+	if err != nil {
+		a.log.Warn("reading agents to free stale reservations", "err", err)
+		return
+	}
+	for _, ag := range agents {
+		if ag.State != callfloor.AgentRinging {
+			continue
+		}
+		if who, ok := ringing[ag.Call]; ok && who != ag.Agent {
+			a.log.Info("freeing an agent left reserved for a waiting call by the previous run", "agent", ag.Agent, "call", ag.Call)
+			a.release(ctx, ag.Agent, ag.Call)
+		}
+	}
 }

@@ -22,6 +22,7 @@ package telephony
 // {"done":N} once entry N landed (or was refused for good). Entries are fsynced before the call
 // goes on; done marks are not (a lost mark only means a replay, which lands once). A torn last
 // line (a crash while writing) is cut off at open. When no entry is pending the file is emptied.
+// A file of mostly done entries is rewritten with its pending ones (compact).
 //
 // Concurrency: an outbox is shared by the actors of its node's calls; its methods lock mu. The
 // file is locked (flock) so that two callfloor processes never use one outbox.
@@ -37,6 +38,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -99,8 +101,16 @@ type outbox struct {
 	f       *os.File
 	seq     uint64
 	pending map[uint64]bool
-	failed  bool // a write to the file failed: logged once
+	entries map[uint64][]byte // the pending entries' lines, for compact
+	lines   int               // lines in the file
+	failed  bool              // a write to the file failed: logged once
 }
+
+// compactMin: an outbox of at least this many lines, most of them done, is rewritten with its
+// pending entries only (compact). Without it, a write that stays pending (retried for as long
+// as Redis refuses it) would keep the file from ever being emptied, and every later outage's
+// entries and done marks would pile up behind it.
+const compactMin = 1024
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
 
@@ -119,7 +129,7 @@ func openOutbox(dir, node string, log *slog.Logger) (*outbox, []*pendingOp, erro
 		f.Close()
 		return nil, nil, fmt.Errorf("data_dir: outbox %s is in use by another callfloor process (each instance needs a data_dir of its own): %w", path, err)
 	}
-	o := &outbox{path: path, log: log, f: f, pending: map[uint64]bool{}}
+	o := &outbox{path: path, log: log, f: f, pending: map[uint64]bool{}, entries: map[uint64][]byte{}}
 	ops, err := o.read()
 	if err != nil {
 		o.close()
@@ -134,6 +144,7 @@ func (o *outbox) read() ([]*pendingOp, error) {
 		return nil, fmt.Errorf("outbox %s: %w", o.path, err)
 	}
 	byseq := map[uint64]*pendingOp{}
+	raw := map[uint64][]byte{}
 	var order []uint64
 	var good int64 // where the last complete line ends
 	r := bufio.NewReader(o.f)
@@ -154,6 +165,7 @@ func (o *outbox) read() ([]*pendingOp, error) {
 			return nil, fmt.Errorf("outbox %s: %w", o.path, err)
 		}
 		good += int64(len(b))
+		o.lines++
 		var e outboxEntry
 		if err := json.Unmarshal(b, &e); err != nil {
 			o.log.Error("outbox: skipping an unreadable entry", "file", o.path, "line", line, "err", err)
@@ -166,6 +178,7 @@ func (o *outbox) read() ([]*pendingOp, error) {
 			e.Op.seq = e.Seq
 			e.Op.Tried = true // it may have landed before the process stopped
 			byseq[e.Seq] = e.Op
+			raw[e.Seq] = b[:len(b)-1]
 			order = append(order, e.Seq)
 		}
 		o.seq = max(o.seq, e.Seq, e.Done)
@@ -175,6 +188,7 @@ func (o *outbox) read() ([]*pendingOp, error) {
 		if p := byseq[s]; p != nil {
 			ops = append(ops, p)
 			o.pending[s] = true
+			o.entries[s] = raw[s]
 		}
 	}
 	if len(ops) == 0 {
@@ -201,6 +215,8 @@ func (o *outbox) add(p *pendingOp) {
 		return
 	}
 	o.pending[p.seq] = true
+	o.entries[p.seq] = b
+	o.lines++
 }
 
 // done records that p landed (or was refused for good). With nothing pending the file is
@@ -215,6 +231,7 @@ func (o *outbox) done(p *pendingOp) {
 		return
 	}
 	delete(o.pending, p.seq)
+	delete(o.entries, p.seq)
 	if len(o.pending) == 0 {
 		o.truncate()
 		return
@@ -223,7 +240,63 @@ func (o *outbox) done(p *pendingOp) {
 	// lands once (revision, op id)
 	if err := o.write(fmt.Appendf(nil, `{"done":%d}`, p.seq), false); err != nil {
 		o.fail("outbox: marking a write done", err)
+		return
 	}
+	o.lines++
+	if o.lines >= compactMin && o.lines > 4*len(o.pending) {
+		o.compact()
+	}
+}
+
+// compact rewrites the file with the pending entries only, in order: written to a new file
+// (locked, synced) that then replaces the old one, so that a crash meanwhile leaves one of the
+// two whole. o.mu held.
+func (o *outbox) compact() {
+	tmp := o.path + ".compact"
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	if err != nil {
+		o.fail("outbox: compacting", err)
+		return
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		o.fail("outbox: compacting", err)
+		return
+	}
+	seqs := make([]uint64, 0, len(o.pending))
+	for s := range o.pending {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	var buf []byte
+	for _, s := range seqs {
+		buf = append(append(buf, o.entries[s]...), '\n')
+	}
+	if _, err := f.Write(buf); err != nil {
+		o.fail("outbox: compacting", err)
+		return
+	}
+	if err := f.Sync(); err != nil {
+		o.fail("outbox: compacting", err)
+		return
+	}
+	if err := os.Rename(tmp, o.path); err != nil {
+		o.fail("outbox: compacting", err)
+		return
+	}
+	ok = true
+	if d, err := os.Open(filepath.Dir(o.path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	o.f.Close()
+	o.f, o.lines = f, len(seqs)
 }
 
 // write appends one line, synced to disk if sync; o.mu held.
@@ -246,6 +319,7 @@ func (o *outbox) truncate() {
 		o.fail("outbox: emptying", err)
 		return
 	}
+	o.lines = 0
 	if err := o.f.Sync(); err != nil {
 		o.fail("outbox: emptying", err)
 	}

@@ -1,6 +1,7 @@
 package telephony
 
 import (
+	"bytes"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -67,4 +68,45 @@ func TestOutboxFile(t *testing.T) {
 		t.Fatalf("nothing pending, yet the file holds %d bytes (%v)", st.Size(), err)
 	}
 	o.close()
+}
+
+// A write that stays pending (Redis keeps refusing it) does not let the file grow for ever
+// behind it: once it is mostly done marks, the file is rewritten with the pending entries, which
+// a reopen still finds, in order.
+func TestOutboxFileCompacted(t *testing.T) {
+	dir := t.TempDir()
+	o, _, err := openOutbox(dir, "pbx1", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck := &pendingOp{What: "save", Call: "stuck", Save: &realtime.CallChange{Call: &callfloor.Call{ID: "stuck", Rev: 1}}}
+	o.add(stuck)
+	for i := range 5000 {
+		p := &pendingOp{What: "save", Call: "c", Save: &realtime.CallChange{Call: &callfloor.Call{ID: "c", Rev: int64(i + 1)}}}
+		o.add(p)
+		o.done(p)
+	}
+	last := &pendingOp{What: "save", Call: "last", Save: &realtime.CallChange{Call: &callfloor.Call{ID: "last", Rev: 1}}}
+	o.add(last)
+	path := filepath.Join(dir, "outbox-pbx1.jsonl")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(b, []byte("\n")); n > 2*compactMin {
+		t.Errorf("the outbox holds %d lines for 2 pending writes", n)
+	}
+	o.close()
+	o, ops, err := openOutbox(dir, "pbx1", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.close()
+	if len(ops) != 2 || ops[0].Call != "stuck" || ops[1].Call != "last" {
+		t.Fatalf("reopened: %d pending %+v", len(ops), ops)
+	}
+	// still locked after the rewrite
+	if _, _, err := openOutbox(dir, "pbx1", slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("a second open of the compacted outbox was allowed")
+	}
 }

@@ -110,3 +110,58 @@ func TestStoredRecordingsCataloguedAfterConnect(t *testing.T) {
 		t.Errorf("catalogued call %+v", r)
 	}
 }
+
+// historyCatalogue answers as storage.DB.Uncatalogued does: with the few fields the history's
+// query selects (no outcome, hang-up, cause, offers or revision).
+type historyCatalogue struct{ streamCatalogue }
+
+func (h historyCatalogue) Uncatalogued(ctx context.Context, names []string) ([]callfloor.Call, error) {
+	calls, err := h.streamCatalogue.Uncatalogued(ctx, names)
+	for i, c := range calls {
+		calls[i] = callfloor.Call{ID: c.ID, Direction: c.Direction, Queue: c.Queue, Node: c.Node, AsteriskID: c.AsteriskID,
+			Agent: c.Agent, EnteredAt: c.EnteredAt, AnsweredAt: c.AnsweredAt, EndedAt: c.EndedAt, RecordingName: c.RecordingName,
+			State: callfloor.CallEnded}
+	}
+	return calls, err
+}
+
+// The sweep completes the call's own record in the live state: the history's partial copy must
+// not replace it (the call's outcome, hang-up and revision stay).
+func TestStoredRecordingSweepKeepsTheCallRecord(t *testing.T) {
+	cfg := testConfig("1001")
+	f := newFloorSim(t, cfg, sim.Config{LoseRecordingFinished: func() bool { return true }})
+	f.stop()
+	f.catalogue = historyCatalogue{streamCatalogue{store: f.store}}
+	f.start()
+	f.login("1001")
+	f.sim.FailNext("POST", "/stop", 500, 1)
+	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 1200 * time.Millisecond})
+	c := f.ended(5 * time.Second)
+	if c.RecordingName == "" {
+		t.Fatal("call not recorded")
+	}
+	testenv.Eventually(t, 3*time.Second, "bridge destroyed", func() bool { return f.sim.Stats().BridgesLive == 0 })
+	before, err := f.store.Call(context.Background(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.stop()
+	f.start()
+	r := f.waitEvent(10*time.Second, "recording catalogued", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvRecordingReady && e.Call.ID == c.ID
+	}).Call
+	if r.RecordingDuration < 1 {
+		t.Errorf("duration %d s", r.RecordingDuration)
+	}
+	after, err := f.store.Call(context.Background(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Outcome != before.Outcome || after.HangupBy != before.HangupBy || after.Rev < before.Rev || len(after.Offers) != len(before.Offers) {
+		t.Errorf("live record after the sweep: outcome %q by %q rev %d offers %d; before: %q by %q rev %d offers %d",
+			after.Outcome, after.HangupBy, after.Rev, len(after.Offers), before.Outcome, before.HangupBy, before.Rev, len(before.Offers))
+	}
+	if after.RecordingDuration < 1 || after.RecordingFormat != "wav" {
+		t.Errorf("recording not completed on the record: %d s %q", after.RecordingDuration, after.RecordingFormat)
+	}
+}
