@@ -208,7 +208,10 @@ export class WallboardPage implements Page {
         stat("paused", t("wall.paused"), "c-paused"),
         stat("occupancy", t("wall.occupancy")),
       );
-      el.querySelector("[data-testid=floor-abandoned]")!.after(lostNote("floor-lost"));
+      const ab = el.querySelector<HTMLElement>("[data-testid=floor-abandoned]")!;
+      const wrap = h("div", { class: "with-note" });
+      ab.before(wrap);
+      wrap.append(ab, lostNote("floor-lost"));
     }
     if (!f) return;
     const q = (id: string) => el.querySelector<HTMLElement>(`[data-testid=floor-${id}]`);
@@ -405,7 +408,7 @@ function fillSelect(sel: HTMLSelectElement, values: string[], current: string): 
   sel.value = want.includes(current) ? current : "";
 }
 
-// lostNote is the small figure under an abandoned count: the calls lost to an Asterisk crash or
+// lostNote is the small figure beside an abandoned count: the calls lost to an Asterisk crash or
 // restart, shown only when there are some (a system fault, kept out of the abandons and their
 // rate; the tooltip says so).
 function lostNote(testid: string): HTMLElement {
@@ -433,14 +436,14 @@ function queueTile(name: string): QueueTile {
   const avail = h("span", { testid: id("available") }, "0");
   const oncall = h("span", { testid: id("oncall") }, "0");
   const badge = h("span", { class: "badge", testid: id("status") });
-  const cell = (label: HTMLElement | string, value: HTMLElement, note?: HTMLElement) =>
-    h("div", { class: "tile-cell" }, typeof label === "string" ? h("div", { class: "tile-label" }, label) : label, value, note);
+  const cell = (label: HTMLElement | string, value: HTMLElement) =>
+    h("div", { class: "tile-cell" }, typeof label === "string" ? h("div", { class: "tile-label" }, label) : label, value);
   const el = h("article", { class: "tile status-ok", testid: `tile-${name}` },
     h("header", { class: "tile-head" }, h("h3", {}, name), badge),
     h("div", { class: "tile-main" }, cell(t("wall.waiting"), waiting), cell(t("wall.longest"), longest)),
     h("div", { class: "tile-row" },
       cell(t("wall.sl_today"), slToday), cell(slWindowLabel, slWindow),
-      cell(t("wall.answered"), answered), cell(t("wall.abandoned"), abandoned, lost)),
+      cell(t("wall.answered"), answered), cell(t("wall.abandoned"), h("div", { class: "with-note" }, abandoned, lost))),
     h("footer", { class: "tile-foot" },
       h("span", { class: "dot c-available" }), avail, " ", t("wall.available"),
       h("span", { class: "sep" }),
