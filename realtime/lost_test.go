@@ -40,9 +40,9 @@ func TestKPIViewsCarryLostCalls(t *testing.T) {
 	cfg := &floorCfg{queues: []callfloor.Queue{{Name: "sales"}, {Name: "support"}}}
 	k := cfg.kpi(s)
 	now := time.Now()
-	saveCall(t, s, lostCall("l1", "sales", now.Add(-time.Minute)))
-	saveCall(t, s, lostCall("l2", "sales", now.Add(-time.Minute)))
-	saveCall(t, s, lostCall("l3", "support", now.Add(-time.Minute)))
+	saveCall(t, s, lostCall("l1", "sales", now))
+	saveCall(t, s, lostCall("l2", "sales", now))
+	saveCall(t, s, lostCall("l3", "support", now))
 
 	q, err := k.Queue(context.Background(), "sales", now)
 	if err != nil {
