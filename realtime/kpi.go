@@ -282,7 +282,7 @@ func opt(v float64, ok bool) *float64 {
 func figures(c callfloor.QueueCounters) Figures {
 	return Figures{
 		Offered: c.Offered, Answered: c.Answered, Abandoned: c.Abandoned, ShortAbandoned: c.ShortAbandoned,
-		AnsweredWithinT: c.AnsweredWithinT, FlowedOut: c.FlowedOut, Handled: c.Handled,
+		AnsweredWithinT: c.AnsweredWithinT, FlowedOut: c.FlowedOut, Lost: c.Lost, Handled: c.Handled,
 		ServiceLevel:     opt(c.ServiceLevel()),
 		AbandonRate:      opt(c.AbandonRate()),
 		GrossAbandonRate: opt(c.GrossAbandonRate()),

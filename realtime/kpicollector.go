@@ -27,7 +27,7 @@ func NewKPICollector(k *KPI) *KPICollector {
 	return &KPICollector{kpi: k,
 		waitingLongest: d("callfloor_queue_longest_wait_seconds", "The longest current wait in the queue (0 when nobody waits).", "queue"),
 		sl:             d("callfloor_queue_service_level", "Service level Ans_T ÷ (Ans + Ab − SAb), today or over the sliding window.", "queue", "period"),
-		abandon:        d("callfloor_queue_abandon_rate", "Abandon rate (Ab − SAb) ÷ (offered − SAb), today or over the sliding window.", "queue", "period"),
+		abandon:        d("callfloor_queue_abandon_rate", "Abandon rate (Ab − SAb) ÷ (offered − SAb − lost), today or over the sliding window.", "queue", "period"),
 		asa:            d("callfloor_queue_asa_seconds", "Average speed of answer, today or over the sliding window.", "queue", "period"),
 		aht:            d("callfloor_queue_aht_seconds", "Average handle time (talk + hold + wrap-up) ÷ handled.", "queue", "period"),
 		calls:          d("callfloor_queue_calls", "Calls of the queue by outcome, today or over the sliding window (cohort: by entry time).", "queue", "period", "outcome"),
@@ -76,6 +76,7 @@ func (c *KPICollector) Collect(ch chan<- prometheus.Metric) {
 				gauge(c.calls, val(float64(f.Abandoned)), q.Queue, period, "abandoned")
 				gauge(c.calls, val(float64(f.ShortAbandoned)), q.Queue, period, "short_abandoned")
 				gauge(c.calls, val(float64(f.FlowedOut)), q.Queue, period, "flowed_out")
+				gauge(c.calls, val(float64(f.Lost)), q.Queue, period, "lost")
 			}
 		}
 	}

@@ -23,10 +23,11 @@ type Figures struct {
 	ShortAbandoned   int64    `json:"short_abandoned"`
 	AnsweredWithinT  int64    `json:"answered_within_t"`
 	FlowedOut        int64    `json:"flowed_out"`
+	Lost             int64    `json:"lost"` // cut off by an Asterisk crash or restart: a system fault, not an abandon
 	Handled          int64    `json:"handled"`
 	ServiceLevel     *float64 `json:"service_level"`      // Ans_T ÷ (Ans + Ab − SAb)
-	AbandonRate      *float64 `json:"abandon_rate"`       // (Ab − SAb) ÷ (offered − SAb)
-	GrossAbandonRate *float64 `json:"gross_abandon_rate"` // Ab ÷ offered
+	AbandonRate      *float64 `json:"abandon_rate"`       // (Ab − SAb) ÷ (offered − SAb − lost)
+	GrossAbandonRate *float64 `json:"gross_abandon_rate"` // Ab ÷ (offered − lost)
 	ASA              *float64 `json:"asa_s"`
 	AHT              *float64 `json:"aht_s"`
 }

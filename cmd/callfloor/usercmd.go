@@ -11,9 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/storage"
+	"github.com/redis/go-redis/v9"
 )
 
 const userUsage = `usage: callfloor user <command> [flags]
@@ -28,6 +31,10 @@ commands:
 
 every command takes -config FILE (the database_url of callfloor's configuration; $CALLFLOOR_CONFIG)
 or -database-url URL; else $CALLFLOOR_DATABASE_URL, else the local default.
+passwd and disable also close the user's open live connections (wallboards, desktops) on every
+web node at once, through the Redis of the same configuration (redis_url, redis_prefix; no
+-config: the embedded demo's; $CALLFLOOR_REDIS_URL overrides). Redis away: a warning, and
+the nodes close them at their next 30-second re-check.
 Passwords come from $CALLFLOOR_USER_PASSWORD, else one line on standard input.
 roles: agent, trainer, team_lead, qa, supervisor, project_manager, operations_manager, admin
 `
@@ -90,12 +97,15 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 
-	url := *dbURL
-	if url == "" && *path != "" {
-		cfg, err := LoadConfig(*path)
-		if err != nil {
+	var cfg *callfloor.Config
+	if *path != "" {
+		var err error
+		if cfg, err = LoadConfig(*path); err != nil {
 			return err
 		}
+	}
+	url := *dbURL
+	if url == "" && cfg != nil {
 		if url = cfg.DatabaseURL; url == "" {
 			return fmt.Errorf("user %s: %s has no database_url (nor is CALLFLOOR_DATABASE_URL set)", sub, *path)
 		}
@@ -184,6 +194,8 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		action = "password_changed"
 		fmt.Fprintf(stdout, "password of %s changed; their sessions are ended\n", u.Username)
+		// a new password ends every session: their sockets close too (as PUT /users/{id} does)
+		revokeLive(ctx, cfg, realtime.Revocation{UserID: u.ID, Reason: realtime.RevokeSession}, u.Username, stderr)
 	case "token":
 		if u.Disabled {
 			return fmt.Errorf("user token: %s is disabled", u.Username)
@@ -207,8 +219,49 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		action = "user_" + sub + "d"
 		fmt.Fprintf(stdout, "%s %sd\n", u.Username, sub)
+		if off { // also when already disabled: a second try after Redis was away
+			revokeLive(ctx, cfg, realtime.Revocation{UserID: u.ID, Reason: realtime.RevokeUserDisabled}, u.Username, stderr)
+		}
 	}
 	return db.Audit(ctx, storage.AuditEntry{Actor: cliActor, Action: action, TargetType: "user", TargetID: strconv.FormatInt(u.ID, 10), Detail: detail})
+}
+
+// revokeWait bounds the revocation's trip to Redis: the change is made by then, whatever Redis does.
+const revokeWait = 3 * time.Second
+
+// revokeLive closes the user's open live connections (wallboards, desktops) on every web node at
+// once: it publishes rv on the Redis channel every node's live hub follows, as the API's own
+// changes do (realtime.Hub.Revoke). Redis comes from cfg (-config), else the configuration serve
+// runs without one (the embedded demo), $CALLFLOOR_REDIS_URL overriding either. The change is
+// committed already: Redis not answering is a warning, not a failure, since every node re-checks
+// its sockets' credentials every 30 seconds anyway (and drops its cached ones within 5).
+func revokeLive(ctx context.Context, cfg *callfloor.Config, rv realtime.Revocation, username string, stderr io.Writer) {
+	warn := func(err error) {
+		fmt.Fprintf(stderr, "warning: could not tell the live web nodes through Redis (%v): %s's open wallboards and desktops close at the nodes' next 30-second re-check\n", err, username)
+	}
+	if cfg == nil {
+		var err error
+		if cfg, err = LoadConfig(""); err != nil {
+			warn(err)
+			return
+		}
+	}
+	opt, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		warn(errors.New(callfloor.Scrub("redis_url: "+err.Error(), callfloor.SecretsIn(cfg.RedisURL)...)))
+		return
+	}
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = revokeWait, revokeWait, revokeWait
+	opt.MaxRetries, opt.DialerRetries = -1, 1 // one try: the re-check covers a miss
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(ctx, revokeWait)
+	defer cancel()
+	if err := realtime.PublishRevocation(ctx, rdb, cfg.Prefix, rv); err != nil {
+		warn(fmt.Errorf("%s: %w", opt.Addr, err))
+		return
+	}
+	fmt.Fprintf(stderr, "%s's open wallboards and desktops are being closed on every web node (revocation sent through Redis %s, prefix %q)\n", username, opt.Addr, cfg.Prefix)
 }
 
 func dash(s string) string {

@@ -21,6 +21,10 @@ func TestUserCommand(t *testing.T) {
 	t.Cleanup(func() { storage.BcryptCost, userStdin = oldCost, oldStdin })
 	url := testenv.Postgres(t)
 	t.Setenv("CALLFLOOR_DATABASE_URL", url) // the flag is tried below; the env is the fallback
+	// without -config, passwd and disable announce to the demo's Redis and prefix: keep this
+	// test's user ids off a demo running on this machine (TestUserCommandClosesLiveSockets
+	// covers the announcement)
+	t.Setenv("CALLFLOOR_REDIS_URL", "redis://127.0.0.1:1/0")
 	run := func(stdin string, args ...string) (string, string, error) {
 		t.Helper()
 		userStdin = strings.NewReader(stdin)

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   CLOSE_RESCOPED, CLOSE_REVOKED, CLOSE_TOO_MANY, closeAction,
   SeqTracker, agentFromStatus, applyDelta, applySnapshot, availableAction, backoff, computeStatus, elapsedSeconds,
-  figuresFromCounters, filterAgents, formatDuration, formatPct, newlyRed, queuesFromRest, remainingSeconds, statusClass,
+  figuresFromCounters, filterAgents, floorFromQueues, formatDuration, formatPct, newlyRed, queuesFromRest, remainingSeconds, statusClass,
 } from "./logic";
 import type { AgentView, QueueView } from "./types";
 import { translate } from "./i18n";
@@ -114,6 +114,20 @@ describe("REST fallback", () => {
     expect(f.service_level).toBeCloseTo(6 / 9);
     expect(f.abandon_rate).toBeCloseTo(1 / 9);
     expect(figuresFromCounters({}).service_level).toBeNull();
+  });
+  it("carries the calls lost to an Asterisk restart, out of the abandon rates", () => {
+    const f = figuresFromCounters({ offered: 12, answered: 8, abandoned: 2, short_abandoned: 1, answered_within_t: 6, lost: 2 });
+    expect(f.lost).toBe(2);
+    expect(f.abandon_rate).toBeCloseTo(1 / 9);
+    expect(f.gross_abandon_rate).toBeCloseTo(2 / 10);
+    expect(figuresFromCounters({ offered: 3, lost: 3 }).abandon_rate).toBeNull();
+    expect(figuresFromCounters({}).lost).toBe(0);
+    const floor = floorFromQueues([
+      queue("sales", { today: figuresFromCounters({ offered: 5, lost: 2 }) }),
+      queue("support", { today: figuresFromCounters({ offered: 4, lost: 1 }) }),
+    ], []);
+    expect(floor.today.lost).toBe(3);
+    expect(floor.today.offered).toBe(9);
   });
   it("builds queue tiles from GET /queues and /agents", () => {
     const now = Date.parse("2026-03-01T10:00:00Z");

@@ -187,14 +187,15 @@ function countState(c: AgentCounts, state: string): void {
 
 export function figuresFromCounters(c: Record<string, number> | null | undefined): Figures {
   const g = (k: string) => (c && typeof c[k] === "number" ? c[k] : 0);
-  const ans = g("answered"), ab = g("abandoned"), sab = g("short_abandoned"), off = g("offered");
+  const ans = g("answered"), ab = g("abandoned"), sab = g("short_abandoned"), off = g("offered"), lost = g("lost");
   const slDen = ans + ab - sab;
+  // calls lost to an Asterisk crash or restart are out of the abandon rates (kpi.go)
   return {
     offered: off, answered: ans, abandoned: ab, short_abandoned: sab, answered_within_t: g("answered_within_t"),
-    flowed_out: g("flowed_out"), handled: g("handled"),
+    flowed_out: g("flowed_out"), lost, handled: g("handled"),
     service_level: slDen > 0 ? g("answered_within_t") / slDen : null,
-    abandon_rate: off - sab > 0 ? (ab - sab) / (off - sab) : null,
-    gross_abandon_rate: off > 0 ? ab / off : null,
+    abandon_rate: off - sab - lost > 0 ? (ab - sab) / (off - sab - lost) : null,
+    gross_abandon_rate: off - lost > 0 ? ab / (off - lost) : null,
     asa_s: ans > 0 ? g("sum_wait_answered_ms") / ans / 1000 : null,
     aht_s: null,
   };
@@ -259,8 +260,8 @@ export function floorFromQueues(queues: QueueView[], agents: AgentView[]): Floor
   for (const q of queues) {
     waiting += q.waiting;
     if (q.oldest_waiting_since && (oldest === null || Date.parse(q.oldest_waiting_since) < Date.parse(oldest))) oldest = q.oldest_waiting_since;
-    for (const k of ["offered", "answered", "abandoned", "short_abandoned", "answered_within_t", "flowed_out", "handled"] as const) {
-      c[k] = (c[k] ?? 0) + q.today[k];
+    for (const k of ["offered", "answered", "abandoned", "short_abandoned", "answered_within_t", "flowed_out", "lost", "handled"] as const) {
+      c[k] = (c[k] ?? 0) + (q.today[k] ?? 0);
     }
   }
   return { waiting, oldest_waiting_since: oldest, agents: counts, today: figuresFromCounters(c), window: emptyFigures(), window_min: 0, occupancy: null };

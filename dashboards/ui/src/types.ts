@@ -11,6 +11,7 @@ export interface Figures {
   short_abandoned: number;
   answered_within_t: number;
   flowed_out: number;
+  lost: number; // cut off by an Asterisk crash or restart: a system fault, out of the abandon rates
   handled: number;
   service_level: number | null;
   abandon_rate: number | null;
