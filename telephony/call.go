@@ -692,7 +692,7 @@ func (cl *call) bridgeTalking(redo bool) {
 		}
 	}
 	if c.HoldBridge != "" {
-		if err := cl.ari().DestroyBridge(ctx, c.HoldBridge); err != nil && !ari.IsNotFound(err) {
+		if err := cl.ari().DestroyBridge(ctx, c.HoldBridge); err != nil && !ari.BridgeGone(err) {
 			cl.warn("destroying the holding bridge", err)
 		}
 	}
@@ -852,7 +852,7 @@ func (cl *call) closeBridges(bridges ...string) {
 }
 
 func (cl *call) destroyBridge(b string) {
-	if err := cl.ari().DestroyBridge(cl.ctx(), b); err != nil && !ari.IsNotFound(err) {
+	if err := cl.ari().DestroyBridge(cl.ctx(), b); err != nil && !ari.BridgeGone(err) {
 		cl.warn("destroying bridge", err, "bridge", b)
 	}
 }

@@ -106,7 +106,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	// stopped between a call's end and the bridge's destruction. Asterisk would keep them forever.
 	for _, id := range orphanBridges {
 		a.log.Warn("destroying orphan bridge", "node", n.name, "bridge", id)
-		if err := n.client.DestroyBridge(ctx, id); err != nil && !ari.IsNotFound(err) {
+		if err := n.client.DestroyBridge(ctx, id); err != nil && !ari.BridgeGone(err) {
 			a.log.Warn("destroying orphan bridge", "node", n.name, "bridge", id, "err", err)
 		}
 	}

@@ -190,6 +190,11 @@ func IsNotFound(err error) bool { return statusOf(err) == http.StatusNotFound }
 // IsConflict reports whether err is an ARI 409 (already exists, not in Stasis...).
 func IsConflict(err error) bool { return statusOf(err) == http.StatusConflict }
 
+// BridgeGone reports whether err, from DELETE /bridges/{id}, says the bridge no longer exists:
+// 404, or the 409 "Bridge not in Stasis application" a real Asterisk answers for a bridge it has
+// just destroyed (traces/caller-hangs-up-during-talk.rest.log). Either way there is nothing to do.
+func BridgeGone(err error) bool { return IsNotFound(err) || IsConflict(err) }
+
 // IsUnprocessable reports whether Asterisk answered 422 (e.g. a channel not in that bridge).
 func IsUnprocessable(err error) bool { return statusOf(err) == http.StatusUnprocessableEntity }
 
