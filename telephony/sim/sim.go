@@ -367,6 +367,7 @@ func (s *Server) Crash() {
 	conns := s.detachAllLocked()
 	s.channels = map[string]*channel{}
 	s.bridges = map[string]*bridge{}
+	s.tombstones, s.tombOrder = map[string]struct{}{}, nil // a restarted Asterisk remembers no destroyed bridge
 	s.live = map[string]*recording{}
 	s.apps = map[string]*appState{}
 	s.unlock()
