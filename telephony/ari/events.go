@@ -228,7 +228,6 @@ func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
 	}
 	u.Path = strings.TrimRight(u.Path, "/") + "/ari/events"
 	u.RawPath = ""
-	u.User = nil // credentials go in the Authorization header only, never in the URL (logs, proxies)
 	u.RawQuery = url.Values{
 		"app":          {c.cfg.App},
 		"subscribeAll": {"false"},
