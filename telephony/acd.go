@@ -126,11 +126,7 @@ func New(o Options) (*ACD, error) {
 		a.log.Warn("redis not reachable: queues and agents are written to it once it answers", "err", err)
 		a.set.Store(se.s)
 		a.unsynced = true
-		for _, q := range o.Config.Queues {
-			for _, v := range []*prometheus.CounterVec{a.metrics.offered, a.metrics.answered, a.metrics.abandoned, a.metrics.flowedOut, a.metrics.lost} {
-				v.WithLabelValues(q.Name)
-			}
-		}
+		a.exportQueueSeries(o.Config.Queues)
 	}
 	for _, c := range o.Nodes {
 		n := &node{acd: a, client: c, name: c.Node().Name, byChannel: map[string]*call{}}
@@ -169,14 +165,19 @@ func (a *ACD) Reconfigure(cfg *callfloor.Config) error {
 			}
 		}
 	}
-	for _, q := range cfg.Queues { // export every queue's series from the start, zeros included
+	a.exportQueueSeries(cfg.Queues)
+	a.set.Store(s)
+	a.wake()
+	return nil
+}
+
+// exportQueueSeries exports every queue's series from the start, zeros included.
+func (a *ACD) exportQueueSeries(queues []callfloor.Queue) {
+	for _, q := range queues {
 		for _, v := range []*prometheus.CounterVec{a.metrics.offered, a.metrics.answered, a.metrics.abandoned, a.metrics.flowedOut, a.metrics.lost} {
 			v.WithLabelValues(q.Name)
 		}
 	}
-	a.set.Store(s)
-	a.wake()
-	return nil
 }
 
 // storeSettings writes queues and agents' profiles to Redis.

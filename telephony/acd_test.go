@@ -220,6 +220,16 @@ func (f *floor) ended(within time.Duration) *callfloor.Call {
 	return f.waitEvent(within, "a call to end", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallEnded }).Call
 }
 
+// answeredBy waits for a call to end and fails the test unless the agent answered it.
+func (f *floor) answeredBy(agent string, within time.Duration) *callfloor.Call {
+	f.t.Helper()
+	c := f.ended(within)
+	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != agent {
+		f.t.Fatalf("outcome %s by %s agent %q, want answered by %s", c.Outcome, c.HangupBy, c.Agent, agent)
+	}
+	return c
+}
+
 func (f *floor) countEvents(typ string) int {
 	f.poll()
 	n := 0

@@ -524,10 +524,18 @@ func (cl *call) disconnected() {
 	if c.Direction != callfloor.Inbound || c.State != callfloor.CallOffering {
 		return
 	}
-	off := c.LastOffer()
-	cl.logf("offer withdrawn: the events connection is down", "agent", off.Agent)
-	cl.offerEnded(callfloor.OfferInterrupted, 0)
-	cl.hangup(off.Channel)
+	cl.logf("offer withdrawn: the events connection is down", "agent", c.LastOffer().Agent)
+	cl.withdrawOffer(callfloor.OfferInterrupted, 0)
+}
+
+// withdrawOffer ends the ringing offer with result (see offerEnded) and hangs up the agent's
+// ringing leg.
+func (cl *call) withdrawOffer(result string, cause int) {
+	off := cl.c.LastOffer()
+	cl.offerEnded(result, cause)
+	if off != nil {
+		cl.hangup(off.Channel)
+	}
 }
 
 func (cl *call) inboundEvent(ev aril.Event) {
@@ -594,9 +602,7 @@ func (cl *call) leftStasis(ch string) {
 	cl.leaving = &leaving{channel: ch, by: by, at: cl.acd.now()}
 	cl.acd.setWaiting(cl, false)
 	if c.State == callfloor.CallOffering {
-		off := c.LastOffer()
-		cl.offerEnded(callfloor.OfferCanceled, 0)
-		cl.hangup(off.Channel)
+		cl.withdrawOffer(callfloor.OfferCanceled, 0)
 	}
 	cl.after(leavingWait, "leaving", 0)
 }
@@ -692,7 +698,7 @@ func (cl *call) bridgeTalking(redo bool) {
 		}
 	}
 	if c.HoldBridge != "" {
-		if err := cl.ari().DestroyBridge(ctx, c.HoldBridge); err != nil && !ari.IsNotFound(err) {
+		if err := cl.ari().DestroyBridge(ctx, c.HoldBridge); err != nil && !ari.BridgeGone(err) {
 			cl.warn("destroying the holding bridge", err)
 		}
 	}
@@ -727,10 +733,7 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 	}
 	wasTalking := c.State == callfloor.CallTalking
 	if c.State == callfloor.CallOffering {
-		cl.offerEnded(callfloor.OfferCanceled, 0)
-		if off := c.LastOffer(); off != nil {
-			cl.hangup(off.Channel)
-		}
+		cl.withdrawOffer(callfloor.OfferCanceled, 0)
 	}
 	cl.acd.setWaiting(cl, false)
 	c.State, c.EndedAt, c.HangupBy = callfloor.CallEnded, now, by
@@ -852,7 +855,7 @@ func (cl *call) closeBridges(bridges ...string) {
 }
 
 func (cl *call) destroyBridge(b string) {
-	if err := cl.ari().DestroyBridge(cl.ctx(), b); err != nil && !ari.IsNotFound(err) {
+	if err := cl.ari().DestroyBridge(cl.ctx(), b); err != nil && !ari.BridgeGone(err) {
 		cl.warn("destroying bridge", err, "bridge", b)
 	}
 }
@@ -935,9 +938,7 @@ func (cl *call) timer(m msgTimer) {
 		q := cl.queueCfg()
 		cl.logf("max wait reached", "action", q.OnMaxWait.Action)
 		if c.State == callfloor.CallOffering {
-			off := c.LastOffer()
-			cl.offerEnded(callfloor.OfferCanceled, 0)
-			cl.hangup(off.Channel)
+			cl.withdrawOffer(callfloor.OfferCanceled, 0)
 		}
 		cl.acd.setWaiting(cl, false)
 		if c.HoldBridge != "" {
@@ -957,13 +958,11 @@ func (cl *call) timer(m msgTimer) {
 		if m.seq != cl.offerSeq || c.State != callfloor.CallOffering {
 			return
 		}
-		off := c.LastOffer()
 		if cl.node.connected() {
-			cl.offerEnded(callfloor.OfferNoAnswer, 19)
+			cl.withdrawOffer(callfloor.OfferNoAnswer, 19)
 		} else {
-			cl.offerEnded(callfloor.OfferInterrupted, 0) // its end event could not reach us
+			cl.withdrawOffer(callfloor.OfferInterrupted, 0) // its end event could not reach us
 		}
-		cl.hangup(off.Channel)
 	case "leaving":
 		if l := cl.leaving; l != nil && c.State != callfloor.CallEnded {
 			cl.warn("no ChannelDestroyed after StasisEnd: ending without a hang-up cause", nil, "channel", l.channel)

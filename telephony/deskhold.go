@@ -86,7 +86,7 @@ func (cl *call) deskHold(on bool) error {
 		_ = cl.ari().AddChannel(ctx, park, cust) // back to the music, still on hold: no silent limbo
 		return fmt.Errorf("hold: bringing the customer back: %w", err)
 	}
-	if err := cl.ari().DestroyBridge(ctx, park); err != nil && !ari.IsNotFound(err) {
+	if err := cl.ari().DestroyBridge(ctx, park); err != nil && !ari.BridgeGone(err) {
 		cl.warn("hold: destroying the holding bridge", err)
 	}
 	c.EndHold(callfloor.DeskHoldChannel, now)
@@ -100,7 +100,7 @@ func (cl *call) unpark() {
 	if !cl.parked && cl.c.HoldChannel != callfloor.DeskHoldChannel {
 		return
 	}
-	if err := cl.ari().DestroyBridge(cl.ctx(), parkBridge(cl.c.ID)); err != nil && !ari.IsNotFound(err) {
+	if err := cl.ari().DestroyBridge(cl.ctx(), parkBridge(cl.c.ID)); err != nil && !ari.BridgeGone(err) {
 		cl.warn("destroying the holding bridge", err)
 	}
 }

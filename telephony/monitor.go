@@ -172,7 +172,7 @@ func (cl *call) teardownMonitor(mon *monitor) {
 			cl.warn("ending monitoring", err, "channel", ch)
 		}
 	}
-	if err := cl.ari().DestroyBridge(ctx, mon.bridge); err != nil && !ari.IsNotFound(err) {
+	if err := cl.ari().DestroyBridge(ctx, mon.bridge); err != nil && !ari.BridgeGone(err) {
 		cl.warn("destroying the monitor bridge", err)
 	}
 }

@@ -62,12 +62,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	}
 	a := n.acd
 	a.mu.Lock()
-	var mine []*call
-	for _, c := range a.calls {
-		if c.node == n {
-			mine = append(mine, c)
-		}
-	}
+	mine := n.callsLocked()
 	// What no live call of ours knows (read under the lock: the actors own their records).
 	var orphanBridges []string
 	for _, b := range bridges {
@@ -111,7 +106,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	// stopped between a call's end and the bridge's destruction. Asterisk would keep them forever.
 	for _, id := range orphanBridges {
 		a.log.Warn("destroying orphan bridge", "node", n.name, "bridge", id)
-		if err := n.client.DestroyBridge(ctx, id); err != nil && !ari.IsNotFound(err) {
+		if err := n.client.DestroyBridge(ctx, id); err != nil && !ari.BridgeGone(err) {
 			a.log.Warn("destroying orphan bridge", "node", n.name, "bridge", id, "err", err)
 		}
 	}
@@ -142,16 +137,22 @@ func (n *node) Disconnected(err error) {
 	n.acd.log.Warn("asterisk events connection lost", "node", n.name, "err", err)
 	a := n.acd
 	a.mu.Lock()
-	var mine []*call
-	for _, c := range a.calls {
-		if c.node == n {
-			mine = append(mine, c)
-		}
-	}
+	mine := n.callsLocked()
 	a.mu.Unlock()
 	for _, c := range mine {
 		c.send(msgDisconnected{})
 	}
+}
+
+// callsLocked returns the live calls on this node; the caller holds acd.mu.
+func (n *node) callsLocked() []*call {
+	var mine []*call
+	for _, c := range n.acd.calls {
+		if c.node == n {
+			mine = append(mine, c)
+		}
+	}
+	return mine
 }
 
 // connected reports whether the node's event stream is up and its calls reconciled after the

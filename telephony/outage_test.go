@@ -46,10 +46,7 @@ func TestNoOfferWhileEventsDown(t *testing.T) {
 		t.Errorf("agent rung while the events stream was down: %d originates, %d answered into an inactive application", st.Originates, st.StasisFailed)
 	}
 	f.sim.EventsOutage(false)
-	c := f.ended(5 * time.Second)
-	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != "1001" {
-		t.Fatalf("outcome %s agent %s, want answered by 1001 after the reconnect", c.Outcome, c.Agent)
-	}
+	f.answeredBy("1001", 5*time.Second)
 	f.neverPaused("1001")
 }
 
@@ -68,10 +65,7 @@ func TestRingInterruptedByEventsOutage(t *testing.T) {
 	}
 	up := time.Now()
 	f.sim.EventsOutage(false)
-	c := f.ended(5 * time.Second)
-	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != "1001" {
-		t.Fatalf("outcome %s agent %s, want answered by 1001", c.Outcome, c.Agent)
-	}
+	c := f.answeredBy("1001", 5*time.Second)
 	if len(c.Offers) != 2 || c.Offers[0].Result != callfloor.OfferInterrupted || c.Offers[1].Result != callfloor.OfferAnswered {
 		t.Fatalf("offers %+v, want interrupted then answered", c.Offers)
 	}
@@ -93,10 +87,7 @@ func TestCallfloorStoppedWhileRinging(t *testing.T) {
 	f.stop()
 	testenv.Eventually(t, 3*time.Second, "the agent answered into the inactive application", func() bool { return f.sim.Stats().StasisFailed == 1 })
 	f.start()
-	c := f.ended(5 * time.Second)
-	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != "1001" {
-		t.Fatalf("outcome %s agent %s, want answered by 1001", c.Outcome, c.Agent)
-	}
+	c := f.answeredBy("1001", 5*time.Second)
 	if len(c.Offers) != 2 || c.Offers[0].Result != callfloor.OfferInterrupted {
 		t.Fatalf("offers %+v, want interrupted then answered", c.Offers)
 	}
@@ -110,10 +101,7 @@ func TestFailedOriginateIsNotAMissedRing(t *testing.T) {
 	f.login("1001")
 	f.sim.FailNext("POST", "/channels", 500, 2)
 	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 200 * time.Millisecond})
-	c := f.ended(8 * time.Second)
-	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != "1001" {
-		t.Fatalf("outcome %s agent %s, want answered by 1001", c.Outcome, c.Agent)
-	}
+	c := f.answeredBy("1001", 8*time.Second)
 	if len(c.Offers) != 3 || c.Offers[0].Result != callfloor.OfferFailed || c.Offers[1].Result != callfloor.OfferFailed || c.Offers[2].Result != callfloor.OfferAnswered {
 		t.Fatalf("offers %+v, want failed, failed, answered", c.Offers)
 	}

@@ -35,6 +35,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -100,8 +101,7 @@ type outbox struct {
 	mu      sync.Mutex
 	f       *os.File
 	seq     uint64
-	pending map[uint64]bool
-	entries map[uint64][]byte // the pending entries' lines, for compact
+	entries map[uint64][]byte // the pending entries' lines by seq (for compact)
 	lines   int               // lines in the file
 	failed  bool              // a write to the file failed: logged once
 }
@@ -129,7 +129,7 @@ func openOutbox(dir, node string, log *slog.Logger) (*outbox, []*pendingOp, erro
 		f.Close()
 		return nil, nil, fmt.Errorf("data_dir: outbox %s is in use by another callfloor process (each instance needs a data_dir of its own): %w", path, err)
 	}
-	o := &outbox{path: path, log: log, f: f, pending: map[uint64]bool{}, entries: map[uint64][]byte{}}
+	o := &outbox{path: path, log: log, f: f, entries: map[uint64][]byte{}}
 	ops, err := o.read()
 	if err != nil {
 		o.close()
@@ -187,7 +187,6 @@ func (o *outbox) read() ([]*pendingOp, error) {
 	for _, s := range order {
 		if p := byseq[s]; p != nil {
 			ops = append(ops, p)
-			o.pending[s] = true
 			o.entries[s] = raw[s]
 		}
 	}
@@ -214,7 +213,6 @@ func (o *outbox) add(p *pendingOp) {
 		o.fail("outbox: a kept write could not be written to disk (it is kept in memory only)", err)
 		return
 	}
-	o.pending[p.seq] = true
 	o.entries[p.seq] = b
 	o.lines++
 }
@@ -227,12 +225,11 @@ func (o *outbox) done(p *pendingOp) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if !o.pending[p.seq] {
+	if _, ok := o.entries[p.seq]; !ok {
 		return
 	}
-	delete(o.pending, p.seq)
 	delete(o.entries, p.seq)
-	if len(o.pending) == 0 {
+	if len(o.entries) == 0 {
 		o.truncate()
 		return
 	}
@@ -243,7 +240,7 @@ func (o *outbox) done(p *pendingOp) {
 		return
 	}
 	o.lines++
-	if o.lines >= compactMin && o.lines > 4*len(o.pending) {
+	if o.lines >= compactMin && o.lines > 4*len(o.entries) {
 		o.compact()
 	}
 }
@@ -269,11 +266,7 @@ func (o *outbox) compact() {
 		o.fail("outbox: compacting", err)
 		return
 	}
-	seqs := make([]uint64, 0, len(o.pending))
-	for s := range o.pending {
-		seqs = append(seqs, s)
-	}
-	slices.Sort(seqs)
+	seqs := slices.Sorted(maps.Keys(o.entries))
 	var buf []byte
 	for _, s := range seqs {
 		buf = append(append(buf, o.entries[s]...), '\n')
@@ -339,7 +332,7 @@ func (o *outbox) Pending() int {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return len(o.pending)
+	return len(o.entries)
 }
 
 func (o *outbox) close() {

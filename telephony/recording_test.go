@@ -8,6 +8,7 @@ import (
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/telephony"
 	"github.com/callfloor/callfloor/telephony/sim"
 )
 
@@ -82,27 +83,11 @@ func (s streamCatalogue) Uncatalogued(ctx context.Context, names []string) ([]ca
 // then lost the event with the bridge) is catalogued after the next connect, with its duration
 // read from the file.
 func TestStoredRecordingsCataloguedAfterConnect(t *testing.T) {
-	cfg := testConfig("1001")
-	f := newFloorSim(t, cfg, sim.Config{LoseRecordingFinished: func() bool { return true }})
-	f.stop()
-	f.catalogue = streamCatalogue{store: f.store}
-	f.start()
-	f.login("1001")
-	f.sim.FailNext("POST", "/stop", 500, 1)
-	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 1200 * time.Millisecond})
-	c := f.ended(5 * time.Second)
-	if c.RecordingName == "" {
-		t.Fatal("call not recorded")
-	}
-	testenv.Eventually(t, 3*time.Second, "bridge destroyed", func() bool { return f.sim.Stats().BridgesLive == 0 })
+	f, c := recordedWithoutFinished(t, func(f *floor) telephony.RecordingCatalogue { return streamCatalogue{store: f.store} })
 	if n := f.sim.Stats().RecordingsSilent; n != 1 {
 		t.Fatalf("%d recordings lost their RecordingFinished, want 1 (the scenario)", n)
 	}
-	f.stop()
-	f.start() // a (re)connect sweeps the node's stored recordings
-	r := f.waitEvent(10*time.Second, "recording catalogued", func(e callfloor.Event) bool {
-		return e.Type == callfloor.EvRecordingReady && e.Call.ID == c.ID
-	}).Call
+	r := f.sweptRecording(c)
 	if r.RecordingName != c.RecordingName || r.RecordingFormat != "wav" || r.RecordingDuration < 1 || r.RecordingDuration > 2 {
 		t.Errorf("catalogued %q format %q duration %d s, want %q wav about 1 s", r.RecordingName, r.RecordingFormat, r.RecordingDuration, c.RecordingName)
 	}
@@ -128,28 +113,12 @@ func (h historyCatalogue) Uncatalogued(ctx context.Context, names []string) ([]c
 // The sweep completes the call's own record in the live state: the history's partial copy must
 // not replace it (the call's outcome, hang-up and revision stay).
 func TestStoredRecordingSweepKeepsTheCallRecord(t *testing.T) {
-	cfg := testConfig("1001")
-	f := newFloorSim(t, cfg, sim.Config{LoseRecordingFinished: func() bool { return true }})
-	f.stop()
-	f.catalogue = historyCatalogue{streamCatalogue{store: f.store}}
-	f.start()
-	f.login("1001")
-	f.sim.FailNext("POST", "/stop", 500, 1)
-	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 1200 * time.Millisecond})
-	c := f.ended(5 * time.Second)
-	if c.RecordingName == "" {
-		t.Fatal("call not recorded")
-	}
-	testenv.Eventually(t, 3*time.Second, "bridge destroyed", func() bool { return f.sim.Stats().BridgesLive == 0 })
+	f, c := recordedWithoutFinished(t, func(f *floor) telephony.RecordingCatalogue { return historyCatalogue{streamCatalogue{store: f.store}} })
 	before, err := f.store.Call(context.Background(), c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.stop()
-	f.start()
-	r := f.waitEvent(10*time.Second, "recording catalogued", func(e callfloor.Event) bool {
-		return e.Type == callfloor.EvRecordingReady && e.Call.ID == c.ID
-	}).Call
+	r := f.sweptRecording(c)
 	if r.RecordingDuration < 1 {
 		t.Errorf("duration %d s", r.RecordingDuration)
 	}
@@ -164,4 +133,35 @@ func TestStoredRecordingSweepKeepsTheCallRecord(t *testing.T) {
 	if after.RecordingDuration < 1 || after.RecordingFormat != "wav" {
 		t.Errorf("recording not completed on the record: %d s %q", after.RecordingDuration, after.RecordingFormat)
 	}
+}
+
+// recordedWithoutFinished runs a floor with the catalogue cat(f) and records one call whose
+// RecordingFinished never comes (stopping it fails, then Asterisk loses the event with the
+// bridge); it returns once the call has ended and its bridge is destroyed.
+func recordedWithoutFinished(t *testing.T, cat func(f *floor) telephony.RecordingCatalogue) (*floor, *callfloor.Call) {
+	t.Helper()
+	f := newFloorSim(t, testConfig("1001"), sim.Config{LoseRecordingFinished: func() bool { return true }})
+	f.stop()
+	f.catalogue = cat(f)
+	f.start()
+	f.login("1001")
+	f.sim.FailNext("POST", "/stop", 500, 1)
+	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 1200 * time.Millisecond})
+	c := f.ended(5 * time.Second)
+	if c.RecordingName == "" {
+		t.Fatal("call not recorded")
+	}
+	testenv.Eventually(t, 3*time.Second, "bridge destroyed", func() bool { return f.sim.Stats().BridgesLive == 0 })
+	return f, c
+}
+
+// sweptRecording restarts the instance (a (re)connect sweeps the node's stored recordings) and
+// waits for the recording of c to be catalogued.
+func (f *floor) sweptRecording(c *callfloor.Call) *callfloor.Call {
+	f.t.Helper()
+	f.stop()
+	f.start()
+	return f.waitEvent(10*time.Second, "recording catalogued", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvRecordingReady && e.Call.ID == c.ID
+	}).Call
 }

@@ -49,8 +49,5 @@ func TestSubscriptionNotFoundIsNotACallerGone(t *testing.T) {
 	f.login("1001")
 	f.sim.FailNext("POST", "/subscription", 404, 1)
 	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 200 * time.Millisecond})
-	c := f.ended(5 * time.Second)
-	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != "1001" {
-		t.Fatalf("outcome %s by %s agent %q, want answered by 1001", c.Outcome, c.HangupBy, c.Agent)
-	}
+	f.answeredBy("1001", 5*time.Second)
 }

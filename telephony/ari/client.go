@@ -148,11 +148,9 @@ func (c *Client) Node() NodeInfo {
 	return c.node
 }
 
-func (c *Client) setNode(entityID string, connected bool) NodeInfo {
-	return c.setNodeStarted(entityID, time.Time{}, connected)
-}
-
-func (c *Client) setNodeStarted(entityID string, startedAt time.Time, connected bool) NodeInfo {
+// setConnected records a set-up event stream with what GET /asterisk/info said (empty or zero
+// values keep the previous ones).
+func (c *Client) setConnected(entityID string, startedAt time.Time) NodeInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if entityID != "" {
@@ -161,8 +159,15 @@ func (c *Client) setNodeStarted(entityID string, startedAt time.Time, connected 
 	if !startedAt.IsZero() {
 		c.node.StartedAt = startedAt
 	}
-	c.node.Connected = connected
+	c.node.Connected = true
 	return c.node
+}
+
+// setDisconnected records that the event stream is down; entity and startup time are kept.
+func (c *Client) setDisconnected() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.node.Connected = false
 }
 
 // Error is the error of every REST call. Status is the HTTP status, or 0
@@ -189,6 +194,11 @@ func IsNotFound(err error) bool { return statusOf(err) == http.StatusNotFound }
 
 // IsConflict reports whether err is an ARI 409 (already exists, not in Stasis...).
 func IsConflict(err error) bool { return statusOf(err) == http.StatusConflict }
+
+// BridgeGone reports whether err, from DELETE /bridges/{id}, says the bridge no longer exists:
+// 404, or the 409 "Bridge not in Stasis application" a real Asterisk answers for a bridge it has
+// just destroyed (traces/caller-hangs-up-during-talk.rest.log). Either way there is nothing to do.
+func BridgeGone(err error) bool { return IsNotFound(err) || IsConflict(err) }
 
 // IsUnprocessable reports whether Asterisk answered 422 (e.g. a channel not in that bridge).
 func IsUnprocessable(err error) bool { return statusOf(err) == http.StatusUnprocessableEntity }

@@ -100,7 +100,7 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 }
 
 func (c *Client) markDown() {
-	c.setNode("", false)
+	c.setDisconnected()
 	c.metrics.setConnected(c.cfg.Name, false)
 	c.metrics.bufferDepth(c.cfg.Name, 0)
 }
@@ -161,7 +161,7 @@ func (c *Client) session(ctx context.Context, h Handler, reconnect bool) (res se
 			return sessionResult{stage: "event_filter", err: err}
 		}
 	}
-	node := c.setNodeStarted(entityID, startedAt, true)
+	node := c.setConnected(entityID, startedAt)
 	c.metrics.setConnected(c.cfg.Name, true)
 	if reconnect {
 		c.metrics.reconnect(c.cfg.Name)
@@ -185,7 +185,7 @@ func (c *Client) session(ctx context.Context, h Handler, reconnect bool) (res se
 			c.metrics.bufferDepth(c.cfg.Name, len(frames))
 			if c.dispatch(data, h) {
 				res.replaced, res.err = true, ErrApplicationReplaced
-				c.setNode("", false)
+				c.setDisconnected()
 				c.metrics.setConnected(c.cfg.Name, false)
 				h.Disconnected(ErrApplicationReplaced)
 				return res
@@ -199,7 +199,7 @@ func (c *Client) session(ctx context.Context, h Handler, reconnect bool) (res se
 					break
 				}
 			}
-			c.setNode("", false)
+			c.setDisconnected()
 			c.metrics.setConnected(c.cfg.Name, false)
 			c.metrics.bufferDepth(c.cfg.Name, 0)
 			if ctx.Err() != nil {
@@ -228,7 +228,6 @@ func (c *Client) dial(ctx context.Context) (*websocket.Conn, error) {
 	}
 	u.Path = strings.TrimRight(u.Path, "/") + "/ari/events"
 	u.RawPath = ""
-	u.User = nil // credentials go in the Authorization header only, never in the URL (logs, proxies)
 	u.RawQuery = url.Values{
 		"app":          {c.cfg.App},
 		"subscribeAll": {"false"},

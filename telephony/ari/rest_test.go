@@ -572,3 +572,28 @@ func TestStoredRecordingFileDeadlineOnHeadersOnly(t *testing.T) {
 	}
 	body.Close()
 }
+
+// Every DELETE /bridges/{id} a real Asterisk refused in the traces refused it because the bridge
+// was already gone (404, or 409 right after its destruction): BridgeGone says so for each.
+func TestBridgeGoneMatchesTraces(t *testing.T) {
+	f := newFakeARI(t)
+	c, _, _ := testClient(t, f.URL(), nil)
+	seen := map[int]bool{}
+	for _, l := range parseRestLogs(t) {
+		if l.method != "DELETE" || len(l.segments) != 2 || l.segments[0] != "bridges" || l.status < 400 {
+			continue
+		}
+		f.setRespond(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, l.status, l.body) })
+		err := c.DestroyBridge(context.Background(), l.segments[1])
+		if !BridgeGone(err) {
+			t.Errorf("%s: %q: BridgeGone(%v) = false", l.file, l.raw, err)
+		}
+		seen[l.status] = true
+	}
+	if !seen[404] || !seen[409] {
+		t.Fatalf("traces refused DELETE /bridges with %v, want both 404 and 409", seen)
+	}
+	if BridgeGone(nil) || BridgeGone(errors.New("x")) {
+		t.Error("BridgeGone on a success or a non-ARI error")
+	}
+}

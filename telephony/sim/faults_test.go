@@ -123,3 +123,24 @@ func tryDial(base string) bool {
 	ws.Close()
 	return true
 }
+
+// A restarted Asterisk has no memory of the bridges it destroyed before the crash: deleting
+// one again is 404 Bridge not found, not the 409 it answers shortly after a destruction.
+func TestRestartForgetsDestroyedBridges(t *testing.T) {
+	s, base := startSim(t, Config{})
+	dialEvents(t, base, "callfloor")
+	if st, body := doREST(t, base, "POST", "/bridges?bridgeId=b-1&type=mixing", nil, true); st != 200 {
+		t.Fatalf("create bridge: %d %s", st, body)
+	}
+	if st, _ := doREST(t, base, "DELETE", "/bridges/b-1", nil, true); st != 204 {
+		t.Fatalf("delete bridge: %d", st)
+	}
+	if st, _ := doREST(t, base, "DELETE", "/bridges/b-1", nil, true); st != 409 {
+		t.Fatalf("delete a just-destroyed bridge: %d, want 409 as in the traces", st)
+	}
+	s.Crash()
+	s.Restart()
+	if st, body := doREST(t, base, "DELETE", "/bridges/b-1", nil, true); st != 404 || !strings.Contains(string(body), "Bridge not found") {
+		t.Errorf("delete after the restart: %d %s, want 404 Bridge not found", st, body)
+	}
+}

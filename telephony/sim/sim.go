@@ -294,15 +294,8 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
-	for t := range s.timers {
-		t.Stop()
-	}
-	s.timers = map[*time.Timer]struct{}{}
-	conns := make([]*wsConn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-		s.detachLocked(c)
-	}
+	s.stopTimersLocked()
+	conns := s.detachAllLocked()
 	srv := s.httpSrv
 	s.unlock()
 	s.files.close() // no file is written into the spool directory after Close returns
@@ -323,15 +316,30 @@ func (s *Server) Close() error {
 // at once, as Asterisk does when their socket goes away.
 func (s *Server) DropConnections() {
 	s.lock()
+	conns := s.detachAllLocked()
+	s.unlock()
+	for _, c := range conns {
+		c.kill()
+	}
+}
+
+// stopTimersLocked stops and forgets every pending timer.
+func (s *Server) stopTimersLocked() {
+	for t := range s.timers {
+		t.Stop()
+	}
+	s.timers = map[*time.Timer]struct{}{}
+}
+
+// detachAllLocked detaches every events socket from its application and returns them, to be
+// killed once the lock is released.
+func (s *Server) detachAllLocked() []*wsConn {
 	conns := make([]*wsConn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 		s.detachLocked(c)
 	}
-	s.unlock()
-	for _, c := range conns {
-		c.kill()
-	}
+	return conns
 }
 
 // EventsOutage cuts the events WebSockets off (on: every socket drops, as DropConnections, and
@@ -355,17 +363,11 @@ func (s *Server) EventsOutage(on bool) {
 func (s *Server) Crash() {
 	s.lock()
 	s.down = true
-	for t := range s.timers {
-		t.Stop()
-	}
-	s.timers = map[*time.Timer]struct{}{}
-	conns := make([]*wsConn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-		s.detachLocked(c)
-	}
+	s.stopTimersLocked()
+	conns := s.detachAllLocked()
 	s.channels = map[string]*channel{}
 	s.bridges = map[string]*bridge{}
+	s.tombstones, s.tombOrder = map[string]struct{}{}, nil // a restarted Asterisk remembers no destroyed bridge
 	s.live = map[string]*recording{}
 	s.apps = map[string]*appState{}
 	s.unlock()
