@@ -41,4 +41,6 @@ func TestAPILimitsNameTheField(t *testing.T) {
 	e.expect("root", "POST", "/agents", `{"id":"`+strings.Repeat("9", 64)+`","name":"`+strings.Repeat("名", 64)+`","endpoint":"PJSIP/9"}`, 201)
 	e.expect("root", "POST", "/teams", `{"id":"t9","name":"Night shift (EMEA), 2nd line"}`, 201)
 	e.expect("root", "POST", "/agents/1001/pause", `{"reason":"Lunch break"}`, 200)
+	// a limit in characters, not bytes: 64 Chinese characters are 192 bytes
+	e.expect("root", "POST", "/agents/1001/pause", `{"reason":"`+strings.Repeat("休", 64)+`"}`, 200)
 }
