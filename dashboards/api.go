@@ -794,12 +794,7 @@ func (a *API) agentOp(op string) handlerFunc {
 			if err := decode(r, &body); err != nil {
 				return nil, err
 			}
-			reason = strings.TrimSpace(body.Reason)
-			if reason != "" { // (empty: the ACD says it is required)
-				if err := callfloor.ValidateLabel("reason", reason); err != nil {
-					return nil, err
-				}
-			}
+			reason = strings.TrimSpace(body.Reason) // as the ACD keeps it (and checks it: ValidateLabel)
 			st, err = a.ACD.Pause(ctx, ag.ID, body.Reason)
 		}
 		if err != nil {
