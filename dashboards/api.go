@@ -977,12 +977,7 @@ func decodeTeam(r *http.Request, t *storage.Team) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if name := strings.TrimSpace(in.Name); name != "" {
-		if err := callfloor.ValidateLabel("name", name); err != nil {
-			return err
-		}
-	}
-	t.ID, t.Name = in.ID, in.Name
+	t.ID, t.Name = in.ID, in.Name // checked by the storage (ValidateLabel)
 	return nil
 }
 

@@ -40,6 +40,8 @@ func TestAPILimitsNameTheField(t *testing.T) {
 	e.expect("root", "POST", "/queues", `{"name":"q300","ring_timeout_s":300,"priority":0}`, 201)
 	e.expect("root", "POST", "/agents", `{"id":"`+strings.Repeat("9", 64)+`","name":"`+strings.Repeat("名", 64)+`","endpoint":"PJSIP/9"}`, 201)
 	e.expect("root", "POST", "/teams", `{"id":"t9","name":"Night shift (EMEA), 2nd line"}`, 201)
+	e.expect("root", "POST", "/teams", `{"id":"t10","name":"`+strings.Repeat("𠀀", 64)+`"}`, 201) // 256 bytes
+	e.expect("root", "PUT", "/teams/t10", `{"name":"`+strings.Repeat("𠀁", 64)+`"}`, 200)
 	e.expect("root", "POST", "/agents/1001/pause", `{"reason":"Lunch break"}`, 200)
 	// a limit in characters, not bytes: 64 Chinese characters are 192 bytes
 	e.expect("root", "POST", "/agents/1001/pause", `{"reason":"`+strings.Repeat("休", 64)+`"}`, 200)
