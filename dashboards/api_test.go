@@ -374,15 +374,8 @@ func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
 	}
 	// listening and downloading are audited; refused listens are not served
 	get := func(user, path string) int {
-		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1"+path, nil)
-		req.Header.Set("Authorization", "Bearer "+e.tokens[user])
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp.StatusCode
+		code, _, _ := e.get(user, path)
+		return code
 	}
 	if code := get("ana", "/calls/c1/recording/file"); code != 200 {
 		t.Fatalf("own recording: %d", code)
@@ -394,15 +387,7 @@ func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
 		t.Fatalf("colleague's recording: %d", code)
 	}
 	// the player seeks with HTTP Range
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/calls/c1/recording/file", nil)
-	req.Header.Set("Authorization", "Bearer "+e.tokens["ana"])
-	req.Header.Set("Range", "bytes=4-7")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	part, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, part := e.getFile("ana", "/calls/c1/recording/file", map[string]string{"Range": "bytes=4-7"})
 	if resp.StatusCode != 206 || string(part) != "...." || resp.Header.Get("Content-Range") != "bytes 4-7/26" {
 		t.Fatalf("range: %d %q %q", resp.StatusCode, part, resp.Header.Get("Content-Range"))
 	}
@@ -416,14 +401,7 @@ func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
 	}
 	// a listen made only of ranged requests (bytes=0- returns the whole file) is audited, once
 	for _, rng := range []string{"bytes=0-", "bytes=10-", "bytes=0-"} {
-		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/calls/c1/recording/file", nil)
-		req.Header.Set("Authorization", "Bearer "+e.tokens["lead-a"])
-		req.Header.Set("Range", rng)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := e.getFile("lead-a", "/calls/c1/recording/file", map[string]string{"Range": rng})
 		if resp.StatusCode != 206 {
 			t.Fatalf("lead-a %s: %d", rng, resp.StatusCode)
 		}
