@@ -406,13 +406,7 @@ func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
 			t.Fatalf("lead-a %s: %d", rng, resp.StatusCode)
 		}
 	}
-	n := 0
-	for _, x := range e.expect("root", "GET", "/audit?action=recording_listened", "", 200)["entries"].([]any) {
-		if x.(map[string]any)["actor"] == "lead-a" {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := e.auditCount("recording_listened", "lead-a"); n != 1 {
 		t.Errorf("lead-a's ranged listen audited %d times, want 1", n)
 	}
 }
