@@ -298,12 +298,9 @@ func decode(r *http.Request, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
+	if err := dec.Decode(v); err != nil { // (from memory: the size was checked while reading)
 		var ute *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &mbe):
-			return &callfloor.Error{Code: callfloor.EINVALID, Message: fmt.Sprintf("body: larger than %d bytes", MaxBody)}
 		case errors.Is(err, io.EOF):
 			return &callfloor.Error{Code: callfloor.EINVALID, Message: "body: a JSON object is required"}
 		case errors.As(err, &ute) && ute.Field != "":
