@@ -283,9 +283,24 @@ func TestConfigurationTakesEffect(t *testing.T) {
 	}
 }
 
+// badInput is a request the API must refuse with 400 invalid naming field.
+type badInput struct{ method, path, body, field string }
+
+// expectInvalid sends each request as root and requires a 400 "invalid" answer naming its field,
+// with a message holding msg.
+func (e *apiEnv) expectInvalid(msg string, cases []badInput) {
+	e.t.Helper()
+	for _, c := range cases {
+		code, body := e.do("root", c.method, c.path, c.body)
+		if m, _ := body["message"].(string); code != http.StatusBadRequest || body["code"] != "invalid" || body["field"] != c.field || !strings.Contains(m, msg) {
+			e.t.Errorf("%s %s %s: %d %v, want 400 naming %q (%q)", c.method, c.path, c.body, code, body, c.field, msg)
+		}
+	}
+}
+
 func TestBadInputNamesTheField(t *testing.T) {
 	e := newAPIEnv(t)
-	cases := []struct{ method, path, body, field string }{
+	e.expectInvalid("", []badInput{
 		{"POST", "/queues", `{"name":"x y"}`, "name"},
 		{"POST", "/queues", `{"name":"q1","ring_timeout_s":-1}`, "ring_timeout_s"},
 		{"POST", "/queues", `{"name":"q1","waiting_amber":5,"waiting_red":3}`, "waiting_amber"},
@@ -307,13 +322,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 		{"GET", "/calls?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&sort=evil", "", "sort"},
 		{"GET", "/calls?from=2020-01-01T00:00:00Z&to=2026-11-22T00:00:00Z", "", "to"},
 		{"POST", "/agents/1001/pause", `{"reason":""}`, "reason"},
-	}
-	for _, c := range cases {
-		code, body := e.do("root", c.method, c.path, c.body)
-		if code != 400 || body["code"] != "invalid" || body["field"] != c.field {
-			t.Errorf("%s %s %s: %d %v, want 400 naming %q", c.method, c.path, c.body, code, body, c.field)
-		}
-	}
+	})
 	// oversized and malformed bodies
 	if code, _ := e.do("root", "POST", "/queues", `{"name":"`+strings.Repeat("x", 70<<10)+`"}`); code != 400 {
 		t.Errorf("oversized body: %d", code)
