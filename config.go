@@ -265,8 +265,7 @@ func validDialplanName(field, s string) *Error {
 }
 
 var (
-	userinfoRE  = regexp.MustCompile(`(://[^/@\s:]*:)[^@\s]*@`)
-	passwordRE  = regexp.MustCompile(`://[^/@\s:]*:([^@\s]*)@`)
+	userinfoRE  = regexp.MustCompile(`(://[^/@\s:]*:)([^@\s]*)@`) // ${1}: up to the password's colon; ${2}: the password
 	secretKeyRE = regexp.MustCompile(`(?i)((?:password|passwd|secret|token)\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,}&]+)`)
 )
 
@@ -288,9 +287,9 @@ func SecretsIn(s string) []string {
 	for _, m := range secretKeyRE.FindAllStringSubmatch(s, -1) {
 		out = append(out, strings.Trim(m[2], `"'`))
 	}
-	for _, m := range passwordRE.FindAllStringSubmatch(s, -1) {
-		out = append(out, m[1])
-		if p, err := url.PathUnescape(m[1]); err == nil {
+	for _, m := range userinfoRE.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[2])
+		if p, err := url.PathUnescape(m[2]); err == nil {
 			out = append(out, p)
 		}
 	}

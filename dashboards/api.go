@@ -298,12 +298,9 @@ func decode(r *http.Request, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
+	if err := dec.Decode(v); err != nil { // (from memory: the size was checked while reading)
 		var ute *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &mbe):
-			return &callfloor.Error{Code: callfloor.EINVALID, Message: fmt.Sprintf("body: larger than %d bytes", MaxBody)}
 		case errors.Is(err, io.EOF):
 			return &callfloor.Error{Code: callfloor.EINVALID, Message: "body: a JSON object is required"}
 		case errors.As(err, &ute) && ute.Field != "":
@@ -794,12 +791,7 @@ func (a *API) agentOp(op string) handlerFunc {
 			if err := decode(r, &body); err != nil {
 				return nil, err
 			}
-			reason = strings.TrimSpace(body.Reason)
-			if reason != "" { // (empty: the ACD says it is required)
-				if err := callfloor.ValidateLabel("reason", reason); err != nil {
-					return nil, err
-				}
-			}
+			reason = strings.TrimSpace(body.Reason) // as the ACD keeps it (and checks it: ValidateLabel)
 			st, err = a.ACD.Pause(ctx, ag.ID, body.Reason)
 		}
 		if err != nil {
@@ -982,12 +974,7 @@ func decodeTeam(r *http.Request, t *storage.Team) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if name := strings.TrimSpace(in.Name); name != "" {
-		if err := callfloor.ValidateLabel("name", name); err != nil {
-			return err
-		}
-	}
-	t.ID, t.Name = in.ID, in.Name
+	t.ID, t.Name = in.ID, in.Name // checked by the storage (ValidateLabel)
 	return nil
 }
 

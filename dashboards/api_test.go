@@ -283,9 +283,24 @@ func TestConfigurationTakesEffect(t *testing.T) {
 	}
 }
 
+// badInput is a request the API must refuse with 400 invalid naming field.
+type badInput struct{ method, path, body, field string }
+
+// expectInvalid sends each request as root and requires a 400 "invalid" answer naming its field,
+// with a message holding msg.
+func (e *apiEnv) expectInvalid(msg string, cases []badInput) {
+	e.t.Helper()
+	for _, c := range cases {
+		code, body := e.do("root", c.method, c.path, c.body)
+		if m, _ := body["message"].(string); code != http.StatusBadRequest || body["code"] != "invalid" || body["field"] != c.field || !strings.Contains(m, msg) {
+			e.t.Errorf("%s %s %s: %d %v, want 400 naming %q (%q)", c.method, c.path, c.body, code, body, c.field, msg)
+		}
+	}
+}
+
 func TestBadInputNamesTheField(t *testing.T) {
 	e := newAPIEnv(t)
-	cases := []struct{ method, path, body, field string }{
+	e.expectInvalid("", []badInput{
 		{"POST", "/queues", `{"name":"x y"}`, "name"},
 		{"POST", "/queues", `{"name":"q1","ring_timeout_s":-1}`, "ring_timeout_s"},
 		{"POST", "/queues", `{"name":"q1","waiting_amber":5,"waiting_red":3}`, "waiting_amber"},
@@ -307,13 +322,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 		{"GET", "/calls?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&sort=evil", "", "sort"},
 		{"GET", "/calls?from=2020-01-01T00:00:00Z&to=2026-11-22T00:00:00Z", "", "to"},
 		{"POST", "/agents/1001/pause", `{"reason":""}`, "reason"},
-	}
-	for _, c := range cases {
-		code, body := e.do("root", c.method, c.path, c.body)
-		if code != 400 || body["code"] != "invalid" || body["field"] != c.field {
-			t.Errorf("%s %s %s: %d %v, want 400 naming %q", c.method, c.path, c.body, code, body, c.field)
-		}
-	}
+	})
 	// oversized and malformed bodies
 	if code, _ := e.do("root", "POST", "/queues", `{"name":"`+strings.Repeat("x", 70<<10)+`"}`); code != 400 {
 		t.Errorf("oversized body: %d", code)
@@ -374,15 +383,8 @@ func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
 	}
 	// listening and downloading are audited; refused listens are not served
 	get := func(user, path string) int {
-		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1"+path, nil)
-		req.Header.Set("Authorization", "Bearer "+e.tokens[user])
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp.StatusCode
+		code, _, _ := e.get(user, path)
+		return code
 	}
 	if code := get("ana", "/calls/c1/recording/file"); code != 200 {
 		t.Fatalf("own recording: %d", code)
@@ -394,15 +396,7 @@ func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
 		t.Fatalf("colleague's recording: %d", code)
 	}
 	// the player seeks with HTTP Range
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/calls/c1/recording/file", nil)
-	req.Header.Set("Authorization", "Bearer "+e.tokens["ana"])
-	req.Header.Set("Range", "bytes=4-7")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	part, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, part := e.getFile("ana", "/calls/c1/recording/file", map[string]string{"Range": "bytes=4-7"})
 	if resp.StatusCode != 206 || string(part) != "...." || resp.Header.Get("Content-Range") != "bytes 4-7/26" {
 		t.Fatalf("range: %d %q %q", resp.StatusCode, part, resp.Header.Get("Content-Range"))
 	}
@@ -416,25 +410,12 @@ func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
 	}
 	// a listen made only of ranged requests (bytes=0- returns the whole file) is audited, once
 	for _, rng := range []string{"bytes=0-", "bytes=10-", "bytes=0-"} {
-		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/calls/c1/recording/file", nil)
-		req.Header.Set("Authorization", "Bearer "+e.tokens["lead-a"])
-		req.Header.Set("Range", rng)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := e.getFile("lead-a", "/calls/c1/recording/file", map[string]string{"Range": rng})
 		if resp.StatusCode != 206 {
 			t.Fatalf("lead-a %s: %d", rng, resp.StatusCode)
 		}
 	}
-	n := 0
-	for _, x := range e.expect("root", "GET", "/audit?action=recording_listened", "", 200)["entries"].([]any) {
-		if x.(map[string]any)["actor"] == "lead-a" {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := e.auditCount("recording_listened", "lead-a"); n != 1 {
 		t.Errorf("lead-a's ranged listen audited %d times, want 1", n)
 	}
 }

@@ -1,7 +1,6 @@
 package dashboards_test
 
 import (
-	"net/http"
 	"strings"
 	"testing"
 )
@@ -12,7 +11,7 @@ func TestAPILimitsNameTheField(t *testing.T) {
 	e := newAPIEnv(t)
 	e.expect("root", "POST", "/agents/1001/login", "", 200)
 	long := strings.Repeat("a", 65)
-	for _, c := range []struct{ method, path, body, field string }{
+	e.expectInvalid("", []badInput{
 		{"POST", "/queues", `{"name":"` + long + `"}`, "name"},
 		{"POST", "/queues", `{"name":"q1","ring_timeout_s":0.5}`, "ring_timeout_s"},
 		{"POST", "/queues", `{"name":"q1","ring_timeout_s":301}`, "ring_timeout_s"},
@@ -29,16 +28,15 @@ func TestAPILimitsNameTheField(t *testing.T) {
 		{"POST", "/teams", `{"id":"t9","name":"<i>night</i>"}`, "name"},
 		{"POST", "/agents/1001/pause", `{"reason":"` + long + `"}`, "reason"},
 		{"POST", "/agents/1001/pause", `{"reason":"<img src=x>"}`, "reason"},
-	} {
-		code, body := e.do("root", c.method, c.path, c.body)
-		if code != http.StatusBadRequest || body["field"] != c.field {
-			t.Errorf("%s %s %s: %d %v, want 400 naming %q", c.method, c.path, c.body, code, body, c.field)
-		}
-	}
+	})
 	// at the limits
 	e.expect("root", "POST", "/queues", `{"name":"`+strings.Repeat("q", 64)+`","ring_timeout_s":1,"priority":100}`, 201)
 	e.expect("root", "POST", "/queues", `{"name":"q300","ring_timeout_s":300,"priority":0}`, 201)
 	e.expect("root", "POST", "/agents", `{"id":"`+strings.Repeat("9", 64)+`","name":"`+strings.Repeat("名", 64)+`","endpoint":"PJSIP/9"}`, 201)
 	e.expect("root", "POST", "/teams", `{"id":"t9","name":"Night shift (EMEA), 2nd line"}`, 201)
+	e.expect("root", "POST", "/teams", `{"id":"t10","name":"`+strings.Repeat("𠀀", 64)+`"}`, 201) // 256 bytes
+	e.expect("root", "PUT", "/teams/t10", `{"name":"`+strings.Repeat("𠀁", 64)+`"}`, 200)
 	e.expect("root", "POST", "/agents/1001/pause", `{"reason":"Lunch break"}`, 200)
+	// a limit in characters, not bytes: 64 Chinese characters are 192 bytes
+	e.expect("root", "POST", "/agents/1001/pause", `{"reason":"`+strings.Repeat("休", 64)+`"}`, 200)
 }

@@ -2,7 +2,6 @@ package dashboards_test
 
 import (
 	"net/http"
-	"strings"
 	"testing"
 )
 
@@ -10,7 +9,7 @@ import (
 // the field on every endpoint, never a 500.
 func TestNULByteIsBadInputNamingTheField(t *testing.T) {
 	e := newAPIEnv(t)
-	cases := []struct{ method, path, body, field string }{
+	e.expectInvalid("NUL", []badInput{
 		{"POST", "/teams", `{"id":"t\u0000x","name":"x"}`, "id"},
 		{"POST", "/teams", `{"id":"tx","name":"na\u0000me"}`, "name"},
 		{"PUT", "/teams/team-a", `{"name":"na\u0000me"}`, "name"},
@@ -28,14 +27,7 @@ func TestNULByteIsBadInputNamingTheField(t *testing.T) {
 		{"GET", "/qa/calibrations?status=%00", "", "status"},
 		{"GET", "/teams/team%00a", "", "path"},
 		{"GET", "/calls/x%00y", "", "path"},
-	}
-	for _, c := range cases {
-		code, body := e.do("root", c.method, c.path, c.body)
-		if code != http.StatusBadRequest || body["code"] != "invalid" || body["field"] != c.field ||
-			!strings.Contains(body["message"].(string), "NUL") {
-			t.Errorf("%s %s %s: %d %v, want 400 naming %q and the NUL byte", c.method, c.path, c.body, code, body, c.field)
-		}
-	}
+	})
 	// the login form, before any session: 400, not 500
 	code, body := e.do("", "POST", "/login", `{"username":"ro\u0000ot","password":"x"}`)
 	if code != http.StatusBadRequest || body["field"] != "username" {

@@ -17,13 +17,7 @@ func TestSecondEvaluationRefusedAndWorklistShowsEvaluator(t *testing.T) {
 	ctx := context.Background()
 	putEvalScorecard(t, e.db, "basic", 1, evalCardForm)
 	day := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
-	for i := range 6 {
-		if _, err := e.db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, node, agent_id, entered_at, talk_ms, outcome, recording_name, last_event_id)
-			VALUES ($1, 'inbound', 'sales', 'n1', $2, $3, 60000, 'answered', 'rec', '1-0')`, fmt.Sprintf("w%d", i), []string{"1001", "1002"}[i%2],
-			day.Add(time.Duration(i)*time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	insertAnsweredCalls(t, e, "w", 6, day, "1001", "1002")
 	if _, err := e.db.DailyTeamLeadDraws(ctx, day); err != nil {
 		t.Fatal(err)
 	}

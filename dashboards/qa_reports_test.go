@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,14 +23,7 @@ func reportAnswers(verify, xss, close bool) string {
 // get fetches a raw (non-JSON) answer.
 func (e *apiEnv) get(user, path string) (int, http.Header, string) {
 	e.t.Helper()
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1"+path, nil)
-	req.Header.Set("Authorization", "Bearer "+e.tokens[user])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := e.getFile(user, path, nil)
 	return resp.StatusCode, resp.Header, string(b)
 }
 

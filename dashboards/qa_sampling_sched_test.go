@@ -14,13 +14,7 @@ func TestSchedPlansAPI(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	for i := range 12 {
-		if _, err := e.db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, node, agent_id, entered_at, talk_ms, outcome, recording_name, last_event_id)
-			VALUES ($1, 'inbound', 'sales', 'n1', $2, $3, 60000, 'answered', 'rec', '1-0')`, fmt.Sprintf("t%02d", i), []string{"1001", "1002", "2001"}[i%3],
-			today.Add(-24*time.Hour+time.Duration(i)*time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	insertAnsweredCalls(t, e, "t", 12, today.Add(-24*time.Hour), "1001", "1002", "2001")
 	plan := e.expect("qa", "POST", "/qa/plans", `{"name": "daily", "period": "day", "plan": {"scope": "agent", "per_agent": 1}}`, 201)
 	id := int64(plan["id"].(float64))
 

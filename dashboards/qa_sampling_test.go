@@ -10,18 +10,24 @@ import (
 	"github.com/callfloor/callfloor/storage"
 )
 
+// insertAnsweredCalls stores n answered, recorded sales calls <prefix>00.. an hour apart from
+// start, taken in turn by agents.
+func insertAnsweredCalls(t *testing.T, e *apiEnv, prefix string, n int, start time.Time, agents ...string) {
+	t.Helper()
+	for i := range n {
+		if _, err := e.db.Pool.Exec(context.Background(), `INSERT INTO calls (id, direction, queue, node, agent_id, entered_at, talk_ms, outcome, recording_name, last_event_id)
+			VALUES ($1, 'inbound', 'sales', 'n1', $2, $3, 60000, 'answered', 'rec', '1-0')`, fmt.Sprintf("%s%02d", prefix, i), agents[i%len(agents)],
+			start.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestSamplingAPI(t *testing.T) {
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	day := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
-	for i := range 24 {
-		agent := []string{"1001", "1002", "2001"}[i%3]
-		if _, err := e.db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, node, agent_id, entered_at, talk_ms, outcome, recording_name, last_event_id)
-			VALUES ($1, 'inbound', 'sales', 'n1', $2, $3, 60000, 'answered', 'rec', '1-0')`, fmt.Sprintf("s%02d", i), agent,
-			day.Add(time.Duration(i)*time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	insertAnsweredCalls(t, e, "s", 24, day, "1001", "1002", "2001")
 	planBody := `{"name": "two per agent", "period": "day", "plan": {"scope": "agent", "per_agent": 2}}`
 	for _, u := range []string{"ana", "lead-a", "sup"} {
 		e.expect(u, "POST", "/qa/plans", planBody, 403)

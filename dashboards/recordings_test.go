@@ -44,6 +44,22 @@ func (e *apiEnv) addCall(id, recording string) {
 	}
 }
 
+// auditCount is the number of audit entries of action by actor.
+func (e *apiEnv) auditCount(action, actor string) int {
+	e.t.Helper()
+	es, err := e.db.ListAudit(context.Background(), storage.AuditFilter{Action: action})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for _, x := range es {
+		if x.Actor == actor {
+			n++
+		}
+	}
+	return n
+}
+
 func (e *apiEnv) getFile(user, path string, hdr map[string]string) (*http.Response, []byte) {
 	e.t.Helper()
 	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1"+path, nil)
@@ -304,26 +320,13 @@ func TestRecordingDownloadAuditedWhenComplete(t *testing.T) {
 	}
 	resp.Body.Close()
 	e.srv.Close() // waits for every handler to finish
-	count := func(action, actor string) int {
-		es, err := e.db.ListAudit(context.Background(), storage.AuditFilter{Action: action})
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, x := range es {
-			if x.Actor == actor {
-				n++
-			}
-		}
-		return n
-	}
-	if n := count("recording_downloaded", "qa"); n != 1 {
+	if n := e.auditCount("recording_downloaded", "qa"); n != 1 {
 		t.Errorf("qa's complete download audited %d times", n)
 	}
-	if n := count("recording_downloaded", "ana"); n != 0 {
+	if n := e.auditCount("recording_downloaded", "ana"); n != 0 {
 		t.Errorf("ana's abandoned download audited as downloaded (%d)", n)
 	}
-	if n := count("recording_listened", "lead-a"); n != 1 {
+	if n := e.auditCount("recording_listened", "lead-a"); n != 1 {
 		t.Errorf("lead-a's listen audited %d times, want 1 (at its start)", n)
 	}
 }

@@ -772,8 +772,8 @@ func (db *DB) CreateTeam(ctx context.Context, t Team) (Team, error) {
 	if t.Name == "" {
 		t.Name = t.ID
 	}
-	if len(t.Name) > 200 {
-		return Team{}, userInvalid("name", "at most 200 bytes")
+	if err := callfloor.ValidateLabel("name", t.Name); err != nil {
+		return Team{}, err
 	}
 	err := db.Pool.QueryRow(ctx, `INSERT INTO teams (id, name) VALUES ($1, $2) RETURNING id, name, created_at`, t.ID, t.Name).
 		Scan(&t.ID, &t.Name, &t.CreatedAt)
@@ -818,8 +818,8 @@ func (db *DB) UpdateTeam(ctx context.Context, t Team) (Team, error) {
 	if t.Name == "" {
 		return Team{}, userInvalid("name", "required")
 	}
-	if len(t.Name) > 200 {
-		return Team{}, userInvalid("name", "at most 200 bytes")
+	if err := callfloor.ValidateLabel("name", t.Name); err != nil {
+		return Team{}, err
 	}
 	err := db.Pool.QueryRow(ctx, `UPDATE teams SET name = $2 WHERE id = $1 RETURNING id, name, created_at`, t.ID, t.Name).
 		Scan(&t.ID, &t.Name, &t.CreatedAt)

@@ -613,8 +613,8 @@ func (a *ACD) Pause(ctx context.Context, id, reason string) (callfloor.AgentStat
 	if reason == "" {
 		return callfloor.AgentStatus{}, &callfloor.Error{Code: callfloor.EINVALID, Field: "reason", Message: "reason: required"}
 	}
-	if len(reason) > 64 {
-		return callfloor.AgentStatus{}, &callfloor.Error{Code: callfloor.EINVALID, Field: "reason", Message: "reason: at most 64 characters"}
+	if err := callfloor.ValidateLabel("reason", reason); err != nil {
+		return callfloor.AgentStatus{}, err
 	}
 	if allowed := a.settings().acd.PauseReasons; len(allowed) > 0 {
 		ok := false
