@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callfloor/callfloor"
-	"github.com/callfloor/callfloor/storage"
 	"github.com/callfloor/callfloor/telephony/sim"
 )
 
@@ -14,16 +12,13 @@ import (
 // it live as a small "+1 lost" under the queue's (and the floor's) abandoned count, which stays
 // as it was; nothing shows while no call was lost.
 func TestBrowserWallboardShowsLostCalls(t *testing.T) {
-	ctx := newBrowser(t)
-	m, base, tok := startDemo(t, 5)
+	ctx, m, base, tok, _ := demoWithSupervisor(t)
 	v1 := base + "/api/v1"
-	const pw = "a long enough password"
-	createUsers(t, m, storage.NewUser{Username: "sue", DisplayName: "Sue Supervisor", Password: pw, Role: callfloor.RoleSupervisor})
 	// a queue nobody serves: its caller is still waiting when Asterisk goes down
 	if code, body := api(t, "POST", v1+"/queues", tok, `{"name":"vip","ring_timeout_s":10,"wrap_up_s":5,"service_level_s":20}`); code != 201 {
 		t.Fatalf("queue vip: %d %v", code, body)
 	}
-	loginUI(t, ctx, base, "sue", pw, "tile-vip")
+	loginUI(t, ctx, base, "sue", supervisorPassword, "tile-vip")
 	if !present(ctx, "tile-vip-lost") || !present(ctx, "floor-lost") {
 		t.Fatal("the vip tile or the floor has no place for lost calls (tile-vip-lost, floor-lost)")
 	}
