@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor/telephony/sim"
+	"github.com/chromedp/chromedp"
 )
 
 // A caller waiting when Asterisk crashes is lost, not abandoned: the supervisor's wallboard shows
@@ -49,4 +50,14 @@ func TestBrowserWallboardShowsLostCalls(t *testing.T) {
 		t.Errorf("the lost figure's tooltip %q does not say what it counts", title)
 	}
 	screenshot(t, ctx, artifactsDir(t), "wallboard-lost.png")
+
+	// the same wallboard in Simplified Chinese: the lost note and the chart's legend too
+	do(t, ctx, "switch to Chinese", chromedp.SetValue(byTestID("lang-switch"), "zh-CN"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="lang-switch"]').dispatchEvent(new Event("change"))`))
+	waitFor(t, ctx, 10*time.Second, `"+1 丢失" on the vip tile`, func() bool { return textOf(ctx, "tile-vip-lost") == "+1 丢失" })
+	legend, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(".u-legend")||{}).textContent||""`))
+	if err != nil || legend == "" || strings.ContainsAny(legend, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		t.Errorf("the wallboard chart's legend in Chinese is %q (%v), want no English", legend, err)
+	}
+	screenshot(t, ctx, artifactsDir(t), "wallboard-lost-zh.png")
 }

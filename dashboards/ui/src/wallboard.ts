@@ -288,7 +288,7 @@ export class WallboardPage implements Page {
       legend: { show: true },
       scales: { x: { time: true }, n: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil((max ?? 0) * 1.2))] }, pct: { range: [0, 100] } },
       series: [
-        {},
+        { label: t("wall.trend.time") },
         { label: t("wall.trend.waiting"), scale: "n", stroke: "#58a6ff", width: 2, fill: "rgba(88,166,255,0.15)", value: (_u, v) => (v == null ? "—" : String(v)) },
         { label: t("wall.trend.sl"), scale: "pct", stroke: "#3fb950", width: 2, value: (_u, v) => (v == null ? "—" : `${Math.round(v)}%`) },
       ],
