@@ -315,6 +315,22 @@ func createUsers(t *testing.T, m *Main, users ...storage.NewUser) {
 	}
 }
 
+const supervisorPassword = "a long enough password"
+
+// demoWithSupervisor is the opening of the wallboard browser tests: headless Chromium (first, to
+// skip before starting the platform when there is no browser), the demo at speed 5, and
+// supervisor "sue" with password supervisorPassword, whose user ID it returns.
+func demoWithSupervisor(t *testing.T) (ctx context.Context, m *Main, base, tok string, sueID int64) {
+	t.Helper()
+	ctx = newBrowser(t)
+	m, base, tok = startDemo(t, 5)
+	u, err := m.DB.CreateUser(context.Background(), storage.NewUser{Username: "sue", DisplayName: "Sue Supervisor", Password: supervisorPassword, Role: callfloor.RoleSupervisor})
+	if err != nil {
+		t.Fatalf("user sue: %v", err)
+	}
+	return ctx, m, base, tok, u.ID
+}
+
 // recordedCall places sales calls on the demo until an ended, recorded inbound call with some
 // talk (answered by agent, when not "") is in the history, and returns it as the API shows it.
 func recordedCall(t *testing.T, m *Main, v1, tok, agent string) map[string]any {

@@ -60,6 +60,23 @@ func TestBrowserCallsAndRecordings(t *testing.T) {
 			t.Fatalf("filtered by agent 1001, a row shows agent %q (all: %v)", a, agents)
 		}
 	}
+
+	// the database down (a 503 "unavailable", faked in the page): a new search says so, and the
+	// count of the previous search does not stay under the emptied table
+	do(t, ctx, "search while the database is down", chromedp.Evaluate[chromedp.Void](`(() => {
+		const real = window.fetch;
+		window.fetch = (u, o) => String(u).includes("/api/v1/calls?")
+			? Promise.resolve(new Response('{"code":"unavailable","message":"the database (PostgreSQL) is unavailable"}', { status: 503, headers: { "Content-Type": "application/json" } }))
+			: real(u, o);
+		window.__realFetch = real;
+	})()`), chromedp.Click(byTestID("calls-search")))
+	waitFor(t, ctx, 10*time.Second, "the unavailable error", func() bool { return strings.Contains(textOf(ctx, "calls-error"), "database is unavailable") })
+	if c := textOf(ctx, "calls-count"); c != "" {
+		t.Errorf("after a failed search the table is empty but the count still says %q", c)
+	}
+	do(t, ctx, "the database back", chromedp.Evaluate[chromedp.Void](`window.fetch = window.__realFetch`),
+		chromedp.Click(byTestID("calls-search")))
+	waitFor(t, ctx, 10*time.Second, "the call "+callID+" listed again", func() bool { return textOf(ctx, "calls-row-"+callID) != "" })
 	do(t, ctx, "play the recording", chromedp.Click(byTestID("calls-play-"+callID)), chromedp.WaitVisible(byTestID("calls-player")))
 	waitFor(t, ctx, 30*time.Second, "the waveform decoded", func() bool {
 		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="calls-player"] [data-testid="waveform"]').dataset.ready === "1"`))

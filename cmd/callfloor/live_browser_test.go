@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callfloor/callfloor"
-	"github.com/callfloor/callfloor/storage"
 	"github.com/chromedp/chromedp"
 )
 
@@ -15,22 +13,12 @@ import (
 // agent lands on the agent desktop (re-scoped, live again) without reloading by hand; once
 // disabled, the page goes to the login page and says why, instead of reconnecting in a loop.
 func TestBrowserLiveFollowsRoleChangeAndDisable(t *testing.T) {
-	ctx := newBrowser(t)
-	m, base, tok := startDemo(t, 5)
+	ctx, _, base, tok, sueID := demoWithSupervisor(t)
 	v1 := base + "/api/v1"
-	const pw = "a long enough password"
-	createUsers(t, m, storage.NewUser{Username: "sue", DisplayName: "Sue Supervisor", Password: pw, Role: callfloor.RoleSupervisor})
-	_, users := api(t, "GET", v1+"/users", tok, "")
-	var sueID any
-	for _, u := range users["users"].([]any) {
-		if u.(map[string]any)["username"] == "sue" {
-			sueID = u.(map[string]any)["id"]
-		}
-	}
-	loginUI(t, ctx, base, "sue", pw, "tile-sales")
+	loginUI(t, ctx, base, "sue", supervisorPassword, "tile-sales")
 	waitFor(t, ctx, 10*time.Second, "the wallboard live", func() bool { return textOf(ctx, "live-status") == "Live" })
 
-	if code, body := api(t, "PUT", fmt.Sprintf("%s/users/%v", v1, sueID), tok, `{"role":"agent","agent_id":"1001","team_id":"team-a"}`); code != 200 {
+	if code, body := api(t, "PUT", fmt.Sprintf("%s/users/%d", v1, sueID), tok, `{"role":"agent","agent_id":"1001","team_id":"team-a"}`); code != 200 {
 		t.Fatalf("role change: %d %v", code, body)
 	}
 	waitFor(t, ctx, 10*time.Second, "the agent desktop, live", func() bool {
@@ -41,7 +29,7 @@ func TestBrowserLiveFollowsRoleChangeAndDisable(t *testing.T) {
 		t.Errorf("the wallboard is still offered to an agent")
 	}
 
-	if code, body := api(t, "PUT", fmt.Sprintf("%s/users/%v", v1, sueID), tok, `{"disabled":true}`); code != 200 {
+	if code, body := api(t, "PUT", fmt.Sprintf("%s/users/%d", v1, sueID), tok, `{"disabled":true}`); code != 200 {
 		t.Fatalf("disable: %d %v", code, body)
 	}
 	waitFor(t, ctx, 10*time.Second, "the login page saying the account is disabled", func() bool {

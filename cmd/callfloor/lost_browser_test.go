@@ -5,25 +5,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callfloor/callfloor"
-	"github.com/callfloor/callfloor/storage"
 	"github.com/callfloor/callfloor/telephony/sim"
+	"github.com/chromedp/chromedp"
 )
 
 // A caller waiting when Asterisk crashes is lost, not abandoned: the supervisor's wallboard shows
 // it live as a small "+1 lost" under the queue's (and the floor's) abandoned count, which stays
 // as it was; nothing shows while no call was lost.
 func TestBrowserWallboardShowsLostCalls(t *testing.T) {
-	ctx := newBrowser(t)
-	m, base, tok := startDemo(t, 5)
+	ctx, m, base, tok, _ := demoWithSupervisor(t)
 	v1 := base + "/api/v1"
-	const pw = "a long enough password"
-	createUsers(t, m, storage.NewUser{Username: "sue", DisplayName: "Sue Supervisor", Password: pw, Role: callfloor.RoleSupervisor})
 	// a queue nobody serves: its caller is still waiting when Asterisk goes down
 	if code, body := api(t, "POST", v1+"/queues", tok, `{"name":"vip","ring_timeout_s":10,"wrap_up_s":5,"service_level_s":20}`); code != 201 {
 		t.Fatalf("queue vip: %d %v", code, body)
 	}
-	loginUI(t, ctx, base, "sue", pw, "tile-vip")
+	loginUI(t, ctx, base, "sue", supervisorPassword, "tile-vip")
 	if !present(ctx, "tile-vip-lost") || !present(ctx, "floor-lost") {
 		t.Fatal("the vip tile or the floor has no place for lost calls (tile-vip-lost, floor-lost)")
 	}
@@ -54,4 +50,14 @@ func TestBrowserWallboardShowsLostCalls(t *testing.T) {
 		t.Errorf("the lost figure's tooltip %q does not say what it counts", title)
 	}
 	screenshot(t, ctx, artifactsDir(t), "wallboard-lost.png")
+
+	// the same wallboard in Simplified Chinese: the lost note and the chart's legend too
+	do(t, ctx, "switch to Chinese", chromedp.SetValue(byTestID("lang-switch"), "zh-CN"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="lang-switch"]').dispatchEvent(new Event("change"))`))
+	waitFor(t, ctx, 10*time.Second, `"+1 丢失" on the vip tile`, func() bool { return textOf(ctx, "tile-vip-lost") == "+1 丢失" })
+	legend, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(".u-legend")||{}).textContent||""`))
+	if err != nil || legend == "" || strings.ContainsAny(legend, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		t.Errorf("the wallboard chart's legend in Chinese is %q (%v), want no English", legend, err)
+	}
+	screenshot(t, ctx, artifactsDir(t), "wallboard-lost-zh.png")
 }

@@ -92,7 +92,7 @@ export class CallsPage {
     });
     const load = async (reset: boolean) => {
       show(msg, "");
-      if (reset) { cursor = ""; shown = 0; clear(body); }
+      if (reset) { cursor = ""; shown = 0; clear(body); count.textContent = ""; more.hidden = true; }
       let page: { calls: CallRow[]; next_cursor?: string };
       try {
         page = await api("GET", "/calls?" + callsQuery(filter(), cursor));

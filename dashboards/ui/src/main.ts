@@ -133,6 +133,7 @@ function setLive(up: boolean | null): void {
   el.hidden = up === null;
   el.className = "live " + (up ? "live-up" : "live-down");
   el.textContent = up ? t("live.up") : t(liveNote ?? "live.down");
+  el.title = el.textContent; // a long note (live.limit) is cut to one line in the top bar
 }
 
 function langSwitch(): HTMLElement {

@@ -194,24 +194,22 @@ export class WallboardPage implements Page {
     const f = this.state.floor;
     const el = this.els.floor;
     if (!el.firstChild) {
-      const stat = (id: string, label: string, cls = "") =>
-        h("div", { class: "stat " + cls }, h("div", { class: "stat-label" }, label), h("div", { class: "stat-value", testid: `floor-${id}` }, t("na")));
+      const stat = (id: string, label: string, cls = "", note?: HTMLElement) => {
+        const value = h("div", { class: "stat-value", testid: `floor-${id}` }, t("na"));
+        return h("div", { class: "stat " + cls }, h("div", { class: "stat-label" }, label), note ? withNote(value, note) : value);
+      };
       el.append(
         h("div", { class: "floor-title" }, t("wall.floor")),
         stat("waiting", t("wall.waiting"), "stat-big"),
         stat("longest", t("wall.longest")),
         stat("sl-today", t("wall.sl_today")),
         stat("answered", t("wall.answered")),
-        stat("abandoned", t("wall.abandoned")),
+        stat("abandoned", t("wall.abandoned"), "", lostNote("floor-lost")),
         stat("available", t("wall.available"), "c-available"),
         stat("oncall", t("wall.on_call"), "c-on_call"),
         stat("paused", t("wall.paused"), "c-paused"),
         stat("occupancy", t("wall.occupancy")),
       );
-      const ab = el.querySelector<HTMLElement>("[data-testid=floor-abandoned]")!;
-      const wrap = h("div", { class: "with-note" });
-      ab.before(wrap);
-      wrap.append(ab, lostNote("floor-lost"));
     }
     if (!f) return;
     const q = (id: string) => el.querySelector<HTMLElement>(`[data-testid=floor-${id}]`);
@@ -290,7 +288,7 @@ export class WallboardPage implements Page {
       legend: { show: true },
       scales: { x: { time: true }, n: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil((max ?? 0) * 1.2))] }, pct: { range: [0, 100] } },
       series: [
-        {},
+        { label: t("wall.trend.time") },
         { label: t("wall.trend.waiting"), scale: "n", stroke: "#58a6ff", width: 2, fill: "rgba(88,166,255,0.15)", value: (_u, v) => (v == null ? "—" : String(v)) },
         { label: t("wall.trend.sl"), scale: "pct", stroke: "#3fb950", width: 2, value: (_u, v) => (v == null ? "—" : `${Math.round(v)}%`) },
       ],
@@ -415,6 +413,11 @@ function lostNote(testid: string): HTMLElement {
   return h("div", { class: "lost-note", testid, title: t("wall.lost.title"), hidden: true });
 }
 
+// withNote puts a small note (lostNote) beside a figure, on its baseline.
+function withNote(value: HTMLElement, note: HTMLElement): HTMLElement {
+  return h("div", { class: "with-note" }, value, note);
+}
+
 function setLost(el: HTMLElement | null, n: number | undefined): void {
   if (!el) return;
   const k = n ?? 0;
@@ -443,7 +446,7 @@ function queueTile(name: string): QueueTile {
     h("div", { class: "tile-main" }, cell(t("wall.waiting"), waiting), cell(t("wall.longest"), longest)),
     h("div", { class: "tile-row" },
       cell(t("wall.sl_today"), slToday), cell(slWindowLabel, slWindow),
-      cell(t("wall.answered"), answered), cell(t("wall.abandoned"), h("div", { class: "with-note" }, abandoned, lost))),
+      cell(t("wall.answered"), answered), cell(t("wall.abandoned"), withNote(abandoned, lost))),
     h("footer", { class: "tile-foot" },
       h("span", { class: "dot c-available" }), avail, " ", t("wall.available"),
       h("span", { class: "sep" }),
