@@ -226,6 +226,7 @@ function loginPage(): HTMLElement {
         ae.status === 429 ? t("login.ratelimited", { n: ae.retryAfter ?? (Number(/(\d+)\s*s/.exec(ae.message)?.[1]) || 60) })
         : ae.status === 401 ? t("login.failed")
         : ae.status === 0 ? t("error.network")
+        : ae.code === "unavailable" ? ae.message
         : t("error.generic", { msg: ae.message });
       err.hidden = false;
       submit.disabled = false;

@@ -27,6 +27,7 @@ interface Evaluation {
 export function errText(e: unknown): string {
   const ae = e as ApiError;
   if (ae.status === 0) return t("error.network");
+  if (ae.code === "unavailable") return ae.message; // already the whole sentence, in the user's language
   return ae.field ? t("eval.field_error", { field: ae.field, msg: ae.message }) : t("error.generic", { msg: ae.message });
 }
 const fmtScore = (n: number | null | undefined) => (n === null || n === undefined ? "–" : (Math.round(n * 10) / 10).toFixed(1));
@@ -114,7 +115,7 @@ export class WorklistPage {
     for (const r of rows) {
       const path = "/qa/evaluate/" + encodeURIComponent(r.call_id);
       // a call is evaluated once (per scorecard): done, by whoever evaluated it, is not offered again
-      const done = r.done ? h("span", { class: "badge badge-ok", testid: "worklist-done-" + r.call_id, title: r.done_at ? fmtTime(r.done_at) : "" },
+      const done = r.done ? h("span", { class: "badge badge-ok keep-case", testid: "worklist-done-" + r.call_id, title: r.done_at ? fmtTime(r.done_at) : "" },
         r.evaluated_by ? t("qa.worklist.done_by", { who: r.evaluated_by }) : t("qa.worklist.done")) : null;
       body.append(h("tr", { testid: "worklist-row-" + r.call_id, class: r.done ? "muted" : "" },
         h("td", { class: "mono" }, r.call_id), h("td", {}, r.agent ?? ""), h("td", {}, r.queue ?? ""), h("td", {}, r.call_entered_at ? fmtTime(r.call_entered_at) : ""),

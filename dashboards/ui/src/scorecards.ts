@@ -38,6 +38,7 @@ const fmt1 = (n: number) => (Math.round(n * 10) / 10).toLocaleString(lang(), { m
 function errText(e: unknown): string {
   const ae = e as ApiError;
   if (ae.status === 0) return t("error.network");
+  if (ae.code === "unavailable") return ae.message; // already the whole sentence, in the user's language
   return t("error.generic", { msg: ae.message });
 }
 
