@@ -83,26 +83,22 @@ func (a *Auth) pgDown() bool { return time.Now().UnixNano() < a.pgDownUntil.Load
 func (a *Auth) checkSession(ctx context.Context, secret string) (callfloor.Principal, error) {
 	h := secretHash(secret)
 	key := a.credKey("s", h)
-	if !a.pgDown() {
-		qctx, cancel := context.WithTimeout(ctx, pgCheckWait)
-		p, exp, err := a.DB.SessionInfo(qctx, secret)
-		cancel()
-		switch {
-		case err == nil:
-			if a.tombstoned(ctx, h) { // logged out while PostgreSQL was down
-				_ = a.DB.DeleteSession(ctx, secret)
-				a.forget(ctx, p.UserID, key)
-				return callfloor.Principal{}, errUnauthSession
-			}
-			a.remember(ctx, key, "s", credCopy{P: p}, time.Until(exp))
-			return p, nil
-		case !storage.IsUnavailable(err) || ctx.Err() != nil:
-			if callfloor.ErrorCode(err) == callfloor.EUNAUTH {
-				a.forget(ctx, 0, key)
-			}
+	var p callfloor.Principal
+	var exp time.Time
+	if answered, err := a.askDB(ctx, key, func(qctx context.Context) (err error) {
+		p, exp, err = a.DB.SessionInfo(qctx, secret)
+		return err
+	}); answered {
+		if err != nil {
 			return callfloor.Principal{}, err
 		}
-		a.dbFailed(err)
+		if a.tombstoned(ctx, h) { // logged out while PostgreSQL was down
+			_ = a.DB.DeleteSession(ctx, secret)
+			a.forget(ctx, p.UserID, key)
+			return callfloor.Principal{}, errUnauthSession
+		}
+		a.remember(ctx, key, "s", credCopy{P: p}, time.Until(exp))
+		return p, nil
 	}
 	c, ok := a.recall(ctx, key)
 	if !ok {
@@ -119,27 +115,43 @@ var errUnauthSession = &callfloor.Error{Code: callfloor.EUNAUTH, Message: "no va
 // checkToken is the API token's principal: from PostgreSQL, else from its copy.
 func (a *Auth) checkToken(ctx context.Context, tok string) (callfloor.Principal, error) {
 	key := a.credKey("t", secretHash(tok))
-	if !a.pgDown() {
-		qctx, cancel := context.WithTimeout(ctx, pgCheckWait)
-		p, id, err := a.DB.TokenInfo(qctx, tok)
-		cancel()
-		switch {
-		case err == nil:
-			a.remember(ctx, key, "t:"+strconv.FormatInt(id, 10), credCopy{P: p, TokenID: id}, copyTTL)
-			return p, nil
-		case !storage.IsUnavailable(err) || ctx.Err() != nil:
-			if callfloor.ErrorCode(err) == callfloor.EUNAUTH {
-				a.forget(ctx, 0, key)
-			}
+	var p callfloor.Principal
+	var id int64
+	if answered, err := a.askDB(ctx, key, func(qctx context.Context) (err error) {
+		p, id, err = a.DB.TokenInfo(qctx, tok)
+		return err
+	}); answered {
+		if err != nil {
 			return callfloor.Principal{}, err
 		}
-		a.dbFailed(err)
+		a.remember(ctx, key, "t:"+strconv.FormatInt(id, 10), credCopy{P: p, TokenID: id}, copyTTL)
+		return p, nil
 	}
 	c, ok := a.recall(ctx, key)
 	if !ok {
 		return callfloor.Principal{}, errAuthUnavailable
 	}
 	return c.P, nil
+}
+
+// askDB runs a credential's PostgreSQL lookup (unless PostgreSQL failed a moment ago), at most
+// pgCheckWait. answered is false when PostgreSQL did not answer: the copy under key decides then.
+// An answer that the credential is invalid deletes that copy.
+func (a *Auth) askDB(ctx context.Context, key string, lookup func(context.Context) error) (answered bool, err error) {
+	if a.pgDown() {
+		return false, nil
+	}
+	qctx, cancel := context.WithTimeout(ctx, pgCheckWait)
+	err = lookup(qctx)
+	cancel()
+	if err != nil && storage.IsUnavailable(err) && ctx.Err() == nil {
+		a.dbFailed(err)
+		return false, nil
+	}
+	if callfloor.ErrorCode(err) == callfloor.EUNAUTH {
+		a.forget(ctx, 0, key)
+	}
+	return true, err
 }
 
 func (a *Auth) dbFailed(err error) {
