@@ -135,9 +135,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("config: data_dir: %w", err)
 	}
-	if cfg.DatabaseURL == "" {
-		return fmt.Errorf("config: database_url: required (PostgreSQL for history, users and audit; or CALLFLOOR_DATABASE_URL)")
-	}
 	if m.DB, err = storage.Open(ctx, cfg.DatabaseURL); err != nil {
 		return fmt.Errorf("%w (start it with deploy/dev-services.sh)", err)
 	}
