@@ -15,9 +15,10 @@ package dashboards
 // session dies on every node, outage or not:
 //   - endSession: logout (also while PostgreSQL is down: a tombstone then ends it there later);
 //   - tokenRevoked: DELETE /tokens/{id};
-//   - revokeUserSessions: user disabled, deleted, or given a new password;
-//   - userRescoped: role, team or agent link changed (the next check copies the new principal).
-// These four are where anything else tied to a session (live WebSockets) must be ended too.
+//   - userChanged: user disabled, given a new password, or another role, team or agent link (the
+//     next check copies the new principal);
+//   - userDeleted.
+// Their callers (auth.go, live.go) also end the live WebSockets tied to what they revoke.
 //
 // A PostgreSQL answer that a credential is invalid deletes its copy as well, so a copy that
 // survived a revocation (Redis down at that moment) dies at its next use while PostgreSQL
@@ -353,10 +354,4 @@ func (a *Auth) pollUsers(ctx context.Context, w *userWatch) {
 func (a *Auth) revokeUserSessions(ctx context.Context, userID int64, why string) {
 	a.forgetUser(ctx, userID, func(string) bool { return true })
 	a.log().Info("user's sessions revoked", "user_id", userID, "why", why)
-}
-
-// userRescoped is called when what the user may see changed (role, team, agent link): the
-// cached principals go; the next check copies the new one from PostgreSQL.
-func (a *Auth) userRescoped(ctx context.Context, userID int64) {
-	a.forgetUser(ctx, userID, func(string) bool { return true })
 }

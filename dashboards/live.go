@@ -143,13 +143,32 @@ func (a *Auth) revoke(ctx context.Context, rv realtime.Revocation) {
 	}
 }
 
-// userChanged revokes the live connections a user update makes stale: disabled closes them for
-// good, another role, team or agent closes them for a re-scoped reconnect.
-func (a *Auth) userChanged(ctx context.Context, before, after storage.User) {
+// userChanged drops, on every node, what a committed user change made stale. Its cached
+// credentials: all of them when its sessions ended (disabled, a new password) or its principal
+// changed (role, team, agent link; the next check copies the new one). Its live sockets:
+// disabled closes them for good, another role, team or agent closes them for a re-scoped
+// reconnect, a new password ends their sessions.
+func (a *Auth) userChanged(ctx context.Context, c storage.UserChange) {
+	id, before, after := c.After.ID, c.Before, c.After
+	switch {
+	case c.SessionsEnded:
+		a.revokeUserSessions(ctx, id, "user_updated")
+	case c.Changed():
+		a.forgetUser(ctx, id, func(string) bool { return true })
+	}
 	switch {
 	case after.Disabled && !before.Disabled:
-		a.revoke(ctx, realtime.Revocation{UserID: after.ID, Reason: realtime.RevokeUserDisabled})
+		a.revoke(ctx, realtime.Revocation{UserID: id, Reason: realtime.RevokeUserDisabled})
 	case after.Role != before.Role || after.TeamID != before.TeamID || after.AgentID != before.AgentID:
-		a.revoke(ctx, realtime.Revocation{UserID: after.ID, Reason: realtime.RevokeRoleChanged})
+		a.revoke(ctx, realtime.Revocation{UserID: id, Reason: realtime.RevokeRoleChanged})
 	}
+	if c.PasswordChanged && !after.Disabled {
+		a.revoke(ctx, realtime.Revocation{UserID: id, Reason: realtime.RevokeSession})
+	}
+}
+
+// userDeleted drops, on every node, the deleted user's cached credentials and live sockets.
+func (a *Auth) userDeleted(ctx context.Context, id int64) {
+	a.revokeUserSessions(ctx, id, "user_deleted")
+	a.revoke(ctx, realtime.Revocation{UserID: id, Reason: realtime.RevokeUserDeleted})
 }
