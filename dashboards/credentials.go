@@ -157,7 +157,6 @@ func (a *Auth) askDB(ctx context.Context, key string, lookup func(context.Contex
 
 func (a *Auth) dbFailed(err error) {
 	a.pgDownUntil.Store(time.Now().Add(pgBreak).UnixNano())
-	a.Metrics.DBDown.Inc()
 	a.log().Warn("PostgreSQL does not answer: checking sessions and tokens against their Redis copies", "err", err)
 }
 
