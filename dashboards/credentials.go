@@ -18,7 +18,7 @@ package dashboards
 //   - userChanged: user disabled, given a new password, or another role, team or agent link (the
 //     next check copies the new principal);
 //   - userDeleted.
-// Their callers (auth.go, live.go) also end the live WebSockets tied to what they revoke.
+// Each also ends the live WebSockets tied to what it revokes (Auth.OnRevoke, the live hub).
 //
 // A PostgreSQL answer that a credential is invalid deletes its copy as well, so a copy that
 // survived a revocation (Redis down at that moment) dies at its next use while PostgreSQL
@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -261,31 +262,32 @@ func (a *Auth) tombstoned(ctx context.Context, hash string) bool {
 	return err == nil && n > 0
 }
 
-// endSession ends one browser session (logout) everywhere. Without PostgreSQL the copy is
-// deleted and a tombstone ends the database's row at its next use.
+// endSession ends one browser session (logout) everywhere, its live sockets with it. Without
+// PostgreSQL the copy is deleted and a tombstone ends the database's row at its next use.
 func (a *Auth) endSession(ctx context.Context, secret string, p callfloor.Principal) error {
 	h := secretHash(secret)
 	a.forget(ctx, p.UserID, a.credKey("s", h))
 	err := a.DB.DeleteSession(ctx, secret)
-	if err == nil || !storage.IsUnavailable(err) {
-		return err
+	if err != nil && storage.IsUnavailable(err) && a.Redis != nil {
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), redisWait)
+		defer cancel()
+		if terr := a.Redis.Set(tctx, a.tombstoneKey(h), 1, max(a.ttl(), tombstoneOf)).Err(); terr != nil {
+			return errors.Join(err, terr)
+		}
+		a.log().Warn("logout while PostgreSQL is down: the session ends now on every node, its row at its next use", "user_id", p.UserID)
+		err = nil
 	}
-	if a.Redis == nil {
-		return err
+	if err == nil {
+		a.revoke(ctx, realtime.Revocation{UserID: p.UserID, Session: CredentialID(secret), Reason: realtime.RevokeLogout})
 	}
-	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), redisWait)
-	defer cancel()
-	if terr := a.Redis.Set(tctx, a.tombstoneKey(h), 1, max(a.ttl(), tombstoneOf)).Err(); terr != nil {
-		return errors.Join(err, terr)
-	}
-	a.log().Warn("logout while PostgreSQL is down: the session ends now on every node, its row at its next use", "user_id", p.UserID)
-	return nil
+	return err
 }
 
-// tokenRevoked deletes the copies of a revoked API token.
+// tokenRevoked deletes the copies of a revoked API token and closes the user's token sockets.
 func (a *Auth) tokenRevoked(ctx context.Context, userID, tokenID int64) {
 	kind := "t:" + strconv.FormatInt(tokenID, 10)
 	a.forgetUser(ctx, userID, func(k string) bool { return k == kind })
+	a.revoke(ctx, realtime.Revocation{UserID: userID, Tokens: true, Reason: realtime.RevokeToken})
 }
 
 // WatchUsersEvery is how often WatchUsers looks for users changed outside this API.
