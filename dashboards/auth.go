@@ -172,6 +172,14 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 	})
 }
 
+// Authenticate is the principal of the request's API token or session cookie, checked as
+// Middleware checks it, for callers outside the API's routes (/readyz, the live re-check).
+func (a *Auth) Authenticate(r *http.Request) (callfloor.Principal, error) {
+	a.init()
+	ai, err := a.authenticate(r)
+	return ai.p, err
+}
+
 func (a *Auth) authenticate(r *http.Request) (authInfo, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, _ := strings.Cut(h, " ")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -94,45 +95,16 @@ func (a *API) LiveCredential(r *http.Request) (realtime.Credential, bool) {
 			return callfloor.Principal{}, err
 		}
 		req.Header, req.RemoteAddr, req.Host = hdr.Clone(), remote, host
-		var p callfloor.Principal
-		var ran bool
-		w := &statusWriter{header: http.Header{}}
-		a.Auth.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-			p, ran = PrincipalFrom(r.Context())
-		})).ServeHTTP(w, req)
+		p, err := a.Auth.Authenticate(req)
 		switch {
-		case ran:
+		case err == nil:
 			return p, nil
-		case w.status == http.StatusUnauthorized:
+		case callfloor.ErrorCode(err) == callfloor.EUNAUTH:
 			return callfloor.Principal{}, &callfloor.Error{Code: callfloor.EUNAUTH, Message: "credential no longer valid"}
 		}
-		return callfloor.Principal{}, &callfloor.Error{Code: callfloor.EINTERNAL,
-			Message: "re-checking a live connection: HTTP " + http.StatusText(w.status) + ": " + strings.TrimSpace(w.body.String())}
+		return callfloor.Principal{}, fmt.Errorf("re-checking a live connection: %w", dbUnavailable(err))
 	}
 	return c, true
-}
-
-// statusWriter keeps what the middleware answered when it refuses a re-check.
-type statusWriter struct {
-	header http.Header
-	status int
-	body   strings.Builder
-}
-
-func (w *statusWriter) Header() http.Header { return w.header }
-func (w *statusWriter) WriteHeader(s int) {
-	if w.status == 0 {
-		w.status = s
-	}
-}
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	if w.body.Len() < 512 {
-		w.body.Write(b)
-	}
-	return len(b), nil
 }
 
 // revoke hands a revocation to OnRevoke (the live hub), if set. Call it after the change is
