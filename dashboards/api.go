@@ -1157,17 +1157,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	a.audit(r, "user_updated", "user", strconv.FormatInt(id, 10), userChangeDetail(c))
-	switch {
-	case c.SessionsEnded: // disabled or a new password: every session and cached credential ends
-		a.Auth.revokeUserSessions(ctx, id, "user_updated")
-	case c.Changed(): // role, team or agent link: cached principals are stale
-		a.Auth.userRescoped(ctx, id)
-	}
-	a.Auth.userChanged(ctx, c.Before, c.After) // live sockets: disabled → closed, new role/team/agent → re-scoped
-	if c.PasswordChanged && !c.After.Disabled {
-		// a new password ends every session: their sockets close too
-		a.Auth.revoke(ctx, realtime.Revocation{UserID: id, Reason: realtime.RevokeSession})
-	}
+	a.Auth.userChanged(ctx, c)
 	return c.After, nil
 }
 
@@ -1211,8 +1201,7 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := a.DB.DeleteUser(r.Context(), id); err != nil {
 		return nil, err
 	}
-	a.Auth.revokeUserSessions(r.Context(), id, "user_deleted")
-	a.Auth.revoke(r.Context(), realtime.Revocation{UserID: id, Reason: realtime.RevokeUserDeleted})
+	a.Auth.userDeleted(r.Context(), id)
 	a.audit(r, "user_deleted", "user", strconv.FormatInt(id, 10), map[string]any{"username": cur.Username})
 	return map[string]any{"deleted": id}, nil
 }

@@ -172,6 +172,14 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 	})
 }
 
+// Authenticate is the principal of the request's API token or session cookie, checked as
+// Middleware checks it, for callers outside the API's routes (/readyz, the live re-check).
+func (a *Auth) Authenticate(r *http.Request) (callfloor.Principal, error) {
+	a.init()
+	ai, err := a.authenticate(r)
+	return ai.p, err
+}
+
 func (a *Auth) authenticate(r *http.Request) (authInfo, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, _ := strings.Cut(h, " ")
@@ -502,7 +510,6 @@ func (a *Auth) logout(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := a.endSession(r.Context(), ai.session, ai.p); err != nil {
 		return nil, err
 	}
-	a.revoke(r.Context(), realtime.Revocation{UserID: ai.p.UserID, Session: CredentialID(ai.session), Reason: realtime.RevokeLogout})
 	a.audit(r, storage.AuditEntry{ActorUserID: ai.p.UserID, Actor: ai.p.Username, Action: "logout", TargetType: "user",
 		TargetID: strconv.FormatInt(ai.p.UserID, 10)})
 	return noContent{}, nil
@@ -614,7 +621,6 @@ func (a *Auth) revokeToken(w http.ResponseWriter, r *http.Request) (any, error) 
 		return nil, err
 	}
 	a.tokenRevoked(r.Context(), t.UserID, id)
-	a.revoke(r.Context(), realtime.Revocation{UserID: t.UserID, Tokens: true, Reason: realtime.RevokeToken})
 	a.audit(r, storage.AuditEntry{ActorUserID: p.UserID, Actor: p.Username, Action: "token_revoked", TargetType: "api_token",
 		TargetID: strconv.FormatInt(id, 10), Detail: map[string]any{"user_id": t.UserID}})
 	return noContent{}, nil

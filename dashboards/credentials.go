@@ -15,9 +15,10 @@ package dashboards
 // session dies on every node, outage or not:
 //   - endSession: logout (also while PostgreSQL is down: a tombstone then ends it there later);
 //   - tokenRevoked: DELETE /tokens/{id};
-//   - revokeUserSessions: user disabled, deleted, or given a new password;
-//   - userRescoped: role, team or agent link changed (the next check copies the new principal).
-// These four are where anything else tied to a session (live WebSockets) must be ended too.
+//   - userChanged: user disabled, given a new password, or another role, team or agent link (the
+//     next check copies the new principal);
+//   - userDeleted.
+// Each also ends the live WebSockets tied to what it revokes (Auth.OnRevoke, the live hub).
 //
 // A PostgreSQL answer that a credential is invalid deletes its copy as well, so a copy that
 // survived a revocation (Redis down at that moment) dies at its next use while PostgreSQL
@@ -34,6 +35,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -83,26 +85,22 @@ func (a *Auth) pgDown() bool { return time.Now().UnixNano() < a.pgDownUntil.Load
 func (a *Auth) checkSession(ctx context.Context, secret string) (callfloor.Principal, error) {
 	h := secretHash(secret)
 	key := a.credKey("s", h)
-	if !a.pgDown() {
-		qctx, cancel := context.WithTimeout(ctx, pgCheckWait)
-		p, exp, err := a.DB.SessionInfo(qctx, secret)
-		cancel()
-		switch {
-		case err == nil:
-			if a.tombstoned(ctx, h) { // logged out while PostgreSQL was down
-				_ = a.DB.DeleteSession(ctx, secret)
-				a.forget(ctx, p.UserID, key)
-				return callfloor.Principal{}, errUnauthSession
-			}
-			a.remember(ctx, key, "s", credCopy{P: p}, time.Until(exp))
-			return p, nil
-		case !storage.IsUnavailable(err) || ctx.Err() != nil:
-			if callfloor.ErrorCode(err) == callfloor.EUNAUTH {
-				a.forget(ctx, 0, key)
-			}
+	var p callfloor.Principal
+	var exp time.Time
+	if answered, err := a.askDB(ctx, key, func(qctx context.Context) (err error) {
+		p, exp, err = a.DB.SessionInfo(qctx, secret)
+		return err
+	}); answered {
+		if err != nil {
 			return callfloor.Principal{}, err
 		}
-		a.dbFailed(err)
+		if a.tombstoned(ctx, h) { // logged out while PostgreSQL was down
+			_ = a.DB.DeleteSession(ctx, secret)
+			a.forget(ctx, p.UserID, key)
+			return callfloor.Principal{}, errUnauthSession
+		}
+		a.remember(ctx, key, "s", credCopy{P: p}, time.Until(exp))
+		return p, nil
 	}
 	c, ok := a.recall(ctx, key)
 	if !ok {
@@ -119,21 +117,17 @@ var errUnauthSession = &callfloor.Error{Code: callfloor.EUNAUTH, Message: "no va
 // checkToken is the API token's principal: from PostgreSQL, else from its copy.
 func (a *Auth) checkToken(ctx context.Context, tok string) (callfloor.Principal, error) {
 	key := a.credKey("t", secretHash(tok))
-	if !a.pgDown() {
-		qctx, cancel := context.WithTimeout(ctx, pgCheckWait)
-		p, id, err := a.DB.TokenInfo(qctx, tok)
-		cancel()
-		switch {
-		case err == nil:
-			a.remember(ctx, key, "t:"+strconv.FormatInt(id, 10), credCopy{P: p, TokenID: id}, copyTTL)
-			return p, nil
-		case !storage.IsUnavailable(err) || ctx.Err() != nil:
-			if callfloor.ErrorCode(err) == callfloor.EUNAUTH {
-				a.forget(ctx, 0, key)
-			}
+	var p callfloor.Principal
+	var id int64
+	if answered, err := a.askDB(ctx, key, func(qctx context.Context) (err error) {
+		p, id, err = a.DB.TokenInfo(qctx, tok)
+		return err
+	}); answered {
+		if err != nil {
 			return callfloor.Principal{}, err
 		}
-		a.dbFailed(err)
+		a.remember(ctx, key, "t:"+strconv.FormatInt(id, 10), credCopy{P: p, TokenID: id}, copyTTL)
+		return p, nil
 	}
 	c, ok := a.recall(ctx, key)
 	if !ok {
@@ -142,9 +136,28 @@ func (a *Auth) checkToken(ctx context.Context, tok string) (callfloor.Principal,
 	return c.P, nil
 }
 
+// askDB runs a credential's PostgreSQL lookup (unless PostgreSQL failed a moment ago), at most
+// pgCheckWait. answered is false when PostgreSQL did not answer: the copy under key decides then.
+// An answer that the credential is invalid deletes that copy.
+func (a *Auth) askDB(ctx context.Context, key string, lookup func(context.Context) error) (answered bool, err error) {
+	if a.pgDown() {
+		return false, nil
+	}
+	qctx, cancel := context.WithTimeout(ctx, pgCheckWait)
+	err = lookup(qctx)
+	cancel()
+	if err != nil && storage.IsUnavailable(err) && ctx.Err() == nil {
+		a.dbFailed(err)
+		return false, nil
+	}
+	if callfloor.ErrorCode(err) == callfloor.EUNAUTH {
+		a.forget(ctx, 0, key)
+	}
+	return true, err
+}
+
 func (a *Auth) dbFailed(err error) {
 	a.pgDownUntil.Store(time.Now().Add(pgBreak).UnixNano())
-	a.Metrics.DBDown.Inc()
 	a.log().Warn("PostgreSQL does not answer: checking sessions and tokens against their Redis copies", "err", err)
 }
 
@@ -249,31 +262,32 @@ func (a *Auth) tombstoned(ctx context.Context, hash string) bool {
 	return err == nil && n > 0
 }
 
-// endSession ends one browser session (logout) everywhere. Without PostgreSQL the copy is
-// deleted and a tombstone ends the database's row at its next use.
+// endSession ends one browser session (logout) everywhere, its live sockets with it. Without
+// PostgreSQL the copy is deleted and a tombstone ends the database's row at its next use.
 func (a *Auth) endSession(ctx context.Context, secret string, p callfloor.Principal) error {
 	h := secretHash(secret)
 	a.forget(ctx, p.UserID, a.credKey("s", h))
 	err := a.DB.DeleteSession(ctx, secret)
-	if err == nil || !storage.IsUnavailable(err) {
-		return err
+	if err != nil && storage.IsUnavailable(err) && a.Redis != nil {
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), redisWait)
+		defer cancel()
+		if terr := a.Redis.Set(tctx, a.tombstoneKey(h), 1, max(a.ttl(), tombstoneOf)).Err(); terr != nil {
+			return errors.Join(err, terr)
+		}
+		a.log().Warn("logout while PostgreSQL is down: the session ends now on every node, its row at its next use", "user_id", p.UserID)
+		err = nil
 	}
-	if a.Redis == nil {
-		return err
+	if err == nil {
+		a.revoke(ctx, realtime.Revocation{UserID: p.UserID, Session: CredentialID(secret), Reason: realtime.RevokeLogout})
 	}
-	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), redisWait)
-	defer cancel()
-	if terr := a.Redis.Set(tctx, a.tombstoneKey(h), 1, max(a.ttl(), tombstoneOf)).Err(); terr != nil {
-		return errors.Join(err, terr)
-	}
-	a.log().Warn("logout while PostgreSQL is down: the session ends now on every node, its row at its next use", "user_id", p.UserID)
-	return nil
+	return err
 }
 
-// tokenRevoked deletes the copies of a revoked API token.
+// tokenRevoked deletes the copies of a revoked API token and closes the user's token sockets.
 func (a *Auth) tokenRevoked(ctx context.Context, userID, tokenID int64) {
 	kind := "t:" + strconv.FormatInt(tokenID, 10)
 	a.forgetUser(ctx, userID, func(k string) bool { return k == kind })
+	a.revoke(ctx, realtime.Revocation{UserID: userID, Tokens: true, Reason: realtime.RevokeToken})
 }
 
 // WatchUsersEvery is how often WatchUsers looks for users changed outside this API.
@@ -341,10 +355,4 @@ func (a *Auth) pollUsers(ctx context.Context, w *userWatch) {
 func (a *Auth) revokeUserSessions(ctx context.Context, userID int64, why string) {
 	a.forgetUser(ctx, userID, func(string) bool { return true })
 	a.log().Info("user's sessions revoked", "user_id", userID, "why", why)
-}
-
-// userRescoped is called when what the user may see changed (role, team, agent link): the
-// cached principals go; the next check copies the new one from PostgreSQL.
-func (a *Auth) userRescoped(ctx context.Context, userID int64) {
-	a.forgetUser(ctx, userID, func(string) bool { return true })
 }

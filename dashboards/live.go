@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -94,45 +95,16 @@ func (a *API) LiveCredential(r *http.Request) (realtime.Credential, bool) {
 			return callfloor.Principal{}, err
 		}
 		req.Header, req.RemoteAddr, req.Host = hdr.Clone(), remote, host
-		var p callfloor.Principal
-		var ran bool
-		w := &statusWriter{header: http.Header{}}
-		a.Auth.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-			p, ran = PrincipalFrom(r.Context())
-		})).ServeHTTP(w, req)
+		p, err := a.Auth.Authenticate(req)
 		switch {
-		case ran:
+		case err == nil:
 			return p, nil
-		case w.status == http.StatusUnauthorized:
+		case callfloor.ErrorCode(err) == callfloor.EUNAUTH:
 			return callfloor.Principal{}, &callfloor.Error{Code: callfloor.EUNAUTH, Message: "credential no longer valid"}
 		}
-		return callfloor.Principal{}, &callfloor.Error{Code: callfloor.EINTERNAL,
-			Message: "re-checking a live connection: HTTP " + http.StatusText(w.status) + ": " + strings.TrimSpace(w.body.String())}
+		return callfloor.Principal{}, fmt.Errorf("re-checking a live connection: %w", dbUnavailable(err))
 	}
 	return c, true
-}
-
-// statusWriter keeps what the middleware answered when it refuses a re-check.
-type statusWriter struct {
-	header http.Header
-	status int
-	body   strings.Builder
-}
-
-func (w *statusWriter) Header() http.Header { return w.header }
-func (w *statusWriter) WriteHeader(s int) {
-	if w.status == 0 {
-		w.status = s
-	}
-}
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	if w.body.Len() < 512 {
-		w.body.Write(b)
-	}
-	return len(b), nil
 }
 
 // revoke hands a revocation to OnRevoke (the live hub), if set. Call it after the change is
@@ -143,13 +115,32 @@ func (a *Auth) revoke(ctx context.Context, rv realtime.Revocation) {
 	}
 }
 
-// userChanged revokes the live connections a user update makes stale: disabled closes them for
-// good, another role, team or agent closes them for a re-scoped reconnect.
-func (a *Auth) userChanged(ctx context.Context, before, after storage.User) {
+// userChanged drops, on every node, what a committed user change made stale. Its cached
+// credentials: all of them when its sessions ended (disabled, a new password) or its principal
+// changed (role, team, agent link; the next check copies the new one). Its live sockets:
+// disabled closes them for good, another role, team or agent closes them for a re-scoped
+// reconnect, a new password ends their sessions.
+func (a *Auth) userChanged(ctx context.Context, c storage.UserChange) {
+	id, before, after := c.After.ID, c.Before, c.After
+	switch {
+	case c.SessionsEnded:
+		a.revokeUserSessions(ctx, id, "user_updated")
+	case c.Changed():
+		a.forgetUser(ctx, id, func(string) bool { return true })
+	}
 	switch {
 	case after.Disabled && !before.Disabled:
-		a.revoke(ctx, realtime.Revocation{UserID: after.ID, Reason: realtime.RevokeUserDisabled})
+		a.revoke(ctx, realtime.Revocation{UserID: id, Reason: realtime.RevokeUserDisabled})
 	case after.Role != before.Role || after.TeamID != before.TeamID || after.AgentID != before.AgentID:
-		a.revoke(ctx, realtime.Revocation{UserID: after.ID, Reason: realtime.RevokeRoleChanged})
+		a.revoke(ctx, realtime.Revocation{UserID: id, Reason: realtime.RevokeRoleChanged})
 	}
+	if c.PasswordChanged && !after.Disabled {
+		a.revoke(ctx, realtime.Revocation{UserID: id, Reason: realtime.RevokeSession})
+	}
+}
+
+// userDeleted drops, on every node, the deleted user's cached credentials and live sockets.
+func (a *Auth) userDeleted(ctx context.Context, id int64) {
+	a.revokeUserSessions(ctx, id, "user_deleted")
+	a.revoke(ctx, realtime.Revocation{UserID: id, Reason: realtime.RevokeUserDeleted})
 }

@@ -6,8 +6,6 @@ package dashboards_test
 
 import (
 	"context"
-	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -170,44 +168,6 @@ func (e *liveEnv) floorSocket(n int, h http.Header) *websocket.Conn {
 	return c
 }
 
-// closeOf reads until the server closes c (failing after within) and returns code and text.
-func closeOf(t *testing.T, c *websocket.Conn, within time.Duration) (int, string) {
-	t.Helper()
-	_ = c.SetReadDeadline(time.Now().Add(within))
-	for {
-		_, _, err := c.ReadMessage()
-		if err == nil {
-			continue
-		}
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			return ce.Code, ce.Text
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("socket still open after %v", within)
-		}
-		t.Fatalf("socket ended without a close frame: %v", err)
-	}
-}
-
-func answersPing(t *testing.T, c *websocket.Conn, what string) {
-	t.Helper()
-	if err := c.WriteJSON(map[string]any{"type": "ping"}); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
-	for {
-		_, b, err := c.ReadMessage()
-		if err != nil {
-			t.Fatalf("%s: closed: %v", what, err)
-		}
-		if strings.Contains(string(b), `"pong"`) {
-			return
-		}
-	}
-}
-
 // Disabling a user closes their sockets on both nodes within a second, with the reason;
 // another user's sockets stay.
 func TestLiveDisabledUserLosesSocketsOnEveryNode(t *testing.T) {
@@ -220,12 +180,12 @@ func TestLiveDisabledUserLosesSocketsOnEveryNode(t *testing.T) {
 		t.Fatalf("disable: %d", code)
 	}
 	for i, c := range []*websocket.Conn{n1, n2} {
-		code, text := closeOf(t, c, time.Second)
+		code, text := testenv.SocketClose(t, c, time.Second)
 		if code != realtime.CloseRevoked || !strings.HasPrefix(text, "user_disabled") {
 			t.Errorf("node %d: closed with %d %q, want %d user_disabled", i+1, code, text, realtime.CloseRevoked)
 		}
 	}
-	answersPing(t, other, "another supervisor's socket")
+	testenv.AnswersPing(t, other, "another supervisor's socket")
 	if _, res, err := websocket.DefaultDialer.Dial(e.nodes[1].ws, sup); err == nil || res == nil || res.StatusCode != 401 {
 		t.Errorf("reconnect of the disabled user: %v %v, want 401", err, res)
 	}
@@ -243,11 +203,11 @@ func TestLiveLogoutClosesOnlyThatSession(t *testing.T) {
 		t.Fatalf("logout: %d", code)
 	}
 	for i, c := range []*websocket.Conn{a1, a2} {
-		if code, text := closeOf(t, c, time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "logout") {
+		if code, text := testenv.SocketClose(t, c, time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "logout") {
 			t.Errorf("node %d: logged-out session's socket closed with %d %q", i+1, code, text)
 		}
 	}
-	answersPing(t, b1, "the other session's socket")
+	testenv.AnswersPing(t, b1, "the other session's socket")
 }
 
 // A role change closes the user's sockets with the re-scope code; the reconnect, with the same
@@ -260,7 +220,7 @@ func TestLiveRoleChangeClosesAndReconnectIsRescoped(t *testing.T) {
 	if code := e.call(0, "PUT", "/users/"+strconv.FormatInt(e.ids["sup"], 10), `{"role":"agent","agent_id":"1001","team_id":"team-a"}`, ""); code != 200 {
 		t.Fatalf("role change: %d", code)
 	}
-	if code, text := closeOf(t, c, time.Second); code != realtime.CloseRescoped || !strings.HasPrefix(text, "role_changed") {
+	if code, text := testenv.SocketClose(t, c, time.Second); code != realtime.CloseRescoped || !strings.HasPrefix(text, "role_changed") {
 		t.Fatalf("closed with %d %q, want %d role_changed", code, text, realtime.CloseRescoped)
 	}
 	_, m := e.socket(1, sup, realtime.View{Kind: "floor"})
@@ -285,10 +245,10 @@ func TestLiveTokenRevokedClosesItsSockets(t *testing.T) {
 	if code := e.call(0, "DELETE", "/tokens/"+strconv.FormatInt(id, 10), "", ""); code != 204 {
 		t.Fatalf("revoke token: %d", code)
 	}
-	if code, text := closeOf(t, c, time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "token_revoked") {
+	if code, text := testenv.SocketClose(t, c, time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "token_revoked") {
 		t.Errorf("token socket closed with %d %q", code, text)
 	}
-	answersPing(t, session, "the user's browser session")
+	testenv.AnswersPing(t, session, "the user's browser session")
 }
 
 // A session that expires while its socket is open is noticed by the periodic re-check.
@@ -300,11 +260,11 @@ func TestLiveExpiredSessionClosedByRecheck(t *testing.T) {
 	if _, err := e.db.Pool.Exec(context.Background(), `UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, e.ids["sup"]); err != nil {
 		t.Fatal(err)
 	}
-	if code, text := closeOf(t, c, 3*time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "session_expired") {
+	if code, text := testenv.SocketClose(t, c, 3*time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "session_expired") {
 		t.Errorf("expired session's socket closed with %d %q", code, text)
 	}
 	time.Sleep(500 * time.Millisecond)
-	answersPing(t, keep, "a valid session's socket after re-checks")
+	testenv.AnswersPing(t, keep, "a valid session's socket after re-checks")
 }
 
 // The 21st socket of a user on a node is refused with a reason naming the limit (counted per
@@ -322,7 +282,7 @@ func TestLiveTwentyFirstSocketOfAUserRefused(t *testing.T) {
 		t.Fatalf("dial: %v %v", err, res)
 	}
 	defer c.Close()
-	if code, text := closeOf(t, c, time.Second); code != realtime.CloseTooMany || !strings.Contains(text, "at most 20 live connections per user") {
+	if code, text := testenv.SocketClose(t, c, time.Second); code != realtime.CloseTooMany || !strings.Contains(text, "at most 20 live connections per user") {
 		t.Errorf("21st socket closed with %d %q, want %d naming the limit", code, text, realtime.CloseTooMany)
 	}
 	e.floorSocket(1, sup)

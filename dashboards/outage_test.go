@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/callfloor/callfloor"
@@ -269,5 +270,28 @@ func TestUserChangedOutsideTheAPILosesCachedCredentials(t *testing.T) {
 			t.Fatalf("node %d: a user disabled by the CLI works on while PostgreSQL is down", n)
 		}
 		e.expect(n, ana, "GET", "/agents/1001", "", 200)
+	}
+}
+
+// callfloor_auth_db_fallbacks_total counts the requests authenticated from a Redis copy: the
+// request that finds PostgreSQL gone counts once, like those after it, and one served by
+// PostgreSQL not at all.
+func TestAuthFallbackMetricCountsEachRequestOnce(t *testing.T) {
+	t.Parallel()
+	e := newOutageEnv(t)
+	ana := e.login(0, "ana")
+	e.expect(0, ana, "GET", "/agents/1001", "", 200) // checked in PostgreSQL, copied
+	fallbacks := func() int { return int(testutil.ToFloat64(e.auths[0].Metrics.DBDown)) }
+	if n := fallbacks(); n != 0 {
+		t.Fatalf("fallbacks while PostgreSQL answers: %d, want 0", n)
+	}
+	e.proxy.Cut()
+	e.expect(0, ana, "GET", "/agents/1001", "", 200) // finds PostgreSQL gone, served from the copy
+	if n := fallbacks(); n != 1 {
+		t.Fatalf("fallbacks after the first request without PostgreSQL: %d, want 1", n)
+	}
+	e.expect(0, ana, "GET", "/agents/1001", "", 200) // straight to the copy
+	if n := fallbacks(); n != 2 {
+		t.Fatalf("fallbacks after the second request without PostgreSQL: %d, want 2", n)
 	}
 }

@@ -3,7 +3,6 @@ package realtime_test
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/realtime"
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -89,45 +89,6 @@ func liveSocket(t *testing.T, url string, h http.Header) *websocket.Conn {
 	return c
 }
 
-// closedWith reads until the server closes c and returns the close code and text; it fails if
-// that takes longer than within.
-func closedWith(t *testing.T, c *websocket.Conn, within time.Duration) (int, string) {
-	t.Helper()
-	_ = c.SetReadDeadline(time.Now().Add(within))
-	for {
-		_, _, err := c.ReadMessage()
-		if err == nil {
-			continue
-		}
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			return ce.Code, ce.Text
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("still open after %v", within)
-		}
-		t.Fatalf("ended without a close frame: %v", err)
-		return 0, ""
-	}
-}
-
-// stillOpen checks that c answers a ping.
-func stillOpen(t *testing.T, c *websocket.Conn, what string) {
-	t.Helper()
-	send(t, c, map[string]any{"type": "ping"})
-	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
-	for {
-		_, b, err := c.ReadMessage()
-		if err != nil {
-			t.Fatalf("%s: closed: %v", what, err)
-		}
-		if strings.Contains(string(b), `"pong"`) {
-			return
-		}
-	}
-}
-
 // A user disabled on one node loses their sockets on every node sharing Redis within a second,
 // with the reason; other users keep theirs.
 func TestHubRevokeUserClosesSocketsOnEveryNode(t *testing.T) {
@@ -141,13 +102,13 @@ func TestHubRevokeUserClosesSocketsOnEveryNode(t *testing.T) {
 
 	e.hub.Revoke(context.Background(), realtime.Revocation{UserID: 7, Reason: realtime.RevokeUserDisabled})
 	for i, c := range []*websocket.Conn{a1, a2} {
-		code, text := closedWith(t, c, time.Second)
+		code, text := testenv.SocketClose(t, c, time.Second)
 		if code != realtime.CloseRevoked || !strings.HasPrefix(text, "user_disabled") {
 			t.Errorf("node %d: closed with %d %q, want %d user_disabled", i+1, code, text, realtime.CloseRevoked)
 		}
 	}
-	stillOpen(t, other1, "another user on node 1")
-	stillOpen(t, other2, "another user on node 2")
+	testenv.AnswersPing(t, other1, "another user on node 1")
+	testenv.AnswersPing(t, other2, "another user on node 2")
 	if got := testutil.ToFloat64(mustCollector(t, e.reg, "callfloor_ws_closed_total")); got != 1 {
 		t.Errorf("callfloor_ws_closed_total = %v, want 1", got)
 	}
@@ -168,18 +129,18 @@ func TestHubRevokeOneSessionOrTheTokens(t *testing.T) {
 
 	e.hub.Revoke(context.Background(), realtime.Revocation{UserID: 7, Session: "s1", Reason: realtime.RevokeLogout})
 	for _, c := range []*websocket.Conn{s1n1, s1n2} {
-		if code, text := closedWith(t, c, time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "logout") {
+		if code, text := testenv.SocketClose(t, c, time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "logout") {
 			t.Errorf("logged-out session's socket closed with %d %q", code, text)
 		}
 	}
-	stillOpen(t, s2, "the user's other session")
-	stillOpen(t, tok, "the user's token socket")
+	testenv.AnswersPing(t, s2, "the user's other session")
+	testenv.AnswersPing(t, tok, "the user's token socket")
 
 	e.hub.Revoke(context.Background(), realtime.Revocation{UserID: 7, Tokens: true, Reason: realtime.RevokeToken})
-	if code, text := closedWith(t, tok, time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "token_revoked") {
+	if code, text := testenv.SocketClose(t, tok, time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "token_revoked") {
 		t.Errorf("token socket closed with %d %q", code, text)
 	}
-	stillOpen(t, s2, "the user's session after a token revocation")
+	testenv.AnswersPing(t, s2, "the user's session after a token revocation")
 }
 
 // A role change closes with the re-scope code (the client reconnects, authenticated again).
@@ -188,7 +149,7 @@ func TestHubRevokeRoleChangedAsksToReconnect(t *testing.T) {
 	e := newHubEnv(t, realtime.HubOptions{Credential: f.credential}, false)
 	c := liveSocket(t, e.url, hdr("7", "s1"))
 	e.hub.Revoke(context.Background(), realtime.Revocation{UserID: 7, Reason: realtime.RevokeRoleChanged})
-	if code, text := closedWith(t, c, time.Second); code != realtime.CloseRescoped || !strings.HasPrefix(text, "role_changed") {
+	if code, text := testenv.SocketClose(t, c, time.Second); code != realtime.CloseRescoped || !strings.HasPrefix(text, "role_changed") {
 		t.Errorf("closed with %d %q, want %d role_changed", code, text, realtime.CloseRescoped)
 	}
 	// the reconnect (checked after the change) is let in
@@ -203,7 +164,7 @@ func TestHubRevocationReachesSocketStillUpgrading(t *testing.T) {
 	e := newHubEnv(t, realtime.HubOptions{Credential: f.credential}, false)
 	e.hub.Revoke(context.Background(), realtime.Revocation{UserID: 7, Reason: realtime.RevokeUserDisabled})
 	c := dial(t, e.url, hdr("7", "s1"))
-	if code, text := closedWith(t, c, time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "user_disabled") {
+	if code, text := testenv.SocketClose(t, c, time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "user_disabled") {
 		t.Errorf("closed with %d %q", code, text)
 	}
 	f.mu.Lock()
@@ -227,15 +188,15 @@ func TestHubRecheckNoticesExpiredSessionAndNewRole(t *testing.T) {
 	f.states["s3"] = errors.New("database unreachable")
 	f.mu.Unlock()
 	for _, c := range []*websocket.Conn{expired, expired2} {
-		if code, text := closedWith(t, c, 2*time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "session_expired") {
+		if code, text := testenv.SocketClose(t, c, 2*time.Second); code != realtime.CloseRevoked || !strings.HasPrefix(text, "session_expired") {
 			t.Errorf("expired session's socket closed with %d %q", code, text)
 		}
 	}
-	if code, text := closedWith(t, moved, 2*time.Second); code != realtime.CloseRescoped || !strings.HasPrefix(text, "role_changed") {
+	if code, text := testenv.SocketClose(t, moved, 2*time.Second); code != realtime.CloseRescoped || !strings.HasPrefix(text, "role_changed") {
 		t.Errorf("re-roled user's socket closed with %d %q", code, text)
 	}
 	time.Sleep(300 * time.Millisecond) // a few re-checks
-	stillOpen(t, dbDown, "a socket whose re-check could not reach the database")
+	testenv.AnswersPing(t, dbDown, "a socket whose re-check could not reach the database")
 }
 
 // The 21st socket of a user on a node is refused with a reason naming the limit; other users
@@ -248,11 +209,11 @@ func TestHubLimitsSocketsPerUser(t *testing.T) {
 		mine = append(mine, liveSocket(t, e.url, hdr("7", "s"+strconv.Itoa(i))))
 	}
 	extra := dial(t, e.url, hdr("7", "s-extra"))
-	code, text := closedWith(t, extra, time.Second)
+	code, text := testenv.SocketClose(t, extra, time.Second)
 	if code != realtime.CloseTooMany || !strings.Contains(text, "at most 20 live connections per user") || !strings.Contains(text, "max_sockets_per_user") {
 		t.Errorf("21st socket closed with %d %q, want %d naming the per-user limit", code, text, realtime.CloseTooMany)
 	}
-	stillOpen(t, mine[0], "the first socket")
+	testenv.AnswersPing(t, mine[0], "the first socket")
 	liveSocket(t, e.url, hdr("8", "x")) // another user
 	mine[3].Close()
 	testenvEventually(t, 2*time.Second, "a slot freed", func() bool {
@@ -279,7 +240,7 @@ func TestHubLimitsSocketsPerNode(t *testing.T) {
 		liveSocket(t, e.url, hdr(strconv.Itoa(10+i), "s"))
 	}
 	c := dial(t, e.url, hdr("99", "s"))
-	if code, text := closedWith(t, c, time.Second); code != realtime.CloseTooMany || !strings.Contains(text, "max_sockets_per_node") {
+	if code, text := testenv.SocketClose(t, c, time.Second); code != realtime.CloseTooMany || !strings.Contains(text, "max_sockets_per_node") {
 		t.Errorf("4th socket on the node closed with %d %q", code, text)
 	}
 }
@@ -307,12 +268,12 @@ func TestHubRecheckClosesViewNoLongerAllowed(t *testing.T) {
 	}
 	other := liveSocket(t, e.url, hdr("7", "s1")) // queue tiles only
 	time.Sleep(300 * time.Millisecond)
-	stillOpen(t, c, "an allowed view after re-checks")
+	testenv.AnswersPing(t, c, "an allowed view after re-checks")
 	mu.Lock()
 	team["a1"] = "t2"
 	mu.Unlock()
-	if code, text := closedWith(t, c, 2*time.Second); code != realtime.CloseRescoped || !strings.HasPrefix(text, "scope_changed") {
+	if code, text := testenv.SocketClose(t, c, 2*time.Second); code != realtime.CloseRescoped || !strings.HasPrefix(text, "scope_changed") {
 		t.Errorf("closed with %d %q, want %d scope_changed", code, text, realtime.CloseRescoped)
 	}
-	stillOpen(t, other, "a connection whose views are still allowed")
+	testenv.AnswersPing(t, other, "a connection whose views are still allowed")
 }

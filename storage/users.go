@@ -259,7 +259,7 @@ type UserChange struct {
 	PhoneBefore, PhoneAfter string
 	PasswordChanged         bool
 	// SessionsEnded: the change ended every browser session of the user (disabled, or a new
-	// password). The caller drops its copies of them (dashboards.Auth.revokeUserSessions).
+	// password). The caller drops its copies of them (dashboards.Auth.userChanged).
 	SessionsEnded bool
 }
 

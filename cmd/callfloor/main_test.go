@@ -80,8 +80,19 @@ func TestDemoConfigIsValid(t *testing.T) {
 // of its own and fast traffic; it returns the base URL and an admin's API token.
 func startDemo(t *testing.T, speed float64) (*Main, string, string) {
 	t.Helper()
+	cfg := testConfig(t, testenv.RedisURL())
+	cfg.Sim.Speed = speed
+	m := startMain(t, cfg, io.Discard)
+	return m, "http://" + m.Addr(), userToken(t, m, "root", callfloor.RoleAdmin)
+}
+
+// testConfig is the demo configuration on a fresh, migrated PostgreSQL schema and the test's own
+// Redis prefix (CALLFLOOR_REDIS_URL is set to redisURL: the test Redis, or a proxy to it), with
+// the simulator on a free port, no Asterisk and error logs only.
+func testConfig(t *testing.T, redisURL string) *callfloor.Config {
+	t.Helper()
 	_, prefix := testenv.Redis(t)
-	t.Setenv("CALLFLOOR_REDIS_URL", testenv.RedisURL())
+	t.Setenv("CALLFLOOR_REDIS_URL", redisURL)
 	dbURL := testenv.Postgres(t)
 	if err := run(context.Background(), []string{"migrate", "-database-url", dbURL}, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
@@ -93,25 +104,37 @@ func startDemo(t *testing.T, speed float64) (*Main, string, string) {
 	cfg.Prefix = prefix
 	cfg.DatabaseURL = dbURL
 	cfg.Sim.Listen = "127.0.0.1:0"
-	cfg.Sim.Speed = speed
 	cfg.Asterisk = nil
 	cfg.LogLevel = "error"
 	cfg.DataDir = t.TempDir()
-	m := &Main{Config: cfg, Listen: "127.0.0.1:0", LogOutput: io.Discard, Tick: 50 * time.Millisecond}
+	return cfg
+}
+
+// startMain serves cfg on a free port until the test ends, logging to logs.
+func startMain(t *testing.T, cfg *callfloor.Config, logs io.Writer) *Main {
+	t.Helper()
+	m := &Main{Config: cfg, Listen: "127.0.0.1:0", LogOutput: logs, Tick: 50 * time.Millisecond}
 	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
+		t.Fatalf("serve did not start: %v", err)
 	}
 	t.Cleanup(func() { m.Close() })
 	storage.BcryptCost = bcrypt.MinCost
-	u, err := m.DB.CreateUser(context.Background(), storage.NewUser{Username: "root", Password: "a long enough password", Role: callfloor.RoleAdmin})
+	return m
+}
+
+// userToken creates a user with that role and returns an API token of theirs.
+func userToken(t *testing.T, m *Main, username string, role callfloor.Role) string {
+	t.Helper()
+	ctx := context.Background()
+	u, err := m.DB.CreateUser(ctx, storage.NewUser{Username: username, Password: "a long enough password", Role: role})
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := m.DB.CreateAPIToken(context.Background(), u.ID, "test")
+	token, _, err := m.DB.CreateAPIToken(ctx, u.ID, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m, "http://" + m.Addr(), token
+	return token
 }
 
 func metricValue(t *testing.T, url, name string) float64 {

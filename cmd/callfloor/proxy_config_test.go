@@ -6,9 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/internal/testenv"
@@ -40,26 +37,11 @@ queues: [{name: sales}]
 	}
 
 	// serve uses them.
-	_, prefix := testenv.Redis(t)
-	t.Setenv("CALLFLOOR_REDIS_URL", testenv.RedisURL())
-	dbURL := testenv.Postgres(t)
-	if err := run(context.Background(), []string{"migrate", "-database-url", dbURL}, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := LoadConfig("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Prefix, cfg.DatabaseURL, cfg.LogLevel = prefix, dbURL, "error"
-	cfg.Sim.Listen, cfg.Sim.Traffic, cfg.Asterisk = "127.0.0.1:0", nil, nil
+	cfg := testConfig(t, testenv.RedisURL())
+	cfg.Sim.Traffic = nil
 	cfg.TrustedProxies = []string{"127.0.0.1"}
 	cfg.AllowedOrigins = []string{"https://floor.example.com"}
-	m := &Main{Config: cfg, Listen: "127.0.0.1:0", LogOutput: io.Discard, Tick: 50 * time.Millisecond}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	storage.BcryptCost = bcrypt.MinCost
+	m := startMain(t, cfg, io.Discard)
 	if _, err := m.DB.CreateUser(context.Background(), storage.NewUser{Username: "root", Password: "a long enough password", Role: callfloor.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}

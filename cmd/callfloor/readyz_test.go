@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,8 +13,6 @@ import (
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/internal/testenv"
-	"github.com/callfloor/callfloor/storage"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // syncBuffer is a log output written by many goroutines.
@@ -66,7 +63,6 @@ func readyz(t *testing.T, base, token string) (int, readyzBody, string) {
 // begins work once Redis answers. /readyz tells everyone the status and which component is not
 // ok, but only an admin what is wrong (addresses, driver errors).
 func TestServeStartsWhileRedisIsDown(t *testing.T) {
-	_, prefix := testenv.Redis(t)
 	ru, err := url.Parse(testenv.RedisURL())
 	if err != nil {
 		t.Fatal(err)
@@ -74,47 +70,17 @@ func TestServeStartsWhileRedisIsDown(t *testing.T) {
 	proxy := testenv.NewProxy(t, ru.Host)
 	proxy.Cut()
 	ru.Host = proxy.Addr()
-	t.Setenv("CALLFLOOR_REDIS_URL", ru.String())
-	dbURL := testenv.Postgres(t)
-	if err := run(context.Background(), []string{"migrate", "-database-url", dbURL}, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := LoadConfig("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Prefix = prefix
-	cfg.DatabaseURL = dbURL
-	cfg.Sim.Listen = "127.0.0.1:0"
+	cfg := testConfig(t, ru.String())
 	cfg.Sim.Speed = 30
-	cfg.Asterisk = nil
 	cfg.LogLevel = "info"
-	cfg.DataDir = t.TempDir()
 	logs := &syncBuffer{}
-	m := &Main{Config: cfg, Listen: "127.0.0.1:0", LogOutput: logs, Tick: 50 * time.Millisecond}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatalf("serve did not start while redis is down: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
+	m := startMain(t, cfg, logs) // while redis is down
 	base := "http://" + m.Addr()
 	if !strings.Contains(logs.String(), "redis is not reachable") {
 		t.Errorf("the log does not say that redis is down:\n%s", logs.String())
 	}
 
-	storage.BcryptCost = bcrypt.MinCost
-	ctx := context.Background()
-	token := func(name string, role callfloor.Role) string {
-		u, err := m.DB.CreateUser(ctx, storage.NewUser{Username: name, Password: "a long enough password", Role: role})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, _, err := m.DB.CreateAPIToken(ctx, u.ID, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	admin, supervisor := token("root", callfloor.RoleAdmin), token("sue", callfloor.RoleSupervisor)
+	admin, supervisor := userToken(t, m, "root", callfloor.RoleAdmin), userToken(t, m, "sue", callfloor.RoleSupervisor)
 
 	for _, who := range []struct{ name, token string }{{"anonymous", ""}, {"a supervisor", supervisor}} {
 		code, body, raw := readyz(t, base, who.token)

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/dashboards"
+	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -51,28 +50,6 @@ func liveSocket(t *testing.T, base, user, password string) *websocket.Conn {
 	return c
 }
 
-// socketClose reads until the server closes c and returns the close code and text; "" and 0
-// when it is still open after within.
-func socketClose(t *testing.T, c *websocket.Conn, within time.Duration) (int, string) {
-	t.Helper()
-	_ = c.SetReadDeadline(time.Now().Add(within))
-	for {
-		_, _, err := c.ReadMessage()
-		if err == nil {
-			continue
-		}
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			return ce.Code, ce.Text
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return 0, ""
-		}
-		t.Fatalf("socket ended without a close frame: %v", err)
-	}
-}
-
 // `callfloor user disable` and `user passwd` close the user's open live sockets at once, on the
 // web nodes sharing the configuration's Redis and prefix (not at the hub's 30-second re-check);
 // with that Redis away they still succeed, saying so on stderr.
@@ -99,18 +76,18 @@ func TestUserCommandClosesLiveSockets(t *testing.T) {
 	sue := liveSocket(t, base, "sue", pw)
 	kim := liveSocket(t, base, "kim", pw)
 	user("disable", "-username", "sue")
-	if code, text := socketClose(t, sue, soon); code != 4401 || !strings.HasPrefix(text, "user_disabled") {
+	if code, text := testenv.SocketClose(t, sue, soon); code != 4401 || !strings.HasPrefix(text, "user_disabled") {
 		t.Fatalf("sue's socket after `user disable`: close %d %q, want 4401 user_disabled within %v", code, text, soon)
 	}
 
 	pat := liveSocket(t, base, "pat", pw)
 	t.Setenv("CALLFLOOR_USER_PASSWORD", "another long password")
 	user("passwd", "-username", "pat")
-	if code, text := socketClose(t, pat, soon); code != 4401 || !strings.HasPrefix(text, "session_revoked") {
+	if code, text := testenv.SocketClose(t, pat, soon); code != 4401 || !strings.HasPrefix(text, "session_revoked") {
 		t.Fatalf("pat's socket after `user passwd`: close %d %q, want 4401 session_revoked within %v", code, text, soon)
 	}
 	// nobody else's
-	if code, text := socketClose(t, kim, 200*time.Millisecond); code != 0 {
+	if code, text := testenv.SocketClose(t, kim, 200*time.Millisecond); code != 0 {
 		t.Fatalf("kim's socket closed too: %d %q", code, text)
 	}
 
