@@ -132,12 +132,7 @@ func (a *Auth) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	if code == callfloor.EINTERNAL {
 		a.log().Error("auth", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	body := map[string]string{"code": code, "message": callfloor.ErrorMessage(err)}
-	var e *callfloor.Error
-	if errors.As(err, &e) && e.Field != "" {
-		body["field"] = e.Field
-	}
-	writeJSON(w, authStatus(code), body)
+	writeJSON(w, authStatus(code), errorBody(err))
 }
 
 var errUnauth = &callfloor.Error{Code: callfloor.EUNAUTH,
