@@ -169,3 +169,27 @@ const (
 	CodeMixedWeights = "mixed_weights" // either every section with scored items has a weight or none has
 	CodeAnswerKind   = "answer_kind"   // an answer not of its item's kind; params: kind (yes_no, scale, choice)
 )
+
+// CodeTooShort: fewer characters than allowed (kind invalid); params: min.
+const CodeTooShort = "too_short"
+
+// CodeLastAdmin: the change would leave no enabled admin (kind conflict); params: action.
+const CodeLastAdmin = "last_admin"
+
+func init() {
+	RegisterCode(CodeTooShort, EINVALID)
+	RegisterCode(CodeLastAdmin, ECONFLICT)
+}
+
+// Other specific codes of the adapters: CodeConcurrentEdit (conflict: someone else saved it at
+// the same moment; try again), CodeNotInvited (forbidden: a calibration session the user is not
+// invited to).
+const (
+	CodeConcurrentEdit = "concurrent_edit"
+	CodeNotInvited     = "not_invited"
+)
+
+func init() {
+	RegisterCode(CodeConcurrentEdit, ECONFLICT)
+	RegisterCode(CodeNotInvited, EFORBID)
+}

@@ -164,13 +164,13 @@ func evalScorecard(ctx context.Context, q evalQuerier, id string, version int) (
 		if version == 0 {
 			return card, invalidField("scorecard_id", "no scorecard %q", id)
 		}
-		return card, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("scorecard %q version %d not found", id, version)}
+		return card, callfloor.NotFound("scorecard", id, "scorecard %q version %d not found", id, version)
 	}
 	if err != nil {
 		return card, fmt.Errorf("scorecard %q: %w", id, err)
 	}
 	if version == 0 && retired {
-		return card, &callfloor.Error{Code: callfloor.ECONFLICT, Field: "scorecard_id", Message: fmt.Sprintf("scorecard_id: scorecard %q is retired", id)}
+		return card, &callfloor.Error{Code: callfloor.CodeStateConflict, Field: "scorecard_id", Params: callfloor.Params{"state": "retired"}, Message: fmt.Sprintf("scorecard_id: scorecard %q is retired", id)}
 	}
 	if err := json.Unmarshal(form, &card); err != nil {
 		return card, fmt.Errorf("scorecard %q v%d: form: %w", id, v, err)
@@ -249,15 +249,16 @@ func scanDispute(row pgx.Row) (Dispute, error) {
 }
 
 func evaluationNotFound(id int64) error {
-	return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("evaluation %d not found", id)}
+	return callfloor.NotFound("evaluation", strconv.FormatInt(id, 10), "evaluation %d not found", id)
 }
 
 func disputeNotFound(id int64) error {
-	return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("dispute %d not found", id)}
+	return callfloor.NotFound("dispute", strconv.FormatInt(id, 10), "dispute %d not found", id)
 }
 
-func evalConflict(format string, args ...any) error {
-	return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf(format, args...)}
+// evalConflict is a 409 for a move the evaluation's or dispute's state (named) forbids.
+func evalConflict(state, format string, args ...any) error {
+	return callfloor.StateConflict(state, format, args...)
 }
 
 // evalSnapshot is what a history line records of the evaluation.
@@ -312,7 +313,7 @@ func (d *DuplicateEvaluation) Error() string { return d.err.Message }
 func (d *DuplicateEvaluation) Unwrap() error { return d.err }
 
 func duplicateEvaluation(e Evaluation) error {
-	return &DuplicateEvaluation{Existing: e, err: &callfloor.Error{Code: callfloor.ECONFLICT, Field: "call_id",
+	return &DuplicateEvaluation{Existing: e, err: &callfloor.Error{Code: callfloor.CodeAlreadyExists, Field: "call_id", Params: callfloor.Params{"what": "evaluation", "value": strconv.FormatInt(e.ID, 10)},
 		Message: fmt.Sprintf("call %s was already evaluated on scorecard %s: evaluation %d by %s on %s (one evaluation per call and scorecard; a dispute rescores it)",
 			e.CallID, e.ScorecardID, e.ID, e.Evaluator, e.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"))}}
 }
@@ -391,7 +392,7 @@ func (db *DB) CreateEvaluation(ctx context.Context, ne NewEvaluation) (Evaluatio
 		if e, cerr := currentEvaluation(ctx, db.Pool, ne.CallID, ne.ScorecardID); cerr == nil {
 			return Evaluation{}, duplicateEvaluation(e)
 		}
-		return Evaluation{}, evalConflict("call %s was evaluated on scorecard %s by someone else at the same moment", ne.CallID, ne.ScorecardID)
+		return Evaluation{}, evalConflict("evaluated", "call %s was evaluated on scorecard %s by someone else at the same moment", ne.CallID, ne.ScorecardID)
 	}
 	if err != nil {
 		return Evaluation{}, err
@@ -498,7 +499,7 @@ func (db *DB) AcknowledgeEvaluation(ctx context.Context, id int64, actor string)
 			return err
 		}
 		if e.Status != EvalSubmitted {
-			return evalConflict("evaluation %d is %s: only a submitted evaluation can be acknowledged", id, e.Status)
+			return evalConflict(string(e.Status), "evaluation %d is %s: only a submitted evaluation can be acknowledged", id, e.Status)
 		}
 		before := snapshot(e)
 		out, err = scanEvaluation(tx.QueryRow(ctx, `UPDATE evaluations SET status = 'acknowledged', acknowledged_at = now()
@@ -542,13 +543,13 @@ func (db *DB) RaiseDispute(ctx context.Context, evalID int64, items []string, re
 			return err
 		}
 		if e.SupersededBy != nil {
-			return evalConflict("evaluation %d was replaced by evaluation %d of the same call: dispute that one", evalID, *e.SupersededBy)
+			return evalConflict("superseded", "evaluation %d was replaced by evaluation %d of the same call: dispute that one", evalID, *e.SupersededBy)
 		}
 		switch e.Status {
 		case EvalDecided:
-			return evalConflict("evaluation %d is decided: it cannot be disputed again", evalID)
+			return evalConflict("decided", "evaluation %d is decided: it cannot be disputed again", evalID)
 		case EvalDisputed:
-			return evalConflict("evaluation %d is already disputed", evalID)
+			return evalConflict("disputed", "evaluation %d is already disputed", evalID)
 		}
 		card, err := evalScorecard(ctx, tx, e.ScorecardID, e.ScorecardVersion)
 		if err != nil {
@@ -570,7 +571,7 @@ func (db *DB) RaiseDispute(ctx context.Context, evalID int64, items []string, re
 			RETURNING `+disputeCols, evalID, string(itemsJSON), reason, actor))
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "23505" {
-			return evalConflict("evaluation %d has already been disputed once", evalID)
+			return evalConflict("disputed", "evaluation %d has already been disputed once", evalID)
 		}
 		if err != nil {
 			return err
@@ -626,10 +627,10 @@ func (db *DB) ReviewDispute(ctx context.Context, id int64, action, note, actor s
 			return err
 		}
 		if d.Decision != "" {
-			return evalConflict("dispute %d is already decided (%s)", id, d.Decision)
+			return evalConflict("decided", "dispute %d is already decided (%s)", id, d.Decision)
 		}
 		if d.LeadReview != "" {
-			return evalConflict("dispute %d was already reviewed (%s by %s)", id, d.LeadReview, d.LeadBy)
+			return evalConflict("reviewed", "dispute %d was already reviewed (%s by %s)", id, d.LeadReview, d.LeadBy)
 		}
 		out, err = scanDispute(tx.QueryRow(ctx, `UPDATE disputes SET lead_review = $2, lead_by = $3, lead_at = now(), lead_note = $4
 			WHERE id = $1 RETURNING `+disputeCols, id, action, actor, note))
@@ -683,7 +684,7 @@ func (db *DB) DecideDispute(ctx context.Context, id int64, decision, note string
 			return err
 		}
 		if d.Decision != "" {
-			return evalConflict("dispute %d was already decided (%s by %s): a decision is final", id, d.Decision, d.DecidedBy)
+			return evalConflict("decided", "dispute %d was already decided (%s by %s): a decision is final", id, d.Decision, d.DecidedBy)
 		}
 		before := snapshot(e)
 		newAnswers, res := e.Answers, e.Result

@@ -695,7 +695,7 @@ func scanCalibration(row pgx.Row) (CalibrationSession, error) {
 }
 
 func calibrationNotFound(id int64) error {
-	return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("calibration %d not found", id)}
+	return callfloor.NotFound("calibration", strconv.FormatInt(id, 10), "calibration %d not found", id)
 }
 
 // CreateCalibration opens a session on the latest version of the scorecard.
@@ -790,10 +790,10 @@ func (db *DB) SubmitCalibrationScore(ctx context.Context, id int64, evaluator st
 			return err
 		}
 		if !s.Invited(evaluator) {
-			return &callfloor.Error{Code: callfloor.EFORBID, Message: fmt.Sprintf("%q is not invited to calibration %d", evaluator, id)}
+			return &callfloor.Error{Code: callfloor.CodeNotInvited, Kind: callfloor.EFORBID, Message: fmt.Sprintf("%q is not invited to calibration %d", evaluator, id)}
 		}
 		if s.ClosedAt != nil {
-			return evalConflict("calibration %d is closed", id)
+			return evalConflict("closed", "calibration %d is closed", id)
 		}
 		card, err := evalScorecard(ctx, tx, s.ScorecardID, s.ScorecardVersion)
 		if err != nil {
@@ -825,7 +825,7 @@ func (db *DB) CloseCalibration(ctx context.Context, id int64) (CalibrationSessio
 			return err
 		}
 		if s.ClosedAt != nil {
-			return evalConflict("calibration %d is already closed", id)
+			return evalConflict("closed", "calibration %d is already closed", id)
 		}
 		var ref bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM calibration_scores WHERE session_id = $1 AND evaluator = $2)`,
@@ -833,7 +833,7 @@ func (db *DB) CloseCalibration(ctx context.Context, id int64) (CalibrationSessio
 			return err
 		}
 		if !ref {
-			return evalConflict("calibration %d: the reference evaluator %q has not scored yet", id, s.ReferenceEvaluator)
+			return evalConflict("no_reference", "calibration %d: the reference evaluator %q has not scored yet", id, s.ReferenceEvaluator)
 		}
 		_, err = tx.Exec(ctx, `UPDATE calibration_sessions SET closed_at = now() WHERE id = $1`, id)
 		return err
@@ -897,7 +897,7 @@ func CalibrationDeviation(card *callfloor.Scorecard, s CalibrationSession) (Cali
 		}
 	}
 	if ref == nil {
-		return CalibrationDeviations{}, evalConflict("calibration %d has no reference score", s.ID)
+		return CalibrationDeviations{}, evalConflict("no_reference", "calibration %d has no reference score", s.ID)
 	}
 	answersOf := func(as []callfloor.Answer) map[string]callfloor.Answer {
 		m := map[string]callfloor.Answer{}

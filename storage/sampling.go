@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -203,7 +204,7 @@ func (db *DB) ListPlans(ctx context.Context) ([]SamplePlanRecord, error) {
 func (db *DB) Plan(ctx context.Context, id int64) (SamplePlanRecord, error) {
 	p, err := scanPlan(db.Pool.QueryRow(ctx, `SELECT `+planCols+` FROM sample_plans WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return p, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("no sample plan %d", id)}
+		return p, callfloor.NotFound("sample_plan", strconv.FormatInt(id, 10), "no sample plan %d", id)
 	}
 	return p, err
 }
@@ -263,7 +264,7 @@ func storeDraw(ctx context.Context, tx pgx.Tx, d *SampleDraw, assigned map[strin
 				d.ID, c.CallID, c.EnteredAt, e); err != nil {
 				var pe *pgconn.PgError
 				if errors.As(err, &pe) && pe.Code == "23505" {
-					return false, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("call %s is already assigned", c.CallID)}
+					return false, callfloor.AlreadyExists("", "assignment", c.CallID, "call %s is already assigned", c.CallID)
 				}
 				return false, fmt.Errorf("store assignment: %w", err)
 			}
@@ -285,7 +286,7 @@ func (db *DB) RunPlan(ctx context.Context, planID, seed int64, from, to time.Tim
 		return SampleDraw{}, nil, err
 	}
 	if !plan.Active {
-		return SampleDraw{}, nil, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("sample plan %d is not active", planID)}
+		return SampleDraw{}, nil, callfloor.StateConflict("inactive", "sample plan %d is not active", planID)
 	}
 	if !from.Before(to) {
 		return SampleDraw{}, nil, invalidField("to", "must be after from")

@@ -41,9 +41,9 @@ const maxScorecardVersionRetries = 5
 
 func scorecardNotFound(id string, version int) error {
 	if version > 0 {
-		return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("scorecard %q version %d not found", id, version)}
+		return callfloor.NotFound("scorecard", id, "scorecard %q version %d not found", id, version)
 	}
-	return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("scorecard %q not found", id)}
+	return callfloor.NotFound("scorecard", id, "scorecard %q not found", id)
 }
 
 // checkScorecard validates card as version (the version is assigned by storage, never taken
@@ -84,7 +84,7 @@ func (db *DB) CreateScorecard(ctx context.Context, card callfloor.Scorecard, by 
 	_, err = db.Pool.Exec(ctx, `INSERT INTO scorecards (id, version, name, form, created_by) VALUES ($1, 1, $2, $3, $4)`,
 		card.ID, card.Name, form, by)
 	if isUniqueViolation(err) {
-		return callfloor.Scorecard{}, &callfloor.Error{Code: callfloor.ECONFLICT, Field: "id",
+		return callfloor.Scorecard{}, &callfloor.Error{Code: callfloor.CodeAlreadyExists, Field: "id", Params: callfloor.Params{"what": "scorecard", "value": card.ID},
 			Message: fmt.Sprintf("id: scorecard %q already exists (edit it to make a new version)", card.ID)}
 	}
 	if err != nil {
@@ -118,7 +118,7 @@ func (db *DB) UpdateScorecard(ctx context.Context, id string, card callfloor.Sco
 			return callfloor.Scorecard{}, err
 		}
 		if retired {
-			return callfloor.Scorecard{}, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("scorecard %q is retired: it takes no new versions", id)}
+			return callfloor.Scorecard{}, callfloor.StateConflict("retired", "scorecard %q is retired: it takes no new versions", id)
 		}
 		form, err := checkScorecard(&card, latest+1)
 		if err != nil {
@@ -132,7 +132,7 @@ func (db *DB) UpdateScorecard(ctx context.Context, id string, card callfloor.Sco
 			continue // another edit took this version number: go again on top of it
 		}
 		if isUniqueViolation(err) {
-			return callfloor.Scorecard{}, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("scorecard %q is being edited concurrently; try again", id)}
+			return callfloor.Scorecard{}, &callfloor.Error{Code: callfloor.CodeConcurrentEdit, Kind: callfloor.ECONFLICT, Message: fmt.Sprintf("scorecard %q is being edited concurrently; try again", id)}
 		}
 		if err != nil {
 			return callfloor.Scorecard{}, err
@@ -208,5 +208,5 @@ func (db *DB) RetireScorecard(ctx context.Context, id, by string) error {
 	if !exists {
 		return scorecardNotFound(id, 0)
 	}
-	return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("scorecard %q is already retired", id)}
+	return callfloor.StateConflict("retired", "scorecard %q is already retired", id)
 }

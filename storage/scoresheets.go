@@ -75,7 +75,7 @@ func (db *DB) SendScoreSheet(ctx context.Context, team, lead string, day time.Ti
 		team, sheet.Day, lead, s.Evaluations, s.Quota, s.AvgScore, s.Fatal, s.EvaluationIDs, note).Scan(&s.SubmittedAt)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" {
-		return SentScoreSheet{}, &callfloor.Error{Code: callfloor.ECONFLICT,
+		return SentScoreSheet{}, &callfloor.Error{Code: callfloor.CodeAlreadyExists, Params: callfloor.Params{"what": "score_sheet"},
 			Message: fmt.Sprintf("the score sheet of team %s for %s was already sent by %s", team, sheet.Day, lead)}
 	}
 	if err != nil {
@@ -183,7 +183,7 @@ func (db *DB) SentScoreSheet(ctx context.Context, team, day, lead string, loc *t
 	s.SentScoreSheet, err = scanSent(db.Pool.QueryRow(ctx, `SELECT `+sentCols+` FROM score_sheet_submissions
 		WHERE team_id = $1 AND day = $2::date AND lead = $3`, team, day, lead), loc)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return s, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("%s sent no score sheet of team %s for %s", lead, team, day)}
+		return s, callfloor.NotFound("score_sheet", "", "%s sent no score sheet of team %s for %s", lead, team, day)
 	}
 	if err != nil {
 		return s, fmt.Errorf("sent score sheet: %w", err)
