@@ -193,3 +193,8 @@ func init() {
 	RegisterCode(CodeConcurrentEdit, ECONFLICT)
 	RegisterCode(CodeNotInvited, EFORBID)
 }
+
+// CodeTooLargeForCache: a recording larger than the recording cache (conflict); params: max (MiB), node.
+const CodeTooLargeForCache = "too_large_for_cache"
+
+func init() { RegisterCode(CodeTooLargeForCache, ECONFLICT) }

@@ -75,7 +75,7 @@ func (a *API) formatted(build func(r *http.Request) (any, error), csvOut func(v 
 		switch format {
 		case "", "json", "csv", "html":
 		default:
-			writeError(w, invalid("format", "must be json, csv or html, got %q", format))
+			writeError(w, invalid("format", "must be json, csv or html, got %q", format).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"json", "csv", "html"}, "value": format}))
 			return
 		}
 		v, err := build(r)
@@ -119,10 +119,10 @@ func checkParams(r *http.Request, allowed ...string) error {
 			found = found || a == k
 		}
 		if !found {
-			return invalid(k, "unknown parameter")
+			return invalid(k, "unknown parameter").With(callfloor.CodeUnknownField, nil)
 		}
 		if len(v) > 1 {
-			return invalid(k, "given more than once")
+			return invalid(k, "given more than once").With(callfloor.CodeDuplicate, nil)
 		}
 	}
 	return nil
@@ -140,7 +140,7 @@ func parseDay(field, v string, loc *time.Location) (time.Time, error) {
 func parseLocalDay(field, v string, loc *time.Location) (time.Time, error) {
 	t, err := time.ParseInLocation(time.DateOnly, v, loc)
 	if err != nil {
-		return time.Time{}, invalid(field, "not a day such as 2026-11-22: %q", v)
+		return time.Time{}, invalid(field, "not a day such as 2026-11-22: %q", v).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "date", "value": v})
 	}
 	return t, nil
 }
@@ -175,7 +175,7 @@ func (a *API) qaReport(r *http.Request) (any, error) {
 		}
 	}
 	if f.From.AddDate(0, 0, MaxReportDays).Before(f.To) { // calendar days: a DST day is 23 or 25 h
-		return nil, invalid("from", "a report covers at most %d days", MaxReportDays)
+		return nil, invalid("from", "a report covers at most %d days", MaxReportDays).With(callfloor.CodeOutOfRange, callfloor.Params{"max": MaxReportDays, "unit": "days"})
 	}
 	p := principal(r)
 	switch {
@@ -297,7 +297,7 @@ func (a *API) scoreSheet(r *http.Request) (any, error) {
 		lead = p.Username
 	case p.CanSeeAll():
 		if team == "" {
-			return nil, invalid("team", "required")
+			return nil, invalid("team", "required").With(callfloor.CodeRequired, nil)
 		}
 	default:
 		return nil, forbidden("the %s role may not read score sheets", p.Role)
@@ -356,12 +356,12 @@ func (a *API) createCalibration(w http.ResponseWriter, r *http.Request) (any, er
 		return nil, err
 	}
 	if in.CallID == "" {
-		return nil, invalid("call_id", "required")
+		return nil, invalid("call_id", "required").With(callfloor.CodeRequired, nil)
 	}
 	ctx := r.Context()
 	call, err := a.DB.CallByID(ctx, in.CallID)
 	if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
-		return nil, invalid("call_id", "no call %q in the history", in.CallID)
+		return nil, invalid("call_id", "no call %q in the history", in.CallID).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "call", "value": in.CallID})
 	} else if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func (a *API) sentScoreSheet(r *http.Request) (any, error) {
 	team, day, lead := q.Get("team"), q.Get("day"), q.Get("lead")
 	for f, v := range map[string]string{"team": team, "day": day, "lead": lead} {
 		if v == "" {
-			return nil, invalid(f, "required")
+			return nil, invalid(f, "required").With(callfloor.CodeRequired, nil)
 		}
 	}
 	if _, err := parseLocalDay("day", day, a.loc()); err != nil {
