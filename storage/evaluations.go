@@ -162,7 +162,7 @@ func evalScorecard(ctx context.Context, q evalQuerier, id string, version int) (
 		ORDER BY version DESC LIMIT 1`, id, version).Scan(&v, &name, &form, &retired)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if version == 0 {
-			return card, invalidField("scorecard_id", "no scorecard %q", id)
+			return card, invalidField("scorecard_id", "no scorecard %q", id).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "scorecard", "value": id})
 		}
 		return card, callfloor.NotFound("scorecard", id, "scorecard %q version %d not found", id, version)
 	}
@@ -181,18 +181,18 @@ func evalScorecard(ctx context.Context, q evalQuerier, id string, version int) (
 
 func checkEvalComments(cs []EvalComment) error {
 	if len(cs) > MaxEvalComments {
-		return invalidField("comments", "at most %d comments", MaxEvalComments)
+		return invalidField("comments", "at most %d comments", MaxEvalComments).With(callfloor.CodeTooLong, callfloor.Params{"max": MaxEvalComments})
 	}
 	for i, c := range cs {
 		f := "comments[" + strconv.Itoa(i) + "]"
 		if c.AtMs < 0 {
-			return invalidField(f+".at_ms", "must be ≥ 0, got %d", c.AtMs)
+			return invalidField(f+".at_ms", "must be ≥ 0, got %d", c.AtMs).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 0, "value": c.AtMs})
 		}
 		if strings.TrimSpace(c.Text) == "" {
-			return invalidField(f+".text", "required")
+			return invalidField(f+".text", "required").With(callfloor.CodeRequired, nil)
 		}
 		if len(c.Text) > MaxEvalCommentText || !utf8.ValidString(c.Text) {
-			return invalidField(f+".text", "at most %d bytes of UTF-8", MaxEvalCommentText)
+			return invalidField(f+".text", "at most %d bytes of UTF-8", MaxEvalCommentText).With(callfloor.CodeTooLong, callfloor.Params{"max": MaxEvalCommentText})
 		}
 	}
 	return nil
@@ -331,16 +331,16 @@ func currentEvaluation(ctx context.Context, q evalQuerier, callID, scorecardID s
 // (ECONFLICT) naming it and its evaluator.
 func (db *DB) CreateEvaluation(ctx context.Context, ne NewEvaluation) (Evaluation, error) {
 	if ne.CallID == "" {
-		return Evaluation{}, invalidField("call_id", "required")
+		return Evaluation{}, invalidField("call_id", "required").With(callfloor.CodeRequired, nil)
 	}
 	if ne.AgentID == "" {
-		return Evaluation{}, invalidField("call_id", "the call has no agent to evaluate")
+		return Evaluation{}, invalidField("call_id", "the call has no agent to evaluate").With(callfloor.CodeNotAllowed, nil)
 	}
 	if ne.ScorecardID == "" {
-		return Evaluation{}, invalidField("scorecard_id", "required")
+		return Evaluation{}, invalidField("scorecard_id", "required").With(callfloor.CodeRequired, nil)
 	}
 	if ne.Evaluator == "" {
-		return Evaluation{}, invalidField("evaluator", "required")
+		return Evaluation{}, invalidField("evaluator", "required").With(callfloor.CodeRequired, nil)
 	}
 	if ne.Comments == nil {
 		ne.Comments = []EvalComment{}
@@ -443,7 +443,7 @@ func (db *DB) Evaluations(ctx context.Context, f EvaluationFilter) ([]Evaluation
 		f.Limit = 1000
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		return nil, invalidField("to", "must be after from")
+		return nil, invalidField("to", "must be after from").With(callfloor.CodeMustBeAfter, callfloor.Params{"other": "from"})
 	}
 	var w sqlWhere
 	if f.Agent != "" {
@@ -528,13 +528,13 @@ func cardItems(card callfloor.Scorecard) map[string]bool {
 func (db *DB) RaiseDispute(ctx context.Context, evalID int64, items []string, reason, actor string) (Dispute, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return Dispute{}, invalidField("reason", "required")
+		return Dispute{}, invalidField("reason", "required").With(callfloor.CodeRequired, nil)
 	}
 	if len(reason) > MaxDisputeReason || !utf8.ValidString(reason) {
-		return Dispute{}, invalidField("reason", "at most %d bytes of UTF-8", MaxDisputeReason)
+		return Dispute{}, invalidField("reason", "at most %d bytes of UTF-8", MaxDisputeReason).With(callfloor.CodeTooLong, callfloor.Params{"max": MaxDisputeReason})
 	}
 	if len(items) == 0 {
-		return Dispute{}, invalidField("items", "name at least one disputed item")
+		return Dispute{}, invalidField("items", "name at least one disputed item").With(callfloor.CodeTooFew, callfloor.Params{"min": 1})
 	}
 	var out Dispute
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
@@ -559,10 +559,10 @@ func (db *DB) RaiseDispute(ctx context.Context, evalID int64, items []string, re
 		seen := map[string]bool{}
 		for i, it := range items {
 			if !known[it] {
-				return invalidField(fmt.Sprintf("items[%d]", i), "no item %q on scorecard %s v%d", it, e.ScorecardID, e.ScorecardVersion)
+				return invalidField(fmt.Sprintf("items[%d]", i), "no item %q on scorecard %s v%d", it, e.ScorecardID, e.ScorecardVersion).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "item", "value": it})
 			}
 			if seen[it] {
-				return invalidField(fmt.Sprintf("items[%d]", i), "item %q named twice", it)
+				return invalidField(fmt.Sprintf("items[%d]", i), "item %q named twice", it).With(callfloor.CodeDuplicate, callfloor.Params{"value": it})
 			}
 			seen[it] = true
 		}
@@ -618,7 +618,7 @@ func lockDispute(ctx context.Context, tx pgx.Tx, id int64) (Dispute, Evaluation,
 // a dispute is reviewed once (ECONFLICT after).
 func (db *DB) ReviewDispute(ctx context.Context, id int64, action, note, actor string) (Dispute, error) {
 	if action != DisputeForwarded && action != DisputeRejected {
-		return Dispute{}, invalidField("action", "must be forward or reject, got %q", action)
+		return Dispute{}, invalidField("action", "must be forward or reject, got %q", action).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"forward", "reject"}, "value": action})
 	}
 	var out Dispute
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
@@ -667,14 +667,14 @@ func (db *DB) DecideDispute(ctx context.Context, id int64, decision, note string
 	switch decision {
 	case DisputeUpheld:
 		if len(answers) > 0 {
-			return Dispute{}, Evaluation{}, invalidField("answers", "an upheld evaluation keeps its answers: send none")
+			return Dispute{}, Evaluation{}, invalidField("answers", "an upheld evaluation keeps its answers: send none").With(callfloor.CodeNotApplicable, callfloor.Params{"other": "decision", "value": decision})
 		}
 	case DisputeOverturned, DisputePartly:
 		if len(answers) == 0 {
-			return Dispute{}, Evaluation{}, invalidField("answers", "the corrected answers are required when the decision is %s", decision)
+			return Dispute{}, Evaluation{}, invalidField("answers", "the corrected answers are required when the decision is %s", decision).With(callfloor.CodeRequired, callfloor.Params{"other": "decision", "value": decision})
 		}
 	default:
-		return Dispute{}, Evaluation{}, invalidField("decision", "must be upheld, overturned or partly, got %q", decision)
+		return Dispute{}, Evaluation{}, invalidField("decision", "must be upheld, overturned or partly, got %q", decision).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"upheld", "overturned", "partly"}, "value": decision})
 	}
 	var outD Dispute
 	var outE Evaluation
@@ -697,7 +697,7 @@ func (db *DB) DecideDispute(ctx context.Context, id int64, decision, note string
 			known := cardItems(card)
 			for i, a := range answers {
 				if !known[a.ItemID] {
-					return invalidField(fmt.Sprintf("answers[%d].item_id", i), "no item %q on scorecard %s v%d", a.ItemID, e.ScorecardID, e.ScorecardVersion)
+					return invalidField(fmt.Sprintf("answers[%d].item_id", i), "no item %q on scorecard %s v%d", a.ItemID, e.ScorecardID, e.ScorecardVersion).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "item", "value": a.ItemID})
 				}
 			}
 			newAnswers = mergeAnswers(e.Answers, answers)

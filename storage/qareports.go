@@ -304,18 +304,18 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	switch f.Group {
 	case GroupAgent, GroupTeam, GroupQueue, GroupEvaluator, GroupAll:
 	default:
-		return QAReport{}, invalidField("group", "must be agent, team, queue, evaluator or all, got %q", f.Group)
+		return QAReport{}, invalidField("group", "must be agent, team, queue, evaluator or all, got %q", f.Group).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{GroupAgent, GroupTeam, GroupQueue, GroupEvaluator, GroupAll}, "value": f.Group})
 	}
 	switch f.Period {
 	case PeriodDay, PeriodWeek, PeriodMonth:
 	default:
-		return QAReport{}, invalidField("period", "must be day, week or month, got %q", f.Period)
+		return QAReport{}, invalidField("period", "must be day, week or month, got %q", f.Period).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{PeriodDay, PeriodWeek, PeriodMonth}, "value": f.Period})
 	}
 	if f.From.IsZero() || f.To.IsZero() {
-		return QAReport{}, invalidField("from", "from and to are required")
+		return QAReport{}, invalidField("from", "from and to are required").With(callfloor.CodeRequired, nil)
 	}
 	if !f.From.Before(f.To) {
-		return QAReport{}, invalidField("to", "must be after from")
+		return QAReport{}, invalidField("to", "must be after from").With(callfloor.CodeMustBeAfter, callfloor.Params{"other": "from"})
 	}
 	loc := f.Loc
 	if loc == nil {
@@ -613,7 +613,7 @@ func (db *DB) scoreSheetRows(ctx context.Context, loc *time.Location, where stri
 // pass it in the centre's time zone), oldest first, by evaluator if set.
 func (db *DB) ScoreSheet(ctx context.Context, team string, day time.Time, evaluator string) (ScoreSheet, error) {
 	if team == "" {
-		return ScoreSheet{}, invalidField("team", "required")
+		return ScoreSheet{}, invalidField("team", "required").With(callfloor.CodeRequired, nil)
 	}
 	start := PeriodStart(PeriodDay, day)
 	end := start.AddDate(0, 0, 1)
@@ -701,21 +701,21 @@ func calibrationNotFound(id int64) error {
 // CreateCalibration opens a session on the latest version of the scorecard.
 func (db *DB) CreateCalibration(ctx context.Context, nc NewCalibration) (CalibrationSession, error) {
 	if nc.CallID == "" {
-		return CalibrationSession{}, invalidField("call_id", "required")
+		return CalibrationSession{}, invalidField("call_id", "required").With(callfloor.CodeRequired, nil)
 	}
 	if nc.ScorecardID == "" {
-		return CalibrationSession{}, invalidField("scorecard_id", "required")
+		return CalibrationSession{}, invalidField("scorecard_id", "required").With(callfloor.CodeRequired, nil)
 	}
 	if nc.ReferenceEvaluator == "" {
-		return CalibrationSession{}, invalidField("reference_evaluator", "required")
+		return CalibrationSession{}, invalidField("reference_evaluator", "required").With(callfloor.CodeRequired, nil)
 	}
 	evaluators := []string{}
 	for i, e := range nc.Evaluators {
 		if strings.TrimSpace(e) == "" {
-			return CalibrationSession{}, invalidField(fmt.Sprintf("evaluators[%d]", i), "required")
+			return CalibrationSession{}, invalidField(fmt.Sprintf("evaluators[%d]", i), "required").With(callfloor.CodeRequired, nil)
 		}
 		if slices.Contains(evaluators, e) {
-			return CalibrationSession{}, invalidField(fmt.Sprintf("evaluators[%d]", i), "%q named twice", e)
+			return CalibrationSession{}, invalidField(fmt.Sprintf("evaluators[%d]", i), "%q named twice", e).With(callfloor.CodeDuplicate, callfloor.Params{"value": e})
 		}
 		evaluators = append(evaluators, e)
 	}
@@ -723,7 +723,7 @@ func (db *DB) CreateCalibration(ctx context.Context, nc NewCalibration) (Calibra
 		evaluators = append(evaluators, nc.ReferenceEvaluator)
 	}
 	if len(evaluators) < 2 {
-		return CalibrationSession{}, invalidField("evaluators", "a calibration needs at least two evaluators")
+		return CalibrationSession{}, invalidField("evaluators", "a calibration needs at least two evaluators").With(callfloor.CodeTooFew, callfloor.Params{"min": 2})
 	}
 	card, err := evalScorecard(ctx, db.Pool, nc.ScorecardID, 0)
 	if err != nil {

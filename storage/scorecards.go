@@ -52,10 +52,10 @@ func checkScorecard(card *callfloor.Scorecard, version int) ([]byte, error) {
 	card.ID = strings.TrimSpace(card.ID)
 	card.Name = strings.TrimSpace(card.Name)
 	if card.ID != "" && !scorecardIDRE.MatchString(card.ID) {
-		return nil, userInvalid("id", "1 to 64 letters, digits or . _ -, starting with a letter or digit")
+		return nil, userInvalid("id", "1 to 64 letters, digits or . _ -, starting with a letter or digit").With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "identifier", "max": 64})
 	}
 	if len(card.Name) > 200 {
-		return nil, userInvalid("name", "at most 200 bytes")
+		return nil, userInvalid("name", "at most 200 bytes").With(callfloor.CodeTooLong, callfloor.Params{"max": 200})
 	}
 	card.Version = version
 	if err := card.Validate(); err != nil {
@@ -101,7 +101,7 @@ func (db *DB) UpdateScorecard(ctx context.Context, id string, card callfloor.Sco
 		card.ID = id
 	}
 	if strings.TrimSpace(card.ID) != id {
-		return callfloor.Scorecard{}, userInvalid("id", "a scorecard's id cannot change (%q in the path, %q in the form)", id, card.ID)
+		return callfloor.Scorecard{}, userInvalid("id", "a scorecard's id cannot change (%q in the path, %q in the form)", id, card.ID).With(callfloor.CodeNotAllowed, callfloor.Params{"value": card.ID})
 	}
 	if _, err := checkScorecard(&card, 1); err != nil { // invalid before not-found: the form is at fault whatever the id
 		return callfloor.Scorecard{}, err
@@ -148,7 +148,7 @@ func (db *DB) UpdateScorecard(ctx context.Context, id string, card callfloor.Sco
 // scorecards are returned too. A missing scorecard or version is ENOTFOUND.
 func (db *DB) Scorecard(ctx context.Context, id string, version int) (callfloor.Scorecard, error) {
 	if version < 0 {
-		return callfloor.Scorecard{}, userInvalid("version", "must be ≥ 1 (or 0 for the latest), got %d", version)
+		return callfloor.Scorecard{}, userInvalid("version", "must be ≥ 1 (or 0 for the latest), got %d", version).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 0, "value": version})
 	}
 	var form []byte
 	var v int
