@@ -15,7 +15,7 @@ var (
 	// what a regular expression looks like in a message: anchors, escapes, classes, repeats
 	regexText = regexp.MustCompile(`\^[\\\[(]|[^\s]\$($|\s)|\\[+dDsSwWp.*?]|\[[0-9A-Za-z]-[0-9A-Za-z]|\{\d+,\d*\}|\(\?[:iP]`)
 	// Go's own words: its types and the encoding/json and strconv errors
-	goText = regexp.MustCompile(`\b(u?int(8|16|32|64)|float(32|64)|map\[|\[\][a-z]|struct \{|time\.Duration|json: |strconv\.|Go value|Go struct|invalid character|unexpected end of JSON)|\*?\b[a-z]+\.[A-Z][A-Za-z]+\b`)
+	goText      = regexp.MustCompile(`\b(u?int(8|16|32|64)|float(32|64)|map\[|\[\][a-z]|struct \{|time\.Duration|json: |strconv\.|Go value|Go struct|invalid character|unexpected end of JSON)|\*?\b[a-z]+\.[A-Z][A-Za-z]+\b`)
 	fieldPrefix = regexp.MustCompile(`^[\w.\[\]-]+$`)
 )
 
