@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, errorMessage } from "./api";
-import { errorText, fieldLabel } from "./errors";
+import { errorText, fieldLabel, statusReasonText } from "./errors";
 
 // an ApiError as api() builds it from the server's JSON body
 function apiErr(status: number, body: Record<string, unknown>): ApiError {
@@ -71,5 +71,15 @@ describe("fieldLabel", () => {
     expect(fieldLabel("sections[1].items[0].weight", "en")).toBe("Weight");
     expect(fieldLabel("nonsense", "zh-CN")).toBe("该值");
     expect(fieldLabel(undefined, "en")).toBe("This value");
+  });
+});
+
+describe("statusReasonText", () => {
+  it("says a queue's crossed thresholds in the user's language", () => {
+    const rs = [{ code: "waiting", value: 7, limit: 5 }, { code: "service_level", value: 55.5, limit: 70 }];
+    expect(statusReasonText(rs, "zh-CN")).toBe("排队 7 人 ≥ 5；服务水平 55.5 % < 70 %");
+    expect(statusReasonText(rs, "en")).toBe("7 waiting ≥ 5; service level 55.5 % < 70 %");
+    expect(statusReasonText([{ code: "new_kind", value: 1, limit: 1 }], "zh-CN")).toBe("");
+    expect(statusReasonText(undefined, "en")).toBe("");
   });
 });

@@ -87,6 +87,15 @@ export function errorText(e: unknown, l: Lang = currentLang()): string {
   return translate(l, "error.generic", { msg: e instanceof Error ? e.message : String(e) });
 }
 
+// statusReasonText says a queue's crossed thresholds (status_reasons) in l, "; "-separated;
+// "" when there are none (or only codes this UI does not know).
+export function statusReasonText(reasons: readonly { code: string; value: number; limit: number }[] | undefined, l: Lang = currentLang()): string {
+  return (reasons ?? [])
+    .filter((r) => has(l, "alert." + r.code))
+    .map((r) => translate(l, "alert." + r.code, { value: r.value, limit: r.limit }))
+    .join(l === "zh-CN" ? "；" : "; ");
+}
+
 // localSentence is the sentence for an error body ({code, kind, field, params}) in l: the code's
 // own, else its kind's (never the server's message).
 export function localSentence(body: Record<string, unknown>, l: Lang): string {

@@ -195,6 +195,10 @@ export const errorsEn = {
   "errstate.waiting": "waiting",
   "errstate.dialing": "dialling",
   "errstate.talking": "talking",
+  // a queue tile's alert: the thresholds crossed (realtime status_reasons)
+  "alert.waiting": "{value} waiting ≥ {limit}",
+  "alert.longest_wait": "longest wait {value} s ≥ {limit} s",
+  "alert.service_level": "service level {value} % < {limit} %",
 } as const;
 
 export const errorsZh: Record<keyof typeof errorsEn, string> = {
@@ -383,4 +387,7 @@ export const errorsZh: Record<keyof typeof errorsEn, string> = {
   "errstate.waiting": "排队中",
   "errstate.dialing": "拨号中",
   "errstate.talking": "通话中",
+  "alert.waiting": "排队 {value} 人 ≥ {limit}",
+  "alert.longest_wait": "最长等待 {value} 秒 ≥ {limit} 秒",
+  "alert.service_level": "服务水平 {value} % < {limit} %",
 };
