@@ -290,7 +290,9 @@ type Event struct {
 	PrevReason  string `json:"prev_reason,omitempty"`
 }
 
-// Error codes, mapped to HTTP statuses by dashboards/.
+// Error kinds (the generic classes), mapped to HTTP statuses by dashboards/. Until issue 10 they
+// were the only codes; each is still a valid Error.Code where nothing more specific applies, and
+// errors.go lists the specific codes and the kind of each.
 const (
 	ECONFLICT = "conflict"
 	EINTERNAL = "internal"
@@ -300,24 +302,56 @@ const (
 	EFORBID   = "forbidden"
 )
 
-// Error is the application error: a code for machines, a message for people.
+// Error is the application error: a code and params for machines (a UI translates them), a
+// message for people who read the API in English.
+//
+// Code is specific (invalid_number, too_long, state_conflict…; errors.go) or one of the kinds
+// above. Kind is the generic class that sets the HTTP status; left empty, it is KindOf(Code).
+// Message is "field: text" when there is a field, with the field named once, and never holds a
+// regular expression or a Go type.
 type Error struct {
 	Code    string
+	Kind    string
 	Message string
-	Field   string // for EINVALID: the offending field
+	Field   string // the offending field (JSON path), when one is to blame
+	Params  Params // what the message says in words, as data: max, min, allowed, state, value…
 }
 
 func (e *Error) Error() string { return e.Message }
 
-// Errorf builds an *Error.
+// Class is the error's kind: Kind, else KindOf(Code).
+func (e *Error) Class() string {
+	if e.Kind != "" {
+		return e.Kind
+	}
+	return KindOf(e.Code)
+}
+
+// Errorf builds an *Error; code is a specific code or a kind.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of an *Error in err's chain, or EINTERNAL.
-func ErrorCode(err error) string {
+// ErrorKind returns the kind (EINVALID, ENOTFOUND…) of the *Error in err's chain, or EINTERNAL.
+func ErrorKind(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
+		return e.Class()
+	}
+	return EINTERNAL
+}
+
+// ErrorCode is ErrorKind, kept under its old name for the callers that compare it with the
+// kinds (EINVALID, ECONFLICT…). The specific code is SpecificCode.
+func ErrorCode(err error) string { return ErrorKind(err) }
+
+// SpecificCode returns the specific code of the *Error in err's chain (its Code), or EINTERNAL.
+func SpecificCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Code == "" {
+			return e.Class()
+		}
 		return e.Code
 	}
 	return EINTERNAL

@@ -250,7 +250,7 @@ var labelRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N} _.,:'()&/+-]*$`)
 // characters, no markup).
 func ValidateLabel(field, s string) *Error {
 	if n := utf8.RuneCountInString(s); n == 0 || n > MaxLabelLen || !utf8.ValidString(s) || !labelRE.MatchString(s) || strings.TrimSpace(s) != s {
-		return invalid(field, "must be 1-%d letters, digits, spaces or _ . , : ' ( ) & / + -, starting with a letter or digit, got %q", MaxLabelLen, s)
+		return invalid(field, "must be 1-%d letters, digits, spaces or _ . , : ' ( ) & / + -, starting with a letter or digit, got %q", MaxLabelLen, s).With(CodeInvalidFormat, Params{"format": "label", "max": MaxLabelLen, "value": s})
 	}
 	return nil
 }
@@ -259,7 +259,7 @@ func ValidateLabel(field, s string) *Error {
 // without spaces or the separators of a dialplan application's arguments.
 func validDialplanName(field, s string) *Error {
 	if len(s) > maxDialplanLen || strings.ContainsAny(s, ",|;\"\\") || strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
-		return invalid(field, "must be 1-%d printable characters without spaces, commas, ';' '|' or quotes, got %q", maxDialplanLen, s)
+		return invalid(field, "must be 1-%d printable characters without spaces, commas, ';' '|' or quotes, got %q", maxDialplanLen, s).With(CodeInvalidFormat, Params{"format": "dialplan", "max": maxDialplanLen, "value": s})
 	}
 	return nil
 }
@@ -311,18 +311,19 @@ func Scrub(msg string, secrets ...string) string {
 func validURL(field, s string, schemes ...string) *Error {
 	u, err := url.Parse(s)
 	if err != nil { // url.Error quotes the whole URL, password included: never show it
-		return invalid(field, "not a valid URL: %s", RedactSecrets(s))
+		return invalid(field, "not a valid URL: %s", RedactSecrets(s)).With(CodeInvalidFormat, Params{"format": "url"})
 	}
 	for _, sc := range schemes {
 		if u.Scheme == sc {
 			return nil
 		}
 	}
-	return invalid(field, "must be a %s:// URL, got %s", strings.Join(schemes, ":// or "), RedactSecrets(s))
+	return invalid(field, "must be a %s:// URL, got %s", strings.Join(schemes, ":// or "), RedactSecrets(s)).With(CodeInvalidFormat, Params{"format": "url", "allowed": schemes})
 }
 
+// invalid is a 400 naming field once; give it its specific code with With.
 func invalid(field, format string, args ...any) *Error {
-	return &Error{Code: EINVALID, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+	return Invalid(field, EINVALID, nil, format, args...)
 }
 
 // ValidateDestination checks a hang-up / continue destination.
@@ -331,10 +332,10 @@ func ValidateDestination(field string, d Destination) *Error {
 	case ActionHangup:
 	case ActionContinue:
 		if d.Context == "" {
-			return invalid(field+".context", "required when action is %q", ActionContinue)
+			return invalid(field+".context", "required when action is %q", ActionContinue).With(CodeRequired, Params{"other": "action", "value": ActionContinue})
 		}
 		if d.Extension == "" {
-			return invalid(field+".extension", "required when action is %q", ActionContinue)
+			return invalid(field+".extension", "required when action is %q", ActionContinue).With(CodeRequired, Params{"other": "action", "value": ActionContinue})
 		}
 		if err := validDialplanName(field+".context", d.Context); err != nil {
 			return err
@@ -343,10 +344,10 @@ func ValidateDestination(field string, d Destination) *Error {
 			return err
 		}
 		if d.Priority < 0 || d.Priority > 99999 {
-			return invalid(field+".priority", "must be a dialplan priority 1..99999 (0: 1), got %d", d.Priority)
+			return invalid(field+".priority", "must be a dialplan priority 1..99999 (0: 1), got %d", d.Priority).With(CodeOutOfRange, Params{"min": 1, "max": 99999, "value": d.Priority})
 		}
 	default:
-		return invalid(field+".action", "must be %q or %q, got %q", ActionHangup, ActionContinue, d.Action)
+		return invalid(field+".action", "must be %q or %q, got %q", ActionHangup, ActionContinue, d.Action).With(CodeInvalidChoice, Params{"allowed": []string{ActionHangup, ActionContinue}, "value": d.Action})
 	}
 	return nil
 }
@@ -354,47 +355,47 @@ func ValidateDestination(field string, d Destination) *Error {
 // ValidateQueue checks one queue definition; field is its position in messages (queues[2]).
 func ValidateQueue(field string, q *Queue) *Error {
 	if !nameRE.MatchString(q.Name) {
-		return invalid(field+".name", "must be 1-64 letters, digits, '_', '.', '-', got %q", q.Name)
+		return invalid(field+".name", "must be 1-64 letters, digits, '_', '.', '-', got %q", q.Name).With(CodeInvalidFormat, Params{"format": "identifier", "max": 64, "value": q.Name})
 	}
 	switch q.Strategy {
 	case StrategyLongestIdle, StrategyFewestCalls:
 	default:
-		return invalid(field+".strategy", "must be %q or %q, got %q", StrategyLongestIdle, StrategyFewestCalls, q.Strategy)
+		return invalid(field+".strategy", "must be %q or %q, got %q", StrategyLongestIdle, StrategyFewestCalls, q.Strategy).With(CodeInvalidChoice, Params{"allowed": []string{StrategyLongestIdle, StrategyFewestCalls}, "value": q.Strategy})
 	}
 	if q.RingTimeout < MinRingTimeout || q.RingTimeout > MaxRingTimeout {
-		return invalid(field+".ring_timeout", "must be between %s and %s, got %s", MinRingTimeout, MaxRingTimeout, q.RingTimeout)
+		return invalid(field+".ring_timeout", "must be between %s and %s, got %s", MinRingTimeout, MaxRingTimeout, q.RingTimeout).With(CodeOutOfRange, Params{"min": MinRingTimeout.Seconds(), "max": MaxRingTimeout.Seconds(), "unit": "s", "value": q.RingTimeout.Seconds()})
 	}
 	if q.Priority < MinPriority || q.Priority > MaxPriority {
-		return invalid(field+".priority", "must be between %d and %d, got %d", MinPriority, MaxPriority, q.Priority)
+		return invalid(field+".priority", "must be between %d and %d, got %d", MinPriority, MaxPriority, q.Priority).With(CodeOutOfRange, Params{"min": MinPriority, "max": MaxPriority, "value": q.Priority})
 	}
 	if !nameRE.MatchString(q.MusicClass) {
-		return invalid(field+".music_class", "must be 1-64 letters, digits, '_', '.', '-', got %q", q.MusicClass)
+		return invalid(field+".music_class", "must be 1-64 letters, digits, '_', '.', '-', got %q", q.MusicClass).With(CodeInvalidFormat, Params{"format": "identifier", "max": 64, "value": q.MusicClass})
 	}
 	if q.WrapUp < 0 || q.WrapUp > 24*time.Hour {
-		return invalid(field+".wrap_up", "must be between 0 and 24h, got %s", q.WrapUp)
+		return invalid(field+".wrap_up", "must be between 0 and 24h, got %s", q.WrapUp).With(CodeOutOfRange, Params{"min": 0, "max": 86400, "unit": "s", "value": q.WrapUp.Seconds()})
 	}
 	if q.MaxWait < 0 {
-		return invalid(field+".max_wait", "must not be negative, got %s", q.MaxWait)
+		return invalid(field+".max_wait", "must not be negative, got %s", q.MaxWait).With(CodeOutOfRange, Params{"min": 0, "unit": "s", "value": q.MaxWait.Seconds()})
 	}
 	if q.ShortAbandon >= q.ServiceLevel {
-		return invalid(field+".short_abandon", "must be below service_level (%s), got %s", q.ServiceLevel, q.ShortAbandon)
+		return invalid(field+".short_abandon", "must be below service_level (%s), got %s", q.ServiceLevel, q.ShortAbandon).With(CodeMustBeBelow, Params{"other": "service_level", "limit": q.ServiceLevel.Seconds(), "unit": "s", "value": q.ShortAbandon.Seconds()})
 	}
 	if q.SLTarget <= 0 || q.SLTarget > 1 {
-		return invalid(field+".sl_target", "must be in (0, 1], got %v", q.SLTarget)
+		return invalid(field+".sl_target", "must be in (0, 1], got %v", q.SLTarget).With(CodeOutOfRange, Params{"min": 0, "max": 1, "value": q.SLTarget})
 	}
 	switch {
 	case q.WaitingAmber < 0:
-		return invalid(field+".waiting_amber", "must not be negative, got %d", q.WaitingAmber)
+		return invalid(field+".waiting_amber", "must not be negative, got %d", q.WaitingAmber).With(CodeOutOfRange, Params{"min": 0, "value": q.WaitingAmber})
 	case q.WaitingRed < 0:
-		return invalid(field+".waiting_red", "must not be negative, got %d", q.WaitingRed)
+		return invalid(field+".waiting_red", "must not be negative, got %d", q.WaitingRed).With(CodeOutOfRange, Params{"min": 0, "value": q.WaitingRed})
 	case q.WaitingRed > 0 && q.WaitingAmber >= q.WaitingRed:
-		return invalid(field+".waiting_amber", "must be below waiting_red (%d), got %d", q.WaitingRed, q.WaitingAmber)
+		return invalid(field+".waiting_amber", "must be below waiting_red (%d), got %d", q.WaitingRed, q.WaitingAmber).With(CodeMustBeBelow, Params{"other": "waiting_red", "limit": q.WaitingRed, "value": q.WaitingAmber})
 	case q.LongestAmber < 0:
-		return invalid(field+".longest_wait_amber", "must not be negative, got %s", q.LongestAmber)
+		return invalid(field+".longest_wait_amber", "must not be negative, got %s", q.LongestAmber).With(CodeOutOfRange, Params{"min": 0, "unit": "s", "value": q.LongestAmber.Seconds()})
 	case q.LongestRed < 0:
-		return invalid(field+".longest_wait_red", "must not be negative, got %s", q.LongestRed)
+		return invalid(field+".longest_wait_red", "must not be negative, got %s", q.LongestRed).With(CodeOutOfRange, Params{"min": 0, "unit": "s", "value": q.LongestRed.Seconds()})
 	case q.LongestRed > 0 && q.LongestAmber >= q.LongestRed:
-		return invalid(field+".longest_wait_amber", "must be below longest_wait_red (%s), got %s", q.LongestRed, q.LongestAmber)
+		return invalid(field+".longest_wait_amber", "must be below longest_wait_red (%s), got %s", q.LongestRed, q.LongestAmber).With(CodeMustBeBelow, Params{"other": "longest_wait_red", "limit": q.LongestRed.Seconds(), "unit": "s", "value": q.LongestAmber.Seconds()})
 	}
 	if err := ValidateDestination(field+".on_max_wait", q.OnMaxWait); err != nil {
 		return err
@@ -405,7 +406,7 @@ func ValidateQueue(field string, q *Queue) *Error {
 // ValidateAgent checks one agent definition against the known queues.
 func ValidateAgent(field string, a *Agent, queues map[string]bool) *Error {
 	if !nameRE.MatchString(a.ID) {
-		return invalid(field+".id", "must be 1-64 letters, digits, '_', '.', '-', got %q", a.ID)
+		return invalid(field+".id", "must be 1-64 letters, digits, '_', '.', '-', got %q", a.ID).With(CodeInvalidFormat, Params{"format": "identifier", "max": 64, "value": a.ID})
 	}
 	if a.Name != "" {
 		if err := ValidateLabel(field+".name", a.Name); err != nil {
@@ -413,20 +414,20 @@ func ValidateAgent(field string, a *Agent, queues map[string]bool) *Error {
 		}
 	}
 	if a.Endpoint == "" || !strings.Contains(a.Endpoint, "/") {
-		return invalid(field+".endpoint", "must be an Asterisk dial string such as PJSIP/1001, got %q", a.Endpoint)
+		return invalid(field+".endpoint", "must be an Asterisk dial string such as PJSIP/1001, got %q", a.Endpoint).With(CodeInvalidFormat, Params{"format": "dial_string", "value": a.Endpoint})
 	}
 	if len(a.Endpoint) > MaxDialLen || strings.IndexFunc(a.Endpoint, func(r rune) bool { return r <= ' ' || r == 0x7f || r == ',' }) >= 0 {
-		return invalid(field+".endpoint", "must be at most %d characters without spaces or commas, got %q", MaxDialLen, a.Endpoint)
+		return invalid(field+".endpoint", "must be at most %d characters without spaces or commas, got %q", MaxDialLen, a.Endpoint).With(CodeInvalidFormat, Params{"format": "dial_string", "max": MaxDialLen, "value": a.Endpoint})
 	}
 	if a.Team != "" && !nameRE.MatchString(a.Team) {
-		return invalid(field+".team", "must be 1-64 letters, digits, '_', '.', '-', got %q", a.Team)
+		return invalid(field+".team", "must be 1-64 letters, digits, '_', '.', '-', got %q", a.Team).With(CodeInvalidFormat, Params{"format": "identifier", "max": 64, "value": a.Team})
 	}
 	for q, lvl := range a.Skills {
 		if !queues[q] {
-			return invalid(field+".skills."+q, "unknown queue %q", q)
+			return invalid(field+".skills."+q, "unknown queue %q", q).With(CodeUnknownRef, Params{"what": "queue", "value": q})
 		}
 		if lvl < 1 || lvl > 99 {
-			return invalid(field+".skills."+q, "skill level must be 1..99, got %d", lvl)
+			return invalid(field+".skills."+q, "skill level must be 1..99, got %d", lvl).With(CodeOutOfRange, Params{"min": 1, "max": 99, "value": lvl})
 		}
 	}
 	return nil
@@ -435,28 +436,28 @@ func ValidateAgent(field string, a *Agent, queues map[string]bool) *Error {
 // Validate checks the whole configuration and returns the first problem, naming the field.
 func (c *Config) Validate() error {
 	if c.Live.MaxSocketsPerUser < 0 || c.Live.MaxSocketsPerUser > 10000 {
-		return invalid("live.max_sockets_per_user", "must be 1 to 10000 (0: the default 20), got %d", c.Live.MaxSocketsPerUser)
+		return invalid("live.max_sockets_per_user", "must be 1 to 10000 (0: the default 20), got %d", c.Live.MaxSocketsPerUser).With(CodeOutOfRange, Params{"min": 0, "max": 10000, "value": c.Live.MaxSocketsPerUser})
 	}
 	if c.Live.MaxSocketsPerNode < 0 || c.Live.MaxSocketsPerNode > 1000000 {
-		return invalid("live.max_sockets_per_node", "must be 1 to 1000000 (0: the default 5000), got %d", c.Live.MaxSocketsPerNode)
+		return invalid("live.max_sockets_per_node", "must be 1 to 1000000 (0: the default 5000), got %d", c.Live.MaxSocketsPerNode).With(CodeOutOfRange, Params{"min": 0, "max": 1000000, "value": c.Live.MaxSocketsPerNode})
 	}
 	if len(c.Asterisk) == 0 && c.Sim == nil {
-		return invalid("asterisk", "at least one Asterisk node is required (or enable sim)")
+		return invalid("asterisk", "at least one Asterisk node is required (or enable sim)").With(CodeTooFew, Params{"min": 1})
 	}
 	seenNode := map[string]bool{}
 	for i := range c.Asterisk {
 		n := &c.Asterisk[i]
 		f := fmt.Sprintf("asterisk[%d]", i)
 		if !nameRE.MatchString(n.Name) {
-			return invalid(f+".name", "must be 1-64 letters, digits, '_', '.', '-', got %q", n.Name)
+			return invalid(f+".name", "must be 1-64 letters, digits, '_', '.', '-', got %q", n.Name).With(CodeInvalidFormat, Params{"format": "identifier", "max": 64, "value": n.Name})
 		}
 		if seenNode[n.Name] {
-			return invalid(f+".name", "duplicate node %q", n.Name)
+			return invalid(f+".name", "duplicate node %q", n.Name).With(CodeDuplicate, Params{"value": n.Name})
 		}
 		seenNode[n.Name] = true
 		u, err := url.Parse(n.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", RedactSecrets(n.URL))
+			return invalid(f+".url", "must be an http(s) URL such as http://127.0.0.1:8088, got %q", RedactSecrets(n.URL)).With(CodeInvalidFormat, Params{"format": "url", "allowed": []string{"http", "https"}})
 		}
 	}
 	if c.RedisURL != "" {
@@ -475,31 +476,31 @@ func (c *Config) Validate() error {
 	for i, o := range c.AllowedOrigins {
 		u, err := url.Parse(strings.TrimRight(strings.TrimSpace(o), "/"))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
-			return invalid(fmt.Sprintf("allowed_origins[%d]", i), "must be an origin such as https://callfloor.example.com (scheme and host, no path), got %q", o)
+			return invalid(fmt.Sprintf("allowed_origins[%d]", i), "must be an origin such as https://callfloor.example.com (scheme and host, no path), got %q", o).With(CodeInvalidFormat, Params{"format": "origin", "value": o})
 		}
 	}
 	if rc := c.RecordingCache; rc.MaxMB < 0 || rc.MaxMB > 1<<30 {
-		return invalid("recording_cache.max_mb", "must be 0 (default) to %d, got %d", 1<<30, rc.MaxMB)
+		return invalid("recording_cache.max_mb", "must be 0 (default) to %d, got %d", 1<<30, rc.MaxMB).With(CodeOutOfRange, Params{"min": 0, "max": 1 << 30, "value": rc.MaxMB})
 	}
 	if c.RecordingCache.MaxAge < 0 {
-		return invalid("recording_cache.max_age", "must not be negative, got %s", c.RecordingCache.MaxAge)
+		return invalid("recording_cache.max_age", "must not be negative, got %s", c.RecordingCache.MaxAge).With(CodeOutOfRange, Params{"min": 0, "unit": "s", "value": c.RecordingCache.MaxAge.Seconds()})
 	}
 	if n := c.RecordingCache.FetchesPerNode; n < 0 || n > 64 {
-		return invalid("recording_cache.fetches_per_node", "must be 0 (default) to 64, got %d", n)
+		return invalid("recording_cache.fetches_per_node", "must be 0 (default) to 64, got %d", n).With(CodeOutOfRange, Params{"min": 0, "max": 64, "value": n})
 	}
 	if c.RecordingRetentionDays < 0 {
-		return invalid("recording_retention_days", "must not be negative, got %d", c.RecordingRetentionDays)
+		return invalid("recording_retention_days", "must not be negative, got %d", c.RecordingRetentionDays).With(CodeOutOfRange, Params{"min": 0, "value": c.RecordingRetentionDays})
 	}
 	if c.RetentionMonths < 0 {
-		return invalid("history_retention_months", "must not be negative, got %d", c.RetentionMonths)
+		return invalid("history_retention_months", "must not be negative, got %d", c.RetentionMonths).With(CodeOutOfRange, Params{"min": 0, "value": c.RetentionMonths})
 	}
 	if c.TimeZone != "" {
 		if _, err := time.LoadLocation(c.TimeZone); err != nil {
-			return invalid("time_zone", "unknown time zone %q", c.TimeZone)
+			return invalid("time_zone", "unknown time zone %q", c.TimeZone).With(CodeInvalidFormat, Params{"format": "time_zone", "value": c.TimeZone})
 		}
 	}
 	if !nameRE.MatchString(c.ACD.App) {
-		return invalid("acd.app", "invalid Stasis application name %q", c.ACD.App)
+		return invalid("acd.app", "invalid Stasis application name %q", c.ACD.App).With(CodeInvalidFormat, Params{"format": "app_name", "value": c.ACD.App})
 	}
 	if err := ValidateDestination("acd.unknown_queue", c.ACD.UnknownQueue); err != nil {
 		return err
@@ -507,7 +508,7 @@ func (c *Config) Validate() error {
 	switch c.ACD.RecordingFormat {
 	case "wav", "gsm", "ulaw", "alaw", "sln", "g722", "wav49":
 	default:
-		return invalid("acd.recording_format", "unsupported format %q", c.ACD.RecordingFormat)
+		return invalid("acd.recording_format", "unsupported format %q", c.ACD.RecordingFormat).With(CodeInvalidChoice, Params{"allowed": []string{"wav", "gsm", "ulaw", "alaw", "sln", "g722", "wav49"}, "value": c.ACD.RecordingFormat})
 	}
 	if c.ACD.MissedPauseReason != "" {
 		if err := ValidateLabel("acd.missed_pause_reason", c.ACD.MissedPauseReason); err != nil {
@@ -520,16 +521,16 @@ func (c *Config) Validate() error {
 		}
 	}
 	if t := c.ACD.Outbound.RingTimeout; t < MinRingTimeout || t > MaxRingTimeout {
-		return invalid("acd.outbound.ring_timeout", "must be between %s and %s, got %s", MinRingTimeout, MaxRingTimeout, t)
+		return invalid("acd.outbound.ring_timeout", "must be between %s and %s, got %s", MinRingTimeout, MaxRingTimeout, t).With(CodeOutOfRange, Params{"min": MinRingTimeout.Seconds(), "max": MaxRingTimeout.Seconds(), "unit": "s", "value": t.Seconds()})
 	}
 	if d := c.ACD.Outbound.DialString; d != "" && !strings.Contains(d, "{number}") {
-		return invalid("acd.outbound.dial_string", "must contain {number}, got %q", d)
+		return invalid("acd.outbound.dial_string", "must contain {number}, got %q", d).With(CodeInvalidFormat, Params{"format": "dial_string", "value": d})
 	}
 	if _, err := regexp.Compile(c.ACD.Outbound.NumberRE); err != nil {
-		return invalid("acd.outbound.number_pattern", "not a regular expression: %v", err)
+		return invalid("acd.outbound.number_pattern", "not a valid regular expression").With(CodeInvalidFormat, Params{"format": "regexp"})
 	}
 	if len(c.Queues) == 0 {
-		return invalid("queues", "at least one queue is required")
+		return invalid("queues", "at least one queue is required").With(CodeTooFew, Params{"min": 1})
 	}
 	queues := map[string]bool{}
 	for i := range c.Queues {
@@ -539,7 +540,7 @@ func (c *Config) Validate() error {
 			return err
 		}
 		if queues[q.Name] {
-			return invalid(f+".name", "duplicate queue %q", q.Name)
+			return invalid(f+".name", "duplicate queue %q", q.Name).With(CodeDuplicate, Params{"value": q.Name})
 		}
 		queues[q.Name] = true
 	}
@@ -551,27 +552,27 @@ func (c *Config) Validate() error {
 			return err
 		}
 		if seen[a.ID] {
-			return invalid(f+".id", "duplicate agent %q", a.ID)
+			return invalid(f+".id", "duplicate agent %q", a.ID).With(CodeDuplicate, Params{"value": a.ID})
 		}
 		seen[a.ID] = true
 	}
 	if s := c.Sim; s != nil {
 		if s.Speed < 0 {
-			return invalid("sim.speed", "must not be negative, got %v", s.Speed)
+			return invalid("sim.speed", "must not be negative, got %v", s.Speed).With(CodeOutOfRange, Params{"min": 0, "value": s.Speed})
 		}
 		for i, t := range s.Traffic {
 			f := fmt.Sprintf("sim.traffic[%d]", i)
 			if !queues[t.Queue] {
-				return invalid(f+".queue", "unknown queue %q", t.Queue)
+				return invalid(f+".queue", "unknown queue %q", t.Queue).With(CodeUnknownRef, Params{"what": "queue", "value": t.Queue})
 			}
 			if t.CallsPerMinute < 0 {
-				return invalid(f+".calls_per_minute", "must not be negative")
+				return invalid(f+".calls_per_minute", "must not be negative").With(CodeOutOfRange, Params{"min": 0, "value": t.CallsPerMinute})
 			}
 			if t.PatienceMax < t.PatienceMin {
-				return invalid(f+".patience_max", "must be ≥ patience_min")
+				return invalid(f+".patience_max", "must be ≥ patience_min").With(CodeOutOfRange, Params{"min": t.PatienceMin.Seconds(), "unit": "s", "value": t.PatienceMax.Seconds()})
 			}
 			if t.TalkMax < t.TalkMin {
-				return invalid(f+".talk_max", "must be ≥ talk_min")
+				return invalid(f+".talk_max", "must be ≥ talk_min").With(CodeOutOfRange, Params{"min": t.TalkMin.Seconds(), "unit": "s", "value": t.TalkMax.Seconds()})
 			}
 		}
 	}
@@ -587,7 +588,7 @@ func ParseTrustedProxies(list []string) ([]netip.Prefix, error) {
 		if err != nil {
 			a, aerr := netip.ParseAddr(s)
 			if aerr != nil {
-				return nil, invalid(fmt.Sprintf("trusted_proxies[%d]", i), "must be a CIDR such as 10.0.0.0/24 or an address, got %q", s)
+				return nil, invalid(fmt.Sprintf("trusted_proxies[%d]", i), "must be a CIDR such as 10.0.0.0/24 or an address, got %q", s).With(CodeInvalidFormat, Params{"format": "cidr", "value": s})
 			}
 			a = a.Unmap()
 			p = netip.PrefixFrom(a, a.BitLen())

@@ -136,19 +136,19 @@ func finiteFloat(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // e.g. "sections[1].items[0].max".
 func (s *Scorecard) Validate() error {
 	if s.ID == "" {
-		return invalid("id", "required")
+		return invalid("id", "required").With(CodeRequired, nil)
 	}
 	if s.Version < 1 {
-		return invalid("version", "must be ≥ 1, got %d", s.Version)
+		return invalid("version", "must be ≥ 1, got %d", s.Version).With(CodeOutOfRange, Params{"min": 1, "value": s.Version})
 	}
 	if s.Name == "" {
-		return invalid("name", "required")
+		return invalid("name", "required").With(CodeRequired, nil)
 	}
 	if !finiteFloat(s.BonusCap) || s.BonusCap < 0 {
-		return invalid("bonus_cap", "must be ≥ 0 (0 means %g), got %v", DefaultBonusCap, s.BonusCap)
+		return invalid("bonus_cap", "must be ≥ 0 (0 means %g), got %v", DefaultBonusCap, s.BonusCap).With(CodeOutOfRange, Params{"min": 0, "value": s.BonusCap})
 	}
 	if len(s.Sections) == 0 {
-		return invalid("sections", "a form needs at least one section")
+		return invalid("sections", "a form needs at least one section").With(CodeTooFew, Params{"min": 1, "what": "section"})
 	}
 	sectionIDs := map[string]bool{}
 	itemIDs := map[string]string{}
@@ -156,20 +156,20 @@ func (s *Scorecard) Validate() error {
 	for si, sec := range s.Sections {
 		sf := fmt.Sprintf("sections[%d]", si)
 		if sec.ID == "" {
-			return invalid(sf+".id", "required")
+			return invalid(sf+".id", "required").With(CodeRequired, nil)
 		}
 		if !qaIDRE.MatchString(sec.ID) {
-			return invalid(sf+".id", "letters, digits, '.', '_' and '-' only, starting with a letter or digit (at most 64), got %q", sec.ID)
+			return invalid(sf+".id", "letters, digits, '.', '_' and '-' only, starting with a letter or digit (at most 64), got %q", sec.ID).With(CodeInvalidFormat, Params{"format": "identifier", "max": 64, "value": sec.ID})
 		}
 		if sectionIDs[sec.ID] {
-			return invalid(sf+".id", "duplicate section id %q", sec.ID)
+			return invalid(sf+".id", "duplicate section id %q", sec.ID).With(CodeDuplicate, Params{"value": sec.ID})
 		}
 		sectionIDs[sec.ID] = true
 		if !finiteFloat(sec.Weight) || sec.Weight < 0 {
-			return invalid(sf+".weight", "must be ≥ 0, got %v", sec.Weight)
+			return invalid(sf+".weight", "must be ≥ 0, got %v", sec.Weight).With(CodeOutOfRange, Params{"min": 0, "value": sec.Weight})
 		}
 		if len(sec.Items) == 0 {
-			return invalid(sf+".items", "a section needs at least one item")
+			return invalid(sf+".items", "a section needs at least one item").With(CodeTooFew, Params{"min": 1, "what": "item"})
 		}
 		secScored := 0
 		for ii, it := range sec.Items {
@@ -178,7 +178,7 @@ func (s *Scorecard) Validate() error {
 				return err
 			}
 			if prev, dup := itemIDs[it.ID]; dup {
-				return invalid(f+".id", "duplicate item id %q (also %s)", it.ID, prev)
+				return invalid(f+".id", "duplicate item id %q (also %s)", it.ID, prev).With(CodeDuplicate, Params{"value": it.ID, "other": prev})
 			}
 			itemIDs[it.ID] = f
 			if !it.Bonus {
@@ -188,7 +188,7 @@ func (s *Scorecard) Validate() error {
 		scored += secScored
 		switch {
 		case secScored == 0 && sec.Weight != 0:
-			return invalid(sf+".weight", "a section with only bonus items carries no weight, got %v", sec.Weight)
+			return invalid(sf+".weight", "a section with only bonus items carries no weight, got %v", sec.Weight).With(CodeNotApplicable, Params{"value": sec.Weight})
 		case secScored == 0:
 		case sec.Weight > 0:
 			weighted++
@@ -197,13 +197,13 @@ func (s *Scorecard) Validate() error {
 		}
 	}
 	if scored == 0 {
-		return invalid("sections", "a form needs at least one scored (non-bonus) item")
+		return invalid("sections", "a form needs at least one scored (non-bonus) item").With(CodeTooFew, Params{"min": 1, "what": "scored_item"})
 	}
 	if weighted > 0 && unweighted > 0 {
 		for si, sec := range s.Sections {
 			if sec.Weight == 0 && sectionHasScored(sec) {
 				return invalid(fmt.Sprintf("sections[%d].weight", si),
-					"either every section with scored items has a weight > 0 or none has")
+					"either every section with scored items has a weight > 0 or none has").With(CodeMixedWeights, nil)
 			}
 		}
 	}
@@ -225,52 +225,52 @@ var qaIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 func validateQAItem(f string, it *Item) *Error {
 	if it.ID == "" {
-		return invalid(f+".id", "required")
+		return invalid(f+".id", "required").With(CodeRequired, nil)
 	}
 	if !qaIDRE.MatchString(it.ID) {
-		return invalid(f+".id", "letters, digits, '.', '_' and '-' only, starting with a letter or digit (at most 64), got %q", it.ID)
+		return invalid(f+".id", "letters, digits, '.', '_' and '-' only, starting with a letter or digit (at most 64), got %q", it.ID).With(CodeInvalidFormat, Params{"format": "identifier", "max": 64, "value": it.ID})
 	}
 	if !finiteFloat(it.Weight) || it.Weight <= 0 {
-		return invalid(f+".weight", "must be > 0, got %v", it.Weight)
+		return invalid(f+".weight", "must be > 0, got %v", it.Weight).With(CodeOutOfRange, Params{"min": 0, "exclusive": true, "value": it.Weight})
 	}
 	switch it.Kind {
 	case ItemYesNo:
 	case ItemScale:
 		if it.Max < 1 {
-			return invalid(f+".max", "a scale item needs max ≥ 1, got %d", it.Max)
+			return invalid(f+".max", "a scale item needs max ≥ 1, got %d", it.Max).With(CodeOutOfRange, Params{"min": 1, "value": it.Max})
 		}
 	case ItemChoice:
 		if len(it.Choices) == 0 {
-			return invalid(f+".choices", "a choice item needs at least one choice")
+			return invalid(f+".choices", "a choice item needs at least one choice").With(CodeTooFew, Params{"min": 1, "what": "choice"})
 		}
 		best := 0.0
 		for ci, c := range it.Choices {
 			cf := fmt.Sprintf("%s.choices[%d]", f, ci)
 			if c.Label == "" {
-				return invalid(cf+".label", "required")
+				return invalid(cf+".label", "required").With(CodeRequired, nil)
 			}
 			if !finiteFloat(c.Points) || c.Points < 0 {
-				return invalid(cf+".points", "must be ≥ 0, got %v", c.Points)
+				return invalid(cf+".points", "must be ≥ 0, got %v", c.Points).With(CodeOutOfRange, Params{"min": 0, "value": c.Points})
 			}
 			best = max(best, c.Points)
 		}
 		if best == 0 {
-			return invalid(f+".choices", "at least one choice must be worth points > 0")
+			return invalid(f+".choices", "at least one choice must be worth points > 0").With(CodeTooFew, Params{"min": 1, "what": "scoring_choice"})
 		}
 	default:
-		return invalid(f+".kind", "must be %q, %q or %q, got %q", ItemYesNo, ItemScale, ItemChoice, it.Kind)
+		return invalid(f+".kind", "must be %q, %q or %q, got %q", ItemYesNo, ItemScale, ItemChoice, it.Kind).With(CodeInvalidChoice, Params{"allowed": []ItemKind{ItemYesNo, ItemScale, ItemChoice}, "value": it.Kind})
 	}
 	if it.Kind != ItemScale && it.Max != 0 {
-		return invalid(f+".max", "only scale items have a max")
+		return invalid(f+".max", "only scale items have a max").With(CodeNotApplicable, Params{"other": "kind", "value": it.Kind})
 	}
 	if it.Kind != ItemChoice && len(it.Choices) != 0 {
-		return invalid(f+".choices", "only choice items have choices")
+		return invalid(f+".choices", "only choice items have choices").With(CodeNotApplicable, Params{"other": "kind", "value": it.Kind})
 	}
 	if it.Bonus && (it.Fatal || it.SectionFail || it.NonFatal) {
-		return invalid(f+".bonus", "a bonus item cannot be fatal, section-fail or non-fatal")
+		return invalid(f+".bonus", "a bonus item cannot be fatal, section-fail or non-fatal").With(CodeConflictsWith, Params{"other": "fatal"})
 	}
 	if it.Fatal && it.NonFatal {
-		return invalid(f+".non_fatal", "an item cannot be both fatal and non-fatal")
+		return invalid(f+".non_fatal", "an item cannot be both fatal and non-fatal").With(CodeConflictsWith, Params{"other": "fatal"})
 	}
 	return nil
 }
@@ -282,7 +282,7 @@ func (it *Item) fraction(a Answer) (float64, *Error) {
 	switch it.Kind {
 	case ItemYesNo:
 		if a.Yes == nil || a.Value != nil || a.Choice != nil {
-			return 0, invalid(f+".yes", "a yes/no item is answered with yes (or na) only")
+			return 0, invalid(f+".yes", "a yes/no item is answered with yes (or na) only").With(CodeAnswerKind, Params{"kind": ItemYesNo})
 		}
 		if *a.Yes {
 			return 1, nil
@@ -290,18 +290,18 @@ func (it *Item) fraction(a Answer) (float64, *Error) {
 		return 0, nil
 	case ItemScale:
 		if a.Value == nil || a.Yes != nil || a.Choice != nil {
-			return 0, invalid(f+".value", "a scale item is answered with value (or na) only")
+			return 0, invalid(f+".value", "a scale item is answered with value (or na) only").With(CodeAnswerKind, Params{"kind": ItemScale})
 		}
 		if *a.Value < 0 || *a.Value > it.Max {
-			return 0, invalid(f+".value", "must be 0..%d, got %d", it.Max, *a.Value)
+			return 0, invalid(f+".value", "must be 0..%d, got %d", it.Max, *a.Value).With(CodeOutOfRange, Params{"min": 0, "max": it.Max, "value": *a.Value})
 		}
 		return float64(*a.Value) / float64(it.Max), nil
 	default: // ItemChoice
 		if a.Choice == nil || a.Yes != nil || a.Value != nil {
-			return 0, invalid(f+".choice", "a choice item is answered with choice (or na) only")
+			return 0, invalid(f+".choice", "a choice item is answered with choice (or na) only").With(CodeAnswerKind, Params{"kind": ItemChoice})
 		}
 		if *a.Choice < 0 || *a.Choice >= len(it.Choices) {
-			return 0, invalid(f+".choice", "must be 0..%d, got %d", len(it.Choices)-1, *a.Choice)
+			return 0, invalid(f+".choice", "must be 0..%d, got %d", len(it.Choices)-1, *a.Choice).With(CodeOutOfRange, Params{"min": 0, "max": len(it.Choices) - 1, "value": *a.Choice})
 		}
 		best := 0.0
 		for _, c := range it.Choices {
@@ -317,7 +317,7 @@ func (it *Item) fraction(a Answer) (float64, *Error) {
 // A form whose scored items are all N/A has no score and is EINVALID too.
 func Evaluate(card *Scorecard, answers []Answer) (Result, error) {
 	if card == nil {
-		return Result{}, invalid("scorecard", "required")
+		return Result{}, invalid("scorecard", "required").With(CodeRequired, nil)
 	}
 	if err := card.Validate(); err != nil {
 		return Result{}, err
@@ -331,10 +331,10 @@ func Evaluate(card *Scorecard, answers []Answer) (Result, error) {
 	}
 	for i, a := range answers {
 		if !known[a.ItemID] {
-			return Result{}, invalid(fmt.Sprintf("answers[%d].item_id", i), "no item %q on form %s v%d", a.ItemID, card.ID, card.Version)
+			return Result{}, invalid(fmt.Sprintf("answers[%d].item_id", i), "no item %q on form %s v%d", a.ItemID, card.ID, card.Version).With(CodeUnknownRef, Params{"what": "item", "value": a.ItemID})
 		}
 		if _, dup := byItem[a.ItemID]; dup {
-			return Result{}, invalid("answers["+a.ItemID+"]", "answered more than once")
+			return Result{}, invalid("answers["+a.ItemID+"]", "answered more than once").With(CodeDuplicate, Params{"value": a.ItemID})
 		}
 		byItem[a.ItemID] = a
 	}
@@ -364,14 +364,14 @@ func Evaluate(card *Scorecard, answers []Answer) (Result, error) {
 		for _, it := range sec.Items {
 			a, ok := byItem[it.ID]
 			if !ok {
-				return Result{}, invalid("answers["+it.ID+"]", "item %q is not answered", it.ID)
+				return Result{}, invalid("answers["+it.ID+"]", "item %q is not answered", it.ID).With(CodeRequired, nil)
 			}
 			if a.NA {
 				if !it.AllowNA {
-					return Result{}, invalid("answers["+it.ID+"].na", "item %q does not allow N/A", it.ID)
+					return Result{}, invalid("answers["+it.ID+"].na", "item %q does not allow N/A", it.ID).With(CodeNotAllowed, Params{"value": "na"})
 				}
 				if a.Yes != nil || a.Value != nil || a.Choice != nil {
-					return Result{}, invalid("answers["+it.ID+"].na", "an N/A answer carries no value")
+					return Result{}, invalid("answers["+it.ID+"].na", "an N/A answer carries no value").With(CodeConflictsWith, Params{"other": "na"})
 				}
 				continue
 			}
@@ -415,7 +415,7 @@ func Evaluate(card *Scorecard, answers []Answer) (Result, error) {
 		den += sDen
 	}
 	if den == 0 {
-		return Result{}, invalid("answers", "every scored item is N/A: the evaluation has no score")
+		return Result{}, invalid("answers", "every scored item is N/A: the evaluation has no score").With(CodeNoScore, nil)
 	}
 	r.ScoreRaw = 100 * num / den
 	r.Bonus = min(bonus, card.bonusCap())
@@ -491,13 +491,13 @@ func FormatRate(v float64, ok bool, denominator int, what string) string {
 // bonus term, not in the evaluation term.
 func MonthlyScore(attendance, avgQA, bonus float64) (float64, error) {
 	if !finiteFloat(attendance) || attendance < 0 || attendance > 20 {
-		return 0, invalid("attendance", "must be 0–20, got %v", attendance)
+		return 0, invalid("attendance", "must be 0–20, got %v", attendance).With(CodeOutOfRange, Params{"min": 0, "max": 20, "value": attendance})
 	}
 	if !finiteFloat(avgQA) || avgQA < 0 || avgQA > 100 {
-		return 0, invalid("avg_qa", "must be 0–100 (percent), got %v", avgQA)
+		return 0, invalid("avg_qa", "must be 0–100 (percent), got %v", avgQA).With(CodeOutOfRange, Params{"min": 0, "max": 100, "value": avgQA})
 	}
 	if !finiteFloat(bonus) || bonus < 0 || bonus > 10 {
-		return 0, invalid("bonus", "must be 0–10, got %v", bonus)
+		return 0, invalid("bonus", "must be 0–10, got %v", bonus).With(CodeOutOfRange, Params{"min": 0, "max": 10, "value": bonus})
 	}
 	return attendance + avgQA*0.8 + bonus, nil
 }

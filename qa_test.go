@@ -77,7 +77,7 @@ func mustEvaluate(t *testing.T, card *Scorecard, as []Answer) Result {
 
 func qaErrField(err error) string {
 	var e *Error
-	if errors.As(err, &e) && e.Code == EINVALID {
+	if errors.As(err, &e) && e.Class() == EINVALID {
 		return e.Field
 	}
 	return "<not EINVALID: " + ErrorMessage(err) + ">"

@@ -48,7 +48,7 @@ func ParseRole(s string) (Role, error) {
 		for i, x := range Roles {
 			names[i] = string(x)
 		}
-		return "", &Error{Code: EINVALID, Field: "role", Message: fmt.Sprintf("role: %q is not one of %s", s, strings.Join(names, ", "))}
+		return "", invalid("role", "%q is not one of %s", s, strings.Join(names, ", ")).With(CodeInvalidChoice, Params{"allowed": names, "value": s})
 	}
 	return r, nil
 }
@@ -153,5 +153,5 @@ func (p Principal) Authorize(perm Permission, agentID, agentTeam string) error {
 	if role == "" {
 		role = "none"
 	}
-	return &Error{Code: EFORBID, Message: fmt.Sprintf("forbidden: role %s may not %s", role, what)}
+	return &Error{Code: EFORBID, Params: Params{"role": role}, Message: fmt.Sprintf("forbidden: role %s may not %s", role, what)}
 }

@@ -18,7 +18,7 @@ func TestParseRole(t *testing.T) {
 	for _, bad := range []string{"", "root", "superviser", "admins"} {
 		_, err := ParseRole(bad)
 		var e *Error
-		if !errors.As(err, &e) || e.Code != EINVALID || e.Field != "role" {
+		if !errors.As(err, &e) || e.Class() != EINVALID || e.Field != "role" {
 			t.Errorf("ParseRole(%q): %#v", bad, err)
 		}
 	}

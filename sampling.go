@@ -97,57 +97,57 @@ func (p SamplePlan) Validate() error {
 	switch p.Scope {
 	case SampleScopeAgent, SampleScopeTeam, SampleScopeQueue:
 	default:
-		return invalid("scope", "must be %q, %q or %q, got %q", SampleScopeAgent, SampleScopeTeam, SampleScopeQueue, p.Scope)
+		return invalid("scope", "must be %q, %q or %q, got %q", SampleScopeAgent, SampleScopeTeam, SampleScopeQueue, p.Scope).With(CodeInvalidChoice, Params{"allowed": []string{SampleScopeAgent, SampleScopeTeam, SampleScopeQueue}, "value": p.Scope})
 	}
 	if p.PerAgent < 0 {
-		return invalid("per_agent", "must be ≥ 0, got %d", p.PerAgent)
+		return invalid("per_agent", "must be ≥ 0, got %d", p.PerAgent).With(CodeOutOfRange, Params{"min": 0, "value": p.PerAgent})
 	}
 	if p.PerTeam < 0 {
-		return invalid("per_team", "must be ≥ 0, got %d", p.PerTeam)
+		return invalid("per_team", "must be ≥ 0, got %d", p.PerTeam).With(CodeOutOfRange, Params{"min": 0, "value": p.PerTeam})
 	}
 	if p.Minimum < 0 {
-		return invalid("minimum", "must be ≥ 0, got %d", p.Minimum)
+		return invalid("minimum", "must be ≥ 0, got %d", p.Minimum).With(CodeOutOfRange, Params{"min": 0, "value": p.Minimum})
 	}
 	if !finiteFloat(p.Percent) || p.Percent < 0 || p.Percent > 100 {
-		return invalid("percent", "must be 0–100, got %v", p.Percent)
+		return invalid("percent", "must be 0–100, got %v", p.Percent).With(CodeOutOfRange, Params{"min": 0, "max": 100, "value": p.Percent})
 	}
 	if p.MinTalk < 0 {
-		return invalid("min_talk", "must be ≥ 0, got %v", p.MinTalk)
+		return invalid("min_talk", "must be ≥ 0, got %v", p.MinTalk).With(CodeOutOfRange, Params{"min": 0, "value": p.MinTalk})
 	}
 	switch p.Direction {
 	case "", Inbound, Outbound:
 	default:
-		return invalid("direction", "must be %q or %q, got %q", Inbound, Outbound, p.Direction)
+		return invalid("direction", "must be %q or %q, got %q", Inbound, Outbound, p.Direction).With(CodeInvalidChoice, Params{"allowed": []string{Inbound, Outbound}, "value": p.Direction})
 	}
 	if p.Percent > 0 {
 		if p.PerAgent != 0 {
-			return invalid("per_agent", "use either percent or a fixed count")
+			return invalid("per_agent", "use either percent or a fixed count").With(CodeConflictsWith, Params{"other": "percent"})
 		}
 		if p.PerTeam != 0 {
-			return invalid("per_team", "use either percent or a fixed count")
+			return invalid("per_team", "use either percent or a fixed count").With(CodeConflictsWith, Params{"other": "percent"})
 		}
 		return nil
 	}
 	if p.Minimum != 0 {
-		return invalid("minimum", "only applies with percent")
+		return invalid("minimum", "only applies with percent").With(CodeNotApplicable, Params{"other": "percent"})
 	}
 	switch p.Scope {
 	case SampleScopeAgent:
 		if p.PerTeam != 0 {
-			return invalid("per_team", "scope %q counts per agent", p.Scope)
+			return invalid("per_team", "scope %q counts per agent", p.Scope).With(CodeNotApplicable, Params{"other": "scope", "value": p.Scope})
 		}
 		if p.PerAgent == 0 {
-			return invalid("per_agent", "scope %q needs per_agent or percent", p.Scope)
+			return invalid("per_agent", "scope %q needs per_agent or percent", p.Scope).With(CodeRequired, Params{"other": "scope", "value": p.Scope})
 		}
 	case SampleScopeTeam:
 		if p.PerAgent != 0 {
-			return invalid("per_agent", "scope %q counts per team", p.Scope)
+			return invalid("per_agent", "scope %q counts per team", p.Scope).With(CodeNotApplicable, Params{"other": "scope", "value": p.Scope})
 		}
 		if p.PerTeam == 0 {
-			return invalid("per_team", "scope %q needs per_team or percent", p.Scope)
+			return invalid("per_team", "scope %q needs per_team or percent", p.Scope).With(CodeRequired, Params{"other": "scope", "value": p.Scope})
 		}
 	default:
-		return invalid("percent", "scope %q needs percent", p.Scope)
+		return invalid("percent", "scope %q needs percent", p.Scope).With(CodeRequired, Params{"other": "scope", "value": p.Scope})
 	}
 	return nil
 }
@@ -243,15 +243,15 @@ func DrawSample(plan SamplePlan, population []SampleCandidate, seed int64, from,
 		return Draw{}, err
 	}
 	if !to.After(from) {
-		return Draw{}, invalid("period", "to (%s) must be after from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
+		return Draw{}, invalid("period", "to (%s) must be after from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339)).With(CodeMustBeAfter, Params{"other": "from"})
 	}
 	seen := make(map[string]bool, len(population))
 	for i, c := range population {
 		if c.CallID == "" {
-			return Draw{}, invalid(fmt.Sprintf("population[%d].call_id", i), "required")
+			return Draw{}, invalid(fmt.Sprintf("population[%d].call_id", i), "required").With(CodeRequired, nil)
 		}
 		if seen[c.CallID] {
-			return Draw{}, invalid(fmt.Sprintf("population[%d].call_id", i), "call %q appears twice", c.CallID)
+			return Draw{}, invalid(fmt.Sprintf("population[%d].call_id", i), "call %q appears twice", c.CallID).With(CodeDuplicate, Params{"value": c.CallID})
 		}
 		seen[c.CallID] = true
 	}
@@ -400,10 +400,10 @@ func assignLast(last map[string]int, e string) int {
 // often it is asked for, and it is stored in the Draw.
 func DailyTeamLeadDraw(teamLead, team string, day time.Time, population []SampleCandidate) (Draw, error) {
 	if teamLead == "" {
-		return Draw{}, invalid("team_lead", "required")
+		return Draw{}, invalid("team_lead", "required").With(CodeRequired, nil)
 	}
 	if team == "" {
-		return Draw{}, invalid("team", "required")
+		return Draw{}, invalid("team", "required").With(CodeRequired, nil)
 	}
 	y, m, dd := day.Date()
 	from := time.Date(y, m, dd, 0, 0, 0, 0, day.Location())

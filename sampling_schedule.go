@@ -38,7 +38,7 @@ func SamplePeriod(period string, t time.Time, loc *time.Location) (from, to time
 	case SamplePeriodMonth:
 		return time.Date(y, m, 1, 0, 0, 0, 0, loc), time.Date(y, m+1, 1, 0, 0, 0, 0, loc), nil
 	}
-	return time.Time{}, time.Time{}, invalid("period", "must be %q, %q or %q, got %q", SamplePeriodDay, SamplePeriodWeek, SamplePeriodMonth, period)
+	return time.Time{}, time.Time{}, invalid("period", "must be %q, %q or %q, got %q", SamplePeriodDay, SamplePeriodWeek, SamplePeriodMonth, period).With(CodeInvalidChoice, Params{"allowed": []string{SamplePeriodDay, SamplePeriodWeek, SamplePeriodMonth}, "value": period})
 }
 
 // LastWholeSamplePeriod returns the latest period of the given kind that is over at now

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,7 +133,7 @@ func (a *API) Register(mux Mux) {
 	a.RegisterSampling(mux)
 	a.RegisterQAReports(mux)
 	mux.Handle("/api/", a.Auth.Middleware(a.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
-		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
+		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Params: callfloor.Params{"what": "route"}, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
 	})))
 }
 
@@ -182,13 +183,24 @@ func StatusOf(code string) int {
 
 func writeError(w http.ResponseWriter, err error) {
 	err = dbUnavailable(err)
-	code := callfloor.ErrorCode(err)
-	body := map[string]string{"code": code, "message": callfloor.ErrorMessage(err)}
+	writeJSON(w, StatusOf(callfloor.ErrorKind(err)), errorBody(err))
+}
+
+// errorBody is an error's JSON: code (specific: what a UI translates), kind (the generic class,
+// the only code before issue 10, which sets the status), field and params when there are any,
+// and the English message.
+func errorBody(err error) map[string]any {
+	body := map[string]any{"code": callfloor.SpecificCode(err), "kind": callfloor.ErrorKind(err), "message": callfloor.ErrorMessage(err)}
 	var e *callfloor.Error
-	if errors.As(err, &e) && e.Field != "" {
-		body["field"] = e.Field
+	if errors.As(err, &e) {
+		if e.Field != "" {
+			body["field"] = e.Field
+		}
+		if len(e.Params) > 0 {
+			body["params"] = e.Params
+		}
 	}
-	writeJSON(w, StatusOf(code), body)
+	return body
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -215,19 +227,19 @@ func (g nulGuard) Handle(pattern string, h http.Handler) {
 // checkRequest refuses a NUL byte in the request's path or query parameters (names and values).
 func checkRequest(r *http.Request) error {
 	if strings.ContainsRune(r.URL.Path, 0) {
-		return invalid("path", "must not contain a NUL byte")
+		return invalid("path", "must not contain a NUL byte").With(callfloor.CodeNulByte, nil)
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return &callfloor.Error{Code: callfloor.EINVALID, Field: "query", Message: "query: not a valid query string"}
+		return invalid("query", "not a valid query string").With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "query"})
 	}
 	for k, vs := range q {
 		if strings.ContainsRune(k, 0) {
-			return invalid("query", "a parameter name must not contain a NUL byte")
+			return invalid("query", "a parameter name must not contain a NUL byte").With(callfloor.CodeNulByte, nil)
 		}
 		for _, v := range vs {
 			if strings.ContainsRune(v, 0) {
-				return invalid(k, "must not contain a NUL byte")
+				return invalid(k, "must not contain a NUL byte").With(callfloor.CodeNulByte, nil)
 			}
 		}
 	}
@@ -279,9 +291,9 @@ func decode(r *http.Request, v any) error {
 	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBody))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return &callfloor.Error{Code: callfloor.EINVALID, Message: fmt.Sprintf("body: larger than %d bytes", MaxBody)}
+		return invalid("body", "larger than %d bytes", MaxBody).With(callfloor.CodeTooLarge, callfloor.Params{"max": MaxBody})
 	} else if err != nil {
-		return &callfloor.Error{Code: callfloor.EINVALID, Message: "body: " + err.Error()}
+		return invalid("body", "could not be read").With(callfloor.CodeInvalidJSON, nil)
 	}
 	if bytes.Contains(raw, []byte(`\u0000`)) || bytes.IndexByte(raw, 0) >= 0 {
 		var doc any
@@ -290,10 +302,10 @@ func decode(r *http.Request, v any) error {
 				if f == "" {
 					f = "body"
 				}
-				return invalid(f, "must not contain a NUL byte")
+				return invalid(f, "must not contain a NUL byte").With(callfloor.CodeNulByte, nil)
 			}
 		} else if bytes.IndexByte(raw, 0) >= 0 {
-			return invalid("body", "must not contain a NUL byte")
+			return invalid("body", "must not contain a NUL byte").With(callfloor.CodeNulByte, nil)
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -302,28 +314,69 @@ func decode(r *http.Request, v any) error {
 		var ute *json.UnmarshalTypeError
 		switch {
 		case errors.Is(err, io.EOF):
-			return &callfloor.Error{Code: callfloor.EINVALID, Message: "body: a JSON object is required"}
+			return invalid("body", "a JSON object is required").With(callfloor.CodeInvalidJSON, nil)
 		case errors.As(err, &ute) && ute.Field != "":
-			return &callfloor.Error{Code: callfloor.EINVALID, Field: ute.Field, Message: fmt.Sprintf("%s: must be a %s", ute.Field, ute.Type)}
+			t := jsonType(ute.Type)
+			return invalid(ute.Field, "must be %s %s", article(t), t).With(callfloor.CodeWrongType, callfloor.Params{"type": t})
+		case errors.As(err, &ute):
+			return invalid("body", "a JSON object is required").With(callfloor.CodeInvalidJSON, nil)
 		}
-		msg := err.Error()
-		field := ""
-		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-			field = strings.Trim(f, `"`)
-			msg = fmt.Sprintf("%s: unknown field", field)
-		} else {
-			msg = "body: " + msg
+		var se *json.SyntaxError
+		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return invalid("body", "not valid JSON").With(callfloor.CodeInvalidJSON, nil)
 		}
-		return &callfloor.Error{Code: callfloor.EINVALID, Field: field, Message: msg}
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			f = strings.Trim(f, `"`)
+			return invalid(f, "unknown field").With(callfloor.CodeUnknownField, nil)
+		}
+		var ce *callfloor.Error
+		if errors.As(err, &ce) { // from a field's own UnmarshalJSON
+			return ce
+		}
+		// a field's own decoder (a time, a duration) refused its text
+		return invalid("body", "a value is not in the expected format").With(callfloor.CodeInvalidFormat, nil)
 	}
 	if dec.More() {
-		return &callfloor.Error{Code: callfloor.EINVALID, Message: "body: a single JSON object is expected"}
+		return invalid("body", "a single JSON object is expected").With(callfloor.CodeInvalidJSON, nil)
 	}
 	return nil
 }
 
-func invalid(field, format string, args ...any) error {
-	return &callfloor.Error{Code: callfloor.EINVALID, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+// invalid is a 400 naming field once ("field: text"); give it its specific code with With.
+func invalid(field, format string, args ...any) *callfloor.Error {
+	return callfloor.Invalid(field, callfloor.EINVALID, nil, format, args...)
+}
+
+// jsonType names a Go type as JSON does (never the Go type's own text).
+func jsonType(t reflect.Type) string {
+	if t == nil {
+		return "value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	case reflect.Pointer:
+		return jsonType(t.Elem())
+	}
+	return "value"
+}
+
+func article(t string) string {
+	if strings.ContainsRune("aeiou", rune(t[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 func forbidden(format string, args ...any) error {
@@ -420,7 +473,7 @@ func (in QueueInput) queue() (callfloor.Queue, error) {
 		"service_level_s": in.ServiceLevelS, "short_abandon_s": in.ShortAbandonS, "longest_wait_amber_s": in.LongestAmberS,
 		"longest_wait_red_s": in.LongestRedS} {
 		if v < 0 || v > 86400 {
-			return callfloor.Queue{}, invalid(f, "must be between 0 and 86400 seconds, got %v", v)
+			return callfloor.Queue{}, invalid(f, "must be between 0 and 86400 seconds, got %v", v).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 0, "max": 86400, "unit": "s", "value": v})
 		}
 	}
 	return callfloor.Queue{Name: in.Name, Strategy: in.Strategy, Priority: in.Priority, RingTimeout: secs(in.RingTimeoutS),
@@ -488,7 +541,7 @@ func (a *API) putQueue(r *http.Request, create bool) (any, error) {
 	if create {
 		name = in.Name
 	} else if in.Name != "" && in.Name != name {
-		return nil, invalid("name", "a queue cannot be renamed (%q in the path, %q in the body)", name, in.Name)
+		return nil, invalid("name", "a queue cannot be renamed (%q in the path, %q in the body)", name, in.Name).With(callfloor.CodeNotAllowed, callfloor.Params{"value": in.Name})
 	}
 	in.Name = name
 	q, err := in.queue()
@@ -501,9 +554,9 @@ func (a *API) putQueue(r *http.Request, create bool) (any, error) {
 	_, exists := a.queueExists(q.Name)
 	switch {
 	case create && exists:
-		return nil, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("queue %q already exists", q.Name)}
+		return nil, callfloor.AlreadyExists("name", "queue", q.Name, "queue %q already exists", q.Name)
 	case !create && !exists:
-		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("queue %q not found", q.Name)}
+		return nil, callfloor.NotFound("queue", q.Name, "queue %q not found", q.Name)
 	}
 	cfg, err := a.candidate(ctx, func(cfg *callfloor.Config) {
 		for i := range cfg.Queues {
@@ -546,7 +599,7 @@ func queueField(err error) error {
 			case "ring_timeout", "wrap_up", "max_wait", "service_level", "short_abandon":
 				f += "_s"
 			}
-			return &callfloor.Error{Code: e.Code, Field: f, Message: f + e.Message[len(e.Field):]}
+			return &callfloor.Error{Code: e.Code, Kind: e.Kind, Params: e.Params, Field: f, Message: f + e.Message[len(e.Field):]}
 		}
 	}
 	return err
@@ -595,7 +648,7 @@ func (a *API) agentProfile(id string) (callfloor.Agent, error) {
 			return ag, nil
 		}
 	}
-	return callfloor.Agent{}, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", id)}
+	return callfloor.Agent{}, callfloor.NotFound("agent", id, "agent %q not found", id)
 }
 
 // scopedAgent returns the agent if the caller may see them: 404 for unknown agents, 403 for
@@ -666,7 +719,7 @@ func (a *API) putAgent(r *http.Request, create bool) (any, error) {
 	if create {
 		id = in.ID
 	} else if in.ID != "" && in.ID != id {
-		return nil, invalid("id", "an agent's id cannot change (%q in the path, %q in the body)", id, in.ID)
+		return nil, invalid("id", "an agent's id cannot change (%q in the path, %q in the body)", id, in.ID).With(callfloor.CodeNotAllowed, callfloor.Params{"value": in.ID})
 	}
 	ag := callfloor.Agent{ID: id, Name: in.Name, Endpoint: in.Endpoint, Team: in.Team, Skills: in.Skills}
 	if ag.Skills == nil {
@@ -676,7 +729,7 @@ func (a *API) putAgent(r *http.Request, create bool) (any, error) {
 	if ag.Team != "" {
 		if _, err := a.DB.GetTeam(ctx, ag.Team); err != nil {
 			if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
-				return nil, invalid("team", "no team %q", ag.Team)
+				return nil, invalid("team", "no team %q", ag.Team).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "team", "value": ag.Team})
 			}
 			return nil, err
 		}
@@ -686,7 +739,7 @@ func (a *API) putAgent(r *http.Request, create bool) (any, error) {
 	_, err := a.agentProfile(id)
 	switch exists := err == nil; {
 	case create && exists:
-		return nil, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("agent %q already exists", id)}
+		return nil, callfloor.AlreadyExists("id", "agent", id, "agent %q already exists", id)
 	case !create && !exists:
 		return nil, err
 	}
@@ -730,7 +783,7 @@ func agentField(err error) error {
 	if errors.As(err, &e) && strings.HasPrefix(e.Field, "agents[") {
 		if i := strings.Index(e.Field, "]."); i > 0 {
 			f := e.Field[i+2:]
-			return &callfloor.Error{Code: e.Code, Field: f, Message: f + e.Message[len(e.Field):]}
+			return &callfloor.Error{Code: e.Code, Kind: e.Kind, Params: e.Params, Field: f, Message: f + e.Message[len(e.Field):]}
 		}
 	}
 	return err
@@ -756,7 +809,7 @@ func (a *API) deleteAgent(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	if st.State == callfloor.AgentRinging || st.State == callfloor.AgentOnCall {
-		return nil, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("agent %q is %s: delete them after the call", id, st.State)}
+		return nil, callfloor.StateConflict(string(st.State), "agent %q is %s: delete them after the call", id, st.State)
 	}
 	if err := a.DB.DeleteAgent(ctx, id); err != nil {
 		return nil, err
@@ -818,7 +871,7 @@ func (a *API) holdCall(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	if body.On == nil {
-		return nil, invalid("on", "required: true to hold, false to resume")
+		return nil, invalid("on", "required: true to hold, false to resume").With(callfloor.CodeRequired, nil)
 	}
 	if err := a.ACD.Hold(r.Context(), ag.ID, *body.On); err != nil {
 		return nil, err
@@ -840,8 +893,8 @@ func (a *API) dial(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := decode(r, &body); err != nil {
 		return nil, err
 	}
-	if body.Number == "" {
-		return nil, invalid("number", "required")
+	if body.Number = callfloor.NormalizeNumber(body.Number); body.Number == "" {
+		return nil, invalid("number", "required").With(callfloor.CodeRequired, nil)
 	}
 	id, err := a.ACD.Dial(r.Context(), ag.ID, body.Number)
 	if p := principal(r); p.AgentID != ag.ID && callfloor.ErrorCode(err) != callfloor.EINVALID {
@@ -988,7 +1041,7 @@ func (a *API) updateTeam(w http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	id := r.PathValue("id")
 	if t.ID != "" && t.ID != id {
-		return nil, invalid("id", "a team's id cannot change")
+		return nil, invalid("id", "a team's id cannot change").With(callfloor.CodeNotAllowed, callfloor.Params{"value": t.ID})
 	}
 	t.ID = id
 	t, err := a.DB.UpdateTeam(r.Context(), t)
@@ -1023,7 +1076,7 @@ func requireUserAdmin(r *http.Request) error {
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
-		return 0, invalid("id", "not a user id: %q", r.PathValue("id"))
+		return 0, invalid("id", "not a user id: %q", r.PathValue("id")).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "id", "value": r.PathValue("id")})
 	}
 	return id, nil
 }
@@ -1090,10 +1143,10 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) (any, error) {
 		return *p
 	}
 	if in.Username == nil || *in.Username == "" {
-		return nil, invalid("username", "required")
+		return nil, invalid("username", "required").With(callfloor.CodeRequired, nil)
 	}
 	if in.Password == nil {
-		return nil, invalid("password", "required")
+		return nil, invalid("password", "required").With(callfloor.CodeRequired, nil)
 	}
 	role, err := callfloor.ParseRole(str(in.Role))
 	if err != nil {
@@ -1146,7 +1199,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	ctx := r.Context()
 	c, err := a.DB.ChangeUser(ctx, id, up, func(cur storage.User) error {
 		if in.Username != nil && *in.Username != cur.Username {
-			return invalid("username", "a username cannot change")
+			return invalid("username", "a username cannot change").With(callfloor.CodeNotAllowed, nil)
 		}
 		if cur.Role == callfloor.RoleAdmin && p.Role != callfloor.RoleAdmin {
 			return forbidden("only an admin may change an admin")
@@ -1217,13 +1270,23 @@ func init() {
 	}
 }
 
+// outcomeNames lists the outcomes a search takes, sorted.
+func outcomeNames() []string {
+	names := make([]string, 0, len(outcomes))
+	for o := range outcomes {
+		names = append(names, o)
+	}
+	sort.Strings(names)
+	return names
+}
+
 var searchParams = map[string]bool{"from": true, "to": true, "queue": true, "agent": true, "team": true, "outcome": true,
 	"direction": true, "number": true, "recorded": true, "limit": true, "cursor": true}
 
 func parseTime(field, v string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return t, invalid(field, "not an RFC 3339 time such as 2026-11-22T08:00:00Z: %q", v)
+		return t, invalid(field, "not a time such as 2026-11-22T08:00:00Z: %q", v).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "time", "value": v})
 	}
 	return t, nil
 }
@@ -1232,10 +1295,10 @@ func (a *API) searchCalls(w http.ResponseWriter, r *http.Request) (any, error) {
 	q := r.URL.Query()
 	for k, v := range q {
 		if !searchParams[k] {
-			return nil, invalid(k, "unknown parameter")
+			return nil, invalid(k, "unknown parameter").With(callfloor.CodeUnknownField, nil)
 		}
 		if len(v) > 1 {
-			return nil, invalid(k, "given more than once")
+			return nil, invalid(k, "given more than once").With(callfloor.CodeDuplicate, nil)
 		}
 	}
 	var f storage.CallFilter
@@ -1247,32 +1310,38 @@ func (a *API) searchCalls(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	f.Queue, f.Agent, f.Team, f.Number, f.Cursor = q.Get("queue"), q.Get("agent"), q.Get("team"), q.Get("number"), q.Get("cursor")
+	if n, prefix := strings.CutSuffix(f.Number, "*"); n != "" {
+		f.Number = callfloor.NormalizeNumber(n)
+		if prefix {
+			f.Number += "*"
+		}
+	}
 	if o := q.Get("outcome"); o != "" {
 		if !outcomes[o] {
-			return nil, invalid("outcome", "unknown outcome %q", o)
+			return nil, invalid("outcome", "unknown outcome %q", o).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": outcomeNames(), "value": o})
 		}
 		f.Outcome = o
 	}
 	if d := q.Get("direction"); d != "" {
 		if d != callfloor.Inbound && d != callfloor.Outbound {
-			return nil, invalid("direction", "must be inbound or outbound")
+			return nil, invalid("direction", "must be inbound or outbound").With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{callfloor.Inbound, callfloor.Outbound}, "value": d})
 		}
 		f.Direction = d
 	}
 	if v := q.Get("recorded"); v != "" {
 		rec, err := strconv.ParseBool(v)
 		if err != nil {
-			return nil, invalid("recorded", "must be true or false, got %q", v)
+			return nil, invalid("recorded", "must be true or false, got %q", v).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"true", "false"}, "value": v})
 		}
 		f.Recorded = &rec
 	}
 	if l := q.Get("limit"); l != "" {
 		if f.Limit, err = strconv.Atoi(l); err != nil {
-			return nil, invalid("limit", "not a number: %q", l)
+			return nil, invalid("limit", "not a number: %q", l).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "integer", "value": l})
 		}
 	}
 	if n := f.Number; n != "" && strings.Trim(strings.TrimSuffix(n, "*"), "+0123456789") != "" {
-		return nil, invalid("number", "digits only (a leading + and a trailing * allowed)")
+		return nil, invalid("number", "digits only (a leading + and a trailing * allowed)").With(callfloor.CodeInvalidNumber, callfloor.Params{"value": q.Get("number")})
 	}
 	p := principal(r)
 	switch {
@@ -1352,7 +1421,7 @@ func (a *API) getRecording(w http.ResponseWriter, r *http.Request) (any, error) 
 		return nil, err
 	}
 	if c.RecordingName == "" {
-		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("call %q has no recording", c.ID)}
+		return nil, callfloor.NotFound("recording", c.ID, "call %q has no recording", c.ID)
 	}
 	rec, err := a.DB.RecordingByName(r.Context(), c.RecordingName)
 	if callfloor.ErrorCode(err) == callfloor.ENOTFOUND { // not yet in the history: what the call knows
@@ -1383,13 +1452,12 @@ func (a *API) recordingFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.RecordingName == "" {
-		writeError(w, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("call %q has no recording", c.ID)})
+		writeError(w, callfloor.NotFound("recording", c.ID, "call %q has no recording", c.ID))
 		return
 	}
 	if n := strings.Count(r.Header.Get("Range"), ",") + 1; r.Header.Get("Range") != "" && n > MaxRanges {
 		// refused before anything is fetched (a request of many small ranges costs more than the file)
-		writeJSON(w, http.StatusRequestedRangeNotSatisfiable, map[string]string{"code": callfloor.EINVALID, "field": "Range",
-			"message": fmt.Sprintf("%d byte ranges in one request: at most %d", n, MaxRanges)})
+		writeJSON(w, http.StatusRequestedRangeNotSatisfiable, errorBody(invalid("Range", "%d byte ranges in one request: at most %d", n, MaxRanges).With(callfloor.CodeTooLong, callfloor.Params{"max": MaxRanges, "value": n})))
 		return
 	}
 	cache := a.recordingCache()
@@ -1530,12 +1598,12 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	if v := q.Get("before"); v != "" {
 		if f.Before, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return nil, invalid("before", "not an id: %q", v)
+			return nil, invalid("before", "not an id: %q", v).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "id", "value": v})
 		}
 	}
 	if v := q.Get("limit"); v != "" {
 		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 500 {
-			return nil, invalid("limit", "must be 1..500")
+			return nil, invalid("limit", "must be 1..500").With(callfloor.CodeOutOfRange, callfloor.Params{"min": 1, "max": 500, "value": v})
 		}
 	}
 	es, err := a.DB.ListAudit(r.Context(), f)

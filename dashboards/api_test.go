@@ -286,14 +286,18 @@ func TestConfigurationTakesEffect(t *testing.T) {
 // badInput is a request the API must refuse with 400 invalid naming field.
 type badInput struct{ method, path, body, field string }
 
-// expectInvalid sends each request as root and requires a 400 "invalid" answer naming its field,
-// with a message holding msg.
+// expectInvalid sends each request as root and requires a 400 of kind "invalid" with a specific
+// code, naming its field, with a readable message (checkReadable) holding msg.
 func (e *apiEnv) expectInvalid(msg string, cases []badInput) {
 	e.t.Helper()
 	for _, c := range cases {
 		code, body := e.do("root", c.method, c.path, c.body)
-		if m, _ := body["message"].(string); code != http.StatusBadRequest || body["code"] != "invalid" || body["field"] != c.field || !strings.Contains(m, msg) {
-			e.t.Errorf("%s %s %s: %d %v, want 400 naming %q (%q)", c.method, c.path, c.body, code, body, c.field, msg)
+		m, _ := body["message"].(string)
+		if code != http.StatusBadRequest || body["kind"] != "invalid" || body["code"] == "invalid" || body["code"] == "" || body["field"] != c.field || !strings.Contains(m, msg) {
+			e.t.Errorf("%s %s %s: %d %v, want 400 with a specific code naming %q (%q)", c.method, c.path, c.body, code, body, c.field, msg)
+		}
+		if bad := checkReadable(c.field, m); bad != "" {
+			e.t.Errorf("%s %s %s: message %q %s", c.method, c.path, c.body, m, bad)
 		}
 	}
 }

@@ -24,7 +24,6 @@ package dashboards
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -132,12 +131,7 @@ func (a *Auth) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	if code == callfloor.EINTERNAL {
 		a.log().Error("auth", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	body := map[string]string{"code": code, "message": callfloor.ErrorMessage(err)}
-	var e *callfloor.Error
-	if errors.As(err, &e) && e.Field != "" {
-		body["field"] = e.Field
-	}
-	writeJSON(w, authStatus(code), body)
+	writeJSON(w, authStatus(code), errorBody(err))
 }
 
 var errUnauth = &callfloor.Error{Code: callfloor.EUNAUTH,
@@ -434,13 +428,13 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	body.Username = strings.TrimSpace(body.Username)
 	if body.Username == "" {
-		return nil, &callfloor.Error{Code: callfloor.EINVALID, Field: "username", Message: "username: required"}
+		return nil, invalid("username", "required").With(callfloor.CodeRequired, nil)
 	}
 	if body.Password == "" {
-		return nil, &callfloor.Error{Code: callfloor.EINVALID, Field: "password", Message: "password: required"}
+		return nil, invalid("password", "required").With(callfloor.CodeRequired, nil)
 	}
 	if len(body.Username) > 200 {
-		return nil, &callfloor.Error{Code: callfloor.EINVALID, Field: "username", Message: "username: too long"}
+		return nil, invalid("username", "too long").With(callfloor.CodeTooLong, callfloor.Params{"max": 200})
 	}
 	ctx := r.Context()
 	ip := a.clientIP(r)
@@ -461,7 +455,7 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) (any, error) {
 		if !ok {
 			a.Metrics.Refused.WithLabelValues("busy").Inc()
 			w.Header().Set("Retry-After", "2")
-			return nil, &callfloor.Error{Code: callfloor.ERATELIMIT,
+			return nil, &callfloor.Error{Code: callfloor.ERATELIMIT, Params: callfloor.Params{"retry_after": 2},
 				Message: "too many logins at once while the login throttle (Redis) is unavailable: try again in 2 s"}
 		}
 		defer release()
@@ -589,7 +583,7 @@ func (a *Auth) listTokens(w http.ResponseWriter, r *http.Request) (any, error) {
 	if s := r.URL.Query().Get("user_id"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return nil, &callfloor.Error{Code: callfloor.EINVALID, Field: "user_id", Message: "user_id: a number"}
+			return nil, invalid("user_id", "a number").With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "id"})
 		}
 		if id != p.UserID && p.Role != callfloor.RoleAdmin {
 			return nil, &callfloor.Error{Code: callfloor.EFORBID, Field: "user_id", Message: "user_id: only an admin may list another user's tokens"}
@@ -607,7 +601,7 @@ func (a *Auth) revokeToken(w http.ResponseWriter, r *http.Request) (any, error) 
 	p, _ := PrincipalFrom(r.Context())
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		return nil, &callfloor.Error{Code: callfloor.EINVALID, Field: "id", Message: "id: a number"}
+		return nil, invalid("id", "a number").With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "id"})
 	}
 	t, err := a.DB.GetAPIToken(r.Context(), id)
 	if err != nil {
@@ -615,7 +609,7 @@ func (a *Auth) revokeToken(w http.ResponseWriter, r *http.Request) (any, error) 
 	}
 	if t.UserID != p.UserID && p.Role != callfloor.RoleAdmin {
 		// Others' tokens are not even acknowledged.
-		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("API token %d not found", id)}
+		return nil, callfloor.NotFound("token", strconv.FormatInt(id, 10), "API token %d not found", id)
 	}
 	if err := a.DB.RevokeAPIToken(r.Context(), id); err != nil {
 		return nil, err

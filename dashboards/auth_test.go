@@ -187,7 +187,7 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 	unknown := e.login("nobody", goodPW, nil)
 	disabled := e.login("dora", goodPW, nil)
 	for _, r := range []resp{bad, unknown, disabled} {
-		if r.status != 401 || r.body["code"] != "unauthorized" || r.cookie != nil {
+		if r.status != 401 || r.body["code"] != "bad_credentials" || r.body["kind"] != "unauthorized" || r.cookie != nil {
 			t.Fatalf("failed login: %d %s", r.status, r.raw)
 		}
 	}

@@ -44,7 +44,7 @@ func LiveAllowed(acd ACD) func(p callfloor.Principal, v realtime.View) error {
 			}
 			return forbidden("the whole floor is for QA, supervisors and managers; subscribe to your team or queues")
 		}
-		return &callfloor.Error{Code: callfloor.EINVALID, Field: "view.kind", Message: "view.kind: must be queues, agent, team or floor"}
+		return invalid("view.kind", "must be queues, agent, team or floor").With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"queues", "agent", "team", "floor"}})
 	}
 }
 

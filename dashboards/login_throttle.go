@@ -198,7 +198,7 @@ func (a *Auth) refused(w http.ResponseWriter, r *http.Request, k *throttleKey, w
 	if k.scope == "client" {
 		what = "from your address"
 	}
-	return &callfloor.Error{Code: callfloor.ERATELIMIT, Message: fmt.Sprintf("too many failed logins %s: try again in %d s", what, secs)}
+	return &callfloor.Error{Code: callfloor.ERATELIMIT, Params: callfloor.Params{"retry_after": secs}, Message: fmt.Sprintf("too many failed logins %s: try again in %d s", what, secs)}
 }
 
 // failed counts a failed password check against the account (known users only) and raises the

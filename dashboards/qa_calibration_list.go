@@ -24,7 +24,7 @@ func (a *API) listCalibrations(w http.ResponseWriter, r *http.Request) (any, err
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return nil, invalid("limit", "not a positive number: %q", v)
+			return nil, invalid("limit", "not a positive number: %q", v).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "integer", "value": v})
 		}
 		f.Limit = n
 	}
@@ -90,15 +90,15 @@ func (a *API) checkInvitees(ctx context.Context, call storage.CallRecord, in Cal
 		u, err := a.DB.GetUserByUsername(ctx, ev)
 		switch {
 		case callfloor.ErrorCode(err) == callfloor.ENOTFOUND:
-			return invalid(field, "no user %q", ev)
+			return invalid(field, "no user %q", ev).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "user", "value": ev})
 		case err != nil:
 			return err
 		case u.Disabled:
-			return invalid(field, "%q is disabled", ev)
+			return invalid(field, "%q is disabled", ev).With(callfloor.CodeNotAllowed, callfloor.Params{"value": ev, "state": "disabled"})
 		case !evaluatorRoles[u.Role]:
-			return invalid(field, "%q is %s: only QA, team leads, operations managers and trainers calibrate", ev, u.Role)
+			return invalid(field, "%q is %s: only QA, team leads, operations managers and trainers calibrate", ev, u.Role).With(callfloor.CodeNotAllowed, callfloor.Params{"value": ev, "role": string(u.Role)})
 		case u.AgentID != "" && u.AgentID == call.Agent:
-			return invalid(field, "%q took call %s: nobody calibrates their own call", ev, call.ID)
+			return invalid(field, "%q took call %s: nobody calibrates their own call", ev, call.ID).With(callfloor.CodeNotAllowed, callfloor.Params{"value": ev})
 		}
 	}
 	return nil

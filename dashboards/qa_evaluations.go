@@ -38,7 +38,7 @@ func (a *API) RegisterEvaluations(mux Mux) {
 func numericPathID(r *http.Request, what string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
-		return 0, invalid("id", "not %s id: %q", what, r.PathValue("id"))
+		return 0, invalid("id", "not %s id: %q", what, r.PathValue("id")).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "id", "value": r.PathValue("id")})
 	}
 	return id, nil
 }
@@ -50,8 +50,9 @@ func (a *API) createEvaluationHTTP(w http.ResponseWriter, r *http.Request) {
 	var dup *storage.DuplicateEvaluation
 	if errors.As(err, &dup) {
 		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, http.StatusConflict, map[string]any{"code": callfloor.ECONFLICT, "field": "call_id", "message": dup.Error(),
-			"evaluation_id": dup.Existing.ID, "evaluator": dup.Existing.Evaluator, "evaluated_at": dup.Existing.CreatedAt})
+		body := errorBody(err)
+		body["evaluation_id"], body["evaluator"], body["evaluated_at"] = dup.Existing.ID, dup.Existing.Evaluator, dup.Existing.CreatedAt
+		writeJSON(w, http.StatusConflict, body)
 		return
 	}
 	a.wrap(func(http.ResponseWriter, *http.Request) (any, error) { return v, err }).ServeHTTP(w, r)
@@ -77,21 +78,21 @@ func (a *API) createEvaluation(w http.ResponseWriter, r *http.Request) (any, err
 		return nil, err
 	}
 	if in.CallID == "" {
-		return nil, invalid("call_id", "required")
+		return nil, invalid("call_id", "required").With(callfloor.CodeRequired, nil)
 	}
 	if in.ScorecardID == "" {
-		return nil, invalid("scorecard_id", "required")
+		return nil, invalid("scorecard_id", "required").With(callfloor.CodeRequired, nil)
 	}
 	ctx := r.Context()
 	c, err := a.DB.CallByID(ctx, in.CallID)
 	if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
-		return nil, invalid("call_id", "no call %q in the history", in.CallID)
+		return nil, invalid("call_id", "no call %q in the history", in.CallID).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "call", "value": in.CallID})
 	}
 	if err != nil {
 		return nil, err
 	}
 	if c.Agent == "" {
-		return nil, invalid("call_id", "call %q reached no agent: there is nobody to evaluate", c.ID)
+		return nil, invalid("call_id", "call %q reached no agent: there is nobody to evaluate", c.ID).With(callfloor.CodeNotAllowed, callfloor.Params{"value": c.ID})
 	}
 	if p.AgentID != "" && p.AgentID == c.Agent {
 		return nil, forbidden("nobody may evaluate their own call")
@@ -119,10 +120,10 @@ func (a *API) listEvaluations(w http.ResponseWriter, r *http.Request) (any, erro
 	q := r.URL.Query()
 	for k, v := range q {
 		if !evaluationParams[k] {
-			return nil, invalid(k, "unknown parameter")
+			return nil, invalid(k, "unknown parameter").With(callfloor.CodeUnknownField, nil)
 		}
 		if len(v) > 1 {
-			return nil, invalid(k, "given more than once")
+			return nil, invalid(k, "given more than once").With(callfloor.CodeDuplicate, nil)
 		}
 	}
 	f := storage.EvaluationFilter{Agent: q.Get("agent"), Team: q.Get("team")}
@@ -141,11 +142,11 @@ func (a *API) listEvaluations(w http.ResponseWriter, r *http.Request) (any, erro
 	case "", storage.EvalSubmitted, storage.EvalAcknowledged, storage.EvalDisputed, storage.EvalDecided:
 		f.Status = s
 	default:
-		return nil, invalid("status", "must be submitted, acknowledged, disputed or decided, got %q", s)
+		return nil, invalid("status", "must be submitted, acknowledged, disputed or decided, got %q", s).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"submitted", "acknowledged", "disputed", "decided"}, "value": s})
 	}
 	if v := q.Get("limit"); v != "" {
 		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 1000 {
-			return nil, invalid("limit", "must be 1..1000")
+			return nil, invalid("limit", "must be 1..1000").With(callfloor.CodeOutOfRange, callfloor.Params{"min": 1, "max": 1000})
 		}
 	}
 	p := principal(r)
@@ -288,7 +289,7 @@ func (a *API) reviewDispute(w http.ResponseWriter, r *http.Request) (any, error)
 	case "reject":
 		action = storage.DisputeRejected
 	default:
-		return nil, invalid("action", "must be forward or reject, got %q", in.Action)
+		return nil, invalid("action", "must be forward or reject, got %q", in.Action).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"forward", "reject"}, "value": in.Action})
 	}
 	out, err := a.DB.ReviewDispute(r.Context(), d.ID, action, in.Note, p.Username)
 	if err != nil {

@@ -31,7 +31,7 @@ func TestSecondEvaluationRefusedAndWorklistShowsEvaluator(t *testing.T) {
 	id := ev["id"].(float64)
 	// the lead's second evaluation of that call is refused, naming the first and its evaluator
 	out := e.expect("lead-a", "POST", "/evaluations", fmt.Sprintf(`{"call_id": %q, "scorecard_id": "basic", "answers": %s}`, call, evalAnswers(false, 1)), 409)
-	if out["code"] != "conflict" || out["field"] != "call_id" || out["evaluation_id"] != id || out["evaluator"] != "qa" ||
+	if out["code"] != "already_exists" || out["kind"] != "conflict" || out["field"] != "call_id" || out["evaluation_id"] != id || out["evaluator"] != "qa" ||
 		!strings.Contains(out["message"].(string), fmt.Sprintf("evaluation %d by qa", int(id))) {
 		t.Fatalf("second evaluation: %v", out)
 	}

@@ -68,14 +68,15 @@ func csvSafe(rows [][]string) [][]string {
 }
 
 // formatted serves build's value as JSON, CSV or HTML by the format parameter.
-func (a *API) formatted(build func(r *http.Request) (any, error), csvOut func(v any) [][]string, htmlOut func(w *bytes.Buffer, v any) error) http.Handler {
+// CSV headers and the printable page are in the request's language (reportLang).
+func (a *API) formatted(build func(r *http.Request) (any, error), csvOut func(v any, lang string) [][]string, htmlOut func(w *bytes.Buffer, v any, lang string) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		format := r.URL.Query().Get("format")
 		switch format {
 		case "", "json", "csv", "html":
 		default:
-			writeError(w, invalid("format", "must be json, csv or html, got %q", format))
+			writeError(w, invalid("format", "must be json, csv or html, got %q", format).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"json", "csv", "html"}, "value": format}))
 			return
 		}
 		v, err := build(r)
@@ -91,14 +92,14 @@ func (a *API) formatted(build func(r *http.Request) (any, error), csvOut func(v 
 		case "csv":
 			var buf bytes.Buffer
 			cw := csv.NewWriter(&buf)
-			_ = cw.WriteAll(csvSafe(csvOut(v)))
+			_ = cw.WriteAll(csvSafe(csvOut(v, reportLang(r))))
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="qa-%s.csv"`, name))
 			w.Header().Set("X-Content-Type-Options", "nosniff")
 			_, _ = w.Write(buf.Bytes())
 		case "html":
 			var buf bytes.Buffer
-			if err := htmlOut(&buf, v); err != nil {
+			if err := htmlOut(&buf, v, reportLang(r)); err != nil {
 				writeError(w, err)
 				return
 			}
@@ -119,10 +120,10 @@ func checkParams(r *http.Request, allowed ...string) error {
 			found = found || a == k
 		}
 		if !found {
-			return invalid(k, "unknown parameter")
+			return invalid(k, "unknown parameter").With(callfloor.CodeUnknownField, nil)
 		}
 		if len(v) > 1 {
-			return invalid(k, "given more than once")
+			return invalid(k, "given more than once").With(callfloor.CodeDuplicate, nil)
 		}
 	}
 	return nil
@@ -140,7 +141,7 @@ func parseDay(field, v string, loc *time.Location) (time.Time, error) {
 func parseLocalDay(field, v string, loc *time.Location) (time.Time, error) {
 	t, err := time.ParseInLocation(time.DateOnly, v, loc)
 	if err != nil {
-		return time.Time{}, invalid(field, "not a day such as 2026-11-22: %q", v)
+		return time.Time{}, invalid(field, "not a day such as 2026-11-22: %q", v).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "date", "value": v})
 	}
 	return t, nil
 }
@@ -149,7 +150,7 @@ func parseLocalDay(field, v string, loc *time.Location) (time.Time, error) {
 func (a *API) loc() *time.Location { return a.Base.Location() }
 
 func (a *API) qaReport(r *http.Request) (any, error) {
-	if err := checkParams(r, "group", "period", "from", "to", "agent", "team", "format"); err != nil {
+	if err := checkParams(r, "group", "period", "from", "to", "agent", "team", "format", "lang"); err != nil {
 		return nil, err
 	}
 	q := r.URL.Query()
@@ -175,7 +176,7 @@ func (a *API) qaReport(r *http.Request) (any, error) {
 		}
 	}
 	if f.From.AddDate(0, 0, MaxReportDays).Before(f.To) { // calendar days: a DST day is 23 or 25 h
-		return nil, invalid("from", "a report covers at most %d days", MaxReportDays)
+		return nil, invalid("from", "a report covers at most %d days", MaxReportDays).With(callfloor.CodeOutOfRange, callfloor.Params{"max": MaxReportDays, "unit": "days"})
 	}
 	p := principal(r)
 	switch {
@@ -223,17 +224,31 @@ var reportCSVHeader = []string{"group", "key", "period", "evaluations", "quota",
 	"non_fatal_rate", "non_fatal_errors", "non_fatal_denominator", "non_fatal_rate_text",
 	"top_failed_items", "disputed", "dispute_rate", "decided", "overturned", "overturn_rate"}
 
-func writeReportCSV(v any) [][]string {
+// reportCSVKeys are reportCSVHeader's labels in reportText (a Chinese header row).
+var reportCSVKeys = []string{"col.group", "col.key", "col.period", "col.evaluations", "col.quota", "col.avg_score",
+	"col.fatal_rate_pct", "col.fatal_count", "col.fatal_den", "col.fatal_text",
+	"col.nonfatal_pct", "col.nonfatal_errors", "col.nonfatal_den", "col.nonfatal_text",
+	"col.top_failed", "col.disputed", "col.dispute_rate", "col.decided", "col.overturned", "col.overturn_rate"}
+
+// csvHeader is the English (machine) header, or its labels in another language.
+func csvHeader(lang string, en, keys []string) []string {
+	if lang == langEN {
+		return en
+	}
+	return trHeader(lang, keys...)
+}
+
+func writeReportCSV(v any, lang string) [][]string {
 	rep := v.(storage.QAReport)
-	out := [][]string{reportCSVHeader}
+	out := [][]string{csvHeader(lang, reportCSVHeader, reportCSVKeys)}
 	for _, row := range rep.Rows {
 		quota := ""
 		if row.Quota != nil {
 			quota = strconv.Itoa(*row.Quota)
 		}
 		out = append(out, []string{rep.Group, row.Key, row.Period, strconv.Itoa(row.Evaluations), quota, num(row.AvgScore),
-			pct(row.FatalRate.Percent), strconv.Itoa(row.FatalRate.Numerator), strconv.Itoa(row.FatalRate.Denominator), row.FatalRate.Text,
-			pct(row.NonFatalRate.Percent), strconv.Itoa(row.NonFatalRate.Numerator), strconv.Itoa(row.NonFatalRate.Denominator), row.NonFatalRate.Text,
+			pct(row.FatalRate.Percent), strconv.Itoa(row.FatalRate.Numerator), strconv.Itoa(row.FatalRate.Denominator), trRate(lang, row.FatalRate),
+			pct(row.NonFatalRate.Percent), strconv.Itoa(row.NonFatalRate.Numerator), strconv.Itoa(row.NonFatalRate.Denominator), trRate(lang, row.NonFatalRate),
 			topItems(row.TopFailed), strconv.Itoa(row.Disputed), pct(row.DisputeRate.Percent), strconv.Itoa(row.Decided),
 			strconv.Itoa(row.Overturned), pct(row.OverturnRate.Percent)})
 	}
@@ -244,33 +259,54 @@ const printCSS = `body{font-family:sans-serif;font-size:12px;margin:1.5em}table{
 th,td{border:1px solid #999;padding:3px 6px;text-align:left;vertical-align:top}th{background:#eee}
 td.n{text-align:right}@media print{body{margin:0}th{background:none}tr{page-break-inside:avoid}@page{size:landscape;margin:1cm}}`
 
-var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{"pct": pct, "quota": func(q *int) string {
+// langFuncs are the template functions of the printable pages: t (a catalogue key, formatted),
+// word (a stored group/period/status word), rate (a rate's text), all in lang.
+func langFuncs(lang string) template.FuncMap {
+	return template.FuncMap{
+		"t":    func(key string, args ...any) string { return tr(lang, key, args...) },
+		"word": func(prefix, w string) string { return trWord(lang, prefix, w) },
+		"rate": func(r storage.QARate) string { return trRate(lang, r) },
+	}
+}
+
+// executeIn runs a printable page's template with its texts in lang.
+func executeIn(t *template.Template, w *bytes.Buffer, v any, lang string) error {
+	c, err := t.Clone()
+	if err != nil {
+		return err
+	}
+	return c.Funcs(langFuncs(lang)).Execute(w, v)
+}
+
+var reportHTML = template.Must(template.New("report").Funcs(langFuncs(langEN)).Funcs(template.FuncMap{"pct": pct, "quota": func(q *int) string {
 	if q == nil {
 		return "—"
 	}
 	return strconv.Itoa(*q)
 }}).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>QA report by {{.Group}} per {{.Period}}</title>
+<html lang="{{t "html.lang"}}"><head><meta charset="utf-8"><title>{{t "report.title" (word "group." .Group) (word "period." .Period)}}</title>
 <style>` + printCSS + `</style></head><body>
-<h1>QA report by {{.Group}} per {{.Period}}</h1>
+<h1>{{t "report.title" (word "group." .Group) (word "period." .Period)}}</h1>
 <p>{{.From.Format "2006-01-02 15:04"}} – {{.To.Format "2006-01-02 15:04"}} ({{.From.Location}})</p>
-<table><thead><tr><th>{{.Group}}</th><th>period</th><th>evaluations</th><th>quota</th><th>average score</th>
-<th>fatal-item rate</th><th>non-fatal-item rate</th><th>most-failed items</th><th>dispute rate</th><th>overturn rate</th></tr></thead>
+<table><thead><tr><th>{{word "group." .Group}}</th><th>{{t "col.period"}}</th><th>{{t "col.evaluations"}}</th><th>{{t "col.quota"}}</th><th>{{t "col.avg_score"}}</th>
+<th>{{t "col.fatal_rate"}}</th><th>{{t "col.nonfatal_rate"}}</th><th>{{t "col.top_failed"}}</th><th>{{t "col.dispute_rate"}}</th><th>{{t "col.overturn_rate"}}</th></tr></thead>
 <tbody>{{range .Rows}}<tr><td>{{.Key}}</td><td>{{.Period}}</td><td class="n">{{.Evaluations}}</td><td class="n">{{quota .Quota}}</td>
-<td class="n">{{pct .AvgScore}}</td><td>{{.FatalRate.Text}}</td><td>{{.NonFatalRate.Text}}</td>
-<td>{{range .TopFailed}}<div>{{.ItemID}} {{.Text}}: {{.Count}}</div>{{end}}</td><td>{{.DisputeRate.Text}}</td><td>{{.OverturnRate.Text}}</td></tr>
-{{else}}<tr><td colspan="10">No evaluations.</td></tr>{{end}}</tbody></table>
-<h2>Trend</h2>
-<table><thead><tr><th>period</th><th>evaluations</th><th>average score</th><th>fatal-item rate %</th><th>non-fatal-item rate %</th></tr></thead>
+<td class="n">{{pct .AvgScore}}</td><td>{{rate .FatalRate}}</td><td>{{rate .NonFatalRate}}</td>
+<td>{{range .TopFailed}}<div>{{.ItemID}} {{.Text}}: {{.Count}}</div>{{end}}</td><td>{{rate .DisputeRate}}</td><td>{{rate .OverturnRate}}</td></tr>
+{{else}}<tr><td colspan="10">{{t "report.none"}}</td></tr>{{end}}</tbody></table>
+<h2>{{t "report.trend"}}</h2>
+<table><thead><tr><th>{{t "col.period"}}</th><th>{{t "col.evaluations"}}</th><th>{{t "col.avg_score"}}</th><th>{{t "col.fatal_rate_pct"}}</th><th>{{t "col.nonfatal_pct"}}</th></tr></thead>
 <tbody>{{range .Trend}}<tr><td>{{.Period}}</td><td class="n">{{.Evaluations}}</td><td class="n">{{pct .AvgScore}}</td>
 <td class="n">{{pct .FatalRate}}</td><td class="n">{{pct .NonFatalRate}}</td></tr>{{end}}</tbody></table>
 </body></html>
 `))
 
-func writeReportHTML(w *bytes.Buffer, v any) error { return reportHTML.Execute(w, v) }
+func writeReportHTML(w *bytes.Buffer, v any, lang string) error {
+	return executeIn(reportHTML, w, v, lang)
+}
 
 func (a *API) scoreSheet(r *http.Request) (any, error) {
-	if err := checkParams(r, "team", "day", "lead", "format"); err != nil {
+	if err := checkParams(r, "team", "day", "lead", "format", "lang"); err != nil {
 		return nil, err
 	}
 	q := r.URL.Query()
@@ -297,7 +333,7 @@ func (a *API) scoreSheet(r *http.Request) (any, error) {
 		lead = p.Username
 	case p.CanSeeAll():
 		if team == "" {
-			return nil, invalid("team", "required")
+			return nil, invalid("team", "required").With(callfloor.CodeRequired, nil)
 		}
 	default:
 		return nil, forbidden("the %s role may not read score sheets", p.Role)
@@ -305,10 +341,16 @@ func (a *API) scoreSheet(r *http.Request) (any, error) {
 	return a.DB.ScoreSheet(r.Context(), team, day, lead)
 }
 
-func writeSheetCSV(v any) [][]string {
+var (
+	sheetCSVHeader = []string{"team", "day", "id", "call_id", "agent_id", "evaluator", "scorecard_id", "scorecard_version", "score_raw",
+		"score_final", "fatal", "non_fatal_errors", "comments", "status", "created_at"}
+	sheetCSVKeys = []string{"col.team", "col.day", "col.id", "col.call", "col.agent", "col.evaluator", "col.scorecard", "col.scorecard_ver", "col.raw",
+		"col.final", "col.fatal", "col.nonfatal_errors", "col.comments", "col.status", "col.created_at"}
+)
+
+func writeSheetCSV(v any, lang string) [][]string {
 	s := v.(storage.ScoreSheet)
-	out := [][]string{{"team", "day", "id", "call_id", "agent_id", "evaluator", "scorecard_id", "scorecard_version", "score_raw",
-		"score_final", "fatal", "non_fatal_errors", "comments", "status", "created_at"}}
+	out := [][]string{csvHeader(lang, sheetCSVHeader, sheetCSVKeys)}
 	f2 := func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 	for _, x := range s.Rows {
 		out = append(out, []string{s.Team, s.Day, strconv.FormatInt(x.ID, 10), x.CallID, x.AgentID, x.Evaluator, x.ScorecardID,
@@ -318,21 +360,23 @@ func writeSheetCSV(v any) [][]string {
 	return out
 }
 
-var sheetHTML = template.Must(template.New("sheet").Funcs(template.FuncMap{"pct": pct,
+var sheetHTML = template.Must(template.New("sheet").Funcs(langFuncs(langEN)).Funcs(template.FuncMap{"pct": pct,
 	"f2": func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }}).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Score sheet {{.Team}} {{.Day}}</title>
+<html lang="{{t "html.lang"}}"><head><meta charset="utf-8"><title>{{t "sheet.title" .Team .Day}}</title>
 <style>` + printCSS + `</style></head><body>
-<h1>Score sheet: team {{.Team}}, {{.Day}}{{if .Evaluator}}, by {{.Evaluator}}{{end}}</h1>
-<p>{{.Evaluations}} evaluations of a quota of {{.Quota}}; average score {{pct .AvgScore}}; {{.Fatal}} fatal.</p>
-<table><thead><tr><th>#</th><th>call</th><th>agent</th><th>evaluator</th><th>scorecard</th><th>raw</th><th>final</th><th>fatal</th>
-<th>non-fatal errors</th><th>comments</th><th>status</th></tr></thead>
+<h1>{{t "sheet.h1" .Team .Day}}{{if .Evaluator}}{{t "sheet.by" .Evaluator}}{{end}}</h1>
+<p>{{t "sheet.summary" .Evaluations .Quota (pct .AvgScore) .Fatal}}</p>
+<table><thead><tr><th>{{t "col.id"}}</th><th>{{t "col.call"}}</th><th>{{t "col.agent"}}</th><th>{{t "col.evaluator"}}</th><th>{{t "col.scorecard"}}</th><th>{{t "col.raw"}}</th><th>{{t "col.final"}}</th><th>{{t "col.fatal"}}</th>
+<th>{{t "col.nonfatal_errors"}}</th><th>{{t "col.comments"}}</th><th>{{t "col.status"}}</th></tr></thead>
 <tbody>{{range .Rows}}<tr><td>{{.ID}}</td><td>{{.CallID}}</td><td>{{.AgentID}}</td><td>{{.Evaluator}}</td><td>{{.ScorecardID}} v{{.Version}}</td>
-<td class="n">{{f2 .ScoreRaw}}</td><td class="n">{{f2 .ScoreFinal}}</td><td>{{if .Fatal}}FATAL{{end}}</td><td class="n">{{.NonFatalErrors}}</td>
-<td class="n">{{.Comments}}</td><td>{{.Status}}</td></tr>{{else}}<tr><td colspan="11">No evaluations.</td></tr>{{end}}</tbody></table>
+<td class="n">{{f2 .ScoreRaw}}</td><td class="n">{{f2 .ScoreFinal}}</td><td>{{if .Fatal}}{{t "fatal"}}{{end}}</td><td class="n">{{.NonFatalErrors}}</td>
+<td class="n">{{.Comments}}</td><td>{{word "status." .Status}}</td></tr>{{else}}<tr><td colspan="11">{{t "report.none"}}</td></tr>{{end}}</tbody></table>
 </body></html>
 `))
 
-func writeSheetHTML(w *bytes.Buffer, v any) error { return sheetHTML.Execute(w, v) }
+func writeSheetHTML(w *bytes.Buffer, v any, lang string) error {
+	return executeIn(sheetHTML, w, v, lang)
+}
 
 // CalibrationInput is the body of POST /qa/calibrations.
 type CalibrationInput struct {
@@ -356,12 +400,12 @@ func (a *API) createCalibration(w http.ResponseWriter, r *http.Request) (any, er
 		return nil, err
 	}
 	if in.CallID == "" {
-		return nil, invalid("call_id", "required")
+		return nil, invalid("call_id", "required").With(callfloor.CodeRequired, nil)
 	}
 	ctx := r.Context()
 	call, err := a.DB.CallByID(ctx, in.CallID)
 	if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
-		return nil, invalid("call_id", "no call %q in the history", in.CallID)
+		return nil, invalid("call_id", "no call %q in the history", in.CallID).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "call", "value": in.CallID})
 	} else if err != nil {
 		return nil, err
 	}

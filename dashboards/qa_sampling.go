@@ -74,7 +74,7 @@ func (a *API) listPlanDraws(w http.ResponseWriter, r *http.Request) (any, error)
 	limit := 100
 	if v := r.URL.Query().Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
-			return nil, invalid("limit", "must be 1..1000")
+			return nil, invalid("limit", "must be 1..1000").With(callfloor.CodeOutOfRange, callfloor.Params{"min": 1, "max": 1000})
 		}
 	}
 	ds, err := a.DB.PlanDraws(r.Context(), id, limit)
@@ -103,7 +103,7 @@ func (a *API) setPlanActive(w http.ResponseWriter, r *http.Request) (any, error)
 		return nil, err
 	}
 	if in.Active == nil {
-		return nil, invalid("active", "required")
+		return nil, invalid("active", "required").With(callfloor.CodeRequired, nil)
 	}
 	plan, err := a.DB.SetPlanActive(r.Context(), id, *in.Active)
 	if err != nil {
@@ -166,10 +166,10 @@ func (a *API) drawPlan(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	if in.From == nil {
-		return nil, invalid("from", "required")
+		return nil, invalid("from", "required").With(callfloor.CodeRequired, nil)
 	}
 	if in.To == nil {
-		return nil, invalid("to", "required")
+		return nil, invalid("to", "required").With(callfloor.CodeRequired, nil)
 	}
 	seed := rand.Int64()
 	if in.Seed != nil {
@@ -192,10 +192,10 @@ func (a *API) worklist(w http.ResponseWriter, r *http.Request) (any, error) {
 	q := r.URL.Query()
 	for k, v := range q {
 		if k != "evaluator" {
-			return nil, invalid(k, "unknown parameter")
+			return nil, invalid(k, "unknown parameter").With(callfloor.CodeUnknownField, nil)
 		}
 		if len(v) > 1 {
-			return nil, invalid(k, "given more than once")
+			return nil, invalid(k, "given more than once").With(callfloor.CodeDuplicate, nil)
 		}
 	}
 	p := principal(r)

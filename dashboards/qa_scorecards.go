@@ -62,7 +62,7 @@ func (a *API) getScorecard(w http.ResponseWriter, r *http.Request) (any, error) 
 	if s := r.URL.Query().Get("version"); s != "" {
 		v, err := strconv.Atoi(s)
 		if err != nil || v < 1 {
-			return nil, invalid("version", "a version number ≥ 1, got %q", s)
+			return nil, invalid("version", "a version number ≥ 1, got %q", s).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 1, "value": s})
 		}
 		version = v
 	}

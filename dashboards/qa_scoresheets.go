@@ -26,14 +26,14 @@ func (a *API) RegisterScoreSheets(mux Mux) {
 // sentScoreSheet: GET /qa/score-sheets/sent?team=&day=&lead= — a sheet as its lead sent it,
 // with its evaluations as they are now; for those who read the inbox (a team lead: their team).
 func (a *API) sentScoreSheet(r *http.Request) (any, error) {
-	if err := checkParams(r, "team", "day", "lead", "format"); err != nil {
+	if err := checkParams(r, "team", "day", "lead", "format", "lang"); err != nil {
 		return nil, err
 	}
 	q := r.URL.Query()
 	team, day, lead := q.Get("team"), q.Get("day"), q.Get("lead")
 	for f, v := range map[string]string{"team": team, "day": day, "lead": lead} {
 		if v == "" {
-			return nil, invalid(f, "required")
+			return nil, invalid(f, "required").With(callfloor.CodeRequired, nil)
 		}
 	}
 	if _, err := parseLocalDay("day", day, a.loc()); err != nil {
@@ -46,26 +46,26 @@ func (a *API) sentScoreSheet(r *http.Request) (any, error) {
 	return a.DB.SentScoreSheet(r.Context(), team, day, lead, a.loc())
 }
 
-func writeSentCSV(v any) [][]string {
+func writeSentCSV(v any, lang string) [][]string {
 	s := v.(storage.SentSheet)
-	return writeSheetCSV(storage.ScoreSheet{Team: s.Team, Day: s.Day, Evaluator: s.Lead, Rows: s.Rows})
+	return writeSheetCSV(storage.ScoreSheet{Team: s.Team, Day: s.Day, Evaluator: s.Lead, Rows: s.Rows}, lang)
 }
 
-var sentHTML = template.Must(template.New("sent").Funcs(template.FuncMap{"pct": pct,
+var sentHTML = template.Must(template.New("sent").Funcs(langFuncs(langEN)).Funcs(template.FuncMap{"pct": pct,
 	"f2": func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }}).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Score sheet {{.Team}} {{.Day}} sent by {{.Lead}}</title>
+<html lang="{{t "html.lang"}}"><head><meta charset="utf-8"><title>{{t "sheet.title" .Team .Day}}{{t "sheet.sent_by" .Lead}}</title>
 <style>` + printCSS + `</style></head><body>
-<h1>Score sheet: team {{.Team}}, {{.Day}}, sent by {{.Lead}}</h1>
-<p>Sent {{.SubmittedAt.Format "2006-01-02 15:04 MST"}}: {{.Evaluations}} evaluations of a quota of {{.Quota}}; average score {{pct .AvgScore}}; {{.Fatal}} fatal.</p>
-{{if .Note}}<p>Note: {{.Note}}</p>{{end}}
-<p>The evaluations as they are now (a dispute decided since may have changed a score):</p>
-<table><thead><tr><th>#</th><th>call</th><th>agent</th><th>scorecard</th><th>final</th><th>fatal</th><th>status</th></tr></thead>
+<h1>{{t "sheet.h1" .Team .Day}}{{t "sheet.sent_by" .Lead}}</h1>
+<p>{{t "sheet.sent" (.SubmittedAt.Format "2006-01-02 15:04 MST")}}{{t "sheet.summary" .Evaluations .Quota (pct .AvgScore) .Fatal}}</p>
+{{if .Note}}<p>{{t "sheet.note" .Note}}</p>{{end}}
+<p>{{t "sheet.now"}}</p>
+<table><thead><tr><th>{{t "col.id"}}</th><th>{{t "col.call"}}</th><th>{{t "col.agent"}}</th><th>{{t "col.scorecard"}}</th><th>{{t "col.final"}}</th><th>{{t "col.fatal"}}</th><th>{{t "col.status"}}</th></tr></thead>
 <tbody>{{range .Rows}}<tr><td>{{.ID}}</td><td>{{.CallID}}</td><td>{{.AgentID}}</td><td>{{.ScorecardID}} v{{.Version}}</td>
-<td class="n">{{f2 .ScoreFinal}}</td><td>{{if .Fatal}}FATAL{{end}}</td><td>{{.Status}}</td></tr>{{else}}<tr><td colspan="7">No evaluations.</td></tr>{{end}}</tbody></table>
+<td class="n">{{f2 .ScoreFinal}}</td><td>{{if .Fatal}}{{t "fatal"}}{{end}}</td><td>{{word "status." .Status}}</td></tr>{{else}}<tr><td colspan="7">{{t "report.none"}}</td></tr>{{end}}</tbody></table>
 </body></html>
 `))
 
-func writeSentHTML(w *bytes.Buffer, v any) error { return sentHTML.Execute(w, v) }
+func writeSentHTML(w *bytes.Buffer, v any, lang string) error { return executeIn(sentHTML, w, v, lang) }
 
 // SendScoreSheetInput is the body of POST /qa/score-sheet/send.
 type SendScoreSheetInput struct {

@@ -267,7 +267,7 @@ func (c *RecordingCache) fetchFile(ctx context.Context, key, node, name string) 
 			watchdog.Reset(idle)
 			n += int64(k)
 			if n > limit {
-				return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("recording %q is larger than the recording cache (%d MiB): download it from node %s", name, limit>>20, node)}
+				return &callfloor.Error{Code: callfloor.CodeTooLargeForCache, Kind: callfloor.ECONFLICT, Params: callfloor.Params{"max": limit >> 20, "node": node}, Message: fmt.Sprintf("recording %q is larger than the recording cache (%d MiB): download it from node %s", name, limit>>20, node)}
 			}
 			if _, werr := tmp.Write(buf[:k]); werr != nil {
 				return fmt.Errorf("recording cache: %w", werr)

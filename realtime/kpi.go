@@ -403,26 +403,31 @@ func (k *KPI) queueView(q *rawQueue, agents map[string]*rawAgent, now time.Time)
 		}
 	}
 	v.Occupancy = o.value()
-	v.Status, v.StatusReason = queueStatus(q, v.Today.ServiceLevel, now)
+	v.Status, v.StatusReason, v.StatusReasons = queueStatus(q, v.Today.ServiceLevel, now)
 	return v
 }
 
 // queueStatus is the worst threshold the queue crosses now; the reason lists every threshold
 // crossed at that level.
-func queueStatus(q *rawQueue, sl *float64, now time.Time) (string, string) {
+func queueStatus(q *rawQueue, sl *float64, now time.Time) (string, string, []StatusReason) {
 	var red, amber []string
+	var redR, amberR []StatusReason
 	c := q.cfg
 	if c.WaitingRed > 0 && q.waiting >= c.WaitingRed {
 		red = append(red, fmt.Sprintf("waiting %d ≥ %d", q.waiting, c.WaitingRed))
+		redR = append(redR, StatusReason{"waiting", float64(q.waiting), float64(c.WaitingRed)})
 	} else if c.WaitingAmber > 0 && q.waiting >= c.WaitingAmber {
 		amber = append(amber, fmt.Sprintf("waiting %d ≥ %d", q.waiting, c.WaitingAmber))
+		amberR = append(amberR, StatusReason{"waiting", float64(q.waiting), float64(c.WaitingAmber)})
 	}
 	if q.oldest != nil {
 		longest := now.Sub(*q.oldest)
 		if c.LongestRed > 0 && longest >= c.LongestRed {
 			red = append(red, fmt.Sprintf("longest wait %ds ≥ %ds", int64(longest.Seconds()), int64(c.LongestRed.Seconds())))
+			redR = append(redR, StatusReason{"longest_wait", float64(int64(longest.Seconds())), float64(int64(c.LongestRed.Seconds()))})
 		} else if c.LongestAmber > 0 && longest >= c.LongestAmber {
 			amber = append(amber, fmt.Sprintf("longest wait %ds ≥ %ds", int64(longest.Seconds()), int64(c.LongestAmber.Seconds())))
+			amberR = append(amberR, StatusReason{"longest_wait", float64(int64(longest.Seconds())), float64(int64(c.LongestAmber.Seconds()))})
 		}
 	}
 	if sl != nil && c.SLTarget > 0 {
@@ -430,18 +435,23 @@ func queueStatus(q *rawQueue, sl *float64, now time.Time) (string, string) {
 		const eps = 1e-9
 		if *sl < c.SLTarget-0.1-eps {
 			red = append(red, fmt.Sprintf("service level %.1f %% < %.1f %%", *sl*100, (c.SLTarget-0.1)*100))
+			redR = append(redR, StatusReason{"service_level", round1(*sl * 100), round1((c.SLTarget - 0.1) * 100)})
 		} else if *sl < c.SLTarget-eps {
 			amber = append(amber, fmt.Sprintf("service level %.1f %% < %.1f %%", *sl*100, c.SLTarget*100))
+			amberR = append(amberR, StatusReason{"service_level", round1(*sl * 100), round1(c.SLTarget * 100)})
 		}
 	}
 	switch {
 	case len(red) > 0:
-		return "red", strings.Join(red, "; ")
+		return "red", strings.Join(red, "; "), redR
 	case len(amber) > 0:
-		return "amber", strings.Join(amber, "; ")
+		return "amber", strings.Join(amber, "; "), amberR
 	}
-	return "ok", ""
+	return "ok", "", nil
 }
+
+// round1 rounds to one decimal, as the English reason shows it.
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
 func (k *KPI) teamView(team string, agents map[string]*rawAgent, now time.Time) TeamView {
 	v := TeamView{Team: team, Agents: newCounts()}

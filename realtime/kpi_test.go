@@ -253,6 +253,10 @@ func TestKPIQueueStatusThresholds(t *testing.T) {
 	if v.Status != "red" || v.StatusReason != "longest wait 660s ≥ 600s" {
 		t.Errorf("longest 11 min: %s (%s), want red", v.Status, v.StatusReason)
 	}
+	// the same as codes and numbers, for a UI to say in its language
+	if len(v.StatusReasons) != 1 || v.StatusReasons[0] != (realtime.StatusReason{Code: "longest_wait", Value: 660, Limit: 600}) {
+		t.Errorf("longest 11 min: reasons %+v", v.StatusReasons)
+	}
 
 	// Service level against its target: ≥ target ok, below amber, more than 10 points below red.
 	s3, _, _ := newStore(t)

@@ -262,12 +262,12 @@ func (s *Store) Transition(ctx context.Context, t Transition) (callfloor.AgentSt
 		msg := err.Error()
 		switch {
 		case strings.HasPrefix(msg, "NOTFOUND "):
-			return "", &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", t.Agent)}
+			return "", callfloor.NotFound("agent", t.Agent, "agent %q not found", t.Agent)
 		case strings.HasPrefix(msg, "STATE "):
-			return callfloor.AgentState(strings.TrimPrefix(msg, "STATE ")), &callfloor.Error{Code: callfloor.ECONFLICT,
-				Message: fmt.Sprintf("agent %q is %s; cannot go to %s", t.Agent, strings.TrimPrefix(msg, "STATE "), t.To)}
+			return callfloor.AgentState(strings.TrimPrefix(msg, "STATE ")), &callfloor.Error{Code: callfloor.CodeStateConflict,
+				Params: callfloor.Params{"state": strings.TrimPrefix(msg, "STATE "), "to": string(t.To)}, Message: fmt.Sprintf("agent %q is %s; cannot go to %s", t.Agent, strings.TrimPrefix(msg, "STATE "), t.To)}
 		case strings.HasPrefix(msg, "CALL "):
-			return "", &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("agent %q is no longer on call %s", t.Agent, t.IfCall)}
+			return "", callfloor.StateConflict("call_ended", "agent %q is no longer on call %s", t.Agent, t.IfCall)
 		}
 		return "", fmt.Errorf("agent transition: %w", err)
 	}
@@ -365,7 +365,7 @@ func (s *Store) Agent(ctx context.Context, id string) (callfloor.AgentStatus, er
 		return callfloor.AgentStatus{}, err
 	}
 	if len(m) == 0 {
-		return callfloor.AgentStatus{}, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", id)}
+		return callfloor.AgentStatus{}, callfloor.NotFound("agent", id, "agent %q not found", id)
 	}
 	return s.statusFromHash(id, m), nil
 }
@@ -416,7 +416,7 @@ func (s *Store) Agents(ctx context.Context) ([]callfloor.AgentStatus, error) {
 func (s *Store) AgentEndpoint(ctx context.Context, id string) (string, error) {
 	v, err := s.rdb.HGet(ctx, s.k("agent", id), "endpoint").Result()
 	if errors.Is(err, redis.Nil) {
-		return "", &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", id)}
+		return "", callfloor.NotFound("agent", id, "agent %q not found", id)
 	}
 	return v, err
 }
@@ -522,7 +522,7 @@ func waitScore(c *callfloor.Call) float64 {
 func (s *Store) Call(ctx context.Context, id string) (*callfloor.Call, error) {
 	b, err := s.rdb.Get(ctx, s.k("call", id)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("call %q not found", id)}
+		return nil, callfloor.NotFound("call", id, "call %q not found", id)
 	}
 	if err != nil {
 		return nil, err

@@ -63,8 +63,18 @@ type QueueView struct {
 	WindowMin    int         `json:"window_min"`
 	Occupancy    *float64    `json:"occupancy"` // today, agents serving the queue: handling ÷ (handling + available)
 	Thresholds   Thresholds  `json:"thresholds"`
-	Status       string      `json:"status"` // "ok" | "amber" | "red": the worst threshold crossed now
-	StatusReason string      `json:"status_reason,omitempty"`
+	Status       string      `json:"status"`                  // "ok" | "amber" | "red": the worst threshold crossed now
+	StatusReason string      `json:"status_reason,omitempty"` // in English, for API clients
+	// StatusReasons: the thresholds crossed as codes and numbers, for a UI to say in its language.
+	StatusReasons []StatusReason `json:"status_reasons,omitempty"`
+}
+
+// StatusReason is one crossed threshold: code waiting (callers waiting), longest_wait (seconds)
+// or service_level (percent); Value crossed Limit (below it, for service_level).
+type StatusReason struct {
+	Code  string  `json:"code"`
+	Value float64 `json:"value"`
+	Limit float64 `json:"limit"`
 }
 
 // CurrentCall is the call an agent is on (or ringing for).

@@ -7,6 +7,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"github.com/callfloor/callfloor"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -40,10 +41,10 @@ func (db *DB) ListCalibrations(ctx context.Context, f CalibrationFilter) ([]Cali
 	switch f.Status {
 	case "", CalibrationOpen, CalibrationClosed:
 	default:
-		return nil, invalidField("status", "must be %q or %q, got %q", CalibrationOpen, CalibrationClosed, f.Status)
+		return nil, invalidField("status", "must be %q or %q, got %q", CalibrationOpen, CalibrationClosed, f.Status).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{CalibrationOpen, CalibrationClosed}, "value": f.Status})
 	}
 	if f.Limit < 0 || f.Limit > MaxCalibrationList {
-		return nil, invalidField("limit", "must be 1–%d, got %d", MaxCalibrationList, f.Limit)
+		return nil, invalidField("limit", "must be 1–%d, got %d", MaxCalibrationList, f.Limit).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 1, "max": MaxCalibrationList, "value": f.Limit})
 	}
 	if f.Limit == 0 {
 		f.Limit = 100

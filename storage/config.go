@@ -75,7 +75,7 @@ func putAgent(ctx context.Context, ex execer, a callfloor.Agent) error {
 		skills = EXCLUDED.skills, updated_at = now()`, a.ID, a.Name, a.Endpoint, team, skills)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23503" {
-		return &callfloor.Error{Code: callfloor.EINVALID, Field: "team", Message: fmt.Sprintf("team: no team %q", a.Team)}
+		return callfloor.Invalid("team", callfloor.CodeUnknownRef, callfloor.Params{"what": "team", "value": a.Team}, "no team %q", a.Team)
 	}
 	if err != nil {
 		return fmt.Errorf("save agent %s: %w", a.ID, err)
@@ -132,14 +132,14 @@ func (db *DB) DeleteQueue(ctx context.Context, name string) error {
 		return err
 	}
 	if users > 0 {
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("queue %q is served by %d agents: remove it from their skills first", name, users)}
+		return &callfloor.Error{Code: callfloor.CodeInUse, Params: callfloor.Params{"what": "queue", "value": name, "agents": users}, Message: fmt.Sprintf("queue %q is served by %d agents: remove it from their skills first", name, users)}
 	}
 	tag, err := db.Pool.Exec(ctx, `DELETE FROM queues WHERE name = $1`, name)
 	if err != nil {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("queue %q not found", name)}
+		return callfloor.NotFound("queue", name, "queue %q not found", name)
 	}
 	return nil
 }
@@ -151,7 +151,7 @@ func (db *DB) DeleteAgent(ctx context.Context, id string) error {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", id)}
+		return callfloor.NotFound("agent", id, "agent %q not found", id)
 	}
 	return nil
 }

@@ -162,15 +162,15 @@ func evalScorecard(ctx context.Context, q evalQuerier, id string, version int) (
 		ORDER BY version DESC LIMIT 1`, id, version).Scan(&v, &name, &form, &retired)
 	if errors.Is(err, pgx.ErrNoRows) {
 		if version == 0 {
-			return card, invalidField("scorecard_id", "no scorecard %q", id)
+			return card, invalidField("scorecard_id", "no scorecard %q", id).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "scorecard", "value": id})
 		}
-		return card, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("scorecard %q version %d not found", id, version)}
+		return card, callfloor.NotFound("scorecard", id, "scorecard %q version %d not found", id, version)
 	}
 	if err != nil {
 		return card, fmt.Errorf("scorecard %q: %w", id, err)
 	}
 	if version == 0 && retired {
-		return card, &callfloor.Error{Code: callfloor.ECONFLICT, Field: "scorecard_id", Message: fmt.Sprintf("scorecard_id: scorecard %q is retired", id)}
+		return card, &callfloor.Error{Code: callfloor.CodeStateConflict, Field: "scorecard_id", Params: callfloor.Params{"state": "retired"}, Message: fmt.Sprintf("scorecard_id: scorecard %q is retired", id)}
 	}
 	if err := json.Unmarshal(form, &card); err != nil {
 		return card, fmt.Errorf("scorecard %q v%d: form: %w", id, v, err)
@@ -181,18 +181,18 @@ func evalScorecard(ctx context.Context, q evalQuerier, id string, version int) (
 
 func checkEvalComments(cs []EvalComment) error {
 	if len(cs) > MaxEvalComments {
-		return invalidField("comments", "at most %d comments", MaxEvalComments)
+		return invalidField("comments", "at most %d comments", MaxEvalComments).With(callfloor.CodeTooLong, callfloor.Params{"max": MaxEvalComments})
 	}
 	for i, c := range cs {
 		f := "comments[" + strconv.Itoa(i) + "]"
 		if c.AtMs < 0 {
-			return invalidField(f+".at_ms", "must be ≥ 0, got %d", c.AtMs)
+			return invalidField(f+".at_ms", "must be ≥ 0, got %d", c.AtMs).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 0, "value": c.AtMs})
 		}
 		if strings.TrimSpace(c.Text) == "" {
-			return invalidField(f+".text", "required")
+			return invalidField(f+".text", "required").With(callfloor.CodeRequired, nil)
 		}
 		if len(c.Text) > MaxEvalCommentText || !utf8.ValidString(c.Text) {
-			return invalidField(f+".text", "at most %d bytes of UTF-8", MaxEvalCommentText)
+			return invalidField(f+".text", "at most %d bytes of UTF-8", MaxEvalCommentText).With(callfloor.CodeTooLong, callfloor.Params{"max": MaxEvalCommentText})
 		}
 	}
 	return nil
@@ -249,15 +249,16 @@ func scanDispute(row pgx.Row) (Dispute, error) {
 }
 
 func evaluationNotFound(id int64) error {
-	return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("evaluation %d not found", id)}
+	return callfloor.NotFound("evaluation", strconv.FormatInt(id, 10), "evaluation %d not found", id)
 }
 
 func disputeNotFound(id int64) error {
-	return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("dispute %d not found", id)}
+	return callfloor.NotFound("dispute", strconv.FormatInt(id, 10), "dispute %d not found", id)
 }
 
-func evalConflict(format string, args ...any) error {
-	return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf(format, args...)}
+// evalConflict is a 409 for a move the evaluation's or dispute's state (named) forbids.
+func evalConflict(state, format string, args ...any) error {
+	return callfloor.StateConflict(state, format, args...)
 }
 
 // evalSnapshot is what a history line records of the evaluation.
@@ -312,7 +313,7 @@ func (d *DuplicateEvaluation) Error() string { return d.err.Message }
 func (d *DuplicateEvaluation) Unwrap() error { return d.err }
 
 func duplicateEvaluation(e Evaluation) error {
-	return &DuplicateEvaluation{Existing: e, err: &callfloor.Error{Code: callfloor.ECONFLICT, Field: "call_id",
+	return &DuplicateEvaluation{Existing: e, err: &callfloor.Error{Code: callfloor.CodeAlreadyExists, Field: "call_id", Params: callfloor.Params{"what": "evaluation", "value": strconv.FormatInt(e.ID, 10)},
 		Message: fmt.Sprintf("call %s was already evaluated on scorecard %s: evaluation %d by %s on %s (one evaluation per call and scorecard; a dispute rescores it)",
 			e.CallID, e.ScorecardID, e.ID, e.Evaluator, e.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"))}}
 }
@@ -330,16 +331,16 @@ func currentEvaluation(ctx context.Context, q evalQuerier, callID, scorecardID s
 // (ECONFLICT) naming it and its evaluator.
 func (db *DB) CreateEvaluation(ctx context.Context, ne NewEvaluation) (Evaluation, error) {
 	if ne.CallID == "" {
-		return Evaluation{}, invalidField("call_id", "required")
+		return Evaluation{}, invalidField("call_id", "required").With(callfloor.CodeRequired, nil)
 	}
 	if ne.AgentID == "" {
-		return Evaluation{}, invalidField("call_id", "the call has no agent to evaluate")
+		return Evaluation{}, invalidField("call_id", "the call has no agent to evaluate").With(callfloor.CodeNotAllowed, nil)
 	}
 	if ne.ScorecardID == "" {
-		return Evaluation{}, invalidField("scorecard_id", "required")
+		return Evaluation{}, invalidField("scorecard_id", "required").With(callfloor.CodeRequired, nil)
 	}
 	if ne.Evaluator == "" {
-		return Evaluation{}, invalidField("evaluator", "required")
+		return Evaluation{}, invalidField("evaluator", "required").With(callfloor.CodeRequired, nil)
 	}
 	if ne.Comments == nil {
 		ne.Comments = []EvalComment{}
@@ -391,7 +392,7 @@ func (db *DB) CreateEvaluation(ctx context.Context, ne NewEvaluation) (Evaluatio
 		if e, cerr := currentEvaluation(ctx, db.Pool, ne.CallID, ne.ScorecardID); cerr == nil {
 			return Evaluation{}, duplicateEvaluation(e)
 		}
-		return Evaluation{}, evalConflict("call %s was evaluated on scorecard %s by someone else at the same moment", ne.CallID, ne.ScorecardID)
+		return Evaluation{}, evalConflict("evaluated", "call %s was evaluated on scorecard %s by someone else at the same moment", ne.CallID, ne.ScorecardID)
 	}
 	if err != nil {
 		return Evaluation{}, err
@@ -442,7 +443,7 @@ func (db *DB) Evaluations(ctx context.Context, f EvaluationFilter) ([]Evaluation
 		f.Limit = 1000
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		return nil, invalidField("to", "must be after from")
+		return nil, invalidField("to", "must be after from").With(callfloor.CodeMustBeAfter, callfloor.Params{"other": "from"})
 	}
 	var w sqlWhere
 	if f.Agent != "" {
@@ -498,7 +499,7 @@ func (db *DB) AcknowledgeEvaluation(ctx context.Context, id int64, actor string)
 			return err
 		}
 		if e.Status != EvalSubmitted {
-			return evalConflict("evaluation %d is %s: only a submitted evaluation can be acknowledged", id, e.Status)
+			return evalConflict(string(e.Status), "evaluation %d is %s: only a submitted evaluation can be acknowledged", id, e.Status)
 		}
 		before := snapshot(e)
 		out, err = scanEvaluation(tx.QueryRow(ctx, `UPDATE evaluations SET status = 'acknowledged', acknowledged_at = now()
@@ -527,13 +528,13 @@ func cardItems(card callfloor.Scorecard) map[string]bool {
 func (db *DB) RaiseDispute(ctx context.Context, evalID int64, items []string, reason, actor string) (Dispute, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return Dispute{}, invalidField("reason", "required")
+		return Dispute{}, invalidField("reason", "required").With(callfloor.CodeRequired, nil)
 	}
 	if len(reason) > MaxDisputeReason || !utf8.ValidString(reason) {
-		return Dispute{}, invalidField("reason", "at most %d bytes of UTF-8", MaxDisputeReason)
+		return Dispute{}, invalidField("reason", "at most %d bytes of UTF-8", MaxDisputeReason).With(callfloor.CodeTooLong, callfloor.Params{"max": MaxDisputeReason})
 	}
 	if len(items) == 0 {
-		return Dispute{}, invalidField("items", "name at least one disputed item")
+		return Dispute{}, invalidField("items", "name at least one disputed item").With(callfloor.CodeTooFew, callfloor.Params{"min": 1})
 	}
 	var out Dispute
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
@@ -542,13 +543,13 @@ func (db *DB) RaiseDispute(ctx context.Context, evalID int64, items []string, re
 			return err
 		}
 		if e.SupersededBy != nil {
-			return evalConflict("evaluation %d was replaced by evaluation %d of the same call: dispute that one", evalID, *e.SupersededBy)
+			return evalConflict("superseded", "evaluation %d was replaced by evaluation %d of the same call: dispute that one", evalID, *e.SupersededBy)
 		}
 		switch e.Status {
 		case EvalDecided:
-			return evalConflict("evaluation %d is decided: it cannot be disputed again", evalID)
+			return evalConflict("decided", "evaluation %d is decided: it cannot be disputed again", evalID)
 		case EvalDisputed:
-			return evalConflict("evaluation %d is already disputed", evalID)
+			return evalConflict("disputed", "evaluation %d is already disputed", evalID)
 		}
 		card, err := evalScorecard(ctx, tx, e.ScorecardID, e.ScorecardVersion)
 		if err != nil {
@@ -558,10 +559,10 @@ func (db *DB) RaiseDispute(ctx context.Context, evalID int64, items []string, re
 		seen := map[string]bool{}
 		for i, it := range items {
 			if !known[it] {
-				return invalidField(fmt.Sprintf("items[%d]", i), "no item %q on scorecard %s v%d", it, e.ScorecardID, e.ScorecardVersion)
+				return invalidField(fmt.Sprintf("items[%d]", i), "no item %q on scorecard %s v%d", it, e.ScorecardID, e.ScorecardVersion).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "item", "value": it})
 			}
 			if seen[it] {
-				return invalidField(fmt.Sprintf("items[%d]", i), "item %q named twice", it)
+				return invalidField(fmt.Sprintf("items[%d]", i), "item %q named twice", it).With(callfloor.CodeDuplicate, callfloor.Params{"value": it})
 			}
 			seen[it] = true
 		}
@@ -570,7 +571,7 @@ func (db *DB) RaiseDispute(ctx context.Context, evalID int64, items []string, re
 			RETURNING `+disputeCols, evalID, string(itemsJSON), reason, actor))
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "23505" {
-			return evalConflict("evaluation %d has already been disputed once", evalID)
+			return evalConflict("disputed", "evaluation %d has already been disputed once", evalID)
 		}
 		if err != nil {
 			return err
@@ -617,7 +618,7 @@ func lockDispute(ctx context.Context, tx pgx.Tx, id int64) (Dispute, Evaluation,
 // a dispute is reviewed once (ECONFLICT after).
 func (db *DB) ReviewDispute(ctx context.Context, id int64, action, note, actor string) (Dispute, error) {
 	if action != DisputeForwarded && action != DisputeRejected {
-		return Dispute{}, invalidField("action", "must be forward or reject, got %q", action)
+		return Dispute{}, invalidField("action", "must be forward or reject, got %q", action).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"forward", "reject"}, "value": action})
 	}
 	var out Dispute
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
@@ -626,10 +627,10 @@ func (db *DB) ReviewDispute(ctx context.Context, id int64, action, note, actor s
 			return err
 		}
 		if d.Decision != "" {
-			return evalConflict("dispute %d is already decided (%s)", id, d.Decision)
+			return evalConflict("decided", "dispute %d is already decided (%s)", id, d.Decision)
 		}
 		if d.LeadReview != "" {
-			return evalConflict("dispute %d was already reviewed (%s by %s)", id, d.LeadReview, d.LeadBy)
+			return evalConflict("reviewed", "dispute %d was already reviewed (%s by %s)", id, d.LeadReview, d.LeadBy)
 		}
 		out, err = scanDispute(tx.QueryRow(ctx, `UPDATE disputes SET lead_review = $2, lead_by = $3, lead_at = now(), lead_note = $4
 			WHERE id = $1 RETURNING `+disputeCols, id, action, actor, note))
@@ -666,14 +667,14 @@ func (db *DB) DecideDispute(ctx context.Context, id int64, decision, note string
 	switch decision {
 	case DisputeUpheld:
 		if len(answers) > 0 {
-			return Dispute{}, Evaluation{}, invalidField("answers", "an upheld evaluation keeps its answers: send none")
+			return Dispute{}, Evaluation{}, invalidField("answers", "an upheld evaluation keeps its answers: send none").With(callfloor.CodeNotApplicable, callfloor.Params{"other": "decision", "value": decision})
 		}
 	case DisputeOverturned, DisputePartly:
 		if len(answers) == 0 {
-			return Dispute{}, Evaluation{}, invalidField("answers", "the corrected answers are required when the decision is %s", decision)
+			return Dispute{}, Evaluation{}, invalidField("answers", "the corrected answers are required when the decision is %s", decision).With(callfloor.CodeRequired, callfloor.Params{"other": "decision", "value": decision})
 		}
 	default:
-		return Dispute{}, Evaluation{}, invalidField("decision", "must be upheld, overturned or partly, got %q", decision)
+		return Dispute{}, Evaluation{}, invalidField("decision", "must be upheld, overturned or partly, got %q", decision).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"upheld", "overturned", "partly"}, "value": decision})
 	}
 	var outD Dispute
 	var outE Evaluation
@@ -683,7 +684,7 @@ func (db *DB) DecideDispute(ctx context.Context, id int64, decision, note string
 			return err
 		}
 		if d.Decision != "" {
-			return evalConflict("dispute %d was already decided (%s by %s): a decision is final", id, d.Decision, d.DecidedBy)
+			return evalConflict("decided", "dispute %d was already decided (%s by %s): a decision is final", id, d.Decision, d.DecidedBy)
 		}
 		before := snapshot(e)
 		newAnswers, res := e.Answers, e.Result
@@ -696,7 +697,7 @@ func (db *DB) DecideDispute(ctx context.Context, id int64, decision, note string
 			known := cardItems(card)
 			for i, a := range answers {
 				if !known[a.ItemID] {
-					return invalidField(fmt.Sprintf("answers[%d].item_id", i), "no item %q on scorecard %s v%d", a.ItemID, e.ScorecardID, e.ScorecardVersion)
+					return invalidField(fmt.Sprintf("answers[%d].item_id", i), "no item %q on scorecard %s v%d", a.ItemID, e.ScorecardID, e.ScorecardVersion).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "item", "value": a.ItemID})
 				}
 			}
 			newAnswers = mergeAnswers(e.Answers, answers)

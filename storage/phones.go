@@ -27,7 +27,7 @@ func (db *DB) UserPhone(ctx context.Context, userID int64) (string, error) {
 func checkPhone(endpoint string) (string, error) {
 	endpoint = strings.TrimSpace(endpoint)
 	if endpoint != "" && (!strings.Contains(endpoint, "/") || len(endpoint) > 200) {
-		return "", &callfloor.Error{Code: callfloor.EINVALID, Field: "phone_endpoint", Message: fmt.Sprintf("phone_endpoint: must be an Asterisk dial string such as PJSIP/2001, got %q", endpoint)}
+		return "", callfloor.Invalid("phone_endpoint", callfloor.CodeInvalidFormat, callfloor.Params{"format": "dial_string", "max": 200, "value": endpoint}, "must be an Asterisk dial string such as PJSIP/2001, got %q", endpoint)
 	}
 	return endpoint, nil
 }

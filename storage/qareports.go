@@ -304,18 +304,18 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	switch f.Group {
 	case GroupAgent, GroupTeam, GroupQueue, GroupEvaluator, GroupAll:
 	default:
-		return QAReport{}, invalidField("group", "must be agent, team, queue, evaluator or all, got %q", f.Group)
+		return QAReport{}, invalidField("group", "must be agent, team, queue, evaluator or all, got %q", f.Group).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{GroupAgent, GroupTeam, GroupQueue, GroupEvaluator, GroupAll}, "value": f.Group})
 	}
 	switch f.Period {
 	case PeriodDay, PeriodWeek, PeriodMonth:
 	default:
-		return QAReport{}, invalidField("period", "must be day, week or month, got %q", f.Period)
+		return QAReport{}, invalidField("period", "must be day, week or month, got %q", f.Period).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{PeriodDay, PeriodWeek, PeriodMonth}, "value": f.Period})
 	}
 	if f.From.IsZero() || f.To.IsZero() {
-		return QAReport{}, invalidField("from", "from and to are required")
+		return QAReport{}, invalidField("from", "from and to are required").With(callfloor.CodeRequired, nil)
 	}
 	if !f.From.Before(f.To) {
-		return QAReport{}, invalidField("to", "must be after from")
+		return QAReport{}, invalidField("to", "must be after from").With(callfloor.CodeMustBeAfter, callfloor.Params{"other": "from"})
 	}
 	loc := f.Loc
 	if loc == nil {
@@ -613,7 +613,7 @@ func (db *DB) scoreSheetRows(ctx context.Context, loc *time.Location, where stri
 // pass it in the centre's time zone), oldest first, by evaluator if set.
 func (db *DB) ScoreSheet(ctx context.Context, team string, day time.Time, evaluator string) (ScoreSheet, error) {
 	if team == "" {
-		return ScoreSheet{}, invalidField("team", "required")
+		return ScoreSheet{}, invalidField("team", "required").With(callfloor.CodeRequired, nil)
 	}
 	start := PeriodStart(PeriodDay, day)
 	end := start.AddDate(0, 0, 1)
@@ -695,27 +695,27 @@ func scanCalibration(row pgx.Row) (CalibrationSession, error) {
 }
 
 func calibrationNotFound(id int64) error {
-	return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("calibration %d not found", id)}
+	return callfloor.NotFound("calibration", strconv.FormatInt(id, 10), "calibration %d not found", id)
 }
 
 // CreateCalibration opens a session on the latest version of the scorecard.
 func (db *DB) CreateCalibration(ctx context.Context, nc NewCalibration) (CalibrationSession, error) {
 	if nc.CallID == "" {
-		return CalibrationSession{}, invalidField("call_id", "required")
+		return CalibrationSession{}, invalidField("call_id", "required").With(callfloor.CodeRequired, nil)
 	}
 	if nc.ScorecardID == "" {
-		return CalibrationSession{}, invalidField("scorecard_id", "required")
+		return CalibrationSession{}, invalidField("scorecard_id", "required").With(callfloor.CodeRequired, nil)
 	}
 	if nc.ReferenceEvaluator == "" {
-		return CalibrationSession{}, invalidField("reference_evaluator", "required")
+		return CalibrationSession{}, invalidField("reference_evaluator", "required").With(callfloor.CodeRequired, nil)
 	}
 	evaluators := []string{}
 	for i, e := range nc.Evaluators {
 		if strings.TrimSpace(e) == "" {
-			return CalibrationSession{}, invalidField(fmt.Sprintf("evaluators[%d]", i), "required")
+			return CalibrationSession{}, invalidField(fmt.Sprintf("evaluators[%d]", i), "required").With(callfloor.CodeRequired, nil)
 		}
 		if slices.Contains(evaluators, e) {
-			return CalibrationSession{}, invalidField(fmt.Sprintf("evaluators[%d]", i), "%q named twice", e)
+			return CalibrationSession{}, invalidField(fmt.Sprintf("evaluators[%d]", i), "%q named twice", e).With(callfloor.CodeDuplicate, callfloor.Params{"value": e})
 		}
 		evaluators = append(evaluators, e)
 	}
@@ -723,7 +723,7 @@ func (db *DB) CreateCalibration(ctx context.Context, nc NewCalibration) (Calibra
 		evaluators = append(evaluators, nc.ReferenceEvaluator)
 	}
 	if len(evaluators) < 2 {
-		return CalibrationSession{}, invalidField("evaluators", "a calibration needs at least two evaluators")
+		return CalibrationSession{}, invalidField("evaluators", "a calibration needs at least two evaluators").With(callfloor.CodeTooFew, callfloor.Params{"min": 2})
 	}
 	card, err := evalScorecard(ctx, db.Pool, nc.ScorecardID, 0)
 	if err != nil {
@@ -790,10 +790,10 @@ func (db *DB) SubmitCalibrationScore(ctx context.Context, id int64, evaluator st
 			return err
 		}
 		if !s.Invited(evaluator) {
-			return &callfloor.Error{Code: callfloor.EFORBID, Message: fmt.Sprintf("%q is not invited to calibration %d", evaluator, id)}
+			return &callfloor.Error{Code: callfloor.CodeNotInvited, Kind: callfloor.EFORBID, Message: fmt.Sprintf("%q is not invited to calibration %d", evaluator, id)}
 		}
 		if s.ClosedAt != nil {
-			return evalConflict("calibration %d is closed", id)
+			return evalConflict("closed", "calibration %d is closed", id)
 		}
 		card, err := evalScorecard(ctx, tx, s.ScorecardID, s.ScorecardVersion)
 		if err != nil {
@@ -825,7 +825,7 @@ func (db *DB) CloseCalibration(ctx context.Context, id int64) (CalibrationSessio
 			return err
 		}
 		if s.ClosedAt != nil {
-			return evalConflict("calibration %d is already closed", id)
+			return evalConflict("closed", "calibration %d is already closed", id)
 		}
 		var ref bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM calibration_scores WHERE session_id = $1 AND evaluator = $2)`,
@@ -833,7 +833,7 @@ func (db *DB) CloseCalibration(ctx context.Context, id int64) (CalibrationSessio
 			return err
 		}
 		if !ref {
-			return evalConflict("calibration %d: the reference evaluator %q has not scored yet", id, s.ReferenceEvaluator)
+			return evalConflict("no_reference", "calibration %d: the reference evaluator %q has not scored yet", id, s.ReferenceEvaluator)
 		}
 		_, err = tx.Exec(ctx, `UPDATE calibration_sessions SET closed_at = now() WHERE id = $1`, id)
 		return err
@@ -897,7 +897,7 @@ func CalibrationDeviation(card *callfloor.Scorecard, s CalibrationSession) (Cali
 		}
 	}
 	if ref == nil {
-		return CalibrationDeviations{}, evalConflict("calibration %d has no reference score", s.ID)
+		return CalibrationDeviations{}, evalConflict("no_reference", "calibration %d has no reference score", s.ID)
 	}
 	answersOf := func(as []callfloor.Answer) map[string]callfloor.Answer {
 		m := map[string]callfloor.Answer{}

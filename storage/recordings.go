@@ -32,7 +32,7 @@ func (db *DB) RecordingByName(ctx context.Context, name string) (Recording, erro
 		coalesce(call_id, ''), coalesce(agent_id, ''), coalesce(queue, ''), coalesce(created_at, 'epoch') FROM recordings WHERE name = $1`, name).
 		Scan(&r.Name, &r.Node, &r.AsteriskID, &r.Format, &r.DurationS, &r.SizeBytes, &r.CallID, &r.AgentID, &r.Queue, &r.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return r, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("recording %q not found", name)}
+		return r, callfloor.NotFound("recording", name, "recording %q not found", name)
 	}
 	return r, err
 }

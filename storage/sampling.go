@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,7 +115,7 @@ func (db *DB) Candidates(ctx context.Context, from, to time.Time, f CandidateFil
 
 func candidates(ctx context.Context, q querier, from, to time.Time, f CandidateFilter) ([]callfloor.SampleCandidate, error) {
 	if !from.Before(to) {
-		return nil, invalidField("to", "must be after from")
+		return nil, invalidField("to", "must be after from").With(callfloor.CodeMustBeAfter, callfloor.Params{"other": "from"})
 	}
 	where := []string{"c.entered_at >= $1", "c.entered_at < $2", "coalesce(c.recording_name, '') <> ''",
 		"NOT EXISTS (SELECT 1 FROM sample_assignments s WHERE s.call_id = c.id)"}
@@ -167,21 +168,21 @@ func scanPlan(r pgx.Row) (SamplePlanRecord, error) {
 func (db *DB) CreatePlan(ctx context.Context, np NewSamplePlan) (SamplePlanRecord, error) {
 	np.Name = strings.TrimSpace(np.Name)
 	if np.Name == "" || len(np.Name) > 200 {
-		return SamplePlanRecord{}, invalidField("name", "required, at most 200 bytes")
+		return SamplePlanRecord{}, invalidField("name", "required, at most 200 bytes").With(callfloor.CodeRequired, callfloor.Params{"max": 200})
 	}
 	switch np.Period {
 	case PlanPeriodDay, PlanPeriodWeek, PlanPeriodMonth:
 	default:
-		return SamplePlanRecord{}, invalidField("period", "must be day, week or month, got %q", np.Period)
+		return SamplePlanRecord{}, invalidField("period", "must be day, week or month, got %q", np.Period).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"day", "week", "month"}, "value": np.Period})
 	}
 	if np.CreatedBy == "" {
-		return SamplePlanRecord{}, invalidField("created_by", "required")
+		return SamplePlanRecord{}, invalidField("created_by", "required").With(callfloor.CodeRequired, nil)
 	}
 	np.Plan.NotEvaluated = true
 	if err := np.Plan.Validate(); err != nil {
 		var e *callfloor.Error
 		if errors.As(err, &e) && e.Field != "" {
-			return SamplePlanRecord{}, invalidField("plan."+e.Field, "%s", strings.TrimPrefix(e.Message, e.Field+": "))
+			return SamplePlanRecord{}, invalidField("plan."+e.Field, "%s", strings.TrimPrefix(e.Message, e.Field+": ")).With(e.Code, e.Params)
 		}
 		return SamplePlanRecord{}, err
 	}
@@ -203,7 +204,7 @@ func (db *DB) ListPlans(ctx context.Context) ([]SamplePlanRecord, error) {
 func (db *DB) Plan(ctx context.Context, id int64) (SamplePlanRecord, error) {
 	p, err := scanPlan(db.Pool.QueryRow(ctx, `SELECT `+planCols+` FROM sample_plans WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return p, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("no sample plan %d", id)}
+		return p, callfloor.NotFound("sample_plan", strconv.FormatInt(id, 10), "no sample plan %d", id)
 	}
 	return p, err
 }
@@ -263,7 +264,7 @@ func storeDraw(ctx context.Context, tx pgx.Tx, d *SampleDraw, assigned map[strin
 				d.ID, c.CallID, c.EnteredAt, e); err != nil {
 				var pe *pgconn.PgError
 				if errors.As(err, &pe) && pe.Code == "23505" {
-					return false, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("call %s is already assigned", c.CallID)}
+					return false, callfloor.AlreadyExists("", "assignment", c.CallID, "call %s is already assigned", c.CallID)
 				}
 				return false, fmt.Errorf("store assignment: %w", err)
 			}
@@ -278,20 +279,20 @@ func storeDraw(ctx context.Context, tx pgx.Tx, d *SampleDraw, assigned map[strin
 // transaction. It returns the draw and the assignments it made.
 func (db *DB) RunPlan(ctx context.Context, planID, seed int64, from, to time.Time, by string) (SampleDraw, []SampleAssignment, error) {
 	if by == "" {
-		return SampleDraw{}, nil, invalidField("drawn_by", "required")
+		return SampleDraw{}, nil, invalidField("drawn_by", "required").With(callfloor.CodeRequired, nil)
 	}
 	plan, err := db.Plan(ctx, planID)
 	if err != nil {
 		return SampleDraw{}, nil, err
 	}
 	if !plan.Active {
-		return SampleDraw{}, nil, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("sample plan %d is not active", planID)}
+		return SampleDraw{}, nil, callfloor.StateConflict("inactive", "sample plan %d is not active", planID)
 	}
 	if !from.Before(to) {
-		return SampleDraw{}, nil, invalidField("to", "must be after from")
+		return SampleDraw{}, nil, invalidField("to", "must be after from").With(callfloor.CodeMustBeAfter, callfloor.Params{"other": "from"})
 	}
 	if to.Sub(from) > MaxSearchRange {
-		return SampleDraw{}, nil, invalidField("to", "a draw may span at most %d days", int(MaxSearchRange.Hours()/24))
+		return SampleDraw{}, nil, invalidField("to", "a draw may span at most %d days", int(MaxSearchRange.Hours()/24)).With(callfloor.CodeOutOfRange, callfloor.Params{"max": int(MaxSearchRange.Hours() / 24), "unit": "days"})
 	}
 	plan.Plan.NotEvaluated = true
 	d := SampleDraw{PlanID: &plan.ID, Kind: DrawKindPlan, DrawnBy: by}
@@ -334,7 +335,7 @@ func (db *DB) DailyTeamLeadDraws(ctx context.Context, day time.Time) (int, error
 	y, m, dd := day.Date()
 	from := time.Date(y, m, dd, 0, 0, 0, 0, day.Location())
 	if to := from.AddDate(0, 0, 1); to.After(time.Now()) {
-		return 0, invalidField("day", "%s is not over yet", from.Format(time.DateOnly))
+		return 0, invalidField("day", "%s is not over yet", from.Format(time.DateOnly)).With(callfloor.CodeOutOfRange, callfloor.Params{"value": from.Format(time.DateOnly)})
 	}
 	rows, err := db.Pool.Query(ctx, `SELECT username, team_id FROM users WHERE NOT disabled AND role = 'team_lead' AND team_id IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM sample_draws d WHERE d.kind = 'daily_team_lead' AND d.drawn_for = users.username AND d.period_from = $1)

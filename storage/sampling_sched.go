@@ -247,7 +247,7 @@ func (db *DB) PlanStatuses(ctx context.Context, now time.Time, loc *time.Locatio
 func (db *DB) SetPlanActive(ctx context.Context, id int64, active bool) (SamplePlanRecord, error) {
 	p, err := scanPlan(db.Pool.QueryRow(ctx, `UPDATE sample_plans SET active = $2 WHERE id = $1 RETURNING `+planCols, id, active))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return p, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("no sample plan %d", id)}
+		return p, callfloor.NotFound("sample_plan", strconv.FormatInt(id, 10), "no sample plan %d", id)
 	}
 	return p, err
 }

@@ -41,9 +41,9 @@ const maxScorecardVersionRetries = 5
 
 func scorecardNotFound(id string, version int) error {
 	if version > 0 {
-		return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("scorecard %q version %d not found", id, version)}
+		return callfloor.NotFound("scorecard", id, "scorecard %q version %d not found", id, version)
 	}
-	return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("scorecard %q not found", id)}
+	return callfloor.NotFound("scorecard", id, "scorecard %q not found", id)
 }
 
 // checkScorecard validates card as version (the version is assigned by storage, never taken
@@ -52,10 +52,10 @@ func checkScorecard(card *callfloor.Scorecard, version int) ([]byte, error) {
 	card.ID = strings.TrimSpace(card.ID)
 	card.Name = strings.TrimSpace(card.Name)
 	if card.ID != "" && !scorecardIDRE.MatchString(card.ID) {
-		return nil, userInvalid("id", "1 to 64 letters, digits or . _ -, starting with a letter or digit")
+		return nil, userInvalid("id", "1 to 64 letters, digits or . _ -, starting with a letter or digit").With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "identifier", "max": 64})
 	}
 	if len(card.Name) > 200 {
-		return nil, userInvalid("name", "at most 200 bytes")
+		return nil, userInvalid("name", "at most 200 bytes").With(callfloor.CodeTooLong, callfloor.Params{"max": 200})
 	}
 	card.Version = version
 	if err := card.Validate(); err != nil {
@@ -84,7 +84,7 @@ func (db *DB) CreateScorecard(ctx context.Context, card callfloor.Scorecard, by 
 	_, err = db.Pool.Exec(ctx, `INSERT INTO scorecards (id, version, name, form, created_by) VALUES ($1, 1, $2, $3, $4)`,
 		card.ID, card.Name, form, by)
 	if isUniqueViolation(err) {
-		return callfloor.Scorecard{}, &callfloor.Error{Code: callfloor.ECONFLICT, Field: "id",
+		return callfloor.Scorecard{}, &callfloor.Error{Code: callfloor.CodeAlreadyExists, Field: "id", Params: callfloor.Params{"what": "scorecard", "value": card.ID},
 			Message: fmt.Sprintf("id: scorecard %q already exists (edit it to make a new version)", card.ID)}
 	}
 	if err != nil {
@@ -101,7 +101,7 @@ func (db *DB) UpdateScorecard(ctx context.Context, id string, card callfloor.Sco
 		card.ID = id
 	}
 	if strings.TrimSpace(card.ID) != id {
-		return callfloor.Scorecard{}, userInvalid("id", "a scorecard's id cannot change (%q in the path, %q in the form)", id, card.ID)
+		return callfloor.Scorecard{}, userInvalid("id", "a scorecard's id cannot change (%q in the path, %q in the form)", id, card.ID).With(callfloor.CodeNotAllowed, callfloor.Params{"value": card.ID})
 	}
 	if _, err := checkScorecard(&card, 1); err != nil { // invalid before not-found: the form is at fault whatever the id
 		return callfloor.Scorecard{}, err
@@ -118,7 +118,7 @@ func (db *DB) UpdateScorecard(ctx context.Context, id string, card callfloor.Sco
 			return callfloor.Scorecard{}, err
 		}
 		if retired {
-			return callfloor.Scorecard{}, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("scorecard %q is retired: it takes no new versions", id)}
+			return callfloor.Scorecard{}, callfloor.StateConflict("retired", "scorecard %q is retired: it takes no new versions", id)
 		}
 		form, err := checkScorecard(&card, latest+1)
 		if err != nil {
@@ -132,7 +132,7 @@ func (db *DB) UpdateScorecard(ctx context.Context, id string, card callfloor.Sco
 			continue // another edit took this version number: go again on top of it
 		}
 		if isUniqueViolation(err) {
-			return callfloor.Scorecard{}, &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("scorecard %q is being edited concurrently; try again", id)}
+			return callfloor.Scorecard{}, &callfloor.Error{Code: callfloor.CodeConcurrentEdit, Kind: callfloor.ECONFLICT, Message: fmt.Sprintf("scorecard %q is being edited concurrently; try again", id)}
 		}
 		if err != nil {
 			return callfloor.Scorecard{}, err
@@ -148,7 +148,7 @@ func (db *DB) UpdateScorecard(ctx context.Context, id string, card callfloor.Sco
 // scorecards are returned too. A missing scorecard or version is ENOTFOUND.
 func (db *DB) Scorecard(ctx context.Context, id string, version int) (callfloor.Scorecard, error) {
 	if version < 0 {
-		return callfloor.Scorecard{}, userInvalid("version", "must be ≥ 1 (or 0 for the latest), got %d", version)
+		return callfloor.Scorecard{}, userInvalid("version", "must be ≥ 1 (or 0 for the latest), got %d", version).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 0, "value": version})
 	}
 	var form []byte
 	var v int
@@ -208,5 +208,5 @@ func (db *DB) RetireScorecard(ctx context.Context, id, by string) error {
 	if !exists {
 		return scorecardNotFound(id, 0)
 	}
-	return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("scorecard %q is already retired", id)}
+	return callfloor.StateConflict("retired", "scorecard %q is already retired", id)
 }

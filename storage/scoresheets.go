@@ -39,31 +39,31 @@ type SentScoreSheet struct {
 // (ECONFLICT after).
 func (db *DB) SendScoreSheet(ctx context.Context, team, lead string, day time.Time, note string, now time.Time) (SentScoreSheet, error) {
 	if lead == "" {
-		return SentScoreSheet{}, invalidField("lead", "required")
+		return SentScoreSheet{}, invalidField("lead", "required").With(callfloor.CodeRequired, nil)
 	}
 	if len(note) > 2000 {
-		return SentScoreSheet{}, invalidField("note", "at most 2000 bytes, got %d", len(note))
+		return SentScoreSheet{}, invalidField("note", "at most 2000 bytes, got %d", len(note)).With(callfloor.CodeTooLong, callfloor.Params{"max": 2000})
 	}
 	if PeriodStart(PeriodDay, day).After(now) {
-		return SentScoreSheet{}, invalidField("day", "%s has not begun", day.Format(time.DateOnly))
+		return SentScoreSheet{}, invalidField("day", "%s has not begun", day.Format(time.DateOnly)).With(callfloor.CodeOutOfRange, callfloor.Params{"value": day.Format(time.DateOnly)})
 	}
 	var since time.Time // the lead exists from then: a day over before it has no sheet of theirs
 	err := db.Pool.QueryRow(ctx, `SELECT created_at FROM users WHERE username = $1`, lead).Scan(&since)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return SentScoreSheet{}, invalidField("lead", "no user %q", lead)
+		return SentScoreSheet{}, invalidField("lead", "no user %q", lead).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "user", "value": lead})
 	} else if err != nil {
 		return SentScoreSheet{}, fmt.Errorf("send score sheet: %w", err)
 	}
 	if end := PeriodStart(PeriodDay, day).AddDate(0, 0, 1); !end.After(since) {
 		return SentScoreSheet{}, invalidField("day", "%s was over before %s became a team lead (%s)", day.Format(time.DateOnly), lead,
-			since.In(day.Location()).Format(time.DateOnly))
+			since.In(day.Location()).Format(time.DateOnly)).With(callfloor.CodeOutOfRange, callfloor.Params{"value": day.Format(time.DateOnly), "min": since.In(day.Location()).Format(time.DateOnly)})
 	}
 	sheet, err := db.ScoreSheet(ctx, team, day, lead)
 	if err != nil {
 		return SentScoreSheet{}, err
 	}
 	if sheet.Evaluations < sheet.Quota && note == "" {
-		return SentScoreSheet{}, invalidField("note", "the sheet has %d evaluations of a quota of %d: say why it is short", sheet.Evaluations, sheet.Quota)
+		return SentScoreSheet{}, invalidField("note", "the sheet has %d evaluations of a quota of %d: say why it is short", sheet.Evaluations, sheet.Quota).With(callfloor.CodeRequired, callfloor.Params{"value": sheet.Evaluations, "min": sheet.Quota})
 	}
 	s := SentScoreSheet{Team: team, Day: sheet.Day, Lead: lead, Evaluations: sheet.Evaluations, Quota: sheet.Quota,
 		AvgScore: sheet.AvgScore, Fatal: sheet.Fatal, Note: note, EvaluationIDs: make([]int64, 0, len(sheet.Rows))}
@@ -75,7 +75,7 @@ func (db *DB) SendScoreSheet(ctx context.Context, team, lead string, day time.Ti
 		team, sheet.Day, lead, s.Evaluations, s.Quota, s.AvgScore, s.Fatal, s.EvaluationIDs, note).Scan(&s.SubmittedAt)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" {
-		return SentScoreSheet{}, &callfloor.Error{Code: callfloor.ECONFLICT,
+		return SentScoreSheet{}, &callfloor.Error{Code: callfloor.CodeAlreadyExists, Params: callfloor.Params{"what": "score_sheet"},
 			Message: fmt.Sprintf("the score sheet of team %s for %s was already sent by %s", team, sheet.Day, lead)}
 	}
 	if err != nil {
@@ -108,10 +108,10 @@ type ScoreSheetDue struct {
 // sheet still missing. team filters when set. Newest day first, then team and lead.
 func (db *DB) ScoreSheetInbox(ctx context.Context, from, to time.Time, team string, now time.Time) ([]ScoreSheetDue, error) {
 	if !from.Before(to) {
-		return nil, invalidField("to", "must be after from")
+		return nil, invalidField("to", "must be after from").With(callfloor.CodeMustBeAfter, callfloor.Params{"other": "from"})
 	}
 	if from.AddDate(0, 0, 93).Before(to) { // calendar days: a DST day is 23 or 25 h
-		return nil, invalidField("from", "the inbox covers at most 93 days")
+		return nil, invalidField("from", "the inbox covers at most 93 days").With(callfloor.CodeOutOfRange, callfloor.Params{"max": 93, "unit": "days"})
 	}
 	loc := from.Location()
 	rows, err := db.Pool.Query(ctx, `SELECT `+sentCols+` FROM score_sheet_submissions
@@ -183,7 +183,7 @@ func (db *DB) SentScoreSheet(ctx context.Context, team, day, lead string, loc *t
 	s.SentScoreSheet, err = scanSent(db.Pool.QueryRow(ctx, `SELECT `+sentCols+` FROM score_sheet_submissions
 		WHERE team_id = $1 AND day = $2::date AND lead = $3`, team, day, lead), loc)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return s, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("%s sent no score sheet of team %s for %s", lead, team, day)}
+		return s, callfloor.NotFound("score_sheet", "", "%s sent no score sheet of team %s for %s", lead, team, day)
 	}
 	if err != nil {
 		return s, fmt.Errorf("sent score sheet: %w", err)

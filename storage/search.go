@@ -54,9 +54,12 @@ type CallRecord struct {
 // MaxSearchRange bounds one search's time range.
 const MaxSearchRange = 400 * 24 * time.Hour
 
+// invalidField is a 400 naming field once; give it its specific code with With.
 func invalidField(field, format string, args ...any) *callfloor.Error {
-	return &callfloor.Error{Code: callfloor.EINVALID, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+	return callfloor.Invalid(field, callfloor.EINVALID, nil, format, args...)
 }
+
+var errBadCursor = invalidField("cursor", "not a cursor from a previous page").With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "cursor"})
 
 func encodeCursor(t time.Time, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMicro(), 10) + "|" + id))
@@ -65,12 +68,12 @@ func encodeCursor(t time.Time, id string) string {
 func decodeCursor(c string) (time.Time, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return time.Time{}, "", invalidField("cursor", "not a cursor from a previous page")
+		return time.Time{}, "", errBadCursor
 	}
 	ts, id, ok := strings.Cut(string(b), "|")
 	us, err := strconv.ParseInt(ts, 10, 64)
 	if !ok || err != nil || id == "" {
-		return time.Time{}, "", invalidField("cursor", "not a cursor from a previous page")
+		return time.Time{}, "", errBadCursor
 	}
 	return time.UnixMicro(us).UTC(), id, nil
 }
@@ -79,19 +82,19 @@ func decodeCursor(c string) (time.Time, string, error) {
 // the end). Keyset pagination on (entered_at, id): deep pages cost what the first one does.
 func (db *DB) SearchCalls(ctx context.Context, f CallFilter) ([]CallRecord, string, error) {
 	if f.From.IsZero() || f.To.IsZero() {
-		return nil, "", invalidField("from", "from and to are required")
+		return nil, "", invalidField("from", "from and to are required").With(callfloor.CodeRequired, nil)
 	}
 	if !f.From.Before(f.To) {
-		return nil, "", invalidField("to", "must be after from")
+		return nil, "", invalidField("to", "must be after from").With(callfloor.CodeMustBeAfter, callfloor.Params{"other": "from"})
 	}
 	if f.To.Sub(f.From) > MaxSearchRange {
-		return nil, "", invalidField("to", "the range may span at most %d days", int(MaxSearchRange.Hours()/24))
+		return nil, "", invalidField("to", "the range may span at most %d days", int(MaxSearchRange.Hours()/24)).With(callfloor.CodeOutOfRange, callfloor.Params{"max": int(MaxSearchRange.Hours() / 24), "unit": "days"})
 	}
 	if f.Limit == 0 {
 		f.Limit = 50
 	}
 	if f.Limit < 1 || f.Limit > 500 {
-		return nil, "", invalidField("limit", "must be 1..500, got %d", f.Limit)
+		return nil, "", invalidField("limit", "must be 1..500, got %d", f.Limit).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 1, "max": 500, "value": f.Limit})
 	}
 	var w sqlWhere
 	w.add("entered_at >= ?", f.From)
@@ -121,7 +124,7 @@ func (db *DB) SearchCalls(ctx context.Context, f CallFilter) ([]CallRecord, stri
 	if n := f.Number; n != "" {
 		if p, ok := strings.CutSuffix(n, "*"); ok {
 			if p == "" || strings.ContainsAny(p, "*%_\\") {
-				return nil, "", invalidField("number", "a prefix search is digits followed by one '*'")
+				return nil, "", invalidField("number", "a prefix search is digits followed by one '*'").With(callfloor.CodeInvalidNumber, nil)
 			}
 			w.add("(caller_number LIKE ? OR called_number LIKE ?)", p+"%")
 		} else {
@@ -179,7 +182,7 @@ func (db *DB) CallByID(ctx context.Context, id string) (CallRecord, error) {
 		return CallRecord{}, err
 	}
 	if len(out) == 0 {
-		return CallRecord{}, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("call %q not found", id)}
+		return CallRecord{}, callfloor.NotFound("call", id, "call %q not found", id)
 	}
 	return out[0], nil
 }

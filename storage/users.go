@@ -87,16 +87,17 @@ type UserUpdate struct {
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 
+// userInvalid is a 400 naming field once; give it its specific code with With.
 func userInvalid(field, format string, args ...any) *callfloor.Error {
-	return &callfloor.Error{Code: callfloor.EINVALID, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+	return callfloor.Invalid(field, callfloor.EINVALID, nil, format, args...)
 }
 
 func checkPassword(pw string) error {
 	if utf8.RuneCountInString(pw) < MinPasswordLen {
-		return userInvalid("password", "at least %d characters", MinPasswordLen)
+		return userInvalid("password", "at least %d characters", MinPasswordLen).With(callfloor.CodeTooShort, callfloor.Params{"min": MinPasswordLen})
 	}
 	if len(pw) > maxPasswordBytes {
-		return userInvalid("password", "at most %d bytes", maxPasswordBytes)
+		return userInvalid("password", "at most %d bytes", maxPasswordBytes).With(callfloor.CodeTooLong, callfloor.Params{"max": maxPasswordBytes})
 	}
 	return nil
 }
@@ -119,20 +120,20 @@ func checkUser(u User) error {
 		return err
 	}
 	if len(u.DisplayName) > 200 {
-		return userInvalid("display_name", "at most 200 bytes")
+		return userInvalid("display_name", "at most 200 bytes").With(callfloor.CodeTooLong, callfloor.Params{"max": 200})
 	}
 	if len(u.TeamID) > 100 {
-		return userInvalid("team_id", "at most 100 bytes")
+		return userInvalid("team_id", "at most 100 bytes").With(callfloor.CodeTooLong, callfloor.Params{"max": 100})
 	}
 	if len(u.AgentID) > 100 {
-		return userInvalid("agent_id", "at most 100 bytes")
+		return userInvalid("agent_id", "at most 100 bytes").With(callfloor.CodeTooLong, callfloor.Params{"max": 100})
 	}
 	// Without these links the role sees nothing at all: refuse rather than create a dead account.
 	if u.Role == callfloor.RoleAgent && u.AgentID == "" {
-		return userInvalid("agent_id", "required for the agent role (the ACD agent id this user is)")
+		return userInvalid("agent_id", "required for the agent role (the ACD agent id this user is)").With(callfloor.CodeRequired, callfloor.Params{"other": "role", "value": "agent"})
 	}
 	if u.Role == callfloor.RoleTeamLead && u.TeamID == "" {
-		return userInvalid("team_id", "required for the team_lead role")
+		return userInvalid("team_id", "required for the team_lead role").With(callfloor.CodeRequired, callfloor.Params{"other": "role", "value": "team_lead"})
 	}
 	return nil
 }
@@ -145,11 +146,11 @@ func userErr(err error) error {
 	}
 	switch {
 	case pe.Code == "23505" && pe.ConstraintName == "users_username_lower":
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Field: "username", Message: "username: already taken"}
+		return callfloor.AlreadyExists("username", "user", "", "username: already taken")
 	case pe.Code == "23505" && pe.ConstraintName == "users_agent_id_key":
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Field: "agent_id", Message: "agent_id: another user is already this agent"}
+		return &callfloor.Error{Code: callfloor.CodeInUse, Field: "agent_id", Params: callfloor.Params{"what": "agent"}, Message: "agent_id: another user is already this agent"}
 	case pe.Code == "23503" && pe.ConstraintName == "users_team_id_fkey":
-		return userInvalid("team_id", "no such team")
+		return userInvalid("team_id", "no such team").With(callfloor.CodeUnknownRef, callfloor.Params{"what": "team"})
 	}
 	return err
 }
@@ -172,7 +173,7 @@ func scanUser(row pgx.Row) (User, error) {
 }
 
 func userNotFound(what string) error {
-	return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("user %s not found", what)}
+	return callfloor.NotFound("user", what, "user %s not found", what)
 }
 
 // CreateUser adds an account. A short password or a bad field is EINVALID naming the field; a
@@ -180,7 +181,7 @@ func userNotFound(what string) error {
 func (db *DB) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	nu.Username = strings.TrimSpace(nu.Username)
 	if !usernameRE.MatchString(nu.Username) {
-		return User{}, userInvalid("username", "1 to 64 letters, digits or . _ @ -, starting with a letter or digit")
+		return User{}, userInvalid("username", "1 to 64 letters, digits or . _ @ -, starting with a letter or digit").With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "username", "max": 64})
 	}
 	u := User{Username: nu.Username, DisplayName: strings.TrimSpace(nu.DisplayName), Role: nu.Role, TeamID: nu.TeamID, AgentID: nu.AgentID}
 	if err := checkUser(u); err != nil {
@@ -247,7 +248,7 @@ func lastAdminGuard(ctx context.Context, tx pgx.Tx, id int64, what string) error
 		return err
 	}
 	if others == 0 {
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("cannot %s the last enabled admin", what)}
+		return &callfloor.Error{Code: callfloor.CodeLastAdmin, Kind: callfloor.ECONFLICT, Params: callfloor.Params{"action": what}, Message: fmt.Sprintf("cannot %s the last enabled admin", what)}
 	}
 	return nil
 }
@@ -466,7 +467,7 @@ type AuthFailure struct {
 }
 
 // ErrBadCredentials is the one error clients see for a failed login.
-var ErrBadCredentials = &callfloor.Error{Code: callfloor.EUNAUTH, Message: "invalid username or password"}
+var ErrBadCredentials = &callfloor.Error{Code: callfloor.CodeBadCredentials, Kind: callfloor.EUNAUTH, Message: "invalid username or password"}
 
 func (e *AuthFailure) Error() string { return ErrBadCredentials.Message }
 func (e *AuthFailure) Unwrap() error { return ErrBadCredentials }
@@ -539,7 +540,7 @@ var errNoSession = &callfloor.Error{Code: callfloor.EUNAUTH, Message: "no valid 
 // for the cookie (the database keeps only its SHA-256).
 func (db *DB) CreateSession(ctx context.Context, userID int64, ttl time.Duration, ip, userAgent string) (string, error) {
 	if ttl <= 0 {
-		return "", userInvalid("ttl", "must be positive")
+		return "", userInvalid("ttl", "must be positive").With(callfloor.CodeOutOfRange, callfloor.Params{"min": 0, "exclusive": true})
 	}
 	tok, err := newSecret()
 	if err != nil {
@@ -637,10 +638,10 @@ var errBadToken = &callfloor.Error{Code: callfloor.EUNAUTH, Message: "invalid or
 func (db *DB) CreateAPIToken(ctx context.Context, userID int64, name string) (string, int64, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return "", 0, userInvalid("name", "required (what the token is for)")
+		return "", 0, userInvalid("name", "required (what the token is for)").With(callfloor.CodeRequired, nil)
 	}
 	if len(name) > 100 {
-		return "", 0, userInvalid("name", "at most 100 bytes")
+		return "", 0, userInvalid("name", "at most 100 bytes").With(callfloor.CodeTooLong, callfloor.Params{"max": 100})
 	}
 	sec, err := newSecret()
 	if err != nil {
@@ -711,7 +712,7 @@ func scanToken(row pgx.Row) (APIToken, error) {
 func (db *DB) GetAPIToken(ctx context.Context, id int64) (APIToken, error) {
 	t, err := scanToken(db.Pool.QueryRow(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return APIToken{}, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("API token %d not found", id)}
+		return APIToken{}, callfloor.NotFound("token", strconv.FormatInt(id, 10), "API token %d not found", id)
 	}
 	return t, err
 }
@@ -745,7 +746,7 @@ func (db *DB) RevokeAPIToken(ctx context.Context, id int64) error {
 		return err
 	}
 	if !found {
-		return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("API token %d not found", id)}
+		return callfloor.NotFound("token", strconv.FormatInt(id, 10), "API token %d not found", id)
 	}
 	return nil
 }
@@ -760,13 +761,13 @@ type Team struct {
 var teamIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 func teamNotFound(id string) error {
-	return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("team %q not found", id)}
+	return callfloor.NotFound("team", id, "team %q not found", id)
 }
 
 // CreateTeam adds a team (Name defaults to the id); an id in use is ECONFLICT.
 func (db *DB) CreateTeam(ctx context.Context, t Team) (Team, error) {
 	if !teamIDRE.MatchString(t.ID) {
-		return Team{}, userInvalid("id", "1 to 64 letters, digits or . _ -, starting with a letter or digit")
+		return Team{}, userInvalid("id", "1 to 64 letters, digits or . _ -, starting with a letter or digit").With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "identifier", "max": 64})
 	}
 	t.Name = strings.TrimSpace(t.Name)
 	if t.Name == "" {
@@ -779,7 +780,7 @@ func (db *DB) CreateTeam(ctx context.Context, t Team) (Team, error) {
 		Scan(&t.ID, &t.Name, &t.CreatedAt)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" {
-		return Team{}, &callfloor.Error{Code: callfloor.ECONFLICT, Field: "id", Message: fmt.Sprintf("id: team %q exists", t.ID)}
+		return Team{}, callfloor.AlreadyExists("id", "team", t.ID, "id: team %q exists", t.ID)
 	}
 	return t, err
 }
@@ -816,7 +817,7 @@ func (db *DB) ListTeams(ctx context.Context) ([]Team, error) {
 func (db *DB) UpdateTeam(ctx context.Context, t Team) (Team, error) {
 	t.Name = strings.TrimSpace(t.Name)
 	if t.Name == "" {
-		return Team{}, userInvalid("name", "required")
+		return Team{}, userInvalid("name", "required").With(callfloor.CodeRequired, nil)
 	}
 	if err := callfloor.ValidateLabel("name", t.Name); err != nil {
 		return Team{}, err
@@ -845,13 +846,13 @@ func (db *DB) DeleteTeam(ctx context.Context, id string) error {
 				return err
 			}
 			if n > 0 {
-				return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("team %q still has %d agent(s): move them first", id, n)}
+				return &callfloor.Error{Code: callfloor.CodeInUse, Params: callfloor.Params{"what": "team", "value": id, "agents": n}, Message: fmt.Sprintf("team %q still has %d agent(s): move them first", id, n)}
 			}
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM teams WHERE id = $1`, id)
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "23503" {
-			return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("team %q still has users: move them first", id)}
+			return &callfloor.Error{Code: callfloor.CodeInUse, Params: callfloor.Params{"what": "team", "value": id}, Message: fmt.Sprintf("team %q still has users: move them first", id)}
 		}
 		if err != nil {
 			return err
@@ -891,10 +892,10 @@ type AuditFilter struct {
 // Audit appends an entry to the audit log.
 func (db *DB) Audit(ctx context.Context, e AuditEntry) error {
 	if e.Action == "" {
-		return userInvalid("action", "required")
+		return userInvalid("action", "required").With(callfloor.CodeRequired, nil)
 	}
 	if e.Actor == "" {
-		return userInvalid("actor", "required")
+		return userInvalid("actor", "required").With(callfloor.CodeRequired, nil)
 	}
 	detail := []byte("{}")
 	if len(e.Detail) > 0 {

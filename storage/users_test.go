@@ -28,7 +28,7 @@ func wantCode(t *testing.T, err error, code, field string) {
 	if !errors.As(err, &e) {
 		t.Fatalf("want %s error, got %v", code, err)
 	}
-	if e.Code != code || (field != "" && e.Field != field) {
+	if e.Class() != code || (field != "" && e.Field != field) {
 		t.Fatalf("want %s on %q, got %s on %q (%s)", code, field, e.Code, e.Field, e.Message)
 	}
 }

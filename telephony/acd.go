@@ -592,7 +592,7 @@ func newID(now time.Time) string {
 func (a *ACD) agent(id string) (*callfloor.Agent, error) {
 	ag := a.settings().agents[id]
 	if ag == nil {
-		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("agent %q not found", id)}
+		return nil, callfloor.NotFound("agent", id, "agent %q not found", id)
 	}
 	return ag, nil
 }
@@ -611,7 +611,7 @@ func (a *ACD) Logout(ctx context.Context, id string) (callfloor.AgentStatus, err
 func (a *ACD) Pause(ctx context.Context, id, reason string) (callfloor.AgentStatus, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return callfloor.AgentStatus{}, &callfloor.Error{Code: callfloor.EINVALID, Field: "reason", Message: "reason: required"}
+		return callfloor.AgentStatus{}, callfloor.Invalid("reason", callfloor.CodeRequired, nil, "required")
 	}
 	if err := callfloor.ValidateLabel("reason", reason); err != nil {
 		return callfloor.AgentStatus{}, err
@@ -622,7 +622,7 @@ func (a *ACD) Pause(ctx context.Context, id, reason string) (callfloor.AgentStat
 			ok = ok || r == reason
 		}
 		if !ok {
-			return callfloor.AgentStatus{}, &callfloor.Error{Code: callfloor.EINVALID, Field: "reason", Message: fmt.Sprintf("reason: %q is not one of %v", reason, allowed)}
+			return callfloor.AgentStatus{}, callfloor.Invalid("reason", callfloor.CodeInvalidChoice, callfloor.Params{"allowed": allowed, "value": reason}, "%q is not one of %s", reason, strings.Join(allowed, ", "))
 		}
 	}
 	return a.agentAction(ctx, id, realtime.Transition{From: []callfloor.AgentState{callfloor.AgentAvailable, callfloor.AgentPaused, callfloor.AgentWrapUp}, To: callfloor.AgentPaused, Reason: reason})
@@ -679,7 +679,7 @@ func (a *ACD) Queues() []callfloor.Queue {
 func (a *ACD) Queue(name string) (callfloor.Queue, error) {
 	q := a.settings().queues[name]
 	if q == nil {
-		return callfloor.Queue{}, &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("queue %q not found", name)}
+		return callfloor.Queue{}, callfloor.NotFound("queue", name, "queue %q not found", name)
 	}
 	return *q, nil
 }
@@ -692,16 +692,17 @@ func (a *ACD) Dial(ctx context.Context, agentID, number string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	number = strings.TrimSpace(number)
+	number = callfloor.NormalizeNumber(number)
 	if !s.numberRE.MatchString(number) {
-		return "", &callfloor.Error{Code: callfloor.EINVALID, Field: "number", Message: fmt.Sprintf("number: %q does not match %s", number, s.numberRE)}
+		// the pattern is configuration: the message says what a number is, never the pattern
+		return "", callfloor.Invalid("number", callfloor.CodeInvalidNumber, callfloor.Params{"value": number}, "%q is not a phone number this centre can dial", number)
 	}
 	if s.acd.Outbound.DialString == "" {
-		return "", &callfloor.Error{Code: callfloor.EINVALID, Field: "number", Message: "outbound calling is not configured (acd.outbound.dial_string)"}
+		return "", callfloor.Invalid("number", CodeOutboundOff, nil, "outbound calling is not configured (acd.outbound.dial_string)")
 	}
 	n := a.pickNode()
 	if n == nil {
-		return "", &callfloor.Error{Code: callfloor.ECONFLICT, Message: "no Asterisk node is connected"}
+		return "", &callfloor.Error{Code: CodeNoNode, Kind: callfloor.ECONFLICT, Message: "no Asterisk node is connected"}
 	}
 	now := time.Now()
 	id := newID(now)

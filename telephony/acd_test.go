@@ -452,7 +452,7 @@ func TestCallerAndAgentHangUps(t *testing.T) {
 func TestOutbound(t *testing.T) {
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
-	id, err := f.acd.Dial(context.Background(), "1001", "5551234")
+	id, err := f.acd.Dial(context.Background(), "1001", " (555) 12-34 ") // as people write it: cleaned to 5551234
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,7 +490,8 @@ func TestOutbound(t *testing.T) {
 		t.Errorf("agent counters %v", ac)
 	}
 	// bad input and unknown agents are refused with the field named
-	if _, err := f.acd.Dial(context.Background(), "1001", "12; DROP"); callfloor.ErrorCode(err) != callfloor.EINVALID {
+	if _, err := f.acd.Dial(context.Background(), "1001", "12; DROP"); callfloor.ErrorCode(err) != callfloor.EINVALID ||
+		callfloor.SpecificCode(err) != callfloor.CodeInvalidNumber || strings.ContainsAny(err.Error(), "^$[]{}\\") {
 		t.Errorf("bad number: %v", err)
 	}
 	if _, err := f.acd.Dial(context.Background(), "nobody", "5551234"); callfloor.ErrorCode(err) != callfloor.ENOTFOUND {

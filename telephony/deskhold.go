@@ -42,13 +42,13 @@ func (cl *call) deskHold(on bool) error {
 	ctx := cl.ctx()
 	cust := cl.customerChannel()
 	if c.State != callfloor.CallTalking || c.MixBridge == "" || cust == "" {
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("call %s is not talking", c.ID)}
+		return callfloor.StateConflict(string(c.State), "call %s is not talking", c.ID)
 	}
 	park := parkBridge(c.ID)
 	now := cl.acd.now()
 	if on {
 		if c.OnHold() {
-			return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("call %s is already on hold", c.ID)}
+			return callfloor.StateConflict("on_hold", "call %s is already on hold", c.ID)
 		}
 		cl.parked = true
 		if _, err := cl.ari().CreateBridge(ctx, park, "holding", "hold-"+c.ID); err != nil && !ari.IsConflict(err) {
@@ -74,10 +74,10 @@ func (cl *call) deskHold(on bool) error {
 		return nil
 	}
 	if !c.OnHold() {
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("call %s is not on hold", c.ID)}
+		return callfloor.StateConflict(string(c.State), "call %s is not on hold", c.ID)
 	}
 	if c.HoldChannel != callfloor.DeskHoldChannel {
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: "the call was put on hold from a phone: release it on the phone"}
+		return callfloor.StateConflict("phone_hold", "the call was put on hold from a phone: release it on the phone")
 	}
 	if err := cl.ari().RemoveChannel(ctx, park, cust); err != nil && !ari.IsNotFound(err) && !ari.IsUnprocessable(err) {
 		return fmt.Errorf("hold: taking the customer off hold: %w", err)

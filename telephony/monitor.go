@@ -47,10 +47,10 @@ type msgMonitor struct {
 // ringing.
 func (a *ACD) Monitor(ctx context.Context, agentID, endpoint, mode, by string) error {
 	if _, ok := monitorDirections[mode]; !ok {
-		return &callfloor.Error{Code: callfloor.EINVALID, Field: "mode", Message: fmt.Sprintf("mode: must be listen, whisper or barge, got %q", mode)}
+		return callfloor.Invalid("mode", callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"listen", "whisper", "barge"}, "value": mode}, "must be listen, whisper or barge, got %q", mode)
 	}
 	if endpoint == "" {
-		return &callfloor.Error{Code: callfloor.EINVALID, Field: "endpoint", Message: "endpoint: the supervisor has no phone endpoint (set the user's phone_endpoint)"}
+		return callfloor.Invalid("endpoint", CodeNoPhone, nil, "the supervisor has no phone endpoint (set the user's phone_endpoint)")
 	}
 	return a.askAgentCall(ctx, agentID, "monitor", 15*time.Second, func(reply chan error) any {
 		return msgMonitor{mode: mode, endpoint: endpoint, by: by, reply: reply}
@@ -69,11 +69,11 @@ func (a *ACD) askAgentCall(ctx context.Context, agentID, what string, wait time.
 		return err
 	}
 	if st.State != callfloor.AgentOnCall || st.Call == "" {
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("agent %q is %s, not on a call", agentID, st.State)}
+		return callfloor.StateConflict(string(st.State), "agent %q is %s, not on a call", agentID, st.State)
 	}
 	c := a.lookup(st.Call)
 	if c == nil {
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: fmt.Sprintf("call %s is handled by another callfloor instance", st.Call)}
+		return &callfloor.Error{Code: CodeOtherNode, Kind: callfloor.ECONFLICT, Message: fmt.Sprintf("call %s is handled by another callfloor instance", st.Call)}
 	}
 	reply := make(chan error, 1)
 	if !c.send(msg(reply)) {
@@ -90,7 +90,7 @@ func (a *ACD) askAgentCall(ctx context.Context, agentID, what string, wait time.
 }
 
 // errCallJustEnded answers a request that reached a call as it ended.
-var errCallJustEnded = &callfloor.Error{Code: callfloor.ECONFLICT, Message: "the call has just ended"}
+var errCallJustEnded = callfloor.StateConflict(string(callfloor.CallEnded), "the call has just ended")
 
 // request is a message that waits for an answer (askAgentCall).
 type request interface{ replyTo() chan error }
@@ -100,7 +100,7 @@ func (m msgMonitor) replyTo() chan error { return m.reply }
 func (cl *call) startMonitor(m msgMonitor) error {
 	c := cl.c
 	if c.State != callfloor.CallTalking || c.AgentChannel == "" || c.MixBridge == "" {
-		return &callfloor.Error{Code: callfloor.ECONFLICT, Message: "the call is not in conversation"}
+		return callfloor.StateConflict("not_talking", "the call is not in conversation")
 	}
 	s := cl.acd.settings()
 	ctx := cl.ctx()

@@ -409,12 +409,12 @@ func (n nodeRecordings) Recording(ctx context.Context, node, name string) (io.Re
 		if c.Node().Name == node {
 			rc, ct, err := c.StoredRecordingFile(ctx, name)
 			if ari.IsNotFound(err) {
-				return nil, "", &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("recording %q is not on node %s", name, node)}
+				return nil, "", callfloor.NotFound("recording", name, "recording %q is not on node %s", name, node)
 			}
 			return rc, ct, err
 		}
 	}
-	return nil, "", &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("recording %q is on node %q, which is not configured", name, node)}
+	return nil, "", callfloor.NotFound("recording", name, "recording %q is on node %q, which is not configured", name, node)
 }
 
 // DeleteRecording deletes a recording's audio on its node (retention). A node that is not
@@ -425,7 +425,7 @@ func (n nodeRecordings) DeleteRecording(ctx context.Context, node, name string) 
 		if c.Node().Name == node {
 			err := c.DeleteStoredRecording(ctx, name)
 			if ari.IsNotFound(err) {
-				return &callfloor.Error{Code: callfloor.ENOTFOUND, Message: fmt.Sprintf("recording %q is not on node %s", name, node)}
+				return callfloor.NotFound("recording", name, "recording %q is not on node %s", name, node)
 			}
 			return err
 		}

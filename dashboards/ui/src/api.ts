@@ -2,11 +2,15 @@
 // sends it), which the server checks for cookie-authenticated requests.
 
 import { translate, lang, type Lang } from "./i18n";
+import { localSentence } from "./errors";
 
-// errorMessage is what the user reads for an API error: the server's text, or for codes the
-// UI knows (the database being down: 503 "unavailable") its own text in the user's language.
-export function errorMessage(code: string, serverMessage: string, l: Lang = lang()): string {
+// errorMessage is what the user reads for an API error: for codes the UI knows (the database
+// being down: 503 "unavailable") its own text in the user's language; in Chinese the
+// catalogue's sentence for the error's code (errors.ts), never the server's English; in English
+// the server's text. (Pages show errorText(e); pages still hosted as legacy show the message.)
+export function errorMessage(code: string, serverMessage: string, l: Lang = lang(), body?: Record<string, unknown>): string {
   if (code === "unavailable") return translate(l, "error.unavailable");
+  if (l !== "en" && body) return localSentence(body, l);
   return serverMessage;
 }
 
@@ -45,7 +49,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (!resp.ok) {
     const ra = Number(resp.headers.get("Retry-After"));
     const code: string = json?.code ?? "http_" + resp.status;
-    throw new ApiError(resp.status, code, errorMessage(code, json?.message ?? (text.slice(0, 200) || resp.statusText)), json?.field, Number.isFinite(ra) && ra > 0 ? ra : undefined, json && typeof json === "object" ? json : undefined);
+    throw new ApiError(resp.status, code, errorMessage(code, json?.message ?? (text.slice(0, 200) || resp.statusText), lang(), json && typeof json === "object" ? json : { kind: undefined, status: resp.status }), json?.field, Number.isFinite(ra) && ra > 0 ? ra : undefined, json && typeof json === "object" ? json : undefined);
   }
   return json as T;
 }

@@ -49,7 +49,14 @@ export interface QueueView {
   occupancy: number | null;
   thresholds: Thresholds;
   status: Status | string;
-  status_reason?: string;
+  status_reason?: string; // English, for API clients
+  status_reasons?: StatusReason[]; // the thresholds crossed: shown with statusReasonText (errors.ts)
+}
+
+export interface StatusReason {
+  code: string; // waiting | longest_wait | service_level
+  value: number;
+  limit: number;
 }
 
 export interface CurrentCall {

@@ -4,7 +4,8 @@
 import uPlot from "uplot";
 import { ApiError, apiAuthed } from "./api";
 import { append, clear, h, setText } from "./dom";
-import { t, tx } from "./i18n";
+import { lang, t, tx } from "./i18n";
+import { statusReasonText } from "./errors";
 import {
   type Filters, type LiveState, agentFromRest, applyDelta, applySnapshot, elapsedSeconds, emptyState,
   filterAgents, floorFromQueues, formatDuration, formatPct, newlyRed, queuesFromRest, statusClass,
@@ -174,7 +175,7 @@ export class WallboardPage implements Page {
 
   private renderAlerts(): void {
     const qs = [...this.state.queues.values()];
-    for (const q of newlyRed(this.prevStatus, qs)) this.alerts.set(q.queue, q.status_reason ?? "");
+    for (const q of newlyRed(this.prevStatus, qs)) this.alerts.set(q.queue, statusReasonText(q.status_reasons) || (lang() === "en" ? q.status_reason ?? "" : ""));
     for (const q of qs) {
       if (statusClass(q.status) !== "red") this.alerts.delete(q.queue);
       this.prevStatus.set(q.queue, q.status);
@@ -458,7 +459,7 @@ function queueTile(name: string): QueueTile {
       el.classList.remove("status-ok", "status-amber", "status-red");
       el.classList.add("status-" + st);
       el.classList.toggle("pulse", st === "red");
-      el.title = q.status_reason || tx("status", st);
+      el.title = statusReasonText(q.status_reasons) || (lang() === "en" && q.status_reason) || tx("status", st);
       setText(badge, tx("status", st));
       badge.className = "badge badge-" + st;
       setText(waiting, String(q.waiting));
