@@ -236,7 +236,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.recCache = api.RecordingCache
 	api.Register(mux)
-	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents})
+	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents, PauseReasons: m.ACD.PauseReasons})
 	m.Registry.MustRegister(realtime.NewKPICollector(m.KPI))
 	m.Hub = realtime.NewHub(realtime.HubOptions{KPI: m.KPI, Store: store, Allowed: dashboards.LiveAllowed(m.ACD),
 		Credential: api.LiveCredential, MaxPerUser: cfg.Live.MaxSocketsPerUser, MaxPerNode: cfg.Live.MaxSocketsPerNode,
