@@ -52,18 +52,18 @@ type Queue struct {
 	LongestRed   time.Duration `yaml:"longest_wait_red" json:"longest_wait_red"`
 	// MissedPauseSeconds overrides acd.missed_pause_seconds for a ring of this queue the agent
 	// missed (nil: the global setting; 0: paused until someone unpauses them).
-	MissedPauseSeconds *int `yaml:"missed_pause_seconds" json:"missed_pause_seconds,omitempty"`
+	MissedPauseSeconds *float64 `yaml:"missed_pause_seconds" json:"missed_pause_seconds,omitempty"`
 }
 
 // MissedPause is how long a missed ring of this queue pauses the agent (0: until unpaused).
 func (q *Queue) MissedPause(acd ACDConfig) time.Duration {
 	if q != nil && q.MissedPauseSeconds != nil {
-		return time.Duration(*q.MissedPauseSeconds) * time.Second
+		return time.Duration(*q.MissedPauseSeconds * float64(time.Second))
 	}
 	if acd.MissedPauseSeconds == nil {
 		return DefaultMissedPause
 	}
-	return time.Duration(*acd.MissedPauseSeconds) * time.Second
+	return time.Duration(*acd.MissedPauseSeconds * float64(time.Second))
 }
 
 // DefaultMissedPause is acd.missed_pause_seconds when the file does not set it.
@@ -166,7 +166,7 @@ type ACDConfig struct {
 	MissedPauseAfter int `yaml:"missed_pause_after"`
 	// MissedPauseSeconds: how long that pause lasts before the ACD makes the agent available
 	// again (nil: DefaultMissedPause; 0: until someone unpauses them). A queue may override it.
-	MissedPauseSeconds *int `yaml:"missed_pause_seconds"`
+	MissedPauseSeconds *float64 `yaml:"missed_pause_seconds"`
 }
 
 // Config is the whole configuration file. Secrets may come from environment variables.
@@ -223,6 +223,7 @@ type SimConfig struct {
 	BusyRate     float64         `yaml:"busy_rate"`
 	Traffic      []TrafficConfig `yaml:"traffic"`
 	AutoLogin    bool            `yaml:"auto_login"` // log every agent in at start (demo)
+	People       bool            `yaml:"people"`     // the agents take breaks and come back, as people do (demo)
 }
 
 // TrafficConfig is generated inbound traffic for one queue.
@@ -464,8 +465,8 @@ func ValidateQueue(field string, q *Queue) *Error {
 	if q.ShortAbandon >= q.ServiceLevel {
 		return invalid(field+".short_abandon", "must be below service_level (%s), got %s", q.ServiceLevel, q.ShortAbandon)
 	}
-	if p := q.MissedPauseSeconds; p != nil && (*p < 0 || *p > MaxMissedPauseSeconds) {
-		return invalid(field+".missed_pause_seconds", "must be between 0 (until unpaused) and %d seconds, got %d", MaxMissedPauseSeconds, *p)
+	if p := q.MissedPauseSeconds; p != nil && !(*p >= 0 && *p <= MaxMissedPauseSeconds) {
+		return invalid(field+".missed_pause_seconds", "must be between 0 (until unpaused) and %d seconds, got %v", MaxMissedPauseSeconds, *p)
 	}
 	if q.SLTarget <= 0 || q.SLTarget > 1 {
 		return invalid(field+".sl_target", "must be in (0, 1], got %v", q.SLTarget)
@@ -614,8 +615,8 @@ func (c *Config) Validate() error {
 	if n := c.ACD.MissedPauseAfter; n < 1 || n > 100 {
 		return invalid("acd.missed_pause_after", "must be between 1 and 100 missed rings, got %d", n)
 	}
-	if p := c.ACD.MissedPauseSeconds; p != nil && (*p < 0 || *p > MaxMissedPauseSeconds) {
-		return invalid("acd.missed_pause_seconds", "must be between 0 (until unpaused) and %d seconds, got %d", MaxMissedPauseSeconds, *p)
+	if p := c.ACD.MissedPauseSeconds; p != nil && !(*p >= 0 && *p <= MaxMissedPauseSeconds) {
+		return invalid("acd.missed_pause_seconds", "must be between 0 (until unpaused) and %d seconds, got %v", MaxMissedPauseSeconds, *p)
 	}
 	if t := c.ACD.Outbound.RingTimeout; t < MinRingTimeout || t > MaxRingTimeout {
 		return invalid("acd.outbound.ring_timeout", "must be between %s and %s, got %s", MinRingTimeout, MaxRingTimeout, t)

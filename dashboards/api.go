@@ -422,7 +422,7 @@ type QueueInput struct {
 	LongestRedS   float64 `json:"longest_wait_red_s"`
 	// MissedPauseSeconds: how long a missed ring of this queue pauses the agent (null/absent:
 	// acd.missed_pause_seconds; 0: until unpaused).
-	MissedPauseSeconds *int `json:"missed_pause_seconds"`
+	MissedPauseSeconds *float64 `json:"missed_pause_seconds"`
 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

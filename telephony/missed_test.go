@@ -12,11 +12,11 @@ import (
 	"github.com/callfloor/callfloor/telephony/sim"
 )
 
-func intp(v int) *int { return &v }
+func fp(v float64) *float64 { return &v }
 
 // missedConfig: agents 9001 (never answers) and 1002; the missed pause lasts seconds (nil: the
 // default) unless a queue overrides it.
-func missedConfig(seconds *int, agents ...string) *callfloor.Config {
+func missedConfig(seconds *float64, agents ...string) *callfloor.Config {
 	cfg := testConfig(agents...)
 	cfg.ACD.MissedPauseSeconds = seconds
 	return cfg
@@ -38,7 +38,7 @@ func missOnce(t *testing.T, f *floor, queue string) callfloor.AgentStatus {
 }
 
 func TestMissedRingPauseEndsByItself(t *testing.T) {
-	f := newFloor(t, missedConfig(intp(1), "9001", "1002"))
+	f := newFloor(t, missedConfig(fp(1), "9001", "1002"))
 	f.login("9001")
 	time.Sleep(1100 * time.Millisecond) // longest idle: 9001 is offered first
 	f.login("1002")
@@ -65,8 +65,8 @@ func TestMissedRingPauseEndsByItself(t *testing.T) {
 
 func TestMissedPauseZeroStaysPausedAndQueueOverrides(t *testing.T) {
 	// global 1 s, but sales says 0: until someone unpauses; support says 1 s while global is 0
-	cfg := missedConfig(intp(1), "9001", "1002")
-	cfg.Queues[0].MissedPauseSeconds = intp(0)
+	cfg := missedConfig(fp(1), "9001", "1002")
+	cfg.Queues[0].MissedPauseSeconds = fp(0)
 	cfg.Agents[0].Skills = map[string]int{"sales": 5, "support": 5}
 	cfg.Agents[1].Skills = map[string]int{"sales": 5, "support": 5}
 	f := newFloor(t, cfg)
@@ -84,8 +84,8 @@ func TestMissedPauseZeroStaysPausedAndQueueOverrides(t *testing.T) {
 	}
 
 	// the other way round: global 0, support 1 s
-	cfg2 := missedConfig(intp(0), "9001", "1002")
-	cfg2.Queues[1].MissedPauseSeconds = intp(1)
+	cfg2 := missedConfig(fp(0), "9001", "1002")
+	cfg2.Queues[1].MissedPauseSeconds = fp(1)
 	for i := range cfg2.Agents {
 		cfg2.Agents[i].Skills = map[string]int{"support": 5}
 	}
@@ -103,7 +103,7 @@ func TestMissedPauseZeroStaysPausedAndQueueOverrides(t *testing.T) {
 }
 
 func TestMissedPauseReturnSkipsAChangedAgent(t *testing.T) {
-	f := newFloor(t, missedConfig(intp(1), "9001", "1002"))
+	f := newFloor(t, missedConfig(fp(1), "9001", "1002"))
 	ctx := context.Background()
 	f.login("9001")
 	time.Sleep(1100 * time.Millisecond)
@@ -141,7 +141,7 @@ func TestMissedPauseReturnSkipsAChangedAgent(t *testing.T) {
 }
 
 func TestMissedPauseReturnSurvivesRestart(t *testing.T) {
-	f := newFloor(t, missedConfig(intp(1), "9001", "1002"))
+	f := newFloor(t, missedConfig(fp(1), "9001", "1002"))
 	f.login("9001")
 	time.Sleep(1100 * time.Millisecond)
 	f.login("1002")
@@ -159,7 +159,7 @@ func TestMissedPauseReturnSurvivesRestart(t *testing.T) {
 }
 
 func TestMissedPauseAfterConsecutiveMisses(t *testing.T) {
-	cfg := missedConfig(intp(0), "1001", "1002")
+	cfg := missedConfig(fp(0), "1001", "1002")
 	cfg.ACD.MissedPauseAfter = 2
 	f := newFloor(t, cfg)
 	var answer atomic.Bool // does 1001 answer?
