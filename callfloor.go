@@ -261,6 +261,9 @@ type AgentStatus struct {
 	Call       string     `json:"call,omitempty"`
 	CallsToday int64      `json:"calls_today"`
 	WrapUntil  time.Time  `json:"wrap_until,omitzero"`
+	// PauseUntil: a timed pause (after missed rings): the ACD makes the agent available at this
+	// instant unless their state changed meanwhile.
+	PauseUntil time.Time `json:"pause_until,omitzero"`
 }
 
 // Event types on the change stream. Every fact enters once, at the connector.

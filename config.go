@@ -50,6 +50,82 @@ type Queue struct {
 	WaitingRed   int           `yaml:"waiting_red" json:"waiting_red"`
 	LongestAmber time.Duration `yaml:"longest_wait_amber" json:"longest_wait_amber"`
 	LongestRed   time.Duration `yaml:"longest_wait_red" json:"longest_wait_red"`
+	// MissedPauseSeconds overrides acd.missed_pause_seconds for a ring of this queue the agent
+	// missed (nil: the global setting; 0: paused until someone unpauses them).
+	MissedPauseSeconds *float64 `yaml:"missed_pause_seconds" json:"missed_pause_seconds,omitempty"`
+}
+
+// MissedPause is how long a missed ring of this queue pauses the agent (0: until unpaused).
+func (q *Queue) MissedPause(acd ACDConfig) time.Duration {
+	if q != nil && q.MissedPauseSeconds != nil {
+		return time.Duration(*q.MissedPauseSeconds * float64(time.Second))
+	}
+	if acd.MissedPauseSeconds == nil {
+		return DefaultMissedPause
+	}
+	return time.Duration(*acd.MissedPauseSeconds * float64(time.Second))
+}
+
+// DefaultMissedPause is acd.missed_pause_seconds when the file does not set it.
+const DefaultMissedPause = 30 * time.Second
+
+// MaxMissedPauseSeconds bounds missed_pause_seconds (a day).
+const MaxMissedPauseSeconds = 86400
+
+// PauseReason is a reason an agent may be paused for. In the configuration file a plain string
+// is a reason's name (unpaid, no maximum).
+type PauseReason struct {
+	Name       string `yaml:"name" json:"name"`
+	Paid       bool   `yaml:"paid" json:"paid"`
+	MaxSeconds int    `yaml:"max_seconds" json:"max_seconds"` // longest expected pause; 0 = none
+}
+
+// UnmarshalYAML accepts "lunch" as well as {name: lunch, paid: false, max_seconds: 3600}.
+func (r *PauseReason) UnmarshalYAML(unmarshal func(any) error) error {
+	var name string
+	if err := unmarshal(&name); err == nil {
+		*r = PauseReason{Name: name}
+		return nil
+	}
+	type plain PauseReason
+	var p plain
+	if err := unmarshal(&p); err != nil {
+		return err
+	}
+	*r = PauseReason(p)
+	return nil
+}
+
+// MaxPauseReasonSeconds bounds a pause reason's maximum duration (a day).
+const MaxPauseReasonSeconds = 86400
+
+// ValidatePauseReasons checks a list of pause reasons; field names the list ("acd.pause_reasons").
+func ValidatePauseReasons(field string, rs []PauseReason) *Error {
+	seen := map[string]bool{}
+	for i, r := range rs {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if err := ValidateLabel(f+".name", r.Name); err != nil {
+			return err
+		}
+		if seen[r.Name] {
+			return invalid(f+".name", "duplicate reason %q", r.Name)
+		}
+		seen[r.Name] = true
+		if r.MaxSeconds < 0 || r.MaxSeconds > MaxPauseReasonSeconds {
+			return invalid(f+".max_seconds", "must be between 0 (no maximum) and %d seconds, got %d", MaxPauseReasonSeconds, r.MaxSeconds)
+		}
+	}
+	return nil
+}
+
+// PauseReasonNamed returns the reason called name, if the list has it.
+func PauseReasonNamed(rs []PauseReason, name string) (PauseReason, bool) {
+	for _, r := range rs {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return PauseReason{}, false
 }
 
 // Thresholds returns the queue's metric thresholds.
@@ -84,7 +160,13 @@ type ACDConfig struct {
 	RecordCalls       *bool          `yaml:"record_calls"`
 	RequestTimeout    time.Duration  `yaml:"request_timeout"`
 	Outbound          OutboundConfig `yaml:"outbound"`
-	PauseReasons      []string       `yaml:"pause_reasons"` // allowed reasons for a manual pause; empty = any
+	PauseReasons      []PauseReason  `yaml:"pause_reasons"` // allowed reasons for a manual pause; empty = any (the seed of the database's list)
+	// MissedPauseAfter: the agent is paused (MissedPauseReason) after this many missed rings in
+	// a row (default 1); an answered call starts the count over.
+	MissedPauseAfter int `yaml:"missed_pause_after"`
+	// MissedPauseSeconds: how long that pause lasts before the ACD makes the agent available
+	// again (nil: DefaultMissedPause; 0: until someone unpauses them). A queue may override it.
+	MissedPauseSeconds *float64 `yaml:"missed_pause_seconds"`
 }
 
 // Config is the whole configuration file. Secrets may come from environment variables.
@@ -141,6 +223,7 @@ type SimConfig struct {
 	BusyRate     float64         `yaml:"busy_rate"`
 	Traffic      []TrafficConfig `yaml:"traffic"`
 	AutoLogin    bool            `yaml:"auto_login"` // log every agent in at start (demo)
+	People       bool            `yaml:"people"`     // the agents take breaks and come back, as people do (demo)
 }
 
 // TrafficConfig is generated inbound traffic for one queue.
@@ -178,6 +261,9 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.ACD.MissedPauseReason == "" {
 		c.ACD.MissedPauseReason = "missed"
+	}
+	if c.ACD.MissedPauseAfter == 0 {
+		c.ACD.MissedPauseAfter = 1
 	}
 	if c.ACD.UnknownQueue.Action == "" {
 		c.ACD.UnknownQueue.Action = ActionHangup
@@ -380,6 +466,9 @@ func ValidateQueue(field string, q *Queue) *Error {
 	if q.ShortAbandon >= q.ServiceLevel {
 		return invalid(field+".short_abandon", "must be below service_level (%s), got %s", q.ServiceLevel, q.ShortAbandon).With(CodeMustBeBelow, Params{"other": "service_level", "limit": q.ServiceLevel.Seconds(), "unit": "s", "value": q.ShortAbandon.Seconds()})
 	}
+	if p := q.MissedPauseSeconds; p != nil && !(*p >= 0 && *p <= MaxMissedPauseSeconds) {
+		return invalid(field+".missed_pause_seconds", "must be between 0 (until unpaused) and %d seconds, got %v", MaxMissedPauseSeconds, *p)
+	}
 	if q.SLTarget <= 0 || q.SLTarget > 1 {
 		return invalid(field+".sl_target", "must be in (0, 1], got %v", q.SLTarget).With(CodeOutOfRange, Params{"min": 0, "max": 1, "value": q.SLTarget})
 	}
@@ -516,9 +605,19 @@ func (c *Config) Validate() error {
 		}
 	}
 	for i, r := range c.ACD.PauseReasons {
-		if err := ValidateLabel(fmt.Sprintf("acd.pause_reasons[%d]", i), r); err != nil {
+		// a plain string names the reason: its errors name the list entry
+		if err := ValidateLabel(fmt.Sprintf("acd.pause_reasons[%d]", i), r.Name); err != nil {
 			return err
 		}
+	}
+	if err := ValidatePauseReasons("acd.pause_reasons", c.ACD.PauseReasons); err != nil {
+		return err
+	}
+	if n := c.ACD.MissedPauseAfter; n < 1 || n > 100 {
+		return invalid("acd.missed_pause_after", "must be between 1 and 100 missed rings, got %d", n)
+	}
+	if p := c.ACD.MissedPauseSeconds; p != nil && !(*p >= 0 && *p <= MaxMissedPauseSeconds) {
+		return invalid("acd.missed_pause_seconds", "must be between 0 (until unpaused) and %d seconds, got %v", MaxMissedPauseSeconds, *p)
 	}
 	if t := c.ACD.Outbound.RingTimeout; t < MinRingTimeout || t > MaxRingTimeout {
 		return invalid("acd.outbound.ring_timeout", "must be between %s and %s, got %s", MinRingTimeout, MaxRingTimeout, t).With(CodeOutOfRange, Params{"min": MinRingTimeout.Seconds(), "max": MaxRingTimeout.Seconds(), "unit": "s", "value": t.Seconds()})

@@ -52,6 +52,7 @@ type ACD interface {
 	Reconfigure(cfg *callfloor.Config) error
 	Monitor(ctx context.Context, agentID, endpoint, mode, by string) error
 	Hold(ctx context.Context, agentID string, on bool) error
+	PauseReasons() []callfloor.PauseReason
 	Store() *realtime.Store
 }
 
@@ -126,6 +127,8 @@ func (a *API) Register(mux Mux) {
 	h("GET /api/v1/calls/{id}", a.getCall)
 	h("GET /api/v1/calls/{id}/recording", a.getRecording)
 	h("GET /api/v1/audit", a.listAudit)
+	h("GET /api/v1/pause-reasons", a.listPauseReasons)
+	h("PUT /api/v1/pause-reasons", a.putPauseReasons)
 	// the recording's audio is streamed, not JSON
 	mux.Handle("GET /api/v1/calls/{id}/recording/file", a.Auth.Middleware(http.HandlerFunc(a.recordingFile)))
 	a.RegisterScorecards(mux)
@@ -423,6 +426,9 @@ func (a *API) candidate(ctx context.Context, change func(cfg *callfloor.Config))
 	}
 	cfg := *a.Base
 	cfg.Queues, cfg.Agents = qs, as
+	if err := a.withPauseReasons(ctx, &cfg); err != nil {
+		return nil, err
+	}
 	if change != nil {
 		change(&cfg)
 	}
@@ -438,6 +444,9 @@ func (a *API) candidate(ctx context.Context, change func(cfg *callfloor.Config))
 func LoadConfig(ctx context.Context, db *storage.DB, base *callfloor.Config) (*callfloor.Config, bool, error) {
 	seeded, err := db.SeedConfig(ctx, base)
 	if err != nil {
+		return nil, false, err
+	}
+	if _, err := db.SeedPauseReasons(ctx, base.ACD.PauseReasons); err != nil {
 		return nil, false, err
 	}
 	a := &API{DB: db, Base: base}
@@ -464,6 +473,9 @@ type QueueInput struct {
 	WaitingRed    int     `json:"waiting_red"`
 	LongestAmberS float64 `json:"longest_wait_amber_s"`
 	LongestRedS   float64 `json:"longest_wait_red_s"`
+	// MissedPauseSeconds: how long a missed ring of this queue pauses the agent (null/absent:
+	// acd.missed_pause_seconds; 0: until unpaused).
+	MissedPauseSeconds *float64 `json:"missed_pause_seconds"`
 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -479,7 +491,8 @@ func (in QueueInput) queue() (callfloor.Queue, error) {
 	return callfloor.Queue{Name: in.Name, Strategy: in.Strategy, Priority: in.Priority, RingTimeout: secs(in.RingTimeoutS),
 		WrapUp: secs(in.WrapUpS), MaxWait: secs(in.MaxWaitS), OnMaxWait: in.OnMaxWait, MusicClass: in.MusicClass,
 		ServiceLevel: secs(in.ServiceLevelS), ShortAbandon: secs(in.ShortAbandonS), SLTarget: in.SLTarget,
-		WaitingAmber: in.WaitingAmber, WaitingRed: in.WaitingRed, LongestAmber: secs(in.LongestAmberS), LongestRed: secs(in.LongestRedS)}, nil
+		WaitingAmber: in.WaitingAmber, WaitingRed: in.WaitingRed, LongestAmber: secs(in.LongestAmberS), LongestRed: secs(in.LongestRedS),
+		MissedPauseSeconds: in.MissedPauseSeconds}, nil
 }
 
 // QueueView is a queue's configuration (durations in seconds) with its live figures.
@@ -493,7 +506,7 @@ func queueInput(q callfloor.Queue) QueueInput {
 	return QueueInput{Name: q.Name, Strategy: q.Strategy, Priority: q.Priority, RingTimeoutS: q.RingTimeout.Seconds(), WrapUpS: q.WrapUp.Seconds(),
 		MaxWaitS: q.MaxWait.Seconds(), OnMaxWait: q.OnMaxWait, MusicClass: q.MusicClass, ServiceLevelS: q.ServiceLevel.Seconds(),
 		ShortAbandonS: q.ShortAbandon.Seconds(), SLTarget: q.SLTarget, WaitingAmber: q.WaitingAmber, WaitingRed: q.WaitingRed,
-		LongestAmberS: q.LongestAmber.Seconds(), LongestRedS: q.LongestRed.Seconds()}
+		LongestAmberS: q.LongestAmber.Seconds(), LongestRedS: q.LongestRed.Seconds(), MissedPauseSeconds: q.MissedPauseSeconds}
 }
 
 func (a *API) queueView(ctx context.Context, q callfloor.Queue) (QueueView, error) {

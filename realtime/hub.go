@@ -366,6 +366,11 @@ func (h *Hub) flusher(ctx context.Context) {
 	// configuration change) and moves the time-dependent figures of quiet views.
 	resync := time.NewTicker(resyncEvery)
 	defer resync.Stop()
+	// Pauses passing their reason's maximum change views without any event: look for them
+	// often (in memory), and re-read those agents so the alert goes out within moments.
+	overMax := time.NewTicker(overMaxEvery)
+	defer overMax.Stop()
+	lastOverMax := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -374,6 +379,22 @@ func (h *Hub) flusher(ctx context.Context) {
 		case <-resync.C:
 			h.dmu.Lock()
 			h.dirty.all = true
+			h.dmu.Unlock()
+		case now := <-overMax.C:
+			ids := h.pausesOverMax(lastOverMax, now)
+			lastOverMax = now
+			if len(ids) == 0 {
+				continue
+			}
+			h.dmu.Lock()
+			if h.dirty.agents == nil {
+				h.dirty.agents = map[string]time.Time{}
+			}
+			for _, id := range ids {
+				if _, ok := h.dirty.agents[id]; !ok {
+					h.dirty.agents[id] = now
+				}
+			}
 			h.dmu.Unlock()
 		}
 		if wait := time.Until(lastFlush.Add(h.o.Coalesce)); wait > 0 && !sleepCtx(ctx, wait) {
@@ -390,6 +411,22 @@ func (h *Hub) flusher(ctx context.Context) {
 			sleepCtx(ctx, h.o.Coalesce)
 		}
 	}
+}
+
+// overMaxEvery is how often the hub looks for pauses passing their reason's maximum.
+const overMaxEvery = 2 * time.Second
+
+// pausesOverMax lists the agents whose pause passed its reason's maximum in (from, to].
+func (h *Hub) pausesOverMax(from, to time.Time) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for id, a := range h.raw.agents {
+		if at := h.k.pauseOverMax(a); !at.IsZero() && at.After(from) && !at.After(to) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // ---- recomputing views ----

@@ -37,6 +37,8 @@ type KPIOptions struct {
 	Window time.Duration            // sliding window, default 30m
 	Queues func() []callfloor.Queue // the running configuration (changes at run time)
 	Agents func() []callfloor.Agent // nil: the agents known to Redis, with the profile stored there
+	// PauseReasons: the reasons in force (their maximum durations); nil: none has a maximum.
+	PauseReasons func() []callfloor.PauseReason
 }
 
 // KPI computes the live views.
@@ -351,6 +353,13 @@ func (k *KPI) agentView(a *rawAgent, now time.Time) AgentView {
 		w := a.st.WrapUntil
 		v.WrapUntil = &w
 	}
+	if a.st.State == callfloor.AgentPaused {
+		v.PauseMaxS = k.pauseMax(a.st.Reason)
+		if !a.st.PauseUntil.IsZero() {
+			u := a.st.PauseUntil
+			v.PauseUntil = &u
+		}
+	}
 	var o occ
 	o.add(a, now)
 	v.Occupancy = o.value()
@@ -453,6 +462,43 @@ func queueStatus(q *rawQueue, sl *float64, now time.Time) (string, string, []Sta
 // round1 rounds to one decimal, as the English reason shows it.
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
+// pauseMax is the reason's maximum pause in seconds (0: none, or an unknown reason).
+func (k *KPI) pauseMax(reason string) int {
+	if k.o.PauseReasons == nil {
+		return 0
+	}
+	r, _ := callfloor.PauseReasonNamed(k.o.PauseReasons(), reason)
+	return r.MaxSeconds
+}
+
+// pauseOverMax is when the agent's pause passes its reason's maximum (zero: it cannot).
+func (k *KPI) pauseOverMax(a *rawAgent) time.Time {
+	if a.st.State != callfloor.AgentPaused || a.st.Since.IsZero() {
+		return time.Time{}
+	}
+	m := k.pauseMax(a.st.Reason)
+	if m <= 0 {
+		return time.Time{}
+	}
+	return a.st.Since.Add(time.Duration(m) * time.Second)
+}
+
+// alerts lists the agents (keep) paused longer than their reason allows, by agent id.
+func (k *KPI) alerts(agents map[string]*rawAgent, keep func(*rawAgent) bool, now time.Time) []Alert {
+	var out []Alert
+	for _, a := range agents {
+		if keep != nil && !keep(a) {
+			continue
+		}
+		if at := k.pauseOverMax(a); !at.IsZero() && now.After(at) {
+			out = append(out, Alert{Kind: AlertPauseOverMax, Agent: a.meta.ID, Name: a.meta.Name, Team: a.meta.Team, Reason: a.st.Reason,
+				Since: a.st.Since, MaxS: k.pauseMax(a.st.Reason)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Agent < out[j].Agent })
+	return out
+}
+
 func (k *KPI) teamView(team string, agents map[string]*rawAgent, now time.Time) TeamView {
 	v := TeamView{Team: team, Agents: newCounts()}
 	var o occ
@@ -472,6 +518,7 @@ func (k *KPI) teamView(team string, agents map[string]*rawAgent, now time.Time) 
 	v.Handled = c.Handled
 	v.AHT = opt(c.AHT())
 	v.Occupancy = o.value()
+	v.Alerts = k.alerts(agents, func(a *rawAgent) bool { return a.meta.Team == team }, now)
 	return v
 }
 
@@ -494,6 +541,7 @@ func (k *KPI) floorView(queues map[string]*rawQueue, agents map[string]*rawAgent
 		o.add(a, now)
 	}
 	v.Occupancy = o.value()
+	v.Alerts = k.alerts(agents, nil, now)
 	return v
 }
 

@@ -15,9 +15,16 @@ import (
 
 // floorCfg is a running configuration the tests can change.
 type floorCfg struct {
-	mu     sync.Mutex
-	queues []callfloor.Queue
-	agents []callfloor.Agent
+	mu      sync.Mutex
+	queues  []callfloor.Queue
+	agents  []callfloor.Agent
+	reasons []callfloor.PauseReason
+}
+
+func (f *floorCfg) PauseReasons() []callfloor.PauseReason {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]callfloor.PauseReason(nil), f.reasons...)
 }
 
 func (f *floorCfg) Queues() []callfloor.Queue {
@@ -33,7 +40,7 @@ func (f *floorCfg) Agents() []callfloor.Agent {
 }
 
 func (f *floorCfg) kpi(s *realtime.Store) *realtime.KPI {
-	return realtime.NewKPI(s, realtime.KPIOptions{Queues: f.Queues, Agents: f.Agents})
+	return realtime.NewKPI(s, realtime.KPIOptions{Queues: f.Queues, Agents: f.Agents, PauseReasons: f.PauseReasons})
 }
 
 // addAgent configures the agent and stores it as the ACD does at start.

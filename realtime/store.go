@@ -176,6 +176,18 @@ type Transition struct {
 	// applied twice. The agent's last Op is remembered (changes without one leave it): a call's
 	// writes are retried in order, so only its last one can be in doubt.
 	Op string
+	// PauseUntil (To paused): a timed pause; the ACD returns the agent to available at this
+	// instant (DuePauses, ReturnFromPause). Any later change of the agent clears it.
+	PauseUntil time.Time
+	// MissedAfter > 0 marks the change after a missed ring: the agent's consecutive-miss count
+	// goes up by one, and only when it reaches MissedAfter does the change go to To (paused, the
+	// count starting over); before that the agent goes back to available. An answered call
+	// (to on_call) resets the count.
+	MissedAfter int
+	// IfPauseUntil, when set, requires the agent's current timed pause to end at exactly this
+	// instant: a return from a timed pause does not fire once the agent was unpaused, logged
+	// out, or paused again (for any reason) meanwhile.
+	IfPauseUntil time.Time
 }
 
 // The agent transition: check, change, re-index availability, append to the change stream and
@@ -195,7 +207,20 @@ if from ~= '' then
   if not ok then return redis.error_reply('STATE ' .. cur) end
 end
 if ARGV[4] ~= '' and redis.call('HGET', k, 'call') ~= ARGV[4] then return redis.error_reply('CALL ' .. (redis.call('HGET', k, 'call') or '')) end
+if ARGV[18] ~= '0' and (redis.call('HGET', k, 'pause_until') or '0') ~= ARGV[18] then return redis.error_reply('STATE ' .. cur) end
 local to, now = ARGV[5], tonumber(ARGV[9])
+local reason, pause_until, evt = ARGV[6], ARGV[15], ARGV[13]
+local missed_after = tonumber(ARGV[16])
+if missed_after > 0 then
+  -- a missed ring: pause only at the missed_after-th in a row
+  local run = redis.call('HINCRBY', k, 'missed_run', 1)
+  if run < missed_after then
+    to, reason, pause_until, evt = 'available', '', '0', ARGV[17]
+  else
+    redis.call('HSET', k, 'missed_run', 0)
+  end
+end
+if to == 'on_call' then redis.call('HSET', k, 'missed_run', 0) end
 local day = ARGV[12]
 if redis.call('HGET', k, 'day') ~= day then
   redis.call('HSET', k, 'day', day, 'calls_today', 0)
@@ -209,7 +234,7 @@ if since and now > since then
 end
 if ARGV[11] == '1' then redis.call('HINCRBY', k, 'calls_today', 1) end
 local prev_reason = redis.call('HGET', k, 'reason') or ''
-redis.call('HSET', k, 'state', to, 'reason', ARGV[6], 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10])
+redis.call('HSET', k, 'state', to, 'reason', reason, 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10], 'pause_until', pause_until)
 -- a change without an op (the API's) leaves the last op: a call's retried op stays recognised
 if op ~= '' then redis.call('HSET', k, 'op', op) end
 local q = redis.call('HGET', k, 'q') or ''
@@ -219,7 +244,8 @@ else
   for qq in string.gmatch(q, '([^,=]+)=%d+') do redis.call('ZREM', p .. 'avail:' .. qq, id) end
 end
 if to == 'wrap_up' then redis.call('ZADD', p .. 'wrapdue', tonumber(ARGV[10]), id) else redis.call('ZREM', p .. 'wrapdue', id) end
-local ev = string.gsub(ARGV[13], '"__PREV__"', '"' .. cur .. '"')
+if to == 'paused' and pause_until ~= '0' then redis.call('ZADD', p .. 'pausedue', tonumber(pause_until), id) else redis.call('ZREM', p .. 'pausedue', id) end
+local ev = string.gsub(evt, '"__PREV__"', '"' .. cur .. '"')
 ev = string.gsub(ev, '"__CALLS__"', redis.call('HGET', k, 'calls_today') or '0')
 ev = string.gsub(ev, '"__PREVSINCE__"', string.format('%d', since or now))
 ev = string.gsub(ev, '"__PREVREASON__"', (string.gsub(cjson.encode(prev_reason), '%%', '%%%%')))
@@ -242,22 +268,44 @@ func (s *Store) Transition(ctx context.Context, t Transition) (callfloor.AgentSt
 	if !t.WrapUntil.IsZero() {
 		wrap = ms(t.WrapUntil)
 	}
-	ev := callfloor.Event{Type: callfloor.EvAgentState, At: t.Now, Prev: "__PREV__", PrevSinceMs: -1, PrevReason: "__PREVREASON__", Agent: &callfloor.AgentStatus{
-		Agent: t.Agent, State: t.To, Reason: t.Reason, Direction: t.Direction, Since: t.Now, Call: t.Call, WrapUntil: t.WrapUntil,
-	}}
-	b, err := json.Marshal(ev)
+	pauseUntil, ifPauseUntil := int64(0), int64(0)
+	if !t.PauseUntil.IsZero() && t.To == callfloor.AgentPaused {
+		pauseUntil = ms(t.PauseUntil)
+	}
+	if !t.IfPauseUntil.IsZero() {
+		ifPauseUntil = ms(t.IfPauseUntil)
+	}
+	event := func(st callfloor.AgentStatus) (string, error) {
+		ev := callfloor.Event{Type: callfloor.EvAgentState, At: t.Now, Prev: "__PREV__", PrevSinceMs: -1, PrevReason: "__PREVREASON__", Agent: &st}
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return "", err
+		}
+		// calls_today is only known inside the script.
+		evs := strings.Replace(string(b), `"calls_today":0`, `"calls_today":"__CALLS__"`, 1)
+		return strings.Replace(evs, `"prev_since_ms":-1`, `"prev_since_ms":"__PREVSINCE__"`, 1), nil
+	}
+	st := callfloor.AgentStatus{Agent: t.Agent, State: t.To, Reason: t.Reason, Direction: t.Direction, Since: t.Now, Call: t.Call, WrapUntil: t.WrapUntil}
+	if pauseUntil != 0 {
+		st.PauseUntil = time.UnixMilli(pauseUntil).UTC()
+	}
+	evs, err := event(st)
 	if err != nil {
 		return "", err
 	}
-	// calls_today is only known inside the script.
-	evs := strings.Replace(string(b), `"calls_today":0`, `"calls_today":"__CALLS__"`, 1)
-	evs = strings.Replace(evs, `"prev_since_ms":-1`, `"prev_since_ms":"__PREVSINCE__"`, 1)
+	evAvail := ""
+	if t.MissedAfter > 0 { // the event when this miss does not pause yet
+		if evAvail, err = event(callfloor.AgentStatus{Agent: t.Agent, State: callfloor.AgentAvailable, Direction: t.Direction, Since: t.Now, Call: t.Call}); err != nil {
+			return "", err
+		}
+	}
 	count := "0"
 	if t.CountCall {
 		count = "1"
 	}
 	res, err := transitionScript.Run(ctx, s.rdb, []string{s.k("agent", t.Agent)}, s.p, t.Agent, strings.Join(from, ","), t.IfCall,
-		string(t.To), t.Reason, t.Direction, t.Call, ms(t.Now), wrap, count, s.Day(t.Now), evs, t.Op).Slice()
+		string(t.To), t.Reason, t.Direction, t.Call, ms(t.Now), wrap, count, s.Day(t.Now), evs, t.Op,
+		pauseUntil, max(t.MissedAfter, 0), evAvail, ifPauseUntil).Slice()
 	if err != nil {
 		msg := err.Error()
 		switch {
@@ -358,6 +406,40 @@ func (s *Store) DueWrapUps(ctx context.Context, now time.Time) ([]string, error)
 	return s.rdb.ZRangeByScore(ctx, s.k("wrapdue"), &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(ms(now), 10)}).Result()
 }
 
+// DuePause is a timed pause that has ended: the agent and the instant it was due.
+type DuePause struct {
+	Agent string
+	Until time.Time
+}
+
+// DuePauses lists the timed pauses (Transition.PauseUntil) due by now, overdue ones included
+// (after a restart).
+func (s *Store) DuePauses(ctx context.Context, now time.Time) ([]DuePause, error) {
+	zs, err := s.rdb.ZRangeByScoreWithScores(ctx, s.k("pausedue"), &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(ms(now), 10)}).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DuePause, 0, len(zs))
+	for _, z := range zs {
+		id, _ := z.Member.(string)
+		out = append(out, DuePause{Agent: id, Until: time.UnixMilli(int64(z.Score)).UTC()})
+	}
+	return out, nil
+}
+
+// ReturnFromPause ends a due timed pause: the agent goes to available, but only if they are
+// still in that same timed pause (not unpaused, logged out or paused again meanwhile; then the
+// result is an ECONFLICT error and nothing changes).
+func (s *Store) ReturnFromPause(ctx context.Context, d DuePause, now time.Time) error {
+	_, err := s.Transition(ctx, Transition{Agent: d.Agent, From: []callfloor.AgentState{callfloor.AgentPaused}, IfPauseUntil: d.Until, To: callfloor.AgentAvailable, Now: now})
+	if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
+		// removed from the live state: forget the entry (any change of a live agent's state
+		// removes it in the transition itself)
+		s.rdb.ZRem(ctx, s.k("pausedue"), d.Agent)
+	}
+	return err
+}
+
 // Agent returns an agent's live status.
 func (s *Store) Agent(ctx context.Context, id string) (callfloor.AgentStatus, error) {
 	m, err := s.rdb.HGetAll(ctx, s.k("agent", id)).Result()
@@ -377,6 +459,9 @@ func (s *Store) statusFromHash(id string, m map[string]string) callfloor.AgentSt
 	}
 	if v, err := strconv.ParseInt(m["wrap_until"], 10, 64); err == nil && v > 0 {
 		st.WrapUntil = time.UnixMilli(v).UTC()
+	}
+	if v, err := strconv.ParseInt(m["pause_until"], 10, 64); err == nil && v > 0 && st.State == callfloor.AgentPaused {
+		st.PauseUntil = time.UnixMilli(v).UTC()
 	}
 	if m["day"] == s.Day(time.Now()) {
 		st.CallsToday, _ = strconv.ParseInt(m["calls_today"], 10, 64)

@@ -103,6 +103,28 @@ type AgentView struct {
 	Occupancy    *float64             `json:"occupancy"`
 	MissedOffers int64                `json:"missed_offers"`
 	Call         *CurrentCall         `json:"call,omitempty"`
+	// A paused agent: the reason's maximum (0 = none; tiles turn amber beyond it, red beyond
+	// twice it) and, for a timed pause (missed rings), when the ACD makes them available.
+	PauseMaxS  int        `json:"pause_max_s,omitempty"`
+	PauseUntil *time.Time `json:"pause_until,omitempty"`
+}
+
+// Alert kinds.
+const (
+	// AlertPauseOverMax: an agent has been paused longer than the reason's maximum.
+	AlertPauseOverMax = "pause_over_max"
+)
+
+// Alert is a live alert of the floor or a team. The same alert (kind, agent, since) stays in
+// the list while it holds: a client raises it once.
+type Alert struct {
+	Kind   string    `json:"kind"`
+	Agent  string    `json:"agent"`
+	Name   string    `json:"name,omitempty"`
+	Team   string    `json:"team,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+	Since  time.Time `json:"since"` // the pause began
+	MaxS   int       `json:"max_s,omitempty"`
 }
 
 // TeamView is a team's summary.
@@ -113,6 +135,7 @@ type TeamView struct {
 	AHT       *float64    `json:"aht_s"`
 	Occupancy *float64    `json:"occupancy"`
 	Missed    int64       `json:"missed_offers"`
+	Alerts    []Alert     `json:"alerts,omitempty"`
 }
 
 // FloorView is the whole floor.
@@ -124,4 +147,5 @@ type FloorView struct {
 	Window      Figures     `json:"window"`
 	WindowMin   int         `json:"window_min"`
 	Occupancy   *float64    `json:"occupancy"`
+	Alerts      []Alert     `json:"alerts,omitempty"`
 }

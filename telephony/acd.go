@@ -303,6 +303,7 @@ func (a *ACD) dispatchLoop(ctx context.Context) {
 		case <-a.kick:
 		case <-t.C:
 			a.endWrapUps(ctx)
+			a.endTimedPauses(ctx)
 			if d := a.store.Day(time.Now()); d != day {
 				// a new day: calls_today restarts, fewest_calls ranks by today's calls
 				if err := a.store.Rescore(ctx, time.Now()); err == nil {
@@ -360,6 +361,30 @@ func (a *ACD) sweepStale(ctx context.Context) {
 		a.log.Warn("freeing an agent whose call is gone", "agent", ag.Agent, "state", ag.State, "call", ag.Call)
 		if _, err := a.store.Transition(ctx, realtime.Transition{Agent: ag.Agent, From: []callfloor.AgentState{ag.State}, IfCall: ag.Call, To: callfloor.AgentAvailable, Now: now}); err != nil && callfloor.ErrorCode(err) != callfloor.ECONFLICT {
 			a.log.Warn("freeing agent", "agent", ag.Agent, "err", err)
+		}
+	}
+}
+
+// PauseReasons returns the pause reasons in force.
+func (a *ACD) PauseReasons() []callfloor.PauseReason {
+	return append([]callfloor.PauseReason(nil), a.settings().acd.PauseReasons...)
+}
+
+// endTimedPauses makes agents whose timed pause (a missed ring) has ended available again,
+// overdue ones too (a restart). Any instance may do it: the return is a compare-and-set on the
+// pause's end, so an agent unpaused, logged out or paused again meanwhile stays as they are.
+func (a *ACD) endTimedPauses(ctx context.Context) {
+	now := time.Now()
+	due, err := a.store.DuePauses(ctx, now)
+	a.redisTrouble("reading due pauses", err)
+	if err != nil {
+		return
+	}
+	for _, d := range due {
+		if err := a.store.ReturnFromPause(ctx, d, now); err != nil && callfloor.ErrorCode(err) != callfloor.ECONFLICT && callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
+			a.log.Warn("ending a timed pause", "agent", d.Agent, "err", err)
+		} else if err == nil {
+			a.log.Info("timed pause over: agent available again", "agent", d.Agent)
 		}
 	}
 }
@@ -616,13 +641,13 @@ func (a *ACD) Pause(ctx context.Context, id, reason string) (callfloor.AgentStat
 	if err := callfloor.ValidateLabel("reason", reason); err != nil {
 		return callfloor.AgentStatus{}, err
 	}
-	if allowed := a.settings().acd.PauseReasons; len(allowed) > 0 {
-		ok := false
-		for _, r := range allowed {
-			ok = ok || r == reason
-		}
-		if !ok {
-			return callfloor.AgentStatus{}, callfloor.Invalid("reason", callfloor.CodeInvalidChoice, callfloor.Params{"allowed": allowed, "value": reason}, "%q is not one of %s", reason, strings.Join(allowed, ", "))
+	if allowed := a.settings().acd.PauseReasons; len(allowed) > 0 { // the current list (PUT /pause-reasons)
+		if _, ok := callfloor.PauseReasonNamed(allowed, reason); !ok {
+			names := make([]string, len(allowed))
+			for i, r := range allowed {
+				names[i] = r.Name
+			}
+			return callfloor.AgentStatus{}, callfloor.Invalid("reason", callfloor.CodeInvalidChoice, callfloor.Params{"allowed": names, "value": reason}, "%q is not one of %s", reason, strings.Join(names, ", "))
 		}
 	}
 	return a.agentAction(ctx, id, realtime.Transition{From: []callfloor.AgentState{callfloor.AgentAvailable, callfloor.AgentPaused, callfloor.AgentWrapUp}, To: callfloor.AgentPaused, Reason: reason})

@@ -503,10 +503,17 @@ func (cl *call) offerEnded(result string, cause int) {
 		if missed {
 			cl.acd.rang(agent)
 		}
-		reason := cl.acd.settings().acd.MissedPauseReason
+		s := cl.acd.settings()
+		reason := s.acd.MissedPauseReason
 		t := realtime.Transition{Agent: agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable}
 		if missed && reason != "" {
-			t.To, t.Reason = callfloor.AgentPaused, reason
+			// paused after acd.missed_pause_after misses in a row, for the missed queue's time
+			// (0: until unpaused); the ACD returns them (endTimedPauses)
+			t.To, t.Reason, t.MissedAfter = callfloor.AgentPaused, reason, max(s.acd.MissedPauseAfter, 1)
+			t.Now = cl.acd.now()
+			if d := s.queues[c.Queue].MissedPause(s.acd); d > 0 {
+				t.PauseUntil = t.Now.Add(d)
+			}
 		}
 		cl.transition("agent after an unanswered offer", t)
 	}

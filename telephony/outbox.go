@@ -433,6 +433,7 @@ func (a *ACD) startUp(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+	a.endTimedPauses(ctx) // overdue while no instance ran
 	return nil
 }
 

@@ -107,6 +107,7 @@ func testConfig(t *testing.T, redisURL string) *callfloor.Config {
 	cfg.Asterisk = nil
 	cfg.LogLevel = "error"
 	cfg.DataDir = t.TempDir()
+	cfg.Sim.People = false // the tests drive the agents themselves (TestDemoDay* runs the people)
 	return cfg
 }
 

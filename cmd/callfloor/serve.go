@@ -59,6 +59,7 @@ type Main struct {
 	hubDone    chan struct{}
 	authDone   chan struct{} // the watcher of user changes (dashboards.Auth.WatchUsers)
 	simDone    chan struct{}
+	peopleDone chan struct{}
 	guardDone  chan struct{}
 	loginDone  chan struct{}
 	cacheTmp   string // the recording cache's temporary directory, removed at Close
@@ -217,6 +218,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			}()
 		}
 		m.startTraffic(runCtx)
+		if cfg.Sim.People {
+			ids := make([]string, len(cfg.Agents))
+			for i, a := range cfg.Agents {
+				ids[i] = a.ID
+			}
+			people := newDemoPeople(m.ACD, ids, cfg.Sim.Speed, cfg.Sim.Seed, m.Log.With("component", "demo-people"))
+			m.peopleDone = make(chan struct{})
+			go func() { defer close(m.peopleDone); people.Run(runCtx) }()
+		}
 	}
 
 	auth := &dashboards.Auth{DB: m.DB, Redis: m.Redis, Prefix: cfg.Prefix, SecureCookie: cfg.SecureCookie, Log: m.Log, TimeZone: cfg.TimeZone}
@@ -236,7 +246,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.recCache = api.RecordingCache
 	api.Register(mux)
-	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents})
+	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents, PauseReasons: m.ACD.PauseReasons})
 	m.Registry.MustRegister(realtime.NewKPICollector(m.KPI))
 	m.Hub = realtime.NewHub(realtime.HubOptions{KPI: m.KPI, Store: store, Allowed: dashboards.LiveAllowed(m.ACD),
 		Credential: api.LiveCredential, MaxPerUser: cfg.Live.MaxSocketsPerUser, MaxPerNode: cfg.Live.MaxSocketsPerNode,
@@ -520,7 +530,7 @@ func (m *Main) Close() error {
 		if m.cancel != nil {
 			m.cancel()
 		}
-		for _, ch := range []chan struct{}{m.loginDone, m.simDone, m.acdDone, m.writerDone, m.maintDone, m.guardDone, m.hubDone, m.authDone} {
+		for _, ch := range []chan struct{}{m.loginDone, m.simDone, m.peopleDone, m.acdDone, m.writerDone, m.maintDone, m.guardDone, m.hubDone, m.authDone} {
 			if ch != nil {
 				select {
 				case <-ch:
