@@ -209,7 +209,17 @@ if since and now > since then
 end
 if ARGV[11] == '1' then redis.call('HINCRBY', k, 'calls_today', 1) end
 local prev_reason = redis.call('HGET', k, 'reason') or ''
-redis.call('HSET', k, 'state', to, 'reason', ARGV[6], 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10])
+-- "pause after this call": a pending pause turns the end of a call or wrap-up into that pause
+local reason = ARGV[6]
+local pending = redis.call('HGET', k, 'pending') or ''
+if pending ~= '' and to == 'available' and (cur == 'wrap_up' or cur == 'on_call' or cur == 'ringing') then
+  to, reason = 'paused', pending
+end
+if to ~= 'on_call' and to ~= 'wrap_up' and to ~= 'ringing' then redis.call('HDEL', k, 'pending') end
+-- the call the agent last handled stays known through wrap-up (disposition, notes)
+local oldcall = redis.call('HGET', k, 'call') or ''
+if oldcall ~= '' and oldcall ~= ARGV[8] and cur == 'on_call' then redis.call('HSET', k, 'last_call', oldcall) end
+redis.call('HSET', k, 'state', to, 'reason', reason, 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10])
 -- a change without an op (the API's) leaves the last op: a call's retried op stays recognised
 if op ~= '' then redis.call('HSET', k, 'op', op) end
 local q = redis.call('HGET', k, 'q') or ''
@@ -220,6 +230,8 @@ else
 end
 if to == 'wrap_up' then redis.call('ZADD', p .. 'wrapdue', tonumber(ARGV[10]), id) else redis.call('ZREM', p .. 'wrapdue', id) end
 local ev = string.gsub(ARGV[13], '"__PREV__"', '"' .. cur .. '"')
+ev = string.gsub(ev, '"__TO__"', '"' .. to .. '"')
+ev = string.gsub(ev, '"__REASON__"', (string.gsub(cjson.encode(reason), '%%', '%%%%')))
 ev = string.gsub(ev, '"__CALLS__"', redis.call('HGET', k, 'calls_today') or '0')
 ev = string.gsub(ev, '"__PREVSINCE__"', string.format('%d', since or now))
 ev = string.gsub(ev, '"__PREVREASON__"', (string.gsub(cjson.encode(prev_reason), '%%', '%%%%')))
@@ -242,8 +254,9 @@ func (s *Store) Transition(ctx context.Context, t Transition) (callfloor.AgentSt
 	if !t.WrapUntil.IsZero() {
 		wrap = ms(t.WrapUntil)
 	}
+	// state and reason are known only inside the script (a pending pause may turn "available" into it)
 	ev := callfloor.Event{Type: callfloor.EvAgentState, At: t.Now, Prev: "__PREV__", PrevSinceMs: -1, PrevReason: "__PREVREASON__", Agent: &callfloor.AgentStatus{
-		Agent: t.Agent, State: t.To, Reason: t.Reason, Direction: t.Direction, Since: t.Now, Call: t.Call, WrapUntil: t.WrapUntil,
+		Agent: t.Agent, State: "__TO__", Reason: "__REASON__", Direction: t.Direction, Since: t.Now, Call: t.Call, WrapUntil: t.WrapUntil,
 	}}
 	b, err := json.Marshal(ev)
 	if err != nil {
@@ -371,7 +384,8 @@ func (s *Store) Agent(ctx context.Context, id string) (callfloor.AgentStatus, er
 }
 
 func (s *Store) statusFromHash(id string, m map[string]string) callfloor.AgentStatus {
-	st := callfloor.AgentStatus{Agent: id, State: callfloor.AgentState(m["state"]), Reason: m["reason"], Direction: m["dir"], Call: m["call"]}
+	st := callfloor.AgentStatus{Agent: id, State: callfloor.AgentState(m["state"]), Reason: m["reason"], Direction: m["dir"], Call: m["call"],
+		PendingPause: m["pending"], LastCall: m["last_call"]}
 	if v, err := strconv.ParseInt(m["since"], 10, 64); err == nil {
 		st.Since = time.UnixMilli(v).UTC()
 	}

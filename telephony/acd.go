@@ -625,7 +625,25 @@ func (a *ACD) Pause(ctx context.Context, id, reason string) (callfloor.AgentStat
 			return callfloor.AgentStatus{}, &callfloor.Error{Code: callfloor.EINVALID, Field: "reason", Message: fmt.Sprintf("reason: %q is not one of %v", reason, allowed)}
 		}
 	}
-	return a.agentAction(ctx, id, realtime.Transition{From: []callfloor.AgentState{callfloor.AgentAvailable, callfloor.AgentPaused, callfloor.AgentWrapUp}, To: callfloor.AgentPaused, Reason: reason})
+	// Ringing, on a call or in wrap-up, the pause waits for the end of the call and wrap-up
+	// ("pause after this call", realtime.SetPendingPause). The state may change between the
+	// two tries; each is atomic.
+	for try := 0; ; try++ {
+		st, err := a.agentAction(ctx, id, realtime.Transition{From: []callfloor.AgentState{callfloor.AgentAvailable, callfloor.AgentPaused}, To: callfloor.AgentPaused, Reason: reason})
+		if callfloor.ErrorCode(err) != callfloor.ECONFLICT || try == 2 {
+			return st, err
+		}
+		perr := a.store.SetPendingPause(ctx, id, reason, time.Now())
+		if perr == nil {
+			return a.store.Agent(ctx, id)
+		}
+		if callfloor.ErrorCode(perr) != callfloor.ECONFLICT {
+			return st, perr
+		}
+		if cur, _ := a.store.Agent(ctx, id); cur.State == callfloor.AgentLoggedOut {
+			return st, err
+		}
+	}
 }
 
 // Unpause makes a paused agent available.
