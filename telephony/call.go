@@ -18,12 +18,12 @@ import (
 
 // Messages a call actor handles.
 type (
-	msgEnter    struct {
+	msgEnter struct {
 		adopted, answered bool
 		offerTo           string // a transfer to this agent, reserved for the call already
 	} // a caller entered Stasis (or was transferred into a queue)
-	msgRestored struct{}                         // loaded from Redis after a restart
-	msgDial     struct{}                         // outbound click-to-call placed
+	msgRestored struct{} // loaded from Redis after a restart
+	msgDial     struct{} // outbound click-to-call placed
 	msgOffer    struct {
 		agent string
 		at    time.Time
