@@ -87,6 +87,7 @@ type AgentView struct {
 	State        callfloor.AgentState `json:"state"`
 	Reason       string               `json:"reason,omitempty"`
 	PendingPause string               `json:"pending_pause,omitempty"` // "pause after this call": the reason
+	LastCall     string               `json:"last_call,omitempty"`     // the call last talked on (its disposition during wrap-up)
 	Since        time.Time            `json:"since"`                   // time in state = now − this
 	WrapUntil    *time.Time           `json:"wrap_until,omitempty"`
 	HandledToday int64                `json:"handled_today"`

@@ -76,6 +76,8 @@ export interface AgentView {
   occupancy: number | null;
   missed_offers: number;
   call?: CurrentCall | null;
+  pending_pause?: string; // "pause after this call": its reason
+  last_call?: string; // the call last talked on (its disposition during wrap-up)
 }
 
 export interface TeamView {
@@ -148,6 +150,8 @@ export interface AgentStatus {
   call?: string;
   calls_today: number;
   wrap_until?: string;
+  pending_pause?: string;
+  last_call?: string;
 }
 
 export interface RestAgent {
@@ -175,4 +179,33 @@ export interface AgentToday {
   aht_s: number | null;
   occupancy: number | null;
   missed_offers: number;
+}
+
+// The agent desktop (issue 10 item 5).
+export interface DispositionSet {
+  queue: string;
+  disposition_required: boolean;
+  codes: { code: string; label: string }[];
+}
+
+export interface CallDisposition {
+  call_id: string;
+  code?: string;
+  label?: string;
+  note: string;
+}
+
+export interface RecentCall {
+  id: string;
+  direction: string;
+  queue?: string;
+  agent?: string;
+  agent_name?: string;
+  entered_at: string;
+  outcome?: string;
+  talk_ms?: number;
+  disposition?: string;
+  disposition_label?: string;
+  note?: string;
+  transferred_to?: string;
 }
