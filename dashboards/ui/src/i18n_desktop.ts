@@ -53,7 +53,7 @@ export const desktopEn = {
 } as const;
 
 export const desktopZh: Record<keyof typeof desktopEn, string> = {
-  "desk.ready": "就绪（结束话后处理）",
+  "desk.ready": "结束话后处理",
   "desk.pending": "本通话后暂停：{reason}",
   "desk.pending.cancel": "取消",
   "desk.pause_after": "本通话后暂停",
