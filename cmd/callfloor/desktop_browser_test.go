@@ -76,6 +76,7 @@ func TestBrowserDesktopShift(t *testing.T) {
 		{"en", "5550142", "5550152", "queue", "Lunch", "Saved.", "Pause after this call", "requires a disposition", "Sold", "Information"},
 		{"zh-CN", "5550143", "5550153", "number", "午餐", "已保存。", "本通话后暂停", "要求填写小结", "Sold", "Information"},
 	}
+	var transferred []string
 	for _, r := range runs {
 		if r.lang == "zh-CN" {
 			switchLang(t, ctx, "zh-CN")
@@ -159,5 +160,52 @@ func TestBrowserDesktopShift(t *testing.T) {
 		waitFor(t, ctx, 10*time.Second, "disposition saved", func() bool { return textOf(ctx, "disposition-msg") == r.saved })
 		do(t, ctx, "ready", chromedp.Click(byTestID("btn-ready")))
 		waitFor(t, ctx, 10*time.Second, "available after wrap-up", stateIs("Available", "空闲"))
+		transferred = append(transferred, callID)
 	}
+
+	// the calls page finds the transferred call by its note and shows the transfer and the disposition
+	do(t, ctx, "the calls page", chromedp.Click(byTestID("nav-calls")))
+	waitFor(t, ctx, 10*time.Second, "the calls page", func() bool { return visible(ctx, "calls-q") })
+	do(t, ctx, "search the notes", chromedp.Click(byTestID("calls-recorded")), chromedp.SendKeys(byTestID("calls-q"), "agreed zh"), chromedp.Click(byTestID("calls-search")))
+	zh := transferred[1]
+	waitFor(t, ctx, 15*time.Second, "the call found by its note", func() bool {
+		return strings.Contains(textOf(ctx, "calls-transfer-"+zh), "电话号码 5550177") && textOf(ctx, "calls-disposition-"+zh) == "Sold" &&
+			strings.Contains(textOf(ctx, "calls-note-"+zh), "Upgrade agreed zh-CN") && !visible(ctx, "calls-row-"+transferred[0])
+	})
+	screenshot(t, ctx, artifacts, "calls-transfer-zh-CN.png")
+}
+
+// The admin's disposition codes per queue, with the required flag, on screen.
+func TestBrowserAdminDispositions(t *testing.T) {
+	ctx := newBrowser(t)
+	m, base, tok := startDemo(t, 5)
+	artifacts := artifactsDir(t)
+	const pw = "a long enough password"
+	if _, err := m.DB.CreateUser(context.Background(), storage.NewUser{Username: "olga", DisplayName: "Olga", Password: pw, Role: callfloor.RoleOperationsManager}); err != nil {
+		t.Fatal(err)
+	}
+	loginUI(t, ctx, base, "olga", pw, "nav-admin")
+	do(t, ctx, "the dispositions tab", chromedp.Navigate(base+"/admin/dispositions"))
+	waitFor(t, ctx, 10*time.Second, "the dispositions tab", func() bool { return visible(ctx, "disp-add") && textOf(ctx, "disp-queue") != "" })
+	elSelect(t, ctx, "disp-queue", "support")
+	for i, c := range [][2]string{{"resolved", "Resolved"}, {"callback", "Call back"}} {
+		do(t, ctx, "add a code", chromedp.Click(byTestID("disp-add")))
+		do(t, ctx, "fill the code", chromedp.SendKeys(byTestID(fmt.Sprintf("disp-code-%d", i)), c[0]), chromedp.SendKeys(byTestID(fmt.Sprintf("disp-label-%d", i)), c[1]))
+	}
+	do(t, ctx, "required", chromedp.Click(byTestID("disp-required")))
+	do(t, ctx, "save", chromedp.Click(byTestID("disp-save")))
+	waitFor(t, ctx, 10*time.Second, "saved on the server", func() bool {
+		_, body := api(t, "GET", "http://"+m.Addr()+"/api/v1/queues/support/dispositions", tok, "")
+		codes, _ := body["codes"].([]any)
+		return body["disposition_required"] == true && len(codes) == 2 && codes[1].(map[string]any)["label"] == "Call back"
+	})
+	screenshot(t, ctx, artifacts, "admin-dispositions.png")
+	// a bad code is refused, the field named, in Chinese
+	switchLang(t, ctx, "zh-CN")
+	elSelect(t, ctx, "disp-queue", "support") // the page is drawn anew in the other language
+	waitFor(t, ctx, 10*time.Second, "support's codes", func() bool { return visible(ctx, "disp-code-1") })
+	do(t, ctx, "add a bad code", chromedp.Click(byTestID("disp-add")), chromedp.SendKeys(byTestID("disp-code-2"), "Bad Code"), chromedp.SendKeys(byTestID("disp-label-2"), "x"),
+		chromedp.Click(byTestID("disp-save")))
+	waitFor(t, ctx, 10*time.Second, "the refusal", func() bool { return textOf(ctx, "disp-error") != "" })
+	screenshot(t, ctx, artifacts, "admin-dispositions-zh.png")
 }
