@@ -348,6 +348,13 @@ func (cl *call) handle(m any) {
 
 func (cl *call) enter(m msgEnter) {
 	c := cl.c
+	if m.offerTo != "" {
+		defer func() {
+			if c.State == callfloor.CallEnded { // the caller went before the agent could be rung
+				cl.acd.release(cl.ctx(), m.offerTo, c.ID)
+			}
+		}()
+	}
 	q := cl.queueCfg()
 	if q == nil {
 		cl.unknownQueue()
