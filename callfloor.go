@@ -160,6 +160,14 @@ type Call struct {
 	MixBridge       string    `json:"mix_bridge,omitempty"`
 	CustomerRingAt  time.Time `json:"customer_ring_at,omitzero"`
 
+	// A blind transfer from the agent desktop: where the call went ("queue:support",
+	// "agent:1002", "number:5551234") and when. A transfer to a queue or an agent continues
+	// as a new call (a new queue leg) whose TransferredFrom is this call's id; a transfer to a
+	// number stays this call, the agent leaving it at TransferredAt.
+	TransferredTo   string    `json:"transferred_to,omitempty"`
+	TransferredFrom string    `json:"transferred_from,omitempty"`
+	TransferredAt   time.Time `json:"transferred_at,omitzero"`
+
 	// Rev numbers the saves of the live record: a save retried after a lost reply checks it to
 	// land once.
 	Rev int64 `json:"rev,omitempty"`
@@ -182,7 +190,11 @@ func (c *Call) TalkMs() int64 {
 	if c.AnsweredAt.IsZero() || c.EndedAt.IsZero() {
 		return 0
 	}
-	t := c.EndedAt.Sub(c.AnsweredAt).Milliseconds()
+	end := c.EndedAt
+	if !c.TransferredAt.IsZero() && c.TransferredAt.Before(end) {
+		end = c.TransferredAt // the agent left the call when they transferred it
+	}
+	t := end.Sub(c.AnsweredAt).Milliseconds()
 	if c.HoldMs != nil {
 		t -= *c.HoldMs
 	}
@@ -264,19 +276,25 @@ type AgentStatus struct {
 	// PauseUntil: a timed pause (after missed rings): the ACD makes the agent available at this
 	// instant unless their state changed meanwhile.
 	PauseUntil time.Time `json:"pause_until,omitzero"`
+	// PendingPause: "pause after this call", the reason of the pause the agent goes to when
+	// their call and wrap-up end (instead of available).
+	PendingPause string `json:"pending_pause,omitempty"`
+	// LastCall: the call the agent last talked on (through wrap-up: its disposition and note).
+	LastCall string `json:"last_call,omitempty"`
 }
 
 // Event types on the change stream. Every fact enters once, at the connector.
 const (
-	EvCallEntered    = "call.entered"
-	EvCallOffered    = "call.offered"
-	EvCallOfferEnded = "call.offer_ended"
-	EvCallAnswered   = "call.answered"
-	EvCallHeld       = "call.held"    // a leg pressed hold
-	EvCallResumed    = "call.resumed" // that leg took the call off hold
-	EvCallEnded      = "call.ended"   // carries the full Call record with its outcome
-	EvAgentState     = "agent.state"
-	EvRecordingReady = "recording.ready"
+	EvCallEntered     = "call.entered"
+	EvCallOffered     = "call.offered"
+	EvCallOfferEnded  = "call.offer_ended"
+	EvCallAnswered    = "call.answered"
+	EvCallHeld        = "call.held"        // a leg pressed hold
+	EvCallResumed     = "call.resumed"     // that leg took the call off hold
+	EvCallEnded       = "call.ended"       // carries the full Call record with its outcome
+	EvCallTransferred = "call.transferred" // the agent transferred the call (TransferredTo)
+	EvAgentState      = "agent.state"
+	EvRecordingReady  = "recording.ready"
 )
 
 // Event is one entry of the change stream. Call is the call's record after the change.

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/realtime"
@@ -113,6 +114,7 @@ func (a *API) Register(mux Mux) {
 	h("POST /api/v1/agents/{id}/calls", a.dial)
 	h("GET /api/v1/agents/{id}/today", a.agentToday)
 	h("POST /api/v1/agents/{id}/monitor", a.monitor)
+	a.registerDesktop(h) // hang-up, transfer, ready, pending pause, dispositions, recent calls (desktop_api.go)
 	h("GET /api/v1/teams", a.listTeams)
 	h("POST /api/v1/teams", a.createTeam)
 	h("GET /api/v1/teams/{id}", a.getTeam)
@@ -180,6 +182,9 @@ func StatusOf(code string) int {
 		return http.StatusTooManyRequests
 	case callfloor.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	}
+	if s, ok := desktopStatus[code]; ok {
+		return s
 	}
 	return http.StatusInternalServerError
 }
@@ -1294,7 +1299,7 @@ func outcomeNames() []string {
 }
 
 var searchParams = map[string]bool{"from": true, "to": true, "queue": true, "agent": true, "team": true, "outcome": true,
-	"direction": true, "number": true, "recorded": true, "limit": true, "cursor": true}
+	"direction": true, "number": true, "recorded": true, "limit": true, "cursor": true, "disposition": true, "q": true}
 
 func parseTime(field, v string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, v)
@@ -1347,6 +1352,18 @@ func (a *API) searchCalls(w http.ResponseWriter, r *http.Request) (any, error) {
 			return nil, invalid("recorded", "must be true or false, got %q", v).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"true", "false"}, "value": v})
 		}
 		f.Recorded = &rec
+	}
+	if d := q.Get("disposition"); d != "" {
+		if d != "none" && !dispositionCodeRE.MatchString(d) {
+			return nil, invalid("disposition", "not a disposition code: %q", d)
+		}
+		f.Disposition = d
+	}
+	if t := strings.TrimSpace(q.Get("q")); t != "" {
+		if utf8.RuneCountInString(t) > 200 {
+			return nil, invalid("q", "at most 200 characters")
+		}
+		f.Text = t
 	}
 	if l := q.Get("limit"); l != "" {
 		if f.Limit, err = strconv.Atoi(l); err != nil {

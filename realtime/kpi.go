@@ -344,7 +344,7 @@ func agentAHT(c map[string]int64) *float64 {
 func (k *KPI) agentView(a *rawAgent, now time.Time) AgentView {
 	v := AgentView{
 		Agent: a.meta.ID, Name: a.meta.Name, Team: a.meta.Team,
-		State: a.st.State, Reason: a.st.Reason, Since: a.st.Since,
+		State: a.st.State, Reason: a.st.Reason, PendingPause: a.st.PendingPause, LastCall: a.st.LastCall, Since: a.st.Since,
 		HandledToday: a.counters[CntHandled],
 		AHT:          agentAHT(a.counters),
 		MissedOffers: a.counters[CntOffersNoAnswer],

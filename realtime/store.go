@@ -234,6 +234,15 @@ if since and now > since then
 end
 if ARGV[11] == '1' then redis.call('HINCRBY', k, 'calls_today', 1) end
 local prev_reason = redis.call('HGET', k, 'reason') or ''
+-- "pause after this call": a pending pause turns the end of a call or wrap-up into that pause
+local pending = redis.call('HGET', k, 'pending') or ''
+if pending ~= '' and to == 'available' and (cur == 'wrap_up' or cur == 'on_call' or cur == 'ringing') then
+  to, reason, pause_until = 'paused', pending, '0'
+end
+if to ~= 'on_call' and to ~= 'wrap_up' and to ~= 'ringing' then redis.call('HDEL', k, 'pending') end
+-- the call the agent last handled stays known through wrap-up (disposition, notes)
+local oldcall = redis.call('HGET', k, 'call') or ''
+if oldcall ~= '' and oldcall ~= ARGV[8] and cur == 'on_call' then redis.call('HSET', k, 'last_call', oldcall) end
 redis.call('HSET', k, 'state', to, 'reason', reason, 'dir', ARGV[7], 'call', ARGV[8], 'since', now, 'wrap_until', ARGV[10], 'pause_until', pause_until)
 -- a change without an op (the API's) leaves the last op: a call's retried op stays recognised
 if op ~= '' then redis.call('HSET', k, 'op', op) end
@@ -246,6 +255,8 @@ end
 if to == 'wrap_up' then redis.call('ZADD', p .. 'wrapdue', tonumber(ARGV[10]), id) else redis.call('ZREM', p .. 'wrapdue', id) end
 if to == 'paused' and pause_until ~= '0' then redis.call('ZADD', p .. 'pausedue', tonumber(pause_until), id) else redis.call('ZREM', p .. 'pausedue', id) end
 local ev = string.gsub(evt, '"__PREV__"', '"' .. cur .. '"')
+ev = string.gsub(ev, '"__TO__"', '"' .. to .. '"')
+ev = string.gsub(ev, '"__REASON__"', (string.gsub(cjson.encode(reason), '%%', '%%%%')))
 ev = string.gsub(ev, '"__CALLS__"', redis.call('HGET', k, 'calls_today') or '0')
 ev = string.gsub(ev, '"__PREVSINCE__"', string.format('%d', since or now))
 ev = string.gsub(ev, '"__PREVREASON__"', (string.gsub(cjson.encode(prev_reason), '%%', '%%%%')))
@@ -275,7 +286,10 @@ func (s *Store) Transition(ctx context.Context, t Transition) (callfloor.AgentSt
 	if !t.IfPauseUntil.IsZero() {
 		ifPauseUntil = ms(t.IfPauseUntil)
 	}
+	// state and reason are known only inside the script (a pending pause may turn "available"
+	// into it; a miss before the missed_after-th goes to available)
 	event := func(st callfloor.AgentStatus) (string, error) {
+		st.State, st.Reason = "__TO__", "__REASON__"
 		ev := callfloor.Event{Type: callfloor.EvAgentState, At: t.Now, Prev: "__PREV__", PrevSinceMs: -1, PrevReason: "__PREVREASON__", Agent: &st}
 		b, err := json.Marshal(ev)
 		if err != nil {
@@ -453,7 +467,8 @@ func (s *Store) Agent(ctx context.Context, id string) (callfloor.AgentStatus, er
 }
 
 func (s *Store) statusFromHash(id string, m map[string]string) callfloor.AgentStatus {
-	st := callfloor.AgentStatus{Agent: id, State: callfloor.AgentState(m["state"]), Reason: m["reason"], Direction: m["dir"], Call: m["call"]}
+	st := callfloor.AgentStatus{Agent: id, State: callfloor.AgentState(m["state"]), Reason: m["reason"], Direction: m["dir"], Call: m["call"],
+		PendingPause: m["pending"], LastCall: m["last_call"]}
 	if v, err := strconv.ParseInt(m["since"], 10, 64); err == nil {
 		st.Since = time.UnixMilli(v).UTC()
 	}

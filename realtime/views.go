@@ -96,7 +96,9 @@ type AgentView struct {
 	Team         string               `json:"team,omitempty"`
 	State        callfloor.AgentState `json:"state"`
 	Reason       string               `json:"reason,omitempty"`
-	Since        time.Time            `json:"since"` // time in state = now − this
+	PendingPause string               `json:"pending_pause,omitempty"` // "pause after this call": the reason
+	LastCall     string               `json:"last_call,omitempty"`     // the call last talked on (its disposition during wrap-up)
+	Since        time.Time            `json:"since"`                   // time in state = now − this
 	WrapUntil    *time.Time           `json:"wrap_until,omitempty"`
 	HandledToday int64                `json:"handled_today"`
 	AHT          *float64             `json:"aht_s"`

@@ -21,9 +21,13 @@ type CallFilter struct {
 	Outcome   string
 	Number    string // caller or called number, exact or a prefix ending in '*'
 	Direction string
-	Recorded  *bool  // with (true) or without (false) a recording; nil: either
-	Limit     int    // 1..500, default 50
-	Cursor    string // from the previous page's Next
+	Recorded  *bool // with (true) or without (false) a recording; nil: either
+	// Disposition: calls given this code; "none": answered calls without one in a queue that
+	// requires one (marked no_disposition).
+	Disposition string
+	Text        string // in the call's note (case-insensitive)
+	Limit       int    // 1..500, default 50
+	Cursor      string // from the previous page's Next
 }
 
 // CallRecord is one call of the history.
@@ -49,7 +53,24 @@ type CallRecord struct {
 	HangupBy      string     `json:"hangup_by,omitempty"`
 	Cause         *int       `json:"cause,omitempty"`
 	RecordingName string     `json:"recording_name,omitempty"`
+
+	TransferredTo    string `json:"transferred_to,omitempty"`   // "queue:support", "agent:1002", "number:5551234"
+	TransferredFrom  string `json:"transferred_from,omitempty"` // the call this one continues (a transfer)
+	Disposition      string `json:"disposition,omitempty"`
+	DispositionLabel string `json:"disposition_label,omitempty"`
+	Note             string `json:"note,omitempty"`
+	// NoDisposition: answered in a queue that requires a disposition, and none was given.
+	NoDisposition bool `json:"no_disposition,omitempty"`
 }
+
+// callSelect and callJoins read a CallRecord (scanCall) with its transfer, disposition and note.
+const callSelect = `calls.id, direction, coalesce(calls.queue, ''), coalesce(node, ''), coalesce(asterisk_id, ''), coalesce(caller_number, ''),
+		coalesce(called_number, ''), coalesce(calls.agent_id, ''), entered_at, first_offer_at, answered_at, ended_at, wait_ms, ring_ms,
+		talk_ms, hold_ms, wrap_ms, coalesce(outcome, ''), coalesce(hangup_by, ''), cause, coalesce(recording_name, ''),
+		coalesce(transferred_to, ''), coalesce(transferred_from, ''), coalesce(cd.code, ''), coalesce(cd.label, ''), coalesce(cd.note, ''),
+		(outcome = 'answered' AND direction = 'inbound' AND coalesce(dq.required, false) AND cd.code IS NULL)`
+
+const callJoins = `LEFT JOIN call_dispositions cd ON cd.call_id = calls.id LEFT JOIN disposition_queues dq ON dq.queue = calls.queue`
 
 // MaxSearchRange bounds one search's time range.
 const MaxSearchRange = 400 * 24 * time.Hour
@@ -100,19 +121,29 @@ func (db *DB) SearchCalls(ctx context.Context, f CallFilter) ([]CallRecord, stri
 	w.add("entered_at >= ?", f.From)
 	w.add("entered_at < ?", f.To)
 	if f.Queue != "" {
-		w.add("queue = ?", f.Queue)
+		w.add("calls.queue = ?", f.Queue)
 	}
 	if f.Agent != "" {
-		w.add("agent_id = ?", f.Agent)
+		w.add("calls.agent_id = ?", f.Agent)
 	}
 	if f.Team != "" {
-		w.add("agent_id IN (SELECT id FROM agents WHERE team_id = ?)", f.Team)
+		w.add("calls.agent_id IN (SELECT id FROM agents WHERE team_id = ?)", f.Team)
 	}
 	if f.Outcome != "" {
 		w.add("outcome = ?", f.Outcome)
 	}
 	if f.Direction != "" {
 		w.add("direction = ?", f.Direction)
+	}
+	switch f.Disposition {
+	case "":
+	case "none":
+		w.add("outcome = 'answered' AND direction = 'inbound' AND coalesce(dq.required, false) AND cd.code IS NULL")
+	default:
+		w.add("cd.code = ?", f.Disposition)
+	}
+	if f.Text != "" {
+		w.add("cd.note ILIKE ?", "%"+likeEscape(f.Text)+"%")
 	}
 	if f.Recorded != nil {
 		if *f.Recorded {
@@ -136,13 +167,10 @@ func (db *DB) SearchCalls(ctx context.Context, f CallFilter) ([]CallRecord, stri
 		if err != nil {
 			return nil, "", err
 		}
-		w.add("(entered_at, id) < (?, ?)", t, id)
+		w.add("(entered_at, calls.id) < (?, ?)", t, id)
 	}
 	limit := w.arg(f.Limit + 1)
-	q := `SELECT id, direction, coalesce(queue, ''), coalesce(node, ''), coalesce(asterisk_id, ''), coalesce(caller_number, ''),
-		coalesce(called_number, ''), coalesce(agent_id, ''), entered_at, first_offer_at, answered_at, ended_at, wait_ms, ring_ms,
-		talk_ms, hold_ms, wrap_ms, coalesce(outcome, ''), coalesce(hangup_by, ''), cause, coalesce(recording_name, '')
-		FROM calls WHERE ` + w.clause() + " ORDER BY entered_at DESC, id DESC LIMIT " + limit
+	q := `SELECT ` + callSelect + ` FROM calls ` + callJoins + ` WHERE ` + w.clause() + " ORDER BY entered_at DESC, calls.id DESC LIMIT " + limit
 	rows, err := db.Pool.Query(ctx, q, w.args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("search calls: %w", err)
@@ -164,16 +192,14 @@ func scanCall(r pgx.CollectableRow) (CallRecord, error) {
 	var c CallRecord
 	err := r.Scan(&c.ID, &c.Direction, &c.Queue, &c.Node, &c.AsteriskID, &c.CallerNumber, &c.CalledNumber, &c.Agent,
 		&c.EnteredAt, &c.FirstOfferAt, &c.AnsweredAt, &c.EndedAt, &c.WaitMs, &c.RingMs, &c.TalkMs, &c.HoldMs, &c.WrapMs,
-		&c.Outcome, &c.HangupBy, &c.Cause, &c.RecordingName)
+		&c.Outcome, &c.HangupBy, &c.Cause, &c.RecordingName, &c.TransferredTo, &c.TransferredFrom, &c.Disposition, &c.DispositionLabel,
+		&c.Note, &c.NoDisposition)
 	return c, err
 }
 
 // CallByID returns one call of the history.
 func (db *DB) CallByID(ctx context.Context, id string) (CallRecord, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, direction, coalesce(queue, ''), coalesce(node, ''), coalesce(asterisk_id, ''),
-		coalesce(caller_number, ''), coalesce(called_number, ''), coalesce(agent_id, ''), entered_at, first_offer_at, answered_at,
-		ended_at, wait_ms, ring_ms, talk_ms, hold_ms, wrap_ms, coalesce(outcome, ''), coalesce(hangup_by, ''), cause,
-		coalesce(recording_name, '') FROM calls WHERE id = $1 LIMIT 1`, id)
+	rows, err := db.Pool.Query(ctx, `SELECT `+callSelect+` FROM calls `+callJoins+` WHERE calls.id = $1 LIMIT 1`, id)
 	if err != nil {
 		return CallRecord{}, err
 	}
@@ -185,4 +211,9 @@ func (db *DB) CallByID(ctx context.Context, id string) (CallRecord, error) {
 		return CallRecord{}, callfloor.NotFound("call", id, "call %q not found", id)
 	}
 	return out[0], nil
+}
+
+// likeEscape escapes LIKE's wildcards so text matches as written.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }

@@ -650,7 +650,25 @@ func (a *ACD) Pause(ctx context.Context, id, reason string) (callfloor.AgentStat
 			return callfloor.AgentStatus{}, callfloor.Invalid("reason", callfloor.CodeInvalidChoice, callfloor.Params{"allowed": names, "value": reason}, "%q is not one of %s", reason, strings.Join(names, ", "))
 		}
 	}
-	return a.agentAction(ctx, id, realtime.Transition{From: []callfloor.AgentState{callfloor.AgentAvailable, callfloor.AgentPaused, callfloor.AgentWrapUp}, To: callfloor.AgentPaused, Reason: reason})
+	// Ringing, on a call or in wrap-up, the pause waits for the end of the call and wrap-up
+	// ("pause after this call", realtime.SetPendingPause). The state may change between the
+	// two tries; each is atomic.
+	for try := 0; ; try++ {
+		st, err := a.agentAction(ctx, id, realtime.Transition{From: []callfloor.AgentState{callfloor.AgentAvailable, callfloor.AgentPaused}, To: callfloor.AgentPaused, Reason: reason})
+		if callfloor.ErrorCode(err) != callfloor.ECONFLICT || try == 2 {
+			return st, err
+		}
+		perr := a.store.SetPendingPause(ctx, id, reason, time.Now())
+		if perr == nil {
+			return a.store.Agent(ctx, id)
+		}
+		if callfloor.ErrorCode(perr) != callfloor.ECONFLICT {
+			return st, perr
+		}
+		if cur, _ := a.store.Agent(ctx, id); cur.State == callfloor.AgentLoggedOut {
+			return st, err
+		}
+	}
 }
 
 // Unpause makes a paused agent available.

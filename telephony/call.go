@@ -18,9 +18,12 @@ import (
 
 // Messages a call actor handles.
 type (
-	msgEnter    struct{ adopted, answered bool } // a caller entered Stasis
-	msgRestored struct{}                         // loaded from Redis after a restart
-	msgDial     struct{}                         // outbound click-to-call placed
+	msgEnter struct {
+		adopted, answered bool
+		offerTo           string // a transfer to this agent, reserved for the call already
+	} // a caller entered Stasis (or was transferred into a queue)
+	msgRestored struct{} // loaded from Redis after a restart
+	msgDial     struct{} // outbound click-to-call placed
 	msgOffer    struct {
 		agent string
 		at    time.Time
@@ -74,6 +77,8 @@ type call struct {
 	leaving     *leaving    // a leg left Stasis: the call ends when its ChannelDestroyed (the cause) comes
 	recorded    bool        // its RecordingFinished arrived
 	closing     []string    // ended: these bridges are destroyed once the recording finished (closeBridges)
+	handedOver  bool        // transferred to a queue or an agent: the caller goes on as another call (desktop.go)
+	agentLeft   bool        // transferred to a number: the agent left the call (wrap-up) before its end
 }
 
 // leaving is an inbound call's end in waiting: the caller (or the talking agent) left Stasis,
@@ -317,6 +322,10 @@ func (cl *call) handle(m any) {
 		m.reply <- cl.startMonitor(m)
 	case msgHold:
 		m.reply <- cl.deskHold(m.on)
+	case msgHangup:
+		m.reply <- cl.deskHangup()
+	case msgTransfer:
+		m.reply <- cl.transfer(m)
 	case msgEvent:
 		if cl.monitorEvent(m.ev) {
 			return
@@ -339,6 +348,13 @@ func (cl *call) handle(m any) {
 
 func (cl *call) enter(m msgEnter) {
 	c := cl.c
+	if m.offerTo != "" {
+		defer func() {
+			if c.State == callfloor.CallEnded { // the caller went before the agent could be rung
+				cl.acd.release(cl.ctx(), m.offerTo, c.ID)
+			}
+		}()
+	}
 	q := cl.queueCfg()
 	if q == nil {
 		cl.unknownQueue()
@@ -346,7 +362,9 @@ func (cl *call) enter(m msgEnter) {
 	}
 	cl.acd.metrics.offered.WithLabelValues(c.Queue).Inc()
 	cl.save(callfloor.EvCallEntered, map[string]int64{realtime.CntOffered: 1}, nil, "", nil)
-	cl.acd.setWaiting(cl, true)
+	if m.offerTo == "" {
+		cl.acd.setWaiting(cl, true)
+	}
 	ctx := cl.ctx()
 	// Stay subscribed to the caller's channel after it leaves Stasis: its ChannelDestroyed,
 	// which follows the StasisEnd, carries the hang-up cause.
@@ -377,6 +395,9 @@ func (cl *call) enter(m msgEnter) {
 	cl.save("", nil, nil, "", nil)
 	if q.MaxWait > 0 {
 		cl.after(q.MaxWait, "maxwait", 0)
+	}
+	if m.offerTo != "" {
+		cl.offer(msgOffer{agent: m.offerTo, at: cl.acd.now()}) // a transfer to that agent
 	}
 }
 
@@ -551,6 +572,8 @@ func (cl *call) inboundEvent(ev aril.Event) {
 	case *aril.StasisStart:
 		if e.Channel.ID == c.AgentChannel && c.State == callfloor.CallOffering {
 			cl.agentAnswered()
+		} else if e.Channel.ID == c.CustomerChannel && c.CustomerChannel != "" && c.State == callfloor.CallTalking {
+			cl.transferAnswered()
 		} else if callIDOf(e.Channel.ID) == c.ID && e.Channel.ID != c.AgentChannel {
 			// a late answer of an offer we already gave up on
 			go cl.ari().Hangup(cl.ctx(), e.Channel.ID, "normal") //nolint:errcheck
@@ -602,6 +625,8 @@ func (cl *call) leftStasis(ch string) {
 		by = callfloor.HangupCaller
 	case ch == c.AgentChannel && c.State == callfloor.CallTalking:
 		by = callfloor.HangupAgent
+	case ch == c.CustomerChannel && c.CustomerChannel != "":
+		by = callfloor.HangupSystem // the number the call was transferred to hung up
 	default:
 		cl.channelGone(ch, 0, "") // e.g. the ringing agent leg: its end is the offer's
 		return
@@ -640,6 +665,8 @@ func (cl *call) channelGone(ch string, cause int, causeTxt string) {
 		cl.offerEnded(result, cause)
 	case ch == c.AgentChannel && c.State == callfloor.CallTalking:
 		cl.endInbound(callfloor.HangupAgent, cause, causeTxt)
+	case ch == c.CustomerChannel && c.CustomerChannel != "":
+		cl.endInbound(callfloor.HangupSystem, cause, causeTxt) // the number did not answer, or hung up
 	}
 }
 
@@ -784,13 +811,16 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 	}
 	cl.save(callfloor.EvCallEnded, inc, agentInc, c.Agent, nil)
 	cl.logf("call ended", "outcome", c.Outcome, "by", by, "wait_ms", c.WaitMs(), "talk_ms", c.TalkMs())
-	if by != callfloor.HangupCaller {
+	if by != callfloor.HangupCaller && !cl.handedOver {
 		cl.hangup(c.CallerChannel)
 	}
 	if wasTalking && by != callfloor.HangupAgent {
 		cl.hangup(c.AgentChannel)
 	}
-	if wasTalking {
+	if c.CustomerChannel != "" {
+		cl.hangup(c.CustomerChannel) // the number the call was transferred to
+	}
+	if wasTalking && !cl.agentLeft {
 		cl.toWrapUp(c.Agent, wrapUp(q))
 	}
 	cl.closeBridges(c.HoldBridge, c.MixBridge)
@@ -1018,6 +1048,13 @@ func (cl *call) reconcile(m msgReconcile) {
 	}
 	_, callerUp := m.live[c.CallerChannel]
 	agentCh, agentUp := m.live[c.AgentChannel]
+	if c.Direction == callfloor.Inbound && c.AgentChannel == "" && cl.c.TransferredTo != "" {
+		agentUp = true // transferred to a number: the agent has left, the caller and the number remain
+		if _, up := m.live[c.CustomerChannel]; !up && c.CustomerChannel != "" && callerUp {
+			cl.endInbound(callfloor.HangupSystem, 16, "gone during disconnect")
+			return
+		}
+	}
 	if c.Direction == callfloor.Outbound {
 		custCh, custUp := m.live[c.CustomerChannel]
 		switch {

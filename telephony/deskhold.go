@@ -89,6 +89,9 @@ func (cl *call) deskHold(on bool) error {
 	if err := cl.ari().DestroyBridge(ctx, park); err != nil && !ari.BridgeGone(err) {
 		cl.warn("hold: destroying the holding bridge", err)
 	}
+	// gone: the end of the call must not delete it again (Asterisk answers a DELETE of a bridge
+	// it has just destroyed with 409 "Bridge not in Stasis application")
+	cl.parked = false
 	c.EndHold(callfloor.DeskHoldChannel, now)
 	cl.logf("customer off hold from the desktop", "held_ms", c.HeldMs)
 	cl.save(callfloor.EvCallResumed, nil, nil, c.Agent, nil)

@@ -206,7 +206,7 @@ func (n *node) Event(ev aril.Event) {
 			c.send(msgEvent{ev})
 			return
 		}
-		if len(e.Args) >= 2 && (e.Args[0] == "agent" || e.Args[0] == "agent-outbound" || e.Args[0] == "customer") {
+		if len(e.Args) >= 2 && (e.Args[0] == "agent" || e.Args[0] == "agent-outbound" || e.Args[0] == "customer" || e.Args[0] == "transfer") {
 			// a leg of a call that has ended or belongs to another instance
 			if callIDOf(e.Channel.ID) != "" && a.lookup(callIDOf(e.Channel.ID)) == nil {
 				a.log.Info("hanging up a leg of a call that is gone", "channel", e.Channel.ID)

@@ -242,9 +242,8 @@ func TestBrowserWallboardAndDesktop(t *testing.T) {
 		s := textOf(actx, "my-state")
 		return s == "Available" || s == "空闲"
 	})
-	do(t, actx, "pause for lunch",
-		chromedp.SetValue(byTestID("pause-reason"), "lunch"),
-		chromedp.Click(byTestID("btn-pause")))
+	elSelect(t, actx, "pause-reason", "Lunch")
+	do(t, actx, "pause for lunch", chromedp.Click(byTestID("btn-pause")))
 	waitFor(t, actx, 10*time.Second, "my-state paused/lunch", func() bool {
 		s := textOf(actx, "my-state")
 		return (strings.Contains(s, "Paused") && strings.Contains(s, "Lunch")) || (strings.Contains(s, "暂停") && strings.Contains(s, "午餐"))
@@ -281,8 +280,7 @@ func TestBrowserWallboardAndDesktop(t *testing.T) {
 		b.HoldFor = 0
 		return b, err
 	})
-	do(t, actx, "dial", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="dial-number"]').value = "5550123"`),
-		chromedp.Click(byTestID("btn-dial")))
+	do(t, actx, "dial", chromedp.SendKeys(byTestID("dial-number"), "5550123"), chromedp.Click(byTestID("btn-dial")))
 	waitFor(t, actx, 20*time.Second, "the customer connected: the hold button", func() bool { return visible(actx, "btn-hold") })
 	do(t, actx, "hold from the desktop", chromedp.Click(byTestID("btn-hold")))
 	waitFor(t, actx, 10*time.Second, "the call shown on hold", func() bool { return strings.HasPrefix(textOf(actx, "my-call-hold"), "保持中") })

@@ -37,16 +37,27 @@ func DefaultDialplan(endpoint string) (Behaviour, error) {
 	return Behaviour{}, fmt.Errorf("Allocation failed: no extension for endpoint %s", endpoint)
 }
 
+// The talk time of an answered outbound customer in the traffic dialplan.
+const (
+	OutboundTalkMin = 20 * time.Second
+	OutboundTalkMax = 150 * time.Second
+)
+
 // TrafficDialplan is a dialplan for generated agents: Local/<ext>@agents answers after a
 // random 1..4 s ring, or with probability noAnswerRate never answers; Local/<num>@outbound
-// is busy with busyRate, does not answer with noAnswerRate, else answers after 2..8 s.
-// Answered calls are ended by the customer or the application (HangupAfter 0). An agent puts
+// is busy with busyRate, does not answer with noAnswerRate, else answers after 2..8 s and
+// hangs up after OutboundTalkMin..OutboundTalkMax. Agents' answered calls are ended by the
+// customer or the application (HangupAfter 0). An agent puts
 // TrafficHoldRate of the answered calls on hold once (3..15 s in, for 5..40 s), drawn from its
 // own random stream so the rest of the traffic is the same with or without holds.
 func TrafficDialplan(seed int64, noAnswerRate, busyRate float64) Dialplan {
 	var mu sync.Mutex
 	rng := rand.New(rand.NewSource(seed))
 	holdRng := rand.New(rand.NewSource(seed ^ 0x686f6c64)) // "hold"
+	talkRng := rand.New(rand.NewSource(seed ^ 0x74616c6b)) // "talk": the rest of the traffic stays as it was
+	talkUniform := func(lo, hi time.Duration) time.Duration {
+		return lo + time.Duration(talkRng.Int63n(int64(hi-lo)+1))
+	}
 	uniform := func(lo, hi time.Duration) time.Duration {
 		return lo + time.Duration(rng.Int63n(int64(hi-lo)+1))
 	}
@@ -76,6 +87,8 @@ func TrafficDialplan(seed int64, noAnswerRate, busyRate float64) Dialplan {
 		case r < busyRate+noAnswerRate:
 			return Behaviour{NoAnswer: true}, nil
 		}
-		return Behaviour{RingFor: uniform(2*time.Second, 8*time.Second)}, nil
+		// the customer of a click-to-call (or of a transfer to a number) talks for a believable
+		// while, then hangs up: nobody else would end the call in the demo
+		return Behaviour{RingFor: uniform(2*time.Second, 8*time.Second), HangupAfter: talkUniform(OutboundTalkMin, OutboundTalkMax)}, nil
 	}
 }

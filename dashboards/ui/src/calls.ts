@@ -18,9 +18,16 @@ interface CallRow {
   id: string; direction: string; queue?: string; caller_number?: string; called_number?: string; agent?: string;
   entered_at: string; ended_at?: string; wait_ms?: number; talk_ms?: number; hold_ms?: number; wrap_ms?: number;
   outcome?: string; recording_name?: string;
+  transferred_to?: string; transferred_from?: string; disposition?: string; disposition_label?: string; note?: string; no_disposition?: boolean;
 }
 
 const OUTCOMES = ["answered", "abandoned", "short_abandon", "flowed_out", "unknown_queue", "busy", "no_answer", "failed", "lost"];
+// transferTarget names where a call was transferred ("queue:sales" → "Queue sales").
+const transferTarget = (to: string) => {
+  const [kind, ...rest] = to.split(":");
+  const k = ({ queue: "desk.transfer.queue", agent: "desk.transfer.agent", number: "desk.transfer.number" } as Record<string, Key>)[kind];
+  return k ? `${t(k)} ${rest.join(":")}` : to;
+};
 const dur = (ms?: number) => (ms === undefined || ms === null ? "" : fmtClock(ms));
 const tr = (k: string, fallback: string) => { const v = t(k as Key); return v === k ? fallback : v; };
 
@@ -46,6 +53,8 @@ export class CallsPage {
       h("option", { value: "inbound" }, t("calls.dir.inbound")), h("option", { value: "outbound" }, t("calls.dir.outbound")));
     const number = h("input", { testid: "calls-number", placeholder: t("calls.number_ph"), size: 14 });
     const recorded = h("input", { type: "checkbox", testid: "calls-recorded", checked: true });
+    const disposition = h("input", { testid: "calls-disposition", placeholder: t("calls.disposition_ph"), size: 10 });
+    const noteText = h("input", { testid: "calls-q", placeholder: t("calls.note_ph"), size: 14 });
     const search = h("button", { class: "btn btn-primary", testid: "calls-search" }, t("calls.search"));
     const msg = h("p", { class: "qa-msg qa-msg-error", testid: "calls-error", role: "alert", hidden: true });
     const count = h("span", { class: "muted", testid: "calls-count" });
@@ -60,6 +69,7 @@ export class CallsPage {
         label("calls.from", from), label("calls.to", to), label("calls.queue", queue),
         agentOnly ? null : label("calls.agent", agent), agentOnly ? null : label("calls.team", team),
         label("calls.outcome", outcome), label("calls.direction", direction), label("calls.number", number),
+        label("calls.disposition", disposition), label("calls.note", noteText),
         h("label", { class: "qa-opt" }, recorded, t("calls.recorded")), search),
       msg, player,
       h("table", { class: "qa-table calls-table" },
@@ -88,7 +98,7 @@ export class CallsPage {
       from: zonedInstant(from.value || centreDay(new Date(), tz) + "T00:00", tz),
       to: to.value ? zonedInstant(to.value, tz) : new Date(Date.now() + 60_000),
       queue: queue.value, agent: agent.value, team: team.value, outcome: outcome.value, direction: direction.value,
-      number: number.value.trim(), recorded: recorded.checked,
+      number: number.value.trim(), recorded: recorded.checked, disposition: disposition.value.trim(), q: noteText.value.trim(),
     });
     const load = async (reset: boolean) => {
       show(msg, "");
@@ -131,7 +141,11 @@ export class CallsPage {
       h("td", {}, c.queue ?? ""),
       h("td", { class: "mono" }, number ?? ""),
       h("td", {}, c.agent ?? ""),
-      h("td", { testid: "calls-outcome-" + c.id }, c.outcome ? tr("outcome." + c.outcome, c.outcome) : ""),
+      h("td", { testid: "calls-outcome-" + c.id }, c.outcome ? tr("outcome." + c.outcome, c.outcome) : "",
+        c.transferred_to ? h("div", { class: "muted", testid: "calls-transfer-" + c.id }, t("calls.transferred", { to: transferTarget(c.transferred_to) })) : null,
+        c.disposition ? h("div", { testid: "calls-disposition-" + c.id }, c.disposition_label || c.disposition) : null,
+        c.no_disposition ? h("div", { class: "muted", testid: "calls-disposition-" + c.id }, t("calls.no_disposition")) : null,
+        c.note ? h("div", { class: "muted calls-note", title: c.note, testid: "calls-note-" + c.id }, c.note.length > 80 ? c.note.slice(0, 80) + "…" : c.note) : null),
       h("td", { class: "mono" }, dur(c.wait_ms)), h("td", { class: "mono" }, dur(c.talk_ms)),
       h("td", { class: "mono" }, dur(c.hold_ms)), h("td", { class: "mono" }, dur(c.wrap_ms)),
       rec);

@@ -9,6 +9,12 @@ describe("callsQuery", () => {
     expect(q.get("from")).toBe("2026-11-22T00:00:00.000Z");
     expect(q.get("limit")).toBe("50");
   });
+  it("passes the disposition and the note text", () => {
+    const q = new URLSearchParams(callsQuery({ from, to, disposition: "sold", q: " call back " }));
+    expect(q.get("disposition")).toBe("sold");
+    expect(q.get("q")).toBe("call back");
+    expect([...new URLSearchParams(callsQuery({ from, to, disposition: " ", q: "" })).keys()]).toEqual(["from", "to", "limit"]);
+  });
   it("passes filters, a number prefix, recorded and the cursor", () => {
     const q = new URLSearchParams(callsQuery({ from, to, queue: "sales", agent: "1001", outcome: "answered", direction: "inbound", number: "555*", recorded: true }, "abc=", 10));
     expect(q.get("queue")).toBe("sales");

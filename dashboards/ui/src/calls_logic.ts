@@ -4,6 +4,7 @@ export interface CallsFilter {
   from: Date; to: Date;
   queue?: string; agent?: string; team?: string; outcome?: string; direction?: string;
   number?: string; recorded?: boolean;
+  disposition?: string; q?: string; // a disposition code ("none": required, not given); text in the note
 }
 
 export const PAGE_SIZE = 50;
@@ -13,7 +14,7 @@ export function callsQuery(f: CallsFilter, cursor = "", limit = PAGE_SIZE): stri
   const q = new URLSearchParams();
   q.set("from", f.from.toISOString());
   q.set("to", f.to.toISOString());
-  for (const k of ["queue", "agent", "team", "outcome", "direction", "number"] as const) {
+  for (const k of ["queue", "agent", "team", "outcome", "direction", "number", "disposition", "q"] as const) {
     const v = (f[k] ?? "").trim();
     if (v) q.set(k, v);
   }

@@ -223,6 +223,8 @@ export function agentFromStatus(st: AgentStatus, profile: { name?: string; team?
     occupancy: prev?.occupancy ?? null,
     missed_offers: prev?.missed_offers ?? 0,
     call: st.call ? (sameCall ? prev!.call! : { id: st.call, direction: st.direction ?? "", number: "", since: st.since }) : null,
+    pending_pause: st.pending_pause,
+    last_call: st.last_call,
   };
 }
 

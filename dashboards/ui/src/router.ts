@@ -41,12 +41,7 @@ export const routes: RouteRecordRaw[] = [
   },
   {
     path: "/desktop",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { DesktopPage } = await import("./desktop");
-      const { legacySetLive } = await import("./legacy");
-      return (me) => new DesktopPage(me, legacySetLive);
-    }),
+    component: () => import("./views/desktop/DesktopView.vue"),
     meta: { allow: (me) => !!me.user.agent_id || me.user.role === "agent" },
   },
   {

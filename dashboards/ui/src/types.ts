@@ -88,6 +88,8 @@ export interface AgentView {
   pause_max_s?: number;
   // A timed pause (a missed ring): the ACD makes the agent available again at this instant.
   pause_until?: string | null;
+  pending_pause?: string; // "pause after this call": its reason
+  last_call?: string; // the call last talked on (its disposition during wrap-up)
 }
 
 // A live alert (FloorView.alerts, TeamView.alerts). kind "pause_over_max": the agent has been
@@ -175,6 +177,8 @@ export interface AgentStatus {
   call?: string;
   calls_today: number;
   wrap_until?: string;
+  pending_pause?: string;
+  last_call?: string;
 }
 
 export interface RestAgent {
@@ -202,4 +206,33 @@ export interface AgentToday {
   aht_s: number | null;
   occupancy: number | null;
   missed_offers: number;
+}
+
+// The agent desktop (issue 10 item 5).
+export interface DispositionSet {
+  queue: string;
+  disposition_required: boolean;
+  codes: { code: string; label: string }[];
+}
+
+export interface CallDisposition {
+  call_id: string;
+  code?: string;
+  label?: string;
+  note: string;
+}
+
+export interface RecentCall {
+  id: string;
+  direction: string;
+  queue?: string;
+  agent?: string;
+  agent_name?: string;
+  entered_at: string;
+  outcome?: string;
+  talk_ms?: number;
+  disposition?: string;
+  disposition_label?: string;
+  note?: string;
+  transferred_to?: string;
 }
