@@ -232,7 +232,7 @@ func TestAuditFiltersAndCSV(t *testing.T) {
 		t.Fatalf("row: %v", r)
 	}
 	zh := download("format=csv&actor=ops", map[string]string{"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
-	if strings.Join(zh[0], "|") != "时间|操作人|操作|对象类型|对象|详情|IP 地址" || len(zh) != 3 {
+	if strings.Join(zh[0], "|") != "时间|操作人|操作|对象类型|对象|详情|来源地址" || len(zh) != 3 {
 		t.Fatalf("zh (Accept-Language): %v", zh)
 	}
 	if h := download("format=csv&actor=ops&lang=zh-CN", map[string]string{"Accept-Language": "en"})[0][0]; h != "时间" {

@@ -24,7 +24,7 @@ const MaxAuditCSV = 50000
 // auditCSVHeaders are the CSV's column names per language.
 var auditCSVHeaders = map[string][]string{
 	"en":    {"Time", "User", "Action", "Object type", "Object", "Details", "IP address"},
-	"zh-CN": {"时间", "操作人", "操作", "对象类型", "对象", "详情", "IP 地址"},
+	"zh-CN": {"时间", "操作人", "操作", "对象类型", "对象", "详情", "来源地址"},
 }
 
 // requestLang is the language of the answer: lang=en|zh-CN (zh too) when given, else the first

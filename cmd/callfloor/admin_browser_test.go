@@ -372,7 +372,7 @@ func TestBrowserAuditTab(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: CSV: %v\n%s", lang, err, body)
 		}
-		wantHead := tr("Time|User|Action|Object type|Object|Details|IP address", "时间|操作人|操作|对象类型|对象|详情|IP 地址")
+		wantHead := tr("Time|User|Action|Object type|Object|Details|IP address", "时间|操作人|操作|对象类型|对象|详情|来源地址")
 		if len(recs) != 2 || strings.Join(recs[0], "|") != wantHead {
 			t.Fatalf("%s: CSV rows %v", lang, recs)
 		}
