@@ -31,6 +31,11 @@ describe("userBody", () => {
     expect(userBody(form, before)).toEqual({ role: "supervisor", phone_endpoint: "PJSIP/2001" });
     expect(userBody({ ...form, role: "qa", phone_endpoint: "" }, before)).toEqual({});
   });
+  it("unlinks a team or agent whose select was cleared", () => {
+    const before = { id: 3, username: "lee", display_name: "", role: "supervisor", team_id: "team-a", agent_id: "1001", disabled: false };
+    const cleared = { ...form, display_name: "", role: "supervisor", phone_endpoint: "", team_id: undefined as unknown as string, agent_id: null as unknown as string };
+    expect(userBody(cleared, before)).toEqual({ team_id: "", agent_id: "" });
+  });
 });
 
 describe("skills", () => {

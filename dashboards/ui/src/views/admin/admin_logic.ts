@@ -114,12 +114,13 @@ export interface UserForm {
 // userBody is what a user form sends: on create every field; on edit only what changed (the
 // server leaves absent fields alone), never the username.
 export function userBody(f: UserForm, before?: AdminUser): Record<string, unknown> {
+  // a cleared select may hold undefined or null: sent as "" (unlink), never left out
   const trimmed = {
-    display_name: f.display_name.trim(),
+    display_name: (f.display_name ?? "").trim(),
     role: f.role,
-    team_id: f.team_id,
-    agent_id: f.agent_id,
-    phone_endpoint: f.phone_endpoint.trim(),
+    team_id: f.team_id ?? "",
+    agent_id: f.agent_id ?? "",
+    phone_endpoint: (f.phone_endpoint ?? "").trim(),
   };
   if (!before) return { username: f.username.trim(), password: f.password, ...trimmed };
   const out: Record<string, unknown> = {};
