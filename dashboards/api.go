@@ -128,9 +128,7 @@ func (a *API) Register(mux Mux) {
 	h("GET /api/v1/calls", a.searchCalls)
 	h("GET /api/v1/calls/{id}", a.getCall)
 	h("GET /api/v1/calls/{id}/recording", a.getRecording)
-	h("GET /api/v1/audit", a.listAudit)
-	h("GET /api/v1/pause-reasons", a.listPauseReasons)
-	h("PUT /api/v1/pause-reasons", a.putPauseReasons)
+	mux.Handle("GET /api/v1/audit", a.Auth.Middleware(http.HandlerFunc(a.auditLog))) // JSON or CSV (audit.go)
 	// the recording's audio is streamed, not JSON
 	mux.Handle("GET /api/v1/calls/{id}/recording/file", a.Auth.Middleware(http.HandlerFunc(a.recordingFile)))
 	a.RegisterScorecards(mux)
@@ -614,7 +612,7 @@ func queueField(err error) error {
 		if i := strings.Index(e.Field, "]."); i > 0 {
 			f := e.Field[i+2:]
 			switch f {
-			case "ring_timeout", "wrap_up", "max_wait", "service_level", "short_abandon":
+			case "ring_timeout", "wrap_up", "max_wait", "service_level", "short_abandon", "longest_wait_amber", "longest_wait_red":
 				f += "_s"
 			}
 			return &callfloor.Error{Code: e.Code, Kind: e.Kind, Params: e.Params, Field: f, Message: f + e.Message[len(e.Field):]}
@@ -1139,6 +1137,18 @@ type UserInput struct {
 	PhoneEndpoint *string `json:"phone_endpoint"`
 }
 
+// knownAgent refuses linking a user to an agent the ACD does not know ("" unlinks): such a user
+// would see nothing at all.
+func (a *API) knownAgent(id string) error {
+	if id == "" {
+		return nil
+	}
+	if _, err := a.agentProfile(id); err != nil {
+		return invalid("agent_id", "no agent %q", id)
+	}
+	return nil
+}
+
 func (a *API) onlyAdminGrantsAdmin(r *http.Request, role callfloor.Role) error {
 	if p := principal(r); role == callfloor.RoleAdmin && p.Role != callfloor.RoleAdmin {
 		return forbidden("only an admin may grant the admin role")
@@ -1173,17 +1183,17 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := a.onlyAdminGrantsAdmin(r, role); err != nil {
 		return nil, err
 	}
+	if err := a.knownAgent(str(in.AgentID)); err != nil {
+		return nil, err
+	}
+	// one insert: a bad phone refuses the user instead of leaving it created without one
 	u, err := a.DB.CreateUser(r.Context(), storage.NewUser{Username: *in.Username, DisplayName: str(in.DisplayName), Password: *in.Password,
-		Role: role, TeamID: str(in.TeamID), AgentID: str(in.AgentID)})
+		Role: role, TeamID: str(in.TeamID), AgentID: str(in.AgentID), PhoneEndpoint: str(in.PhoneEndpoint)})
 	if err != nil {
 		return nil, err
 	}
-	if in.PhoneEndpoint != nil {
-		if err := a.DB.SetUserPhone(r.Context(), u.ID, *in.PhoneEndpoint); err != nil {
-			return nil, err
-		}
-	}
-	a.audit(r, "user_created", "user", strconv.FormatInt(u.ID, 10), map[string]any{"username": u.Username, "role": u.Role, "team_id": u.TeamID, "agent_id": u.AgentID})
+	a.audit(r, "user_created", "user", strconv.FormatInt(u.ID, 10), map[string]any{"username": u.Username, "role": u.Role, "team_id": u.TeamID,
+		"agent_id": u.AgentID, "phone_endpoint": u.PhoneEndpoint})
 	return created{u}, nil
 }
 
@@ -1200,6 +1210,11 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	var in UserInput
 	if err := decode(r, &in); err != nil {
 		return nil, err
+	}
+	if in.AgentID != nil {
+		if err := a.knownAgent(*in.AgentID); err != nil {
+			return nil, err
+		}
 	}
 	up := storage.UserUpdate{DisplayName: in.DisplayName, TeamID: in.TeamID, AgentID: in.AgentID, Disabled: in.Disabled,
 		Password: in.Password, PhoneEndpoint: in.PhoneEndpoint}
@@ -1604,44 +1619,4 @@ func (a *API) firstListen(r *http.Request, name string) bool {
 	key := a.Auth.Prefix + "listen:" + strconv.FormatInt(p.UserID, 10) + ":" + name
 	first, err := a.Auth.Redis.SetNX(r.Context(), key, 1, ListenWindow).Result()
 	return err != nil || first
-}
-
-// ---- audit ----
-
-func (a *API) listAudit(w http.ResponseWriter, r *http.Request) (any, error) {
-	p := principal(r)
-	if p.Role != callfloor.RoleAdmin && p.Role != callfloor.RoleOperationsManager {
-		return nil, forbidden("the audit log is for admins and operations managers")
-	}
-	q := r.URL.Query()
-	f := storage.AuditFilter{Action: q.Get("action"), TargetType: q.Get("target_type"), TargetID: q.Get("target_id")}
-	var err error
-	if v := q.Get("since"); v != "" {
-		if f.Since, err = parseTime("since", v); err != nil {
-			return nil, err
-		}
-	}
-	if v := q.Get("until"); v != "" {
-		if f.Until, err = parseTime("until", v); err != nil {
-			return nil, err
-		}
-	}
-	if v := q.Get("before"); v != "" {
-		if f.Before, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return nil, invalid("before", "not an id: %q", v).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "id", "value": v})
-		}
-	}
-	if v := q.Get("limit"); v != "" {
-		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 500 {
-			return nil, invalid("limit", "must be 1..500").With(callfloor.CodeOutOfRange, callfloor.Params{"min": 1, "max": 500, "value": v})
-		}
-	}
-	es, err := a.DB.ListAudit(r.Context(), f)
-	if err != nil {
-		return nil, err
-	}
-	if es == nil {
-		es = []storage.AuditEntry{}
-	}
-	return map[string]any{"entries": es}, nil
 }

@@ -23,11 +23,15 @@ func (db *DB) UserPhone(ctx context.Context, userID int64) (string, error) {
 	return *ep, nil
 }
 
-// checkPhone trims and validates a phone endpoint ("" clears it).
+// checkPhone trims and validates a phone endpoint ("" clears it) by the rules of an agent's
+// endpoint: it is dialled the same way (a comma would add dial options, a space breaks it).
 func checkPhone(endpoint string) (string, error) {
 	endpoint = strings.TrimSpace(endpoint)
-	if endpoint != "" && (!strings.Contains(endpoint, "/") || len(endpoint) > 200) {
-		return "", callfloor.Invalid("phone_endpoint", callfloor.CodeInvalidFormat, callfloor.Params{"format": "dial_string", "max": 200, "value": endpoint}, "must be an Asterisk dial string such as PJSIP/2001, got %q", endpoint)
+	if endpoint == "" {
+		return "", nil
+	}
+	if err := callfloor.ValidateAgent("phone", &callfloor.Agent{ID: "x", Endpoint: endpoint}, nil); err != nil {
+		return "", &callfloor.Error{Code: err.Code, Kind: err.Kind, Params: err.Params, Field: "phone_endpoint", Message: "phone_endpoint" + strings.TrimPrefix(err.Message, "phone.endpoint")}
 	}
 	return endpoint, nil
 }

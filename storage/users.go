@@ -53,8 +53,10 @@ type User struct {
 	TeamID      string         `json:"team_id,omitempty"`
 	AgentID     string         `json:"agent_id,omitempty"`
 	Disabled    bool           `json:"disabled"`
-	CreatedAt   time.Time      `json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
+	// PhoneEndpoint is the phone the user listens, whispers and barges on ("" when none).
+	PhoneEndpoint string    `json:"phone_endpoint"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // Principal is who the user is for authorization.
@@ -70,6 +72,8 @@ type NewUser struct {
 	Role        callfloor.Role
 	TeamID      string
 	AgentID     string
+	// PhoneEndpoint, if not empty, is the phone the user monitors calls on (checked first).
+	PhoneEndpoint string
 }
 
 // UserUpdate changes the fields that are not nil. An empty TeamID / AgentID unlinks.
@@ -162,12 +166,13 @@ func nullable(s string) *string {
 	return &s
 }
 
-const userCols = `id, username, display_name, role, coalesce(team_id, ''), coalesce(agent_id, ''), disabled, created_at, updated_at`
+const userCols = `id, username, display_name, role, coalesce(team_id, ''), coalesce(agent_id, ''), disabled,
+	coalesce(phone_endpoint, ''), created_at, updated_at`
 
 func scanUser(row pgx.Row) (User, error) {
 	var u User
 	var role string
-	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.CreatedAt, &u.UpdatedAt)
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.PhoneEndpoint, &u.CreatedAt, &u.UpdatedAt)
 	u.Role = callfloor.Role(role)
 	return u, err
 }
@@ -187,13 +192,17 @@ func (db *DB) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	if err := checkUser(u); err != nil {
 		return User{}, err
 	}
+	phone, err := checkPhone(nu.PhoneEndpoint)
+	if err != nil {
+		return User{}, err
+	}
 	hash, err := hashPassword(nu.Password)
 	if err != nil {
 		return User{}, err
 	}
-	row := db.Pool.QueryRow(ctx, `INSERT INTO users (username, display_name, password_hash, role, team_id, agent_id)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+userCols,
-		u.Username, u.DisplayName, hash, string(u.Role), nullable(u.TeamID), nullable(u.AgentID))
+	row := db.Pool.QueryRow(ctx, `INSERT INTO users (username, display_name, password_hash, role, team_id, agent_id, phone_endpoint)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+userCols,
+		u.Username, u.DisplayName, hash, string(u.Role), nullable(u.TeamID), nullable(u.AgentID), nullable(phone))
 	out, err := scanUser(row)
 	if err != nil {
 		return User{}, userErr(err)
@@ -307,12 +316,7 @@ func (db *DB) ChangeUser(ctx context.Context, id int64, up UserUpdate, guard fun
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, adminLockKey); err != nil {
 			return err
 		}
-		var ep *string
-		row := tx.QueryRow(ctx, `SELECT `+userCols+`, phone_endpoint FROM users WHERE id = $1 FOR UPDATE`, id)
-		var u User
-		var role string
-		err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &ep)
-		u.Role = callfloor.Role(role)
+		u, err := scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1 FOR UPDATE`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return userNotFound(strconv.FormatInt(id, 10))
 		}
@@ -320,9 +324,7 @@ func (db *DB) ChangeUser(ctx context.Context, id int64, up UserUpdate, guard fun
 			return err
 		}
 		c.Before = u
-		if ep != nil {
-			c.PhoneBefore = *ep
-		}
+		c.PhoneBefore = u.PhoneEndpoint
 		if guard != nil {
 			if err := guard(u); err != nil {
 				return err
@@ -371,6 +373,7 @@ func (db *DB) ChangeUser(ctx context.Context, id int64, up UserUpdate, guard fun
 			}
 			c.PhoneAfter, _ = phone.(string)
 		}
+		c.After.PhoneEndpoint = c.PhoneAfter
 		if u.Disabled || c.PasswordChanged {
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
 				return err
@@ -502,7 +505,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (User
 	row := db.Pool.QueryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE lower(username) = lower($1)`, strings.TrimSpace(username))
 	var u User
 	var role string
-	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.CreatedAt, &u.UpdatedAt, &hash)
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.PhoneEndpoint, &u.CreatedAt, &u.UpdatedAt, &hash)
 	u.Role = callfloor.Role(role)
 	if errors.Is(err, pgx.ErrNoRows) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
@@ -883,6 +886,7 @@ type AuditEntry struct {
 type AuditFilter struct {
 	Since, Until time.Time // At >= Since, At < Until
 	Action       string
+	Actor        string // who acted (a username; any case)
 	TargetType   string
 	TargetID     string
 	Limit        int   // default 100, at most 1000
@@ -930,6 +934,9 @@ func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error
 	}
 	if f.Action != "" {
 		w.add("action = ?", f.Action)
+	}
+	if f.Actor != "" {
+		w.add("lower(actor) = lower(?)", f.Actor)
 	}
 	if f.TargetType != "" {
 		w.add("target_type = ?", f.TargetType)
