@@ -76,6 +76,24 @@ export interface AgentView {
   occupancy: number | null;
   missed_offers: number;
   call?: CurrentCall | null;
+  // Paused agents: the reason's maximum duration in seconds (0/absent = none). Tile contract:
+  // amber when paused longer than pause_max_s, red beyond 2 × pause_max_s (time in pause = now − since).
+  pause_max_s?: number;
+  // A timed pause (a missed ring): the ACD makes the agent available again at this instant.
+  pause_until?: string | null;
+}
+
+// A live alert (FloorView.alerts, TeamView.alerts). kind "pause_over_max": the agent has been
+// paused for reason longer than the reason's maximum (max_s); one alert per pause (same agent
+// and since = the same alert).
+export interface LiveAlert {
+  kind: "pause_over_max" | string;
+  agent: string;
+  name?: string;
+  team?: string;
+  reason?: string;
+  since: string;
+  max_s?: number;
 }
 
 export interface TeamView {
@@ -85,6 +103,7 @@ export interface TeamView {
   aht_s: number | null;
   occupancy: number | null;
   missed_offers: number;
+  alerts?: LiveAlert[] | null; // the team's agents paused longer than their reason allows
 }
 
 export interface FloorView {
@@ -95,6 +114,7 @@ export interface FloorView {
   window: Figures;
   window_min: number;
   occupancy: number | null;
+  alerts?: LiveAlert[] | null; // agents paused longer than their reason allows
 }
 
 // ViewData is a snapshot's or a delta's data: a delta carries only what changed.
