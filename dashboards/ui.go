@@ -5,10 +5,13 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/base64"
+	"io"
 	"io/fs"
+	"mime"
 	"net/http"
 	"path"
 	"strings"
+	"time"
 )
 
 // The web UI (login, wallboard, agent desktop) is built from ui/ by npm (`npm run build`) into
@@ -70,6 +73,9 @@ func UI() http.Handler {
 				} else {
 					h.Set("Cache-Control", "no-cache")
 				}
+				if serveCompressed(w, r, dist, name) {
+					return
+				}
 				r2 := r.Clone(r.Context())
 				r2.URL.Path = p
 				files.ServeHTTP(w, r2)
@@ -90,4 +96,56 @@ func UI() http.Handler {
 		}
 		_, _ = w.Write(bytes.Replace(index, noncePlaceholder, []byte(nonce), 1))
 	})
+}
+
+// serveCompressed answers with the build's precompressed copy of a file (name.br, else
+// name.gz, written by the Vite build) when the client accepts that encoding; false when there
+// is none or the client accepts neither, and the plain file is served instead.
+func serveCompressed(w http.ResponseWriter, r *http.Request, dist fs.FS, name string) bool {
+	w.Header().Add("Vary", "Accept-Encoding")
+	if r.Header.Get("Range") != "" {
+		return false // ranges are over the plain file
+	}
+	for _, enc := range []struct{ token, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
+		if !acceptsEncoding(r.Header.Get("Accept-Encoding"), enc.token) {
+			continue
+		}
+		f, err := dist.Open(name + enc.ext)
+		if err != nil {
+			continue
+		}
+		defer f.Close()
+		rs, ok := f.(io.ReadSeeker)
+		if !ok {
+			continue
+		}
+		ctype := mime.TypeByExtension(path.Ext(name))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		h := w.Header()
+		h.Set("Content-Type", ctype)
+		h.Set("Content-Encoding", enc.token)
+		http.ServeContent(w, r, name, time.Time{}, rs)
+		return true
+	}
+	return false
+}
+
+// acceptsEncoding reports whether an Accept-Encoding header accepts token (q > 0).
+func acceptsEncoding(header, token string) bool {
+	for _, part := range strings.Split(header, ",") {
+		fields := strings.Split(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(fields[0]), token) {
+			continue
+		}
+		for _, f := range fields[1:] {
+			f = strings.TrimSpace(f)
+			if q, ok := strings.CutPrefix(f, "q="); ok && (q == "0" || q == "0.0" || q == "0.00" || q == "0.000") {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -1,6 +1,8 @@
 package dashboards
 
 import (
+	"bytes"
+	"compress/gzip"
 	"io"
 	"io/fs"
 	"net/http"
@@ -8,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 )
 
 func uiGet(t *testing.T, h http.Handler, method, target string) (*http.Response, string) {
@@ -133,5 +137,60 @@ func TestUIClientRoutesGetTheIndex(t *testing.T) {
 	}
 	if resp, _ := uiGet(t, h, "GET", "/favicon.svg"); resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "svg") {
 		t.Errorf("favicon: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// The hashed script is served precompressed: brotli when accepted, else gzip, else plain; each
+// decodes to the same bytes, with the script's content type and the immutable cache header.
+func TestUIServesPrecompressedAssets(t *testing.T) {
+	h := UI()
+	_, index := uiGet(t, h, "GET", "/")
+	script := regexp.MustCompile(`src="(/assets/[^"]+\.js)"`).FindStringSubmatch(index)
+	if script == nil {
+		t.Fatalf("no script in index.html")
+	}
+	get := func(ae string) *http.Response {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", script[1], nil)
+		if ae != "" {
+			req.Header.Set("Accept-Encoding", ae)
+		}
+		h.ServeHTTP(rec, req)
+		return rec.Result()
+	}
+	plainResp := get("")
+	plain, _ := io.ReadAll(plainResp.Body)
+	if plainResp.Header.Get("Content-Encoding") != "" || len(plain) == 0 {
+		t.Fatalf("no Accept-Encoding: got encoding %q, %d bytes", plainResp.Header.Get("Content-Encoding"), len(plain))
+	}
+	for _, c := range []struct{ ae, want string }{{"gzip, deflate, br", "br"}, {"gzip", "gzip"}, {"br;q=0, gzip", "gzip"}, {"identity", ""}} {
+		resp := get(c.ae)
+		body, _ := io.ReadAll(resp.Body)
+		if got := resp.Header.Get("Content-Encoding"); got != c.want {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want %q", c.ae, got, c.want)
+			continue
+		}
+		if !strings.Contains(resp.Header.Get("Content-Type"), "javascript") || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") || !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
+			t.Errorf("Accept-Encoding %q: headers %v", c.ae, resp.Header)
+		}
+		var decoded []byte
+		switch c.want {
+		case "br":
+			decoded, _ = io.ReadAll(brotli.NewReader(bytes.NewReader(body)))
+			if len(body) >= len(plain)/2 {
+				t.Errorf("brotli copy %d bytes of %d: not compressed", len(body), len(plain))
+			}
+		case "gzip":
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			decoded, _ = io.ReadAll(zr)
+		default:
+			decoded = body
+		}
+		if !bytes.Equal(decoded, plain) {
+			t.Errorf("Accept-Encoding %q: decoded %d bytes differ from the plain %d", c.ae, len(decoded), len(plain))
+		}
 	}
 }

@@ -269,10 +269,7 @@ func TestBrowserWallboardAndDesktop(t *testing.T) {
 	})
 
 	// the same desktop in Simplified Chinese, by the language switch
-	do(t, actx, "switch to Chinese", chromedp.SetValue(byTestID("lang-switch"), "zh-CN"))
-	if _, err := chromedp.Run(actx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="lang-switch"]').dispatchEvent(new Event("change")), true`)); err != nil {
-		t.Fatal(err)
-	}
+	switchLang(t, actx, "zh-CN")
 	waitFor(t, actx, 10*time.Second, "my-state in Chinese", func() bool { return textOf(actx, "my-state") == "空闲" })
 	screenshot(t, actx, artifacts, "desktop-zh.png")
 
@@ -421,4 +418,25 @@ func fetchInPage(t *testing.T, ctx context.Context, href string) (int, string) {
 func visible(ctx context.Context, testID string) bool {
 	ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(e => !!e && !e.hidden && e.offsetParent !== null)(document.querySelector('[data-testid=%q]'))`, testID)))
 	return ok
+}
+
+// elSelect picks an option of an Element Plus select (el-select) as a user does: a click on the
+// select opens its list (teleported to the body), a click on the option whose text is
+// optionText (trimmed, exact) chooses it.
+func elSelect(t *testing.T, ctx context.Context, testID, optionText string) {
+	t.Helper()
+	do(t, ctx, "open select "+testID, chromedp.Click(byTestID(testID)))
+	js := fmt.Sprintf(`(() => { const items = [...document.querySelectorAll('.el-select-dropdown__item')].filter(e => e.offsetParent !== null && e.textContent.trim() === %q);
+		if (items.length === 0) return false; items[0].click(); return true })()`, optionText)
+	waitFor(t, ctx, 10*time.Second, "option "+optionText+" of "+testID, func() bool {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		return err == nil && ok
+	})
+}
+
+// switchLang changes the UI's language with the language switch in the top bar.
+func switchLang(t *testing.T, ctx context.Context, lang string) {
+	t.Helper()
+	label := map[string]string{"en": "English", "zh-CN": "简体中文"}[lang]
+	elSelect(t, ctx, "lang-switch", label)
 }

@@ -324,9 +324,8 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	}
 	do(t, ctx, "scroll to the report", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="calib-report"]').scrollIntoView()`))
 	screenshot(t, ctx, artifacts, "calib-report.png")
-	do(t, ctx, "switch to Chinese",
-		chromedp.Evaluate[chromedp.Void](`(s => { s.value = "zh-CN"; s.dispatchEvent(new Event("change")); })(document.querySelector('[data-testid="lang-switch"]'))`),
-		chromedp.WaitVisible(byTestID("calib-dev-table")))
+	switchLang(t, ctx, "zh-CN")
+	do(t, ctx, "the report after the switch", chromedp.WaitVisible(byTestID("calib-dev-table")))
 	waitFor(t, ctx, 5*time.Second, "the report in Chinese", func() bool { return strings.Contains(pageText(ctx), "与参考答案的偏差") })
 	do(t, ctx, "scroll to the report", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="calib-report"]').scrollIntoView()`))
 	screenshot(t, ctx, artifacts, "calib-report-zh.png")

@@ -129,10 +129,7 @@ func TestBrowserCallsAndRecordings(t *testing.T) {
 	}
 
 	// Chinese
-	do(t, ctx, "switch to Chinese", chromedp.SetValue(byTestID("lang-switch"), "zh-CN"))
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="lang-switch"]').dispatchEvent(new Event("change")), true`)); err != nil {
-		t.Fatal(err)
-	}
+	switchLang(t, ctx, "zh-CN")
 	waitFor(t, ctx, 10*time.Second, "the calls page in Chinese", func() bool {
 		return strings.Contains(pageText(ctx), "通话与录音") && textOf(ctx, "calls-search") == "查询"
 	})

@@ -52,8 +52,7 @@ func TestBrowserWallboardShowsLostCalls(t *testing.T) {
 	screenshot(t, ctx, artifactsDir(t), "wallboard-lost.png")
 
 	// the same wallboard in Simplified Chinese: the lost note and the chart's legend too
-	do(t, ctx, "switch to Chinese", chromedp.SetValue(byTestID("lang-switch"), "zh-CN"),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="lang-switch"]').dispatchEvent(new Event("change"))`))
+	switchLang(t, ctx, "zh-CN")
 	waitFor(t, ctx, 10*time.Second, `"+1 丢失" on the vip tile`, func() bool { return textOf(ctx, "tile-vip-lost") == "+1 丢失" })
 	legend, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector(".u-legend")||{}).textContent||""`))
 	if err != nil || legend == "" || strings.ContainsAny(legend, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {

@@ -378,10 +378,7 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	}
 
 	// ---- (d) in Chinese: the team lead's pages ----
-	do(t, lctx, "switch to Chinese", chromedp.SetValue(byTestID("lang-switch"), "zh-CN"))
-	if _, err := chromedp.Run(lctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="lang-switch"]').dispatchEvent(new Event("change")), true`)); err != nil {
-		t.Fatal(err)
-	}
+	switchLang(t, lctx, "zh-CN")
 	for _, p := range []struct{ path, ready, heading, file string }{
 		{"/qa", "worklist", "我的质检工作清单", "zh-worklist.png"},
 		{"/qa/evaluate/" + url.PathEscape(others[0]), "item-greet", "评估通话 " + others[0], "zh-evaluate.png"},

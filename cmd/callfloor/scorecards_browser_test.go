@@ -247,10 +247,7 @@ func TestBrowserScorecardEditor(t *testing.T) {
 	}
 
 	// ---- 简体中文: the open draft survives the switch; a rule broken shows in Chinese ----
-	do(t, ctx, "switch to Chinese", chromedp.SetValue(byTestID("lang-switch"), "zh-CN"))
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="lang-switch"]').dispatchEvent(new Event("change")), true`)); err != nil {
-		t.Fatal(err)
-	}
+	switchLang(t, ctx, "zh-CN")
 	waitFor(t, ctx, 10*time.Second, "the editor in Chinese", func() bool { return strings.Contains(textOf(ctx, "sc-heading"), "保存后成为第 3 版") })
 	fill(t, ctx, "sc-item-1-0-choice-2-label", "")
 	click(t, ctx, "sc-save")

@@ -18,24 +18,8 @@ import {
 
 type Nav = (path: string) => void;
 
-export function canRunCalibration(role: string): boolean {
-  return role === "qa" || role === "operations_manager" || role === "admin";
-}
-
-let invitedCache: { user: string; visible: boolean } | null = null;
-
-// calibrationNavVisible: QA, operations managers and admins always; anyone else once invited
-// to a session (asked once per user and page load).
-export async function calibrationNavVisible(me: Me): Promise<boolean> {
-  if (canRunCalibration(me.user.role)) return true;
-  if (invitedCache?.user === me.user.username) return invitedCache.visible;
-  let visible = false;
-  try {
-    visible = (await api<{ calibrations: CalibrationSummary[] }>("GET", "/qa/calibrations?limit=1")).calibrations.length > 0;
-  } catch { /* no link */ }
-  invitedCache = { user: me.user.username, visible };
-  return visible;
-}
+export { canRunCalibration, calibrationNavVisible } from "./calibration_access";
+import { canRunCalibration } from "./calibration_access";
 
 const tk = (k: string, vars?: Record<string, string | number>) => t(k as Key, vars);
 const fmtTime = (iso: string) => new Date(iso).toLocaleString(lang());

@@ -8,7 +8,7 @@ import {
   agentFromStatus, availableAction, elapsedSeconds, formatDuration, formatPct, formatSeconds, remainingSeconds,
 } from "./logic";
 import { Live } from "./live";
-import type { Page } from "./main";
+import type { LegacyPageInstance as Page } from "./legacy";
 import type { AgentStatus, AgentToday, AgentView, Me, RestAgent } from "./types";
 
 const PAUSE_REASONS = ["break", "lunch", "training", "meeting", "coaching"];

@@ -13,14 +13,8 @@ import type { Me } from "./types";
 import { fmtClock } from "./qalogic";
 import { type PlanForm, type SamplePlan, drawBody, drawRange, localInput, planBody, planFilters, quotaRule, seedOf } from "./calib_logic";
 
-// canReadPlans mirrors the server (dashboards/qa_sampling.go): whoever sees the whole floor, and
-// team leads.
-export function canReadPlans(role: string): boolean {
-  return ["qa", "trainer", "supervisor", "project_manager", "operations_manager", "admin", "team_lead"].includes(role);
-}
-export function canSample(role: string): boolean {
-  return role === "qa" || role === "operations_manager" || role === "admin";
-}
+export { canReadPlans, canSample } from "./plans_access";
+import { canSample } from "./plans_access";
 
 interface DrawSummary { id: number; kind: string; drawn_at: string; drawn_by: string; from: string; to: string; quota: number; short: number; assigned: number; population_size: number }
 interface PlanRecord {

@@ -10,7 +10,7 @@ import {
   filterAgents, floorFromQueues, formatDuration, formatPct, newlyRed, queuesFromRest, statusClass,
 } from "./logic";
 import { Live } from "./live";
-import type { Page } from "./main";
+import type { LegacyPageInstance as Page } from "./legacy";
 import type { AgentView, Me, QueueView, RestAgent, RestQueue, ViewSpec } from "./types";
 
 const PAUSE_REASONS = ["break", "lunch", "training", "meeting", "coaching"];
