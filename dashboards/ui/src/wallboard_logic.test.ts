@@ -52,7 +52,7 @@ describe("the strip", () => {
     s.agents.set("1001", agent("1001", { team: "team-a" }));
     s.agents.set("1013", agent("1013", { team: "team-b" }));
     s.teams.set("team-a", team("team-a", 3));
-    const skills = new Map([["1001", { sales: 5 }], ["1013", { support: 5 }]]);
+    const skills = new Map<string, Record<string, number>>([["1001", { sales: 5 }], ["1013", { support: 5 }]]);
     expect(stripFor(s, "", skills).today!.answered).toBe(40);
     expect(stripFor(s, "", skills).waiting).toBe(7);
     const a = stripFor(s, "team-a", skills);

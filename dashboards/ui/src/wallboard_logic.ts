@@ -41,6 +41,9 @@ export function applyWallDelta(s: WallState, data: WallData): WallState {
   return s;
 }
 
+// TrendData is the trend chart's points: times (s), waiting calls, service level (%).
+export type TrendData = [number[], (number | null)[], (number | null)[]];
+
 // ---- the floor strip ----
 
 // Strip is what the strip at the top shows: the floor, or one team.
@@ -109,7 +112,7 @@ export type Density = "full" | "compact" | "chip" | "grouped";
 // Tile sizes (CSS pixels at a 1080-pixel-high screen; TV mode scales them with the screen's
 // height) of each density, as the stylesheet draws them. The gap is between tiles.
 export const TILE_SIZES: Record<Exclude<Density, "grouped">, { w: number; h: number }> = {
-  full: { w: 220, h: 118 },
+  full: { w: 220, h: 124 },
   compact: { w: 168, h: 58 },
   chip: { w: 118, h: 30 },
 };
