@@ -50,7 +50,7 @@ const tvFitJS = `(() => {
   };
 })()`
 
-func checkTVFit(t *testing.T, ctx context.Context, what string, w, h int64, agents int, minBigFont float64) {
+func checkTVFit(t testing.TB, ctx context.Context, what string, w, h int64, agents int, minBigFont float64) {
 	t.Helper()
 	do(t, ctx, "viewport "+what, chromedp.EmulateViewport(w, h))
 	var r fitReport
@@ -85,7 +85,7 @@ func checkTVFit(t *testing.T, ctx context.Context, what string, w, h int64, agen
 	t.Logf("%s: %d elements inside %dx%d, agents drawn %s (%d tiles %q), waiting figure %.0f px", what, r.Checked, w, h, r.Density, r.Agents, r.More, r.BigFontPx)
 }
 
-func tvOn(t *testing.T, ctx context.Context, on bool) {
+func tvOn(t testing.TB, ctx context.Context, on bool) {
 	t.Helper()
 	cur, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.body.classList.contains("tv")`))
 	if cur != on {
@@ -114,7 +114,9 @@ func TestBrowserWallboardTVFitsTheScreen(t *testing.T) {
 
 	do(t, ctx, "back to the window's size", chromedp.EmulateViewport(1600, 1000))
 	switchLang(t, ctx, "zh-CN")
-	waitFor(t, ctx, 10*time.Second, "the wallboard in Chinese", func() bool { return textOf(ctx, "btn-tv") == "电视模式" && count(ctx, `[data-testid="agents"] .agent[data-agent]`) == 24 })
+	waitFor(t, ctx, 10*time.Second, "the wallboard in Chinese", func() bool {
+		return textOf(ctx, "btn-tv") == "电视模式" && count(ctx, `[data-testid="agents"] .agent[data-agent]`) == 24
+	})
 	tvOn(t, ctx, true)
 	checkTVFit(t, ctx, "TV 4K zh", 3840, 2160, 24, 72)
 	screenshot(t, ctx, artifacts, "wallboard-tv-4k-zh.png")
@@ -159,9 +161,11 @@ func TestBrowserWallboardMakeAvailable(t *testing.T) {
 	if code, body := api(t, "PUT", v1+"/agents/1001", tok, `{"id":"1001","name":"Ana","endpoint":"Local/1001@agents","team":"team-a","skills":{}}`); code != 200 {
 		t.Fatalf("taking 1001 off the queues: %d %v", code, body)
 	}
-	if code, body := api(t, "POST", v1+"/agents/1001/pause", tok, `{"reason":"lunch"}`); code != 200 {
-		t.Fatalf("pause 1001: %d %v", code, body)
-	}
+	// 1001 may still be on a call it took before: pause once it is free
+	waitFor(t, ctx, 60*time.Second, "1001 paused for lunch", func() bool {
+		code, _ := api(t, "POST", v1+"/agents/1001/pause", tok, `{"reason":"lunch"}`)
+		return code == 200
+	})
 	loginUI(t, ctx, base, "sue", supervisorPassword, "tile-sales")
 	waitFor(t, ctx, 10*time.Second, "1001 paused on the wallboard", func() bool { return textOf(ctx, "agent-1001-state") == "Paused · Lunch" })
 	openAgent(t, ctx, "1001")
