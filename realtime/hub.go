@@ -57,7 +57,7 @@ const (
 	ViewQueues = "queues" // the listed queues (none listed: every queue)
 	ViewTeam   = "team"   // a team's summary and its agents
 	ViewAgent  = "agent"  // one agent
-	ViewFloor  = "floor"  // the floor summary, every queue and every agent
+	ViewFloor  = "floor"  // the floor summary, every queue, every agent and every team
 )
 
 // View is what a subscription shows.
@@ -122,6 +122,7 @@ type Hub struct {
 	warm   bool
 	qNames []string // sorted
 	aIDs   []string // sorted
+	tNames []string // sorted
 	qv     map[string][]byte
 	av     map[string][]byte
 	tv     map[string][]byte
@@ -461,13 +462,23 @@ func (h *Hub) refresh(ctx context.Context, d dirtySet) error {
 			fq = append(fq, q)
 		}
 	}
+	// The teams whose call counters to read again: those of the agents read again (a call's
+	// events mark its agents, and its counters go to one of their teams), every team on a full
+	// read. Guessed here from the configuration and the cache; teams only known once the agents
+	// are read (no agent configuration, new agents) are read in a second, small round trip.
+	ft := map[string]bool{}
 	for id, a := range as {
 		// An agent configured but not yet live in Redis is read again until it is.
 		if ca, cached := old.agents[id]; full || !cached || !ca.known || hasKey(d.agents, id) {
 			fa = append(fa, a)
+			ft[a.Team] = true
+			if m := metaOf(ca); m != nil {
+				ft[m.Team] = true
+			}
 		}
 	}
-	fresh, err := h.k.fetch(ctx, fq, fa, now)
+	delete(ft, "")
+	fresh, err := h.k.fetch(ctx, fq, fa, sortedKeys(ft), now)
 	if err != nil {
 		return err
 	}
@@ -511,8 +522,6 @@ func (h *Hub) refresh(ctx context.Context, d dirtySet) error {
 		}
 	}
 
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	nr := newRaw()
 	for n, q := range old.queues {
 		if _, ok := qs[n]; ok {
@@ -524,16 +533,47 @@ func (h *Hub) refresh(ctx context.Context, d dirtySet) error {
 			nr.agents[id] = a
 		}
 	}
+	for t, c := range old.teams {
+		nr.teams[t] = c
+	}
 	nr.merge(fresh)
-	h.raw = nr
-	h.qNames = sortedKeys(nr.queues)
-	h.aIDs = sortedKeys(nr.agents)
 	teams := map[string]bool{}
 	for _, a := range nr.agents {
 		if a.meta.Team != "" {
 			teams[a.meta.Team] = true
 		}
 	}
+	if full {
+		for t := range teams {
+			affT[t] = true
+		}
+	}
+	var missing []string
+	for t := range affT {
+		if teams[t] && fresh.teams[t] == nil {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		more, err := h.k.fetch(ctx, nil, nil, missing, now)
+		if err != nil {
+			return err
+		}
+		nr.merge(more)
+	}
+	for t := range nr.teams {
+		if !teams[t] {
+			delete(nr.teams, t)
+		}
+	}
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.raw = nr
+	h.qNames = sortedKeys(nr.queues)
+	h.aIDs = sortedKeys(nr.agents)
+	h.tNames = sortedKeys(teams)
 	for n := range h.qv {
 		if nr.queues[n] == nil {
 			delete(h.qv, n)
@@ -547,11 +587,6 @@ func (h *Hub) refresh(ctx context.Context, d dirtySet) error {
 	for t := range h.tv {
 		if !teams[t] {
 			delete(h.tv, t)
-		}
-	}
-	if full {
-		for t := range teams {
-			affT[t] = true
 		}
 	}
 
@@ -574,7 +609,7 @@ func (h *Hub) refresh(ctx context.Context, d dirtySet) error {
 		if !teams[t] {
 			continue
 		}
-		if setIfChanged(h.tv, t, mustJSON(h.k.teamView(t, nr.agents, now))) {
+		if setIfChanged(h.tv, t, mustJSON(h.k.teamView(t, nr.agents, nr.teams[t], now))) {
 			ch.teams = append(ch.teams, t)
 		}
 	}
@@ -697,7 +732,7 @@ func (h *Hub) payload(s *subscription, ch *changes) ([]byte, time.Time) {
 		note(key)
 		n++
 	}
-	qNames, aIDs, teams := h.qNames, h.aIDs, []string(nil)
+	qNames, aIDs, teams := h.qNames, h.aIDs, h.tNames
 	floor := true
 	if ch != nil {
 		qNames, aIDs, teams, floor = ch.queues, ch.agents, ch.teams, ch.floor
@@ -722,6 +757,7 @@ func (h *Hub) payload(s *subscription, ch *changes) ([]byte, time.Time) {
 		}
 		list("queues", qNames, h.qv, "q:", all)
 		list("agents", aIDs, h.av, "a:", all)
+		list("teams", teams, h.tv, "t:", all) // for the wallboard's team filter
 	}
 	if n == 0 {
 		return nil, at

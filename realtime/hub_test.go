@@ -77,6 +77,7 @@ type wsMsg struct {
 		Agents []realtime.AgentView `json:"agents"`
 		Team   *realtime.TeamView   `json:"team"`
 		Floor  *realtime.FloorView  `json:"floor"`
+		Teams  []realtime.TeamView  `json:"teams"`
 	} `json:"data"`
 }
 

@@ -82,14 +82,20 @@ type rawAgent struct {
 	call     *callfloor.Call  // the current call, when the agent has one and its record exists
 }
 
-// raw is a set of fetched queues and agents.
+// rawTeam is a team's call counters (tc/tm keys): the calls attributed to it (TeamView).
+type rawTeam struct {
+	today, window callfloor.QueueCounters
+}
+
+// raw is a set of fetched queues, agents and teams' counters.
 type raw struct {
 	queues map[string]*rawQueue
 	agents map[string]*rawAgent
+	teams  map[string]*rawTeam
 }
 
 func newRaw() *raw {
-	return &raw{queues: map[string]*rawQueue{}, agents: map[string]*rawAgent{}}
+	return &raw{queues: map[string]*rawQueue{}, agents: map[string]*rawAgent{}, teams: map[string]*rawTeam{}}
 }
 
 // merge copies o's entries over r's.
@@ -99,6 +105,9 @@ func (r *raw) merge(o *raw) {
 	}
 	for id, a := range o.agents {
 		r.agents[id] = a
+	}
+	for t, c := range o.teams {
+		r.teams[t] = c
 	}
 }
 
@@ -126,11 +135,11 @@ func (k *KPI) config(ctx context.Context) (map[string]callfloor.Queue, map[strin
 	return qs, as, nil
 }
 
-// fetch reads the given queues and agents from Redis: one pipeline, then one MGET for the
-// current calls of the agents that have one.
-func (k *KPI) fetch(ctx context.Context, queues []callfloor.Queue, agents []callfloor.Agent, now time.Time) (*raw, error) {
+// fetch reads the given queues, agents and teams' counters from Redis: one pipeline, then one
+// MGET for the current calls of the agents that have one.
+func (k *KPI) fetch(ctx context.Context, queues []callfloor.Queue, agents []callfloor.Agent, teams []string, now time.Time) (*raw, error) {
 	out := newRaw()
-	if len(queues) == 0 && len(agents) == 0 {
+	if len(queues) == 0 && len(agents) == 0 && len(teams) == 0 {
 		return out, nil
 	}
 	s := k.s
@@ -145,6 +154,10 @@ func (k *KPI) fetch(ctx context.Context, queues []callfloor.Queue, agents []call
 	type acmds struct {
 		hash, counters *redis.MapStringStringCmd
 	}
+	type tcmds struct {
+		today  *redis.MapStringStringCmd
+		window []*redis.MapStringStringCmd
+	}
 	pipe := s.rdb.Pipeline()
 	qc := make([]qcmds, len(queues))
 	for i, q := range queues {
@@ -152,6 +165,13 @@ func (k *KPI) fetch(ctx context.Context, queues []callfloor.Queue, agents []call
 		qc[i].waiting = pipe.ZRangeWithScores(ctx, s.k("waiting", q.Name), 0, -1)
 		for m := start + 1; m <= end; m++ {
 			qc[i].window = append(qc[i].window, pipe.HGetAll(ctx, s.k("qm", q.Name, strconv.FormatInt(m, 10))))
+		}
+	}
+	tc := make([]tcmds, len(teams))
+	for i, t := range teams {
+		tc[i].today = pipe.HGetAll(ctx, s.k("tc", t, day))
+		for m := start + 1; m <= end; m++ {
+			tc[i].window = append(tc[i].window, pipe.HGetAll(ctx, s.k("tm", t, strconv.FormatInt(m, 10))))
 		}
 	}
 	ac := make([]acmds, len(agents))
@@ -162,16 +182,11 @@ func (k *KPI) fetch(ctx context.Context, queues []callfloor.Queue, agents []call
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("live views: %w", err)
 	}
+	for i, t := range teams {
+		out.teams[t] = &rawTeam{today: queueCounters(intsOf(tc[i].today.Val())), window: sumWindow(tc[i].window)}
+	}
 	for i, q := range queues {
-		rq := &rawQueue{cfg: q, today: queueCounters(intsOf(qc[i].today.Val()))}
-		win := map[string]int64{}
-		for _, c := range qc[i].window {
-			for f, v := range c.Val() {
-				n, _ := strconv.ParseInt(v, 10, 64)
-				win[f] += n
-			}
-		}
-		rq.window = queueCounters(win)
+		rq := &rawQueue{cfg: q, today: queueCounters(intsOf(qc[i].today.Val())), window: sumWindow(qc[i].window)}
 		zs := qc[i].waiting.Val()
 		rq.waiting = len(zs)
 		for _, z := range zs {
@@ -219,6 +234,18 @@ func (k *KPI) fetch(ctx context.Context, queues []callfloor.Queue, agents []call
 		}
 	}
 	return out, nil
+}
+
+// sumWindow adds up per-minute counter hashes.
+func sumWindow(cmds []*redis.MapStringStringCmd) callfloor.QueueCounters {
+	win := map[string]int64{}
+	for _, c := range cmds {
+		for f, v := range c.Val() {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			win[f] += n
+		}
+	}
+	return queueCounters(win)
 }
 
 // enteredFromWaitScore undoes waitScore (store.go): score = entered ms − priority × 1e13, and
@@ -499,8 +526,12 @@ func (k *KPI) alerts(agents map[string]*rawAgent, keep func(*rawAgent) bool, now
 	return out
 }
 
-func (k *KPI) teamView(team string, agents map[string]*rawAgent, now time.Time) TeamView {
-	v := TeamView{Team: team, Agents: newCounts()}
+func (k *KPI) teamView(team string, agents map[string]*rawAgent, calls *rawTeam, now time.Time) TeamView {
+	v := TeamView{Team: team, Agents: newCounts(), WindowMin: int(k.o.Window / time.Minute)}
+	if calls == nil {
+		calls = &rawTeam{}
+	}
+	v.Today, v.Window = figures(calls.today), figures(calls.window)
 	var o occ
 	var c callfloor.QueueCounters
 	for _, a := range agents {
@@ -607,7 +638,7 @@ func (k *KPI) Queues(ctx context.Context, names []string, now time.Time) ([]Queu
 	} else {
 		agents = sortedAgents(as, nil)
 	}
-	r, err := k.fetch(ctx, sel, agents, now)
+	r, err := k.fetch(ctx, sel, agents, nil, now)
 	if err != nil {
 		return nil, err
 	}
@@ -646,7 +677,7 @@ func (k *KPI) Agents(ctx context.Context, ids []string, now time.Time) ([]AgentV
 			sel = append(sel, a)
 		}
 	}
-	r, err := k.fetch(ctx, nil, sel, now)
+	r, err := k.fetch(ctx, nil, sel, nil, now)
 	if err != nil {
 		return nil, err
 	}
@@ -673,7 +704,7 @@ func (k *KPI) Team(ctx context.Context, team string, now time.Time) (TeamView, e
 	} else {
 		sel = sortedAgents(as, nil)
 	}
-	r, err := k.fetch(ctx, nil, sel, now)
+	r, err := k.fetch(ctx, nil, sel, []string{team}, now)
 	if err != nil {
 		return TeamView{}, err
 	}
@@ -684,7 +715,7 @@ func (k *KPI) Team(ctx context.Context, team string, now time.Time) (TeamView, e
 	if !found {
 		return TeamView{}, notFound("team %q not found", team)
 	}
-	return k.teamView(team, r.agents, now), nil
+	return k.teamView(team, r.agents, r.teams[team], now), nil
 }
 
 // Teams returns every team's summary, sorted by team, from one read of all agents.
@@ -693,24 +724,18 @@ func (k *KPI) Teams(ctx context.Context, now time.Time) ([]TeamView, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := k.fetch(ctx, nil, sortedAgents(as, nil), now)
+	r, err := k.fetch(ctx, nil, sortedAgents(as, nil), nil, now)
 	if err != nil {
 		return nil, err
 	}
-	teams := map[string]bool{}
-	for _, a := range r.agents {
-		if a.meta.Team != "" {
-			teams[a.meta.Team] = true
-		}
+	names := teamNames(r.agents)
+	tr, err := k.fetch(ctx, nil, nil, names, now)
+	if err != nil {
+		return nil, err
 	}
-	names := make([]string, 0, len(teams))
-	for t := range teams {
-		names = append(names, t)
-	}
-	sort.Strings(names)
 	out := make([]TeamView, len(names))
 	for i, t := range names {
-		out[i] = k.teamView(t, r.agents, now)
+		out[i] = k.teamView(t, r.agents, tr.teams[t], now)
 	}
 	return out, nil
 }
@@ -734,5 +759,16 @@ func (k *KPI) fetchAll(ctx context.Context, now time.Time) (*raw, error) {
 	for _, q := range qs {
 		queues = append(queues, q)
 	}
-	return k.fetch(ctx, queues, sortedAgents(as, nil), now)
+	return k.fetch(ctx, queues, sortedAgents(as, nil), nil, now)
+}
+
+// teamNames are the teams the agents belong to, sorted.
+func teamNames(agents map[string]*rawAgent) []string {
+	teams := map[string]bool{}
+	for _, a := range agents {
+		if a.meta.Team != "" {
+			teams[a.meta.Team] = true
+		}
+	}
+	return sortedKeys(teams)
 }

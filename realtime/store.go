@@ -20,6 +20,9 @@
 //	P waiting:{queue}   zset: waiting call ids -> entered ms (position = rank)
 //	P qc:{queue}:{day}  hash: today's counters, cohort = the day the call entered
 //	P qm:{queue}:{min}  hash: per-minute counters (sliding window), expire after 3 h
+//	P tc:{team}:{day}   hash: a team's counters (the queues' fields, for the calls attributed to
+//	                    the team: teamShare), cohort = the day the call entered
+//	P tm:{team}:{min}   hash: a team's per-minute counters, expire after 3 h
 //	P ac:{agent}:{day}  hash: an agent's counters for the day, including time_<state>_ms spent in
 //	                    each state (occupancy, utilisation)
 //	P stream            stream of callfloor.Event JSON (field "e"), trimmed behind the history
@@ -566,6 +569,18 @@ func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
 	if err != nil {
 		return err
 	}
+	var team string
+	var teamInc map[string]int64
+	if len(ch.QueueInc) > 0 && c.Queue != "" {
+		if agent, inc := teamShare(c, ch.QueueInc); agent != "" {
+			// the agent's team now: read before the transaction (a MULTI cannot read)
+			t, err := s.rdb.HGet(ctx, s.k("agent", agent), "team").Result()
+			if err != nil && !errors.Is(err, redis.Nil) {
+				return fmt.Errorf("save call %s: the team of agent %s: %w", c.ID, agent, err)
+			}
+			team, teamInc = t, inc
+		}
+	}
 	pipe := s.rdb.TxPipeline()
 	key := s.k("call", c.ID)
 	if c.State == callfloor.CallEnded {
@@ -593,6 +608,16 @@ func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
 		pipe.Expire(ctx, day, 8*24*time.Hour)
 		pipe.Expire(ctx, minute, 3*time.Hour)
 	}
+	if team != "" {
+		day := s.k("tc", team, s.Day(c.EnteredAt))
+		minute := s.k("tm", team, strconv.FormatInt(c.EnteredAt.Unix()/60, 10))
+		for f, v := range teamInc {
+			pipe.HIncrBy(ctx, day, f, v)
+			pipe.HIncrBy(ctx, minute, f, v)
+		}
+		pipe.Expire(ctx, day, 8*24*time.Hour)
+		pipe.Expire(ctx, minute, 3*time.Hour)
+	}
 	if len(ch.AgentInc) > 0 && ch.AgentID != "" {
 		ak := s.k("ac", ch.AgentID, s.Day(time.Now()))
 		for f, v := range ch.AgentInc {
@@ -612,6 +637,45 @@ func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
 		return fmt.Errorf("save call %s: %w", c.ID, err)
 	}
 	return nil
+}
+
+// teamCounters are the queue counter fields a team's figures are made of (offered is not among
+// them: a team's offered is its calls' outcomes, see teamShare).
+var teamCounters = []string{
+	CntAnswered, CntAnsweredWithinT, CntSumWaitAnswered,
+	CntAbandoned, CntShortAbandoned, CntAbandonedWithinT, CntSumWaitAbandoned,
+	CntFlowedOut, CntLost, CntHandled, CntSumTalk, CntSumHold, CntSumWrap,
+}
+
+// teamShare is the part of a call's queue counters that belongs to a team, and the agent whose
+// team it is (TeamView says why): answered and handled go to the agent who answered; an
+// unanswered outcome (abandoned, flowed out, lost) to the last agent the call rang at, or to no
+// one when it never rang. The team's offered counts the call once, with its outcome: the queue's
+// offered is counted on entry, before any team can be known.
+func teamShare(c *callfloor.Call, qinc map[string]int64) (string, map[string]int64) {
+	inc := map[string]int64{}
+	for _, f := range teamCounters {
+		if v := qinc[f]; v != 0 {
+			inc[f] = v
+		}
+	}
+	if len(inc) == 0 {
+		return "", nil
+	}
+	if outcomes := inc[CntAnswered] + inc[CntAbandoned] + inc[CntFlowedOut] + inc[CntLost]; outcomes != 0 {
+		inc[CntOffered] = outcomes
+	}
+	agent := c.Agent
+	if inc[CntAnswered] == 0 && inc[CntHandled] == 0 {
+		agent = ""
+		if o := c.LastOffer(); o != nil {
+			agent = o.Agent
+		}
+	}
+	if agent == "" {
+		return "", nil
+	}
+	return agent, inc
 }
 
 func waitScore(c *callfloor.Call) float64 {

@@ -129,7 +129,18 @@ type Alert struct {
 	MaxS   int       `json:"max_s,omitempty"`
 }
 
-// TeamView is a team's summary.
+// TeamView is a team's summary: its agents by state and occupancy (the agents in the team now),
+// and the figures of the team's calls, today and in the sliding window.
+//
+// A call belongs to a team through an agent (metrics.md's definitions, per team): an answered
+// call to the team of the agent who answered it; a call that ended unanswered (abandoned, flowed
+// out, lost) to the team of the last agent whose phone rang for it, since that team had it and
+// did not take it; an unanswered call that never rang at any agent to no team at all (it shows in
+// its queue's and the floor's figures only: queues are not owned by teams). So a team's Offered
+// is the calls that reached it and ended there, counted when their outcome is known, cohort by
+// the time they entered the queue (as the queues' counters); the team is the agent's team at that
+// moment. Handled, AHT and Missed are the team's agents' own day counters (calls they finished
+// today, rings they let ring out).
 type TeamView struct {
 	Team      string      `json:"team"`
 	Agents    AgentCounts `json:"agents"`
@@ -138,6 +149,9 @@ type TeamView struct {
 	Occupancy *float64    `json:"occupancy"`
 	Missed    int64       `json:"missed_offers"`
 	Alerts    []Alert     `json:"alerts,omitempty"`
+	Today     Figures     `json:"today"`
+	Window    Figures     `json:"window"`
+	WindowMin int         `json:"window_min"`
 }
 
 // FloorView is the whole floor.

@@ -21,7 +21,7 @@ const chromiumPath = "/usr/bin/chromium"
 
 // artifactsDir is where browser tests save screenshots: $CALLFLOOR_ARTIFACTS, else a temporary
 // directory.
-func artifactsDir(t *testing.T) string {
+func artifactsDir(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv("CALLFLOOR_ARTIFACTS")
 	if dir == "" {
@@ -35,7 +35,7 @@ func artifactsDir(t *testing.T) string {
 
 // newBrowser starts headless Chromium from Debian (never a downloaded one). Without it the test
 // is skipped on a developer's machine and fails under CI.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "" {
@@ -85,7 +85,7 @@ func textOf(ctx context.Context, id string) string {
 }
 
 // waitFor polls cond until it holds, failing the test with what the page shows.
-func waitFor(t *testing.T, ctx context.Context, d time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, ctx context.Context, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
@@ -107,7 +107,7 @@ func pageText(ctx context.Context) string {
 	return s
 }
 
-func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+func do(t testing.TB, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -117,7 +117,7 @@ func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Acti
 	}
 }
 
-func screenshot(t *testing.T, ctx context.Context, dir, name string) {
+func screenshot(t testing.TB, ctx context.Context, dir, name string) {
 	t.Helper()
 	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
@@ -130,7 +130,7 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Logf("screenshot: %s", p)
 }
 
-func loginUI(t *testing.T, ctx context.Context, base, user, password, landing string) {
+func loginUI(t testing.TB, ctx context.Context, base, user, password, landing string) {
 	t.Helper()
 	do(t, ctx, "log in as "+user,
 		chromedp.Navigate(base+"/login"),

@@ -89,7 +89,7 @@ func startDemo(t *testing.T, speed float64) (*Main, string, string) {
 // testConfig is the demo configuration on a fresh, migrated PostgreSQL schema and the test's own
 // Redis prefix (CALLFLOOR_REDIS_URL is set to redisURL: the test Redis, or a proxy to it), with
 // the simulator on a free port, no Asterisk and error logs only.
-func testConfig(t *testing.T, redisURL string) *callfloor.Config {
+func testConfig(t testing.TB, redisURL string) *callfloor.Config {
 	t.Helper()
 	_, prefix := testenv.Redis(t)
 	t.Setenv("CALLFLOOR_REDIS_URL", redisURL)
@@ -112,7 +112,7 @@ func testConfig(t *testing.T, redisURL string) *callfloor.Config {
 }
 
 // startMain serves cfg on a free port until the test ends, logging to logs.
-func startMain(t *testing.T, cfg *callfloor.Config, logs io.Writer) *Main {
+func startMain(t testing.TB, cfg *callfloor.Config, logs io.Writer) *Main {
 	t.Helper()
 	m := &Main{Config: cfg, Listen: "127.0.0.1:0", LogOutput: logs, Tick: 50 * time.Millisecond}
 	if err := m.Run(context.Background()); err != nil {
@@ -124,7 +124,7 @@ func startMain(t *testing.T, cfg *callfloor.Config, logs io.Writer) *Main {
 }
 
 // userToken creates a user with that role and returns an API token of theirs.
-func userToken(t *testing.T, m *Main, username string, role callfloor.Role) string {
+func userToken(t testing.TB, m *Main, username string, role callfloor.Role) string {
 	t.Helper()
 	ctx := context.Background()
 	u, err := m.DB.CreateUser(ctx, storage.NewUser{Username: username, Password: "a long enough password", Role: role})
@@ -233,7 +233,7 @@ func TestDemoRoutesCallsAndMetricsMove(t *testing.T) {
 	}
 }
 
-func api(t *testing.T, method, url, token, body string) (int, map[string]any) {
+func api(t testing.TB, method, url, token, body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	if token != "" {

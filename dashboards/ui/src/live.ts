@@ -13,8 +13,9 @@ import type { ServerMessage, ViewData, ViewSpec } from "./types";
 
 export interface LiveOptions {
   view: ViewSpec;
-  onSnapshot(data: ViewData): void;
-  onDelta(data: ViewData): void;
+  also?: ViewSpec[]; // more views on the same socket (subscriptions "s2", "s3", ...)
+  onSnapshot(data: ViewData, sub: string): void; // sub: "s1" for view, "s2"... for also
+  onDelta(data: ViewData, sub: string): void;
   onStatus(up: boolean): void;
   poll(): Promise<void>; // refreshes from REST while the socket is down
   pollEveryMs?: number;
@@ -104,7 +105,7 @@ export class Live {
     this.seq.reset();
     ws.onopen = () => {
       this.lastMessage = Date.now();
-      ws.send(JSON.stringify({ type: "subscribe", id: "s1", view: this.o.view }));
+      [this.o.view, ...(this.o.also ?? [])].forEach((view, i) => ws.send(JSON.stringify({ type: "subscribe", id: "s" + (i + 1), view })));
       window.clearInterval(this.pingTimer);
       this.pingTimer = window.setInterval(() => {
         if (Date.now() - this.lastMessage > 60000) {
@@ -130,11 +131,11 @@ export class Live {
         case "snapshot":
           this.attempt = 0;
           hooks.notice(null);
-          this.o.onSnapshot(msg.data ?? {});
+          this.o.onSnapshot(msg.data ?? {}, msg.sub ?? "s1");
           this.setUp(true);
           break;
         case "delta":
-          this.o.onDelta(msg.data ?? {});
+          this.o.onDelta(msg.data ?? {}, msg.sub ?? "s1");
           break;
         case "error":
           console.warn("live:", msg.code, msg.message);

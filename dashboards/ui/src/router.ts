@@ -29,16 +29,7 @@ const roleIn = (...roles: string[]) => (me: Me) => roles.includes(me.user.role);
 
 export const routes: RouteRecordRaw[] = [
   { path: "/login", component: () => import("./views/LoginView.vue"), meta: { public: true, bare: true } },
-  {
-    path: "/wallboard",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { WallboardPage } = await import("./wallboard");
-      const { legacySetLive } = await import("./legacy");
-      return (me) => new WallboardPage(me, legacySetLive);
-    }),
-    meta: { allow: (me) => me.user.role !== "agent" },
-  },
+  { path: "/wallboard", component: () => import("./views/wallboard/WallboardView.vue"), meta: { allow: (me) => me.user.role !== "agent" } },
   {
     path: "/desktop",
     component: () => import("./views/desktop/DesktopView.vue"),

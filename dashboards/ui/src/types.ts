@@ -113,6 +113,11 @@ export interface TeamView {
   occupancy: number | null;
   missed_offers: number;
   alerts?: LiveAlert[] | null; // the team's agents paused longer than their reason allows
+  // the team's calls (answered by its agents, or unanswered after last ringing at one of them;
+  // realtime/views.go), today and in the sliding window
+  today?: Figures;
+  window?: Figures;
+  window_min?: number;
 }
 
 export interface FloorView {
@@ -132,6 +137,7 @@ export interface ViewData {
   agents?: AgentView[];
   team?: TeamView;
   floor?: FloorView;
+  teams?: TeamView[]; // a floor view's teams (the wallboard's team filter)
 }
 
 export interface ServerMessage {
