@@ -270,7 +270,8 @@ var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{"pc
 func writeReportHTML(w *bytes.Buffer, v any) error { return reportHTML.Execute(w, v) }
 
 func (a *API) scoreSheet(r *http.Request) (any, error) {
-	if err := checkParams(r, "team", "day", "lead", "format"); err != nil {
+	// lang: the UI's language (the links of the score-sheet pages carry it for the printable sheet and CSV)
+	if err := checkParams(r, "team", "day", "lead", "format", "lang"); err != nil {
 		return nil, err
 	}
 	q := r.URL.Query()
