@@ -211,7 +211,9 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 		chromedp.Click(byTestID("nav-qa-mine")),
 		chromedp.WaitVisible(byTestID("mine-dispute-"+evID)),
 		chromedp.Click(byTestID("mine-dispute-"+evID)),
-		chromedp.WaitVisible(byTestID("dispute-item-verify")),
+		chromedp.WaitVisible(byTestID("dispute-item-verify")))
+	dialogSettled(t, actx)
+	do(t, actx, "choose the item and give the reason",
 		chromedp.Click(byTestID("dispute-item-verify")),
 		chromedp.SendKeys(byTestID("dispute-reason"), "I verified the caller at the start of the call"),
 	)
@@ -321,4 +323,13 @@ func elDate(t *testing.T, ctx context.Context, testID, day string) {
 		return v == day
 	})
 	do(t, ctx, "close the calendar", chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur(); document.body.click()`))
+}
+
+// dialogSettled waits until no Element Plus dialog is opening or closing (a click during the
+// zoom lands where the element was a moment ago).
+func dialogSettled(t *testing.T, ctx context.Context) {
+	t.Helper()
+	waitFor(t, ctx, 5*time.Second, "the dialog's animation to end", func() bool {
+		return count(ctx, `[class*="dialog-fade-enter"], [class*="dialog-fade-leave"]`) == 0
+	})
 }

@@ -95,11 +95,15 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	for _, ev := range []string{ev1, ev2} {
 		do(t, actx, "dispute evaluation "+ev,
 			chromedp.Click(byTestID("mine-dispute-"+ev)),
-			chromedp.WaitVisible(byTestID("dispute-item-verify")),
+			chromedp.WaitVisible(byTestID("dispute-item-verify")))
+		dialogSettled(t, actx)
+		do(t, actx, "choose the item and give the reason",
 			chromedp.Click(byTestID("dispute-item-verify")),
 			chromedp.SendKeys(byTestID("dispute-reason"), "I verified the caller at the start of the call"),
 			chromedp.Click(byTestID("dispute-submit")))
 		waitFor(t, actx, 10*time.Second, "evaluation "+ev+" disputed", func() bool { return textOf(actx, "mine-status-"+ev) == "Disputed" })
+		waitFor(t, actx, 10*time.Second, "the dispute dialog closed", func() bool { return !visible(actx, "dispute-reason") && !visible(actx, "dispute-item-verify") })
+		dialogSettled(t, actx)
 	}
 	d1, d2 := disputeOf(t, v1, tok, ev1), disputeOf(t, v1, tok, ev2)
 
