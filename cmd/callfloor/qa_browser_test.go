@@ -220,11 +220,14 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 	screenshot(t, actx, artifacts, "qa-mine-dispute.png")
 	do(t, actx, "send the dispute", chromedp.Click(byTestID("dispute-submit")))
 	waitFor(t, actx, 10*time.Second, "the evaluation disputed", func() bool { return textOf(actx, "mine-status-"+evID) == "Disputed" })
+	waitFor(t, actx, 10*time.Second, "the dispute dialog closed", func() bool { return !visible(actx, "dispute-reason") })
+	dialogSettled(t, actx)
 	switchLang(t, actx, "zh-CN")
 	waitFor(t, actx, 10*time.Second, "My evaluations in Chinese", func() bool {
 		return textOf(actx, "mine-status-"+evID) == "申诉中" && strings.Contains(textOf(actx, "mine-list"), "评估人")
 	})
 	do(t, actx, "the details in Chinese", chromedp.Click(byTestID("mine-details-"+evID)), chromedp.WaitVisible(byTestID("dispute-answer-"+evID+"-verify")))
+	dialogSettled(t, actx)
 	if s := textOf(actx, "dispute-answer-"+evID+"-verify"); s != "否" {
 		t.Errorf("the answer in Chinese: %q", s)
 	}
