@@ -306,6 +306,7 @@ func writeReportHTML(w *bytes.Buffer, v any, lang string) error {
 }
 
 func (a *API) scoreSheet(r *http.Request) (any, error) {
+	// lang: the UI's language (the links of the score-sheet pages carry it for the printable sheet and CSV)
 	if err := checkParams(r, "team", "day", "lead", "format", "lang"); err != nil {
 		return nil, err
 	}

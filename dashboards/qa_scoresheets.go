@@ -26,6 +26,7 @@ func (a *API) RegisterScoreSheets(mux Mux) {
 // sentScoreSheet: GET /qa/score-sheets/sent?team=&day=&lead= — a sheet as its lead sent it,
 // with its evaluations as they are now; for those who read the inbox (a team lead: their team).
 func (a *API) sentScoreSheet(r *http.Request) (any, error) {
+	// lang: the UI's language (the links of the score-sheet pages carry it for the printable sheet and CSV)
 	if err := checkParams(r, "team", "day", "lead", "format", "lang"); err != nil {
 		return nil, err
 	}

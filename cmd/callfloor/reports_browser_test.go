@@ -95,11 +95,15 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	for _, ev := range []string{ev1, ev2} {
 		do(t, actx, "dispute evaluation "+ev,
 			chromedp.Click(byTestID("mine-dispute-"+ev)),
-			chromedp.WaitVisible(byTestID("dispute-item-verify")),
+			chromedp.WaitVisible(byTestID("dispute-item-verify")))
+		dialogSettled(t, actx)
+		do(t, actx, "choose the item and give the reason",
 			chromedp.Click(byTestID("dispute-item-verify")),
 			chromedp.SendKeys(byTestID("dispute-reason"), "I verified the caller at the start of the call"),
 			chromedp.Click(byTestID("dispute-submit")))
 		waitFor(t, actx, 10*time.Second, "evaluation "+ev+" disputed", func() bool { return textOf(actx, "mine-status-"+ev) == "Disputed" })
+		waitFor(t, actx, 10*time.Second, "the dispute dialog closed", func() bool { return !visible(actx, "dispute-reason") && !visible(actx, "dispute-item-verify") })
+		dialogSettled(t, actx)
 	}
 	d1, d2 := disputeOf(t, v1, tok, ev1), disputeOf(t, v1, tok, ev2)
 
@@ -156,8 +160,8 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	if s := textOf(octx, "dispute-"+d1+"-lead"); !strings.Contains(s, "rejected by lee") || !strings.Contains(s, rejectNote) {
 		t.Errorf("the manager sees the rejected dispute as %q", s)
 	}
+	elSelect(t, octx, "dispute-"+d2+"-decision", "Overturned (rescore)")
 	do(t, octx, "overturn with verify: yes",
-		chromedp.SetValue(byTestID("dispute-"+d2+"-decision"), "overturned"),
 		chromedp.Click(byTestID("fix-"+d2+"-verify-yes")),
 		chromedp.SendKeys(byTestID("dispute-"+d2+"-note"), "Agreed with the lead"))
 	screenshot(t, octx, artifacts, "ops-disputes.png")
@@ -316,7 +320,7 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	if n := count(octx, `[data-testid^="sheet-row-"]`); n != 4 {
 		t.Errorf("the manager's sheet of team-a shows %d evaluations, want 4", n)
 	}
-	selectValue(t, octx, "sheet-evaluator", "quinn")
+	elSelect(t, octx, "sheet-evaluator", "quinn")
 	waitFor(t, octx, 10*time.Second, "quinn's evaluations only", func() bool {
 		return count(octx, `[data-testid^="sheet-row-"]`) == 2 && present(octx, "sheet-row-"+ev2) && strings.Contains(attr(octx, "sheet-csv", "href"), "lead=quinn")
 	})
@@ -334,12 +338,31 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 		if _, err := m.DB.Pool.Exec(bg, `UPDATE evaluations SET created_at = $1 WHERE id IN ($2, $3)`, fri.Add(12*time.Hour), atoi64(t, ev3), atoi64(t, ev4)); err != nil {
 			t.Fatal(err)
 		}
-		selectValue(t, lctx, "sheet-day", sheetDay)
+		elDate(t, lctx, "sheet-day", sheetDay)
 	}
+	// the day picker: the day before holds none of lee's evaluations; back to the sheet's day
+	day := sheetDay
+	if day == "" {
+		day = time.Now().UTC().Format(time.DateOnly)
+	}
+	dayT, _ := time.Parse(time.DateOnly, day)
+	before := dayT.AddDate(0, 0, -1).Format(time.DateOnly)
+	elDate(t, lctx, "sheet-day", before)
+	waitFor(t, lctx, 10*time.Second, "the sheet of the day before, empty", func() bool {
+		return strings.Contains(textOf(lctx, "sheet-heading"), before) && count(lctx, `[data-testid^="sheet-row-"]`) == 0 &&
+			strings.Contains(attr(lctx, "sheet-csv", "href"), "day="+before)
+	})
+	elDate(t, lctx, "sheet-day", day)
 	waitFor(t, lctx, 10*time.Second, "the sheet of a working day: 2 of the quota of 10", func() bool {
 		return textOf(lctx, "sheet-count") == "2 / 10" && textOf(lctx, "sheet-togo") == "8 to go" && present(lctx, "sheet-row-"+ev3)
 	})
 	screenshot(t, lctx, artifacts, "score-sheet.png")
+	// the server renders the CSV and the printable sheet in the reader's language
+	for _, l := range []string{"sheet-csv", "sheet-html"} {
+		if h := attr(lctx, l, "href"); !strings.HasSuffix(h, "&lang=en") {
+			t.Errorf("%s link %q without the language", l, h)
+		}
+	}
 	status, body := fetchInPage(t, lctx, attr(lctx, "sheet-csv", "href"))
 	if recs, err := csv.NewReader(strings.NewReader(body)).ReadAll(); status != 200 || err != nil || len(recs) != 3 || recs[1][2] != ev3 || recs[2][2] != ev4 {
 		t.Errorf("score sheet CSV: %d %v\n%s", status, err, body)
@@ -372,10 +395,19 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 			strings.Contains(textOf(pctx, "inbox-row-"+row), "2 / 10") && strings.HasPrefix(textOf(pctx, "inbox-summary"), "1 sent")
 	})
 	screenshot(t, pctx, artifacts, "score-sheets-inbox.png")
+	if h := attr(pctx, "inbox-open-"+row, "href"); !strings.HasSuffix(h, "&lang=en") {
+		t.Errorf("the inbox's sheet link %q without the language", h)
+	}
 	if status, page := fetchInPage(t, pctx, attr(pctx, "inbox-open-"+row, "href")); status != 200 || !strings.Contains(page, "sent by lee") ||
 		!strings.Contains(page, "Note: Two agents on leave") {
 		t.Errorf("the sheet as sent: %d\n%.400s", status, page)
 	}
+	switchLang(t, pctx, "zh-CN")
+	waitFor(t, pctx, 10*time.Second, "the inbox in Chinese", func() bool {
+		return strings.HasPrefix(textOf(pctx, "inbox-status-"+row), "已发送") && strings.HasPrefix(textOf(pctx, "inbox-summary"), "已发送 1 份") &&
+			strings.HasSuffix(attr(pctx, "inbox-open-"+row, "href"), "&lang=zh-CN")
+	})
+	screenshot(t, pctx, artifacts, "zh-score-sheets-inbox.png")
 
 	// ---- (d) in Chinese: the team lead's pages ----
 	switchLang(t, lctx, "zh-CN")
@@ -403,11 +435,17 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 			}
 		case "/qa/score-sheet":
 			if sheetDay != "" {
-				selectValue(t, lctx, "sheet-day", sheetDay)
+				elDate(t, lctx, "sheet-day", sheetDay)
 			}
 			waitFor(t, lctx, 10*time.Second, "the sheet in Chinese", func() bool {
 				return textOf(lctx, "sheet-count") == "2 / 10" && textOf(lctx, "sheet-togo") == "还差 8 次" && present(lctx, "sheet-row-"+ev3)
 			})
+			if h := attr(lctx, "sheet-html", "href"); !strings.HasSuffix(h, "&lang=zh-CN") {
+				t.Errorf("the printable sheet's link in Chinese %q", h)
+			}
+			if status, _ := fetchInPage(t, lctx, attr(lctx, "sheet-html", "href")); status != 200 {
+				t.Errorf("the printable sheet in Chinese: %d", status)
+			}
 		case "/qa/evaluate/" + url.PathEscape(others[0]):
 			waitFor(t, lctx, 30*time.Second, "the waveform", func() bool {
 				ok, _ := chromedp.Run(lctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="waveform"]').dataset.ready === "1"`))

@@ -83,6 +83,16 @@ export const qaEn = {
   "disp.corrected": "Corrected answer",
   "disp.done": "Done: {what}.",
   "disp.decided": "Decided: {d}, new score {score}",
+  "qa.worklist.not_done": "Not done",
+  "qa.label": "{label}: ",
+  "eval.length": "Length",
+  "player.back": "−{s} s",
+  "player.fwd": "+{s} s",
+  "player.back_title": "Back {s} seconds",
+  "player.fwd_title": "Forward {s} seconds",
+  "player.speed": "Playback speed",
+  "mine.evaluator_col": "Evaluator",
+  "mine.close": "Close",
 };
 
 export const qaZh: Record<keyof typeof qaEn, string> = {
@@ -169,4 +179,14 @@ export const qaZh: Record<keyof typeof qaEn, string> = {
   "disp.corrected": "更正后的答案",
   "disp.done": "已完成：{what}。",
   "disp.decided": "已裁定：{d}，新得分 {score}",
+  "qa.worklist.not_done": "未完成",
+  "qa.label": "{label}：",
+  "eval.length": "时长",
+  "player.back": "后退 {s} 秒",
+  "player.fwd": "前进 {s} 秒",
+  "player.back_title": "后退 {s} 秒",
+  "player.fwd_title": "前进 {s} 秒",
+  "player.speed": "播放速度",
+  "mine.evaluator_col": "评估人",
+  "mine.close": "关闭",
 };

@@ -92,3 +92,82 @@ export function fieldItem(field: string | undefined, sent: Answer[]): string | n
 export function canEvaluate(role: string): boolean {
   return ["qa", "team_lead", "operations_manager", "admin"].includes(role);
 }
+
+// ---- the Vue QA pages (views/qa)
+
+// agentLabel shows an agent by name with the id beside it ("Ana (1001)"); the id alone when the
+// name is unknown (an agent removed from the configuration, or outside the reader's scope).
+export function agentLabel(id: string | undefined | null, names: ReadonlyMap<string, string>): string {
+  if (!id) return "";
+  const n = names.get(id)?.trim();
+  return n && n !== id ? `${n} (${id})` : id;
+}
+
+// answerKey is the radio value of an answer ("yes", "no", "3" for a scale, "c1" for a choice, "na");
+// answerOf turns it back into the answer the API takes. undefined: not answered / not valid.
+export function answerKey(it: Item, a: Answer | undefined): string | undefined {
+  if (!a) return undefined;
+  if (a.na) return it.allow_na ? "na" : undefined;
+  if (it.kind === "yes_no") return typeof a.yes === "boolean" ? (a.yes ? "yes" : "no") : undefined;
+  if (it.kind === "scale") return Number.isInteger(a.value) ? String(a.value) : undefined;
+  return Number.isInteger(a.choice) ? "c" + a.choice : undefined;
+}
+export function answerOf(it: Item, key: string | undefined): Answer | undefined {
+  if (key === undefined || key === "") return undefined;
+  let a: Answer;
+  if (key === "na") a = { item_id: it.id, na: true };
+  else if (it.kind === "yes_no") a = { item_id: it.id, yes: key === "yes" };
+  else if (it.kind === "scale") a = { item_id: it.id, value: Number(key) };
+  else a = { item_id: it.id, choice: Number(key.slice(1)) };
+  if (it.kind === "yes_no" && key !== "na" && key !== "yes" && key !== "no") return undefined;
+  return answered(it, a) ? a : undefined;
+}
+
+// answerOptions: the radio buttons of an item, in order: [key, label] (labels of yes/no/N/A given).
+export function answerOptions(it: Item, yes: string, no: string, na: string): [string, string][] {
+  const out: [string, string][] = [];
+  if (it.kind === "yes_no") out.push(["yes", yes], ["no", no]);
+  else if (it.kind === "scale") for (let v = 0; v <= (it.max ?? 0); v++) out.push([String(v), String(v)]);
+  else (it.choices ?? []).forEach((c, i) => out.push(["c" + i, `${c.label} (${c.points})`]));
+  if (it.allow_na) out.push(["na", na]);
+  return out;
+}
+
+// PLAYBACK_RATES: the player's speeds; SKIP_S: what the ±5 s buttons move.
+export const PLAYBACK_RATES = [0.75, 1, 1.25, 1.5, 2] as const;
+export const SKIP_S = 5;
+
+// skipTarget is where a skip of delta seconds from now lands, inside [0, duration] (a duration
+// not yet known bounds nothing above).
+export function skipTarget(now: number, delta: number, duration: number): number {
+  const t = Math.max(0, now + delta);
+  return duration > 0 ? Math.min(t, duration) : t;
+}
+
+// rateLabel: "1.25×".
+export function rateLabel(r: number): string {
+  return `${r}×`;
+}
+
+// callLength is how long a call was talked (talk_ms), else answered→ended, else entered→ended;
+// null when it has not ended.
+export function callLength(c: { talk_ms?: number | null; entered_at?: string; answered_at?: string | null; ended_at?: string | null }): number | null {
+  if (typeof c.talk_ms === "number" && c.talk_ms > 0) return c.talk_ms;
+  if (!c.ended_at) return null;
+  const start = c.answered_at ?? c.entered_at;
+  if (!start) return null;
+  return Math.max(0, Date.parse(c.ended_at) - Date.parse(start));
+}
+
+// nextDay is the day after a YYYY-MM-DD day.
+export function nextDay(day: string): string {
+  const d = new Date(day + "T00:00:00Z");
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+// withLang adds the UI's language to a link the server renders (printable sheet, CSV), so its
+// headers come in the reader's language.
+export function withLang(href: string, lang: string): string {
+  return href + (href.includes("?") ? "&" : "?") + "lang=" + encodeURIComponent(lang);
+}

@@ -43,39 +43,10 @@ export const routes: RouteRecordRaw[] = [
       return (me) => new CallsPage(me);
     }),
   },
-  {
-    path: "/qa",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { WorklistPage } = await import("./qa");
-      const { legacyNavigate } = await import("./legacy");
-      return (me) => new WorklistPage(me, legacyNavigate);
-    }),
-  },
-  {
-    path: "/qa/evaluate/:id(.*)",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { EvaluatePage } = await import("./qa");
-      return (me, p) => new EvaluatePage(me, p.id);
-    }),
-  },
-  {
-    path: "/qa/mine",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { MyEvaluationsPage } = await import("./qa");
-      return (me) => new MyEvaluationsPage(me);
-    }),
-  },
-  {
-    path: "/qa/disputes",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { DisputesPage } = await import("./qa");
-      return (me) => new DisputesPage(me);
-    }),
-  },
+  { path: "/qa", component: () => import("./views/qa/WorklistView.vue") },
+  { path: "/qa/evaluate/:id(.*)", component: () => import("./views/qa/EvaluateView.vue"), props: true },
+  { path: "/qa/mine", component: () => import("./views/qa/MyEvaluationsView.vue") },
+  { path: "/qa/disputes", component: () => import("./views/qa/DisputesView.vue") },
   {
     path: "/qa/reports",
     component: LegacyPage,
@@ -84,22 +55,8 @@ export const routes: RouteRecordRaw[] = [
       return (me) => new ReportsPage(me);
     }),
   },
-  {
-    path: "/qa/score-sheet",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { ScoreSheetPage } = await import("./scoresheet");
-      return (me) => new ScoreSheetPage(me);
-    }),
-  },
-  {
-    path: "/qa/score-sheets",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { ScoreSheetInboxPage } = await import("./sheetinbox");
-      return (me) => new ScoreSheetInboxPage(me);
-    }),
-  },
+  { path: "/qa/score-sheet", component: () => import("./views/qa/ScoreSheetView.vue") },
+  { path: "/qa/score-sheets", component: () => import("./views/qa/ScoreSheetInboxView.vue") },
   {
     path: "/qa/scorecards",
     component: LegacyPage,
