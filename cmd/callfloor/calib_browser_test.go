@@ -322,6 +322,17 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	waitFor(t, ctx, 5*time.Second, "the report in Chinese", func() bool { return strings.Contains(pageText(ctx), "与参考答案的偏差") })
 	do(t, ctx, "scroll to the report", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="calib-report"]').scrollIntoView()`))
 	screenshot(t, ctx, artifacts, "calib-report-zh.png")
+	do(t, ctx, "the calibration list in Chinese", chromedp.Click(byTestID("nav-qa-calibrations")), chromedp.WaitVisible(byTestID("calib-status-"+sid)))
+	if s := textOf(ctx, "calib-status-"+sid); s != "已关闭" {
+		t.Errorf("the session's status in the Chinese list: %q", s)
+	}
+	screenshot(t, ctx, artifacts, "calib-list-zh.png")
+	do(t, ctx, "the plans in Chinese", chromedp.Click(byTestID("nav-qa-plans")), chromedp.WaitVisible(byTestID("plan-row-"+id)))
+	if q := textOf(ctx, "plan-quota-"+id); q != "每名坐席 2 通" {
+		t.Errorf("the plan's quota in Chinese: %q", q)
+	}
+	do(t, ctx, "the plan form in Chinese", chromedp.Click(byTestID("plan-new")), chromedp.WaitVisible(byTestID("plan-save")))
+	screenshot(t, ctx, artifacts, "plans-zh.png")
 
 	// the team lead sees the report too, and the list shows the session closed
 	do(t, lctx, "the team lead's list", chromedp.Click(byTestID("nav-qa-calibrations")), chromedp.WaitVisible(byTestID("calib-status-"+sid)))
