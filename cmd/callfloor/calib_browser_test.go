@@ -46,30 +46,27 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 		chromedp.WaitVisible(byTestID("plan-new")),
 		chromedp.Click(byTestID("plan-new")),
 		chromedp.WaitVisible(byTestID("plan-save")))
-	setSelect := func(id, v string) chromedp.Action[chromedp.Void] {
-		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(s => { s.value = %q; s.dispatchEvent(new Event("change")); })(document.querySelector('[data-testid=%q]'))`, v, id))
-	}
 	// a per-queue plan samples a percentage: the form switches to it
-	do(t, ctx, "scope queue", chromedp.SendKeys(byTestID("plan-name"), "Browser sampling"), setSelect("plan-scope", "queue"))
-	if s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`["count", "percent"].map(k => document.querySelector('[data-testid="plan-quota-' + k + '"]')).map(e => e.disabled + "/" + e.checked).join(",")`)); s != "true/false,false/true" {
+	do(t, ctx, "name the plan", chromedp.SendKeys(byTestID("plan-name"), "Browser sampling"))
+	elSelect(t, ctx, "plan-scope", "Per queue")
+	if s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`["count", "percent"].map(k => document.querySelector('[data-testid="plan-quota-' + k + '"] input')).map(e => e.disabled + "/" + e.checked).join(",")`)); s != "true/false,false/true" {
 		t.Errorf("per-queue quota radios (disabled/checked of count, percent): %s", s)
 	}
 	// the form checks before sending and marks the field
-	do(t, ctx, "a count of 0 is refused",
-		setSelect("plan-scope", "agent"),
-		chromedp.Click(byTestID("plan-quota-count")),
-		chromedp.SetValue(byTestID("plan-count"), "0"),
-		chromedp.Click(byTestID("plan-save")))
+	elSelect(t, ctx, "plan-scope", "Per agent")
+	do(t, ctx, "a count of 0", chromedp.Click(byTestID("plan-quota-count")))
+	fill(t, ctx, "plan-count", "0")
+	do(t, ctx, "is refused", chromedp.Click(byTestID("plan-save")))
 	waitFor(t, ctx, 5*time.Second, "the count error", func() bool { return strings.Contains(textOf(ctx, "plan-error"), "whole number ≥ 1") })
-	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="plan-count"]').classList.contains("calib-invalid")`)); !ok {
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="plan-count"]').closest(".el-form-item").classList.contains("is-error")`)); !ok {
 		t.Errorf("the count input is not marked invalid")
 	}
-	do(t, ctx, "fill the plan: 2 per agent, inbound, answered, talk ≥ 0.2 s",
-		chromedp.SetValue(byTestID("plan-period"), "day"),
-		chromedp.SetValue(byTestID("plan-count"), "2"),
-		chromedp.SendKeys(byTestID("plan-min-talk"), "0.2"),
-		chromedp.SetValue(byTestID("plan-direction"), "inbound"),
-		chromedp.SetValue(byTestID("plan-outcome"), "answered"))
+	// fill the plan: 2 per agent, inbound, answered, talk ≥ 0.2 s
+	elSelect(t, ctx, "plan-period", "Day")
+	fill(t, ctx, "plan-count", "2")
+	fill(t, ctx, "plan-min-talk", "0.2")
+	elSelect(t, ctx, "plan-direction", "Inbound")
+	elSelect(t, ctx, "plan-outcome", "Answered")
 	screenshot(t, ctx, artifacts, "calib-plan-form.png")
 	do(t, ctx, "save the plan", chromedp.Click(byTestID("plan-save")), chromedp.WaitVisible(byTestID("draw-run")))
 	code, body := api(t, "GET", v1+"/qa/plans", tok, "")
@@ -107,9 +104,8 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	screenshot(t, ctx, artifacts, "calib-plans-draw.png")
 
 	// a draw without a seed: a random int64 (beyond JavaScript's 2^53) is shown exactly as stored
-	do(t, ctx, "draw again without a seed",
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="draw-seed"]').value = ""`),
-		chromedp.Click(byTestID("draw-run")))
+	fill(t, ctx, "draw-seed", "")
+	do(t, ctx, "draw again without a seed", chromedp.Click(byTestID("draw-run")))
 	waitFor(t, ctx, 10*time.Second, "the second draw shown", func() bool { return textOf(ctx, "draw-seed-value") != seed })
 	d2 := storedDraw(t, m, planID, 2)
 	checkDrawShown(t, ctx, d2)
@@ -136,21 +132,18 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 		chromedp.Click(byTestID("calib-new")),
 		chromedp.WaitVisible(byTestID("calib-create")))
 	waitFor(t, ctx, 10*time.Second, "the recorded call and the scorecard offered", func() bool {
-		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`[...document.querySelector('[data-testid="calib-call-pick"]').options].some(o => o.value === %q) &&
-			[...document.querySelector('[data-testid="calib-scorecard"]').options].some(o => o.value === "calib")`, callID)))
-		return ok
+		return present(ctx, "calib-call-opt-"+callID) && present(ctx, "calib-card-opt-calib")
 	})
 	// the people QA may invite are offered (GET /qa/evaluators; QA may not list users in general)
 	waitFor(t, ctx, 10*time.Second, "the team lead offered as an evaluator", func() bool { return present(ctx, "calib-ev-tess") })
 	if visible(ctx, "calib-ev-note") {
 		t.Error("the page says QA cannot list the evaluators")
 	}
-	do(t, ctx, "pick the call, tick the team lead, reference QA",
-		chromedp.SetValue(byTestID("calib-call-pick"), callID),
-		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="calib-call-pick"]').dispatchEvent(new Event("change"))`),
-		chromedp.SetValue(byTestID("calib-scorecard"), "calib"),
-		chromedp.Click(byTestID("calib-ev-tess")),
-		chromedp.SetValue(byTestID("calib-reference"), "quinn"))
+	// pick the call, tick the team lead, reference QA
+	elPick(t, ctx, "calib-call-pick", "calib-call-opt-"+callID)
+	elSelect(t, ctx, "calib-scorecard", "Calibration card (v1)")
+	do(t, ctx, "tick the team lead", chromedp.Click(byTestID("calib-ev-tess")))
+	elSelect(t, ctx, "calib-reference", "Quinn QA (quinn)")
 	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="calib-call"]').value`)); v != callID {
 		t.Fatalf("picking the call filled %q, want %q", v, callID)
 	}
@@ -263,7 +256,7 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	if n, _ := chromedp.Run(lctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="calib-score-form"] input:checked').length`)); n != 3 {
 		t.Errorf("the team lead sees %d checked answers, want their own 3", n)
 	}
-	if ok, _ := chromedp.Run(lctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="cal-greet-no"]').checked && document.querySelector('[data-testid="cal-tone-1"]').checked`)); !ok {
+	if ok, _ := chromedp.Run(lctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="cal-greet-no"] input').checked && document.querySelector('[data-testid="cal-tone-1"] input').checked`)); !ok {
 		t.Errorf("the team lead's form does not show their own answers")
 	}
 
@@ -329,6 +322,17 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	waitFor(t, ctx, 5*time.Second, "the report in Chinese", func() bool { return strings.Contains(pageText(ctx), "与参考答案的偏差") })
 	do(t, ctx, "scroll to the report", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="calib-report"]').scrollIntoView()`))
 	screenshot(t, ctx, artifacts, "calib-report-zh.png")
+	do(t, ctx, "the calibration list in Chinese", chromedp.Click(byTestID("nav-qa-calibrations")), chromedp.WaitVisible(byTestID("calib-status-"+sid)))
+	if s := textOf(ctx, "calib-status-"+sid); s != "已关闭" {
+		t.Errorf("the session's status in the Chinese list: %q", s)
+	}
+	screenshot(t, ctx, artifacts, "calib-list-zh.png")
+	do(t, ctx, "the plans in Chinese", chromedp.Click(byTestID("nav-qa-plans")), chromedp.WaitVisible(byTestID("plan-row-"+id)))
+	if q := textOf(ctx, "plan-quota-"+id); q != "每名坐席 2 通" {
+		t.Errorf("the plan's quota in Chinese: %q", q)
+	}
+	do(t, ctx, "the plan form in Chinese", chromedp.Click(byTestID("plan-new")), chromedp.WaitVisible(byTestID("plan-save")))
+	screenshot(t, ctx, artifacts, "plans-zh.png")
 
 	// the team lead sees the report too, and the list shows the session closed
 	do(t, lctx, "the team lead's list", chromedp.Click(byTestID("nav-qa-calibrations")), chromedp.WaitVisible(byTestID("calib-status-"+sid)))
@@ -336,6 +340,19 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 		t.Errorf("the session's status in the list: %q", s)
 	}
 	screenshot(t, lctx, artifacts, "calib-list.png")
+}
+
+// elPick picks the option of an Element Plus select whose data-testid is optionID (for options
+// whose text the test does not know in full): a click opens the list, a click on the option
+// chooses it.
+func elPick(t *testing.T, ctx context.Context, selectID, optionID string) {
+	t.Helper()
+	do(t, ctx, "open select "+selectID, chromedp.Click(byTestID(selectID)))
+	js := fmt.Sprintf(`(e => { if (!e || e.offsetParent === null) return false; e.click(); return true })(document.querySelector('[data-testid=%q]'))`, optionID)
+	waitFor(t, ctx, 10*time.Second, "option "+optionID+" of "+selectID, func() bool {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		return err == nil && ok
+	})
 }
 
 // drawRecord is a draw as stored: its seed, figures and assignments (call → evaluator).
@@ -385,7 +402,7 @@ func checkDrawShown(t *testing.T, ctx context.Context, d drawRecord) {
 			t.Errorf("draw %d: %s shows %q, want %q (stored)", d.id, id, got, want)
 		}
 	}
-	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="draw-picks"] tr[data-testid^="draw-pick-"]')].map(r => r.dataset.testid.slice("draw-pick-".length))`))
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="draw-picks"] [data-testid^="draw-pick-"]:not([data-testid$="-to"])')].map(r => r.dataset.testid.slice("draw-pick-".length))`))
 	if err != nil {
 		t.Fatal(err)
 	}

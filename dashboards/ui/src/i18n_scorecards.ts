@@ -1,4 +1,4 @@
-// The scorecard editor's strings (scorecards.ts), English and Simplified Chinese (merged into i18n.ts).
+// The scorecard editor's strings (views/qa/scorecards), English and Simplified Chinese (merged into i18n.ts).
 export const scorecardsEn = {
   "sce.title": "Scorecards",
   "sce.intro": "The forms calls are scored with. Saving an edit stores a new version; evaluations keep the version they were scored with.",

@@ -59,37 +59,19 @@ export const routes: RouteRecordRaw[] = [
   { path: "/qa/score-sheets", component: () => import("./views/qa/ScoreSheetInboxView.vue") },
   {
     path: "/qa/scorecards",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { ScorecardsPage } = await import("./scorecards");
-      return () => new ScorecardsPage();
-    }),
+    component: () => import("./views/qa/scorecards/ScorecardsView.vue"),
   },
   {
     path: "/qa/calibrations",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { CalibrationListPage } = await import("./calibration");
-      const { legacyNavigate } = await import("./legacy");
-      return (me) => new CalibrationListPage(me, legacyNavigate);
-    }),
+    component: () => import("./views/qa/calibration/CalibrationList.vue"),
   },
   {
     path: "/qa/calibrations/:id(\\d+)",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { CalibrationSessionPage } = await import("./calibration");
-      const { legacyNavigate } = await import("./legacy");
-      return (me, p) => new CalibrationSessionPage(me, p.id, legacyNavigate);
-    }),
+    component: () => import("./views/qa/calibration/CalibrationSession.vue"),
   },
   {
     path: "/qa/plans",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { PlansPage } = await import("./plans");
-      return (me) => new PlansPage(me);
-    }),
+    component: () => import("./views/qa/plans/PlansView.vue"),
     meta: { allow: (me) => canReadPlans(me.user.role) },
   },
   {
