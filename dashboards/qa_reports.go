@@ -149,7 +149,7 @@ func parseLocalDay(field, v string, loc *time.Location) (time.Time, error) {
 func (a *API) loc() *time.Location { return a.Base.Location() }
 
 func (a *API) qaReport(r *http.Request) (any, error) {
-	if err := checkParams(r, "group", "period", "from", "to", "agent", "team", "format"); err != nil {
+	if err := checkParams(r, "group", "period", "from", "to", "agent", "team", "format", "lang"); err != nil {
 		return nil, err
 	}
 	q := r.URL.Query()

@@ -49,14 +49,7 @@ export const routes: RouteRecordRaw[] = [
     }),
     meta: { allow: (me) => !!me.user.agent_id || me.user.role === "agent" },
   },
-  {
-    path: "/calls",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { CallsPage } = await import("./calls");
-      return (me) => new CallsPage(me);
-    }),
-  },
+  { path: "/calls", component: () => import("./views/calls/CallsView.vue") },
   {
     path: "/qa",
     component: LegacyPage,
@@ -90,14 +83,7 @@ export const routes: RouteRecordRaw[] = [
       return (me) => new DisputesPage(me);
     }),
   },
-  {
-    path: "/qa/reports",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { ReportsPage } = await import("./reports");
-      return (me) => new ReportsPage(me);
-    }),
-  },
+  { path: "/qa/reports", component: () => import("./views/reports/ReportsView.vue") },
   {
     path: "/qa/score-sheet",
     component: LegacyPage,
