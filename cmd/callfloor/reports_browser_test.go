@@ -237,6 +237,8 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 				}
 			}
 			screenshot(t, octx, artifacts, "reports-evaluator.png")
+			do(t, octx, "scroll to the table", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="rep-rows"]').scrollIntoView()`))
+			screenshot(t, octx, artifacts, "reports-evaluator-table.png")
 		} else {
 			screenshot(t, octx, artifacts, "reports-queue.png")
 		}
