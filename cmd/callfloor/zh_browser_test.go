@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor/storage"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// recordDataStrings is run in every document before the app: it keeps every string value the
+// page receives from the server (JSON responses and WebSocket messages) in window.__cfData, so
+// that the English check below can tell data (names, queues, scorecard texts typed by users)
+// from the UI's own words.
+const recordDataStrings = `(() => {
+  if (window.__cfData) return;
+  const data = window.__cfData = new Set();
+  const walk = (v) => {
+    if (typeof v === "string") { if (v.length > 1) data.add(v); }
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) { data.add(k); walk(x); }
+  };
+  const f = window.fetch;
+  window.fetch = async (...args) => {
+    const resp = await f(...args);
+    try { resp.clone().json().then(walk, () => {}); } catch (e) {}
+    return resp;
+  };
+  const WS = window.WebSocket;
+  window.WebSocket = class extends WS {
+    constructor(...a) { super(...a); this.addEventListener("message", (e) => { try { walk(JSON.parse(e.data)); } catch (x) {} }); }
+  };
+})()`
+
+// englishOnPage lists the visible text (text nodes, placeholders, titles, aria-labels) with a
+// Latin word left once every string the server sent is taken out, and a few names that are
+// the same in any language (the product, file formats, the language switch's "English").
+const englishOnPage = `(() => {
+  const data = [...(window.__cfData || [])].sort((a, b) => b.length - a.length);
+  const allowed = new Set(["callfloor", "CSV", "XLSX", "PDF", "SIP", "PJSIP", "ID", "Asterisk", "English"]);
+  const strip = (s) => {
+    s = s.replace(/[A-Za-z]+/g, (w) => (allowed.has(w) ? " " : w)); // the allowed names first: "callfloor" is not data "call" + "floor"
+    for (const d of data) if (s.includes(d)) s = s.split(d).join(" ");
+    return s;
+  };
+  const english = (s) => (strip(s).match(/[A-Za-z]{2,}/g) || []).filter((w) => !allowed.has(w));
+  const visible = (el) => !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+  const out = [];
+  const tw = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = tw.nextNode(); n; n = tw.nextNode()) {
+    const p = n.parentElement;
+    if (!p || ["SCRIPT", "STYLE", "NOSCRIPT"].includes(p.tagName) || !visible(p)) continue;
+    const w = english(n.textContent.trim());
+    if (w.length) out.push(n.textContent.trim().slice(0, 80) + "  [" + w.join(",") + "]");
+  }
+  for (const el of document.querySelectorAll("[placeholder],[title],[aria-label]")) {
+    if (!visible(el)) continue;
+    for (const a of ["placeholder", "title", "aria-label"]) {
+      const v = el.getAttribute(a);
+      if (!v) continue;
+      const w = english(v);
+      if (w.length) out.push(a + "=" + v.slice(0, 80) + "  [" + w.join(",") + "]");
+    }
+  }
+  return [...new Set(out)];
+})()`
+
+// Every page of every role, in Simplified Chinese, shows no English of the UI's own: a walk of
+// the DOM after each page has loaded finds no Latin word that did not come from the server's
+// data (names and texts people typed).
+func TestBrowserChineseUIHasNoEnglish(t *testing.T) {
+	ctx, m, base, _, _ := demoWithSupervisor(t)
+	const pw = "a long enough password"
+	var users []storage.NewUser
+	for _, u := range demoUsers {
+		if u.Username == "sam" || u.Username == "tara" {
+			continue // the supervisor's and the trainer's pages are the operations manager's and QA's
+		}
+		u.Password = pw
+		users = append(users, u)
+	}
+	users = append(users, storage.NewUser{Username: "adele", DisplayName: "Adele", Password: pw, Role: "admin"})
+	createUsers(t, m, users...)
+	artifacts := artifactsDir(t)
+
+	found := map[string][]string{} // page → English found
+	defer func() {
+		if len(found) == 0 {
+			return
+		}
+		keys := make([]string, 0, len(found))
+		for k := range found {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		for _, k := range keys {
+			fmt.Fprintf(&b, "\n%s:\n  %s", k, strings.Join(found[k], "\n  "))
+		}
+		t.Errorf("English in the Chinese UI:%s", b.String())
+	}()
+	for _, u := range users {
+		tab := newTab(t, ctx)
+		if err := chromedp.Do(tab, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: recordDataStrings})
+			return err
+		}), chromedp.Navigate(base+"/login"), chromedp.Evaluate[chromedp.Void](`localStorage.setItem("callfloor.lang", "zh-CN")`)); err != nil {
+			t.Fatal(err)
+		}
+		lctx, cancel := context.WithTimeout(tab, 90*time.Second) // bcrypt on a loaded machine
+		err := chromedp.Do(lctx,
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(byTestID("login-username")),
+			chromedp.SendKeys(byTestID("login-username"), u.Username),
+			chromedp.SendKeys(byTestID("login-password"), pw),
+			chromedp.Click(byTestID("login-submit")),
+			chromedp.WaitVisible(byTestID("btn-signout")),
+		)
+		cancel()
+		if err != nil {
+			t.Fatalf("log in as %s: %v; page shows:\n%s", u.Username, err, pageText(tab))
+		}
+		// every entry of the navigation, in order, and the administration's tabs
+		links, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid^="nav-"]')].map(e => e.getAttribute("data-testid"))`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range links {
+			do(t, tab, "open "+id, chromedp.Click(byTestID(id)))
+			time.Sleep(2500 * time.Millisecond) // the page's requests and its first live snapshot
+			if id == "nav-admin" {
+				tabs, _ := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.el-tabs__item')].map(e => e.id)`))
+				for _, tabID := range tabs {
+					do(t, tab, "admin tab "+tabID, chromedp.Click(chromedp.CSS("#"+tabID)))
+					time.Sleep(1500 * time.Millisecond)
+					checkNoEnglish(t, tab, u.Username+" "+id+"/"+tabID, found)
+				}
+				continue
+			}
+			checkNoEnglish(t, tab, u.Username+" "+id, found)
+		}
+		screenshot(t, tab, artifacts, "zh-"+u.Username+".png")
+	}
+}
+
+func checkNoEnglish(t *testing.T, ctx context.Context, where string, found map[string][]string) {
+	t.Helper()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](englishOnPage))
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	var words []string
+	if err := json.Unmarshal(raw, &words); err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	if len(words) > 0 {
+		found[where] = words
+	}
+}
