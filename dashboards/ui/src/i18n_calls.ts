@@ -98,7 +98,7 @@ export const callsZh: Record<keyof typeof callsEn, string> = {
   "calls.dir.outbound": "呼出",
   "calls.range": "时间范围",
   "calls.export_csv": "导出 CSV",
-  "calls.export_xlsx": "导出 Excel",
+  "calls.export_xlsx": "导出 XLSX 表格",
   "calls.exported": "已导出 {file}",
   "calls.prev": "上一页",
   "calls.next": "下一页",
