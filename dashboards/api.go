@@ -125,7 +125,7 @@ func (a *API) Register(mux Mux) {
 	h("GET /api/v1/users/{id}", a.getUser)
 	h("PUT /api/v1/users/{id}", a.updateUser)
 	h("DELETE /api/v1/users/{id}", a.deleteUser)
-	h("GET /api/v1/calls", a.searchCalls)
+	mux.Handle("GET /api/v1/calls", a.Auth.Middleware(a.callsOrExport(a.wrap(a.searchCalls)))) // format=csv|xlsx: calls_export.go
 	h("GET /api/v1/calls/{id}", a.getCall)
 	h("GET /api/v1/calls/{id}/recording", a.getRecording)
 	mux.Handle("GET /api/v1/audit", a.Auth.Middleware(http.HandlerFunc(a.auditLog))) // JSON or CSV (audit.go)

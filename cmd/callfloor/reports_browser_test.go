@@ -177,11 +177,14 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	// ---- (b) the reports page against the API, by queue and by evaluator ----
 	do(t, octx, "reports page", chromedp.Click(byTestID("nav-qa-reports")), chromedp.WaitVisible(byTestID("rep-row-0")))
 	for _, group := range []string{"queue", "evaluator"} {
-		selectValue(t, octx, "rep-group", group)
+		elSelect(t, octx, "rep-group", map[string]string{"queue": "Queue", "evaluator": "Evaluator"}[group])
 		waitFor(t, octx, 10*time.Second, "the report by "+group, func() bool {
 			return strings.Contains(attr(octx, "rep-csv", "href"), "group="+group) && textOf(octx, "rep-row-0") != ""
 		})
 		href := attr(octx, "rep-csv", "href")
+		if !strings.Contains(href, "lang=en&") {
+			t.Errorf("the CSV link %q does not carry the page's language", href)
+		}
 		query := strings.TrimSuffix(strings.TrimPrefix(href, "/api/v1/qa/reports?"), "&format=csv")
 		var rep reportJSON
 		getJSON(t, v1+"/qa/reports?"+query, tokens["olga"], &rep)
@@ -231,7 +234,15 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 			if l := rowOf(t, rep, "lee"); l.Evaluations != 2 || l.Quota == nil || *l.AvgScore != 70 || rateEN(l.NonFatalRate) != "50.00 % of 4 non-fatal items" {
 				t.Errorf("lee's row (a team lead: with a quota): %+v", l)
 			}
+			// the charts are drawn: the trend, the scores by evaluator, the most-failed items
+			for _, c := range []string{"rep-chart", "rep-chart-keys", "rep-chart-items"} {
+				if n := count(octx, `[data-testid="`+c+`"] canvas`); n == 0 {
+					t.Errorf("chart %s not drawn", c)
+				}
+			}
 			screenshot(t, octx, artifacts, "reports-evaluator.png")
+			do(t, octx, "scroll to the table", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="rep-rows"]').scrollIntoView()`))
+			screenshot(t, octx, artifacts, "reports-evaluator-table.png")
 		} else {
 			screenshot(t, octx, artifacts, "reports-queue.png")
 		}
@@ -282,7 +293,7 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 		}
 	}
 	// the monthly report preset: one row per group for this month
-	selectValue(t, octx, "rep-preset", "this_month")
+	elSelect(t, octx, "rep-preset", "Monthly: this month")
 	waitFor(t, octx, 10*time.Second, "the monthly report", func() bool { return strings.Contains(attr(octx, "rep-csv", "href"), "period=month") })
 	if p := textOf(octx, "rep-period-0"); !strings.HasSuffix(p, "-01") {
 		t.Errorf("the monthly report's period %q", p)
@@ -430,6 +441,9 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 			}
 		case "/qa/reports":
 			waitFor(t, lctx, 10*time.Second, "rates in Chinese", func() bool { return strings.Contains(textOf(lctx, "rep-rows"), "次评估）") })
+			if h := attr(lctx, "rep-html", "href"); !strings.Contains(h, "lang=zh-CN&format=html") {
+				t.Errorf("the printable link in Chinese %q does not carry lang=zh-CN", h)
+			}
 			if s := textOf(lctx, "nav-qa-score-sheet"); s != "每日评分单" {
 				t.Errorf("score sheet nav link %q", s)
 			}

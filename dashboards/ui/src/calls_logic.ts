@@ -46,3 +46,44 @@ export function zonedInstant(local: string, tz = "UTC"): Date {
     return new Date(wall); // an unknown zone: UTC
   }
 }
+
+// exportQuery is the query of the search's export (GET /calls?...&format=csv|xlsx): the same
+// filters, no page size or cursor (the export holds every call the search matches), the file's
+// format and the user's language for its headers.
+export function exportQuery(f: CallsFilter, format: "csv" | "xlsx", lang: string): string {
+  const q = new URLSearchParams(callsQuery(f));
+  q.delete("limit");
+  q.set("format", format);
+  q.set("lang", lang);
+  return q.toString();
+}
+
+// agentLabel is how the page names an agent: "Ana (1001)", or the bare ID when the name is not
+// known (an agent removed since, or outside what the user may list).
+export function agentLabel(id: string | undefined, names: Record<string, string>): string {
+  if (!id) return "";
+  const n = names[id];
+  return n && n !== id ? `${n} (${id})` : id;
+}
+
+// Latest lets only the newest of overlapping requests land: start() numbers a request (and
+// aborts the one before it), current(n) says whether request n is still the newest. A slow
+// earlier search then cannot append its rows after a newer one's (or clear its error).
+export class Latest {
+  private n = 0;
+  private ctl: AbortController | null = null;
+  start(): { n: number; signal: AbortSignal } {
+    this.ctl?.abort();
+    this.ctl = new AbortController();
+    return { n: ++this.n, signal: this.ctl.signal };
+  }
+  current(n: number): boolean {
+    return n === this.n;
+  }
+  // stop drops every request under way (the page is leaving).
+  stop(): void {
+    this.ctl?.abort();
+    this.ctl = null;
+    this.n++;
+  }
+}

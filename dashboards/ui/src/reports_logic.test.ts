@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type QARate, type ReportRow, centreDay, evaluatorsOf, fill, fmtPct, fmtScore, pct2, reportMostFailed, presetRange, quotaShare, quotaText,
-  rangeError, rateText, reportQuery, sheetQuery, trendSeries,
+  rangeError, rateText, reportQuery, scoresByKey, sheetQuery, trendSeries,
 } from "./reports_logic";
 
 const rate = (numerator: number, denominator: number, denominator_name: string, percent?: number | null): QARate =>
@@ -91,5 +91,20 @@ describe("shaping", () => {
       { period: "2026-11-17", evaluations: 1, avg_score: 50, fatal_rate: 100, non_fatal_rate: null },
       { period: "2026-11-16", evaluations: 2, avg_score: 75.5, fatal_rate: 0, non_fatal_rate: 7.43 },
     ])).toEqual([[Date.UTC(2026, 10, 16) / 1000, Date.UTC(2026, 10, 17) / 1000], [75.5, 50], [0, 100], [7.43, null]]);
+  });
+});
+
+describe("scoresByKey", () => {
+  const rate = { percent: null, numerator: 0, denominator: 0, denominator_name: "evaluations", text: "" };
+  const row = (key: string, period: string, evaluations: number, avg: number | null): ReportRow => ({
+    key, period, evaluations, quota: null, avg_score: avg, fatal_rate: rate, non_fatal_rate: rate, top_failed_items: [],
+    disputed: 0, dispute_rate: rate, decided: 0, overturned: 0, overturn_rate: rate,
+  });
+  it("weights each period's average by its evaluations, most evaluated first", () => {
+    expect(scoresByKey([row("ana", "2026-11-01", 1, 100), row("ben", "2026-11-01", 1, 50), row("ana", "2026-11-02", 3, 60), row("cy", "2026-11-02", 0, null)])).toEqual([
+      { key: "ana", evaluations: 4, avg: 70 },
+      { key: "ben", evaluations: 1, avg: 50 },
+      { key: "cy", evaluations: 0, avg: null },
+    ]);
   });
 });

@@ -148,3 +148,25 @@ export function evaluatorsOf(rows: SheetRow[]): string[] {
 }
 
 export const centreToday = (now: Date, tz?: string) => centreDay(now, tz);
+
+// KeyScore is one group's figures over the whole report: its evaluations and their average
+// score (each period's average weighted by its evaluations).
+export interface KeyScore { key: string; evaluations: number; avg: number | null }
+
+// scoresByKey sums the report's rows per group key (agent, team, queue, evaluator) for the
+// distribution chart: the most evaluated first, then by key.
+export function scoresByKey(rows: ReportRow[]): KeyScore[] {
+  const m = new Map<string, { n: number; sum: number; scored: number }>();
+  for (const r of rows) {
+    const e = m.get(r.key) ?? { n: 0, sum: 0, scored: 0 };
+    e.n += r.evaluations;
+    if (r.avg_score !== null && r.avg_score !== undefined && Number.isFinite(r.avg_score)) {
+      e.sum += r.avg_score * r.evaluations;
+      e.scored += r.evaluations;
+    }
+    m.set(r.key, e);
+  }
+  return [...m.entries()]
+    .map(([key, e]) => ({ key, evaluations: e.n, avg: e.scored > 0 ? Math.round((e.sum / e.scored) * 100) / 100 : null }))
+    .sort((a, b) => b.evaluations - a.evaluations || a.key.localeCompare(b.key));
+}

@@ -1,21 +1,9 @@
-// The routes. Each page is its own chunk, loaded when first visited. A page still built by hand
-// (not yet a Vue component) is hosted by LegacyPage with a factory; see dashboards/ui/README.md.
+// The routes. Each page is its own chunk, loaded when first visited.
 
 import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
 import type { Me } from "./types";
 import { home, loadMe, session } from "./session";
-import type { LegacyFactory } from "./legacy";
 import { canReadPlans } from "./plans_access";
-
-const LegacyPage = () => import("./views/LegacyPage.vue");
-
-// legacy builds the route props of a hand-built page: `load` resolves to its factory.
-function legacy(load: () => Promise<LegacyFactory>) {
-  return (route: { params: Record<string, string | string[]> }) => ({
-    load,
-    params: Object.fromEntries(Object.entries(route.params).map(([k, v]) => [k, Array.isArray(v) ? v.join("/") : v])),
-  });
-}
 
 declare module "vue-router" {
   interface RouteMeta {
@@ -35,26 +23,12 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("./views/desktop/DesktopView.vue"),
     meta: { allow: (me) => !!me.user.agent_id || me.user.role === "agent" },
   },
-  {
-    path: "/calls",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { CallsPage } = await import("./calls");
-      return (me) => new CallsPage(me);
-    }),
-  },
+  { path: "/calls", component: () => import("./views/calls/CallsView.vue") },
   { path: "/qa", component: () => import("./views/qa/WorklistView.vue") },
   { path: "/qa/evaluate/:id(.*)", component: () => import("./views/qa/EvaluateView.vue"), props: true },
   { path: "/qa/mine", component: () => import("./views/qa/MyEvaluationsView.vue") },
   { path: "/qa/disputes", component: () => import("./views/qa/DisputesView.vue") },
-  {
-    path: "/qa/reports",
-    component: LegacyPage,
-    props: legacy(async () => {
-      const { ReportsPage } = await import("./reports");
-      return (me) => new ReportsPage(me);
-    }),
-  },
+  { path: "/qa/reports", component: () => import("./views/reports/ReportsView.vue") },
   { path: "/qa/score-sheet", component: () => import("./views/qa/ScoreSheetView.vue") },
   { path: "/qa/score-sheets", component: () => import("./views/qa/ScoreSheetInboxView.vue") },
   {

@@ -1,1 +1,0 @@
-import{t as e}from"./empty-WNjCbBEG.js";import{P as t,d as n,mt as r,v as i}from"./runtime-core.esm-bundler-TzDyjJri.js";import{n as a}from"./vue-i18n-B7qfEBAN.js";var o=i({__name:`AgentsTab`,setup(i){let{t:o}=a();return(i,a)=>{let s=e;return t(),n(s,{description:r(o)(`common.loading`)},null,8,[`description`])}}});export{o as default};

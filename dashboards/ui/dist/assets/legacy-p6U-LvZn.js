@@ -1,1 +1,0 @@
-import{S as e,v as t}from"./index-DdfcT13-.js";var n=e;function r(e,n=!1){n?t.replace(e):t.push(e)}export{r as legacyNavigate,n as legacySetLive};

@@ -1,0 +1,1 @@
+import{J as e}from"./api-CWgLgvwx.js";var t=t=>[``,...e].includes(t);export{t};
