@@ -38,9 +38,9 @@ describe("errorText", () => {
     expect(errorText(ex, "en")).toBe("Queue sales already exists.");
   });
   it("falls back to the kind's sentence for an unknown code (Chinese), the server's text in English", () => {
-    const e = apiErr(409, { code: "disposition_required", kind: "conflict", message: "a disposition is required for this queue" });
+    const e = apiErr(409, { code: "brand_new_conflict", kind: "conflict", message: "a brand new conflict" });
     expect(errorText(e, "zh-CN")).toBe("当前无法执行此操作。");
-    expect(errorText(e, "en")).toBe("a disposition is required for this queue");
+    expect(errorText(e, "en")).toBe("a brand new conflict");
     const inv = apiErr(400, { code: "something_new", kind: "invalid", field: "number", message: "number: something new" });
     expect(errorText(inv, "zh-CN")).toBe("电话号码无效。");
     const old = new ApiError(500, "http_500", "Internal Server Error");
