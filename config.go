@@ -108,11 +108,11 @@ func ValidatePauseReasons(field string, rs []PauseReason) *Error {
 			return err
 		}
 		if seen[r.Name] {
-			return invalid(f+".name", "duplicate reason %q", r.Name)
+			return invalid(f+".name", "duplicate reason %q", r.Name).With(CodeDuplicate, Params{"value": r.Name})
 		}
 		seen[r.Name] = true
 		if r.MaxSeconds < 0 || r.MaxSeconds > MaxPauseReasonSeconds {
-			return invalid(f+".max_seconds", "must be between 0 (no maximum) and %d seconds, got %d", MaxPauseReasonSeconds, r.MaxSeconds)
+			return invalid(f+".max_seconds", "must be between 0 (no maximum) and %d seconds, got %d", MaxPauseReasonSeconds, r.MaxSeconds).With(CodeOutOfRange, Params{"min": 0, "max": MaxPauseReasonSeconds, "unit": "s", "value": r.MaxSeconds})
 		}
 	}
 	return nil

@@ -14,3 +14,11 @@ const (
 	// EDispositionClosed: a disposition or note set too long after the call ended.
 	EDispositionClosed = "disposition_closed"
 )
+
+func init() {
+	RegisterCode(ENotInWrapUp, ECONFLICT)
+	RegisterCode(ENotOnCall, ECONFLICT)
+	RegisterCode(EAgentUnavailable, ECONFLICT)
+	RegisterCode(EDispositionRequired, ECONFLICT)
+	RegisterCode(EDispositionClosed, ECONFLICT)
+}

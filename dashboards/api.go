@@ -114,6 +114,8 @@ func (a *API) Register(mux Mux) {
 	h("POST /api/v1/agents/{id}/calls", a.dial)
 	h("GET /api/v1/agents/{id}/today", a.agentToday)
 	h("POST /api/v1/agents/{id}/monitor", a.monitor)
+	h("GET /api/v1/pause-reasons", a.listPauseReasons)
+	h("PUT /api/v1/pause-reasons", a.putPauseReasons)
 	a.registerDesktop(h) // hang-up, transfer, ready, pending pause, dispositions, recent calls (desktop_api.go)
 	h("GET /api/v1/teams", a.listTeams)
 	h("POST /api/v1/teams", a.createTeam)
@@ -1144,7 +1146,7 @@ func (a *API) knownAgent(id string) error {
 		return nil
 	}
 	if _, err := a.agentProfile(id); err != nil {
-		return invalid("agent_id", "no agent %q", id)
+		return invalid("agent_id", "no agent %q", id).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "agent", "value": id})
 	}
 	return nil
 }
@@ -1370,7 +1372,7 @@ func (a *API) searchCalls(w http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	if d := q.Get("disposition"); d != "" {
 		if d != "none" && !dispositionCodeRE.MatchString(d) {
-			return nil, invalid("disposition", "not a disposition code: %q", d)
+			return nil, invalid("disposition", "not a disposition code: %q", d).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "code", "max": 40, "value": d})
 		}
 		f.Disposition = d
 	}

@@ -44,7 +44,7 @@ func requestLang(r *http.Request) (string, error) {
 		if l := norm(v); l != "" {
 			return l, nil
 		}
-		return "", invalid("lang", "must be en or zh-CN, got %q", v)
+		return "", invalid("lang", "must be en or zh-CN, got %q", v).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"en", "zh-CN"}, "value": v})
 	}
 	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
 		tag, _, _ := strings.Cut(part, ";")
@@ -75,16 +75,16 @@ func auditFilter(r *http.Request) (storage.AuditFilter, error) {
 		}
 	}
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
-		return f, invalid("until", "must be after since")
+		return f, invalid("until", "must be after since").With(callfloor.CodeMustBeAfter, callfloor.Params{"other": "since"})
 	}
 	if v := q.Get("before"); v != "" {
 		if f.Before, err = strconv.ParseInt(v, 10, 64); err != nil || f.Before < 1 {
-			return f, invalid("before", "not an id: %q", v)
+			return f, invalid("before", "not an id: %q", v).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "id", "value": v})
 		}
 	}
 	if v := q.Get("limit"); v != "" {
 		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 500 {
-			return f, invalid("limit", "must be 1..500")
+			return f, invalid("limit", "must be 1..500").With(callfloor.CodeOutOfRange, callfloor.Params{"min": 1, "max": 500})
 		}
 	}
 	return f, nil
@@ -123,7 +123,7 @@ func (a *API) writeAudit(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	case "csv":
 	default:
-		return invalid("format", "must be json or csv, got %q", format)
+		return invalid("format", "must be json or csv, got %q", format).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"json", "csv"}, "value": format})
 	}
 	lang, err := requestLang(r)
 	if err != nil {

@@ -43,7 +43,7 @@ func (a *API) callsOrExport(search http.Handler) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		for _, k := range []string{"format", "lang"} {
 			if len(q[k]) > 1 {
-				writeError(w, invalid(k, "given more than once"))
+				writeError(w, invalid(k, "given more than once").With(callfloor.CodeDuplicate, nil))
 				return
 			}
 		}
@@ -63,7 +63,7 @@ func (a *API) callsOrExport(search http.Handler) http.Handler {
 			return
 		case "csv", "xlsx":
 		default:
-			writeError(w, invalid("format", "must be json, csv or xlsx, got %q", format))
+			writeError(w, invalid("format", "must be json, csv or xlsx, got %q", format).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"json", "csv", "xlsx"}, "value": format}))
 			return
 		}
 		calls, err := a.exportSearch(w, r)
@@ -151,7 +151,7 @@ func (a *API) exportSearch(w http.ResponseWriter, r *http.Request) ([]exportCall
 		}
 		out = append(out, page.Calls...)
 		if len(out) > maxExportRows {
-			return nil, &callfloor.Error{Code: callfloor.EINVALID, Field: "to", Message: fmt.Sprintf(
+			return nil, &callfloor.Error{Code: "export_too_large", Kind: callfloor.EINVALID, Field: "to", Params: callfloor.Params{"max": maxExportRows}, Message: fmt.Sprintf(
 				"to: the search matches more than %d calls, too many for one export; narrow it (a shorter range or more filters)", maxExportRows)}
 		}
 		if page.NextCursor == "" {
@@ -183,7 +183,7 @@ func exportLang(r *http.Request) (string, error) {
 		case "zh", "zh-cn", "zh-hans", "zh-hans-cn":
 			return "zh-CN", nil
 		}
-		return "", invalid("lang", "must be en or zh-CN, got %q", l)
+		return "", invalid("lang", "must be en or zh-CN, got %q", l).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"en", "zh-CN"}, "value": l})
 	}
 	type tag struct {
 		lang string

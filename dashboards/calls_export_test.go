@@ -170,7 +170,7 @@ func TestCallsExportErrors(t *testing.T) {
 		{"&format=csv&bogus=1", "bogus"},
 	} {
 		body := e.expect("qa", "GET", q+c.query, "", 400)
-		if body["code"] != "invalid" || body["field"] != c.field {
+		if body["kind"] != "invalid" || body["code"] == "invalid" || body["field"] != c.field {
 			t.Errorf("%s: %v, want field %s", c.query, body, c.field)
 		}
 	}

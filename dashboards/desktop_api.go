@@ -240,10 +240,10 @@ func (a *API) putDispositions(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	if body.Codes == nil {
-		return nil, invalid("codes", "required (a list, possibly empty)")
+		return nil, invalid("codes", "required (a list, possibly empty)").With(callfloor.CodeRequired, nil)
 	}
 	if len(body.Codes) > MaxDispositions {
-		return nil, invalid("codes", "at most %d codes", MaxDispositions)
+		return nil, invalid("codes", "at most %d codes", MaxDispositions).With(callfloor.CodeTooLong, callfloor.Params{"max": MaxDispositions})
 	}
 	set := storage.DispositionSet{Queue: q.Name, Codes: []storage.Disposition{}}
 	if body.Required != nil {
@@ -254,19 +254,19 @@ func (a *API) putDispositions(w http.ResponseWriter, r *http.Request) (any, erro
 		code, label := strings.TrimSpace(d.Code), strings.TrimSpace(d.Label)
 		f := fmt.Sprintf("codes[%d]", i)
 		if !dispositionCodeRE.MatchString(code) {
-			return nil, invalid(f+".code", "must be 1-40 lower-case letters, digits, _ or -, starting with a letter or digit, got %q", code)
+			return nil, invalid(f+".code", "must be 1-40 lower-case letters, digits, _ or -, starting with a letter or digit, got %q", code).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "code", "max": 40, "value": code})
 		}
 		if seen[code] {
-			return nil, invalid(f+".code", "%q is given twice", code)
+			return nil, invalid(f+".code", "%q is given twice", code).With(callfloor.CodeDuplicate, callfloor.Params{"value": code})
 		}
 		seen[code] = true
 		if label == "" || utf8.RuneCountInString(label) > 80 {
-			return nil, invalid(f+".label", "must be 1-80 characters")
+			return nil, invalid(f+".label", "must be 1-80 characters").With(callfloor.CodeOutOfRange, callfloor.Params{"min": 1, "max": 80, "unit": "chars"})
 		}
 		set.Codes = append(set.Codes, storage.Disposition{Code: code, Label: label})
 	}
 	if set.Required && len(set.Codes) == 0 {
-		return nil, invalid("disposition_required", "a queue without codes cannot require one")
+		return nil, invalid("disposition_required", "a queue without codes cannot require one").With(callfloor.CodeNotApplicable, callfloor.Params{"other": "codes"})
 	}
 	if err := a.DB.PutQueueDispositions(r.Context(), set); err != nil {
 		return nil, err
@@ -286,7 +286,7 @@ func (a *API) putCallDisposition(w http.ResponseWriter, r *http.Request) (any, e
 		return nil, err
 	}
 	if body.Code == nil && body.Note == nil {
-		return nil, invalid("code", "code or note required")
+		return nil, invalid("code", "code or note required").With(callfloor.CodeRequired, nil)
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
@@ -321,7 +321,7 @@ func (a *API) putCallDisposition(w http.ResponseWriter, r *http.Request) (any, e
 	if body.Note != nil {
 		note := strings.TrimSpace(*body.Note)
 		if utf8.RuneCountInString(note) > MaxNoteLen {
-			return nil, invalid("note", "at most %d characters", MaxNoteLen)
+			return nil, invalid("note", "at most %d characters", MaxNoteLen).With(callfloor.CodeTooLong, callfloor.Params{"max": MaxNoteLen})
 		}
 		d.Note = note
 	}
@@ -330,7 +330,7 @@ func (a *API) putCallDisposition(w http.ResponseWriter, r *http.Request) (any, e
 		d.Code, d.Label = code, ""
 		if code != "" {
 			if queue == "" {
-				return nil, invalid("code", "a call without a queue takes a note only")
+				return nil, invalid("code", "a call without a queue takes a note only").With(callfloor.CodeNotApplicable, nil)
 			}
 			set, err := a.DB.QueueDispositions(ctx, queue)
 			if err != nil {
@@ -338,7 +338,7 @@ func (a *API) putCallDisposition(w http.ResponseWriter, r *http.Request) (any, e
 			}
 			label, ok := set.Has(code)
 			if !ok {
-				return nil, invalid("code", "%q is not a disposition of queue %s", code, queue)
+				return nil, invalid("code", "%q is not a disposition of queue %s", code, queue).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "disposition", "value": code})
 			}
 			d.Label = label
 		}
@@ -370,15 +370,15 @@ func (a *API) recentCalls(w http.ResponseWriter, r *http.Request) (any, error) {
 	q := r.URL.Query()
 	for k := range q {
 		if k != "number" {
-			return nil, invalid(k, "unknown parameter")
+			return nil, invalid(k, "unknown parameter").With(callfloor.CodeUnknownField, nil)
 		}
 	}
 	number := deskNumber(q.Get("number"))
 	if number == "" {
-		return nil, invalid("number", "required")
+		return nil, invalid("number", "required").With(callfloor.CodeRequired, nil)
 	}
 	if strings.Trim(number, "+0123456789") != "" || len(number) > 32 {
-		return nil, invalid("number", "digits only (a leading + allowed)")
+		return nil, invalid("number", "digits only (a leading + allowed)").With(callfloor.CodeInvalidNumber, nil)
 	}
 	ctx := r.Context()
 	p := principal(r)

@@ -48,13 +48,13 @@ func (a *API) putPauseReasons(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	if in.Reasons == nil {
-		return nil, invalid("reasons", "required: the list of pause reasons")
+		return nil, invalid("reasons", "required: the list of pause reasons").With(callfloor.CodeRequired, nil)
 	}
 	if len(in.Reasons) == 0 {
-		return nil, invalid("reasons", "at least one reason is required")
+		return nil, invalid("reasons", "at least one reason is required").With(callfloor.CodeTooFew, callfloor.Params{"min": 1, "what": "reason"})
 	}
 	if len(in.Reasons) > maxPauseReasons {
-		return nil, invalid("reasons", "at most %d reasons, got %d", maxPauseReasons, len(in.Reasons))
+		return nil, invalid("reasons", "at most %d reasons, got %d", maxPauseReasons, len(in.Reasons)).With(callfloor.CodeTooLong, callfloor.Params{"max": maxPauseReasons})
 	}
 	if err := callfloor.ValidatePauseReasons("reasons", in.Reasons); err != nil {
 		return nil, err

@@ -63,7 +63,7 @@ func (db *DB) SendScoreSheet(ctx context.Context, team, lead string, day time.Ti
 		return SentScoreSheet{}, err
 	}
 	if sheet.Evaluations < sheet.Quota && note == "" {
-		return SentScoreSheet{}, invalidField("note", "the sheet has %d evaluations of a quota of %d: say why it is short", sheet.Evaluations, sheet.Quota).With(callfloor.CodeRequired, callfloor.Params{"value": sheet.Evaluations, "min": sheet.Quota})
+		return SentScoreSheet{}, invalidField("note", "the sheet has %d evaluations of a quota of %d: say why it is short", sheet.Evaluations, sheet.Quota).With("short_sheet_note", callfloor.Params{"value": sheet.Evaluations, "min": sheet.Quota})
 	}
 	s := SentScoreSheet{Team: team, Day: sheet.Day, Lead: lead, Evaluations: sheet.Evaluations, Quota: sheet.Quota,
 		AvgScore: sheet.AvgScore, Fatal: sheet.Fatal, Note: note, EvaluationIDs: make([]int64, 0, len(sheet.Rows))}

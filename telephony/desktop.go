@@ -53,8 +53,8 @@ func (a *ACD) Hangup(ctx context.Context, agentID string) error {
 
 // notOnCall gives askAgentCall's "not on a call" its own code.
 func notOnCall(err error) error {
-	if e, ok := err.(*callfloor.Error); ok && e.Code == callfloor.ECONFLICT && strings.Contains(e.Message, "not on a call") {
-		return &callfloor.Error{Code: callfloor.ENotOnCall, Message: e.Message}
+	if e, ok := err.(*callfloor.Error); ok && e.Class() == callfloor.ECONFLICT && strings.Contains(e.Message, "not on a call") {
+		return &callfloor.Error{Code: callfloor.ENotOnCall, Kind: callfloor.ECONFLICT, Params: e.Params, Message: e.Message}
 	}
 	return err
 }
@@ -85,7 +85,7 @@ func (a *ACD) Transfer(ctx context.Context, agentID, queue, agent, number string
 		}
 	}
 	if n != 1 {
-		return &callfloor.Error{Code: callfloor.EINVALID, Field: "to_queue", Message: "to_queue, to_agent or to_number: exactly one is required"}
+		return &callfloor.Error{Code: callfloor.CodeRequired, Kind: callfloor.EINVALID, Field: "to_queue", Params: callfloor.Params{"one_of": []string{"to_queue", "to_agent", "to_number"}}, Message: "to_queue, to_agent or to_number: exactly one is required"}
 	}
 	if _, err := a.agent(agentID); err != nil {
 		return err
@@ -93,18 +93,18 @@ func (a *ACD) Transfer(ctx context.Context, agentID, queue, agent, number string
 	switch {
 	case m.queue != "":
 		if s.queues[m.queue] == nil {
-			return &callfloor.Error{Code: callfloor.EINVALID, Field: "to_queue", Message: fmt.Sprintf("to_queue: no queue %q", m.queue)}
+			return &callfloor.Error{Code: callfloor.CodeUnknownRef, Kind: callfloor.EINVALID, Field: "to_queue", Params: callfloor.Params{"what": "queue", "value": m.queue}, Message: fmt.Sprintf("to_queue: no queue %q", m.queue)}
 		}
 	case m.agent != "":
 		if s.agents[m.agent] == nil {
-			return &callfloor.Error{Code: callfloor.EINVALID, Field: "to_agent", Message: fmt.Sprintf("to_agent: no agent %q", m.agent)}
+			return &callfloor.Error{Code: callfloor.CodeUnknownRef, Kind: callfloor.EINVALID, Field: "to_agent", Params: callfloor.Params{"what": "agent", "value": m.agent}, Message: fmt.Sprintf("to_agent: no agent %q", m.agent)}
 		}
 		if m.agent == agentID {
-			return &callfloor.Error{Code: callfloor.EINVALID, Field: "to_agent", Message: "to_agent: you cannot transfer a call to yourself"}
+			return &callfloor.Error{Code: callfloor.CodeNotAllowed, Kind: callfloor.EINVALID, Field: "to_agent", Params: callfloor.Params{"value": m.agent}, Message: "to_agent: you cannot transfer a call to yourself"}
 		}
 	case m.number != "":
 		if !s.numberRE.MatchString(m.number) {
-			return &callfloor.Error{Code: callfloor.EINVALID, Field: "to_number", Message: fmt.Sprintf("to_number: %q is not a number that can be dialled", m.number)}
+			return &callfloor.Error{Code: callfloor.CodeInvalidNumber, Kind: callfloor.EINVALID, Field: "to_number", Params: callfloor.Params{"value": m.number}, Message: fmt.Sprintf("to_number: %q is not a number that can be dialled", m.number)}
 		}
 		if s.acd.Outbound.DialString == "" {
 			return &callfloor.Error{Code: callfloor.EINVALID, Field: "to_number", Message: "to_number: outbound calling is not configured (acd.outbound.dial_string)"}

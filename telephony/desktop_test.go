@@ -47,7 +47,7 @@ func TestDesktopHangup(t *testing.T) {
 	f := newFloor(t, desktopConfig(5*time.Second))
 	f.login("1001")
 	ctx := context.Background()
-	if err := f.acd.Hangup(ctx, "1001"); callfloor.ErrorCode(err) != callfloor.ENotOnCall {
+	if err := f.acd.Hangup(ctx, "1001"); callfloor.SpecificCode(err) != callfloor.ENotOnCall {
 		t.Errorf("hang-up with no call: %v, want %s", err, callfloor.ENotOnCall)
 	}
 	caller, c := f.talking(time.Minute)
@@ -90,7 +90,7 @@ func TestPendingPauseAndReady(t *testing.T) {
 	f := newFloor(t, desktopConfig(30*time.Second))
 	f.login("1001")
 	ctx := context.Background()
-	if _, err := f.acd.EndWrapUp(ctx, "1001"); callfloor.ErrorCode(err) != callfloor.ENotInWrapUp {
+	if _, err := f.acd.EndWrapUp(ctx, "1001"); callfloor.SpecificCode(err) != callfloor.ENotInWrapUp {
 		t.Errorf("ready while available: %v, want %s", err, callfloor.ENotInWrapUp)
 	}
 	_, c := f.talking(time.Minute)
@@ -163,7 +163,7 @@ func TestTransferToQueue(t *testing.T) {
 	f := newFloor(t, desktopConfig(5*time.Second))
 	f.login("1001")
 	ctx := context.Background()
-	if err := f.acd.Transfer(ctx, "1001", "support", "", ""); callfloor.ErrorCode(err) != callfloor.ENotOnCall {
+	if err := f.acd.Transfer(ctx, "1001", "support", "", ""); callfloor.SpecificCode(err) != callfloor.ENotOnCall {
 		t.Errorf("transfer with no call: %v", err)
 	}
 	caller, c := f.talking(time.Minute)
@@ -223,7 +223,7 @@ func TestTransferToAgent(t *testing.T) {
 	ctx := context.Background()
 	caller, c := f.talking(time.Minute)
 	err := f.acd.Transfer(ctx, "1001", "", "1002", "")
-	if callfloor.ErrorCode(err) != callfloor.EAgentUnavailable {
+	if callfloor.SpecificCode(err) != callfloor.EAgentUnavailable {
 		t.Fatalf("transfer to a logged-out agent: %v, want %s", err, callfloor.EAgentUnavailable)
 	}
 	if len(f.sim.BridgeMembers(c.MixBridge)) != 2 {
