@@ -38,7 +38,8 @@ func TestErrorKinds(t *testing.T) {
 		{&Error{Code: CodeTooLong}, EINVALID, CodeTooLong},
 		{&Error{Code: CodeAlreadyExists}, ECONFLICT, CodeAlreadyExists},
 		{&Error{Code: EFORBID}, EFORBID, EFORBID},
-		{&Error{Code: "disposition_required"}, EINVALID, "disposition_required"},
+		{&Error{Code: "frobnicate_refused"}, EINVALID, "frobnicate_refused"}, // a code nobody registered: invalid
+		{&Error{Code: ENotOnCall}, ECONFLICT, ENotOnCall},                    // registered (desktop_errors.go)
 		{&Error{Code: "pause_reason_not_found"}, ENOTFOUND, "pause_reason_not_found"},
 		{&Error{Code: "team_exists"}, ECONFLICT, "team_exists"},
 		{(&Error{Code: EINVALID}).With(CodeAlreadyExists, nil), EINVALID, CodeAlreadyExists}, // With keeps the kind

@@ -903,7 +903,9 @@ func TestQueueAndCallPriority(t *testing.T) {
 	f.place(sim.CallerSpec{Queue: "sales", Number: "222", TalkFor: 100 * time.Millisecond})
 	time.Sleep(100 * time.Millisecond)
 	f.place(sim.CallerSpec{Queue: "sales", Number: "333", ExtraArgs: []string{"priority=9"}, TalkFor: 100 * time.Millisecond})
-	testenv.Eventually(t, 2*time.Second, "three callers waiting", func() bool { return f.countEvents(callfloor.EvCallEntered) == 3 })
+	testenv.Eventually(t, 2*time.Second, "three callers entered", func() bool { return f.countEvents(callfloor.EvCallEntered) == 3 })
+	// the dispatcher sees a call waiting once it is on hold (after the entered event is saved)
+	testenv.Eventually(t, 5*time.Second, "three callers waiting", func() bool { return f.acd.WaitingCalls() == 3 })
 	f.login("1001")
 	var order []string
 	testenv.Eventually(t, 10*time.Second, "three calls answered", func() bool {

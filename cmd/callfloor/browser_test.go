@@ -424,10 +424,18 @@ func visible(ctx context.Context, testID string) bool {
 func elSelect(t *testing.T, ctx context.Context, testID, optionText string) {
 	t.Helper()
 	do(t, ctx, "open select "+testID, chromedp.Click(byTestID(testID)))
+	// A click that lands while a dialog is still opening may leave the list closed: then the
+	// select is clicked again (only while no dropdown shows, so an open list is never toggled shut).
 	js := fmt.Sprintf(`(() => { const items = [...document.querySelectorAll('.el-select-dropdown__item')].filter(e => e.offsetParent !== null && e.textContent.trim() === %q);
-		if (items.length === 0) return false; items[0].click(); return true })()`, optionText)
+		if (items.length > 0) { items[0].click(); return true }
+		const open = [...document.querySelectorAll('.el-select-dropdown')].some(e => e.offsetParent !== null);
+		if (!open) { const sel = document.querySelector('[data-testid=%q]'); const w = sel && (sel.querySelector('.el-select__wrapper') || sel); if (w) w.click() }
+		return false })()`, optionText, testID)
 	waitFor(t, ctx, 10*time.Second, "option "+optionText+" of "+testID, func() bool {
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		if !ok {
+			time.Sleep(200 * time.Millisecond)
+		}
 		return err == nil && ok
 	})
 }
