@@ -2,6 +2,7 @@ package callfloor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -61,6 +62,15 @@ type Principal struct {
 	Role     Role   `json:"role"`
 	TeamID   string `json:"team_id,omitempty"`
 	AgentID  string `json:"agent_id,omitempty"`
+	// Projects are the projects a project manager runs (user_projects); empty for other roles.
+	Projects []string `json:"projects,omitempty"`
+}
+
+// Same reports whether p and o are the same identity for authorization (every field, the
+// projects in order).
+func (p Principal) Same(o Principal) bool {
+	return p.UserID == o.UserID && p.Username == o.Username && p.Role == o.Role && p.TeamID == o.TeamID &&
+		p.AgentID == o.AgentID && slices.Equal(p.Projects, o.Projects)
 }
 
 // self reports whether agentID is the principal's own ACD agent.

@@ -348,7 +348,7 @@ func TestExpiredSessionAndSecureCookie(t *testing.T) {
 func TestWithPrincipal(t *testing.T) {
 	p := callfloor.Principal{UserID: 3, Role: callfloor.RoleQA}
 	got, ok := dashboards.PrincipalFrom(dashboards.WithPrincipal(context.Background(), p))
-	if !ok || got != p {
+	if !ok || !got.Same(p) {
 		t.Fatalf("%+v %v", got, ok)
 	}
 	if _, ok := dashboards.PrincipalFrom(context.Background()); ok {

@@ -52,7 +52,9 @@ type User struct {
 	Role        callfloor.Role `json:"role"`
 	TeamID      string         `json:"team_id,omitempty"`
 	AgentID     string         `json:"agent_id,omitempty"`
-	Disabled    bool           `json:"disabled"`
+	// Projects: the projects a project manager runs (user_projects).
+	Projects []string `json:"projects,omitempty"`
+	Disabled bool     `json:"disabled"`
 	// PhoneEndpoint is the phone the user listens, whispers and barges on ("" when none).
 	PhoneEndpoint string    `json:"phone_endpoint"`
 	CreatedAt     time.Time `json:"created_at"`
@@ -61,7 +63,7 @@ type User struct {
 
 // Principal is who the user is for authorization.
 func (u User) Principal() callfloor.Principal {
-	return callfloor.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, TeamID: u.TeamID, AgentID: u.AgentID}
+	return callfloor.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, TeamID: u.TeamID, AgentID: u.AgentID, Projects: u.Projects}
 }
 
 // NewUser is what CreateUser needs. TeamID and AgentID may be empty.
@@ -276,7 +278,7 @@ type UserChange struct {
 // Changed reports whether the user's identity for authorization (role, team, agent link,
 // enabled) changed: cached principals of the user are stale.
 func (c UserChange) Changed() bool {
-	return c.Before.Principal() != c.After.Principal() || c.Before.Disabled != c.After.Disabled
+	return !c.Before.Principal().Same(c.After.Principal()) || c.Before.Disabled != c.After.Disabled
 }
 
 // UpdateUser changes the given fields. Disabling a user ends their sessions; their API tokens
@@ -585,9 +587,10 @@ func (db *DB) SessionInfo(ctx context.Context, token string) (callfloor.Principa
 	var lastSeen, expires time.Time
 	var expired bool
 	err := db.Pool.QueryRow(ctx, `SELECT u.id, u.username, u.role, coalesce(u.team_id, ''), coalesce(u.agent_id, ''), u.disabled,
+		coalesce((SELECT array_agg(up.project_id ORDER BY up.project_id) FROM user_projects up WHERE up.user_id = u.id), '{}'),
 			s.last_seen_at, s.expires_at, s.expires_at <= now()
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, h).
-		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &lastSeen, &expires, &expired)
+		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.Projects, &lastSeen, &expires, &expired)
 	u.Role = callfloor.Role(role)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return callfloor.Principal{}, time.Time{}, errNoSession
@@ -681,9 +684,10 @@ func (db *DB) TokenInfo(ctx context.Context, token string) (callfloor.Principal,
 	var id int64
 	var lastUsed *time.Time
 	err := db.Pool.QueryRow(ctx, `SELECT u.id, u.username, u.role, coalesce(u.team_id, ''), coalesce(u.agent_id, ''), u.disabled,
+		coalesce((SELECT array_agg(up.project_id ORDER BY up.project_id) FROM user_projects up WHERE up.user_id = u.id), '{}'),
 			t.id, t.last_used_at
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, tokenHash(token)).
-		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &id, &lastUsed)
+		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.Projects, &id, &lastUsed)
 	u.Role = callfloor.Role(role)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return callfloor.Principal{}, 0, errBadToken
