@@ -257,18 +257,18 @@ type gOffer struct {
 }
 
 type gAgent struct {
-	a            *genAgent
-	state        callfloor.AgentState
-	reason, dir  string
-	call         string
-	since        int64
-	gen          int // bumped when a scheduled wake-up (pause end, dial) is no longer due
-	login        int64
-	pending      []gPause
-	logoutDue    bool
-	cur          *gCall
-	dialGap      float64 // outbound: mean seconds between dials
-	loggedIn     bool
+	a           *genAgent
+	state       callfloor.AgentState
+	reason, dir string
+	call        string
+	since       int64
+	gen         int // bumped when a scheduled wake-up (pause end, dial) is no longer due
+	login       int64
+	pending     []gPause
+	logoutDue   bool
+	cur         *gCall
+	dialGap     float64 // outbound: mean seconds between dials
+	loggedIn    bool
 }
 
 type gIdle struct {
@@ -359,7 +359,7 @@ type daySim struct {
 	seq   uint64
 	rows  *genRows
 	waitQ map[*genProject][][]*gCall // per project, per queue: FIFO by entry
-	avail map[*genProject][]gIdle   // per project: longest idle first (lazy: still available since then?)
+	avail map[*genProject][]gIdle    // per project: longest idle first (lazy: still available since then?)
 }
 
 func msT(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

@@ -129,9 +129,9 @@ func TestGenHistorySmall(t *testing.T) {
 			AND (answered_at IS NULL OR talk_ms + hold_ms = (extract(epoch FROM ended_at - answered_at) * 1000)::bigint)
 			AND offers = (SELECT count(*) FROM offers o WHERE o.call_id = calls.id)
 			AND coalesce(ring_ms, 0) = coalesce((SELECT sum(ring_ms) FROM offers o WHERE o.call_id = calls.id), 0))`,
-		"unanswered calls with an answer": `SELECT count(*) FROM calls WHERE outcome <> 'answered' AND (answered_at IS NOT NULL OR talk_ms IS NOT NULL)`,
-		"short abandons over 5 s": `SELECT count(*) FROM calls WHERE outcome = 'short_abandon' AND wait_ms > 5000`,
-		"offers whose ring time disagrees": `SELECT count(*) FROM offers WHERE ring_ms <> (extract(epoch FROM ended_at - started_at) * 1000)::bigint`,
+		"unanswered calls with an answer":    `SELECT count(*) FROM calls WHERE outcome <> 'answered' AND (answered_at IS NOT NULL OR talk_ms IS NOT NULL)`,
+		"short abandons over 5 s":            `SELECT count(*) FROM calls WHERE outcome = 'short_abandon' AND wait_ms > 5000`,
+		"offers whose ring time disagrees":   `SELECT count(*) FROM offers WHERE ring_ms <> (extract(epoch FROM ended_at - started_at) * 1000)::bigint`,
 		"intervals whose duration disagrees": `SELECT count(*) FROM agent_state_intervals WHERE duration_ms <> (extract(epoch FROM ended_at - started_at) * 1000)::bigint OR duration_ms < 0`,
 		"overlapping intervals of an agent": `SELECT count(*) FROM (SELECT started_at, lag(ended_at) OVER (PARTITION BY agent_id ORDER BY started_at) AS prev
 			FROM agent_state_intervals) x WHERE started_at < prev`,
