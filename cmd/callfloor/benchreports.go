@@ -296,7 +296,11 @@ func runBenchReports(ctx context.Context, args []string, stdout, stderr io.Write
 			nrows[i][j] = n
 		}
 	}
-	for range *runs {
+	fmt.Fprintf(stderr, "bench reports: warm-up done; %d timed runs of %d reports from %d sources\n", *runs, len(mix), len(sources))
+	for run := range *runs {
+		if run > 0 {
+			fmt.Fprintf(stderr, "bench reports: run %d/%d\n", run+1, *runs)
+		}
 		for i := range mix {
 			for j, s := range sources {
 				t0 := time.Now()
