@@ -41,7 +41,8 @@ commands:
   user           add, list, disable users; set passwords (user add -username NAME -role ROLE)
   demo-data      the demo's users (one per role), a scorecard and a daily sampling plan (idempotent)
   check-config   validate a configuration file as serve does (-offline: without trying Redis, PostgreSQL, ARI)
-  bench          routing benchmark through the simulator on loopback
+  bench          routing benchmark through the simulator on loopback (bench reports: report timings)
+  gen-history    write a simulated history (a year of a 300-seat centre) into a database of its own
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -97,6 +98,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "gen-history":
+		return runGenHistory(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
