@@ -541,7 +541,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (User
 	row := db.Pool.QueryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE lower(username) = lower($1)`, strings.TrimSpace(username))
 	var u User
 	var role string
-	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.PhoneEndpoint, &u.CreatedAt, &u.UpdatedAt, &hash)
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.PhoneEndpoint, &u.CreatedAt, &u.UpdatedAt, &u.Projects, &hash)
 	u.Role = callfloor.Role(role)
 	if errors.Is(err, pgx.ErrNoRows) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
