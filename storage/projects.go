@@ -442,3 +442,106 @@ func (db *DB) QueueTargets(ctx context.Context) (map[string]Targets, error) {
 	}
 	return out, rows.Err()
 }
+
+// ProjectMembers are what SetProjectMembers changes; a nil list is left alone.
+type ProjectMembers struct {
+	Queues   *[]string // the queues the project owns: others it owned go to "default"
+	Teams    *[]string // the teams it owns: likewise
+	Managers *[]int64  // the project managers who run it: others lose it
+}
+
+// SetProjectMembers sets what the project owns and who runs it, in one transaction. An unknown
+// queue, team or user is EINVALID naming the list; a user who is not a project manager too. A
+// queue or team taken out of the default project stays there (it must belong somewhere).
+func (db *DB) SetProjectMembers(ctx context.Context, id string, m ProjectMembers) error {
+	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM projects WHERE id = $1 FOR UPDATE)`, id).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			return projectNotFound(id)
+		}
+		touched := []string{id}
+		move := func(field, table, key, what string, list *[]string) error {
+			if list == nil {
+				return nil
+			}
+			want := *list
+			if err := noDuplicates(field, want); err != nil {
+				return err
+			}
+			var missing string
+			if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT x FROM unnest($1::text[]) x WHERE x NOT IN (SELECT `+key+` FROM `+table+`) LIMIT 1), '')`, want).Scan(&missing); err != nil {
+				return err
+			}
+			if missing != "" {
+				return userInvalid(field, "no %s %q", what, missing).With(callfloor.CodeUnknownRef, callfloor.Params{"what": what, "value": missing})
+			}
+			rows, err := tx.Query(ctx, `SELECT DISTINCT project_id FROM `+table+` WHERE `+key+` = ANY($1) AND project_id <> $2`, want, id)
+			if err != nil {
+				return err
+			}
+			from, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			touched = append(touched, from...)
+			if _, err := tx.Exec(ctx, `UPDATE `+table+` SET project_id = $2 WHERE `+key+` = ANY($1) AND project_id <> $2`, want, id); err != nil {
+				return err
+			}
+			if id != DefaultProject {
+				if _, err := tx.Exec(ctx, `UPDATE `+table+` SET project_id = $2 WHERE project_id = $1 AND NOT (`+key+` = ANY($3))`, id, DefaultProject, want); err != nil {
+					return err
+				}
+				touched = append(touched, DefaultProject)
+			}
+			return nil
+		}
+		if err := move("queues", "queues", "name", "queue", m.Queues); err != nil {
+			return err
+		}
+		if err := move("teams", "teams", "id", "team", m.Teams); err != nil {
+			return err
+		}
+		if m.Managers != nil {
+			ids := *m.Managers
+			var bad int64
+			var badRole string
+			err := tx.QueryRow(ctx, `SELECT coalesce(x, 0), coalesce(u.role, '') FROM unnest($1::int8[]) x LEFT JOIN users u ON u.id = x
+				WHERE u.id IS NULL OR u.role <> 'project_manager' LIMIT 1`, ids).Scan(&bad, &badRole)
+			if err == nil {
+				if badRole == "" {
+					return userInvalid("managers", "no user %d", bad).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "user", "value": bad})
+				}
+				return userInvalid("managers", "user %d is a %s, not a project manager", bad, badRole).With(callfloor.CodeNotAllowed, callfloor.Params{"value": bad, "role": badRole})
+			} else if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE users SET updated_at = now() WHERE id IN (SELECT user_id FROM user_projects WHERE project_id = $1) OR id = ANY($2)`, id, ids); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM user_projects WHERE project_id = $1 AND NOT (user_id = ANY($2))`, id, ids); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO user_projects (user_id, project_id) SELECT unnest($2::int8[]), $1 ON CONFLICT DO NOTHING`, id, ids); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE projects SET updated_at = now() WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return projectChanged(ctx, tx, touched...)
+	})
+}
+
+func noDuplicates(field string, xs []string) error {
+	seen := map[string]bool{}
+	for _, x := range xs {
+		if seen[x] {
+			return userInvalid(field, "%q is listed twice", x).With(callfloor.CodeDuplicate, callfloor.Params{"value": x})
+		}
+		seen[x] = true
+	}
+	return nil
+}
