@@ -523,11 +523,17 @@ func queueInput(q callfloor.Queue) QueueInput {
 }
 
 func (a *API) queueView(ctx context.Context, q callfloor.Queue) (QueueView, error) {
+	return a.queueViewIn(ctx, q, a.queueProjects(ctx))
+}
+
+// queueProjects maps the queues to their projects; nil while PostgreSQL does not answer (the
+// queues and their live figures are still served, without project_id).
+func (a *API) queueProjects(ctx context.Context) map[string]string {
 	pm, err := a.DB.QueueProjects(ctx)
 	if err != nil {
-		return QueueView{}, err
+		return nil
 	}
-	return a.queueViewIn(ctx, q, pm)
+	return pm
 }
 
 func (a *API) queueViewIn(ctx context.Context, q callfloor.Queue, projects map[string]string) (QueueView, error) {
@@ -547,10 +553,7 @@ func (a *API) queueViewIn(ctx context.Context, q callfloor.Queue, projects map[s
 
 func (a *API) listQueues(w http.ResponseWriter, r *http.Request) (any, error) {
 	out := []QueueView{}
-	pm, err := a.DB.QueueProjects(r.Context())
-	if err != nil {
-		return nil, err
-	}
+	pm := a.queueProjects(r.Context())
 	p := principal(r)
 	for _, q := range a.ACD.Queues() {
 		if !p.CanSeeQueue(q.Name) {
@@ -634,6 +637,7 @@ func (a *API) putQueue(r *http.Request, create bool) (any, error) {
 		if err := a.DB.SetQueueProject(ctx, final.Name, project); err != nil {
 			return nil, err
 		}
+		defer a.targetsChanged()
 	}
 	if err := a.ACD.Reconfigure(cfg); err != nil {
 		return nil, err

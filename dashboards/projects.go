@@ -105,6 +105,7 @@ func (a *API) createProject(w http.ResponseWriter, r *http.Request) (any, error)
 	}
 	in.Name = p.Name
 	a.audit(r, "project_created", "project", p.ID, in.detail())
+	a.targetsChanged()
 	d, err := a.DB.GetProject(ctx, p.ID)
 	return created{d}, err
 }
@@ -135,6 +136,7 @@ func (a *API) updateProject(w http.ResponseWriter, r *http.Request) (any, error)
 		return nil, err
 	}
 	a.audit(r, "project_updated", "project", id, in.detail())
+	a.targetsChanged()
 	return a.DB.GetProject(ctx, id)
 }
 
@@ -196,8 +198,13 @@ func (a *API) putTargets(r *http.Request, kind, id string) (any, error) {
 		return nil, err
 	}
 	a.audit(r, "targets_updated", kind, id, map[string]any{"before": before, "after": out})
+	a.targetsChanged()
+	return out, nil
+}
+
+// targetsChanged tells the live views that targets, or which project owns a queue, changed.
+func (a *API) targetsChanged() {
 	if a.OnTargets != nil {
 		a.OnTargets()
 	}
-	return out, nil
 }

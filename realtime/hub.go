@@ -263,6 +263,10 @@ func (h *Hub) mark(ev *callfloor.Event) {
 	h.kick()
 }
 
+// Invalidate recomputes every view at once (something the views show changed outside the
+// stream: the targets).
+func (h *Hub) Invalidate() { h.markAll() }
+
 // markAll asks for a full re-read (after a gap in the stream).
 func (h *Hub) markAll() {
 	h.dmu.Lock()
