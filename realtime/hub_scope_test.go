@@ -37,7 +37,10 @@ func TestHubProjectManagerFloor(t *testing.T) {
 	}
 	// a2 (another project) logs in: the supervisor hears of it, the project manager does not
 	move(t, e.s, realtime.Transition{Agent: "a2", To: callfloor.AgentAvailable, Now: time.Now()})
-	waitFor(t, sam, &sseq, "a2 available", func(m wsMsg) bool { a := agentIn(m.Data.Agents, "a2"); return a != nil && a.State == callfloor.AgentAvailable })
+	waitFor(t, sam, &sseq, "a2 available", func(m wsMsg) bool {
+		a := agentIn(m.Data.Agents, "a2")
+		return a != nil && a.State == callfloor.AgentAvailable
+	})
 	move(t, e.s, realtime.Transition{Agent: "a1", To: callfloor.AgentAvailable, Now: time.Now()})
 	// every message the project manager gets names only their agents and queues
 	check := func(x wsMsg) {
