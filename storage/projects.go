@@ -167,6 +167,7 @@ func (db *DB) projects(ctx context.Context, only string) ([]ProjectDetail, error
 			return nil, err
 		}
 		d.Managers = []ProjectManager{}
+		d.Targets = d.Targets.rounded()
 		byID[d.ID] = len(out)
 		out = append(out, d)
 	}
@@ -306,8 +307,9 @@ func (t *Targets) dest() []any {
 	return []any{&t.ServiceLevel, &t.AHTS, &t.ConnectRate, &t.OccupancyMin, &t.OccupancyMax, &t.DailyDials, &t.DailyTalkMinutes}
 }
 
-// round4 keeps a fraction as PostgreSQL's real stores it back (no 0.800000011920929).
-func round4(p *float64) *float64 {
+// round4 reads a value stored as PostgreSQL's real (0.8 comes back 0.800000011920929) as it
+// was written, to six decimals.
+func round6(p *float64) *float64 {
 	if p == nil {
 		return nil
 	}
@@ -316,7 +318,7 @@ func round4(p *float64) *float64 {
 }
 
 func (t Targets) rounded() Targets {
-	t.ServiceLevel, t.AHTS, t.ConnectRate, t.OccupancyMin, t.OccupancyMax = round4(t.ServiceLevel), round4(t.AHTS), round4(t.ConnectRate), round4(t.OccupancyMin), round4(t.OccupancyMax)
+	t.ServiceLevel, t.AHTS, t.ConnectRate, t.OccupancyMin, t.OccupancyMax = round6(t.ServiceLevel), round6(t.AHTS), round6(t.ConnectRate), round6(t.OccupancyMin), round6(t.OccupancyMax)
 	return t
 }
 
