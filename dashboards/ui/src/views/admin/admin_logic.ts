@@ -13,6 +13,7 @@ export interface AdminUser {
   agent_id?: string;
   disabled: boolean;
   phone_endpoint?: string;
+  projects?: string[]; // a project manager's projects (issue 11)
   created_at?: string;
 }
 
