@@ -64,13 +64,58 @@ type Principal struct {
 	AgentID  string `json:"agent_id,omitempty"`
 	// Projects are the projects a project manager runs (user_projects); empty for other roles.
 	Projects []string `json:"projects,omitempty"`
+	// ProjectTeams and ProjectQueues are the teams and queues those projects own (sorted),
+	// resolved with Projects when the principal is looked up: a project manager sees and acts
+	// on these only (agents through their team). Empty for other roles.
+	ProjectTeams  []string `json:"project_teams,omitempty"`
+	ProjectQueues []string `json:"project_queues,omitempty"`
 }
 
 // Same reports whether p and o are the same identity for authorization (every field, the
 // projects in order).
 func (p Principal) Same(o Principal) bool {
 	return p.UserID == o.UserID && p.Username == o.Username && p.Role == o.Role && p.TeamID == o.TeamID &&
-		p.AgentID == o.AgentID && slices.Equal(p.Projects, o.Projects)
+		p.AgentID == o.AgentID && slices.Equal(p.Projects, o.Projects) &&
+		slices.Equal(p.ProjectTeams, o.ProjectTeams) && slices.Equal(p.ProjectQueues, o.ProjectQueues)
+}
+
+// inProjectTeam reports whether a project manager's projects own the team (never the team "").
+func (p Principal) inProjectTeam(team string) bool {
+	return team != "" && slices.Contains(p.ProjectTeams, team)
+}
+
+// Scoped reports whether the principal sees only part of the floor although not bound to a
+// team: a project manager, who sees the queues, teams and agents of their projects.
+func (p Principal) Scoped() bool { return p.Role == RoleProjectManager }
+
+// CanSeeQueue reports whether the principal may see the queue's live figures, calls and
+// targets: everyone (queue tiles are counts) but a project manager, who sees their projects'.
+func (p Principal) CanSeeQueue(queue string) bool {
+	if p.Role == RoleProjectManager {
+		return queue != "" && slices.Contains(p.ProjectQueues, queue)
+	}
+	return true
+}
+
+// CanSeeTeam reports whether the principal may see the team's figures and agents: a team
+// lead their team, a project manager their projects' teams, those who see all any team.
+func (p Principal) CanSeeTeam(team string) bool {
+	switch p.Role {
+	case RoleTeamLead:
+		return p.inTeam(team)
+	case RoleProjectManager:
+		return p.inProjectTeam(team)
+	}
+	return p.CanSeeAll()
+}
+
+// CanSeeProject reports whether the principal may see the project (its queues, teams and
+// targets): a project manager their own; those who see all, any.
+func (p Principal) CanSeeProject(project string) bool {
+	if p.Role == RoleProjectManager {
+		return slices.Contains(p.Projects, project)
+	}
+	return p.CanSeeAll()
 }
 
 // self reports whether agentID is the principal's own ACD agent.
@@ -79,10 +124,11 @@ func (p Principal) self(agentID string) bool { return p.AgentID != "" && agentID
 // inTeam reports whether an agent of team agentTeam belongs to the principal's team.
 func (p Principal) inTeam(agentTeam string) bool { return p.TeamID != "" && agentTeam == p.TeamID }
 
-// CanSeeAll reports whether the principal sees every agent, call and figure on the floor.
+// CanSeeAll reports whether the principal sees every agent, call and figure on the floor. A
+// project manager does not: they see their projects' (Scoped, CanSeeQueue, CanSeeTeam).
 func (p Principal) CanSeeAll() bool {
 	switch p.Role {
-	case RoleTrainer, RoleQA, RoleSupervisor, RoleProjectManager, RoleOperationsManager, RoleAdmin:
+	case RoleTrainer, RoleQA, RoleSupervisor, RoleOperationsManager, RoleAdmin:
 		return true
 	}
 	return false
@@ -96,6 +142,8 @@ func (p Principal) CanSeeAgent(agentID, agentTeam string) bool {
 		return p.self(agentID)
 	case RoleTeamLead:
 		return p.inTeam(agentTeam) || p.self(agentID)
+	case RoleProjectManager:
+		return p.inProjectTeam(agentTeam) || p.self(agentID)
 	}
 	return p.CanSeeAll()
 }
@@ -114,7 +162,9 @@ func (p Principal) CanActOnAgent(agentID, agentTeam string) bool {
 		return p.self(agentID)
 	case RoleTeamLead:
 		return p.inTeam(agentTeam) || p.self(agentID)
-	case RoleSupervisor, RoleProjectManager, RoleOperationsManager, RoleAdmin:
+	case RoleProjectManager:
+		return p.inProjectTeam(agentTeam) || p.self(agentID)
+	case RoleSupervisor, RoleOperationsManager, RoleAdmin:
 		return true
 	}
 	return false

@@ -48,7 +48,12 @@ func TestPermissionsByRole(t *testing.T) {
 		{p: Principal{Role: RoleQA}, seeAll: true, see: all, listen: all},
 		{p: Principal{Role: RoleSupervisor}, seeAll: true, see: all, act: all, listen: all},
 		{p: Principal{Role: RoleTrainer}, seeAll: true, see: all, listen: all}, // reads to coach, acts on nobody
-		{p: Principal{Role: RoleProjectManager}, seeAll: true, see: all, act: all, listen: all},
+		// a project manager sees and acts on their projects' teams' agents only (issue 11)
+		{p: Principal{Role: RoleProjectManager, Projects: []string{"acme"}, ProjectTeams: []string{"red"}, ProjectQueues: []string{"sales"}},
+			see: []agent{a1001, a1002}, act: []agent{a1001, a1002}, listen: []agent{a1001, a1002}},
+		{p: Principal{Role: RoleProjectManager, Projects: []string{"acme", "bank"}, ProjectTeams: []string{"blue", "red"}},
+			see: []agent{a1001, a1002, a2001}, act: []agent{a1001, a1002, a2001}, listen: []agent{a1001, a1002, a2001}},
+		{p: Principal{Role: RoleProjectManager}}, // no project: nothing, not even the team-less agent
 		{p: Principal{Role: RoleOperationsManager}, seeAll: true, configure: true, see: all, act: all, listen: all},
 		{p: Principal{Role: RoleAdmin}, seeAll: true, configure: true, see: all, act: all, listen: all},
 		{p: Principal{}},                  // no role
@@ -101,5 +106,49 @@ func TestPermissionsByRole(t *testing.T) {
 	}
 	if err := (Principal{Role: RoleAdmin}).Authorize("fly", "", ""); ErrorCode(err) != EFORBID {
 		t.Errorf("unknown permission: %v", err)
+	}
+}
+
+// A project manager sees the queues, teams and projects of their projects; other roles keep
+// what they saw before projects (queue tiles for everyone, teams by role).
+func TestProjectScope(t *testing.T) {
+	pm := Principal{Role: RoleProjectManager, Projects: []string{"acme"}, ProjectTeams: []string{"red"}, ProjectQueues: []string{"sales"}}
+	cases := []struct {
+		p                       Principal
+		queue, team, project    string
+		seeQ, seeT, seeP, scope bool
+	}{
+		{p: pm, queue: "sales", team: "red", project: "acme", seeQ: true, seeT: true, seeP: true, scope: true},
+		{p: pm, queue: "support", team: "blue", project: "bank", scope: true},
+		{p: pm, queue: "", team: "", project: "", scope: true},
+		{p: Principal{Role: RoleSupervisor}, queue: "support", team: "blue", project: "bank", seeQ: true, seeT: true, seeP: true},
+		{p: Principal{Role: RoleTeamLead, TeamID: "red"}, queue: "support", team: "red", project: "bank", seeQ: true, seeT: true},
+		{p: Principal{Role: RoleTeamLead, TeamID: "red"}, queue: "sales", team: "blue", project: "acme", seeQ: true},
+		{p: Principal{Role: RoleAgent, AgentID: "1001"}, queue: "sales", team: "red", project: "acme", seeQ: true},
+		{p: Principal{Role: RoleAdmin}, queue: "x", team: "y", project: "z", seeQ: true, seeT: true, seeP: true},
+	}
+	for _, c := range cases {
+		if got := c.p.CanSeeQueue(c.queue); got != c.seeQ {
+			t.Errorf("%+v CanSeeQueue(%q) = %v", c.p, c.queue, got)
+		}
+		if got := c.p.CanSeeTeam(c.team); got != c.seeT {
+			t.Errorf("%+v CanSeeTeam(%q) = %v", c.p, c.team, got)
+		}
+		if got := c.p.CanSeeProject(c.project); got != c.seeP {
+			t.Errorf("%+v CanSeeProject(%q) = %v", c.p, c.project, got)
+		}
+		if got := c.p.Scoped(); got != c.scope {
+			t.Errorf("%+v Scoped = %v", c.p, got)
+		}
+	}
+	moved := pm
+	moved.ProjectTeams = []string{"blue", "red"}
+	if pm.Same(moved) {
+		t.Error("Same ignores a change of the project's teams")
+	}
+	moved = pm
+	moved.ProjectQueues = nil
+	if pm.Same(moved) {
+		t.Error("Same ignores a change of the project's queues")
 	}
 }

@@ -78,6 +78,10 @@ type API struct {
 	RecordingCache *RecordingCache
 	Log            *slog.Logger
 
+	// OnTargets, if set, is called after a project's or a queue's targets change (the live
+	// views reload them).
+	OnTargets func()
+
 	mu        sync.Mutex // one configuration change at a time
 	cacheOnce sync.Once
 }
@@ -122,6 +126,7 @@ func (a *API) Register(mux Mux) {
 	h("GET /api/v1/teams/{id}", a.getTeam)
 	h("PUT /api/v1/teams/{id}", a.updateTeam)
 	h("DELETE /api/v1/teams/{id}", a.deleteTeam)
+	a.registerProjects(h) // projects and targets (projects.go)
 	h("GET /api/v1/users", a.listUsers)
 	h("POST /api/v1/users", a.createUser)
 	h("GET /api/v1/users/{id}", a.getUser)
@@ -481,6 +486,9 @@ type QueueInput struct {
 	// MissedPauseSeconds: how long a missed ring of this queue pauses the agent (null/absent:
 	// acd.missed_pause_seconds; 0: until unpaused).
 	MissedPauseSeconds *float64 `json:"missed_pause_seconds"`
+	// ProjectID is the project that owns the queue (on create, default "default"; on update,
+	// absent or "": unchanged). Kept in its own column, not in the queue's settings.
+	ProjectID string `json:"project_id,omitempty"`
 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -515,6 +523,20 @@ func queueInput(q callfloor.Queue) QueueInput {
 }
 
 func (a *API) queueView(ctx context.Context, q callfloor.Queue) (QueueView, error) {
+	return a.queueViewIn(ctx, q, a.queueProjects(ctx))
+}
+
+// queueProjects maps the queues to their projects; nil while PostgreSQL does not answer (the
+// queues and their live figures are still served, without project_id).
+func (a *API) queueProjects(ctx context.Context) map[string]string {
+	pm, err := a.DB.QueueProjects(ctx)
+	if err != nil {
+		return nil
+	}
+	return pm
+}
+
+func (a *API) queueViewIn(ctx context.Context, q callfloor.Queue, projects map[string]string) (QueueView, error) {
 	st := a.ACD.Store()
 	w, err := st.Waiting(ctx, q.Name)
 	if err != nil {
@@ -524,13 +546,20 @@ func (a *API) queueView(ctx context.Context, q callfloor.Queue) (QueueView, erro
 	if err != nil {
 		return QueueView{}, err
 	}
-	return QueueView{QueueInput: queueInput(q), Waiting: w, Today: today}, nil
+	in := queueInput(q)
+	in.ProjectID = projects[q.Name]
+	return QueueView{QueueInput: in, Waiting: w, Today: today}, nil
 }
 
 func (a *API) listQueues(w http.ResponseWriter, r *http.Request) (any, error) {
 	out := []QueueView{}
+	pm := a.queueProjects(r.Context())
+	p := principal(r)
 	for _, q := range a.ACD.Queues() {
-		v, err := a.queueView(r.Context(), q)
+		if !p.CanSeeQueue(q.Name) {
+			continue
+		}
+		v, err := a.queueViewIn(r.Context(), q, pm)
 		if err != nil {
 			return nil, err
 		}
@@ -543,6 +572,9 @@ func (a *API) getQueue(w http.ResponseWriter, r *http.Request) (any, error) {
 	q, err := a.ACD.Queue(r.PathValue("name"))
 	if err != nil {
 		return nil, err
+	}
+	if p := principal(r); !p.CanSeeQueue(q.Name) {
+		return nil, forbidden("queue %q is outside what %s %q may see", q.Name, p.Role, p.Username)
 	}
 	return a.queueView(r.Context(), q)
 }
@@ -589,8 +621,23 @@ func (a *API) putQueue(r *http.Request, create bool) (any, error) {
 		return nil, queueField(err)
 	}
 	final := *cfg.QueueByName()[q.Name] // with defaults applied
+	project := in.ProjectID
+	if project == "" && create {
+		project = storage.DefaultProject
+	}
+	if project != "" {
+		if err := a.checkProject(ctx, project); err != nil {
+			return nil, err
+		}
+	}
 	if err := a.DB.PutQueue(ctx, final); err != nil {
 		return nil, err
+	}
+	if project != "" {
+		if err := a.DB.SetQueueProject(ctx, final.Name, project); err != nil {
+			return nil, err
+		}
+		defer a.targetsChanged()
 	}
 	if err := a.ACD.Reconfigure(cfg); err != nil {
 		return nil, err
@@ -599,7 +646,7 @@ func (a *API) putQueue(r *http.Request, create bool) (any, error) {
 	if create {
 		action = "queue_created"
 	}
-	a.audit(r, action, "queue", q.Name, map[string]any{"settings": queueInput(final)})
+	a.audit(r, action, "queue", q.Name, map[string]any{"settings": queueInput(final), "project_id": project})
 	v, err := a.queueView(ctx, final)
 	if create {
 		return created{v}, err
@@ -1011,14 +1058,35 @@ func (a *API) listTeams(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ts == nil {
-		ts = []storage.Team{}
+	out := []storage.Team{}
+	p := principal(r)
+	for _, t := range ts {
+		if !p.Scoped() || p.CanSeeTeam(t.ID) { // a project manager: their projects' teams
+			out = append(out, t)
+		}
 	}
-	return map[string]any{"teams": ts}, nil
+	return map[string]any{"teams": out}, nil
 }
 
 func (a *API) getTeam(w http.ResponseWriter, r *http.Request) (any, error) {
-	return a.DB.GetTeam(r.Context(), r.PathValue("id"))
+	t, err := a.DB.GetTeam(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	if p := principal(r); p.Scoped() && !p.CanSeeTeam(t.ID) {
+		return nil, forbidden("team %q is outside what %s %q may see", t.ID, p.Role, p.Username)
+	}
+	return t, nil
+}
+
+// checkProject refuses a project_id naming no project.
+func (a *API) checkProject(ctx context.Context, id string) error {
+	if _, err := a.DB.GetProject(ctx, id); callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
+		return invalid("project_id", "no project %q", id).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "project", "value": id})
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 func (a *API) createTeam(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -1033,19 +1101,20 @@ func (a *API) createTeam(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.audit(r, "team_created", "team", t.ID, map[string]any{"name": t.Name})
+	a.audit(r, "team_created", "team", t.ID, map[string]any{"name": t.Name, "project_id": t.ProjectID})
 	return created{t}, nil
 }
 
 func decodeTeam(r *http.Request, t *storage.Team) error {
 	var in struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
+		ID        string `json:"id"`
+		Name      string `json:"name"`
+		ProjectID string `json:"project_id"`
 	}
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	t.ID, t.Name = in.ID, in.Name // checked by the storage (ValidateLabel)
+	t.ID, t.Name, t.ProjectID = in.ID, in.Name, in.ProjectID // checked by the storage (ValidateLabel)
 	return nil
 }
 
@@ -1062,11 +1131,23 @@ func (a *API) updateTeam(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, invalid("id", "a team's id cannot change").With(callfloor.CodeNotAllowed, callfloor.Params{"value": t.ID})
 	}
 	t.ID = id
+	project := t.ProjectID
+	if project != "" {
+		if err := a.checkProject(r.Context(), project); err != nil {
+			return nil, err
+		}
+	}
 	t, err := a.DB.UpdateTeam(r.Context(), t)
 	if err != nil {
 		return nil, err
 	}
-	a.audit(r, "team_updated", "team", t.ID, map[string]any{"name": t.Name})
+	if project != "" && project != t.ProjectID {
+		if err := a.DB.SetTeamProject(r.Context(), t.ID, project); err != nil {
+			return nil, err
+		}
+		t.ProjectID = project
+	}
+	a.audit(r, "team_updated", "team", t.ID, map[string]any{"name": t.Name, "project_id": t.ProjectID})
 	return t, nil
 }
 
@@ -1137,6 +1218,8 @@ type UserInput struct {
 	Disabled    *bool   `json:"disabled"`
 	// PhoneEndpoint is the phone a supervisor monitors calls on (any Asterisk dial string).
 	PhoneEndpoint *string `json:"phone_endpoint"`
+	// Projects: the projects a project manager runs (refused for other roles).
+	Projects *[]string `json:"projects"`
 }
 
 // knownAgent refuses linking a user to an agent the ACD does not know ("" unlinks): such a user
@@ -1190,12 +1273,12 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	// one insert: a bad phone refuses the user instead of leaving it created without one
 	u, err := a.DB.CreateUser(r.Context(), storage.NewUser{Username: *in.Username, DisplayName: str(in.DisplayName), Password: *in.Password,
-		Role: role, TeamID: str(in.TeamID), AgentID: str(in.AgentID), PhoneEndpoint: str(in.PhoneEndpoint)})
+		Role: role, TeamID: str(in.TeamID), AgentID: str(in.AgentID), PhoneEndpoint: str(in.PhoneEndpoint), Projects: projectsIn(in.Projects)})
 	if err != nil {
 		return nil, err
 	}
 	a.audit(r, "user_created", "user", strconv.FormatInt(u.ID, 10), map[string]any{"username": u.Username, "role": u.Role, "team_id": u.TeamID,
-		"agent_id": u.AgentID, "phone_endpoint": u.PhoneEndpoint})
+		"agent_id": u.AgentID, "phone_endpoint": u.PhoneEndpoint, "projects": u.Projects})
 	return created{u}, nil
 }
 
@@ -1219,7 +1302,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) (any, error) {
 		}
 	}
 	up := storage.UserUpdate{DisplayName: in.DisplayName, TeamID: in.TeamID, AgentID: in.AgentID, Disabled: in.Disabled,
-		Password: in.Password, PhoneEndpoint: in.PhoneEndpoint}
+		Password: in.Password, PhoneEndpoint: in.PhoneEndpoint, Projects: in.Projects}
 	if in.Role != nil {
 		role, err := callfloor.ParseRole(*in.Role)
 		if err != nil {
@@ -1264,6 +1347,7 @@ func userChangeDetail(c storage.UserChange) map[string]any {
 	diff("agent_id", c.Before.AgentID, c.After.AgentID)
 	diff("disabled", c.Before.Disabled, c.After.Disabled)
 	diff("phone_endpoint", c.PhoneBefore, c.PhoneAfter)
+	diff("projects", strings.Join(c.Before.Projects, ","), strings.Join(c.After.Projects, ","))
 	d := map[string]any{"username": c.After.Username, "before": before, "after": after}
 	if c.PasswordChanged {
 		d["password_changed"] = true
@@ -1393,6 +1477,19 @@ func (a *API) searchCalls(w http.ResponseWriter, r *http.Request) (any, error) {
 	p := principal(r)
 	switch {
 	case p.CanSeeAll():
+	case p.Scoped(): // a project manager: their projects' queues and teams' agents
+		if f.Team != "" && !p.CanSeeTeam(f.Team) {
+			return nil, forbidden("team %q is outside the projects of %s %q", f.Team, p.Role, p.Username)
+		}
+		if f.Queue != "" && !p.CanSeeQueue(f.Queue) {
+			return nil, forbidden("queue %q is outside the projects of %s %q", f.Queue, p.Role, p.Username)
+		}
+		if f.Agent != "" && f.Agent != p.AgentID {
+			if ag, err := a.agentProfile(f.Agent); err == nil && !p.CanSeeAgent(ag.ID, ag.Team) {
+				return nil, forbidden("agent %q is outside the projects of %s %q", f.Agent, p.Role, p.Username)
+			}
+		}
+		f.Scope = &storage.CallScope{Queues: p.ProjectQueues, Teams: p.ProjectTeams}
 	case p.Role == callfloor.RoleTeamLead:
 		if f.Team != "" && f.Team != p.TeamID {
 			return nil, forbidden("team lead of %q may not search team %q", p.TeamID, f.Team)
@@ -1451,6 +1548,9 @@ func (a *API) callInScope(r *http.Request) (storage.CallRecord, error) {
 		if ag, err := a.agentProfile(c.Agent); err == nil {
 			team = ag.Team
 		}
+	}
+	if p.Scoped() && c.Queue != "" && p.CanSeeQueue(c.Queue) {
+		return c, nil // a call of one of the project manager's queues
 	}
 	if c.Agent == "" || !p.CanSeeAgent(c.Agent, team) {
 		return c, forbidden("call %q is outside what %s %q may see", c.ID, p.Role, p.Username)
@@ -1621,4 +1721,34 @@ func (a *API) firstListen(r *http.Request, name string) bool {
 	key := a.Auth.Prefix + "listen:" + strconv.FormatInt(p.UserID, 10) + ":" + name
 	first, err := a.Auth.Redis.SetNX(r.Context(), key, 1, ListenWindow).Result()
 	return err != nil || first
+}
+
+// projectsIn is the projects of a user input (nil when absent).
+func projectsIn(p *[]string) []string {
+	if p == nil {
+		return nil
+	}
+	if *p == nil {
+		return []string{}
+	}
+	return *p
+}
+
+// callVisible reports whether a project manager (or anyone) may see the call: one of their
+// queues' calls, or one taken by an agent they may see.
+func (a *API) callVisible(p callfloor.Principal, c storage.CallRecord) bool {
+	if p.CanSeeAll() {
+		return true
+	}
+	if c.Queue != "" && p.Scoped() && p.CanSeeQueue(c.Queue) {
+		return true
+	}
+	if c.Agent == "" {
+		return false
+	}
+	team := ""
+	if ag, err := a.agentProfile(c.Agent); err == nil {
+		team = ag.Team
+	}
+	return p.CanSeeAgent(c.Agent, team)
 }

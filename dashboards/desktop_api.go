@@ -396,7 +396,7 @@ func (a *API) recentCalls(w http.ResponseWriter, r *http.Request) (any, error) {
 			}
 		}
 	}
-	if except == "" && !p.CanSeeAll() {
+	if except == "" && !p.CanSeeAll() && !p.Scoped() {
 		return nil, forbidden("%s %q may read only the history of the caller on their current call", p.Role, p.Username)
 	}
 	calls, err := a.DB.RecentCalls(ctx, number, except, MaxRecentCalls)
@@ -405,6 +405,9 @@ func (a *API) recentCalls(w http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	out := make([]RecentCall, 0, len(calls))
 	for _, c := range calls {
+		if except == "" && p.Scoped() && !a.callVisible(p, c) { // a project manager: their projects' calls
+			continue
+		}
 		rc := RecentCall{CallRecord: c}
 		if ag, err := a.agentProfile(c.Agent); err == nil {
 			rc.AgentName = ag.Name

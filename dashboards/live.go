@@ -16,11 +16,17 @@ import (
 
 // LiveAllowed is the scope of live views: queue tiles (counts only) for everyone; one agent's
 // view for whoever may see that agent; a team for its team lead and for those who see everyone;
-// the whole floor (every agent's figures) for those who see everyone.
+// the whole floor (every agent's figures) for those who see everyone. A project manager sees
+// the queues, teams and agents of their projects; their floor view holds only those.
 func LiveAllowed(acd ACD) func(p callfloor.Principal, v realtime.View) error {
 	return func(p callfloor.Principal, v realtime.View) error {
 		switch v.Kind {
 		case "queues":
+			for _, q := range v.Queues { // a project manager: their projects' queues (the list is filtered)
+				if !p.CanSeeQueue(q) {
+					return forbidden("queue %q is outside what %s %q may see", q, p.Role, p.Username)
+				}
+			}
 			return nil
 		case "agent":
 			team := ""
@@ -34,12 +40,12 @@ func LiveAllowed(acd ACD) func(p callfloor.Principal, v realtime.View) error {
 			}
 			return nil
 		case "team":
-			if p.CanSeeAll() || (p.Role == callfloor.RoleTeamLead && p.TeamID != "" && p.TeamID == v.Team) {
+			if p.CanSeeTeam(v.Team) { // those who see all; a team lead their team; a project manager their projects' teams
 				return nil
 			}
 			return forbidden("team %q is outside what %s %q may see", v.Team, p.Role, p.Username)
 		case "floor":
-			if p.CanSeeAll() {
+			if p.CanSeeAll() || p.Scoped() { // a project manager's floor holds their projects only (the hub's scope)
 				return nil
 			}
 			return forbidden("the whole floor is for QA, supervisors and managers; subscribe to your team or queues")

@@ -152,6 +152,11 @@ func (a *API) listEvaluations(w http.ResponseWriter, r *http.Request) (any, erro
 	p := principal(r)
 	switch {
 	case p.CanSeeAll():
+	case p.Scoped(): // a project manager: their projects' teams
+		if err := a.projectScopeQA(r, p, f.Team, f.Agent); err != nil {
+			return nil, err
+		}
+		f.InTeams = &p.ProjectTeams
 	case p.Role == callfloor.RoleTeamLead:
 		if f.Team != "" && f.Team != p.TeamID {
 			return nil, forbidden("team lead of %q may not read the evaluations of team %q", p.TeamID, f.Team)
@@ -331,4 +336,17 @@ func (a *API) decideDispute(w http.ResponseWriter, r *http.Request) (any, error)
 	a.audit(r, "dispute_decided", "dispute", strconv.FormatInt(d.ID, 10), map[string]any{"evaluation_id": ev.ID, "decision": outD.Decision,
 		"score_final_before": ev.ScoreFinal, "score_final_after": outE.ScoreFinal})
 	return map[string]any{"dispute": outD, "evaluation": outE}, nil
+}
+
+// projectScopeQA refuses a team or an agent outside a project manager's projects.
+func (a *API) projectScopeQA(r *http.Request, p callfloor.Principal, team, agent string) error {
+	if team != "" && !p.CanSeeTeam(team) {
+		return forbidden("team %q is outside the projects of %s %q", team, p.Role, p.Username)
+	}
+	if agent != "" {
+		if _, err := a.scopedAgent(r, agent, canSee); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -181,6 +181,11 @@ func (a *API) qaReport(r *http.Request) (any, error) {
 	p := principal(r)
 	switch {
 	case p.CanSeeAll():
+	case p.Scoped(): // a project manager: their projects' teams
+		if err := a.projectScopeQA(r, p, f.Team, f.Agent); err != nil {
+			return nil, err
+		}
+		f.InTeams = &p.ProjectTeams
 	case p.Role == callfloor.RoleTeamLead:
 		if f.Team != "" && f.Team != p.TeamID {
 			return nil, forbidden("team lead of %q may not read the QA reports of team %q", p.TeamID, f.Team)
@@ -332,9 +337,12 @@ func (a *API) scoreSheet(r *http.Request) (any, error) {
 			return nil, forbidden("a team lead reads their own score sheet")
 		}
 		lead = p.Username
-	case p.CanSeeAll():
+	case p.CanSeeAll() || p.Scoped():
 		if team == "" {
 			return nil, invalid("team", "required").With(callfloor.CodeRequired, nil)
+		}
+		if !p.CanSeeTeam(team) {
+			return nil, forbidden("team %q is outside the projects of %s %q", team, p.Role, p.Username)
 		}
 	default:
 		return nil, forbidden("the %s role may not read score sheets", p.Role)

@@ -41,7 +41,7 @@ func canSample(p callfloor.Principal) bool {
 }
 
 func canReadPlans(p callfloor.Principal) bool {
-	return p.CanSeeAll() || p.Role == callfloor.RoleTeamLead
+	return p.CanSeeAll() || p.Role == callfloor.RoleTeamLead || p.Scoped()
 }
 
 // listPlans: every plan with its last draw and its next scheduled draw (periods in the centre's

@@ -41,7 +41,7 @@ func (a *API) sentScoreSheet(r *http.Request) (any, error) {
 		return nil, err
 	}
 	p := principal(r)
-	if !p.CanSeeAll() && (p.Role != callfloor.RoleTeamLead || p.TeamID == "" || p.TeamID != team) {
+	if !p.CanSeeAll() && !(p.Scoped() && p.CanSeeTeam(team)) && (p.Role != callfloor.RoleTeamLead || p.TeamID == "" || p.TeamID != team) {
 		return nil, forbidden("the %s role may not read the score sheets of team %q", p.Role, team)
 	}
 	return a.DB.SentScoreSheet(r.Context(), team, day, lead, a.loc())
@@ -118,6 +118,10 @@ func (a *API) scoreSheetInbox(w http.ResponseWriter, r *http.Request) (any, erro
 	team := q.Get("team")
 	switch {
 	case p.CanSeeAll():
+	case p.Scoped(): // a project manager: their projects' teams' sheets
+		if team != "" && !p.CanSeeTeam(team) {
+			return nil, forbidden("team %q is outside the projects of %s %q", team, p.Role, p.Username)
+		}
 	case p.Role == callfloor.RoleTeamLead && p.TeamID != "":
 		if team != "" && team != p.TeamID {
 			return nil, forbidden("team lead of %q may not read the score sheets of team %q", p.TeamID, team)
@@ -145,6 +149,15 @@ func (a *API) scoreSheetInbox(w http.ResponseWriter, r *http.Request) (any, erro
 	sheets, err := a.DB.ScoreSheetInbox(r.Context(), from, to, team, now)
 	if err != nil {
 		return nil, err
+	}
+	if p.Scoped() && team == "" {
+		kept := sheets[:0]
+		for _, s := range sheets {
+			if p.CanSeeTeam(s.Team) {
+				kept = append(kept, s)
+			}
+		}
+		sheets = kept
 	}
 	out := ScoreSheetInbox{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Sheets: sheets}
 	for _, s := range sheets {

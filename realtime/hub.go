@@ -263,6 +263,10 @@ func (h *Hub) mark(ev *callfloor.Event) {
 	h.kick()
 }
 
+// Invalidate recomputes every view at once (something the views show changed outside the
+// stream: the targets).
+func (h *Hub) Invalidate() { h.markAll() }
+
 // markAll asks for a full re-read (after a gap in the stream).
 func (h *Hub) markAll() {
 	h.dmu.Lock()
@@ -673,6 +677,36 @@ type subscription struct {
 	view   View
 	key    string          // the view, canonical: subscriptions with the same key share payloads
 	queues map[string]bool // kind queues: the listed ones; nil = every queue
+	// scope: a project manager's queues and teams (callfloor.Principal.Scoped): the queues and
+	// floor views keep only those, and the floor summary is their projects' (nil: everything)
+	scope *viewScope
+}
+
+// viewScope is the part of the floor a scoped principal sees.
+type viewScope struct {
+	queues, teams map[string]bool
+}
+
+func scopeOf(p callfloor.Principal) *viewScope {
+	if !p.Scoped() {
+		return nil
+	}
+	sc := &viewScope{queues: map[string]bool{}, teams: map[string]bool{}}
+	for _, q := range p.ProjectQueues {
+		sc.queues[q] = true
+	}
+	for _, t := range p.ProjectTeams {
+		sc.teams[t] = true
+	}
+	return sc
+}
+
+// scopeKey names a principal's scope in a subscription's key ("" when not scoped).
+func scopeKey(p callfloor.Principal) string {
+	if !p.Scoped() {
+		return ""
+	}
+	return "|scope:" + strings.Join(p.ProjectQueues, ",") + "|" + strings.Join(p.ProjectTeams, ",")
 }
 
 func viewKey(v View) string {
@@ -738,9 +772,18 @@ func (h *Hub) payload(s *subscription, ch *changes) ([]byte, time.Time) {
 		qNames, aIDs, teams, floor = ch.queues, ch.agents, ch.teams, ch.floor
 	}
 	all := func(string) bool { return true }
+	inQ, inA, inT := all, all, all
+	if sc := s.scope; sc != nil {
+		inQ = func(q string) bool { return sc.queues[q] }
+		inT = func(t string) bool { return sc.teams[t] }
+		inA = func(a string) bool {
+			ra := h.raw.agents[a]
+			return ra != nil && sc.teams[ra.meta.Team]
+		}
+	}
 	switch s.view.Kind {
 	case ViewQueues:
-		list("queues", qNames, h.qv, "q:", func(q string) bool { return s.queues == nil || s.queues[q] })
+		list("queues", qNames, h.qv, "q:", func(q string) bool { return (s.queues == nil || s.queues[q]) && inQ(q) })
 	case ViewAgent:
 		list("agents", aIDs, h.av, "a:", func(a string) bool { return a == s.view.Agent })
 	case ViewTeam:
@@ -752,18 +795,41 @@ func (h *Hub) payload(s *subscription, ch *changes) ([]byte, time.Time) {
 			return ra != nil && ra.meta.Team == s.view.Team
 		})
 	case ViewFloor:
-		if floor {
+		if floor && s.scope == nil {
 			one("floor", h.fv, "f")
+		} else if floor {
+			one("floor", h.scopedFloor(s.scope), "f")
 		}
-		list("queues", qNames, h.qv, "q:", all)
-		list("agents", aIDs, h.av, "a:", all)
-		list("teams", teams, h.tv, "t:", all) // for the wallboard's team filter
+		list("queues", qNames, h.qv, "q:", inQ)
+		list("agents", aIDs, h.av, "a:", inA)
+		list("teams", teams, h.tv, "t:", inT) // for the wallboard's team filter
 	}
 	if n == 0 {
 		return nil, at
 	}
 	b.WriteByte('}')
 	return b.Bytes(), at
+}
+
+// scopedFloor is the floor summary of a scope's queues and agents (agents of its teams).
+// Called with mu held.
+func (h *Hub) scopedFloor(sc *viewScope) []byte {
+	if h.raw == nil {
+		return nil
+	}
+	qs := map[string]*rawQueue{}
+	for n, q := range h.raw.queues {
+		if sc.queues[n] {
+			qs[n] = q
+		}
+	}
+	as := map[string]*rawAgent{}
+	for id, a := range h.raw.agents {
+		if a != nil && sc.teams[a.meta.Team] {
+			as[id] = a
+		}
+	}
+	return mustJSON(h.k.floorView(qs, as, time.Now()))
 }
 
 // sendDeltas queues each subscription's changed part. Called with mu held.
@@ -1094,7 +1160,7 @@ func (c *wsConn) subscribe(ctx context.Context, m clientMsg) error {
 	if err := h.refresh(ctx, newDirty()); err != nil {
 		return err
 	}
-	s := &subscription{id: m.ID, idJSON: mustJSON(m.ID), view: v, key: viewKey(v)}
+	s := &subscription{id: m.ID, idJSON: mustJSON(m.ID), view: v, key: viewKey(v) + scopeKey(c.p), scope: scopeOf(c.p)}
 	if v.Kind == ViewQueues && len(v.Queues) > 0 {
 		s.queues = map[string]bool{}
 		for _, q := range v.Queues {
@@ -1380,7 +1446,7 @@ func (h *Hub) recheck(ctx context.Context) {
 			reason = RevokeSessionExpired
 		case err != nil:
 			h.log.Warn("ws hub: re-checking a live connection's credential (kept open)", "user", g.p.Username, "err", err)
-		case p.UserID != g.p.UserID || p.Role != g.p.Role || p.TeamID != g.p.TeamID || p.AgentID != g.p.AgentID:
+		case !p.Same(g.p): // another role, team, agent link or projects (a project manager's queues and teams)
 			reason = RevokeRoleChanged
 		}
 		if reason == "" {

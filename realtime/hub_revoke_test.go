@@ -277,3 +277,19 @@ func TestHubRecheckClosesViewNoLongerAllowed(t *testing.T) {
 	}
 	testenv.AnswersPing(t, other, "a connection whose views are still allowed")
 }
+
+// The periodic re-check notices a change of a user's projects (or of what their projects own:
+// a project manager's queues and teams) as a change of scope.
+func TestHubRecheckNoticesNewProjects(t *testing.T) {
+	f := newFakeCreds()
+	e := newHubEnv(t, realtime.HubOptions{Credential: f.credential, Recheck: 100 * time.Millisecond}, false)
+	c := liveSocket(t, e.url, hdr("10", "s10"))
+	same := liveSocket(t, e.url, hdr("11", "s11"))
+	f.mu.Lock()
+	f.roles["s10"] = callfloor.Principal{UserID: 10, Username: "u10", Role: callfloor.RoleSupervisor, Projects: []string{"acme"}, ProjectTeams: []string{"t1"}}
+	f.mu.Unlock()
+	if code, text := testenv.SocketClose(t, c, 2*time.Second); code != realtime.CloseRescoped || !strings.HasPrefix(text, "role_changed") {
+		t.Errorf("socket of a user given projects closed with %d %q", code, text)
+	}
+	testenv.AnswersPing(t, same, "an unchanged user's socket")
+}

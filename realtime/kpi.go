@@ -39,6 +39,8 @@ type KPIOptions struct {
 	Agents func() []callfloor.Agent // nil: the agents known to Redis, with the profile stored there
 	// PauseReasons: the reasons in force (their maximum durations); nil: none has a maximum.
 	PauseReasons func() []callfloor.PauseReason
+	// Targets: each queue's targets in force (its own, else its project's); nil: none.
+	Targets func() map[string]QueueTargets
 }
 
 // KPI computes the live views.
@@ -439,6 +441,18 @@ func (k *KPI) queueView(q *rawQueue, agents map[string]*rawAgent, now time.Time)
 		}
 	}
 	v.Occupancy = o.value()
+	if k.o.Targets != nil {
+		if t, ok := k.o.Targets()[q.cfg.Name]; ok {
+			v.Targets = &t
+			if t.ServiceLevel != nil && *t.ServiceLevel > 0 { // the target wins over the queue's sl_target
+				qq := *q
+				qq.cfg.SLTarget = *t.ServiceLevel
+				q = &qq
+				v.Thresholds.SLTarget = *t.ServiceLevel
+			}
+			v.AHTStatus = ahtStatus(v.Today.AHT, t.AHTS)
+		}
+	}
 	v.Status, v.StatusReason, v.StatusReasons = queueStatus(q, v.Today.ServiceLevel, now)
 	return v
 }

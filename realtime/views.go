@@ -67,6 +67,40 @@ type QueueView struct {
 	StatusReason string      `json:"status_reason,omitempty"` // in English, for API clients
 	// StatusReasons: the thresholds crossed as codes and numbers, for a UI to say in its language.
 	StatusReasons []StatusReason `json:"status_reasons,omitempty"`
+	// Targets: the queue's targets (its own, else its project's, figure by figure; nil when it
+	// has none). A service-level target here replaces Thresholds.SLTarget (which then says it).
+	Targets *QueueTargets `json:"targets,omitempty"`
+	// AHTStatus is today's AHT against Targets.AHTS: "ok", "amber" (above it) or "red" (more
+	// than 20 % above it); "" without a target or an AHT.
+	AHTStatus string `json:"aht_status,omitempty"`
+}
+
+// QueueTargets are what a queue's figures are shown against (nil: no target). Fractions are
+// 0..1; AHTS is seconds.
+type QueueTargets struct {
+	ServiceLevel     *float64 `json:"service_level,omitempty"`
+	AHTS             *float64 `json:"aht_s,omitempty"`
+	ConnectRate      *float64 `json:"connect_rate,omitempty"`
+	OccupancyMin     *float64 `json:"occupancy_min,omitempty"`
+	OccupancyMax     *float64 `json:"occupancy_max,omitempty"`
+	DailyDials       *int64   `json:"daily_dials,omitempty"`
+	DailyTalkMinutes *int64   `json:"daily_talk_minutes,omitempty"`
+}
+
+// AHTRedOver is how far above the AHT target a queue's AHT turns red (amber above the target).
+const AHTRedOver = 1.2
+
+// ahtStatus is today's AHT against the target ("" without either).
+func ahtStatus(aht, target *float64) string {
+	switch {
+	case aht == nil || target == nil || *target <= 0:
+		return ""
+	case *aht > *target*AHTRedOver:
+		return "red"
+	case *aht > *target:
+		return "amber"
+	}
+	return "ok"
 }
 
 // StatusReason is one crossed threshold: code waiting (callers waiting), longest_wait (seconds)

@@ -134,7 +134,8 @@ func (db *DB) DeleteQueue(ctx context.Context, name string) error {
 	if users > 0 {
 		return &callfloor.Error{Code: callfloor.CodeInUse, Params: callfloor.Params{"what": "queue", "value": name, "agents": users}, Message: fmt.Sprintf("queue %q is served by %d agents: remove it from their skills first", name, users)}
 	}
-	tag, err := db.Pool.Exec(ctx, `DELETE FROM queues WHERE name = $1`, name)
+	tag, err := db.Pool.Exec(ctx, `WITH t AS (DELETE FROM targets WHERE scope_kind = 'queue' AND scope_id = $1)
+		DELETE FROM queues WHERE name = $1`, name)
 	if err != nil {
 		return err
 	}

@@ -142,6 +142,9 @@ type EvaluationFilter struct {
 	// their team and themselves). Alone, it selects that agent's evaluations.
 	OrAgent string
 	Limit   int // default 100, at most 1000
+	// InTeams, when set, keeps only the evaluations of agents of these teams (a project
+	// manager's projects); empty matches nothing.
+	InTeams *[]string
 }
 
 type evalQuerier interface {
@@ -448,6 +451,9 @@ func (db *DB) Evaluations(ctx context.Context, f EvaluationFilter) ([]Evaluation
 	var w sqlWhere
 	if f.Agent != "" {
 		w.add("agent_id = ?", f.Agent)
+	}
+	if f.InTeams != nil {
+		w.add("team_id = ANY(?)", nonNil(*f.InTeams))
 	}
 	if f.Team != "" && f.OrAgent != "" {
 		w.add("(team_id = ? OR agent_id = ?)", f.Team, f.OrAgent)

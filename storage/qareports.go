@@ -64,6 +64,7 @@ type QAReportFilter struct {
 	Team     string
 	OrAgent  string
 	Loc      *time.Location // whose days, weeks and months; nil: UTC
+	InTeams  *[]string      // as in EvaluationFilter: a project manager's teams
 }
 
 // QARate is a rate shown to two decimals with its denominator named: Percent is nil (n/a)
@@ -328,6 +329,9 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	w.add("e.superseded_by IS NULL") // a duplicate from before one evaluation per call counts once
 	if f.Agent != "" {
 		w.add("e.agent_id = ?", f.Agent)
+	}
+	if f.InTeams != nil {
+		w.add("e.team_id = ANY(?)", nonNil(*f.InTeams))
 	}
 	if f.Team != "" && f.OrAgent != "" {
 		w.add("(e.team_id = ? OR e.agent_id = ?)", f.Team, f.OrAgent)

@@ -28,6 +28,15 @@ type CallFilter struct {
 	Text        string // in the call's note (case-insensitive)
 	Limit       int    // 1..500, default 50
 	Cursor      string // from the previous page's Next
+	// Scope, when set, keeps only the calls of these queues or of the agents of these teams
+	// (a project manager's projects); an empty scope matches nothing.
+	Scope *CallScope
+}
+
+// CallScope is the part of the floor a search may see: calls of Queues, or taken by an agent
+// of Teams.
+type CallScope struct {
+	Queues, Teams []string
 }
 
 // CallRecord is one call of the history.
@@ -129,6 +138,9 @@ func (db *DB) SearchCalls(ctx context.Context, f CallFilter) ([]CallRecord, stri
 	if f.Team != "" {
 		w.add("calls.agent_id IN (SELECT id FROM agents WHERE team_id = ?)", f.Team)
 	}
+	if sc := f.Scope; sc != nil {
+		w.add("(calls.queue = ANY(?) OR calls.agent_id IN (SELECT id FROM agents WHERE team_id = ANY(?)))", nonNil(sc.Queues), nonNil(sc.Teams))
+	}
 	if f.Outcome != "" {
 		w.add("outcome = ?", f.Outcome)
 	}
@@ -216,4 +228,11 @@ func (db *DB) CallByID(ctx context.Context, id string) (CallRecord, error) {
 // likeEscape escapes LIKE's wildcards so text matches as written.
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
+func nonNil(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
 }

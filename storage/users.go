@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,6 +77,9 @@ type NewUser struct {
 	AgentID     string
 	// PhoneEndpoint, if not empty, is the phone the user monitors calls on (checked first).
 	PhoneEndpoint string
+	// Projects: the projects a project manager runs (nil: the project "default"); refused for
+	// other roles.
+	Projects []string
 }
 
 // UserUpdate changes the fields that are not nil. An empty TeamID / AgentID unlinks.
@@ -89,6 +93,10 @@ type UserUpdate struct {
 	Password *string
 	// PhoneEndpoint, when set, is the phone the user monitors calls on ("" clears it).
 	PhoneEndpoint *string
+	// Projects, when set, replaces a project manager's projects (refused for other roles). A
+	// user who stops being a project manager loses their projects; one who becomes one without
+	// Projects gets the project "default".
+	Projects *[]string
 }
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
@@ -169,12 +177,13 @@ func nullable(s string) *string {
 }
 
 const userCols = `id, username, display_name, role, coalesce(team_id, ''), coalesce(agent_id, ''), disabled,
-	coalesce(phone_endpoint, ''), created_at, updated_at`
+	coalesce(phone_endpoint, ''), created_at, updated_at,
+	coalesce((SELECT array_agg(up.project_id ORDER BY up.project_id) FROM user_projects up WHERE up.user_id = users.id), '{}')`
 
 func scanUser(row pgx.Row) (User, error) {
 	var u User
 	var role string
-	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.PhoneEndpoint, &u.CreatedAt, &u.UpdatedAt)
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.PhoneEndpoint, &u.CreatedAt, &u.UpdatedAt, &u.Projects)
 	u.Role = callfloor.Role(role)
 	return u, err
 }
@@ -202,12 +211,30 @@ func (db *DB) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	row := db.Pool.QueryRow(ctx, `INSERT INTO users (username, display_name, password_hash, role, team_id, agent_id, phone_endpoint)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+userCols,
-		u.Username, u.DisplayName, hash, string(u.Role), nullable(u.TeamID), nullable(u.AgentID), nullable(phone))
-	out, err := scanUser(row)
+	var want *[]string
+	if nu.Projects != nil {
+		want = &nu.Projects
+	}
+	projects, err := userProjects(u.Role, want, nil)
 	if err != nil {
-		return User{}, userErr(err)
+		return User{}, err
+	}
+	var out User
+	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		row := tx.QueryRow(ctx, `INSERT INTO users (username, display_name, password_hash, role, team_id, agent_id, phone_endpoint)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+userCols,
+			u.Username, u.DisplayName, hash, string(u.Role), nullable(u.TeamID), nullable(u.AgentID), nullable(phone))
+		var err error
+		if out, err = scanUser(row); err != nil {
+			return userErr(err)
+		}
+		if out.Projects, err = setUserProjects(ctx, tx, out.ID, projects); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return User{}, err
 	}
 	return out, nil
 }
@@ -351,6 +378,10 @@ func (db *DB) ChangeUser(ctx context.Context, id int64, up UserUpdate, guard fun
 		if err := checkUser(u); err != nil {
 			return err
 		}
+		projects, err := userProjects(u.Role, up.Projects, u.Projects)
+		if err != nil {
+			return err
+		}
 		if wasAdmin && (u.Role != callfloor.RoleAdmin || u.Disabled) {
 			if err := lastAdminGuard(ctx, tx, id, "demote or disable"); err != nil {
 				return err
@@ -361,6 +392,9 @@ func (db *DB) ChangeUser(ctx context.Context, id int64, up UserUpdate, guard fun
 			id, u.DisplayName, string(u.Role), nullable(u.TeamID), nullable(u.AgentID), u.Disabled))
 		if err != nil {
 			return userErr(err)
+		}
+		if c.After.Projects, err = setUserProjects(ctx, tx, id, projects); err != nil {
+			return err
 		}
 		if up.Password != nil {
 			if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, hash); err != nil {
@@ -507,7 +541,7 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (User
 	row := db.Pool.QueryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE lower(username) = lower($1)`, strings.TrimSpace(username))
 	var u User
 	var role string
-	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.PhoneEndpoint, &u.CreatedAt, &u.UpdatedAt, &hash)
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.PhoneEndpoint, &u.CreatedAt, &u.UpdatedAt, &u.Projects, &hash)
 	u.Role = callfloor.Role(role)
 	if errors.Is(err, pgx.ErrNoRows) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
@@ -586,11 +620,13 @@ func (db *DB) SessionInfo(ctx context.Context, token string) (callfloor.Principa
 	var role string
 	var lastSeen, expires time.Time
 	var expired bool
+	var pTeams, pQueues []string
 	err := db.Pool.QueryRow(ctx, `SELECT u.id, u.username, u.role, coalesce(u.team_id, ''), coalesce(u.agent_id, ''), u.disabled,
 		coalesce((SELECT array_agg(up.project_id ORDER BY up.project_id) FROM user_projects up WHERE up.user_id = u.id), '{}'),
+		`+projectScopeCols+`,
 			s.last_seen_at, s.expires_at, s.expires_at <= now()
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1`, h).
-		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.Projects, &lastSeen, &expires, &expired)
+		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.Projects, &pTeams, &pQueues, &lastSeen, &expires, &expired)
 	u.Role = callfloor.Role(role)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return callfloor.Principal{}, time.Time{}, errNoSession
@@ -612,7 +648,7 @@ func (db *DB) SessionInfo(ctx context.Context, token string) (callfloor.Principa
 			return callfloor.Principal{}, time.Time{}, err
 		}
 	}
-	return u.Principal(), expires, nil
+	return scopedPrincipal(u, pTeams, pQueues), expires, nil
 }
 
 // DeleteSession ends the session (logout); an unknown token is not an error.
@@ -683,11 +719,13 @@ func (db *DB) TokenInfo(ctx context.Context, token string) (callfloor.Principal,
 	var role string
 	var id int64
 	var lastUsed *time.Time
+	var pTeams, pQueues []string
 	err := db.Pool.QueryRow(ctx, `SELECT u.id, u.username, u.role, coalesce(u.team_id, ''), coalesce(u.agent_id, ''), u.disabled,
 		coalesce((SELECT array_agg(up.project_id ORDER BY up.project_id) FROM user_projects up WHERE up.user_id = u.id), '{}'),
+		`+projectScopeCols+`,
 			t.id, t.last_used_at
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL`, tokenHash(token)).
-		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.Projects, &id, &lastUsed)
+		Scan(&u.ID, &u.Username, &role, &u.TeamID, &u.AgentID, &u.Disabled, &u.Projects, &pTeams, &pQueues, &id, &lastUsed)
 	u.Role = callfloor.Role(role)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return callfloor.Principal{}, 0, errBadToken
@@ -704,7 +742,7 @@ func (db *DB) TokenInfo(ctx context.Context, token string) (callfloor.Principal,
 			return callfloor.Principal{}, 0, err
 		}
 	}
-	return u.Principal(), id, nil
+	return scopedPrincipal(u, pTeams, pQueues), id, nil
 }
 
 const tokenCols = `id, name, user_id, created_at, last_used_at, revoked_at`
@@ -760,8 +798,10 @@ func (db *DB) RevokeAPIToken(ctx context.Context, id int64) error {
 
 // Team is a group of agents led by team leads.
 type Team struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// ProjectID is the project that owns the team ("default" unless moved).
+	ProjectID string    `json:"project_id"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -783,19 +823,34 @@ func (db *DB) CreateTeam(ctx context.Context, t Team) (Team, error) {
 	if err := callfloor.ValidateLabel("name", t.Name); err != nil {
 		return Team{}, err
 	}
-	err := db.Pool.QueryRow(ctx, `INSERT INTO teams (id, name) VALUES ($1, $2) RETURNING id, name, created_at`, t.ID, t.Name).
-		Scan(&t.ID, &t.Name, &t.CreatedAt)
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" {
-		return Team{}, callfloor.AlreadyExists("id", "team", t.ID, "id: team %q exists", t.ID)
+	if t.ProjectID == "" {
+		t.ProjectID = DefaultProject
 	}
-	return t, err
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO teams (id, name, project_id) VALUES ($1, $2, $3) RETURNING id, name, project_id, created_at`, t.ID, t.Name, t.ProjectID).
+			Scan(&t.ID, &t.Name, &t.ProjectID, &t.CreatedAt)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "23505" {
+			return callfloor.AlreadyExists("id", "team", t.ID, "id: team %q exists", t.ID)
+		}
+		if errors.As(err, &pe) && pe.Code == "23503" {
+			return unknownProject(t.ProjectID)
+		}
+		if err != nil {
+			return err
+		}
+		return projectChanged(ctx, tx, t.ProjectID)
+	})
+	if err != nil {
+		return Team{}, err
+	}
+	return t, nil
 }
 
 // GetTeam returns the team; ENOTFOUND if there is none.
 func (db *DB) GetTeam(ctx context.Context, id string) (Team, error) {
 	var t Team
-	err := db.Pool.QueryRow(ctx, `SELECT id, name, created_at FROM teams WHERE id = $1`, id).Scan(&t.ID, &t.Name, &t.CreatedAt)
+	err := db.Pool.QueryRow(ctx, `SELECT id, name, project_id, created_at FROM teams WHERE id = $1`, id).Scan(&t.ID, &t.Name, &t.ProjectID, &t.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Team{}, teamNotFound(id)
 	}
@@ -804,7 +859,7 @@ func (db *DB) GetTeam(ctx context.Context, id string) (Team, error) {
 
 // ListTeams returns every team ordered by id.
 func (db *DB) ListTeams(ctx context.Context) ([]Team, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, name, created_at FROM teams ORDER BY id`)
+	rows, err := db.Pool.Query(ctx, `SELECT id, name, project_id, created_at FROM teams ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -812,7 +867,7 @@ func (db *DB) ListTeams(ctx context.Context) ([]Team, error) {
 	out := []Team{}
 	for rows.Next() {
 		var t Team
-		if err := rows.Scan(&t.ID, &t.Name, &t.CreatedAt); err != nil {
+		if err := rows.Scan(&t.ID, &t.Name, &t.ProjectID, &t.CreatedAt); err != nil {
 			return nil, err
 		}
 		out = append(out, t)
@@ -820,7 +875,7 @@ func (db *DB) ListTeams(ctx context.Context) ([]Team, error) {
 	return out, rows.Err()
 }
 
-// UpdateTeam renames the team t.ID.
+// UpdateTeam renames the team t.ID (SetTeamProject moves it to another project).
 func (db *DB) UpdateTeam(ctx context.Context, t Team) (Team, error) {
 	t.Name = strings.TrimSpace(t.Name)
 	if t.Name == "" {
@@ -829,8 +884,8 @@ func (db *DB) UpdateTeam(ctx context.Context, t Team) (Team, error) {
 	if err := callfloor.ValidateLabel("name", t.Name); err != nil {
 		return Team{}, err
 	}
-	err := db.Pool.QueryRow(ctx, `UPDATE teams SET name = $2 WHERE id = $1 RETURNING id, name, created_at`, t.ID, t.Name).
-		Scan(&t.ID, &t.Name, &t.CreatedAt)
+	err := db.Pool.QueryRow(ctx, `UPDATE teams SET name = $2 WHERE id = $1 RETURNING id, name, project_id, created_at`, t.ID, t.Name).
+		Scan(&t.ID, &t.Name, &t.ProjectID, &t.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Team{}, teamNotFound(t.ID)
 	}
@@ -976,4 +1031,87 @@ func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// userProjects is what a user of role should have in user_projects: want (nil: unchanged from
+// current) for a project manager, "default" for a project manager who would have none given;
+// nothing for other roles, who may not be given projects (EINVALID on "projects").
+func userProjects(role callfloor.Role, want *[]string, current []string) ([]string, error) {
+	if role != callfloor.RoleProjectManager {
+		if want != nil && len(*want) > 0 {
+			return nil, userInvalid("projects", "only a project manager runs projects (role %s)", role).With(callfloor.CodeNotApplicable, callfloor.Params{"other": "role", "value": string(role)})
+		}
+		return nil, nil
+	}
+	var out []string
+	if want != nil {
+		seen := map[string]bool{}
+		for _, p := range *want {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				return nil, userInvalid("projects", "a project id is empty").With(callfloor.CodeRequired, nil)
+			}
+			if seen[p] {
+				return nil, userInvalid("projects", "project %q is listed twice", p).With(callfloor.CodeDuplicate, callfloor.Params{"value": p})
+			}
+			seen[p] = true
+			out = append(out, p)
+		}
+		if len(out) == 0 {
+			return nil, userInvalid("projects", "a project manager needs at least one project").With(callfloor.CodeTooFew, callfloor.Params{"min": 1})
+		}
+	} else {
+		out = current
+	}
+	if len(out) == 0 {
+		out = []string{DefaultProject}
+	}
+	return out, nil
+}
+
+// setUserProjects replaces the user's projects with projects and returns them sorted; an
+// unknown project is EINVALID on "projects".
+func setUserProjects(ctx context.Context, tx pgx.Tx, userID int64, projects []string) ([]string, error) {
+	if _, err := tx.Exec(ctx, `DELETE FROM user_projects WHERE user_id = $1`, userID); err != nil {
+		return nil, err
+	}
+	if len(projects) == 0 {
+		return nil, nil
+	}
+	var missing string
+	err := tx.QueryRow(ctx, `SELECT coalesce((SELECT p FROM unnest($1::text[]) p WHERE p NOT IN (SELECT id FROM projects) LIMIT 1), '')`, projects).Scan(&missing)
+	if err != nil {
+		return nil, err
+	}
+	if missing != "" {
+		return nil, userInvalid("projects", "no project %q", missing).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "project", "value": missing})
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO user_projects (user_id, project_id) SELECT $1, unnest($2::text[])`, userID, projects); err != nil {
+		return nil, err
+	}
+	out := slices.Clone(projects)
+	slices.Sort(out)
+	return out, nil
+}
+
+// projectScopeCols are a project manager's projects' teams and queues (sorted; empty for other
+// roles), for a query over users u.
+const projectScopeCols = `CASE WHEN u.role = 'project_manager' THEN coalesce((SELECT array_agg(t.id ORDER BY t.id) FROM teams t
+			JOIN user_projects up ON up.project_id = t.project_id WHERE up.user_id = u.id), '{}') ELSE '{}' END,
+		CASE WHEN u.role = 'project_manager' THEN coalesce((SELECT array_agg(q.name ORDER BY q.name) FROM queues q
+			JOIN user_projects up ON up.project_id = q.project_id WHERE up.user_id = u.id), '{}') ELSE '{}' END`
+
+// scopedPrincipal is u's principal with a project manager's teams and queues.
+func scopedPrincipal(u User, teams, queues []string) callfloor.Principal {
+	p := u.Principal()
+	if len(teams) > 0 {
+		p.ProjectTeams = teams
+	}
+	if len(queues) > 0 {
+		p.ProjectQueues = queues
+	}
+	if len(p.Projects) == 0 {
+		p.Projects = nil
+	}
+	return p
 }

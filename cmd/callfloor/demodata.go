@@ -22,7 +22,8 @@ var demoUsers = []storage.NewUser{
 	{Username: "lee", DisplayName: "Lee (team lead, team-a)", Role: callfloor.RoleTeamLead, TeamID: "team-a"},
 	{Username: "ana", DisplayName: "Ana (agent 1001)", Role: callfloor.RoleAgent, AgentID: "1001", TeamID: "team-a"},
 	{Username: "olga", DisplayName: "Olga (operations manager)", Role: callfloor.RoleOperationsManager},
-	{Username: "pam", DisplayName: "Pam (project manager)", Role: callfloor.RoleProjectManager},
+	{Username: "pam", DisplayName: "Pam (project manager, card sales)", Role: callfloor.RoleProjectManager, Projects: []string{"cards"}},
+	{Username: "paul", DisplayName: "Paul (project manager, telecom hotline)", Role: callfloor.RoleProjectManager, Projects: []string{"telecom"}},
 	{Username: "sam", DisplayName: "Sam (supervisor)", Role: callfloor.RoleSupervisor},
 	{Username: "tara", DisplayName: "Tara (trainer)", Role: callfloor.RoleTrainer},
 }
@@ -43,6 +44,72 @@ const demoScorecard = `{"id": "service", "name": "Service call", "bonus_cap": 5,
     {"id": "delight", "text": "Goes beyond the script", "kind": "yes_no", "weight": 1, "bonus": true}]}]}`
 
 const demoPlanName = "Daily: 2 answered calls per agent"
+
+// demoProjects are the demo floor's two programmes: the outbound card sales team (team-a, queue
+// sales) and the telecom hotline (team-b, queues support and billing), with the targets such a
+// floor plans by.
+var demoProjects = []struct {
+	id, name      string
+	queues, teams []string
+}{
+	{id: "cards", name: "信用卡营销 / Card sales (outbound)", queues: []string{"sales"}, teams: []string{"team-a"}},
+	{id: "telecom", name: "电信客服热线 / Telecom hotline", queues: []string{"support", "billing"}, teams: []string{"team-b"}},
+}
+
+func demoTargets() storage.Targets {
+	f := func(v float64) *float64 { return &v }
+	i := func(v int64) *int64 { return &v }
+	return storage.Targets{ServiceLevel: f(0.8), AHTS: f(186), ConnectRate: f(0.35), OccupancyMin: f(0.75), OccupancyMax: f(0.9),
+		DailyDials: i(8000), DailyTalkMinutes: i(18000)}
+}
+
+// seedDemoProjects creates the demo's projects (those missing), moves the configuration's
+// queues and teams into them and sets their targets.
+func seedDemoProjects(ctx context.Context, db *storage.DB, stdout io.Writer) error {
+	have, err := db.ListProjects(ctx)
+	if err != nil {
+		return err
+	}
+	exists := map[string]bool{}
+	for _, p := range have {
+		exists[p.ID] = true
+	}
+	qs, err := db.QueueProjects(ctx)
+	if err != nil {
+		return err
+	}
+	ts, err := db.TeamProjects(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range demoProjects {
+		if exists[p.id] {
+			continue
+		}
+		if _, err := db.CreateProject(ctx, storage.Project{ID: p.id, Name: p.name}); err != nil {
+			return fmt.Errorf("demo project %s: %w", p.id, err)
+		}
+		var queues, teams []string // those the configuration has
+		for _, q := range p.queues {
+			if _, ok := qs[q]; ok {
+				queues = append(queues, q)
+			}
+		}
+		for _, t := range p.teams {
+			if _, ok := ts[t]; ok {
+				teams = append(teams, t)
+			}
+		}
+		if err := db.SetProjectMembers(ctx, p.id, storage.ProjectMembers{Queues: &queues, Teams: &teams}); err != nil {
+			return fmt.Errorf("demo project %s: %w", p.id, err)
+		}
+		if _, err := db.PutTargets(ctx, storage.TargetProject, p.id, demoTargets()); err != nil {
+			return fmt.Errorf("demo project %s targets: %w", p.id, err)
+		}
+		fmt.Fprintf(stdout, "demo: project %s (%s)\n", p.id, p.name)
+	}
+	return nil
+}
 
 func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo-data", flag.ContinueOnError)
@@ -78,6 +145,9 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 // would: the demo users belong to its teams), then the users, scorecard and plan.
 func seedDemo(ctx context.Context, db *storage.DB, cfg *callfloor.Config, password string, stdout io.Writer) error {
 	if _, err := db.SeedConfig(ctx, cfg); err != nil {
+		return err
+	}
+	if err := seedDemoProjects(ctx, db, stdout); err != nil {
 		return err
 	}
 	for _, u := range demoUsers {

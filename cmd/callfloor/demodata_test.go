@@ -27,6 +27,23 @@ func TestDemoData(t *testing.T) {
 	if err := seedDemo(ctx, db, cfg, "demo password", &out); err != nil {
 		t.Fatal(err)
 	}
+	// two projects own the demo's queues and teams, with targets; a project manager each
+	for id, want := range map[string]string{"cards": "sales|team-a|pam", "telecom": "billing,support|team-b|paul"} {
+		p, err := db.GetProject(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mgrs []string
+		for _, m := range p.Managers {
+			mgrs = append(mgrs, m.Username)
+		}
+		if got := strings.Join(p.Queues, ",") + "|" + strings.Join(p.Teams, ",") + "|" + strings.Join(mgrs, ","); got != want {
+			t.Errorf("project %s: %s, want %s", id, got, want)
+		}
+		if p.Targets.ServiceLevel == nil || *p.Targets.ServiceLevel != 0.8 || *p.Targets.AHTS != 186 || *p.Targets.DailyDials != 8000 {
+			t.Errorf("project %s targets %+v", id, p.Targets)
+		}
+	}
 	if n := strings.Count(out.String(), "demo: user "); n != len(demoUsers) {
 		t.Errorf("%d users created:\n%s", n, out.String())
 	}

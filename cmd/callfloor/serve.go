@@ -246,13 +246,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.recCache = api.RecordingCache
 	api.Register(mux)
-	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents, PauseReasons: m.ACD.PauseReasons})
+	targets := &dashboards.LiveTargets{DB: m.DB, Log: m.Log} // queue and project targets on the wallboard (issue 11)
+	if err := targets.Reload(ctx); err != nil {
+		m.Log.Warn("reading the queues' targets", "err", err)
+	}
+	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents, PauseReasons: m.ACD.PauseReasons, Targets: targets.Get})
 	m.Registry.MustRegister(realtime.NewKPICollector(m.KPI))
 	m.Hub = realtime.NewHub(realtime.HubOptions{KPI: m.KPI, Store: store, Allowed: dashboards.LiveAllowed(m.ACD),
 		Credential: api.LiveCredential, MaxPerUser: cfg.Live.MaxSocketsPerUser, MaxPerNode: cfg.Live.MaxSocketsPerNode,
 		CheckOrigin: auth.CheckOrigin,
 		Logger:      m.Log, Registerer: m.Registry})
 	auth.OnRevoke = m.Hub.Revoke // logout, token revoked, user disabled / deleted / re-roled: sockets close on every node
+	targets.OnChange = m.Hub.Invalidate
+	api.OnTargets = func() { _ = targets.Reload(runCtx) }
+	go targets.Run(runCtx, 30*time.Second)
 	m.hubDone = make(chan struct{})
 	go func() {
 		defer close(m.hubDone)

@@ -84,6 +84,7 @@ func TestBrowserChineseUIHasNoEnglish(t *testing.T) {
 			continue // the supervisor's and the trainer's pages are the operations manager's and QA's
 		}
 		u.Password = pw
+		u.Projects = nil // the demo's projects are not seeded here: project managers run the default project
 		users = append(users, u)
 	}
 	users = append(users, storage.NewUser{Username: "adele", DisplayName: "Adele", Password: pw, Role: "admin"})

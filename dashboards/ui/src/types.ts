@@ -51,6 +51,9 @@ export interface QueueView {
   status: Status | string;
   status_reason?: string; // English, for API clients
   status_reasons?: StatusReason[]; // the thresholds crossed: shown with statusReasonText (errors.ts)
+  // the queue's targets (its own, else its project's; issue 11) and today's AHT against them
+  targets?: { service_level?: number; aht_s?: number; connect_rate?: number; occupancy_min?: number; occupancy_max?: number; daily_dials?: number; daily_talk_minutes?: number };
+  aht_status?: "ok" | "amber" | "red" | string;
 }
 
 export interface StatusReason {

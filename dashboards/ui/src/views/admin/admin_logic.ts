@@ -13,6 +13,7 @@ export interface AdminUser {
   agent_id?: string;
   disabled: boolean;
   phone_endpoint?: string;
+  projects?: string[]; // a project manager's projects (issue 11)
   created_at?: string;
 }
 
@@ -28,6 +29,7 @@ export interface ApiToken {
 export interface Team {
   id: string;
   name: string;
+  project_id?: string;
 }
 
 export interface AdminAgent {
@@ -64,6 +66,7 @@ export interface QueueConfig {
   waiting_red: number;
   longest_wait_amber_s: number;
   longest_wait_red_s: number;
+  project_id?: string; // the project that owns the queue (issue 11)
   [other: string]: unknown;
 }
 
@@ -207,11 +210,12 @@ export const AUDIT_ACTIONS = [
   "login", "login_failed", "login_refused", "login_alarm", "logout", "token_created", "token_revoked",
   "user_created", "user_updated", "user_deleted", "agent_created", "agent_updated", "agent_deleted",
   "team_created", "team_updated", "team_deleted", "queue_created", "queue_updated", "queue_deleted",
+  "project_created", "project_updated", "project_deleted", "targets_updated",
   "agent_pause", "agent_unpause", "agent_login", "agent_logout", "agent_hold", "agent_call",
   "monitor_listen", "monitor_whisper", "monitor_barge", "recording_listened", "recording_downloaded", "audit_exported",
 ] as const;
 
-export const AUDIT_TARGETS = ["user", "agent", "team", "queue", "api_token", "recording", "audit"] as const;
+export const AUDIT_TARGETS = ["user", "agent", "team", "queue", "project", "api_token", "recording", "audit"] as const;
 
 // detailText is an audit line's detail in one line (empty when none).
 export function detailText(d: Record<string, unknown> | undefined): string {
