@@ -210,3 +210,104 @@ func TestRollupsEqualRawAfterReplay(t *testing.T) {
 		t.Errorf("figures missing something: %+v", tf)
 	}
 }
+
+// TestProductionIntervalSplitting: state time is split exactly at interval boundaries (15 and
+// 30 minutes, local midnight), a day across a DST change has 23 or 25 hours, the repeated hour
+// of DST's end is two rows, a call belongs to the interval it entered; from the raw rows and from
+// rebuilt rollups alike.
+func TestProductionIntervalSplitting(t *testing.T) {
+	e := newHistEnv(t)
+	ctx := context.Background()
+	london, _ := time.LoadLocation("Europe/London")
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	utc := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	state := func(agent, st, reason string, from, to time.Time) {
+		t.Helper()
+		if _, err := e.db.Pool.Exec(ctx, `INSERT INTO agent_state_intervals (agent_id, state, reason, started_at, ended_at, duration_ms)
+			VALUES ($1, $2, nullif($3, ''), $4, $5, $6)`, agent, st, reason, from, to, to.Sub(from).Milliseconds()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state("b1", "available", "", utc("2026-03-02T09:50:00Z"), utc("2026-03-02T10:20:00Z"))
+	state("b1", "logged_out", "", utc("2026-03-02T10:20:00Z"), utc("2026-03-02T15:00:00Z"))
+	state("b2", "paused", "lunch", utc("2026-03-02T15:50:00Z"), utc("2026-03-02T16:10:00Z")) // 23:50–00:10 in Shanghai
+	state("b3", "available", "", utc("2026-03-29T00:00:00Z"), utc("2026-03-29T23:00:00Z")) // London's 23-hour day
+	state("b3", "available", "", utc("2026-10-24T23:00:00Z"), utc("2026-10-26T00:00:00Z")) // London's 25-hour day
+	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, entered_at, answered_at, ended_at, wait_ms, talk_ms, outcome, last_event_id)
+		VALUES ('edge', 'inbound', 'sales', '2026-03-02T09:59:59.999Z', '2026-03-02T10:00:30Z', '2026-03-02T10:05:00Z', 30001, 270000, 'answered', '1-0')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.RebuildRollups(ctx, utc("2026-03-01T00:00:00Z"), utc("2026-10-27T00:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		start  string
+		logged float64
+		extra  string
+	}
+	check := func(name string, f storage.ProductionFilter, want []row) {
+		t.Helper()
+		for _, src := range []string{storage.SourceRollup, storage.SourceRaw} {
+			f.Source = src
+			r, err := e.db.ProductionReport(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []row
+			for _, c := range r.Cells {
+				fg := c.Parts.Figures()
+				x := row{start: c.Start.In(f.Loc).Format("01-02T15:04Z07:00")}
+				if fg.LoggedIn != nil {
+					x.logged = *fg.LoggedIn
+				}
+				if fg.Offered > 0 {
+					x.extra = fmt.Sprintf("offered %d handled %d", fg.Offered, fg.Handled)
+				}
+				if f.Interval == storage.IntervalDay {
+					x.extra += fmt.Sprintf(" %gh", c.End.Sub(c.Start).Hours())
+				}
+				got = append(got, x)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s (%s):\n got %v\nwant %v", name, src, got, want)
+			}
+		}
+	}
+	day := func(loc *time.Location, y int, m time.Month, d, n int) (time.Time, time.Time) {
+		return time.Date(y, m, d, 0, 0, 0, 0, loc), time.Date(y, m, d+n, 0, 0, 0, 0, loc)
+	}
+	from, to := day(time.UTC, 2026, 3, 2, 1)
+	from, to = from.Add(9*time.Hour), from.Add(11*time.Hour)
+	check("30 minutes", storage.ProductionFilter{From: from, To: to, Loc: time.UTC, Interval: storage.Interval30m, Group: storage.GroupNone},
+		[]row{{"03-02T09:30Z", 600, "offered 1 handled 1"}, {"03-02T10:00Z", 1200, ""}})
+	check("15 minutes", storage.ProductionFilter{From: from, To: to, Loc: time.UTC, Interval: storage.Interval15m},
+		[]row{{"03-02T09:45Z", 600, "offered 1 handled 1"}, {"03-02T10:00Z", 900, ""}, {"03-02T10:15Z", 300, ""}})
+	check("business hours 10:00-10:15", storage.ProductionFilter{From: from, To: to, Loc: time.UTC, Interval: storage.Interval15m, HoursFrom: 600, HoursTo: 615},
+		[]row{{"03-02T10:00Z", 900, ""}})
+	check("weekdays exclude Monday", storage.ProductionFilter{From: from, To: to, Loc: time.UTC, Interval: storage.Interval15m, Weekdays: []int{2, 3}}, nil)
+
+	from, to = day(shanghai, 2026, 3, 2, 2)
+	check("Shanghai midnight", storage.ProductionFilter{From: from, To: to, Loc: shanghai, Interval: storage.IntervalDay, Agent: "b2"},
+		[]row{{"03-02T00:00+08:00", 600, " 24h"}, {"03-03T00:00+08:00", 600, " 24h"}})
+
+	from, to = day(london, 2026, 3, 29, 1)
+	check("London spring", storage.ProductionFilter{From: from, To: to, Loc: london, Interval: storage.IntervalDay, Agent: "b3"},
+		[]row{{"03-29T00:00Z", 23 * 3600, " 23h"}})
+	from, to = day(london, 2026, 10, 25, 1)
+	check("London autumn", storage.ProductionFilter{From: from, To: to, Loc: london, Interval: storage.IntervalDay, Agent: "b3"},
+		[]row{{"10-25T00:00+01:00", 25 * 3600, " 25h"}})
+	var hours []row
+	for h := from; h.Before(to); h = h.Add(time.Hour) {
+		hours = append(hours, row{h.In(london).Format("01-02T15:04Z07:00"), 3600, ""})
+	}
+	if len(hours) != 25 || hours[1].start != "10-25T01:00+01:00" || hours[2].start != "10-25T01:00Z" {
+		t.Fatalf("test's own hours: %v", hours)
+	}
+	check("London autumn hours", storage.ProductionFilter{From: from, To: to, Loc: london, Interval: storage.Interval60m, Agent: "b3"}, hours)
+}
