@@ -841,7 +841,7 @@ func (db *DB) ReportDirectory(ctx context.Context) (*ReportDirectory, error) {
 			return err
 		}},
 		{`SELECT name, project_id FROM queues`, func(r pgx.Rows) error { err := r.Scan(&a, &b); d.QueueProject[a] = b; return err }},
-		{`SELECT scope_kind, scope_id, service_level::float8, aht_s::float8, connect_rate::float8, occupancy_min::float8, occupancy_max::float8,
+		{`SELECT scope_kind, scope_id, service_level::numeric::float8, aht_s::numeric::float8, connect_rate::numeric::float8, occupancy_min::numeric::float8, occupancy_max::numeric::float8,
 			daily_dials::bigint, daily_talk_minutes::bigint FROM targets`, func(r pgx.Rows) error {
 			var t ProductionTargets
 			err := r.Scan(&a, &b, &t.ServiceLevel, &t.AHT, &t.ConnectRate, &t.OccupancyMin, &t.OccupancyMax, &t.DailyDials, &t.DailyTalkMinutes)
