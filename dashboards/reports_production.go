@@ -354,7 +354,7 @@ type prodCol struct {
 	get         func(f *storage.ProductionFigures) *float64
 }
 
-func ip(v int64) *float64 { f := float64(v); return &f }
+func ip(v int64) *float64   { f := float64(v); return &f }
 func fp(v float64) *float64 { return &v }
 
 var prodBaseCols = []prodCol{

@@ -237,8 +237,8 @@ func TestProductionIntervalSplitting(t *testing.T) {
 	state("b1", "available", "", utc("2026-03-02T09:50:00Z"), utc("2026-03-02T10:20:00Z"))
 	state("b1", "logged_out", "", utc("2026-03-02T10:20:00Z"), utc("2026-03-02T15:00:00Z"))
 	state("b2", "paused", "lunch", utc("2026-03-02T15:50:00Z"), utc("2026-03-02T16:10:00Z")) // 23:50–00:10 in Shanghai
-	state("b3", "available", "", utc("2026-03-29T00:00:00Z"), utc("2026-03-29T23:00:00Z")) // London's 23-hour day
-	state("b3", "available", "", utc("2026-10-24T23:00:00Z"), utc("2026-10-26T00:00:00Z")) // London's 25-hour day
+	state("b3", "available", "", utc("2026-03-29T00:00:00Z"), utc("2026-03-29T23:00:00Z"))   // London's 23-hour day
+	state("b3", "available", "", utc("2026-10-24T23:00:00Z"), utc("2026-10-26T00:00:00Z"))   // London's 25-hour day
 	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, entered_at, answered_at, ended_at, wait_ms, talk_ms, outcome, last_event_id)
 		VALUES ('edge', 'inbound', 'sales', '2026-03-02T09:59:59.999Z', '2026-03-02T10:00:30Z', '2026-03-02T10:05:00Z', 30001, 270000, 'answered', '1-0')`); err != nil {
 		t.Fatal(err)
