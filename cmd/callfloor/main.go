@@ -42,6 +42,7 @@ commands:
   demo-data      the demo's users (one per role), a scorecard and a daily sampling plan (idempotent)
   check-config   validate a configuration file as serve does (-offline: without trying Redis, PostgreSQL, ARI)
   bench          routing benchmark through the simulator on loopback
+  rollups        rollups rebuild -from DAY -to DAY: recompute the production reports' rollups from the raw history
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -97,6 +98,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "rollups":
+		return runRollups(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
