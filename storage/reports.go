@@ -907,9 +907,11 @@ func (d *ReportDirectory) Label(group, key string) string {
 // agent when an offer changed), an offer's start bucket, every bucket an agent state spans.
 func rollupsOf(b *batch) *rollupRefresh {
 	r := newRollupRefresh()
-	for _, c := range b.calls {
-		if t, ok := c.row[10].(time.Time); ok {
-			r.calls[bucketOf(t)] = true
+	for _, m := range []map[string]callRow{b.calls, b.recCalls} { // a recording may insert a call's first row
+		for _, c := range m {
+			if t, ok := c.row[10].(time.Time); ok {
+				r.calls[bucketOf(t)] = true
+			}
 		}
 	}
 	for _, o := range b.offers {

@@ -311,3 +311,28 @@ func TestProductionIntervalSplitting(t *testing.T) {
 	}
 	check("London autumn hours", storage.ProductionFilter{From: from, To: to, Loc: london, Interval: storage.Interval60m, Agent: "b3"}, hours)
 }
+
+// TestRollupsTwoWritersConcurrently: two writers sharing the stream in small batches (so that
+// they refresh the same buckets at the same time) leave the rollups a rebuild would compute.
+func TestRollupsTwoWritersConcurrently(t *testing.T) {
+	e := newHistEnv(t)
+	ctx := context.Background()
+	start := time.Date(2026, 3, 2, 9, 10, 0, 0, time.UTC)
+	mixedTraffic(t, e, start, 80)
+	w1, stop1 := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", BatchSize: 3})
+	w2, stop2 := e.start(t, e.db, storage.WriterOptions{Consumer: "w2", BatchSize: 3})
+	drained(t, w1, 30*time.Second)
+	drained(t, w2, 30*time.Second)
+	stop1()
+	stop2()
+	got := rollupSnapshot(t, e.db)
+	if _, err := e.db.Pool.Exec(ctx, `TRUNCATE rollup_calls, rollup_states, rollup_offers`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.RebuildRollups(ctx, start.Add(-time.Hour), start.Add(4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if want := rollupSnapshot(t, e.db); got != want {
+		t.Errorf("rollups of two concurrent writers:\n%s\nrebuilt:\n%s", got, want)
+	}
+}
