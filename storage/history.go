@@ -960,6 +960,10 @@ func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 			tables = append(tables, st.table)
 		}
 	}
+	// The rollups of the buckets this batch touched, recomputed from the rows above (reports.go).
+	for range rollupsOf(b).queue(pb) {
+		tables = append(tables, "rollups")
+	}
 	res := tx.SendBatch(ctx, pb)
 	for i := fixed; i < len(tables); i++ {
 		tag, err := res.Exec()
@@ -976,7 +980,7 @@ func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	for i, t := range tables {
-		if counts[i] > 0 && t != "agent_state_open" && t != "agent_logouts" {
+		if counts[i] > 0 && t != "agent_state_open" && t != "agent_logouts" && t != "rollups" {
 			w.m.rows.WithLabelValues(t).Add(float64(counts[i]))
 		}
 	}

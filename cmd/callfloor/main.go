@@ -43,6 +43,7 @@ commands:
   check-config   validate a configuration file as serve does (-offline: without trying Redis, PostgreSQL, ARI)
   bench          routing benchmark through the simulator on loopback (bench reports: report timings)
   gen-history    write a simulated history (a year of a 300-seat centre) into a database of its own
+  rollups        rollups rebuild -from DAY -to DAY: recompute the production reports' rollups from the raw history
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -100,6 +101,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "gen-history":
 		return runGenHistory(ctx, args[1:], stdout, stderr)
+	case "rollups":
+		return runRollups(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,338 @@
+package storage_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/storage"
+)
+
+// mixedTraffic writes n calls of every kind through the change stream, around 15-minute
+// boundaries, plus agent state changes: answered (within and beyond T, after a missed ring),
+// abandoned, short abandons, flowed out, outbound answered and busy.
+func mixedTraffic(t testing.TB, e *histEnv, start time.Time, n int) {
+	t.Helper()
+	ctx := context.Background()
+	rnd := rand.New(rand.NewSource(7))
+	at := func(s float64) time.Time { return start.Add(time.Duration(s * float64(time.Second))) }
+	for _, a := range []string{"a1", "a2", "a3"} {
+		if err := e.store.UpsertAgent(ctx, callfloor.Agent{ID: a, Endpoint: "PJSIP/" + a, Skills: map[string]int{"sales": 1}}, at(-60)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr := func(agent string, to callfloor.AgentState, s float64, reason string) {
+		t.Helper()
+		if _, err := e.store.Transition(ctx, realtime.Transition{Agent: agent, To: to, Reason: reason, Now: at(s)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr("a1", callfloor.AgentAvailable, 0, "")
+	tr("a2", callfloor.AgentAvailable, 0, "")
+	tr("a3", callfloor.AgentAvailable, 0, "")
+	for i := 0; i < n; i++ {
+		s := float64(i*97) + float64(rnd.Intn(30))
+		agent := []string{"a1", "a2", "a3"}[i%3]
+		c := &callfloor.Call{ID: fmt.Sprintf("m%d", i), Direction: callfloor.Inbound, State: callfloor.CallWaiting,
+			Queue: []string{"sales", "support"}[i%2], Node: "ast1", CallerNumber: fmt.Sprintf("+86%d", i%7), EnteredAt: at(s)}
+		kind := i % 7
+		if kind == 6 {
+			c.Direction, c.Queue, c.Agent, c.CalledNumber, c.CallerNumber = callfloor.Outbound, "", agent, fmt.Sprintf("555%d", i%5), ""
+			c.State = callfloor.CallDialing
+		}
+		e.save(t, callfloor.EvCallEntered, c.EnteredAt, c)
+		wait := float64(rnd.Intn(40))
+		switch kind {
+		case 0, 1, 2: // answered, kind 2 after a missed ring
+			if kind == 2 {
+				c.Offers = append(c.Offers, callfloor.Offer{Agent: "a3", Channel: "PJSIP/a3-1", Start: at(s + 1)})
+				e.save(t, callfloor.EvCallOffered, at(s+1), c)
+				c.Offers[0].End, c.Offers[0].Result = at(s+3), callfloor.OfferNoAnswer
+				e.save(t, callfloor.EvCallOfferEnded, at(s+3), c)
+				wait += 4
+			}
+			c.Offers = append(c.Offers, callfloor.Offer{Agent: agent, Channel: "PJSIP/x", Start: at(s + wait - 1)})
+			c.FirstOfferAt = c.Offers[0].Start
+			e.save(t, callfloor.EvCallOffered, at(s+wait-1), c)
+			c.Offers[len(c.Offers)-1].End, c.Offers[len(c.Offers)-1].Result = at(s+wait), callfloor.OfferAnswered
+			c.State, c.AnsweredAt, c.Agent = callfloor.CallTalking, at(s+wait), agent
+			e.save(t, callfloor.EvCallAnswered, at(s+wait), c)
+			wrap, hold := int64(5000), int64(1000*(i%3))
+			c.State, c.EndedAt, c.Outcome, c.WrapMs, c.HoldMs = callfloor.CallEnded, at(s+wait+30+float64(i%50)), callfloor.OutcomeAnswered, &wrap, &hold
+			if i%5 == 0 {
+				c.TransferredTo = "queue:support"
+			}
+			e.save(t, callfloor.EvCallEnded, c.EndedAt, c)
+		case 3, 4: // abandoned (kind 4 short: within 5 s)
+			w := wait
+			c.Outcome = callfloor.OutcomeAbandoned
+			if kind == 4 {
+				w, c.Outcome = 3, callfloor.OutcomeShortAbandon
+			}
+			c.State, c.EndedAt = callfloor.CallEnded, at(s+w)
+			e.save(t, callfloor.EvCallEnded, c.EndedAt, c)
+		case 5:
+			c.State, c.EndedAt, c.Outcome = callfloor.CallEnded, at(s+60), callfloor.OutcomeFlowedOut
+			e.save(t, callfloor.EvCallEnded, c.EndedAt, c)
+		case 6:
+			if i%2 == 0 {
+				c.AnsweredAt = at(s + 8)
+				c.State, c.EndedAt, c.Outcome = callfloor.CallEnded, at(s+70), callfloor.OutcomeAnswered
+			} else {
+				c.State, c.EndedAt, c.Outcome = callfloor.CallEnded, at(s+9), callfloor.OutcomeBusy
+			}
+			e.save(t, callfloor.EvCallEnded, c.EndedAt, c)
+		}
+		if i%4 == 1 {
+			tr(agent, callfloor.AgentPaused, s+5, []string{"lunch", "break"}[(i/4)%2])
+			tr(agent, callfloor.AgentAvailable, s+50, "")
+		}
+	}
+	last := float64(n*97 + 100)
+	tr("a1", callfloor.AgentLoggedOut, last, "")
+	tr("a2", callfloor.AgentLoggedOut, last, "")
+	tr("a3", callfloor.AgentLoggedOut, last+1, "")
+}
+
+// rollupSnapshot is the content of the rollup tables, in order.
+func rollupSnapshot(t testing.TB, db *storage.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT to_json(r)::text FROM rollup_calls r ORDER BY bucket, queue, agent_id, direction`,
+		`SELECT to_json(r)::text FROM rollup_states r ORDER BY bucket, agent_id, state, reason`,
+		`SELECT to_json(r)::text FROM rollup_offers r ORDER BY bucket, queue, agent_id`,
+	} {
+		rows, err := db.Pool.Query(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			b.WriteString(s + "\n")
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+func report(t testing.TB, db *storage.DB, f storage.ProductionFilter) string {
+	t.Helper()
+	r, err := db.ProductionReport(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Start, End time.Time
+		Key        string
+		F          storage.ProductionFigures
+	}
+	var out []row
+	for _, c := range r.Cells {
+		out = append(out, row{c.Start, c.End, c.Key, c.Parts.Figures()})
+	}
+	out = append(out, row{Key: "TOTAL", F: r.Totals.Figures()})
+	b, _ := json.MarshalIndent(out, "", " ")
+	return string(b)
+}
+
+// TestRollupsEqualRawAfterReplay: the rollups the writer maintains equal the raw recomputation,
+// after a first pass, after replaying the whole stream one event per batch, and after a rebuild;
+// every report read from them equals the same report computed from the raw rows.
+func TestRollupsEqualRawAfterReplay(t *testing.T) {
+	e := newHistEnv(t)
+	ctx := context.Background()
+	start := time.Date(2026, 3, 2, 9, 10, 0, 0, time.UTC)
+	mixedTraffic(t, e, start, 60)
+	w, stop := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", BatchSize: 7})
+	drained(t, w, 20*time.Second)
+	stop()
+	first := rollupSnapshot(t, e.db)
+	if !strings.Contains(first, `"offered":`) || !strings.Contains(first, `"state":"paused"`) || !strings.Contains(first, `"missed":1`) {
+		t.Fatalf("rollups incomplete:\n%s", first)
+	}
+	// Replay everything, one event per batch: nothing may double.
+	if err := e.rdb.XGroupDestroy(ctx, e.stream, "history").Err(); err != nil {
+		t.Fatal(err)
+	}
+	w, stop = e.start(t, e.db, storage.WriterOptions{Consumer: "w2", BatchSize: 1})
+	drained(t, w, 30*time.Second)
+	stop()
+	if again := rollupSnapshot(t, e.db); again != first {
+		t.Errorf("rollups changed by a replay:\n%s\nwas:\n%s", again, first)
+	}
+	// A rebuild from the raw rows gives the same tables.
+	if _, err := e.db.Pool.Exec(ctx, `TRUNCATE rollup_calls, rollup_states, rollup_offers`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.RebuildRollups(ctx, start.Add(-time.Hour), start.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt := rollupSnapshot(t, e.db); rebuilt != first {
+		t.Errorf("rebuilt rollups differ from the incremental ones:\n%s\nincremental:\n%s", rebuilt, first)
+	}
+	// Reports: rollup == raw, for every interval and grouping.
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	from := time.Date(2026, 3, 2, 0, 0, 0, 0, shanghai)
+	for _, iv := range storage.ProductionIntervals {
+		for _, g := range storage.ProductionGroups {
+			f := storage.ProductionFilter{From: from, To: from.AddDate(0, 0, 1), Loc: shanghai, Interval: iv, Group: g}
+			rf := f
+			rf.Source = storage.SourceRaw
+			a, b := report(t, e.db, f), report(t, e.db, rf)
+			if a != b {
+				t.Errorf("%s/%s: rollup report\n%s\nraw report\n%s", iv, g, a, b)
+			}
+		}
+	}
+	// and the totals are the calls themselves
+	r, err := e.db.ProductionReport(ctx, storage.ProductionFilter{From: from, To: from.AddDate(0, 0, 1), Loc: shanghai, Interval: storage.IntervalDay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf := r.Totals.Figures()
+	if want := e.count(t, `SELECT count(*) FROM calls WHERE direction = 'inbound'`); tf.Offered != int64(want) || want == 0 {
+		t.Errorf("offered %d, want %d", tf.Offered, want)
+	}
+	if want := e.count(t, `SELECT count(*) FROM calls WHERE direction = 'outbound'`); tf.OutboundDials != int64(want) || want == 0 {
+		t.Errorf("dials %d, want %d", tf.OutboundDials, want)
+	}
+	if tf.MissedRings == 0 || tf.Transfers == 0 || tf.ShortAbandoned == 0 || tf.FlowedOut == 0 || tf.LoggedIn == nil || tf.PausedByReason["lunch"] == 0 {
+		t.Errorf("figures missing something: %+v", tf)
+	}
+}
+
+// TestProductionIntervalSplitting: state time is split exactly at interval boundaries (15 and
+// 30 minutes, local midnight), a day across a DST change has 23 or 25 hours, the repeated hour
+// of DST's end is two rows, a call belongs to the interval it entered; from the raw rows and from
+// rebuilt rollups alike.
+func TestProductionIntervalSplitting(t *testing.T) {
+	e := newHistEnv(t)
+	ctx := context.Background()
+	london, _ := time.LoadLocation("Europe/London")
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	utc := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	state := func(agent, st, reason string, from, to time.Time) {
+		t.Helper()
+		if _, err := e.db.Pool.Exec(ctx, `INSERT INTO agent_state_intervals (agent_id, state, reason, started_at, ended_at, duration_ms)
+			VALUES ($1, $2, nullif($3, ''), $4, $5, $6)`, agent, st, reason, from, to, to.Sub(from).Milliseconds()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state("b1", "available", "", utc("2026-03-02T09:50:00Z"), utc("2026-03-02T10:20:00Z"))
+	state("b1", "logged_out", "", utc("2026-03-02T10:20:00Z"), utc("2026-03-02T15:00:00Z"))
+	state("b2", "paused", "lunch", utc("2026-03-02T15:50:00Z"), utc("2026-03-02T16:10:00Z")) // 23:50–00:10 in Shanghai
+	state("b3", "available", "", utc("2026-03-29T00:00:00Z"), utc("2026-03-29T23:00:00Z"))   // London's 23-hour day
+	state("b3", "available", "", utc("2026-10-24T23:00:00Z"), utc("2026-10-26T00:00:00Z"))   // London's 25-hour day
+	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, entered_at, answered_at, ended_at, wait_ms, talk_ms, outcome, last_event_id)
+		VALUES ('edge', 'inbound', 'sales', '2026-03-02T09:59:59.999Z', '2026-03-02T10:00:30Z', '2026-03-02T10:05:00Z', 30001, 270000, 'answered', '1-0')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.RebuildRollups(ctx, utc("2026-03-01T00:00:00Z"), utc("2026-10-27T00:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		start  string
+		logged float64
+		extra  string
+	}
+	check := func(name string, f storage.ProductionFilter, want []row) {
+		t.Helper()
+		for _, src := range []string{storage.SourceRollup, storage.SourceRaw} {
+			f.Source = src
+			r, err := e.db.ProductionReport(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []row
+			for _, c := range r.Cells {
+				fg := c.Parts.Figures()
+				x := row{start: c.Start.In(f.Loc).Format("01-02T15:04Z07:00")}
+				if fg.LoggedIn != nil {
+					x.logged = *fg.LoggedIn
+				}
+				if fg.Offered > 0 {
+					x.extra = fmt.Sprintf("offered %d handled %d", fg.Offered, fg.Handled)
+				}
+				if f.Interval == storage.IntervalDay {
+					x.extra += fmt.Sprintf(" %gh", c.End.Sub(c.Start).Hours())
+				}
+				got = append(got, x)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s (%s):\n got %v\nwant %v", name, src, got, want)
+			}
+		}
+	}
+	day := func(loc *time.Location, y int, m time.Month, d, n int) (time.Time, time.Time) {
+		return time.Date(y, m, d, 0, 0, 0, 0, loc), time.Date(y, m, d+n, 0, 0, 0, 0, loc)
+	}
+	from, to := day(time.UTC, 2026, 3, 2, 1)
+	from, to = from.Add(9*time.Hour), from.Add(11*time.Hour)
+	check("30 minutes", storage.ProductionFilter{From: from, To: to, Loc: time.UTC, Interval: storage.Interval30m, Group: storage.GroupNone},
+		[]row{{"03-02T09:30Z", 600, "offered 1 handled 1"}, {"03-02T10:00Z", 1200, ""}})
+	check("15 minutes", storage.ProductionFilter{From: from, To: to, Loc: time.UTC, Interval: storage.Interval15m},
+		[]row{{"03-02T09:45Z", 600, "offered 1 handled 1"}, {"03-02T10:00Z", 900, ""}, {"03-02T10:15Z", 300, ""}})
+	check("business hours 10:00-10:15", storage.ProductionFilter{From: from, To: to, Loc: time.UTC, Interval: storage.Interval15m, HoursFrom: 600, HoursTo: 615},
+		[]row{{"03-02T10:00Z", 900, ""}})
+	check("weekdays exclude Monday", storage.ProductionFilter{From: from, To: to, Loc: time.UTC, Interval: storage.Interval15m, Weekdays: []int{2, 3}}, nil)
+
+	from, to = day(shanghai, 2026, 3, 2, 2)
+	check("Shanghai midnight", storage.ProductionFilter{From: from, To: to, Loc: shanghai, Interval: storage.IntervalDay, Agent: "b2"},
+		[]row{{"03-02T00:00+08:00", 600, " 24h"}, {"03-03T00:00+08:00", 600, " 24h"}})
+
+	from, to = day(london, 2026, 3, 29, 1)
+	check("London spring", storage.ProductionFilter{From: from, To: to, Loc: london, Interval: storage.IntervalDay, Agent: "b3"},
+		[]row{{"03-29T00:00Z", 23 * 3600, " 23h"}})
+	from, to = day(london, 2026, 10, 25, 1)
+	check("London autumn", storage.ProductionFilter{From: from, To: to, Loc: london, Interval: storage.IntervalDay, Agent: "b3"},
+		[]row{{"10-25T00:00+01:00", 25 * 3600, " 25h"}})
+	var hours []row
+	for h := from; h.Before(to); h = h.Add(time.Hour) {
+		hours = append(hours, row{h.In(london).Format("01-02T15:04Z07:00"), 3600, ""})
+	}
+	if len(hours) != 25 || hours[1].start != "10-25T01:00+01:00" || hours[2].start != "10-25T01:00Z" {
+		t.Fatalf("test's own hours: %v", hours)
+	}
+	check("London autumn hours", storage.ProductionFilter{From: from, To: to, Loc: london, Interval: storage.Interval60m, Agent: "b3"}, hours)
+}
+
+// TestRollupsTwoWritersConcurrently: two writers sharing the stream in small batches (so that
+// they refresh the same buckets at the same time) leave the rollups a rebuild would compute.
+func TestRollupsTwoWritersConcurrently(t *testing.T) {
+	e := newHistEnv(t)
+	ctx := context.Background()
+	start := time.Date(2026, 3, 2, 9, 10, 0, 0, time.UTC)
+	mixedTraffic(t, e, start, 80)
+	w1, stop1 := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", BatchSize: 3})
+	w2, stop2 := e.start(t, e.db, storage.WriterOptions{Consumer: "w2", BatchSize: 3})
+	drained(t, w1, 30*time.Second)
+	drained(t, w2, 30*time.Second)
+	stop1()
+	stop2()
+	got := rollupSnapshot(t, e.db)
+	if _, err := e.db.Pool.Exec(ctx, `TRUNCATE rollup_calls, rollup_states, rollup_offers`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.RebuildRollups(ctx, start.Add(-time.Hour), start.Add(4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if want := rollupSnapshot(t, e.db); got != want {
+		t.Errorf("rollups of two concurrent writers:\n%s\nrebuilt:\n%s", got, want)
+	}
+}
