@@ -16,6 +16,7 @@ import { floorEn, floorZh } from "./i18n_floor";
 import { desktopEn, desktopZh } from "./i18n_desktop";
 import { wallEn, wallZh } from "./i18n_wall";
 import { errorsEn, errorsZh } from "./i18n_errors";
+import { productionEn, productionZh } from "./i18n_production";
 
 const en = {
   ...qaEn,
@@ -28,6 +29,7 @@ const en = {
   ...floorEn,
   ...desktopEn,
   ...wallEn,
+  ...productionEn,
   ...errorsEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
@@ -165,6 +167,7 @@ const zh: Record<Key, string> = {
   ...floorZh,
   ...desktopZh,
   ...wallZh,
+  ...productionZh,
   ...errorsZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",

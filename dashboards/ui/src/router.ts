@@ -48,6 +48,7 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("./views/qa/plans/PlansView.vue"),
     meta: { allow: (me) => canReadPlans(me.user.role) },
   },
+  { path: "/reports", component: () => import("./views/production/ProductionView.vue"), meta: { allow: (me) => me.user.role !== "agent" && me.user.role !== "trainer" } },
   {
     path: "/admin/:tab?",
     name: "admin",
