@@ -17,6 +17,7 @@ import { desktopEn, desktopZh } from "./i18n_desktop";
 import { wallEn, wallZh } from "./i18n_wall";
 import { errorsEn, errorsZh } from "./i18n_errors";
 import { projectsEn, projectsZh } from "./i18n_projects";
+import { productionEn, productionZh } from "./i18n_production";
 
 const en = {
   ...qaEn,
@@ -29,6 +30,7 @@ const en = {
   ...floorEn,
   ...desktopEn,
   ...wallEn,
+  ...productionEn,
   ...errorsEn,
   ...projectsEn,
   "app.name": "callfloor",
@@ -167,6 +169,7 @@ const zh: Record<Key, string> = {
   ...floorZh,
   ...desktopZh,
   ...wallZh,
+  ...productionZh,
   ...errorsZh,
   ...projectsZh,
   "app.name": "callfloor",

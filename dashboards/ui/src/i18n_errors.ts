@@ -15,6 +15,7 @@ export const errorsEn = {
   "err.kind.other": "The request failed.",
   // specific codes (kind invalid)
   "err.required": "{field} is required.",
+  "err.off_target_note": "A note is required: {value} figures missed their target; say why.",
   "err.short_sheet_note": "A note is required: the sheet has {value} evaluations of a quota of {min}; say why it is short.",
   "err.required.when": "{field} is required when {other} is {value}.",
   "err.too_long": "{field} is too long (at most {max}).",
@@ -179,6 +180,7 @@ export const errorsEn = {
   "what.scored_item": "scored item",
   "what.choice": "choice",
   "what.disposition": "disposition",
+  "what.daily_report": "Daily report",
   "what.reason": "reasons",
   "what.scoring_choice": "choice worth points",
   // states errors name (agent states use state.<x>)
@@ -218,6 +220,7 @@ export const errorsZh: Record<keyof typeof errorsEn, string> = {
   "err.kind.internal": "服务器出错。请重试；如仍出现，请联系管理员。",
   "err.kind.other": "请求失败。",
   "err.required": "{field}为必填项。",
+  "err.off_target_note": "必须填写说明：有 {value} 项指标未达标，请说明原因。",
   "err.short_sheet_note": "必须填写说明：该评分表只有 {value} 条评估，未达到 {min} 条的定额，请说明原因。",
   "err.required.when": "当{other}为 {value} 时，{field}为必填项。",
   "err.too_long": "{field}过长（最多 {max}）。",
@@ -378,6 +381,7 @@ export const errorsZh: Record<keyof typeof errorsEn, string> = {
   "what.scored_item": "个计分项",
   "what.choice": "个选项",
   "what.disposition": "处理结果",
+  "what.daily_report": "日报",
   "what.reason": "个原因",
   "what.scoring_choice": "个有分值的选项",
   "errstate.on_hold": "保持",
