@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,9 +45,10 @@ type Service struct {
 	RetryDelay  time.Duration // fixed delay between attempts (tests); 0: river's backoff and the services' Retry-After
 	MaxAttempts int           // default 6
 
-	store  *Store
-	client *river.Client[pgx.Tx]
-	ticks  atomic.Int64
+	store     *Store
+	storeOnce sync.Once
+	client    *river.Client[pgx.Tx]
+	ticks     atomic.Int64
 }
 
 // CatchUp: a slot missed by at most this long (all instances down, a restart) is still sent.
@@ -77,9 +79,7 @@ func (s *Service) log() *slog.Logger {
 
 // Store is the service's tables.
 func (s *Service) Store() *Store {
-	if s.store == nil {
-		s.store = &Store{Pool: s.Pool}
-	}
+	s.storeOnce.Do(func() { s.store = &Store{Pool: s.Pool} })
 	return s.store
 }
 
