@@ -134,7 +134,7 @@ var text = map[string]map[string]string{
 		"alarms": "未解除告警", "no_alarms": "无", "test": "callfloor 测试消息",
 		"alert_open": "告警：%s", "alert_clear": "已解除：%s", "since": "开始于 %s",
 		"k_service_level": "服务水平 %s 低于目标 %s", "k_waiting": "排队 %s 通（阈值 %s）",
-		"k_longest_wait": "最长等待 %s 秒（阈值 %s 秒）", "k_pause_over_max": "示忙 %s 秒，超过原因上限 %s 秒",
+		"k_longest_wait": "最长等待 %s 秒（阈值 %s 秒）", "k_pause_over_max": "暂停 %s 秒，超过原因上限 %s 秒",
 	},
 }
 

@@ -16,6 +16,7 @@ import { floorEn, floorZh } from "./i18n_floor";
 import { desktopEn, desktopZh } from "./i18n_desktop";
 import { wallEn, wallZh } from "./i18n_wall";
 import { errorsEn, errorsZh } from "./i18n_errors";
+import { bulletinsEn, bulletinsZh } from "./i18n_bulletins";
 
 const en = {
   ...qaEn,
@@ -29,6 +30,7 @@ const en = {
   ...desktopEn,
   ...wallEn,
   ...errorsEn,
+  ...bulletinsEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -166,6 +168,7 @@ const zh: Record<Key, string> = {
   ...desktopZh,
   ...wallZh,
   ...errorsZh,
+  ...bulletinsZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",
