@@ -425,8 +425,9 @@ func TestScheduledOnceWithTwoInstances(t *testing.T) {
 	rc.check()
 }
 
-// A 500 is retried; a rate-limit answer (WeCom's errcode 45009, HTTP 429) is retried later;
-// a refusal is recorded with the service's code.
+// A 500 is retried; a rate-limit answer (WeCom's errcode 45009, HTTP 429) is retried later
+// without counting as a failed attempt; a refusal fails after MaxAttempts with the service's
+// code.
 func TestRetriesAfter500AndRateLimit(t *testing.T) {
 	e := newEnv(t)
 	s := e.service(t)
@@ -442,6 +443,8 @@ func TestRetriesAfter500AndRateLimit(t *testing.T) {
 			w.WriteHeader(http.StatusTooManyRequests)
 			return true
 		},
+		func(w http.ResponseWriter) bool { _, _ = w.Write([]byte(`{"errcode":45009,"errmsg":"api freq out of limit"}`)); return true },
+		func(w http.ResponseWriter) bool { _, _ = w.Write([]byte(`{"errcode":45009,"errmsg":"api freq out of limit"}`)); return true },
 	}
 	d := e.dest(t, s, "wecom", rc.url("wecom"), "", "en")
 	run, err := s.SendTest(context.Background(), d.ID)
@@ -449,11 +452,12 @@ func TestRetriesAfter500AndRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := waitRun(t, s, run.ID, "sent")
-	if n := rc.tries.Load(); n != 4 || len(rc.messages()) != 1 {
-		t.Fatalf("%d requests and %d messages, want 4 and 1", n, len(rc.messages()))
+	// six tries with MaxAttempts 4: the four "too many" answers do not count as failures
+	if n := rc.tries.Load(); n != 6 || len(rc.messages()) != 1 {
+		t.Fatalf("%d requests and %d messages, want 6 and 1", n, len(rc.messages()))
 	}
-	if r.Attempts != 4 {
-		t.Fatalf("attempts %d, want 4", r.Attempts)
+	if r.Attempts != 6 {
+		t.Fatalf("attempts %d, want 6", r.Attempts)
 	}
 	// a refusal that never ends: failed after MaxAttempts with the service's answer
 	rc.mu.Lock()
