@@ -443,8 +443,14 @@ func TestRetriesAfter500AndRateLimit(t *testing.T) {
 			w.WriteHeader(http.StatusTooManyRequests)
 			return true
 		},
-		func(w http.ResponseWriter) bool { _, _ = w.Write([]byte(`{"errcode":45009,"errmsg":"api freq out of limit"}`)); return true },
-		func(w http.ResponseWriter) bool { _, _ = w.Write([]byte(`{"errcode":45009,"errmsg":"api freq out of limit"}`)); return true },
+		func(w http.ResponseWriter) bool {
+			_, _ = w.Write([]byte(`{"errcode":45009,"errmsg":"api freq out of limit"}`))
+			return true
+		},
+		func(w http.ResponseWriter) bool {
+			_, _ = w.Write([]byte(`{"errcode":45009,"errmsg":"api freq out of limit"}`))
+			return true
+		},
 	}
 	d := e.dest(t, s, "wecom", rc.url("wecom"), "", "en")
 	run, err := s.SendTest(context.Background(), d.ID)
