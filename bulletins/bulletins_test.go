@@ -491,23 +491,18 @@ func TestClientSideRateLimit(t *testing.T) {
 	s := e.service(t)
 	rc := newReceiver(t, "")
 	d := e.dest(t, s, "wecom", rc.url("wecom"), "", "en")
-	// wait for the start of a minute with room for 21 sends
+	// a minute with room for 21 sends
 	for time.Now().Second() > 40 {
 		time.Sleep(200 * time.Millisecond)
 	}
-	var last bulletins.Run
+	minute := time.Now().Truncate(time.Minute)
 	for i := 0; i < 21; i++ {
-		var err error
-		if last, err = s.SendTest(context.Background(), d.ID); err != nil {
+		if _, err := s.SendTest(context.Background(), d.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	testenv.Eventually(t, 20*time.Second, "20 messages", func() bool { return len(rc.messages()) == 20 })
+	testenv.Eventually(t, 15*time.Second, "20 messages", func() bool { return len(rc.messages()) >= 20 })
 	time.Sleep(500 * time.Millisecond)
-	minute := time.Now().Truncate(time.Minute)
-	if time.Now().Truncate(time.Minute).Equal(minute) && len(rc.messages()) != 20 {
-		t.Fatalf("%d messages within the minute, want 20", len(rc.messages()))
-	}
 	runs, _ := s.Store().Runs(context.Background(), 100)
 	waiting := 0
 	for _, r := range runs {
@@ -515,10 +510,12 @@ func TestClientSideRateLimit(t *testing.T) {
 			waiting++
 		}
 	}
-	if waiting != 1 && len(rc.messages()) == 20 {
-		t.Fatalf("%d runs waiting for the rate limit, want 1", waiting)
+	if !time.Now().Truncate(time.Minute).Equal(minute) {
+		t.Skip("the minute turned during the test: cannot tell") // cannot happen with 19 s of room
 	}
-	_ = last
+	if n := len(rc.messages()); n != 20 || waiting != 1 {
+		t.Fatalf("%d messages within the minute and %d runs waiting for the limit, want 20 and 1", n, waiting)
+	}
 }
 
 // An alarm is sent once when it opens (after for_minutes) and once when it clears.

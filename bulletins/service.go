@@ -357,7 +357,7 @@ func (s *Service) work(ctx context.Context, runID int64, attempt int) error {
 	if wait, err := s.allow(ctx, d); err != nil {
 		log.Warn("bulletin rate limit unknown (Redis): sending", "err", err)
 	} else if wait > 0 {
-		return s.later(ctx, run, wait, "rate limit of the destination reached (client side)")
+		return s.later(ctx, run, wait, false, "rate limit of the destination reached (client side)")
 	}
 	m, err := s.message(ctx, run, d)
 	if err != nil {
@@ -371,7 +371,7 @@ func (s *Service) work(ctx context.Context, runID int64, attempt int) error {
 	var se *SendError
 	if errors.As(err, &se) && se.RetryAfter > 0 {
 		log.Warn("bulletin rate limited by the service", "err", se.Msg)
-		return s.later(ctx, run, se.RetryAfter, se.Msg)
+		return s.later(ctx, run, se.RetryAfter, true, se.Msg)
 	}
 	status := "retrying"
 	if attempt >= s.maxAttempts() {
@@ -384,15 +384,16 @@ func (s *Service) work(ctx context.Context, runID int64, attempt int) error {
 	return err
 }
 
-// later snoozes a run (rate limited), or fails it after maxSnoozes.
-func (s *Service) later(ctx context.Context, run Run, wait time.Duration, why string) error {
+// later snoozes a run (rate limited), or fails it after maxSnoozes. fromService: the wait is the
+// service's answer (tests shorten it with RetryDelay); else our own limit's window.
+func (s *Service) later(ctx context.Context, run Run, wait time.Duration, fromService bool, why string) error {
 	if run.Attempts >= maxSnoozes {
 		return errors.Join(s.Store().finishRun(ctx, run.ID, "failed", why), river.JobCancel(errors.New(why)))
 	}
 	if err := s.Store().finishRun(ctx, run.ID, "retrying", why); err != nil {
 		return err
 	}
-	if s.RetryDelay > 0 && wait > s.RetryDelay {
+	if fromService && s.RetryDelay > 0 && wait > s.RetryDelay {
 		wait = s.RetryDelay
 	}
 	return river.JobSnooze(wait)
