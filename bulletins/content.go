@@ -47,16 +47,19 @@ type Source interface {
 type SQLSource struct{ Pool *pgxpool.Pool }
 
 // Figures: inbound calls entered in [from, to) (service level with each queue's own T,
-// metrics.md's Ans_T ÷ (Ans + Ab − SAb)), outbound dials, connects and talk minutes.
+// metrics.md's Ans_T ÷ (Ans + Ab − SAb); abandon rate (Ab − SAb) ÷ (offered − SAb − lost)),
+// outbound dials, connects and talk minutes.
 func (s SQLSource) Figures(ctx context.Context, project *string, from, to time.Time) (Figures, error) {
 	var f Figures
-	var withinT, ahtN int64
+	var withinT, ahtN, short, lost int64
 	var ahtSum float64
 	err := s.Pool.QueryRow(ctx, `
 		SELECT
 		  count(*) FILTER (WHERE c.direction = 'inbound'),
 		  count(*) FILTER (WHERE c.direction = 'inbound' AND c.answered_at IS NOT NULL),
 		  count(*) FILTER (WHERE c.direction = 'inbound' AND c.outcome = 'abandoned'),
+		  count(*) FILTER (WHERE c.direction = 'inbound' AND c.outcome = 'short_abandon'),
+		  count(*) FILTER (WHERE c.direction = 'inbound' AND c.outcome = 'lost'),
 		  count(*) FILTER (WHERE c.direction = 'inbound' AND c.answered_at IS NOT NULL
 		      AND coalesce(c.wait_ms, 0) <= coalesce((q.settings->>'service_level')::bigint / 1000000, 20000)),
 		  count(*) FILTER (WHERE c.direction = 'inbound' AND c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL),
@@ -68,7 +71,7 @@ func (s SQLSource) Figures(ctx context.Context, project *string, from, to time.T
 		WHERE c.entered_at >= $1 AND c.entered_at < $2
 		  AND ($3::text IS NULL OR q.project_id = $3
 		       OR (c.direction = 'outbound' AND c.agent_id IN (SELECT a.id FROM agents a JOIN teams t ON t.id = a.team_id WHERE t.project_id = $3)))`,
-		from, to, project).Scan(&f.Offered, &f.Answered, &f.Abandoned, &withinT, &ahtN, &ahtSum, &f.Dials, &f.Connects, &f.TalkMinutes)
+		from, to, project).Scan(&f.Offered, &f.Answered, &f.Abandoned, &short, &lost, &withinT, &ahtN, &ahtSum, &f.Dials, &f.Connects, &f.TalkMinutes)
 	if err != nil {
 		return f, err
 	}
@@ -76,10 +79,7 @@ func (s SQLSource) Figures(ctx context.Context, project *string, from, to time.T
 		v := float64(withinT) / float64(d)
 		f.ServiceLevel = &v
 	}
-	if f.Offered > 0 {
-		v := float64(f.Abandoned) / float64(f.Offered)
-		f.AbandonRate = &v
-	}
+	f.AbandonRate = ratio(f.Abandoned, f.Offered-short-lost) // metrics.md: (Ab − SAb) ÷ (offered − SAb − lost)
 	if ahtN > 0 {
 		v := ahtSum / float64(ahtN)
 		f.AHT = &v
