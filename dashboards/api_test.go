@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/bulletins"
 	"github.com/callfloor/callfloor/dashboards"
 	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/realtime"
@@ -45,6 +46,7 @@ type apiEnv struct {
 	acd    *telephony.ACD
 	base   *callfloor.Config // the API's file settings (time_zone and the like)
 	mux    *recorder
+	bul    *bulletins.Service
 	tokens map[string]string // username -> API token
 	ids    map[string]int64
 }
@@ -84,7 +86,10 @@ func newAPIEnv(t *testing.T) *apiEnv {
 	api.RecordingCache = &dashboards.RecordingCache{Dir: t.TempDir(), Source: api.Recordings}
 	api.Register(mux)
 	api.MountLive(mux, http.NotFoundHandler()) // the hub itself is tested in realtime/
-	e := &apiEnv{t: t, srv: httptest.NewServer(mux), api: api, db: db, acd: acd, base: base, mux: mux, tokens: map[string]string{}, ids: map[string]int64{}}
+	// the bulletins' routes; their scheduler starts only in the tests that need it (startBulletins)
+	bul := &bulletins.Service{Pool: db.Pool, Redis: rdb, Prefix: prefix}
+	api.RegisterBulletins(mux, bul)
+	e := &apiEnv{t: t, srv: httptest.NewServer(mux), api: api, db: db, acd: acd, base: base, mux: mux, tokens: map[string]string{}, ids: map[string]int64{}, bul: bul}
 	t.Cleanup(e.srv.Close)
 	for _, u := range []storage.NewUser{
 		{Username: "root", Role: callfloor.RoleAdmin},

@@ -14,11 +14,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed migrations/*.sql
@@ -81,6 +84,9 @@ func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	if err := db.migrateRiver(ctx); err != nil {
+		return nil, err
+	}
 	var out []int64
 	for _, r := range res {
 		out = append(out, r.Source.Version)
@@ -104,6 +110,26 @@ func (db *DB) CheckMigrated(ctx context.Context) error {
 	}
 	if cur < target {
 		return fmt.Errorf("%w (database at %d, binary at %d)", ErrNotMigrated, cur, target)
+	}
+	var river bool
+	if err := db.Pool.QueryRow(ctx, `SELECT to_regclass('river_job') IS NOT NULL`).Scan(&river); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if !river {
+		return fmt.Errorf("%w (the job queue's tables are missing)", ErrNotMigrated)
+	}
+	return nil
+}
+
+// migrateRiver applies the migrations of river, the job queue the bulletins run on (package
+// bulletins), in the schema the connection's search_path selects.
+func (db *DB) migrateRiver(ctx context.Context) error {
+	m, err := rivermigrate.New(riverpgxv5.New(db.Pool), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fmt.Errorf("migrate the job queue: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate the job queue: %w", err)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/bulletins"
 	"github.com/callfloor/callfloor/dashboards"
 	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/storage"
@@ -47,6 +48,8 @@ type Main struct {
 	ACD      *telephony.ACD
 	Clients  []*ari.Client
 	Stream   *realtime.StreamGuard
+	// Bulletins sends the scheduled bulletins and threshold alerts (river, once across instances).
+	Bulletins *bulletins.Service
 
 	auth *dashboards.Auth
 
@@ -268,6 +271,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}()
 	api.MountLive(mux, m.Hub)
+	m.Bulletins = &bulletins.Service{Pool: m.DB.Pool, Redis: m.Redis, Prefix: cfg.Prefix, Live: m.KPI,
+		Loc: cfg.Location, Log: m.Log, Sender: &bulletins.Sender{}}
+	if err := m.Bulletins.Start(runCtx); err != nil {
+		return err
+	}
+	api.RegisterBulletins(mux, m.Bulletins)
 	mux.Handle("/", dashboards.UI()) // the web UI: wallboard, agent desktop, login
 
 	listen := cfg.Listen
@@ -545,6 +554,13 @@ func (m *Main) Close() error {
 					m.Log.Warn("shutdown: a component did not stop in time")
 				}
 			}
+		}
+		if m.Bulletins != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := m.Bulletins.Stop(ctx); err != nil {
+				m.Log.Warn("shutdown: bulletins", "err", err)
+			}
+			cancel()
 		}
 		if m.Sim != nil {
 			_ = m.Sim.Close()

@@ -18,6 +18,7 @@ import { wallEn, wallZh } from "./i18n_wall";
 import { errorsEn, errorsZh } from "./i18n_errors";
 import { projectsEn, projectsZh } from "./i18n_projects";
 import { productionEn, productionZh } from "./i18n_production";
+import { bulletinsEn, bulletinsZh } from "./i18n_bulletins";
 
 const en = {
   ...qaEn,
@@ -33,6 +34,7 @@ const en = {
   ...productionEn,
   ...errorsEn,
   ...projectsEn,
+  ...bulletinsEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -172,6 +174,7 @@ const zh: Record<Key, string> = {
   ...productionZh,
   ...errorsZh,
   ...projectsZh,
+  ...bulletinsZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

@@ -56,6 +56,11 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("./views/admin/AdminView.vue"),
     meta: { allow: roleIn("admin", "operations_manager") },
   },
+  {
+    path: "/bulletins",
+    component: () => import("./views/bulletins/BulletinsView.vue"),
+    meta: { allow: roleIn("admin", "operations_manager", "supervisor", "project_manager") },
+  },
   { path: "/:rest(.*)*", name: "fallback", component: { render: () => null } }, // anything else: the home page (guard)
 ];
 
