@@ -44,6 +44,9 @@ type benchOpts struct {
 // CPU callfloor and Redis spent per routed call (each call's whole life: answer, hold, ring,
 // bridge, record, hang-up, wrap-up).
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "serve" {
+		return runBenchServe(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	agentsFlag := fs.String("agents", "50,500,5000", "agent counts to run, comma separated")
