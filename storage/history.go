@@ -59,6 +59,12 @@ type WriterOptions struct {
 	Consumer  string        // this writer's name (unique per process), default hostname-pid
 	BatchSize int           // default 2000: a commit (a WAL flush) per batch is the cost to spread
 	BatchWait time.Duration // default 100ms: how long XREADGROUP blocks
+	// BatchLinger: when a read brings fewer than BatchSize entries (the writer keeps up), wait
+	// this long for more before writing them, so that a steady trickle of events (a floor's
+	// few per second) shares one transaction instead of paying a commit, staging COPYs and
+	// upserts per event. Default 250ms (history lags by at most that much more); negative:
+	// no lingering.
+	BatchLinger time.Duration
 	// Pending entries idle longer than this (a dead writer's) are taken over with XAUTOCLAIM,
 	// default 30s.
 	ClaimIdle  time.Duration
@@ -68,6 +74,9 @@ type WriterOptions struct {
 	// batch's acknowledgement (as a crash there would).
 	AfterCommit func() error
 }
+
+// DefaultBatchLinger is WriterOptions.BatchLinger's default.
+const DefaultBatchLinger = 250 * time.Millisecond
 
 // Writer drains the change stream into the history tables.
 type Writer struct {
@@ -121,6 +130,9 @@ func NewWriter(db *DB, o WriterOptions) *Writer {
 	}
 	if o.BatchWait <= 0 {
 		o.BatchWait = 100 * time.Millisecond
+	}
+	if o.BatchLinger == 0 {
+		o.BatchLinger = DefaultBatchLinger
 	}
 	if o.ClaimIdle <= 0 {
 		o.ClaimIdle = 30 * time.Second
@@ -259,6 +271,19 @@ func (w *Writer) readLoop(ctx context.Context, jobs chan<- job) {
 		}) {
 			return
 		}
+		if len(msgs) > 0 && len(msgs) < w.o.BatchSize && w.o.BatchLinger > 0 {
+			// a trickle: let the entries of the next moments join this batch
+			if !sleepCtx(ctx, w.o.BatchLinger) {
+				return
+			}
+			if !w.retryRedis(ctx, func(ctx context.Context) error {
+				more, err := w.readN(ctx, ">", -1, w.o.BatchSize-len(msgs))
+				msgs = append(msgs, more...)
+				return err
+			}) {
+				return
+			}
+		}
 		if len(msgs) > 0 && !w.dispatch(ctx, jobs, msgs) {
 			return
 		}
@@ -327,8 +352,13 @@ func (w *Writer) ensureGroup(ctx context.Context) error {
 // read reads up to BatchSize entries: id ">" for new ones (blocking up to block), or an id of
 // our own pending list to page through it (no blocking).
 func (w *Writer) read(ctx context.Context, id string, block time.Duration) ([]redis.XMessage, error) {
+	return w.readN(ctx, id, block, w.o.BatchSize)
+}
+
+// readN is read of up to n entries (block < 0: no blocking).
+func (w *Writer) readN(ctx context.Context, id string, block time.Duration, n int) ([]redis.XMessage, error) {
 	res, err := w.o.Redis.XReadGroup(ctx, &redis.XReadGroupArgs{Group: w.o.Group, Consumer: w.o.Consumer,
-		Streams: []string{w.o.Stream, id}, Count: int64(w.o.BatchSize), Block: block}).Result()
+		Streams: []string{w.o.Stream, id}, Count: int64(n), Block: block}).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}

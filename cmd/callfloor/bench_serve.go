@@ -280,7 +280,9 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if o.profile != "" {
 		profDone = make(chan error, 1)
 		secs := int(idleDur.Seconds()) + 1
-		go func() { profDone <- fetchProfile(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs), o.profile) }()
+		go func() {
+			profDone <- fetchProfile(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs), o.profile)
+		}()
 		time.Sleep(100 * time.Millisecond)
 	}
 	c0 := sample()
@@ -403,7 +405,7 @@ func procCPU(pid int) time.Duration {
 // benchPG is the bench's own PostgreSQL server.
 type benchPG struct {
 	bin, data, port, version string
-	stopFn                  func()
+	stopFn                   func()
 }
 
 func startBenchPG(tmp string) (*benchPG, error) {
