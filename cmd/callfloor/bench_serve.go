@@ -286,6 +286,7 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 		time.Sleep(100 * time.Millisecond)
 	}
 	c0 := sample()
+	pg0 := pg.breakdown()
 	msgs0, bytes0 := wbMsgs.Load(), wbBytes.Load()
 	fmt.Fprintln(simIn, "go")
 	var placed, ended int
@@ -306,6 +307,7 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	// the last wrap-ups end, their state intervals reach PostgreSQL
 	time.Sleep(o.wrap + 2*time.Second)
 	c1 := sample()
+	pg1 := pg.breakdown()
 	load1 := loadAvg()
 	run := c1.sub(c0)
 	if profDone != nil {
@@ -332,6 +334,17 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	row("PostgreSQL (all processes)", run.pg, idle.pg)
 	row("Redis", run.redis, idle.redis)
 	row("simulator (not callfloor)", run.sim, idle.sim)
+
+	var kinds []string
+	for k := range pg1 {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	fmt.Fprintf(stdout, "\nPostgreSQL CPU in the call phase by process:")
+	for _, k := range kinds {
+		fmt.Fprintf(stdout, " %s %s;", k, msf(pg1[k]-pg0[k]))
+	}
+	fmt.Fprintln(stdout)
 
 	if o.pgTop > 0 {
 		rows, err := db.Pool.Query(ctx, `SELECT calls, total_exec_time, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110)
@@ -462,6 +475,36 @@ func (p *benchPG) postmaster() int {
 	line, _, _ := strings.Cut(string(b), "\n")
 	pid, _ := strconv.Atoi(strings.TrimSpace(line))
 	return pid
+}
+
+// breakdown is the CPU of the server's processes by kind (their title: "callfloor postgres
+// 127.0.0.1(…)" backends, walwriter, checkpointer, autovacuum …), the exited ones (backends of
+// closed connections, autovacuum workers) together as "exited".
+func (p *benchPG) breakdown() map[string]time.Duration {
+	out := map[string]time.Duration{}
+	pm := p.postmaster()
+	self, children, _, ok := procStat(pm)
+	if !ok {
+		return out
+	}
+	out["postmaster"] = self
+	out["exited"] = children
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == pm {
+			continue
+		}
+		if s, _, ppid, ok := procStat(pid); ok && ppid == pm {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			title := strings.TrimPrefix(strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " ")), "postgres: ")
+			if strings.HasPrefix(title, "callfloor ") {
+				title = "backends"
+			}
+			out[title] += s
+		}
+	}
+	return out
 }
 
 // cpu is the CPU of the whole server: the postmaster, its exited children (cutime, cstime: the
