@@ -5,6 +5,7 @@
 //	callfloor migrate [-database-url URL]
 //	callfloor check-config -config FILE [-offline]   validate as serve does, then warn about what is unreachable
 //	callfloor bench [flags]          routing benchmark through the simulator on loopback
+//	callfloor bench serve [flags]    CPU per call of serve as deployed (its own Redis and PostgreSQL)
 //
 // Flags, environment and the configuration file are read here only; the rest of the code gets
 // plain values.
@@ -42,6 +43,7 @@ commands:
   demo-data      the demo's users (one per role), a scorecard and a daily sampling plan (idempotent)
   check-config   validate a configuration file as serve does (-offline: without trying Redis, PostgreSQL, ARI)
   bench          routing benchmark through the simulator on loopback
+  bench serve    CPU per call of serve as deployed, with its own Redis and PostgreSQL (-rate 5 -calls 100 -agents 20 -talk 3s)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
