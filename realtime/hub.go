@@ -340,12 +340,12 @@ func (h *Hub) Run(ctx context.Context) error {
 			for _, m := range st.Messages {
 				last = m.ID
 				raw, _ := m.Values["e"].(string)
-				var ev callfloor.Event
-				if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+				ev, err := decodeMarks([]byte(raw))
+				if err != nil {
 					h.log.Warn("ws hub: undecodable stream entry", "id", m.ID, "err", err)
 					continue
 				}
-				h.mark(&ev)
+				h.mark(ev)
 			}
 		}
 	}

@@ -5,6 +5,7 @@
 //	callfloor migrate [-database-url URL]
 //	callfloor check-config -config FILE [-offline]   validate as serve does, then warn about what is unreachable
 //	callfloor bench [flags]          routing benchmark through the simulator on loopback
+//	callfloor bench serve [flags]    CPU per call of serve as deployed (its own Redis and PostgreSQL)
 //
 // Flags, environment and the configuration file are read here only; the rest of the code gets
 // plain values.
@@ -44,6 +45,7 @@ commands:
   bench          routing benchmark through the simulator on loopback (bench reports: report timings)
   gen-history    write a simulated history (a year of a 300-seat centre) into a database of its own
   rollups        rollups rebuild -from DAY -to DAY: recompute the production reports' rollups from the raw history
+  bench serve    CPU per call of serve as deployed, with its own Redis and PostgreSQL (-rate 5 -calls 100 -agents 20 -talk 3s)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"sync"
 	"time"
@@ -36,6 +37,7 @@ type Main struct {
 	Listen     string // overrides the config's listen address (tests use 127.0.0.1:0)
 	LogOutput  io.Writer
 	Tick       time.Duration // ACD tick (tests shorten it)
+	PprofAddr  string        // -pprof: serve net/http/pprof on this (separate, loopback) address
 
 	Log      *slog.Logger
 	Registry *prometheus.Registry
@@ -80,6 +82,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.SetOutput(m.LogOutput)
 	fs.StringVar(&m.ConfigPath, "config", os.Getenv("CALLFLOOR_CONFIG"), "configuration file (default: the embedded demo)")
 	fs.StringVar(&m.Listen, "listen", "", "HTTP listen address (overrides the file)")
+	fs.StringVar(&m.PprofAddr, "pprof", "", "serve Go's profiles (/debug/pprof/) on this address, apart from the API (e.g. 127.0.0.1:6060)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -292,6 +295,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Log.Error("http server", "err", err)
 		}
 	}()
+	if m.PprofAddr != "" {
+		if err := m.servePprof(runCtx); err != nil {
+			return err
+		}
+	}
 	m.Log.Info("callfloor serving", "http", "http://"+m.ln.Addr().String(), "metrics", "http://"+m.ln.Addr().String()+"/metrics",
 		"nodes", len(cfg.Asterisk), "queues", len(cfg.Queues), "agents", len(cfg.Agents), "sim", cfg.Sim != nil)
 	return nil
@@ -579,4 +587,26 @@ func (m *Main) Close() error {
 		}
 	})
 	return m.closeErr
+}
+
+// servePprof serves Go's profiles on their own listener (-pprof), never on the API's.
+func (m *Main) servePprof(ctx context.Context) error {
+	ln, err := net.Listen("tcp", m.PprofAddr)
+	if err != nil {
+		return fmt.Errorf("-pprof %s: %w", m.PprofAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	m.Log.Info("pprof serving", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return nil
 }
