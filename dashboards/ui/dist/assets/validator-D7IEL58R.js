@@ -1,1 +1,0 @@
-import{J as e}from"./api-DudWQunZ.js";var t=t=>[``,...e].includes(t);export{t};
