@@ -31,7 +31,7 @@ func (a *API) registerDailyReports(h func(string, handlerFunc)) {
 
 // dailyReportQuery is the production report a daily report holds: the team's day, per agent.
 func dailyReportQuery(team, day string) url.Values {
-	return url.Values{"from": {day}, "to": {day}, "interval": {"total"}, "group": {"agent"}, "team": {team}}
+	return url.Values{"from": {day}, "to": {day}, "interval": {"range"}, "group": {"agent"}, "team": {team}}
 }
 
 func (a *API) sendDailyReport(w http.ResponseWriter, r *http.Request) (any, error) {

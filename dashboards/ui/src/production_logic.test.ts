@@ -101,6 +101,6 @@ describe("rowTime", () => {
     expect(rowTime(r("2026-11-30T16:00:00Z"), "month", "Asia/Shanghai")).toBe("2026-12");
     expect(rowTime(r("2026-11-29T16:00:00Z"), "week", "Asia/Shanghai")).toBe("2026-W49");
     expect(rowTime(r("2027-01-03T12:00:00Z"), "week", "UTC")).toBe("2026-W53");
-    expect(rowTime(r("2026-12-04T01:15:00Z"), "total", "UTC")).toBe("");
+    expect(rowTime(r("2026-12-04T01:15:00Z"), "range", "UTC")).toBe("");
   });
 });

@@ -3,7 +3,7 @@
 // GET /api/v1/reports/production answers figures per row (rates as fractions 0–1, times in
 // seconds) and the targets in force for the row (queue's own, else its project's).
 
-export const INTERVALS = ["15m", "30m", "60m", "day", "week", "month", "total"] as const;
+export const INTERVALS = ["15m", "30m", "60m", "day", "week", "month", "range"] as const;
 export type Interval = (typeof INTERVALS)[number];
 export const GROUPS = ["none", "project", "queue", "team", "agent", "direction"] as const;
 export type Group = (typeof GROUPS)[number];
@@ -301,7 +301,7 @@ export function fmtFigure(c: Column, v: number | null, na: string): string {
 // rowTime is a row's interval as the centre's wall clock: "2026-12-04 09:15" for sub-day
 // intervals, the day, "2026-W49" for ISO weeks, "2026-12" for months, "" for the whole range.
 export function rowTime(r: Row, interval: string, tz: string): string {
-  if (!r.start || interval === "total") return "";
+  if (!r.start || interval === "range") return "";
   const d = new Date(r.start);
   const l = localParts(d, tz);
   const day = `${l.y}-${pad(l.m)}-${pad(l.d)}`;

@@ -1,1 +1,0 @@
-import{Z as e}from"./api-CiCuwN72.js";var t=t=>[``,...e].includes(t);export{t};
