@@ -176,7 +176,7 @@ export const productionZh: Record<keyof typeof productionEn, string> = {
   "prod.view.all": "全部",
   "prod.run": "查询",
   "prod.csv": "导出 CSV",
-  "prod.xlsx": "导出 Excel",
+  "prod.xlsx": "导出 XLSX 表格",
   "prod.print": "打印",
   "prod.time": "时段",
   "prod.total": "合计",

@@ -1,0 +1,1 @@
+import{Z as e}from"./api-CN7pMhXv.js";var t=t=>[``,...e].includes(t);export{t};
