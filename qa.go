@@ -484,20 +484,5 @@ func FormatRate(v float64, ok bool, denominator int, what string) string {
 	return fmt.Sprintf("%s (of %d %s)", FormatPercent(v, true), denominator, what)
 }
 
-// MonthlyScore is the monthly agent score of metrics.md: attendance (0–20)
-// + evaluation (0–80: avgQA, the month's average QA score in percent 0–100,
-// scaled by 0.8) + bonus (0–10), so 0–110. Values out of range are EINVALID:
-// an average QA above 100 (lifted by evaluation bonuses) belongs in the
-// bonus term, not in the evaluation term.
-func MonthlyScore(attendance, avgQA, bonus float64) (float64, error) {
-	if !finiteFloat(attendance) || attendance < 0 || attendance > 20 {
-		return 0, invalid("attendance", "must be 0–20, got %v", attendance).With(CodeOutOfRange, Params{"min": 0, "max": 20, "value": attendance})
-	}
-	if !finiteFloat(avgQA) || avgQA < 0 || avgQA > 100 {
-		return 0, invalid("avg_qa", "must be 0–100 (percent), got %v", avgQA).With(CodeOutOfRange, Params{"min": 0, "max": 100, "value": avgQA})
-	}
-	if !finiteFloat(bonus) || bonus < 0 || bonus > 10 {
-		return 0, invalid("bonus", "must be 0–10, got %v", bonus).With(CodeOutOfRange, Params{"min": 0, "max": 10, "value": bonus})
-	}
-	return attendance + avgQA*0.8 + bonus, nil
-}
+// The monthly agent score is score.go's Score (the manuals' rule, versioned with effective
+// months), which replaced MonthlyScore's attendance + 0.8 × average QA + bonus.

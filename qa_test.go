@@ -382,37 +382,3 @@ func TestQARates(t *testing.T) {
 		t.Errorf("no opportunities must be n/a")
 	}
 }
-
-func TestMonthlyScore(t *testing.T) {
-	cases := []struct {
-		att, qa, bonus, want float64
-	}{
-		{18, 85, 5, 18 + 68 + 5},
-		{20, 100, 10, 110},
-		{0, 0, 0, 0},
-		{15.5, 72.5, 2, 15.5 + 58 + 2},
-	}
-	for _, c := range cases {
-		got, err := MonthlyScore(c.att, c.qa, c.bonus)
-		if err != nil || !qaNear(got, c.want) {
-			t.Errorf("MonthlyScore(%v, %v, %v) = %v, %v; want %v", c.att, c.qa, c.bonus, got, err, c.want)
-		}
-	}
-	bad := []struct {
-		att, qa, bonus float64
-		field          string
-	}{
-		{21, 80, 0, "attendance"},
-		{-1, 80, 0, "attendance"},
-		{20, 100.5, 0, "avg_qa"},
-		{20, -3, 0, "avg_qa"},
-		{20, math.NaN(), 0, "avg_qa"},
-		{20, 80, 10.01, "bonus"},
-		{20, 80, -1, "bonus"},
-	}
-	for _, c := range bad {
-		if _, err := MonthlyScore(c.att, c.qa, c.bonus); qaErrField(err) != c.field {
-			t.Errorf("MonthlyScore(%v, %v, %v): %v, want EINVALID %s", c.att, c.qa, c.bonus, err, c.field)
-		}
-	}
-}
