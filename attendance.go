@@ -184,8 +184,11 @@ type AttendanceRules struct {
 	// PaidPause says whether a pause reason is paid (pause_reasons.paid); "" (no reason) is unpaid.
 	PaidPause func(reason string) bool `json:"-"`
 	// WorkPause says whether a pause reason is rostered work (training, a meeting, coaching):
-	// in adherence during work time.
+	// work for the first and last work and in adherence during work time.
 	WorkPause func(reason string) bool `json:"-"`
+	// Now, if set, is the time the records run to: a shift not over by then has no early leave
+	// or absence yet (the agent may still come or stay), only NotYetIn.
+	Now time.Time `json:"-"`
 }
 
 // DefaultGrace is the manuals' five minutes.
@@ -211,6 +214,11 @@ type AttendanceDay struct {
 	LateMinutes  int  `json:"late_minutes"`
 	EarlyMinutes int  `json:"early_minutes"`
 	Absent       bool `json:"absent"`
+	// NotYetIn: the shift started more than the grace ago, is not over (AttendanceRules.Now), and
+	// the agent has not started work: the wallboard's "rostered, not logged in".
+	NotYetIn bool `json:"not_yet_in,omitempty"`
+	// InProgress: the shift is not over at AttendanceRules.Now.
+	InProgress bool `json:"in_progress,omitempty"`
 
 	// StateMs is logged-in time by state; paused time by reason under "paused:<reason>".
 	StateMs        map[string]int64 `json:"state_ms"`
@@ -269,15 +277,18 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 		if a.LastLogout == nil || s.End.After(*a.LastLogout) {
 			a.LastLogout = tp(s.End)
 		}
-		switch {
-		case iv.State.Working():
-			a.PaidMs += ms
+		isWork := iv.State.Working() || (iv.State == AgentPaused && workPause(iv.Reason))
+		if isWork {
 			if a.FirstWork == nil {
 				a.FirstWork = tp(s.Start)
 			}
 			if a.LastWork == nil || s.End.After(*a.LastWork) {
 				a.LastWork = tp(s.End)
 			}
+		}
+		switch {
+		case iv.State.Working():
+			a.PaidMs += ms
 		case iv.State == AgentPaused && paid(iv.Reason):
 			a.PaidMs += ms
 		default:
@@ -292,13 +303,17 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 	if leave != "" {
 		return a
 	}
-	if a.FirstWork == nil {
+	a.InProgress = !rules.Now.IsZero() && rules.Now.Before(shift.Span.End)
+	switch {
+	case a.FirstWork == nil && a.InProgress:
+		a.NotYetIn = rules.Now.Sub(shift.Span.Start) > rules.Grace
+	case a.FirstWork == nil:
 		a.Absent = true
-	} else {
+	default:
 		if late := a.FirstWork.Sub(shift.Span.Start); late > rules.Grace {
 			a.LateMinutes = startedMinutes(late)
 		}
-		if early := shift.Span.End.Sub(*a.LastWork); early > rules.Grace {
+		if early := shift.Span.End.Sub(*a.LastWork); early > rules.Grace && !a.InProgress {
 			a.EarlyMinutes = startedMinutes(early)
 		}
 	}

@@ -83,6 +83,18 @@ func TestAttendAbsenceLeaveAndPay(t *testing.T) {
 	if a := Attend("1001", "2026-11-04", &on, "", w, nil, AttendanceRules{}); !a.Absent || a.LateMinutes != 0 {
 		t.Fatalf("no work on a rostered day is an absence: %+v", a)
 	}
+	// while the shift runs nobody is absent yet: "not yet in" past the grace; no early leave
+	mid := Attend("1001", "2026-11-04", &on, "", w, nil, AttendanceRules{Now: atIn(shanghai, "2026-11-04 08:36:00")})
+	if mid.Absent || !mid.NotYetIn || !mid.InProgress {
+		t.Fatalf("08:36, nobody in: %+v", mid)
+	}
+	if a := Attend("1001", "2026-11-04", &on, "", w, nil, AttendanceRules{Now: atIn(shanghai, "2026-11-04 08:34:00")}); a.NotYetIn || a.Absent {
+		t.Fatalf("within the grace: %+v", a)
+	}
+	running := []StateInterval{iv(shanghai, AgentAvailable, "", "2026-11-04 08:31:00", "2026-11-04 11:00:00")}
+	if a := Attend("1001", "2026-11-04", &on, "", w, running, AttendanceRules{Now: atIn(shanghai, "2026-11-04 11:00:00")}); a.EarlyMinutes != 0 || a.NotYetIn {
+		t.Fatalf("at 11:00 nobody has left early: %+v", a)
+	}
 	// logged in but never worked (paused all day) is still an absence
 	ivs := []StateInterval{iv(shanghai, AgentPaused, "", "2026-11-04 08:30:00", "2026-11-04 17:30:00")}
 	if a := Attend("1001", "2026-11-04", &on, "", w, ivs, AttendanceRules{}); !a.Absent || a.FirstLogin == nil {

@@ -1,0 +1,331 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/callfloor/callfloor"
+)
+
+// Attendance from the system's own records (issue 12): rostered days (roster_days + shifts),
+// approved leave (leave_requests) and the agents' state intervals (agent_state_intervals), through
+// callfloor.Attend. The raw facts are read as recorded; corrections are applied on top by the
+// caller (attendance_corrections).
+
+// AttendanceMargin is how far before a shift's start and after its end an agent's time still
+// belongs to the shift (cut at the middle between two shifts closer than that).
+const AttendanceMargin = 4 * time.Hour
+
+// AttendanceQuery asks for the attendance of agents over days.
+type AttendanceQuery struct {
+	From, To string         // days YYYY-MM-DD, inclusive
+	Loc      *time.Location // the centre's zone
+	Agents   []string       // nil: every agent rostered in the range or in the agents table
+	Team     string         // "": any; else the agents rostered in (or members of) the team
+	Grace    time.Duration  // 0: callfloor.DefaultGrace
+	Now      time.Time      // states still running end here (zero: time.Now())
+}
+
+// Shifts reads the shift templates by code.
+func (db *DB) Shifts(ctx context.Context) (map[string]callfloor.Shift, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT code, name, start_time, end_time, breaks FROM shifts`)
+	if err != nil {
+		return nil, fmt.Errorf("shifts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]callfloor.Shift{}
+	for rows.Next() {
+		var s callfloor.Shift
+		var breaks []byte
+		if err := rows.Scan(&s.Code, &s.Name, &s.Start, &s.End, &breaks); err != nil {
+			return nil, fmt.Errorf("shifts: %w", err)
+		}
+		if err := json.Unmarshal(breaks, &s.Breaks); err != nil {
+			return nil, fmt.Errorf("shift %s breaks: %w", s.Code, err)
+		}
+		out[s.Code] = s
+	}
+	return out, rows.Err()
+}
+
+type rosterKey struct{ agent, day string }
+
+// Attendance computes every agent's days of q: one AttendanceDay per agent and day, ordered by
+// agent then day. An agent neither rostered nor logged in on a day gets a row with nothing in it
+// (the sheet shows the blank).
+func (db *DB) Attendance(ctx context.Context, q AttendanceQuery) ([]callfloor.AttendanceDay, error) {
+	if q.Loc == nil {
+		q.Loc = time.UTC
+	}
+	if q.Now.IsZero() {
+		q.Now = time.Now()
+	}
+	days := callfloor.Days(q.From, q.To)
+	if len(days) == 0 {
+		return nil, callfloor.Invalid("from", callfloor.CodeInvalidFormat, callfloor.Params{"format": "date", "value": q.From},
+			"from %q to %q is not a range of days", q.From, q.To)
+	}
+	if len(days) > 62 {
+		return nil, callfloor.Invalid("to", callfloor.CodeOutOfRange, callfloor.Params{"max": 62, "value": len(days)},
+			"at most 62 days at once, got %d", len(days))
+	}
+	shifts, err := db.Shifts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// the day before and after too: a neighbour's shift bounds a day's window
+	before := addDay(q.From, -1)
+	after := addDay(q.To, 1)
+
+	// rostered days
+	roster := map[rosterKey]string{}
+	agentSet := map[string]bool{}
+	for _, a := range q.Agents {
+		agentSet[a] = true
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT agent_id, day::text, coalesce(shift_code, '') FROM roster_days
+		WHERE day BETWEEN $1::date AND $2::date AND ($3::text[] IS NULL OR agent_id = ANY($3)) AND ($4 = '' OR team_id = $4)`,
+		before, after, nilIfEmpty(q.Agents), q.Team)
+	if err != nil {
+		return nil, fmt.Errorf("attendance: roster: %w", err)
+	}
+	for rows.Next() {
+		var a, d, code string
+		if err := rows.Scan(&a, &d, &code); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("attendance: roster: %w", err)
+		}
+		roster[rosterKey{a, d}] = code
+		if q.Agents == nil {
+			agentSet[a] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("attendance: roster: %w", err)
+	}
+	if q.Agents == nil {
+		rows, err := db.Pool.Query(ctx, `SELECT id FROM agents WHERE $1 = '' OR team_id = $1`, q.Team)
+		if err != nil {
+			return nil, fmt.Errorf("attendance: agents: %w", err)
+		}
+		for rows.Next() {
+			var a string
+			if err := rows.Scan(&a); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			agentSet[a] = true
+		}
+		rows.Close()
+	}
+	agents := make([]string, 0, len(agentSet))
+	for a := range agentSet {
+		agents = append(agents, a)
+	}
+	slices.Sort(agents)
+
+	// approved leave
+	type leave struct{ typ, ref string }
+	leaves := map[rosterKey]leave{}
+	rows, err = db.Pool.Query(ctx, `SELECT id, agent_id, type, greatest(from_day, $1::date)::text, least(to_day, $2::date)::text
+		FROM leave_requests WHERE status = 'approved' AND from_day <= $2::date AND to_day >= $1::date AND agent_id = ANY($3)`,
+		q.From, q.To, agents)
+	if err != nil {
+		return nil, fmt.Errorf("attendance: leave: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var a, typ, f, t string
+		if err := rows.Scan(&id, &a, &typ, &f, &t); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("attendance: leave: %w", err)
+		}
+		for _, d := range callfloor.Days(f, t) {
+			leaves[rosterKey{a, d}] = leave{typ, "leave:" + strconv.FormatInt(id, 10)}
+		}
+	}
+	rows.Close()
+
+	// paid pause reasons and rostered work
+	paid, work := map[string]bool{}, map[string]bool{}
+	rows, err = db.Pool.Query(ctx, `SELECT name, paid, rostered_work FROM pause_reasons`)
+	if err != nil {
+		return nil, fmt.Errorf("attendance: pause reasons: %w", err)
+	}
+	for rows.Next() {
+		var n string
+		var p, w bool
+		if err := rows.Scan(&n, &p, &w); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		paid[n], work[n] = p, w
+	}
+	rows.Close()
+	rules := callfloor.AttendanceRules{Grace: q.Grace, PaidPause: func(r string) bool { return paid[r] }, WorkPause: func(r string) bool { return work[r] }, Now: q.Now}
+
+	// windows per agent and day: a rostered day's shift with margins, cut halfway to a neighbouring
+	// shift; an unrostered day the calendar day less its neighbours' windows
+	type dayPlan struct {
+		shift  *callfloor.ShiftOn
+		window callfloor.Span
+	}
+	midnight := func(d string) time.Time {
+		t, _ := time.ParseInLocation(time.DateOnly, d, q.Loc)
+		return t
+	}
+	plans := map[string][]dayPlan{} // agent → plans for before..after
+	allDays := callfloor.Days(before, after)
+	var lo, hi time.Time
+	for _, a := range agents {
+		ps := make([]dayPlan, len(allDays))
+		for i, d := range allDays {
+			if code := roster[rosterKey{a, d}]; code != "" {
+				if s, ok := shifts[code]; ok {
+					on, err := s.On(d, q.Loc)
+					if err != nil {
+						return nil, fmt.Errorf("attendance: shift %s on %s: %w", code, d, err)
+					}
+					ps[i] = dayPlan{shift: &on, window: callfloor.Span{Start: on.Span.Start.Add(-AttendanceMargin), End: on.Span.End.Add(AttendanceMargin)}}
+				}
+			}
+		}
+		for i := range ps {
+			if ps[i].shift == nil {
+				continue
+			}
+			if i > 0 && ps[i-1].shift != nil {
+				mid := ps[i-1].shift.Span.End.Add(ps[i].shift.Span.Start.Sub(ps[i-1].shift.Span.End) / 2)
+				if ps[i].window.Start.Before(mid) {
+					ps[i].window.Start = mid
+				}
+				if ps[i-1].window.End.After(mid) {
+					ps[i-1].window.End = mid
+				}
+			}
+		}
+		for i, d := range allDays {
+			if ps[i].shift != nil {
+				continue
+			}
+			w := callfloor.Span{Start: midnight(d), End: midnight(addDay(d, 1))}
+			if i > 0 && ps[i-1].shift != nil && ps[i-1].window.End.After(w.Start) {
+				w.Start = ps[i-1].window.End
+			}
+			if i+1 < len(ps) && ps[i+1].shift != nil && ps[i+1].window.Start.Before(w.End) {
+				w.End = ps[i+1].window.Start
+			}
+			if w.End.Before(w.Start) {
+				w.End = w.Start
+			}
+			ps[i].window = w
+		}
+		plans[a] = ps
+		for _, p := range ps[1 : len(ps)-1] {
+			if lo.IsZero() || p.window.Start.Before(lo) {
+				lo = p.window.Start
+			}
+			if p.window.End.After(hi) {
+				hi = p.window.End
+			}
+		}
+	}
+	if len(agents) == 0 {
+		return []callfloor.AttendanceDay{}, nil
+	}
+
+	// the intervals, agent by agent (ordered), each agent's days computed as its rows end
+	out := make([]callfloor.AttendanceDay, 0, len(agents)*len(days))
+	compute := func(a string, ivs []callfloor.StateInterval) {
+		ps := plans[a]
+		for i := 1; i < len(allDays)-1; i++ {
+			d := allDays[i]
+			lv := leaves[rosterKey{a, d}]
+			day := callfloor.Attend(a, d, ps[i].shift, lv.typ, ps[i].window, ivs, rules)
+			day.LeaveRef = lv.ref
+			out = append(out, day)
+		}
+	}
+	rows, err = db.Pool.Query(ctx, `
+SELECT agent_id, state, coalesce(reason, ''), started_at, ended_at FROM agent_state_intervals
+WHERE agent_id = ANY($1) AND started_at < $3 AND started_at >= $2::timestamptz - interval '2 days' AND ended_at > $2
+UNION ALL
+-- a state still running: the last open row of an agent with no interval from it
+SELECT o.agent_id, o.state, '', o.started_at, $4::timestamptz FROM (
+    SELECT DISTINCT ON (agent_id) agent_id, state, started_at FROM agent_state_open
+    WHERE agent_id = ANY($1) AND started_at < $3 ORDER BY agent_id, started_at DESC) o
+WHERE o.started_at < $4 AND NOT EXISTS (SELECT 1 FROM agent_state_intervals i
+    WHERE i.agent_id = o.agent_id AND i.started_at >= o.started_at AND i.started_at < $3)
+ORDER BY 1, 4`, agents, lo, hi, q.Now)
+	if err != nil {
+		return nil, fmt.Errorf("attendance: intervals: %w", err)
+	}
+	defer rows.Close()
+	var cur string
+	var ivs []callfloor.StateInterval
+	seen := map[string]bool{}
+	for rows.Next() {
+		var a, st, reason string
+		var s, e time.Time
+		if err := rows.Scan(&a, &st, &reason, &s, &e); err != nil {
+			return nil, fmt.Errorf("attendance: intervals: %w", err)
+		}
+		if a != cur {
+			if cur != "" {
+				compute(cur, ivs)
+				seen[cur] = true
+			}
+			cur, ivs = a, ivs[:0]
+		}
+		ivs = append(ivs, callfloor.StateInterval{State: callfloor.AgentState(st), Reason: reason, Start: s, End: e})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("attendance: intervals: %w", err)
+	}
+	if cur != "" {
+		compute(cur, ivs)
+		seen[cur] = true
+	}
+	for _, a := range agents {
+		if !seen[a] {
+			compute(a, nil)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y callfloor.AttendanceDay) int {
+		if x.Agent != y.Agent {
+			return compareStrings(x.Agent, y.Agent)
+		}
+		return compareStrings(x.Day, y.Day)
+	})
+	return out, nil
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func addDay(day string, n int) string {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return t.AddDate(0, 0, n).Format(time.DateOnly)
+}
+
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,126 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/storage"
+)
+
+// Attendance from the records: rostered days (day and night shifts), approved leave, state
+// intervals and a state still running, in the centre's zone.
+func TestAttendanceFromRecords(t *testing.T) {
+	db := usersDB(t)
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := db.Pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec(`INSERT INTO teams (id, name) VALUES ('red', 'Red')`)
+	exec(`INSERT INTO shifts (code, name, start_time, end_time, breaks) VALUES
+		('E', '早班', '08:30', '17:30', '[{"start":"12:00","end":"14:00"}]'), ('N', '夜班', '22:00', '06:00', '[]')`)
+	exec(`INSERT INTO pause_reasons (name, paid, position) VALUES ('lunch', false, 1), ('training', true, 2)`)
+	exec(`UPDATE pause_reasons SET rostered_work = true WHERE name = 'training'`)
+	roster := map[string]map[string]string{
+		"1001": {"2026-11-02": "E", "2026-11-03": "E", "2026-11-04": "", "2026-11-05": "N", "2026-11-06": ""},
+		"1002": {"2026-11-02": "E", "2026-11-03": "E", "2026-11-04": "E"},
+		"1003": {"2026-11-06": "E"},
+	}
+	for a, ds := range roster {
+		for d, code := range ds {
+			exec(`INSERT INTO roster_days (agent_id, day, team_id, shift_code) VALUES ($1, $2, 'red', nullif($3, ''))`, a, d, code)
+		}
+	}
+	exec(`INSERT INTO leave_requests (agent_id, type, from_day, to_day, days, requested_on, chain, status)
+		VALUES ('1002', 'sick', '2026-11-03', '2026-11-04', 2, '2026-11-03', '{team_lead}', 'approved'),
+		       ('1002', 'personal', '2026-11-02', '2026-11-02', 1, '2026-10-20', '{team_lead}', 'rejected')`)
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	state := func(agent, st, reason, from, to string) {
+		s, e := at(from), at(to)
+		exec(`INSERT INTO agent_state_intervals (agent_id, state, reason, started_at, ended_at, duration_ms) VALUES ($1, $2, nullif($3, ''), $4, $5, $6)`,
+			agent, st, reason, s, e, e.Sub(s).Milliseconds())
+	}
+	state("1001", "available", "", "2026-11-02 08:40", "2026-11-02 12:00")
+	state("1001", "paused", "lunch", "2026-11-02 12:00", "2026-11-02 14:00")
+	state("1001", "available", "", "2026-11-02 14:00", "2026-11-02 17:30")
+	state("1001", "on_call", "", "2026-11-03 08:30", "2026-11-03 17:20")
+	state("1001", "available", "", "2026-11-04 10:00", "2026-11-04 11:00")      // an off day worked
+	state("1001", "available", "", "2026-11-05 21:55", "2026-11-06 02:00")      // night shift over midnight
+	state("1001", "paused", "training", "2026-11-06 02:00", "2026-11-06 06:00") // paid, rostered work
+	state("1002", "available", "", "2026-11-04 08:00", "2026-11-04 09:00")      // on leave, came in anyway
+	// 1003's state is still running: available since 08:50 (agent_state_open, no interval yet)
+	exec(`INSERT INTO agent_state_open (agent_id, started_at, state) VALUES ('1003', $1, 'available')`, at("2026-11-06 08:50"))
+
+	days, err := db.Attendance(ctx, storage.AttendanceQuery{From: "2026-11-02", To: "2026-11-06", Loc: loc, Team: "red", Now: at("2026-11-06 10:00")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]callfloor.AttendanceDay{}
+	for _, d := range days {
+		by[d.Agent+" "+d.Day] = d
+	}
+	if len(days) != 15 {
+		t.Fatalf("%d days, want 3 agents × 5 days", len(days))
+	}
+	check := func(key string, late, early int, absent bool, leave string, loggedIn time.Duration) callfloor.AttendanceDay {
+		t.Helper()
+		d, ok := by[key]
+		if !ok {
+			t.Fatalf("no %s", key)
+		}
+		if d.LateMinutes != late || d.EarlyMinutes != early || d.Absent != absent || d.Leave != leave || time.Duration(d.LoggedInMs)*time.Millisecond != loggedIn {
+			t.Errorf("%s: late %d early %d absent %v leave %q logged in %v; want %d %d %v %q %v", key, d.LateMinutes, d.EarlyMinutes,
+				d.Absent, d.Leave, time.Duration(d.LoggedInMs)*time.Millisecond, late, early, absent, leave, loggedIn)
+		}
+		return d
+	}
+	d := check("1001 2026-11-02", 10, 0, false, "", 8*time.Hour+50*time.Minute)
+	if d.Shift != "E" || d.RosteredMs != (7*time.Hour).Milliseconds() || d.UnpaidPausedMs != (2*time.Hour).Milliseconds() {
+		t.Errorf("%+v", d)
+	}
+	check("1001 2026-11-03", 0, 10, false, "", 8*time.Hour+50*time.Minute)
+	if d := check("1001 2026-11-04", 0, 0, false, "", time.Hour); d.Shift != "" {
+		t.Errorf("an off day has no shift: %+v", d)
+	}
+	d = check("1001 2026-11-05", 0, 0, false, "", 8*time.Hour+5*time.Minute)
+	if d.PaidMs != d.LoggedInMs || d.AdherencePercent == nil || *d.AdherencePercent != 100 {
+		t.Errorf("night shift: paid %v of %v, adherence %v", d.PaidMs, d.LoggedInMs, d.AdherencePercent)
+	}
+	check("1001 2026-11-06", 0, 0, false, "", 0) // the night shift's end belongs to the 5th
+	check("1002 2026-11-02", 0, 0, true, "", 0)  // rostered, never came; the rejected leave does not count
+	if d := check("1002 2026-11-03", 0, 0, false, "sick", 0); d.LeaveRef == "" {
+		t.Errorf("leave without its reference: %+v", d)
+	}
+	d4 := check("1002 2026-11-04", 0, 0, false, "sick", time.Hour)
+	if d4.LeaveRef != by["1002 2026-11-03"].LeaveRef {
+		t.Errorf("one leave over two days: %q %q", d4.LeaveRef, by["1002 2026-11-03"].LeaveRef)
+	}
+	check("1003 2026-11-06", 20, 0, false, "", 70*time.Minute) // the running state counts up to now
+	facts := callfloor.AttendanceFacts(append(append([]callfloor.AttendanceDay{}, days[:5]...), days[5:10]...))
+	if len(facts) != 3 { // 1001 late on the 2nd, early on the 3rd; 1002's sick leave once
+		t.Errorf("facts %+v", facts)
+	}
+
+	// one agent, bad ranges
+	one, err := db.Attendance(ctx, storage.AttendanceQuery{From: "2026-11-02", To: "2026-11-02", Loc: loc, Agents: []string{"1001"}})
+	if err != nil || len(one) != 1 || one[0].LateMinutes != 10 {
+		t.Fatalf("%+v %v", one, err)
+	}
+	if _, err := db.Attendance(ctx, storage.AttendanceQuery{From: "2026-11-05", To: "2026-11-02", Loc: loc}); callfloor.SpecificCode(err) != callfloor.CodeInvalidFormat {
+		t.Errorf("backwards: %v", err)
+	}
+	if _, err := db.Attendance(ctx, storage.AttendanceQuery{From: "2026-01-01", To: "2026-03-31", Loc: loc}); callfloor.SpecificCode(err) != callfloor.CodeOutOfRange {
+		t.Errorf("90 days: %v", err)
+	}
+}
