@@ -11,8 +11,8 @@ import (
 	"github.com/callfloor/callfloor"
 )
 
-// Attendance from the system's own records (issue 12): rostered days (roster_days + shifts),
-// approved leave (leave_requests) and the agents' state intervals (agent_state_intervals), through
+// Attendance from the system's own records (issue 12): published rostered days (roster_days'
+// published_code + shifts), approved leave (leave_requests) and the agents' state intervals (agent_state_intervals), through
 // callfloor.Attend. The raw facts are read as recorded; corrections are applied on top by the
 // caller (attendance_corrections).
 
@@ -87,8 +87,8 @@ func (db *DB) Attendance(ctx context.Context, q AttendanceQuery) ([]callfloor.At
 	for _, a := range q.Agents {
 		agentSet[a] = true
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT agent_id, day::text, coalesce(shift_code, '') FROM roster_days
-		WHERE day BETWEEN $1::date AND $2::date AND ($3::text[] IS NULL OR agent_id = ANY($3)) AND ($4 = '' OR team_id = $4)`,
+	rows, err := db.Pool.Query(ctx, `SELECT agent_id, day::text, coalesce(published_code, '') FROM roster_days
+		WHERE published AND day BETWEEN $1::date AND $2::date AND ($3::text[] IS NULL OR agent_id = ANY($3)) AND ($4 = '' OR team_id = $4)`,
 		before, after, nilIfEmpty(q.Agents), q.Team)
 	if err != nil {
 		return nil, fmt.Errorf("attendance: roster: %w", err)

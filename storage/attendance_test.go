@@ -33,7 +33,7 @@ func TestAttendanceFromRecords(t *testing.T) {
 	}
 	for a, ds := range roster {
 		for d, code := range ds {
-			exec(`INSERT INTO roster_days (agent_id, day, team_id, shift_code) VALUES ($1, $2, 'red', nullif($3, ''))`, a, d, code)
+			exec(`INSERT INTO roster_days (agent_id, day, team_id, shift_code, published, published_code) VALUES ($1, $2, 'red', nullif($3, ''), true, nullif($3, ''))`, a, d, code)
 		}
 	}
 	exec(`INSERT INTO leave_requests (agent_id, type, from_day, to_day, days, requested_on, chain, status)
@@ -59,6 +59,8 @@ func TestAttendanceFromRecords(t *testing.T) {
 	state("1001", "available", "", "2026-11-05 21:55", "2026-11-06 02:00")      // night shift over midnight
 	state("1001", "paused", "training", "2026-11-06 02:00", "2026-11-06 06:00") // paid, rostered work
 	state("1002", "available", "", "2026-11-04 08:00", "2026-11-04 09:00")      // on leave, came in anyway
+	// a change not published does not count: 1002 is not told to come on the 5th
+	exec(`INSERT INTO roster_days (agent_id, day, team_id, shift_code) VALUES ('1002', '2026-11-05', 'red', 'E')`)
 	// 1003's state is still running: available since 08:50 (agent_state_open, no interval yet)
 	exec(`INSERT INTO agent_state_open (agent_id, started_at, state) VALUES ('1003', $1, 'available')`, at("2026-11-06 08:50"))
 
@@ -99,6 +101,9 @@ func TestAttendanceFromRecords(t *testing.T) {
 	}
 	check("1001 2026-11-06", 0, 0, false, "", 0) // the night shift's end belongs to the 5th
 	check("1002 2026-11-02", 0, 0, true, "", 0)  // rostered, never came; the rejected leave does not count
+	if d := by["1002 2026-11-05"]; d.Shift != "" || d.Absent {
+		t.Errorf("an unpublished shift: %+v", d)
+	}
 	if d := check("1002 2026-11-03", 0, 0, false, "sick", 0); d.LeaveRef == "" {
 		t.Errorf("leave without its reference: %+v", d)
 	}

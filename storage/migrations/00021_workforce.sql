@@ -47,11 +47,17 @@ CREATE TABLE rosters (
 );
 
 -- An agent's rostered day (one row per agent and day; NULL shift_code: rostered off).
+-- shift_code is the working copy the duty lead edits; publishing copies it to published_code and
+-- sets published. Agents, attendance and the forecast's rostered heads read the published code
+-- only (an agent is not late for a shift nobody told them about); a row whose shift_code differs
+-- from its published_code is a change not yet published.
 CREATE TABLE roster_days (
-    agent_id   text NOT NULL,
-    day        date NOT NULL,
-    team_id    text NOT NULL,
-    shift_code text NULL REFERENCES shifts (code),
+    agent_id       text NOT NULL,
+    day            date NOT NULL,
+    team_id        text NOT NULL,
+    shift_code     text NULL REFERENCES shifts (code),
+    published      boolean NOT NULL DEFAULT false,
+    published_code text NULL REFERENCES shifts (code),
     PRIMARY KEY (agent_id, day)
 );
 CREATE INDEX roster_days_team_day ON roster_days (team_id, day);
