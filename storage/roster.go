@@ -375,9 +375,14 @@ type AgentRosterDay struct {
 // AgentRoster is an agent's published days from..to (at most 62), with the shift's times placed
 // in loc and approved leave.
 func (db *DB) AgentRoster(ctx context.Context, agent, from, to string, loc *time.Location) ([]AgentRosterDay, error) {
+	for _, f := range [][2]string{{"from", from}, {"to", to}} {
+		if len(callfloor.Days(f[1], f[1])) != 1 {
+			return nil, callfloor.Invalid(f[0], callfloor.CodeInvalidFormat, callfloor.Params{"format": "date", "value": f[1]}, "must be a day YYYY-MM-DD, got %q", f[1])
+		}
+	}
 	days := callfloor.Days(from, to)
 	if len(days) == 0 {
-		return nil, callfloor.Invalid("from", callfloor.CodeInvalidFormat, callfloor.Params{"format": "date", "value": from}, "from %q to %q is not a range of days", from, to)
+		return nil, callfloor.Invalid("to", callfloor.CodeMustBeAfter, callfloor.Params{"other": "from"}, "is before from")
 	}
 	if len(days) > 62 {
 		return nil, callfloor.Invalid("to", callfloor.CodeOutOfRange, callfloor.Params{"max": 62, "value": len(days)}, "at most 62 days at once")
