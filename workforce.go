@@ -171,6 +171,12 @@ type Swap struct {
 	PaybackDay  string `json:"payback_day"`
 	RequestedOn string `json:"requested_on"` // the day it was asked for
 	Status      string `json:"status"`       // pending, approved, rejected, cancelled
+	// WithAgent, if set, is a colleague (off on the days given away) who works them, and whose
+	// shift on PaybackDay the agent works in return.
+	WithAgent string `json:"with_agent,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	DecidedBy string `json:"decided_by,omitempty"`
+	Note      string `json:"note,omitempty"`
 }
 
 // SwapRules are the manuals' limits.
