@@ -130,6 +130,7 @@ func (a *API) Register(mux Mux) {
 	a.registerProjects(h)        // projects and targets (projects.go)
 	a.registerWorkforceConfig(h) // shifts, rotations, holiday calendar (workforce_config.go)
 	a.registerRosters(h)         // monthly rosters per team (workforce_roster.go)
+	a.registerSwaps(h)           // shift swaps (workforce_roster.go)
 	h("GET /api/v1/users", a.listUsers)
 	h("POST /api/v1/users", a.createUser)
 	h("GET /api/v1/users/{id}", a.getUser)

@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -138,4 +139,147 @@ func (a *API) agentRoster(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	return map[string]any{"agent": ag.ID, "today": now.Format(time.DateOnly), "days": days}, nil
+}
+
+// ---- shift swaps (storage/swaps.go) ----
+
+func (a *API) registerSwaps(h func(pattern string, fn handlerFunc)) {
+	h("GET /api/v1/swaps", a.listSwaps)
+	h("POST /api/v1/agents/{id}/swaps", a.requestSwap)
+	h("POST /api/v1/swaps/{id}/decision", a.decideSwap)
+	h("POST /api/v1/swaps/{id}/cancel", a.cancelSwap)
+}
+
+// listSwaps: ?status=&agent= — an agent their own; a team lead their team's; a project manager
+// their projects' teams'; those who see all, everyone's.
+func (a *API) listSwaps(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := checkParams(r, "status", "agent"); err != nil {
+		return nil, err
+	}
+	p := principal(r)
+	st := r.URL.Query().Get("status")
+	switch st {
+	case "", "pending", "approved", "rejected", "cancelled":
+	default:
+		return nil, invalid("status", "must be pending, approved, rejected or cancelled").With(callfloor.CodeInvalidChoice,
+			callfloor.Params{"allowed": []string{"pending", "approved", "rejected", "cancelled"}, "value": st})
+	}
+	var agents []string
+	for _, ag := range a.ACD.Agents() {
+		if p.CanSeeAgent(ag.ID, ag.Team) {
+			if q := r.URL.Query().Get("agent"); q == "" || q == ag.ID {
+				agents = append(agents, ag.ID)
+			}
+		}
+	}
+	if len(agents) == 0 {
+		return map[string]any{"swaps": []callfloor.Swap{}}, nil
+	}
+	list, err := a.DB.ListSwaps(r.Context(), storage.SwapFilter{Agents: agents, Status: st})
+	if err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []callfloor.Swap{}
+	}
+	return map[string]any{"swaps": list}, nil
+}
+
+// SwapBody is a swap request.
+type SwapBody struct {
+	Day        string `json:"day"`
+	Days       int    `json:"days"`
+	PaybackDay string `json:"payback_day"`
+	WithAgent  string `json:"with_agent"`
+	Reason     string `json:"reason"`
+}
+
+// requestSwap: the agent themselves (or whoever may act on them, for them).
+func (a *API) requestSwap(w http.ResponseWriter, r *http.Request) (any, error) {
+	ag, err := a.scopedAgent(r, r.PathValue("id"), canAct)
+	if err != nil {
+		return nil, err
+	}
+	var in SwapBody
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	if in.Days == 0 {
+		in.Days = 1
+	}
+	if in.WithAgent != "" {
+		other, err := a.agentProfile(in.WithAgent)
+		if err != nil || other.Team != ag.Team {
+			return nil, invalid("with_agent", "%q is not a colleague of %s's team", in.WithAgent, ag.ID).With(callfloor.CodeUnknownRef,
+				callfloor.Params{"what": "agent", "value": in.WithAgent})
+		}
+	}
+	today := time.Now().In(a.Base.Location()).Format(time.DateOnly)
+	s, err := a.DB.RequestSwap(r.Context(), callfloor.Swap{Agent: ag.ID, Day: in.Day, Days: in.Days, PaybackDay: in.PaybackDay,
+		WithAgent: in.WithAgent, Reason: in.Reason, RequestedOn: today})
+	if err != nil {
+		return nil, err
+	}
+	a.audit(r, "swap_requested", "swap", strconv.FormatInt(s.ID, 10), map[string]any{"swap": s})
+	return created{s}, nil
+}
+
+// SwapDecisionBody approves or rejects.
+type SwapDecisionBody struct {
+	Approve *bool  `json:"approve"`
+	Note    string `json:"note"`
+}
+
+// decideSwap: the agent's team lead, a project manager of the team, supervisors and up — never
+// the agent themselves.
+func (a *API) decideSwap(w http.ResponseWriter, r *http.Request) (any, error) {
+	id, err := numericPathID(r, "a swap")
+	if err != nil {
+		return nil, err
+	}
+	var in SwapDecisionBody
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	if in.Approve == nil {
+		return nil, invalid("approve", "required: true or false").With(callfloor.CodeRequired, nil)
+	}
+	s, err := a.DB.GetSwap(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	p := principal(r)
+	ag, err := a.agentProfile(s.Agent)
+	if err != nil || p.AgentID == s.Agent || !canEditRoster(p, ag.Team) {
+		return nil, forbidden("%s %q may not decide %s's swap", p.Role, p.Username, s.Agent)
+	}
+	s, err = a.DB.DecideSwap(r.Context(), id, *in.Approve, p.Username, in.Note)
+	if err != nil {
+		return nil, err
+	}
+	a.audit(r, "swap_"+s.Status, "swap", strconv.FormatInt(id, 10), map[string]any{"swap": s})
+	return s, nil
+}
+
+// cancelSwap: the agent (or whoever may act on them) while it is pending.
+func (a *API) cancelSwap(w http.ResponseWriter, r *http.Request) (any, error) {
+	id, err := numericPathID(r, "a swap")
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.DB.GetSwap(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	p := principal(r)
+	ag, err := a.agentProfile(s.Agent)
+	if err != nil || !p.CanActOnAgent(ag.ID, ag.Team) {
+		return nil, forbidden("%s %q may not cancel %s's swap", p.Role, p.Username, s.Agent)
+	}
+	s, err = a.DB.CancelSwap(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	a.audit(r, "swap_cancelled", "swap", strconv.FormatInt(id, 10), map[string]any{"swap": s})
+	return s, nil
 }

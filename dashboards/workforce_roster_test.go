@@ -65,3 +65,49 @@ func TestRosterAPI(t *testing.T) {
 		}
 	}
 }
+
+// An agent asks to swap a shift; the team lead approves it and the roster changes; the agent may
+// not approve their own; another agent may not see it.
+func TestSwapAPI(t *testing.T) {
+	e := newAPIEnv(t)
+	e.expect("ops", "PUT", "/shifts/E", `{"name":"早班","start":"08:30","end":"17:30"}`, 201)
+	e.expect("ops", "PUT", "/rotations/r", `{"anchor":"2030-01-01","cycle":["E","E","",""]}`, 201)
+	e.expect("lead-a", "POST", "/rosters/team-a/2030-01/fill", `{"assignments":[{"agent":"1001","rotation":"r"},{"agent":"1002","rotation":"r","offset":2}]}`, 200)
+	e.expect("lead-a", "POST", "/rosters/team-a/2030-01/publish", ``, 200)
+	s := e.expect("ana", "POST", "/agents/1001/swaps", `{"day":"2030-01-05","payback_day":"2030-01-07","reason":"体检"}`, 201)
+	id := itoa(int64(s["id"].(float64)))
+	e.expect("ana", "POST", "/agents/1002/swaps", `{"day":"2030-01-03","payback_day":"2030-01-05"}`, 403)
+	e.expectInvalid("", []badInput{
+		{"POST", "/agents/1001/swaps", `{"day":"2030-01-09","payback_day":"2030-02-01"}`, "payback_day"},
+		{"POST", "/agents/1001/swaps", `{"day":"2030-01-09","payback_day":"2030-01-11","with_agent":"2001"}`, "with_agent"},
+		{"POST", "/agents/1001/swaps", `{"day":"2030-01-09","payback_day":"2030-01-11","days":3}`, "days"},
+		{"POST", "/swaps/" + id + "/decision", `{"note":"x"}`, "approve"},
+		{"GET", "/swaps?status=maybe", ``, "status"},
+	})
+	if _, body := e.do("ana", "POST", "/agents/1001/swaps", `{"day":"2030-01-09","payback_day":"2030-01-11"}`); body["code"] != "swap_limit" {
+		t.Fatalf("second swap in a month: %v", body)
+	}
+	e.expect("ana", "POST", "/swaps/"+id+"/decision", `{"approve":true}`, 403)
+	if n := len(e.expect("lead-a", "GET", "/swaps?status=pending", "", 200)["swaps"].([]any)); n != 1 {
+		t.Fatalf("lead's pending swaps: %d", n)
+	}
+	if n := len(e.expect("qa", "GET", "/swaps", "", 200)["swaps"].([]any)); n != 1 {
+		t.Fatalf("qa sees %d", n)
+	}
+	d := e.expect("lead-a", "POST", "/swaps/"+id+"/decision", `{"approve":true,"note":"同意"}`, 200)
+	if d["status"] != "approved" || d["decided_by"] != "lead-a" {
+		t.Fatalf("%v", d)
+	}
+	days := e.expect("ana", "GET", "/agents/1001/roster?from=2030-01-05&to=2030-01-07", "", 200)["days"].([]any)
+	if days[0].(map[string]any)["shift"] != nil || days[2].(map[string]any)["shift"] != "E" {
+		t.Fatalf("roster after the swap: %v", days)
+	}
+	if _, body := e.do("ana", "POST", "/swaps/"+id+"/cancel", ``); body["code"] != "state_conflict" {
+		t.Fatalf("cancel an approved swap: %v", body)
+	}
+	for action, n := range map[string]int{"swap_requested": 1, "swap_approved": 1} {
+		if got := len(e.expect("root", "GET", "/audit?action="+action, "", 200)["entries"].([]any)); got != n {
+			t.Errorf("%d audit rows for %s", got, action)
+		}
+	}
+}

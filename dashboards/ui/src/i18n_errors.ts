@@ -187,6 +187,8 @@ export const errorsEn = {
   "field.offset": "Cycle offset",
   "field.rotation": "Rotation",
   "field.shift": "Shift",
+  "field.with_agent": "Colleague",
+  "field.approve": "Decision",
   "field.ring_timeout": "Ring timeout",
   "field.longest_wait_red": "Longest wait (red)",
   // things errors name
@@ -418,6 +420,8 @@ export const errorsZh: Record<keyof typeof errorsEn, string> = {
   "field.offset": "周期偏移",
   "field.rotation": "轮班规则",
   "field.shift": "班次",
+  "field.with_agent": "同事",
+  "field.approve": "审批结果",
   "field.ring_timeout": "振铃超时",
   "field.longest_wait_red": "最长等待（红色）",
   "what.queue": "队列",
