@@ -366,3 +366,50 @@ func (p LeavePolicy) CheckLeave(r LeaveRequest) error {
 	}
 	return nil
 }
+
+// Validate checks a leave policy: at least one step, every step's roles and types known, a
+// general step from 0 days (so every request has a chain), days ahead and attachment thresholds
+// in range.
+func (p LeavePolicy) Validate() error {
+	if len(p.Steps) == 0 {
+		return invalid("steps", "at least one step is needed").With(CodeTooFew, Params{"min": 1})
+	}
+	general := false
+	for i, s := range p.Steps {
+		field := fmt.Sprintf("steps[%d]", i)
+		if !finiteFloat(s.MinDays) || s.MinDays < 0 || s.MinDays > 366 {
+			return invalid(field+".min_days", "must be 0–366, got %v", s.MinDays).With(CodeOutOfRange, Params{"min": 0, "max": 366, "value": s.MinDays})
+		}
+		if len(s.Chain) == 0 || len(s.Chain) > 5 {
+			return invalid(field+".chain", "needs 1–5 approvers").With(CodeOutOfRange, Params{"min": 1, "max": 5, "value": len(s.Chain)})
+		}
+		for j, r := range s.Chain {
+			if !slices.Contains([]Role{RoleTeamLead, RoleSupervisor, RoleProjectManager, RoleOperationsManager, RoleAdmin}, r) {
+				return invalid(fmt.Sprintf("%s.chain[%d]", field, j), "%q does not approve leave", r).With(CodeInvalidChoice,
+					Params{"allowed": []Role{RoleTeamLead, RoleSupervisor, RoleProjectManager, RoleOperationsManager, RoleAdmin}, "value": r})
+			}
+		}
+		for j, t := range s.Types {
+			if !slices.Contains(LeaveTypes, t) {
+				return invalid(fmt.Sprintf("%s.types[%d]", field, j), "unknown leave type %q", t).With(CodeInvalidChoice, Params{"allowed": LeaveTypes, "value": t})
+			}
+		}
+		if len(s.Types) == 0 && s.MinDays == 0 {
+			general = true
+		}
+	}
+	if !general {
+		return invalid("steps", "a step for every type from 0 days is needed").With(CodeRequired, nil)
+	}
+	for t, n := range p.AheadDays {
+		if !slices.Contains(LeaveTypes, t) || n < 0 || n > 365 {
+			return invalid("ahead_days", "%s: %d", t, n).With(CodeOutOfRange, Params{"min": 0, "max": 365, "value": n})
+		}
+	}
+	for t, n := range p.AttachmentFromDays {
+		if !slices.Contains(LeaveTypes, t) || !finiteFloat(n) || n < 0 || n > 366 {
+			return invalid("attachment_from_days", "%s: %v", t, n).With(CodeOutOfRange, Params{"min": 0, "max": 366, "value": n})
+		}
+	}
+	return nil
+}

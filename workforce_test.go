@@ -183,6 +183,24 @@ func TestLeavePolicy(t *testing.T) {
 	if err := p.CheckLeave(ok); err != nil {
 		t.Fatalf("personal leave two days ahead: %v", err)
 	}
+	if err := DefaultLeavePolicy.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		p     LeavePolicy
+		field string
+	}{
+		{LeavePolicy{}, "steps"},
+		{LeavePolicy{Steps: []LeaveStep{{MinDays: 2, Chain: []Role{RoleSupervisor}}}}, "steps"}, // nothing under 2 days
+		{LeavePolicy{Steps: []LeaveStep{{Chain: []Role{RoleAgent}}}}, "steps[0].chain[0]"},
+		{LeavePolicy{Steps: []LeaveStep{{Chain: nil}}}, "steps[0].chain"},
+		{LeavePolicy{Steps: []LeaveStep{{Chain: []Role{RoleSupervisor}}, {Types: []string{"x"}, Chain: []Role{RoleSupervisor}}}}, "steps[1].types[0]"},
+		{LeavePolicy{Steps: []LeaveStep{{Chain: []Role{RoleSupervisor}}}, AheadDays: map[string]int{LeavePersonal: -1}}, "ahead_days"},
+	} {
+		if err := c.p.Validate(); qaErrField(err) != c.field {
+			t.Errorf("%+v: %v, want %s", c.p, err, c.field)
+		}
+	}
 	// a step naming the type beats the general ones, however long the leave
 	p.Steps = append(p.Steps, LeaveStep{Types: []string{LeaveMaternity}, MinDays: 0, Chain: []Role{RoleOperationsManager}})
 	for _, days := range []float64{1, 90} {

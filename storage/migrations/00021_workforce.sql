@@ -120,6 +120,15 @@ CREATE TABLE leave_attachments (
     uploaded_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- The leave policy (callfloor.LeavePolicy as JSON: approval chains per type and length, days
+-- ahead, sick-note rule); one row; absent: callfloor.DefaultLeavePolicy.
+CREATE TABLE leave_policy (
+    id         boolean PRIMARY KEY DEFAULT true CHECK (id),
+    policy     jsonb NOT NULL,
+    updated_by text NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
 -- Entitlements per agent, type and year (days taken are summed from approved requests).
 CREATE TABLE leave_balances (
     agent_id      text NOT NULL,
@@ -237,6 +246,7 @@ DROP TABLE exam_results;
 DROP TABLE score_rules;
 DROP TABLE attendance_corrections;
 DROP TABLE leave_balances;
+DROP TABLE leave_policy;
 DROP TABLE leave_attachments;
 DROP TABLE leave_decisions;
 DROP TABLE leave_requests;

@@ -1,0 +1,123 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/storage"
+)
+
+var pdf = []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+
+// Two days of sick leave with a sick note go through the whole chain (team lead, supervisor,
+// centre director) and show in attendance; a rejection ends a request; balances limit annual leave.
+func TestLeaveChainAndBalances(t *testing.T) {
+	db := usersDB(t)
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	r := callfloor.LeaveRequest{Agent: "1001", Type: callfloor.LeaveSick, From: "2026-12-07", To: "2026-12-08", Days: 2, RequestedOn: "2026-12-07", Reason: "发烧"}
+	_, err := db.RequestLeave(ctx, r, "", nil, "ana")
+	if callfloor.SpecificCode(err) != callfloor.CodeAttachmentNeeded {
+		t.Fatalf("no sick note: %v", err)
+	}
+	_, err = db.RequestLeave(ctx, r, "", []storage.NewAttachment{{Filename: "x.exe", ContentType: "application/octet-stream", Data: []byte("MZ")}}, "ana")
+	wantCode(t, err, callfloor.EINVALID, "attachments[0]")
+	v, err := db.RequestLeave(ctx, r, "", []storage.NewAttachment{{Filename: "病假条.pdf", ContentType: "application/pdf", Data: pdf}}, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Status != "pending" || len(v.Chain) != 3 || v.NextRole != callfloor.RoleTeamLead || len(v.Files) != 1 || v.Attachments != 1 {
+		t.Fatalf("%+v", v)
+	}
+	if _, err := db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1001", Type: callfloor.LeaveAnnual, From: "2026-12-08", To: "2026-12-08", Days: 1, RequestedOn: "2026-12-01"}, "", nil, "ana"); callfloor.SpecificCode(err) != callfloor.CodeConflictsWith {
+		t.Fatalf("overlapping: %v", err)
+	}
+	inbox, err := db.ListLeave(ctx, storage.LeaveFilter{NextRole: callfloor.RoleTeamLead})
+	if err != nil || len(inbox) != 1 {
+		t.Fatalf("team lead's inbox %+v %v", inbox, err)
+	}
+	for i, role := range []callfloor.Role{callfloor.RoleTeamLead, callfloor.RoleSupervisor, callfloor.RoleOperationsManager} {
+		v, err = db.DecideLeave(ctx, v.ID, role, string(role), true, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]string{true: "approved", false: "pending"}[i == 2]; v.Status != want || len(v.Decisions) != i+1 {
+			t.Fatalf("after %s: %+v", role, v)
+		}
+	}
+	if _, err := db.DecideLeave(ctx, v.ID, callfloor.RoleAdmin, "root", false, ""); callfloor.SpecificCode(err) != callfloor.CodeStateConflict {
+		t.Fatalf("decided after approval: %v", err)
+	}
+	a, req, data, err := db.LeaveAttachmentData(ctx, v.Files[0].ID)
+	if err != nil || req != v.ID || string(data) != string(pdf) || a.Filename != "病假条.pdf" {
+		t.Fatalf("attachment %+v %d %v", a, req, err)
+	}
+	att, err := db.Attendance(ctx, storage.AttendanceQuery{From: "2026-12-07", To: "2026-12-08", Loc: loc, Agents: []string{"1001"}})
+	if err != nil || att[0].Leave != callfloor.LeaveSick || att[1].LeaveRef != att[0].LeaveRef {
+		t.Fatalf("attendance %+v %v", att, err)
+	}
+
+	// rejected at the first step
+	half, err := db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1001", Type: callfloor.LeavePersonal, From: "2026-12-10", To: "2026-12-10", Days: 0.5, RequestedOn: "2026-12-07"}, "pm", nil, "ana")
+	if err != nil || len(half.Chain) != 2 || half.Half != "pm" {
+		t.Fatalf("half a day: %+v %v", half, err)
+	}
+	if half, err = db.DecideLeave(ctx, half.ID, callfloor.RoleTeamLead, "lee", false, "那天人手不够"); err != nil || half.Status != "rejected" {
+		t.Fatalf("%+v %v", half, err)
+	}
+	_, err = db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1001", Type: callfloor.LeavePersonal, From: "2026-12-11", To: "2026-12-12", Days: 1, RequestedOn: "2026-12-07"}, "am", nil, "ana")
+	wantCode(t, err, callfloor.EINVALID, "half")
+
+	// balances: 5 days of annual leave a year
+	if err := db.PutLeaveBalance(ctx, "1001", callfloor.LeaveAnnual, 2026, 5); err != nil {
+		t.Fatal(err)
+	}
+	ok, err := db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1001", Type: callfloor.LeaveAnnual, From: "2026-12-14", To: "2026-12-16", Days: 3, RequestedOn: "2026-12-07"}, "", nil, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1001", Type: callfloor.LeaveAnnual, From: "2026-12-21", To: "2026-12-23", Days: 3, RequestedOn: "2026-12-07"}, "", nil, "ana")
+	if callfloor.SpecificCode(err) != storage.CodeLeaveBalance {
+		t.Fatalf("over the balance with 3 pending of 5: %v", err)
+	}
+	if _, err := db.CancelLeave(ctx, ok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CancelLeave(ctx, ok.ID); callfloor.SpecificCode(err) != callfloor.CodeStateConflict {
+		t.Fatalf("cancelled twice: %v", err)
+	}
+	bal, err := db.LeaveBalances(ctx, "1001", 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bal {
+		switch b.Type {
+		case callfloor.LeaveAnnual:
+			if b.Entitled == nil || *b.Remaining != 5 || b.Pending != 0 {
+				t.Fatalf("annual %+v", b)
+			}
+		case callfloor.LeaveSick:
+			if b.Taken != 2 || b.Remaining != nil {
+				t.Fatalf("sick %+v", b)
+			}
+		}
+	}
+	// the policy: saved, read back, checked
+	p := callfloor.DefaultLeavePolicy
+	p.AheadDays = map[string]int{callfloor.LeavePersonal: 3}
+	if err := db.PutLeavePolicy(ctx, p, "ops"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.LeavePolicy(ctx); got.AheadDays[callfloor.LeavePersonal] != 3 {
+		t.Fatalf("policy %+v", got)
+	}
+	_, err = db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1001", Type: callfloor.LeavePersonal, From: "2026-12-09", To: "2026-12-09", Days: 1, RequestedOn: "2026-12-07"}, "", nil, "ana")
+	if callfloor.SpecificCode(err) != callfloor.CodeTooLate {
+		t.Fatalf("two days ahead under a three-day policy: %v", err)
+	}
+	if err := db.PutLeavePolicy(ctx, callfloor.LeavePolicy{}, "ops"); err == nil {
+		t.Fatal("an empty policy saved")
+	}
+}
