@@ -131,6 +131,7 @@ func (a *API) Register(mux Mux) {
 	a.registerWorkforceConfig(h) // shifts, rotations, holiday calendar (workforce_config.go)
 	a.registerRosters(h)         // monthly rosters per team (workforce_roster.go)
 	a.registerSwaps(h)           // shift swaps (workforce_roster.go)
+	a.registerLeave(h)           // leave requests, approvals, balances, policy (workforce_leave.go)
 	h("GET /api/v1/users", a.listUsers)
 	h("POST /api/v1/users", a.createUser)
 	h("GET /api/v1/users/{id}", a.getUser)
@@ -142,6 +143,7 @@ func (a *API) Register(mux Mux) {
 	mux.Handle("GET /api/v1/audit", a.Auth.Middleware(http.HandlerFunc(a.auditLog))) // JSON or CSV (audit.go)
 	// the recording's audio is streamed, not JSON
 	mux.Handle("GET /api/v1/calls/{id}/recording/file", a.Auth.Middleware(http.HandlerFunc(a.recordingFile)))
+	mux.Handle("GET /api/v1/leave/attachments/{id}", a.Auth.Middleware(http.HandlerFunc(a.leaveAttachment))) // the file (workforce_leave.go)
 	a.RegisterScorecards(mux)
 	a.RegisterEvaluations(mux)
 	a.RegisterSampling(mux)
