@@ -230,6 +230,92 @@ type AttendanceDay struct {
 	// during work time; not working during unpaid breaks). Nil when not rostered or on leave.
 	AdherentMs       int64    `json:"adherent_ms"`
 	AdherencePercent *float64 `json:"adherence_percent,omitempty"`
+
+	// Corrected: the fields a team lead corrected, with the raw value kept (storage applies the
+	// latest correction of each field; the raw facts are never overwritten).
+	Corrected map[string]AttendanceCorrection `json:"corrected,omitempty"`
+}
+
+// AttendanceCorrection is a correction of one field of a day.
+type AttendanceCorrection struct {
+	Field  string    `json:"field"`
+	Raw    any       `json:"raw"`
+	Value  any       `json:"value"`
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// Correctable fields of an attendance day.
+var AttendanceFields = []string{"first_work", "last_work", "late_minutes", "early_minutes", "absent", "leave"}
+
+// Correct applies a correction to the day: value is a time (RFC 3339) for first_work/last_work,
+// whole minutes ≥ 0 for late/early_minutes, a boolean for absent, a leave type or "" for leave.
+func (a *AttendanceDay) Correct(field string, value any, reason, by string, at time.Time) error {
+	if a.Corrected == nil {
+		a.Corrected = map[string]AttendanceCorrection{}
+	}
+	c := AttendanceCorrection{Field: field, Value: value, Reason: reason, By: by, At: at}
+	if prev, ok := a.Corrected[field]; ok {
+		c.Raw = prev.Raw
+	}
+	bad := func(format string) error {
+		return invalid("value", "%s takes %s, got %v", field, format, value).With(CodeInvalidFormat, Params{"format": format, "value": fmt.Sprint(value)})
+	}
+	switch field {
+	case "first_work", "last_work":
+		s, ok := value.(string)
+		t, err := time.Parse(time.RFC3339, s)
+		if !ok || err != nil {
+			return bad("time")
+		}
+		p := &a.FirstWork
+		if field == "last_work" {
+			p = &a.LastWork
+		}
+		if _, ok := a.Corrected[field]; !ok {
+			c.Raw = *p
+		}
+		*p = &t
+	case "late_minutes", "early_minutes":
+		f, ok := value.(float64)
+		if i, isInt := value.(int); isInt {
+			f, ok = float64(i), true
+		}
+		if !ok || f < 0 || f > 1440 || f != float64(int(f)) {
+			return bad("integer")
+		}
+		p := &a.LateMinutes
+		if field == "early_minutes" {
+			p = &a.EarlyMinutes
+		}
+		if _, ok := a.Corrected[field]; !ok {
+			c.Raw = *p
+		}
+		*p = int(f)
+	case "absent":
+		b, ok := value.(bool)
+		if !ok {
+			return bad("boolean")
+		}
+		if _, ok := a.Corrected[field]; !ok {
+			c.Raw = a.Absent
+		}
+		a.Absent = b
+	case "leave":
+		s, ok := value.(string)
+		if !ok || (s != "" && !slices.Contains(LeaveTypes, s)) {
+			return invalid("value", "leave takes a leave type or \"\"").With(CodeInvalidChoice, Params{"allowed": LeaveTypes, "value": fmt.Sprint(value)})
+		}
+		if _, ok := a.Corrected[field]; !ok {
+			c.Raw = a.Leave
+		}
+		a.Leave = s
+	default:
+		return invalid("field", "must be one of %v, got %q", AttendanceFields, field).With(CodeInvalidChoice, Params{"allowed": AttendanceFields, "value": field})
+	}
+	a.Corrected[field] = c
+	return nil
 }
 
 func startedMinutes(d time.Duration) int {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -28,6 +29,7 @@ type AttendanceQuery struct {
 	Team     string         // "": any; else the agents rostered in (or members of) the team
 	Grace    time.Duration  // 0: callfloor.DefaultGrace
 	Now      time.Time      // states still running end here (zero: time.Now())
+	Raw      bool           // without the team leads' corrections
 }
 
 // Shifts reads the shift templates by code.
@@ -302,6 +304,11 @@ ORDER BY 1, 4`, agents, lo, hi, q.Now)
 		}
 		return compareStrings(x.Day, y.Day)
 	})
+	if !q.Raw {
+		if err := db.applyCorrections(ctx, out, q.From, q.To); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
@@ -328,4 +335,73 @@ func nilIfEmpty(s []string) []string {
 		return nil
 	}
 	return s
+}
+
+// AddAttendanceCorrection records a correction of one field of an agent's day with its reason;
+// the latest correction of a field applies (the raw facts stay as recorded).
+func (db *DB) AddAttendanceCorrection(ctx context.Context, agent, day, field string, value any, reason, by string) (int64, error) {
+	if len(callfloor.Days(day, day)) != 1 {
+		return 0, callfloor.Invalid("day", callfloor.CodeInvalidFormat, callfloor.Params{"format": "date", "value": day}, "must be a day YYYY-MM-DD, got %q", day)
+	}
+	if strings.TrimSpace(reason) == "" {
+		return 0, callfloor.Invalid("reason", callfloor.CodeRequired, nil, "a correction needs its reason")
+	}
+	if len(reason) > 500 {
+		return 0, callfloor.Invalid("reason", callfloor.CodeTooLong, callfloor.Params{"max": 500}, "at most 500 characters")
+	}
+	var probe callfloor.AttendanceDay
+	if err := probe.Correct(field, value, reason, by, time.Now()); err != nil {
+		return 0, err
+	}
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = db.Pool.QueryRow(ctx, `INSERT INTO attendance_corrections (agent_id, day, field, value, reason, by_user) VALUES ($1, $2::date, $3, $4, $5, $6) RETURNING id`,
+		agent, day, field, raw, strings.TrimSpace(reason), by).Scan(&id)
+	return id, wrapErr("attendance correction", err)
+}
+
+// applyCorrections applies the recorded corrections to days, oldest first.
+func (db *DB) applyCorrections(ctx context.Context, days []callfloor.AttendanceDay, from, to string) error {
+	if len(days) == 0 {
+		return nil
+	}
+	idx := map[rosterKey]int{}
+	agents := map[string]bool{}
+	var list []string
+	for i, d := range days {
+		idx[rosterKey{d.Agent, d.Day}] = i
+		if !agents[d.Agent] {
+			agents[d.Agent] = true
+			list = append(list, d.Agent)
+		}
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT agent_id, day::text, field, value, reason, by_user, at FROM attendance_corrections
+		WHERE agent_id = ANY($1) AND day BETWEEN $2::date AND $3::date ORDER BY at, id`, list, from, to)
+	if err != nil {
+		return fmt.Errorf("attendance corrections: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var agent, day, field, reason, by string
+		var raw []byte
+		var at time.Time
+		if err := rows.Scan(&agent, &day, &field, &raw, &reason, &by, &at); err != nil {
+			return err
+		}
+		i, ok := idx[rosterKey{agent, day}]
+		if !ok {
+			continue
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		if err := days[i].Correct(field, v, reason, by, at); err != nil {
+			return fmt.Errorf("attendance correction of %s %s %s: %w", agent, day, field, err)
+		}
+	}
+	return rows.Err()
 }

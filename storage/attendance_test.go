@@ -117,8 +117,28 @@ func TestAttendanceFromRecords(t *testing.T) {
 		t.Errorf("facts %+v", facts)
 	}
 
+	// a team lead's correction applies on top; the raw fact stays
+	if _, err := db.AddAttendanceCorrection(ctx, "1001", "2026-11-02", "late_minutes", float64(0), "地铁停运，有证明", "lee"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddAttendanceCorrection(ctx, "1002", "2026-11-02", "absent", false, "", "lee"); callfloor.SpecificCode(err) != callfloor.CodeRequired {
+		t.Errorf("no reason: %v", err)
+	}
+	_, err = db.AddAttendanceCorrection(ctx, "1002", "2026-11-02", "absent", "no", "x", "lee")
+	wantCode(t, err, callfloor.EINVALID, "value")
+	_, err = db.AddAttendanceCorrection(ctx, "1002", "2026-11-02", "mood", true, "x", "lee")
+	wantCode(t, err, callfloor.EINVALID, "field")
+	cor, err := db.Attendance(ctx, storage.AttendanceQuery{From: "2026-11-02", To: "2026-11-02", Loc: loc, Agents: []string{"1001"}})
+	if err != nil || cor[0].LateMinutes != 0 || cor[0].Corrected["late_minutes"].Raw != 10 || cor[0].Corrected["late_minutes"].By != "lee" {
+		t.Fatalf("corrected %+v %v", cor, err)
+	}
+	raw, _ := db.Attendance(ctx, storage.AttendanceQuery{From: "2026-11-02", To: "2026-11-02", Loc: loc, Agents: []string{"1001"}, Raw: true})
+	if raw[0].LateMinutes != 10 || raw[0].Corrected != nil {
+		t.Fatalf("raw %+v", raw[0])
+	}
+
 	// one agent, bad ranges
-	one, err := db.Attendance(ctx, storage.AttendanceQuery{From: "2026-11-02", To: "2026-11-02", Loc: loc, Agents: []string{"1001"}})
+	one, err := db.Attendance(ctx, storage.AttendanceQuery{From: "2026-11-02", To: "2026-11-02", Loc: loc, Agents: []string{"1001"}, Raw: true})
 	if err != nil || len(one) != 1 || one[0].LateMinutes != 10 {
 		t.Fatalf("%+v %v", one, err)
 	}
