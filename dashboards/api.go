@@ -132,6 +132,7 @@ func (a *API) Register(mux Mux) {
 	a.registerRosters(h)         // monthly rosters per team (workforce_roster.go)
 	a.registerSwaps(h)           // shift swaps (workforce_roster.go)
 	a.registerLeave(h)           // leave requests, approvals, balances, policy (workforce_leave.go)
+	a.registerAttendance(h)      // attendance from the records, the monthly sheet, corrections (workforce_attendance.go)
 	h("GET /api/v1/users", a.listUsers)
 	h("POST /api/v1/users", a.createUser)
 	h("GET /api/v1/users/{id}", a.getUser)
