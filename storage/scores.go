@@ -1,0 +1,338 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/callfloor/callfloor"
+)
+
+// The monthly score (issue 12): the rule's versions, the trainers' exam results, conduct and
+// bonus entries, the inputs gathered from the records (attendance, AHT against the project's
+// target, QA accuracy, the exam) and the drafted sheets (callfloor.Score). The review/approve/
+// acknowledge/dispute flow moves score_sheets.status.
+
+// ScoreRules reads every version of the rule (none saved: the manuals' rule from 2000-01).
+func (db *DB) ScoreRules(ctx context.Context) (callfloor.ScoreRules, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT rule FROM score_rules ORDER BY effective_from`)
+	if err != nil {
+		return nil, fmt.Errorf("score rules: %w", err)
+	}
+	rules, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (callfloor.ScoreRule, error) {
+		var raw []byte
+		var s callfloor.ScoreRule
+		if err := r.Scan(&raw); err != nil {
+			return s, err
+		}
+		return s, json.Unmarshal(raw, &s)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(rules) == 0 {
+		return callfloor.ScoreRules{callfloor.DefaultScoreRule("2000-01")}, nil
+	}
+	return rules, nil
+}
+
+// AddScoreRule saves a new version (versions are never edited: a sheet names the version it was
+// scored by).
+func (db *DB) AddScoreRule(ctx context.Context, r callfloor.ScoreRule, by string) error {
+	rows, err := db.Pool.Query(ctx, `SELECT rule FROM score_rules`)
+	if err != nil {
+		return fmt.Errorf("score rules: %w", err)
+	}
+	saved, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (callfloor.ScoreRule, error) {
+		var raw []byte
+		var s callfloor.ScoreRule
+		if err := row.Scan(&raw); err != nil {
+			return s, err
+		}
+		return s, json.Unmarshal(raw, &s)
+	})
+	if err != nil {
+		return err
+	}
+	if err := append(callfloor.ScoreRules(saved), r).Validate(); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = db.Pool.Exec(ctx, `INSERT INTO score_rules (version, effective_from, rule, created_by) VALUES ($1, ($2 || '-01')::date, $3, $4)`,
+		r.Version, r.EffectiveFrom, raw, by)
+	return wrapErr("score rule", err)
+}
+
+// PutExamResult records an agent's monthly business exam (the trainer's entry).
+func (db *DB) PutExamResult(ctx context.Context, agent, month string, score float64, note, by string) error {
+	if _, _, err := monthRange(month); err != nil {
+		return err
+	}
+	if score < 0 || score > 100 || score != score {
+		return callfloor.Invalid("score", callfloor.CodeOutOfRange, callfloor.Params{"min": 0, "max": 100, "value": score}, "must be 0–100")
+	}
+	_, err := db.Pool.Exec(ctx, `INSERT INTO exam_results (agent_id, month, score, note, entered_by) VALUES ($1, ($2 || '-01')::date, $3, $4, $5)
+		ON CONFLICT (agent_id, month) DO UPDATE SET score = EXCLUDED.score, note = EXCLUDED.note, entered_by = EXCLUDED.entered_by, entered_at = now()`,
+		agent, month, score, note, by)
+	return wrapErr("exam result", err)
+}
+
+// ScoreEntryRow is a conduct deduction or bonus entered.
+type ScoreEntryRow struct {
+	ID    int64  `json:"id"`
+	Agent string `json:"agent"`
+	Month string `json:"month"`
+	Kind  string `json:"kind"` // conduct, bonus
+	callfloor.ScoreEntry
+	At time.Time `json:"at"`
+}
+
+// AddScoreEntry records a conduct deduction or a bonus item; the rule in force checks its points.
+func (db *DB) AddScoreEntry(ctx context.Context, agent, month, kind string, e callfloor.ScoreEntry) (int64, error) {
+	rules, err := db.ScoreRules(ctx)
+	if err != nil {
+		return 0, err
+	}
+	in := callfloor.ScoreInputs{Agent: agent, Month: month}
+	switch kind {
+	case "conduct":
+		in.Conduct = []callfloor.ScoreEntry{e}
+	case "bonus":
+		in.Bonus = []callfloor.ScoreEntry{e}
+	default:
+		return 0, callfloor.Invalid("kind", callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"conduct", "bonus"}, "value": kind}, "must be conduct or bonus")
+	}
+	if _, err := callfloor.Score(rules, in); err != nil {
+		var ce *callfloor.Error
+		if errors.As(err, &ce) && strings.HasPrefix(ce.Field, kind+"[0].") {
+			ce.Field = strings.TrimPrefix(ce.Field, kind+"[0].")
+		}
+		return 0, err
+	}
+	var id int64
+	err = db.Pool.QueryRow(ctx, `INSERT INTO score_entries (agent_id, month, kind, points, reason, evidence, entered_by)
+		VALUES ($1, ($2 || '-01')::date, $3, $4, $5, $6, $7) RETURNING id`, agent, month, kind, e.Points, strings.TrimSpace(e.Reason), e.Evidence, e.By).Scan(&id)
+	return id, wrapErr("score entry", err)
+}
+
+// DeleteScoreEntry withdraws an entry (kept, marked deleted).
+func (db *DB) DeleteScoreEntry(ctx context.Context, id int64) error {
+	tag, err := db.Pool.Exec(ctx, `UPDATE score_entries SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL`, id)
+	if err != nil {
+		return wrapErr("score entry", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return callfloor.NotFound("score_entry", fmt.Sprint(id), "no score entry %d", id)
+	}
+	return nil
+}
+
+// ScoreEntries lists an agent's (or, agent "", everyone's) entries of a month.
+func (db *DB) ScoreEntries(ctx context.Context, agents []string, month string) ([]ScoreEntryRow, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT id, agent_id, to_char(month, 'YYYY-MM'), kind, points, reason, evidence, entered_by, entered_at
+		FROM score_entries WHERE deleted_at IS NULL AND month = ($2 || '-01')::date AND ($1::text[] IS NULL OR agent_id = ANY($1)) ORDER BY id`,
+		nilIfEmpty(agents), month)
+	if err != nil {
+		return nil, fmt.Errorf("score entries: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ScoreEntryRow, error) {
+		var e ScoreEntryRow
+		return e, r.Scan(&e.ID, &e.Agent, &e.Month, &e.Kind, &e.Points, &e.Reason, &e.Evidence, &e.By, &e.At)
+	})
+}
+
+// ScoreInputsFor gathers each agent's month from the records:
+//   - attendance: DB.Attendance over the month (corrections applied) → AttendanceFacts;
+//   - timeliness: the agent's month AHT (report engine, grouped by agent) against the AHT target
+//     of the agent's team's project (no target or no handled call: no data);
+//   - accuracy: 100 − the agent's QA non-fatal error rate of the month (evaluations made in the
+//     month, in loc); no evaluation: no data;
+//   - exam: exam_results; conduct and bonus: score_entries (not withdrawn).
+func (db *DB) ScoreInputsFor(ctx context.Context, agents []string, month string, loc *time.Location) (map[string]*callfloor.ScoreInputs, error) {
+	from, to, err := monthRange(month)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*callfloor.ScoreInputs{}
+	for _, a := range agents {
+		out[a] = &callfloor.ScoreInputs{Agent: a, Month: month}
+	}
+	if len(agents) == 0 {
+		return out, nil
+	}
+	days, err := db.Attendance(ctx, AttendanceQuery{From: from, To: to, Loc: loc, Agents: agents})
+	if err != nil {
+		return nil, err
+	}
+	byAgent := map[string][]callfloor.AttendanceDay{}
+	for _, d := range days {
+		byAgent[d.Agent] = append(byAgent[d.Agent], d)
+	}
+	for a, ds := range byAgent {
+		if in := out[a]; in != nil {
+			in.Attendance = callfloor.AttendanceFacts(ds)
+		}
+	}
+	start, _ := time.ParseInLocation(time.DateOnly, from, loc)
+	end := start.AddDate(0, 1, 0)
+	// timeliness
+	dir, err := db.ReportDirectory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := db.ProductionReport(ctx, ProductionFilter{From: start, To: end, Loc: loc, Interval: IntervalRange, Group: GroupAgent})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range rep.Cells {
+		in := out[c.Key]
+		if in == nil {
+			continue
+		}
+		f := c.Parts.Figures()
+		t := dir.ProjectTargets(dir.TeamProject[dir.AgentTeam[c.Key]])
+		if f.AHT != nil && t != nil && t.AHT != nil {
+			aht, limit := *f.AHT, *t.AHT
+			in.AHTSeconds, in.AHTLimitSeconds = &aht, &limit
+			in.AHTEvidence = "aht:" + month
+		}
+	}
+	// accuracy
+	qa, err := db.QAReport(ctx, QAReportFilter{Group: GroupAgent, Period: PeriodMonth, From: start, To: end, Loc: loc})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range qa.Rows {
+		if in := out[r.Key]; in != nil && r.NonFatalRate.Percent != nil {
+			acc := 100 - *r.NonFatalRate.Percent
+			in.AccuracyPercent = &acc
+			in.AccuracyEvidence = "qa:" + month
+		}
+	}
+	// exam
+	rows, err := db.Pool.Query(ctx, `SELECT agent_id, score FROM exam_results WHERE month = $1::date AND agent_id = ANY($2)`, from, agents)
+	if err != nil {
+		return nil, fmt.Errorf("exam results: %w", err)
+	}
+	for rows.Next() {
+		var a string
+		var s float32
+		if err := rows.Scan(&a, &s); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		v := float64(s)
+		out[a].ExamScore = &v
+		out[a].ExamEvidence = "exam:" + month
+	}
+	rows.Close()
+	// entries
+	entries, err := db.ScoreEntries(ctx, agents, month)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		in := out[e.Agent]
+		if e.Kind == "conduct" {
+			in.Conduct = append(in.Conduct, e.ScoreEntry)
+		} else {
+			in.Bonus = append(in.Bonus, e.ScoreEntry)
+		}
+	}
+	return out, nil
+}
+
+// MonthScore is a stored monthly score sheet with its flow.
+type MonthScore struct {
+	callfloor.ScoreSheet
+	Team       string                `json:"team"`
+	Status     string                `json:"status"`
+	Inputs     callfloor.ScoreInputs `json:"inputs"`
+	DraftedBy  string                `json:"drafted_by,omitempty"`
+	ReviewedBy string                `json:"reviewed_by,omitempty"`
+	ApprovedBy string                `json:"approved_by,omitempty"`
+	Dispute    string                `json:"dispute,omitempty"`
+	UpdatedAt  time.Time             `json:"updated_at"`
+}
+
+// DraftScores scores the agents' month from the records and stores the sheets as drafts with
+// their inputs (a sheet is reproducible from them); a sheet past draft (reviewed, approved…) is
+// left alone and reported in skipped.
+func (db *DB) DraftScores(ctx context.Context, agents []string, team, month string, loc *time.Location, by string) (drafted []MonthScore, skipped []string, err error) {
+	var saved int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM score_rules`).Scan(&saved); err != nil {
+		return nil, nil, err
+	}
+	if saved == 0 { // the sheets name their rule's version: save the default one first
+		if err := db.AddScoreRule(ctx, callfloor.DefaultScoreRule("2000-01"), "callfloor"); err != nil {
+			return nil, nil, err
+		}
+	}
+	rules, err := db.ScoreRules(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := rules.At(month); err != nil {
+		return nil, nil, err
+	}
+	ins, err := db.ScoreInputsFor(ctx, agents, month, loc)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, a := range agents {
+		in := ins[a]
+		sheet, err := callfloor.Score(rules, *in)
+		if err != nil {
+			return nil, nil, fmt.Errorf("score %s %s: %w", a, month, err)
+		}
+		rawIn, _ := json.Marshal(in)
+		rawSheet, _ := json.Marshal(sheet)
+		tag, err := db.Pool.Exec(ctx, `INSERT INTO score_sheets (agent_id, month, team_id, rule_version, inputs, sheet, total, status, drafted_by)
+			VALUES ($1, ($2 || '-01')::date, $3, $4, $5, $6, $7, 'draft', $8)
+			ON CONFLICT (agent_id, month) DO UPDATE SET team_id = EXCLUDED.team_id, rule_version = EXCLUDED.rule_version, inputs = EXCLUDED.inputs,
+				sheet = EXCLUDED.sheet, total = EXCLUDED.total, drafted_by = EXCLUDED.drafted_by, updated_at = now()
+			WHERE score_sheets.status = 'draft'`, a, month, team, sheet.RuleVersion, rawIn, rawSheet, sheet.Total, by)
+		if err != nil {
+			return nil, nil, wrapErr("draft score", err)
+		}
+		if tag.RowsAffected() == 0 {
+			skipped = append(skipped, a)
+			continue
+		}
+		if _, err := db.Pool.Exec(ctx, `INSERT INTO score_sheet_history (agent_id, month, by_user, action, total) VALUES ($1, ($2 || '-01')::date, $3, 'drafted', $4)`,
+			a, month, by, sheet.Total); err != nil {
+			return nil, nil, err
+		}
+		drafted = append(drafted, MonthScore{ScoreSheet: *sheet, Team: team, Status: "draft", Inputs: *in, DraftedBy: by})
+	}
+	return drafted, skipped, nil
+}
+
+// ScoreSheets lists the stored sheets of a month (agents nil: every agent).
+func (db *DB) ScoreSheets(ctx context.Context, agents []string, month string) ([]MonthScore, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT sheet, inputs, coalesce(team_id, ''), status, coalesce(drafted_by, ''), coalesce(reviewed_by, ''),
+		coalesce(approved_by, ''), coalesce(dispute, ''), updated_at FROM score_sheets
+		WHERE month = ($2 || '-01')::date AND ($1::text[] IS NULL OR agent_id = ANY($1)) ORDER BY agent_id`, nilIfEmpty(agents), month)
+	if err != nil {
+		return nil, fmt.Errorf("score sheets: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (MonthScore, error) {
+		var s MonthScore
+		var sheet, in []byte
+		if err := r.Scan(&sheet, &in, &s.Team, &s.Status, &s.DraftedBy, &s.ReviewedBy, &s.ApprovedBy, &s.Dispute, &s.UpdatedAt); err != nil {
+			return s, err
+		}
+		if err := json.Unmarshal(sheet, &s.ScoreSheet); err != nil {
+			return s, err
+		}
+		return s, json.Unmarshal(in, &s.Inputs)
+	})
+}

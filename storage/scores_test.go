@@ -1,0 +1,109 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/storage"
+)
+
+// A month's sheet drafted from the records: attendance (a late day, a sick leave), the trainer's
+// exam under November's new pass mark, a conduct deduction and a bonus; a sheet past draft is not
+// redrafted; rule versions are checked.
+func TestScoreDraftFromRecords(t *testing.T) {
+	db := usersDB(t)
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := db.Pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec(`INSERT INTO teams (id, name) VALUES ('red', 'Red')`)
+	exec(`INSERT INTO agents (id, name, endpoint, team_id) VALUES ('1001', '王芳', 'PJSIP/1001', 'red'), ('1002', '李娜', 'PJSIP/1002', 'red')`)
+	if _, err := db.PutShift(ctx, callfloor.Shift{Code: "E", Name: "早班", Start: "08:30", End: "17:30"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutRosterCells(ctx, "red", "2026-11", []storage.RosterCell{{Agent: "1001", Day: "2026-11-02", Shift: "E"}, {Agent: "1001", Day: "2026-11-03", Shift: "E"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.PublishRoster(ctx, "red", "2026-11", "lee"); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := time.ParseInLocation("2006-01-02 15:04", "2026-11-02 08:50", loc)
+	e, _ := time.ParseInLocation("2006-01-02 15:04", "2026-11-02 17:30", loc)
+	exec(`INSERT INTO agent_state_intervals (agent_id, state, started_at, ended_at, duration_ms) VALUES ('1001', 'available', $1, $2, $3)`, s, e, e.Sub(s).Milliseconds())
+	exec(`INSERT INTO leave_requests (agent_id, type, from_day, to_day, days, requested_on, chain, status) VALUES ('1001', 'sick', '2026-11-03', '2026-11-03', 1, '2026-11-03', '{team_lead}', 'approved')`)
+
+	v1 := callfloor.DefaultScoreRule("2026-01")
+	v2 := callfloor.DefaultScoreRule("2026-11")
+	v2.Version, v2.AccuracyStandard, v2.ExamPassMark = 2, 99, 90
+	for _, r := range []callfloor.ScoreRule{v1, v2} {
+		if err := db.AddScoreRule(ctx, r, "ops"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.AddScoreRule(ctx, v2, "ops"); err == nil {
+		t.Fatal("version 2 saved twice")
+	}
+	if err := db.PutExamResult(ctx, "1001", "2026-11", 85, "", "tina"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutExamResult(ctx, "1001", "2026-11", 101, "", "tina"); callfloor.SpecificCode(err) != callfloor.CodeOutOfRange {
+		t.Fatalf("exam 101: %v", err)
+	}
+	if _, err := db.AddScoreEntry(ctx, "1001", "2026-11", "conduct", callfloor.ScoreEntry{Points: 3, Reason: "在座位上吃东西", Evidence: "day:2026-11-05", By: "lee"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddScoreEntry(ctx, "1001", "2026-11", "bonus", callfloor.ScoreEntry{Points: 4, Reason: "客户表扬", By: "lee"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.AddScoreEntry(ctx, "1001", "2026-11", "bonus", callfloor.ScoreEntry{Points: 6, Reason: "x", By: "lee"})
+	wantCode(t, err, callfloor.EINVALID, "points")
+	withdrawn, _ := db.AddScoreEntry(ctx, "1001", "2026-11", "conduct", callfloor.ScoreEntry{Points: 10, Reason: "entered by mistake", By: "lee"})
+	if err := db.DeleteScoreEntry(ctx, withdrawn); err != nil {
+		t.Fatal(err)
+	}
+
+	drafted, skipped, err := db.DraftScores(ctx, []string{"1001", "1002"}, "red", "2026-11", loc, "lee")
+	if err != nil || len(drafted) != 2 || len(skipped) != 0 {
+		t.Fatalf("drafted %d skipped %v: %v", len(drafted), skipped, err)
+	}
+	d := drafted[0]
+	// attendance 20 − 2 (late 20 min) − 4 (sick) = 14; exam 90 − 85: one step, 16; conduct 17;
+	// timeliness and accuracy: no calls, no evaluations → no data; bonus 4. 14 + 20 + 20 + 16 + 17 + 4 = 91
+	if d.RuleVersion != 2 || d.Buckets[callfloor.BucketAttendance] != 14 || d.Buckets[callfloor.BucketExam] != 16 ||
+		d.Buckets[callfloor.BucketConduct] != 17 || d.Buckets[callfloor.BucketBonus] != 4 || d.Total != 91 {
+		t.Fatalf("sheet %+v", d.ScoreSheet)
+	}
+	if len(d.Missing) != 2 || len(d.Inputs.Attendance) != 2 || d.Inputs.Attendance[1].Evidence == "" {
+		t.Fatalf("inputs %+v missing %v", d.Inputs, d.Missing)
+	}
+	if drafted[1].Total != 100 {
+		t.Fatalf("1002 with nothing against them: %d", drafted[1].Total)
+	}
+	// reproducible: the stored inputs score the same sheet
+	rules, _ := db.ScoreRules(ctx)
+	again, _ := callfloor.Score(rules, d.Inputs)
+	if again.Total != d.Total {
+		t.Fatalf("inputs re-scored %d, stored %d", again.Total, d.Total)
+	}
+	// once reviewed, a sheet is not redrafted
+	exec(`UPDATE score_sheets SET status = 'reviewed' WHERE agent_id = '1001'`)
+	_, skipped, err = db.DraftScores(ctx, []string{"1001", "1002"}, "red", "2026-11", loc, "lee")
+	if err != nil || len(skipped) != 1 || skipped[0] != "1001" {
+		t.Fatalf("skipped %v %v", skipped, err)
+	}
+	sheets, err := db.ScoreSheets(ctx, nil, "2026-11")
+	if err != nil || len(sheets) != 2 || sheets[0].Status != "reviewed" || sheets[0].Total != 91 || sheets[1].DraftedBy != "lee" {
+		t.Fatalf("sheets %+v %v", sheets, err)
+	}
+	// October is scored by version 1
+	oct, _, err := db.DraftScores(ctx, []string{"1002"}, "red", "2026-10", loc, "lee")
+	if err != nil || oct[0].RuleVersion != 1 {
+		t.Fatalf("October %+v %v", oct, err)
+	}
+}
