@@ -336,3 +336,122 @@ func (db *DB) ScoreSheets(ctx context.Context, agents []string, month string) ([
 		return s, json.Unmarshal(in, &s.Inputs)
 	})
 }
+
+// Score sheet flow: draft → reviewed (project manager) → approved (operations manager) →
+// acknowledged or disputed (the agent); returned (to draft) by a reviewer or approver; a dispute
+// upheld goes back to draft for the lead to redraft, a dispute rejected back to approved.
+var scoreMoves = map[string]struct {
+	from []string
+	to   string
+}{
+	"review":      {[]string{"draft"}, "reviewed"},
+	"approve":     {[]string{"reviewed"}, "approved"},
+	"return":      {[]string{"reviewed", "approved"}, "draft"},
+	"acknowledge": {[]string{"approved"}, "acknowledged"},
+	"dispute":     {[]string{"approved"}, "disputed"},
+	"uphold":      {[]string{"disputed"}, "draft"},
+	"reject":      {[]string{"disputed"}, "approved"},
+}
+
+// MoveScore moves a sheet along the flow (action: review, approve, return, acknowledge, dispute,
+// uphold, reject), recording who and the note in its history.
+func (db *DB) MoveScore(ctx context.Context, agent, month, action, by, note string) (MonthScore, error) {
+	mv, ok := scoreMoves[action]
+	if !ok {
+		return MonthScore{}, callfloor.Invalid("action", callfloor.CodeInvalidChoice,
+			callfloor.Params{"allowed": []string{"review", "approve", "return", "acknowledge", "dispute", "uphold", "reject"}, "value": action}, "unknown action %q", action)
+	}
+	if action == "dispute" && strings.TrimSpace(note) == "" {
+		return MonthScore{}, callfloor.Invalid("note", callfloor.CodeRequired, nil, "a dispute needs its reason")
+	}
+	if len(note) > 1000 {
+		return MonthScore{}, callfloor.Invalid("note", callfloor.CodeTooLong, callfloor.Params{"max": 1000}, "at most 1000 characters")
+	}
+	if _, _, err := monthRange(month); err != nil {
+		return MonthScore{}, err
+	}
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		var status string
+		var total int
+		err := tx.QueryRow(ctx, `SELECT status, total FROM score_sheets WHERE agent_id = $1 AND month = ($2 || '-01')::date FOR UPDATE`, agent, month).Scan(&status, &total)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return callfloor.NotFound("score_sheet", agent+" "+month, "no score sheet of %s for %s", agent, month)
+		}
+		if err != nil {
+			return err
+		}
+		allowed := false
+		for _, f := range mv.from {
+			allowed = allowed || f == status
+		}
+		if !allowed {
+			return callfloor.StateConflict(status, "the sheet of %s for %s is %s: it cannot be %s", agent, month, status, action)
+		}
+		set := `status = $3, updated_at = now()`
+		switch action {
+		case "review":
+			set += `, reviewed_by = $4`
+		case "approve":
+			set += `, approved_by = $4`
+		case "acknowledge":
+			set += `, acknowledged_at = now()`
+		case "dispute":
+			set += `, dispute = $5`
+		}
+		if _, err := tx.Exec(ctx, `UPDATE score_sheets SET `+set+` WHERE agent_id = $1 AND month = ($2 || '-01')::date AND $4::text IS NOT NULL AND $5::text IS NOT NULL`,
+			agent, month, mv.to, by, note); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO score_sheet_history (agent_id, month, by_user, action, note, total) VALUES ($1, ($2 || '-01')::date, $3, $4, $5, $6)`,
+			agent, month, by, action, note, total)
+		return err
+	})
+	if err != nil {
+		return MonthScore{}, wrapErr("score sheet", err)
+	}
+	list, err := db.ScoreSheets(ctx, []string{agent}, month)
+	if err != nil || len(list) == 0 {
+		return MonthScore{}, err
+	}
+	return list[0], nil
+}
+
+// ScoreHistoryEntry is a step of a sheet's flow.
+type ScoreHistoryEntry struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Action string    `json:"action"`
+	Note   string    `json:"note,omitempty"`
+	Total  *int      `json:"total,omitempty"`
+}
+
+// ScoreHistory is a sheet's flow, oldest first.
+func (db *DB) ScoreHistory(ctx context.Context, agent, month string) ([]ScoreHistoryEntry, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT at, by_user, action, note, total FROM score_sheet_history
+		WHERE agent_id = $1 AND month = ($2 || '-01')::date ORDER BY at, action`, agent, month)
+	if err != nil {
+		return nil, fmt.Errorf("score history: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ScoreHistoryEntry, error) {
+		var h ScoreHistoryEntry
+		return h, r.Scan(&h.At, &h.By, &h.Action, &h.Note, &h.Total)
+	})
+}
+
+// FinalScores are the approved or acknowledged sheets of the months from..to (YYYY-MM), for
+// totals, rankings and training flags.
+func (db *DB) FinalScores(ctx context.Context, from, to string) ([]callfloor.ScoreSheet, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT sheet FROM score_sheets WHERE status IN ('approved', 'acknowledged')
+		AND month BETWEEN ($1 || '-01')::date AND ($2 || '-01')::date ORDER BY month, agent_id`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("final scores: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (callfloor.ScoreSheet, error) {
+		var raw []byte
+		var s callfloor.ScoreSheet
+		if err := r.Scan(&raw); err != nil {
+			return s, err
+		}
+		return s, json.Unmarshal(raw, &s)
+	})
+}

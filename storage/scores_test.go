@@ -101,6 +101,34 @@ func TestScoreDraftFromRecords(t *testing.T) {
 	if err != nil || len(sheets) != 2 || sheets[0].Status != "reviewed" || sheets[0].Total != 91 || sheets[1].DraftedBy != "lee" {
 		t.Fatalf("sheets %+v %v", sheets, err)
 	}
+	// the flow: reviewed by the project manager, approved, disputed by the agent, the dispute
+	// rejected, acknowledged
+	if _, err := db.MoveScore(ctx, "1002", "2026-11", "approve", "ops", ""); callfloor.SpecificCode(err) != callfloor.CodeStateConflict {
+		t.Fatalf("approve a draft: %v", err)
+	}
+	for _, step := range []struct{ action, by, note, want string }{
+		{"review", "pam", "", "reviewed"}, {"return", "ops", "exam missing", "draft"}, {"review", "pam", "", "reviewed"},
+		{"approve", "ops", "", "approved"}, {"dispute", "1002", "我那天请了假", "disputed"}, {"reject", "lee", "假条未批", "approved"},
+		{"acknowledge", "1002", "", "acknowledged"},
+	} {
+		m, err := db.MoveScore(ctx, "1002", "2026-11", step.action, step.by, step.note)
+		if err != nil || m.Status != step.want {
+			t.Fatalf("%s: %+v %v", step.action, m.Status, err)
+		}
+	}
+	_, err = db.MoveScore(ctx, "1001", "2026-11", "dispute", "1001", "")
+	wantCode(t, err, callfloor.EINVALID, "note")
+	_, err = db.MoveScore(ctx, "1001", "2026-11", "promote", "x", "")
+	wantCode(t, err, callfloor.EINVALID, "action")
+	h, _ := db.ScoreHistory(ctx, "1002", "2026-11")
+	if len(h) != 9 || h[1].Action != "drafted" || h[8].Action != "acknowledge" { // drafted twice (the second draft redrafted 1002)
+		t.Fatalf("history %+v", h)
+	}
+	final, _ := db.FinalScores(ctx, "2026-07", "2026-12")
+	if len(final) != 1 || final[0].Agent != "1002" {
+		t.Fatalf("final %+v", final)
+	}
+
 	// October is scored by version 1
 	oct, _, err := db.DraftScores(ctx, []string{"1002"}, "red", "2026-10", loc, "lee")
 	if err != nil || oct[0].RuleVersion != 1 {
