@@ -133,6 +133,7 @@ func (a *API) Register(mux Mux) {
 	a.registerSwaps(h)           // shift swaps (workforce_roster.go)
 	a.registerLeave(h)           // leave requests, approvals, balances, policy (workforce_leave.go)
 	a.registerAttendance(h)      // attendance from the records, the monthly sheet, corrections (workforce_attendance.go)
+	a.registerScores(h)          // the monthly score: drafts, flow, exams, entries, rules, ranking (workforce_scores.go)
 	h("GET /api/v1/users", a.listUsers)
 	h("POST /api/v1/users", a.createUser)
 	h("GET /api/v1/users/{id}", a.getUser)

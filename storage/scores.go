@@ -455,3 +455,13 @@ func (db *DB) FinalScores(ctx context.Context, from, to string) ([]callfloor.Sco
 		return s, json.Unmarshal(raw, &s)
 	})
 }
+
+// ScoreEntryAgent is the agent an entry is about.
+func (db *DB) ScoreEntryAgent(ctx context.Context, id int64) (string, error) {
+	var a string
+	err := db.Pool.QueryRow(ctx, `SELECT agent_id FROM score_entries WHERE id = $1 AND deleted_at IS NULL`, id).Scan(&a)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", callfloor.NotFound("score_entry", fmt.Sprint(id), "no score entry %d", id)
+	}
+	return a, err
+}
