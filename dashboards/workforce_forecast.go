@@ -1,0 +1,198 @@
+package dashboards
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/callfloor/callfloor"
+)
+
+// Forecast and staffing (issue 12; forecast.go, storage/forecast.go): a queue's day per 15 or 30
+// minutes — the volume and AHT expected from the same weekday of the last weeks (holidays and
+// make-up days handled, the method and basis named), the agents required by Erlang C and by
+// Erlang A with the patience measured from the abandons, the heads to schedule after shrinkage,
+// the heads on the published roster; for today, a re-forecast from the actuals so far; for a past
+// day, the forecast's accuracy (MAPE, WAPE) against what happened. Who sees the queue sees it.
+
+func (a *API) registerForecast(h func(pattern string, fn handlerFunc)) {
+	h("GET /api/v1/forecast", a.getForecast)
+	h("POST /api/v1/forecast", a.saveForecast)
+}
+
+type forecastParams struct {
+	queue     callfloor.Queue
+	day       string
+	minutes   int
+	weeks     int
+	shrinkage float64
+}
+
+func (a *API) forecastParams(r *http.Request) (forecastParams, error) {
+	var fp forecastParams
+	if err := checkParams(r, "queue", "day", "interval", "weeks", "shrinkage"); err != nil {
+		return fp, err
+	}
+	q := r.URL.Query()
+	name := q.Get("queue")
+	if name == "" {
+		return fp, invalid("queue", "is required").With(callfloor.CodeRequired, nil)
+	}
+	found := false
+	for _, x := range a.ACD.Queues() {
+		if x.Name == name {
+			fp.queue, found = x, true
+		}
+	}
+	if !found {
+		return fp, invalid("queue", "no queue %q", name).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "queue", "value": name})
+	}
+	if p := principal(r); !p.CanSeeQueue(name) {
+		return fp, forbidden("queue %q is outside what %s %q may see", name, p.Role, p.Username)
+	}
+	loc := a.Base.Location()
+	fp.day = q.Get("day")
+	if fp.day == "" {
+		fp.day = time.Now().In(loc).Format(time.DateOnly)
+	}
+	if len(callfloor.Days(fp.day, fp.day)) != 1 {
+		return fp, invalid("day", "must be a day YYYY-MM-DD, got %q", fp.day).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "date", "value": fp.day})
+	}
+	fp.minutes, fp.weeks, fp.shrinkage = 30, 6, 0.3
+	if v := q.Get("interval"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || (n != 15 && n != 30) {
+			return fp, invalid("interval", "must be 15 or 30, got %q", v).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []int{15, 30}, "value": v})
+		}
+		fp.minutes = n
+	}
+	if v := q.Get("weeks"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 26 {
+			return fp, invalid("weeks", "must be 1–26, got %q", v).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 1, "max": 26, "value": v})
+		}
+		fp.weeks = n
+	}
+	if v := q.Get("shrinkage"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f >= 0.9 {
+			return fp, invalid("shrinkage", "must be 0 or more and below 0.9, got %q", v).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 0, "max": 0.9, "value": v})
+		}
+		fp.shrinkage = f
+	}
+	return fp, nil
+}
+
+func (a *API) getForecast(w http.ResponseWriter, r *http.Request) (any, error) {
+	fp, err := a.forecastParams(r)
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	loc := a.Base.Location()
+	dayStart, _ := time.ParseInLocation(time.DateOnly, fp.day, loc)
+	today := time.Now().In(loc).Format(time.DateOnly)
+	// the history: a year back (holidays), up to the day itself (its actuals)
+	from := dayStart.AddDate(-1, 0, 0).Format(time.DateOnly)
+	hist, err := a.DB.QueueHistory(ctx, fp.queue.Name, from, fp.day, loc, fp.minutes)
+	if err != nil {
+		return nil, err
+	}
+	actual := hist[fp.day]
+	delete(hist, fp.day)
+	for d := range hist { // days without any call are not history (before the queue existed)
+		empty := true
+		for _, s := range hist[d] {
+			if s.Offered > 0 {
+				empty = false
+				break
+			}
+		}
+		if empty {
+			delete(hist, d)
+		}
+	}
+	cal, err := a.DB.HolidayCalendar(ctx, from, fp.day)
+	if err != nil {
+		return nil, err
+	}
+	slots := 24 * 60 / fp.minutes
+	f := callfloor.ForecastDay(hist, fp.day, slots, fp.weeks, cal)
+	out := map[string]any{"queue": fp.queue.Name, "day": fp.day, "interval": fp.minutes, "weeks": fp.weeks, "shrinkage": fp.shrinkage, "forecast": f}
+	shown := f
+	if fp.day == today {
+		now := time.Now().In(loc)
+		done := (now.Hour()*60 + now.Minute()) / fp.minutes
+		shown = callfloor.Reforecast(f, actual, done)
+		out["reforecast"] = shown
+	}
+	if fp.day <= today {
+		out["actual"] = actual
+		if fp.day < today {
+			basis := f
+			if saved, at, err := a.DB.SavedForecast(ctx, fp.queue.Name, fp.day, fp.minutes); err != nil {
+				return nil, err
+			} else if saved != nil {
+				basis = *saved
+				out["accuracy_of"] = map[string]any{"saved_at": at, "method": saved.Method}
+			}
+			out["accuracy"] = callfloor.Accuracy(basis.Slots, actual)
+		}
+	}
+	patience, ok, err := a.DB.QueuePatience(ctx, fp.queue.Name, dayStart.AddDate(0, 0, -7*fp.weeks), dayStart)
+	if err != nil {
+		return nil, err
+	}
+	sp := callfloor.StaffingParams{Interval: time.Duration(fp.minutes) * time.Minute, Threshold: fp.queue.ServiceLevel,
+		ServiceLevel: fp.queue.SLTarget, Shrinkage: fp.shrinkage}
+	if ok {
+		sp.Patience = patience
+		out["patience_s"] = patience.Seconds()
+	} else {
+		out["patience_s"] = nil // not measurable: no abandon in the basis weeks
+	}
+	if !(sp.ServiceLevel > 0 && sp.ServiceLevel < 1) {
+		sp.ServiceLevel = 0.8
+	}
+	out["service_level_target"], out["threshold_s"] = sp.ServiceLevel, sp.Threshold.Seconds()
+	rostered, err := a.DB.RosteredHeads(ctx, fp.queue.Name, fp.day, loc, fp.minutes)
+	if err != nil {
+		return nil, err
+	}
+	staffing, err := callfloor.Staffing(shown, sp, rostered)
+	if err != nil {
+		return nil, err
+	}
+	out["staffing"] = staffing
+	return out, nil
+}
+
+// saveForecast keeps the day's forecast as made (supervisors and up, project managers of the
+// queue's project), so its accuracy is later reported against it.
+func (a *API) saveForecast(w http.ResponseWriter, r *http.Request) (any, error) {
+	fp, err := a.forecastParams(r)
+	if err != nil {
+		return nil, err
+	}
+	p := principal(r)
+	if p.Role != callfloor.RoleSupervisor && p.Role != callfloor.RoleProjectManager && !p.CanConfigure() {
+		return nil, forbidden("%s %q may not save forecasts", p.Role, p.Username)
+	}
+	loc := a.Base.Location()
+	dayStart, _ := time.ParseInLocation(time.DateOnly, fp.day, loc)
+	from := dayStart.AddDate(-1, 0, 0).Format(time.DateOnly)
+	hist, err := a.DB.QueueHistory(r.Context(), fp.queue.Name, from, dayStart.AddDate(0, 0, -1).Format(time.DateOnly), loc, fp.minutes)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := a.DB.HolidayCalendar(r.Context(), from, fp.day)
+	if err != nil {
+		return nil, err
+	}
+	f := callfloor.ForecastDay(hist, fp.day, 24*60/fp.minutes, fp.weeks, cal)
+	if err := a.DB.SaveForecast(r.Context(), fp.queue.Name, fp.minutes, f, p.Username); err != nil {
+		return nil, err
+	}
+	a.audit(r, "forecast_saved", "queue", fp.queue.Name, map[string]any{"day": fp.day, "interval": fp.minutes, "method": f.Method, "basis": f.Basis})
+	return created{f}, nil
+}
