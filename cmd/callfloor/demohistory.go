@@ -13,12 +13,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/dashboards"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -102,6 +107,7 @@ type demoHistoryResult struct {
 	Days                           []time.Time // the days generated
 	Calls, Intervals, Dispositions int64
 	Buckets                        int // rollup buckets rebuilt
+	DailyReports                   int // daily reports sent by the team leads
 	From, To                       time.Time
 	SkippedDays                    int // days of the range that had history already
 }
@@ -199,5 +205,74 @@ func seedDemoHistory(ctx context.Context, db *storage.DB, cfg *callfloor.Config,
 	if _, err := db.Pool.Exec(ctx, `ANALYZE calls; ANALYZE offers; ANALYZE agent_state_intervals; ANALYZE agent_sessions`); err != nil {
 		return nil, err
 	}
+	if res.DailyReports, err = seedDemoDailyReports(ctx, db, cfg, res.Days); err != nil {
+		return nil, err
+	}
 	return res, nil
+}
+
+// demoDailyNotes are the notes the demo's team leads wrote on their daily reports.
+var demoDailyNotes = []string{
+	"上午名单质量差，接通率偏低；下午换了新名单。 / Poor list in the morning, connect rate low; new list after lunch.",
+	"两名坐席上午参加产品培训。 / Two agents on product training in the morning.",
+	"午饭后话务高峰，已安排错峰用餐。 / Peak after lunch: lunches staggered from tomorrow.",
+	"一名新坐席上岗，平均处理时长偏高。 / A new agent started: AHT high while they learn.",
+	"全天达标，感谢大家。 / All targets met, thanks everyone.",
+}
+
+// seedDemoDailyReports has each team lead of the demo send the daily report (日报) of their team
+// for the last working days of days (at most five), through the API as the lead would (the
+// report engine's figures, the off-target figures, a note). Reports already sent are left.
+func seedDemoDailyReports(ctx context.Context, db *storage.DB, cfg *callfloor.Config, days []time.Time) (int, error) {
+	var leads []storage.NewUser
+	for _, u := range demoUsers {
+		if u.Role == callfloor.RoleTeamLead && u.TeamID != "" {
+			leads = append(leads, u)
+		}
+	}
+	if len(leads) == 0 || len(days) == 0 {
+		return 0, nil
+	}
+	api := &dashboards.API{DB: db, Auth: &dashboards.Auth{DB: db, TimeZone: cfg.TimeZone}, Base: cfg}
+	mux := http.NewServeMux()
+	api.Register(mux)
+	sent := 0
+	for _, lead := range leads {
+		u, err := db.GetUserByUsername(ctx, lead.Username)
+		if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return sent, err
+		}
+		tok, id, err := db.CreateAPIToken(ctx, u.ID, "demo daily reports")
+		if err != nil {
+			return sent, err
+		}
+		n := 0
+		for i := len(days) - 1; i >= 0 && n < 5; i-- {
+			d := days[i]
+			if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
+				continue
+			}
+			n++
+			body, _ := json.Marshal(map[string]string{"day": d.Format(time.DateOnly), "note": demoDailyNotes[(d.YearDay())%len(demoDailyNotes)]})
+			req := httptest.NewRequestWithContext(ctx, "POST", "/api/v1/reports/daily", strings.NewReader(string(body)))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			mux.ServeHTTP(w, req)
+			switch w.Code {
+			case http.StatusCreated, http.StatusOK:
+				sent++
+			case http.StatusConflict: // sent already
+			default:
+				_ = db.RevokeAPIToken(ctx, id)
+				return sent, fmt.Errorf("demo daily report of %s for %s: %d %s", lead.Username, d.Format(time.DateOnly), w.Code, w.Body.String())
+			}
+		}
+		if err := db.RevokeAPIToken(ctx, id); err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
 }

@@ -174,13 +174,21 @@ func TestDemoHistory(t *testing.T) {
 		t.Errorf("totals: rollup %+v\nraw %+v", rollup.Totals.Figures(), raw.Totals.Figures())
 	}
 
+	// lee, team-a's lead, sent the daily reports of the last five working days, with notes
+	if res.DailyReports != 5 {
+		t.Errorf("%d daily reports sent, want 5", res.DailyReports)
+	}
+	if n := count(`SELECT count(*) FROM daily_reports WHERE team_id = 'team-a' AND lead = 'lee' AND note <> '' AND day < $1::date
+		AND (report->'totals'->'figures'->>'outbound_dials')::int > 0`, today.Format(time.DateOnly)); n != 5 {
+		t.Errorf("%d of lee's daily reports with a note and team-a's dials, want 5", n)
+	}
 	// a second seeding (a demo restart) adds nothing
 	before := count(`SELECT (SELECT count(*) FROM calls) + (SELECT count(*) FROM agent_state_intervals) + (SELECT count(*) FROM agent_sessions)`)
 	again, err := seedDemoHistory(ctx, db, cfg, 2, now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(again.Days) != 0 || again.SkippedDays != 14 {
+	if len(again.Days) != 0 || again.SkippedDays != 14 || again.DailyReports != 0 || count(`SELECT count(*) FROM daily_reports`) != 5 {
 		t.Errorf("second seeding: %d days generated, %d skipped", len(again.Days), again.SkippedDays)
 	}
 	if after := count(`SELECT (SELECT count(*) FROM calls) + (SELECT count(*) FROM agent_state_intervals) + (SELECT count(*) FROM agent_sessions)`); after != before {
