@@ -42,7 +42,7 @@ func demoHistoryModel(cfg *callfloor.Config, from, to time.Time, generated func(
 		}
 	}
 	m := &genModel{o: genOpts{from: from, to: to, loc: cfg.Location(), seed: seed, workers: 2, dialsPer: 8000,
-		generated: generated, noRecordings: true}}
+		generated: generated, noRecordings: true, occupancy: 0.55}} // two teams of 12: a 300-seat centre's 68 % would queue
 	queues := map[string]callfloor.Queue{}
 	for _, q := range cfg.Queues {
 		queues[q.Name] = q

@@ -37,6 +37,9 @@ type genOpts struct {
 	// logged-out interval runs to the agent's next login only within generated days (the
 	// demo seeds only the days that have no history, and must not overlap the others).
 	generated func(day time.Time) bool
+	// occupancy the inbound volume is planned for (0: 0.68; a small floor pools less, so
+	// needs less to keep its service level)
+	occupancy float64
 	// noRecordings: the calls have no recording_name (the demo has no files for them)
 	noRecordings bool
 }
@@ -677,13 +680,17 @@ func (m *genModel) simulateDay(d time.Time) *genRows {
 				ags = append(ags, &gAgent{a: a})
 			}
 		}
-		// inbound volume: what the day's roster can carry at ~70 % occupancy, with the curve
+		// inbound volume: what the day's roster can carry at ~70 % occupancy (o.occupancy), with the curve
 		// (so mornings and evenings queue) and a little noise
 		var mht float64
 		for _, q := range p.queues {
 			mht += q.share * (q.talkMedS*math.Exp(0.6*0.6/2) + 0.12*60 + float64(q.wrapMs)/1000 + 4)
 		}
-		volume := float64(working) * 7.4 * 3600 * 0.68 / mht * (0.92 + 0.16*s.r.Float64())
+		occ := m.o.occupancy
+		if occ == 0 {
+			occ = 0.68
+		}
+		volume := float64(working) * 7.4 * 3600 * occ / mht * (0.92 + 0.16*s.r.Float64())
 		var sum float64
 		for _, w := range genCurve {
 			sum += w
