@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"reflect"
 	"testing"
 	"time"
@@ -10,7 +13,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/callfloor/callfloor/internal/testdb"
+	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/storage"
+	"github.com/callfloor/callfloor/telephony/sim"
 )
 
 // The demo's past: weeks of history of the demo's own floor before today, believable and whole
@@ -196,5 +201,78 @@ func TestDemoHistory(t *testing.T) {
 	}
 	if _, err := seedDemoHistory(ctx, db, cfg, 105, now); err == nil {
 		t.Error("105 weeks accepted")
+	}
+}
+
+// With the demo's past in the database, today's production report still equals the wallboard's
+// today figures (the past ends before today), from the rollups and from the raw rows.
+func TestDemoHistoryLeavesTodaysReportTheWallboards(t *testing.T) {
+	cfg := testConfig(t, testenv.RedisURL())
+	cfg.Sim.Speed = 30
+	cfg.Sim.Traffic = nil // this test's own traffic, stopped before the comparison
+	bg := context.Background()
+	db, err := storage.Open(bg, cfg.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storage.BcryptCost = bcrypt.MinCost
+	if err := seedDemo(bg, db, cfg, "demo password", &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := seedDemoHistory(bg, db, cfg, 1, time.Now()); err != nil || len(res.Days) != 7 {
+		t.Fatalf("history: %v", err)
+	}
+	m := startMain(t, cfg, io.Discard)
+	url := "http://" + m.Addr()
+	tok := userToken(t, m, "sup", "supervisor")
+	ctx, stop := context.WithTimeout(bg, 6*time.Second)
+	defer stop()
+	tr := sim.Traffic{App: cfg.ACD.App, Seed: 12}
+	for _, q := range []string{"sales", "support", "billing"} {
+		tr.Queues = append(tr.Queues, sim.QueueTraffic{Queue: q, CallsPerMinute: 3, PatienceMin: 2 * time.Second, PatienceMax: 90 * time.Second,
+			TalkMin: 10 * time.Second, TalkMax: 40 * time.Second})
+	}
+	testenv.Eventually(t, 10*time.Second, "the ACD ready", func() bool { return m.ACD.Ready() == nil })
+	_ = m.Sim.RunTraffic(ctx, tr) // until ctx ends
+	fields := []string{"offered", "answered", "abandoned", "short_abandoned", "answered_within_t", "flowed_out", "lost", "handled",
+		"service_level", "abandon_rate", "asa_s", "aht_s"}
+	var last string
+	agree := func() bool {
+		fl, err := m.KPI.Floor(bg, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fl.Waiting > 0 || fl.Agents.OnCall > 0 || fl.Agents.Ringing > 0 || fl.Today.Answered != fl.Today.Handled {
+			last = "calls still in progress"
+			return false
+		}
+		wb, _ := json.Marshal(fl.Today)
+		var wall map[string]any
+		_ = json.Unmarshal(wb, &wall)
+		for _, src := range []string{"rollup", "raw"} {
+			code, rep := api(t, "GET", url+"/api/v1/reports/production?direction=inbound&source="+src, tok, "")
+			if code != 200 {
+				t.Fatalf("report: %d %v", code, rep)
+			}
+			tot := rep["totals"].(map[string]any)["figures"].(map[string]any)
+			for _, f := range fields {
+				if fmt.Sprint(tot[f]) != fmt.Sprint(wall[f]) {
+					last = fmt.Sprintf("%s: %s: report %v wallboard %v", src, f, tot[f], wall[f])
+					return false
+				}
+			}
+		}
+		if wall["offered"].(float64) < 3 {
+			t.Fatalf("too little traffic to compare: %v", wall)
+		}
+		return true
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !agree() {
+		if time.Now().After(deadline) {
+			t.Fatalf("today's report never equalled the wallboard: %s", last)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
