@@ -173,11 +173,18 @@ func (b Bulletin) Render(lang string, loc *time.Location) Message {
 	if b.WorstTeam != nil && (b.BestTeam == nil || b.WorstTeam.Team != b.BestTeam.Team) {
 		fmt.Fprintf(&sb, "- %s: **%s** %s\n", tr(lang, "worst"), b.WorstTeam.Team, pct(&b.WorstTeam.ServiceLevel))
 	}
+	outTeam := func(key string, o *OutboundFigure) {
+		fmt.Fprintf(&sb, "- %s: **%s** %s", tr(lang, key), o.Team, tr(lang, "team_out", pct(&o.ConnectRate), o.Dials))
+		if b.Target.ConnectRate != nil {
+			fmt.Fprintf(&sb, " (%s)", tr(lang, "target", pct(b.Target.ConnectRate)))
+		}
+		sb.WriteString("\n")
+	}
 	if o := b.BestOutboundTeam; o != nil {
-		fmt.Fprintf(&sb, "- %s: **%s** %s\n", tr(lang, "best_out"), o.Team, tr(lang, "team_out", pct(&o.ConnectRate), o.Dials))
+		outTeam("best_out", o)
 	}
 	if o := b.WorstOutboundTeam; o != nil && (b.BestOutboundTeam == nil || o.Team != b.BestOutboundTeam.Team) {
-		fmt.Fprintf(&sb, "- %s: **%s** %s\n", tr(lang, "worst_out"), o.Team, tr(lang, "team_out", pct(&o.ConnectRate), o.Dials))
+		outTeam("worst_out", o)
 	}
 	fmt.Fprintf(&sb, "\n**%s**: ", tr(lang, "alarms"))
 	if len(b.OpenAlarms) == 0 {

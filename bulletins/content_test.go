@@ -127,6 +127,7 @@ func TestBulletinFiguresAreTheReportEngines(t *testing.T) {
 		`INSERT INTO queues (name, settings, project_id) VALUES ('support', '{"service_level": 30000000000}', 'hot')`,
 		`INSERT INTO teams (id, name, project_id) VALUES ('ta', 'A', 'cards'), ('tb', 'B', 'cards'), ('tc', 'C', 'cards'), ('th', 'H', 'hot')`,
 		`INSERT INTO agents (id, endpoint, team_id) VALUES ('a1', 'PJSIP/a1', 'ta'), ('b1', 'PJSIP/b1', 'tb'), ('c1', 'PJSIP/c1', 'tc'), ('h1', 'PJSIP/h1', 'th')`,
+		`INSERT INTO targets (scope_kind, scope_id, connect_rate, daily_dials) VALUES ('project', 'cards', 0.35, 8000)`,
 	} {
 		if _, err := pool.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -228,13 +229,13 @@ func TestBulletinFiguresAreTheReportEngines(t *testing.T) {
 		t.Errorf("today %+v, yesterday %+v", b.Today, b.Yesterday)
 	}
 	m := b.Render("en", shanghai)
-	for _, want := range []string{"- Best outbound team: **tc** connect rate 75.0%, 4 dials", "- Outbound team to improve: **tb** connect rate 25.0%, 4 dials"} {
+	for _, want := range []string{"- Best outbound team: **tc** connect rate 75.0%, 4 dials (target 35.0%)", "- Outbound team to improve: **tb** connect rate 25.0%, 4 dials (target 35.0%)"} {
 		if !strings.Contains(m.Markdown, want) {
 			t.Errorf("bulletin lacks %q:\n%s", want, m.Markdown)
 		}
 	}
 	zh := b.Render("zh-CN", shanghai)
-	if !strings.Contains(zh.Markdown, "- 外呼最佳班组: **tc** 接通率 75.0%，外呼 4 通") || !strings.Contains(zh.Markdown, "- 外呼待改进班组: **tb**") {
+	if !strings.Contains(zh.Markdown, "- 外呼最佳班组: **tc** 接通率 75.0%，外呼 4 通 (目标 35.0%)") || !strings.Contains(zh.Markdown, "- 外呼待改进班组: **tb**") {
 		t.Errorf("Chinese bulletin:\n%s", zh.Markdown)
 	}
 	// the hotline's bulletin ranks no outbound team
