@@ -193,6 +193,10 @@ func seedDemoHistory(ctx context.Context, db *storage.DB, cfg *callfloor.Config,
 		return res, nil
 	}
 	m := demoHistoryModel(cfg, from, to, func(d time.Time) bool { return gen[d.In(loc).Format(time.DateOnly)] })
+	if len(m.projects) == 0 { // a configuration without the demo's queues and teams
+		res.Days = nil
+		return res, nil
+	}
 	n, err := writeGenDays(ctx, db, m, res.Days, m.o.workers, io.Discard)
 	if err != nil {
 		return nil, fmt.Errorf("demo history: %w", err)
