@@ -363,8 +363,9 @@ func liveFigures(t realtime.Figures, ahtSum float64) Figures {
 }
 
 // Compose gathers a bulletin: today so far from the live KPI (the wallboard's figures) and
-// today's outbound and yesterday until the same time from the Source, against the project's
-// targets; best and worst teams by today's service level; the open alarms.
+// today's outbound and yesterday until the same time from the Source (the report engine),
+// against the project's targets; best and worst teams by today's service level, and of the teams
+// that dialled today by connect rate; the open alarms.
 func (s *Service) Compose(ctx context.Context, project *string, now time.Time) (Bulletin, error) {
 	loc := s.loc()
 	local := now.In(loc)
@@ -409,6 +410,11 @@ func (s *Service) Compose(ctx context.Context, project *string, now time.Time) (
 		return b, err
 	}
 	b.Today.Dials, b.Today.Connects, b.Today.TalkMinutes = today.Dials, today.Connects, today.TalkMinutes
+	teams, err := s.source().OutboundTeams(ctx, project, midnight, now)
+	if err != nil {
+		return b, err
+	}
+	b.BestOutboundTeam, b.WorstOutboundTeam = rankOutbound(teams)
 	if b.Yesterday, err = s.source().Figures(ctx, project, midnight.AddDate(0, 0, -1), local.AddDate(0, 0, -1)); err != nil {
 		return b, err
 	}

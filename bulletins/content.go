@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor/realtime"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Live is what the bulletins read of the live floor: realtime.KPI, the same views the wallboard
@@ -34,57 +33,17 @@ type Figures struct {
 	TalkMinutes  float64
 }
 
-// Source gives a period's figures from history, for a project (nil: the whole floor).
-//
-// SQLSource is a small query over the calls table. The report engine (issue 11 item 2, another
-// branch) is meant to replace it after the merge: it should implement Source with the shared
-// metrics definitions, and the bulletins then agree with the reports.
+// Source gives a period's figures from history, for a project (nil: the whole floor), and the
+// teams' outbound figures to rank them. ReportSource (source.go) is the report engine's.
 type Source interface {
 	Figures(ctx context.Context, project *string, from, to time.Time) (Figures, error)
+	OutboundTeams(ctx context.Context, project *string, from, to time.Time) ([]TeamOutbound, error)
 }
 
-// SQLSource reads the calls table.
-type SQLSource struct{ Pool *pgxpool.Pool }
-
-// Figures: inbound calls entered in [from, to) (service level with each queue's own T,
-// metrics.md's Ans_T ÷ (Ans + Ab − SAb); abandon rate (Ab − SAb) ÷ (offered − SAb − lost)),
-// outbound dials, connects and talk minutes.
-func (s SQLSource) Figures(ctx context.Context, project *string, from, to time.Time) (Figures, error) {
-	var f Figures
-	var withinT, ahtN, short, lost int64
-	var ahtSum float64
-	err := s.Pool.QueryRow(ctx, `
-		SELECT
-		  count(*) FILTER (WHERE c.direction = 'inbound'),
-		  count(*) FILTER (WHERE c.direction = 'inbound' AND c.answered_at IS NOT NULL),
-		  count(*) FILTER (WHERE c.direction = 'inbound' AND c.outcome = 'abandoned'),
-		  count(*) FILTER (WHERE c.direction = 'inbound' AND c.outcome = 'short_abandon'),
-		  count(*) FILTER (WHERE c.direction = 'inbound' AND c.outcome = 'lost'),
-		  count(*) FILTER (WHERE c.direction = 'inbound' AND c.answered_at IS NOT NULL
-		      AND coalesce(c.wait_ms, 0) <= coalesce((q.settings->>'service_level')::bigint / 1000000, 20000)),
-		  count(*) FILTER (WHERE c.direction = 'inbound' AND c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL),
-		  coalesce(sum(coalesce(c.talk_ms,0) + coalesce(c.hold_ms,0) + coalesce(c.wrap_ms,0)) FILTER (WHERE c.direction = 'inbound' AND c.answered_at IS NOT NULL AND c.ended_at IS NOT NULL), 0)::float8 / 1000,
-		  count(*) FILTER (WHERE c.direction = 'outbound'),
-		  count(*) FILTER (WHERE c.direction = 'outbound' AND c.answered_at IS NOT NULL),
-		  coalesce(sum(c.talk_ms) FILTER (WHERE c.direction = 'outbound'), 0)::float8 / 60000
-		FROM calls c LEFT JOIN queues q ON q.name = c.queue
-		WHERE c.entered_at >= $1 AND c.entered_at < $2
-		  AND ($3::text IS NULL OR q.project_id = $3
-		       OR (c.direction = 'outbound' AND c.agent_id IN (SELECT a.id FROM agents a JOIN teams t ON t.id = a.team_id WHERE t.project_id = $3)))`,
-		from, to, project).Scan(&f.Offered, &f.Answered, &f.Abandoned, &short, &lost, &withinT, &ahtN, &ahtSum, &f.Dials, &f.Connects, &f.TalkMinutes)
-	if err != nil {
-		return f, err
-	}
-	if d := f.Answered + f.Abandoned; d > 0 {
-		v := float64(withinT) / float64(d)
-		f.ServiceLevel = &v
-	}
-	f.AbandonRate = ratio(f.Abandoned, f.Offered-short-lost) // metrics.md: (Ab − SAb) ÷ (offered − SAb − lost)
-	if ahtN > 0 {
-		v := ahtSum / float64(ahtN)
-		f.AHT = &v
-	}
-	return f, nil
+// TeamOutbound is a team's outbound dialling in a period.
+type TeamOutbound struct {
+	Team            string
+	Dials, Connects int64
 }
 
 // Target is the figures a project's (or the floor's) bulletin is measured against.
@@ -98,20 +57,30 @@ type Target struct {
 
 // Bulletin is a bulletin's data before it is rendered.
 type Bulletin struct {
-	At         time.Time
-	Project    *string
-	Today      Figures // live KPI (inbound) + history (outbound)
-	Yesterday  Figures // history, yesterday from midnight to the same time
-	Target     Target
-	BestTeam   *TeamFigure
-	WorstTeam  *TeamFigure
-	OpenAlarms []AlertInfo
+	At        time.Time
+	Project   *string
+	Today     Figures // live KPI (inbound) + history (outbound)
+	Yesterday Figures // history, yesterday from midnight to the same time
+	Target    Target
+	BestTeam  *TeamFigure // by today's service level (the live KPI)
+	WorstTeam *TeamFigure
+	// teams that dialled today, by connect rate (connects ÷ dials), then dials
+	BestOutboundTeam  *OutboundFigure
+	WorstOutboundTeam *OutboundFigure
+	OpenAlarms        []AlertInfo
 }
 
 // TeamFigure is a team ranked by service level.
 type TeamFigure struct {
 	Team         string
 	ServiceLevel float64
+}
+
+// OutboundFigure is a team ranked by today's connect rate.
+type OutboundFigure struct {
+	Team        string
+	Dials       int64
+	ConnectRate float64
 }
 
 // text is the bulletins' sentences in en and zh-CN.
@@ -121,6 +90,7 @@ var text = map[string]map[string]string{
 		"offered": "Offered", "answered": "Answered", "sl": "Service level", "abandon": "Abandon rate", "aht": "AHT",
 		"dials": "Outbound dials", "connects": "Connects", "connect_rate": "Connect rate", "talk": "Outbound talk minutes",
 		"yesterday": "yesterday %s", "target": "target %s", "best": "Best team", "worst": "Worst team",
+		"best_out": "Best outbound team", "worst_out": "Outbound team to improve", "team_out": "connect rate %s, %d dials",
 		"alarms": "Open alarms", "no_alarms": "none", "test": "Test message from callfloor",
 		"alert_open": "Alarm: %s", "alert_clear": "Cleared: %s", "since": "since %s",
 		"k_service_level": "service level %s below target %s", "k_waiting": "%s calls waiting (limit %s)",
@@ -131,6 +101,7 @@ var text = map[string]map[string]string{
 		"offered": "呼入量", "answered": "接听量", "sl": "服务水平", "abandon": "放弃率", "aht": "平均处理时长",
 		"dials": "外呼量", "connects": "接通量", "connect_rate": "接通率", "talk": "外呼通话分钟",
 		"yesterday": "昨日同时 %s", "target": "目标 %s", "best": "最佳班组", "worst": "待改进班组",
+		"best_out": "外呼最佳班组", "worst_out": "外呼待改进班组", "team_out": "接通率 %s，外呼 %d 通",
 		"alarms": "未解除告警", "no_alarms": "无", "test": "callfloor 测试消息",
 		"alert_open": "告警：%s", "alert_clear": "已解除：%s", "since": "开始于 %s",
 		"k_service_level": "服务水平 %s 低于目标 %s", "k_waiting": "排队 %s 通（阈值 %s）",
@@ -201,6 +172,19 @@ func (b Bulletin) Render(lang string, loc *time.Location) Message {
 	}
 	if b.WorstTeam != nil && (b.BestTeam == nil || b.WorstTeam.Team != b.BestTeam.Team) {
 		fmt.Fprintf(&sb, "- %s: **%s** %s\n", tr(lang, "worst"), b.WorstTeam.Team, pct(&b.WorstTeam.ServiceLevel))
+	}
+	outTeam := func(key string, o *OutboundFigure) {
+		fmt.Fprintf(&sb, "- %s: **%s** %s", tr(lang, key), o.Team, tr(lang, "team_out", pct(&o.ConnectRate), o.Dials))
+		if b.Target.ConnectRate != nil {
+			fmt.Fprintf(&sb, " (%s)", tr(lang, "target", pct(b.Target.ConnectRate)))
+		}
+		sb.WriteString("\n")
+	}
+	if o := b.BestOutboundTeam; o != nil {
+		outTeam("best_out", o)
+	}
+	if o := b.WorstOutboundTeam; o != nil && (b.BestOutboundTeam == nil || o.Team != b.BestOutboundTeam.Team) {
+		outTeam("worst_out", o)
 	}
 	fmt.Fprintf(&sb, "\n**%s**: ", tr(lang, "alarms"))
 	if len(b.OpenAlarms) == 0 {
@@ -321,6 +305,30 @@ func rankTeams(teams []realtime.TeamView, keep func(string) bool) (best, worst *
 	sort.SliceStable(ts, func(i, j int) bool {
 		if ts[i].ServiceLevel != ts[j].ServiceLevel {
 			return ts[i].ServiceLevel > ts[j].ServiceLevel
+		}
+		return ts[i].Team < ts[j].Team
+	})
+	return &ts[0], &ts[len(ts)-1]
+}
+
+// rankOutbound picks the best and worst of the teams that dialled by connect rate (more dials
+// first among equals).
+func rankOutbound(teams []TeamOutbound) (best, worst *OutboundFigure) {
+	var ts []OutboundFigure
+	for _, t := range teams {
+		if t.Dials > 0 {
+			ts = append(ts, OutboundFigure{Team: t.Team, Dials: t.Dials, ConnectRate: float64(t.Connects) / float64(t.Dials)})
+		}
+	}
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	sort.SliceStable(ts, func(i, j int) bool {
+		if ts[i].ConnectRate != ts[j].ConnectRate {
+			return ts[i].ConnectRate > ts[j].ConnectRate
+		}
+		if ts[i].Dials != ts[j].Dials {
+			return ts[i].Dials > ts[j].Dials
 		}
 		return ts[i].Team < ts[j].Team
 	})

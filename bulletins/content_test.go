@@ -2,18 +2,21 @@ package bulletins_test
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/callfloor/callfloor/bulletins"
 	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/storage"
 )
 
 // A project's bulletin: today from the live KPI (its queues only), yesterday until the same
 // time from the history (later calls and other projects' calls left out, service level with the
 // queue's own T), outbound from the history by the agents' teams, against the project's
-// targets, best and worst of the project's teams.
+// targets, best and worst of the project's teams; all from the report engine.
 func TestBulletinContentYesterdayAndTargets(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -61,6 +64,11 @@ func TestBulletinContentYesterdayAndTargets(t *testing.T) {
 	call("o3", "outbound", "", "g1", y(9, 20), 0, true, "answered", 60000)             // another project's agent
 	call("o4", "outbound", "", "a1", now.Add(-time.Hour), 0, true, "answered", 300000) // today
 
+	// the history writer keeps the rollups the report engine reads
+	if _, err := e.db.RebuildRollups(ctx, y(0, 0), now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
 	e.live.queues = []realtime.QueueView{{Queue: "sales", Today: realtime.Figures{Offered: 40, Answered: 36, Abandoned: 4, ShortAbandoned: 1, AnsweredWithinT: 33, Handled: 35, AHT: fp(200)}}}
 	e.live.teams = append(e.live.teams, realtime.TeamView{Team: "green", Today: realtime.Figures{ServiceLevel: fp(0.99)}})
 	s := &bulletins.Service{Pool: pool, Live: e.live, Loc: func() *time.Location { return shanghai }}
@@ -105,3 +113,135 @@ func TestBulletinContentYesterdayAndTargets(t *testing.T) {
 		t.Errorf("Chinese bulletin:\n%s", zh.Markdown)
 	}
 }
+
+// The bulletins' history figures are the report engine's: yesterday until the same time (a call
+// a second before is in, one at the same time is not) equals the production report of the same
+// range, for a project and for the floor; an outbound project's bulletin names its best and
+// worst teams by today's connect rate, though no team of it has a service level.
+func TestBulletinFiguresAreTheReportEngines(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	pool := e.db.Pool
+	for _, q := range []string{
+		`INSERT INTO projects (id, name) VALUES ('cards', 'Card sales'), ('hot', 'Hotline')`,
+		`INSERT INTO queues (name, settings, project_id) VALUES ('support', '{"service_level": 30000000000}', 'hot')`,
+		`INSERT INTO teams (id, name, project_id) VALUES ('ta', 'A', 'cards'), ('tb', 'B', 'cards'), ('tc', 'C', 'cards'), ('th', 'H', 'hot')`,
+		`INSERT INTO agents (id, endpoint, team_id) VALUES ('a1', 'PJSIP/a1', 'ta'), ('b1', 'PJSIP/b1', 'tb'), ('c1', 'PJSIP/c1', 'tc'), ('h1', 'PJSIP/h1', 'th')`,
+		`INSERT INTO targets (scope_kind, scope_id, connect_rate, daily_dials) VALUES ('project', 'cards', 0.35, 8000)`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	now := time.Date(2026, 12, 4, 15, 0, 0, 0, shanghai)
+	midnight := time.Date(2026, 12, 4, 0, 0, 0, 0, shanghai)
+	yNow := now.AddDate(0, 0, -1)
+	n := 0
+	call := func(dir, queue, agent string, at time.Time, waitS int, outcome string, talkS int) {
+		t.Helper()
+		n++
+		var ans, q any
+		if outcome == "answered" {
+			ans = at.Add(time.Duration(waitS) * time.Second)
+		}
+		if queue != "" {
+			q = queue
+		}
+		if _, err := pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, agent_id, entered_at, answered_at, ended_at, wait_ms, talk_ms, hold_ms, wrap_ms, outcome, called_number, last_event_id)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,5000,15000,$10,$11,'0-1')`, fmt.Sprint("c", n), dir, q, agent, at, ans, at.Add(10*time.Minute),
+			waitS*1000, talkS*1000, outcome, fmt.Sprint("555", n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// yesterday: inbound of the hotline, outbound of the card sales teams; the last second
+	// before the same time is in, the same time is not
+	for i := range 20 {
+		at := yNow.Add(-time.Duration(i*23+1) * time.Minute)
+		switch i % 4 {
+		case 0:
+			call("inbound", "support", "", at, 50+i, "abandoned", 0)
+		case 1:
+			call("inbound", "support", "h1", at, 5+i*2, "answered", 100+i)
+		case 2:
+			call("outbound", "", []string{"a1", "b1", "c1"}[i%3], at, 0, "no_answer", 0)
+		default:
+			call("outbound", "", []string{"a1", "b1", "c1"}[i%3], at, 0, "answered", 200+i)
+		}
+	}
+	call("inbound", "support", "", yNow.Add(-time.Second), 2, "short_abandon", 0)
+	call("inbound", "support", "h1", yNow, 3, "answered", 90)
+	call("outbound", "", "a1", yNow, 0, "answered", 90)
+	// today's dialling: A connects 2 of 4, B 1 of 4, C 3 of 4
+	for i, team := range []string{"a1", "b1", "c1"} {
+		for k := range 4 {
+			outcome := "no_answer"
+			if k < []int{2, 1, 3}[i] {
+				outcome = "answered"
+			}
+			call("outbound", "", team, midnight.Add(time.Duration(9*60+i*30+k*7)*time.Minute), 0, outcome, 60)
+		}
+	}
+	if _, err := e.db.RebuildRollups(ctx, yNow.AddDate(0, 0, -1), now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	src := bulletins.ReportSource{DB: e.db, Loc: func() *time.Location { return shanghai }}
+	yMidnight := midnight.AddDate(0, 0, -1)
+	for _, project := range []*string{nil, ptr("hot"), ptr("cards")} {
+		got, err := src.Figures(ctx, project, yMidnight, yNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := storage.ProductionFilter{From: yMidnight, To: yNow, Loc: shanghai, Interval: storage.IntervalRange, Source: storage.SourceRaw}
+		if project != nil {
+			f.Projects = []string{*project}
+		}
+		f.Direction = "inbound"
+		in, err := e.db.ProductionReport(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Direction = "outbound"
+		out, err := e.db.ProductionReport(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, fo := in.Totals.Figures(), out.Totals.Figures()
+		want := bulletins.Figures{Offered: fi.Offered, Answered: fi.Answered, Abandoned: fi.Abandoned - fi.ShortAbandoned,
+			ServiceLevel: fi.ServiceLevel, AbandonRate: fi.AbandonRate, AHT: fi.AHT,
+			Dials: fo.OutboundDials, Connects: fo.OutboundConnects, TalkMinutes: fo.OutboundTalkMinutes}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("project %v: bulletin's yesterday %+v, the report's %+v", project, got, want)
+		}
+		if project == nil && (got.Offered != 11 || got.Dials != 10 || got.Connects != 5) {
+			t.Errorf("the floor's yesterday until the same time: %+v; want 11 offered, 10 dials, 5 connects", got)
+		}
+	}
+	e.live.teams = []realtime.TeamView{{Team: "th", Today: realtime.Figures{ServiceLevel: fp(0.9)}}}
+	s := &bulletins.Service{Pool: pool, Live: e.live, Loc: func() *time.Location { return shanghai }}
+	b, err := s.Compose(ctx, ptr("cards"), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.BestTeam != nil || b.BestOutboundTeam == nil || b.BestOutboundTeam.Team != "tc" || b.WorstOutboundTeam == nil || b.WorstOutboundTeam.Team != "tb" {
+		t.Fatalf("best %+v, outbound best %+v, worst %+v; want tc and tb", b.BestTeam, b.BestOutboundTeam, b.WorstOutboundTeam)
+	}
+	if b.Today.Dials != 12 || b.Today.Connects != 6 || b.Yesterday.Dials != 10 {
+		t.Errorf("today %+v, yesterday %+v", b.Today, b.Yesterday)
+	}
+	m := b.Render("en", shanghai)
+	for _, want := range []string{"- Best outbound team: **tc** connect rate 75.0%, 4 dials (target 35.0%)", "- Outbound team to improve: **tb** connect rate 25.0%, 4 dials (target 35.0%)"} {
+		if !strings.Contains(m.Markdown, want) {
+			t.Errorf("bulletin lacks %q:\n%s", want, m.Markdown)
+		}
+	}
+	zh := b.Render("zh-CN", shanghai)
+	if !strings.Contains(zh.Markdown, "- 外呼最佳班组: **tc** 接通率 75.0%，外呼 4 通 (目标 35.0%)") || !strings.Contains(zh.Markdown, "- 外呼待改进班组: **tb**") {
+		t.Errorf("Chinese bulletin:\n%s", zh.Markdown)
+	}
+	// the hotline's bulletin ranks no outbound team
+	if b, err = s.Compose(ctx, ptr("hot"), now); err != nil || b.BestOutboundTeam != nil || b.BestTeam == nil || b.BestTeam.Team != "th" {
+		t.Fatalf("hotline: %v, best %+v, outbound %+v", err, b.BestTeam, b.BestOutboundTeam)
+	}
+}
+
+func ptr(s string) *string { return &s }

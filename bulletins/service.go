@@ -27,6 +27,8 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/callfloor/callfloor/storage"
 )
 
 // Service is the bulletins' scheduler and sender.
@@ -35,7 +37,7 @@ type Service struct {
 	Redis  *redis.Client // per-destination rate limits, shared by every instance
 	Prefix string        // Redis key prefix
 	Live   Live
-	Source Source // nil: SQLSource over Pool
+	Source Source // nil: the report engine (ReportSource) over Pool
 	Sender *Sender
 	Loc    func() *time.Location // the centre's time zone
 	Log    *slog.Logger
@@ -87,7 +89,7 @@ func (s *Service) source() Source {
 	if s.Source != nil {
 		return s.Source
 	}
-	return SQLSource{Pool: s.Pool}
+	return ReportSource{DB: &storage.DB{Pool: s.Pool}, Loc: s.loc}
 }
 
 // Ticks counts the ticks this instance worked.

@@ -14,7 +14,8 @@ if CALLFLOOR_USER_PASSWORD=callfloor-demo bin/callfloor user add -username admin
 elif ! grep -q "already taken" /tmp/callfloor-demo-user.err; then
   cat /tmp/callfloor-demo-user.err >&2
 fi
-# one user per role, a QA scorecard and a daily sampling plan (created once, same password)
+# one user per role, a QA scorecard, a daily sampling plan (created once, same password) and
+# 8 weeks of history before today (the days that have none; a few seconds)
 CALLFLOOR_USER_PASSWORD=callfloor-demo bin/callfloor demo-data
 cat <<MSG
 

@@ -51,9 +51,11 @@ const demoPlanName = "Daily: 2 answered calls per agent"
 var demoProjects = []struct {
 	id, name      string
 	queues, teams []string
+	outbound      bool   // its history (demohistory.go) is an outbound campaign
+	did           string // the number its callers dial (history)
 }{
-	{id: "cards", name: "信用卡营销 / Card sales (outbound)", queues: []string{"sales"}, teams: []string{"team-a"}},
-	{id: "telecom", name: "电信客服热线 / Telecom hotline", queues: []string{"support", "billing"}, teams: []string{"team-b"}},
+	{id: "cards", name: "信用卡营销 / Card sales (outbound)", queues: []string{"sales"}, teams: []string{"team-a"}, outbound: true},
+	{id: "telecom", name: "电信客服热线 / Telecom hotline", queues: []string{"support", "billing"}, teams: []string{"team-b"}, did: "10000"},
 }
 
 func demoTargets() storage.Targets {
@@ -116,8 +118,12 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.SetOutput(stderr)
 	url := fs.String("database-url", envOr("CALLFLOOR_DATABASE_URL", ""), "PostgreSQL URL (default: the configuration's database_url)")
 	path := fs.String("config", envOr("CALLFLOOR_CONFIG", ""), "configuration file (default: the embedded demo)")
+	weeks := fs.Int("history-weeks", demoHistoryWeeks, "weeks of history before today to generate for the demo's floor (the days that have none; 0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *weeks < 0 || *weeks > 104 {
+		return fmt.Errorf("demo-data: -history-weeks must be in 0..104, got %d", *weeks)
 	}
 	password := os.Getenv("CALLFLOOR_USER_PASSWORD")
 	if len(password) < 8 {
@@ -138,7 +144,19 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := db.CheckMigrated(ctx); err != nil {
 		return err
 	}
-	return seedDemo(ctx, db, cfg, password, stdout)
+	if err := seedDemo(ctx, db, cfg, password, stdout); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	h, err := seedDemoHistory(ctx, db, cfg, *weeks, time.Now())
+	if err != nil {
+		return err
+	}
+	if len(h.Days) > 0 {
+		fmt.Fprintf(stdout, "demo: history of %d days from %s (%d calls, %d agent state intervals, %d dispositions) in %s\n",
+			len(h.Days), h.Days[0].Format(time.DateOnly), h.Calls, h.Intervals, h.Dispositions, time.Since(t0).Round(100*time.Millisecond))
+	}
+	return nil
 }
 
 // seedDemo seeds the configuration's queues, agents and teams into an empty database (as serve

@@ -33,6 +33,15 @@ type genOpts struct {
 	seed     uint64
 	workers  int
 	dialsPer float64 // outbound dials a weekday per 100 seats of the campaign
+	// generated, when set: whether the day (local midnight) is generated too. A shift's
+	// logged-out interval runs to the agent's next login only within generated days (the
+	// demo seeds only the days that have no history, and must not overlap the others).
+	generated func(day time.Time) bool
+	// occupancy the inbound volume is planned for (0: 0.68; a small floor pools less, so
+	// needs less to keep its service level)
+	occupancy float64
+	// noRecordings: the calls have no recording_name (the demo has no files for them)
+	noRecordings bool
 }
 
 func runGenHistory(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -211,6 +220,9 @@ func (a *genAgent) shift(d time.Time, seed uint64) (login, end int64) {
 // nextLogin is a's first scheduled login after day d, within the generated range (0: none).
 func (m *genModel) nextLogin(a *genAgent, d time.Time) int64 {
 	for n := d.AddDate(0, 0, 1); !n.After(m.o.to); n = n.AddDate(0, 0, 1) {
+		if m.o.generated != nil && !m.o.generated(n) {
+			return 0
+		}
 		if a.works(n) {
 			l, _ := a.shift(n, m.o.seed)
 			return l
@@ -548,7 +560,9 @@ func (s *daySim) endCall(c *gCall, t int64) {
 		talk = max(t-c.answered-c.holdMs, 0)
 		hold = c.holdMs
 		wrap = c.wrapMs
-		rec = fmt.Sprintf("callfloor/%s/%s", msT(c.answered).Format("2006-01-02"), c.id)
+		if !s.m.o.noRecordings {
+			rec = fmt.Sprintf("callfloor/%s/%s", msT(c.answered).Format("2006-01-02"), c.id)
+		}
 	}
 	var fo any
 	if c.firstOffer > 0 {
@@ -666,13 +680,17 @@ func (m *genModel) simulateDay(d time.Time) *genRows {
 				ags = append(ags, &gAgent{a: a})
 			}
 		}
-		// inbound volume: what the day's roster can carry at ~70 % occupancy, with the curve
+		// inbound volume: what the day's roster can carry at ~70 % occupancy (o.occupancy), with the curve
 		// (so mornings and evenings queue) and a little noise
 		var mht float64
 		for _, q := range p.queues {
 			mht += q.share * (q.talkMedS*math.Exp(0.6*0.6/2) + 0.12*60 + float64(q.wrapMs)/1000 + 4)
 		}
-		volume := float64(working) * 7.4 * 3600 * 0.68 / mht * (0.92 + 0.16*s.r.Float64())
+		occ := m.o.occupancy
+		if occ == 0 {
+			occ = 0.68
+		}
+		volume := float64(working) * 7.4 * 3600 * occ / mht * (0.92 + 0.16*s.r.Float64())
 		var sum float64
 		for _, w := range genCurve {
 			sum += w
@@ -972,6 +990,21 @@ func genHistory(ctx context.Context, url string, o genOpts, stderr io.Writer) er
 	for d := o.from; !d.After(o.to); d = d.AddDate(0, 0, 1) {
 		days = append(days, d)
 	}
+	if _, err := writeGenDays(ctx, db, m, days, o.workers, stderr); err != nil {
+		return err
+	}
+	if _, err := db.Pool.Exec(ctx, `ANALYZE calls; ANALYZE offers; ANALYZE agent_state_intervals; ANALYZE agent_sessions`); err != nil {
+		return err
+	}
+	return nil
+}
+
+// genCounts are the rows writeGenDays wrote.
+type genCounts struct{ calls, offers, intervals, sessions, dispositions int64 }
+
+// writeGenDays simulates the days and COPYs each day's rows in a transaction of its own,
+// workers days at a time.
+func writeGenDays(ctx context.Context, db *storage.DB, m *genModel, days []time.Time, workers int, stderr io.Writer) (*genCounts, error) {
 	t0 := time.Now()
 	var next atomic.Int64
 	var nCalls, nOffers, nIntervals, nSessions, nDisp, done atomic.Int64
@@ -980,7 +1013,7 @@ func genHistory(ctx context.Context, url string, o genOpts, stderr io.Writer) er
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	for range o.workers {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -1035,17 +1068,14 @@ func genHistory(ctx context.Context, url string, o genOpts, stderr io.Writer) er
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return firstErr
+		return nil, firstErr
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	tot := nCalls.Load() + nOffers.Load() + nIntervals.Load() + nSessions.Load() + nDisp.Load()
 	el := time.Since(t0)
 	fmt.Fprintf(stderr, "gen-history: done in %s: %d days, %d agents, %d calls, %d offers, %d state intervals, %d sessions, %d dispositions; %.0f rows/s\n",
 		el.Round(time.Second), len(days), len(m.agents), nCalls.Load(), nOffers.Load(), nIntervals.Load(), nSessions.Load(), nDisp.Load(), float64(tot)/el.Seconds())
-	if _, err := db.Pool.Exec(ctx, `ANALYZE calls; ANALYZE offers; ANALYZE agent_state_intervals; ANALYZE agent_sessions`); err != nil {
-		return err
-	}
-	return nil
+	return &genCounts{nCalls.Load(), nOffers.Load(), nIntervals.Load(), nSessions.Load(), nDisp.Load()}, nil
 }

@@ -122,6 +122,8 @@ func TestBrowserProjectsScopeAProjectManager(t *testing.T) {
 				t.Errorf("%s: the project manager's wallboard shows %s", lang, id)
 			}
 		}
+		// the strip's figures are acme's, and its title says so (not "Floor" / "全场")
+		waitFor(t, pctx, 10*time.Second, "the strip titled with the project", func() bool { return textOf(pctx, "floor-title") == "Acme telecom" })
 		if s := textOf(pctx, "tile-sales-sl-target"); !strings.Contains(s, "80") {
 			t.Errorf("%s: sales' SL target %q, want acme's 80 %%", lang, s)
 		}

@@ -275,7 +275,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}()
 	api.MountLive(mux, m.Hub)
 	m.Bulletins = &bulletins.Service{Pool: m.DB.Pool, Redis: m.Redis, Prefix: cfg.Prefix, Live: m.KPI,
-		Loc: cfg.Location, Log: m.Log, Sender: &bulletins.Sender{}}
+		Loc: cfg.Location, Log: m.Log, Sender: &bulletins.Sender{},
+		Source: bulletins.ReportSource{DB: m.DB, Loc: cfg.Location}} // the bulletins' history figures are the reports'
 	if err := m.Bulletins.Start(runCtx); err != nil {
 		return err
 	}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  applyWallDelta, applyWallSnapshot, attentionRank, capacity, density, emptyWall, fits, grouped, pauseLevel, stripFor,
+  applyWallDelta, applyWallSnapshot, attentionRank, capacity, density, emptyWall, fits, grouped, pauseLevel, projectScopeTitle, stripFor,
 } from "./wallboard_logic";
 import { figuresFromCounters } from "./logic";
 import type { AgentView, QueueView, TeamView } from "./types";
@@ -108,5 +108,16 @@ describe("TV density", () => {
     expect(g.more).toBe(2);
     expect(grouped(as, 4, now).more).toBe(0);
     expect(capacity(254, 68)).toBe(4); // 2 columns of 118 + 8, 2 rows of 30 + 8
+  });
+});
+
+describe("projectScopeTitle", () => {
+  const t = (_k: string, p: { n: number }) => `my projects (${p.n})`;
+  it("names a project manager's one project, counts several, and leaves others to the floor", () => {
+    expect(projectScopeTitle("project_manager", [{ id: "cards", name: "信用卡营销" }], t)).toBe("信用卡营销");
+    expect(projectScopeTitle("project_manager", [{ id: "cards", name: "" }], t)).toBe("cards");
+    expect(projectScopeTitle("project_manager", [{ id: "a", name: "A" }, { id: "b", name: "B" }], t)).toBe("my projects (2)");
+    expect(projectScopeTitle("project_manager", [], t)).toBe("");
+    expect(projectScopeTitle("supervisor", [{ id: "a", name: "A" }], t)).toBe("");
   });
 });

@@ -61,6 +61,14 @@ export interface Strip {
 // stripFor is the strip for a team ("" = the floor). A team's figures are its calls' (the
 // server's TeamView); its waiting calls are those of the queues its agents serve, since a
 // waiting call belongs to no team yet.
+// projectScopeTitle is the strip's title for a project manager, whose floor is their projects:
+// the project's name, or "my projects (n)" (names: the projects they may see); "" = not scoped.
+export function projectScopeTitle(role: string, projects: { id: string; name: string }[], t: (key: "wall.my_projects", params: { n: number }) => string): string {
+  if (role !== "project_manager" || projects.length === 0) return "";
+  if (projects.length === 1) return projects[0].name || projects[0].id;
+  return t("wall.my_projects", { n: projects.length });
+}
+
 export function stripFor(s: WallState, team: string, skills: Map<string, Record<string, number>>): Strip {
   if (!team) {
     const f = s.floor;
