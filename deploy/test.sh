@@ -22,4 +22,4 @@ vetpkgs=()
 for a in "${pkgs[@]}"; do [[ $a == -* ]] && break; vetpkgs+=("$a"); done
 [ ${#vetpkgs[@]} -eq 0 ] && vetpkgs=(./...)
 go vet "${vetpkgs[@]}"
-go test -race -count=1 -timeout 15m "${pkgs[@]}"
+go test -race -count=1 -timeout 25m "${pkgs[@]}"
