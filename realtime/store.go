@@ -444,6 +444,23 @@ func (s *Store) DuePauses(ctx context.Context, now time.Time) ([]DuePause, error
 	return out, nil
 }
 
+// Due lists the wrap-ups (as DueWrapUps) and the timed pauses (as DuePauses) due by now, both in
+// one round trip: the ACD's sweeper asks on every tick.
+func (s *Store) Due(ctx context.Context, now time.Time) (wrapUps []string, pauses []DuePause, err error) {
+	max := strconv.FormatInt(ms(now), 10)
+	pipe := s.rdb.Pipeline()
+	w := pipe.ZRangeByScore(ctx, s.k("wrapdue"), &redis.ZRangeBy{Min: "-inf", Max: max})
+	p := pipe.ZRangeByScoreWithScores(ctx, s.k("pausedue"), &redis.ZRangeBy{Min: "-inf", Max: max})
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, nil, err
+	}
+	for _, z := range p.Val() {
+		id, _ := z.Member.(string)
+		pauses = append(pauses, DuePause{Agent: id, Until: time.UnixMilli(int64(z.Score)).UTC()})
+	}
+	return w.Val(), pauses, nil
+}
+
 // ReturnFromPause ends a due timed pause: the agent goes to available, but only if they are
 // still in that same timed pause (not unpaused, logged out or paused again meanwhile; then the
 // result is an ECONFLICT error and nothing changes).

@@ -34,6 +34,7 @@ type serveBenchOpts struct {
 	wrap       time.Duration
 	wallboards int
 	profile    string // write callfloor's CPU profile of the call phase here
+	idleProf   string // and of the idle phase here
 	pgTop      int
 	keep       bool
 	logLevel   string
@@ -60,6 +61,7 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.DurationVar(&o.wrap, "wrap", time.Second, "wrap-up after each call")
 	fs.IntVar(&o.wallboards, "wallboards", 4, "wallboard WebSocket clients (one floor view, the rest team views and the queues view)")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write callfloor's CPU profile of the call phase to this file (pprof)")
+	fs.StringVar(&o.idleProf, "idleprofile", "", "write callfloor's CPU profile of the idle phase to this file (pprof)")
 	fs.IntVar(&o.pgTop, "pg-top", 12, "print this many of PostgreSQL's most expensive statements (pg_stat_statements)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, configuration) instead of removing it")
 	fs.StringVar(&o.logLevel, "log-level", "info", "callfloor's log level (as deployed: info)")
@@ -268,10 +270,23 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	time.Sleep(3 * time.Second)
 	idleDur := time.Duration(float64(o.calls)/o.rate*float64(time.Second)) + o.talk + o.ring + o.wrap + 3*time.Second
 	load0 := loadAvg()
+	var idleProfDone chan error
+	if o.idleProf != "" {
+		idleProfDone = make(chan error, 1)
+		secs := int(idleDur.Seconds()) - 1
+		go func() {
+			idleProfDone <- fetchProfile(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs), o.idleProf)
+		}()
+	}
 	i0 := sample()
 	time.Sleep(idleDur)
 	i1 := sample()
 	idle := i1.sub(i0)
+	if idleProfDone != nil {
+		if err := <-idleProfDone; err != nil {
+			fmt.Fprintf(stderr, "bench serve: idle profile: %v\n", err)
+		}
+	}
 
 	if _, err := db.Pool.Exec(ctx, "SELECT pg_stat_statements_reset()"); err != nil {
 		return err
