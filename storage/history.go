@@ -54,10 +54,10 @@ import (
 // WriterOptions configures a history Writer.
 type WriterOptions struct {
 	Redis     redis.UniversalClient
-	Stream    string        // the change stream key (realtime.Store.StreamKey())
-	Group     string        // consumer group, default "history"
-	Consumer  string        // this writer's name (unique per process), default hostname-pid
-	BatchSize int           // default 2000: a commit (a WAL flush) per batch is the cost to spread
+	Stream    string // the change stream key (realtime.Store.StreamKey())
+	Group     string // consumer group, default "history"
+	Consumer  string // this writer's name (unique per process), default hostname-pid
+	BatchSize int    // default 2000: a commit (a WAL flush) per batch is the cost to spread
 	// BatchWait is how long XREADGROUP blocks, default 1s. A new entry ends the block at once,
 	// so a longer block does not delay history; it only sets how often an idle writer asks.
 	BatchWait time.Duration
