@@ -32,6 +32,22 @@ func TestHistoryTrickleSharesBatches(t *testing.T) {
 	}
 }
 
+// A floor's trickle over most of a second (issue 11: a floor at 5 calls/s) goes in one
+// transaction with the default linger, not two or more.
+func TestHistoryTrickleOfASecondSharesOneBatch(t *testing.T) {
+	e := newHistEnv(t)
+	reg := prometheus.NewRegistry()
+	w, stop := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", Registerer: reg}) // default linger
+	time.Sleep(200 * time.Millisecond)                                                  // the writer is up and waiting
+	produceCalls(t, e, "t", 0, 13, 50*time.Millisecond)                                 // ~600 ms
+	drained(t, w, 10*time.Second)
+	stop()
+	e.checkCalls(t, 13)
+	if batches := metricValue(t, reg, "callfloor_history_batches_total", "ok"); batches != 1 {
+		t.Errorf("13 calls over ~600 ms took %v batches (transactions); want 1 (they linger %s together)", batches, storage.DefaultBatchLinger)
+	}
+}
+
 // The staging tables are plain temporary tables (ON COMMIT DELETE ROWS truncated all eight at
 // every commit, the writer's main PostgreSQL cost): a batch empties the ones it filled, so the
 // next batch on the connection never sees its rows again. Two batches on the upsert path
