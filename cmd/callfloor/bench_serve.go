@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/redis/go-redis/v9"
 	"io"
 	"net/http"
 	"os"
@@ -102,6 +103,23 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fmt.Errorf("bench serve: redis-server: %w", err)
 	}
 	stops = append(stops, func() { _ = redisCmd.Process.Kill(); _ = redisCmd.Wait() })
+
+	// Commands Redis processed (INFO stats): callfloor's round trips, independent of the load.
+	benchRdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	stops = append(stops, func() { benchRdb.Close() })
+	redisCmds := func() int64 {
+		info, err := benchRdb.Info(ctx, "stats").Result()
+		if err != nil {
+			return -1
+		}
+		for _, l := range strings.Split(info, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(l), "total_commands_processed:"); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				return n
+			}
+		}
+		return -1
+	}
 
 	// PostgreSQL of our own, with pg_stat_statements.
 	pg, err := startBenchPG(tmp)
@@ -278,9 +296,9 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 			idleProfDone <- fetchProfile(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs), o.idleProf)
 		}()
 	}
-	i0 := sample()
+	i0, ri0 := sample(), redisCmds()
 	time.Sleep(idleDur)
-	i1 := sample()
+	i1, ri1 := sample(), redisCmds()
 	idle := i1.sub(i0)
 	if idleProfDone != nil {
 		if err := <-idleProfDone; err != nil {
@@ -300,7 +318,7 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}()
 		time.Sleep(100 * time.Millisecond)
 	}
-	c0 := sample()
+	c0, rc0 := sample(), redisCmds()
 	pg0 := pg.breakdown()
 	msgs0, bytes0 := wbMsgs.Load(), wbBytes.Load()
 	fmt.Fprintln(simIn, "go")
@@ -321,7 +339,7 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	// the last wrap-ups end, their state intervals reach PostgreSQL
 	time.Sleep(o.wrap + 2*time.Second)
-	c1 := sample()
+	c1, rc1 := sample(), redisCmds()
 	pg1 := pg.breakdown()
 	load1 := loadAvg()
 	run := c1.sub(c0)
@@ -349,6 +367,9 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	row("PostgreSQL (all processes)", run.pg, idle.pg)
 	row("Redis", run.redis, idle.redis)
 	row("simulator (not callfloor)", run.sim, idle.sim)
+
+	fmt.Fprintf(stdout, "\nRedis commands: call phase %d (%.1f per call placed), idle phase %.1f per second\n",
+		rc1-rc0, float64(rc1-rc0)/float64(o.calls), float64(ri1-ri0)/idle.wall.Seconds())
 
 	var kinds []string
 	for k := range pg1 {
