@@ -116,7 +116,8 @@ type Hub struct {
 	wake  chan struct{}
 
 	refreshMu sync.Mutex
-	raw       *raw // written under refreshMu and mu
+	raw       *raw         // written under refreshMu and mu
+	wc        *windowCache // the windows' minutes, under refreshMu
 
 	mu     sync.Mutex
 	warm   bool
@@ -223,10 +224,13 @@ type dirtySet struct {
 	all    bool
 	queues map[string]time.Time
 	agents map[string]time.Time
+	// minutes whose counter hashes the marked events changed (their calls' entry minutes, see
+	// windowCache)
+	minutes map[int64]bool
 }
 
 func newDirty() dirtySet {
-	return dirtySet{queues: map[string]time.Time{}, agents: map[string]time.Time{}}
+	return dirtySet{queues: map[string]time.Time{}, agents: map[string]time.Time{}, minutes: map[int64]bool{}}
 }
 
 func (d dirtySet) empty() bool { return !d.all && len(d.queues) == 0 && len(d.agents) == 0 }
@@ -250,6 +254,9 @@ func (h *Hub) mark(ev *callfloor.Event) {
 	if c := ev.Call; c != nil {
 		if c.Queue != "" {
 			markAt(h.dirty.queues, c.Queue, ev.At)
+		}
+		if !c.EnteredAt.IsZero() {
+			h.dirty.minutes[c.EnteredAt.Unix()/60] = true
 		}
 		markAt(h.dirty.agents, c.Agent, ev.At)
 		for _, o := range c.Offers {
@@ -459,6 +466,10 @@ func (h *Hub) refresh(ctx context.Context, d dirtySet) error {
 	full := d.all || !h.warm
 	h.mu.Unlock()
 	old := h.raw // only refresh writes it, and refreshMu is held
+	if full || h.wc == nil {
+		h.wc = newWindowCache()
+	}
+	h.wc.stale = d.minutes
 	var fq []callfloor.Queue
 	var fa []callfloor.Agent
 	for n, q := range qs {
@@ -482,7 +493,7 @@ func (h *Hub) refresh(ctx context.Context, d dirtySet) error {
 		}
 	}
 	delete(ft, "")
-	fresh, err := h.k.fetch(ctx, fq, fa, sortedKeys(ft), now)
+	fresh, err := h.k.fetchCached(ctx, h.wc, fq, fa, sortedKeys(ft), now)
 	if err != nil {
 		return err
 	}
@@ -560,7 +571,7 @@ func (h *Hub) refresh(ctx context.Context, d dirtySet) error {
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		more, err := h.k.fetch(ctx, nil, nil, missing, now)
+		more, err := h.k.fetchCached(ctx, h.wc, nil, nil, missing, now)
 		if err != nil {
 			return err
 		}

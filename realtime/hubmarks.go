@@ -13,9 +13,10 @@ import (
 type markEvent struct {
 	At   time.Time `json:"at"`
 	Call *struct {
-		Queue  string `json:"queue"`
-		Agent  string `json:"agent"`
-		Offers []struct {
+		Queue     string    `json:"queue"`
+		EnteredAt time.Time `json:"entered_at"`
+		Agent     string    `json:"agent"`
+		Offers    []struct {
 			Agent string `json:"agent"`
 		} `json:"offers"`
 	} `json:"call"`
@@ -41,7 +42,7 @@ func decodeMarks(raw []byte) (*callfloor.Event, error) {
 		ev.Offer = &callfloor.Offer{Agent: m.Offer.Agent}
 	}
 	if c := m.Call; c != nil {
-		ev.Call = &callfloor.Call{Queue: c.Queue, Agent: c.Agent}
+		ev.Call = &callfloor.Call{Queue: c.Queue, Agent: c.Agent, EnteredAt: c.EnteredAt}
 		for _, o := range c.Offers {
 			ev.Call.Offers = append(ev.Call.Offers, callfloor.Offer{Agent: o.Agent})
 		}

@@ -53,6 +53,14 @@ func equalDirty(a, b dirtySet) bool {
 	if len(a.queues) != len(b.queues) || len(a.agents) != len(b.agents) || len(a.queues)+len(a.agents) == 0 && a.all != b.all {
 		return false
 	}
+	if len(a.minutes) != len(b.minutes) {
+		return false
+	}
+	for m := range a.minutes {
+		if !b.minutes[m] {
+			return false
+		}
+	}
 	for k, v := range a.queues {
 		if w, ok := b.queues[k]; !ok || !w.Equal(v) {
 			return false

@@ -140,6 +140,43 @@ func (k *KPI) config(ctx context.Context) (map[string]callfloor.Queue, map[strin
 // fetch reads the given queues, agents and teams' counters from Redis: one pipeline, then one
 // MGET for the current calls of the agents that have one.
 func (k *KPI) fetch(ctx context.Context, queues []callfloor.Queue, agents []callfloor.Agent, teams []string, now time.Time) (*raw, error) {
+	return k.fetchCached(ctx, nil, queues, agents, teams, now)
+}
+
+// windowCache keeps the per-minute counter hashes of the queues' and teams' sliding windows
+// (issue 11, cost per call): a warm hub re-reads only the current minute and the minutes its
+// events touched (a call's counters go to the minute it entered, see SaveCall) instead of the
+// whole window (30 hashes per queue and per team) at every refresh. Every change of a minute's
+// counters comes with a change-stream event carrying the call (SaveCall writes both in one
+// transaction), so the minutes of the events marked since the last refresh are all that may
+// have changed; a full refresh (cold, a gap in the stream, the periodic resync) drops the cache.
+type windowCache struct {
+	q, t  map[string]map[int64]map[string]string // queue / team → minute → counters
+	stale map[int64]bool                         // minutes to read again in this refresh
+}
+
+func newWindowCache() *windowCache {
+	return &windowCache{q: map[string]map[int64]map[string]string{}, t: map[string]map[int64]map[string]string{}}
+}
+
+// window returns the cached minutes of one queue or team (created), dropping those out of the
+// window.
+func (wc *windowCache) window(m map[string]map[int64]map[string]string, name string, start int64) map[int64]map[string]string {
+	w := m[name]
+	if w == nil {
+		w = map[int64]map[string]string{}
+		m[name] = w
+	}
+	for min := range w {
+		if min <= start {
+			delete(w, min)
+		}
+	}
+	return w
+}
+
+// fetchCached is fetch, reading the window's minutes through wc when it is not nil.
+func (k *KPI) fetchCached(ctx context.Context, wc *windowCache, queues []callfloor.Queue, agents []callfloor.Agent, teams []string, now time.Time) (*raw, error) {
 	out := newRaw()
 	if len(queues) == 0 && len(agents) == 0 && len(teams) == 0 {
 		return out, nil
@@ -151,30 +188,43 @@ func (k *KPI) fetch(ctx context.Context, queues []callfloor.Queue, agents []call
 	type qcmds struct {
 		today   *redis.MapStringStringCmd
 		waiting *redis.ZSliceCmd
-		window  []*redis.MapStringStringCmd
+		window  []windowRead
 	}
 	type acmds struct {
 		hash, counters *redis.MapStringStringCmd
 	}
 	type tcmds struct {
 		today  *redis.MapStringStringCmd
-		window []*redis.MapStringStringCmd
+		window []windowRead
 	}
 	pipe := s.rdb.Pipeline()
+	// readWindow reads the minutes (start, end] of one queue's or team's window: from the cache
+	// when it has them (not the current minute, not a stale one), from Redis otherwise.
+	readWindow := func(cache map[string]map[int64]map[string]string, kind, name string) []windowRead {
+		var cached map[int64]map[string]string
+		if wc != nil {
+			cached = wc.window(cache, name, start)
+		}
+		rs := make([]windowRead, 0, end-start)
+		for m := start + 1; m <= end; m++ {
+			if h, ok := cached[m]; ok && m != end && !wc.stale[m] {
+				rs = append(rs, windowRead{minute: m, val: h})
+				continue
+			}
+			rs = append(rs, windowRead{minute: m, cmd: pipe.HGetAll(ctx, s.k(kind, name, strconv.FormatInt(m, 10))), into: cached})
+		}
+		return rs
+	}
 	qc := make([]qcmds, len(queues))
 	for i, q := range queues {
 		qc[i].today = pipe.HGetAll(ctx, s.k("qc", q.Name, day))
 		qc[i].waiting = pipe.ZRangeWithScores(ctx, s.k("waiting", q.Name), 0, -1)
-		for m := start + 1; m <= end; m++ {
-			qc[i].window = append(qc[i].window, pipe.HGetAll(ctx, s.k("qm", q.Name, strconv.FormatInt(m, 10))))
-		}
+		qc[i].window = readWindow(wcQueues(wc), "qm", q.Name)
 	}
 	tc := make([]tcmds, len(teams))
 	for i, t := range teams {
 		tc[i].today = pipe.HGetAll(ctx, s.k("tc", t, day))
-		for m := start + 1; m <= end; m++ {
-			tc[i].window = append(tc[i].window, pipe.HGetAll(ctx, s.k("tm", t, strconv.FormatInt(m, 10))))
-		}
+		tc[i].window = readWindow(wcTeams(wc), "tm", t)
 	}
 	ac := make([]acmds, len(agents))
 	for i, a := range agents {
@@ -238,11 +288,41 @@ func (k *KPI) fetch(ctx context.Context, queues []callfloor.Queue, agents []call
 	return out, nil
 }
 
-// sumWindow adds up per-minute counter hashes.
-func sumWindow(cmds []*redis.MapStringStringCmd) callfloor.QueueCounters {
+func wcQueues(wc *windowCache) map[string]map[int64]map[string]string {
+	if wc == nil {
+		return nil
+	}
+	return wc.q
+}
+
+func wcTeams(wc *windowCache) map[string]map[int64]map[string]string {
+	if wc == nil {
+		return nil
+	}
+	return wc.t
+}
+
+// windowRead is one minute of a window: read from Redis (cmd, then kept in into when not nil)
+// or taken from the cache (val).
+type windowRead struct {
+	minute int64
+	cmd    *redis.MapStringStringCmd
+	into   map[int64]map[string]string
+	val    map[string]string
+}
+
+// sumWindow adds up per-minute counter hashes (and caches the ones read).
+func sumWindow(rs []windowRead) callfloor.QueueCounters {
 	win := map[string]int64{}
-	for _, c := range cmds {
-		for f, v := range c.Val() {
+	for _, r := range rs {
+		h := r.val
+		if r.cmd != nil {
+			h = r.cmd.Val()
+			if r.into != nil {
+				r.into[r.minute] = h
+			}
+		}
+		for f, v := range h {
 			n, _ := strconv.ParseInt(v, 10, 64)
 			win[f] += n
 		}

@@ -302,8 +302,7 @@ func (a *ACD) dispatchLoop(ctx context.Context) {
 			return
 		case <-a.kick:
 		case <-t.C:
-			a.endWrapUps(ctx)
-			a.endTimedPauses(ctx)
+			a.endDue(ctx)
 			if d := a.store.Day(time.Now()); d != day {
 				// a new day: calls_today restarts, fewest_calls ranks by today's calls
 				if err := a.store.Rescore(ctx, time.Now()); err == nil {
@@ -373,13 +372,19 @@ func (a *ACD) PauseReasons() []callfloor.PauseReason {
 // endTimedPauses makes agents whose timed pause (a missed ring) has ended available again,
 // overdue ones too (a restart). Any instance may do it: the return is a compare-and-set on the
 // pause's end, so an agent unpaused, logged out or paused again meanwhile stays as they are.
-func (a *ACD) endTimedPauses(ctx context.Context) {
+// endDue ends the wrap-ups and the timed pauses that are due (one round trip to find them).
+func (a *ACD) endDue(ctx context.Context) {
 	now := time.Now()
-	due, err := a.store.DuePauses(ctx, now)
-	a.redisTrouble("reading due pauses", err)
+	wraps, pauses, err := a.store.Due(ctx, now)
+	a.redisTrouble("reading due wrap-ups and pauses", err)
 	if err != nil {
 		return
 	}
+	a.endWrapUps(ctx, wraps, now)
+	a.endTimedPauses(ctx, pauses, now)
+}
+
+func (a *ACD) endTimedPauses(ctx context.Context, due []realtime.DuePause, now time.Time) {
 	for _, d := range due {
 		if err := a.store.ReturnFromPause(ctx, d, now); err != nil && callfloor.ErrorCode(err) != callfloor.ECONFLICT && callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
 			a.log.Warn("ending a timed pause", "agent", d.Agent, "err", err)
@@ -389,13 +394,7 @@ func (a *ACD) endTimedPauses(ctx context.Context) {
 	}
 }
 
-func (a *ACD) endWrapUps(ctx context.Context) {
-	now := time.Now()
-	due, err := a.store.DueWrapUps(ctx, now)
-	a.redisTrouble("reading due wrap-ups", err)
-	if err != nil {
-		return
-	}
+func (a *ACD) endWrapUps(ctx context.Context, due []string, now time.Time) {
 	for _, id := range due {
 		if _, err := a.store.Transition(ctx, realtime.Transition{Agent: id, From: []callfloor.AgentState{callfloor.AgentWrapUp}, To: callfloor.AgentAvailable, Now: now}); err != nil && callfloor.ErrorCode(err) != callfloor.ECONFLICT {
 			a.log.Warn("ending wrap-up", "agent", id, "err", err)

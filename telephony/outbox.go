@@ -433,7 +433,13 @@ func (a *ACD) startUp(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	a.endTimedPauses(ctx) // overdue while no instance ran
+	// timed pauses overdue while no instance ran
+	now := time.Now()
+	_, due, err := a.store.Due(ctx, now)
+	a.redisTrouble("reading due pauses", err)
+	if err == nil {
+		a.endTimedPauses(ctx, due, now)
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/redis/go-redis/v9"
 	"io"
 	"net/http"
 	"os"
@@ -34,6 +35,7 @@ type serveBenchOpts struct {
 	wrap       time.Duration
 	wallboards int
 	profile    string // write callfloor's CPU profile of the call phase here
+	idleProf   string // and of the idle phase here
 	pgTop      int
 	keep       bool
 	logLevel   string
@@ -60,6 +62,7 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.DurationVar(&o.wrap, "wrap", time.Second, "wrap-up after each call")
 	fs.IntVar(&o.wallboards, "wallboards", 4, "wallboard WebSocket clients (one floor view, the rest team views and the queues view)")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write callfloor's CPU profile of the call phase to this file (pprof)")
+	fs.StringVar(&o.idleProf, "idleprofile", "", "write callfloor's CPU profile of the idle phase to this file (pprof)")
 	fs.IntVar(&o.pgTop, "pg-top", 12, "print this many of PostgreSQL's most expensive statements (pg_stat_statements)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, configuration) instead of removing it")
 	fs.StringVar(&o.logLevel, "log-level", "info", "callfloor's log level (as deployed: info)")
@@ -100,6 +103,23 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fmt.Errorf("bench serve: redis-server: %w", err)
 	}
 	stops = append(stops, func() { _ = redisCmd.Process.Kill(); _ = redisCmd.Wait() })
+
+	// Commands Redis processed (INFO stats): callfloor's round trips, independent of the load.
+	benchRdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	stops = append(stops, func() { benchRdb.Close() })
+	redisCmds := func() int64 {
+		info, err := benchRdb.Info(ctx, "stats").Result()
+		if err != nil {
+			return -1
+		}
+		for _, l := range strings.Split(info, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(l), "total_commands_processed:"); ok {
+				n, _ := strconv.ParseInt(v, 10, 64)
+				return n
+			}
+		}
+		return -1
+	}
 
 	// PostgreSQL of our own, with pg_stat_statements.
 	pg, err := startBenchPG(tmp)
@@ -268,10 +288,23 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	time.Sleep(3 * time.Second)
 	idleDur := time.Duration(float64(o.calls)/o.rate*float64(time.Second)) + o.talk + o.ring + o.wrap + 3*time.Second
 	load0 := loadAvg()
-	i0 := sample()
+	var idleProfDone chan error
+	if o.idleProf != "" {
+		idleProfDone = make(chan error, 1)
+		secs := int(idleDur.Seconds()) - 1
+		go func() {
+			idleProfDone <- fetchProfile(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs), o.idleProf)
+		}()
+	}
+	i0, ri0 := sample(), redisCmds()
 	time.Sleep(idleDur)
-	i1 := sample()
+	i1, ri1 := sample(), redisCmds()
 	idle := i1.sub(i0)
+	if idleProfDone != nil {
+		if err := <-idleProfDone; err != nil {
+			fmt.Fprintf(stderr, "bench serve: idle profile: %v\n", err)
+		}
+	}
 
 	if _, err := db.Pool.Exec(ctx, "SELECT pg_stat_statements_reset()"); err != nil {
 		return err
@@ -285,7 +318,7 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}()
 		time.Sleep(100 * time.Millisecond)
 	}
-	c0 := sample()
+	c0, rc0 := sample(), redisCmds()
 	pg0 := pg.breakdown()
 	msgs0, bytes0 := wbMsgs.Load(), wbBytes.Load()
 	fmt.Fprintln(simIn, "go")
@@ -306,7 +339,7 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	// the last wrap-ups end, their state intervals reach PostgreSQL
 	time.Sleep(o.wrap + 2*time.Second)
-	c1 := sample()
+	c1, rc1 := sample(), redisCmds()
 	pg1 := pg.breakdown()
 	load1 := loadAvg()
 	run := c1.sub(c0)
@@ -334,6 +367,9 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	row("PostgreSQL (all processes)", run.pg, idle.pg)
 	row("Redis", run.redis, idle.redis)
 	row("simulator (not callfloor)", run.sim, idle.sim)
+
+	fmt.Fprintf(stdout, "\nRedis commands: call phase %d (%.1f per call placed), idle phase %.1f per second\n",
+		rc1-rc0, float64(rc1-rc0)/float64(o.calls), float64(ri1-ri0)/idle.wall.Seconds())
 
 	var kinds []string
 	for k := range pg1 {

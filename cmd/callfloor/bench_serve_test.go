@@ -33,6 +33,9 @@ func TestBenchServeSmall(t *testing.T) {
 			t.Errorf("no CPU reported (%s):\n%s", p, s)
 		}
 	}
+	if !regexp.MustCompile(`Redis commands: call phase [1-9][0-9]* \([0-9.]+ per call placed\), idle phase [0-9.]+ per second`).MatchString(s) {
+		t.Errorf("no Redis command count:\n%s", s)
+	}
 	if !strings.Contains(s, "top statements by execution time") {
 		t.Errorf("no pg_stat_statements report:\n%s", s)
 	}
