@@ -21,7 +21,6 @@ import (
 	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/storage"
 	"github.com/callfloor/callfloor/telephony"
-	"golang.org/x/crypto/bcrypt"
 	"gopkg.in/yaml.v3"
 )
 
@@ -54,7 +53,6 @@ type apiEnv struct {
 func newAPIEnv(t *testing.T) *apiEnv {
 	t.Helper()
 	ctx := context.Background()
-	storage.BcryptCost = bcrypt.MinCost
 	db, _ := testdb.Open(t)
 	rdb, prefix := testenv.Redis(t)
 	base := &callfloor.Config{
