@@ -854,7 +854,9 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 	}
 	{
 		q := base()
-		src := fmt.Sprintf(rawCalls("d.code"), "JOIN call_dispositions d ON d.call_id = c.id", "AND d.code IS NOT NULL")
+		// a disposition is set once its call entered: only those set since the range began are read
+		src := fmt.Sprintf(rawCalls("d.code"), "JOIN call_dispositions d ON d.call_id = c.id",
+			"AND d.code IS NOT NULL AND d.set_at >= $1::timestamptz - interval '1 day'")
 		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcCalls) + `, r.code, count(*) FROM ` + src + ` r` +
 			prodJoins + prodQueueJoin + prodRange + q.where(srcCalls) + ` GROUP BY 1, 2, 3`
 		run(q, sql, func(rows pgx.Rows) error {
@@ -868,30 +870,32 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 			return nil
 		})
 	}
-	// distinct numbers: from the raw rows, per cell and for the totals
-	distinct := func(whole bool, into func(time.Time, string) *ProductionParts) {
+	// distinct numbers: from the raw rows (an index holds the outbound calls' numbers), per cell
+	// and for the totals, in one pass: the numbers per cell, then counted per cell and overall
+	wholeNumbers := newParts(agentTime)
+	{
 		q := base()
-		if whole {
-			q.f.Interval, q.f.Group = IntervalRange, GroupNone
-		}
 		src := fmt.Sprintf(rawCalls("c.called_number, c.answered_at IS NOT NULL AS connected"), "", "AND c.direction = 'outbound' AND c.called_number IS NOT NULL")
-		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcCalls) + `, count(DISTINCT r.called_number), count(DISTINCT r.called_number) FILTER (WHERE r.connected) FROM ` + src + ` r` +
-			prodJoins + prodQueueJoin + prodRange + q.where(srcCalls) + ` GROUP BY 1, 2`
+		sql := `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connected) AS connected
+  FROM ` + src + ` r` + prodJoins + prodQueueJoin + prodRange + q.where(srcCalls) + ` GROUP BY 1, 2, 3)
+SELECT false, s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2, 3
+UNION ALL SELECT true, $1::timestamptz, '', count(DISTINCT num), count(DISTINCT num) FILTER (WHERE connected) FROM x`
 		run(q, sql, func(rows pgx.Rows) error {
+			var whole bool
 			var start time.Time
 			var key string
 			var d, cn int64
-			if err := rows.Scan(&start, &key, &d, &cn); err != nil {
+			if err := rows.Scan(&whole, &start, &key, &d, &cn); err != nil {
 				return err
 			}
-			p := into(start, key)
+			p := wholeNumbers
+			if !whole {
+				p = cell(start, key)
+			}
 			p.DialledNumbers, p.ConnectedNumbers = d, cn
 			return nil
 		})
 	}
-	distinct(false, cell)
-	wholeNumbers := newParts(agentTime)
-	distinct(true, func(time.Time, string) *ProductionParts { return wholeNumbers })
 	errs := make(chan error, len(jobs))
 	for _, job := range jobs {
 		go func() { errs <- job() }()

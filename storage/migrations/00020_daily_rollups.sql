@@ -70,8 +70,12 @@ CREATE TABLE rollup_offers_day (
 -- outbound calls' numbers, from an index.
 CREATE INDEX calls_outbound_numbers_idx ON calls (entered_at) INCLUDE (called_number, answered_at, queue, agent_id)
     WHERE direction = 'outbound' AND called_number IS NOT NULL;
+-- A report's dispositions are those set since its range began (a disposition is set once its call
+-- entered), joined to the range's calls.
+CREATE INDEX call_dispositions_set_at_idx ON call_dispositions (set_at);
 
 -- +goose Down
+DROP INDEX IF EXISTS call_dispositions_set_at_idx;
 DROP INDEX IF EXISTS calls_outbound_numbers_idx;
 DROP TABLE IF EXISTS rollup_offers_day;
 DROP TABLE IF EXISTS rollup_states_day;
