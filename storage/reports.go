@@ -23,7 +23,18 @@ package storage
 //     logged out; a state still running counts once it has ended (the history has it then);
 //   - rings (missed_rings) belong to the interval the ring started;
 //   - dispositions and the distinct-number connect rate are not additive across buckets: they
-//     are always computed from the raw rows (calls and call_dispositions).
+//     are always computed from the raw rows (calls and call_dispositions: the dispositions set
+//     since a day before the range began, the outbound numbers from an index).
+//
+// Two levels of rollups (migrations 00017 and 00020): 15-minute UTC buckets, and the same parts
+// per LOCAL DAY in the centre's zone (rollup_*_day, zone in rollup_day_zone, set by `callfloor
+// rollups rebuild` from the configuration's time_zone; a new zone recomputes the daily level).
+// A report by day, ISO week, month or range over whole local days of that zone, without business
+// hours, reads the daily level; any other report (15/30/60 minutes, business hours, another zone,
+// a range not on local midnights) the 15-minute level. The writer keeps the daily level equal to
+// the sum of its 15-minute rows: every rewritten bucket's old rows are subtracted from their day
+// and its new rows added (the longest wait, not subtractable, is recomputed from the 15-minute
+// rows when the rewritten bucket held it). The report's queries run concurrently.
 //   - the service-level threshold T of a queue is the one configured now (queues table).
 
 import (
