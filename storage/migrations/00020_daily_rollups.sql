@@ -73,8 +73,13 @@ CREATE INDEX calls_outbound_numbers_idx ON calls (entered_at) INCLUDE (called_nu
 -- A report's dispositions are those set since its range began (a disposition is set once its call
 -- entered), joined to the range's calls.
 CREATE INDEX call_dispositions_set_at_idx ON call_dispositions (set_at);
+-- The writer's refresh of a bucket's rings, and a report's rings from the raw rows, read the
+-- offers that STARTED in a range (offers are partitioned by month of started_at, but a month's
+-- partition has no other index on it: each refresh scanned a day of calls).
+CREATE INDEX offers_started_idx ON offers (started_at);
 
 -- +goose Down
+DROP INDEX IF EXISTS offers_started_idx;
 DROP INDEX IF EXISTS call_dispositions_set_at_idx;
 DROP INDEX IF EXISTS calls_outbound_numbers_idx;
 DROP TABLE IF EXISTS rollup_offers_day;
