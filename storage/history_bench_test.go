@@ -97,6 +97,10 @@ func benchIngest(b *testing.B, offers int, floor bool) {
 	if err := e.db.EnsurePartitions(ctx, now.AddDate(0, 0, -1), now); err != nil {
 		b.Fatal(err)
 	}
+	// the daily rollups on, as in a centre whose rollups were rebuilt for its zone
+	if _, err := e.db.SetRollupZone(ctx, time.UTC); err != nil {
+		b.Fatal(err)
+	}
 	calls := benchCalls(b.N, offers)
 	if floor {
 		calls = benchFloorCalls(b.N)

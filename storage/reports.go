@@ -23,7 +23,18 @@ package storage
 //     logged out; a state still running counts once it has ended (the history has it then);
 //   - rings (missed_rings) belong to the interval the ring started;
 //   - dispositions and the distinct-number connect rate are not additive across buckets: they
-//     are always computed from the raw rows (calls and call_dispositions).
+//     are always computed from the raw rows (calls and call_dispositions: the dispositions set
+//     since a day before the range began, the outbound numbers from an index).
+//
+// Two levels of rollups (migrations 00017 and 00020): 15-minute UTC buckets, and the same parts
+// per LOCAL DAY in the centre's zone (rollup_*_day, zone in rollup_day_zone, set by `callfloor
+// rollups rebuild` from the configuration's time_zone; a new zone recomputes the daily level).
+// A report by day, ISO week, month or range over whole local days of that zone, without business
+// hours, reads the daily level; any other report (15/30/60 minutes, business hours, another zone,
+// a range not on local midnights) the 15-minute level. The writer keeps the daily level equal to
+// the sum of its 15-minute rows: every rewritten bucket's old rows are subtracted from their day
+// and its new rows added (the longest wait, not subtractable, is recomputed from the 15-minute
+// rows when the rewritten bucket held it). The report's queries run concurrently.
 //   - the service-level threshold T of a queue is the one configured now (queues table).
 
 import (
@@ -32,6 +43,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -351,23 +363,92 @@ func sortedBuckets(m map[time.Time]bool) []time.Time {
 	return out
 }
 
-// Advisory lock namespaces of the rollup tables' buckets.
+// Advisory lock namespaces of the rollup tables' buckets, and of the daily level's days.
 const (
 	lockCalls  = 0x636c6c01
 	lockStates = 0x636c6c02
 	lockOffers = 0x636c6c03
+	lockDays   = 0x636c6c04
 )
 
+// rollupTable describes a 15-minute rollup table and its daily level (migration 00020).
+type rollupTable struct {
+	table, day string
+	keys       []string // key columns after bucket/day
+	cols       []string // additive columns
+	parts      func(string) string
+	cond       string // the parts query's restriction to the buckets $3
+}
+
+var rollupTables = []rollupTable{
+	{"rollup_calls", "rollup_calls_day", []string{"queue", "agent_id", "direction"}, callPartCols, callPartsSQL,
+		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)"},
+	{"rollup_states", "rollup_states_day", []string{"agent_id", "state", "reason"}, []string{"ms"}, statePartsSQL, "AND b = ANY($3)"},
+	{"rollup_offers", "rollup_offers_day", []string{"queue", "agent_id"}, []string{"offers", "missed"}, offerPartsSQL,
+		"AND date_bin('15 minutes', o.started_at, " + bucketOrigin + ") = ANY($3)"},
+}
+
+// dayOf is the local day of a 15-minute bucket in the daily level's zone (z: rollup_day_zone).
+func dayOf(bucket string) string { return "(" + bucket + " AT TIME ZONE z.zone)::date" }
+
+// dayDeltaSQL adds (sign "") or subtracts (sign "-") the 15-minute rows of the CTE src to or from
+// their days, in key order (so that concurrent upserts lock daily rows in one order).
+func (t rollupTable) dayDeltaSQL(src, sign string) string {
+	keys := strings.Join(t.keys, ", ")
+	sel := []string{dayOf("o.bucket"), keys, sign + "count(*)"}
+	set := []string{"n = d.n + excluded.n"}
+	for _, c := range t.cols {
+		if c == "max_wait_ms" {
+			sel = append(sel, "max(o.max_wait_ms)")
+			if sign == "" {
+				set = append(set, "max_wait_ms = greatest(d.max_wait_ms, excluded.max_wait_ms)")
+			} else { // a bucket that held the day's longest wait: recompute it (maxStaleSQL)
+				set = append(set, "max_stale = d.max_stale OR (excluded.max_wait_ms > 0 AND excluded.max_wait_ms >= d.max_wait_ms)")
+			}
+			continue
+		}
+		sel = append(sel, sign+"sum(o."+c+")::bigint")
+		set = append(set, c+" = d."+c+" + excluded."+c)
+	}
+	cols := "day, " + keys + ", n, " + strings.Join(t.cols, ", ")
+	if t.table == "rollup_calls" && sign == "-" {
+		cols += ", max_stale"
+		sel = append(sel, "true")
+	}
+	return `INSERT INTO ` + t.day + ` AS d (` + cols + `) SELECT ` + strings.Join(sel, ", ") + ` FROM ` + src + ` o, (SELECT zone FROM rollup_day_zone LIMIT 1) z
+GROUP BY ` + groupOrdinals(1+len(t.keys)) + ` ORDER BY ` + groupOrdinals(1+len(t.keys)) + `
+ON CONFLICT (day, ` + keys + `) DO UPDATE SET ` + strings.Join(set, ", ")
+}
+
+func groupOrdinals(n int) string {
+	s := make([]string, n)
+	for i := range s {
+		s[i] = strconv.Itoa(i + 1)
+	}
+	return strings.Join(s, ", ")
+}
+
+// touchedDays are the local days of the buckets $1.
+const touchedDays = `(SELECT ` + `(b AT TIME ZONE z.zone)::date FROM unnest($1::timestamptz[]) b, (SELECT zone FROM rollup_day_zone LIMIT 1) z)`
+
+// maxStaleSQL recomputes the longest wait of the daily rows whose bucket holding it was rewritten.
+const maxStaleSQL = `UPDATE rollup_calls_day d SET max_stale = false, max_wait_ms = coalesce((SELECT max(r.max_wait_ms) FROM rollup_calls r
+  WHERE r.bucket >= (d.day::timestamp AT TIME ZONE z.zone) AND r.bucket < ((d.day + 1)::timestamp AT TIME ZONE z.zone)
+    AND r.queue = d.queue AND r.agent_id = d.agent_id AND r.direction = d.direction), 0)
+FROM (SELECT zone FROM rollup_day_zone LIMIT 1) z WHERE d.max_stale AND d.day IN ` + touchedDays
+
 // queueRefresh queues, on a batch of the writer's transaction, the recomputation of every
-// touched bucket from the raw rows this transaction sees. The advisory locks (taken in one
-// order: namespace, then time) make a concurrent batch touching the same bucket wait for this
-// one's commit, so that its recomputation, a later statement, sees this one's rows.
+// touched bucket from the raw rows this transaction sees, and the same change of their days'
+// rows. The advisory locks (taken in one order: namespace, then time; the days last) make a
+// concurrent batch touching the same bucket or day wait for this one's commit, so that its
+// recomputation, a later statement, sees this one's rows.
 func (r *rollupRefresh) queue(pb *pgx.Batch) int {
 	if r.empty() {
 		return 0
 	}
 	var ns []int32
 	var keys []int32
+	all := map[time.Time]bool{}
 	for _, k := range []struct {
 		ns int32
 		m  map[time.Time]bool
@@ -375,37 +456,86 @@ func (r *rollupRefresh) queue(pb *pgx.Batch) int {
 		for _, b := range sortedBuckets(k.m) {
 			ns = append(ns, k.ns)
 			keys = append(keys, int32(b.Unix()/int64(BucketSize/time.Second)))
+			all[b] = true
 		}
 	}
-	pb.Queue(`SELECT count(pg_advisory_xact_lock(n, k)) FROM unnest($1::int[], $2::int[]) AS u(n, k)`, ns, keys)
-	n := 1
-	for _, t := range []struct {
-		table string
-		m     map[time.Time]bool
-		sql   func(string) string
-		ins   string
-	}{
-		{"rollup_calls", r.calls, callPartsSQL, "(bucket, queue, agent_id, direction, " + strings.Join(callPartCols, ", ") + ")"},
-		{"rollup_states", r.states, statePartsSQL, "(bucket, agent_id, state, reason, ms)"},
-		{"rollup_offers", r.offers, offerPartsSQL, "(bucket, queue, agent_id, offers, missed)"},
-	} {
-		if len(t.m) == 0 {
+	// JIT compiling these small statements costs more than running them (and the planner's
+	// estimates of the small rollup tables can exceed jit_above_cost).
+	pb.Queue(`SELECT set_config('jit', 'off', true)`)
+	pb.Queue(`SELECT count(pg_advisory_xact_lock(n, k)) FROM (
+  SELECT n, k FROM unnest($1::int[], $2::int[]) AS u(n, k)
+  UNION SELECT `+strconv.Itoa(lockDays)+`, (b AT TIME ZONE z.zone)::date - date '1970-01-01' FROM unnest($3::timestamptz[]) b, (SELECT zone FROM rollup_day_zone LIMIT 1) z
+  ORDER BY 1, 2) s`, ns, keys, sortedBuckets(all))
+	n := 2
+	for i, m := range []map[time.Time]bool{r.calls, r.states, r.offers} {
+		if len(m) == 0 {
 			continue
 		}
-		bs := sortedBuckets(t.m)
+		t := rollupTables[i]
+		bs := sortedBuckets(m)
 		lo, hi := bs[0], bs[len(bs)-1].Add(BucketSize)
-		cond := "AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)"
-		switch t.table {
-		case "rollup_states":
-			cond = "AND b = ANY($3)"
-		case "rollup_offers":
-			cond = "AND date_bin('15 minutes', o.started_at, " + bucketOrigin + ") = ANY($3)"
+		ins := "(bucket, " + strings.Join(t.keys, ", ") + ", " + strings.Join(t.cols, ", ") + ")"
+		pb.Queue(`WITH old AS (DELETE FROM `+t.table+` WHERE bucket = ANY($1) RETURNING *) `+t.dayDeltaSQL("old", "-"), bs)
+		pb.Queue(`WITH new AS (INSERT INTO `+t.table+` `+ins+` `+t.parts(t.cond)+` RETURNING *) `+t.dayDeltaSQL("new", ""), lo, hi, bs)
+		if t.table == "rollup_calls" {
+			pb.Queue(maxStaleSQL, bs)
+			n++
 		}
-		pb.Queue(`DELETE FROM `+t.table+` WHERE bucket = ANY($1)`, bs)
-		pb.Queue(`INSERT INTO `+t.table+` `+t.ins+` `+t.sql(cond), lo, hi, bs)
-		n += 2
+		pb.Queue(`DELETE FROM `+t.day+` d WHERE d.n = 0 AND d.day IN `+touchedDays, bs)
+		n += 3
 	}
 	return n
+}
+
+// RollupZone is the time zone of the daily rollups ("" none: not maintained).
+func (db *DB) RollupZone(ctx context.Context) (string, error) {
+	var z string
+	err := db.Pool.QueryRow(ctx, `SELECT zone FROM rollup_day_zone`).Scan(&z)
+	if err == pgx.ErrNoRows {
+		return "", nil
+	}
+	return z, err
+}
+
+// SetRollupZone makes loc the zone of the daily rollups. When it changes, every daily row is
+// recomputed from the 15-minute rollups (in one transaction that holds the writers back), and
+// true is returned.
+func (db *DB) SetRollupZone(ctx context.Context, loc *time.Location) (bool, error) {
+	changed := false
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE rollup_day_zone, rollup_calls_day, rollup_states_day, rollup_offers_day IN ACCESS EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		var z string
+		if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT zone FROM rollup_day_zone), '')`).Scan(&z); err != nil {
+			return err
+		}
+		if z == loc.String() {
+			return nil
+		}
+		changed = true
+		pb := &pgx.Batch{}
+		pb.Queue(`TRUNCATE rollup_calls_day, rollup_states_day, rollup_offers_day`)
+		pb.Queue(`INSERT INTO rollup_day_zone (zone) VALUES ($1) ON CONFLICT (one) DO UPDATE SET zone = excluded.zone`, loc.String())
+		for _, t := range rollupTables {
+			keys := strings.Join(t.keys, ", ")
+			sel := []string{dayOf("o.bucket"), keys, "count(*)"}
+			for _, c := range t.cols {
+				if c == "max_wait_ms" {
+					sel = append(sel, "max(o.max_wait_ms)")
+				} else {
+					sel = append(sel, "sum(o."+c+")::bigint")
+				}
+			}
+			pb.Queue(`INSERT INTO ` + t.day + ` (day, ` + keys + `, n, ` + strings.Join(t.cols, ", ") + `) SELECT ` + strings.Join(sel, ", ") +
+				` FROM ` + t.table + ` o, (SELECT zone FROM rollup_day_zone LIMIT 1) z GROUP BY ` + groupOrdinals(1+len(t.keys)))
+		}
+		return tx.SendBatch(ctx, pb).Close()
+	})
+	if err != nil {
+		return false, fmt.Errorf("set rollup zone %s: %w", loc, err)
+	}
+	return changed, nil
 }
 
 // RebuildRollups recomputes the rollups of [from, to) (widened to whole buckets) exactly from the
@@ -442,8 +572,9 @@ func (db *DB) RebuildRollups(ctx context.Context, from, to time.Time) (int, erro
 
 // prodQuery builds one aggregation over a parts source: $1 from, $2 to, $3 the zone.
 type prodQuery struct {
-	f    ProductionFilter
-	args []any
+	f     ProductionFilter
+	args  []any
+	daily bool // reads the daily level (r.day) instead of 15-minute buckets (r.bucket)
 }
 
 func (q *prodQuery) arg(v any) string {
@@ -455,6 +586,16 @@ func (q *prodQuery) arg(v any) string {
 const localBucket = `(r.bucket AT TIME ZONE $3)`
 
 func (q *prodQuery) startExpr() string {
+	if q.daily {
+		switch q.f.Interval {
+		case IntervalDay:
+			return `(r.day::timestamp AT TIME ZONE $3)`
+		case IntervalWeek, IntervalMonth:
+			return `(date_trunc('` + q.f.Interval + `', r.day::timestamp) AT TIME ZONE $3)`
+		default:
+			return `$1::timestamptz`
+		}
+	}
 	switch q.f.Interval {
 	case Interval15m, Interval30m, Interval60m:
 		n := map[string]int{Interval15m: 15, Interval30m: 30, Interval60m: 60}[q.f.Interval]
@@ -520,7 +661,11 @@ func (q *prodQuery) where(kind int) string {
 		for i, d := range f.Weekdays {
 			days[i] = int32(d)
 		}
-		c = append(c, "extract(isodow FROM "+localBucket+")::int = ANY("+q.arg(days)+"::int[])")
+		if q.daily {
+			c = append(c, "extract(isodow FROM r.day)::int = ANY("+q.arg(days)+"::int[])")
+		} else {
+			c = append(c, "extract(isodow FROM "+localBucket+")::int = ANY("+q.arg(days)+"::int[])")
+		}
 	}
 	if f.Projects != nil {
 		p := q.arg(f.Projects)
@@ -573,7 +718,17 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 		f.Group = GroupNone
 	}
 	raw := f.Source == SourceRaw
+	daily := false
+	if !raw {
+		zone, err := db.RollupZone(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("production report: %w", err)
+		}
+		daily = f.dailyFits(zone)
+	}
 	agentTime := f.agentTime()
+	// The queries run concurrently on several pool connections; mu guards the cells.
+	var mu sync.Mutex
 	cells := map[[2]string]*ProductionCell{}
 	cell := func(start time.Time, key string) *ProductionParts {
 		k := [2]string{start.UTC().Format(time.RFC3339Nano), key}
@@ -587,26 +742,40 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 	base := func() *prodQuery {
 		return &prodQuery{f: f, args: []any{f.From, f.To, f.Loc.String()}}
 	}
-	run := func(q *prodQuery, sql string, scan func(pgx.Rows, time.Time, string) error) error {
-		rows, err := db.Pool.Query(ctx, sql, q.args...)
-		if err != nil {
-			return fmt.Errorf("production report: %w", err)
+	rollup := func(q *prodQuery, table string) string {
+		if daily {
+			q.daily = true
+			return table + "_day"
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var start time.Time
-			var key string
-			if err := scan(rows, start, key); err != nil {
+		return table
+	}
+	var jobs []func() error
+	run := func(q *prodQuery, sql string, scan func(pgx.Rows) error) {
+		jobs = append(jobs, func() error {
+			rows, err := db.Pool.Query(ctx, sql, q.args...)
+			if err != nil {
 				return fmt.Errorf("production report: %w", err)
 			}
-		}
-		return rows.Err()
+			defer rows.Close()
+			for rows.Next() {
+				mu.Lock()
+				err := scan(rows)
+				mu.Unlock()
+				if err != nil {
+					return fmt.Errorf("production report: %w", err)
+				}
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("production report: %w", err)
+			}
+			return nil
+		})
 	}
 
 	// calls
 	{
 		q := base()
-		src := "rollup_calls"
+		src := rollup(q, "rollup_calls")
 		if raw {
 			src = "(" + callPartsSQL("") + ")"
 		}
@@ -620,8 +789,8 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 		}
 		w := q.where(srcCalls)
 		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcCalls) + `, ` + strings.Join(sums, ", ") + ` FROM ` + src + ` r` +
-			prodJoins + prodQueueJoin + prodRange + w + ` GROUP BY 1, 2`
-		err := run(q, sql, func(rows pgx.Rows, _ time.Time, _ string) error {
+			prodJoins + prodQueueJoin + q.rng() + w + ` GROUP BY 1, 2`
+		run(q, sql, func(rows pgx.Rows) error {
 			var start time.Time
 			var key string
 			var v [19]int64
@@ -642,20 +811,17 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 			p.OutTalkMs += v[18]
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
 	}
 	// agent states
 	if agentTime {
 		q := base()
-		src := "rollup_states"
+		src := rollup(q, "rollup_states")
 		if raw {
 			src = "(" + statePartsSQL("") + ")"
 		}
 		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcStates) + `, r.state, r.reason, sum(r.ms)::bigint FROM ` + src + ` r` +
-			prodJoins + prodRange + q.where(srcStates) + ` GROUP BY 1, 2, 3, 4`
-		err := run(q, sql, func(rows pgx.Rows, _ time.Time, _ string) error {
+			prodJoins + q.rng() + q.where(srcStates) + ` GROUP BY 1, 2, 3, 4`
+		run(q, sql, func(rows pgx.Rows) error {
 			var start time.Time
 			var key, state, reason string
 			var ms int64
@@ -669,20 +835,17 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 			}
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
 	}
 	// rings
 	{
 		q := base()
-		src := "rollup_offers"
+		src := rollup(q, "rollup_offers")
 		if raw {
 			src = "(" + offerPartsSQL("") + ")"
 		}
 		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcOffers) + `, sum(r.offers)::bigint, sum(r.missed)::bigint FROM ` + src + ` r` +
-			prodJoins + prodQueueJoin + prodRange + q.where(srcOffers) + ` GROUP BY 1, 2`
-		err := run(q, sql, func(rows pgx.Rows, _ time.Time, _ string) error {
+			prodJoins + prodQueueJoin + q.rng() + q.where(srcOffers) + ` GROUP BY 1, 2`
+		run(q, sql, func(rows pgx.Rows) error {
 			var start time.Time
 			var key string
 			var offers, missed int64
@@ -694,9 +857,6 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 			p.Missed += missed
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
 	}
 	// dispositions: always from the raw rows
 	rawCalls := func(cols string) string {
@@ -705,10 +865,12 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 	}
 	{
 		q := base()
-		src := fmt.Sprintf(rawCalls("d.code"), "JOIN call_dispositions d ON d.call_id = c.id", "AND d.code IS NOT NULL")
+		// a disposition is set once its call entered: only those set since the range began are read
+		src := fmt.Sprintf(rawCalls("d.code"), "JOIN call_dispositions d ON d.call_id = c.id",
+			"AND d.code IS NOT NULL AND d.set_at >= $1::timestamptz - interval '1 day'")
 		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcCalls) + `, r.code, count(*) FROM ` + src + ` r` +
 			prodJoins + prodQueueJoin + prodRange + q.where(srcCalls) + ` GROUP BY 1, 2, 3`
-		err := run(q, sql, func(rows pgx.Rows, _ time.Time, _ string) error {
+		run(q, sql, func(rows pgx.Rows) error {
 			var start time.Time
 			var key, code string
 			var n int64
@@ -718,33 +880,45 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 			cell(start, key).Dispositions[code] += n
 			return nil
 		})
-		if err != nil {
-			return nil, err
-		}
 	}
-	// distinct numbers: from the raw rows, per cell and for the totals
-	distinct := func(whole bool, into func(time.Time, string) *ProductionParts) error {
+	// distinct numbers: from the raw rows (an index holds the outbound calls' numbers), per cell
+	// and for the totals, in one pass: the numbers per cell, then counted per cell and overall
+	wholeNumbers := newParts(agentTime)
+	{
 		q := base()
-		if whole {
-			q.f.Interval, q.f.Group = IntervalRange, GroupNone
-		}
 		src := fmt.Sprintf(rawCalls("c.called_number, c.answered_at IS NOT NULL AS connected"), "", "AND c.direction = 'outbound' AND c.called_number IS NOT NULL")
-		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcCalls) + `, count(DISTINCT r.called_number), count(DISTINCT r.called_number) FILTER (WHERE r.connected) FROM ` + src + ` r` +
-			prodJoins + prodQueueJoin + prodRange + q.where(srcCalls) + ` GROUP BY 1, 2`
-		return run(q, sql, func(rows pgx.Rows, _ time.Time, _ string) error {
+		sql := `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connected) AS connected
+  FROM ` + src + ` r` + prodJoins + prodQueueJoin + prodRange + q.where(srcCalls) + ` GROUP BY 1, 2, 3)
+SELECT false, s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2, 3
+UNION ALL SELECT true, $1::timestamptz, '', count(DISTINCT num), count(DISTINCT num) FILTER (WHERE connected) FROM x`
+		run(q, sql, func(rows pgx.Rows) error {
+			var whole bool
 			var start time.Time
 			var key string
 			var d, cn int64
-			if err := rows.Scan(&start, &key, &d, &cn); err != nil {
+			if err := rows.Scan(&whole, &start, &key, &d, &cn); err != nil {
 				return err
 			}
-			p := into(start, key)
+			p := wholeNumbers
+			if !whole {
+				p = cell(start, key)
+			}
 			p.DialledNumbers, p.ConnectedNumbers = d, cn
 			return nil
 		})
 	}
-	if err := distinct(false, cell); err != nil {
-		return nil, err
+	errs := make(chan error, len(jobs))
+	for _, job := range jobs {
+		go func() { errs <- job() }()
+	}
+	var firstErr error
+	for range jobs {
+		if err := <-errs; err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	res := &ProductionResult{Totals: newParts(agentTime)}
 	for _, c := range cells {
@@ -752,9 +926,7 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 		res.Cells = append(res.Cells, *c)
 		res.Totals.add(c.Parts)
 	}
-	if err := distinct(true, func(time.Time, string) *ProductionParts { return res.Totals }); err != nil {
-		return nil, err
-	}
+	res.Totals.DialledNumbers, res.Totals.ConnectedNumbers = wholeNumbers.DialledNumbers, wholeNumbers.ConnectedNumbers
 	sort.Slice(res.Cells, func(i, j int) bool {
 		a, b := res.Cells[i], res.Cells[j]
 		if !a.Start.Equal(b.Start) {
@@ -936,3 +1108,28 @@ func rollupsOf(b *batch) *rollupRefresh {
 // prodRange restricts a parts source to the report's buckets ($3, the zone, is always named so
 // that every query takes the same first three parameters).
 const prodRange = ` WHERE r.bucket >= $1 AND r.bucket < $2 AND $3::text <> ''`
+
+// dayRange restricts the daily level to the report's days ($1 and $2 are local midnights).
+const dayRange = ` WHERE r.day >= ($1 AT TIME ZONE $3)::date AND r.day < ($2 AT TIME ZONE $3)::date`
+
+func (q *prodQuery) rng() string {
+	if q.daily {
+		return dayRange
+	}
+	return prodRange
+}
+
+// dailyFits reports whether the report can read the daily level of zone: intervals of whole
+// local days in that zone, no business hours.
+func (f ProductionFilter) dailyFits(zone string) bool {
+	switch f.Interval {
+	case IntervalDay, IntervalWeek, IntervalMonth, IntervalRange:
+	default:
+		return false
+	}
+	midnight := func(t time.Time) bool {
+		l := t.In(f.Loc)
+		return l.Equal(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, f.Loc))
+	}
+	return zone != "" && zone == f.Loc.String() && f.HoursFrom == 0 && f.HoursTo == 0 && midnight(f.From) && midnight(f.To)
+}

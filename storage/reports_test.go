@@ -108,6 +108,9 @@ func rollupSnapshot(t testing.TB, db *storage.DB) string {
 		`SELECT to_json(r)::text FROM rollup_calls r ORDER BY bucket, queue, agent_id, direction`,
 		`SELECT to_json(r)::text FROM rollup_states r ORDER BY bucket, agent_id, state, reason`,
 		`SELECT to_json(r)::text FROM rollup_offers r ORDER BY bucket, queue, agent_id`,
+		`SELECT to_json(r)::text FROM rollup_calls_day r ORDER BY day, queue, agent_id, direction`,
+		`SELECT to_json(r)::text FROM rollup_states_day r ORDER BY day, agent_id, state, reason`,
+		`SELECT to_json(r)::text FROM rollup_offers_day r ORDER BY day, queue, agent_id`,
 	} {
 		rows, err := db.Pool.Query(context.Background(), q)
 		if err != nil {
@@ -151,15 +154,21 @@ func report(t testing.TB, db *storage.DB, f storage.ProductionFilter) string {
 func TestRollupsEqualRawAfterReplay(t *testing.T) {
 	e := newHistEnv(t)
 	ctx := context.Background()
-	start := time.Date(2026, 3, 2, 9, 10, 0, 0, time.UTC)
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	if _, err := e.db.SetRollupZone(ctx, shanghai); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 2, 15, 10, 0, 0, time.UTC) // 23:10 in Shanghai: two local days
 	mixedTraffic(t, e, start, 60)
 	w, stop := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", BatchSize: 7})
 	drained(t, w, 20*time.Second)
 	stop()
 	first := rollupSnapshot(t, e.db)
-	if !strings.Contains(first, `"offered":`) || !strings.Contains(first, `"state":"paused"`) || !strings.Contains(first, `"missed":1`) {
+	if !strings.Contains(first, `"offered":`) || !strings.Contains(first, `"state":"paused"`) || !strings.Contains(first, `"missed":1`) ||
+		!strings.Contains(first, `"day":"2026-03-02"`) || !strings.Contains(first, `"day":"2026-03-03"`) {
 		t.Fatalf("rollups incomplete:\n%s", first)
 	}
+	assertDailyFromScratch(t, e.db, shanghai)
 	// Replay everything, one event per batch: nothing may double.
 	if err := e.rdb.XGroupDestroy(ctx, e.stream, "history").Err(); err != nil {
 		t.Fatal(err)
@@ -170,8 +179,8 @@ func TestRollupsEqualRawAfterReplay(t *testing.T) {
 	if again := rollupSnapshot(t, e.db); again != first {
 		t.Errorf("rollups changed by a replay:\n%s\nwas:\n%s", again, first)
 	}
-	// A rebuild from the raw rows gives the same tables.
-	if _, err := e.db.Pool.Exec(ctx, `TRUNCATE rollup_calls, rollup_states, rollup_offers`); err != nil {
+	// A rebuild from the raw rows gives the same tables, daily level included.
+	if _, err := e.db.Pool.Exec(ctx, `TRUNCATE rollup_calls, rollup_states, rollup_offers, rollup_calls_day, rollup_states_day, rollup_offers_day`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.db.RebuildRollups(ctx, start.Add(-time.Hour), start.Add(3*time.Hour)); err != nil {
@@ -180,12 +189,12 @@ func TestRollupsEqualRawAfterReplay(t *testing.T) {
 	if rebuilt := rollupSnapshot(t, e.db); rebuilt != first {
 		t.Errorf("rebuilt rollups differ from the incremental ones:\n%s\nincremental:\n%s", rebuilt, first)
 	}
-	// Reports: rollup == raw, for every interval and grouping.
-	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	// Reports: rollup == raw, for every interval and grouping (day, week, month and range from
+	// the daily level).
 	from := time.Date(2026, 3, 2, 0, 0, 0, 0, shanghai)
 	for _, iv := range storage.ProductionIntervals {
 		for _, g := range storage.ProductionGroups {
-			f := storage.ProductionFilter{From: from, To: from.AddDate(0, 0, 1), Loc: shanghai, Interval: iv, Group: g}
+			f := storage.ProductionFilter{From: from, To: from.AddDate(0, 0, 2), Loc: shanghai, Interval: iv, Group: g}
 			rf := f
 			rf.Source = storage.SourceRaw
 			a, b := report(t, e.db, f), report(t, e.db, rf)
@@ -195,7 +204,7 @@ func TestRollupsEqualRawAfterReplay(t *testing.T) {
 		}
 	}
 	// and the totals are the calls themselves
-	r, err := e.db.ProductionReport(ctx, storage.ProductionFilter{From: from, To: from.AddDate(0, 0, 1), Loc: shanghai, Interval: storage.IntervalDay})
+	r, err := e.db.ProductionReport(ctx, storage.ProductionFilter{From: from, To: from.AddDate(0, 0, 2), Loc: shanghai, Interval: storage.IntervalDay})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +326,11 @@ func TestProductionIntervalSplitting(t *testing.T) {
 func TestRollupsTwoWritersConcurrently(t *testing.T) {
 	e := newHistEnv(t)
 	ctx := context.Background()
-	start := time.Date(2026, 3, 2, 9, 10, 0, 0, time.UTC)
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	if _, err := e.db.SetRollupZone(ctx, shanghai); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 2, 15, 10, 0, 0, time.UTC) // across Shanghai's midnight
 	mixedTraffic(t, e, start, 80)
 	w1, stop1 := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", BatchSize: 3})
 	w2, stop2 := e.start(t, e.db, storage.WriterOptions{Consumer: "w2", BatchSize: 3})
@@ -326,7 +339,8 @@ func TestRollupsTwoWritersConcurrently(t *testing.T) {
 	stop1()
 	stop2()
 	got := rollupSnapshot(t, e.db)
-	if _, err := e.db.Pool.Exec(ctx, `TRUNCATE rollup_calls, rollup_states, rollup_offers`); err != nil {
+	assertDailyFromScratch(t, e.db, shanghai)
+	if _, err := e.db.Pool.Exec(ctx, `TRUNCATE rollup_calls, rollup_states, rollup_offers, rollup_calls_day, rollup_states_day, rollup_offers_day`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.db.RebuildRollups(ctx, start.Add(-time.Hour), start.Add(4*time.Hour)); err != nil {
@@ -334,5 +348,119 @@ func TestRollupsTwoWritersConcurrently(t *testing.T) {
 	}
 	if want := rollupSnapshot(t, e.db); got != want {
 		t.Errorf("rollups of two concurrent writers:\n%s\nrebuilt:\n%s", got, want)
+	}
+}
+
+// dailySnapshot is the content of the daily rollup tables, in order.
+func dailySnapshot(t testing.TB, db *storage.DB) string {
+	t.Helper()
+	snap := rollupSnapshot(t, db)
+	var b strings.Builder
+	for _, l := range strings.Split(snap, "\n") {
+		if strings.Contains(l, `"day":`) {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+// assertDailyFromScratch: the daily level maintained incrementally equals the daily level
+// recomputed from scratch from the 15-minute rollups (SetRollupZone after a zone change).
+func assertDailyFromScratch(t testing.TB, db *storage.DB, loc *time.Location) {
+	t.Helper()
+	ctx := context.Background()
+	got := dailySnapshot(t, db)
+	if got == "" {
+		t.Fatal("no daily rollups")
+	}
+	if _, err := db.SetRollupZone(ctx, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := db.SetRollupZone(ctx, loc); err != nil || !changed {
+		t.Fatal(changed, err)
+	}
+	if want := dailySnapshot(t, db); got != want {
+		t.Errorf("daily rollups maintained incrementally:\n%s\nrecomputed:\n%s", got, want)
+	}
+}
+
+// TestDailyRollupsFollowRawChanges: rebuilding buckets whose raw rows changed (a call's agent
+// moved, the day's longest wait shortened, a state interval removed) leaves the daily level equal
+// to its recomputation (a daily row without 15-minute rows is gone, the longest wait is the new
+// one), and day/week/month/range reports read the daily level and equal the raw ones.
+func TestDailyRollupsFollowRawChanges(t *testing.T) {
+	e := newHistEnv(t)
+	ctx := context.Background()
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := e.db.Pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`INSERT INTO calls (id, direction, queue, agent_id, entered_at, answered_at, ended_at, wait_ms, talk_ms, outcome, last_event_id) VALUES
+	  ('c1', 'inbound', 'sales', 'a1', '2026-03-02T02:00:00Z', '2026-03-02T02:01:30Z', '2026-03-02T02:05:00Z', 90000, 210000, 'answered', '1-0'),
+	  ('c2', 'inbound', 'sales', 'a1', '2026-03-02T03:00:00Z', '2026-03-02T03:00:10Z', '2026-03-02T03:05:00Z', 10000, 290000, 'answered', '1-1'),
+	  ('c3', 'inbound', 'sales', 'a2', '2026-03-02T15:59:00Z', '2026-03-02T16:00:20Z', '2026-03-02T16:05:00Z', 80000, 280000, 'answered', '1-2'),
+	  ('c4', 'outbound', NULL, 'a2', '2026-03-03T01:00:00Z', '2026-03-03T01:00:05Z', '2026-03-03T01:03:00Z', NULL, 175000, 'answered', '1-3')`)
+	exec(`UPDATE calls SET called_number = '5551' WHERE id = 'c4'`)
+	exec(`INSERT INTO agent_state_intervals (agent_id, state, reason, started_at, ended_at, duration_ms) VALUES
+	  ('a1', 'available', NULL, '2026-03-02T01:00:00Z', '2026-03-02T02:00:00Z', 3600000),
+	  ('a1', 'paused', 'lunch', '2026-03-02T04:00:00Z', '2026-03-02T04:30:00Z', 1800000),
+	  ('a2', 'available', NULL, '2026-03-02T15:30:00Z', '2026-03-02T16:30:00Z', 3600000)`)
+	if _, err := e.db.SetRollupZone(ctx, shanghai); err != nil {
+		t.Fatal(err)
+	}
+	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, shanghai), time.Date(2026, 3, 5, 0, 0, 0, 0, shanghai)
+	if _, err := e.db.RebuildRollups(ctx, from, to); err != nil {
+		t.Fatal(err)
+	}
+	assertDailyFromScratch(t, e.db, shanghai)
+	before := dailySnapshot(t, e.db)
+	if !strings.Contains(before, `"max_wait_ms":90000`) || !strings.Contains(before, `"state":"paused"`) {
+		t.Fatalf("daily rollups:\n%s", before)
+	}
+	// c1 (the day's longest wait of a1) moves to a3 and c2's wait shrinks; the lunch never was.
+	exec(`UPDATE calls SET agent_id = 'a3' WHERE id = 'c1'`)
+	exec(`UPDATE calls SET wait_ms = 5000 WHERE id = 'c2'`)
+	exec(`DELETE FROM agent_state_intervals WHERE reason = 'lunch'`)
+	if _, err := e.db.RebuildRollups(ctx, from, to); err != nil {
+		t.Fatal(err)
+	}
+	after := dailySnapshot(t, e.db)
+	if strings.Contains(after, `"max_wait_ms":90000,"handled":1`) && strings.Contains(after, `"agent_id":"a1","direction":"inbound","n":2`) {
+		t.Errorf("a1's daily row still counts c1:\n%s", after)
+	}
+	if strings.Contains(after, `"state":"paused"`) || strings.Contains(after, `"n":0`) {
+		t.Errorf("daily rows without 15-minute rows left:\n%s", after)
+	}
+	assertDailyFromScratch(t, e.db, shanghai)
+	for _, iv := range []string{storage.IntervalDay, storage.IntervalWeek, storage.IntervalMonth, storage.IntervalRange} {
+		for _, g := range storage.ProductionGroups {
+			f := storage.ProductionFilter{From: from, To: to, Loc: shanghai, Interval: iv, Group: g}
+			rf := f
+			rf.Source = storage.SourceRaw
+			if a, b := report(t, e.db, f), report(t, e.db, rf); a != b {
+				t.Errorf("%s/%s: rollup report\n%s\nraw report\n%s", iv, g, a, b)
+			}
+		}
+	}
+	// The day reports read the daily level (a figure planted there shows), other reports not.
+	exec(`UPDATE rollup_calls_day SET transfers = transfers + 1000 WHERE agent_id = 'a3'`)
+	daily, err := e.db.ProductionReport(ctx, storage.ProductionFilter{From: from, To: to, Loc: shanghai, Interval: storage.IntervalMonth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hourly, err := e.db.ProductionReport(ctx, storage.ProductionFilter{From: from, To: to, Loc: shanghai, Interval: storage.Interval60m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc, err := e.db.ProductionReport(ctx, storage.ProductionFilter{From: from, To: to, Loc: time.UTC, Interval: storage.IntervalDay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if daily.Totals.Transfers != 1000 || hourly.Totals.Transfers != 0 || utc.Totals.Transfers != 0 {
+		t.Errorf("transfers: month %d (want 1000, the daily level), hourly %d and UTC days %d (want 0, the 15-minute level)",
+			daily.Totals.Transfers, hourly.Totals.Transfers, utc.Totals.Transfers)
 	}
 }

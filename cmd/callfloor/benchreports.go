@@ -279,6 +279,7 @@ func runBenchReports(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	host, _ := os.Hostname()
 	fmt.Fprintf(stdout, "callfloor bench reports: %s, %d CPUs (%s), %s, %s\n", host, runtime.NumCPU(), cpuModel(), runtime.Version(), time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintf(stdout, "load average at the start: %s\n", loadAvg())
 	fmt.Fprintf(stdout, "history: %d calls, %d offers, %d state intervals; day %s (its ISO week and month), %s; %d timed runs each\n\n",
 		counts[0], counts[1], counts[2], day.Format("2006-01-02 Mon"), loc, *runs)
 	// warm-up, then the timed runs round robin over reports and sources, so that both sources
@@ -334,6 +335,7 @@ func runBenchReports(ctx context.Context, args []string, stdout, stderr io.Write
 		line += fmt.Sprintf(" | %s | %s | %s |", ms(p50), ms(p95), ms(mx))
 	}
 	fmt.Fprintln(stdout, line)
+	fmt.Fprintf(stdout, "\nload average at the end: %s\n", loadAvg())
 	return nil
 }
 

@@ -1,9 +1,7 @@
-
-// To enable after merging p11-scale's bench reports (cmd/callfloor/benchreports.go) with
-// p11-engine: delete the build line above. It plugs the report engine into `callfloor bench
-// reports` as two more sources: "rollup" (the 15-minute rollups; fill them first for generated
-// history with `callfloor rollups rebuild -database-url URL -from DAY -to DAY`) and "engine-raw"
-// (the same engine computing every figure straight from the raw tables).
+// The report engine as two sources of `callfloor bench reports`: "rollup" (the 15-minute and
+// daily rollups; fill them first for generated history with `callfloor rollups rebuild
+// -database-url URL -time-zone ZONE -from DAY -to DAY`) and "engine-raw" (the same engine
+// computing every figure straight from the raw tables).
 
 package main
 

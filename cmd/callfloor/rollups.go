@@ -23,6 +23,7 @@ func runRollups(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	path := fs.String("config", envOr("CALLFLOOR_CONFIG", ""), "configuration file (default: the embedded demo)")
 	fromS := fs.String("from", "", "first day, YYYY-MM-DD in the centre's time_zone, or an RFC 3339 time")
 	toS := fs.String("to", "", "last day (inclusive), YYYY-MM-DD, or an RFC 3339 time (exclusive); default: from")
+	tz := fs.String("time-zone", "", "the centre's time zone (default: the configuration's time_zone): its local days are the daily rollups' days")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -37,6 +38,11 @@ func runRollups(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return errors.New("rollups rebuild: no database: set -database-url, CALLFLOOR_DATABASE_URL or database_url")
 	}
 	loc := cfg.Location()
+	if *tz != "" {
+		if loc, err = time.LoadLocation(*tz); err != nil {
+			return fmt.Errorf("rollups rebuild: -time-zone: %w", err)
+		}
+	}
 	if *fromS == "" {
 		return errors.New("rollups rebuild: -from is required")
 	}
@@ -59,6 +65,15 @@ func runRollups(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer db.Close()
+	// The daily level is kept in the centre's zone: a new zone recomputes it from the 15-minute
+	// rollups (all of them) before the range is rebuilt.
+	changed, err := db.SetRollupZone(ctx, loc)
+	if err != nil {
+		return err
+	}
+	if changed {
+		fmt.Fprintf(stdout, "daily rollups recomputed for the time zone %s\n", loc)
+	}
 	n, err := db.RebuildRollups(ctx, from, to)
 	if err != nil {
 		return err

@@ -29,13 +29,13 @@ func TestRollupsRebuildCommand(t *testing.T) {
 		}
 	}
 	var out, errOut bytes.Buffer
-	if err := run(ctx, []string{"rollups", "rebuild", "-database-url", url, "-from", "2026-03-02"}, &out, &errOut); err != nil {
+	if err := run(ctx, []string{"rollups", "rebuild", "-database-url", url, "-from", "2026-03-02", "-time-zone", "Asia/Shanghai"}, &out, &errOut); err != nil {
 		t.Fatalf("%v: %s", err, errOut.String())
 	}
 	if !strings.Contains(out.String(), "rebuilt 96 15-minute buckets") {
 		t.Errorf("output %q", out.String())
 	}
-	shanghai, _ := time.LoadLocation("Asia/Shanghai") // the embedded demo's zone
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	f := storage.ProductionFilter{From: time.Date(2026, 3, 2, 0, 0, 0, 0, shanghai), To: time.Date(2026, 3, 3, 0, 0, 0, 0, shanghai),
 		Loc: shanghai, Interval: storage.Interval60m}
 	a, err := db.ProductionReport(ctx, f)
@@ -57,5 +57,31 @@ func TestRollupsRebuildCommand(t *testing.T) {
 	}
 	if err := run(ctx, []string{"rollups", "rebuild", "-database-url", url, "-from", "2026-03-05", "-to", "2026-03-02"}, io.Discard, io.Discard); err == nil {
 		t.Error("a range ending before it starts was accepted")
+	}
+	// The daily level, in the configuration's zone: a day report reads it and equals the raw one.
+	if !strings.Contains(out.String(), "daily rollups recomputed for the time zone Asia/Shanghai") {
+		t.Errorf("output %q", out.String())
+	}
+	var days int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM rollup_calls_day WHERE day = '2026-03-02'`).Scan(&days); err != nil || days != 2 {
+		t.Errorf("daily call rows %d (%v), want 2", days, err)
+	}
+	f.Interval, f.Source = storage.IntervalDay, ""
+	a, err = db.ProductionReport(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fg := a.Totals.Figures(); len(a.Cells) != 1 || fg.Offered != 2 || fg.ShortAbandoned != 1 || fg.LongestWait != 70 || *fg.LoggedIn != 610 {
+		t.Errorf("day report from the daily rollups: %d cells, %+v", len(a.Cells), fg)
+	}
+	// Another zone recomputes the daily level; an unknown one is refused, naming the flag.
+	out.Reset()
+	if err := run(ctx, []string{"rollups", "rebuild", "-database-url", url, "-from", "2026-03-02", "-time-zone", "Europe/London"}, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "recomputed for the time zone Europe/London") {
+		t.Errorf("-time-zone Europe/London: %v %q", err, out.String())
+	}
+	if err := run(ctx, []string{"rollups", "rebuild", "-database-url", url, "-from", "2026-03-02", "-time-zone", "Mars/Olympus"}, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "-time-zone") {
+		t.Errorf("unknown zone: %v", err)
 	}
 }
