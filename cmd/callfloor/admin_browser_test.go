@@ -315,7 +315,9 @@ func TestBrowserAuditTab(t *testing.T) {
 		})
 		clickThen(t, actx, "user-tokens-olga", "token-name")
 		fillInput(t, actx, "token-name", "wallboard tv "+lang)
-		do(t, actx, "create token", chromedp.Click(byTestID("token-create")))
+		// clicked from the page: a real mouse click can land on the overlay of the dialog or message
+		// box that is still fading out
+		jsClick(t, actx, "token-create")
 		waitFor(t, actx, 10*time.Second, "the token shown once", func() bool { return strings.HasPrefix(textOf(actx, "token-secret"), "cf_") })
 		secret := textOf(actx, "token-secret")
 		if code, _ := api(t, "GET", v1+"/me", secret, ""); code != 200 {
@@ -333,8 +335,13 @@ func TestBrowserAuditTab(t *testing.T) {
 			code, _ := api(t, "GET", v1+"/me", secret, "")
 			return code == 401 && textOf(actx, "token-state-"+strings.TrimPrefix(revoke, "token-revoke-")) == tr("Revoked", "已吊销")
 		})
-		do(t, actx, "close tokens", chromedp.Click(byTestID("tokens-close")))
-		waitFor(t, actx, 5*time.Second, "the tokens dialog closed", func() bool { return !visible(actx, "token-name") })
+		waitFor(t, actx, 10*time.Second, "the tokens dialog closed", func() bool {
+			if !visible(actx, "token-name") {
+				return true
+			}
+			chromedp.Run(actx, chromedp.Evaluate[bool](`(e => { if (e) e.click(); return !!e })(document.querySelector('[data-testid="tokens-close"]'))`))
+			return false
+		})
 		disabled := func() bool {
 			u, err := m.DB.GetUserByUsername(t.Context(), "olga")
 			return err == nil && u.Disabled
