@@ -230,6 +230,7 @@ type AttendanceDay struct {
 	// during work time; not working during unpaid breaks). Nil when not rostered or on leave.
 	AdherentMs       int64    `json:"adherent_ms"`
 	AdherencePercent *float64 `json:"adherence_percent,omitempty"`
+	ShiftMs          int64    `json:"shift_ms,omitempty"` // the shift's whole length: adherence's denominator
 
 	// Corrected: the fields a team lead corrected, with the raw value kept (storage applies the
 	// latest correction of each field; the raw facts are never overwritten).
@@ -252,16 +253,10 @@ var AttendanceFields = []string{"first_work", "last_work", "late_minutes", "earl
 // Correct applies a correction to the day: value is a time (RFC 3339) for first_work/last_work,
 // whole minutes ≥ 0 for late/early_minutes, a boolean for absent, a leave type or "" for leave.
 func (a *AttendanceDay) Correct(field string, value any, reason, by string, at time.Time) error {
-	if a.Corrected == nil {
-		a.Corrected = map[string]AttendanceCorrection{}
-	}
-	c := AttendanceCorrection{Field: field, Value: value, Reason: reason, By: by, At: at}
-	if prev, ok := a.Corrected[field]; ok {
-		c.Raw = prev.Raw
-	}
 	bad := func(format string) error {
 		return invalid("value", "%s takes %s, got %v", field, format, value).With(CodeInvalidFormat, Params{"format": format, "value": fmt.Sprint(value)})
 	}
+	var raw any // the value as recorded, before any correction
 	switch field {
 	case "first_work", "last_work":
 		s, ok := value.(string)
@@ -273,10 +268,7 @@ func (a *AttendanceDay) Correct(field string, value any, reason, by string, at t
 		if field == "last_work" {
 			p = &a.LastWork
 		}
-		if _, ok := a.Corrected[field]; !ok {
-			c.Raw = *p
-		}
-		*p = &t
+		raw, *p = *p, &t
 	case "late_minutes", "early_minutes":
 		f, ok := value.(float64)
 		if i, isInt := value.(int); isInt {
@@ -289,32 +281,29 @@ func (a *AttendanceDay) Correct(field string, value any, reason, by string, at t
 		if field == "early_minutes" {
 			p = &a.EarlyMinutes
 		}
-		if _, ok := a.Corrected[field]; !ok {
-			c.Raw = *p
-		}
-		*p = int(f)
+		raw, *p = *p, int(f)
 	case "absent":
 		b, ok := value.(bool)
 		if !ok {
 			return bad("boolean")
 		}
-		if _, ok := a.Corrected[field]; !ok {
-			c.Raw = a.Absent
-		}
-		a.Absent = b
+		raw, a.Absent = a.Absent, b
 	case "leave":
 		s, ok := value.(string)
 		if !ok || (s != "" && !slices.Contains(LeaveTypes, s)) {
 			return invalid("value", "leave takes a leave type or \"\"").With(CodeInvalidChoice, Params{"allowed": LeaveTypes, "value": fmt.Sprint(value)})
 		}
-		if _, ok := a.Corrected[field]; !ok {
-			c.Raw = a.Leave
-		}
-		a.Leave = s
+		raw, a.Leave = a.Leave, s
 	default:
 		return invalid("field", "must be one of %v, got %q", AttendanceFields, field).With(CodeInvalidChoice, Params{"allowed": AttendanceFields, "value": field})
 	}
-	a.Corrected[field] = c
+	if a.Corrected == nil {
+		a.Corrected = map[string]AttendanceCorrection{}
+	}
+	if prev, ok := a.Corrected[field]; ok {
+		raw = prev.Raw // a later correction keeps the recorded value, not the earlier correction's
+	}
+	a.Corrected[field] = AttendanceCorrection{Field: field, Raw: raw, Value: value, Reason: reason, By: by, At: at}
 	return nil
 }
 
@@ -444,6 +433,7 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 		}
 	}
 	a.AdherentMs = adherent.Milliseconds()
+	a.ShiftMs = shift.Span.Dur().Milliseconds()
 	if total := shift.Span.Dur(); total > 0 {
 		v := float64(adherent) / float64(total) * 100
 		a.AdherencePercent = &v

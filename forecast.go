@@ -70,7 +70,7 @@ func ForecastDay(hist DayHistory, day string, slots, weeks int, cal HolidayCalen
 	}
 	// walk back a day at a time, at most a year
 	for i := 1; i <= 366 && len(f.Basis) < weeks; i++ {
-		d := addDays(day, -i)
+		d := AddDays(day, -i)
 		if _, has := hist[d]; has && pick(d) {
 			f.Basis = append(f.Basis, d)
 		}

@@ -123,6 +123,14 @@ func validMonth(s string) bool {
 	return err == nil && len(s) == 7
 }
 
+// CheckMonth is nil for a month YYYY-MM, else an invalid_format error naming field.
+func CheckMonth(field, v string) error {
+	if !validMonth(v) {
+		return invalid(field, "must be a month YYYY-MM, got %q", v).With(CodeInvalidFormat, Params{"format": "month", "value": v})
+	}
+	return nil
+}
+
 func validDay(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
 	return err == nil && len(s) == 10
@@ -133,8 +141,8 @@ func (r ScoreRule) Validate() error {
 	if r.Version < 1 {
 		return invalid("version", "must be 1 or more, got %d", r.Version).With(CodeOutOfRange, Params{"min": 1, "value": r.Version})
 	}
-	if !validMonth(r.EffectiveFrom) {
-		return invalid("effective_from", "must be a month YYYY-MM, got %q", r.EffectiveFrom).With(CodeInvalidFormat, Params{"format": "month", "value": r.EffectiveFrom})
+	if err := CheckMonth("effective_from", r.EffectiveFrom); err != nil {
+		return err
 	}
 	nonNeg := []struct {
 		f string
@@ -203,8 +211,8 @@ func (rs ScoreRules) Validate() error {
 // At is the version in force in month ("2026-11"): the one with the latest EffectiveFrom not after
 // it. A month before every version is not_found.
 func (rs ScoreRules) At(month string) (ScoreRule, error) {
-	if !validMonth(month) {
-		return ScoreRule{}, invalid("month", "must be a month YYYY-MM, got %q", month).With(CodeInvalidFormat, Params{"format": "month", "value": month})
+	if err := CheckMonth("month", month); err != nil {
+		return ScoreRule{}, err
 	}
 	var best *ScoreRule
 	for i := range rs {

@@ -215,10 +215,7 @@ func CheckSwap(r SwapRules, s Swap, others []Swap) error {
 		return invalid("payback_day", "must be in the same month as the day given away (%s)", s.Day[:7]).
 			With(CodeSwapPaybackMonth, Params{"value": s.PaybackDay, "month": s.Day[:7]})
 	}
-	last := Days(s.Day, s.Day)[0]
-	if s.Days > 1 {
-		last = Days(s.Day, addDays(s.Day, s.Days-1))[s.Days-1]
-	}
+	last := AddDays(s.Day, s.Days-1)
 	if s.PaybackDay >= s.Day && s.PaybackDay <= last {
 		return invalid("payback_day", "falls on a day given away").With(CodeConflictsWith, Params{"other": "day"})
 	}
@@ -252,7 +249,8 @@ func CheckSwap(r SwapRules, s Swap, others []Swap) error {
 	return nil
 }
 
-func addDays(day string, n int) string {
+// AddDays is day (YYYY-MM-DD) moved by n days (day unchanged if it is not a day).
+func AddDays(day string, n int) string {
 	t, err := time.Parse(time.DateOnly, day)
 	if err != nil {
 		return day

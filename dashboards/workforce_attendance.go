@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -94,7 +95,8 @@ type AttendanceSheetRow struct {
 	AdherentHours float64            `json:"adherent_hours"`
 	Adherence     *float64           `json:"adherence_percent,omitempty"` // adherent ÷ rostered shift time
 	Corrections   int                `json:"corrections"`
-	shiftMs       int64
+	// adherence's parts over the days that have one (rostered, not on leave)
+	adherentMs, shiftMs int64
 }
 
 // attendanceSheet: ?team=&month=YYYY-MM — the month per agent, totals.
@@ -111,10 +113,10 @@ func (a *API) attendanceSheet(w http.ResponseWriter, r *http.Request) (any, erro
 	if !canEditRoster(p, team) {
 		return nil, forbidden("%s %q may not see team %s's attendance sheet", p.Role, p.Username, team)
 	}
-	days := callfloor.MonthDays(month)
-	if len(days) == 0 || len(month) != 7 {
-		return nil, invalid("month", "must be a month YYYY-MM, got %q", month).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "month", "value": month})
+	if err := callfloor.CheckMonth("month", month); err != nil {
+		return nil, err
 	}
+	days := callfloor.MonthDays(month)
 	loc := a.Base.Location()
 	today := time.Now().In(loc).Format(time.DateOnly)
 	to := days[len(days)-1]
@@ -144,23 +146,13 @@ func (a *API) attendanceSheet(w http.ResponseWriter, r *http.Request) (any, erro
 		}
 		for _, row := range rows {
 			if row.shiftMs > 0 {
-				v := row.AdherentHours * 3600 * 1000 / float64(row.shiftMs) * 100
+				v := float64(row.adherentMs) / float64(row.shiftMs) * 100
 				row.Adherence = &v
 			}
 		}
 	}
-	slices.SortFunc(rows, func(x, y *AttendanceSheetRow) int { return compareStr(x.Agent, y.Agent) })
+	slices.SortFunc(rows, func(x, y *AttendanceSheetRow) int { return strings.Compare(x.Agent, y.Agent) })
 	return map[string]any{"team": team, "month": month, "through": to, "rows": rows}, nil
-}
-
-func compareStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func addSheetDay(row *AttendanceSheetRow, d callfloor.AttendanceDay) {
@@ -188,11 +180,10 @@ func addSheetDay(row *AttendanceSheetRow, d callfloor.AttendanceDay) {
 	}
 	row.PaidHours += float64(d.PaidMs) / h
 	row.UnpaidPauseH += float64(d.UnpaidPausedMs) / h
-	if d.AdherencePercent != nil && d.AdherentMs > 0 {
+	if d.AdherencePercent != nil {
 		row.AdherentHours += float64(d.AdherentMs) / h
-		row.shiftMs += int64(float64(d.AdherentMs) / *d.AdherencePercent * 100)
-	} else if d.AdherencePercent != nil { // adherence 0 over a whole shift
-		row.shiftMs += d.RosteredMs
+		row.adherentMs += d.AdherentMs
+		row.shiftMs += d.ShiftMs
 	}
 	row.Corrections += len(d.Corrected)
 }

@@ -1,7 +1,9 @@
 package dashboards
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -83,6 +85,30 @@ func (a *API) forecastParams(r *http.Request) (forecastParams, error) {
 	return fp, nil
 }
 
+// forecastDay forecasts fp's day from the queue's history of the year before it (days without a
+// call are not history: before the queue existed) and reads the day's own actuals.
+func (a *API) forecastDay(ctx context.Context, fp forecastParams) (callfloor.DayForecast, []callfloor.SlotFigures, error) {
+	loc := a.Base.Location()
+	dayStart, _ := time.ParseInLocation(time.DateOnly, fp.day, loc)
+	from := dayStart.AddDate(-1, 0, 0).Format(time.DateOnly)
+	hist, err := a.DB.QueueHistory(ctx, fp.queue.Name, from, fp.day, loc, fp.minutes)
+	if err != nil {
+		return callfloor.DayForecast{}, nil, err
+	}
+	actual := hist[fp.day]
+	delete(hist, fp.day)
+	for d, slots := range hist {
+		if !slices.ContainsFunc(slots, func(s callfloor.SlotFigures) bool { return s.Offered > 0 }) {
+			delete(hist, d)
+		}
+	}
+	cal, err := a.DB.HolidayCalendar(ctx, from, fp.day)
+	if err != nil {
+		return callfloor.DayForecast{}, nil, err
+	}
+	return callfloor.ForecastDay(hist, fp.day, 24*60/fp.minutes, fp.weeks, cal), actual, nil
+}
+
 func (a *API) getForecast(w http.ResponseWriter, r *http.Request) (any, error) {
 	fp, err := a.forecastParams(r)
 	if err != nil {
@@ -92,32 +118,10 @@ func (a *API) getForecast(w http.ResponseWriter, r *http.Request) (any, error) {
 	loc := a.Base.Location()
 	dayStart, _ := time.ParseInLocation(time.DateOnly, fp.day, loc)
 	today := time.Now().In(loc).Format(time.DateOnly)
-	// the history: a year back (holidays), up to the day itself (its actuals)
-	from := dayStart.AddDate(-1, 0, 0).Format(time.DateOnly)
-	hist, err := a.DB.QueueHistory(ctx, fp.queue.Name, from, fp.day, loc, fp.minutes)
+	f, actual, err := a.forecastDay(ctx, fp)
 	if err != nil {
 		return nil, err
 	}
-	actual := hist[fp.day]
-	delete(hist, fp.day)
-	for d := range hist { // days without any call are not history (before the queue existed)
-		empty := true
-		for _, s := range hist[d] {
-			if s.Offered > 0 {
-				empty = false
-				break
-			}
-		}
-		if empty {
-			delete(hist, d)
-		}
-	}
-	cal, err := a.DB.HolidayCalendar(ctx, from, fp.day)
-	if err != nil {
-		return nil, err
-	}
-	slots := 24 * 60 / fp.minutes
-	f := callfloor.ForecastDay(hist, fp.day, slots, fp.weeks, cal)
 	out := map[string]any{"queue": fp.queue.Name, "day": fp.day, "interval": fp.minutes, "weeks": fp.weeks, "shrinkage": fp.shrinkage, "forecast": f}
 	shown := f
 	if fp.day == today {
@@ -178,18 +182,10 @@ func (a *API) saveForecast(w http.ResponseWriter, r *http.Request) (any, error) 
 	if p.Role != callfloor.RoleSupervisor && p.Role != callfloor.RoleProjectManager && !p.CanConfigure() {
 		return nil, forbidden("%s %q may not save forecasts", p.Role, p.Username)
 	}
-	loc := a.Base.Location()
-	dayStart, _ := time.ParseInLocation(time.DateOnly, fp.day, loc)
-	from := dayStart.AddDate(-1, 0, 0).Format(time.DateOnly)
-	hist, err := a.DB.QueueHistory(r.Context(), fp.queue.Name, from, dayStart.AddDate(0, 0, -1).Format(time.DateOnly), loc, fp.minutes)
+	f, _, err := a.forecastDay(r.Context(), fp)
 	if err != nil {
 		return nil, err
 	}
-	cal, err := a.DB.HolidayCalendar(r.Context(), from, fp.day)
-	if err != nil {
-		return nil, err
-	}
-	f := callfloor.ForecastDay(hist, fp.day, 24*60/fp.minutes, fp.weeks, cal)
 	if err := a.DB.SaveForecast(r.Context(), fp.queue.Name, fp.minutes, f, p.Username); err != nil {
 		return nil, err
 	}

@@ -52,12 +52,9 @@ func (a *API) listLeave(w http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	p := principal(r)
 	q := r.URL.Query()
-	st := q.Get("status")
-	switch st {
-	case "", "pending", "approved", "rejected", "cancelled":
-	default:
-		return nil, invalid("status", "must be pending, approved, rejected or cancelled").With(callfloor.CodeInvalidChoice,
-			callfloor.Params{"allowed": []string{"pending", "approved", "rejected", "cancelled"}, "value": st})
+	st, err := requestStatus(r)
+	if err != nil {
+		return nil, err
 	}
 	inbox := q.Get("inbox")
 	if inbox != "" && inbox != "1" && inbox != "true" {

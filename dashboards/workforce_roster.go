@@ -157,12 +157,9 @@ func (a *API) listSwaps(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	p := principal(r)
-	st := r.URL.Query().Get("status")
-	switch st {
-	case "", "pending", "approved", "rejected", "cancelled":
-	default:
-		return nil, invalid("status", "must be pending, approved, rejected or cancelled").With(callfloor.CodeInvalidChoice,
-			callfloor.Params{"allowed": []string{"pending", "approved", "rejected", "cancelled"}, "value": st})
+	st, err := requestStatus(r)
+	if err != nil {
+		return nil, err
 	}
 	var agents []string
 	for _, ag := range a.ACD.Agents() {
@@ -183,6 +180,17 @@ func (a *API) listSwaps(w http.ResponseWriter, r *http.Request) (any, error) {
 		list = []callfloor.Swap{}
 	}
 	return map[string]any{"swaps": list}, nil
+}
+
+// requestStatus is the ?status= of a list of requests (swaps, leave): "" or one of their statuses.
+func requestStatus(r *http.Request) (string, error) {
+	st := r.URL.Query().Get("status")
+	switch st {
+	case "", "pending", "approved", "rejected", "cancelled":
+		return st, nil
+	}
+	return "", invalid("status", "must be pending, approved, rejected or cancelled").With(callfloor.CodeInvalidChoice,
+		callfloor.Params{"allowed": []string{"pending", "approved", "rejected", "cancelled"}, "value": st})
 }
 
 // SwapBody is a swap request.

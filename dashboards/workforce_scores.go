@@ -37,16 +37,14 @@ func canSeeScores(p callfloor.Principal, agent, team string) bool {
 	return canSeeAttendance(p, agent, team)
 }
 
-func (a *API) scoreAgents(p callfloor.Principal, team string) ([]string, map[string]string) {
+func (a *API) scoreAgents(p callfloor.Principal, team string) []string {
 	var out []string
-	teams := map[string]string{}
 	for _, ag := range a.ACD.Agents() {
 		if (team == "" || ag.Team == team) && canSeeScores(p, ag.ID, ag.Team) {
 			out = append(out, ag.ID)
-			teams[ag.ID] = ag.Team
 		}
 	}
-	return out, teams
+	return out
 }
 
 func monthParam(r *http.Request) (string, error) {
@@ -54,10 +52,7 @@ func monthParam(r *http.Request) (string, error) {
 	if m == "" {
 		m = r.PathValue("month")
 	}
-	if len(callfloor.MonthDays(m)) == 0 || len(m) != 7 {
-		return "", invalid("month", "must be a month YYYY-MM, got %q", m).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "month", "value": m})
-	}
-	return m, nil
+	return m, callfloor.CheckMonth("month", m)
 }
 
 // listScores: ?month=&team= — the sheets the caller may see; an agent sees their own once
@@ -71,7 +66,7 @@ func (a *API) listScores(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	p := principal(r)
-	agents, _ := a.scoreAgents(p, r.URL.Query().Get("team"))
+	agents := a.scoreAgents(p, r.URL.Query().Get("team"))
 	out := []storage.MonthScore{}
 	if len(agents) > 0 {
 		list, err := a.DB.ScoreSheets(r.Context(), agents, month)
@@ -106,8 +101,8 @@ func (a *API) draftScores(w http.ResponseWriter, r *http.Request) (any, error) {
 	if !(p.Role == callfloor.RoleTeamLead && p.CanSeeTeam(in.Team)) && !p.CanConfigure() && p.Role != callfloor.RoleSupervisor {
 		return nil, forbidden("%s %q may not draft team %s's scores", p.Role, p.Username, in.Team)
 	}
-	if len(callfloor.MonthDays(in.Month)) == 0 || len(in.Month) != 7 {
-		return nil, invalid("month", "must be a month YYYY-MM, got %q", in.Month).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "month", "value": in.Month})
+	if err := callfloor.CheckMonth("month", in.Month); err != nil {
+		return nil, err
 	}
 	var agents []string
 	for _, ag := range a.ACD.Agents() {
@@ -217,14 +212,14 @@ func (a *API) scoreRanking(w http.ResponseWriter, r *http.Request) (any, error) 
 		from, to = period[:4]+"-01", period[:4]+"-06"
 	case len(period) == 7 && strings.HasSuffix(period, "-H2") && isDigits(period[:4]):
 		from, to = period[:4]+"-07", period[:4]+"-12"
-	case len(callfloor.MonthDays(period)) > 0 && len(period) == 7:
+	case callfloor.CheckMonth("period", period) == nil:
 		from, to = period, period
 	default:
 		return nil, invalid("period", "must be a year (2026), a half year (2026-H2) or a month (2026-11), got %q", period).With(callfloor.CodeInvalidFormat,
 			callfloor.Params{"format": "period", "value": period})
 	}
 	p := principal(r)
-	agents, _ := a.scoreAgents(p, r.URL.Query().Get("team"))
+	agents := a.scoreAgents(p, r.URL.Query().Get("team"))
 	see := map[string]bool{}
 	for _, x := range agents {
 		see[x] = true
@@ -320,7 +315,7 @@ func (a *API) listScoreEntries(w http.ResponseWriter, r *http.Request) (any, err
 	if err != nil {
 		return nil, err
 	}
-	agents, _ := a.scoreAgents(principal(r), r.URL.Query().Get("team"))
+	agents := a.scoreAgents(principal(r), r.URL.Query().Get("team"))
 	out := []storage.ScoreEntryRow{}
 	if len(agents) > 0 {
 		if out, err = a.DB.ScoreEntries(r.Context(), agents, month); err != nil {
@@ -354,8 +349,8 @@ func (a *API) addScoreEntry(w http.ResponseWriter, r *http.Request) (any, error)
 	if p.AgentID == ag.ID || !(canEditRoster(p, ag.Team) && p.Role != callfloor.RoleProjectManager) {
 		return nil, forbidden("%s %q may not enter %s's score items", p.Role, p.Username, ag.ID)
 	}
-	if len(callfloor.MonthDays(in.Month)) == 0 || len(in.Month) != 7 {
-		return nil, invalid("month", "must be a month YYYY-MM, got %q", in.Month).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "month", "value": in.Month})
+	if err := callfloor.CheckMonth("month", in.Month); err != nil {
+		return nil, err
 	}
 	id, err := a.DB.AddScoreEntry(r.Context(), ag.ID, in.Month, in.Kind, callfloor.ScoreEntry{Points: in.Points, Reason: in.Reason, Evidence: in.Evidence, By: p.Username})
 	if err != nil {

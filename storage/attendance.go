@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -80,8 +81,8 @@ func (db *DB) Attendance(ctx context.Context, q AttendanceQuery) ([]callfloor.At
 		return nil, err
 	}
 	// the day before and after too: a neighbour's shift bounds a day's window
-	before := addDay(q.From, -1)
-	after := addDay(q.To, 1)
+	before := callfloor.AddDays(q.From, -1)
+	after := callfloor.AddDays(q.To, 1)
 
 	// rostered days
 	roster := map[rosterKey]string{}
@@ -215,7 +216,7 @@ func (db *DB) Attendance(ctx context.Context, q AttendanceQuery) ([]callfloor.At
 			if ps[i].shift != nil {
 				continue
 			}
-			w := callfloor.Span{Start: midnight(d), End: midnight(addDay(d, 1))}
+			w := callfloor.Span{Start: midnight(d), End: midnight(callfloor.AddDays(d, 1))}
 			if i > 0 && ps[i-1].shift != nil && ps[i-1].window.End.After(w.Start) {
 				w.Start = ps[i-1].window.End
 			}
@@ -299,10 +300,7 @@ ORDER BY 1, 4`, agents, lo, hi, q.Now)
 		}
 	}
 	slices.SortStableFunc(out, func(x, y callfloor.AttendanceDay) int {
-		if x.Agent != y.Agent {
-			return compareStrings(x.Agent, y.Agent)
-		}
-		return compareStrings(x.Day, y.Day)
+		return cmp.Or(strings.Compare(x.Agent, y.Agent), strings.Compare(x.Day, y.Day))
 	})
 	if !q.Raw {
 		if err := db.applyCorrections(ctx, out, q.From, q.To); err != nil {
@@ -310,24 +308,6 @@ ORDER BY 1, 4`, agents, lo, hi, q.Now)
 		}
 	}
 	return out, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func addDay(day string, n int) string {
-	t, err := time.Parse(time.DateOnly, day)
-	if err != nil {
-		return day
-	}
-	return t.AddDate(0, 0, n).Format(time.DateOnly)
 }
 
 func nilIfEmpty(s []string) []string {

@@ -54,8 +54,7 @@ func TestForecastFromRollups(t *testing.T) {
 	// per bucket: waits (n−1)·10 s answered + 30 s abandoned, one abandon
 	var want float64
 	var buckets float64
-	for wd, n := range level {
-		_ = wd
+	for _, n := range level {
 		want += float64((n-1)*10_000 + 30_000)
 		buckets++
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,10 +68,10 @@ type RosterView struct {
 }
 
 func monthRange(month string) (string, string, error) {
-	days := callfloor.MonthDays(month)
-	if len(days) == 0 || len(month) != 7 {
-		return "", "", callfloor.Invalid("month", callfloor.CodeInvalidFormat, callfloor.Params{"format": "month", "value": month}, "must be a month YYYY-MM, got %q", month)
+	if err := callfloor.CheckMonth("month", month); err != nil {
+		return "", "", err
 	}
+	days := callfloor.MonthDays(month)
 	return days[0], days[len(days)-1], nil
 }
 
@@ -191,7 +192,7 @@ func (db *DB) Roster(ctx context.Context, team, month string) (*RosterView, erro
 		}
 	}
 	rows.Close()
-	slices.SortFunc(v.Agents, func(a, b RosterAgent) int { return compareStrings(a.ID, b.ID) })
+	slices.SortFunc(v.Agents, func(a, b RosterAgent) int { return strings.Compare(a.ID, b.ID) })
 	return v, rows.Err()
 }
 
@@ -303,8 +304,16 @@ func (db *DB) FillRoster(ctx context.Context, team, month string, assign []Rotat
 	if err != nil {
 		return nil, err
 	}
+	agents, err := db.teamAgents(ctx, db.Pool, team)
+	if err != nil {
+		return nil, err
+	}
 	var cells []RosterCell
 	for i, a := range assign {
+		if !slices.ContainsFunc(agents, func(r RosterAgent) bool { return r.ID == a.Agent }) {
+			return nil, callfloor.Invalid(fmt.Sprintf("assignments[%d].agent", i), callfloor.CodeUnknownRef,
+				callfloor.Params{"what": "agent", "value": a.Agent}, "agent %q is not in team %s", a.Agent, team)
+		}
 		j := slices.IndexFunc(rots, func(r callfloor.Rotation) bool { return r.Name == a.Rotation })
 		if j < 0 {
 			return nil, callfloor.Invalid(fmt.Sprintf("assignments[%d].rotation", i), callfloor.CodeUnknownRef,
@@ -318,14 +327,7 @@ func (db *DB) FillRoster(ctx context.Context, team, month string, assign []Rotat
 			cells = append(cells, RosterCell{Agent: a.Agent, Day: d, Shift: rots[j].On(d, a.Offset, cal)})
 		}
 	}
-	changed, err := db.PutRosterCells(ctx, team, month, cells)
-	var e *callfloor.Error
-	if errors.As(err, &e) && len(e.Field) > 6 && e.Field[:6] == "cells[" { // name the assignment, not the generated cell
-		var n int
-		fmt.Sscanf(e.Field, "cells[%d]", &n)
-		e.Field = fmt.Sprintf("assignments[%d].agent", n/len(callfloor.MonthDays(month)))
-	}
-	return changed, err
+	return db.PutRosterCells(ctx, team, month, cells)
 }
 
 // PublishRoster publishes a team's month: every working-copy cell becomes what agents see; the

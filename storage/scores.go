@@ -18,13 +18,13 @@ import (
 // target, QA accuracy, the exam) and the drafted sheets (callfloor.Score). The review/approve/
 // acknowledge/dispute flow moves score_sheets.status.
 
-// ScoreRules reads every version of the rule (none saved: the manuals' rule from 2000-01).
-func (db *DB) ScoreRules(ctx context.Context) (callfloor.ScoreRules, error) {
+// savedScoreRules reads the versions saved, oldest first.
+func (db *DB) savedScoreRules(ctx context.Context) (callfloor.ScoreRules, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT rule FROM score_rules ORDER BY effective_from`)
 	if err != nil {
 		return nil, fmt.Errorf("score rules: %w", err)
 	}
-	rules, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (callfloor.ScoreRule, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (callfloor.ScoreRule, error) {
 		var raw []byte
 		var s callfloor.ScoreRule
 		if err := r.Scan(&raw); err != nil {
@@ -32,34 +32,25 @@ func (db *DB) ScoreRules(ctx context.Context) (callfloor.ScoreRules, error) {
 		}
 		return s, json.Unmarshal(raw, &s)
 	})
-	if err != nil {
-		return nil, err
+}
+
+// ScoreRules reads every version of the rule (none saved: the manuals' rule from 2000-01).
+func (db *DB) ScoreRules(ctx context.Context) (callfloor.ScoreRules, error) {
+	rules, err := db.savedScoreRules(ctx)
+	if err != nil || len(rules) > 0 {
+		return rules, err
 	}
-	if len(rules) == 0 {
-		return callfloor.ScoreRules{callfloor.DefaultScoreRule("2000-01")}, nil
-	}
-	return rules, nil
+	return callfloor.ScoreRules{callfloor.DefaultScoreRule("2000-01")}, nil
 }
 
 // AddScoreRule saves a new version (versions are never edited: a sheet names the version it was
 // scored by).
 func (db *DB) AddScoreRule(ctx context.Context, r callfloor.ScoreRule, by string) error {
-	rows, err := db.Pool.Query(ctx, `SELECT rule FROM score_rules`)
-	if err != nil {
-		return fmt.Errorf("score rules: %w", err)
-	}
-	saved, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (callfloor.ScoreRule, error) {
-		var raw []byte
-		var s callfloor.ScoreRule
-		if err := row.Scan(&raw); err != nil {
-			return s, err
-		}
-		return s, json.Unmarshal(raw, &s)
-	})
+	saved, err := db.savedScoreRules(ctx)
 	if err != nil {
 		return err
 	}
-	if err := append(callfloor.ScoreRules(saved), r).Validate(); err != nil {
+	if err := append(saved, r).Validate(); err != nil {
 		return err
 	}
 	raw, err := json.Marshal(r)
@@ -387,19 +378,12 @@ func (db *DB) MoveScore(ctx context.Context, agent, month, action, by, note stri
 		if !allowed {
 			return callfloor.StateConflict(status, "the sheet of %s for %s is %s: it cannot be %s", agent, month, status, action)
 		}
-		set := `status = $3, updated_at = now()`
-		switch action {
-		case "review":
-			set += `, reviewed_by = $4`
-		case "approve":
-			set += `, approved_by = $4`
-		case "acknowledge":
-			set += `, acknowledged_at = now()`
-		case "dispute":
-			set += `, dispute = $5`
-		}
-		if _, err := tx.Exec(ctx, `UPDATE score_sheets SET `+set+` WHERE agent_id = $1 AND month = ($2 || '-01')::date AND $4::text IS NOT NULL AND $5::text IS NOT NULL`,
-			agent, month, mv.to, by, note); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE score_sheets SET status = $3, updated_at = now(),
+			reviewed_by = CASE WHEN $6 = 'review' THEN $4 ELSE reviewed_by END,
+			approved_by = CASE WHEN $6 = 'approve' THEN $4 ELSE approved_by END,
+			acknowledged_at = CASE WHEN $6 = 'acknowledge' THEN now() ELSE acknowledged_at END,
+			dispute = CASE WHEN $6 = 'dispute' THEN $5 ELSE dispute END
+			WHERE agent_id = $1 AND month = ($2 || '-01')::date`, agent, month, mv.to, by, note, action); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO score_sheet_history (agent_id, month, by_user, action, note, total) VALUES ($1, ($2 || '-01')::date, $3, $4, $5, $6)`,

@@ -25,24 +25,23 @@ func scanSwap(r pgx.Row) (callfloor.Swap, error) {
 	return s, err
 }
 
-// publishedShift is the agent's published shift on day ("" off or not rostered) and whether a
-// published row exists, and the team of the row.
-func publishedShift(ctx context.Context, q pgx.Tx, agent, day string) (string, bool, string, error) {
-	var code, team string
-	err := q.QueryRow(ctx, `SELECT coalesce(published_code, ''), team_id FROM roster_days WHERE agent_id = $1 AND day = $2::date AND published`, agent, day).Scan(&code, &team)
+// publishedShift is the agent's published shift on day ("" off or not rostered).
+func publishedShift(ctx context.Context, q pgx.Tx, agent, day string) (string, error) {
+	var code string
+	err := q.QueryRow(ctx, `SELECT coalesce(published_code, '') FROM roster_days WHERE agent_id = $1 AND day = $2::date AND published`, agent, day).Scan(&code)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false, "", nil
+		return "", nil
 	}
-	return code, err == nil, team, err
+	return code, err
 }
 
 // checkSwapRoster checks the swap against the published roster: the agent works the days given
 // away and is off on the payback day; a colleague is off on the days given away and works the
 // payback day.
 func checkSwapRoster(ctx context.Context, tx pgx.Tx, s callfloor.Swap) error {
-	days := callfloor.Days(s.Day, addDay(s.Day, s.Days-1))
+	days := callfloor.Days(s.Day, callfloor.AddDays(s.Day, s.Days-1))
 	for _, d := range days {
-		code, _, _, err := publishedShift(ctx, tx, s.Agent, d)
+		code, err := publishedShift(ctx, tx, s.Agent, d)
 		if err != nil {
 			return err
 		}
@@ -50,14 +49,14 @@ func checkSwapRoster(ctx context.Context, tx pgx.Tx, s callfloor.Swap) error {
 			return callfloor.Invalid("day", callfloor.CodeNotAllowed, callfloor.Params{"value": d}, "%s is not rostered to work on %s", s.Agent, d)
 		}
 		if s.WithAgent != "" {
-			if c, _, _, err := publishedShift(ctx, tx, s.WithAgent, d); err != nil {
+			if c, err := publishedShift(ctx, tx, s.WithAgent, d); err != nil {
 				return err
 			} else if c != "" {
 				return callfloor.Invalid("with_agent", callfloor.CodeNotAllowed, callfloor.Params{"value": s.WithAgent}, "%s works on %s already", s.WithAgent, d)
 			}
 		}
 	}
-	code, _, _, err := publishedShift(ctx, tx, s.Agent, s.PaybackDay)
+	code, err := publishedShift(ctx, tx, s.Agent, s.PaybackDay)
 	if err != nil {
 		return err
 	}
@@ -65,7 +64,7 @@ func checkSwapRoster(ctx context.Context, tx pgx.Tx, s callfloor.Swap) error {
 		return callfloor.Invalid("payback_day", callfloor.CodeNotAllowed, callfloor.Params{"value": s.PaybackDay}, "%s works on %s already", s.Agent, s.PaybackDay)
 	}
 	if s.WithAgent != "" {
-		if c, _, _, err := publishedShift(ctx, tx, s.WithAgent, s.PaybackDay); err != nil {
+		if c, err := publishedShift(ctx, tx, s.WithAgent, s.PaybackDay); err != nil {
 			return err
 		} else if c == "" {
 			return callfloor.Invalid("payback_day", callfloor.CodeNotAllowed, callfloor.Params{"value": s.PaybackDay}, "%s has no shift on %s to swap", s.WithAgent, s.PaybackDay)
@@ -183,10 +182,10 @@ func (db *DB) DecideSwap(ctx context.Context, id int64, approve bool, by, note s
 					ON CONFLICT (agent_id, day) DO UPDATE SET shift_code = $3, published = true, published_code = $3`, agent, day, c)
 				return err
 			}
-			days := callfloor.Days(s.Day, addDay(s.Day, s.Days-1))
+			days := callfloor.Days(s.Day, callfloor.AddDays(s.Day, s.Days-1))
 			payback := ""
 			for _, d := range days {
-				code, _, _, err := publishedShift(ctx, tx, s.Agent, d)
+				code, err := publishedShift(ctx, tx, s.Agent, d)
 				if err != nil {
 					return err
 				}
@@ -203,7 +202,7 @@ func (db *DB) DecideSwap(ctx context.Context, id int64, approve bool, by, note s
 				}
 			}
 			if s.WithAgent != "" {
-				code, _, _, err := publishedShift(ctx, tx, s.WithAgent, s.PaybackDay)
+				code, err := publishedShift(ctx, tx, s.WithAgent, s.PaybackDay)
 				if err != nil {
 					return err
 				}
