@@ -58,8 +58,12 @@ func TestDesktopHangup(t *testing.T) {
 	if ended.ID != c.ID || ended.Outcome != callfloor.OutcomeAnswered || ended.HangupBy != callfloor.HangupAgent {
 		t.Errorf("ended %s outcome %s by %s, want %s answered by agent", ended.ID, ended.Outcome, ended.HangupBy, c.ID)
 	}
-	if st := f.agentState("1001"); st.State != callfloor.AgentWrapUp || st.LastCall != c.ID {
-		t.Errorf("agent after hang-up: %+v, want wrap_up with last_call %s", st, c.ID)
+	// the agent's state is written just after call.ended is published: wait for it
+	testenv.Eventually(t, 3*time.Second, "agent in wrap-up after the hang-up", func() bool {
+		return f.agentState("1001").State == callfloor.AgentWrapUp
+	})
+	if st := f.agentState("1001"); st.LastCall != c.ID {
+		t.Errorf("agent after hang-up: %+v, want last_call %s", st, c.ID)
 	}
 	testenv.Eventually(t, 2*time.Second, "the caller hung up too", func() bool { return f.sim.HangupChannel(caller) != nil })
 	if n := f.counters("sales")[realtime.CntHandled]; n != 1 {
@@ -192,9 +196,9 @@ func TestTransferToQueue(t *testing.T) {
 		m := f.sim.BridgeMembers("cf-" + leg.ID + "-hold")
 		return len(m) == 1 && m[0] == caller
 	})
-	if st := f.agentState("1001"); st.State != callfloor.AgentWrapUp {
-		t.Errorf("agent after transfer: %s, want wrap_up", st.State)
-	}
+	testenv.Eventually(t, 3*time.Second, "agent in wrap-up after the transfer", func() bool {
+		return f.agentState("1001").State == callfloor.AgentWrapUp
+	})
 	if n := f.counters("support")[realtime.CntOffered]; n != 1 {
 		t.Errorf("support offered %d, want 1", n)
 	}

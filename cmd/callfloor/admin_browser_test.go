@@ -37,6 +37,24 @@ func clickThen(t *testing.T, ctx context.Context, click, then string) {
 	waitFor(t, ctx, 10*time.Second, then+" after clicking "+click, func() bool { return visible(ctx, then) })
 }
 
+// clickUntilPresent clicks an element from the page until another appears: a click that lands
+// while a dialog is still animating can be lost, and one lost click must not fail the test. It
+// clicks again only while the element it waits for is absent, so a click is never repeated once
+// it has taken effect.
+func clickUntilPresent(t *testing.T, ctx context.Context, click, then string) {
+	t.Helper()
+	waitFor(t, ctx, 15*time.Second, then+" after clicking "+click, func() bool {
+		if visible(ctx, then) {
+			return true
+		}
+		if !present(ctx, then) {
+			_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(e => { if (!e || e.offsetParent === null) return false; e.click(); return true })(document.querySelector('[data-testid=%q]'))`, click)))
+		}
+		time.Sleep(400 * time.Millisecond)
+		return visible(ctx, then)
+	})
+}
+
 // jsClick clicks an element once it is visible, from the page.
 func jsClick(t *testing.T, ctx context.Context, testID string) {
 	t.Helper()
@@ -149,7 +167,7 @@ func TestBrowserAdminCreatesSupervisorWhoListens(t *testing.T) {
 		fillInput(t, actx, "agent-id", agent)
 		fillInput(t, actx, "agent-name", "Zed "+sfx)
 		fillInput(t, actx, "agent-endpoint", "Local/"+agent+"@agents")
-		do(t, actx, "add a queue", chromedp.Click(byTestID("agent-add-queue")))
+		clickUntilPresent(t, actx, "agent-add-queue", "agent-skill-queue-0")
 		elSelect(t, actx, "agent-skill-queue-0", queue)
 		screenshot(t, actx, artifacts, "admin-agent-dialog-"+sfx+".png")
 		do(t, actx, "save agent", chromedp.Click(byTestID("agent-save")))

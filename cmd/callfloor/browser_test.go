@@ -57,6 +57,9 @@ func newBrowser(t testing.TB) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("lang", "en-US"),
 		chromedp.Flag("hide-scrollbars", true),
+		// no dialog or menu animations (the UI honours reduced motion): a click never lands on
+		// an element that is still sliding in, which lost clicks on a loaded machine
+		chromedp.Flag("force-prefers-reduced-motion", true),
 		chromedp.WindowSize(1600, 1000),
 		chromedp.Flag("screen-info", "{1600x1000}"), // the screen TV mode's fullscreen fills
 		chromedp.UserDataDir(t.TempDir()),
@@ -66,6 +69,9 @@ func newBrowser(t testing.TB) context.Context {
 	t.Cleanup(func() { cancel(); cancelAlloc() })
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("starting chromium: %v", err)
+	}
+	if reduced, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`matchMedia('(prefers-reduced-motion: reduce)').matches`)); err != nil || !reduced {
+		t.Fatalf("chromium ignored --force-prefers-reduced-motion (%v): the tests' clicks would race the UI's animations", err)
 	}
 	return ctx
 }
