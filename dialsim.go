@@ -67,14 +67,14 @@ const (
 
 type simQueue []simEvent
 
-func (q simQueue) Len() int            { return len(q) }
-func (q simQueue) Less(i, j int) bool  { return q[i].at < q[j].at }
-func (q simQueue) Swap(i, j int)       { q[i], q[j] = q[j], q[i] }
-func (q *simQueue) Push(x any)         { *q = append(*q, x.(simEvent)) }
-func (q *simQueue) Pop() any           { old := *q; e := old[len(old)-1]; *q = old[:len(old)-1]; return e }
-func (q *simQueue) push(e simEvent)    { heap.Push(q, e) }
-func (q *simQueue) peek() simEvent     { return (*q)[0] }
-func (q *simQueue) pop() simEvent      { return heap.Pop(q).(simEvent) }
+func (q simQueue) Len() int           { return len(q) }
+func (q simQueue) Less(i, j int) bool { return q[i].at < q[j].at }
+func (q simQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *simQueue) Push(x any)        { *q = append(*q, x.(simEvent)) }
+func (q *simQueue) Pop() any          { old := *q; e := old[len(old)-1]; *q = old[:len(old)-1]; return e }
+func (q *simQueue) push(e simEvent)   { heap.Push(q, e) }
+func (q *simQueue) peek() simEvent    { return (*q)[0] }
+func (q *simQueue) pop() simEvent     { return heap.Pop(q).(simEvent) }
 func uniform(r *rand.Rand, b [2]time.Duration) time.Duration {
 	return b[0] + time.Duration(r.Int64N(int64(b[1]-b[0])+1))
 }

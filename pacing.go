@@ -39,12 +39,12 @@ const DefaultDropTarget = 0.03
 
 // PacingState is the floor as the dialler sees it at one instant, for one campaign.
 type PacingState struct {
-	Agents  int             // logged in and serving the campaign: free + busy
-	Free    int             // ready for the campaign's next call now
-	Busy    []time.Duration // for every other agent: how long their present call (talk + wrap-up) has lasted
-	Ringing int             // dials placed and not yet answered or ended
+	Agents   int             // logged in and serving the campaign: free + busy
+	Free     int             // ready for the campaign's next call now
+	Busy     []time.Duration // for every other agent: how long their present call (talk + wrap-up) has lasted
+	Ringing  int             // dials placed and not yet answered or ended
 	RingAges []time.Duration // optional: how long each of those has rung (a line ringing past the usual answer times will rarely be answered)
-	Waiting int             // customers answered and waiting (briefly) for an agent
+	Waiting  int             // customers answered and waiting (briefly) for an agent
 }
 
 // DialOutcome is what became of one dial.
@@ -101,7 +101,7 @@ const (
 	priorHandle     = 4 * time.Minute
 	gainStep        = 0.003
 	setPoint        = 0.9 // the controller aims at 90 % of the drop target// how far one answered call moves the drop controller
-	maxLogGain      = 2.8  // the target is scaled between e^-2.3 ≈ 0.1× and e^2.8 ≈ 16×
+	maxLogGain      = 2.8 // the target is scaled between e^-2.3 ≈ 0.1× and e^2.8 ≈ 16×
 	minLogGain      = -2.3
 )
 

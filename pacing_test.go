@@ -8,7 +8,7 @@ import (
 
 func TestNewPacerRefusesBadSettings(t *testing.T) {
 	for _, c := range []struct {
-		mode         PacingMode
+		mode          PacingMode
 		ratio, target float64
 	}{
 		{"turbo", 0, 0}, {PacePredictive, 0, -0.01}, {PacePredictive, 0, 0.6}, {PacePredictive, 0, math.NaN()},
