@@ -31,7 +31,8 @@ type forecastParams struct {
 	minutes   int
 	weeks     int
 	shrinkage float64
-	stored    bool // shrinkage not given: the queue's stored setting (or the default) is used
+	stored    bool   // shrinkage not given: the queue's stored setting (or the default) is used
+	source    string // where the shrinkage comes from: "query", "queue" (stored) or "default"
 }
 
 func (a *API) forecastParams(r *http.Request, extra ...string) (forecastParams, error) {
@@ -73,13 +74,16 @@ func (a *API) forecastParams(r *http.Request, extra ...string) (forecastParams, 
 		if err != nil || f < 0 || f >= 0.9 {
 			return fp, invalid("shrinkage", "must be 0 or more and below 0.9, got %q", v).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 0, "max": 0.9, "value": v})
 		}
-		fp.shrinkage = f
+		fp.shrinkage, fp.source = f, "query"
 	} else {
 		st, err := a.DB.ForecastSettingOf(r.Context(), fp.queue.Name)
 		if err != nil {
 			return fp, err
 		}
-		fp.shrinkage, fp.stored = st.Shrinkage, true
+		fp.shrinkage, fp.stored, fp.source = st.Shrinkage, true, "queue"
+		if st.Default {
+			fp.source = "default"
+		}
 	}
 	return fp, nil
 }
@@ -139,7 +143,7 @@ func (a *API) getForecast(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	out := map[string]any{"queue": fp.queue.Name, "day": fp.day, "interval": fp.minutes, "weeks": fp.weeks, "shrinkage": fp.shrinkage,
-		"shrinkage_stored": fp.stored, "forecast": f}
+		"shrinkage_stored": fp.stored, "shrinkage_source": fp.source, "forecast": f}
 	shown := f
 	if fp.day == today {
 		now := time.Now().In(loc)
@@ -254,7 +258,7 @@ func (a *API) getForecastWeek(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	out := map[string]any{"queue": fp.queue.Name, "from": fp.day, "to": last, "interval": fp.minutes, "weeks": fp.weeks,
-		"shrinkage": fp.shrinkage, "shrinkage_stored": fp.stored}
+		"shrinkage": fp.shrinkage, "shrinkage_stored": fp.stored, "shrinkage_source": fp.source}
 	sp, err := a.staffingParams(ctx, fp, dayStart, out)
 	if err != nil {
 		return nil, err

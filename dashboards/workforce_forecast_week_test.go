@@ -52,7 +52,7 @@ func TestForecastWorkedStaffingAndShrinkageSetting(t *testing.T) {
 	out := e.expect("lead-a", "GET", "/forecast?queue=sales&day="+ds+"&weeks=4", "", 200)
 	s := slot(out)
 	if num(s["volume"]) != 100 || num(s["traffic"]) != 10 || num(s["erlang_c"]) != 14 || num(s["scheduled"]) != 20 ||
-		out["shrinkage"] != 0.3 || out["shrinkage_stored"] != true || out["threshold_s"] != 20.0 || out["service_level_target"] != 0.8 {
+		out["shrinkage"] != 0.3 || out["shrinkage_stored"] != true || out["shrinkage_source"] != "default" || out["threshold_s"] != 20.0 || out["service_level_target"] != 0.8 {
 		t.Fatalf("09:00 %v (shrinkage %v stored %v, T %v, target %v)", s, out["shrinkage"], out["shrinkage_stored"], out["threshold_s"], out["service_level_target"])
 	}
 	if st := e.expect("lead-a", "GET", "/forecast/settings?queue=sales", "", 200); st["shrinkage"] != 0.3 || st["default"] != true {
@@ -64,10 +64,10 @@ func TestForecastWorkedStaffingAndShrinkageSetting(t *testing.T) {
 	if st := e.expect("sup", "PUT", "/forecast/settings?queue=sales", `{"shrinkage":0.4}`, 200); st["shrinkage"] != 0.4 || st["default"] != false || st["updated_by"] != "sup" {
 		t.Fatalf("stored setting %v", st)
 	}
-	if out := e.expect("lead-a", "GET", "/forecast?queue=sales&day="+ds+"&weeks=4", "", 200); num(slot(out)["scheduled"]) != 24 || out["shrinkage"] != 0.4 {
+	if out := e.expect("lead-a", "GET", "/forecast?queue=sales&day="+ds+"&weeks=4", "", 200); num(slot(out)["scheduled"]) != 24 || out["shrinkage"] != 0.4 || out["shrinkage_source"] != "queue" {
 		t.Fatalf("with 40 %% stored: %v (shrinkage %v)", slot(out), out["shrinkage"])
 	}
-	if out := e.expect("lead-a", "GET", "/forecast?queue=sales&day="+ds+"&weeks=4&shrinkage=0.3", "", 200); num(slot(out)["scheduled"]) != 20 || out["shrinkage_stored"] != false {
+	if out := e.expect("lead-a", "GET", "/forecast?queue=sales&day="+ds+"&weeks=4&shrinkage=0.3", "", 200); num(slot(out)["scheduled"]) != 20 || out["shrinkage_stored"] != false || out["shrinkage_source"] != "query" {
 		t.Fatalf("query parameter over the stored setting: %v", slot(out))
 	}
 	if st := e.expect("lead-a", "GET", "/forecast/settings?queue=support", "", 200); st["shrinkage"] != 0.3 || st["default"] != true {

@@ -91,7 +91,7 @@ func seedDemoForecastRoster(ctx context.Context, db *storage.DB, cfg *callfloor.
 	if _, ok := shifts["E"]; !ok && len(shifts) == 0 {
 		for _, s := range []callfloor.Shift{
 			{Code: "E", Name: "早班", Start: "08:30", End: "17:30", Breaks: []callfloor.ShiftBreak{{Start: "12:00", End: "13:00"}}},
-			{Code: "L", Name: "晚班", Start: "12:00", End: "21:00", Breaks: []callfloor.ShiftBreak{{Start: "17:00", End: "18:00"}}},
+			{Code: "L", Name: "晚班", Start: "12:00", End: "21:00", Breaks: []callfloor.ShiftBreak{{Start: "15:00", End: "16:00"}}},
 		} {
 			if _, err := db.PutShift(ctx, s); err != nil {
 				return 0, err

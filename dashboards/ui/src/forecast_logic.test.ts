@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays, mayPlan, pct, shownSlots, slotLabel, todayIn, weekCells, weekTotals, weekdayOf, type WeekAnswer } from "./forecast_logic";
+import { addDays, mayPlan, nowSlot, pct, shownSlots, slotLabel, todayIn, weekCells, weekTotals, weekdayOf, type WeekAnswer } from "./forecast_logic";
 
 describe("forecast logic", () => {
   it("labels slots", () => {
@@ -36,5 +36,7 @@ describe("forecast logic", () => {
     expect(todayIn("Asia/Shanghai", new Date("2026-12-04T17:00:00Z"))).toBe("2026-12-05");
     expect(mayPlan("supervisor")).toBe(true);
     expect(mayPlan("team_lead")).toBe(false);
+    expect(nowSlot("Asia/Shanghai", 30, new Date("2026-12-04T02:45:00Z"))).toBe(21); // 10:45
+    expect(nowSlot("UTC", 15, new Date("2026-12-04T00:14:59Z"))).toBe(0);
   });
 });

@@ -12,6 +12,7 @@ export interface StaffingSlot {
 export interface Accuracy { mape: number; mape_ok: boolean; mape_slots: number; wape: number; wape_ok: boolean; actual: number }
 export interface ForecastAnswer {
   queue: string; day: string; interval: number; weeks: number; shrinkage: number; shrinkage_stored: boolean;
+  shrinkage_source: "query" | "queue" | "default";
   forecast: DayForecast; reforecast?: DayForecast; actual?: SlotFigures[];
   accuracy?: Accuracy; accuracy_of?: { saved_at: string; method: string };
   patience_s: number | null; service_level_target: number; threshold_s: number;
@@ -115,4 +116,12 @@ export function todayIn(tz: string, now: Date = new Date()): string {
 // mayPlan: who saves forecasts and sets a queue's shrinkage (the API's rule).
 export function mayPlan(role: string): boolean {
   return ["supervisor", "project_manager", "operations_manager", "admin"].includes(role);
+}
+
+// nowSlot is the interval of the day running now in the time zone (the actuals after it are not
+// known yet: the chart leaves them out rather than drawing zeros).
+export function nowSlot(tz: string, minutes: number, now: Date = new Date()): number {
+  const f = new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const [h, m] = f.format(now).split(":").map(Number);
+  return Math.floor((h * 60 + m) / minutes);
 }
