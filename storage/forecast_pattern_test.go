@@ -18,8 +18,9 @@ import (
 // RebuildRollups and read back per local half hour: the forecast of every day of the next week
 // recovers the true means within twice the WAPE that the Poisson noise of its basis alone gives
 // (3.4–8.6 % measured, bounds 8.6–14 %; averaging all days instead of the same weekday gives
-// 15–60 %, a holiday left in the Mondays' basis about 12 %). A past Monday made a holiday (30 % of the calls) is left out of the
-// Mondays' basis, and the holiday itself is forecast from the holidays.
+// 15–60 %, a holiday left in the Mondays' basis about 12 %). A past Monday made a holiday (30 %
+// of the calls) is left out of the Mondays' basis, and the holiday itself is forecast from the
+// holidays.
 func TestForecastRecoversWeeklyPatternFromCalls(t *testing.T) {
 	db := usersDB(t)
 	ctx := context.Background()
