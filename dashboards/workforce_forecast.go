@@ -20,6 +20,9 @@ import (
 func (a *API) registerForecast(h func(pattern string, fn handlerFunc)) {
 	h("GET /api/v1/forecast", a.getForecast)
 	h("POST /api/v1/forecast", a.saveForecast)
+	h("GET /api/v1/forecast/week", a.getForecastWeek)
+	h("GET /api/v1/forecast/settings", a.getForecastSetting)
+	h("PUT /api/v1/forecast/settings", a.putForecastSetting)
 }
 
 type forecastParams struct {
@@ -28,29 +31,20 @@ type forecastParams struct {
 	minutes   int
 	weeks     int
 	shrinkage float64
+	stored    bool   // shrinkage not given: the queue's stored setting (or the default) is used
+	source    string // where the shrinkage comes from: "query", "queue" (stored) or "default"
 }
 
-func (a *API) forecastParams(r *http.Request) (forecastParams, error) {
+func (a *API) forecastParams(r *http.Request, extra ...string) (forecastParams, error) {
 	var fp forecastParams
-	if err := checkParams(r, "queue", "day", "interval", "weeks", "shrinkage"); err != nil {
+	var err error
+	if err := checkParams(r, append([]string{"queue", "day", "interval", "weeks", "shrinkage"}, extra...)...); err != nil {
 		return fp, err
 	}
 	q := r.URL.Query()
-	name := q.Get("queue")
-	if name == "" {
-		return fp, invalid("queue", "is required").With(callfloor.CodeRequired, nil)
-	}
-	found := false
-	for _, x := range a.ACD.Queues() {
-		if x.Name == name {
-			fp.queue, found = x, true
-		}
-	}
-	if !found {
-		return fp, invalid("queue", "no queue %q", name).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "queue", "value": name})
-	}
-	if p := principal(r); !p.CanSeeQueue(name) {
-		return fp, forbidden("queue %q is outside what %s %q may see", name, p.Role, p.Username)
+	fp.queue, err = a.forecastQueue(r)
+	if err != nil {
+		return fp, err
 	}
 	loc := a.Base.Location()
 	fp.day = q.Get("day")
@@ -60,7 +54,7 @@ func (a *API) forecastParams(r *http.Request) (forecastParams, error) {
 	if len(callfloor.Days(fp.day, fp.day)) != 1 {
 		return fp, invalid("day", "must be a day YYYY-MM-DD, got %q", fp.day).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "date", "value": fp.day})
 	}
-	fp.minutes, fp.weeks, fp.shrinkage = 30, 6, 0.3
+	fp.minutes, fp.weeks = 30, 6
 	if v := q.Get("interval"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || (n != 15 && n != 30) {
@@ -80,9 +74,35 @@ func (a *API) forecastParams(r *http.Request) (forecastParams, error) {
 		if err != nil || f < 0 || f >= 0.9 {
 			return fp, invalid("shrinkage", "must be 0 or more and below 0.9, got %q", v).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 0, "max": 0.9, "value": v})
 		}
-		fp.shrinkage = f
+		fp.shrinkage, fp.source = f, "query"
+	} else {
+		st, err := a.DB.ForecastSettingOf(r.Context(), fp.queue.Name)
+		if err != nil {
+			return fp, err
+		}
+		fp.shrinkage, fp.stored, fp.source = st.Shrinkage, true, "queue"
+		if st.Default {
+			fp.source = "default"
+		}
 	}
 	return fp, nil
+}
+
+// forecastQueue is the request's queue (required, known, visible to the caller).
+func (a *API) forecastQueue(r *http.Request) (callfloor.Queue, error) {
+	name := r.URL.Query().Get("queue")
+	if name == "" {
+		return callfloor.Queue{}, invalid("queue", "is required").With(callfloor.CodeRequired, nil)
+	}
+	for _, x := range a.ACD.Queues() {
+		if x.Name == name {
+			if p := principal(r); !p.CanSeeQueue(name) {
+				return callfloor.Queue{}, forbidden("queue %q is outside what %s %q may see", name, p.Role, p.Username)
+			}
+			return x, nil
+		}
+	}
+	return callfloor.Queue{}, invalid("queue", "no queue %q", name).With(callfloor.CodeUnknownRef, callfloor.Params{"what": "queue", "value": name})
 }
 
 // forecastDay forecasts fp's day from the queue's history of the year before it (days without a
@@ -122,7 +142,8 @@ func (a *API) getForecast(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"queue": fp.queue.Name, "day": fp.day, "interval": fp.minutes, "weeks": fp.weeks, "shrinkage": fp.shrinkage, "forecast": f}
+	out := map[string]any{"queue": fp.queue.Name, "day": fp.day, "interval": fp.minutes, "weeks": fp.weeks, "shrinkage": fp.shrinkage,
+		"shrinkage_stored": fp.stored, "shrinkage_source": fp.source, "forecast": f}
 	shown := f
 	if fp.day == today {
 		now := time.Now().In(loc)
@@ -143,22 +164,10 @@ func (a *API) getForecast(w http.ResponseWriter, r *http.Request) (any, error) {
 			out["accuracy"] = callfloor.Accuracy(basis.Slots, actual)
 		}
 	}
-	patience, ok, err := a.DB.QueuePatience(ctx, fp.queue.Name, dayStart.AddDate(0, 0, -7*fp.weeks), dayStart)
+	sp, err := a.staffingParams(ctx, fp, dayStart, out)
 	if err != nil {
 		return nil, err
 	}
-	sp := callfloor.StaffingParams{Interval: time.Duration(fp.minutes) * time.Minute, Threshold: fp.queue.ServiceLevel,
-		ServiceLevel: fp.queue.SLTarget, Shrinkage: fp.shrinkage}
-	if ok {
-		sp.Patience = patience
-		out["patience_s"] = patience.Seconds()
-	} else {
-		out["patience_s"] = nil // not measurable: no abandon in the basis weeks
-	}
-	if !(sp.ServiceLevel > 0 && sp.ServiceLevel < 1) {
-		sp.ServiceLevel = 0.8
-	}
-	out["service_level_target"], out["threshold_s"] = sp.ServiceLevel, sp.Threshold.Seconds()
 	rostered, err := a.DB.RosteredHeads(ctx, fp.queue.Name, fp.day, loc, fp.minutes)
 	if err != nil {
 		return nil, err
@@ -171,6 +180,154 @@ func (a *API) getForecast(w http.ResponseWriter, r *http.Request) (any, error) {
 	return out, nil
 }
 
+// staffingParams are the queue's staffing inputs for days from dayStart: its service-level target
+// (80 % when the queue has none), T, the shrinkage, the callers' patience measured over the basis
+// weeks before dayStart (none without abandons: no Erlang A). It notes them in out.
+func (a *API) staffingParams(ctx context.Context, fp forecastParams, dayStart time.Time, out map[string]any) (callfloor.StaffingParams, error) {
+	sp := callfloor.StaffingParams{Interval: time.Duration(fp.minutes) * time.Minute, Threshold: fp.queue.ServiceLevel,
+		ServiceLevel: fp.queue.SLTarget, Shrinkage: fp.shrinkage}
+	patience, ok, err := a.DB.QueuePatience(ctx, fp.queue.Name, dayStart.AddDate(0, 0, -7*fp.weeks), dayStart)
+	if err != nil {
+		return sp, err
+	}
+	if ok {
+		sp.Patience = patience
+		out["patience_s"] = patience.Seconds()
+	} else {
+		out["patience_s"] = nil // not measurable: no abandon in the basis weeks
+	}
+	if !(sp.ServiceLevel > 0 && sp.ServiceLevel < 1) {
+		sp.ServiceLevel = 0.8
+	}
+	out["service_level_target"], out["threshold_s"] = sp.ServiceLevel, sp.Threshold.Seconds()
+	return sp, nil
+}
+
+// weekCell is one interval of a day of the week ahead: the agents Erlang C requires, the heads
+// to schedule after shrinkage, the heads on the published roster, and the gap
+// scheduled − rostered (positive: short of people; negative: more than needed).
+type weekCell struct {
+	Slot      int  `json:"slot"`
+	Required  *int `json:"required"`
+	Scheduled int  `json:"scheduled"`
+	Rostered  int  `json:"rostered"`
+	Gap       int  `json:"gap"`
+}
+
+type weekDay struct {
+	Day    string     `json:"day"`
+	Method string     `json:"method"`
+	Basis  []string   `json:"basis"`
+	Slots  []weekCell `json:"slots"`
+}
+
+// getForecastWeek is the heatmap's data: `days` days (1–14, default 7) from `day` (default
+// today), each forecast like GET /forecast does (its plain forecast: no intraday re-forecast),
+// its staffing against the published roster, read in one pass over the history and the roster.
+func (a *API) getForecastWeek(w http.ResponseWriter, r *http.Request) (any, error) {
+	fp, err := a.forecastParams(r, "days")
+	if err != nil {
+		return nil, err
+	}
+	n := 7
+	if v := r.URL.Query().Get("days"); v != "" {
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > 14 {
+			return nil, invalid("days", "must be 1–14, got %q", v).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 1, "max": 14, "value": v})
+		}
+	}
+	ctx := r.Context()
+	loc := a.Base.Location()
+	dayStart, _ := time.ParseInLocation(time.DateOnly, fp.day, loc)
+	last := callfloor.AddDays(fp.day, n-1)
+	from := dayStart.AddDate(-1, 0, 0).Format(time.DateOnly)
+	hist, err := a.DB.QueueHistory(ctx, fp.queue.Name, from, last, loc, fp.minutes)
+	if err != nil {
+		return nil, err
+	}
+	for d, slots := range hist {
+		if !slices.ContainsFunc(slots, func(s callfloor.SlotFigures) bool { return s.Offered > 0 }) {
+			delete(hist, d)
+		}
+	}
+	cal, err := a.DB.HolidayCalendar(ctx, from, last)
+	if err != nil {
+		return nil, err
+	}
+	rostered, err := a.DB.RosteredHeadsRange(ctx, fp.queue.Name, fp.day, last, loc, fp.minutes)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"queue": fp.queue.Name, "from": fp.day, "to": last, "interval": fp.minutes, "weeks": fp.weeks,
+		"shrinkage": fp.shrinkage, "shrinkage_stored": fp.stored, "shrinkage_source": fp.source}
+	sp, err := a.staffingParams(ctx, fp, dayStart, out)
+	if err != nil {
+		return nil, err
+	}
+	days := []weekDay{}
+	for _, d := range callfloor.Days(fp.day, last) {
+		f := callfloor.ForecastDay(hist, d, 24*60/fp.minutes, fp.weeks, cal)
+		st, err := callfloor.Staffing(f, sp, rostered[d])
+		if err != nil {
+			return nil, err
+		}
+		wd := weekDay{Day: d, Method: f.Method, Basis: f.Basis, Slots: make([]weekCell, len(st))}
+		for i, s := range st {
+			wd.Slots[i] = weekCell{Slot: s.Slot, Required: s.ErlangC, Scheduled: s.Scheduled, Rostered: s.Rostered, Gap: s.Scheduled - s.Rostered}
+		}
+		days = append(days, wd)
+	}
+	out["days"] = days
+	return out, nil
+}
+
+// mayPlanForecast: supervisors, project managers (of the queues they see) and the configuring
+// roles save forecasts and set a queue's shrinkage.
+func mayPlanForecast(p callfloor.Principal) bool {
+	return p.Role == callfloor.RoleSupervisor || p.Role == callfloor.RoleProjectManager || p.CanConfigure()
+}
+
+// getForecastSetting is a queue's stored shrinkage (or the default, default true).
+func (a *API) getForecastSetting(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := checkParams(r, "queue"); err != nil {
+		return nil, err
+	}
+	q, err := a.forecastQueue(r)
+	if err != nil {
+		return nil, err
+	}
+	return a.DB.ForecastSettingOf(r.Context(), q.Name)
+}
+
+// putForecastSetting stores a queue's shrinkage: {"shrinkage": 0.3}.
+func (a *API) putForecastSetting(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := checkParams(r, "queue"); err != nil {
+		return nil, err
+	}
+	q, err := a.forecastQueue(r)
+	if err != nil {
+		return nil, err
+	}
+	p := principal(r)
+	if !mayPlanForecast(p) {
+		return nil, forbidden("%s %q may not change forecast settings", p.Role, p.Username)
+	}
+	var body struct {
+		Shrinkage *float64 `json:"shrinkage"`
+	}
+	if err := decode(r, &body); err != nil {
+		return nil, err
+	}
+	if body.Shrinkage == nil {
+		return nil, invalid("shrinkage", "is required").With(callfloor.CodeRequired, nil)
+	}
+	st, err := a.DB.SetForecastSetting(r.Context(), q.Name, *body.Shrinkage, p.Username)
+	if err != nil {
+		return nil, err
+	}
+	a.audit(r, "forecast_setting_changed", "queue", q.Name, map[string]any{"shrinkage": st.Shrinkage})
+	return st, nil
+}
+
 // saveForecast keeps the day's forecast as made (supervisors and up, project managers of the
 // queue's project), so its accuracy is later reported against it.
 func (a *API) saveForecast(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -179,7 +336,7 @@ func (a *API) saveForecast(w http.ResponseWriter, r *http.Request) (any, error) 
 		return nil, err
 	}
 	p := principal(r)
-	if p.Role != callfloor.RoleSupervisor && p.Role != callfloor.RoleProjectManager && !p.CanConfigure() {
+	if !mayPlanForecast(p) {
 		return nil, forbidden("%s %q may not save forecasts", p.Role, p.Username)
 	}
 	f, _, err := a.forecastDay(r.Context(), fp)

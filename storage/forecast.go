@@ -76,38 +76,58 @@ func (db *DB) QueuePatience(ctx context.Context, queue string, from, to time.Tim
 // RosteredHeads counts, per interval of day, the agents skilled on the queue whose published
 // shift covers the interval's start outside an unpaid break, not on approved leave.
 func (db *DB) RosteredHeads(ctx context.Context, queue, day string, loc *time.Location, minutes int) ([]int, error) {
+	m, err := db.RosteredHeadsRange(ctx, queue, day, day, loc, minutes)
+	if err != nil {
+		return nil, err
+	}
+	return m[day], nil
+}
+
+// RosteredHeadsRange is RosteredHeads for every day from..to (inclusive) in one read: the
+// week-ahead heatmap's rostered side. Every day of the range has its slice (zeros when nobody).
+func (db *DB) RosteredHeadsRange(ctx context.Context, queue, from, to string, loc *time.Location, minutes int) (map[string][]int, error) {
+	if minutes != 15 && minutes != 30 {
+		return nil, callfloor.Invalid("interval", callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []int{15, 30}, "value": minutes}, "must be 15 or 30")
+	}
+	if _, err := time.ParseInLocation(time.DateOnly, from, loc); err != nil {
+		return nil, callfloor.Invalid("from", callfloor.CodeInvalidFormat, callfloor.Params{"format": "date", "value": from}, "must be a day")
+	}
+	if _, err := time.ParseInLocation(time.DateOnly, to, loc); err != nil {
+		return nil, callfloor.Invalid("to", callfloor.CodeInvalidFormat, callfloor.Params{"format": "date", "value": to}, "must be a day")
+	}
 	shifts, err := db.Shifts(ctx)
 	if err != nil {
 		return nil, err
 	}
 	slots := 24 * 60 / minutes
-	out := make([]int, slots)
-	rows, err := db.Pool.Query(ctx, `SELECT r.agent_id, r.published_code FROM roster_days r JOIN agents a ON a.id = r.agent_id
-		WHERE r.day = $1::date AND r.published AND r.published_code IS NOT NULL AND a.skills ? $2
+	out := map[string][]int{}
+	for _, d := range callfloor.Days(from, to) {
+		out[d] = make([]int, slots)
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT r.day::text, r.agent_id, r.published_code FROM roster_days r JOIN agents a ON a.id = r.agent_id
+		WHERE r.day BETWEEN $1::date AND $2::date AND r.published AND r.published_code IS NOT NULL AND a.skills ? $3
 		AND NOT EXISTS (SELECT 1 FROM leave_requests l WHERE l.agent_id = r.agent_id AND l.status = 'approved' AND r.day BETWEEN l.from_day AND l.to_day)`,
-		day, queue)
+		from, to, queue)
 	if err != nil {
 		return nil, fmt.Errorf("rostered heads: %w", err)
 	}
 	defer rows.Close()
-	midnight, err := time.ParseInLocation(time.DateOnly, day, loc)
-	if err != nil {
-		return nil, callfloor.Invalid("day", callfloor.CodeInvalidFormat, callfloor.Params{"format": "date", "value": day}, "must be a day")
-	}
 	for rows.Next() {
-		var agent, code string
-		if err := rows.Scan(&agent, &code); err != nil {
+		var day, agent, code string
+		if err := rows.Scan(&day, &agent, &code); err != nil {
 			return nil, err
 		}
 		s, ok := shifts[code]
-		if !ok {
+		heads := out[day]
+		if !ok || heads == nil {
 			continue
 		}
 		on, err := s.On(day, loc)
 		if err != nil {
 			return nil, err
 		}
-		for i := range out {
+		midnight, _ := time.ParseInLocation(time.DateOnly, day, loc)
+		for i := range heads {
 			t := time.Date(midnight.Year(), midnight.Month(), midnight.Day(), 0, i*minutes, 0, 0, loc)
 			if t.Before(on.Span.Start) || !t.Before(on.Span.End) {
 				continue
@@ -119,11 +139,52 @@ func (db *DB) RosteredHeads(ctx context.Context, queue, day string, loc *time.Lo
 				}
 			}
 			if !onBreak {
-				out[i]++
+				heads[i]++
 			}
 		}
 	}
 	return out, rows.Err()
+}
+
+// DefaultShrinkage is the shrinkage of a queue without its own setting (30 %).
+const DefaultShrinkage = 0.3
+
+// ForecastSetting is a queue's stored forecast setting.
+type ForecastSetting struct {
+	Queue     string     `json:"queue"`
+	Shrinkage float64    `json:"shrinkage"`
+	Default   bool       `json:"default"` // no stored setting: DefaultShrinkage
+	UpdatedBy string     `json:"updated_by,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+// ForecastSettingOf reads a queue's forecast setting (the default when none is stored).
+func (db *DB) ForecastSettingOf(ctx context.Context, queue string) (ForecastSetting, error) {
+	s := ForecastSetting{Queue: queue}
+	var at time.Time
+	err := db.Pool.QueryRow(ctx, `SELECT shrinkage, updated_by, updated_at FROM forecast_settings WHERE queue = $1`, queue).Scan(&s.Shrinkage, &s.UpdatedBy, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		s.Shrinkage, s.Default = DefaultShrinkage, true
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("forecast setting: %w", err)
+	}
+	s.UpdatedAt = &at
+	return s, nil
+}
+
+// SetForecastSetting stores a queue's shrinkage (0 or more, below 0.9).
+func (db *DB) SetForecastSetting(ctx context.Context, queue string, shrinkage float64, by string) (ForecastSetting, error) {
+	if !(shrinkage >= 0 && shrinkage < 0.9) {
+		return ForecastSetting{}, callfloor.Invalid("shrinkage", callfloor.CodeOutOfRange, callfloor.Params{"min": 0, "max": 0.9, "value": shrinkage}, "must be 0 or more and below 0.9")
+	}
+	_, err := db.Pool.Exec(ctx, `INSERT INTO forecast_settings (queue, shrinkage, updated_by) VALUES ($1, $2, $3)
+		ON CONFLICT (queue) DO UPDATE SET shrinkage = excluded.shrinkage, updated_by = excluded.updated_by, updated_at = now()`, queue, shrinkage, by)
+	if err != nil {
+		return ForecastSetting{}, fmt.Errorf("set forecast setting: %w", err)
+	}
+	return db.ForecastSettingOf(ctx, queue)
 }
 
 // SaveForecast keeps a forecast as made (accuracy is later reported against it).

@@ -18,6 +18,7 @@ import { wallEn, wallZh } from "./i18n_wall";
 import { errorsEn, errorsZh } from "./i18n_errors";
 import { projectsEn, projectsZh } from "./i18n_projects";
 import { productionEn, productionZh } from "./i18n_production";
+import { forecastEn, forecastZh } from "./i18n_forecast";
 import { bulletinsEn, bulletinsZh } from "./i18n_bulletins";
 
 const en = {
@@ -32,6 +33,7 @@ const en = {
   ...desktopEn,
   ...wallEn,
   ...productionEn,
+  ...forecastEn,
   ...errorsEn,
   ...projectsEn,
   ...bulletinsEn,
@@ -172,6 +174,7 @@ const zh: Record<Key, string> = {
   ...desktopZh,
   ...wallZh,
   ...productionZh,
+  ...forecastZh,
   ...errorsZh,
   ...projectsZh,
   ...bulletinsZh,
