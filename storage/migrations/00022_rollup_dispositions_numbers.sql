@@ -56,30 +56,31 @@ CREATE TABLE rollup_numbers_day (
 );
 
 -- Filled from the raw rows already there (the same queries as storage/reports.go's
--- dispositionPartsSQL and numberPartsSQL), then the daily level when it is maintained.
+-- dispositionPartsSQL and numberPartsSQL), then the daily level when it is maintained; in key
+-- order, as the writer adds them (a month's rows together on disk).
 INSERT INTO rollup_dispositions (bucket, queue, agent_id, direction, code, calls)
 SELECT date_bin('15 minutes', c.entered_at, timestamptz '1970-01-01 00:00:00+00'), coalesce(c.queue, ''), coalesce(c.agent_id, ''),
        c.direction, d.code, count(*)
 FROM calls c JOIN call_dispositions d ON d.call_id = c.id
 WHERE d.code IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5;
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5;
 
 INSERT INTO rollup_numbers (bucket, queue, agent_id, direction, called_number, dials, connects)
 SELECT date_bin('15 minutes', c.entered_at, timestamptz '1970-01-01 00:00:00+00'), coalesce(c.queue, ''), coalesce(c.agent_id, ''),
        c.direction, c.called_number, count(*), count(*) FILTER (WHERE c.answered_at IS NOT NULL)
 FROM calls c
 WHERE c.direction = 'outbound' AND c.called_number IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5;
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5;
 
 INSERT INTO rollup_dispositions_day (day, queue, agent_id, direction, code, n, calls)
 SELECT (o.bucket AT TIME ZONE z.zone)::date, queue, agent_id, direction, code, count(*), sum(calls)::bigint
 FROM rollup_dispositions o, rollup_day_zone z
-GROUP BY 1, 2, 3, 4, 5;
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5;
 
 INSERT INTO rollup_numbers_day (day, queue, agent_id, direction, called_number, n, dials, connects)
 SELECT (o.bucket AT TIME ZONE z.zone)::date, queue, agent_id, direction, called_number, count(*), sum(dials)::bigint, sum(connects)::bigint
 FROM rollup_numbers o, rollup_day_zone z
-GROUP BY 1, 2, 3, 4, 5;
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5;
 
 -- +goose Down
 DROP TABLE IF EXISTS rollup_numbers_day;
