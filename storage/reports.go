@@ -26,8 +26,10 @@ package storage
 //     also recomputed for the call's bucket when a disposition is set or changed); the distinct
 //     numbers are NOT additive: their rollups (rollup_numbers) hold the set of numbers dialled per
 //     bucket or day, queue, agent and direction, and a report counts the distinct numbers of its
-//     cells' rows (exact). From the raw rows: the dispositions set since a day before the range
-//     began, the outbound numbers from an index.
+//     cells' rows (exact). A daily row whose number has no other daily row (shared = false, kept
+//     under a lock per number) is that number's only one: the daily reports count those rows as
+//     they are and take count(DISTINCT) over the shared rows only. From the raw rows: the
+//     dispositions set since a day before the range began, the outbound numbers from an index.
 //
 // Two levels of rollups (migrations 00017 and 00020): 15-minute UTC buckets, and the same parts
 // per LOCAL DAY in the centre's zone (rollup_*_day, zone in rollup_day_zone, set by `callfloor
@@ -398,6 +400,9 @@ const (
 	// below the others' namespaces, so that the days stay the last locks taken
 	lockDisps   = 0x636c6b01
 	lockNumbers = 0x636c6b02
+	// one lock per number (hashtext) whose daily rows a batch may add or remove: the daily
+	// rows' shared flags of a number are recomputed under it (sharedNumbersSQL)
+	lockNumberKeys = 0x636c6b03
 	// The dispositions' gate: a writer batch recomputing dispositions holds it shared, a
 	// disposition being set holds it exclusively while it looks its call up (SetCallDisposition).
 	lockDispGate = 0x636c6b00
@@ -473,6 +478,16 @@ const maxStaleSQL = `UPDATE rollup_calls_day d SET max_stale = false, max_wait_m
     AND r.queue = d.queue AND r.agent_id = d.agent_id AND r.direction = d.direction), 0)
 FROM (SELECT zone FROM rollup_day_zone LIMIT 1) z WHERE d.max_stale AND d.day IN ` + touchedDays
 
+// sharedNumbersSQL recomputes the shared flag of the daily rows of the numbers whose daily rows
+// a refresh of the buckets $1 added (their new 15-minute rows) or is about to remove (n = 0):
+// only then does a number's count of daily rows change. Their locks are held (lockNumberKeys).
+const sharedNumbersSQL = `UPDATE rollup_numbers_day d SET shared = s.shared
+FROM (SELECT called_number, count(*) FILTER (WHERE n > 0) > 1 AS shared FROM rollup_numbers_day
+      WHERE called_number IN (SELECT called_number FROM rollup_numbers WHERE bucket = ANY($1)
+        UNION SELECT called_number FROM rollup_numbers_day WHERE n = 0 AND day IN ` + touchedDays + `)
+      GROUP BY 1) s
+WHERE d.called_number = s.called_number AND d.n > 0 AND d.shared <> s.shared`
+
 // queueRefresh queues, on a batch of the writer's transaction, the recomputation of every
 // touched bucket from the raw rows this transaction sees, and the same change of their days'
 // rows. The advisory locks (taken in one order: namespace, then time; the days last) make a
@@ -509,10 +524,20 @@ func (r *rollupRefresh) queue(pb *pgx.Batch) int {
 		pb.Queue(`SELECT pg_advisory_xact_lock_shared(` + strconv.Itoa(lockDispGate) + `, 0)`)
 		n++
 	}
+	// the numbers whose daily rows this refresh may add or remove: those of the buckets' old
+	// rollup rows and of their calls now (all locks in one statement, in one order)
+	var nlo, nhi time.Time
+	nbs := sortedBuckets(r.calls)
+	if len(nbs) > 0 {
+		nlo, nhi = nbs[0], nbs[len(nbs)-1].Add(BucketSize)
+	}
 	pb.Queue(`SELECT count(pg_advisory_xact_lock(n, k)) FROM (
   SELECT n, k FROM unnest($1::int[], $2::int[]) AS u(n, k)
   UNION SELECT `+strconv.Itoa(lockDays)+`, (b AT TIME ZONE z.zone)::date - date '1970-01-01' FROM unnest($3::timestamptz[]) b, (SELECT zone FROM rollup_day_zone LIMIT 1) z
-  ORDER BY 1, 2) s`, ns, keys, sortedBuckets(all))
+  UNION SELECT `+strconv.Itoa(lockNumberKeys)+`, hashtext(called_number) FROM rollup_numbers WHERE bucket = ANY($4)
+  UNION SELECT `+strconv.Itoa(lockNumberKeys)+`, hashtext(c.called_number) FROM calls c WHERE c.entered_at >= $5 AND c.entered_at < $6
+    AND c.direction = 'outbound' AND c.called_number IS NOT NULL AND date_bin('15 minutes', c.entered_at, `+bucketOrigin+`) = ANY($4)
+  ORDER BY 1, 2) s`, ns, keys, sortedBuckets(all), nbs, nlo, nhi)
 	for i, m := range tables {
 		if len(m) == 0 {
 			continue
@@ -525,6 +550,10 @@ func (r *rollupRefresh) queue(pb *pgx.Batch) int {
 		pb.Queue(`WITH new AS (INSERT INTO `+t.table+` `+ins+` `+t.parts(t.cond)+` RETURNING *) `+t.dayDeltaSQL("new", ""), lo, hi, bs)
 		if t.table == "rollup_calls" {
 			pb.Queue(maxStaleSQL, bs)
+			n++
+		}
+		if t.table == "rollup_numbers" {
+			pb.Queue(sharedNumbersSQL, bs)
 			n++
 		}
 		pb.Queue(`DELETE FROM `+t.day+` d WHERE d.n = 0 AND d.day IN `+touchedDays, bs)
@@ -576,6 +605,8 @@ func (db *DB) SetRollupZone(ctx context.Context, loc *time.Location) (bool, erro
 			pb.Queue(`INSERT INTO ` + t.day + ` (day, ` + keys + `, n, ` + strings.Join(t.cols, ", ") + `) SELECT ` + strings.Join(sel, ", ") +
 				` FROM ` + t.table + ` o, (SELECT zone FROM rollup_day_zone LIMIT 1) z GROUP BY ` + groupOrdinals(1+len(t.keys)))
 		}
+		pb.Queue(`UPDATE rollup_numbers_day SET shared = true
+WHERE called_number IN (SELECT called_number FROM rollup_numbers_day GROUP BY 1 HAVING count(*) > 1)`)
 		return tx.SendBatch(ctx, pb).Close()
 	})
 	if err != nil {
@@ -943,6 +974,20 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
   FROM ` + src + ` r` + prodJoins + prodQueueJoin + q.rng() + q.where(srcCalls) + ` GROUP BY 1, 2, 3)
 SELECT false, s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2, 3
 UNION ALL SELECT true, $1::timestamptz, '', count(*), count(*) FILTER (WHERE connected) FROM (SELECT num, bool_or(connected) AS connected FROM x GROUP BY num) n`
+		if q.daily {
+			// A daily row whose number has no other daily row is that number's only one: it
+			// counts as it is, per cell and overall; count(DISTINCT) only over the shared rows.
+			w := q.rng() + q.where(srcCalls)
+			sql = `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
+  FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND r.shared GROUP BY 1, 2, 3),
+u AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, count(*) AS d, count(*) FILTER (WHERE r.connects > 0) AS c
+  FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND NOT r.shared GROUP BY 1, 2)
+SELECT false, s, k, sum(d)::bigint, sum(c)::bigint FROM (SELECT s, k, d, c FROM u
+  UNION ALL SELECT s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2) y GROUP BY 1, 2, 3
+UNION ALL SELECT true, $1::timestamptz, '',
+  (SELECT coalesce(sum(d), 0) FROM u)::bigint + (SELECT count(DISTINCT num) FROM x),
+  (SELECT coalesce(sum(c), 0) FROM u)::bigint + (SELECT count(DISTINCT num) FROM x WHERE connected)`
+		}
 		run(q, sql, func(rows pgx.Rows) error {
 			var whole bool
 			var start time.Time

@@ -546,13 +546,33 @@ func TestDispositionAndNumberRollups(t *testing.T) {
 			}
 		}
 	}
+	if !strings.Contains(got, `"shared":true`) || !strings.Contains(got, `"shared":false`) {
+		t.Fatalf("daily numbers: want shared and unshared rows:\n%s", got)
+	}
+	// a number's only other call dials another number: the flags follow (rebuilt buckets)
+	if _, err := e.db.Pool.Exec(ctx, `UPDATE calls SET called_number = '5559' WHERE id IN ('m6', 'm13')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.RebuildRollups(ctx, start.Add(-time.Hour), start.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	assertDailyFromScratch(t, e.db, shanghai)
 	month := storage.ProductionFilter{From: from, To: from.AddDate(0, 0, 2), Loc: shanghai, Interval: storage.IntervalMonth}
+	for _, g := range storage.ProductionGroups {
+		f := month
+		f.Group = g
+		rf := f
+		rf.Source = storage.SourceRaw
+		if a, b := report(t, e.db, f), report(t, e.db, rf); a != b {
+			t.Errorf("after the numbers changed, month/%s: rollup report\n%s\nraw report\n%s", g, a, b)
+		}
+	}
 	r, err := e.db.ProductionReport(ctx, month)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tf := r.Totals.Figures()
-	if tf.Dispositions["no_sale"] != 1 || tf.Dispositions["callback"] != 2 || tf.Dispositions["sale"] != 1 || tf.DialledNumbers != 5 || tf.ConnectedNumbers == 0 {
+	if tf.Dispositions["no_sale"] != 1 || tf.Dispositions["callback"] != 2 || tf.Dispositions["sale"] != 1 || tf.DialledNumbers != 6 || tf.ConnectedNumbers == 0 {
 		t.Errorf("dispositions %v, numbers %d dialled %d connected", tf.Dispositions, tf.DialledNumbers, tf.ConnectedNumbers)
 	}
 	// the month reads the daily rollups (what is planted there shows)
@@ -565,7 +585,7 @@ func TestDispositionAndNumberRollups(t *testing.T) {
 	if r, err = e.db.ProductionReport(ctx, month); err != nil {
 		t.Fatal(err)
 	}
-	if tf := r.Totals.Figures(); tf.Dispositions["no_sale"] != 1001 || tf.DialledNumbers != 6 {
+	if tf := r.Totals.Figures(); tf.Dispositions["no_sale"] != 1001 || tf.DialledNumbers != 7 {
 		t.Errorf("month report: dispositions %v, dialled numbers %d: not read from the daily rollups", tf.Dispositions, tf.DialledNumbers)
 	}
 }

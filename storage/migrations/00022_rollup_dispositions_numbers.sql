@@ -52,8 +52,14 @@ CREATE TABLE rollup_numbers_day (
     n             bigint NOT NULL,
     dials         bigint NOT NULL,
     connects      bigint NOT NULL,
+    -- the number has another daily row (another day, queue, agent or direction): only such
+    -- rows need count(DISTINCT); a report counts the others as they are (each is its number's
+    -- only row). Maintained under an advisory lock per number (storage/reports.go).
+    shared        boolean NOT NULL DEFAULT false,
     PRIMARY KEY (day, queue, agent_id, direction, called_number)
 );
+CREATE INDEX rollup_numbers_day_number_idx ON rollup_numbers_day (called_number);
+CREATE INDEX rollup_numbers_day_shared_idx ON rollup_numbers_day (day) WHERE shared;
 
 -- Filled from the raw rows already there (the same queries as storage/reports.go's
 -- dispositionPartsSQL and numberPartsSQL), then the daily level when it is maintained; in key
@@ -81,6 +87,9 @@ INSERT INTO rollup_numbers_day (day, queue, agent_id, direction, called_number, 
 SELECT (o.bucket AT TIME ZONE z.zone)::date, queue, agent_id, direction, called_number, count(*), sum(dials)::bigint, sum(connects)::bigint
 FROM rollup_numbers o, rollup_day_zone z
 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5;
+
+UPDATE rollup_numbers_day SET shared = true
+WHERE called_number IN (SELECT called_number FROM rollup_numbers_day GROUP BY 1 HAVING count(*) > 1);
 
 -- +goose Down
 DROP TABLE IF EXISTS rollup_numbers_day;
