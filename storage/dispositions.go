@@ -85,13 +85,40 @@ type CallDisposition struct {
 	SetAt   time.Time `json:"set_at"`
 }
 
-// SetCallDisposition records (replaces) a call's disposition and note.
+// SetCallDisposition records (replaces) a call's disposition and note, and recomputes the
+// dispositions rollup of the call's bucket (and day) when the history has the call. A call the
+// history does not have yet gets its rollup from the writer's batch that inserts it: the
+// dispositions' gate (held shared by a writer's batch recomputing dispositions, exclusively
+// here while the call is looked up) makes either this transaction see the call or the writer
+// see this disposition.
 func (db *DB) SetCallDisposition(ctx context.Context, d CallDisposition) error {
-	_, err := db.Pool.Exec(ctx, `INSERT INTO call_dispositions (call_id, queue, agent_id, code, label, note, set_by, set_at)
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO call_dispositions (call_id, queue, agent_id, code, label, note, set_by, set_at)
 		VALUES ($1, nullif($2, ''), nullif($3, ''), nullif($4, ''), nullif($5, ''), $6, $7, $8)
 		ON CONFLICT (call_id) DO UPDATE SET queue = EXCLUDED.queue, agent_id = EXCLUDED.agent_id, code = EXCLUDED.code,
 		label = EXCLUDED.label, note = EXCLUDED.note, set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at`,
-		d.CallID, d.Queue, d.AgentID, d.Code, d.Label, d.Note, d.SetBy, d.SetAt)
+			d.CallID, d.Queue, d.AgentID, d.Code, d.Label, d.Note, d.SetBy, d.SetAt); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, 0)`, lockDispGate); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT entered_at FROM calls WHERE id = $1`, d.CallID)
+		if err != nil {
+			return err
+		}
+		entered, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+		if err != nil || len(entered) == 0 {
+			return err
+		}
+		r := newRollupRefresh()
+		for _, t := range entered {
+			r.disps[bucketOf(t)] = true
+		}
+		pb := &pgx.Batch{}
+		r.queue(pb)
+		return tx.SendBatch(ctx, pb).Close()
+	})
 	if err != nil {
 		return fmt.Errorf("set call disposition: %w", err)
 	}

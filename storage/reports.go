@@ -22,9 +22,14 @@ package storage
 //     every interval boundary; an agent's logged-in time is the sum of their states other than
 //     logged out; a state still running counts once it has ended (the history has it then);
 //   - rings (missed_rings) belong to the interval the ring started;
-//   - dispositions and the distinct-number connect rate are not additive across buckets: they
-//     are always computed from the raw rows (calls and call_dispositions: the dispositions set
-//     since a day before the range began, the outbound numbers from an index).
+//   - dispositions count per call's bucket, queue, agent, direction and code (rollup_dispositions,
+//     also recomputed for the call's bucket when a disposition is set or changed); the distinct
+//     numbers are NOT additive: their rollups (rollup_numbers) hold the set of numbers dialled per
+//     bucket or day, queue, agent and direction, and a report counts the distinct numbers of its
+//     cells' rows (exact). A daily row whose number has no other daily row (shared = false, kept
+//     under a lock per number) is that number's only one: the daily reports count those rows as
+//     they are and take count(DISTINCT) over the shared rows only. From the raw rows: the
+//     dispositions set since a day before the range began, the outbound numbers from an index.
 //
 // Two levels of rollups (migrations 00017 and 00020): 15-minute UTC buckets, and the same parts
 // per LOCAL DAY in the centre's zone (rollup_*_day, zone in rollup_day_zone, set by `callfloor
@@ -331,21 +336,44 @@ WHERE o.started_at >= $1 AND o.started_at < $2 AND c.direction = 'inbound'
 GROUP BY 1, 2, 3`
 }
 
+// dispositionPartsSQL: the dispositions of the calls that entered in [$1, $2), per bucket,
+// queue, agent (the answering one), direction and code.
+func dispositionPartsSQL(extra string) string {
+	return `SELECT date_bin('15 minutes', c.entered_at, ` + bucketOrigin + `) AS bucket, coalesce(c.queue, '') AS queue,
+  coalesce(c.agent_id, '') AS agent_id, c.direction, d.code, count(*) AS calls
+FROM calls c JOIN call_dispositions d ON d.call_id = c.id
+WHERE c.entered_at >= $1 AND c.entered_at < $2 AND d.code IS NOT NULL ` + extra + `
+GROUP BY 1, 2, 3, 4, 5`
+}
+
+// numberPartsSQL: the numbers the outbound calls that entered in [$1, $2) dialled, per bucket,
+// queue, agent and direction, with their dials and connects.
+func numberPartsSQL(extra string) string {
+	return `SELECT date_bin('15 minutes', c.entered_at, ` + bucketOrigin + `) AS bucket, coalesce(c.queue, '') AS queue,
+  coalesce(c.agent_id, '') AS agent_id, c.direction, c.called_number, count(*) AS dials,
+  count(*) FILTER (WHERE c.answered_at IS NOT NULL) AS connects
+FROM calls c
+WHERE c.entered_at >= $1 AND c.entered_at < $2 AND c.direction = 'outbound' AND c.called_number IS NOT NULL ` + extra + `
+GROUP BY 1, 2, 3, 4, 5`
+}
+
 // ---- rollup maintenance ----
 
 func bucketOf(t time.Time) time.Time { return t.UTC().Truncate(BucketSize) }
 
 // rollupRefresh are the buckets a batch touched, per rollup table.
+// A bucket whose calls change has its dispositions and numbers recomputed too (queue() adds
+// them); disps alone is a disposition set or changed (SetCallDisposition).
 type rollupRefresh struct {
-	calls, states, offers map[time.Time]bool
+	calls, states, offers, disps map[time.Time]bool
 }
 
 func newRollupRefresh() *rollupRefresh {
-	return &rollupRefresh{calls: map[time.Time]bool{}, states: map[time.Time]bool{}, offers: map[time.Time]bool{}}
+	return &rollupRefresh{calls: map[time.Time]bool{}, states: map[time.Time]bool{}, offers: map[time.Time]bool{}, disps: map[time.Time]bool{}}
 }
 
 func (r *rollupRefresh) empty() bool {
-	return r == nil || len(r.calls)+len(r.states)+len(r.offers) == 0
+	return r == nil || len(r.calls)+len(r.states)+len(r.offers)+len(r.disps) == 0
 }
 
 func (r *rollupRefresh) stateSpan(start, end time.Time) {
@@ -369,6 +397,15 @@ const (
 	lockStates = 0x636c6c02
 	lockOffers = 0x636c6c03
 	lockDays   = 0x636c6c04
+	// below the others' namespaces, so that the days stay the last locks taken
+	lockDisps   = 0x636c6b01
+	lockNumbers = 0x636c6b02
+	// one lock per number (hashtext) whose daily rows a batch may add or remove: the daily
+	// rows' shared flags of a number are recomputed under it (sharedNumbersSQL)
+	lockNumberKeys = 0x636c6b03
+	// The dispositions' gate: a writer batch recomputing dispositions holds it shared, a
+	// disposition being set holds it exclusively while it looks its call up (SetCallDisposition).
+	lockDispGate = 0x636c6b00
 )
 
 // rollupTable describes a 15-minute rollup table and its daily level (migration 00020).
@@ -386,6 +423,10 @@ var rollupTables = []rollupTable{
 	{"rollup_states", "rollup_states_day", []string{"agent_id", "state", "reason"}, []string{"ms"}, statePartsSQL, "AND b = ANY($3)"},
 	{"rollup_offers", "rollup_offers_day", []string{"queue", "agent_id"}, []string{"offers", "missed"}, offerPartsSQL,
 		"AND date_bin('15 minutes', o.started_at, " + bucketOrigin + ") = ANY($3)"},
+	{"rollup_dispositions", "rollup_dispositions_day", []string{"queue", "agent_id", "direction", "code"}, []string{"calls"}, dispositionPartsSQL,
+		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)"},
+	{"rollup_numbers", "rollup_numbers_day", []string{"queue", "agent_id", "direction", "called_number"}, []string{"dials", "connects"}, numberPartsSQL,
+		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)"},
 }
 
 // dayOf is the local day of a 15-minute bucket in the daily level's zone (z: rollup_day_zone).
@@ -437,6 +478,16 @@ const maxStaleSQL = `UPDATE rollup_calls_day d SET max_stale = false, max_wait_m
     AND r.queue = d.queue AND r.agent_id = d.agent_id AND r.direction = d.direction), 0)
 FROM (SELECT zone FROM rollup_day_zone LIMIT 1) z WHERE d.max_stale AND d.day IN ` + touchedDays
 
+// sharedNumbersSQL recomputes the shared flag of the daily rows of the numbers whose daily rows
+// a refresh of the buckets $1 added (their new 15-minute rows) or is about to remove (n = 0):
+// only then does a number's count of daily rows change. Their locks are held (lockNumberKeys).
+const sharedNumbersSQL = `UPDATE rollup_numbers_day d SET shared = s.shared
+FROM (SELECT called_number, count(*) FILTER (WHERE n > 0) > 1 AS shared FROM rollup_numbers_day
+      WHERE called_number IN (SELECT called_number FROM rollup_numbers WHERE bucket = ANY($1)
+        UNION SELECT called_number FROM rollup_numbers_day WHERE n = 0 AND day IN ` + touchedDays + `)
+      GROUP BY 1) s
+WHERE d.called_number = s.called_number AND d.n > 0 AND d.shared <> s.shared`
+
 // queueRefresh queues, on a batch of the writer's transaction, the recomputation of every
 // touched bucket from the raw rows this transaction sees, and the same change of their days'
 // rows. The advisory locks (taken in one order: namespace, then time; the days last) make a
@@ -446,15 +497,21 @@ func (r *rollupRefresh) queue(pb *pgx.Batch) int {
 	if r.empty() {
 		return 0
 	}
+	// the dispositions and numbers of a call follow its row
+	disps := map[time.Time]bool{}
+	for b := range r.calls {
+		disps[b] = true
+	}
+	for b := range r.disps {
+		disps[b] = true
+	}
+	tables := []map[time.Time]bool{r.calls, r.states, r.offers, disps, r.calls}
 	var ns []int32
 	var keys []int32
 	all := map[time.Time]bool{}
-	for _, k := range []struct {
-		ns int32
-		m  map[time.Time]bool
-	}{{lockCalls, r.calls}, {lockStates, r.states}, {lockOffers, r.offers}} {
-		for _, b := range sortedBuckets(k.m) {
-			ns = append(ns, k.ns)
+	for i, nsi := range []int32{lockCalls, lockStates, lockOffers, lockDisps, lockNumbers} {
+		for _, b := range sortedBuckets(tables[i]) {
+			ns = append(ns, nsi)
 			keys = append(keys, int32(b.Unix()/int64(BucketSize/time.Second)))
 			all[b] = true
 		}
@@ -462,12 +519,26 @@ func (r *rollupRefresh) queue(pb *pgx.Batch) int {
 	// JIT compiling these small statements costs more than running them (and the planner's
 	// estimates of the small rollup tables can exceed jit_above_cost).
 	pb.Queue(`SELECT set_config('jit', 'off', true)`)
+	n := 2
+	if len(disps) > 0 {
+		pb.Queue(`SELECT pg_advisory_xact_lock_shared(` + strconv.Itoa(lockDispGate) + `, 0)`)
+		n++
+	}
+	// the numbers whose daily rows this refresh may add or remove: those of the buckets' old
+	// rollup rows and of their calls now (all locks in one statement, in one order)
+	var nlo, nhi time.Time
+	nbs := sortedBuckets(r.calls)
+	if len(nbs) > 0 {
+		nlo, nhi = nbs[0], nbs[len(nbs)-1].Add(BucketSize)
+	}
 	pb.Queue(`SELECT count(pg_advisory_xact_lock(n, k)) FROM (
   SELECT n, k FROM unnest($1::int[], $2::int[]) AS u(n, k)
   UNION SELECT `+strconv.Itoa(lockDays)+`, (b AT TIME ZONE z.zone)::date - date '1970-01-01' FROM unnest($3::timestamptz[]) b, (SELECT zone FROM rollup_day_zone LIMIT 1) z
-  ORDER BY 1, 2) s`, ns, keys, sortedBuckets(all))
-	n := 2
-	for i, m := range []map[time.Time]bool{r.calls, r.states, r.offers} {
+  UNION SELECT `+strconv.Itoa(lockNumberKeys)+`, hashtext(called_number) FROM rollup_numbers WHERE bucket = ANY($4)
+  UNION SELECT `+strconv.Itoa(lockNumberKeys)+`, hashtext(c.called_number) FROM calls c WHERE c.entered_at >= $5 AND c.entered_at < $6
+    AND c.direction = 'outbound' AND c.called_number IS NOT NULL AND date_bin('15 minutes', c.entered_at, `+bucketOrigin+`) = ANY($4)
+  ORDER BY 1, 2) s`, ns, keys, sortedBuckets(all), nbs, nlo, nhi)
+	for i, m := range tables {
 		if len(m) == 0 {
 			continue
 		}
@@ -479,6 +550,10 @@ func (r *rollupRefresh) queue(pb *pgx.Batch) int {
 		pb.Queue(`WITH new AS (INSERT INTO `+t.table+` `+ins+` `+t.parts(t.cond)+` RETURNING *) `+t.dayDeltaSQL("new", ""), lo, hi, bs)
 		if t.table == "rollup_calls" {
 			pb.Queue(maxStaleSQL, bs)
+			n++
+		}
+		if t.table == "rollup_numbers" {
+			pb.Queue(sharedNumbersSQL, bs)
 			n++
 		}
 		pb.Queue(`DELETE FROM `+t.day+` d WHERE d.n = 0 AND d.day IN `+touchedDays, bs)
@@ -503,7 +578,7 @@ func (db *DB) RollupZone(ctx context.Context) (string, error) {
 func (db *DB) SetRollupZone(ctx context.Context, loc *time.Location) (bool, error) {
 	changed := false
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `LOCK TABLE rollup_day_zone, rollup_calls_day, rollup_states_day, rollup_offers_day IN ACCESS EXCLUSIVE MODE`); err != nil {
+		if _, err := tx.Exec(ctx, `LOCK TABLE rollup_day_zone, rollup_calls_day, rollup_states_day, rollup_offers_day, rollup_dispositions_day, rollup_numbers_day IN ACCESS EXCLUSIVE MODE`); err != nil {
 			return err
 		}
 		var z string
@@ -515,7 +590,7 @@ func (db *DB) SetRollupZone(ctx context.Context, loc *time.Location) (bool, erro
 		}
 		changed = true
 		pb := &pgx.Batch{}
-		pb.Queue(`TRUNCATE rollup_calls_day, rollup_states_day, rollup_offers_day`)
+		pb.Queue(`TRUNCATE rollup_calls_day, rollup_states_day, rollup_offers_day, rollup_dispositions_day, rollup_numbers_day`)
 		pb.Queue(`INSERT INTO rollup_day_zone (zone) VALUES ($1) ON CONFLICT (one) DO UPDATE SET zone = excluded.zone`, loc.String())
 		for _, t := range rollupTables {
 			keys := strings.Join(t.keys, ", ")
@@ -530,6 +605,8 @@ func (db *DB) SetRollupZone(ctx context.Context, loc *time.Location) (bool, erro
 			pb.Queue(`INSERT INTO ` + t.day + ` (day, ` + keys + `, n, ` + strings.Join(t.cols, ", ") + `) SELECT ` + strings.Join(sel, ", ") +
 				` FROM ` + t.table + ` o, (SELECT zone FROM rollup_day_zone LIMIT 1) z GROUP BY ` + groupOrdinals(1+len(t.keys)))
 		}
+		pb.Queue(`UPDATE rollup_numbers_day SET shared = true
+WHERE called_number IN (SELECT called_number FROM rollup_numbers_day GROUP BY 1 HAVING count(*) > 1)`)
 		return tx.SendBatch(ctx, pb).Close()
 	})
 	if err != nil {
@@ -858,18 +935,21 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 			return nil
 		})
 	}
-	// dispositions: always from the raw rows
+	// dispositions and distinct numbers: from their rollups, or from the raw rows
 	rawCalls := func(cols string) string {
 		return `(SELECT date_bin('15 minutes', c.entered_at, ` + bucketOrigin + `) AS bucket, coalesce(c.queue, '') AS queue,
   coalesce(c.agent_id, '') AS agent_id, c.direction, ` + cols + ` FROM calls c %s WHERE c.entered_at >= $1 AND c.entered_at < $2 %s)`
 	}
 	{
 		q := base()
-		// a disposition is set once its call entered: only those set since the range began are read
-		src := fmt.Sprintf(rawCalls("d.code"), "JOIN call_dispositions d ON d.call_id = c.id",
-			"AND d.code IS NOT NULL AND d.set_at >= $1::timestamptz - interval '1 day'")
-		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcCalls) + `, r.code, count(*) FROM ` + src + ` r` +
-			prodJoins + prodQueueJoin + prodRange + q.where(srcCalls) + ` GROUP BY 1, 2, 3`
+		src := rollup(q, "rollup_dispositions")
+		if raw {
+			// a disposition is set once its call entered: only those set since the range began are read
+			src = fmt.Sprintf(rawCalls("d.code, 1 AS calls"), "JOIN call_dispositions d ON d.call_id = c.id",
+				"AND d.code IS NOT NULL AND d.set_at >= $1::timestamptz - interval '1 day'")
+		}
+		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcCalls) + `, r.code, sum(r.calls)::bigint FROM ` + src + ` r` +
+			prodJoins + prodQueueJoin + q.rng() + q.where(srcCalls) + ` GROUP BY 1, 2, 3`
 		run(q, sql, func(rows pgx.Rows) error {
 			var start time.Time
 			var key, code string
@@ -881,16 +961,33 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 			return nil
 		})
 	}
-	// distinct numbers: from the raw rows (an index holds the outbound calls' numbers), per cell
-	// and for the totals, in one pass: the numbers per cell, then counted per cell and overall
+	// distinct numbers per cell and for the totals, in one pass: the numbers per cell, then
+	// counted per cell and overall (exact: count of distinct numbers, never a sum of counts)
 	wholeNumbers := newParts(agentTime)
 	{
 		q := base()
-		src := fmt.Sprintf(rawCalls("c.called_number, c.answered_at IS NOT NULL AS connected"), "", "AND c.direction = 'outbound' AND c.called_number IS NOT NULL")
-		sql := `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connected) AS connected
-  FROM ` + src + ` r` + prodJoins + prodQueueJoin + prodRange + q.where(srcCalls) + ` GROUP BY 1, 2, 3)
+		src := rollup(q, "rollup_numbers")
+		if raw { // an index holds the outbound calls' numbers
+			src = fmt.Sprintf(rawCalls("c.called_number, (c.answered_at IS NOT NULL)::int AS connects"), "", "AND c.direction = 'outbound' AND c.called_number IS NOT NULL")
+		}
+		sql := `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
+  FROM ` + src + ` r` + prodJoins + prodQueueJoin + q.rng() + q.where(srcCalls) + ` GROUP BY 1, 2, 3)
 SELECT false, s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2, 3
-UNION ALL SELECT true, $1::timestamptz, '', count(DISTINCT num), count(DISTINCT num) FILTER (WHERE connected) FROM x`
+UNION ALL SELECT true, $1::timestamptz, '', count(*), count(*) FILTER (WHERE connected) FROM (SELECT num, bool_or(connected) AS connected FROM x GROUP BY num) n`
+		if q.daily {
+			// A daily row whose number has no other daily row is that number's only one: it
+			// counts as it is, per cell and overall; count(DISTINCT) only over the shared rows.
+			w := q.rng() + q.where(srcCalls)
+			sql = `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
+  FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND r.shared GROUP BY 1, 2, 3),
+u AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, count(*) AS d, count(*) FILTER (WHERE r.connects > 0) AS c
+  FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND NOT r.shared GROUP BY 1, 2)
+SELECT false, s, k, sum(d)::bigint, sum(c)::bigint FROM (SELECT s, k, d, c FROM u
+  UNION ALL SELECT s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2) y GROUP BY 1, 2, 3
+UNION ALL SELECT true, $1::timestamptz, '',
+  (SELECT coalesce(sum(d), 0) FROM u)::bigint + (SELECT count(DISTINCT num) FROM x),
+  (SELECT coalesce(sum(c), 0) FROM u)::bigint + (SELECT count(DISTINCT num) FROM x WHERE connected)`
+		}
 		run(q, sql, func(rows pgx.Rows) error {
 			var whole bool
 			var start time.Time

@@ -111,6 +111,10 @@ func rollupSnapshot(t testing.TB, db *storage.DB) string {
 		`SELECT to_json(r)::text FROM rollup_calls_day r ORDER BY day, queue, agent_id, direction`,
 		`SELECT to_json(r)::text FROM rollup_states_day r ORDER BY day, agent_id, state, reason`,
 		`SELECT to_json(r)::text FROM rollup_offers_day r ORDER BY day, queue, agent_id`,
+		`SELECT to_json(r)::text FROM rollup_dispositions r ORDER BY bucket, queue, agent_id, direction, code`,
+		`SELECT to_json(r)::text FROM rollup_numbers r ORDER BY bucket, queue, agent_id, direction, called_number`,
+		`SELECT to_json(r)::text FROM rollup_dispositions_day r ORDER BY day, queue, agent_id, direction, code`,
+		`SELECT to_json(r)::text FROM rollup_numbers_day r ORDER BY day, queue, agent_id, direction, called_number`,
 	} {
 		rows, err := db.Pool.Query(context.Background(), q)
 		if err != nil {
@@ -180,7 +184,7 @@ func TestRollupsEqualRawAfterReplay(t *testing.T) {
 		t.Errorf("rollups changed by a replay:\n%s\nwas:\n%s", again, first)
 	}
 	// A rebuild from the raw rows gives the same tables, daily level included.
-	if _, err := e.db.Pool.Exec(ctx, `TRUNCATE rollup_calls, rollup_states, rollup_offers, rollup_calls_day, rollup_states_day, rollup_offers_day`); err != nil {
+	if _, err := e.db.Pool.Exec(ctx, truncateRollups); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.db.RebuildRollups(ctx, start.Add(-time.Hour), start.Add(3*time.Hour)); err != nil {
@@ -340,7 +344,7 @@ func TestRollupsTwoWritersConcurrently(t *testing.T) {
 	stop2()
 	got := rollupSnapshot(t, e.db)
 	assertDailyFromScratch(t, e.db, shanghai)
-	if _, err := e.db.Pool.Exec(ctx, `TRUNCATE rollup_calls, rollup_states, rollup_offers, rollup_calls_day, rollup_states_day, rollup_offers_day`); err != nil {
+	if _, err := e.db.Pool.Exec(ctx, truncateRollups); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.db.RebuildRollups(ctx, start.Add(-time.Hour), start.Add(4*time.Hour)); err != nil {
@@ -462,5 +466,126 @@ func TestDailyRollupsFollowRawChanges(t *testing.T) {
 	if daily.Totals.Transfers != 1000 || hourly.Totals.Transfers != 0 || utc.Totals.Transfers != 0 {
 		t.Errorf("transfers: month %d (want 1000, the daily level), hourly %d and UTC days %d (want 0, the 15-minute level)",
 			daily.Totals.Transfers, hourly.Totals.Transfers, utc.Totals.Transfers)
+	}
+}
+
+const truncateRollups = `TRUNCATE rollup_calls, rollup_states, rollup_offers, rollup_calls_day, rollup_states_day, rollup_offers_day,
+  rollup_dispositions, rollup_dispositions_day, rollup_numbers, rollup_numbers_day`
+
+// TestDispositionAndNumberRollups: the dispositions and the dialled numbers have rollups at both
+// levels, kept equal to their recomputation from the raw rows when a disposition is set before
+// the history has its call (the writer's batch counts it), after (the disposition's own
+// transaction counts it), changed or cleared, and after a replay; every report from the rollups
+// equals the raw one, and the day-level reports read those rollups, not the raw rows.
+func TestDispositionAndNumberRollups(t *testing.T) {
+	e := newHistEnv(t)
+	ctx := context.Background()
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	if _, err := e.db.SetRollupZone(ctx, shanghai); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 2, 15, 10, 0, 0, time.UTC) // 23:10 in Shanghai: two local days
+	mixedTraffic(t, e, start, 60)
+	set := func(call, code string) {
+		t.Helper()
+		d := storage.CallDisposition{CallID: call, Code: code, Label: code, SetBy: "a1", SetAt: start.Add(2 * time.Hour)}
+		if err := e.db.SetCallDisposition(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// before the writer has the calls
+	set("m0", "sale")
+	set("m6", "callback")
+	set("m7", "sale")
+	w, stop := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", BatchSize: 7})
+	drained(t, w, 20*time.Second)
+	stop()
+	// after: new, changed, cleared
+	set("m1", "sale")
+	set("m0", "no_sale")
+	set("m7", "")
+	set("m20", "callback")
+	got := rollupSnapshot(t, e.db)
+	for _, want := range []string{`"code":"no_sale","calls":1`, `"code":"callback","calls":1`, `"code":"sale","calls":1`, `"called_number":"5551"`, `"connects":1`} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("rollups lack %s:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, `"code":"sale"`); n != 2 { // m1 in its bucket and day; m0 changed, m7 cleared
+		t.Errorf("%d sale rows, want 2 (m1's bucket and day):\n%s", n, got)
+	}
+	assertDailyFromScratch(t, e.db, shanghai)
+	// replayed: nothing doubles
+	if err := e.rdb.XGroupDestroy(ctx, e.stream, "history").Err(); err != nil {
+		t.Fatal(err)
+	}
+	w, stop = e.start(t, e.db, storage.WriterOptions{Consumer: "w2", BatchSize: 1})
+	drained(t, w, 30*time.Second)
+	stop()
+	if again := rollupSnapshot(t, e.db); again != got {
+		t.Errorf("rollups changed by a replay:\n%s\nwas:\n%s", again, got)
+	}
+	// a rebuild from the raw rows gives the same
+	if _, err := e.db.Pool.Exec(ctx, truncateRollups); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.RebuildRollups(ctx, start.Add(-time.Hour), start.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt := rollupSnapshot(t, e.db); rebuilt != got {
+		t.Errorf("rebuilt rollups differ from the incremental ones:\n%s\nincremental:\n%s", rebuilt, got)
+	}
+	from := time.Date(2026, 3, 2, 0, 0, 0, 0, shanghai)
+	for _, iv := range storage.ProductionIntervals {
+		for _, g := range storage.ProductionGroups {
+			f := storage.ProductionFilter{From: from, To: from.AddDate(0, 0, 2), Loc: shanghai, Interval: iv, Group: g}
+			rf := f
+			rf.Source = storage.SourceRaw
+			if a, b := report(t, e.db, f), report(t, e.db, rf); a != b {
+				t.Errorf("%s/%s: rollup report\n%s\nraw report\n%s", iv, g, a, b)
+			}
+		}
+	}
+	if !strings.Contains(got, `"shared":true`) || !strings.Contains(got, `"shared":false`) {
+		t.Fatalf("daily numbers: want shared and unshared rows:\n%s", got)
+	}
+	// a number's only other call dials another number: the flags follow (rebuilt buckets)
+	if _, err := e.db.Pool.Exec(ctx, `UPDATE calls SET called_number = '5559' WHERE id IN ('m6', 'm13')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.RebuildRollups(ctx, start.Add(-time.Hour), start.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	assertDailyFromScratch(t, e.db, shanghai)
+	month := storage.ProductionFilter{From: from, To: from.AddDate(0, 0, 2), Loc: shanghai, Interval: storage.IntervalMonth}
+	for _, g := range storage.ProductionGroups {
+		f := month
+		f.Group = g
+		rf := f
+		rf.Source = storage.SourceRaw
+		if a, b := report(t, e.db, f), report(t, e.db, rf); a != b {
+			t.Errorf("after the numbers changed, month/%s: rollup report\n%s\nraw report\n%s", g, a, b)
+		}
+	}
+	r, err := e.db.ProductionReport(ctx, month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf := r.Totals.Figures()
+	if tf.Dispositions["no_sale"] != 1 || tf.Dispositions["callback"] != 2 || tf.Dispositions["sale"] != 1 || tf.DialledNumbers != 6 || tf.ConnectedNumbers == 0 {
+		t.Errorf("dispositions %v, numbers %d dialled %d connected", tf.Dispositions, tf.DialledNumbers, tf.ConnectedNumbers)
+	}
+	// the month reads the daily rollups (what is planted there shows)
+	if _, err := e.db.Pool.Exec(ctx, `UPDATE rollup_dispositions_day SET calls = calls + 1000 WHERE code = 'no_sale'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO rollup_numbers_day SELECT day, queue, agent_id, direction, 'planted', 1, 1, 0 FROM rollup_numbers_day LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = e.db.ProductionReport(ctx, month); err != nil {
+		t.Fatal(err)
+	}
+	if tf := r.Totals.Figures(); tf.Dispositions["no_sale"] != 1001 || tf.DialledNumbers != 7 {
+		t.Errorf("month report: dispositions %v, dialled numbers %d: not read from the daily rollups", tf.Dispositions, tf.DialledNumbers)
 	}
 }

@@ -91,6 +91,7 @@ type ACD struct {
 	calls    map[string]*call // live calls owned by this instance, by id
 	waiting  map[string]*call // inbound calls waiting for an agent (not currently offering)
 	failures map[string]int   // agent -> consecutive failed originates (releaseAfterFailure)
+	redone   map[string]int   // call -> claims given back for a better call (dispatch)
 
 	kick chan struct{}
 	wg   sync.WaitGroup
@@ -108,7 +109,7 @@ func New(o Options) (*ACD, error) {
 	}
 	a := &ACD{
 		store: o.Store, log: o.Logger, metrics: o.Metrics, tick: o.Tick, onRouted: o.OnRouted, staleAfter: o.StaleAfter, catalogue: o.Catalogue, outboxDir: o.OutboxDir,
-		nodes: map[string]*node{}, calls: map[string]*call{}, waiting: map[string]*call{}, failures: map[string]int{},
+		nodes: map[string]*node{}, calls: map[string]*call{}, waiting: map[string]*call{}, failures: map[string]int{}, redone: map[string]int{},
 		kick: make(chan struct{}, 1),
 	}
 	if a.metrics == nil {
@@ -415,23 +416,7 @@ func (a *ACD) dispatch(ctx context.Context) {
 	if len(list) == 0 {
 		return
 	}
-	sort.Slice(list, func(i, j int) bool {
-		qi, qj := list[i].queue, list[j].queue
-		pi, pj := 0, 0
-		if q := s.queues[qi]; q != nil {
-			pi = q.Priority
-		}
-		if q := s.queues[qj]; q != nil {
-			pj = q.Priority
-		}
-		if pi != pj {
-			return pi > pj
-		}
-		if list[i].priority != list[j].priority {
-			return list[i].priority > list[j].priority
-		}
-		return list[i].entered.Before(list[j].entered)
-	})
+	sort.Slice(list, func(i, j int) bool { return s.before(list[i], list[j]) })
 	empty := map[string]bool{}
 	for _, c := range list {
 		if empty[c.queue] || ctx.Err() != nil {
@@ -458,11 +443,60 @@ func (a *ACD) dispatch(ctx context.Context) {
 		if still {
 			delete(a.waiting, c.id)
 		}
+		// The agent became available during this pass (after a better call's queue was found
+		// empty), or a better call began waiting after the pass listed the calls: give the
+		// agent back and start a new pass, which offers the better call first. At most twice
+		// per call, so that an agent the better call's queue would not give (its skills
+		// changed meanwhile) cannot loop.
+		redo := still && a.betterWaiting(s, c, agent)
+		if redo {
+			a.waiting[c.id] = c
+		}
 		a.mu.Unlock()
+		if redo {
+			a.release(ctx, agent, c.id)
+			a.wake()
+			return
+		}
 		if !still || !c.send(msgOffer{agent: agent, at: now}) {
 			a.release(ctx, agent, c.id)
 		}
 	}
+}
+
+// before reports whether waiting call x goes before y: queues by priority, then calls by their
+// priority and entry time.
+func (s *settings) before(x, y *call) bool {
+	px, py := 0, 0
+	if q := s.queues[x.queue]; q != nil {
+		px = q.Priority
+	}
+	if q := s.queues[y.queue]; q != nil {
+		py = q.Priority
+	}
+	if px != py {
+		return px > py
+	}
+	if x.priority != y.priority {
+		return x.priority > y.priority
+	}
+	return x.entered.Before(y.entered)
+}
+
+// betterWaiting reports whether a call agent serves is waiting (its node connected) and goes
+// before c, when c's claims have not yet been given back twice. a.mu is held.
+func (a *ACD) betterWaiting(s *settings, c *call, agent string) bool {
+	ag := s.agents[agent]
+	if ag == nil || a.redone[c.id] >= 2 {
+		return false
+	}
+	for _, w := range a.waiting {
+		if _, serves := ag.Skills[w.queue]; serves && w != c && w.node.connected() && s.before(w, c) {
+			a.redone[c.id]++
+			return true
+		}
+	}
+	return false
 }
 
 // drain keeps retrying the writes an ended call could not land while Redis was unreachable.
@@ -573,6 +607,7 @@ func (a *ACD) unregister(c *call) {
 	a.mu.Lock()
 	delete(a.calls, c.id)
 	delete(a.waiting, c.id)
+	delete(a.redone, c.id)
 	for _, ch := range c.channels() {
 		if c.node.byChannel[ch] == c {
 			delete(c.node.byChannel, ch)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -920,6 +921,44 @@ func TestQueueAndCallPriority(t *testing.T) {
 	})
 	if strings.Join(order, ",") != "333,222,111" {
 		t.Fatalf("answer order %v, want 333 (sales, priority 9), 222 (sales), 111 (support)", order)
+	}
+}
+
+// An agent who becomes available during a dispatch pass, after the pass found the better
+// call's queue without agents, is not kept for a worse call: the claim is given back and the
+// next pass offers the better call first. Here the agent turns up available for support only
+// (as if the pass had checked sales just before): without the give-back, 111 (support) was
+// answered first.
+func TestClaimGivenBackForABetterCall(t *testing.T) {
+	cfg := testConfig("1001")
+	cfg.Queues[0].Priority = 5 // sales
+	cfg.Queues[1].Priority = 1 // support
+	cfg.Agents[0].Skills = map[string]int{"sales": 5, "support": 5}
+	f := newFloor(t, cfg)
+	f.place(sim.CallerSpec{Queue: "support", Number: "111", TalkFor: 100 * time.Millisecond})
+	f.place(sim.CallerSpec{Queue: "sales", Number: "333", TalkFor: 100 * time.Millisecond})
+	testenv.Eventually(t, 5*time.Second, "two callers waiting", func() bool { return f.acd.WaitingCalls() == 2 })
+	ctx := context.Background()
+	now := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	pipe := f.rdb.TxPipeline()
+	pipe.HSet(ctx, f.prefix+"agent:1001", "state", "available", "since", now)
+	pipe.ZAdd(ctx, f.prefix+"avail:support", redis.Z{Score: 1, Member: "1001"})
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	testenv.Eventually(t, 10*time.Second, "two calls answered", func() bool {
+		f.poll()
+		order = order[:0]
+		for _, e := range f.events {
+			if e.Type == callfloor.EvCallAnswered {
+				order = append(order, e.Call.CallerNumber)
+			}
+		}
+		return len(order) == 2
+	})
+	if strings.Join(order, ",") != "333,111" {
+		t.Fatalf("answer order %v, want 333 (sales, the better queue), then 111", order)
 	}
 }
 
