@@ -34,7 +34,7 @@ import (
 // uses, so Asterisk does not send dialplan noise.
 var EventFilter = []string{
 	"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelStateChange", "Dial", "ChannelHold", "ChannelUnhold",
-	"RecordingStarted", "RecordingFinished", "RecordingFailed", "ApplicationReplaced",
+	"RecordingStarted", "RecordingFinished", "RecordingFailed", "ApplicationReplaced", "EndpointStateChange",
 }
 
 // Options wires an ACD.
