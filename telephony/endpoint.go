@@ -103,3 +103,64 @@ func (a *ACD) LogoutWithReason(ctx context.Context, id, reason string) error {
 		To: callfloor.AgentLoggedOut, Reason: reason, Now: time.Now()})
 	return err
 }
+
+// ShiftSessions finds the agents whose login session, begun for a rostered shift, is still
+// open margin after that shift's end (storage.DB implements it from the published roster and
+// the recorded sessions).
+type ShiftSessions interface {
+	OverdueAgents(ctx context.Context, now time.Time, margin time.Duration, loc *time.Location) ([]string, error)
+}
+
+// SessionSweepEvery is how often the ACD looks for sessions open past their shift.
+var SessionSweepEvery = time.Minute
+
+// sweepSessions logs out (reason LogoutShiftOver) the agents ShiftSessions names, once per
+// SessionSweepEvery; an agent ringing or on a call is logged out at a later round. Every
+// instance may sweep: a logout is a compare-and-set on the state.
+func (a *ACD) sweepSessions(ctx context.Context) {
+	t := time.NewTicker(SessionSweepEvery)
+	defer t.Stop()
+	for {
+		a.CloseOverdueSessions(ctx, time.Now())
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// CloseOverdueSessions runs one round of the session sweep at now; it returns the agents logged
+// out.
+func (a *ACD) CloseOverdueSessions(ctx context.Context, now time.Time) []string {
+	if a.sessions == nil {
+		return nil
+	}
+	s := a.settings()
+	margin := s.acd.SessionCloseMargin
+	if margin <= 0 {
+		margin = callfloor.DefaultSessionCloseMargin
+	}
+	agents, err := a.sessions.OverdueAgents(ctx, now, margin, a.loc)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Warn("looking for sessions open past their shift", "err", err)
+		}
+		return nil
+	}
+	var out []string
+	for _, id := range agents {
+		if s.agents[id] == nil {
+			continue
+		}
+		err := a.LogoutWithReason(ctx, id, LogoutShiftOver)
+		switch {
+		case err == nil:
+			a.log.Info("agent logged out: their shift ended long ago", "agent", id, "margin", margin)
+			out = append(out, id)
+		case callfloor.ErrorCode(err) != callfloor.ECONFLICT:
+			a.log.Warn("logging out an agent past their shift", "agent", id, "err", err)
+		}
+	}
+	return out
+}
