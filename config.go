@@ -167,7 +167,13 @@ type ACDConfig struct {
 	// MissedPauseSeconds: how long that pause lasts before the ACD makes the agent available
 	// again (nil: DefaultMissedPause; 0: until someone unpauses them). A queue may override it.
 	MissedPauseSeconds *float64 `yaml:"missed_pause_seconds"`
+	// SessionCloseMargin: a login session still open this long after its rostered shift's end
+	// is closed (the agent logged out, reason shift_over); 0: DefaultSessionCloseMargin.
+	SessionCloseMargin time.Duration `yaml:"session_close_margin"`
 }
+
+// DefaultSessionCloseMargin is acd.session_close_margin's default.
+const DefaultSessionCloseMargin = 2 * time.Hour
 
 // Config is the whole configuration file. Secrets may come from environment variables.
 type Config struct {
@@ -612,6 +618,9 @@ func (c *Config) Validate() error {
 	}
 	if err := ValidatePauseReasons("acd.pause_reasons", c.ACD.PauseReasons); err != nil {
 		return err
+	}
+	if m := c.ACD.SessionCloseMargin; m < 0 || m > 24*time.Hour {
+		return invalid("acd.session_close_margin", "must be between 0 and 24h, got %s", m)
 	}
 	if n := c.ACD.MissedPauseAfter; n < 1 || n > 100 {
 		return invalid("acd.missed_pause_after", "must be between 1 and 100 missed rings, got %d", n)

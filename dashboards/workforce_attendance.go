@@ -19,7 +19,7 @@ import (
 
 func (a *API) registerAttendance(h func(pattern string, fn handlerFunc)) {
 	h("GET /api/v1/attendance", a.listAttendance)
-	h("GET /api/v1/attendance/sheet", a.attendanceSheet)
+	// GET /api/v1/attendance/sheet is registered in api.go: JSON, or format=xlsx (attendanceSheetOrExport)
 	h("POST /api/v1/attendance/corrections", a.correctAttendance)
 }
 
@@ -99,11 +99,24 @@ type AttendanceSheetRow struct {
 	adherentMs, shiftMs int64
 }
 
+// AttendanceSheet is a team's month (考勤统计): a row per agent and their totals.
+type AttendanceSheet struct {
+	Team    string                `json:"team"`
+	Month   string                `json:"month"`
+	Through string                `json:"through"` // the last day counted (today in the current month)
+	Rows    []*AttendanceSheetRow `json:"rows"`
+	Totals  *AttendanceSheetRow   `json:"totals"` // the team's sum (agent "", adherence over all rows)
+}
+
 // attendanceSheet: ?team=&month=YYYY-MM — the month per agent, totals.
 func (a *API) attendanceSheet(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := checkParams(r, "team", "month"); err != nil {
 		return nil, err
 	}
+	return a.attendanceSheetOf(r)
+}
+
+func (a *API) attendanceSheetOf(r *http.Request) (*AttendanceSheet, error) {
 	q := r.URL.Query()
 	p := principal(r)
 	team, month := q.Get("team"), q.Get("month")
@@ -124,6 +137,7 @@ func (a *API) attendanceSheet(w http.ResponseWriter, r *http.Request) (any, erro
 		to = today
 	}
 	rows := []*AttendanceSheetRow{}
+	totals := &AttendanceSheetRow{LeaveDays: map[string]float64{}}
 	agents := a.attendanceAgents(p, team, "")
 	if len(agents) > 0 && days[0] <= to {
 		list, err := a.DB.Attendance(r.Context(), storage.AttendanceQuery{From: days[0], To: to, Loc: loc, Agents: agents})
@@ -143,8 +157,9 @@ func (a *API) attendanceSheet(w http.ResponseWriter, r *http.Request) (any, erro
 				rows = append(rows, row)
 			}
 			addSheetDay(row, d)
+			addSheetDay(totals, d)
 		}
-		for _, row := range rows {
+		for _, row := range append(rows, totals) {
 			if row.shiftMs > 0 {
 				v := float64(row.adherentMs) / float64(row.shiftMs) * 100
 				row.Adherence = &v
@@ -152,7 +167,7 @@ func (a *API) attendanceSheet(w http.ResponseWriter, r *http.Request) (any, erro
 		}
 	}
 	slices.SortFunc(rows, func(x, y *AttendanceSheetRow) int { return strings.Compare(x.Agent, y.Agent) })
-	return map[string]any{"team": team, "month": month, "through": to, "rows": rows}, nil
+	return &AttendanceSheet{Team: team, Month: month, Through: to, Rows: rows, Totals: totals}, nil
 }
 
 func addSheetDay(row *AttendanceSheetRow, d callfloor.AttendanceDay) {

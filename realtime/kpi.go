@@ -41,6 +41,18 @@ type KPIOptions struct {
 	PauseReasons func() []callfloor.PauseReason
 	// Targets: each queue's targets in force (its own, else its project's); nil: none.
 	Targets func() map[string]QueueTargets
+	// Attendance: today's attendance of the rostered agents by agent id (their shift running now,
+	// else today's); nil: no attendance alerts.
+	Attendance func() map[string]LiveAttendance
+}
+
+// LiveAttendance is an agent's attendance for the wallboard (read from the records now and
+// then: dashboards.LiveAttendance).
+type LiveAttendance struct {
+	Shift     string    // the rostered shift's code
+	NotYetIn  bool      // the shift began more than the grace ago and work has not started
+	LateMin   int       // work started this late after the shift's start (0: on time)
+	FirstWork time.Time // when work started (zero: not yet)
 }
 
 // KPI computes the live views.
@@ -616,7 +628,27 @@ func (k *KPI) alerts(agents map[string]*rawAgent, keep func(*rawAgent) bool, now
 				Since: a.st.Since, MaxS: k.pauseMax(a.st.Reason)})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Agent < out[j].Agent })
+	if k.o.Attendance != nil {
+		for id, at := range k.o.Attendance() {
+			a := agents[id]
+			if a == nil || (keep != nil && !keep(a)) {
+				continue
+			}
+			// not yet in: as the records said, unless the agent is logged in now
+			if at.NotYetIn && (a.st.State == "" || a.st.State == callfloor.AgentLoggedOut) {
+				out = append(out, Alert{Kind: AlertNotYetIn, Agent: id, Name: a.meta.Name, Team: a.meta.Team, Shift: at.Shift, Since: a.st.Since})
+			}
+			if at.LateMin > 0 {
+				out = append(out, Alert{Kind: AlertLate, Agent: id, Name: a.meta.Name, Team: a.meta.Team, Shift: at.Shift, Since: at.FirstWork, LateMin: at.LateMin})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Agent != out[j].Agent {
+			return out[i].Agent < out[j].Agent
+		}
+		return out[i].Kind < out[j].Kind
+	})
 	return out
 }
 

@@ -19,6 +19,13 @@ type floorCfg struct {
 	queues  []callfloor.Queue
 	agents  []callfloor.Agent
 	reasons []callfloor.PauseReason
+	att     map[string]realtime.LiveAttendance // nil: no attendance
+}
+
+func (f *floorCfg) Attendance() map[string]realtime.LiveAttendance {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.att
 }
 
 func (f *floorCfg) PauseReasons() []callfloor.PauseReason {
@@ -40,7 +47,7 @@ func (f *floorCfg) Agents() []callfloor.Agent {
 }
 
 func (f *floorCfg) kpi(s *realtime.Store) *realtime.KPI {
-	return realtime.NewKPI(s, realtime.KPIOptions{Queues: f.Queues, Agents: f.Agents, PauseReasons: f.PauseReasons})
+	return realtime.NewKPI(s, realtime.KPIOptions{Queues: f.Queues, Agents: f.Agents, PauseReasons: f.PauseReasons, Attendance: f.Attendance})
 }
 
 // addAgent configures the agent and stores it as the ACD does at start.

@@ -149,18 +149,25 @@ type AgentView struct {
 const (
 	// AlertPauseOverMax: an agent has been paused longer than the reason's maximum.
 	AlertPauseOverMax = "pause_over_max"
+	// AlertNotYetIn: an agent rostered now (the shift began more than the grace ago) is not
+	// logged in and has not started work (KPIOptions.Attendance).
+	AlertNotYetIn = "not_yet_in"
+	// AlertLate: an agent started work late today (late_min minutes after the shift's start).
+	AlertLate = "late"
 )
 
 // Alert is a live alert of the floor or a team. The same alert (kind, agent, since) stays in
 // the list while it holds: a client raises it once.
 type Alert struct {
-	Kind   string    `json:"kind"`
-	Agent  string    `json:"agent"`
-	Name   string    `json:"name,omitempty"`
-	Team   string    `json:"team,omitempty"`
-	Reason string    `json:"reason,omitempty"`
-	Since  time.Time `json:"since"` // the pause began
-	MaxS   int       `json:"max_s,omitempty"`
+	Kind    string    `json:"kind"`
+	Agent   string    `json:"agent"`
+	Name    string    `json:"name,omitempty"`
+	Team    string    `json:"team,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	Since   time.Time `json:"since"` // the pause began; not_yet_in: logged out since; late: work began
+	MaxS    int       `json:"max_s,omitempty"`
+	Shift   string    `json:"shift,omitempty"`    // not_yet_in, late: the rostered shift's code
+	LateMin int       `json:"late_min,omitempty"` // late: minutes after the shift's start
 }
 
 // TeamView is a team's summary: its agents by state and occupancy (the agents in the team now),

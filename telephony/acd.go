@@ -34,7 +34,7 @@ import (
 // uses, so Asterisk does not send dialplan noise.
 var EventFilter = []string{
 	"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelStateChange", "Dial", "ChannelHold", "ChannelUnhold",
-	"RecordingStarted", "RecordingFinished", "RecordingFailed", "ApplicationReplaced",
+	"RecordingStarted", "RecordingFinished", "RecordingFailed", "ApplicationReplaced", "EndpointStateChange",
 }
 
 // Options wires an ACD.
@@ -58,6 +58,9 @@ type Options struct {
 	// OutboxDir holds the durable outboxes (outbox.go): one file per node of the writes kept
 	// while Redis is unreachable. "": kept in memory only (lost if the process stops).
 	OutboxDir string
+	// Sessions, when set, is asked every SessionSweepEvery for the sessions open past their
+	// shift's end plus acd.session_close_margin; those agents are logged out (endpoint.go).
+	Sessions ShiftSessions
 }
 
 // settings is the part of the configuration that can change at run time.
@@ -80,6 +83,8 @@ type ACD struct {
 	staleAfter time.Duration
 	catalogue  RecordingCatalogue
 	outboxDir  string
+	sessions   ShiftSessions
+	loc        *time.Location // the centre's zone (rosters' wall clock)
 	// unsynced: queues and agents could not be written to Redis at New (Redis down); Run
 	// writes them once Redis answers.
 	unsynced bool
@@ -109,6 +114,7 @@ func New(o Options) (*ACD, error) {
 	}
 	a := &ACD{
 		store: o.Store, log: o.Logger, metrics: o.Metrics, tick: o.Tick, onRouted: o.OnRouted, staleAfter: o.StaleAfter, catalogue: o.Catalogue, outboxDir: o.OutboxDir,
+		sessions: o.Sessions, loc: o.Config.Location(),
 		nodes: map[string]*node{}, calls: map[string]*call{}, waiting: map[string]*call{}, failures: map[string]int{}, redone: map[string]int{},
 		kick: make(chan struct{}, 1),
 	}
@@ -245,6 +251,10 @@ func (a *ACD) Run(ctx context.Context) error {
 	a.wg.Add(2)
 	go func() { defer a.wg.Done(); a.dispatchLoop(a.ctx) }()
 	go func() { defer a.wg.Done(); a.subscribeKicks(a.ctx) }()
+	if a.sessions != nil {
+		a.wg.Add(1)
+		go func() { defer a.wg.Done(); a.sweepSessions(a.ctx) }()
+	}
 	<-a.ctx.Done()
 	a.closeCalls()
 	return nil

@@ -110,6 +110,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 			a.log.Warn("destroying orphan bridge", "node", n.name, "bridge", id, "err", err)
 		}
 	}
+	n.subscribeEndpoints(ctx)
 	n.ready.Store(true)
 	a.wake()
 	if a.catalogue != nil {
@@ -238,6 +239,8 @@ func (n *node) Event(ev aril.Event) {
 		n.toChannel(e.Channel.ID, ev)
 	case *aril.Dial:
 		n.toChannel(e.Peer.ID, ev)
+	case *aril.EndpointStateChange:
+		n.endpointState(e)
 	case *aril.ApplicationReplaced:
 		a.log.Error("another client took over the stasis application", "node", n.name)
 	}

@@ -37,6 +37,8 @@ func TestFloorControlConfig(t *testing.T) {
 		{base + "acd: {pause_reasons: [{paid: true}]}\n", "acd.pause_reasons[0]"},
 		{base + "acd: {missed_pause_after: -1}\n", "acd.missed_pause_after"},
 		{base + "acd: {missed_pause_seconds: -1}\n", "acd.missed_pause_seconds"},
+		{base + "acd: {session_close_margin: -1h}\n", "acd.session_close_margin"},
+		{base + "acd: {session_close_margin: 25h}\n", "acd.session_close_margin"},
 		{strings.Replace(base, "{name: sales}", "{name: sales, missed_pause_seconds: 90000}", 1), "queues[0].missed_pause_seconds"},
 	} {
 		if _, err := ParseConfig([]byte(c.yaml)); err == nil || !strings.Contains(err.Error(), c.field+":") {

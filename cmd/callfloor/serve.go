@@ -175,7 +175,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}))
 	}
 	m.ACD, err = telephony.New(telephony.Options{Config: cfg, Store: store, Nodes: m.Clients, Logger: m.Log, Metrics: telephony.NewMetrics(m.Registry), Tick: m.Tick,
-		Catalogue: m.DB, OutboxDir: cfg.DataDir})
+		Catalogue: m.DB, OutboxDir: cfg.DataDir, Sessions: m.DB})
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := targets.Reload(ctx); err != nil {
 		m.Log.Warn("reading the queues' targets", "err", err)
 	}
-	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents, PauseReasons: m.ACD.PauseReasons, Targets: targets.Get})
+	attendance := &dashboards.LiveAttendance{DB: m.DB, Loc: cfg.Location(), Log: m.Log} // today's attendance on the wallboard (issue 12)
+	m.KPI = realtime.NewKPI(store, realtime.KPIOptions{Queues: m.ACD.Queues, Agents: m.ACD.Agents, PauseReasons: m.ACD.PauseReasons, Targets: targets.Get, Attendance: attendance.Get})
 	m.Registry.MustRegister(realtime.NewKPICollector(m.KPI))
 	m.Hub = realtime.NewHub(realtime.HubOptions{KPI: m.KPI, Store: store, Allowed: dashboards.LiveAllowed(m.ACD),
 		Credential: api.LiveCredential, MaxPerUser: cfg.Live.MaxSocketsPerUser, MaxPerNode: cfg.Live.MaxSocketsPerNode,
@@ -266,6 +267,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	targets.OnChange = m.Hub.Invalidate
 	api.OnTargets = func() { _ = targets.Reload(runCtx) }
 	go targets.Run(runCtx, 30*time.Second)
+	attendance.OnChange = m.Hub.Invalidate
+	go attendance.Run(runCtx)
 	m.hubDone = make(chan struct{})
 	go func() {
 		defer close(m.hubDone)

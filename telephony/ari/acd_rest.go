@@ -80,3 +80,12 @@ func (c *Client) ListStoredRecordings(ctx context.Context) ([]StoredRecording, e
 	}
 	return out, nil
 }
+
+// SubscribeEndpoint subscribes the application to an endpoint's events, or to every endpoint
+// of a technology when id is only the technology (POST /applications/{app}/subscription?
+// eventSource=endpoint:PJSIP or endpoint:PJSIP/1001): EndpointStateChange comes only so to an
+// application connected without subscribeAll.
+func (c *Client) SubscribeEndpoint(ctx context.Context, id string) error {
+	q := url.Values{"eventSource": {"endpoint:" + id}}
+	return c.do(ctx, request{method: http.MethodPost, path: "/applications/" + esc(c.cfg.App) + "/subscription", query: q}, nil)
+}

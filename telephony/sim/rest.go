@@ -186,6 +186,8 @@ func (s *Server) route(method string, segs []string, p params, raw []byte) reply
 		return s.routeBridges(method, segs, p)
 	case "recordings":
 		return s.routeRecordings(method, segs)
+	case "endpoints":
+		return s.routeEndpoints(method, segs)
 	}
 	return fail(http.StatusNotFound, "Resource not found")
 }
@@ -243,6 +245,12 @@ func (s *Server) routeApplications(method string, segs []string, p params, raw [
 		}
 		for _, one := range strings.Split(src, ",") {
 			scheme, id, _ := strings.Cut(one, ":")
+			if scheme == "endpoint" {
+				if rep, done := s.subscribeEndpoint(a, id, method == http.MethodPost); !done {
+					return rep
+				}
+				continue
+			}
 			if scheme != "channel" {
 				return fail(http.StatusBadRequest, "Missing parameter; event source scheme not recognized.")
 			}

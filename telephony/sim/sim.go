@@ -156,6 +156,7 @@ type Server struct {
 	timers     map[*time.Timer]struct{}
 	live       map[string]*recording
 	stored     map[string]*storedRec
+	endpoints  map[string]*endpoint // tech/resource (SetEndpointState)
 
 	startedAt     time.Time // status.startup_time: set by New and by Restart
 	down          bool      // crashed (Crash): every request is cut off until Restart

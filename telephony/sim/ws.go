@@ -17,6 +17,7 @@ type appState struct {
 	conn       *wsConn
 	allowed    []string
 	disallowed []string
+	endpoints  map[string]bool // endpoint event sources: "PJSIP" (the technology) or "PJSIP/1001"
 }
 
 func (a *appState) allows(typ string) bool {
@@ -213,6 +214,15 @@ func (s *Server) appJSON(a *appState) obj {
 		return out
 	}
 	return obj{{"name", a.name}, {"channel_ids", chans}, {"bridge_ids", bridges},
-		{"endpoint_ids", []string{}}, {"device_names", []string{}},
+		{"endpoint_ids", a.endpointIDs()}, {"device_names", []string{}},
 		{"events_allowed", typeList(a.allowed)}, {"events_disallowed", typeList(a.disallowed)}}
+}
+
+func (a *appState) endpointIDs() []string {
+	out := []string{}
+	for id := range a.endpoints {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -20,6 +20,7 @@ import { projectsEn, projectsZh } from "./i18n_projects";
 import { productionEn, productionZh } from "./i18n_production";
 import { forecastEn, forecastZh } from "./i18n_forecast";
 import { bulletinsEn, bulletinsZh } from "./i18n_bulletins";
+import { attendanceEn, attendanceZh } from "./i18n_attendance";
 
 const en = {
   ...qaEn,
@@ -37,6 +38,7 @@ const en = {
   ...errorsEn,
   ...projectsEn,
   ...bulletinsEn,
+  ...attendanceEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -178,6 +180,7 @@ const zh: Record<Key, string> = {
   ...errorsZh,
   ...projectsZh,
   ...bulletinsZh,
+  ...attendanceZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

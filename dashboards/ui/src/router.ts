@@ -50,6 +50,7 @@ export const routes: RouteRecordRaw[] = [
   },
   { path: "/reports/daily", component: () => import("./views/production/DailyReportView.vue"), meta: { allow: roleIn("team_lead", "project_manager", "supervisor", "operations_manager", "admin") } },
   { path: "/forecast", component: () => import("./views/forecast/ForecastView.vue"), meta: { allow: roleIn("team_lead", "project_manager", "supervisor", "operations_manager", "admin") } },
+  { path: "/attendance", component: () => import("./views/attendance/AttendanceView.vue"), meta: { allow: roleIn("team_lead", "project_manager", "supervisor", "operations_manager", "admin") } },
   { path: "/reports", component: () => import("./views/production/ProductionView.vue"), meta: { allow: (me) => me.user.role !== "agent" && me.user.role !== "trainer" } },
   {
     path: "/admin/:tab?",

@@ -95,7 +95,8 @@ export interface AgentView {
   last_call?: string; // the call last talked on (its disposition during wrap-up)
 }
 
-// A live alert (FloorView.alerts, TeamView.alerts). kind "pause_over_max": the agent has been
+// A live alert (FloorView.alerts, TeamView.alerts). kind "not_yet_in": rostered now and not
+// logged in; "late": work began late_min minutes late today. kind "pause_over_max": the agent has been
 // paused for reason longer than the reason's maximum (max_s); one alert per pause (same agent
 // and since = the same alert).
 export interface LiveAlert {
@@ -106,6 +107,8 @@ export interface LiveAlert {
   reason?: string;
   since: string;
   max_s?: number;
+  shift?: string; // not_yet_in, late: the rostered shift
+  late_min?: number; // late: minutes after the shift's start
 }
 
 export interface TeamView {
