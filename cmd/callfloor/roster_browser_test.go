@@ -59,12 +59,13 @@ func TestBrowserRosterBuildPublish(t *testing.T) {
 			switchLang(t, lead, r.lang)
 			switchLang(t, agent, r.lang)
 		}
-		do(t, lead, "open the roster", chromedp.Navigate(base+"/roster"), chromedp.WaitVisible(byTestID("roster-table")))
+		open(t, lead, base+"/roster", "roster-table")
 		do(t, lead, "open the fill dialog", chromedp.Click(byTestID("roster-fill")), chromedp.WaitVisible(byTestID("fill-submit")))
 		time.Sleep(400 * time.Millisecond) // the dialog's opening animation
 		do(t, lead, "fill", chromedp.Click(byTestID("fill-submit")))
+		// filled: the dialog closed on the server's answer, the draft has changes not yet published
 		waitFor(t, lead, 20*time.Second, "the filled draft", func() bool {
-			return attr(lead, "roster-status", "data-status") == "draft" && !visible(lead, "fill-dialog") && attr(lead, cell, "data-shift") != "x"
+			return !visible(lead, "fill-dialog") && attr(lead, "roster-status", "data-status") == "draft" && visible(lead, "roster-changed")
 		})
 		if r.shift != attr(lead, cell, "data-shift") {
 			editCell(t, lead, cell, r.shift)
@@ -83,7 +84,7 @@ func TestBrowserRosterBuildPublish(t *testing.T) {
 		})
 		screenshot(t, lead, artifacts, "roster-grid-"+r.lang+".png")
 
-		do(t, agent, "open the desktop", chromedp.Navigate(base+"/desktop"), chromedp.WaitVisible(byTestID("desk-roster")))
+		open(t, agent, base+"/desktop", "desk-roster")
 		day := "desk-day-" + today
 		waitFor(t, agent, 20*time.Second, "today's published shift on the desktop", func() bool {
 			return attr(agent, day, "data-shift") == r.shift && strings.Contains(textOf(agent, day), r.name)
@@ -97,10 +98,17 @@ func TestBrowserRosterBuildPublish(t *testing.T) {
 	do(t, agent, "open the swap dialog", chromedp.Click(byTestID("btn-swap")), chromedp.WaitVisible(byTestID("swap-submit")))
 	time.Sleep(400 * time.Millisecond)
 	screenshot(t, agent, artifacts, "roster-swap-dialog-zh-CN.png")
-	do(t, lead, "open the swaps inbox", chromedp.Navigate(base+"/roster/swaps"), chromedp.WaitVisible(byTestID("swaps-rows")))
+	open(t, lead, base+"/roster/swaps", "swaps-rows")
 	screenshot(t, lead, artifacts, "roster-swaps-zh-CN.png")
-	do(t, lead, "open the calendar", chromedp.Navigate(base+"/roster/calendar"), chromedp.WaitVisible(byTestID("calendar-table")))
+	open(t, lead, base+"/roster/calendar", "calendar-table")
 	screenshot(t, lead, artifacts, "roster-calendar-zh-CN.png")
+}
+
+// open loads a page and waits (generously: the machine is shared) for an element of it.
+func open(t *testing.T, ctx context.Context, url, testID string) {
+	t.Helper()
+	do(t, ctx, "open "+url, chromedp.Navigate(url))
+	waitFor(t, ctx, 60*time.Second, testID+" on "+url, func() bool { return visible(ctx, testID) })
 }
 
 // editCell changes a roster cell as the lead does: a click on the cell turns it into a select
