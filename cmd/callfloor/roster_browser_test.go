@@ -60,12 +60,20 @@ func TestBrowserRosterBuildPublish(t *testing.T) {
 			switchLang(t, agent, r.lang)
 		}
 		open(t, lead, base+"/roster", "roster-table")
-		do(t, lead, "open the fill dialog", chromedp.Click(byTestID("roster-fill")), chromedp.WaitVisible(byTestID("fill-submit")))
-		time.Sleep(400 * time.Millisecond) // the dialog's opening animation
-		do(t, lead, "fill", chromedp.Click(byTestID("fill-submit")))
-		// filled: the dialog closed on the server's answer, the draft has changes not yet published
-		waitFor(t, lead, 20*time.Second, "the filled draft", func() bool {
-			return !visible(lead, "fill-dialog") && attr(lead, "roster-status", "data-status") == "draft" && visible(lead, "roster-changed")
+		// fill from the rotation: the dialog opened, its button clicked (by the element, not a
+		// mouse position a still-opening dialog may move), until the draft shows changes
+		fillJS := `(() => { const vis = (id) => { const e = document.querySelector('[data-testid="' + id + '"]'); return e && e.offsetParent !== null ? e : null };
+			if (!vis("fill-dialog")) { if (vis("roster-changed")) return true; vis("roster-fill").click(); return false }
+			const b = vis("fill-submit"); if (b && !b.disabled && !b.classList.contains("is-loading")) b.click(); return false })()`
+		if r.lang != "en" {
+			waitFor(t, lead, 20*time.Second, "the published roster loaded", func() bool { return attr(lead, "roster-status", "data-status") == "published" })
+		}
+		waitFor(t, lead, 60*time.Second, "the filled draft", func() bool {
+			ok, err := chromedp.Run(lead, chromedp.Evaluate[bool](fillJS))
+			if !ok {
+				time.Sleep(700 * time.Millisecond)
+			}
+			return err == nil && ok && attr(lead, "roster-status", "data-status") == "draft"
 		})
 		if r.shift != attr(lead, cell, "data-shift") {
 			editCell(t, lead, cell, r.shift)
