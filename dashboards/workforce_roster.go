@@ -20,6 +20,51 @@ func (a *API) registerRosters(h func(pattern string, fn handlerFunc)) {
 	h("POST /api/v1/rosters/{team}/{month}/fill", a.fillRoster)
 	h("POST /api/v1/rosters/{team}/{month}/publish", a.publishRoster)
 	h("GET /api/v1/agents/{id}/roster", a.agentRoster)
+	h("GET /api/v1/rosters/{team}/rules", a.getRosterRules)
+	h("PUT /api/v1/rosters/{team}/rules", a.putRosterRules)
+}
+
+// getRosterRules: the team's minimum heads per day (whoever sees the team).
+func (a *API) getRosterRules(w http.ResponseWriter, r *http.Request) (any, error) {
+	p, team := principal(r), r.PathValue("team")
+	if !p.CanSeeTeam(team) {
+		return nil, forbidden("team %s is outside what %s %q may see", team, p.Role, p.Username)
+	}
+	if err := checkParams(r); err != nil {
+		return nil, err
+	}
+	return a.DB.GetRosterRules(r.Context(), team)
+}
+
+// RosterRulesBody is PUT …/rules: both minimums are required.
+type RosterRulesBody struct {
+	MinHeads        *int `json:"min_heads"`
+	WeekendMinHeads *int `json:"weekend_min_heads"`
+}
+
+// putRosterRules: whoever may edit the team's roster; audited.
+func (a *API) putRosterRules(w http.ResponseWriter, r *http.Request) (any, error) {
+	p, team := principal(r), r.PathValue("team")
+	if !canEditRoster(p, team) {
+		return nil, forbidden("%s %q may not change team %s's roster rules", p.Role, p.Username, team)
+	}
+	var in RosterRulesBody
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	if in.MinHeads == nil {
+		return nil, invalid("min_heads", "required: 0 or more").With(callfloor.CodeRequired, nil)
+	}
+	if in.WeekendMinHeads == nil {
+		return nil, invalid("weekend_min_heads", "required: 0 or more").With(callfloor.CodeRequired, nil)
+	}
+	rules := storage.RosterRules{Team: team, MinHeads: *in.MinHeads, WeekendMinHeads: *in.WeekendMinHeads}
+	before, err := a.DB.PutRosterRules(r.Context(), rules)
+	if err != nil {
+		return nil, err
+	}
+	a.audit(r, "roster_rules_set", "team", team, map[string]any{"before": before, "after": rules})
+	return rules, nil
 }
 
 // canEditRoster: the team's lead, a project manager of the team's project, supervisors and up.

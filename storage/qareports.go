@@ -454,6 +454,14 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	if err != nil {
 		return QAReport{}, err
 	}
+	var allLeads []string
+	for _, ls := range quotas {
+		allLeads = append(allLeads, ls...)
+	}
+	rostered, err := db.leadRosters(ctx, db.Pool, allLeads, f.From, f.To)
+	if err != nil {
+		return QAReport{}, err
+	}
 	keys := make([]gk, 0, len(groups))
 	for k := range groups {
 		keys = append(keys, k)
@@ -469,10 +477,13 @@ func (db *DB) QAReport(ctx context.Context, f QAReportFilter) (QAReport, error) 
 	for _, k := range keys {
 		row := groups[k].row(texts)
 		row.Key, row.Period = k.key, k.period
-		if leads := quotas[k.key]; leads > 0 {
+		if leads := quotas[k.key]; len(leads) > 0 {
 			start, _ := time.ParseInLocation(time.DateOnly, k.period, loc)
 			lo, hi := maxTime(start, f.From), minTime(periodEnd(f.Period, start), f.To)
-			q := leads * LeadDailyQuota * WorkingDays(lo, hi)
+			q := 0
+			for _, l := range leads { // each lead's quota days (roster_quota.go)
+				q += LeadDailyQuota * rostered.days(l, lo, hi)
+			}
 			row.Quota = &q
 		}
 		out.Rows = append(out.Rows, row)
@@ -504,17 +515,17 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// leadQuotaBasis maps a group key to how many team leads' quotas it carries: an evaluator who
+// leadQuotaBasis maps a group key to the team leads whose quotas it carries: an evaluator who
 // is a team lead carries one; a team carries one per team lead of the team. Agent and queue
 // rows have no quota.
-func (db *DB) leadQuotaBasis(ctx context.Context, group string) (map[string]int, error) {
-	out := map[string]int{}
+func (db *DB) leadQuotaBasis(ctx context.Context, group string) (map[string][]string, error) {
+	out := map[string][]string{}
 	var q string
 	switch group {
 	case GroupEvaluator:
-		q = `SELECT username, 1 FROM users WHERE role = 'team_lead'`
+		q = `SELECT username, username FROM users WHERE role = 'team_lead'`
 	case GroupTeam:
-		q = `SELECT team_id, count(*) FROM users WHERE role = 'team_lead' AND team_id IS NOT NULL GROUP BY team_id`
+		q = `SELECT team_id, username FROM users WHERE role = 'team_lead' AND team_id IS NOT NULL`
 	default:
 		return out, nil
 	}
@@ -524,12 +535,11 @@ func (db *DB) leadQuotaBasis(ctx context.Context, group string) (map[string]int,
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
+		var k, lead string
+		if err := rows.Scan(&k, &lead); err != nil {
 			return nil, err
 		}
-		out[k] = n
+		out[k] = append(out[k], lead)
 	}
 	return out, rows.Err()
 }
@@ -634,7 +644,15 @@ func (db *DB) ScoreSheet(ctx context.Context, team string, day time.Time, evalua
 	if out.Rows == nil {
 		out.Rows = []ScoreSheetRow{}
 	}
-	out.Quota = LeadDailyQuota * WorkingDays(start, end)
+	if evaluator != "" { // a lead's sheet: their quota days follow their roster (roster_quota.go)
+		rostered, err := db.leadRosters(ctx, db.Pool, []string{evaluator}, start, end)
+		if err != nil {
+			return ScoreSheet{}, fmt.Errorf("score sheet: %w", err)
+		}
+		out.Quota = LeadDailyQuota * rostered.days(evaluator, start, end)
+	} else {
+		out.Quota = LeadDailyQuota * WorkingDays(start, end)
+	}
 	sum := 0.0
 	for _, s := range list {
 		sum += s.ScoreFinal

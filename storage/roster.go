@@ -45,6 +45,9 @@ type RosterDay struct {
 	Kind    string         `json:"kind,omitempty"`
 	Name    string         `json:"name,omitempty"`
 	Heads   map[string]int `json:"heads"` // shift code → agents on it (working copy)
+	// Required is the team's minimum heads that day (roster_rules); Short: fewer are on shift.
+	Required int  `json:"required"`
+	Short    bool `json:"short,omitempty"`
 }
 
 // RosterAgent is a row of the grid.
@@ -65,6 +68,8 @@ type RosterView struct {
 	Days        []RosterDay                          `json:"days"`
 	Cells       map[string]map[string]RosterCellView `json:"cells"` // agent → day → cell
 	Changed     int                                  `json:"changed"`
+	Rules       RosterRules                          `json:"rules"`
+	Short       []RosterShortDay                     `json:"short"` // days under their minimum heads (warnings)
 }
 
 func monthRange(month string) (string, string, error) {
@@ -192,8 +197,16 @@ func (db *DB) Roster(ctx context.Context, team, month string) (*RosterView, erro
 		}
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("roster: leave: %w", err)
+	}
 	slices.SortFunc(v.Agents, func(a, b RosterAgent) int { return strings.Compare(a.ID, b.ID) })
-	return v, rows.Err()
+	rules, err := db.GetRosterRules(ctx, team)
+	if err != nil {
+		return nil, err
+	}
+	applyRosterRules(v, rules)
+	return v, nil
 }
 
 // PutRosterCells changes cells of the working copy (the month's roster goes back to draft when

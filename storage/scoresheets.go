@@ -105,7 +105,8 @@ type ScoreSheetDue struct {
 
 // ScoreSheetInbox lists, for the days of [from, to) (the centre's days: pass them in its
 // location), every sheet sent and, for each working day that is over, every enabled team lead's
-// sheet still missing. team filters when set. Newest day first, then team and lead.
+// sheet still missing (a lead's quota days follow their published roster: roster_quota.go).
+// team filters when set. Newest day first, then team and lead.
 func (db *DB) ScoreSheetInbox(ctx context.Context, from, to time.Time, team string, now time.Time) ([]ScoreSheetDue, error) {
 	if !from.Before(to) {
 		return nil, invalidField("to", "must be after from").With(callfloor.CodeMustBeAfter, callfloor.Params{"other": "from"})
@@ -148,14 +149,22 @@ func (db *DB) ScoreSheetInbox(ctx context.Context, from, to time.Time, team stri
 	if err != nil {
 		return nil, fmt.Errorf("score sheet inbox: %w", err)
 	}
+	names := make([]string, len(leads))
+	for i, l := range leads {
+		names[i] = l.name
+	}
+	rostered, err := db.leadRosters(ctx, db.Pool, names, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("score sheet inbox: %w", err)
+	}
 	for d := PeriodStart(PeriodDay, from); d.Before(to); d = d.AddDate(0, 0, 1) {
-		if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday || d.AddDate(0, 0, 1).After(now) {
-			continue // only working days that are over are due
+		if d.AddDate(0, 0, 1).After(now) {
+			continue // only days that are over are due
 		}
 		day := d.Format(time.DateOnly)
 		for _, l := range leads {
-			if d.Before(l.since) {
-				continue // not a team lead yet that day
+			if d.Before(l.since) || !rostered.owes(l.name, d) {
+				continue // not a team lead yet that day, or not a quota day of theirs (roster_quota.go)
 			}
 			if !seen[key(l.team, day, l.name)] {
 				out = append(out, ScoreSheetDue{Team: l.team, Day: day, Lead: l.name})

@@ -171,6 +171,9 @@ func seedDemo(ctx context.Context, db *storage.DB, cfg *callfloor.Config, passwo
 	if err := seedDemoProjects(ctx, db, stdout); err != nil {
 		return err
 	}
+	if err := seedDemoRosters(ctx, db, cfg.Location(), stdout); err != nil { // demo_w12_roster.go
+		return err
+	}
 	for _, u := range demoUsers {
 		if _, err := db.GetUserByUsername(ctx, u.Username); err == nil {
 			continue

@@ -21,6 +21,7 @@ import { productionEn, productionZh } from "./i18n_production";
 import { forecastEn, forecastZh } from "./i18n_forecast";
 import { bulletinsEn, bulletinsZh } from "./i18n_bulletins";
 import { attendanceEn, attendanceZh } from "./i18n_attendance";
+import { rosterEn, rosterZh } from "./i18n_roster";
 
 const en = {
   ...qaEn,
@@ -39,6 +40,7 @@ const en = {
   ...projectsEn,
   ...bulletinsEn,
   ...attendanceEn,
+  ...rosterEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -181,6 +183,7 @@ const zh: Record<Key, string> = {
   ...projectsZh,
   ...bulletinsZh,
   ...attendanceZh,
+  ...rosterZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

@@ -58,6 +58,7 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("./views/admin/AdminView.vue"),
     meta: { allow: roleIn("admin", "operations_manager") },
   },
+  { path: "/roster/:tab?", component: () => import("./views/roster/RosterView.vue"), meta: { allow: (me) => me.user.role !== "agent" } },
   {
     path: "/bulletins",
     component: () => import("./views/bulletins/BulletinsView.vue"),

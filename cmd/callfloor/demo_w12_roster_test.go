@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/testdb"
+	"github.com/callfloor/callfloor/storage"
+)
+
+// The demo seeds the 2026–2027 holiday calendar, shifts and rotations, each team's minimum heads,
+// this month's roster published and next month's drafted; a second run changes nothing.
+func TestDemoRosters(t *testing.T) {
+	storage.BcryptCost = bcrypt.MinCost
+	db, _ := testdb.Open(t)
+	ctx := context.Background()
+	cfg, err := LoadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := seedDemo(ctx, db, cfg, "demo password", &out); err != nil {
+		t.Fatal(err)
+	}
+	cal, err := db.HolidayCalendar(ctx, "2026-01-01", "2027-12-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cal.IsHoliday("2026-02-17") || cal["2026-02-28"].Kind != callfloor.DayWorkday || cal["2026-10-10"].Kind != callfloor.DayWorkday ||
+		!cal.IsHoliday("2027-02-06") || cal.IsHoliday("2026-02-24") {
+		t.Errorf("calendar %v", cal)
+	}
+	loc := cfg.Location()
+	now := time.Now().In(loc)
+	this := now.Format("2006-01")
+	next := time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, loc).Format("2006-01")
+	for _, team := range []string{"team-a", "team-b"} {
+		v, err := db.Roster(ctx, team, this)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Status != storage.RosterPublished || v.Version != 1 || len(v.Agents) != 12 || v.Rules.MinHeads == 0 {
+			t.Errorf("%s %s: %s v%d, %d agents, rules %+v", team, this, v.Status, v.Version, len(v.Agents), v.Rules)
+		}
+		heads := 0
+		for _, n := range v.Days[0].Heads {
+			heads += n
+		}
+		if heads < v.Days[0].Required {
+			t.Errorf("%s on %s: %d heads, under its minimum %d", team, v.Days[0].Day, heads, v.Days[0].Required)
+		}
+		v, err = db.Roster(ctx, team, next)
+		if err != nil || v.Status != storage.RosterDraft || v.Changed == 0 {
+			t.Errorf("%s %s: %+v %v", team, next, v, err)
+		}
+	}
+	mine, err := db.AgentRoster(ctx, "1001", now.Format(time.DateOnly), now.Format(time.DateOnly), loc)
+	if err != nil || len(mine) != 1 {
+		t.Fatalf("ana's roster %v %v", mine, err)
+	}
+	out.Reset()
+	if err := seedDemo(ctx, db, cfg, "demo password", &out); err != nil || out.Len() != 0 {
+		t.Errorf("second run: %v\n%s", err, out.String())
+	}
+}
