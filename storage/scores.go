@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -140,13 +141,59 @@ func (db *DB) ScoreEntries(ctx context.Context, agents []string, month string) (
 	})
 }
 
+// CaseTimeFeeder reports, per agent, the cases (tickets, issue 14) of [from, to) that went over
+// their time limit, as evidence keys ("ticket:123"): each costs the rule's timeliness_per_case
+// in the timeliness bucket (callfloor.ScoreInputs.CasesOverTimeLimit). A feeder answers only for
+// the agents asked about.
+type CaseTimeFeeder func(ctx context.Context, db *DB, agents []string, from, to time.Time) (map[string][]string, error)
+
+var caseFeeders struct {
+	sync.Mutex
+	list []CaseTimeFeeder
+}
+
+// RegisterCaseTimeFeeder adds a feeder of cases over their time limit (the ticket module
+// registers one when it starts); ScoreInputsFor asks every registered feeder.
+func RegisterCaseTimeFeeder(f CaseTimeFeeder) {
+	caseFeeders.Lock()
+	defer caseFeeders.Unlock()
+	caseFeeders.list = append(caseFeeders.list, f)
+}
+
+// FatalErrorReason is the reason of a conduct deduction suggested for a fatal error (the UI
+// shows it in the reader's language).
+const FatalErrorReason = "fatal_error"
+
+// suggestFatalDeductions: each QA evaluation of the month (made in it, in loc) that failed a fatal
+// item suggests a conduct deduction of the rule's conduct_max, entered as a score entry by
+// "callfloor" with the evaluation as its evidence ("eval:<id>"). It is a suggestion: the lead
+// may withdraw it (DeleteScoreEntry) and a withdrawn one is not suggested again; an entry the
+// lead made with that evidence already counts. A fatal error is thus deducted once, in conduct
+// (the accuracy bucket reads the non-fatal rate only).
+func (db *DB) suggestFatalDeductions(ctx context.Context, agents []string, month string, rule callfloor.ScoreRule, loc *time.Location) error {
+	from, _, err := monthRange(month)
+	if err != nil {
+		return err
+	}
+	start, _ := time.ParseInLocation(time.DateOnly, from, loc)
+	end := start.AddDate(0, 1, 0)
+	_, err = db.Pool.Exec(ctx, `INSERT INTO score_entries (agent_id, month, kind, points, reason, evidence, entered_by)
+		SELECT e.agent_id, $4::date, 'conduct', $5, $6, 'eval:' || e.id, 'callfloor'
+		FROM evaluations e WHERE e.fatal AND e.agent_id = ANY($1) AND e.created_at >= $2 AND e.created_at < $3
+		AND NOT EXISTS (SELECT 1 FROM score_entries s WHERE s.agent_id = e.agent_id AND s.month = $4::date AND s.evidence = 'eval:' || e.id)
+		ORDER BY e.id`, agents, start, end, from, rule.ConductMax, FatalErrorReason)
+	return wrapErr("fatal error deductions", err)
+}
+
 // ScoreInputsFor gathers each agent's month from the records:
 //   - attendance: DB.Attendance over the month (corrections applied) → AttendanceFacts;
 //   - timeliness: the agent's month AHT (report engine, grouped by agent) against the AHT target
 //     of the agent's team's project (no target or no handled call: no data);
 //   - accuracy: 100 − the agent's QA non-fatal error rate of the month (evaluations made in the
 //     month, in loc); no evaluation: no data;
-//   - exam: exam_results; conduct and bonus: score_entries (not withdrawn).
+//   - cases over their time limit: the registered CaseTimeFeeders (tickets, issue 14);
+//   - exam: exam_results; conduct and bonus: score_entries (not withdrawn), among them the
+//     deductions suggested for fatal errors (suggestFatalDeductions, at drafting).
 func (db *DB) ScoreInputsFor(ctx context.Context, agents []string, month string, loc *time.Location) (map[string]*callfloor.ScoreInputs, error) {
 	from, to, err := monthRange(month)
 	if err != nil {
@@ -206,6 +253,21 @@ func (db *DB) ScoreInputsFor(ctx context.Context, agents []string, month string,
 			acc := 100 - *r.NonFatalRate.Percent
 			in.AccuracyPercent = &acc
 			in.AccuracyEvidence = "qa:" + month
+		}
+	}
+	// cases over their time limit
+	caseFeeders.Lock()
+	feeders := append([]CaseTimeFeeder(nil), caseFeeders.list...)
+	caseFeeders.Unlock()
+	for _, f := range feeders {
+		cases, err := f(ctx, db, agents, start, end)
+		if err != nil {
+			return nil, fmt.Errorf("cases over their time limit: %w", err)
+		}
+		for a, cs := range cases {
+			if in := out[a]; in != nil {
+				in.CasesOverTimeLimit = append(in.CasesOverTimeLimit, cs...)
+			}
 		}
 	}
 	// exam
@@ -271,8 +333,14 @@ func (db *DB) DraftScores(ctx context.Context, agents []string, team, month stri
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := rules.At(month); err != nil {
+	rule, err := rules.At(month)
+	if err != nil {
 		return nil, nil, err
+	}
+	if len(agents) > 0 {
+		if err := db.suggestFatalDeductions(ctx, agents, month, rule, loc); err != nil {
+			return nil, nil, err
+		}
 	}
 	ins, err := db.ScoreInputsFor(ctx, agents, month, loc)
 	if err != nil {
