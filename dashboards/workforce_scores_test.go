@@ -72,7 +72,10 @@ func TestScoresAPI(t *testing.T) {
 	}
 	rank := e.expect("ops", "GET", "/scores/ranking?period=2026-H2", "", 200)
 	r := rank["ranking"].([]any)
-	if len(r) != 1 || r[0].(map[string]any)["total"].(float64) != 94 || len(rank["training_flags"].([]any)) != 0 {
+	// money: full attendance pays the 200-yuan attendance bonus; the evaluation 69 of 80 pays
+	// 20000 × 69 / 80 = 17250 fen
+	if len(r) != 1 || r[0].(map[string]any)["total"].(float64) != 94 || len(rank["training_flags"].([]any)) != 0 ||
+		r[0].(map[string]any)["attendance_bonus_fen"] != 20000.0 || r[0].(map[string]any)["evaluation_bonus_fen"] != 17250.0 || r[0].(map[string]any)["bonus_fen"] != 37250.0 {
 		t.Fatalf("ranking %v", rank)
 	}
 	e.expect("qa", "GET", "/scores?month=2026-11", "", 200)
