@@ -156,7 +156,7 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "demo: history of %d days from %s (%d calls, %d agent state intervals, %d dispositions) in %s\n",
 			len(h.Days), h.Days[0].Format(time.DateOnly), h.Calls, h.Intervals, h.Dispositions, time.Since(t0).Round(100*time.Millisecond))
 	}
-	return nil
+	return seedDemoScores(ctx, db, cfg, time.Now(), stdout)
 }
 
 // seedDemo seeds the configuration's queues, agents and teams into an empty database (as serve
