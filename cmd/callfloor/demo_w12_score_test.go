@@ -8,8 +8,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/callfloor/callfloor/storage"
 	"github.com/callfloor/callfloor/internal/testdb"
+	"github.com/callfloor/callfloor/storage"
 )
 
 // The demo's scores: two rule versions, the last two months' sheets through the flow (one
