@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionsFor, evidenceLink, lastDay, periods, prevMonth, yuan } from "./scores_logic";
+import { actionsFor, detailKey, evidenceLink, lastDay, periods, prevMonth, yuan } from "./scores_logic";
 
 describe("scores logic", () => {
   it("links evidence to the page that shows it", () => {
@@ -25,5 +25,13 @@ describe("scores logic", () => {
     expect(prevMonth("2026-01")).toBe("2025-12");
     expect(periods("2026-11")).toEqual(["2026-H2", "2026", "2026-11", "2026-H1"]);
     expect(yuan(37250, "en")).toBe("372.50");
+  });
+  it("reads the computed lines' details for the catalogue", () => {
+    expect(detailKey({ cause: "exam", detail: "72.0 against a pass mark of 80.0: 2 × 5 points below" })).toEqual({ key: "scores.detail.exam", params: { value: "72.0", mark: "80.0", n: "2", step: "5" } });
+    expect(detailKey({ cause: "late", detail: "2026-11-02 20 min" })).toEqual({ key: "scores.detail.late", params: { day: "2026-11-02", min: "20" } });
+    expect(detailKey({ cause: "leave", detail: "2026-11-03 sick" })).toEqual({ key: "scores.detail.leave", params: { day: "2026-11-03", type: "sick" } });
+    expect(detailKey({ cause: "aht", detail: "AHT 220 s, limit 180 s: 1 min over" })).toEqual({ key: "scores.detail.aht", params: { aht: "220", limit: "180", n: "1" } });
+    expect(detailKey({ cause: "accuracy", detail: "87.50 % against 97.00 %: 10 points below" })?.params.n).toBe("10");
+    expect(detailKey({ cause: "conduct", detail: "工牌未佩戴" })).toBeNull();
   });
 });

@@ -122,3 +122,32 @@ export function periods(month: string): string[] {
   const half = month.slice(5) > "06" ? "H2" : "H1";
   return [`${y}-${half}`, y, month, `${y}-${half === "H2" ? "H1" : "H2"}`];
 }
+
+// detailKey reads the server's detail of a computed line (written in English by score.go) into
+// a catalogue key and its parameters, so the reader sees it in their language; null when the
+// detail is people's text (conduct, bonus) or unknown.
+export function detailKey(l: Pick<ScoreLine, "cause" | "detail">): { key: string; params: Record<string, string> } | null {
+  const d = l.detail ?? "";
+  let m: RegExpMatchArray | null;
+  switch (l.cause) {
+    case "late":
+    case "early":
+      if ((m = d.match(/^(\d{4}-\d{2}-\d{2}) (\d+) min$/))) return { key: "scores.detail." + l.cause, params: { day: m[1], min: m[2] } };
+      break;
+    case "leave":
+      if ((m = d.match(/^(\d{4}-\d{2}-\d{2}) (\w+)$/))) return { key: "scores.detail.leave", params: { day: m[1], type: m[2] } };
+      break;
+    case "aht":
+      if ((m = d.match(/^AHT (\d+) s, limit (\d+) s: (\d+) min over$/))) return { key: "scores.detail.aht", params: { aht: m[1], limit: m[2], n: m[3] } };
+      break;
+    case "accuracy":
+      if ((m = d.match(/^([\d.]+) % against ([\d.]+) %: (\d+) points below$/))) return { key: "scores.detail.accuracy", params: { value: m[1], standard: m[2], n: m[3] } };
+      break;
+    case "exam":
+      if ((m = d.match(/^([\d.]+) against a pass mark of ([\d.]+): (\d+) × ([\d.]+) points below$/))) return { key: "scores.detail.exam", params: { value: m[1], mark: m[2], n: m[3], step: m[4] } };
+      break;
+    case "case":
+      return { key: "scores.detail.case", params: { case: d } };
+  }
+  return null;
+}
