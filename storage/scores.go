@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -187,7 +188,7 @@ func (db *DB) suggestFatalDeductions(ctx context.Context, agents []string, month
 
 // ScoreInputsFor gathers each agent's month from the records:
 //   - attendance: DB.Attendance over the month (corrections applied) → AttendanceFacts;
-//   - timeliness: the agent's month AHT (report engine, grouped by agent) against the AHT target
+//   - timeliness: the agent's month AHT (the production report's, from the 15-minute rollups) against the AHT target
 //     of the agent's team's project (no target or no handled call: no data);
 //   - accuracy: 100 − the agent's QA non-fatal error rate of the month (evaluations made in the
 //     month, in loc); no evaluation: no data;
@@ -226,22 +227,46 @@ func (db *DB) ScoreInputsFor(ctx context.Context, agents []string, month string,
 	if err != nil {
 		return nil, err
 	}
-	rep, err := db.ProductionReport(ctx, ProductionFilter{From: start, To: end, Loc: loc, Interval: IntervalRange, Group: GroupAgent})
+	// the production report's AHT by agent (talk + hold + wrap over handled calls), read from
+	// the 15-minute rollups of the agents only: the whole floor's report per team was most of a
+	// draft's time (BenchmarkScoresMonth)
+	// (the daily rollups when they are kept in loc's days: a month is 30 rows per agent and queue)
+	zone, err := db.RollupZone(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range rep.Cells {
-		in := out[c.Key]
-		if in == nil {
+	ahtSQL := `SELECT agent_id, sum(handled)::bigint, sum(sum_talk_ms)::bigint, sum(sum_hold_ms)::bigint, sum(sum_wrap_ms)::bigint
+		FROM rollup_calls WHERE bucket >= $1 AND bucket < $2 AND agent_id = ANY($3) GROUP BY agent_id`
+	ahtArgs := []any{start, end, agents}
+	if zone != "" && zone == loc.String() {
+		ahtSQL = `SELECT agent_id, sum(handled)::bigint, sum(sum_talk_ms)::bigint, sum(sum_hold_ms)::bigint, sum(sum_wrap_ms)::bigint
+		FROM rollup_calls_day WHERE day >= $1::date AND day <= $2::date AND agent_id = ANY($3) GROUP BY agent_id`
+		ahtArgs = []any{from, to, agents}
+	}
+	rows, err := db.Pool.Query(ctx, ahtSQL, ahtArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("score AHT: %w", err)
+	}
+	for rows.Next() {
+		var a string
+		var c callfloor.QueueCounters
+		if err := rows.Scan(&a, &c.Handled, &c.SumTalkMs, &c.SumHoldMs, &c.SumWrapMs); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("score AHT: %w", err)
+		}
+		in := out[a]
+		aht, ok := c.AHT()
+		t := dir.ProjectTargets(dir.TeamProject[dir.AgentTeam[a]])
+		if in == nil || !ok || t == nil || t.AHT == nil {
 			continue
 		}
-		f := c.Parts.Figures()
-		t := dir.ProjectTargets(dir.TeamProject[dir.AgentTeam[c.Key]])
-		if f.AHT != nil && t != nil && t.AHT != nil {
-			aht, limit := *f.AHT, *t.AHT
-			in.AHTSeconds, in.AHTLimitSeconds = &aht, &limit
-			in.AHTEvidence = "aht:" + month
-		}
+		limit := *t.AHT
+		in.AHTSeconds, in.AHTLimitSeconds = &aht, &limit
+		in.AHTEvidence = "aht:" + month
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("score AHT: %w", err)
 	}
 	// accuracy
 	qa, err := db.QAReport(ctx, QAReportFilter{Group: GroupAgent, Period: PeriodMonth, From: start, To: end, Loc: loc})
@@ -271,7 +296,7 @@ func (db *DB) ScoreInputsFor(ctx context.Context, agents []string, month string,
 		}
 	}
 	// exam
-	rows, err := db.Pool.Query(ctx, `SELECT agent_id, score FROM exam_results WHERE month = $1::date AND agent_id = ANY($2)`, from, agents)
+	rows, err = db.Pool.Query(ctx, `SELECT agent_id, score FROM exam_results WHERE month = $1::date AND agent_id = ANY($2)`, from, agents)
 	if err != nil {
 		return nil, fmt.Errorf("exam results: %w", err)
 	}
@@ -346,31 +371,49 @@ func (db *DB) DraftScores(ctx context.Context, agents []string, team, month stri
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, a := range agents {
+	// every sheet in one statement, the history of those drafted in another (round trips were a
+	// good part of a team's draft on a loaded machine)
+	sheets := make([]*callfloor.ScoreSheet, len(agents))
+	var rawIns, rawSheets [][]byte
+	var versions, totals []int
+	for i, a := range agents {
 		in := ins[a]
 		sheet, err := callfloor.Score(rules, *in)
 		if err != nil {
 			return nil, nil, fmt.Errorf("score %s %s: %w", a, month, err)
 		}
+		sheets[i] = sheet
 		rawIn, _ := json.Marshal(in)
 		rawSheet, _ := json.Marshal(sheet)
-		tag, err := db.Pool.Exec(ctx, `INSERT INTO score_sheets (agent_id, month, team_id, rule_version, inputs, sheet, total, status, drafted_by)
-			VALUES ($1, ($2 || '-01')::date, $3, $4, $5, $6, $7, 'draft', $8)
-			ON CONFLICT (agent_id, month) DO UPDATE SET team_id = EXCLUDED.team_id, rule_version = EXCLUDED.rule_version, inputs = EXCLUDED.inputs,
-				sheet = EXCLUDED.sheet, total = EXCLUDED.total, drafted_by = EXCLUDED.drafted_by, updated_at = now()
-			WHERE score_sheets.status = 'draft'`, a, month, team, sheet.RuleVersion, rawIn, rawSheet, sheet.Total, by)
-		if err != nil {
-			return nil, nil, wrapErr("draft score", err)
-		}
-		if tag.RowsAffected() == 0 {
+		rawIns, rawSheets = append(rawIns, rawIn), append(rawSheets, rawSheet)
+		versions, totals = append(versions, sheet.RuleVersion), append(totals, sheet.Total)
+	}
+	if len(agents) == 0 {
+		return nil, nil, nil
+	}
+	rows, err := db.Pool.Query(ctx, `WITH up AS (
+		INSERT INTO score_sheets (agent_id, month, team_id, rule_version, inputs, sheet, total, status, drafted_by)
+		SELECT x.agent, ($2 || '-01')::date, $3, x.version, x.inputs, x.sheet, x.total, 'draft', $8
+		FROM unnest($1::text[], $4::int[], $5::jsonb[], $6::jsonb[], $7::int[]) AS x(agent, version, inputs, sheet, total)
+		ON CONFLICT (agent_id, month) DO UPDATE SET team_id = EXCLUDED.team_id, rule_version = EXCLUDED.rule_version, inputs = EXCLUDED.inputs,
+			sheet = EXCLUDED.sheet, total = EXCLUDED.total, drafted_by = EXCLUDED.drafted_by, updated_at = now()
+		WHERE score_sheets.status = 'draft'
+		RETURNING agent_id, total),
+	h AS (INSERT INTO score_sheet_history (agent_id, month, by_user, action, total) SELECT agent_id, ($2 || '-01')::date, $8, 'drafted', total FROM up)
+	SELECT agent_id FROM up`, agents, month, team, versions, rawIns, rawSheets, totals, by)
+	if err != nil {
+		return nil, nil, wrapErr("draft score", err)
+	}
+	done, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, nil, wrapErr("draft score", err)
+	}
+	for i, a := range agents {
+		if !slices.Contains(done, a) {
 			skipped = append(skipped, a)
 			continue
 		}
-		if _, err := db.Pool.Exec(ctx, `INSERT INTO score_sheet_history (agent_id, month, by_user, action, total) VALUES ($1, ($2 || '-01')::date, $3, 'drafted', $4)`,
-			a, month, by, sheet.Total); err != nil {
-			return nil, nil, err
-		}
-		drafted = append(drafted, MonthScore{ScoreSheet: *sheet, Team: team, Status: "draft", Inputs: *in, DraftedBy: by})
+		drafted = append(drafted, MonthScore{ScoreSheet: *sheets[i], Team: team, Status: "draft", Inputs: *ins[a], DraftedBy: by})
 	}
 	return drafted, skipped, nil
 }

@@ -214,6 +214,19 @@ func TestScoreFeedersFromCallsAndEvaluations(t *testing.T) {
 		f1.Inputs.Conduct[0].Reason != storage.FatalErrorReason || f1.Buckets[callfloor.BucketConduct] != 10 {
 		t.Fatalf("feed1 fatal error: conduct %+v buckets %v", f1.Inputs.Conduct, f1.Buckets)
 	}
+	// the same AHT as the production report's, from raw rows and from the rollups
+	for _, src := range []string{storage.SourceRollup, storage.SourceRaw} {
+		rep, err := db.ProductionReport(ctx, storage.ProductionFilter{From: time.Date(2026, 11, 1, 0, 0, 0, 0, loc), To: time.Date(2026, 12, 1, 0, 0, 0, 0, loc),
+			Loc: loc, Interval: storage.IntervalRange, Group: storage.GroupAgent, Source: src})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range rep.Cells {
+			if f := c.Parts.Figures(); c.Key == "feed1" && (f.AHT == nil || *f.AHT != *f1.Inputs.AHTSeconds) {
+				t.Errorf("%s report's AHT of feed1 %v, the score's %v", src, f.AHT, *f1.Inputs.AHTSeconds)
+			}
+		}
+	}
 	if *f2.Inputs.AHTSeconds != 150 || len(f2.Inputs.CasesOverTimeLimit) != 2 || f2.Buckets[callfloor.BucketTimeliness] != 16 || f2.Inputs.AccuracyPercent != nil {
 		t.Fatalf("feed2: inputs %+v buckets %v", f2.Inputs, f2.Buckets)
 	}
