@@ -230,11 +230,16 @@ func TestScoreFeedersFromCallsAndEvaluations(t *testing.T) {
 	if *f2.Inputs.AHTSeconds != 150 || len(f2.Inputs.CasesOverTimeLimit) != 2 || f2.Buckets[callfloor.BucketTimeliness] != 16 || f2.Inputs.AccuracyPercent != nil {
 		t.Fatalf("feed2: inputs %+v buckets %v", f2.Inputs, f2.Buckets)
 	}
-	// redrafted: the suggestion is not entered twice; withdrawn, it is not suggested again
+	// redrafted with the daily rollups kept in the centre's days (as serve keeps them): the same
+	// AHT; the suggestion is not entered twice
+	if _, err := db.SetRollupZone(ctx, loc); err != nil {
+		t.Fatal(err)
+	}
 	again, _, err := db.DraftScores(ctx, []string{"feed1"}, "ft", "2026-11", loc, "lee")
-	if err != nil || len(again[0].Inputs.Conduct) != 1 {
+	if err != nil || len(again[0].Inputs.Conduct) != 1 || *again[0].Inputs.AHTSeconds != 220 {
 		t.Fatalf("redrafted: %+v %v", again, err)
 	}
+	// withdrawn, the suggestion is not suggested again
 	entries, _ := db.ScoreEntries(ctx, []string{"feed1"}, "2026-11")
 	if len(entries) != 1 || entries[0].By != "callfloor" {
 		t.Fatalf("entries %+v", entries)
