@@ -81,6 +81,7 @@ func TestBrowserScoresDraftApproveDispute(t *testing.T) {
 	})
 	screenshot(t, octx, artifacts, "scores-ranking-en.png")
 	do(t, octx, "the rules tab", chromedp.Click(chromedp.CSS("#tab-rules")), chromedp.WaitVisible(byTestID("rules-new")))
+	waitFor(t, octx, 15*time.Second, "the versions loaded", func() bool { return strings.Contains(textOf(octx, "rules-table"), "2000-01") })
 	jsClick(t, octx, "rules-new")
 	waitFor(t, octx, 10*time.Second, "the new version's form", func() bool { return visible(octx, "rule-save") })
 	screenshot(t, octx, artifacts, "scores-rules-en.png")
