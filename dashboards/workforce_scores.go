@@ -238,7 +238,30 @@ func (a *API) scoreRanking(w http.ResponseWriter, r *http.Request) (any, error) 
 	if flags == nil {
 		flags = []callfloor.TrainingFlag{}
 	}
-	return map[string]any{"period": period, "from": from, "to": to, "ranking": callfloor.RankScores(mine), "training_flags": flags}, nil
+	return map[string]any{"period": period, "from": from, "to": to, "ranking": rankWithMoney(mine), "training_flags": flags}, nil
+}
+
+// ScoreRank is a ranking row with the money the period's sheets pay (fen): the attendance bonus
+// (全勤奖) and the evaluation bonus, summed over the months.
+type ScoreRank struct {
+	callfloor.ScoreTotal
+	AttendanceBonusFen int64 `json:"attendance_bonus_fen"`
+	EvaluationBonusFen int64 `json:"evaluation_bonus_fen"`
+	BonusFen           int64 `json:"bonus_fen"`
+}
+
+func rankWithMoney(sheets []callfloor.ScoreSheet) []ScoreRank {
+	att, ev := map[string]int64{}, map[string]int64{}
+	for _, s := range sheets {
+		att[s.Agent] += s.AttendanceBonusFen
+		ev[s.Agent] += s.EvaluationBonusFen
+	}
+	ranked := callfloor.RankScores(sheets)
+	out := make([]ScoreRank, len(ranked))
+	for i, r := range ranked {
+		out[i] = ScoreRank{ScoreTotal: r, AttendanceBonusFen: att[r.Agent], EvaluationBonusFen: ev[r.Agent], BonusFen: att[r.Agent] + ev[r.Agent]}
+	}
+	return out
 }
 
 func isDigits(s string) bool {

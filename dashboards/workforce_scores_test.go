@@ -1,6 +1,7 @@
 package dashboards_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/callfloor/callfloor"
@@ -72,7 +73,10 @@ func TestScoresAPI(t *testing.T) {
 	}
 	rank := e.expect("ops", "GET", "/scores/ranking?period=2026-H2", "", 200)
 	r := rank["ranking"].([]any)
-	if len(r) != 1 || r[0].(map[string]any)["total"].(float64) != 94 || len(rank["training_flags"].([]any)) != 0 {
+	// money: full attendance pays the 200-yuan attendance bonus; the evaluation 69 of 80 pays
+	// 20000 × 69 / 80 = 17250 fen
+	if len(r) != 1 || r[0].(map[string]any)["total"].(float64) != 94 || len(rank["training_flags"].([]any)) != 0 ||
+		r[0].(map[string]any)["attendance_bonus_fen"] != 20000.0 || r[0].(map[string]any)["evaluation_bonus_fen"] != 17250.0 || r[0].(map[string]any)["bonus_fen"] != 37250.0 {
 		t.Fatalf("ranking %v", rank)
 	}
 	e.expect("qa", "GET", "/scores?month=2026-11", "", 200)
@@ -86,5 +90,59 @@ func TestScoresAPI(t *testing.T) {
 		if got := len(e.expect("root", "GET", "/audit?action="+action, "", 200)["entries"].([]any)); got != n {
 			t.Errorf("%d audit rows for %s, want %d", got, action, n)
 		}
+	}
+}
+
+// Who may take each step of the flow: drafting by the team's lead and supervisors; review by a
+// project manager of the team's project (not of another project, not a trainer or lead);
+// approval by the operations manager; acknowledge and dispute by the agent alone, on their own
+// sheet; a dispute decided by the team's lead or a supervisor (not another team's lead, not QA),
+// upheld back to draft and redrafted.
+func TestScoresFlowPermissions(t *testing.T) {
+	e := newAPIEnv(t)
+	e.expect("root", "POST", "/projects", `{"id":"acme","name":"Acme"}`, 201)
+	e.addUser(storage.NewUser{Username: "pam", Role: callfloor.RoleProjectManager, Projects: []string{"default"}})
+	e.addUser(storage.NewUser{Username: "pat", Role: callfloor.RoleProjectManager, Projects: []string{"acme"}})
+	e.addUser(storage.NewUser{Username: "lead-b", Role: callfloor.RoleTeamLead, TeamID: "team-b"})
+	e.addUser(storage.NewUser{Username: "tina", Role: callfloor.RoleTrainer})
+	e.expect("lead-b", "POST", "/scores/draft", `{"team":"team-a","month":"2026-11"}`, 403)
+	e.expect("ana", "POST", "/scores/draft", `{"team":"team-a","month":"2026-11"}`, 403)
+	e.expect("lead-a", "POST", "/scores/draft", `{"team":"team-a","month":"2026-11"}`, 200)
+	e.expect("sup", "POST", "/scores/draft", `{"team":"team-b","month":"2026-11"}`, 200)
+	for _, who := range []string{"pat", "tina", "lead-a", "ana", "qa"} {
+		e.expect(who, "POST", "/scores/1001/2026-11/review", `{}`, 403)
+	}
+	e.expect("pam", "POST", "/scores/1001/2026-11/review", `{}`, 200)
+	for _, who := range []string{"pam", "sup", "lead-a", "tina"} {
+		e.expect(who, "POST", "/scores/1001/2026-11/approve", `{}`, 403)
+	}
+	e.expect("ops", "POST", "/scores/1001/2026-11/approve", `{}`, 200)
+	e.expect("lead-a", "POST", "/scores/1001/2026-11/acknowledge", `{}`, 403)
+	e.expect("ops", "POST", "/scores/1001/2026-11/dispute", `{"note":"x"}`, 403)
+	// the agent sees their own approved sheet only
+	e.expect("ana", "GET", "/scores/1002/2026-11", "", 403)
+	e.expect("ana", "POST", "/scores/1002/2026-11/dispute", `{"note":"not mine"}`, 403)
+	if s := e.expect("ana", "GET", "/scores?month=2026-11", "", 200)["sheets"].([]any); len(s) != 1 || s[0].(map[string]any)["agent"] != "1001" {
+		t.Fatalf("ana's list %v", s)
+	}
+	e.expect("ana", "POST", "/scores/1001/2026-11/dispute", `{"note":"工牌在更衣柜"}`, 200)
+	for _, who := range []string{"lead-b", "qa", "ana", "tina", "pam"} {
+		e.expect(who, "POST", "/scores/1001/2026-11/uphold", `{}`, 403)
+	}
+	if s := e.expect("sup", "POST", "/scores/1001/2026-11/uphold", `{"note":"组长已知晓"}`, 200); s["status"] != "draft" {
+		t.Fatalf("upheld: %v", s)
+	}
+	// upheld, the sheet is a draft again: redrafted and hidden from the agent
+	if d := e.expect("lead-a", "POST", "/scores/draft", `{"team":"team-a","month":"2026-11"}`, 200); len(d["skipped"].([]any)) != 0 {
+		t.Fatalf("redraft %v", d)
+	}
+	e.expect("ana", "GET", "/scores/1001/2026-11", "", 404)
+	h := e.expect("lead-a", "GET", "/scores/1001/2026-11", "", 200)["history"].([]any)
+	var steps []string
+	for _, x := range h {
+		steps = append(steps, x.(map[string]any)["action"].(string))
+	}
+	if got := strings.Join(steps, ","); got != "drafted,review,approve,dispute,uphold,drafted" {
+		t.Errorf("history %s", got)
 	}
 }

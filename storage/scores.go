@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -140,13 +142,59 @@ func (db *DB) ScoreEntries(ctx context.Context, agents []string, month string) (
 	})
 }
 
+// CaseTimeFeeder reports, per agent, the cases (tickets, issue 14) of [from, to) that went over
+// their time limit, as evidence keys ("ticket:123"): each costs the rule's timeliness_per_case
+// in the timeliness bucket (callfloor.ScoreInputs.CasesOverTimeLimit). A feeder answers only for
+// the agents asked about.
+type CaseTimeFeeder func(ctx context.Context, db *DB, agents []string, from, to time.Time) (map[string][]string, error)
+
+var caseFeeders struct {
+	sync.Mutex
+	list []CaseTimeFeeder
+}
+
+// RegisterCaseTimeFeeder adds a feeder of cases over their time limit (the ticket module
+// registers one when it starts); ScoreInputsFor asks every registered feeder.
+func RegisterCaseTimeFeeder(f CaseTimeFeeder) {
+	caseFeeders.Lock()
+	defer caseFeeders.Unlock()
+	caseFeeders.list = append(caseFeeders.list, f)
+}
+
+// FatalErrorReason is the reason of a conduct deduction suggested for a fatal error (the UI
+// shows it in the reader's language).
+const FatalErrorReason = "fatal_error"
+
+// suggestFatalDeductions: each QA evaluation of the month (made in it, in loc) that failed a fatal
+// item suggests a conduct deduction of the rule's conduct_max, entered as a score entry by
+// "callfloor" with the evaluation as its evidence ("eval:<id>"). It is a suggestion: the lead
+// may withdraw it (DeleteScoreEntry) and a withdrawn one is not suggested again; an entry the
+// lead made with that evidence already counts. A fatal error is thus deducted once, in conduct
+// (the accuracy bucket reads the non-fatal rate only).
+func (db *DB) suggestFatalDeductions(ctx context.Context, agents []string, month string, rule callfloor.ScoreRule, loc *time.Location) error {
+	from, _, err := monthRange(month)
+	if err != nil {
+		return err
+	}
+	start, _ := time.ParseInLocation(time.DateOnly, from, loc)
+	end := start.AddDate(0, 1, 0)
+	_, err = db.Pool.Exec(ctx, `INSERT INTO score_entries (agent_id, month, kind, points, reason, evidence, entered_by)
+		SELECT e.agent_id, $4::date, 'conduct', $5, $6, 'eval:' || e.id, 'callfloor'
+		FROM evaluations e WHERE e.fatal AND e.agent_id = ANY($1) AND e.created_at >= $2 AND e.created_at < $3
+		AND NOT EXISTS (SELECT 1 FROM score_entries s WHERE s.agent_id = e.agent_id AND s.month = $4::date AND s.evidence = 'eval:' || e.id)
+		ORDER BY e.id`, agents, start, end, from, rule.ConductMax, FatalErrorReason)
+	return wrapErr("fatal error deductions", err)
+}
+
 // ScoreInputsFor gathers each agent's month from the records:
 //   - attendance: DB.Attendance over the month (corrections applied) → AttendanceFacts;
-//   - timeliness: the agent's month AHT (report engine, grouped by agent) against the AHT target
+//   - timeliness: the agent's month AHT (the production report's, from the 15-minute rollups) against the AHT target
 //     of the agent's team's project (no target or no handled call: no data);
 //   - accuracy: 100 − the agent's QA non-fatal error rate of the month (evaluations made in the
 //     month, in loc); no evaluation: no data;
-//   - exam: exam_results; conduct and bonus: score_entries (not withdrawn).
+//   - cases over their time limit: the registered CaseTimeFeeders (tickets, issue 14);
+//   - exam: exam_results; conduct and bonus: score_entries (not withdrawn), among them the
+//     deductions suggested for fatal errors (suggestFatalDeductions, at drafting).
 func (db *DB) ScoreInputsFor(ctx context.Context, agents []string, month string, loc *time.Location) (map[string]*callfloor.ScoreInputs, error) {
 	from, to, err := monthRange(month)
 	if err != nil {
@@ -179,22 +227,46 @@ func (db *DB) ScoreInputsFor(ctx context.Context, agents []string, month string,
 	if err != nil {
 		return nil, err
 	}
-	rep, err := db.ProductionReport(ctx, ProductionFilter{From: start, To: end, Loc: loc, Interval: IntervalRange, Group: GroupAgent})
+	// the production report's AHT by agent (talk + hold + wrap over handled calls), read from
+	// the 15-minute rollups of the agents only: the whole floor's report per team was most of a
+	// draft's time (BenchmarkScoresMonth)
+	// (the daily rollups when they are kept in loc's days: a month is 30 rows per agent and queue)
+	zone, err := db.RollupZone(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range rep.Cells {
-		in := out[c.Key]
-		if in == nil {
+	ahtSQL := `SELECT agent_id, sum(handled)::bigint, sum(sum_talk_ms)::bigint, sum(sum_hold_ms)::bigint, sum(sum_wrap_ms)::bigint
+		FROM rollup_calls WHERE bucket >= $1 AND bucket < $2 AND agent_id = ANY($3) GROUP BY agent_id`
+	ahtArgs := []any{start, end, agents}
+	if zone != "" && zone == loc.String() {
+		ahtSQL = `SELECT agent_id, sum(handled)::bigint, sum(sum_talk_ms)::bigint, sum(sum_hold_ms)::bigint, sum(sum_wrap_ms)::bigint
+		FROM rollup_calls_day WHERE day >= $1::date AND day <= $2::date AND agent_id = ANY($3) GROUP BY agent_id`
+		ahtArgs = []any{from, to, agents}
+	}
+	rows, err := db.Pool.Query(ctx, ahtSQL, ahtArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("score AHT: %w", err)
+	}
+	for rows.Next() {
+		var a string
+		var c callfloor.QueueCounters
+		if err := rows.Scan(&a, &c.Handled, &c.SumTalkMs, &c.SumHoldMs, &c.SumWrapMs); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("score AHT: %w", err)
+		}
+		in := out[a]
+		aht, ok := c.AHT()
+		t := dir.ProjectTargets(dir.TeamProject[dir.AgentTeam[a]])
+		if in == nil || !ok || t == nil || t.AHT == nil {
 			continue
 		}
-		f := c.Parts.Figures()
-		t := dir.ProjectTargets(dir.TeamProject[dir.AgentTeam[c.Key]])
-		if f.AHT != nil && t != nil && t.AHT != nil {
-			aht, limit := *f.AHT, *t.AHT
-			in.AHTSeconds, in.AHTLimitSeconds = &aht, &limit
-			in.AHTEvidence = "aht:" + month
-		}
+		limit := *t.AHT
+		in.AHTSeconds, in.AHTLimitSeconds = &aht, &limit
+		in.AHTEvidence = "aht:" + month
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("score AHT: %w", err)
 	}
 	// accuracy
 	qa, err := db.QAReport(ctx, QAReportFilter{Group: GroupAgent, Period: PeriodMonth, From: start, To: end, Loc: loc})
@@ -208,8 +280,23 @@ func (db *DB) ScoreInputsFor(ctx context.Context, agents []string, month string,
 			in.AccuracyEvidence = "qa:" + month
 		}
 	}
+	// cases over their time limit
+	caseFeeders.Lock()
+	feeders := append([]CaseTimeFeeder(nil), caseFeeders.list...)
+	caseFeeders.Unlock()
+	for _, f := range feeders {
+		cases, err := f(ctx, db, agents, start, end)
+		if err != nil {
+			return nil, fmt.Errorf("cases over their time limit: %w", err)
+		}
+		for a, cs := range cases {
+			if in := out[a]; in != nil {
+				in.CasesOverTimeLimit = append(in.CasesOverTimeLimit, cs...)
+			}
+		}
+	}
 	// exam
-	rows, err := db.Pool.Query(ctx, `SELECT agent_id, score FROM exam_results WHERE month = $1::date AND agent_id = ANY($2)`, from, agents)
+	rows, err = db.Pool.Query(ctx, `SELECT agent_id, score FROM exam_results WHERE month = $1::date AND agent_id = ANY($2)`, from, agents)
 	if err != nil {
 		return nil, fmt.Errorf("exam results: %w", err)
 	}
@@ -271,38 +358,62 @@ func (db *DB) DraftScores(ctx context.Context, agents []string, team, month stri
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := rules.At(month); err != nil {
+	rule, err := rules.At(month)
+	if err != nil {
 		return nil, nil, err
+	}
+	if len(agents) > 0 {
+		if err := db.suggestFatalDeductions(ctx, agents, month, rule, loc); err != nil {
+			return nil, nil, err
+		}
 	}
 	ins, err := db.ScoreInputsFor(ctx, agents, month, loc)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, a := range agents {
+	// every sheet in one statement, the history of those drafted in another (round trips were a
+	// good part of a team's draft on a loaded machine)
+	sheets := make([]*callfloor.ScoreSheet, len(agents))
+	var rawIns, rawSheets [][]byte
+	var versions, totals []int
+	for i, a := range agents {
 		in := ins[a]
 		sheet, err := callfloor.Score(rules, *in)
 		if err != nil {
 			return nil, nil, fmt.Errorf("score %s %s: %w", a, month, err)
 		}
+		sheets[i] = sheet
 		rawIn, _ := json.Marshal(in)
 		rawSheet, _ := json.Marshal(sheet)
-		tag, err := db.Pool.Exec(ctx, `INSERT INTO score_sheets (agent_id, month, team_id, rule_version, inputs, sheet, total, status, drafted_by)
-			VALUES ($1, ($2 || '-01')::date, $3, $4, $5, $6, $7, 'draft', $8)
-			ON CONFLICT (agent_id, month) DO UPDATE SET team_id = EXCLUDED.team_id, rule_version = EXCLUDED.rule_version, inputs = EXCLUDED.inputs,
-				sheet = EXCLUDED.sheet, total = EXCLUDED.total, drafted_by = EXCLUDED.drafted_by, updated_at = now()
-			WHERE score_sheets.status = 'draft'`, a, month, team, sheet.RuleVersion, rawIn, rawSheet, sheet.Total, by)
-		if err != nil {
-			return nil, nil, wrapErr("draft score", err)
-		}
-		if tag.RowsAffected() == 0 {
+		rawIns, rawSheets = append(rawIns, rawIn), append(rawSheets, rawSheet)
+		versions, totals = append(versions, sheet.RuleVersion), append(totals, sheet.Total)
+	}
+	if len(agents) == 0 {
+		return nil, nil, nil
+	}
+	rows, err := db.Pool.Query(ctx, `WITH up AS (
+		INSERT INTO score_sheets (agent_id, month, team_id, rule_version, inputs, sheet, total, status, drafted_by)
+		SELECT x.agent, ($2 || '-01')::date, $3, x.version, x.inputs, x.sheet, x.total, 'draft', $8
+		FROM unnest($1::text[], $4::int[], $5::jsonb[], $6::jsonb[], $7::int[]) AS x(agent, version, inputs, sheet, total)
+		ON CONFLICT (agent_id, month) DO UPDATE SET team_id = EXCLUDED.team_id, rule_version = EXCLUDED.rule_version, inputs = EXCLUDED.inputs,
+			sheet = EXCLUDED.sheet, total = EXCLUDED.total, drafted_by = EXCLUDED.drafted_by, updated_at = now()
+		WHERE score_sheets.status = 'draft'
+		RETURNING agent_id, total),
+	h AS (INSERT INTO score_sheet_history (agent_id, month, by_user, action, total) SELECT agent_id, ($2 || '-01')::date, $8, 'drafted', total FROM up)
+	SELECT agent_id FROM up`, agents, month, team, versions, rawIns, rawSheets, totals, by)
+	if err != nil {
+		return nil, nil, wrapErr("draft score", err)
+	}
+	done, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, nil, wrapErr("draft score", err)
+	}
+	for i, a := range agents {
+		if !slices.Contains(done, a) {
 			skipped = append(skipped, a)
 			continue
 		}
-		if _, err := db.Pool.Exec(ctx, `INSERT INTO score_sheet_history (agent_id, month, by_user, action, total) VALUES ($1, ($2 || '-01')::date, $3, 'drafted', $4)`,
-			a, month, by, sheet.Total); err != nil {
-			return nil, nil, err
-		}
-		drafted = append(drafted, MonthScore{ScoreSheet: *sheet, Team: team, Status: "draft", Inputs: *in, DraftedBy: by})
+		drafted = append(drafted, MonthScore{ScoreSheet: *sheets[i], Team: team, Status: "draft", Inputs: *ins[a], DraftedBy: by})
 	}
 	return drafted, skipped, nil
 }

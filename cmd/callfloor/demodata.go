@@ -159,7 +159,10 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintf(stdout, "demo: history of %d days from %s (%d calls, %d agent state intervals, %d dispositions) in %s\n",
 			len(h.Days), h.Days[0].Format(time.DateOnly), h.Calls, h.Intervals, h.Dispositions, time.Since(t0).Round(100*time.Millisecond))
 	}
-	return seedDemoForecast(ctx, db, cfg, time.Now(), stdout) // issue 12's forecast page (demo_w12_forecast.go)
+	if err := seedDemoForecast(ctx, db, cfg, time.Now(), stdout); err != nil { // issue 12's forecast page (demo_w12_forecast.go)
+		return err
+	}
+	return seedDemoScores(ctx, db, cfg, time.Now(), stdout) // the monthly score (demo_w12_score.go)
 }
 
 // seedDemo seeds the configuration's queues, agents and teams into an empty database (as serve

@@ -22,6 +22,7 @@ import { forecastEn, forecastZh } from "./i18n_forecast";
 import { bulletinsEn, bulletinsZh } from "./i18n_bulletins";
 import { attendanceEn, attendanceZh } from "./i18n_attendance";
 import { rosterEn, rosterZh } from "./i18n_roster";
+import { scoresEn, scoresZh } from "./i18n_scores";
 
 const en = {
   ...qaEn,
@@ -41,6 +42,7 @@ const en = {
   ...bulletinsEn,
   ...attendanceEn,
   ...rosterEn,
+  ...scoresEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -184,6 +186,7 @@ const zh: Record<Key, string> = {
   ...bulletinsZh,
   ...attendanceZh,
   ...rosterZh,
+  ...scoresZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

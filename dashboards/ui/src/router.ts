@@ -64,6 +64,7 @@ export const routes: RouteRecordRaw[] = [
     component: () => import("./views/bulletins/BulletinsView.vue"),
     meta: { allow: roleIn("admin", "operations_manager", "supervisor", "project_manager") },
   },
+  { path: "/scores", component: () => import("./views/scores/ScoresView.vue") },
   { path: "/:rest(.*)*", name: "fallback", component: { render: () => null } }, // anything else: the home page (guard)
 ];
 
