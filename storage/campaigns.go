@@ -612,3 +612,28 @@ func (db *DB) RecentAttempts(ctx context.Context, phones []string, since time.Ti
 	}
 	return out, rows.Err()
 }
+
+// DNCEntry is one number on a do-not-call list.
+type DNCEntry struct {
+	Phone    string    `json:"phone"`
+	Campaign string    `json:"campaign"` // "" for the global list
+	Reason   string    `json:"reason"`
+	Source   string    `json:"source"`
+	AddedBy  string    `json:"added_by"`
+	AddedAt  time.Time `json:"added_at"`
+}
+
+// ListDNC lists the do-not-call entries (of one number when phone is given), newest first, at
+// most 1,000.
+func (db *DB) ListDNC(ctx context.Context, phone string) ([]DNCEntry, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT phone, campaign_id, reason, source, added_by, added_at FROM dnc
+		WHERE $1 = '' OR phone = $1 ORDER BY added_at DESC, phone LIMIT 1000`, phone)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[DNCEntry])
+	if out == nil {
+		out = []DNCEntry{}
+	}
+	return out, err
+}
