@@ -129,6 +129,7 @@ func (a *API) Register(mux Mux) {
 	h("DELETE /api/v1/teams/{id}", a.deleteTeam)
 	a.registerProjects(h)        // projects and targets (projects.go)
 	a.registerWorkforceConfig(h) // shifts, rotations, holiday calendar (workforce_config.go)
+	a.registerCampaigns(h)       // outbound campaigns, lists, do-not-call (campaigns.go)
 	a.registerRosters(h)         // monthly rosters per team (workforce_roster.go)
 	a.registerSwaps(h)           // shift swaps (workforce_roster.go)
 	a.registerLeave(h)           // leave requests, approvals, balances, policy (workforce_leave.go)
