@@ -19,6 +19,7 @@ import { errorsEn, errorsZh } from "./i18n_errors";
 import { projectsEn, projectsZh } from "./i18n_projects";
 import { productionEn, productionZh } from "./i18n_production";
 import { bulletinsEn, bulletinsZh } from "./i18n_bulletins";
+import { leaveEn, leaveZh } from "./i18n_leave";
 
 const en = {
   ...qaEn,
@@ -35,6 +36,7 @@ const en = {
   ...errorsEn,
   ...projectsEn,
   ...bulletinsEn,
+  ...leaveEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -175,6 +177,7 @@ const zh: Record<Key, string> = {
   ...errorsZh,
   ...projectsZh,
   ...bulletinsZh,
+  ...leaveZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",
