@@ -343,7 +343,8 @@ func (db *DB) ListLeave(ctx context.Context, f LeaveFilter) ([]*LeaveRequestView
 }
 
 // DecideLeave records the decision of the chain's current step, taken as role (the API checked
-// that the caller may act as it); an approval at the last step approves the request, a
+// that the caller may act as it): a step of another role (the request moved on since) is a state
+// conflict. An approval at the last step approves the request, a
 // rejection at any step rejects it.
 func (db *DB) DecideLeave(ctx context.Context, id int64, role callfloor.Role, by string, approve bool, note string) (*LeaveRequestView, error) {
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
@@ -356,6 +357,11 @@ func (db *DB) DecideLeave(ctx context.Context, id int64, role callfloor.Role, by
 		}
 		if v.Status != "pending" {
 			return callfloor.StateConflict(v.Status, "leave request %d is %s", id, v.Status)
+		}
+		// the step the caller was allowed to decide may have been decided meanwhile (two team
+		// leads at once): the request moved on to another role's step, which is not theirs
+		if v.NextRole != role {
+			return callfloor.StateConflict(v.Status, "step %d of leave request %d is for a %s, not a %s", v.Step+1, id, v.NextRole, role)
 		}
 		decision, status, step := "rejected", "rejected", v.Step
 		if approve {

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -119,5 +120,50 @@ func TestLeaveChainAndBalances(t *testing.T) {
 	}
 	if err := db.PutLeavePolicy(ctx, callfloor.LeavePolicy{}, "ops"); err == nil {
 		t.Fatal("an empty policy saved")
+	}
+}
+
+// A step is decided once, by its own role: a second team lead's approval that arrives after the
+// first one moved the request on (two leads clicking at once) is refused, not booked as the
+// supervisor's step. Chains follow the type before the length.
+func TestLeaveStepDecidedOnceAndChainByType(t *testing.T) {
+	db := usersDB(t)
+	ctx := context.Background()
+	note := []storage.NewAttachment{{Filename: "note.pdf", ContentType: "application/pdf", Data: pdf}}
+	v, err := db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1001", Type: callfloor.LeaveSick, From: "2026-12-07", To: "2026-12-09", Days: 3, RequestedOn: "2026-12-07"}, "", note, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DecideLeave(ctx, v.ID, callfloor.RoleTeamLead, "lee", true, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.DecideLeave(ctx, v.ID, callfloor.RoleTeamLead, "lena", true, "")
+	if callfloor.SpecificCode(err) != callfloor.CodeStateConflict {
+		t.Fatalf("a team lead's approval at the supervisor's step: %v", err)
+	}
+	if v, err = db.GetLeave(ctx, v.ID); err != nil || v.Step != 1 || v.Status != "pending" || len(v.Decisions) != 1 || v.NextRole != callfloor.RoleSupervisor {
+		t.Fatalf("after the refused approval: %+v %v", v, err)
+	}
+
+	p := callfloor.DefaultLeavePolicy
+	p.Steps = append(p.Steps, callfloor.LeaveStep{Types: []string{callfloor.LeaveMarriage}, MinDays: 0, Chain: []callfloor.Role{callfloor.RoleOperationsManager}})
+	if err := db.PutLeavePolicy(ctx, p, "ops"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		typ  string
+		days float64
+		from string
+		to   string
+		want []callfloor.Role
+	}{
+		{callfloor.LeaveAnnual, 1, "2026-12-14", "2026-12-14", []callfloor.Role{callfloor.RoleTeamLead, callfloor.RoleSupervisor}},
+		{callfloor.LeaveAnnual, 2, "2026-12-15", "2026-12-16", []callfloor.Role{callfloor.RoleTeamLead, callfloor.RoleSupervisor, callfloor.RoleOperationsManager}},
+		{callfloor.LeaveMarriage, 3, "2026-12-21", "2026-12-23", []callfloor.Role{callfloor.RoleOperationsManager}},
+	} {
+		got, err := db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1001", Type: c.typ, From: c.from, To: c.to, Days: c.days, RequestedOn: "2026-12-07"}, "", nil, "ana")
+		if err != nil || !slices.Equal(got.Chain, c.want) {
+			t.Errorf("%s of %v days: chain %v, want %v (%v)", c.typ, c.days, got, c.want, err)
+		}
 	}
 }
