@@ -50,7 +50,7 @@ export const leaveEn = {
   "leave.form.files": "Sick note or other documents",
   "leave.form.files_hint": "Images or PDF, up to 10 MB each, at most 3 files.",
   "leave.form.pick": "Choose files",
-  "leave.form.attachment_needed": "A sick note is needed for {type} of {days} days or more.",
+  "leave.form.attachment_needed": "{type} needs a sick note (from {days} working days).",
   "leave.form.ahead": "{type} is asked at least {days} days ahead.",
   "leave.form.chain": "Approved by: {chain}",
   "leave.submit": "Send request",

@@ -8,14 +8,17 @@ import { isApprover } from "./views/leave/leave_logic";
 
 export const leaveInbox = reactive({ count: 0 });
 
+let asked = 0; // the latest refresh: an earlier answer arriving late is dropped
+
 export async function refreshLeaveInbox(role: string | undefined): Promise<void> {
+  const n = ++asked;
   if (!role || !isApprover(role)) {
     leaveInbox.count = 0;
     return;
   }
   try {
     const out = await apiAuthed<{ requests: unknown[] }>("GET", "/leave?inbox=1");
-    leaveInbox.count = out.requests?.length ?? 0;
+    if (n === asked) leaveInbox.count = out.requests?.length ?? 0;
   } catch {
     /* the badge keeps its last count; the page shows errors */
   }
