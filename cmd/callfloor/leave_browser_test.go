@@ -111,7 +111,9 @@ func TestBrowserLeaveRequestApprovedThroughTheChain(t *testing.T) {
 				do(t, tab, "the history tab", chromedp.Click(chromedp.CSS("#tab-history")))
 				waitFor(t, tab, 10*time.Second, "the request approved in the history", func() bool { return textOf(tab, "leave-hstatus-"+id) == tr("Approved", "已批准") })
 				do(t, tab, "open its steps", chromedp.Click(chromedp.CSS(".el-table__expand-icon")))
-				waitFor(t, tab, 10*time.Second, "the steps with their notes", func() bool { return strings.Contains(textOf(tab, "leave-step-"+id+"-2"), tr("get well", "好好休息")) })
+				waitFor(t, tab, 10*time.Second, "the steps with their notes", func() bool {
+					return strings.Contains(textOf(tab, "leave-step-"+id+"-2"), tr("get well", "好好休息"))
+				})
 				screenshot(t, tab, artifacts, "leave-history-"+sfx+".png")
 			}
 		}
