@@ -115,6 +115,11 @@ func TestBrowserLeaveRequestApprovedThroughTheChain(t *testing.T) {
 					return strings.Contains(textOf(tab, "leave-step-"+id+"-2"), tr("get well", "好好休息"))
 				})
 				screenshot(t, tab, artifacts, "leave-history-"+sfx+".png")
+				do(t, tab, "the policy tab", chromedp.Click(chromedp.CSS("#tab-policy")))
+				waitFor(t, tab, 10*time.Second, "the policy's rules", func() bool {
+					return visible(tab, "leave-policy-save") && count(tab, `[data-testid^="leave-step-chain-"]`) == 2
+				})
+				screenshot(t, tab, artifacts, "leave-policy-"+sfx+".png")
 			}
 		}
 
