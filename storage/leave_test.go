@@ -167,3 +167,60 @@ func TestLeaveStepDecidedOnceAndChainByType(t *testing.T) {
 		}
 	}
 }
+
+// Two overlapping requests sent at the same moment (a double click, two tabs): one is saved, the
+// other refused as overlapping — never both. Likewise two requests that each fit the balance but
+// not together.
+func TestLeaveConcurrentRequests(t *testing.T) {
+	db := usersDB(t)
+	ctx := context.Background()
+	if err := db.PutLeaveBalance(ctx, "1002", callfloor.LeaveAnnual, 2027, 3); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		day := time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*i).Format(time.DateOnly)
+		errs := make(chan error, 2)
+		start := make(chan struct{})
+		for range 2 {
+			go func() {
+				<-start
+				_, err := db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1001", Type: callfloor.LeavePersonal, From: day, To: day, Days: 1, RequestedOn: "2026-12-01"}, "", nil, "ana")
+				errs <- err
+			}()
+		}
+		close(start)
+		e1, e2 := <-errs, <-errs
+		if (e1 == nil) == (e2 == nil) {
+			t.Fatalf("two requests for %s at once: %v and %v; want one saved, one overlapping", day, e1, e2)
+		}
+		// 2 + 2 days of a balance of 3 (the second year's days only counted while pending)
+		from := time.Date(2027, 6, 7, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*i)
+		start = make(chan struct{})
+		for j := range 2 {
+			go func() {
+				<-start
+				d := from.AddDate(0, 0, 2*j).Format(time.DateOnly)
+				_, err := db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1002", Type: callfloor.LeaveAnnual, From: d, To: from.AddDate(0, 0, 2*j+1).Format(time.DateOnly), Days: 2, RequestedOn: "2026-12-01"}, "", nil, "ben")
+				errs <- err
+			}()
+		}
+		close(start)
+		e1, e2 = <-errs, <-errs
+		if e1 == nil && e2 == nil {
+			t.Fatalf("two requests of 2 days each on a balance of 3, at once: both saved")
+		}
+		if e1 != nil && e2 != nil {
+			t.Fatalf("both refused: %v, %v", e1, e2)
+		}
+		// cancel what was saved so the next round starts from the full balance again
+		pending, err := db.ListLeave(ctx, storage.LeaveFilter{Agents: []string{"1002"}, Status: "pending"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range pending {
+			if _, err := db.CancelLeave(ctx, v.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
