@@ -59,25 +59,26 @@ func TestBrowserLeaveRequestApprovedThroughTheChain(t *testing.T) {
 		// the agent asks
 		ana := login("ana", lang)
 		jsClick(t, ana, "nav-leave")
+		waitFor(t, ana, 45*time.Second, "the agent's balances", func() bool { return visible(ana, "leave-balance-sick") })
 		clickThen(t, ana, "leave-new", "leave-form-reason")
 		dialogSettled(t, ana)
 		elSelect(t, ana, "leave-form-type", tr("Sick leave", "病假"))
 		elRange(t, ana, "leave-form-dates", from, to)
-		waitFor(t, ana, 10*time.Second, "two working days in the form", func() bool {
+		waitFor(t, ana, 30*time.Second, "two working days in the form", func() bool {
 			v, _ := chromedp.Run(ana, chromedp.Evaluate[string](`(e => e ? (e.tagName === "INPUT" ? e : e.querySelector("input")).value : "")(document.querySelector('[data-testid="leave-form-days"]'))`))
 			return v == "2"
 		})
-		waitFor(t, ana, 10*time.Second, "the sick-note rule and the three-step chain shown", func() bool {
+		waitFor(t, ana, 30*time.Second, "the sick-note rule and the three-step chain shown", func() bool {
 			s := textOf(ana, "leave-form-rules")
 			return strings.Contains(s, tr("sick note", "病假证明")) && strings.Contains(s, tr("Operations manager", "运营经理"))
 		})
 		fillInput(t, ana, "leave-form-reason", tr("flu", "发烧"))
 		do(t, ana, "attach the sick note", chromedp.SetUploadFiles(chromedp.CSS(`input.el-upload__input`), []string{note}))
-		waitFor(t, ana, 10*time.Second, "the note in the upload list", func() bool { return strings.Contains(pageText(ana), "sick-note.pdf") })
+		waitFor(t, ana, 30*time.Second, "the note in the upload list", func() bool { return strings.Contains(pageText(ana), "sick-note.pdf") })
 		screenshot(t, ana, artifacts, "leave-request-"+sfx+".png")
 		jsClick(t, ana, "leave-submit")
 		var id string
-		waitFor(t, ana, 15*time.Second, "the request saved", func() bool {
+		waitFor(t, ana, 30*time.Second, "the request saved", func() bool {
 			code, body := api(t, "GET", v1+"/leave?agent=1001&status=pending", tok, "")
 			reqs, _ := body["requests"].([]any)
 			if code != 200 || len(reqs) != 1 {
@@ -90,33 +91,35 @@ func TestBrowserLeaveRequestApprovedThroughTheChain(t *testing.T) {
 			id = fmt.Sprint(r["id"])
 			return true
 		})
-		waitFor(t, ana, 10*time.Second, "the request pending on the agent's page", func() bool {
+		waitFor(t, ana, 30*time.Second, "the request pending on the agent's page", func() bool {
 			return textOf(ana, "leave-status-"+id) == tr("Pending", "审批中")
 		})
 
 		// the chain: team lead, supervisor, operations manager
 		for _, who := range []string{"lee", "sue", "olga"} {
 			tab := login(who, lang)
-			waitFor(t, tab, 15*time.Second, who+"'s inbox count on the navigation", func() bool { return textOf(tab, "nav-leave-badge") == "1" })
+			waitFor(t, tab, 30*time.Second, who+"'s inbox count on the navigation", func() bool { return textOf(tab, "nav-leave-badge") == "1" })
 			jsClick(t, tab, "nav-leave")
+			// the page's first requests may be slow on a loaded machine
+			waitFor(t, tab, 45*time.Second, "the request in "+who+"'s inbox", func() bool { return visible(tab, "leave-decide-"+id) })
 			clickThen(t, tab, "leave-decide-"+id, "leave-decision-note")
 			dialogSettled(t, tab)
 			fillInput(t, tab, "leave-decision-note", tr("get well", "好好休息"))
 			screenshot(t, tab, artifacts, "leave-decide-"+who+"-"+sfx+".png")
 			jsClick(t, tab, "leave-approve")
-			waitFor(t, tab, 15*time.Second, who+"'s inbox emptied", func() bool {
+			waitFor(t, tab, 30*time.Second, who+"'s inbox emptied", func() bool {
 				return !present(tab, "leave-decide-"+id) && !present(tab, "nav-leave-badge")
 			})
 			if who == "olga" {
 				do(t, tab, "the history tab", chromedp.Click(chromedp.CSS("#tab-history")))
-				waitFor(t, tab, 10*time.Second, "the request approved in the history", func() bool { return textOf(tab, "leave-hstatus-"+id) == tr("Approved", "已批准") })
+				waitFor(t, tab, 30*time.Second, "the request approved in the history", func() bool { return textOf(tab, "leave-hstatus-"+id) == tr("Approved", "已批准") })
 				do(t, tab, "open its steps", chromedp.Click(chromedp.CSS(".el-table__expand-icon")))
-				waitFor(t, tab, 10*time.Second, "the steps with their notes", func() bool {
+				waitFor(t, tab, 30*time.Second, "the steps with their notes", func() bool {
 					return strings.Contains(textOf(tab, "leave-step-"+id+"-2"), tr("get well", "好好休息"))
 				})
 				screenshot(t, tab, artifacts, "leave-history-"+sfx+".png")
 				do(t, tab, "the policy tab", chromedp.Click(chromedp.CSS("#tab-policy")))
-				waitFor(t, tab, 10*time.Second, "the policy's rules", func() bool {
+				waitFor(t, tab, 30*time.Second, "the policy's rules", func() bool {
 					return visible(tab, "leave-policy-save") && count(tab, `[data-testid^="leave-step-chain-"]`) == 2
 				})
 				screenshot(t, tab, artifacts, "leave-policy-"+sfx+".png")
@@ -125,10 +128,10 @@ func TestBrowserLeaveRequestApprovedThroughTheChain(t *testing.T) {
 
 		// the agent sees it approved; the roster and attendance show it
 		do(t, ana, "reload", chromedp.Reload())
-		waitFor(t, ana, 15*time.Second, "the request approved on the agent's page", func() bool {
+		waitFor(t, ana, 30*time.Second, "the request approved on the agent's page", func() bool {
 			return textOf(ana, "leave-status-"+id) == tr("Approved", "已批准")
 		})
-		waitFor(t, ana, 10*time.Second, "the sick days taken", func() bool { return textOf(ana, "leave-taken-sick") == fmt.Sprint(2*(i+1)) })
+		waitFor(t, ana, 30*time.Second, "the sick days taken", func() bool { return textOf(ana, "leave-taken-sick") == fmt.Sprint(2*(i+1)) })
 		screenshot(t, ana, artifacts, "leave-approved-"+sfx+".png")
 		code, body := api(t, "GET", v1+"/agents/1001/roster?from="+from+"&to="+to, tok, "")
 		days, _ := body["days"].([]any)
