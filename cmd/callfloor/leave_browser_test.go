@@ -111,14 +111,14 @@ func TestBrowserLeaveRequestApprovedThroughTheChain(t *testing.T) {
 				return !present(tab, "leave-decide-"+id) && !present(tab, "nav-leave-badge")
 			})
 			if who == "olga" {
-				do(t, tab, "the history tab", chromedp.Click(chromedp.CSS("#tab-history")))
+				cssClick(t, tab, "#tab-history")
 				waitFor(t, tab, 30*time.Second, "the request approved in the history", func() bool { return textOf(tab, "leave-hstatus-"+id) == tr("Approved", "已批准") })
-				do(t, tab, "open its steps", chromedp.Click(chromedp.CSS(".el-table__expand-icon")))
+				cssClick(t, tab, `[data-testid="leave-history"] .el-table__expand-icon`)
 				waitFor(t, tab, 30*time.Second, "the steps with their notes", func() bool {
 					return strings.Contains(textOf(tab, "leave-step-"+id+"-2"), tr("get well", "好好休息"))
 				})
 				screenshot(t, tab, artifacts, "leave-history-"+sfx+".png")
-				do(t, tab, "the policy tab", chromedp.Click(chromedp.CSS("#tab-policy")))
+				cssClick(t, tab, "#tab-policy")
 				waitFor(t, tab, 30*time.Second, "the policy's rules", func() bool {
 					return visible(tab, "leave-policy-save") && count(tab, `[data-testid^="leave-step-chain-"]`) == 2
 				})
@@ -179,4 +179,14 @@ func elRange(t *testing.T, ctx context.Context, testID, from, to string) {
 		return v == from+" "+to
 	})
 	do(t, ctx, "close the calendar", chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur()`))
+}
+
+// cssClick clicks the first visible element matching css from the page, retried until there is
+// one (a table still rendering on a loaded machine).
+func cssClick(t *testing.T, ctx context.Context, css string) {
+	t.Helper()
+	waitFor(t, ctx, 30*time.Second, css+" to click", func() bool {
+		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(e => { if (!e || e.offsetParent === null) return false; e.click(); return true })(document.querySelector(%q))`, css)))
+		return ok
+	})
 }
