@@ -105,13 +105,17 @@ type LeaveBalance struct {
 
 // LeaveBalances lists an agent's balances of a year (every type).
 func (db *DB) LeaveBalances(ctx context.Context, agent string, year int) ([]LeaveBalance, error) {
+	return leaveBalances(ctx, db.Pool, agent, year)
+}
+
+func leaveBalances(ctx context.Context, db rowQuerier, agent string, year int) ([]LeaveBalance, error) {
 	by := map[string]*LeaveBalance{}
 	out := make([]LeaveBalance, len(callfloor.LeaveTypes))
 	for i, t := range callfloor.LeaveTypes {
 		out[i].Type = t
 		by[t] = &out[i]
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT type, entitled_days::float8 FROM leave_balances WHERE agent_id = $1 AND year = $2`, agent, year)
+	rows, err := db.Query(ctx, `SELECT type, entitled_days::float8 FROM leave_balances WHERE agent_id = $1 AND year = $2`, agent, year)
 	if err != nil {
 		return nil, fmt.Errorf("leave balances: %w", err)
 	}
@@ -127,7 +131,7 @@ func (db *DB) LeaveBalances(ctx context.Context, agent string, year int) ([]Leav
 		}
 	}
 	rows.Close()
-	rows, err = db.Pool.Query(ctx, `SELECT type, status, sum(days)::float8 FROM leave_requests WHERE agent_id = $1
+	rows, err = db.Query(ctx, `SELECT type, status, sum(days)::float8 FROM leave_requests WHERE agent_id = $1
 		AND extract(year FROM from_day) = $2 AND status IN ('approved', 'pending') GROUP BY 1, 2`, agent, year)
 	if err != nil {
 		return nil, fmt.Errorf("leave balances: %w", err)
@@ -202,19 +206,24 @@ func (db *DB) RequestLeave(ctx context.Context, r callfloor.LeaveRequest, half s
 		}
 	}
 	year, _ := strconv.Atoi(r.From[:4])
-	bal, err := db.LeaveBalances(ctx, r.Agent, year)
-	if err != nil {
-		return nil, err
-	}
-	for _, b := range bal {
-		if b.Type == r.Type && b.Remaining != nil && r.Days > *b.Remaining-b.Pending {
-			return nil, callfloor.Invalid("days", CodeLeaveBalance, callfloor.Params{"value": r.Days, "max": *b.Remaining - b.Pending},
-				"%v days asked, %v left", r.Days, *b.Remaining-b.Pending)
-		}
-	}
 	chain := p.Chain(r)
 	var id int64
 	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		// one request of an agent at a time: the overlap and balance checks below see the
+		// requests saved before this one (two sent at once would both pass otherwise)
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('leave:' || $1))`, r.Agent); err != nil {
+			return err
+		}
+		bal, err := leaveBalances(ctx, tx, r.Agent, year)
+		if err != nil {
+			return err
+		}
+		for _, b := range bal {
+			if b.Type == r.Type && b.Remaining != nil && r.Days > *b.Remaining-b.Pending {
+				return callfloor.Invalid("days", CodeLeaveBalance, callfloor.Params{"value": r.Days, "max": *b.Remaining - b.Pending},
+					"%v days asked, %v left", r.Days, *b.Remaining-b.Pending)
+			}
+		}
 		var overlap int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM leave_requests WHERE agent_id = $1 AND status IN ('pending', 'approved')
 			AND from_day <= $3::date AND to_day >= $2::date`, r.Agent, r.From, r.To).Scan(&overlap); err != nil {
@@ -343,7 +352,8 @@ func (db *DB) ListLeave(ctx context.Context, f LeaveFilter) ([]*LeaveRequestView
 }
 
 // DecideLeave records the decision of the chain's current step, taken as role (the API checked
-// that the caller may act as it); an approval at the last step approves the request, a
+// that the caller may act as it): a step of another role (the request moved on since) is a state
+// conflict. An approval at the last step approves the request, a
 // rejection at any step rejects it.
 func (db *DB) DecideLeave(ctx context.Context, id int64, role callfloor.Role, by string, approve bool, note string) (*LeaveRequestView, error) {
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
@@ -356,6 +366,11 @@ func (db *DB) DecideLeave(ctx context.Context, id int64, role callfloor.Role, by
 		}
 		if v.Status != "pending" {
 			return callfloor.StateConflict(v.Status, "leave request %d is %s", id, v.Status)
+		}
+		// the step the caller was allowed to decide may have been decided meanwhile (two team
+		// leads at once): the request moved on to another role's step, which is not theirs
+		if v.NextRole != role {
+			return callfloor.StateConflict(v.Status, "step %d of leave request %d is for a %s, not a %s", v.Step+1, id, v.NextRole, role)
 		}
 		decision, status, step := "rejected", "rejected", v.Step
 		if approve {

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -119,5 +120,107 @@ func TestLeaveChainAndBalances(t *testing.T) {
 	}
 	if err := db.PutLeavePolicy(ctx, callfloor.LeavePolicy{}, "ops"); err == nil {
 		t.Fatal("an empty policy saved")
+	}
+}
+
+// A step is decided once, by its own role: a second team lead's approval that arrives after the
+// first one moved the request on (two leads clicking at once) is refused, not booked as the
+// supervisor's step. Chains follow the type before the length.
+func TestLeaveStepDecidedOnceAndChainByType(t *testing.T) {
+	db := usersDB(t)
+	ctx := context.Background()
+	note := []storage.NewAttachment{{Filename: "note.pdf", ContentType: "application/pdf", Data: pdf}}
+	v, err := db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1001", Type: callfloor.LeaveSick, From: "2026-12-07", To: "2026-12-09", Days: 3, RequestedOn: "2026-12-07"}, "", note, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.DecideLeave(ctx, v.ID, callfloor.RoleTeamLead, "lee", true, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.DecideLeave(ctx, v.ID, callfloor.RoleTeamLead, "lena", true, "")
+	if callfloor.SpecificCode(err) != callfloor.CodeStateConflict {
+		t.Fatalf("a team lead's approval at the supervisor's step: %v", err)
+	}
+	if v, err = db.GetLeave(ctx, v.ID); err != nil || v.Step != 1 || v.Status != "pending" || len(v.Decisions) != 1 || v.NextRole != callfloor.RoleSupervisor {
+		t.Fatalf("after the refused approval: %+v %v", v, err)
+	}
+
+	p := callfloor.DefaultLeavePolicy
+	p.Steps = append(p.Steps, callfloor.LeaveStep{Types: []string{callfloor.LeaveMarriage}, MinDays: 0, Chain: []callfloor.Role{callfloor.RoleOperationsManager}})
+	if err := db.PutLeavePolicy(ctx, p, "ops"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		typ  string
+		days float64
+		from string
+		to   string
+		want []callfloor.Role
+	}{
+		{callfloor.LeaveAnnual, 1, "2026-12-14", "2026-12-14", []callfloor.Role{callfloor.RoleTeamLead, callfloor.RoleSupervisor}},
+		{callfloor.LeaveAnnual, 2, "2026-12-15", "2026-12-16", []callfloor.Role{callfloor.RoleTeamLead, callfloor.RoleSupervisor, callfloor.RoleOperationsManager}},
+		{callfloor.LeaveMarriage, 3, "2026-12-21", "2026-12-23", []callfloor.Role{callfloor.RoleOperationsManager}},
+	} {
+		got, err := db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1001", Type: c.typ, From: c.from, To: c.to, Days: c.days, RequestedOn: "2026-12-07"}, "", nil, "ana")
+		if err != nil || !slices.Equal(got.Chain, c.want) {
+			t.Errorf("%s of %v days: chain %v, want %v (%v)", c.typ, c.days, got, c.want, err)
+		}
+	}
+}
+
+// Two overlapping requests sent at the same moment (a double click, two tabs): one is saved, the
+// other refused as overlapping — never both. Likewise two requests that each fit the balance but
+// not together.
+func TestLeaveConcurrentRequests(t *testing.T) {
+	db := usersDB(t)
+	ctx := context.Background()
+	if err := db.PutLeaveBalance(ctx, "1002", callfloor.LeaveAnnual, 2027, 3); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		day := time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*i).Format(time.DateOnly)
+		errs := make(chan error, 2)
+		start := make(chan struct{})
+		for range 2 {
+			go func() {
+				<-start
+				_, err := db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1001", Type: callfloor.LeavePersonal, From: day, To: day, Days: 1, RequestedOn: "2026-12-01"}, "", nil, "ana")
+				errs <- err
+			}()
+		}
+		close(start)
+		e1, e2 := <-errs, <-errs
+		if (e1 == nil) == (e2 == nil) {
+			t.Fatalf("two requests for %s at once: %v and %v; want one saved, one overlapping", day, e1, e2)
+		}
+		// 2 + 2 days of a balance of 3 (the second year's days only counted while pending)
+		from := time.Date(2027, 6, 7, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*i)
+		start = make(chan struct{})
+		for j := range 2 {
+			go func() {
+				<-start
+				d := from.AddDate(0, 0, 2*j).Format(time.DateOnly)
+				_, err := db.RequestLeave(ctx, callfloor.LeaveRequest{Agent: "1002", Type: callfloor.LeaveAnnual, From: d, To: from.AddDate(0, 0, 2*j+1).Format(time.DateOnly), Days: 2, RequestedOn: "2026-12-01"}, "", nil, "ben")
+				errs <- err
+			}()
+		}
+		close(start)
+		e1, e2 = <-errs, <-errs
+		if e1 == nil && e2 == nil {
+			t.Fatalf("two requests of 2 days each on a balance of 3, at once: both saved")
+		}
+		if e1 != nil && e2 != nil {
+			t.Fatalf("both refused: %v, %v", e1, e2)
+		}
+		// cancel what was saved so the next round starts from the full balance again
+		pending, err := db.ListLeave(ctx, storage.LeaveFilter{Agents: []string{"1002"}, Status: "pending"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range pending {
+			if _, err := db.CancelLeave(ctx, v.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }

@@ -147,6 +147,9 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := seedDemo(ctx, db, cfg, password, stdout); err != nil {
 		return err
 	}
+	if err := seedDemoLeave(ctx, db, cfg, time.Now(), stdout); err != nil {
+		return err
+	}
 	t0 := time.Now()
 	h, err := seedDemoHistory(ctx, db, cfg, *weeks, time.Now())
 	if err != nil {

@@ -23,6 +23,7 @@ import { bulletinsEn, bulletinsZh } from "./i18n_bulletins";
 import { attendanceEn, attendanceZh } from "./i18n_attendance";
 import { rosterEn, rosterZh } from "./i18n_roster";
 import { scoresEn, scoresZh } from "./i18n_scores";
+import { leaveEn, leaveZh } from "./i18n_leave";
 
 const en = {
   ...qaEn,
@@ -43,6 +44,7 @@ const en = {
   ...attendanceEn,
   ...rosterEn,
   ...scoresEn,
+  ...leaveEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -187,6 +189,7 @@ const zh: Record<Key, string> = {
   ...attendanceZh,
   ...rosterZh,
   ...scoresZh,
+  ...leaveZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

@@ -4,6 +4,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router"
 import type { Me } from "./types";
 import { home, loadMe, session } from "./session";
 import { canReadPlans } from "./plans_access";
+import { isApprover } from "./views/leave/leave_logic";
 
 declare module "vue-router" {
   interface RouteMeta {
@@ -59,6 +60,11 @@ export const routes: RouteRecordRaw[] = [
     meta: { allow: roleIn("admin", "operations_manager") },
   },
   { path: "/roster/:tab?", component: () => import("./views/roster/RosterView.vue"), meta: { allow: (me) => me.user.role !== "agent" } },
+  {
+    path: "/leave",
+    component: () => import("./views/leave/LeaveView.vue"),
+    meta: { allow: (me) => !!me.user.agent_id || isApprover(me.user.role) },
+  },
   {
     path: "/bulletins",
     component: () => import("./views/bulletins/BulletinsView.vue"),
