@@ -1,1 +1,0 @@
-import{f as e,o as t,s as n,t as r}from"./api-axdikr9y.js";var i=[`disposition_required`,`not_in_wrap_up`,`not_on_call`,`agent_unavailable`,`disposition_closed`];function a(a){return a instanceof r&&i.includes(a.code)?e(n(),`err.`+a.code):t(a)}export{a as t};

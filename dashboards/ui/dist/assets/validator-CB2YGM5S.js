@@ -1,1 +1,0 @@
-import{Z as e}from"./api-axdikr9y.js";var t=t=>[``,...e].includes(t);export{t};

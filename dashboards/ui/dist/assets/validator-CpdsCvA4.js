@@ -1,0 +1,1 @@
+import{et as e}from"./api-BReff_AP.js";var t=t=>[``,...e].includes(t);export{t};
