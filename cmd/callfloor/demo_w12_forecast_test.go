@@ -53,9 +53,11 @@ func TestDemoForecast(t *testing.T) {
 		t.Fatalf("sales shrinkage %+v %v", st, err)
 	}
 	tomorrow := today.AddDate(0, 0, 1).Format(time.DateOnly)
+	// the roster is the roster seeder's when it ran (seedDemo), else this seeder's own: either
+	// way, heads by day on sales and nobody at night (12:00 may be everyone's lunch break)
 	heads, err := db.RosteredHeads(ctx, "sales", tomorrow, loc, 30)
-	if err != nil || heads[20] == 0 || heads[24] == 0 || heads[2] != 0 {
-		t.Fatalf("sales heads tomorrow 10:00 %d, 12:00 %d, 01:00 %d (%v)", heads[20], heads[24], heads[2], err)
+	if err != nil || heads[20] == 0 || heads[2] != 0 {
+		t.Fatalf("sales heads tomorrow 10:00 %d, 01:00 %d (%v)", heads[20], heads[2], err)
 	}
 	var n1, n2, cells1, cells2 int
 	count := func(n, cells *int) {
