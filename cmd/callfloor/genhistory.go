@@ -1061,8 +1061,10 @@ func writeGenDays(ctx context.Context, db *storage.DB, m *genModel, days []time.
 				n := done.Add(1)
 				tot := nCalls.Load() + nOffers.Load() + nIntervals.Load() + nSessions.Load() + nDisp.Load()
 				el := time.Since(t0).Seconds()
+				mu.Lock() // the workers share stderr (a bytes.Buffer in the tests)
 				fmt.Fprintf(stderr, "gen-history: %d/%d days (%s): %d calls, %d offers, %d intervals; %.0f rows/s\n",
 					n, len(days), days[i].Format("2006-01-02"), nCalls.Load(), nOffers.Load(), nIntervals.Load(), float64(tot)/el)
+				mu.Unlock()
 			}
 		}()
 	}
