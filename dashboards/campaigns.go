@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -42,7 +43,7 @@ func canReadCampaign(p callfloor.Principal, c callfloor.Campaign) bool {
 	case callfloor.RoleProjectManager:
 		return c.Project != "" && p.CanSeeProject(c.Project)
 	case callfloor.RoleTeamLead:
-		return p.TeamID != "" && containsString(c.Teams, p.TeamID)
+		return p.TeamID != "" && slices.Contains(c.Teams, p.TeamID)
 	}
 	return false
 }
@@ -53,15 +54,6 @@ func canManageCampaign(p callfloor.Principal, c callfloor.Campaign) bool {
 		return true
 	}
 	return p.Role == callfloor.RoleProjectManager && c.Project != "" && p.CanSeeProject(c.Project)
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (a *API) listCampaigns(w http.ResponseWriter, r *http.Request) (any, error) {

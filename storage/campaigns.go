@@ -308,7 +308,7 @@ func (db *DB) ImportLeads(ctx context.Context, campaignID, listName, source, by 
 	if err != nil {
 		return ImportReport{}, fmt.Errorf("import leads into %s: %w", campaignID, err)
 	}
-	sortRejects(rep.Rejected)
+	slices.SortStableFunc(rep.Rejected, func(a, b ImportReject) int { return a.Row - b.Row })
 	return rep, nil
 }
 
@@ -316,14 +316,6 @@ func (db *DB) ImportLeads(ctx context.Context, campaignID, listName, source, by 
 const CodeDoNotCall = "do_not_call"
 
 func init() { callfloor.RegisterCode(CodeDoNotCall, callfloor.EINVALID) }
-
-func sortRejects(r []ImportReject) {
-	for i := 1; i < len(r); i++ { // insertion sort: the list is nearly sorted already
-		for j := i; j > 0 && r[j].Row < r[j-1].Row; j-- {
-			r[j], r[j-1] = r[j-1], r[j]
-		}
-	}
-}
 
 // Lead is one lead as the dialler and the agent's card read it.
 type Lead struct {
