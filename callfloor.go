@@ -168,6 +168,12 @@ type Call struct {
 	TransferredFrom string    `json:"transferred_from,omitempty"`
 	TransferredAt   time.Time `json:"transferred_at,omitzero"`
 
+	// An outbound campaign's call (issue 13): the campaign and the lead it dials. The call's id
+	// is the lead's dial id (storage leads.dial_id, lead_attempts.dial_id), so that after a
+	// restart the dialler finds the call of every lead it left dialling.
+	CampaignID string `json:"campaign_id,omitempty"`
+	LeadID     int64  `json:"lead_id,omitempty"`
+
 	// Rev numbers the saves of the live record: a save retried after a lost reply checks it to
 	// land once.
 	Rev int64 `json:"rev,omitempty"`

@@ -27,6 +27,8 @@
 //	                    each state (occupancy, utilisation)
 //	P stream            stream of callfloor.Event JSON (field "e"), trimmed behind the history
 //	                    writer's consumer group (TrimStream)
+//	P cc:{campaign}:{day} hash: an outbound campaign's counters (campaigns.go), cohort = the day
+//	                    the dial was placed; t:{team}:{field} for a team's share
 //	P kick              pub/sub channel: an agent became available somewhere
 package realtime
 
@@ -576,6 +578,12 @@ type CallChange struct {
 	AgentInc  map[string]int64 // added to the agent's counters of today
 	AgentID   string           // whose counters AgentInc are
 	MaxWaitMs int64            // raise the queue's max-wait-of-the-day to this
+
+	// CampaignInc is added to the call's campaign's counters of the call's entry day
+	// (Call.CampaignID; realtime/campaigns.go names the fields), and, with CampaignTeam, to that
+	// team's share of them.
+	CampaignInc  map[string]int64
+	CampaignTeam string
 }
 
 // SaveCall writes the call's record, its waiting-list membership, counters and change-stream
@@ -633,6 +641,9 @@ func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
 			pipe.HIncrBy(ctx, ak, f, v)
 		}
 		pipe.Expire(ctx, ak, 8*24*time.Hour)
+	}
+	if len(ch.CampaignInc) > 0 && c.CampaignID != "" {
+		s.campaignInc(ctx, pipe, c.CampaignID, ch.CampaignTeam, c.EnteredAt, ch.CampaignInc)
 	}
 	if ch.Event != nil {
 		eb, err := json.Marshal(ch.Event)
