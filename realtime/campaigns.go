@@ -2,6 +2,8 @@ package realtime
 
 import (
 	"context"
+	"encoding/json"
+	"sort"
 	"strings"
 	"time"
 
@@ -81,4 +83,72 @@ func (s *Store) CampaignCounters(ctx context.Context, campaign string, day time.
 		f.Total[k] = v
 	}
 	return f, nil
+}
+
+// CampaignLive is what the wallboard shows of a campaign besides its counters: the dialler
+// refreshes it on every pass (it reads the campaign and its leads from PostgreSQL anyway; a
+// wallboard never does) and it expires two minutes after the last refresh, so a campaign whose
+// dialler stopped drops off the wall.
+type CampaignLive struct {
+	ID            string    `json:"id"`
+	Name          string    `json:"name"`
+	Project       string    `json:"project,omitempty"`
+	Teams         []string  `json:"teams,omitempty"`
+	Status        string    `json:"status"` // running, paused, …
+	Mode          string    `json:"mode"`
+	LeadsLeft     int64     `json:"leads_left"`     // leads not done (new, scheduled, call-back, dialling)
+	LeadsDue      int64     `json:"leads_due"`      // of them, due now
+	DialTarget    int       `json:"dial_target"`    // the day's targets (0: none)
+	ConnectTarget int       `json:"connect_target"` // connected calls
+	DropTarget    float64   `json:"drop_target"`    // dropped ÷ answered over the day
+	AgentsOn      int       `json:"agents_on"`      // logged in and serving it
+	Ringing       int       `json:"ringing"`        // dials in progress
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// campaignLiveTTL: a campaign not refreshed for this long is gone from the wall.
+const campaignLiveTTL = 2 * time.Minute
+
+// SetCampaignLive stores a campaign's live info (P camplive:{id}, in the set P camplive).
+func (s *Store) SetCampaignLive(ctx context.Context, c CampaignLive) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	pipe := s.rdb.TxPipeline()
+	pipe.Set(ctx, s.k("camplive", c.ID), b, campaignLiveTTL)
+	pipe.SAdd(ctx, s.k("camplive"), c.ID)
+	_, err = pipe.Exec(ctx)
+	return err
+}
+
+// CampaignsLive returns the campaigns refreshed within the last two minutes, by id.
+func (s *Store) CampaignsLive(ctx context.Context) ([]CampaignLive, error) {
+	ids, err := s.rdb.SMembers(ctx, s.k("camplive")).Result()
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	sort.Strings(ids)
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.k("camplive", id)
+	}
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, err
+	}
+	var out []CampaignLive
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok { // expired: forget it
+			s.rdb.SRem(ctx, s.k("camplive"), ids[i])
+			continue
+		}
+		var c CampaignLive
+		if err := json.Unmarshal([]byte(str), &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

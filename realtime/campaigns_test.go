@@ -59,3 +59,38 @@ func TestCampaignCounters(t *testing.T) {
 		t.Errorf("the next day's counters = %+v, want none", next)
 	}
 }
+
+// A campaign's live info is listed while it is refreshed and drops off the list once it expires.
+func TestCampaignsLive(t *testing.T) {
+	s, rdb, prefix := newStore(t)
+	ctx := context.Background()
+	now := time.Now()
+	for _, c := range []realtime.CampaignLive{
+		{ID: "renewals", Name: "续保", Status: "running", Mode: "predictive", LeadsLeft: 5000, LeadsDue: 1200, DialTarget: 8000, UpdatedAt: now},
+		{ID: "alpha", Name: "Alpha", Status: "paused", Mode: "preview", UpdatedAt: now},
+	} {
+		if err := s.SetCampaignLive(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.CampaignsLive(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "alpha" || got[1].ID != "renewals" || got[1].LeadsLeft != 5000 || got[1].Name != "续保" {
+		t.Fatalf("CampaignsLive = %+v, want alpha then renewals with 5000 leads left", got)
+	}
+	if err := rdb.Del(ctx, prefix+"camplive:alpha").Err(); err != nil { // as if it expired
+		t.Fatal(err)
+	}
+	got, err = s.CampaignsLive(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != "renewals" {
+		t.Fatalf("after alpha expired: %+v, want renewals only", got)
+	}
+	if n, _ := rdb.SCard(ctx, prefix+"camplive").Result(); n != 1 {
+		t.Errorf("the id set holds %d ids, want the expired one forgotten", n)
+	}
+}

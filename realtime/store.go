@@ -29,6 +29,8 @@
 //	                    writer's consumer group (TrimStream)
 //	P cc:{campaign}:{day} hash: an outbound campaign's counters (campaigns.go), cohort = the day
 //	                    the dial was placed; t:{team}:{field} for a team's share
+//	P camplive:{id}     string: a running campaign's live info (CampaignLive), 2 min TTL; P camplive
+//	                    the set of their ids
 //	P kick              pub/sub channel: an agent became available somewhere
 package realtime
 
