@@ -774,6 +774,41 @@ func (a *ACD) Queue(name string) (callfloor.Queue, error) {
 // Dial places an agent's outbound click-to-call: the agent's phone rings first, then the
 // customer is dialled through the configured dial string. It returns the new call's id.
 func (a *ACD) Dial(ctx context.Context, agentID, number string) (string, error) {
+	return a.dial(ctx, agentID, number, LeadDial{})
+}
+
+// LeadDial names the campaign lead a click-to-call dials (the agent's preview of a lead): the
+// call's id is the lead's dial id, given by whoever claimed the lead (storage.ClaimLeads), so
+// that the attempt, the call and, after a restart, the lead's dial all carry the same id.
+type LeadDial struct {
+	CallID   string // the lead's dial id: 16 to 64 characters of [0-9a-z-]
+	Campaign string
+	Lead     int64
+}
+
+// NewCallID returns a fresh call id (time-ordered), for a dial id claimed before the call.
+func NewCallID() string { return newID(time.Now()) }
+
+var callIDPattern = regexp.MustCompile(`^[0-9a-z-]{16,64}$`)
+
+// DialLead places an agent's click-to-call to a campaign's lead (preview dialling): as Dial,
+// with the call carrying the campaign and the lead and counted in the campaign's counters.
+func (a *ACD) DialLead(ctx context.Context, agentID, number string, d LeadDial) (string, error) {
+	if !callIDPattern.MatchString(d.CallID) || d.Campaign == "" || d.Lead <= 0 {
+		return "", callfloor.Invalid("lead", callfloor.CodeInvalidFormat, callfloor.Params{"value": d.CallID}, "a lead's dial needs its dial id, campaign and lead")
+	}
+	if c, err := a.store.Call(ctx, d.CallID); err == nil && c != nil {
+		return "", &callfloor.Error{Code: CodeAlreadyDialled, Kind: callfloor.ECONFLICT, Message: fmt.Sprintf("dial %s was already placed", d.CallID)}
+	}
+	return a.dial(ctx, agentID, number, d)
+}
+
+// CodeAlreadyDialled: a lead's dial id that already has a call (a double click, a retry).
+const CodeAlreadyDialled = "already_dialled"
+
+func init() { callfloor.RegisterCode(CodeAlreadyDialled, callfloor.ECONFLICT) }
+
+func (a *ACD) dial(ctx context.Context, agentID, number string, lead LeadDial) (string, error) {
 	s := a.settings()
 	ag, err := a.agent(agentID)
 	if err != nil {
@@ -793,13 +828,16 @@ func (a *ACD) Dial(ctx context.Context, agentID, number string) (string, error) 
 	}
 	now := time.Now()
 	id := newID(now)
+	if lead.CallID != "" {
+		id = lead.CallID
+	}
 	if _, err := a.store.Transition(ctx, realtime.Transition{Agent: ag.ID, From: []callfloor.AgentState{callfloor.AgentAvailable, callfloor.AgentPaused, callfloor.AgentWrapUp},
 		To: callfloor.AgentRinging, Direction: callfloor.Outbound, Call: id, Now: now}); err != nil {
 		return "", err
 	}
 	c := newCall(a, n, &callfloor.Call{
 		ID: id, Direction: callfloor.Outbound, State: callfloor.CallDialing, Node: n.name, AsteriskID: n.entityID(),
-		CalledNumber: number, Agent: ag.ID, EnteredAt: now,
+		CalledNumber: number, Agent: ag.ID, EnteredAt: now, CampaignID: lead.Campaign, LeadID: lead.Lead,
 	})
 	c.start(msgDial{})
 	return id, nil

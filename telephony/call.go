@@ -233,6 +233,12 @@ func (cl *call) save(evType string, queueInc, agentInc map[string]int64, agent s
 		ev = &callfloor.Event{Type: evType, At: cl.acd.now(), Call: &snap, Offer: o}
 	}
 	change := realtime.CallChange{Call: &snap, Event: ev, QueueInc: queueInc, AgentInc: agentInc, AgentID: agent}
+	if snap.CampaignID != "" && snap.Direction == callfloor.Outbound {
+		change.CampaignInc = campaignInc(agentInc)
+		if ag := cl.acd.settings().agents[snap.Agent]; ag != nil && change.CampaignInc[realtime.CampDials] == 0 {
+			change.CampaignTeam = ag.Team // a dial is the campaign's; what the agent made of it, the team's too
+		}
+	}
 	cl.persist(pendingOp{What: "saving call state", Call: snap.ID, Save: &change})
 }
 
@@ -1314,4 +1320,31 @@ func (cl *call) endOutbound(out callfloor.Outcome, by string, cause int, causeTx
 		cl.transition("agent after an outbound call", realtime.Transition{Agent: c.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable})
 	}
 	cl.closeBridges(c.MixBridge)
+}
+
+// campaignInc turns an agent-placed outbound call's agent counters into its campaign's (the
+// agent is on the line before the customer is dialled, so every answer is a connect).
+func campaignInc(agentInc map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for f, v := range agentInc {
+		switch f {
+		case realtime.CntOutDials:
+			out[realtime.CampDials] += v
+		case realtime.CntOutAnswered:
+			out[realtime.CampAnswered] += v
+			out[realtime.CampConnected] += v
+		case realtime.CntSumTalk:
+			out[realtime.CampTalkMs] += v
+		case realtime.CntOutBusy:
+			out[realtime.CampBusy] += v
+		case realtime.CntOutNoAnswer:
+			out[realtime.CampNoAnswer] += v
+		case realtime.CntOutFailed:
+			out[realtime.CampFailed] += v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/telephony"
 	"github.com/callfloor/callfloor/telephony/sim"
 )
 
@@ -332,5 +333,44 @@ func TestDeskHoldResumeDeletesTheBridgeOnce(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("DELETE of the holding bridge %d times, want once (at the resume): %v", n, deletes)
+	}
+}
+
+// A preview dial of a campaign's lead is a click-to-call whose id is the lead's dial id and
+// which carries the campaign and the lead; it counts in the campaign's counters (the dial as the
+// campaign's, the connect and its talk time also as the agent's team's); the same dial id is
+// refused a second time.
+func TestDialLead(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.login("1001")
+	ctx := context.Background()
+	dialID := telephony.NewCallID()
+	id, err := f.acd.DialLead(ctx, "1001", "5551234", telephony.LeadDial{CallID: dialID, Campaign: "renewals", Lead: 42})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id != dialID {
+		t.Fatalf("call id %s, want the dial id %s", id, dialID)
+	}
+	c := f.ended(5 * time.Second)
+	if c.ID != dialID || c.CampaignID != "renewals" || c.LeadID != 42 || c.Outcome != callfloor.OutcomeAnswered {
+		t.Fatalf("lead call %+v", c)
+	}
+	testenv.Eventually(t, 2*time.Second, "agent available after wrap-up", func() bool { return f.agentState("1001").State == callfloor.AgentAvailable })
+	if _, err := f.acd.DialLead(ctx, "1001", "5551234", telephony.LeadDial{CallID: dialID, Campaign: "renewals", Lead: 42}); callfloor.SpecificCode(err) != telephony.CodeAlreadyDialled {
+		t.Errorf("the same dial again: %v, want %s", err, telephony.CodeAlreadyDialled)
+	}
+	if _, err := f.acd.DialLead(ctx, "1001", "5551234", telephony.LeadDial{CallID: "x", Campaign: "renewals", Lead: 42}); callfloor.ErrorCode(err) != callfloor.EINVALID {
+		t.Errorf("a bad dial id: %v, want invalid", err)
+	}
+	fig, err := f.store.CampaignCounters(ctx, "renewals", c.EnteredAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fig.Total[realtime.CampDials] != 1 || fig.Total[realtime.CampAnswered] != 1 || fig.Total[realtime.CampConnected] != 1 || fig.Total[realtime.CampTalkMs] != c.TalkMs() || c.TalkMs() <= 0 {
+		t.Errorf("campaign counters %v (talk %d ms)", fig.Total, c.TalkMs())
+	}
+	if tm := fig.Teams["t1"]; tm[realtime.CampDials] != 0 || tm[realtime.CampConnected] != 1 || tm[realtime.CampTalkMs] != c.TalkMs() {
+		t.Errorf("team t1's share %v", tm)
 	}
 }
