@@ -412,9 +412,20 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 	}
 	slices.SortFunc(cuts, func(x, y time.Time) int { return x.Compare(y) })
 	cuts = slices.CompactFunc(cuts, func(x, y time.Time) bool { return x.Equal(y) })
+	// stateAt is asked at increasing times: every interval before done has ended by then, so
+	// the search starts there and stops at the first interval starting later (ivs are ordered
+	// by start): the first interval containing t, as a scan of all of them would find, without
+	// the scan (a day of 400 intervals was 800 × 400 steps)
+	done := 0
 	stateAt := func(t time.Time) (AgentState, string) {
-		for _, iv := range ivs {
-			if !t.Before(iv.Start) && t.Before(iv.End) {
+		for done < len(ivs) && !ivs[done].End.After(t) {
+			done++
+		}
+		for _, iv := range ivs[done:] {
+			if t.Before(iv.Start) {
+				break
+			}
+			if t.Before(iv.End) {
 				return iv.State, iv.Reason
 			}
 		}

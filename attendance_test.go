@@ -1,6 +1,8 @@
 package callfloor
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -207,5 +209,53 @@ func TestAttendanceFactsOneLeaveNotPerDay(t *testing.T) {
 	s := mustScore(t, novemberRules(), ScoreInputs{Agent: "1001", Month: "2026-11", Attendance: facts})
 	if s.Buckets[BucketAttendance] != 20-2-2-4-4 {
 		t.Fatalf("attendance %d: a two-day sick leave is one leave", s.Buckets[BucketAttendance])
+	}
+}
+
+// Adherence against a brute-force oracle: on random days of back-to-back and overlapping
+// intervals (whole seconds), the adherent time equals the count of the shift's seconds at which
+// the agent's state (the first interval, in start order, holding that second) is working
+// exactly when the second is not in an unpaid break.
+func TestAttendAdherenceMatchesSecondBySecond(t *testing.T) {
+	on := mustOn(t, early, "2026-11-02", shanghai)
+	states := []AgentState{AgentAvailable, AgentOnCall, AgentWrapUp, AgentPaused, AgentRinging, AgentLoggedOut}
+	r := rand.New(rand.NewPCG(7, 12))
+	for round := range 40 {
+		var ivs []StateInterval
+		at := on.Span.Start.Add(-time.Duration(r.IntN(3600)) * time.Second)
+		for at.Before(on.Span.End.Add(time.Hour)) {
+			d := time.Duration(1+r.IntN(900)) * time.Second
+			start := at
+			if r.IntN(10) == 0 { // now and then an interval that overlaps the one before
+				start = start.Add(-time.Duration(r.IntN(120)) * time.Second)
+			}
+			ivs = append(ivs, StateInterval{State: states[r.IntN(len(states))], Reason: "lunch", Start: start, End: at.Add(d)})
+			at = at.Add(d + time.Duration(r.IntN(3))*time.Minute*time.Duration(r.IntN(2)))
+		}
+		day := Attend("1001", on.Day, &on, "", dayWindow(shanghai, on.Day), ivs, AttendanceRules{Now: on.Span.End.Add(24 * time.Hour)})
+		sorted := slices.Clone(ivs)
+		slices.SortFunc(sorted, func(x, y StateInterval) int { return x.Start.Compare(y.Start) })
+		var want int64
+		for s := on.Span.Start; s.Before(on.Span.End); s = s.Add(time.Second) {
+			st := AgentLoggedOut
+			for _, iv := range sorted {
+				if !s.Before(iv.Start) && s.Before(iv.End) {
+					st = iv.State
+					break
+				}
+			}
+			inBreak := false
+			for i, b := range on.Breaks {
+				if !on.PaidBreaks[i] && !s.Before(b.Start) && s.Before(b.End) {
+					inBreak = true
+				}
+			}
+			if st.Working() != inBreak {
+				want += 1000
+			}
+		}
+		if day.AdherentMs != want {
+			t.Fatalf("round %d: adherent %d ms, second by second %d ms (%d intervals)", round, day.AdherentMs, want, len(ivs))
+		}
 	}
 }
