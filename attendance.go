@@ -322,8 +322,11 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 	paid := func(r string) bool { return rules.PaidPause != nil && rules.PaidPause(r) }
 	workPause := func(r string) bool { return rules.WorkPause != nil && rules.WorkPause(r) }
 	a := AttendanceDay{Agent: agent, Day: day, Leave: leave, StateMs: map[string]int64{}}
-	ivs := slices.Clone(intervals)
-	slices.SortFunc(ivs, func(x, y StateInterval) int { return x.Start.Compare(y.Start) })
+	ivs := intervals
+	if !slices.IsSortedFunc(ivs, func(x, y StateInterval) int { return x.Start.Compare(y.Start) }) {
+		ivs = slices.Clone(intervals)
+		slices.SortFunc(ivs, func(x, y StateInterval) int { return x.Start.Compare(y.Start) })
+	}
 	tp := func(t time.Time) *time.Time { return &t }
 	for _, iv := range ivs {
 		if iv.State == AgentLoggedOut {
@@ -393,54 +396,62 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 		}
 	}
 	// adherence over the shift: during work time working (or on a work pause); during an unpaid
-	// break not working
-	inBreak := func(t time.Time) bool {
-		for i, b := range shift.Breaks {
-			if !shift.PaidBreaks[i] && !t.Before(b.Start) && t.Before(b.End) {
-				return true
+	// break not working. The state at an instant is the first interval (in start order) holding
+	// it, so each interval counts only past the furthest end of the ones before it; over those
+	// pieces, adherent = |breaks| + Σ working pieces (|piece| − 2 |piece ∩ breaks|): linear in
+	// the intervals (cutting at every edge and looking each piece up was quadratic, 47 s for a
+	// 300-agent month).
+	clip := func(x Span, to Span) Span {
+		if x.Start.Before(to.Start) {
+			x.Start = to.Start
+		}
+		if x.End.After(to.End) {
+			x.End = to.End
+		}
+		if x.End.Before(x.Start) {
+			x.End = x.Start
+		}
+		return x
+	}
+	var breaks []Span // the unpaid breaks within the shift, merged
+	for i, b := range shift.Breaks {
+		if !shift.PaidBreaks[i] {
+			if c := clip(b, shift.Span); c.End.After(c.Start) {
+				breaks = append(breaks, c)
 			}
 		}
-		return false
 	}
-	// cut the shift at break edges and interval edges, judge each piece by its start
-	cuts := []time.Time{shift.Span.Start, shift.Span.End}
-	for _, b := range shift.Breaks {
-		cuts = append(cuts, b.Start, b.End)
-	}
-	for _, iv := range ivs {
-		cuts = append(cuts, iv.Start, iv.End)
-	}
-	slices.SortFunc(cuts, func(x, y time.Time) int { return x.Compare(y) })
-	cuts = slices.CompactFunc(cuts, func(x, y time.Time) bool { return x.Equal(y) })
-	// stateAt is asked at increasing times: every interval before done has ended by then, so
-	// the search starts there and stops at the first interval starting later (ivs are ordered
-	// by start): the first interval containing t, as a scan of all of them would find, without
-	// the scan (a day of 400 intervals was 800 × 400 steps)
-	done := 0
-	stateAt := func(t time.Time) (AgentState, string) {
-		for done < len(ivs) && !ivs[done].End.After(t) {
-			done++
-		}
-		for _, iv := range ivs[done:] {
-			if t.Before(iv.Start) {
-				break
+	slices.SortFunc(breaks, func(x, y Span) int { return x.Start.Compare(y.Start) })
+	merged := breaks[:0]
+	for _, b := range breaks {
+		if n := len(merged); n > 0 && !b.Start.After(merged[n-1].End) {
+			if b.End.After(merged[n-1].End) {
+				merged[n-1].End = b.End
 			}
-			if t.Before(iv.End) {
-				return iv.State, iv.Reason
-			}
-		}
-		return AgentLoggedOut, ""
-	}
-	var adherent time.Duration
-	for i := 0; i+1 < len(cuts); i++ {
-		p := Span{cuts[i], cuts[i+1]}
-		if p.Start.Before(shift.Span.Start) || !p.End.After(p.Start) || p.End.After(shift.Span.End) {
 			continue
 		}
-		st, reason := stateAt(p.Start)
-		working := st.Working() || (st == AgentPaused && workPause(reason))
-		if working != inBreak(p.Start) {
-			adherent += p.Dur()
+		merged = append(merged, b)
+	}
+	var adherent time.Duration
+	for _, b := range merged {
+		adherent += b.Dur()
+	}
+	var reach time.Time // the furthest end of the intervals so far
+	for k, iv := range ivs {
+		p := Span{iv.Start, iv.End}
+		if k > 0 && reach.After(p.Start) {
+			p.Start = reach
+		}
+		if k == 0 || iv.End.After(reach) {
+			reach = iv.End
+		}
+		p = clip(p, shift.Span)
+		if !p.End.After(p.Start) || !(iv.State.Working() || (iv.State == AgentPaused && workPause(iv.Reason))) {
+			continue
+		}
+		adherent += p.Dur()
+		for _, b := range merged {
+			adherent -= 2 * clip(p, b).Dur()
 		}
 	}
 	a.AdherentMs = adherent.Milliseconds()
