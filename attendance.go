@@ -327,7 +327,9 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 		ivs = slices.Clone(intervals)
 		slices.SortFunc(ivs, func(x, y StateInterval) int { return x.Start.Compare(y.Start) })
 	}
-	tp := func(t time.Time) *time.Time { return &t }
+	// first and last login and work, kept as values and given to a at the end (a pointer a
+	// row was an allocation per interval)
+	var firstLogin, lastLogout, firstWork, lastWork time.Time
 	for _, iv := range ivs {
 		if iv.State == AgentLoggedOut {
 			continue
@@ -349,19 +351,19 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 		}
 		a.StateMs[key] += ms
 		a.LoggedInMs += ms
-		if a.FirstLogin == nil {
-			a.FirstLogin = tp(s.Start)
+		if firstLogin.IsZero() {
+			firstLogin = s.Start
 		}
-		if a.LastLogout == nil || s.End.After(*a.LastLogout) {
-			a.LastLogout = tp(s.End)
+		if s.End.After(lastLogout) {
+			lastLogout = s.End
 		}
 		isWork := iv.State.Working() || (iv.State == AgentPaused && workPause(iv.Reason))
 		if isWork {
-			if a.FirstWork == nil {
-				a.FirstWork = tp(s.Start)
+			if firstWork.IsZero() {
+				firstWork = s.Start
 			}
-			if a.LastWork == nil || s.End.After(*a.LastWork) {
-				a.LastWork = tp(s.End)
+			if s.End.After(lastWork) {
+				lastWork = s.End
 			}
 		}
 		switch {
@@ -373,6 +375,13 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 			a.UnpaidPausedMs += ms
 		}
 	}
+	tp := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		return &t
+	}
+	a.FirstLogin, a.LastLogout, a.FirstWork, a.LastWork = tp(firstLogin), tp(lastLogout), tp(firstWork), tp(lastWork)
 	if shift == nil {
 		return a
 	}

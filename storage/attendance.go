@@ -3,8 +3,10 @@ package storage
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -12,6 +14,9 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Attendance from the system's own records (issue 12): published rostered days (roster_days'
@@ -284,10 +289,16 @@ ORDER BY 1, 4`, agents, lo, hi, q.Now)
 	var cur string
 	var ivs []callfloor.StateInterval
 	seen := map[string]bool{}
+	// a month of a 300-seat floor is millions of rows: they are read from pgx's raw binary
+	// values (the state and reason strings interned, the times decoded in place) rather than
+	// scanned, which allocated five values a row
+	raw := rawIntervalReader(rows.FieldDescriptions())
+	var a, st, reason string
+	var s, e time.Time
 	for rows.Next() {
-		var a, st, reason string
-		var s, e time.Time
-		if err := rows.Scan(&a, &st, &reason, &s, &e); err != nil {
+		if raw != nil {
+			a, st, reason, s, e = raw.read(rows.RawValues(), cur)
+		} else if err := rows.Scan(&a, &st, &reason, &s, &e); err != nil {
 			return nil, fmt.Errorf("attendance: intervals: %w", err)
 		}
 		if a != cur {
@@ -396,4 +407,59 @@ func (db *DB) applyCorrections(ctx context.Context, days []callfloor.AttendanceD
 		}
 	}
 	return rows.Err()
+}
+
+// intervalReader decodes the rows of the attendance's interval query (agent, state, reason,
+// started, ended) from their binary form.
+type intervalReader struct {
+	strs map[string]string // interned states and reasons
+}
+
+// rawIntervalReader returns a reader when every column comes in the binary format it decodes
+// (text as its bytes, timestamptz as binary microseconds since 2000), else nil: the caller
+// scans.
+func rawIntervalReader(fds []pgconn.FieldDescription) *intervalReader {
+	want := []uint32{pgtype.TextOID, pgtype.TextOID, pgtype.TextOID, pgtype.TimestamptzOID, pgtype.TimestamptzOID}
+	if len(fds) != len(want) {
+		return nil
+	}
+	for i, fd := range fds {
+		// text is its UTF-8 bytes in either format; a timestamptz must be binary
+		if fd.DataTypeOID != want[i] || (want[i] == pgtype.TimestamptzOID && fd.Format != pgx.BinaryFormatCode) {
+			return nil
+		}
+	}
+	return &intervalReader{strs: map[string]string{}}
+}
+
+// pgEpoch is PostgreSQL's timestamp zero.
+var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+
+func (r *intervalReader) read(v [][]byte, cur string) (agent, state, reason string, start, end time.Time) {
+	agent = cur
+	if string(v[0]) != cur { // no allocation unless the agent changes
+		agent = string(v[0])
+	}
+	return agent, r.intern(v[1]), r.intern(v[2]), pgTime(v[3]), pgTime(v[4])
+}
+
+func (r *intervalReader) intern(b []byte) string {
+	if s, ok := r.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	r.strs[s] = s
+	return s
+}
+
+// pgTime decodes a binary timestamptz (±infinity as the farthest times representable).
+func pgTime(b []byte) time.Time {
+	us := int64(binary.BigEndian.Uint64(b))
+	switch us {
+	case math.MaxInt64:
+		return time.UnixMicro(math.MaxInt64 / 2)
+	case math.MinInt64:
+		return time.UnixMicro(math.MinInt64 / 2)
+	}
+	return time.UnixMicro(pgEpoch + us)
 }
