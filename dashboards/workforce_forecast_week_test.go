@@ -238,7 +238,7 @@ func TestForecastWeekUsesReforecastToday(t *testing.T) {
 	for w := 1; w <= 4; w++ {
 		past = append(past, today.AddDate(0, 0, -7*w))
 	}
-	forecastRollups(t, e, "sales", past, 0, 96, 10, 180*time.Second)                // 20 calls per half hour, all day
+	forecastRollups(t, e, "sales", past, 0, 96, 10, 180*time.Second)               // 20 calls per half hour, all day
 	forecastRollups(t, e, "sales", []time.Time{today}, 0, 96, 20, 180*time.Second) // today: twice as many
 	ds := today.Format(time.DateOnly)
 	q := "/forecast/week?queue=sales&day=" + ds + "&weeks=4&shrinkage=0.3&days=2"

@@ -41,7 +41,7 @@ func TestBrowserRosterConfigFormsAndSwaps(t *testing.T) {
 
 	rounds := []struct {
 		lang, code, shiftName, rotation, holiday, holidayName, workday, workdayName, agent, user, kindHoliday, kindWorkday string
-		approve                                                                                                         bool
+		approve                                                                                                            bool
 	}{
 		{"en", "X", "早八班", "两作两息甲", day(8), "公司年会", day(9), "年会调休上班", "1001", "ana", "Holiday", "Make-up workday", true},
 		{"zh-CN", "Y", "晚九班", "两作两息乙", day(15), "公司假日", day(16), "假日调休上班", "1002", "ben", "法定节假日", "调休上班", false},

@@ -70,7 +70,7 @@ func TestBrowserWorkforceLayouts(t *testing.T) {
 				do(t, p.who, "viewport", chromedp.EmulateViewport(size[0], size[1]))
 				open(t, p.who, base+p.path, p.wait)
 				time.Sleep(2 * time.Second) // the page's other requests and charts
-				if p.path == "/desktop" { // the roster panel is below the fold
+				if p.path == "/desktop" {   // the roster panel is below the fold
 					do(t, p.who, "scroll to the roster", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="desk-roster"]').scrollIntoView({block: "start"})`))
 				}
 				name := fmt.Sprintf("layout-%s-%d-%s.png", filepath.Base(p.path), size[0], lang)
