@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +73,15 @@ func TestDemoRosters(t *testing.T) {
 	out.Reset()
 	if err := seedDemo(ctx, db, cfg, "demo password", &out); err != nil || out.Len() != 0 {
 		t.Errorf("second run: %v\n%s", err, out.String())
+	}
+}
+
+// The demo's people have people's names (a Chinese centre's), no role in English: the UI names
+// each one's role from its catalogue, in the reader's language.
+func TestDemoUsersHaveChineseNames(t *testing.T) {
+	for _, u := range demoUsers {
+		if strings.ContainsFunc(u.DisplayName, func(r rune) bool { return r < 0x80 }) || u.DisplayName == "" {
+			t.Errorf("demo user %s is shown as %q", u.Username, u.DisplayName)
+		}
 	}
 }
