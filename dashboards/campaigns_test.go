@@ -2,9 +2,6 @@ package dashboards_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"mime/multipart"
-	"net/http"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -14,24 +11,7 @@ import (
 // postList uploads a list file to a campaign.
 func (e *apiEnv) postList(user, campaign, name, file string, data []byte, mapping string) (int, map[string]any) {
 	e.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	mw.WriteField("name", name)
-	mw.WriteField("mapping", mapping)
-	fw, _ := mw.CreateFormFile("file", file)
-	fw.Write(data)
-	mw.Close()
-	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/campaigns/"+campaign+"/lists", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+e.tokens[user])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return e.postMultipart(user, "/campaigns/"+campaign+"/lists", [][2]string{{"name", name}, {"mapping", mapping}}, []formFile{{"file", file, data}})
 }
 
 // An operations manager sets up a campaign, imports an XLSX list and a GBK CSV (rejected rows

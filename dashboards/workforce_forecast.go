@@ -146,9 +146,7 @@ func (a *API) getForecast(w http.ResponseWriter, r *http.Request) (any, error) {
 		"shrinkage_stored": fp.stored, "shrinkage_source": fp.source, "forecast": f}
 	shown := f
 	if fp.day == today {
-		now := time.Now().In(loc)
-		done := (now.Hour()*60 + now.Minute()) / fp.minutes
-		shown = callfloor.Reforecast(f, actual, done)
+		shown = callfloor.Reforecast(f, actual, slotNow(loc, fp.minutes))
 		out["reforecast"] = shown
 	}
 	if fp.day <= today {
@@ -178,6 +176,13 @@ func (a *API) getForecast(w http.ResponseWriter, r *http.Request) (any, error) {
 	}
 	out["staffing"] = staffing
 	return out, nil
+}
+
+// slotNow is the interval of today running now in loc: the intervals before it are done (their
+// actuals known), the re-forecast covers it and the ones after.
+func slotNow(loc *time.Location, minutes int) int {
+	now := time.Now().In(loc)
+	return (now.Hour()*60 + now.Minute()) / minutes
 }
 
 // staffingParams are the queue's staffing inputs for days from dayStart: its service-level target
@@ -216,16 +221,21 @@ type weekCell struct {
 
 type weekDay struct {
 	Day    string     `json:"day"`
-	Method string     `json:"method"`
+	Method string     `json:"method"` // the forecast's method (before any re-forecast)
 	Basis  []string   `json:"basis"`
 	Slots  []weekCell `json:"slots"`
+	// ReforecastFrom, today only (intraday on): the intervals from this one on are the intraday
+	// re-forecast's (the ones before it the day's actuals), as GET /forecast's staffing.
+	ReforecastFrom *int `json:"reforecast_from,omitempty"`
 }
 
 // getForecastWeek is the heatmap's data: `days` days (1–14, default 7) from `day` (default
-// today), each forecast like GET /forecast does (its plain forecast: no intraday re-forecast),
-// its staffing against the published roster, read in one pass over the history and the roster.
+// today), each forecast like GET /forecast does, its staffing against the published roster, read
+// in one pass over the history and the roster. Today's remaining intervals are the intraday
+// re-forecast's from the actuals so far (as GET /forecast's staffing), unless intraday=false asks
+// for the morning's forecast.
 func (a *API) getForecastWeek(w http.ResponseWriter, r *http.Request) (any, error) {
-	fp, err := a.forecastParams(r, "days")
+	fp, err := a.forecastParams(r, "days", "intraday")
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +244,13 @@ func (a *API) getForecastWeek(w http.ResponseWriter, r *http.Request) (any, erro
 		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > 14 {
 			return nil, invalid("days", "must be 1–14, got %q", v).With(callfloor.CodeOutOfRange, callfloor.Params{"min": 1, "max": 14, "value": v})
 		}
+	}
+	intraday := true
+	if v := r.URL.Query().Get("intraday"); v != "" {
+		if v != "true" && v != "false" {
+			return nil, invalid("intraday", "must be true or false, got %q", v).With(callfloor.CodeInvalidChoice, callfloor.Params{"allowed": []string{"true", "false"}, "value": v})
+		}
+		intraday = v == "true"
 	}
 	ctx := r.Context()
 	loc := a.Base.Location()
@@ -244,6 +261,8 @@ func (a *API) getForecastWeek(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
+	today := time.Now().In(loc).Format(time.DateOnly)
+	todayActual := hist[today]
 	for d, slots := range hist {
 		if !slices.ContainsFunc(slots, func(s callfloor.SlotFigures) bool { return s.Offered > 0 }) {
 			delete(hist, d)
@@ -258,7 +277,7 @@ func (a *API) getForecastWeek(w http.ResponseWriter, r *http.Request) (any, erro
 		return nil, err
 	}
 	out := map[string]any{"queue": fp.queue.Name, "from": fp.day, "to": last, "interval": fp.minutes, "weeks": fp.weeks,
-		"shrinkage": fp.shrinkage, "shrinkage_stored": fp.stored, "shrinkage_source": fp.source}
+		"shrinkage": fp.shrinkage, "shrinkage_stored": fp.stored, "shrinkage_source": fp.source, "intraday": intraday, "today": today}
 	sp, err := a.staffingParams(ctx, fp, dayStart, out)
 	if err != nil {
 		return nil, err
@@ -266,11 +285,17 @@ func (a *API) getForecastWeek(w http.ResponseWriter, r *http.Request) (any, erro
 	days := []weekDay{}
 	for _, d := range callfloor.Days(fp.day, last) {
 		f := callfloor.ForecastDay(hist, d, 24*60/fp.minutes, fp.weeks, cal)
+		wd := weekDay{Day: d, Method: f.Method, Basis: f.Basis}
+		if intraday && d == today {
+			done := slotNow(loc, fp.minutes)
+			f = callfloor.Reforecast(f, todayActual, done)
+			wd.ReforecastFrom = &done
+		}
 		st, err := callfloor.Staffing(f, sp, rostered[d])
 		if err != nil {
 			return nil, err
 		}
-		wd := weekDay{Day: d, Method: f.Method, Basis: f.Basis, Slots: make([]weekCell, len(st))}
+		wd.Slots = make([]weekCell, len(st))
 		for i, s := range st {
 			wd.Slots[i] = weekCell{Slot: s.Slot, Required: s.ErlangC, Scheduled: s.Scheduled, Rostered: s.Rostered, Gap: s.Scheduled - s.Rostered}
 		}

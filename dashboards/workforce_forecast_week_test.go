@@ -225,3 +225,63 @@ func TestForecastHolidayAwareAPI(t *testing.T) {
 		t.Fatalf("week's first day %v", wk[0].(map[string]any)["method"])
 	}
 }
+
+// Today's row of the heatmap is the intraday re-forecast's from the interval running now (as the
+// day's own GET /forecast staffing): a morning with twice the calls of the history doubles the
+// rest of the day's requirement; intraday=false gives back the morning's forecast.
+func TestForecastWeekUsesReforecastToday(t *testing.T) {
+	e := newAPIEnv(t)
+	loc := e.base.Location()
+	now := time.Now().In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	var past []time.Time
+	for w := 1; w <= 4; w++ {
+		past = append(past, today.AddDate(0, 0, -7*w))
+	}
+	forecastRollups(t, e, "sales", past, 0, 96, 10, 180*time.Second)               // 20 calls per half hour, all day
+	forecastRollups(t, e, "sales", []time.Time{today}, 0, 96, 20, 180*time.Second) // today: twice as many
+	ds := today.Format(time.DateOnly)
+	q := "/forecast/week?queue=sales&day=" + ds + "&weeks=4&shrinkage=0.3&days=2"
+	wk := e.expect("lead-a", "GET", q, "", 200)
+	plain := e.expect("lead-a", "GET", q+"&intraday=false", "", 200)
+	if wk["intraday"] != true || plain["intraday"] != false || wk["today"] != ds {
+		t.Fatalf("intraday %v / %v, today %v", wk["intraday"], plain["intraday"], wk["today"])
+	}
+	d0, p0 := wk["days"].([]any)[0].(map[string]any), plain["days"].([]any)[0].(map[string]any)
+	if _, ok := p0["reforecast_from"]; ok {
+		t.Fatalf("the morning's forecast names a re-forecast: %v", p0["reforecast_from"])
+	}
+	if _, ok := wk["days"].([]any)[1].(map[string]any)["reforecast_from"]; ok {
+		t.Fatal("tomorrow is re-forecast")
+	}
+	from, ok := d0["reforecast_from"].(float64)
+	if !ok || d0["method"] != callfloor.MethodSameWeekday {
+		t.Fatalf("today: reforecast_from %v, method %v", d0["reforecast_from"], d0["method"])
+	}
+	one := e.expect("lead-a", "GET", "/forecast?queue=sales&day="+ds+"&weeks=4&shrinkage=0.3", "", 200)
+	st := one["staffing"].([]any)
+	cells, pcells := d0["slots"].([]any), p0["slots"].([]any)
+	higher := 0
+	for s := range cells {
+		c, pc, os := cells[s].(map[string]any), pcells[s].(map[string]any), st[s].(map[string]any)
+		if num(pc["scheduled"]) == 0 {
+			t.Fatalf("slot %d: the history's 20 calls need no one: %v", s, pc)
+		}
+		if s >= int(from) && from > 0 { // (at 00:00–00:30 nothing is known yet: ratio 1)
+			// the morning had twice the calls: the rest of the day is re-forecast at twice the volume
+			if num(c["scheduled"]) <= num(pc["scheduled"]) {
+				t.Errorf("slot %d (re-forecast from %d): %v scheduled, the morning's forecast %v", s, int(from), c["scheduled"], pc["scheduled"])
+			}
+			higher++
+		}
+		if num(c["scheduled"]) != num(os["scheduled"]) && int(from) == slotOf(time.Now().In(loc), 30) {
+			t.Errorf("slot %d: week %v, GET /forecast %v", s, c, os)
+		}
+	}
+	if int(from) > 0 && higher == 0 && int(from) < 48 {
+		t.Error("no interval re-forecast")
+	}
+	e.expectInvalid("", []badInput{{"GET", q + "&intraday=maybe", "", "intraday"}})
+}
+
+func slotOf(t time.Time, minutes int) int { return (t.Hour()*60 + t.Minute()) / minutes }

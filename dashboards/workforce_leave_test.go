@@ -2,9 +2,7 @@ package dashboards_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"slices"
 	"testing"
@@ -17,25 +15,7 @@ import (
 // postLeaveForm sends a leave request as a multipart form with files.
 func (e *apiEnv) postLeaveForm(user, agent, request string, files map[string][]byte) (int, map[string]any) {
 	e.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	mw.WriteField("request", request)
-	for name, data := range files {
-		fw, _ := mw.CreateFormFile("files", name)
-		fw.Write(data)
-	}
-	mw.Close()
-	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/agents/"+agent+"/leave", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+e.tokens[user])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return e.postMultipart(user, "/agents/"+agent+"/leave", [][2]string{{"request", request}}, filesOf("files", files))
 }
 
 // An agent asks for two days of sick leave with a sick note; their team lead, a supervisor and the

@@ -1,7 +1,7 @@
 package main
 
-// The demo's rosters (issue 12): shift templates, rotations, China's public holidays and make-up
-// workdays as calendar data, each team's minimum heads, this month's roster published and next
+// The demo's rosters (issue 12): shift templates, rotations, China's 2026 public holidays and
+// make-up workdays as calendar data, each team's minimum heads, this month's roster published and next
 // month's drafted from the rotations, and one pending swap in team-a's lead's inbox. Idempotent:
 // what exists (a shift, a rotation, a calendar day, a team's month, a team's rules) is left as it is.
 
@@ -15,13 +15,11 @@ import (
 	"github.com/callfloor/callfloor/storage"
 )
 
-// demoHolidays are China's public holidays and make-up workdays (调休).
-//
-// 2026: the State Council's notice of 4 November 2025 (国办发明电〔2025〕…, 2026年部分节假日安排).
-// 2027: no notice yet when this was written — only the statutory days off (全国年节及纪念日放假办法
-// as revised in 2024: 元旦 1, 春节 4 from 除夕, 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3) on their
-// dates; the bridging days and make-up workdays are to be entered in the calendar tab once the
-// notice is out.
+// demoHolidays are China's public holidays and make-up workdays (调休) of 2026: the State
+// Council's notice of 4 November 2025 (2026年部分节假日安排). Later years are not seeded: their
+// days off and make-up workdays are only known from the State Council's notice, published late in
+// the year before; the administrator enters them in the calendar tab then (the page says so for a
+// year without any).
 var demoHolidays = []struct {
 	from, to, kind, name string
 }{
@@ -38,13 +36,6 @@ var demoHolidays = []struct {
 	{"2026-09-25", "2026-09-27", callfloor.DayHoliday, "中秋节"},
 	{"2026-10-01", "2026-10-07", callfloor.DayHoliday, "国庆节"},
 	{"2026-10-10", "2026-10-10", callfloor.DayWorkday, "国庆节调休上班"},
-	{"2027-01-01", "2027-01-01", callfloor.DayHoliday, "元旦"},
-	{"2027-02-05", "2027-02-08", callfloor.DayHoliday, "春节"},
-	{"2027-04-05", "2027-04-05", callfloor.DayHoliday, "清明节"},
-	{"2027-05-01", "2027-05-02", callfloor.DayHoliday, "劳动节"},
-	{"2027-06-09", "2027-06-09", callfloor.DayHoliday, "端午节"},
-	{"2027-09-15", "2027-09-15", callfloor.DayHoliday, "中秋节"},
-	{"2027-10-01", "2027-10-03", callfloor.DayHoliday, "国庆节"},
 }
 
 var demoShifts = []callfloor.Shift{
@@ -98,7 +89,7 @@ func seedDemoRosters(ctx context.Context, db *storage.DB, loc *time.Location, st
 			}
 		}
 	}
-	cal, err := db.CalendarDays(ctx, "2026-01-01", "2027-12-31")
+	cal, err := db.CalendarDays(ctx, "2026-01-01", "2026-12-31")
 	if err != nil {
 		return err
 	}
@@ -118,7 +109,7 @@ func seedDemoRosters(ctx context.Context, db *storage.DB, loc *time.Location, st
 		}
 	}
 	if added > 0 {
-		fmt.Fprintf(stdout, "demo: %d holiday calendar days (2026–2027)\n", added)
+		fmt.Fprintf(stdout, "demo: %d holiday calendar days (2026)\n", added)
 	}
 	now := time.Now().In(loc)
 	thisMonth, nextMonth := now.Format("2006-01"), time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, loc).Format("2006-01")

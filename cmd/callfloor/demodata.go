@@ -16,16 +16,18 @@ import (
 	"github.com/callfloor/callfloor/storage"
 )
 
-// demoUsers are the demo's people: the agent and the team lead belong to the demo's team-a.
+// demoUsers are the demo's people: the agent and the team lead belong to the demo's team-a. Their
+// display names are people's names (a Chinese centre's); the UI shows each one's role from its
+// own catalogue, in the reader's language.
 var demoUsers = []storage.NewUser{
-	{Username: "quinn", DisplayName: "Quinn (QA)", Role: callfloor.RoleQA},
-	{Username: "lee", DisplayName: "Lee (team lead, team-a)", Role: callfloor.RoleTeamLead, TeamID: "team-a"},
-	{Username: "ana", DisplayName: "Ana (agent 1001)", Role: callfloor.RoleAgent, AgentID: "1001", TeamID: "team-a"},
-	{Username: "olga", DisplayName: "Olga (operations manager)", Role: callfloor.RoleOperationsManager},
-	{Username: "pam", DisplayName: "Pam (project manager, card sales)", Role: callfloor.RoleProjectManager, Projects: []string{"cards"}},
-	{Username: "paul", DisplayName: "Paul (project manager, telecom hotline)", Role: callfloor.RoleProjectManager, Projects: []string{"telecom"}},
-	{Username: "sam", DisplayName: "Sam (supervisor)", Role: callfloor.RoleSupervisor},
-	{Username: "tara", DisplayName: "Tara (trainer)", Role: callfloor.RoleTrainer},
+	{Username: "quinn", DisplayName: "秦雯", Role: callfloor.RoleQA},
+	{Username: "lee", DisplayName: "李强", Role: callfloor.RoleTeamLead, TeamID: "team-a"},
+	{Username: "ana", DisplayName: "安娜", Role: callfloor.RoleAgent, AgentID: "1001", TeamID: "team-a"},
+	{Username: "olga", DisplayName: "欧阳琳", Role: callfloor.RoleOperationsManager},
+	{Username: "pam", DisplayName: "潘敏", Role: callfloor.RoleProjectManager, Projects: []string{"cards"}},
+	{Username: "paul", DisplayName: "鲍立新", Role: callfloor.RoleProjectManager, Projects: []string{"telecom"}},
+	{Username: "sam", DisplayName: "沈军", Role: callfloor.RoleSupervisor},
+	{Username: "tara", DisplayName: "唐芳", Role: callfloor.RoleTrainer},
 }
 
 // demoScorecard is a service call form with every kind of item and flag.

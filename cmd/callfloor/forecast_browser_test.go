@@ -60,6 +60,18 @@ func TestBrowserForecastPage(t *testing.T) {
 			t.Errorf("%s basis %q: want the history days named", lang, b)
 		}
 		screenshot(t, ctx, artifacts, "forecast-today-"+lang+".png")
+		// the heatmap's today: the intraday re-forecast, said on the page; the switch gives the morning's forecast back
+		heatKind := func(kind string) {
+			t.Helper()
+			waitFor(t, ctx, 20*time.Second, "the heatmap's today from the "+kind+" forecast", func() bool {
+				return attr(ctx, "fc-heat-source", "data-kind") == kind && has("fc-heat-source", map[string]string{"en": "intraday re-forecast", "zh": "日内重预测"}[lang])()
+			})
+		}
+		heatKind("intraday")
+		jsClick(t, ctx, "fc-heat-intraday")
+		heatKind("morning")
+		jsClick(t, ctx, "fc-heat-intraday")
+		heatKind("intraday")
 		elSelect(t, ctx, "fc-queue", "support")
 		waitFor(t, ctx, 20*time.Second, "support's stored shrinkage in the note", has("fc-staffing-note", shrinkSupport))
 		charts(lang + " support today")

@@ -13,6 +13,14 @@ describe("errorText", () => {
     expect(errorText(e, "en")).toBe("Ring timeout must be between 1 and 300 s.");
     expect(errorText(e, "zh-CN")).toBe("振铃超时必须在 1 到 300 秒之间。");
   });
+  it("fills a code's own params (the swap limit's period, the payback's month)", () => {
+    const e = apiErr(400, { code: "swap_limit", kind: "invalid", field: "day", params: { max: 1, period: "2027-01" } });
+    expect(errorText(e, "en")).not.toContain("{");
+    expect(errorText(e, "en")).toContain("at most 1 such swap(s) in 2027-01");
+    expect(errorText(e, "zh-CN")).toContain("2027-01 内最多调换 1 次");
+    const p = apiErr(400, { code: "swap_payback_month", kind: "invalid", field: "payback_day", params: { value: "2027-02-01", month: "2027-01" } });
+    expect(errorText(p, "zh-CN")).toContain("（2027-01）");
+  });
   it("picks the variant the params call for", () => {
     const min = apiErr(400, { code: "out_of_range", kind: "invalid", field: "waiting_red", params: { min: 0, value: -1 }, message: "waiting_red: must not be negative, got -1" });
     expect(errorText(min, "en")).toBe("Waiting callers (red) must be at least 0.");

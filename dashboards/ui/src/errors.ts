@@ -65,6 +65,8 @@ export function sentence(code: string, field: string | undefined, params: Params
     unit: params.unit ? word(l, ["err.unit."], params.unit) : "",
     retry_after: list(params.retry_after),
   };
+  // the code's own parameters (a period, a month…) as they come
+  for (const [k, v] of Object.entries(params)) if (!(k in vars)) vars[k] = list(v);
   let s = translate(l, key, vars);
   // a sentence that starts with a name lacking ("{what} {value} …" without them) loses the gap
   s = s.replace(/^\s+/, "").replace(/\s{2,}/g, " ");

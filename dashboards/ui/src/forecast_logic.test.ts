@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays, mayPlan, nowSlot, pct, shownSlots, slotLabel, todayIn, weekCells, weekTotals, weekdayOf, type WeekAnswer } from "./forecast_logic";
+import { addDays, heatSource, mayPlan, reforecastCell, nowSlot, pct, shownSlots, slotLabel, todayIn, weekCells, weekTotals, weekdayOf, type WeekAnswer } from "./forecast_logic";
 
 describe("forecast logic", () => {
   it("labels slots", () => {
@@ -26,6 +26,19 @@ describe("forecast logic", () => {
     expect(cells).toEqual([[0, 0, 3], [1, 0, -4], [0, 1, 0], [1, 1, 1]]);
     expect(extent).toBe(4);
     expect(weekTotals(w.days[0])).toEqual({ shortSlots: 1, missing: 3, overSlots: 1 });
+  });
+  it("says which forecast today's heatmap row is", () => {
+    const day = (d: string, from?: number) => ({ day: d, method: "same_weekday", basis: [], slots: [], reforecast_from: from });
+    const w: WeekAnswer = { queue: "q", from: "2026-12-04", to: "2026-12-05", interval: 30, intraday: true, today: "2026-12-04", days: [day("2026-12-04", 21), day("2026-12-05")] };
+    expect(heatSource(w)).toEqual({ kind: "intraday", day: "2026-12-04", from: 21 });
+    expect(reforecastCell(w, 0, 20)).toBe(false); // done: the actuals
+    expect(reforecastCell(w, 0, 21)).toBe(true); // running now: re-forecast
+    expect(reforecastCell(w, 0, 40)).toBe(true);
+    expect(reforecastCell(w, 1, 40)).toBe(false); // tomorrow: the forecast
+    const morning: WeekAnswer = { ...w, intraday: false, days: [day("2026-12-04"), day("2026-12-05")] };
+    expect(heatSource(morning)).toEqual({ kind: "morning", day: "2026-12-04" });
+    expect(reforecastCell(morning, 0, 40)).toBe(false);
+    expect(heatSource({ ...w, today: "2026-12-03" })).toEqual({ kind: "none" });
   });
   it("formats and dates", () => {
     expect(pct(0.1234, "—")).toBe("12.3 %");

@@ -19,8 +19,8 @@ export interface ForecastAnswer {
   staffing: StaffingSlot[];
 }
 export interface WeekCell { slot: number; required: number | null; scheduled: number; rostered: number; gap: number }
-export interface WeekDay { day: string; method: string; basis: string[]; slots: WeekCell[] }
-export interface WeekAnswer { queue: string; from: string; to: string; interval: number; days: WeekDay[] }
+export interface WeekDay { day: string; method: string; basis: string[]; slots: WeekCell[]; reforecast_from?: number }
+export interface WeekAnswer { queue: string; from: string; to: string; interval: number; days: WeekDay[]; intraday?: boolean; today?: string }
 
 // slotLabel is the interval's start, HH:MM.
 export function slotLabel(slot: number, minutes: number): string {
@@ -124,4 +124,23 @@ export function nowSlot(tz: string, minutes: number, now: Date = new Date()): nu
   const f = new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const [h, m] = f.format(now).split(":").map(Number);
   return Math.floor((h * 60 + m) / minutes);
+}
+
+// HeatSource says what today's row of the heatmap is drawn from: "intraday" (the re-forecast
+// from the morning's actuals, from interval `from` on; the intervals before it the actuals),
+// "morning" (the forecast made from the history, the switch turned off) or "none" (today is not
+// in the week shown: every row is the plain forecast).
+export interface HeatSource { kind: "intraday" | "morning" | "none"; day?: string; from?: number }
+
+export function heatSource(w: WeekAnswer): HeatSource {
+  const today = w.days.find((d) => d.day === w.today);
+  if (!today) return { kind: "none" };
+  if (today.reforecast_from != null) return { kind: "intraday", day: today.day, from: today.reforecast_from };
+  return { kind: "morning", day: today.day };
+}
+
+// reforecastCell: the heatmap's cell (day index y, slot) is the intraday re-forecast's.
+export function reforecastCell(w: WeekAnswer, y: number, slot: number): boolean {
+  const from = w.days[y]?.reforecast_from;
+  return from != null && slot >= from;
 }

@@ -1,7 +1,9 @@
 // A leave request with attachments: multipart/form-data, the request as JSON in "request" and
 // the files in "files" (POST /agents/{id}/leave). Errors as api() throws them.
 
+import type { Ref } from "vue";
 import { ApiError, errorMessage, onUnauthorized } from "../../api";
+import { errorText } from "../../errors";
 import { lang } from "../../i18n";
 import type { LeaveRequest } from "./leave_logic";
 
@@ -29,4 +31,15 @@ export async function postLeave(agent: string, body: Record<string, unknown>, fi
     throw new ApiError(resp.status, code, errorMessage(code, json?.message ?? resp.statusText, lang(), body), json?.field, undefined, body);
   }
   return json as LeaveRequest;
+}
+
+// loadInto runs one of the page's loads or saves with its own error line: cleared first, set to
+// the error's text (in the user's language) when it fails.
+export async function loadInto(error: Ref<string>, fn: () => Promise<void>): Promise<void> {
+  error.value = "";
+  try {
+    await fn();
+  } catch (e) {
+    error.value = errorText(e);
+  }
 }
