@@ -2,6 +2,8 @@ package telephony_test
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/telephony"
+	"github.com/callfloor/callfloor/telephony/sim"
 )
 
 // The network's results become the attempts' and the leads' next steps: an unallocated number
@@ -55,7 +58,7 @@ func TestDialerResultsByCause(t *testing.T) {
 
 // Progressive dials one line per free agent and, with nobody else taking the agents, never drops.
 func TestDialerProgressiveNeverDrops(t *testing.T) {
-	f := newDialFloor(t, 3, byPrefix(150*time.Millisecond, 200*time.Millisecond), telephony.DialerOptions{})
+	f := newDialFloor(t, 3, byPrefix(150*time.Millisecond, 900*time.Millisecond), telephony.DialerOptions{})
 	f.campaign("prog", callfloor.PaceProgressive, phones("138", 30), nil)
 	f.start()
 	f.login("1001", "1002", "1003")
@@ -110,8 +113,17 @@ func TestDialerPredictiveDropRate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a simulated half-minute of dialling")
 	}
-	f := newDialFloor(t, 8, byPrefix(300*time.Millisecond, 1200*time.Millisecond), telephony.DialerOptions{})
-	list := append(phones("139", 150), phones("138", 250)...) // 139…: ring out
+	f := newDialFloor(t, 8, byPrefix(300*time.Millisecond, 2500*time.Millisecond), telephony.DialerOptions{})
+	// a mixed list (as real ones are): three numbers in eight ring out (139…), the rest answer
+	var list []string
+	ring, ans := phones("139", 150), phones("138", 250)
+	for i := range 400 {
+		if i%8 < 3 && len(ring) > 0 {
+			list, ring = append(list, ring[0]), ring[1:]
+		} else if len(ans) > 0 {
+			list, ans = append(list, ans[0]), ans[1:]
+		}
+	}
 	f.cfg.ACD.Outbound.RingTimeout = 1500 * time.Millisecond
 	f.campaign("pred", callfloor.PacePredictive, list, nil)
 	f.start()
@@ -123,5 +135,52 @@ func TestDialerPredictiveDropRate(t *testing.T) {
 	t.Logf("predictive: %v, drop rate %.2f %% of %d answered", c, rate*100, answered)
 	if answered < 100 || rate > callfloor.DefaultDropTarget {
 		t.Errorf("drop rate %.2f %% of %d answered, want ≤ 3 %%", rate*100, answered)
+	}
+}
+
+// A restart of the ACD in the middle of a campaign dials no lead twice: every lead (one
+// attempt each, all answer) is dialled exactly once across the two runs.
+func TestDialerRestartNoDoubleDial(t *testing.T) {
+	var mu sync.Mutex
+	dialled := map[string]int{} // customer originates per number, as the simulator saw them
+	inner := byPrefix(200*time.Millisecond, 600*time.Millisecond)
+	f := newDialFloor(t, 3, func(ep string) (sim.Behaviour, error) {
+		if strings.HasSuffix(ep, "@outbound") {
+			mu.Lock()
+			dialled[ep]++
+			mu.Unlock()
+		}
+		return inner(ep)
+	}, telephony.DialerOptions{})
+	f.campaign("restart", callfloor.PaceProgressive, phones("138", 20), func(c *callfloor.Campaign) { c.MaxAttempts, c.MaxAttemptsPerDay = 1, 1 })
+	f.start()
+	f.login("1001", "1002", "1003")
+	testenv.Eventually(t, 20*time.Second, "some attempts before the restart", func() bool { return len(f.attempts("restart")) >= 5 })
+	f.stop() // mid-campaign: lines ringing, customers talking
+	time.Sleep(300 * time.Millisecond)
+	f.start()
+	testenv.Eventually(t, 40*time.Second, "every lead attempted", func() bool { return len(f.attempts("restart")) >= 20 })
+	time.Sleep(time.Second)
+	seen := map[string]int{}
+	for _, a := range f.attempts("restart") {
+		seen[a.phone]++
+	}
+	for p, n := range seen {
+		if n != 1 {
+			t.Errorf("%s dialled %d times", p, n)
+		}
+	}
+	if len(seen) != 20 {
+		t.Errorf("%d leads attempted, want 20", len(seen))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(dialled) != 20 {
+		t.Errorf("%d numbers originated, want 20", len(dialled))
+	}
+	for ep, n := range dialled {
+		if n != 1 {
+			t.Errorf("%s originated %d times", ep, n)
+		}
 	}
 }
