@@ -128,7 +128,7 @@ func TestDialerPredictiveDropRate(t *testing.T) {
 	f.campaign("pred", callfloor.PacePredictive, list, nil)
 	f.start()
 	f.login("1001", "1002", "1003", "1004", "1005", "1006", "1007", "1008")
-	testenv.Eventually(t, 90*time.Second, "300 attempts", func() bool { return len(f.attempts("pred")) >= 300 })
+	testenv.Eventually(t, 150*time.Second, "250 attempts", func() bool { return len(f.attempts("pred")) >= 250 })
 	c := countResults(f.attempts("pred"))
 	answered := c["answered"] + c["dropped"]
 	rate := float64(c["dropped"]) / float64(answered)

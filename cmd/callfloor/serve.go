@@ -175,7 +175,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}))
 	}
 	m.ACD, err = telephony.New(telephony.Options{Config: cfg, Store: store, Nodes: m.Clients, Logger: m.Log, Metrics: telephony.NewMetrics(m.Registry), Tick: m.Tick,
-		Catalogue: m.DB, OutboxDir: cfg.DataDir, Sessions: m.DB})
+		Catalogue: m.DB, OutboxDir: cfg.DataDir, Sessions: m.DB, Dialer: &telephony.DialerOptions{Source: m.DB}})
 	if err != nil {
 		return err
 	}
