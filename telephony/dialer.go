@@ -243,29 +243,43 @@ func (d *dialer) campaignAgents(c callfloor.Campaign, statuses []callfloor.Agent
 	return out
 }
 
-// inboundFirst says, for a blended campaign, whether agent serves its inbound queue while a
-// caller waits there: such an agent is the inbound dispatcher's.
-func (d *dialer) inboundFirst(c callfloor.Campaign, agent string, waiting int64) bool {
-	if c.Queue == "" || waiting == 0 {
-		return false
-	}
+// inboundFirst says whether agent serves an inbound queue where a caller waits: such an agent
+// is the inbound dispatcher's (a blended campaign's Queue, and any other queue the agent has a
+// skill in, so that a campaign never starves inbound).
+func (d *dialer) inboundFirst(agent string, waiting map[string]int64) bool {
 	ag := d.a.settings().agents[agent]
 	if ag == nil {
 		return false
 	}
-	_, serves := ag.Skills[c.Queue]
-	return serves
+	for q := range ag.Skills {
+		if waiting[q] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
-func (d *dialer) waitingInbound(ctx context.Context, c callfloor.Campaign) int64 {
-	if c.Queue == "" {
-		return 0
+// waitingInbound counts the callers waiting in each queue the campaign's agents serve.
+func (d *dialer) waitingInbound(ctx context.Context, agents []callfloor.AgentStatus) map[string]int64 {
+	s := d.a.settings()
+	out := map[string]int64{}
+	for _, st := range agents {
+		ag := s.agents[st.Agent]
+		if ag == nil {
+			continue
+		}
+		for q := range ag.Skills {
+			if _, done := out[q]; done {
+				continue
+			}
+			n, err := d.a.store.WaitingCount(ctx, q)
+			if err != nil {
+				n = 0
+			}
+			out[q] = n
+		}
 	}
-	n, err := d.a.store.WaitingCount(ctx, c.Queue)
-	if err != nil {
-		return 0
-	}
-	return n
+	return out
 }
 
 func (d *dialer) campaign(ctx context.Context, ci storage.CampaignInfo, statuses []callfloor.AgentStatus, cal callfloor.HolidayCalendar, now time.Time) {
@@ -321,12 +335,12 @@ func (d *dialer) campaign(ctx context.Context, ci storage.CampaignInfo, statuses
 	if fresh, err := d.a.store.Agents(ctx); err == nil {
 		agents = d.campaignAgents(c, fresh)
 	}
-	waiting := d.waitingInbound(ctx, c)
+	waiting := d.waitingInbound(ctx, agents)
 	ps := callfloor.PacingState{Agents: len(agents)}
 	for _, a := range agents {
 		switch a.State {
 		case callfloor.AgentAvailable:
-			if !d.inboundFirst(c, a.Agent, waiting) {
+			if !d.inboundFirst(a.Agent, waiting) {
 				ps.Free++
 			}
 		case callfloor.AgentOnCall, callfloor.AgentWrapUp, callfloor.AgentRinging:
@@ -595,9 +609,9 @@ func (d *dialer) claimAgent(ctx context.Context, campaign, callID string) string
 	}
 	agents := d.campaignAgents(c, statuses)
 	sort.Slice(agents, func(i, j int) bool { return agents[i].Since.Before(agents[j].Since) })
-	waiting := d.waitingInbound(ctx, c)
+	waiting := d.waitingInbound(ctx, agents)
 	for _, a := range agents {
-		if a.State != callfloor.AgentAvailable || d.inboundFirst(c, a.Agent, waiting) {
+		if a.State != callfloor.AgentAvailable || d.inboundFirst(a.Agent, waiting) {
 			continue
 		}
 		if _, err := d.a.store.Transition(ctx, realtime.Transition{Agent: a.Agent, From: []callfloor.AgentState{callfloor.AgentAvailable},

@@ -184,3 +184,25 @@ func TestDialerRestartNoDoubleDial(t *testing.T) {
 		}
 	}
 }
+
+// Blended: an agent of the campaign who becomes free while a caller waits in the inbound queue
+// they serve takes the caller; the dialler neither dials for them nor gives them a customer.
+func TestDialerBlendedInboundFirst(t *testing.T) {
+	f := newDialFloor(t, 1, byPrefix(100*time.Millisecond, 1500*time.Millisecond), telephony.DialerOptions{})
+	f.campaign("blend", callfloor.PaceProgressive, phones("138", 20), func(c *callfloor.Campaign) { c.Queue = "sales" })
+	f.start()
+	f.login("1001")
+	first := f.waitEvent(10*time.Second, "the agent talks with a dialled customer", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallAnswered && e.Call.CampaignID == "blend"
+	}).Call
+	f.place(sim.CallerSpec{Queue: "sales", Patience: time.Minute, TalkFor: 300 * time.Millisecond})
+	next := f.waitEvent(10*time.Second, "the agent's next call", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallAnswered && e.Call.ID != first.ID
+	}).Call
+	if next.Direction != callfloor.Inbound || next.Agent != "1001" {
+		t.Fatalf("after the dialled call the agent took %s call %s (campaign %q), want the waiting inbound caller", next.Direction, next.ID, next.CampaignID)
+	}
+	if c := countResults(f.attempts("blend")); c["dropped"] != 0 {
+		t.Errorf("results %v: a dialled customer was dropped while the agent was kept for inbound", c)
+	}
+}

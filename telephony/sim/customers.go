@@ -24,6 +24,7 @@ type Customers struct {
 	TalkMin, TalkMax               time.Duration // the customer hangs up this long after answering
 	UnallocatedAfter               time.Duration // default 1 s (the network's announcement is not an answer)
 	SwitchedOffMin, SwitchedOffMax time.Duration
+	Numbers                        *regexp.Regexp // when set, only the numbers it matches are these customers
 }
 
 // TelesalesCustomers: about a quarter of dials answered, as the benchmark day; talk
@@ -47,7 +48,7 @@ func (c Customers) Dialplan(next Dialplan) Dialplan {
 	}
 	return func(endpoint string) (Behaviour, error) {
 		m := outboundNumber.FindStringSubmatch(endpoint)
-		if m == nil {
+		if m == nil || (c.Numbers != nil && !c.Numbers.MatchString(m[1])) {
 			if next == nil {
 				return Behaviour{}, fmt.Errorf("Allocation failed: no extension for endpoint %s", endpoint)
 			}
