@@ -260,7 +260,7 @@ func (a *ACD) Run(ctx context.Context) error {
 	a.wg.Add(2)
 	go func() { defer a.wg.Done(); a.dispatchLoop(a.ctx) }()
 	go func() { defer a.wg.Done(); a.subscribeKicks(a.ctx) }()
-	if a.dialer != nil {
+	if a.dialer != nil && !a.dialer.o.Manual {
 		a.wg.Add(1)
 		go func() { defer a.wg.Done(); a.dialer.run(a.ctx) }()
 	}

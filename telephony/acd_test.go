@@ -28,7 +28,7 @@ import (
 
 // A test floor: a simulated Asterisk, a real Redis, one ACD instance.
 type floor struct {
-	t      *testing.T
+	t      testing.TB
 	sim    *sim.Server
 	simURL string
 	rdb    *redis.Client
@@ -88,7 +88,7 @@ func testConfig(agents ...string) *callfloor.Config {
 	return cfg
 }
 
-func logger(t *testing.T) *slog.Logger {
+func logger(t testing.TB) *slog.Logger {
 	if os.Getenv("CALLFLOOR_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

@@ -58,6 +58,7 @@ type DialerOptions struct {
 	FrequencyCap callfloor.FrequencyCap // per number across campaigns (zero: none)
 	MaxPerPass   int                    // dials one campaign places per pass at most; default 50
 	LockTTL      time.Duration          // the per-campaign lock; default 5 s
+	Manual       bool                   // no passes of its own: the benchmark runs them one by one
 }
 
 func (o *DialerOptions) defaults() {

@@ -25,7 +25,7 @@ type dialFloor struct {
 
 // newDialFloor: n agents (1001…) of team t1, a simulator whose customers follow customers
 // (agents answer after 100 ms and never hang up themselves), the dialler on.
-func newDialFloor(t *testing.T, n int, customers sim.Dialplan, opts telephony.DialerOptions) *dialFloor {
+func newDialFloor(t testing.TB, n int, customers sim.Dialplan, opts telephony.DialerOptions) *dialFloor {
 	t.Helper()
 	db, _ := testdb.Open(t)
 	var agents []string
