@@ -27,13 +27,15 @@ type Customers struct {
 	Numbers                        *regexp.Regexp // when set, only the numbers it matches are these customers
 }
 
-// TelesalesCustomers: about a quarter of dials answered, as the issue's benchmark day; talk
-// 2..4 min scaled by talk (1: real times; 0.01 for fast tests).
+// TelesalesCustomers is the population of callfloor.TelesalesCustomers (the fast-forward
+// benchmark's, dialsim.go) as the simulated Asterisk's customers: a quarter answer after 4–15 s;
+// 45 % ring out, 12 % busy, 10 % switched off (3–8 s), 8 % unallocated numbers (2 s); talk
+// 2–4 min. talk scales every time (1: real times; 0.01 for fast tests).
 func TelesalesCustomers(seed int64, talk float64) Customers {
 	sc := func(d time.Duration) time.Duration { return time.Duration(float64(d) * talk) }
-	return Customers{Seed: seed, Unallocated: 0.08, SwitchedOff: 0.07, Busy: 0.10, NoAnswer: 0.50,
-		RingMin: sc(3 * time.Second), RingMax: sc(20 * time.Second), TalkMin: sc(2 * time.Minute), TalkMax: sc(4 * time.Minute),
-		UnallocatedAfter: sc(time.Second), SwitchedOffMin: sc(2 * time.Second), SwitchedOffMax: sc(6 * time.Second)}
+	return Customers{Seed: seed, Unallocated: 0.08, SwitchedOff: 0.10, Busy: 0.12, NoAnswer: 0.45,
+		RingMin: sc(4 * time.Second), RingMax: sc(15 * time.Second), TalkMin: sc(2 * time.Minute), TalkMax: sc(4 * time.Minute),
+		UnallocatedAfter: sc(2 * time.Second), SwitchedOffMin: sc(3 * time.Second), SwitchedOffMax: sc(8 * time.Second)}
 }
 
 var outboundNumber = regexp.MustCompile(`^Local/([^@/]+)@outbound(/n)?$`)

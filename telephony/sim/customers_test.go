@@ -32,12 +32,12 @@ func TestCustomersShares(t *testing.T) {
 			counts["noanswer"]++
 		default:
 			counts["answer"]++
-			if b.HangupAfter < 2*time.Minute || b.HangupAfter > 4*time.Minute || b.RingFor < 3*time.Second || b.RingFor > 20*time.Second {
-				t.Fatalf("answered customer %+v outside ring 3–20 s, talk 2–4 min", b)
+			if b.HangupAfter < 2*time.Minute || b.HangupAfter > 4*time.Minute || b.RingFor < 4*time.Second || b.RingFor > 15*time.Second {
+				t.Fatalf("answered customer %+v outside ring 4–15 s, talk 2–4 min", b)
 			}
 		}
 	}
-	want := map[string]float64{"unallocated": 0.08, "off": 0.07, "busy": 0.10, "noanswer": 0.50, "answer": 0.25}
+	want := map[string]float64{"unallocated": 0.08, "off": 0.10, "busy": 0.12, "noanswer": 0.45, "answer": 0.25}
 	for k, w := range want {
 		if got := float64(counts[k]) / n; got < w-0.015 || got > w+0.015 {
 			t.Errorf("%s: %.3f of dials, want %.2f", k, got, w)
