@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/testdb"
 	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/telephony"
@@ -204,5 +205,64 @@ func TestDialerBlendedInboundFirst(t *testing.T) {
 	}
 	if c := countResults(f.attempts("blend")); c["dropped"] != 0 {
 		t.Errorf("results %v: a dialled customer was dropped while the agent was kept for inbound", c)
+	}
+}
+
+// Two instances sharing Redis and PostgreSQL: one dials the campaign at a time (the Redis lock)
+// and no lead is dialled twice.
+func TestDialerTwoInstancesOneDialler(t *testing.T) {
+	db, _ := testdb.Open(t)
+	rdb, prefix := testenv.Redis(t)
+	store := realtime.New(rdb, prefix)
+	cfg := testConfig("1001", "1002")
+	var mu sync.Mutex
+	dialled := []map[string]int{{}, {}}
+	var floors []*dialFloor
+	for i := range 2 {
+		inner := byPrefix(100*time.Millisecond, 400*time.Millisecond)
+		s := sim.New(sim.Config{RecordingDir: t.TempDir(), EntityID: []string{"02:fc:00:00:00:01", "02:fc:00:00:00:02"}[i]})
+		s.SetDialplan(func(ep string) (sim.Behaviour, error) {
+			if strings.HasSuffix(ep, "@outbound") {
+				mu.Lock()
+				dialled[i][ep]++
+				mu.Unlock()
+			}
+			return inner(ep)
+		})
+		url, err := s.Start("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		f := &dialFloor{floor: &floor{t: t, sim: s, simURL: url, rdb: rdb, prefix: prefix, store: store, cfg: cfg, cursor: "0",
+			dialer: &telephony.DialerOptions{Source: db, Every: 200 * time.Millisecond}}, db: db}
+		floors = append(floors, f)
+	}
+	floors[0].campaign("two", callfloor.PaceProgressive, phones("138", 20), func(c *callfloor.Campaign) { c.MaxAttempts, c.MaxAttemptsPerDay = 1, 1 })
+	for i, f := range floors {
+		f.startOn(f.simURL, []string{"pbx1", "pbx2"}[i])
+		f.waitReady()
+	}
+	floors[0].login("1001", "1002")
+	testenv.Eventually(t, 40*time.Second, "every lead attempted", func() bool { return len(floors[0].attempts("two")) >= 20 })
+	time.Sleep(500 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(dialled[0]) != 0 && len(dialled[1]) != 0 {
+		t.Errorf("both instances dialled the campaign: %d and %d numbers", len(dialled[0]), len(dialled[1]))
+	}
+	total := map[string]int{}
+	for _, m := range dialled {
+		for ep, n := range m {
+			total[ep] += n
+		}
+	}
+	if len(total) != 20 {
+		t.Errorf("%d numbers dialled, want 20", len(total))
+	}
+	for ep, n := range total {
+		if n != 1 {
+			t.Errorf("%s dialled %d times", ep, n)
+		}
 	}
 }
