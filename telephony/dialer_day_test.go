@@ -266,3 +266,26 @@ func TestDialerTwoInstancesOneDialler(t *testing.T) {
 		}
 	}
 }
+
+// A number put on the do-not-call list while its campaign is being dialled is not dialled.
+func TestDialerDNCMidCampaign(t *testing.T) {
+	f := newDialFloor(t, 1, byPrefix(100*time.Millisecond, 500*time.Millisecond), telephony.DialerOptions{})
+	list := phones("138", 8)
+	f.campaign("midnc", callfloor.PaceProgressive, list, nil)
+	f.start()
+	f.login("1001")
+	testenv.Eventually(t, 15*time.Second, "the first attempt", func() bool { return len(f.attempts("midnc")) >= 1 })
+	if err := f.db.AddDNC(context.Background(), list[7], "", "customer complained", "test"); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 30*time.Second, "the other leads attempted", func() bool { return len(f.attempts("midnc")) >= 7 })
+	time.Sleep(time.Second)
+	for _, a := range f.attempts("midnc") {
+		if a.phone == "+86"+list[7] {
+			t.Fatalf("%s dialled after it went on the do-not-call list", a.phone)
+		}
+	}
+	if st, reason, _, _ := f.leadStatus("midnc", "+86"+list[7]); st != "done" || reason != "do_not_call" {
+		t.Errorf("lead on the do-not-call list: %s %s", st, reason)
+	}
+}
