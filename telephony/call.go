@@ -343,9 +343,7 @@ func (cl *call) handle(m any) {
 		if cl.monitorEvent(m.ev) {
 			return
 		}
-		if cl.dl != nil {
-			cl.dialerEvent(m.ev)
-		} else if cl.c.Direction == callfloor.Outbound {
+		if cl.c.Direction == callfloor.Outbound {
 			cl.outboundEvent(m.ev)
 		} else {
 			cl.inboundEvent(m.ev)
@@ -1170,21 +1168,31 @@ func (cl *call) dialAgent() {
 	cl.after(ringFor+5*time.Second, "agentring", cl.offerSeq)
 }
 
+// outboundEvent handles an outbound call's events: a click-to-call's (agent first) or a
+// dialler call's (customer first, dialer_call.go).
 func (cl *call) outboundEvent(ev aril.Event) {
 	c := cl.c
+	agentUp, customerUp := cl.agentLegAnswered, cl.customerAnswered
+	if cl.dl != nil {
+		agentUp, customerUp = cl.dialAgentUp, cl.dialAnswered
+	}
 	switch e := ev.(type) {
 	case *aril.StasisStart:
 		switch e.Channel.ID {
 		case c.AgentChannel:
-			cl.agentLegAnswered()
+			agentUp()
 		case c.CustomerChannel:
-			cl.customerAnswered()
+			customerUp()
 		}
 	case *aril.Dial:
 		if e.Peer.ID == c.CustomerChannel && e.Dialstatus != "" {
 			cl.dialStatus = e.Dialstatus
 		}
 	case *aril.ChannelDestroyed:
+		if cl.dl != nil {
+			cl.dialChannelGone(e.Channel.ID, e.Cause, e.CauseTxt)
+			return
+		}
 		if l := cl.leaving; l != nil {
 			if e.Channel.ID == l.channel {
 				cl.outboundGone(e.Channel.ID, e.Cause, e.CauseTxt)
@@ -1193,8 +1201,9 @@ func (cl *call) outboundEvent(ev aril.Event) {
 		}
 		cl.outboundGone(e.Channel.ID, e.Cause, e.CauseTxt)
 	case *aril.StasisEnd:
-		// as inbound (leftStasis): the leg's ChannelDestroyed, with the cause, follows
-		if ch := e.Channel.ID; cl.leaving == nil && (ch == c.CustomerChannel || ch == c.AgentChannel) {
+		// as inbound (leftStasis): the leg's ChannelDestroyed, with the cause, follows (a dialler
+		// call waits for it: the ;2 half's carries the network's cause)
+		if ch := e.Channel.ID; cl.dl == nil && cl.leaving == nil && (ch == c.CustomerChannel || ch == c.AgentChannel) {
 			cl.leaving = &leaving{channel: ch, at: cl.acd.now()}
 			cl.after(leavingWait, "leaving", 0)
 		}

@@ -109,7 +109,8 @@ type campState struct {
 
 type line struct {
 	at       time.Time
-	answered bool
+	answered bool // the customer picked up ...
+	agent    bool // ... and an agent is reserved for them (ringing): not a free agent any more
 }
 
 func newDialer(a *ACD, o DialerOptions) *dialer {
@@ -351,9 +352,11 @@ func (d *dialer) campaign(ctx context.Context, ci storage.CampaignInfo, statuses
 		}
 	}
 	for _, l := range lines {
-		if l.answered {
+		switch {
+		case l.answered && l.agent: // their agent counts as busy
+		case l.answered:
 			ps.Waiting++
-		} else {
+		default:
 			ps.Ringing++
 			ps.RingAges = append(ps.RingAges, now.Sub(l.at))
 		}
@@ -573,6 +576,17 @@ func (d *dialer) connected(campaign, id string) {
 	d.mu.Unlock()
 }
 
+// reserved: an agent is (or is no longer) reserved for the dial's answered customer.
+func (d *dialer) reserved(campaign, id string, on bool) {
+	d.mu.Lock()
+	if st := d.camps[campaign]; st != nil {
+		if l := st.lines[id]; l != nil {
+			l.agent = on
+		}
+	}
+	d.mu.Unlock()
+}
+
 // answered: the dial's customer picked up and waits for an agent.
 func (d *dialer) answered(campaign, id string) {
 	d.mu.Lock()
@@ -617,6 +631,7 @@ func (d *dialer) claimAgent(ctx context.Context, campaign, callID string) string
 		}
 		if _, err := d.a.store.Transition(ctx, realtime.Transition{Agent: a.Agent, From: []callfloor.AgentState{callfloor.AgentAvailable},
 			To: callfloor.AgentRinging, Direction: callfloor.Outbound, Call: callID}); err == nil {
+			d.reserved(campaign, callID, true)
 			return a.Agent
 		}
 	}

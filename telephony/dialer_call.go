@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	aril "github.com/CyCoreSystems/ari/v5"
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/telephony/ari"
@@ -51,31 +50,6 @@ func (cl *call) dialCustomer() {
 	if err != nil {
 		cl.warn("dialling a lead", err, "number", c.CalledNumber)
 		cl.endOutbound(callfloor.OutcomeFailed, callfloor.HangupSystem, 0, err.Error())
-	}
-}
-
-func (cl *call) dialerEvent(ev aril.Event) {
-	c := cl.c
-	switch e := ev.(type) {
-	case *aril.StasisStart:
-		switch e.Channel.ID {
-		case c.CustomerChannel:
-			cl.dialAnswered()
-		case c.AgentChannel:
-			cl.dialAgentUp()
-		}
-	case *aril.Dial:
-		if e.Peer.ID == c.CustomerChannel && e.Dialstatus != "" {
-			cl.dialStatus = e.Dialstatus
-		}
-	case *aril.ChannelDestroyed:
-		cl.dialChannelGone(e.Channel.ID, e.Cause, e.CauseTxt)
-	case *aril.RecordingFinished:
-		cl.recording(e.Recording)
-	case *aril.ChannelHold:
-		cl.hold(e.Channel.ID, true)
-	case *aril.ChannelUnhold:
-		cl.hold(e.Channel.ID, false)
 	}
 }
 
@@ -190,6 +164,7 @@ func (cl *call) dialRingAgent(agent string) {
 		cl.warn("ringing an agent for a dialled customer", err, "agent", agent)
 		cl.acd.releaseAfterFailure(agent, c.ID)
 		c.Agent, c.AgentChannel = "", ""
+		cl.acd.dialer.reserved(c.CampaignID, c.ID, false)
 		cl.dialClaim()
 		return
 	}
@@ -204,6 +179,7 @@ func (cl *call) dialAgentLost() {
 		cl.transition("agent after a missed dialler ring", realtime.Transition{Agent: c.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable})
 	}
 	c.Agent, c.AgentChannel = "", ""
+	cl.acd.dialer.reserved(c.CampaignID, c.ID, false)
 	if c.State != callfloor.CallEnded && !c.AnsweredAt.IsZero() {
 		cl.dialClaim()
 	}
