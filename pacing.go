@@ -206,12 +206,12 @@ func (p *Pacer) Dials(s PacingState) int {
 	var n int
 	switch p.Mode {
 	case PaceProgressive:
-		n = s.Free - s.Ringing
+		n = s.Free - s.Waiting - s.Ringing // an answered customer waiting takes a free agent
 	case PaceRatio:
-		n = int(math.Round(p.Ratio*float64(s.Free))) - s.Ringing
+		n = int(math.Round(p.Ratio*float64(max(s.Free-s.Waiting, 0)))) - s.Ringing
 	case PacePredictive:
 		if p.learning() {
-			n = s.Free - s.Ringing // progressive until the answer rate is measured
+			n = s.Free - s.Waiting - s.Ringing // progressive until the answer rate is measured
 		} else {
 			n = p.predictive(s, maxLines)
 		}

@@ -629,3 +629,30 @@ func (db *DB) ListDNC(ctx context.Context, phone string) ([]DNCEntry, error) {
 	}
 	return out, err
 }
+
+// RunningCampaigns lists the campaigns whose status is running (the dialler's work), with their
+// lead counts by status.
+func (db *DB) RunningCampaigns(ctx context.Context) ([]CampaignInfo, error) {
+	all, err := db.campaigns(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, c := range all {
+		if c.Status == "running" {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// LeadsDue counts a campaign's leads the dialler could claim at now (the wallboard's "due"):
+// due, of an active list, not on a do-not-call list.
+func (db *DB) LeadsDue(ctx context.Context, campaignID string, now time.Time) (int64, error) {
+	var n int64
+	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM leads l JOIN campaign_lists cl ON cl.id = l.list_id AND cl.status = 'active'
+		WHERE l.campaign_id = $1 AND l.status IN ('new', 'scheduled', 'callback')
+		  AND coalesce(l.callback_at, l.next_attempt_at, '-infinity') <= $2
+		  AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.phone = l.phone AND d.campaign_id IN ('', l.campaign_id))`, campaignID, now).Scan(&n)
+	return n, err
+}

@@ -61,6 +61,8 @@ type Options struct {
 	// Sessions, when set, is asked every SessionSweepEvery for the sessions open past their
 	// shift's end plus acd.session_close_margin; those agents are logged out (endpoint.go).
 	Sessions ShiftSessions
+	// Dialer, when set, runs the outbound dialler over the running campaigns (dialer.go).
+	Dialer *DialerOptions
 }
 
 // settings is the part of the configuration that can change at run time.
@@ -84,6 +86,7 @@ type ACD struct {
 	catalogue  RecordingCatalogue
 	outboxDir  string
 	sessions   ShiftSessions
+	dialer     *dialer        // nil: no outbound dialler
 	loc        *time.Location // the centre's zone (rosters' wall clock)
 	// unsynced: queues and agents could not be written to Redis at New (Redis down); Run
 	// writes them once Redis answers.
@@ -139,6 +142,12 @@ func New(o Options) (*ACD, error) {
 		n := &node{acd: a, client: c, name: c.Node().Name, byChannel: map[string]*call{}}
 		a.nodes[n.name] = n
 		a.nodeOrder = append(a.nodeOrder, n)
+	}
+	if o.Dialer != nil {
+		if o.Dialer.Source == nil {
+			return nil, errors.New("telephony: the dialler needs its campaign source")
+		}
+		a.dialer = newDialer(a, *o.Dialer)
 	}
 	if err := a.openOutboxes(); err != nil {
 		return nil, err
@@ -251,6 +260,10 @@ func (a *ACD) Run(ctx context.Context) error {
 	a.wg.Add(2)
 	go func() { defer a.wg.Done(); a.dispatchLoop(a.ctx) }()
 	go func() { defer a.wg.Done(); a.subscribeKicks(a.ctx) }()
+	if a.dialer != nil && !a.dialer.o.Manual {
+		a.wg.Add(1)
+		go func() { defer a.wg.Done(); a.dialer.run(a.ctx) }()
+	}
 	if a.sessions != nil {
 		a.wg.Add(1)
 		go func() { defer a.wg.Done(); a.sweepSessions(a.ctx) }()
@@ -291,6 +304,9 @@ func (a *ACD) subscribeKicks(ctx context.Context) {
 					done = true
 				}
 				a.wake()
+				if a.dialer != nil {
+					a.dialer.wake()
+				}
 			}
 		}
 		sub.Close()

@@ -28,7 +28,7 @@ import (
 
 // A test floor: a simulated Asterisk, a real Redis, one ACD instance.
 type floor struct {
-	t      *testing.T
+	t      testing.TB
 	sim    *sim.Server
 	simURL string
 	rdb    *redis.Client
@@ -46,6 +46,7 @@ type floor struct {
 	staleAfter time.Duration
 	catalogue  telephony.RecordingCatalogue
 	sessions   telephony.ShiftSessions
+	dialer     *telephony.DialerOptions // dialer_test.go
 }
 
 // testDialplan: agents 1XXX answer after ring, 9XXX never answer; outbound numbers starting
@@ -87,7 +88,7 @@ func testConfig(agents ...string) *callfloor.Config {
 	return cfg
 }
 
-func logger(t *testing.T) *slog.Logger {
+func logger(t testing.TB) *slog.Logger {
 	if os.Getenv("CALLFLOOR_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -154,7 +155,7 @@ func (f *floor) startOn(url, name string) {
 		RequestTimeout: 2 * time.Second, EventFilter: telephony.EventFilter, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		Logger: logger(f.t), Metrics: ari.NewMetrics(f.ariReg)})
 	acd, err := telephony.New(telephony.Options{Config: f.cfg, Store: f.store, Nodes: []*ari.Client{f.client}, Logger: logger(f.t), Tick: 20 * time.Millisecond, StaleAfter: f.staleAfter,
-		Catalogue: f.catalogue, Sessions: f.sessions})
+		Catalogue: f.catalogue, Sessions: f.sessions, Dialer: f.dialer})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -65,20 +65,22 @@ type call struct {
 	timers      []*time.Timer
 	offerSeq    int // bumps on each offer, to ignore stale ring timers
 	dialStatus  string
-	outbox      []pendingOp // live-state writes kept while Redis is unreachable, in order
-	monitors    []*monitor  // supervisors listening, whispering or barging
-	monSeq      int         // numbers the monitoring channels
-	recvAt      time.Time   // when the call entered (routing latency)
-	nonce       string      // this actor's, in its agent transitions' op ids
-	opSeq       int         // numbers those transitions
-	parked      bool        // the desktop's holding bridge may exist (deskhold.go)
-	bridgeTries int         // failed attempts at bridging the answered call (bridgeTalking)
-	lost        bool        // the caller was cut off by an Asterisk crash or restart (endInbound books it so)
-	leaving     *leaving    // a leg left Stasis: the call ends when its ChannelDestroyed (the cause) comes
-	recorded    bool        // its RecordingFinished arrived
-	closing     []string    // ended: these bridges are destroyed once the recording finished (closeBridges)
-	handedOver  bool        // transferred to a queue or an agent: the caller goes on as another call (desktop.go)
-	agentLeft   bool        // transferred to a number: the agent left the call (wrap-up) before its end
+	outbox      []pendingOp      // live-state writes kept while Redis is unreachable, in order
+	monitors    []*monitor       // supervisors listening, whispering or barging
+	monSeq      int              // numbers the monitoring channels
+	recvAt      time.Time        // when the call entered (routing latency)
+	nonce       string           // this actor's, in its agent transitions' op ids
+	opSeq       int              // numbers those transitions
+	parked      bool             // the desktop's holding bridge may exist (deskhold.go)
+	bridgeTries int              // failed attempts at bridging the answered call (bridgeTalking)
+	lost        bool             // the caller was cut off by an Asterisk crash or restart (endInbound books it so)
+	leaving     *leaving         // a leg left Stasis: the call ends when its ChannelDestroyed (the cause) comes
+	recorded    bool             // its RecordingFinished arrived
+	closing     []string         // ended: these bridges are destroyed once the recording finished (closeBridges)
+	handedOver  bool             // transferred to a queue or an agent: the caller goes on as another call (desktop.go)
+	agentLeft   bool             // transferred to a number: the agent left the call (wrap-up) before its end
+	dl          *dialLine        // a dialler call's state (dialer_call.go); nil for the others
+	campInc     map[string]int64 // the next save's campaign counters, when not the agent's (dialer_call.go)
 }
 
 // leaving is an inbound call's end in waiting: the caller (or the talking agent) left Stasis,
@@ -235,6 +237,9 @@ func (cl *call) save(evType string, queueInc, agentInc map[string]int64, agent s
 	change := realtime.CallChange{Call: &snap, Event: ev, QueueInc: queueInc, AgentInc: agentInc, AgentID: agent}
 	if snap.CampaignID != "" && snap.Direction == callfloor.Outbound {
 		change.CampaignInc = campaignInc(agentInc)
+		if cl.campInc != nil {
+			change.CampaignInc, cl.campInc = cl.campInc, nil
+		}
 		if ag := cl.acd.settings().agents[snap.Agent]; ag != nil && change.CampaignInc[realtime.CampDials] == 0 {
 			change.CampaignTeam = ag.Team // a dial is the campaign's; what the agent made of it, the team's too
 		}
@@ -322,6 +327,8 @@ func (cl *call) handle(m any) {
 		cl.restored()
 	case msgDial:
 		cl.dialAgent()
+	case msgDialCustomer:
+		cl.dialCustomer()
 	case msgOffer:
 		cl.offer(m)
 	case msgMonitor:
@@ -973,6 +980,9 @@ func (a *ACD) recordingDone(callID string, r aril.LiveRecordingData) {
 
 func (cl *call) timer(m msgTimer) {
 	c := cl.c
+	if cl.dl != nil && cl.dialerTimer(m) {
+		return
+	}
 	switch m.kind {
 	case "maxwait":
 		if (c.State != callfloor.CallWaiting && c.State != callfloor.CallOffering) || cl.leaving != nil {
@@ -1060,6 +1070,10 @@ func (cl *call) reconcile(m msgReconcile) {
 			cl.endInbound(callfloor.HangupSystem, 16, "gone during disconnect")
 			return
 		}
+	}
+	if cl.dl != nil {
+		cl.dialerReconcile(m)
+		return
 	}
 	if c.Direction == callfloor.Outbound {
 		custCh, custUp := m.live[c.CustomerChannel]
@@ -1154,21 +1168,31 @@ func (cl *call) dialAgent() {
 	cl.after(ringFor+5*time.Second, "agentring", cl.offerSeq)
 }
 
+// outboundEvent handles an outbound call's events: a click-to-call's (agent first) or a
+// dialler call's (customer first, dialer_call.go).
 func (cl *call) outboundEvent(ev aril.Event) {
 	c := cl.c
+	agentUp, customerUp := cl.agentLegAnswered, cl.customerAnswered
+	if cl.dl != nil {
+		agentUp, customerUp = cl.dialAgentUp, cl.dialAnswered
+	}
 	switch e := ev.(type) {
 	case *aril.StasisStart:
 		switch e.Channel.ID {
 		case c.AgentChannel:
-			cl.agentLegAnswered()
+			agentUp()
 		case c.CustomerChannel:
-			cl.customerAnswered()
+			customerUp()
 		}
 	case *aril.Dial:
 		if e.Peer.ID == c.CustomerChannel && e.Dialstatus != "" {
 			cl.dialStatus = e.Dialstatus
 		}
 	case *aril.ChannelDestroyed:
+		if cl.dl != nil {
+			cl.dialChannelGone(e.Channel.ID, e.Cause, e.CauseTxt)
+			return
+		}
 		if l := cl.leaving; l != nil {
 			if e.Channel.ID == l.channel {
 				cl.outboundGone(e.Channel.ID, e.Cause, e.CauseTxt)
@@ -1177,8 +1201,9 @@ func (cl *call) outboundEvent(ev aril.Event) {
 		}
 		cl.outboundGone(e.Channel.ID, e.Cause, e.CauseTxt)
 	case *aril.StasisEnd:
-		// as inbound (leftStasis): the leg's ChannelDestroyed, with the cause, follows
-		if ch := e.Channel.ID; cl.leaving == nil && (ch == c.CustomerChannel || ch == c.AgentChannel) {
+		// as inbound (leftStasis): the leg's ChannelDestroyed, with the cause, follows (a dialler
+		// call waits for it: the ;2 half's carries the network's cause)
+		if ch := e.Channel.ID; cl.dl == nil && cl.leaving == nil && (ch == c.CustomerChannel || ch == c.AgentChannel) {
 			cl.leaving = &leaving{channel: ch, at: cl.acd.now()}
 			cl.after(leavingWait, "leaving", 0)
 		}
@@ -1316,10 +1341,14 @@ func (cl *call) endOutbound(out callfloor.Outcome, by string, cause int, causeTx
 	}
 	if agentReached {
 		cl.toWrapUp(c.Agent, cl.acd.settings().acd.Outbound.WrapUp)
-	} else {
+	} else if c.Agent != "" {
 		cl.transition("agent after an outbound call", realtime.Transition{Agent: c.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID, To: callfloor.AgentAvailable})
 	}
 	cl.closeBridges(c.MixBridge)
+	if cl.dl != nil && cl.acd.dialer != nil {
+		snap := *c
+		cl.acd.dialer.ended(&snap, cl.dl.dropped)
+	}
 }
 
 // campaignInc turns an agent-placed outbound call's agent counters into its campaign's (the

@@ -6,3 +6,17 @@ func (a *ACD) WaitingCalls() int {
 	defer a.mu.Unlock()
 	return len(a.waiting)
 }
+
+// DialerPass runs one pass of the dialler now (benchmarks; with DialerOptions.Manual).
+func (a *ACD) DialerPass() { a.dialer.pass(a.ctx) }
+
+// DialerLines is the number of the dialler's lines in progress (tests only).
+func (a *ACD) DialerLines() int {
+	a.dialer.mu.Lock()
+	defer a.dialer.mu.Unlock()
+	n := 0
+	for _, st := range a.dialer.camps {
+		n += len(st.lines)
+	}
+	return n
+}

@@ -9,6 +9,8 @@ type Metrics struct {
 	offers, outbound, events                *prometheus.CounterVec
 	unknownQueue                            prometheus.Counter
 	routing                                 prometheus.Histogram
+	dials, drops                            *prometheus.CounterVec // the outbound dialler's (dialer.go)
+	dialerLines                             *prometheus.GaugeVec
 }
 
 // NewMetrics creates the collectors and registers them on reg (nil: not registered).
@@ -26,7 +28,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		routing: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "callfloor_routing_decision_seconds", Help: "From a call entering the queue to the first agent's phone being originated.",
 			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}),
 	}
+	m.dials, m.drops, m.dialerLines = dialerMetrics()
 	if reg != nil {
+		reg.MustRegister(m.dials, m.drops, m.dialerLines)
 		reg.MustRegister(m.offered, m.answered, m.abandoned, m.flowedOut, m.lost, m.offers, m.outbound, m.events, m.unknownQueue, m.routing)
 	}
 	return m

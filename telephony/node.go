@@ -113,6 +113,9 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	n.subscribeEndpoints(ctx)
 	n.ready.Store(true)
 	a.wake()
+	if a.dialer != nil && reconnect {
+		a.dialer.reconnected()
+	}
 	if a.catalogue != nil {
 		a.wg.Add(1)
 		go func() {
@@ -320,6 +323,9 @@ func (a *ACD) restore(ctx context.Context, n *node) error {
 			}
 		}
 		cl := newCall(a, n, c)
+		if a.dialer != nil && isDialerCall(c) {
+			cl.dl = &dialLine{}
+		}
 		if c.Direction == callfloor.Inbound && c.CallerChannel != "" {
 			a.mu.Lock()
 			n.byChannel[c.CallerChannel] = cl

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"regexp"
 	"sync"
 	"time"
 
@@ -175,7 +176,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}))
 	}
 	m.ACD, err = telephony.New(telephony.Options{Config: cfg, Store: store, Nodes: m.Clients, Logger: m.Log, Metrics: telephony.NewMetrics(m.Registry), Tick: m.Tick,
-		Catalogue: m.DB, OutboxDir: cfg.DataDir, Sessions: m.DB})
+		Catalogue: m.DB, OutboxDir: cfg.DataDir, Sessions: m.DB, Dialer: &telephony.DialerOptions{Source: m.DB}})
 	if err != nil {
 		return err
 	}
@@ -521,12 +522,19 @@ func (m *Main) autoLogin(ctx context.Context) bool {
 	return ok
 }
 
+// chinaMobile matches a mainland mobile number as the trunk dials it (callfloor.NationalDial).
+var chinaMobile = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
 func (m *Main) startTraffic(ctx context.Context) {
 	sc := m.Config.Sim
 	if len(sc.Traffic) == 0 {
 		return
 	}
-	m.Sim.SetDialplan(sim.TrafficDialplan(sc.Seed, sc.NoAnswerRate, sc.BusyRate))
+	// the campaigns' leads (mainland mobiles, as the dialler dials them) are a telesales day's
+	// customers; click-to-call numbers keep the traffic dialplan's behaviour
+	tele := sim.TelesalesCustomers(sc.Seed, 1)
+	tele.Numbers = chinaMobile
+	m.Sim.SetDialplan(tele.Dialplan(sim.TrafficDialplan(sc.Seed, sc.NoAnswerRate, sc.BusyRate)))
 	t := sim.Traffic{App: m.Config.ACD.App, Seed: sc.Seed}
 	for _, q := range sc.Traffic {
 		t.Queues = append(t.Queues, sim.QueueTraffic{Queue: q.Queue, CallsPerMinute: q.CallsPerMinute,

@@ -271,12 +271,15 @@ func (s *Server) evDial(peer *channel, status string) {
 
 var causeText = map[int]string{
 	0:  "Unknown",
+	1:  "Unallocated (unassigned) number",
 	16: "Normal Clearing",
 	17: "User busy",
 	18: "No user responding",
 	19: "User alerting, no answer",
+	20: "Subscriber absent",
 	21: "Call Rejected",
 	26: "Answered elsewhere",
+	27: "Destination out of order",
 	34: "Circuit/channel congestion",
 }
 
@@ -404,6 +407,18 @@ func (s *Server) startDial(c1, c2 *channel, timeout time.Duration) {
 		s.teardown(c1, 34, nil)
 		s.evHangupRequest(c2, 16, true)
 		s.teardown(c2, 34, nil)
+		return
+	}
+	if b.Cause != 0 {
+		// Hangup(<cause>) before an answer: as Busy() in outbound-busy.jsonl, the originated
+		// ;1 half ends with cause 0 and the ;2 half's ChannelDestroyed carries the cause
+		s.chTimer(c2, s.scale(b.RingFor), func() {
+			s.evDialplan(c2, 1, "Hangup", strconv.Itoa(b.Cause))
+			s.evHangupRequest(c2, 0, false)
+			s.teardown(c1, 0, nil)
+			s.evHangupRequest(c2, 16, true)
+			s.teardown(c2, b.Cause, nil)
+		})
 		return
 	}
 	s.evDialplan(c2, 1, "Ringing", "")

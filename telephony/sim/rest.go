@@ -408,6 +408,15 @@ func (s *Server) routeChannels(method string, segs []string, p params) reply {
 			return fail(http.StatusConflict, "Channel not in a Stasis application")
 		}
 		return noContent()
+	case action == "play" && method == http.MethodPost:
+		if !ch.inStasis {
+			return fail(http.StatusConflict, "Channel not in a Stasis application")
+		}
+		pbID := p.get("playbackId")
+		if n >= 4 {
+			pbID = segs[3]
+		}
+		return s.play(ch, p.get("media"), pbID)
 	case action == "continue" && method == http.MethodPost:
 		if !ch.inStasis {
 			return fail(http.StatusConflict, "Channel not in a Stasis application")

@@ -58,6 +58,7 @@ type Behaviour struct {
 	NoAnswer    bool          // rings until the originate timeout (cause 19)
 	Busy        bool          // Dial BUSY, cause 17
 	Fail        bool          // congestion: Dial CHANUNAVAIL, cause 34
+	Cause       int           // the network refuses the dial after RingFor with this cause (1 unallocated, 20/27 switched off)
 	HangupAfter time.Duration // once answered, the far end hangs up after this long (0 = never)
 	HoldAfter   time.Duration // once answered, the phone presses hold after this long ...
 	HoldFor     time.Duration // ... and releases it this long after (0 = no hold)
