@@ -404,7 +404,7 @@ func (a *API) nextLead(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	if held != nil && held.DialledAt != nil {
-		return nil, &callfloor.Error{Code: callfloor.EDispositionRequired, Kind: callfloor.ECONFLICT, Field: "disposition",
+		return nil, &callfloor.Error{Code: callfloor.EDispositionRequired, Kind: callfloor.ECONFLICT, Field: "disposition", Params: callfloor.Params{"what": "campaign"},
 			Message: fmt.Sprintf("lead %d was dialled: give its call's disposition before the next lead", held.LeadID)}
 	}
 	byID := map[string]storage.CampaignInfo{}
@@ -753,7 +753,7 @@ func (a *API) leadDispositionGiven(ctx context.Context, c *callfloor.Call) error
 	d, err := a.DB.GetCallDisposition(ctx, c.ID)
 	switch {
 	case callfloor.ErrorCode(err) == callfloor.ENOTFOUND || (err == nil && d.Code == ""):
-		return &callfloor.Error{Code: callfloor.EDispositionRequired, Field: "disposition",
+		return &callfloor.Error{Code: callfloor.EDispositionRequired, Field: "disposition", Params: callfloor.Params{"what": "campaign"},
 			Message: fmt.Sprintf("campaign %s requires a disposition for call %s before wrap-up ends", c.CampaignID, c.ID)}
 	case err != nil:
 		a.logWarn("disposition check skipped", "call_id", c.ID, "err", err)
