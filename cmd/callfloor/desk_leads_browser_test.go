@@ -42,7 +42,7 @@ func seedPreviewCampaign(t *testing.T, db *storage.DB, id string, leads [][]stri
 // fullShot saves a full-page screenshot into the artifacts and /tmp/shots-w13-desk.
 func fullShot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
