@@ -362,3 +362,31 @@ func TestDeskLeadDisposition(t *testing.T) {
 		t.Errorf("the other campaign still hands out the refused number: %v %v", got, err)
 	}
 }
+
+// A reserved lead whose calling window closed since (the campaign's hours changed) is refused
+// at dial with the next open time, and goes back; next then finds nothing it may call now.
+func TestDeskLeadDialOutsideWindow(t *testing.T) {
+	e := newAPIEnv(t)
+	ctx := context.Background()
+	c := e.previewCampaign("renew", [][]string{{"王芳", "13812345678", "PA-1"}})
+	lead, _ := cardLead(t, e.expect("ana", "POST", "/agents/1001/lead/next", ``, 200))
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	h := (time.Now().In(loc).Hour() + 12) % 24 // a one-hour window half a day away
+	c.Windows = []callfloor.CallingWindow{{Days: []time.Weekday{0, 1, 2, 3, 4, 5, 6}, Start: fmt.Sprintf("%02d:00", h), End: fmt.Sprintf("%02d:59", h)}}
+	if _, err := e.db.PutCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	code, out := e.do("ana", "POST", "/agents/1001/lead/dial", ``)
+	if code != 409 || out["code"] != "outside_window" || out["params"].(map[string]any)["next"] == nil {
+		t.Fatalf("dial outside the window: %d %v", code, out)
+	}
+	if l, _ := e.db.GetLead(ctx, lead); l.Status != "new" || l.NextAttemptAt == nil || !l.NextAttemptAt.After(time.Now()) || l.Attempts != 0 {
+		t.Errorf("the lead after the refused dial: %+v", l)
+	}
+	if card(t, e.expect("ana", "GET", "/agents/1001/lead", ``, 200)) != nil {
+		t.Errorf("Ana still holds the lead")
+	}
+	if code, out := e.do("ana", "POST", "/agents/1001/lead/next", ``); code != 409 || out["code"] != "no_lead" {
+		t.Errorf("next outside the window: %d %v", code, out)
+	}
+}
