@@ -11,6 +11,7 @@ import (
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/storage"
+	"github.com/callfloor/callfloor/telephony"
 )
 
 // The agent desktop's API (issue 10 item 5): hang up, blind transfer, end wrap-up early,
@@ -23,6 +24,8 @@ type DeskACD interface {
 	Transfer(ctx context.Context, agentID, queue, agent, number string) error
 	EndWrapUp(ctx context.Context, id string) (callfloor.AgentStatus, error)
 	CancelPendingPause(ctx context.Context, id string) (callfloor.AgentStatus, error)
+	// DialLead places a preview dial of a campaign's lead under its dial id (desktop_leads.go).
+	DialLead(ctx context.Context, agentID, number string, d telephony.LeadDial) (string, error)
 }
 
 // DispositionWindow is how long after a call ended its disposition and note may still be set or
@@ -51,6 +54,7 @@ func (a *API) registerDesktop(h func(pattern string, fn handlerFunc)) {
 	h("PUT /api/v1/queues/{name}/dispositions", a.putDispositions)
 	h("PUT /api/v1/calls/{id}/disposition", a.putCallDisposition)
 	h("GET /api/v1/calls/recent", a.recentCalls)
+	a.registerDeskLeads(h) // the lead card, preview next/dial/skip (desktop_leads.go)
 }
 
 func (a *API) desk() (DeskACD, error) {
@@ -164,8 +168,14 @@ func (a *API) deskReady(w http.ResponseWriter, r *http.Request) (any, error) {
 // dispositionGiven refuses when the call's queue requires a disposition and it has none.
 func (a *API) dispositionGiven(ctx context.Context, callID string) error {
 	c, err := a.ACD.Store().Call(ctx, callID)
-	if err != nil || c.Queue == "" || a.DB == nil {
+	if err != nil || a.DB == nil {
 		return nil // the live record expired (an hour after the call): nothing to insist on
+	}
+	if c.CampaignID != "" && c.LeadID > 0 {
+		return a.leadDispositionGiven(ctx, c)
+	}
+	if c.Queue == "" {
+		return nil
 	}
 	set, err := a.DB.QueueDispositions(ctx, c.Queue)
 	if err != nil {
@@ -278,10 +288,7 @@ func (a *API) putDispositions(w http.ResponseWriter, r *http.Request) (any, erro
 // ---- a call's disposition and note ----
 
 func (a *API) putCallDisposition(w http.ResponseWriter, r *http.Request) (any, error) {
-	var body struct {
-		Code *string `json:"code"`
-		Note *string `json:"note"`
-	}
+	var body dispositionBody
 	if err := decode(r, &body); err != nil {
 		return nil, err
 	}
@@ -290,6 +297,17 @@ func (a *API) putCallDisposition(w http.ResponseWriter, r *http.Request) (any, e
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
+	if c, err := a.campaignCall(ctx, id); err != nil {
+		return nil, err
+	} else if c != nil {
+		return a.putLeadDisposition(r, c, body)
+	}
+	if body.CallbackAt != nil {
+		return nil, invalid("callback_at", "only a campaign call's call-back takes a time").With(callfloor.CodeNotApplicable, nil)
+	}
+	if body.Personal != nil {
+		return nil, invalid("personal", "only a campaign call's call-back is personal or shared").With(callfloor.CodeNotApplicable, nil)
+	}
 	// the call: live (during the call and wrap-up) or from the history
 	var queue, agent string
 	var ended time.Time
@@ -319,11 +337,9 @@ func (a *API) putCallDisposition(w http.ResponseWriter, r *http.Request) (any, e
 	}
 	d := storage.CallDisposition{CallID: id, Queue: queue, AgentID: agent, Code: cur.Code, Label: cur.Label, Note: cur.Note}
 	if body.Note != nil {
-		note := strings.TrimSpace(*body.Note)
-		if utf8.RuneCountInString(note) > MaxNoteLen {
-			return nil, invalid("note", "at most %d characters", MaxNoteLen).With(callfloor.CodeTooLong, callfloor.Params{"max": MaxNoteLen})
+		if d.Note, err = cleanNote(*body.Note); err != nil {
+			return nil, err
 		}
-		d.Note = note
 	}
 	if body.Code != nil {
 		code := strings.TrimSpace(*body.Code)

@@ -248,3 +248,63 @@ export interface RecentCall {
   note?: string;
   transferred_to?: string;
 }
+
+// ---- the agent's lead card (issue 13 item 5: GET /agents/{id}/lead) ----
+export interface CampaignDispositionDef {
+  code: string;
+  name: string;
+  final: boolean;
+  success?: boolean;
+  dnc?: boolean;
+  callback?: boolean;
+}
+
+export interface DeskCampaign {
+  id: string;
+  name: string;
+  mode: string;
+  status: string;
+  time_zone: string;
+  dispositions: CampaignDispositionDef[];
+}
+
+export interface LeadHistoryRow {
+  at: string;
+  result: string;
+  disposition?: string;
+  disposition_name?: string;
+  agent?: string;
+  agent_name?: string;
+  call_id: string;
+  note?: string;
+}
+
+export interface DeskLead {
+  lead: {
+    id: number;
+    name: string;
+    phone: string;
+    phone_masked: boolean;
+    time_zone: string;
+    fields: Record<string, string>;
+    status: string;
+    attempts: number;
+    owner?: string;
+    callback_at?: string;
+  };
+  campaign: DeskCampaign;
+  script: string;
+  script_parts: { text: string; field?: string; missing?: boolean }[];
+  history: LeadHistoryRow[];
+  stage: "reserved" | "dialling" | "on_call" | "wrap_up" | "ended";
+  dial_id?: string;
+  reserved_until?: string;
+  call_id?: string;
+  answered: boolean;
+  disposition?: CallDisposition;
+}
+
+export interface AgentLead {
+  card: DeskLead | null;
+  preview_campaigns: DeskCampaign[];
+}
