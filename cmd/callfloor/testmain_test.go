@@ -1,15 +1,22 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/callfloor/callfloor/internal/testenv"
+	"github.com/callfloor/callfloor/storage"
 )
 
 // TestMain gives every serve started by these tests a data_dir of their own run (the durable
 // outbox), so that no test writes into the checkout's .run/ or shares a locked outbox with
 // another run; tests that set cfg.DataDir or data_dir themselves still win over it where they
-// build the configuration in code.
+// build the configuration in code. It drops the template databases the run built.
 func TestMain(m *testing.M) {
 	if os.Getenv(runAsCallfloor) == "1" { // a child of TestBenchServeSmall: be callfloor
 		main()
@@ -23,7 +30,31 @@ func TestMain(m *testing.M) {
 	if os.Getenv("CALLFLOOR_DATA_DIR") == "" {
 		os.Setenv("CALLFLOOR_DATA_DIR", dir)
 	}
+	// the tests' users with the cheapest hashes, set here once: parallel tests must not write it
+	storage.BcryptCost = bcrypt.MinCost
+	setParallel()
 	code := m.Run()
+	testenv.DropTemplates() // the demo fixture (demofixture_test.go)
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// testParallel is how many parallel tests (t.Parallel) run at once here when go test's -parallel
+// is not given (its default is GOMAXPROCS: 2 on CI). The parallel tests (the browser tests, the
+// demo's seeders, the servers on a database and Redis prefix of their own) spend most of their
+// time waiting: on the browser, on the simulated calls, on PostgreSQL. $CALLFLOOR_TEST_PARALLEL
+// overrides it.
+const testParallel = 4
+
+func setParallel() {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	n := testParallel
+	if v, err := strconv.Atoi(os.Getenv("CALLFLOOR_TEST_PARALLEL")); err == nil && v > 0 {
+		n = v
+	} else if given {
+		return
+	}
+	_ = flag.Set("test.parallel", strconv.Itoa(n))
 }
