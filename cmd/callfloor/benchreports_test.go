@@ -23,7 +23,7 @@ func TestBenchReportsRuns(t *testing.T) {
 		t.Fatalf("gen-history: %v\n%s", err, errb.String())
 	}
 	var out bytes.Buffer
-	if err := run(ctx, []string{"bench", "reports", "-database-url", url, "-runs", "2", "-day", "2026-06-09"}, &out, &errb); err != nil {
+	if err := run(ctx, []string{"bench", "reports", "-database-url", url, "-runs", "1", "-day", "2026-06-09"}, &out, &errb); err != nil {
 		t.Fatalf("bench reports: %v\n%s", err, errb.String())
 	}
 	o := out.String()
