@@ -1,10 +1,8 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -32,29 +30,9 @@ func TestMain(m *testing.M) {
 	}
 	// the tests' users with the cheapest hashes, set here once: parallel tests must not write it
 	storage.BcryptCost = bcrypt.MinCost
-	setParallel()
 	code := m.Run()
 	testenv.DropTemplates() // the demo fixture (demofixture_test.go)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// testParallel is how many parallel tests (t.Parallel) run at once here when go test's -parallel
-// is not given (its default is GOMAXPROCS: 2 on CI). The parallel tests (the browser tests, the
-// demo's seeders, the servers on a database and Redis prefix of their own) spend most of their
-// time waiting: on the browser, on the simulated calls, on PostgreSQL. $CALLFLOOR_TEST_PARALLEL
-// overrides it.
-const testParallel = 4
-
-func setParallel() {
-	flag.Parse()
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
-	n := testParallel
-	if v, err := strconv.Atoi(os.Getenv("CALLFLOOR_TEST_PARALLEL")); err == nil && v > 0 {
-		n = v
-	} else if given {
-		return
-	}
-	_ = flag.Set("test.parallel", strconv.Itoa(n))
-}
