@@ -101,6 +101,7 @@ func postInPage(t *testing.T, ctx context.Context, path, body string) (int, stri
 // agent takes a call of the new queue and the new supervisor, signed in, listens in on it from
 // her own phone: the simulator shows the snoop on the agent's leg bridged with her phone.
 func TestBrowserAdminCreatesSupervisorWhoListens(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"
@@ -287,6 +288,7 @@ func simChannelName(t *testing.T, m *Main, id string) string {
 // the user's language, and the CSV download carries the same filter with headers in the
 // user's language.
 func TestBrowserAuditTab(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, _ := startDemo(t, 1)
 	v1 := base + "/api/v1"

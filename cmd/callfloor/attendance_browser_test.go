@@ -14,6 +14,7 @@ import (
 // attendance sheet (a late arrival, its minutes, the day marked late when the row opens), in
 // English and in Chinese.
 func TestBrowserLateLoginOnWallboardAndSheet(t *testing.T) {
+	t.Parallel()
 	ctx, m, base, tok, _ := demoWithSupervisor(t)
 	v1 := base + "/api/v1"
 	loc := m.Config.Location()

@@ -15,6 +15,7 @@ import (
 // TestBenchReportsRuns: the whole mix runs against a generated history and prints a line per
 // report with its rows and timings for the raw source.
 func TestBenchReportsRuns(t *testing.T) {
+	t.Parallel()
 	url := testenv.Postgres(t)
 	ctx := context.Background()
 	var errb bytes.Buffer
@@ -22,7 +23,7 @@ func TestBenchReportsRuns(t *testing.T) {
 		t.Fatalf("gen-history: %v\n%s", err, errb.String())
 	}
 	var out bytes.Buffer
-	if err := run(ctx, []string{"bench", "reports", "-database-url", url, "-runs", "2", "-day", "2026-06-09"}, &out, &errb); err != nil {
+	if err := run(ctx, []string{"bench", "reports", "-database-url", url, "-runs", "1", "-day", "2026-06-09"}, &out, &errb); err != nil {
 		t.Fatalf("bench reports: %v\n%s", err, errb.String())
 	}
 	o := out.String()
@@ -61,6 +62,7 @@ func TestBenchReportsRuns(t *testing.T) {
 // interval it entered; state time is split exactly at the interval boundaries, local days in
 // the centre's time zone.
 func TestRawReportFigures(t *testing.T) {
+	t.Parallel()
 	db, _ := testdb.Open(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")

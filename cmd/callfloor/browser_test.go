@@ -159,6 +159,7 @@ func number(t *testing.T, s string) int {
 // The web UI end to end in headless Chromium: a supervisor watches the wallboard move with a
 // call, no reload; an agent pauses for lunch and comes back from the desktop.
 func TestBrowserWallboardAndDesktop(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t) // first: skip before starting the platform when there is no browser
 	m, base, tok := startDemo(t, 5)
 	artifacts := artifactsDir(t)

@@ -18,6 +18,7 @@ import (
 // destination's language, and the run shows as sent. The token in the URL never shows on the
 // page.
 func TestBrowserBulletinsSendTest(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	_, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"

@@ -20,6 +20,7 @@ import (
 // scores it blind on the calibration page; QA closes it and the deviation report shows the
 // per-item and per-evaluator deviations computed here from the answers given.
 func TestBrowserCalibrationAndPlans(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"

@@ -20,6 +20,7 @@ import (
 // slow earlier search never lands after a newer one; the search exports as CSV and Excel in the
 // user's language; an agent's page lists only their own calls; the page in Chinese.
 func TestBrowserCallsAndRecordings(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"

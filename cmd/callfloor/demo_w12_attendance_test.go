@@ -3,28 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/callfloor/callfloor/internal/testenv"
-	"github.com/callfloor/callfloor/storage"
+	"github.com/callfloor/callfloor/internal/testdb"
 )
 
 // The demo's roster: every demo agent rostered from the first of last month to the end of this
 // one on the shifts its history was generated with, days off included; a second run adds nothing.
 func TestDemoAttendanceSeed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	url := testenv.Postgres(t)
-	if err := run(ctx, []string{"migrate", "-database-url", url}, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	db, err := storage.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, _ := testdb.Open(t)
 	cfg, err := LoadConfig("")
 	if err != nil {
 		t.Fatal(err)

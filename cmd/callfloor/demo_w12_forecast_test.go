@@ -5,32 +5,18 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/callfloor/callfloor/internal/testdb"
-	"github.com/callfloor/callfloor/storage"
 )
 
 // The forecast page's demo: over the demo's history, forecasts saved for the past two weeks and
 // the week ahead of the inbound queues, support's shrinkage at 35 %, a published roster putting heads on sales; a
 // second run changes nothing.
 func TestDemoForecast(t *testing.T) {
-	storage.BcryptCost = bcrypt.MinCost
-	db, _ := testdb.Open(t)
+	t.Parallel()
+	db, fx := openDemoDB(t, &demoHistoryDB) // seedDemo, then demoFixtureWeeks of history before fx.Now
 	ctx := context.Background()
-	cfg, err := LoadConfig("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := fx.Config
 	var out bytes.Buffer
-	if err := seedDemo(ctx, db, cfg, "demo password", &out); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	if _, err := seedDemoHistory(ctx, db, cfg, 4, now); err != nil {
-		t.Fatal(err)
-	}
+	now := fx.Now
 	if err := seedDemoForecast(ctx, db, cfg, now, &out); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 // supervisor, approved through the whole chain with its sick note, rejected), entitlements for
 // every agent; a second run adds nothing.
 func TestDemoLeave(t *testing.T) {
+	t.Parallel()
 	db, _ := testdb.Open(t)
 	ctx := context.Background()
 	cfg, err := LoadConfig("")

@@ -7,10 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/callfloor/callfloor"
-	"github.com/callfloor/callfloor/internal/testdb"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -18,17 +15,11 @@ import (
 // and rotations, each team's minimum heads, this month's roster published and next month's
 // drafted; a second run changes nothing.
 func TestDemoRosters(t *testing.T) {
-	storage.BcryptCost = bcrypt.MinCost
-	db, _ := testdb.Open(t)
+	t.Parallel()
+	db, fx := openDemoDB(t, &demoSeededDB) // seedDemo ran
 	ctx := context.Background()
-	cfg, err := LoadConfig("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := fx.Config
 	var out bytes.Buffer
-	if err := seedDemo(ctx, db, cfg, "demo password", &out); err != nil {
-		t.Fatal(err)
-	}
 	cal, err := db.HolidayCalendar(ctx, "2026-01-01", "2027-12-31")
 	if err != nil {
 		t.Fatal(err)
@@ -70,8 +61,7 @@ func TestDemoRosters(t *testing.T) {
 	if err != nil || len(mine) != 1 {
 		t.Fatalf("ana's roster %v %v", mine, err)
 	}
-	out.Reset()
-	if err := seedDemo(ctx, db, cfg, "demo password", &out); err != nil || out.Len() != 0 {
+	if err := seedDemo(ctx, db, cfg, demoFixturePassword, &out); err != nil || out.Len() != 0 {
 		t.Errorf("second run: %v\n%s", err, out.String())
 	}
 }

@@ -5,29 +5,17 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/callfloor/callfloor/internal/testdb"
-	"github.com/callfloor/callfloor/storage"
 )
 
 // The demo's scores: two rule versions, the last two months' sheets through the flow (one
 // disputed), idempotent.
 func TestDemoScores(t *testing.T) {
-	storage.BcryptCost = bcrypt.MinCost
-	db, _ := testdb.Open(t)
+	t.Parallel()
+	db, fx := openDemoDB(t, &demoSeededDB) // seedDemo ran
 	ctx := context.Background()
-	cfg, err := LoadConfig("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := fx.Config
 	var out bytes.Buffer
-	if err := seedDemo(ctx, db, cfg, "demo password", &out); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 12, 4, 10, 0, 0, 0, cfg.Location())
-	out.Reset()
 	if err := seedDemoScores(ctx, db, cfg, now, &out); err != nil {
 		t.Fatal(err)
 	}

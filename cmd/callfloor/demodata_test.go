@@ -6,27 +6,17 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/callfloor/callfloor"
-	"github.com/callfloor/callfloor/internal/testdb"
-	"github.com/callfloor/callfloor/storage"
 )
 
 // demo-data creates one user per role, the service scorecard (valid: every item kind and flag)
 // and the daily plan; a second run changes nothing.
 func TestDemoData(t *testing.T) {
-	storage.BcryptCost = bcrypt.MinCost
-	db, _ := testdb.Open(t)
+	t.Parallel()
+	db, fx := openDemoDB(t, &demoSeededDB) // seedDemo's first run, fx.Out what it said
 	ctx := context.Background()
-	cfg, err := LoadConfig("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := seedDemo(ctx, db, cfg, "demo password", &out); err != nil {
-		t.Fatal(err)
-	}
+	cfg := fx.Config
+	out := bytes.NewBufferString(fx.Out)
 	// two projects own the demo's queues and teams, with targets; a project manager each
 	for id, want := range map[string]string{"cards": "sales|team-a|pam", "telecom": "billing,support|team-b|paul"} {
 		p, err := db.GetProject(ctx, id)
@@ -60,7 +50,7 @@ func TestDemoData(t *testing.T) {
 			t.Errorf("no demo user with role %s", r)
 		}
 	}
-	if _, err := db.Authenticate(ctx, "lee", "demo password"); err != nil {
+	if _, err := db.Authenticate(ctx, "lee", demoFixturePassword); err != nil {
 		t.Errorf("lee cannot log in: %v", err)
 	}
 	card, err := db.Scorecard(ctx, "service", 0)
@@ -68,14 +58,14 @@ func TestDemoData(t *testing.T) {
 		t.Fatalf("scorecard: %+v %v", card, err)
 	}
 	out.Reset()
-	if err := seedDemo(ctx, db, cfg, "another password", &out); err != nil || out.Len() != 0 {
+	if err := seedDemo(ctx, db, cfg, "another password", out); err != nil || out.Len() != 0 {
 		t.Errorf("second run: %v\n%s", err, out.String())
 	}
 	plans, _ := db.ListPlans(ctx)
 	if len(plans) != 1 || plans[0].Name != demoPlanName || !plans[0].Active {
 		t.Errorf("plans %+v", plans)
 	}
-	if _, err := db.Authenticate(ctx, "lee", "demo password"); err != nil {
+	if _, err := db.Authenticate(ctx, "lee", demoFixturePassword); err != nil {
 		t.Errorf("the second run changed lee's password: %v", err)
 	}
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,18 +14,12 @@ import (
 // in English and in Chinese (screenshots to look at). The project manager of the card sales
 // opens the daily reports inbox and finds team-a's past reports sent.
 func TestBrowserDemoHistoryReports(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
-	m, base, _ := startDemo(t, 5)
+	_, base, fx := startDemoOn(t, &demoHistoryDB, 5) // seedDemo, then 5 weeks of history
 	artifacts := artifactsDir(t)
-	const pw = "a long enough password"
-	bg := context.Background()
-	if err := seedDemo(bg, m.DB, m.Config, pw, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	res, err := seedDemoHistory(bg, m.DB, m.Config, 5, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	const pw = demoFixturePassword
+	res := fx.History
 	if len(res.Days) < 30 || res.DailyReports != 5 {
 		t.Fatalf("%d days of history, %d daily reports", len(res.Days), res.DailyReports)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/callfloor/callfloor/internal/testdb"
 	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/storage"
 	"github.com/callfloor/callfloor/telephony/sim"
@@ -23,16 +19,10 @@ import (
 // answered ring), read by the reports from the rollups exactly as from the raw rows, ending
 // before today; a second seeding adds nothing.
 func TestDemoHistory(t *testing.T) {
-	storage.BcryptCost = bcrypt.MinCost
-	db, _ := testdb.Open(t)
+	t.Parallel()
+	db, fx := openDemoDB(t, &demoSeededDB) // seedDemo ran
 	ctx := context.Background()
-	cfg, err := LoadConfig("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := seedDemo(ctx, db, cfg, "demo password", &bytes.Buffer{}); err != nil {
-		t.Fatal(err)
-	}
+	cfg := fx.Config
 	loc := cfg.Location()
 	now := time.Date(2026, 11, 18, 10, 30, 0, 0, loc) // a Wednesday
 	today := time.Date(2026, 11, 18, 0, 0, 0, 0, loc)
@@ -207,22 +197,14 @@ func TestDemoHistory(t *testing.T) {
 // With the demo's past in the database, today's production report still equals the wallboard's
 // today figures (the past ends before today), from the rollups and from the raw rows.
 func TestDemoHistoryLeavesTodaysReportTheWallboards(t *testing.T) {
-	cfg := testConfig(t, testenv.RedisURL())
+	t.Parallel()
+	cfg, fx := demoFixtureConfig(t, &demoHistoryDB) // seedDemo, then demoFixtureWeeks of history
+	if res := fx.History; len(res.Days) != 7*demoFixtureWeeks {
+		t.Fatalf("history of %d days, want %d", len(res.Days), 7*demoFixtureWeeks)
+	}
 	cfg.Sim.Speed = 30
 	cfg.Sim.Traffic = nil // this test's own traffic, stopped before the comparison
 	bg := context.Background()
-	db, err := storage.Open(bg, cfg.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	storage.BcryptCost = bcrypt.MinCost
-	if err := seedDemo(bg, db, cfg, "demo password", &bytes.Buffer{}); err != nil {
-		t.Fatal(err)
-	}
-	if res, err := seedDemoHistory(bg, db, cfg, 1, time.Now()); err != nil || len(res.Days) != 7 {
-		t.Fatalf("history: %v", err)
-	}
 	m := startMain(t, cfg, io.Discard)
 	url := "http://" + m.Addr()
 	tok := userToken(t, m, "sup", "supervisor")

@@ -19,6 +19,7 @@ import (
 // ends wrap-up early into the pending pause; then hangs up a second call and cannot end its
 // wrap-up before giving the disposition the queue requires.
 func TestBrowserDesktopShift(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	artifacts := artifactsDir(t)
@@ -177,6 +178,7 @@ func TestBrowserDesktopShift(t *testing.T) {
 
 // The admin's disposition codes per queue, with the required flag, on screen.
 func TestBrowserAdminDispositions(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	artifacts := artifactsDir(t)

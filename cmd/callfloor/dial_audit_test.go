@@ -12,6 +12,7 @@ import (
 // A supervisor's click-to-call placed for an agent through the simulator is on record with the
 // number and the call it made.
 func TestClickToCallForAnAgentIsAuditedWithTheCall(t *testing.T) {
+	t.Parallel()
 	m, url, _ := startDemo(t, 1)
 	ctx := context.Background()
 	u, err := m.DB.CreateUser(ctx, storage.NewUser{Username: "sup", Password: "a long enough password", Role: callfloor.RoleSupervisor})

@@ -57,6 +57,7 @@ func pauseReasonMax(t *testing.T, m *Main, tok, name string) int {
 // An admin edits a pause reason's maximum on the pause-reasons tab, in English and in Chinese;
 // the change is what GET /api/v1/pause-reasons answers at once.
 func TestBrowserPauseReasonsTab(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 1)
 	artifacts := artifactsDir(t)
@@ -100,6 +101,7 @@ func TestBrowserPauseReasonsTab(t *testing.T) {
 // A missed-ring agent comes back by themselves: their wallboard tile shows paused (missed), then
 // available once the timed pause (missed_pause_seconds, short here) is over, in both languages.
 func TestBrowserMissedAgentComesBack(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	cfg := testConfig(t, testenv.RedisURL())
 	cfg.Sim.Speed = 5

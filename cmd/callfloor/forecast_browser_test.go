@@ -15,19 +15,13 @@ import (
 // queue's stored shrinkage (support: 35 %), switching to yesterday reports MAPE and WAPE with
 // their denominators against the forecast saved for it.
 func TestBrowserForecastPage(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
-	m, base, _ := startDemo(t, 5)
+	m, base, fx := startDemoOn(t, &demoHistoryDB, 5) // seedDemo, 5 weeks of history before fx.Now
 	artifacts := artifactsDir(t)
-	const pw = "a long enough password"
+	const pw = demoFixturePassword
 	bg := context.Background()
-	if err := seedDemo(bg, m.DB, m.Config, pw, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	if _, err := seedDemoHistory(bg, m.DB, m.Config, 5, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := seedDemoForecast(bg, m.DB, m.Config, now, io.Discard); err != nil {
+	if err := seedDemoForecast(bg, m.DB, m.Config, fx.Now, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	drawn := func(id string) bool { return count(ctx, `[data-testid="`+id+`"] canvas`) > 0 }

@@ -16,6 +16,7 @@ import (
 // checks that the rows are what the simulation produced, in their month partitions, and hold
 // together as the history writer's rows do.
 func TestGenHistorySmall(t *testing.T) {
+	t.Parallel()
 	url := testenv.Postgres(t)
 	ctx := context.Background()
 	var stderr bytes.Buffer

@@ -19,6 +19,7 @@ import (
 // shows on the agent's roster and in their attendance (through the API: the roster page is
 // another item of issue 12).
 func TestBrowserLeaveRequestApprovedThroughTheChain(t *testing.T) {
+	t.Parallel()
 	ctx, m, base, tok, _ := demoWithSupervisor(t)
 	v1 := base + "/api/v1"
 	artifacts := artifactsDir(t)

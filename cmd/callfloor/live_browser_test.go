@@ -13,6 +13,7 @@ import (
 // agent lands on the agent desktop (re-scoped, live again) without reloading by hand; once
 // disabled, the page goes to the login page and says why, instead of reconnecting in a loop.
 func TestBrowserLiveFollowsRoleChangeAndDisable(t *testing.T) {
+	t.Parallel()
 	ctx, _, base, tok, sueID := demoWithSupervisor(t)
 	v1 := base + "/api/v1"
 	loginUI(t, ctx, base, "sue", supervisorPassword, "tile-sales")

@@ -13,6 +13,7 @@ import (
 // it live as a small "+1 lost" under the queue's (and the floor's) abandoned count, which stays
 // as it was; nothing shows while no call was lost.
 func TestBrowserWallboardShowsLostCalls(t *testing.T) {
+	t.Parallel()
 	ctx, m, base, tok, _ := demoWithSupervisor(t)
 	v1 := base + "/api/v1"
 	// a queue nobody serves: its caller is still waiting when Asterisk goes down

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/testdb"
 	"github.com/callfloor/callfloor/internal/testenv"
 	"github.com/callfloor/callfloor/storage"
 	"github.com/callfloor/callfloor/telephony/ari"
@@ -86,17 +87,25 @@ func startDemo(t *testing.T, speed float64) (*Main, string, string) {
 	return m, "http://" + m.Addr(), userToken(t, m, "root", callfloor.RoleAdmin)
 }
 
-// testConfig is the demo configuration on a fresh, migrated PostgreSQL schema and the test's own
-// Redis prefix (CALLFLOOR_REDIS_URL is set to redisURL: the test Redis, or a proxy to it), with
-// the simulator on a free port, no Asterisk and error logs only.
+// testConfig is the demo configuration on a fresh, migrated PostgreSQL database (testdb.URL) and
+// the test's own Redis prefix on redisURL (the test Redis, or a proxy to it), with the simulator on
+// a free port, no Asterisk and error logs only. Parallel tests (t.Parallel) may call it with the
+// test Redis, testenv.RedisURL(): any other URL is also set as CALLFLOOR_REDIS_URL (t.Setenv, which
+// parallel tests may not call). A test running the CLI against the test Redis sets that itself.
 func testConfig(t testing.TB, redisURL string) *callfloor.Config {
 	t.Helper()
 	_, prefix := testenv.Redis(t)
-	t.Setenv("CALLFLOOR_REDIS_URL", redisURL)
-	dbURL := testenv.Postgres(t)
-	if err := run(context.Background(), []string{"migrate", "-database-url", dbURL}, io.Discard, io.Discard); err != nil {
-		t.Fatal(err)
+	if redisURL != testenv.RedisURL() {
+		t.Setenv("CALLFLOOR_REDIS_URL", redisURL)
 	}
+	cfg := testConfigOn(t, testdb.URL(t), prefix)
+	cfg.RedisURL = redisURL
+	return cfg
+}
+
+// testConfigOn is testConfig on the migrated database at dbURL (testdb.URL, a demo fixture's copy).
+func testConfigOn(t testing.TB, dbURL, prefix string) *callfloor.Config {
+	t.Helper()
 	cfg, err := LoadConfig("")
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +128,9 @@ func startMain(t testing.TB, cfg *callfloor.Config, logs io.Writer) *Main {
 		t.Fatalf("serve did not start: %v", err)
 	}
 	t.Cleanup(func() { m.Close() })
-	storage.BcryptCost = bcrypt.MinCost
+	if storage.BcryptCost != bcrypt.MinCost { // TestMain sets it: parallel tests never write it
+		storage.BcryptCost = bcrypt.MinCost
+	}
 	return m
 }
 
@@ -157,6 +168,7 @@ func metricValue(t *testing.T, url, name string) float64 {
 
 // The README's demo: calls are routed and the metrics move.
 func TestDemoRoutesCallsAndMetricsMove(t *testing.T) {
+	t.Parallel()
 	m, url, tok := startDemo(t, 30)
 	testenv.Eventually(t, 20*time.Second, "demo calls answered", func() bool {
 		return metricValue(t, url, "callfloor_calls_answered_total") >= 3
@@ -253,6 +265,7 @@ func api(t testing.TB, method, url, token, body string) (int, map[string]any) {
 }
 
 func TestAPI(t *testing.T) {
+	t.Parallel()
 	_, url, tok := startDemo(t, 1)
 	v1 := url + "/api/v1"
 	if code, body := api(t, "GET", v1+"/agents", "", ""); code != 401 || body["code"] != "unauthorized" {
@@ -315,6 +328,7 @@ func TestAPI(t *testing.T) {
 // The bench command's machinery, on a small run with the simulator in-process (the test
 // binary cannot be the child simulator): every call offered is routed and measured.
 func TestBenchSmall(t *testing.T) {
+	t.Parallel()
 	rdb, _ := testenv.Redis(t)
 	r, err := benchOne(context.Background(), rdb, benchOpts{agents: 20, rate: 50, calls: 40, talk: 50 * time.Millisecond})
 	if err != nil {

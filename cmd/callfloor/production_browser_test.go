@@ -26,6 +26,7 @@ import (
 // page in Chinese. Then team-a's lead sends the daily report (日报) with a note and the project
 // manager's inbox shows it sent.
 func TestBrowserProductionReportDrillDownAndExport(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"

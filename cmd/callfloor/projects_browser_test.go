@@ -18,6 +18,7 @@ import (
 // project manager then sees on the wallboard and the calls page only acme's queue, agents and
 // calls (the other queues' calls are in the history). Both languages, screenshots of each.
 func TestBrowserProjectsScopeAProjectManager(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"

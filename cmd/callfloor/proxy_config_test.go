@@ -15,6 +15,7 @@ import (
 // trusted_proxies and allowed_origins: checked, naming the field, and used by serve for the
 // client address (throttling, audit) and the Origin check behind a proxy.
 func TestTrustedProxiesAndAllowedOrigins(t *testing.T) {
+	t.Parallel()
 	base := `
 asterisk: [{name: pbx1, url: "http://127.0.0.1:8088", password: x}]
 queues: [{name: sales}]

@@ -17,6 +17,7 @@ import (
 // recording plays in the wavesurfer.js player, the agent disputes an item from My evaluations,
 // an operations manager overturns it in the disputes inbox, and the report shows the new score.
 func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"

@@ -63,6 +63,7 @@ func readyz(t *testing.T, base, token string) (int, readyzBody, string) {
 // begins work once Redis answers. /readyz tells everyone the status and which component is not
 // ok, but only an admin what is wrong (addresses, driver errors).
 func TestServeStartsWhileRedisIsDown(t *testing.T) {
+	t.Parallel()
 	ru, err := url.Parse(testenv.RedisURL())
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +71,8 @@ func TestServeStartsWhileRedisIsDown(t *testing.T) {
 	proxy := testenv.NewProxy(t, ru.Host)
 	proxy.Cut()
 	ru.Host = proxy.Addr()
-	cfg := testConfig(t, ru.String())
+	cfg := testConfig(t, testenv.RedisURL()) // the test's prefix on the test Redis, reached through the proxy
+	cfg.RedisURL = ru.String()
 	cfg.Sim.Speed = 30
 	cfg.LogLevel = "info"
 	logs := &syncBuffer{}

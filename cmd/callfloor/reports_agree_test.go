@@ -17,6 +17,7 @@ import (
 // driven through the simulator and the ACD, the wallboard from the live counters in Redis, the
 // report from the history the writer put in PostgreSQL (rollups, and the raw rows).
 func TestProductionReportAgreesWithWallboard(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t, testenv.RedisURL())
 	cfg.Sim.Speed = 30
 	cfg.Sim.Traffic = nil // this test's own traffic, stopped before the comparison

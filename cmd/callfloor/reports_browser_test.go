@@ -31,6 +31,7 @@ import (
 //	(c) the team lead's score sheet shows the day's evaluations by the lead against the quota;
 //	(d) the worklist, evaluate page, disputes inbox, reports and score sheet in Chinese.
 func TestBrowserQAReviewPathAndReports(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"

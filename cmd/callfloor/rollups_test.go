@@ -15,6 +15,7 @@ import (
 // `callfloor rollups rebuild` fills the rollups of the days given from the raw rows: the report
 // read from them equals the report computed from the raw rows.
 func TestRollupsRebuildCommand(t *testing.T) {
+	t.Parallel()
 	db, url := testdb.Open(t)
 	ctx := context.Background()
 	for _, sql := range []string{

@@ -16,6 +16,7 @@ import (
 // the agent sees the published shift on their desktop, today's highlighted — in English, then
 // again in Chinese (a second version).
 func TestBrowserRosterBuildPublish(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	artifacts := artifactsDir(t)

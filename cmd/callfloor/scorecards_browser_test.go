@@ -85,6 +85,7 @@ func getScorecard(t *testing.T, url, tok string) callfloor.Scorecard {
 // kinds, every flag — is stopped by a duplicate item id named next to the field, saves, edits it
 // into version 2 (version 1 unchanged and readable in the UI), then sees the editor in Chinese.
 func TestBrowserScorecardEditor(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"

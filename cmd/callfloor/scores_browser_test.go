@@ -17,6 +17,7 @@ import (
 // deduction's evidence linked to attendance, reviews and approves it; Ana, in Chinese, disputes
 // it with her reason; the lead sees the dispute and its reason in the drawer.
 func TestBrowserScoresDraftApproveDispute(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"

@@ -17,6 +17,7 @@ import (
 // waiting in a queue nobody serves, red at one waiting), and from an agent's tile the
 // supervisor listens in on the agent's live call from their own phone (audited).
 func TestBrowserRedAlertAndMonitor(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	v1 := base + "/api/v1"

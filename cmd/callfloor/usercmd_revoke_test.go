@@ -54,7 +54,8 @@ func liveSocket(t *testing.T, base, user, password string) *websocket.Conn {
 // web nodes sharing the configuration's Redis and prefix (not at the hub's 30-second re-check);
 // with that Redis away they still succeed, saying so on stderr.
 func TestUserCommandClosesLiveSockets(t *testing.T) {
-	m, base, _ := startDemo(t, 5) // sets CALLFLOOR_REDIS_URL to the test Redis
+	t.Setenv("CALLFLOOR_REDIS_URL", testenv.RedisURL()) // the CLI's Redis: the demo's
+	m, base, _ := startDemo(t, 5)
 	const pw = "a long enough password"
 	createUsers(t, m,
 		storage.NewUser{Username: "sue", Password: pw, Role: callfloor.RoleSupervisor},

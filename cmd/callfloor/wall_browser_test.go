@@ -100,6 +100,7 @@ func tvOn(t testing.TB, ctx context.Context, on bool) {
 // TV mode fits a 1080p and a 4K screen without scrolling, in English and Chinese: every tile,
 // figure and agent lies inside the viewport (bounding boxes), type grows with the screen.
 func TestBrowserWallboardTVFitsTheScreen(t *testing.T) {
+	t.Parallel()
 	ctx, _, base, _, _ := demoWithSupervisor(t)
 	artifacts := artifactsDir(t)
 	loginUI(t, ctx, base, "sue", supervisorPassword, "tile-sales")
@@ -155,6 +156,7 @@ func closeAgent(t *testing.T, ctx context.Context) {
 // one button; pauses them with a reason from the wallboard; in English and Chinese. The team
 // filter switches the strip to that team's own figures.
 func TestBrowserWallboardMakeAvailable(t *testing.T) {
+	t.Parallel()
 	ctx, m, base, tok, _ := demoWithSupervisor(t)
 	v1 := base + "/api/v1"
 	// 1001 serves no queue here, so no demo call races the clicks
@@ -216,6 +218,7 @@ func TestBrowserWallboardMakeAvailable(t *testing.T) {
 // A team lead's strip shows their own team's figures (answered, service level, agents), not
 // the dashes it showed before, and the queues; in English and Chinese.
 func TestBrowserTeamLeadSeesTeamFigures(t *testing.T) {
+	t.Parallel()
 	ctx, m, base, _, _ := demoWithSupervisor(t)
 	createUsers(t, m, storage.NewUser{Username: "lee", DisplayName: "Lee Lead", Password: supervisorPassword, Role: callfloor.RoleTeamLead, TeamID: "team-a"})
 	loginUI(t, ctx, base, "lee", supervisorPassword, "floor-title")

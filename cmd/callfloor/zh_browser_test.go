@@ -76,6 +76,7 @@ const englishOnPage = `(() => {
 // the DOM after each page has loaded finds no Latin word that did not come from the server's
 // data (names and texts people typed).
 func TestBrowserChineseUIHasNoEnglish(t *testing.T) {
+	t.Parallel()
 	ctx, m, base, _, _ := demoWithSupervisor(t)
 	const pw = "a long enough password"
 	var users []storage.NewUser
