@@ -33,6 +33,7 @@ func (a *API) registerCampaigns(h func(pattern string, fn handlerFunc)) {
 	h("POST /api/v1/campaigns/{id}/lists", a.importList)
 	h("GET /api/v1/dnc", a.listDNC)
 	h("POST /api/v1/dnc", a.addDNC)
+	a.registerCampaignLists(h) // lists, leads, do-not-call removal, consent (campaign_lists.go)
 }
 
 // canReadCampaign: who sees a campaign.
@@ -65,9 +66,14 @@ func (a *API) listCampaigns(w http.ResponseWriter, r *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
+	dials, err := a.DB.CampaignDials(r.Context(), a.today())
+	if err != nil {
+		return nil, err
+	}
 	out := []storage.CampaignInfo{}
 	for _, c := range all {
 		if canReadCampaign(p, c.Campaign) {
+			c.DialsToday = dials[c.ID]
 			out = append(out, c)
 		}
 	}

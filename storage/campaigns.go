@@ -24,9 +24,11 @@ var CampaignStatuses = []string{"draft", "running", "paused", "finished"}
 // CampaignInfo is a campaign with its state and lead counts.
 type CampaignInfo struct {
 	callfloor.Campaign
-	Status    string         `json:"status"`
-	Leads     map[string]int `json:"leads"` // by lead status
-	UpdatedAt time.Time      `json:"updated_at"`
+	Status string         `json:"status"`
+	Leads  map[string]int `json:"leads"` // by lead status
+	// DialsToday: the attempts since the centre's midnight (filled by the campaigns API)
+	DialsToday int       `json:"dials_today"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // PutCampaign creates or replaces a campaign's rules (its status is kept; a new one is a
