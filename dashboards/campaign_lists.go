@@ -22,6 +22,7 @@ import (
 
 func (a *API) registerCampaignLists(h func(pattern string, fn handlerFunc)) {
 	h("GET /api/v1/campaigns/{id}/lists", a.listCampaignLists)
+	h("POST /api/v1/campaigns/{id}/lists/preview", a.previewList)
 	h("GET /api/v1/campaigns/{id}/lists/{list}", a.getCampaignList)
 	h("POST /api/v1/campaigns/{id}/lists/{list}/status", a.setListStatus)
 	h("POST /api/v1/campaigns/{id}/lists/{list}/recycle", a.recycleList)
@@ -156,6 +157,24 @@ func (a *API) listCampaignLists(w http.ResponseWriter, r *http.Request) (any, er
 		return nil, err
 	}
 	return map[string]any{"lists": lists}, nil
+}
+
+// previewList reads an uploaded file (multipart "file") without importing it: its header, the
+// first rows and the row count, for the column-mapping step.
+func (a *API) previewList(w http.ResponseWriter, r *http.Request) (any, error) {
+	if _, err := a.campaignFor(r, true); err != nil {
+		return nil, err
+	}
+	if err := parseListForm(w, r); err != nil {
+		return nil, err
+	}
+	defer r.MultipartForm.RemoveAll()
+	name, header, rows, err := formSheet(r)
+	if err != nil {
+		return nil, err
+	}
+	first := rows[:min(len(rows), 5)]
+	return map[string]any{"file": name, "header": header, "rows": first, "total": len(rows)}, nil
 }
 
 func (a *API) getCampaignList(w http.ResponseWriter, r *http.Request) (any, error) {
