@@ -24,6 +24,7 @@ import { attendanceEn, attendanceZh } from "./i18n_attendance";
 import { rosterEn, rosterZh } from "./i18n_roster";
 import { scoresEn, scoresZh } from "./i18n_scores";
 import { leaveEn, leaveZh } from "./i18n_leave";
+import { campaignsEn, campaignsZh } from "./i18n_campaigns";
 
 const en = {
   ...qaEn,
@@ -45,6 +46,7 @@ const en = {
   ...rosterEn,
   ...scoresEn,
   ...leaveEn,
+  ...campaignsEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -190,6 +192,7 @@ const zh: Record<Key, string> = {
   ...rosterZh,
   ...scoresZh,
   ...leaveZh,
+  ...campaignsZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",
