@@ -155,6 +155,8 @@ func (a *API) Register(mux Mux) {
 	// the attendance sheet: JSON or format=xlsx (workforce_attendance_export.go)
 	mux.Handle("GET /api/v1/attendance/sheet", a.Auth.Middleware(a.attendanceSheetOrExport(a.wrap(a.attendanceSheet))))
 	mux.Handle("GET /api/v1/reports/production", a.Auth.Middleware(a.productionReportHandler())) // JSON, csv, xlsx (reports_production.go)
+	// list export, rejected rows, a number's contact history (campaign_lists.go)
+	a.registerCampaignFiles(mux)
 	mux.Handle("/api/", a.Auth.Middleware(a.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Params: callfloor.Params{"what": "route"}, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
 	})))

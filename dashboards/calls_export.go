@@ -282,6 +282,11 @@ var exportNumberCols = map[int]bool{8: true, 9: true, 10: true, 11: true}
 // writeXLSX writes rows as a one-sheet workbook: the header bold and frozen, durations as
 // numbers, everything else as text (never a formula).
 func writeXLSX(buf *bytes.Buffer, rows [][]string, sheet string) error {
+	return writeXLSXCols(buf, rows, sheet, exportNumberCols)
+}
+
+// writeXLSXCols writes rows as writeXLSX does, the columns of numberCols as numbers.
+func writeXLSXCols(buf *bytes.Buffer, rows [][]string, sheet string, numberCols map[int]bool) error {
 	f := excelize.NewFile()
 	defer func() { _ = f.Close() }()
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
@@ -301,7 +306,7 @@ func writeXLSX(buf *bytes.Buffer, rows [][]string, sheet string) error {
 			switch {
 			case i == 0:
 				cells[j] = excelize.Cell{StyleID: bold, Value: v}
-			case exportNumberCols[j] && v != "":
+			case numberCols[j] && v != "":
 				n, err := strconv.ParseFloat(v, 64)
 				if err != nil {
 					return err

@@ -33,6 +33,7 @@ func (a *API) registerCampaigns(h func(pattern string, fn handlerFunc)) {
 	h("POST /api/v1/campaigns/{id}/lists", a.importList)
 	h("GET /api/v1/dnc", a.listDNC)
 	h("POST /api/v1/dnc", a.addDNC)
+	a.registerCampaignLists(h) // lists, leads, do-not-call removal, consent (campaign_lists.go)
 }
 
 // canReadCampaign: who sees a campaign.
@@ -65,9 +66,14 @@ func (a *API) listCampaigns(w http.ResponseWriter, r *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
+	dials, err := a.DB.CampaignDials(r.Context(), a.today())
+	if err != nil {
+		return nil, err
+	}
 	out := []storage.CampaignInfo{}
 	for _, c := range all {
 		if canReadCampaign(p, c.Campaign) {
+			c.DialsToday = dials[c.ID]
 			out = append(out, c)
 		}
 	}
@@ -168,17 +174,8 @@ func (a *API) importList(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt != "multipart/form-data" {
-		return nil, invalid("body", "send the list as a multipart form (file, name, mapping)").With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "multipart"})
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxListFile)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, invalid("file", "larger than %d bytes", maxListFile).With(callfloor.CodeTooLarge, callfloor.Params{"max": maxListFile})
-		}
-		return nil, invalid("body", "not a multipart form: %v", err).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "multipart"})
+	if err := parseListForm(w, r); err != nil {
+		return nil, err
 	}
 	defer r.MultipartForm.RemoveAll()
 	var m storage.LeadMapping
@@ -187,25 +184,48 @@ func (a *API) importList(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, invalid("mapping", "the column mapping is not JSON such as {\"phone\":\"手机\"}: %v", err).With(callfloor.CodeInvalidJSON, nil)
 	}
+	filename, header, rows, err := formSheet(r)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := a.DB.ImportLeads(r.Context(), c.ID, r.FormValue("name"), filename, principal(r).Username, header, rows, m)
+	if err != nil {
+		return nil, err
+	}
+	a.audit(r, "campaign_list_imported", "campaign", c.ID, map[string]any{"list_id": rep.ListID, "file": filename, "total": rep.Total, "loaded": rep.Loaded, "rejected": len(rep.Rejected)})
+	return created{rep}, nil
+}
+
+// parseListForm parses a list upload's multipart form (bounded by maxListFile).
+func parseListForm(w http.ResponseWriter, r *http.Request) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		return invalid("body", "send the list as a multipart form (file, name, mapping)").With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "multipart"})
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxListFile)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return invalid("file", "larger than %d bytes", maxListFile).With(callfloor.CodeTooLarge, callfloor.Params{"max": maxListFile})
+		}
+		return invalid("body", "not a multipart form: %v", err).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "multipart"})
+	}
+	return nil
+}
+
+// formSheet reads the form's "file" (CSV or XLSX): its name, header and rows.
+func formSheet(r *http.Request) (string, []string, [][]string, error) {
 	f, fh, err := r.FormFile("file")
 	if err != nil {
-		return nil, invalid("file", "a CSV or XLSX file is needed").With(callfloor.CodeRequired, nil)
+		return "", nil, nil, invalid("file", "a CSV or XLSX file is needed").With(callfloor.CodeRequired, nil)
 	}
 	data, err := io.ReadAll(f)
 	f.Close()
 	if err != nil {
-		return nil, err
+		return "", nil, nil, err
 	}
 	header, rows, err := readSheet(fh.Filename, data)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := a.DB.ImportLeads(r.Context(), c.ID, r.FormValue("name"), fh.Filename, principal(r).Username, header, rows, m)
-	if err != nil {
-		return nil, err
-	}
-	a.audit(r, "campaign_list_imported", "campaign", c.ID, map[string]any{"list_id": rep.ListID, "file": fh.Filename, "total": rep.Total, "loaded": rep.Loaded, "rejected": len(rep.Rejected)})
-	return created{rep}, nil
+	return fh.Filename, header, rows, err
 }
 
 // readSheet reads the first sheet of an XLSX, or a CSV, into its header and rows.

@@ -86,7 +86,7 @@ type DeskCampaign struct {
 
 // LeadHistoryRow is one earlier attempt, with its agent's name and disposition's name.
 type LeadHistoryRow struct {
-	storage.LeadAttempt
+	storage.LeadCardAttempt
 	AgentName       string `json:"agent_name,omitempty"`
 	DispositionName string `json:"disposition_name,omitempty"`
 }
@@ -246,7 +246,7 @@ func (a *API) settle(ctx context.Context, agent string) (*storage.Reservation, *
 // leadCard builds the card of a lead for the reader p; r is the agent's reservation of it
 // (nil: none), c its call (nil: none).
 func (a *API) leadCard(ctx context.Context, p callfloor.Principal, leadID int64, r *storage.Reservation, c *callfloor.Call, agentState callfloor.AgentState) (*DeskLead, error) {
-	l, err := a.DB.GetLead(ctx, leadID)
+	l, err := a.DB.LeadByID(ctx, leadID)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +274,7 @@ func (a *API) leadCard(ctx context.Context, p callfloor.Principal, leadID int64,
 		card.ScriptParts = []callfloor.ScriptPart{}
 	}
 	for _, h := range hist {
-		row := LeadHistoryRow{LeadAttempt: h}
+		row := LeadHistoryRow{LeadCardAttempt: h}
 		if ag, err := a.agentProfile(h.Agent); err == nil {
 			row.AgentName = ag.Name
 		}
@@ -427,7 +427,7 @@ func (a *API) nextLead(w http.ResponseWriter, r *http.Request) (any, error) {
 			return nil, &callfloor.Error{Code: CodeNoLead, Kind: callfloor.ECONFLICT, Message: "no lead is due now in your preview campaigns"}
 		}
 		if !existing {
-			l, err := a.DB.GetLead(ctx, res.LeadID)
+			l, err := a.DB.LeadByID(ctx, res.LeadID)
 			if err != nil {
 				return nil, err
 			}
@@ -463,7 +463,7 @@ func (a *API) heldLead(ctx context.Context, ag callfloor.Agent) (*storage.Reserv
 		return nil, storage.Lead{}, storage.CampaignInfo{}, &callfloor.Error{Code: telephony.CodeAlreadyDialled, Kind: callfloor.ECONFLICT,
 			Message: fmt.Sprintf("lead %d was already dialled (%s)", res.LeadID, res.DialID)}
 	}
-	l, err := a.DB.GetLead(ctx, res.LeadID)
+	l, err := a.DB.LeadByID(ctx, res.LeadID)
 	if err != nil {
 		return nil, l, storage.CampaignInfo{}, err
 	}
@@ -671,7 +671,7 @@ func (a *API) putLeadDisposition(r *http.Request, c *callfloor.Call, body dispos
 			return nil, err
 		}
 	}
-	l, err := a.DB.GetLead(ctx, c.LeadID)
+	l, err := a.DB.LeadByID(ctx, c.LeadID)
 	if err != nil {
 		return nil, err
 	}
@@ -732,7 +732,7 @@ func (a *API) putLeadDisposition(r *http.Request, c *callfloor.Call, body dispos
 		return nil, err
 	}
 	out := LeadDisposition{CallDisposition: d, LeadID: c.LeadID, Campaign: ci.ID, DNC: next.DNC}
-	if l, err := a.DB.GetLead(ctx, c.LeadID); err == nil {
+	if l, err := a.DB.LeadByID(ctx, c.LeadID); err == nil {
 		out.LeadStatus, out.NextAt, out.CallbackAt = l.Status, l.NextAttemptAt, l.CallbackAt
 		out.Personal = l.Status == "callback" && l.Owner != ""
 	}

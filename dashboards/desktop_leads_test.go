@@ -217,7 +217,7 @@ func TestDeskLeadsPreviewNextSkipDial(t *testing.T) {
 	if len(h) != 1 || h[0].Result != "busy" || h[0].CallID != fresh || h[0].Agent != "1002" {
 		t.Errorf("history after the busy dial: %+v", h)
 	}
-	if l, _ := e.db.GetLead(ctx, lead2); l.Status != "scheduled" || l.Attempts != 1 {
+	if l, _ := e.db.LeadByID(ctx, lead2); l.Status != "scheduled" || l.Attempts != 1 {
 		t.Errorf("lead after busy: %+v", l)
 	}
 	// nobody talked: the wrap-up may end without a disposition
@@ -322,7 +322,7 @@ func TestDeskLeadDisposition(t *testing.T) {
 	if d["lead_status"] != "callback" || d["personal"] != true {
 		t.Errorf("personal call-back: %v", d)
 	}
-	if l, _ := e.db.GetLead(ctx, lead); l.Owner != "1001" || l.CallbackAt == nil {
+	if l, _ := e.db.LeadByID(ctx, lead); l.Owner != "1001" || l.CallbackAt == nil {
 		t.Errorf("lead after a personal call-back: %+v", l)
 	}
 	e.expect("ana", "POST", "/agents/1001/ready", ``, 200)
@@ -350,7 +350,7 @@ func TestDeskLeadDisposition(t *testing.T) {
 	if d["do_not_call"] != true || d["lead_status"] != "done" {
 		t.Errorf("refused: %v", d)
 	}
-	bl, _ := e.db.GetLead(ctx, benLead)
+	bl, _ := e.db.LeadByID(ctx, benLead)
 	if on, _ := e.db.OnDNC(ctx, bl.Phone, ""); !on {
 		t.Errorf("%s not on the do-not-call list", bl.Phone)
 	}
@@ -380,7 +380,7 @@ func TestDeskLeadDialOutsideWindow(t *testing.T) {
 	if code != 409 || out["code"] != "outside_window" || out["params"].(map[string]any)["next"] == nil {
 		t.Fatalf("dial outside the window: %d %v", code, out)
 	}
-	if l, _ := e.db.GetLead(ctx, lead); l.Status != "new" || l.NextAttemptAt == nil || !l.NextAttemptAt.After(time.Now()) || l.Attempts != 0 {
+	if l, _ := e.db.LeadByID(ctx, lead); l.Status != "new" || l.NextAttemptAt == nil || !l.NextAttemptAt.After(time.Now()) || l.Attempts != 0 {
 		t.Errorf("the lead after the refused dial: %+v", l)
 	}
 	if card(t, e.expect("ana", "GET", "/agents/1001/lead", ``, 200)) != nil {

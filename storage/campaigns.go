@@ -24,9 +24,11 @@ var CampaignStatuses = []string{"draft", "running", "paused", "finished"}
 // CampaignInfo is a campaign with its state and lead counts.
 type CampaignInfo struct {
 	callfloor.Campaign
-	Status    string         `json:"status"`
-	Leads     map[string]int `json:"leads"` // by lead status
-	UpdatedAt time.Time      `json:"updated_at"`
+	Status string         `json:"status"`
+	Leads  map[string]int `json:"leads"` // by lead status
+	// DialsToday: the attempts since the centre's midnight (filled by the campaigns API)
+	DialsToday int       `json:"dials_today"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // PutCampaign creates or replaces a campaign's rules (its status is kept; a new one is a
@@ -496,7 +498,9 @@ func (db *DB) RecordAttempt(ctx context.Context, a AttemptRecord, cal callfloor.
 			RETURNING id`, a.LeadID, l.Campaign, l.Phone, a.DialID, a.CallID, a.Agent, a.At, string(a.Result), a.Disposition, ring).Scan(&attemptID); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT at, result, coalesce(disposition, '') FROM lead_attempts WHERE lead_id = $1 ORDER BY at, id`, a.LeadID)
+		// a list recycled with its attempts reset counts them from the recycle (attempts_since)
+		rows, err := tx.Query(ctx, `SELECT at, result, coalesce(disposition, '') FROM lead_attempts
+			WHERE lead_id = $1 AND (id = $2 OR at >= coalesce((SELECT attempts_since FROM leads WHERE id = $1), '-infinity')) ORDER BY at, id`, a.LeadID, attemptID)
 		if err != nil {
 			return err
 		}

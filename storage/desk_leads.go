@@ -166,8 +166,8 @@ func (db *DB) ExpireReservations(ctx context.Context, before, now time.Time) (in
 	return len(old), nil
 }
 
-// GetLead reads one lead.
-func (db *DB) GetLead(ctx context.Context, id int64) (Lead, error) {
+// LeadByID reads one lead (the agent's card; GetLead reads one of a campaign's with its attempts).
+func (db *DB) LeadByID(ctx context.Context, id int64) (Lead, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT `+leadCols+` FROM leads WHERE id = $1`, id)
 	if err != nil {
 		return Lead{}, err
@@ -179,9 +179,9 @@ func (db *DB) GetLead(ctx context.Context, id int64) (Lead, error) {
 	return l, err
 }
 
-// LeadAttempt is one earlier attempt at a lead as the agent's card shows it, with the note
+// LeadCardAttempt is one earlier attempt at a lead as the agent's card shows it, with the note
 // the agent left on its call.
-type LeadAttempt struct {
+type LeadCardAttempt struct {
 	At          time.Time `json:"at"`
 	Result      string    `json:"result"`
 	Disposition string    `json:"disposition,omitempty"`
@@ -192,7 +192,7 @@ type LeadAttempt struct {
 }
 
 // LeadHistory lists a lead's attempts, newest first (at most 50).
-func (db *DB) LeadHistory(ctx context.Context, leadID int64) ([]LeadAttempt, error) {
+func (db *DB) LeadHistory(ctx context.Context, leadID int64) ([]LeadCardAttempt, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT a.at, a.result, coalesce(a.disposition, ''), coalesce(a.agent_id, ''),
 		coalesce(a.call_id, a.dial_id), a.ring_ms::bigint, coalesce(d.note, '')
 		FROM lead_attempts a LEFT JOIN call_dispositions d ON d.call_id = coalesce(a.call_id, a.dial_id)
@@ -200,9 +200,9 @@ func (db *DB) LeadHistory(ctx context.Context, leadID int64) ([]LeadAttempt, err
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[LeadAttempt])
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[LeadCardAttempt])
 	if out == nil {
-		out = []LeadAttempt{}
+		out = []LeadCardAttempt{}
 	}
 	return out, err
 }

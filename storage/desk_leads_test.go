@@ -59,11 +59,11 @@ func TestDeskReservations(t *testing.T) {
 	if got, _ := db.Reservation(ctx, "cara"); got != nil {
 		t.Errorf("Cara still holds %+v", got)
 	}
-	l, _ := db.GetLead(ctx, cara.LeadID)
+	l, _ := db.LeadByID(ctx, cara.LeadID)
 	if l.Status != "new" || l.DialID != "" || l.Attempts != 0 {
 		t.Errorf("expired lead %+v", l)
 	}
-	if l, _ := db.GetLead(ctx, ids["丙"]); l.Status != "callback" || l.Owner != "ana" {
+	if l, _ := db.LeadByID(ctx, ids["丙"]); l.Status != "callback" || l.Owner != "ana" {
 		t.Errorf("Ana's call-back after expiry %+v", l)
 	}
 

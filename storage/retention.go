@@ -34,7 +34,9 @@ func recordingGone(err error) bool {
 	return callfloor.ErrorCode(err) == callfloor.ENOTFOUND || errors.Is(err, fs.ErrNotExist)
 }
 
-// PruneRecordings deletes recordings created before olderThan, oldest first, at most limit of
+// PruneRecordings deletes recordings created before olderThan — except a campaign call's
+// (found through lead_attempts by call id or dial id), kept until its campaign's
+// recording_keep_days (at least callfloor.MinOutboundRecordingDays) have passed — oldest first, at most limit of
 // them (limit ≤ 0: DefaultPruneLimit). For each: the audio is deleted from its node through del
 // (not-found counts as deleted), then, in one transaction, the catalogue row goes, the call's
 // recording_name is cleared and an audit entry (recording_deleted, actor "retention", detail
@@ -49,8 +51,14 @@ func (db *DB) PruneRecordings(ctx context.Context, olderThan time.Time, del Reco
 		name, node, callID string
 		createdAt          time.Time
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT name, coalesce(node, ''), call_id, created_at FROM recordings
-		WHERE created_at < $1 ORDER BY created_at, name LIMIT $2`, olderThan, limit)
+	// an outbound campaign's recording is kept at least the campaign's recording_keep_days
+	// (never under callfloor.MinOutboundRecordingDays) whatever olderThan says
+	rows, err := db.Pool.Query(ctx, `SELECT name, coalesce(node, ''), call_id, created_at FROM recordings r
+		WHERE created_at < $1
+		  AND NOT EXISTS (SELECT 1 FROM lead_attempts la JOIN campaigns c ON c.id = la.campaign_id
+		                  WHERE (la.call_id = r.call_id OR la.dial_id = r.call_id)
+		                    AND r.created_at > $3::timestamptz - make_interval(days => greatest(coalesce((c.rules->>'recording_keep_days')::int, 0), $4)))
+		ORDER BY created_at, name LIMIT $2`, olderThan, limit, time.Now(), callfloor.MinOutboundRecordingDays)
 	if err != nil {
 		return nil, err
 	}

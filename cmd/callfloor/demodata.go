@@ -152,6 +152,9 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := seedDemoLeave(ctx, db, cfg, time.Now(), stdout); err != nil {
 		return err
 	}
+	if err := seedDemoCampaigns(ctx, db, stdout); err != nil { // issue 13: demo_w13_campaigns.go
+		return err
+	}
 	t0 := time.Now()
 	h, err := seedDemoHistory(ctx, db, cfg, *weeks, time.Now())
 	if err != nil {

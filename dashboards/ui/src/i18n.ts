@@ -25,6 +25,7 @@ import { rosterEn, rosterZh } from "./i18n_roster";
 import { scoresEn, scoresZh } from "./i18n_scores";
 import { leaveEn, leaveZh } from "./i18n_leave";
 import { deskLeadsEn, deskLeadsZh } from "./i18n_desk_leads";
+import { campaignsEn, campaignsZh } from "./i18n_campaigns";
 
 const en = {
   ...qaEn,
@@ -47,6 +48,7 @@ const en = {
   ...scoresEn,
   ...leaveEn,
   ...deskLeadsEn,
+  ...campaignsEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -193,6 +195,7 @@ const zh: Record<Key, string> = {
   ...scoresZh,
   ...leaveZh,
   ...deskLeadsZh,
+  ...campaignsZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

@@ -71,6 +71,9 @@ export const routes: RouteRecordRaw[] = [
     meta: { allow: roleIn("admin", "operations_manager", "supervisor", "project_manager") },
   },
   { path: "/scores", component: () => import("./views/scores/ScoresView.vue") },
+  { path: "/campaigns", component: () => import("./views/campaigns/CampaignsView.vue"), meta: { allow: roleIn("team_lead", "project_manager", "supervisor", "operations_manager", "admin") } },
+  { path: "/campaigns/:id", component: () => import("./views/campaigns/CampaignListsView.vue"), props: true, meta: { allow: roleIn("team_lead", "project_manager", "supervisor", "operations_manager", "admin") } },
+  { path: "/dnc", component: () => import("./views/campaigns/DncView.vue"), meta: { allow: roleIn("project_manager", "supervisor", "operations_manager", "admin") } },
   { path: "/:rest(.*)*", name: "fallback", component: { render: () => null } }, // anything else: the home page (guard)
 ];
 
