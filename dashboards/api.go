@@ -155,6 +155,7 @@ func (a *API) Register(mux Mux) {
 	// the attendance sheet: JSON or format=xlsx (workforce_attendance_export.go)
 	mux.Handle("GET /api/v1/attendance/sheet", a.Auth.Middleware(a.attendanceSheetOrExport(a.wrap(a.attendanceSheet))))
 	mux.Handle("GET /api/v1/reports/production", a.Auth.Middleware(a.productionReportHandler())) // JSON, csv, xlsx (reports_production.go)
+	mux.Handle("GET /api/v1/reports/outbound", a.Auth.Middleware(a.outboundReportHandler()))     // 外呼日报 (reports_outbound.go)
 	mux.Handle("/api/", a.Auth.Middleware(a.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Params: callfloor.Params{"what": "route"}, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
 	})))
