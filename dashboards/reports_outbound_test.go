@@ -180,3 +180,28 @@ func TestOutboundReportExports(t *testing.T) {
 		t.Errorf("csv: %d %s", code, body)
 	}
 }
+
+// The production report's row without a team says what it holds (calls abandoned or flowed out
+// before any agent was offered them), in the reader's language; by queue, the outbound calls.
+func TestProductionReportNamesRowsWithoutKey(t *testing.T) {
+	e, day := seedProduction(t)
+	for _, c := range []struct{ q, want string }{
+		{"&group=team&lang=zh-CN", "（无班组：分配到坐席前放弃或溢出的来电）"},
+		{"&group=team&lang=en", "(no team: abandoned or flowed out before any agent was offered the call)"},
+		{"&group=queue&lang=en", "(no queue: outbound calls)"},
+	} {
+		rep := e.expect("sup", "GET", "/reports/production?interval=range&from="+day+c.q, "", 200)
+		found := false
+		for _, x := range rep["rows"].([]any) {
+			if r := x.(map[string]any); r["key"] == "" {
+				found = r["label"] == c.want
+				if !found {
+					t.Errorf("%s: label %q, want %q", c.q, r["label"], c.want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no row without a key", c.q)
+		}
+	}
+}

@@ -61,6 +61,7 @@ var productionNotes = map[string][]string{
 		"A call's agent is the agent who answered it, else the last agent it rang at; teams are today's team membership; a call's project is its queue's (an outbound call's: its agent's team's).",
 		"connect_rate_attempts = outbound connects ÷ dials; connect_rate_numbers = distinct numbers connected ÷ distinct numbers dialled.",
 		"Agent time (logged in, available, paused, occupancy, utilisation) is not shown by queue or by direction.",
+		"By team or agent, handled and AHT include the team's outbound calls (an outbound team's AHT is its outbound handling time); choose direction inbound for inbound figures only.",
 	},
 	langZH: {
 		"通话计入其进入队列的时段，而不论其结果发生的时间。",
@@ -68,7 +69,18 @@ var productionNotes = map[string][]string{
 		"通话的坐席是接听的坐席，否则为最后振铃的坐席；班组按今天的班组成员计算；通话的项目是其队列的项目（外呼通话为其坐席所在班组的项目）。",
 		"接通率（按次数）= 外呼接通次数 ÷ 外呼次数；接通率（按号码）= 接通的不同号码数 ÷ 拨打的不同号码数。",
 		"坐席时长（登录、空闲、示忙、占用率、利用率）不按队列或方向显示。",
+		"按班组或坐席分组时，已处理数和平均处理时长包含该班组的外呼（外呼班组的平均处理时长即其外呼处理时长）；只看呼入请将方向选为呼入。",
 	},
+}
+
+// productionNoKey names what a row without a key holds, by grouping: calls no agent was ever
+// offered (abandoned or flowed out while waiting: no agent, so no team), outbound calls (no
+// queue), calls of no project.
+var productionNoKey = map[string]map[string]string{
+	storage.GroupTeam:    {langEN: "(no team: abandoned or flowed out before any agent was offered the call)", langZH: "（无班组：分配到坐席前放弃或溢出的来电）"},
+	storage.GroupAgent:   {langEN: "(no agent: abandoned or flowed out before any agent was offered the call)", langZH: "（无坐席：分配到坐席前放弃或溢出的来电）"},
+	storage.GroupQueue:   {langEN: "(no queue: outbound calls)", langZH: "（无队列：外呼）"},
+	storage.GroupProject: {langEN: "(no project)", langZH: "（无项目）"},
 }
 
 func (a *API) productionReportHandler() http.Handler {
@@ -336,6 +348,9 @@ func (a *API) productionReport(r *http.Request) (*ProductionReport, string, stri
 		Rows: []ProductionRow{}, Notes: productionNotes[lang]}
 	for _, c := range res.Cells {
 		row := ProductionRow{Key: c.Key, Label: dir.Label(f.Group, c.Key), Start: c.Start, End: c.End, Figures: c.Parts.Figures()}
+		if c.Key == "" {
+			row.Label = productionNoKey[f.Group][lang]
+		}
 		switch f.Group {
 		case storage.GroupQueue:
 			row.Targets = dir.QueueTargets(c.Key)

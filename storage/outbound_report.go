@@ -127,7 +127,6 @@ func outboundBaseSQL(start, key, cond string) string {
     coalesce(c.talk_ms, 0) AS talk_ms,
     coalesce(la.disposition, d.code) AS disposition, c.campaign_id
   FROM calls c
-  JOIN campaigns cp ON cp.id = c.campaign_id
   LEFT JOIN agents ag ON ag.id = c.agent_id
   LEFT JOIN lead_attempts la ON la.lead_id = c.lead_id AND la.dial_id = c.id
   LEFT JOIN call_dispositions d ON d.call_id = c.id
