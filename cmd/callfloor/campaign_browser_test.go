@@ -20,8 +20,8 @@ func fullShot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	dir := "/tmp/shots-w13-outreports"
 	_ = os.MkdirAll(dir, 0o755)
-	var buf []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 90)); err != nil {
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
@@ -118,7 +118,9 @@ func TestBrowserCampaignTileAndOutboundReport(t *testing.T) {
 	}
 	fullShot(t, ctx, "wall-campaign-en.png")
 	dial("1002", "team-a", true, false) // the tile moves
-	waitFor(t, ctx, 20*time.Second, "the tile's 4 dials", func() bool { return textOf(ctx, "camp-renew-dials") == "4" && textOf(ctx, "camp-renew-connected") == "2" })
+	waitFor(t, ctx, 20*time.Second, "the tile's 4 dials", func() bool {
+		return textOf(ctx, "camp-renew-dials") == "4" && textOf(ctx, "camp-renew-connected") == "2"
+	})
 
 	do(t, ctx, "switch to Chinese", chromedp.Evaluate[chromedp.Void](`localStorage.setItem("callfloor.lang", "zh-CN")`), chromedp.Reload(), chromedp.WaitVisible(byTestID("camp-renew")))
 	waitFor(t, ctx, 20*time.Second, "the tile in Chinese", func() bool {
@@ -130,7 +132,9 @@ func TestBrowserCampaignTileAndOutboundReport(t *testing.T) {
 
 	time.Sleep(2 * time.Second) // the history writer
 	do(t, ctx, "open the outbound report", chromedp.Navigate(base+"/reports/outbound"), chromedp.WaitVisible(byTestID("out-rows")))
-	waitFor(t, ctx, 20*time.Second, "the report's 5 dials", func() bool { return textOf(ctx, "out-dials-0") == "5" && strings.Contains(pageText(ctx), "外呼日报") })
+	waitFor(t, ctx, 20*time.Second, "the report's 5 dials", func() bool {
+		return textOf(ctx, "out-dials-0") == "5" && strings.Contains(pageText(ctx), "外呼日报")
+	})
 	fullShot(t, ctx, "outbound-report-zh.png")
 	do(t, ctx, "switch to English", chromedp.Evaluate[chromedp.Void](`localStorage.setItem("callfloor.lang", "en")`), chromedp.Reload(), chromedp.WaitVisible(byTestID("out-rows")))
 	waitFor(t, ctx, 20*time.Second, "the report in English", func() bool {
