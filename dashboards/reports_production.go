@@ -61,6 +61,7 @@ var productionNotes = map[string][]string{
 		"A call's agent is the agent who answered it, else the last agent it rang at; teams are today's team membership; a call's project is its queue's (an outbound call's: its agent's team's).",
 		"connect_rate_attempts = outbound connects ÷ dials; connect_rate_numbers = distinct numbers connected ÷ distinct numbers dialled.",
 		"Agent time (logged in, available, paused, occupancy, utilisation) is not shown by queue or by direction.",
+		"By team or agent, handled and AHT include the team's outbound calls (an outbound team's AHT is its outbound handling time); choose direction inbound for inbound figures only.",
 	},
 	langZH: {
 		"通话计入其进入队列的时段，而不论其结果发生的时间。",
@@ -68,7 +69,18 @@ var productionNotes = map[string][]string{
 		"通话的坐席是接听的坐席，否则为最后振铃的坐席；班组按今天的班组成员计算；通话的项目是其队列的项目（外呼通话为其坐席所在班组的项目）。",
 		"接通率（按次数）= 外呼接通次数 ÷ 外呼次数；接通率（按号码）= 接通的不同号码数 ÷ 拨打的不同号码数。",
 		"坐席时长（登录、空闲、示忙、占用率、利用率）不按队列或方向显示。",
+		"按班组或坐席分组时，已处理数和平均处理时长包含该班组的外呼（外呼班组的平均处理时长即其外呼处理时长）；只看呼入请将方向选为呼入。",
 	},
+}
+
+// productionNoKey names what a row without a key holds, by grouping: calls no agent was ever
+// offered (abandoned or flowed out while waiting: no agent, so no team), outbound calls (no
+// queue), calls of no project.
+var productionNoKey = map[string]map[string]string{
+	storage.GroupTeam:    {langEN: "(no team: abandoned or flowed out before any agent was offered the call)", langZH: "（无班组：分配到坐席前放弃或溢出的来电）"},
+	storage.GroupAgent:   {langEN: "(no agent: abandoned or flowed out before any agent was offered the call)", langZH: "（无坐席：分配到坐席前放弃或溢出的来电）"},
+	storage.GroupQueue:   {langEN: "(no queue: outbound calls)", langZH: "（无队列：外呼）"},
+	storage.GroupProject: {langEN: "(no project)", langZH: "（无项目）"},
 }
 
 func (a *API) productionReportHandler() http.Handler {
@@ -91,25 +103,32 @@ func (a *API) productionReportHandler() http.Handler {
 			loc = time.UTC
 		}
 		cols := productionCols(rep)
-		name := fmt.Sprintf("production-%s-%s", rep.From, rep.To)
-		var buf bytes.Buffer
-		switch format {
-		case "csv":
-			buf.WriteString("\ufeff")
-			cw := csv.NewWriter(&buf)
-			_ = cw.WriteAll(csvSafe(productionTable(rep, cols, lang, loc)))
-			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		case "xlsx":
-			if err := productionXLSX(&buf, rep, cols, lang, loc); err != nil {
-				writeError(w, err)
-				return
-			}
-			w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		}
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		_, _ = w.Write(buf.Bytes())
+		sendExport(w, format, fmt.Sprintf("production-%s-%s", rep.From, rep.To),
+			func() [][]string { return productionTable(rep, cols, lang, loc) },
+			func(buf *bytes.Buffer) error { return productionXLSX(buf, rep, cols, lang, loc) })
 	})
+}
+
+// sendExport writes a report's CSV (table, with a BOM for spreadsheets) or workbook (xlsx) as
+// a download named name.format.
+func sendExport(w http.ResponseWriter, format, name string, table func() [][]string, xlsx func(*bytes.Buffer) error) {
+	var buf bytes.Buffer
+	switch format {
+	case "csv":
+		buf.WriteString("\ufeff")
+		cw := csv.NewWriter(&buf)
+		_ = cw.WriteAll(csvSafe(table()))
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	case "xlsx":
+		if err := xlsx(&buf); err != nil {
+			writeError(w, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	}
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(buf.Bytes())
 }
 
 // parseHours reads HH:MM-HH:MM on 15-minute steps (24:00 may end it).
@@ -182,6 +201,33 @@ func unknownRef(field, what, v string) error {
 	return invalid(field, "no %s %q", what, v).With(callfloor.CodeUnknownRef, callfloor.Params{"what": what, "value": v})
 }
 
+// reportDays reads a report's from and to days (to inclusive; default today and from) and
+// returns the local midnights [from, to) with the days as given.
+func reportDays(fromS, toS string, loc *time.Location) (from, to time.Time, _, _ string, err error) {
+	if fromS == "" {
+		fromS = time.Now().In(loc).Format(time.DateOnly)
+	}
+	if toS == "" {
+		toS = fromS
+	}
+	if from, err = parseLocalDay("from", fromS, loc); err != nil {
+		return
+	}
+	toDay, err := parseLocalDay("to", toS, loc)
+	if err != nil {
+		return
+	}
+	if toDay.Before(from) {
+		err = invalid("to", "must not be before from").With(callfloor.CodeMustBeAfter, callfloor.Params{"other": "from"})
+		return
+	}
+	if from.AddDate(0, 0, MaxReportDays).Before(toDay) {
+		err = invalid("to", "a report covers at most %d days", MaxReportDays).With(callfloor.CodeOutOfRange, callfloor.Params{"max": MaxReportDays, "unit": "days"})
+		return
+	}
+	return from, time.Date(toDay.Year(), toDay.Month(), toDay.Day()+1, 0, 0, 0, 0, loc), fromS, toS, nil
+}
+
 // productionReport validates the request, scopes it and computes the report.
 func (a *API) productionReport(r *http.Request) (*ProductionReport, string, string, error) {
 	if err := checkParams(r, "from", "to", "interval", "group", "project", "queue", "team", "agent", "direction",
@@ -202,28 +248,10 @@ func (a *API) productionReport(r *http.Request) (*ProductionReport, string, stri
 	loc := a.loc()
 	f := storage.ProductionFilter{Loc: loc, Interval: storage.IntervalDay, Group: storage.GroupNone, Source: storage.SourceRollup,
 		Queue: q.Get("queue"), Team: q.Get("team"), Agent: q.Get("agent"), Direction: q.Get("direction")}
-	today := time.Now().In(loc).Format(time.DateOnly)
 	fromS, toS := q.Get("from"), q.Get("to")
-	if fromS == "" {
-		fromS = today
-	}
-	if toS == "" {
-		toS = fromS
-	}
-	if f.From, err = parseLocalDay("from", fromS, loc); err != nil {
+	if f.From, f.To, fromS, toS, err = reportDays(fromS, toS, loc); err != nil {
 		return nil, "", "", err
 	}
-	toDay, err := parseLocalDay("to", toS, loc)
-	if err != nil {
-		return nil, "", "", err
-	}
-	if toDay.Before(f.From) {
-		return nil, "", "", invalid("to", "must not be before from").With(callfloor.CodeMustBeAfter, callfloor.Params{"other": "from"})
-	}
-	if f.From.AddDate(0, 0, MaxReportDays).Before(toDay) {
-		return nil, "", "", invalid("to", "a report covers at most %d days", MaxReportDays).With(callfloor.CodeOutOfRange, callfloor.Params{"max": MaxReportDays, "unit": "days"})
-	}
-	f.To = time.Date(toDay.Year(), toDay.Month(), toDay.Day()+1, 0, 0, 0, 0, loc)
 	if v := q.Get("interval"); v != "" {
 		if err := choice("interval", v, storage.ProductionIntervals); err != nil {
 			return nil, "", "", err
@@ -320,6 +348,9 @@ func (a *API) productionReport(r *http.Request) (*ProductionReport, string, stri
 		Rows: []ProductionRow{}, Notes: productionNotes[lang]}
 	for _, c := range res.Cells {
 		row := ProductionRow{Key: c.Key, Label: dir.Label(f.Group, c.Key), Start: c.Start, End: c.End, Figures: c.Parts.Figures()}
+		if c.Key == "" {
+			row.Label = productionNoKey[f.Group][lang]
+		}
 		switch f.Group {
 		case storage.GroupQueue:
 			row.Targets = dir.QueueTargets(c.Key)
@@ -348,11 +379,14 @@ const (
 	kNum
 )
 
-type prodCol struct {
+// reportCol is one figure column of a report export: its key, headers, kind and getter.
+type reportCol[F any] struct {
 	key, en, zh string
 	kind        int
-	get         func(f *storage.ProductionFigures) *float64
+	get         func(f *F) *float64
 }
+
+type prodCol = reportCol[storage.ProductionFigures]
 
 func ip(v int64) *float64   { f := float64(v); return &f }
 func fp(v float64) *float64 { return &v }
@@ -446,7 +480,7 @@ var prodHead = map[string][4]string{
 
 var prodTotal = map[string]string{langEN: "Total", langZH: "合计"}
 
-func prodHeader(cols []prodCol, lang string, loc *time.Location) []string {
+func prodHeader[F any](cols []reportCol[F], lang string, loc *time.Location) []string {
 	h := prodHead[lang]
 	out := []string{strings.ReplaceAll(h[0], "{tz}", loc.String()), h[1], h[2], h[3]}
 	for _, c := range cols {
@@ -459,13 +493,36 @@ func prodHeader(cols []prodCol, lang string, loc *time.Location) []string {
 	return out
 }
 
+// sheetLine is one line of a report export: start, end, key, label and figures (total: the bold
+// totals line).
+type sheetLine[F any] struct {
+	a, b, key, label string
+	f                *F
+	total            bool
+}
+
+// productionLines are the report's rows, then its totals.
+func productionLines(rep *ProductionReport, lang string, loc *time.Location) []sheetLine[storage.ProductionFigures] {
+	var out []sheetLine[storage.ProductionFigures]
+	for i := range rep.Rows {
+		r := &rep.Rows[i]
+		out = append(out, sheetLine[storage.ProductionFigures]{r.Start.In(loc).Format("2006-01-02 15:04"), r.End.In(loc).Format("2006-01-02 15:04"), r.Key, r.Label, &r.Figures, false})
+	}
+	return append(out, sheetLine[storage.ProductionFigures]{prodTotal[lang], "", "", "", &rep.Totals.Figures, true})
+}
+
 // productionTable is the CSV: raw numbers (rates as fractions, durations in seconds).
 func productionTable(rep *ProductionReport, cols []prodCol, lang string, loc *time.Location) [][]string {
-	out := [][]string{prodHeader(cols, lang, loc)}
-	line := func(a, b, key, label string, f *storage.ProductionFigures) {
-		row := []string{a, b, key, label}
+	return reportTable(prodHeader(cols, lang, loc), cols, productionLines(rep, lang, loc))
+}
+
+// reportTable is a report's CSV: raw numbers (rates as fractions, durations in seconds).
+func reportTable[F any](head []string, cols []reportCol[F], lines []sheetLine[F]) [][]string {
+	out := [][]string{head}
+	for _, l := range lines {
+		row := []string{l.a, l.b, l.key, l.label}
 		for _, c := range cols {
-			v := c.get(f)
+			v := c.get(l.f)
 			if v == nil {
 				row = append(row, "")
 				continue
@@ -474,20 +531,20 @@ func productionTable(rep *ProductionReport, cols []prodCol, lang string, loc *ti
 		}
 		out = append(out, row)
 	}
-	for i := range rep.Rows {
-		r := &rep.Rows[i]
-		line(r.Start.In(loc).Format("2006-01-02 15:04"), r.End.In(loc).Format("2006-01-02 15:04"), r.Key, r.Label, &r.Figures)
-	}
-	line(prodTotal[lang], "", "", "", &rep.Totals.Figures)
 	return out
 }
 
-// productionXLSX writes the report as a workbook: rates as percentages, durations as [h]:mm:ss,
-// the header bold and frozen, a bold totals row.
+// productionXLSX writes the report as a workbook.
 func productionXLSX(buf *bytes.Buffer, rep *ProductionReport, cols []prodCol, lang string, loc *time.Location) error {
+	sheet := map[string]string{langEN: "Production", langZH: "生产报表"}[lang]
+	return reportXLSX(buf, sheet, prodHeader(cols, lang, loc), cols, productionLines(rep, lang, loc))
+}
+
+// reportXLSX writes a report as a workbook: rates as percentages, durations as [h]:mm:ss, the
+// header bold and frozen, a bold totals row.
+func reportXLSX[F any](buf *bytes.Buffer, sheet string, head []string, cols []reportCol[F], lines []sheetLine[F]) error {
 	f := excelize.NewFile()
 	defer func() { _ = f.Close() }()
-	sheet := map[string]string{langEN: "Production", langZH: "生产报表"}[lang]
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}
@@ -514,7 +571,6 @@ func productionXLSX(buf *bytes.Buffer, rep *ProductionReport, cols []prodCol, la
 		}
 	}
 	boldText := styles[[2]int{1, kCount}]
-	head := prodHeader(cols, lang, loc)
 	hc := make([]any, len(head))
 	for i, h := range head {
 		hc[i] = excelize.Cell{StyleID: boldText, Value: h}
@@ -527,12 +583,14 @@ func productionXLSX(buf *bytes.Buffer, rep *ProductionReport, cols []prodCol, la
 	if err := sw.SetRow("A1", hc); err != nil {
 		return err
 	}
-	n := 1
-	line := func(bold int, a, b, key, label string, fg *storage.ProductionFigures) error {
-		n++
-		cells := []any{excelize.Cell{StyleID: styles[[2]int{bold, kCount}], Value: a}, b, key, label}
+	for n, l := range lines {
+		bold := 0
+		if l.total {
+			bold = 1
+		}
+		cells := []any{excelize.Cell{StyleID: styles[[2]int{bold, kCount}], Value: l.a}, l.b, l.key, l.label}
 		for _, c := range cols {
-			v := c.get(fg)
+			v := c.get(l.f)
 			st := styles[[2]int{bold, c.kind}]
 			switch {
 			case v == nil:
@@ -543,17 +601,10 @@ func productionXLSX(buf *bytes.Buffer, rep *ProductionReport, cols []prodCol, la
 				cells = append(cells, excelize.Cell{StyleID: st, Value: *v})
 			}
 		}
-		cell, _ := excelize.CoordinatesToCellName(1, n)
-		return sw.SetRow(cell, cells)
-	}
-	for i := range rep.Rows {
-		r := &rep.Rows[i]
-		if err := line(0, r.Start.In(loc).Format("2006-01-02 15:04"), r.End.In(loc).Format("2006-01-02 15:04"), r.Key, r.Label, &r.Figures); err != nil {
+		cell, _ := excelize.CoordinatesToCellName(1, n+2)
+		if err := sw.SetRow(cell, cells); err != nil {
 			return err
 		}
-	}
-	if err := line(1, prodTotal[lang], "", "", "", &rep.Totals.Figures); err != nil {
-		return err
 	}
 	if err := sw.Flush(); err != nil {
 		return err

@@ -128,6 +128,12 @@ type Hub struct {
 	av     map[string][]byte
 	tv     map[string][]byte
 	fv     []byte
+	// the campaign tiles (issue 13): by campaign id, and each team's share by "team|id"
+	cIDs   []string // sorted
+	cv     map[string][]byte
+	cLive  map[string]CampaignLive
+	ctKeys []string // sorted
+	ctv    map[string][]byte
 	conns  map[*wsConn]struct{}
 	// Sockets counted against the limits (upgrading or open), per user and in all.
 	perUser map[int64]int
@@ -227,13 +233,17 @@ type dirtySet struct {
 	// minutes whose counter hashes the marked events changed (their calls' entry minutes, see
 	// windowCache)
 	minutes map[int64]bool
+	// a campaign's call changed: re-read the campaigns' live info and counters
+	campaigns bool
 }
 
 func newDirty() dirtySet {
 	return dirtySet{queues: map[string]time.Time{}, agents: map[string]time.Time{}, minutes: map[int64]bool{}}
 }
 
-func (d dirtySet) empty() bool { return !d.all && len(d.queues) == 0 && len(d.agents) == 0 }
+func (d dirtySet) empty() bool {
+	return !d.all && len(d.queues) == 0 && len(d.agents) == 0 && !d.campaigns
+}
 
 func markAt(m map[string]time.Time, key string, at time.Time) {
 	if key == "" {
@@ -257,6 +267,9 @@ func (h *Hub) mark(ev *callfloor.Event) {
 		}
 		if !c.EnteredAt.IsZero() {
 			h.dirty.minutes[c.EnteredAt.Unix()/60] = true
+		}
+		if c.CampaignID != "" {
+			h.dirty.campaigns = true
 		}
 		markAt(h.dirty.agents, c.Agent, ev.At)
 		for _, o := range c.Offers {
@@ -445,11 +458,13 @@ func (h *Hub) pausesOverMax(from, to time.Time) []string {
 
 // changes is what one refresh changed, by item, with the earliest event time behind each.
 type changes struct {
-	queues []string // sorted
-	agents []string
-	teams  []string
-	floor  bool
-	at     map[string]time.Time // "q:"/"a:"/"t:" + name, "f"
+	queues    []string // sorted
+	agents    []string
+	teams     []string
+	campaigns []string // ids
+	campTeams []string // "team|id"
+	floor     bool
+	at        map[string]time.Time // "q:"/"a:"/"t:" + name, "f"
 }
 
 // refresh re-reads what d names (everything if the cache is cold), recomputes the views that
@@ -583,6 +598,13 @@ func (h *Hub) refresh(ctx context.Context, d dirtySet) error {
 		}
 	}
 
+	var camps []campaignRead
+	if full || d.campaigns {
+		if camps, err = h.readCampaigns(ctx, now); err != nil {
+			return err
+		}
+	}
+
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.raw = nr
@@ -635,12 +657,15 @@ func (h *Hub) refresh(ctx context.Context, d dirtySet) error {
 			at["f"] = floorAt
 		}
 	}
+	if full || d.campaigns {
+		h.setCampaigns(camps, ch)
+	}
 	sort.Strings(ch.queues)
 	sort.Strings(ch.agents)
 	sort.Strings(ch.teams)
 	wasWarm := h.warm
 	h.warm = true
-	if wasWarm && (len(ch.queues) > 0 || len(ch.agents) > 0 || len(ch.teams) > 0 || ch.floor) {
+	if wasWarm && (len(ch.queues) > 0 || len(ch.agents) > 0 || len(ch.teams) > 0 || ch.floor || len(ch.campaigns) > 0 || len(ch.campTeams) > 0) {
 		h.sendDeltas(ch, now)
 	}
 	return nil
@@ -695,14 +720,17 @@ type subscription struct {
 
 // viewScope is the part of the floor a scoped principal sees.
 type viewScope struct {
-	queues, teams map[string]bool
+	queues, teams, projects map[string]bool
 }
 
 func scopeOf(p callfloor.Principal) *viewScope {
 	if !p.Scoped() {
 		return nil
 	}
-	sc := &viewScope{queues: map[string]bool{}, teams: map[string]bool{}}
+	sc := &viewScope{queues: map[string]bool{}, teams: map[string]bool{}, projects: map[string]bool{}}
+	for _, pr := range p.Projects {
+		sc.projects[pr] = true
+	}
 	for _, q := range p.ProjectQueues {
 		sc.queues[q] = true
 	}
@@ -717,7 +745,7 @@ func scopeKey(p callfloor.Principal) string {
 	if !p.Scoped() {
 		return ""
 	}
-	return "|scope:" + strings.Join(p.ProjectQueues, ",") + "|" + strings.Join(p.ProjectTeams, ",")
+	return "|scope:" + strings.Join(p.ProjectQueues, ",") + "|" + strings.Join(p.ProjectTeams, ",") + "|" + strings.Join(p.Projects, ",")
 }
 
 func viewKey(v View) string {
@@ -777,14 +805,15 @@ func (h *Hub) payload(s *subscription, ch *changes) ([]byte, time.Time) {
 		note(key)
 		n++
 	}
-	qNames, aIDs, teams := h.qNames, h.aIDs, h.tNames
+	qNames, aIDs, teams, cIDs, ctKeys := h.qNames, h.aIDs, h.tNames, h.cIDs, h.ctKeys
 	floor := true
 	if ch != nil {
-		qNames, aIDs, teams, floor = ch.queues, ch.agents, ch.teams, ch.floor
+		qNames, aIDs, teams, floor, cIDs, ctKeys = ch.queues, ch.agents, ch.teams, ch.floor, ch.campaigns, ch.campTeams
 	}
 	all := func(string) bool { return true }
-	inQ, inA, inT := all, all, all
+	inQ, inA, inT, inC := all, all, all, all
 	if sc := s.scope; sc != nil {
+		inC = func(id string) bool { return sc.projects[h.cLive[id].Project] }
 		inQ = func(q string) bool { return sc.queues[q] }
 		inT = func(t string) bool { return sc.teams[t] }
 		inA = func(a string) bool {
@@ -805,6 +834,8 @@ func (h *Hub) payload(s *subscription, ch *changes) ([]byte, time.Time) {
 			ra := h.raw.agents[a]
 			return ra != nil && ra.meta.Team == s.view.Team
 		})
+		// the team's share of the campaigns it works
+		list("campaigns", ctKeys, h.ctv, "ct:", func(k string) bool { return strings.HasPrefix(k, s.view.Team+"|") })
 	case ViewFloor:
 		if floor && s.scope == nil {
 			one("floor", h.fv, "f")
@@ -814,6 +845,7 @@ func (h *Hub) payload(s *subscription, ch *changes) ([]byte, time.Time) {
 		list("queues", qNames, h.qv, "q:", inQ)
 		list("agents", aIDs, h.av, "a:", inA)
 		list("teams", teams, h.tv, "t:", inT) // for the wallboard's team filter
+		list("campaigns", cIDs, h.cv, "c:", inC)
 	}
 	if n == 0 {
 		return nil, at
@@ -1500,4 +1532,67 @@ func (h *Hub) recheckScopes() {
 			}
 		}
 	}
+}
+
+// ---- campaign tiles ----
+
+// campaignRead is a running campaign's live info and day counters as read from Redis.
+type campaignRead struct {
+	live CampaignLive
+	figs CampaignFigures
+}
+
+// readCampaigns reads the running campaigns (CampaignsLive) and their counters of now's day.
+func (h *Hub) readCampaigns(ctx context.Context, now time.Time) ([]campaignRead, error) {
+	lives, err := h.s.CampaignsLive(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]campaignRead, 0, len(lives))
+	for _, l := range lives {
+		f, err := h.s.CampaignCounters(ctx, l.ID, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, campaignRead{l, f})
+	}
+	return out, nil
+}
+
+// setCampaigns replaces the campaign tiles with camps and notes the changed ones in ch. Called
+// with mu held.
+func (h *Hub) setCampaigns(camps []campaignRead, ch *changes) {
+	if h.cv == nil {
+		h.cv, h.ctv, h.cLive = map[string][]byte{}, map[string][]byte{}, map[string]CampaignLive{}
+	}
+	ids, tkeys := map[string]bool{}, map[string]bool{}
+	for _, c := range camps {
+		ids[c.live.ID] = true
+		h.cLive[c.live.ID] = c.live
+		whole := campaignView(c.live, c.figs, "")
+		if setIfChanged(h.cv, c.live.ID, mustJSON(whole)) {
+			ch.campaigns = append(ch.campaigns, c.live.ID)
+		}
+		for _, t := range whole.ByTeam {
+			k := t.Team + "|" + c.live.ID
+			tkeys[k] = true
+			if setIfChanged(h.ctv, k, mustJSON(campaignView(c.live, c.figs, t.Team))) {
+				ch.campTeams = append(ch.campTeams, k)
+			}
+		}
+	}
+	for id := range h.cv {
+		if !ids[id] {
+			delete(h.cv, id)
+			delete(h.cLive, id)
+		}
+	}
+	for k := range h.ctv {
+		if !tkeys[k] {
+			delete(h.ctv, k)
+		}
+	}
+	h.cIDs, h.ctKeys = sortedKeys(ids), sortedKeys(tkeys)
+	sort.Strings(ch.campaigns)
+	sort.Strings(ch.campTeams)
 }

@@ -13,10 +13,11 @@ import (
 type markEvent struct {
 	At   time.Time `json:"at"`
 	Call *struct {
-		Queue     string    `json:"queue"`
-		EnteredAt time.Time `json:"entered_at"`
-		Agent     string    `json:"agent"`
-		Offers    []struct {
+		Queue      string    `json:"queue"`
+		EnteredAt  time.Time `json:"entered_at"`
+		CampaignID string    `json:"campaign_id"`
+		Agent      string    `json:"agent"`
+		Offers     []struct {
 			Agent string `json:"agent"`
 		} `json:"offers"`
 	} `json:"call"`
@@ -42,7 +43,7 @@ func decodeMarks(raw []byte) (*callfloor.Event, error) {
 		ev.Offer = &callfloor.Offer{Agent: m.Offer.Agent}
 	}
 	if c := m.Call; c != nil {
-		ev.Call = &callfloor.Call{Queue: c.Queue, Agent: c.Agent, EnteredAt: c.EnteredAt}
+		ev.Call = &callfloor.Call{Queue: c.Queue, Agent: c.Agent, EnteredAt: c.EnteredAt, CampaignID: c.CampaignID}
 		for _, o := range c.Offers {
 			ev.Call.Offers = append(ev.Call.Offers, callfloor.Offer{Agent: o.Agent})
 		}

@@ -206,3 +206,67 @@ type FloorView struct {
 	Occupancy   *float64    `json:"occupancy"`
 	Alerts      []Alert     `json:"alerts,omitempty"`
 }
+
+// CampaignView is one campaign tile (issue 13): the running campaign's live info (CampaignLive,
+// refreshed by the dialler) and its day counters (CampaignCounters, cohort: the day the dial was
+// placed), with the rates the outbound report computes the same way. Team is set on a team's
+// view of the campaign: its figures are then that team's share only (connects, talk, results of
+// its agents' dials; dials and drops with no agent are the campaign's) and Teams is empty.
+type CampaignView struct {
+	CampaignLive
+	Team    string                `json:"team,omitempty"`
+	Figures CampaignTileFigures   `json:"figures"`
+	ByTeam  []CampaignTileFigures `json:"by_team,omitempty"` // each team's share, by team
+}
+
+// CampaignTileFigures are a campaign's (or a team's share of its) counters of the day.
+type CampaignTileFigures struct {
+	Team        string   `json:"team,omitempty"`
+	Dials       int64    `json:"dials"`
+	Answered    int64    `json:"answered"`
+	Connected   int64    `json:"connected"`
+	Dropped     int64    `json:"dropped"`
+	Conversions int64    `json:"conversions"`
+	TalkMinutes float64  `json:"talk_minutes"`
+	ConnectRate *float64 `json:"connect_rate"` // connected ÷ dials (接通率)
+	DropRate    *float64 `json:"drop_rate"`    // dropped ÷ answered
+	DropOver    bool     `json:"drop_over"`    // the drop rate is over the campaign's target
+}
+
+func campaignTileFigures(team string, c map[string]int64, dropTarget float64) CampaignTileFigures {
+	f := CampaignTileFigures{Team: team, Dials: c[CampDials], Answered: c[CampAnswered], Connected: c[CampConnected],
+		Dropped: c[CampDropped], Conversions: c[CampSuccess], TalkMinutes: float64(c[CampTalkMs]) / 60000}
+	if r, ok := callfloor.OutboundConnectRate(f.Connected, f.Dials); ok {
+		f.ConnectRate = &r
+	}
+	if r, ok := callfloor.OutboundConnectRate(f.Dropped, f.Answered); ok {
+		f.DropRate = &r
+		if dropTarget == 0 {
+			dropTarget = 0.03
+		}
+		f.DropOver = r > dropTarget
+	}
+	return f
+}
+
+// campaignView builds a campaign's tile from its live info and counters; team "" is the whole
+// campaign with every team's share, else that team's share only.
+func campaignView(l CampaignLive, c CampaignFigures, team string) CampaignView {
+	v := CampaignView{CampaignLive: l, Team: team}
+	if team != "" {
+		v.Figures = campaignTileFigures(team, c.Teams[team], l.DropTarget)
+		return v
+	}
+	v.Figures = campaignTileFigures("", c.Total, l.DropTarget)
+	teams := map[string]bool{}
+	for _, t := range l.Teams {
+		teams[t] = true
+	}
+	for t := range c.Teams {
+		teams[t] = true
+	}
+	for _, t := range sortedKeys(teams) {
+		v.ByTeam = append(v.ByTeam, campaignTileFigures(t, c.Teams[t], l.DropTarget))
+	}
+	return v
+}

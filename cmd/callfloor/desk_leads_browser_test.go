@@ -39,18 +39,16 @@ func seedPreviewCampaign(t *testing.T, db *storage.DB, id string, leads [][]stri
 	}
 }
 
-// fullShot saves a full-page screenshot into the artifacts and /tmp/shots-w13-desk.
+// fullShot saves a full-page screenshot into dir (made if missing).
 func fullShot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Helper()
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	for _, d := range []string{dir, "/tmp/shots-w13-desk"} {
-		_ = os.MkdirAll(d, 0o755)
-		if err := os.WriteFile(filepath.Join(d, name), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	_ = os.MkdirAll(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -238,7 +239,15 @@ var genCurve = [24]float64{8: 0.55, 9: 1.0, 10: 1.25, 11: 1.2, 12: 0.85, 13: 0.9
 
 type genRows struct {
 	calls, offers, intervals, sessions, dispositions [][]any
+	// the outbound campaign's leads and attempts (issue 13): their lead ids are indexes into
+	// leads until writeGenDays reserves the day's ids (genLeadBase)
+	leads, attempts [][]any
+	leadIdx         map[string]int // phone -> index in leads
+	retry           []int          // leads of the day whose last attempt may be retried
 }
+
+// genLead is a lead's index (a placeholder lead id) in a day's rows.
+type genLead int64
 
 type gCall struct {
 	id, queue, caller, xferFrom, xferTo string
@@ -259,6 +268,7 @@ type gCall struct {
 	wrapMs                              int64
 	called                              string
 	custRing                            int64
+	lead                                int // index in genRows.leads (outbound)
 }
 
 type gOffer struct {
@@ -585,9 +595,13 @@ func (s *daySim) endCall(c *gCall, t int64) {
 	if c.cause != 0 {
 		cause = c.cause
 	}
+	var campaign, lead any
+	if c.outbound {
+		campaign, lead = c.p.id, genLead(c.lead)
+	}
 	s.rows.calls = append(s.rows.calls, []any{c.id, dir, nsv(c.queue), prio, "ast1", "02:fc:00:00:00:01", caller, nil,
 		called, agent, msT(c.entered), fo, ans, msT(t), wait, ring, talk, hold, wrap, string(c.outcome), c.hangupBy, cause,
-		nsv(c.causeText), rec, len(c.offers), fmt.Sprintf("%d-0", t), nsv(c.xferTo), nsv(c.xferFrom)})
+		nsv(c.causeText), rec, len(c.offers), fmt.Sprintf("%d-0", t), nsv(c.xferTo), nsv(c.xferFrom), campaign, lead})
 	for i, o := range c.offers {
 		var oc any
 		if o.cause != 0 {
@@ -828,8 +842,8 @@ func (m *genModel) simulateDay(d time.Time) *genRows {
 				continue
 			}
 			ag.gen++
-			c := &gCall{id: s.newID(t), outbound: true, agent: ag, entered: t,
-				called: fmt.Sprintf("1%d%09d", 3+s.r.IntN(7), s.r.IntN(1_000_000_000))}
+			c := &gCall{id: s.newID(t), outbound: true, agent: ag, entered: t, p: ag.a.proj}
+			c.lead, c.called = s.nextLead(t)
 			t = s.setState(ag, callfloor.AgentRinging, "", callfloor.Outbound, c.id, t)
 			c.entered = t
 			ag.cur = c
@@ -871,11 +885,7 @@ func (m *genModel) simulateDay(d time.Time) *genRows {
 			s.at(c.end, evCallEnd+100, ag, c)
 		case evCallEnd + 100: // outbound call over: wrap-up (the agent was reached)
 			s.endCall(c, t)
-			if c.outcome == callfloor.OutcomeAnswered {
-				codes := [][2]string{{"interested", "Interested"}, {"not_interested", "Not interested"}, {"callback", "Call back"}, {"sale", "Sale"}, {"wrong_number", "Wrong number"}}
-				k := codes[min(int(s.r.ExpFloat64()*1.6), len(codes)-1)]
-				s.rows.dispositions = append(s.rows.dispositions, []any{c.id, nil, ag.a.id, k[0], k[1], "", ag.a.id, msT(t + s.uni(1, 12))})
-			}
+			s.attempt(c, t)
 			t = s.setState(ag, callfloor.AgentWrapUp, "", "", "", t)
 			ag.cur = nil
 			s.at(t+15000+s.r.Int64N(80), evWrapEnd, ag, nil)
@@ -906,7 +916,7 @@ func poisson(r *rand.Rand, mean float64) int {
 var genCallCols = []string{"id", "direction", "queue", "priority", "node", "asterisk_id", "caller_number", "caller_name",
 	"called_number", "agent_id", "entered_at", "first_offer_at", "answered_at", "ended_at", "wait_ms", "ring_ms", "talk_ms",
 	"hold_ms", "wrap_ms", "outcome", "hangup_by", "cause", "cause_text", "recording_name", "offers", "last_event_id",
-	"transferred_to", "transferred_from"}
+	"transferred_to", "transferred_from", "campaign_id", "lead_id"}
 var genOfferCols = []string{"call_id", "seq", "call_entered_at", "agent_id", "channel", "started_at", "ended_at", "ring_ms", "result", "cause"}
 var genIntervalCols = []string{"agent_id", "state", "reason", "direction", "call_id", "started_at", "ended_at", "duration_ms"}
 
@@ -1006,6 +1016,9 @@ type genCounts struct{ calls, offers, intervals, sessions, dispositions int64 }
 // workers days at a time.
 func writeGenDays(ctx context.Context, db *storage.DB, m *genModel, days []time.Time, workers int, stderr io.Writer) (*genCounts, error) {
 	t0 := time.Now()
+	if err := genCampaignSetup(ctx, db, m); err != nil {
+		return nil, err
+	}
 	var next atomic.Int64
 	var nCalls, nOffers, nIntervals, nSessions, nDisp, done atomic.Int64
 	var firstErr error
@@ -1024,6 +1037,9 @@ func writeGenDays(ctx context.Context, db *storage.DB, m *genModel, days []time.
 				}
 				rows := m.simulateDay(days[i])
 				err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+					if err := m.writeGenLeads(ctx, db, tx, days[i], rows); err != nil {
+						return err
+					}
 					for _, c := range []struct {
 						t    string
 						cols []string
@@ -1080,4 +1096,186 @@ func writeGenDays(ctx context.Context, db *storage.DB, m *genModel, days []time.
 	fmt.Fprintf(stderr, "gen-history: done in %s: %d days, %d agents, %d calls, %d offers, %d state intervals, %d sessions, %d dispositions; %.0f rows/s\n",
 		el.Round(time.Second), len(days), len(m.agents), nCalls.Load(), nOffers.Load(), nIntervals.Load(), nSessions.Load(), nDisp.Load(), float64(tot)/el.Seconds())
 	return &genCounts{nCalls.Load(), nOffers.Load(), nIntervals.Load(), nSessions.Load(), nDisp.Load()}, nil
+}
+
+// ---- the outbound campaign's leads and attempts ----
+
+// genDispositionShares are the shares of the agents' dispositions of connected calls (codes of
+// callfloor.DefaultDispositions), the rest refused: about 9 % of connects convert.
+var genDispositionShares = []struct {
+	code  string
+	share float64
+}{{"success", 0.09}, {"interested", 0.16}, {"callback", 0.12}, {"wrong_person", 0.09}, {"do_not_call", 0.03}}
+
+// nextLead is the lead the agent dials next: one of the day's leads whose last attempt was busy
+// or unanswered at least 10 minutes ago (about a fifth of the dials), else a fresh lead of the
+// day's list. It returns the lead's index and the number to dial.
+func (s *daySim) nextLead(t int64) (int, string) {
+	r := s.rows
+	if r.leadIdx == nil {
+		r.leadIdx = map[string]int{}
+	}
+	if len(r.retry) > 0 && s.r.Float64() < 0.2 {
+		i := s.r.IntN(len(r.retry))
+		li := r.retry[i]
+		if last, _ := r.leads[li][9].(time.Time); t-last.UnixMilli() >= 600_000 {
+			r.retry = append(r.retry[:i], r.retry[i+1:]...)
+			return li, strings.TrimPrefix(r.leads[li][3].(string), "+86")
+		}
+	}
+	// a number unique to the day and the lead: the day's number since 2000 and the lead's index
+	day := int(s.day.Sub(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).Hours() / 24)
+	called := fmt.Sprintf("1%d%04d%05d", 3+s.r.IntN(7), day%10000, len(r.leads)%100000)
+	li := len(r.leads)
+	// id, campaign_id, list_id, phone, name, status, attempts, last_result, last_disposition, last_attempt_at, next_attempt_at, done_reason
+	r.leads = append(r.leads, []any{genLead(li), "", int64(0), "+86" + called, genSurnames[s.r.IntN(len(genSurnames))] + " " + genGiven[s.r.IntN(len(genGiven))],
+		"new", 0, nil, nil, nil, nil, nil})
+	r.leadIdx[called] = li
+	return li, called
+}
+
+// attempt records an outbound call's attempt at its lead (the network's result, the agent's
+// disposition) and moves the lead on as the campaign's rules would: a final disposition or an
+// unallocated number closes it, a busy or unanswered dial may be retried later in the day.
+func (s *daySim) attempt(c *gCall, t int64) {
+	r := s.rows
+	l := r.leads[c.lead]
+	res := callfloor.ResultOfCause(c.cause)
+	var disp any
+	if c.outcome == callfloor.OutcomeAnswered {
+		res = callfloor.ResultAnswered
+		code, x := "refused", s.r.Float64()
+		for _, d := range genDispositionShares {
+			if x < d.share {
+				code = d.code
+				break
+			}
+			x -= d.share
+		}
+		disp = code
+		name := code
+		for _, d := range callfloor.DefaultDispositions() {
+			if d.Code == code {
+				name = d.Name
+			}
+		}
+		r.dispositions = append(r.dispositions, []any{c.id, nil, c.agent.a.id, code, name, "", c.agent.a.id, msT(t + s.uni(1, 12))})
+	}
+	var ring any
+	if c.custRing > 0 && len(c.offers) > 0 {
+		ring = c.offers[0].end - c.custRing
+	}
+	// lead_id, campaign_id, phone, dial_id, call_id, agent_id, at, result, disposition, ring_ms
+	r.attempts = append(r.attempts, []any{genLead(c.lead), c.p.id, l[3], c.id, c.id, c.agent.a.id, msT(c.entered), string(res), disp, ring})
+	l[1] = c.p.id
+	l[6] = l[6].(int) + 1
+	l[7], l[8], l[9] = string(res), disp, msT(c.entered)
+	final := res == callfloor.ResultUnallocated
+	if d, ok := disp.(string); ok {
+		final = d == "success" || d == "refused" || d == "do_not_call"
+	}
+	switch {
+	case final:
+		l[5], l[11] = "done", "final"
+		if res == callfloor.ResultUnallocated {
+			l[11] = "unallocated"
+		}
+	case res == callfloor.ResultBusy || res == callfloor.ResultNoAnswer:
+		l[5] = "scheduled"
+		if l[6].(int) < 3 {
+			r.retry = append(r.retry, c.lead)
+		}
+	default:
+		l[5] = "scheduled"
+	}
+}
+
+// genCampaignSetup creates the campaign of each outbound project (its id the project's; paused:
+// a history, not something for the dialler to work), once.
+func genCampaignSetup(ctx context.Context, db *storage.DB, m *genModel) error {
+	for _, p := range m.projects {
+		if !p.outbound {
+			continue
+		}
+		c := callfloor.NewCampaign(p.id, p.name)
+		c.Project, c.Mode, c.CallerIDs = p.id, callfloor.PacePreview, []string{"02160001234"}
+		for _, t := range m.teams {
+			if t[2] == p.id {
+				c.Teams = append(c.Teams, t[0])
+			}
+		}
+		c.DailyDialTarget = int(m.o.dialsPer * float64(len(p.agents)) / 100)
+		c.DailyConnectTarget = c.DailyDialTarget * 33 / 100
+		rules, err := json.Marshal(c)
+		if err != nil {
+			return err
+		}
+		if _, err := db.Pool.Exec(ctx, `INSERT INTO campaigns (id, name, project_id, status, rules) VALUES ($1, $2, $3, 'paused', $4) ON CONFLICT (id) DO NOTHING`,
+			c.ID, c.Name, p.id, rules); err != nil {
+			return fmt.Errorf("gen-history campaign %s: %w", c.ID, err)
+		}
+	}
+	return nil
+}
+
+// writeGenLeads writes a day's list, its leads and their attempts, with lead ids reserved from
+// the leads' sequence, and points the day's outbound calls at them. Leads not done stay
+// scheduled only when the day is among the last three of the range (an older one would have
+// been worked out since: its attempts ran out).
+func (m *genModel) writeGenLeads(ctx context.Context, db *storage.DB, tx pgx.Tx, day time.Time, rows *genRows) error {
+	if len(rows.leads) == 0 {
+		return nil
+	}
+	var last int64
+	// reserve the ids (a lock makes nextval + setval one step across the day workers)
+	if err := pgx.BeginFunc(ctx, db.Pool, func(rt pgx.Tx) error {
+		if _, err := rt.Exec(ctx, `SELECT pg_advisory_xact_lock(1734700545)`); err != nil {
+			return err
+		}
+		return rt.QueryRow(ctx, `SELECT setval('leads_id_seq', nextval('leads_id_seq') + $1 - 1)`, len(rows.leads)).Scan(&last)
+	}); err != nil {
+		return err
+	}
+	base := last - int64(len(rows.leads)) + 1
+	id := func(v any) any {
+		if g, ok := v.(genLead); ok {
+			return base + int64(g)
+		}
+		return v
+	}
+	campaign := rows.attempts[0][1].(string)
+	var listID int64
+	if err := tx.QueryRow(ctx, `INSERT INTO campaign_lists (campaign_id, name, source, imported_by, imported_at, rows_total, rows_loaded)
+		VALUES ($1, $2, $3, 'gen-history', $4, $5, $5) RETURNING id`, campaign, "名单 "+day.Format(time.DateOnly),
+		"leads-"+day.Format("20060102")+".xlsx", day, len(rows.leads)).Scan(&listID); err != nil {
+		return err
+	}
+	recent := !day.Before(m.o.to.AddDate(0, 0, -2))
+	for _, l := range rows.leads {
+		l[0], l[1], l[2] = id(l[0]), campaign, listID
+		if l[5] == "scheduled" && !recent {
+			l[5], l[11] = "done", "max_attempts"
+		} else if l[5] == "scheduled" {
+			l[10] = day.AddDate(0, 0, 1).Add(9 * time.Hour)
+		}
+	}
+	for _, a := range rows.attempts {
+		a[0] = id(a[0])
+	}
+	for _, c := range rows.calls {
+		c[len(c)-1] = id(c[len(c)-1])
+	}
+	for _, c := range []struct {
+		t    string
+		cols []string
+		rows [][]any
+	}{
+		{"leads", []string{"id", "campaign_id", "list_id", "phone", "name", "status", "attempts", "last_result", "last_disposition", "last_attempt_at", "next_attempt_at", "done_reason"}, rows.leads},
+		{"lead_attempts", []string{"lead_id", "campaign_id", "phone", "dial_id", "call_id", "agent_id", "at", "result", "disposition", "ring_ms"}, rows.attempts},
+	} {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.t}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+			return fmt.Errorf("copy into %s for %s: %w", c.t, day.Format(time.DateOnly), err)
+		}
+	}
+	return nil
 }

@@ -1,1 +1,0 @@
-import{c as e,m as t,s as n,t as r}from"./api-BReff_AP.js";var i=[`disposition_required`,`not_in_wrap_up`,`not_on_call`,`agent_unavailable`,`disposition_closed`];function a(a){return a instanceof r&&i.includes(a.code)?t(e(),`err.`+a.code):n(a)}export{a as t};

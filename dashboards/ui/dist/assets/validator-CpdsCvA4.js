@@ -1,1 +1,0 @@
-import{et as e}from"./api-BReff_AP.js";var t=t=>[``,...e].includes(t);export{t};

@@ -1,0 +1,428 @@
+package storage
+
+// The outbound daily report (外呼日报, issue 13): a campaign's calls by interval (hour, day, ISO
+// week, month or the whole range in the centre's zone) and by campaign, team or agent, with a
+// totals row, straight from the raw call rows (calls.campaign_id, migration 00029, through its
+// partial index) and the campaign's attempts (lead_attempts: the agent's disposition).
+//
+// Definitions (metrics.md, issue 13), over the campaign calls that ENTERED (were dialled) in
+// the interval:
+//   - dials: every call row of the campaign;
+//   - answered: the customer picked up (answered_at set): connected + dropped;
+//   - dropped: answered with no agent on the line (a predictive dial the dialler had no free
+//     agent for: outcome "dropped", or answered without an agent); drop rate = dropped ÷ answered;
+//   - connected: answered and talked with an agent; connect rate (attempts) = connected ÷ dials;
+//     connect rate (numbers) = distinct numbers connected ÷ distinct numbers dialled;
+//   - the unanswered dials by result, as callfloor.ResultOfCause maps the hang-up cause (else the
+//     outcome): busy, no answer, unallocated (空号), switched off (停机/关机), failed;
+//   - talk: the connected calls' talk time (hold excluded); average talk = talk ÷ connected;
+//   - dispositions: the attempt's disposition (lead_attempts, the call id is the dial id), else
+//     the desk's (call_dispositions); conversions: dispositions the campaign marks as a success;
+//     conversion rate = conversions ÷ connected;
+//   - leads worked: distinct leads dialled; leads left (now, not of the interval): the
+//     campaign's leads not done;
+//   - team: the call's agent's team today (as every report); dials without an agent (dropped
+//     predictive dials) are under the team "".
+// Distinct counts are not additive, so the totals row comes from the same query (GROUPING SETS),
+// never from adding rows.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/callfloor/callfloor"
+)
+
+// GroupCampaign groups the outbound report by campaign.
+const GroupCampaign = "campaign"
+
+// OutboundIntervals and OutboundGroups are the accepted values.
+var (
+	OutboundIntervals = []string{Interval60m, IntervalDay, IntervalWeek, IntervalMonth, IntervalRange}
+	OutboundGroups    = []string{GroupNone, GroupCampaign, GroupTeam, GroupAgent}
+)
+
+// OutboundFilter selects an outbound report: [From, To) on local midnights of Loc.
+type OutboundFilter struct {
+	From, To time.Time
+	Loc      *time.Location
+	Interval string
+	Group    string
+	Projects []string // only the campaigns of these projects (nil: any)
+	Campaign string
+	Team     string
+	Agent    string
+}
+
+// OutboundFigures are one row's figures; rates are fractions, nil = n/a (no denominator).
+type OutboundFigures struct {
+	Dials            int64            `json:"dials"`
+	Answered         int64            `json:"answered"`
+	Connected        int64            `json:"connected"`
+	Dropped          int64            `json:"dropped"`
+	DropRate         *float64         `json:"drop_rate"`             // dropped ÷ answered
+	ConnectRate      *float64         `json:"connect_rate_attempts"` // connected ÷ dials
+	DialledNumbers   int64            `json:"dialled_numbers"`
+	ConnectedNumbers int64            `json:"connected_numbers"`
+	ConnectRateNums  *float64         `json:"connect_rate_numbers"` // connected numbers ÷ dialled numbers
+	Busy             int64            `json:"busy"`
+	NoAnswer         int64            `json:"no_answer"`
+	Unallocated      int64            `json:"unallocated"`
+	SwitchedOff      int64            `json:"switched_off"`
+	Failed           int64            `json:"failed"`
+	TalkMinutes      float64          `json:"talk_minutes"`
+	AvgTalk          *float64         `json:"avg_talk_s"` // talk ÷ connected
+	Dispositions     map[string]int64 `json:"dispositions"`
+	Conversions      int64            `json:"conversions"`
+	ConversionRate   *float64         `json:"conversion_rate"` // conversions ÷ connected
+	LeadsWorked      int64            `json:"leads_worked"`
+	LeadsLeft        *int64           `json:"leads_left"` // now; campaign rows and totals only
+	talkMs           int64
+}
+
+// OutboundTargets are the targets a row is held against over its interval (the campaigns' daily
+// dial and connect targets, the project's daily dials and talk minutes, times the interval's
+// days); nil fields: none set.
+type OutboundTargets struct {
+	Dials       *int64   `json:"dials,omitempty"`
+	Connects    *int64   `json:"connects,omitempty"`
+	TalkMinutes *int64   `json:"talk_minutes,omitempty"`
+	DropRate    *float64 `json:"drop_rate,omitempty"` // the campaign's drop-rate ceiling
+}
+
+// OutboundRow is one group in one interval.
+type OutboundRow struct {
+	Start   time.Time        `json:"start"`
+	End     time.Time        `json:"end"`
+	Key     string           `json:"key"`
+	Figures OutboundFigures  `json:"figures"`
+	Targets *OutboundTargets `json:"targets"`
+}
+
+// OutboundResult is a computed report: rows by start then key, the totals, and the disposition
+// codes of the campaigns in scope (their names, in the campaigns' order) for the columns.
+type OutboundResult struct {
+	Rows          []OutboundRow
+	Totals        OutboundFigures
+	TotalTargets  *OutboundTargets
+	Dispositions  []callfloor.Disposition // every code of the campaigns in scope, once, first seen first
+	CampaignNames map[string]string
+}
+
+// outboundCallsSQL: the campaign calls of the filter with their derived flags ($1 from, $2 to,
+// $3 zone, then the filter's arguments); cond restricts it.
+func outboundBaseSQL(start, key, cond string) string {
+	return `WITH c AS (
+  SELECT ` + start + ` AS start, ` + key + ` AS key, c.id, c.lead_id, c.called_number,
+    (c.answered_at IS NOT NULL OR c.outcome = 'dropped') AS answered,
+    (c.outcome = 'dropped' OR (c.answered_at IS NOT NULL AND c.agent_id IS NULL)) AS dropped,
+    CASE WHEN c.answered_at IS NOT NULL OR c.outcome = 'dropped' THEN ''
+      WHEN c.cause = 17 THEN 'busy' WHEN c.cause IN (16, 18, 19) THEN 'no_answer'
+      WHEN c.cause IN (1, 22, 28) THEN 'unallocated' WHEN c.cause IN (20, 27) THEN 'switched_off'
+      WHEN c.outcome IN ('busy', 'no_answer') THEN c.outcome ELSE 'failed' END AS result,
+    coalesce(c.talk_ms, 0) AS talk_ms,
+    coalesce(la.disposition, d.code) AS disposition, c.campaign_id
+  FROM calls c
+  LEFT JOIN agents ag ON ag.id = c.agent_id
+  LEFT JOIN lead_attempts la ON la.lead_id = c.lead_id AND la.dial_id = c.id
+  LEFT JOIN call_dispositions d ON d.call_id = c.id
+  WHERE c.campaign_id IS NOT NULL AND c.entered_at >= $1 AND c.entered_at < $2 AND c.direction = 'outbound' AND $3::text <> '' ` + cond + `
+)`
+}
+
+// OutboundReport computes the outbound report.
+func (db *DB) OutboundReport(ctx context.Context, f OutboundFilter) (*OutboundResult, error) {
+	if f.Loc == nil {
+		f.Loc = time.UTC
+	}
+	if !slices.Contains(OutboundIntervals, f.Interval) {
+		return nil, fmt.Errorf("outbound report: interval %q", f.Interval)
+	}
+	if !slices.Contains(OutboundGroups, f.Group) {
+		return nil, fmt.Errorf("outbound report: group %q", f.Group)
+	}
+	camps, err := db.ListCampaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := db.ReportDirectory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &OutboundResult{CampaignNames: map[string]string{}}
+	inScope := map[string]CampaignInfo{}
+	var success []string // campaign \x1f code
+	seenCode := map[string]bool{}
+	for _, c := range camps {
+		if f.Projects != nil && !slices.Contains(f.Projects, c.Project) {
+			continue
+		}
+		if f.Campaign != "" && c.ID != f.Campaign {
+			continue
+		}
+		inScope[c.ID] = c
+		res.CampaignNames[c.ID] = c.Name
+		for _, d := range c.Dispositions {
+			if d.Success {
+				success = append(success, c.ID+"\x1f"+d.Code)
+			}
+			if !seenCode[d.Code] {
+				seenCode[d.Code] = true
+				res.Dispositions = append(res.Dispositions, d)
+			}
+		}
+	}
+
+	args := []any{f.From, f.To, f.Loc.String()}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	var cond strings.Builder
+	ids := make([]string, 0, len(inScope))
+	for id := range inScope {
+		ids = append(ids, id)
+	}
+	fmt.Fprintf(&cond, "AND c.campaign_id = ANY(%s) ", arg(ids))
+	if f.Team != "" {
+		fmt.Fprintf(&cond, "AND ag.team_id = %s ", arg(f.Team))
+	}
+	if f.Agent != "" {
+		fmt.Fprintf(&cond, "AND c.agent_id = %s ", arg(f.Agent))
+	}
+	var start string
+	switch f.Interval {
+	case Interval60m:
+		start = `date_bin('1 hour', c.entered_at, $1::timestamptz)`
+	case IntervalDay, IntervalWeek, IntervalMonth:
+		start = `(date_trunc('` + f.Interval + `', c.entered_at AT TIME ZONE $3) AT TIME ZONE $3)`
+	default:
+		start = `$1::timestamptz`
+	}
+	key := map[string]string{GroupNone: "''", GroupCampaign: "c.campaign_id", GroupTeam: "coalesce(ag.team_id, '')",
+		GroupAgent: "coalesce(c.agent_id, '')"}[f.Group]
+	dispArgs := args // the dispositions' query has no use for the success codes (the last argument)
+	succ := arg(success)
+	base := outboundBaseSQL(start, key, cond.String())
+	figSQL := base + `
+SELECT GROUPING(start) = 1 AS total, start, key, count(*),
+  count(*) FILTER (WHERE answered), count(*) FILTER (WHERE answered AND NOT dropped), count(*) FILTER (WHERE dropped),
+  count(DISTINCT called_number), count(DISTINCT called_number) FILTER (WHERE answered AND NOT dropped),
+  count(*) FILTER (WHERE result = 'busy'), count(*) FILTER (WHERE result = 'no_answer'),
+  count(*) FILTER (WHERE result = 'unallocated'), count(*) FILTER (WHERE result = 'switched_off'),
+  count(*) FILTER (WHERE result = 'failed'),
+  coalesce(sum(talk_ms) FILTER (WHERE answered AND NOT dropped), 0)::bigint,
+  count(*) FILTER (WHERE (campaign_id || chr(31) || disposition) = ANY(` + succ + `)),
+  count(DISTINCT lead_id)
+FROM c GROUP BY GROUPING SETS ((start, key), ()) ORDER BY 1, 2, 3`
+	dispSQL := base + `
+SELECT GROUPING(start) = 1 AS total, start, key, disposition, count(*)
+FROM c WHERE disposition IS NOT NULL GROUP BY GROUPING SETS ((start, key, disposition), (disposition))`
+
+	type cellKey struct {
+		total bool
+		start time.Time
+		key   string
+	}
+	cells := map[cellKey]*OutboundFigures{}
+	var order []cellKey
+	rows, err := db.Pool.Query(ctx, figSQL, args...)
+	if err != nil {
+		return nil, fmt.Errorf("outbound report: %w", err)
+	}
+	for rows.Next() {
+		var k cellKey
+		var st *time.Time
+		var key *string
+		fg := OutboundFigures{Dispositions: map[string]int64{}}
+		if err := rows.Scan(&k.total, &st, &key, &fg.Dials, &fg.Answered, &fg.Connected, &fg.Dropped, &fg.DialledNumbers,
+			&fg.ConnectedNumbers, &fg.Busy, &fg.NoAnswer, &fg.Unallocated, &fg.SwitchedOff, &fg.Failed, &fg.talkMs,
+			&fg.Conversions, &fg.LeadsWorked); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("outbound report: %w", err)
+		}
+		if st != nil {
+			k.start = *st
+		}
+		if key != nil {
+			k.key = *key
+		}
+		cells[k] = &fg
+		order = append(order, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outbound report: %w", err)
+	}
+	rows, err = db.Pool.Query(ctx, dispSQL, dispArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("outbound report dispositions: %w", err)
+	}
+	for rows.Next() {
+		var k cellKey
+		var st *time.Time
+		var key *string
+		var code string
+		var n int64
+		if err := rows.Scan(&k.total, &st, &key, &code, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("outbound report dispositions: %w", err)
+		}
+		if st != nil {
+			k.start = *st
+		}
+		if key != nil {
+			k.key = *key
+		}
+		if fg := cells[k]; fg != nil {
+			fg.Dispositions[code] += n
+		}
+		if !seenCode[code] { // a code no campaign in scope has (any more)
+			seenCode[code] = true
+			res.Dispositions = append(res.Dispositions, callfloor.Disposition{Code: code, Name: code})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outbound report dispositions: %w", err)
+	}
+
+	left := map[string]int64{}
+	var allLeft int64
+	for id, c := range inScope {
+		for st, n := range c.Leads {
+			if st != "done" {
+				left[id] += int64(n)
+				allLeft += int64(n)
+			}
+		}
+	}
+	pf := ProductionFilter{Interval: f.Interval, Loc: f.Loc, To: f.To}
+	res.Totals = OutboundFigures{Dispositions: map[string]int64{}}
+	for _, k := range order {
+		fg := cells[k]
+		fg.derive()
+		if k.total {
+			res.Totals = *fg
+			continue
+		}
+		s := k.start
+		if s.Before(f.From) {
+			s = f.From
+		}
+		row := OutboundRow{Start: s, End: pf.intervalEnd(k.start), Key: k.key, Figures: *fg}
+		if f.Group == GroupCampaign {
+			n := left[k.key]
+			row.Figures.LeadsLeft = &n
+			if c, ok := inScope[k.key]; ok {
+				row.Targets = outboundTargets([]CampaignInfo{c}, dir, localDays(s, row.End, f.Loc), f.Interval)
+			}
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	sort.SliceStable(res.Rows, func(i, j int) bool {
+		a, b := res.Rows[i], res.Rows[j]
+		if !a.Start.Equal(b.Start) {
+			return a.Start.Before(b.Start)
+		}
+		return a.Key < b.Key
+	})
+	if f.Team == "" && f.Agent == "" {
+		res.Totals.LeadsLeft = &allLeft
+		var cs []CampaignInfo
+		for _, id := range sortedKeys(inScope) {
+			cs = append(cs, inScope[id])
+		}
+		res.TotalTargets = outboundTargets(cs, dir, localDays(f.From, f.To, f.Loc), f.Interval)
+	}
+	return res, nil
+}
+
+func (fg *OutboundFigures) derive() {
+	fg.DropRate = fptr(callfloor.OutboundConnectRate(fg.Dropped, fg.Answered))
+	fg.ConnectRate = fptr(callfloor.OutboundConnectRate(fg.Connected, fg.Dials))
+	fg.ConnectRateNums = fptr(callfloor.OutboundConnectRate(fg.ConnectedNumbers, fg.DialledNumbers))
+	fg.ConversionRate = fptr(callfloor.OutboundConnectRate(fg.Conversions, fg.Connected))
+	fg.TalkMinutes = float64(fg.talkMs) / 60000
+	if fg.Connected > 0 {
+		fg.AvgTalk = fp64(float64(fg.talkMs) / 1000 / float64(fg.Connected))
+	}
+}
+
+func fp64(v float64) *float64 { return &v }
+
+// TalkMs is the connected calls' talk time in milliseconds.
+func (fg *OutboundFigures) TalkMs() int64 { return fg.talkMs }
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// localDays counts the local days [from, to) covers (at least 1 for a part of a day).
+func localDays(from, to time.Time, loc *time.Location) int {
+	a, b := from.In(loc), to.In(loc)
+	n := 0
+	for d := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, loc); d.Before(b); d = d.AddDate(0, 0, 1) {
+		n++
+	}
+	return max(n, 1)
+}
+
+// outboundTargets adds the campaigns' daily targets (and, when every campaign is of one project,
+// that project's daily dials and talk minutes: dir's targets) over days. An hourly row has none.
+func outboundTargets(cs []CampaignInfo, dir *ReportDirectory, days int, interval string) *OutboundTargets {
+	if interval == Interval60m || len(cs) == 0 {
+		return nil
+	}
+	t := &OutboundTargets{}
+	var dials, connects int64
+	var hasD, hasC bool
+	var drop float64
+	for _, c := range cs {
+		if c.DailyDialTarget > 0 {
+			dials += int64(c.DailyDialTarget * days)
+			hasD = true
+		}
+		if c.DailyConnectTarget > 0 {
+			connects += int64(c.DailyConnectTarget * days)
+			hasC = true
+		}
+		dt := c.DropTarget
+		if dt == 0 {
+			dt = 0.03
+		}
+		drop = max(drop, dt)
+	}
+	if hasD {
+		t.Dials = &dials
+	}
+	if hasC {
+		t.Connects = &connects
+	}
+	t.DropRate = &drop
+	if dir != nil {
+		project := cs[0].Project
+		for _, c := range cs {
+			if c.Project != project {
+				project = ""
+			}
+		}
+		if pt := dir.ProjectTargets(project); project != "" && pt != nil {
+			if pt.DailyDials != nil && t.Dials == nil {
+				v := *pt.DailyDials * int64(days)
+				t.Dials = &v
+			}
+			if pt.DailyTalkMinutes != nil {
+				v := *pt.DailyTalkMinutes * int64(days)
+				t.TalkMinutes = &v
+			}
+		}
+	}
+	return t
+}
