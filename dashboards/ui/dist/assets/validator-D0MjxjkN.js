@@ -1,0 +1,1 @@
+import{tt as e}from"./api-DJIwDPih.js";var t=t=>[``,...e].includes(t);export{t};

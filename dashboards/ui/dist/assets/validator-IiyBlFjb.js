@@ -1,1 +1,0 @@
-import{tt as e}from"./api-D86S05dR.js";var t=t=>[``,...e].includes(t);export{t};
