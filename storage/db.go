@@ -9,7 +9,9 @@ package storage
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"embed"
 	"errors"
 	"fmt"
@@ -132,4 +134,19 @@ func (db *DB) migrateRiver(ctx context.Context) error {
 		return fmt.Errorf("migrate the job queue: %w", err)
 	}
 	return nil
+}
+
+// MigrationsDigest is a SHA-256 (hex) over the migrations embedded in this binary, names and
+// contents: the tests name their migrated template database by it, so that a binary never
+// copies a template migrated by another set of migrations (files on disk may have changed
+// since the binary was built).
+func MigrationsDigest() string {
+	h := sha256.New()
+	entries, _ := migrations.ReadDir("migrations")
+	for _, e := range entries { // ReadDir sorts by name
+		b, _ := migrations.ReadFile("migrations/" + e.Name())
+		fmt.Fprintf(h, "%s %d\n", e.Name(), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

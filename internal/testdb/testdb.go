@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -114,13 +113,12 @@ func migrationsSum() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	files, err := filepath.Glob(filepath.Join(root, "storage", "migrations", "*.sql"))
-	if err != nil || len(files) == 0 {
-		return "", fmt.Errorf("no migrations in %s/storage/migrations (%v)", root, err)
-	}
-	sort.Strings(files)
-	files = append(files, filepath.Join(root, "storage", "db.go"), filepath.Join(root, "go.sum"))
+	// the migrations are the ones embedded in this test binary (the files on disk may have
+	// changed since it was built: a template named by them once held the wrong schema);
+	// db.go and go.sum stand for how they are run
+	files := []string{filepath.Join(root, "storage", "db.go"), filepath.Join(root, "go.sum")}
 	h := sha256.New()
+	fmt.Fprintf(h, "migrations %s\n", storage.MigrationsDigest())
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
