@@ -91,8 +91,8 @@ type CallingWindow struct {
 
 // FrequencyCap limits attempts at one number across every campaign.
 type FrequencyCap struct {
-	PerDay  int `json:"per_day"`  // attempts per local day (0: no cap)
-	PerWeek int `json:"per_week"` // attempts in any 7 days (0: no cap)
+	PerDay  int `yaml:"per_day" json:"per_day"`   // attempts per local day (0: no cap)
+	PerWeek int `yaml:"per_week" json:"per_week"` // attempts in any 7 days (0: no cap)
 }
 
 // Campaign holds one outbound campaign's rules.

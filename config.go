@@ -149,7 +149,14 @@ type OutboundConfig struct {
 	CallerID    string        `yaml:"caller_id" json:"caller_id"`
 	WrapUp      time.Duration `yaml:"wrap_up" json:"wrap_up"`
 	NumberRE    string        `yaml:"number_pattern" json:"number_pattern"` // what a dialled number may look like
+	// FrequencyCap limits the attempts at one number across every campaign (the dialler's and
+	// the agents' preview dials); absent: DefaultFrequencyCap; {per_day: 0, per_week: 0}: none.
+	FrequencyCap *FrequencyCap `yaml:"frequency_cap" json:"frequency_cap"`
 }
+
+// DefaultFrequencyCap: a number is dialled at most 3 times a day and 10 times in any 7 days
+// across all campaigns unless acd.outbound.frequency_cap says otherwise.
+var DefaultFrequencyCap = FrequencyCap{PerDay: 3, PerWeek: 10}
 
 // ACDConfig holds the settings of the ACD itself.
 type ACDConfig struct {
@@ -286,6 +293,10 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.ACD.Outbound.RingTimeout == 0 {
 		c.ACD.Outbound.RingTimeout = 30 * time.Second
+	}
+	if c.ACD.Outbound.FrequencyCap == nil {
+		fc := DefaultFrequencyCap
+		c.ACD.Outbound.FrequencyCap = &fc
 	}
 	if c.ACD.Outbound.NumberRE == "" {
 		c.ACD.Outbound.NumberRE = `^\+?[0-9]{2,20}$`
@@ -633,6 +644,16 @@ func (c *Config) Validate() error {
 	}
 	if d := c.ACD.Outbound.DialString; d != "" && !strings.Contains(d, "{number}") {
 		return invalid("acd.outbound.dial_string", "must contain {number}, got %q", d).With(CodeInvalidFormat, Params{"format": "dial_string", "value": d})
+	}
+	if fc := c.ACD.Outbound.FrequencyCap; fc != nil {
+		for _, f := range []struct {
+			name string
+			v    int
+		}{{"per_day", fc.PerDay}, {"per_week", fc.PerWeek}} {
+			if f.v < 0 || f.v > 100 {
+				return invalid("acd.outbound.frequency_cap."+f.name, "must be between 0 (no cap) and 100 attempts, got %d", f.v).With(CodeOutOfRange, Params{"min": 0, "max": 100, "value": f.v})
+			}
+		}
 	}
 	if _, err := regexp.Compile(c.ACD.Outbound.NumberRE); err != nil {
 		return invalid("acd.outbound.number_pattern", "not a valid regular expression").With(CodeInvalidFormat, Params{"format": "regexp"})

@@ -61,6 +61,7 @@ type Pacer struct {
 	Ratio      float64 // lines per free agent (ratio mode)
 	DropTarget float64 // the day's dropped ÷ answered must stay at or under this (predictive)
 	MaxLines   float64 // at most this many dials in progress per logged-in agent (default 5)
+	LearnDials int     // completed dials measured before predictive dials ahead (0: 200)
 
 	results  ring[DialOutcome]   // the last completed dials
 	delays   ring[time.Duration] // ring time of the last answered dials
@@ -87,7 +88,7 @@ func NewPacer(mode PacingMode, ratio, dropTarget float64) (*Pacer, error) {
 		return nil, fmt.Errorf("callfloor: dial ratio %v outside 1–20 lines per agent", ratio)
 	}
 	return &Pacer{
-		Mode: mode, Ratio: ratio, DropTarget: dropTarget, MaxLines: 5,
+		Mode: mode, Ratio: ratio, DropTarget: dropTarget, MaxLines: 5, logGain: startLogGain,
 		results: newRing[DialOutcome](400), delays: newRing[time.Duration](200), handles: newRing[time.Duration](300),
 	}, nil
 }
@@ -103,6 +104,10 @@ const (
 	setPoint        = 0.9 // the controller aims at 90 % of the drop target// how far one answered call moves the drop controller
 	maxLogGain      = 2.8 // the target is scaled between e^-2.3 ≈ 0.1× and e^2.8 ≈ 16×
 	minLogGain      = -2.3
+	// startLogGain: a new campaign plans for half its target (e^-0.7) and earns the rest from
+	// its own outcomes (one answered call without a drop adds gainStep), so that the first
+	// hundreds of answers — too few for the day's rate to absorb an overshoot — stay under it
+	startLogGain = -0.7
 )
 
 // Dialled records a completed dial: its outcome feeds the answer rate, the answer delay and the
@@ -230,7 +235,11 @@ const learnDials = 200
 func (p *Pacer) learning() bool {
 	n := 0
 	p.results.each(func(DialOutcome) { n++ })
-	return n < learnDials
+	want := learnDials
+	if p.LearnDials > 0 {
+		want = min(p.LearnDials, len(p.results.buf))
+	}
+	return n < want
 }
 
 // predictive places the most new dials n for which the expected customers dropped among the

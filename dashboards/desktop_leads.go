@@ -39,6 +39,7 @@ const (
 	CodeNoLead                = "no_lead"                 // no lead is due now in the agent's preview campaigns
 	CodeNoReservedLead        = "no_reserved_lead"        // dial or skip without a reserved lead
 	CodeOutsideWindow         = "outside_window"          // the lead's calling window is closed now; params: next
+	CodeFrequencyCap          = "frequency_cap"           // the number was dialled as often as allowed across campaigns; params: per_day, per_week
 	CodeCallbackOutsideWindow = "callback_outside_window" // a call-back time outside the campaign's windows; params: next
 )
 
@@ -47,6 +48,7 @@ func init() {
 	callfloor.RegisterCode(CodeNoLead, callfloor.ECONFLICT)
 	callfloor.RegisterCode(CodeNoReservedLead, callfloor.ECONFLICT)
 	callfloor.RegisterCode(CodeOutsideWindow, callfloor.ECONFLICT)
+	callfloor.RegisterCode(CodeFrequencyCap, callfloor.ECONFLICT)
 	callfloor.RegisterCode(CodeCallbackOutsideWindow, callfloor.EINVALID)
 }
 
@@ -518,6 +520,21 @@ func (a *API) dialLead(w http.ResponseWriter, r *http.Request) (any, error) {
 			Params:  callfloor.Params{"next": next.In(loc).Format("2006-01-02 15:04"), "time_zone": loc.String()},
 			Message: fmt.Sprintf("the calling window of lead %d is closed now (next: %s %s): the lead went back", l.ID, next.In(loc).Format("2006-01-02 15:04"), loc)}
 	}
+	if fc := a.frequencyCap(); fc.PerDay > 0 || fc.PerWeek > 0 {
+		recent, err := a.DB.RecentAttempts(ctx, []string{l.Phone}, now.Add(-7*24*time.Hour))
+		if err != nil {
+			return nil, err
+		}
+		if loc := leadLoc(l, c.Campaign); !fc.Allows(recent[l.Phone], now, loc) {
+			next := now.Add(time.Hour) // as the dialler does with a capped number
+			if err := a.DB.ReleaseReservation(ctx, *res, next); err != nil {
+				return nil, err
+			}
+			return nil, &callfloor.Error{Code: CodeFrequencyCap, Kind: callfloor.ECONFLICT, Field: "lead",
+				Params:  callfloor.Params{"per_day": fc.PerDay, "per_week": fc.PerWeek},
+				Message: fmt.Sprintf("the number of lead %d was dialled as often as allowed across campaigns (%d a day, %d a week): the lead went back", l.ID, fc.PerDay, fc.PerWeek)}
+		}
+	}
 	if _, err := d.DialLead(ctx, ag.ID, callfloor.NationalDial(l.Phone), telephony.LeadDial{CallID: res.DialID, Campaign: c.ID, Lead: l.ID}); err != nil {
 		return nil, err
 	}
@@ -759,4 +776,12 @@ func (a *API) leadDispositionGiven(ctx context.Context, c *callfloor.Call) error
 		a.logWarn("disposition check skipped", "call_id", c.ID, "err", err)
 	}
 	return nil
+}
+
+// frequencyCap is the configured cap on attempts at one number across campaigns.
+func (a *API) frequencyCap() callfloor.FrequencyCap {
+	if a.Base != nil && a.Base.ACD.Outbound.FrequencyCap != nil {
+		return *a.Base.ACD.Outbound.FrequencyCap
+	}
+	return callfloor.DefaultFrequencyCap
 }

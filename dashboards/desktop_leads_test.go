@@ -390,3 +390,34 @@ func TestDeskLeadDialOutsideWindow(t *testing.T) {
 		t.Errorf("next outside the window: %d %v", code, out)
 	}
 }
+
+// A number dialled as often as the cap across campaigns allows (acd.outbound.frequency_cap,
+// 3 a day by default) is not dialled again by a preview: the lead goes back, the error names
+// the cap.
+func TestDeskLeadDialOverFrequencyCap(t *testing.T) {
+	e := newAPIEnv(t)
+	ctx := context.Background()
+	e.previewCampaign("renew", [][]string{{"王芳", "13812345678", "PA-1"}})
+	lead, _ := cardLead(t, e.expect("ana", "POST", "/agents/1001/lead/next", ``, 200))
+	l, err := e.db.LeadByID(ctx, lead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// three attempts at the number today, as other campaigns' dials would leave them
+	for i := range 3 {
+		if _, err := e.db.Pool.Exec(ctx, `INSERT INTO lead_attempts (lead_id, campaign_id, phone, dial_id, at, result)
+			VALUES ($1, 'other', $2, $3, now() - interval '1 minute', 'no_answer')`, lead, l.Phone, fmt.Sprintf("elsewhere-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out := e.do("ana", "POST", "/agents/1001/lead/dial", ``)
+	if code != 409 || out["code"] != "frequency_cap" || out["params"].(map[string]any)["per_day"] != float64(3) {
+		t.Fatalf("dial over the cap: %d %v", code, out)
+	}
+	if l, _ := e.db.LeadByID(ctx, lead); l.Status == "dialling" || l.NextAttemptAt == nil || !l.NextAttemptAt.After(time.Now()) {
+		t.Errorf("the lead after the refused dial: %+v", l)
+	}
+	if card(t, e.expect("ana", "GET", "/agents/1001/lead", ``, 200)) != nil {
+		t.Errorf("Ana still holds the lead")
+	}
+}

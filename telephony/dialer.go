@@ -57,6 +57,7 @@ type DialerOptions struct {
 	AgentRing    time.Duration          // an agent rung for an answered customer; default 10 s
 	FrequencyCap callfloor.FrequencyCap // per number across campaigns (zero: none)
 	MaxPerPass   int                    // dials one campaign places per pass at most; default 50
+	LearnDials   int                    // completed dials a predictive campaign measures before it dials ahead (0: 200)
 	LockTTL      time.Duration          // the per-campaign lock; default 5 s
 	Manual       bool                   // no passes of its own: the benchmark runs them one by one
 }
@@ -227,6 +228,7 @@ func (d *dialer) state(c callfloor.Campaign, day string) (*campState, error) {
 		st = &campState{lines: map[string]*line{}}
 		d.camps[c.ID] = st
 	}
+	p.LearnDials = d.o.LearnDials
 	st.c, st.pacer, st.day = c, p, day
 	return st, nil
 }

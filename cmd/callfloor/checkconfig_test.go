@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/callfloor/callfloor"
 	"io"
 	"os"
 	"path/filepath"
@@ -117,6 +118,35 @@ func TestUserCommandsTakeConfig(t *testing.T) {
 	} {
 		if err := run(ctx, append([]string{"user"}, bad...), io.Discard, io.Discard); err == nil {
 			t.Errorf("user %v: no error", bad)
+		}
+	}
+}
+
+// The cap on attempts at one number across campaigns: 3 a day and 10 a week unless the file
+// says otherwise; {0, 0} turns it off; a negative cap is refused with the field named.
+func TestFrequencyCapConfig(t *testing.T) {
+	for _, c := range []struct {
+		extra string
+		want  callfloor.FrequencyCap
+		err   string
+	}{
+		{"", callfloor.FrequencyCap{PerDay: 3, PerWeek: 10}, ""},
+		{"acd: {outbound: {frequency_cap: {per_day: 0, per_week: 0}}}\n", callfloor.FrequencyCap{}, ""},
+		{"acd: {outbound: {frequency_cap: {per_day: 2}}}\n", callfloor.FrequencyCap{PerDay: 2}, ""},
+		{"acd: {outbound: {frequency_cap: {per_day: -1}}}\n", callfloor.FrequencyCap{}, "acd.outbound.frequency_cap.per_day"},
+	} {
+		cfg, err := ParseConfig([]byte(checkBase + "database_url: postgres://x@127.0.0.1:1/x\n" + c.extra))
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: %v, want an error naming %s", c.extra, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", c.extra, err)
+		}
+		if got := *cfg.ACD.Outbound.FrequencyCap; got != c.want {
+			t.Errorf("%q: cap %+v, want %+v", c.extra, got, c.want)
 		}
 	}
 }

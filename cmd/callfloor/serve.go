@@ -176,7 +176,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}))
 	}
 	m.ACD, err = telephony.New(telephony.Options{Config: cfg, Store: store, Nodes: m.Clients, Logger: m.Log, Metrics: telephony.NewMetrics(m.Registry), Tick: m.Tick,
-		Catalogue: m.DB, OutboxDir: cfg.DataDir, Sessions: m.DB, Dialer: &telephony.DialerOptions{Source: m.DB}})
+		Catalogue: m.DB, OutboxDir: cfg.DataDir, Sessions: m.DB, Dialer: &telephony.DialerOptions{Source: m.DB, FrequencyCap: *cfg.ACD.Outbound.FrequencyCap}})
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import { currentLang } from "../../locale";
 
 const DESK_CODES = ["disposition_required", "not_in_wrap_up", "not_on_call", "agent_unavailable", "disposition_closed"];
 // the lead card's codes (desktop_leads.go); the window ones say when the customer may be called
-const LEAD_CODES = ["no_preview_campaign", "no_lead", "no_reserved_lead", "outside_window", "callback_outside_window", "already_dialled"];
+const LEAD_CODES = ["no_preview_campaign", "no_lead", "no_reserved_lead", "outside_window", "frequency_cap", "callback_outside_window", "already_dialled"];
 
 export function deskError(e: unknown): string {
   if (e instanceof ApiError && e.code === "disposition_required" && (e.data?.params as Record<string, unknown> | undefined)?.what === "campaign") {
@@ -18,6 +18,8 @@ export function deskError(e: unknown): string {
     return translate(currentLang(), "err." + e.code, {
       next: String(p.next ?? "—"),
       tz: String(p.time_zone ?? ""),
+      per_day: String(p.per_day ?? "—"),
+      per_week: String(p.per_week ?? "—"),
       field: fieldLabel(e.field, currentLang()),
     });
   }
