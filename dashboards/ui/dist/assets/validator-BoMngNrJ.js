@@ -1,0 +1,1 @@
+import{tt as e}from"./api-CBImY0kU.js";var t=t=>[``,...e].includes(t);export{t};

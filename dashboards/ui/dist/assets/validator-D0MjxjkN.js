@@ -1,1 +1,0 @@
-import{tt as e}from"./api-DJIwDPih.js";var t=t=>[``,...e].includes(t);export{t};
