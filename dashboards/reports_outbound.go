@@ -72,37 +72,21 @@ var outboundNotes = map[string][]string{
 var outboundNoAgent = map[string]string{langEN: "(no agent: dropped dials)", langZH: "（无坐席：掉线的外呼）"}
 
 func (a *API) outboundReportHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		rep, format, lang, err := a.outboundReport(r)
-		if err != nil {
-			if callfloor.ErrorCode(err) == callfloor.EINTERNAL && a.Log != nil {
-				a.Log.Error("api", "method", r.Method, "path", r.URL.Path, "err", err)
+	return reportHandler(a, a.outboundReport, func(rep *OutboundReport) string { return rep.TimeZone },
+		func(w http.ResponseWriter, rep *OutboundReport, format, lang string, loc *time.Location) {
+			cols := outboundCols(rep)
+			head := prodHeader(cols, lang, loc)
+			lines := make([]sheetLine[OutboundLine], 0, len(rep.Rows)+1)
+			for i := range rep.Rows {
+				l := &rep.Rows[i]
+				lines = append(lines, sheetLine[OutboundLine]{l.Start.In(loc).Format("2006-01-02 15:04"), l.End.In(loc).Format("2006-01-02 15:04"), l.Key, l.Label, l, false})
 			}
-			writeError(w, err)
-			return
-		}
-		if format == "" || format == "json" {
-			writeJSON(w, http.StatusOK, rep)
-			return
-		}
-		loc, _ := time.LoadLocation(rep.TimeZone)
-		if loc == nil {
-			loc = time.UTC
-		}
-		cols := outboundCols(rep)
-		head := prodHeader(cols, lang, loc)
-		lines := make([]sheetLine[OutboundLine], 0, len(rep.Rows)+1)
-		for i := range rep.Rows {
-			l := &rep.Rows[i]
-			lines = append(lines, sheetLine[OutboundLine]{l.Start.In(loc).Format("2006-01-02 15:04"), l.End.In(loc).Format("2006-01-02 15:04"), l.Key, l.Label, l, false})
-		}
-		lines = append(lines, sheetLine[OutboundLine]{prodTotal[lang], "", "", "", &rep.Totals, true})
-		sheet := map[string]string{langEN: "Outbound", langZH: "外呼日报"}[lang]
-		sendExport(w, format, fmt.Sprintf("outbound-%s-%s", rep.From, rep.To),
-			func() [][]string { return reportTable(head, cols, lines) },
-			func(buf *bytes.Buffer) error { return reportXLSX(buf, sheet, head, cols, lines) })
-	})
+			lines = append(lines, sheetLine[OutboundLine]{prodTotal[lang], "", "", "", &rep.Totals, true})
+			sheet := map[string]string{langEN: "Outbound", langZH: "外呼日报"}[lang]
+			sendExport(w, format, fmt.Sprintf("outbound-%s-%s", rep.From, rep.To),
+				func() [][]string { return reportTable(head, cols, lines) },
+				func(buf *bytes.Buffer) error { return reportXLSX(buf, sheet, head, cols, lines) })
+		})
 }
 
 // outboundReport validates the request, scopes it and computes the report.

@@ -84,9 +84,22 @@ var productionNoKey = map[string]map[string]string{
 }
 
 func (a *API) productionReportHandler() http.Handler {
+	return reportHandler(a, a.productionReport, func(rep *ProductionReport) string { return rep.TimeZone },
+		func(w http.ResponseWriter, rep *ProductionReport, format, lang string, loc *time.Location) {
+			cols := productionCols(rep)
+			sendExport(w, format, fmt.Sprintf("production-%s-%s", rep.From, rep.To),
+				func() [][]string { return productionTable(rep, cols, lang, loc) },
+				func(buf *bytes.Buffer) error { return productionXLSX(buf, rep, cols, lang, loc) })
+		})
+}
+
+// reportHandler serves a report (built and checked by build) as JSON, or as the download export
+// writes (format csv or xlsx), its times in the report's zone (zone; UTC when unknown).
+func reportHandler[R any](a *API, build func(*http.Request) (R, string, string, error), zone func(R) string,
+	export func(w http.ResponseWriter, rep R, format, lang string, loc *time.Location)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		rep, format, lang, err := a.productionReport(r)
+		rep, format, lang, err := build(r)
 		if err != nil {
 			if callfloor.ErrorCode(err) == callfloor.EINTERNAL && a.Log != nil {
 				a.Log.Error("api", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -98,14 +111,11 @@ func (a *API) productionReportHandler() http.Handler {
 			writeJSON(w, http.StatusOK, rep)
 			return
 		}
-		loc, _ := time.LoadLocation(rep.TimeZone)
+		loc, _ := time.LoadLocation(zone(rep))
 		if loc == nil {
 			loc = time.UTC
 		}
-		cols := productionCols(rep)
-		sendExport(w, format, fmt.Sprintf("production-%s-%s", rep.From, rep.To),
-			func() [][]string { return productionTable(rep, cols, lang, loc) },
-			func(buf *bytes.Buffer) error { return productionXLSX(buf, rep, cols, lang, loc) })
+		export(w, rep, format, lang, loc)
 	})
 }
 
