@@ -78,6 +78,8 @@ type CallerSpec struct {
 	ExtraArgs []string
 	Patience  time.Duration // hang up this long after entering unless bridged with another party; 0 = forever
 	TalkFor   time.Duration // once bridged with another party, hang up after this long; 0 = never
+	// Presses: keys the caller presses, each at a time after entering Stasis (dtmf.go)
+	Presses []DTMFPress
 }
 
 // Snoop tells how a live snoop channel listens: the channel it spies on and its spy and whisper
@@ -427,6 +429,11 @@ func (s *Server) PlaceCall(spec CallerSpec) (string, error) {
 	if spec.Queue == "" {
 		return "", errors.New("sim: PlaceCall needs a queue")
 	}
+	for _, p := range spec.Presses {
+		if err := validDTMF(p.Digits); err != nil {
+			return "", err
+		}
+	}
 	s.lock()
 	defer s.unlock()
 	if s.closed {
@@ -445,6 +452,9 @@ func (s *Server) PlaceCall(spec CallerSpec) (string, error) {
 	id := c1.peer.id
 	if c1.peer.destroyed {
 		return id, ErrAppNotConnected
+	}
+	for _, p := range spec.Presses {
+		s.scheduleDTMFLocked(c1.peer, p.After, p.Digits, 0)
 	}
 	return id, nil
 }
