@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -248,9 +250,11 @@ func (db *DB) Attendance(ctx context.Context, q AttendanceQuery) ([]callfloor.At
 		return []callfloor.AttendanceDay{}, nil
 	}
 
-	// the intervals, agent by agent (ordered), each agent's days computed as its rows end
-	out := make([]callfloor.AttendanceDay, 0, len(agents)*len(days))
-	compute := func(a string, ivs []callfloor.StateInterval) {
+	// the intervals, read in one query in the table's order and grouped by agent in Go (an
+	// ORDER BY made PostgreSQL sort a month's ~2 million rows on disk, most of the 300-agent
+	// month's time; reading agents in chunks made every chunk visit every heap page, the agents'
+	// rows being interleaved: BENCHMARKS.md), then each agent's days computed from its intervals
+	compute := func(out []callfloor.AttendanceDay, a string, ivs []callfloor.StateInterval) []callfloor.AttendanceDay {
 		ps := plans[a]
 		// each day is given only the intervals that can overlap its window (ivs are ordered by
 		// start): those starting before the window's end and less than the agent's longest
@@ -270,58 +274,32 @@ func (db *DB) Attendance(ctx context.Context, q AttendanceQuery) ([]callfloor.At
 			day.LeaveRef = lv.ref
 			out = append(out, day)
 		}
+		return out
 	}
-	rows, err = db.Pool.Query(ctx, `
-SELECT agent_id, state, coalesce(reason, ''), started_at, ended_at FROM agent_state_intervals
-WHERE agent_id = ANY($1) AND started_at < $3 AND started_at >= $2::timestamptz - interval '2 days' AND ended_at > $2
-UNION ALL
--- a state still running: the last open row of an agent with no interval from it
-SELECT o.agent_id, o.state, '', o.started_at, $4::timestamptz FROM (
-    SELECT DISTINCT ON (agent_id) agent_id, state, started_at FROM agent_state_open
-    WHERE agent_id = ANY($1) AND started_at < $3 ORDER BY agent_id, started_at DESC) o
-WHERE o.started_at < $4 AND NOT EXISTS (SELECT 1 FROM agent_state_intervals i
-    WHERE i.agent_id = o.agent_id AND i.started_at >= o.started_at AND i.started_at < $3)
-ORDER BY 1, 4`, agents, lo, hi, q.Now)
+	byAgent, err := db.attendanceIntervals(ctx, agents, lo, hi, q.Now)
 	if err != nil {
-		return nil, fmt.Errorf("attendance: intervals: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var cur string
-	var ivs []callfloor.StateInterval
-	seen := map[string]bool{}
-	// a month of a 300-seat floor is millions of rows: they are read from pgx's raw binary
-	// values (the state and reason strings interned, the times decoded in place) rather than
-	// scanned, which allocated five values a row
-	raw := rawIntervalReader(rows.FieldDescriptions())
-	var a, st, reason string
-	var s, e time.Time
-	for rows.Next() {
-		if raw != nil {
-			a, st, reason, s, e = raw.read(rows.RawValues(), cur)
-		} else if err := rows.Scan(&a, &st, &reason, &s, &e); err != nil {
-			return nil, fmt.Errorf("attendance: intervals: %w", err)
-		}
-		if a != cur {
-			if cur != "" {
-				compute(cur, ivs)
-				seen[cur] = true
+	// the days are computed on as many goroutines as there are cores, agent by agent
+	per := (len(agents) + attendanceWorkers - 1) / attendanceWorkers
+	results := make([][]callfloor.AttendanceDay, attendanceWorkers)
+	var wg sync.WaitGroup
+	for w := range attendanceWorkers {
+		lo, hi := min(w*per, len(agents)), min((w+1)*per, len(agents))
+		wg.Go(func() {
+			out := make([]callfloor.AttendanceDay, 0, (hi-lo)*len(days))
+			for k := lo; k < hi; k++ {
+				a, ivs := agents[k], byAgent[k]
+				if !slices.IsSortedFunc(ivs, cmpIntervalStart) {
+					slices.SortFunc(ivs, cmpIntervalStart)
+				}
+				out = compute(out, a, ivs)
 			}
-			cur, ivs = a, ivs[:0]
-		}
-		ivs = append(ivs, callfloor.StateInterval{State: callfloor.AgentState(st), Reason: reason, Start: s, End: e})
+			results[w] = out
+		})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("attendance: intervals: %w", err)
-	}
-	if cur != "" {
-		compute(cur, ivs)
-		seen[cur] = true
-	}
-	for _, a := range agents {
-		if !seen[a] {
-			compute(a, nil)
-		}
-	}
+	wg.Wait()
+	out := slices.Concat(results...)
 	slices.SortStableFunc(out, func(x, y callfloor.AttendanceDay) int {
 		return cmp.Or(strings.Compare(x.Agent, y.Agent), strings.Compare(x.Day, y.Day))
 	})
@@ -331,6 +309,68 @@ ORDER BY 1, 4`, agents, lo, hi, q.Now)
 		}
 	}
 	return out, nil
+}
+
+// attendanceWorkers is how many goroutines compute a month's days.
+var attendanceWorkers = max(1, runtime.GOMAXPROCS(0))
+
+func cmpIntervalStart(x, y callfloor.StateInterval) int { return x.Start.Compare(y.Start) }
+
+// attendanceIntervals reads the state intervals of agents that can overlap [lo, hi), a state
+// still running as an interval to now, grouped by agent in the order of agents (unordered within
+// an agent: the caller sorts).
+func (db *DB) attendanceIntervals(ctx context.Context, agents []string, lo, hi, now time.Time) ([][]callfloor.StateInterval, error) {
+	rows, err := db.Pool.Query(ctx, `
+SELECT agent_id, state, coalesce(reason, ''), started_at, ended_at FROM agent_state_intervals
+WHERE agent_id = ANY($1) AND started_at < $3 AND started_at >= $2::timestamptz - interval '2 days' AND ended_at > $2
+UNION ALL
+-- a state still running: the last open row of an agent with no interval from it
+SELECT o.agent_id, o.state, '', o.started_at, $4::timestamptz FROM (
+    SELECT DISTINCT ON (agent_id) agent_id, state, started_at FROM agent_state_open
+    WHERE agent_id = ANY($1) AND started_at < $3 ORDER BY agent_id, started_at DESC) o
+WHERE o.started_at < $4 AND NOT EXISTS (SELECT 1 FROM agent_state_intervals i
+    WHERE i.agent_id = o.agent_id AND i.started_at >= o.started_at AND i.started_at < $3)`, agents, lo, hi, now)
+	if err != nil {
+		return nil, fmt.Errorf("attendance: intervals: %w", err)
+	}
+	defer rows.Close()
+	at := make(map[string]int, len(agents))
+	for i, a := range agents {
+		at[a] = i
+	}
+	byAgent := make([][]callfloor.StateInterval, len(agents))
+	// a month of a 300-seat floor is millions of rows, the agents' rows interleaved: they are
+	// read from pgx's raw binary values (the agent found without allocating, the state and
+	// reason strings interned, the times decoded in place) rather than scanned, which allocated
+	// five values a row
+	raw := rawIntervalReader(rows.FieldDescriptions())
+	for rows.Next() {
+		var i int
+		var st, reason string
+		var s, e time.Time
+		if raw != nil {
+			v := rows.RawValues()
+			var ok bool
+			if i, ok = at[string(v[0])]; !ok {
+				continue
+			}
+			st, reason, s, e = raw.intern(v[1]), raw.intern(v[2]), pgTime(v[3]), pgTime(v[4])
+		} else {
+			var a string
+			if err := rows.Scan(&a, &st, &reason, &s, &e); err != nil {
+				return nil, fmt.Errorf("attendance: intervals: %w", err)
+			}
+			var ok bool
+			if i, ok = at[a]; !ok {
+				continue
+			}
+		}
+		byAgent[i] = append(byAgent[i], callfloor.StateInterval{State: callfloor.AgentState(st), Reason: reason, Start: s, End: e})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("attendance: intervals: %w", err)
+	}
+	return byAgent, nil
 }
 
 func nilIfEmpty(s []string) []string {
@@ -434,14 +474,6 @@ func rawIntervalReader(fds []pgconn.FieldDescription) *intervalReader {
 
 // pgEpoch is PostgreSQL's timestamp zero.
 var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
-
-func (r *intervalReader) read(v [][]byte, cur string) (agent, state, reason string, start, end time.Time) {
-	agent = cur
-	if string(v[0]) != cur { // no allocation unless the agent changes
-		agent = string(v[0])
-	}
-	return agent, r.intern(v[1]), r.intern(v[2]), pgTime(v[3]), pgTime(v[4])
-}
 
 func (r *intervalReader) intern(b []byte) string {
 	if s, ok := r.strs[string(b)]; ok {

@@ -51,13 +51,15 @@ func TestAttendanceFromRecords(t *testing.T) {
 		exec(`INSERT INTO agent_state_intervals (agent_id, state, reason, started_at, ended_at, duration_ms) VALUES ($1, $2, nullif($3, ''), $4, $5, $6)`,
 			agent, st, reason, s, e, e.Sub(s).Milliseconds())
 	}
-	state("1001", "available", "", "2026-11-02 08:40", "2026-11-02 12:00")
 	state("1001", "paused", "lunch", "2026-11-02 12:00", "2026-11-02 14:00")
 	state("1001", "available", "", "2026-11-02 14:00", "2026-11-02 17:30")
 	state("1001", "on_call", "", "2026-11-03 08:30", "2026-11-03 17:20")
 	state("1001", "available", "", "2026-11-04 10:00", "2026-11-04 11:00")      // an off day worked
 	state("1001", "available", "", "2026-11-05 21:55", "2026-11-06 02:00")      // night shift over midnight
 	state("1001", "paused", "training", "2026-11-06 02:00", "2026-11-06 06:00") // paid, rostered work
+	// written last (a history writer catching up, a correction): the rows of an agent reach
+	// Attendance in the table's order, not by time
+	state("1001", "available", "", "2026-11-02 08:40", "2026-11-02 12:00")
 	state("1002", "available", "", "2026-11-04 08:00", "2026-11-04 09:00")      // on leave, came in anyway
 	// a change not published does not count: 1002 is not told to come on the 5th
 	exec(`INSERT INTO roster_days (agent_id, day, team_id, shift_code) VALUES ('1002', '2026-11-05', 'red', 'E')`)
