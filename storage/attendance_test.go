@@ -60,7 +60,7 @@ func TestAttendanceFromRecords(t *testing.T) {
 	// written last (a history writer catching up, a correction): the rows of an agent reach
 	// Attendance in the table's order, not by time
 	state("1001", "available", "", "2026-11-02 08:40", "2026-11-02 12:00")
-	state("1002", "available", "", "2026-11-04 08:00", "2026-11-04 09:00")      // on leave, came in anyway
+	state("1002", "available", "", "2026-11-04 08:00", "2026-11-04 09:00") // on leave, came in anyway
 	// a change not published does not count: 1002 is not told to come on the 5th
 	exec(`INSERT INTO roster_days (agent_id, day, team_id, shift_code) VALUES ('1002', '2026-11-05', 'red', 'E')`)
 	// 1003's state is still running: available since 08:50 (agent_state_open, no interval yet)
