@@ -75,8 +75,23 @@ func (db *DB) goose() (*goose.Provider, *sql.DB, error) {
 }
 
 // Migrate applies every pending migration; running it again changes nothing. It returns the
-// versions applied.
+// versions applied. Instances upgraded at the same time (a package's upgrade on two nodes, a
+// unit that migrates before it serves) take turns: the migrations run under an advisory lock of
+// the database's schema, and the second finds nothing left to apply.
 func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Release()
+	const key = `hashtextextended('callfloor migrate ' || current_schema(), 0)`
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+key+`)`); err != nil {
+		return nil, fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer func() {
+		// a lost connection releases the lock with its session
+		_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+key+`)`)
+	}()
 	p, sqldb, err := db.goose()
 	if err != nil {
 		return nil, err
