@@ -53,7 +53,7 @@ type DialerOptions struct {
 	Every        time.Duration          // a pass at least this often; default 1 s
 	DropWait     time.Duration          // an answered customer waits this long for a free agent; default 2 s
 	DropSound    string                 // played to a dropped customer; default sound:vm-goodbye
-	DropPlayFor  time.Duration          // the hang-up follows this long after the message starts; default 2 s
+	DropPlayFor  time.Duration          // the message's expected length; default 2 s (the hang-up follows its PlaybackFinished, or twice this if none comes)
 	AgentRing    time.Duration          // an agent rung for an answered customer; default 10 s
 	FrequencyCap callfloor.FrequencyCap // per number across campaigns (zero: none)
 	MaxPerPass   int                    // dials one campaign places per pass at most; default 50

@@ -242,6 +242,10 @@ func (n *node) Event(ev aril.Event) {
 		n.toChannel(e.Channel.ID, ev)
 	case *aril.Dial:
 		n.toChannel(e.Peer.ID, ev)
+	case *aril.PlaybackFinished:
+		if ch, ok := strings.CutPrefix(e.Playback.TargetURI, "channel:"); ok {
+			n.toChannel(ch, ev)
+		}
 	case *aril.EndpointStateChange:
 		n.endpointState(e)
 	case *aril.ApplicationReplaced:
