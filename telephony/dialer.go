@@ -95,6 +95,8 @@ type dialer struct {
 	mu      sync.Mutex
 	camps   map[string]*campState
 	settled map[string]bool // campaigns whose leftover dials were settled since the start
+	// restored: the lines restored from Redis (restoredLine) of campaigns with no state yet
+	restored map[string]map[string]*line
 	cal     callfloor.HolidayCalendar
 	calDay  string
 }
@@ -226,6 +228,10 @@ func (d *dialer) state(c callfloor.Campaign, day string) (*campState, error) {
 	}
 	if st == nil {
 		st = &campState{lines: map[string]*line{}}
+		for id, l := range d.restored[c.ID] {
+			st.lines[id] = l
+		}
+		delete(d.restored, c.ID)
 		d.camps[c.ID] = st
 	}
 	p.LearnDials = d.o.LearnDials
@@ -536,16 +542,41 @@ func endOf(c *callfloor.Call, dropped bool) dialEnd {
 	return e
 }
 
+// restoredLine is the dialler's state of a dial restored from Redis after a restart: an answered
+// customer still waiting for an agent keeps the rest of their drop wait, counted from the answer
+// (the call's AnsweredAt, in Redis), so that an agent freed meanwhile still takes them. The line
+// counts in its campaign's pacing again once the campaign's state exists.
+func (d *dialer) restoredLine(c *callfloor.Call) *dialLine {
+	dl := &dialLine{}
+	l := &line{at: c.EnteredAt}
+	if !c.AnsweredAt.IsZero() {
+		dl.dropAt = c.AnsweredAt.Add(d.o.DropWait)
+		l.answered = true
+		l.agent = c.AgentChannel != ""
+	}
+	if c.MixBridge != "" {
+		return dl // talking: no longer a line of the pacer's
+	}
+	d.mu.Lock()
+	if d.restored == nil {
+		d.restored = map[string]map[string]*line{}
+	}
+	if d.restored[c.CampaignID] == nil {
+		d.restored[c.CampaignID] = map[string]*line{}
+	}
+	d.restored[c.CampaignID][c.ID] = l
+	d.mu.Unlock()
+	d.a.metrics.dialerLines.WithLabelValues(c.CampaignID).Inc()
+	return dl
+}
+
 // ended is told by a dialler call's actor that the call ended: the line is freed, the pacer
 // fed and the attempt recorded.
 func (d *dialer) ended(c *callfloor.Call, dropped bool) {
 	e := endOf(c, dropped)
 	d.mu.Lock()
+	d.dropLine(e.campaign, e.id)
 	if st := d.camps[e.campaign]; st != nil {
-		if _, ok := st.lines[e.id]; ok {
-			delete(st.lines, e.id)
-			d.a.metrics.dialerLines.WithLabelValues(e.campaign).Dec()
-		}
 		st.pacer.Dialled(callfloor.DialOutcome{Answered: e.answered, Dropped: e.dropped, Ring: e.ring})
 		if e.result == callfloor.ResultAnswered {
 			st.pacer.Handled(e.handle)
@@ -569,22 +600,35 @@ func (d *dialer) ended(c *callfloor.Call, dropped bool) {
 // connected: the dial's customer is talking with an agent (the line is no longer the pacer's).
 func (d *dialer) connected(campaign, id string) {
 	d.mu.Lock()
-	if st := d.camps[campaign]; st != nil {
-		if _, ok := st.lines[id]; ok {
-			delete(st.lines, id)
-			d.a.metrics.dialerLines.WithLabelValues(campaign).Dec()
-		}
-	}
+	d.dropLine(campaign, id)
 	d.mu.Unlock()
+}
+
+// lineOf is the dial's line (restored ones too), nil if none; d.mu held.
+func (d *dialer) lineOf(campaign, id string) *line {
+	if st := d.camps[campaign]; st != nil && st.lines[id] != nil {
+		return st.lines[id]
+	}
+	return d.restored[campaign][id]
+}
+
+// dropLine forgets the dial's line; d.mu held.
+func (d *dialer) dropLine(campaign, id string) {
+	if d.lineOf(campaign, id) == nil {
+		return
+	}
+	if st := d.camps[campaign]; st != nil {
+		delete(st.lines, id)
+	}
+	delete(d.restored[campaign], id)
+	d.a.metrics.dialerLines.WithLabelValues(campaign).Dec()
 }
 
 // reserved: an agent is (or is no longer) reserved for the dial's answered customer.
 func (d *dialer) reserved(campaign, id string, on bool) {
 	d.mu.Lock()
-	if st := d.camps[campaign]; st != nil {
-		if l := st.lines[id]; l != nil {
-			l.agent = on
-		}
+	if l := d.lineOf(campaign, id); l != nil {
+		l.agent = on
 	}
 	d.mu.Unlock()
 }
@@ -592,10 +636,8 @@ func (d *dialer) reserved(campaign, id string, on bool) {
 // answered: the dial's customer picked up and waits for an agent.
 func (d *dialer) answered(campaign, id string) {
 	d.mu.Lock()
-	if st := d.camps[campaign]; st != nil {
-		if l := st.lines[id]; l != nil {
-			l.answered = true
-		}
+	if l := d.lineOf(campaign, id); l != nil {
+		l.answered = true
 	}
 	d.mu.Unlock()
 }

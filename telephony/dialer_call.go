@@ -121,7 +121,7 @@ func (cl *call) dialAnswered() {
 		return
 	}
 	c.AnsweredAt = cl.acd.now()
-	cl.dl.dropAt = time.Now().Add(cl.acd.dialer.o.DropWait)
+	cl.dl.dropAt = c.AnsweredAt.Add(cl.acd.dialer.o.DropWait)
 	cl.save("", nil, nil, "", nil)
 	cl.acd.dialer.answered(c.CampaignID, c.ID)
 	cl.dialClaim()

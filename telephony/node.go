@@ -328,7 +328,7 @@ func (a *ACD) restore(ctx context.Context, n *node) error {
 		}
 		cl := newCall(a, n, c)
 		if a.dialer != nil && isDialerCall(c) {
-			cl.dl = &dialLine{}
+			cl.dl = a.dialer.restoredLine(c)
 		}
 		if c.Direction == callfloor.Inbound && c.CallerChannel != "" {
 			a.mu.Lock()
