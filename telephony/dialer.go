@@ -97,8 +97,8 @@ type dialer struct {
 	settled map[string]bool // campaigns whose leftover dials were settled since the start
 	// restored: the lines restored from Redis (restoredLine) of campaigns with no state yet
 	restored map[string]map[string]*line
-	cal     callfloor.HolidayCalendar
-	calDay  string
+	cal      callfloor.HolidayCalendar
+	calDay   string
 }
 
 // campState is one campaign as this instance dials it.
