@@ -19,8 +19,9 @@ import (
 // The outbound dialler (issue 13): about once a second, and whenever an agent becomes free, it
 // works every running campaign that is not preview. For each it reads the floor (the campaign's
 // agents: logged in, of one of its teams), asks the campaign's Pacer how many dials to place,
-// claims that many leads in PostgreSQL (SKIP LOCKED), gives back the leads outside their calling
-// window or over the frequency cap, and originates each customer through the outbound dial
+// claims that many leads in PostgreSQL (SKIP LOCKED; numbers at the frequency cap are put off to
+// when it frees them, others taken instead), gives back the leads outside their calling window,
+// and originates each customer through the outbound dial
 // string, the call's id being the lead's dial id. The customer is dialled first (progressive
 // too: the agent is not reserved beforehand, and the pacer dials at most one line per free
 // agent, so a progressive dial drops only if its agent was taken meanwhile, e.g. by inbound).
@@ -38,11 +39,10 @@ import (
 // (*storage.DB).
 type CampaignSource interface {
 	RunningCampaigns(ctx context.Context) ([]storage.CampaignInfo, error)
-	ClaimLeads(ctx context.Context, campaignID string, n int, now time.Time, dialID func() string) ([]storage.Lead, error)
+	ClaimLeadsCapped(ctx context.Context, campaignID string, n int, now time.Time, dialID func() string, lc storage.LeadCap) ([]storage.Lead, error)
 	DiallingLeads(ctx context.Context, campaignID string) ([]storage.Lead, error)
 	Reschedule(ctx context.Context, leadID int64, dialID string, at time.Time) error
 	RecordAttempt(ctx context.Context, a storage.AttemptRecord, cal callfloor.HolidayCalendar) (callfloor.LeadNext, error)
-	RecentAttempts(ctx context.Context, phones []string, since time.Time) (map[string][]time.Time, error)
 	LeadsDue(ctx context.Context, campaignID string, now time.Time) (int64, error)
 	HolidayCalendar(ctx context.Context, from, to string) (callfloor.HolidayCalendar, error)
 }
@@ -379,22 +379,11 @@ func (d *dialer) campaign(ctx context.Context, ci storage.CampaignInfo, statuses
 	if n <= 0 || d.a.pickNode() == nil {
 		return
 	}
-	leads, err := d.o.Source.ClaimLeads(ctx, c.ID, n, now, NewCallID)
+	// numbers at the frequency cap are put off by the claim itself, to when the cap frees them
+	leads, err := d.o.Source.ClaimLeadsCapped(ctx, c.ID, n, now, NewCallID, storage.LeadCap{Cap: d.o.FrequencyCap, Zone: d.a.loc})
 	if err != nil {
 		d.a.log.Warn("dialler: claiming leads", "campaign", c.ID, "err", err)
 		return
-	}
-	var recent map[string][]time.Time
-	if cp := d.o.FrequencyCap; cp.PerDay > 0 || cp.PerWeek > 0 {
-		phones := make([]string, len(leads))
-		for i, l := range leads {
-			phones[i] = l.Phone
-		}
-		if recent, err = d.o.Source.RecentAttempts(ctx, phones, now.AddDate(0, 0, -8)); err != nil {
-			d.a.log.Warn("dialler: reading recent attempts", "campaign", c.ID, "err", err)
-			d.giveBack(ctx, leads, now.Add(time.Minute))
-			return
-		}
 	}
 	for _, l := range leads {
 		loc := leadZone(l, c, d.a.loc)
@@ -404,10 +393,6 @@ func (d *dialer) campaign(ctx context.Context, ci storage.CampaignInfo, statuses
 				at = now.Add(24 * time.Hour)
 			}
 			d.reschedule(ctx, l, at)
-			continue
-		}
-		if recent != nil && !d.o.FrequencyCap.Allows(recent[l.Phone], now, loc) {
-			d.reschedule(ctx, l, now.Add(time.Hour))
 			continue
 		}
 		if err := d.place(ctx, st, l); err != nil {
@@ -435,11 +420,6 @@ func (d *dialer) reschedule(ctx context.Context, l storage.Lead, at time.Time) {
 	}
 }
 
-func (d *dialer) giveBack(ctx context.Context, leads []storage.Lead, at time.Time) {
-	for _, l := range leads {
-		d.reschedule(ctx, l, at)
-	}
-}
 
 // place originates one lead's customer as a new outbound call whose id is the lead's dial id.
 func (d *dialer) place(ctx context.Context, st *campState, l storage.Lead) error {
