@@ -420,7 +420,6 @@ func (d *dialer) reschedule(ctx context.Context, l storage.Lead, at time.Time) {
 	}
 }
 
-
 // place originates one lead's customer as a new outbound call whose id is the lead's dial id.
 func (d *dialer) place(ctx context.Context, st *campState, l storage.Lead) error {
 	s := d.a.settings()
