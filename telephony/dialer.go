@@ -22,10 +22,12 @@ import (
 // claims that many leads in PostgreSQL (SKIP LOCKED; numbers at the frequency cap are put off to
 // when it frees them, others taken instead), gives back the leads outside their calling window,
 // and originates each customer through the outbound dial
-// string, the call's id being the lead's dial id. The customer is dialled first (progressive
-// too: the agent is not reserved beforehand, and the pacer dials at most one line per free
-// agent, so a progressive dial drops only if its agent was taken meanwhile, e.g. by inbound).
-// When the customer answers, a free agent of the campaign is claimed with the same atomic Redis
+// string, the call's id being the lead's dial id. The customer is dialled first; in progressive
+// mode a free agent is reserved for the dial before it is placed (the inbound claim's atomic
+// transition to ringing, the call's id as theirs: the wallboard and the desk show them ringing
+// for an outbound call), so that no inbound call nor other campaign takes them during the ring
+// and progressive never drops; the reservation ends with an unanswered dial. Otherwise, when
+// the customer answers, a free agent of the campaign is claimed with the same atomic Redis
 // transition the inbound claim uses and rung; none within DropWait and the call is dropped: the
 // message is played, the customer hung up. Every attempt is recorded (RecordAttempt) when its
 // call ends, and fed to the pacer.
@@ -361,7 +363,7 @@ func (d *dialer) campaign(ctx context.Context, ci storage.CampaignInfo, statuses
 	}
 	for _, l := range lines {
 		switch {
-		case l.answered && l.agent: // their agent counts as busy
+		case l.agent: // their agent (reserved before the dial, or ringing for the answer) counts as busy
 		case l.answered:
 			ps.Waiting++
 		default:
@@ -395,8 +397,20 @@ func (d *dialer) campaign(ctx context.Context, ci storage.CampaignInfo, statuses
 			d.reschedule(ctx, l, at)
 			continue
 		}
-		if err := d.place(ctx, st, l); err != nil {
+		agent := ""
+		if c.Mode == callfloor.PaceProgressive {
+			// the agent is reserved (ringing, for this dial) before the customer is dialled, so
+			// that neither inbound nor another campaign takes them during the ring
+			if agent = d.claimAgent(ctx, c.ID, l.DialID); agent == "" {
+				d.reschedule(ctx, l, now) // the free agent went meanwhile: the lead is due again
+				continue
+			}
+		}
+		if err := d.place(ctx, st, l, agent); err != nil {
 			d.a.log.Warn("dialler: dialling a lead", "campaign", c.ID, "lead", l.ID, "err", err)
+			if agent != "" {
+				d.a.release(ctx, agent, l.DialID)
+			}
 			d.reschedule(ctx, l, now.Add(time.Minute))
 		}
 	}
@@ -420,8 +434,9 @@ func (d *dialer) reschedule(ctx context.Context, l storage.Lead, at time.Time) {
 	}
 }
 
-// place originates one lead's customer as a new outbound call whose id is the lead's dial id.
-func (d *dialer) place(ctx context.Context, st *campState, l storage.Lead) error {
+// place originates one lead's customer as a new outbound call whose id is the lead's dial id;
+// agent: the agent reserved for it (progressive), "" none.
+func (d *dialer) place(ctx context.Context, st *campState, l storage.Lead, agent string) error {
 	s := d.a.settings()
 	if s.acd.Outbound.DialString == "" {
 		return callfloor.Invalid("number", CodeOutboundOff, nil, "outbound calling is not configured (acd.outbound.dial_string)")
@@ -437,12 +452,12 @@ func (d *dialer) place(ctx context.Context, st *campState, l storage.Lead) error
 		st.nextCID++
 	}
 	now := time.Now()
-	st.lines[l.DialID] = &line{at: now}
+	st.lines[l.DialID] = &line{at: now, agent: agent != ""}
 	d.mu.Unlock()
 	d.a.metrics.dialerLines.WithLabelValues(st.c.ID).Inc()
 	c := newCall(d.a, n, &callfloor.Call{
 		ID: l.DialID, Direction: callfloor.Outbound, State: callfloor.CallDialing, Node: n.name, AsteriskID: n.entityID(),
-		CalledNumber: callfloor.NationalDial(l.Phone), CallerName: l.Name, EnteredAt: now, CampaignID: st.c.ID, LeadID: l.ID,
+		CalledNumber: callfloor.NationalDial(l.Phone), CallerName: l.Name, EnteredAt: now, CampaignID: st.c.ID, LeadID: l.ID, Agent: agent,
 	})
 	c.dl = &dialLine{callerID: cid}
 	c.start(msgDialCustomer{})
@@ -493,17 +508,17 @@ type dialEnd struct {
 
 // endOf reads a dial's end from its call record.
 func endOf(c *callfloor.Call, dropped bool) dialEnd {
-	e := dialEnd{campaign: c.CampaignID, id: c.ID, lead: c.LeadID, at: c.EnteredAt, agent: c.Agent}
+	e := dialEnd{campaign: c.CampaignID, id: c.ID, lead: c.LeadID, at: c.EnteredAt}
 	connected := c.MixBridge != "" && c.Agent != "" && !c.AnsweredAt.IsZero()
 	switch {
 	case connected:
-		e.result, e.answered = callfloor.ResultAnswered, true
+		e.result, e.answered, e.agent = callfloor.ResultAnswered, true, c.Agent
 		e.handle = c.EndedAt.Sub(c.AnsweredAt)
 		if c.WrapMs != nil {
 			e.handle += time.Duration(*c.WrapMs) * time.Millisecond
 		}
 	case !c.AnsweredAt.IsZero() || dropped:
-		e.result, e.answered, e.dropped, e.agent = callfloor.ResultDropped, true, true, ""
+		e.result, e.answered, e.dropped = callfloor.ResultDropped, true, true
 	case c.Outcome == callfloor.OutcomeBusy:
 		e.result = callfloor.ResultBusy
 	case c.Outcome == callfloor.OutcomeNoAnswer && c.Cause == 0:
@@ -527,11 +542,10 @@ func endOf(c *callfloor.Call, dropped bool) dialEnd {
 // counts in its campaign's pacing again once the campaign's state exists.
 func (d *dialer) restoredLine(c *callfloor.Call) *dialLine {
 	dl := &dialLine{}
-	l := &line{at: c.EnteredAt}
+	l := &line{at: c.EnteredAt, agent: c.Agent != ""} // an agent reserved or rung for it
 	if !c.AnsweredAt.IsZero() {
 		dl.dropAt = c.AnsweredAt.Add(d.o.DropWait)
 		l.answered = true
-		l.agent = c.AgentChannel != ""
 	}
 	if c.MixBridge != "" {
 		return dl // talking: no longer a line of the pacer's

@@ -134,6 +134,10 @@ func (cl *call) dialClaim() {
 	if dl.dropped || c.State == callfloor.CallEnded || c.AgentChannel != "" {
 		return
 	}
+	if c.Agent != "" { // reserved before the dial (progressive)
+		cl.dialRingAgent(c.Agent)
+		return
+	}
 	if ag := cl.acd.dialer.claimAgent(cl.ctx(), c.CampaignID, c.ID); ag != "" {
 		cl.dialRingAgent(ag)
 		return
