@@ -429,6 +429,47 @@ func (f FrequencyCap) Allows(earlier []time.Time, now time.Time, loc *time.Locat
 	return (f.PerDay == 0 || perDay < f.PerDay) && (f.PerWeek == 0 || perWeek < f.PerWeek)
 }
 
+// FreeAt is when the cap next allows an attempt at a number dialled at earlier: now when it
+// allows one now; else the later of the next local midnight (the day's cap) and the moment
+// enough of the week's attempts are 7 days old (the week's).
+func (f FrequencyCap) FreeAt(earlier []time.Time, now time.Time, loc *time.Location) time.Time {
+	at := now
+	for range 4 { // each step frees one cap; the other may then bind until its own time
+		if f.Allows(earlier, at, loc) {
+			return at
+		}
+		l := at.In(loc)
+		next := at
+		if f.PerDay > 0 {
+			day := 0
+			for _, t := range earlier {
+				if t.In(loc).Format(time.DateOnly) == l.Format(time.DateOnly) {
+					day++
+				}
+			}
+			if day >= f.PerDay {
+				next = time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, loc)
+			}
+		}
+		if f.PerWeek > 0 {
+			var week []time.Time
+			for _, t := range earlier {
+				if at.Sub(t) < 7*24*time.Hour && !t.After(at) {
+					week = append(week, t)
+				}
+			}
+			if len(week) >= f.PerWeek {
+				slices.SortFunc(week, func(a, b time.Time) int { return a.Compare(b) })
+				if w := week[len(week)-f.PerWeek].Add(7 * 24 * time.Hour); w.After(next) {
+					next = w
+				}
+			}
+		}
+		at = next
+	}
+	return at
+}
+
 // CanonicalPhone is a number in E.164 form (+8613812345678) for de-duplication and the
 // do-not-call list. country is the calling code assumed for national numbers ("86"). Chinese
 // national numbers: mobiles 1[3-9]XXXXXXXXX (11 digits); landlines 0 + area code + 7–8 digits

@@ -421,7 +421,8 @@ func (a *API) nextLead(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	for range 50 { // leads whose zone is outside the window now go to their next window
-		res, existing, err := a.DB.ReserveLead(ctx, ag.ID, ids, now, telephony.NewCallID)
+		// numbers at the frequency cap are put off to when it frees them, not handed out
+		res, existing, err := a.DB.ReserveLeadCapped(ctx, ag.ID, ids, now, telephony.NewCallID, storage.LeadCap{Cap: a.frequencyCap(), Zone: time.UTC})
 		if err != nil {
 			return nil, err
 		}
@@ -526,7 +527,7 @@ func (a *API) dialLead(w http.ResponseWriter, r *http.Request) (any, error) {
 			return nil, err
 		}
 		if loc := leadLoc(l, c.Campaign); !fc.Allows(recent[l.Phone], now, loc) {
-			next := now.Add(time.Hour) // as the dialler does with a capped number
+			next := fc.FreeAt(recent[l.Phone], now, loc) // as the choice of leads puts a capped number off
 			if err := a.DB.ReleaseReservation(ctx, *res, next); err != nil {
 				return nil, err
 			}

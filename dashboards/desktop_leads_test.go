@@ -421,3 +421,35 @@ func TestDeskLeadDialOverFrequencyCap(t *testing.T) {
 		t.Errorf("Ana still holds the lead")
 	}
 }
+
+// The desk's next lead skips a number at the frequency cap (dialled 3 times today by other
+// campaigns): the agent gets the next lead, and the capped one is put off to when the cap frees
+// it, not handed out only to be refused at the dial.
+func TestDeskLeadNextSkipsCappedNumber(t *testing.T) {
+	e := newAPIEnv(t)
+	ctx := context.Background()
+	e.previewCampaign("renew", [][]string{{"王芳", "13812345678", "PA-1"}, {"李娜", "13812345679", "PA-2"}})
+	for i := range 3 {
+		if _, err := e.db.Pool.Exec(ctx, `INSERT INTO lead_attempts (lead_id, campaign_id, phone, dial_id, at, result)
+			SELECT id, 'other', phone, $2, now() - interval '1 second', 'no_answer' FROM leads WHERE campaign_id = 'renew' AND phone = $1`,
+			"+8613812345678", fmt.Sprintf("elsewhere-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lead, _ := cardLead(t, e.expect("ana", "POST", "/agents/1001/lead/next", ``, 200))
+	l, err := e.db.LeadByID(ctx, lead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Phone == "+8613812345678" {
+		t.Fatalf("next gave the capped number %s", l.Phone)
+	}
+	var st string
+	var next *time.Time
+	if err := e.db.Pool.QueryRow(ctx, `SELECT status, next_attempt_at FROM leads WHERE campaign_id = 'renew' AND phone = '+8613812345678'`).Scan(&st, &next); err != nil {
+		t.Fatal(err)
+	}
+	if st != "new" || next == nil || !next.After(time.Now()) {
+		t.Errorf("capped lead: %s next %v, want new, put off to when the cap frees it", st, next)
+	}
+}

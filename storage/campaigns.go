@@ -361,6 +361,97 @@ func scanLead(r pgx.CollectableRow) (Lead, error) {
 // Leads of paused lists, numbers on the do-not-call list and, where the campaign requires it,
 // numbers without consent are never handed out.
 func (db *DB) ClaimLeads(ctx context.Context, campaignID string, n int, now time.Time, dialID func() string) ([]Lead, error) {
+	return db.ClaimLeadsCapped(ctx, campaignID, n, now, dialID, LeadCap{})
+}
+
+// LeadCap is the frequency cap (per number across campaigns) the choice of leads respects: a
+// lead whose number is at the cap is not handed out but put off to when the cap frees it
+// (FrequencyCap.FreeAt, in the lead's zone, else its campaign's, else Zone).
+type LeadCap struct {
+	Cap  callfloor.FrequencyCap
+	Zone *time.Location
+}
+
+func (lc LeadCap) on() bool { return lc.Cap.PerDay > 0 || lc.Cap.PerWeek > 0 }
+
+// capCandidate is a lead about to be handed out, as the cap needs it.
+type capCandidate struct {
+	id           int64
+	phone        string
+	zone, campTZ string
+}
+
+// putOffCapped returns which of the candidates (locked by the caller's transaction) may be
+// handed out under the cap, in order, and puts the others off to when the cap frees them
+// (status kept: new, scheduled or a call-back moved no earlier). Candidates taken count as
+// attempts for the ones after them (one number in two campaigns).
+func putOffCapped(ctx context.Context, tx pgx.Tx, lc LeadCap, cands []capCandidate, now time.Time) ([]int64, error) {
+	ids := make([]int64, 0, len(cands))
+	if !lc.on() {
+		for _, c := range cands {
+			ids = append(ids, c.id)
+		}
+		return ids, nil
+	}
+	phones := make([]string, len(cands))
+	for i, c := range cands {
+		phones[i] = c.phone
+	}
+	rows, err := tx.Query(ctx, `SELECT phone, at FROM lead_attempts WHERE phone = ANY($1) AND at >= $2`, phones, now.Add(-8*24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	recent := map[string][]time.Time{}
+	for rows.Next() {
+		var p string
+		var at time.Time
+		if err := rows.Scan(&p, &at); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		recent[p] = append(recent[p], at)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var offIDs []int64
+	var offAt []time.Time
+	for _, c := range cands {
+		loc := lc.Zone
+		if loc == nil {
+			loc = time.Local
+		}
+		for _, tz := range []string{c.zone, c.campTZ} {
+			if l, err := time.LoadLocation(tz); tz != "" && err == nil {
+				loc = l
+				break
+			}
+		}
+		if at := lc.Cap.FreeAt(recent[c.phone], now, loc); at.After(now) {
+			offIDs, offAt = append(offIDs, c.id), append(offAt, at)
+			continue
+		}
+		ids = append(ids, c.id)
+		recent[c.phone] = append(recent[c.phone], now)
+	}
+	if len(offIDs) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE leads l SET next_attempt_at = CASE WHEN l.callback_at IS NULL THEN o.at ELSE l.next_attempt_at END,
+			callback_at = CASE WHEN l.callback_at IS NOT NULL THEN greatest(l.callback_at, o.at) END
+			FROM unnest($1::bigint[], $2::timestamptz[]) AS o(id, at) WHERE l.id = o.id`, offIDs, offAt); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// capRounds bounds the rounds of choosing when capped leads are put off (each round's capped
+// leads leave the due ones, so the next round sees others).
+const capRounds = 5
+
+// ClaimLeadsCapped is ClaimLeads under a frequency cap: leads whose number is at the cap are
+// put off (LeadCap), not handed out, and others taken in their place.
+func (db *DB) ClaimLeadsCapped(ctx context.Context, campaignID string, n int, now time.Time, dialID func() string, lc LeadCap) ([]Lead, error) {
 	if n <= 0 {
 		return nil, nil
 	}
@@ -377,20 +468,34 @@ func (db *DB) ClaimLeads(ctx context.Context, campaignID string, n int, now time
 		if err := json.Unmarshal(rulesRaw, &c); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT l.id FROM leads l JOIN campaign_lists cl ON cl.id = l.list_id AND cl.status = 'active'
-			WHERE l.campaign_id = $1 AND l.status IN ('new', 'scheduled', 'callback')
-			  AND coalesce(l.callback_at, l.next_attempt_at, '-infinity') <= $2
-			  AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.phone = l.phone AND d.campaign_id IN ('', l.campaign_id))
-			  AND (NOT $4 OR EXISTS (SELECT 1 FROM consents s WHERE s.phone = l.phone AND s.campaign_id IN ('', l.campaign_id)
-			                          AND (s.expires_at IS NULL OR s.expires_at > $2)))
-			ORDER BY (l.callback_at IS NULL), coalesce(l.callback_at, l.next_attempt_at, '-infinity'), l.id
-			LIMIT $3 FOR UPDATE OF l SKIP LOCKED`, campaignID, now, n, c.RequireConsent)
-		if err != nil {
-			return err
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return err
+		ids := []int64{} // not nil: "<> ALL(NULL)" is never true
+		for round := 0; round < capRounds && len(ids) < n; round++ {
+			rows, err := tx.Query(ctx, `SELECT l.id, l.phone, coalesce(l.time_zone, '') FROM leads l JOIN campaign_lists cl ON cl.id = l.list_id AND cl.status = 'active'
+				WHERE l.campaign_id = $1 AND l.status IN ('new', 'scheduled', 'callback') AND l.id <> ALL($5)
+				  AND coalesce(l.callback_at, l.next_attempt_at, '-infinity') <= $2
+				  AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.phone = l.phone AND d.campaign_id IN ('', l.campaign_id))
+				  AND (NOT $4 OR EXISTS (SELECT 1 FROM consents s WHERE s.phone = l.phone AND s.campaign_id IN ('', l.campaign_id)
+				                          AND (s.expires_at IS NULL OR s.expires_at > $2)))
+				ORDER BY (l.callback_at IS NULL), coalesce(l.callback_at, l.next_attempt_at, '-infinity'), l.id
+				LIMIT $3 FOR UPDATE OF l SKIP LOCKED`, campaignID, now, n-len(ids), c.RequireConsent, ids)
+			if err != nil {
+				return err
+			}
+			cands, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (capCandidate, error) {
+				cc := capCandidate{campTZ: c.TimeZone}
+				return cc, r.Scan(&cc.id, &cc.phone, &cc.zone)
+			})
+			if err != nil {
+				return err
+			}
+			ok, err := putOffCapped(ctx, tx, lc, cands, now)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, ok...)
+			if len(cands) == len(ok) {
+				break // none put off: no more due
+			}
 		}
 		dials := make([]string, len(ids))
 		for i := range ids {
@@ -400,7 +505,7 @@ func (db *DB) ClaimLeads(ctx context.Context, campaignID string, n int, now time
 			FROM unnest($1::bigint[], $2::text[]) AS d(id, dial) WHERE l.id = d.id`, ids, dials, now); err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, `SELECT `+leadCols+` FROM leads WHERE id = ANY($1)`, ids)
+		rows, err := tx.Query(ctx, `SELECT `+leadCols+` FROM leads WHERE id = ANY($1)`, ids)
 		if err != nil {
 			return err
 		}

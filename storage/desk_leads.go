@@ -59,6 +59,12 @@ func (db *DB) Reservation(ctx context.Context, agent string) (*Reservation, erro
 // for the dialler, so nobody else takes it. An agent holds one lead at a time: when they hold one
 // already, that one is returned (existing true). No lead due: nil.
 func (db *DB) ReserveLead(ctx context.Context, agent string, campaigns []string, now time.Time, dialID func() string) (res *Reservation, existing bool, err error) {
+	return db.ReserveLeadCapped(ctx, agent, campaigns, now, dialID, LeadCap{})
+}
+
+// ReserveLeadCapped is ReserveLead under a frequency cap: a lead whose number is at the cap is
+// put off to when the cap frees it (LeadCap) and the next one chosen.
+func (db *DB) ReserveLeadCapped(ctx context.Context, agent string, campaigns []string, now time.Time, dialID func() string, lc LeadCap) (res *Reservation, existing bool, err error) {
 	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('desk-reserve:' || $1))`, agent); err != nil {
 			return err
@@ -77,7 +83,9 @@ func (db *DB) ReserveLead(ctx context.Context, agent string, campaigns []string,
 		}
 		var leadID int64
 		var campaign string
-		err = tx.QueryRow(ctx, `SELECT l.id, l.campaign_id FROM leads l
+		for range 4 * capRounds {
+			var cc capCandidate
+			err = tx.QueryRow(ctx, `SELECT l.id, l.campaign_id, l.phone, coalesce(l.time_zone, ''), coalesce(c.rules->>'time_zone', '') FROM leads l
 			JOIN campaign_lists cl ON cl.id = l.list_id AND cl.status = 'active'
 			JOIN campaigns c ON c.id = l.campaign_id
 			WHERE l.campaign_id = ANY($1) AND l.status IN ('new', 'scheduled', 'callback')
@@ -88,11 +96,23 @@ func (db *DB) ReserveLead(ctx context.Context, agent string, campaigns []string,
 			        WHERE s.phone = l.phone AND s.campaign_id IN ('', l.campaign_id) AND (s.expires_at IS NULL OR s.expires_at > $2)))
 			ORDER BY (l.status = 'callback' AND l.owner IS NOT DISTINCT FROM $3) DESC, (l.callback_at IS NULL),
 			  coalesce(l.callback_at, l.next_attempt_at, '-infinity'), l.id
-			LIMIT 1 FOR UPDATE OF l SKIP LOCKED`, campaigns, now, agent).Scan(&leadID, &campaign)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		} else if err != nil {
-			return err
+			LIMIT 1 FOR UPDATE OF l SKIP LOCKED`, campaigns, now, agent).Scan(&cc.id, &campaign, &cc.phone, &cc.zone, &cc.campTZ)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			ok, err := putOffCapped(ctx, tx, lc, []capCandidate{cc}, now)
+			if err != nil {
+				return err
+			}
+			if len(ok) == 1 {
+				leadID = cc.id
+				break
+			}
+		}
+		if leadID == 0 {
+			return nil // every lead looked at was capped (and put off): none now
 		}
 		r := Reservation{Agent: agent, LeadID: leadID, Campaign: campaign, DialID: dialID(), ReservedAt: now}
 		if _, err := tx.Exec(ctx, `UPDATE leads SET status = 'dialling', dial_id = $2, dialling_since = $3 WHERE id = $1`, leadID, r.DialID, now); err != nil {

@@ -1213,6 +1213,10 @@ func (cl *call) outboundEvent(ev aril.Event) {
 		cl.hold(e.Channel.ID, true)
 	case *aril.ChannelUnhold:
 		cl.hold(e.Channel.ID, false)
+	case *aril.PlaybackFinished:
+		if cl.dl != nil {
+			cl.dialDropPlayed(e.Playback)
+		}
 	}
 }
 

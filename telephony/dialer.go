@@ -19,12 +19,15 @@ import (
 // The outbound dialler (issue 13): about once a second, and whenever an agent becomes free, it
 // works every running campaign that is not preview. For each it reads the floor (the campaign's
 // agents: logged in, of one of its teams), asks the campaign's Pacer how many dials to place,
-// claims that many leads in PostgreSQL (SKIP LOCKED), gives back the leads outside their calling
-// window or over the frequency cap, and originates each customer through the outbound dial
-// string, the call's id being the lead's dial id. The customer is dialled first (progressive
-// too: the agent is not reserved beforehand, and the pacer dials at most one line per free
-// agent, so a progressive dial drops only if its agent was taken meanwhile, e.g. by inbound).
-// When the customer answers, a free agent of the campaign is claimed with the same atomic Redis
+// claims that many leads in PostgreSQL (SKIP LOCKED; numbers at the frequency cap are put off to
+// when it frees them, others taken instead), gives back the leads outside their calling window,
+// and originates each customer through the outbound dial
+// string, the call's id being the lead's dial id. The customer is dialled first; in progressive
+// mode a free agent is reserved for the dial before it is placed (the inbound claim's atomic
+// transition to ringing, the call's id as theirs: the wallboard and the desk show them ringing
+// for an outbound call), so that no inbound call nor other campaign takes them during the ring
+// and progressive never drops; the reservation ends with an unanswered dial. Otherwise, when
+// the customer answers, a free agent of the campaign is claimed with the same atomic Redis
 // transition the inbound claim uses and rung; none within DropWait and the call is dropped: the
 // message is played, the customer hung up. Every attempt is recorded (RecordAttempt) when its
 // call ends, and fed to the pacer.
@@ -38,11 +41,10 @@ import (
 // (*storage.DB).
 type CampaignSource interface {
 	RunningCampaigns(ctx context.Context) ([]storage.CampaignInfo, error)
-	ClaimLeads(ctx context.Context, campaignID string, n int, now time.Time, dialID func() string) ([]storage.Lead, error)
+	ClaimLeadsCapped(ctx context.Context, campaignID string, n int, now time.Time, dialID func() string, lc storage.LeadCap) ([]storage.Lead, error)
 	DiallingLeads(ctx context.Context, campaignID string) ([]storage.Lead, error)
 	Reschedule(ctx context.Context, leadID int64, dialID string, at time.Time) error
 	RecordAttempt(ctx context.Context, a storage.AttemptRecord, cal callfloor.HolidayCalendar) (callfloor.LeadNext, error)
-	RecentAttempts(ctx context.Context, phones []string, since time.Time) (map[string][]time.Time, error)
 	LeadsDue(ctx context.Context, campaignID string, now time.Time) (int64, error)
 	HolidayCalendar(ctx context.Context, from, to string) (callfloor.HolidayCalendar, error)
 }
@@ -53,7 +55,7 @@ type DialerOptions struct {
 	Every        time.Duration          // a pass at least this often; default 1 s
 	DropWait     time.Duration          // an answered customer waits this long for a free agent; default 2 s
 	DropSound    string                 // played to a dropped customer; default sound:vm-goodbye
-	DropPlayFor  time.Duration          // the hang-up follows this long after the message starts; default 2 s
+	DropPlayFor  time.Duration          // the message's expected length; default 2 s (the hang-up follows its PlaybackFinished, or twice this if none comes)
 	AgentRing    time.Duration          // an agent rung for an answered customer; default 10 s
 	FrequencyCap callfloor.FrequencyCap // per number across campaigns (zero: none)
 	MaxPerPass   int                    // dials one campaign places per pass at most; default 50
@@ -95,8 +97,10 @@ type dialer struct {
 	mu      sync.Mutex
 	camps   map[string]*campState
 	settled map[string]bool // campaigns whose leftover dials were settled since the start
-	cal     callfloor.HolidayCalendar
-	calDay  string
+	// restored: the lines restored from Redis (restoredLine) of campaigns with no state yet
+	restored map[string]map[string]*line
+	cal      callfloor.HolidayCalendar
+	calDay   string
 }
 
 // campState is one campaign as this instance dials it.
@@ -226,6 +230,10 @@ func (d *dialer) state(c callfloor.Campaign, day string) (*campState, error) {
 	}
 	if st == nil {
 		st = &campState{lines: map[string]*line{}}
+		for id, l := range d.restored[c.ID] {
+			st.lines[id] = l
+		}
+		delete(d.restored, c.ID)
 		d.camps[c.ID] = st
 	}
 	p.LearnDials = d.o.LearnDials
@@ -355,7 +363,7 @@ func (d *dialer) campaign(ctx context.Context, ci storage.CampaignInfo, statuses
 	}
 	for _, l := range lines {
 		switch {
-		case l.answered && l.agent: // their agent counts as busy
+		case l.agent: // their agent (reserved before the dial, or ringing for the answer) counts as busy
 		case l.answered:
 			ps.Waiting++
 		default:
@@ -373,22 +381,11 @@ func (d *dialer) campaign(ctx context.Context, ci storage.CampaignInfo, statuses
 	if n <= 0 || d.a.pickNode() == nil {
 		return
 	}
-	leads, err := d.o.Source.ClaimLeads(ctx, c.ID, n, now, NewCallID)
+	// numbers at the frequency cap are put off by the claim itself, to when the cap frees them
+	leads, err := d.o.Source.ClaimLeadsCapped(ctx, c.ID, n, now, NewCallID, storage.LeadCap{Cap: d.o.FrequencyCap, Zone: d.a.loc})
 	if err != nil {
 		d.a.log.Warn("dialler: claiming leads", "campaign", c.ID, "err", err)
 		return
-	}
-	var recent map[string][]time.Time
-	if cp := d.o.FrequencyCap; cp.PerDay > 0 || cp.PerWeek > 0 {
-		phones := make([]string, len(leads))
-		for i, l := range leads {
-			phones[i] = l.Phone
-		}
-		if recent, err = d.o.Source.RecentAttempts(ctx, phones, now.AddDate(0, 0, -8)); err != nil {
-			d.a.log.Warn("dialler: reading recent attempts", "campaign", c.ID, "err", err)
-			d.giveBack(ctx, leads, now.Add(time.Minute))
-			return
-		}
 	}
 	for _, l := range leads {
 		loc := leadZone(l, c, d.a.loc)
@@ -400,12 +397,20 @@ func (d *dialer) campaign(ctx context.Context, ci storage.CampaignInfo, statuses
 			d.reschedule(ctx, l, at)
 			continue
 		}
-		if recent != nil && !d.o.FrequencyCap.Allows(recent[l.Phone], now, loc) {
-			d.reschedule(ctx, l, now.Add(time.Hour))
-			continue
+		agent := ""
+		if c.Mode == callfloor.PaceProgressive {
+			// the agent is reserved (ringing, for this dial) before the customer is dialled, so
+			// that neither inbound nor another campaign takes them during the ring
+			if agent = d.claimAgent(ctx, c.ID, l.DialID); agent == "" {
+				d.reschedule(ctx, l, now) // the free agent went meanwhile: the lead is due again
+				continue
+			}
 		}
-		if err := d.place(ctx, st, l); err != nil {
+		if err := d.place(ctx, st, l, agent); err != nil {
 			d.a.log.Warn("dialler: dialling a lead", "campaign", c.ID, "lead", l.ID, "err", err)
+			if agent != "" {
+				d.a.release(ctx, agent, l.DialID)
+			}
 			d.reschedule(ctx, l, now.Add(time.Minute))
 		}
 	}
@@ -429,14 +434,9 @@ func (d *dialer) reschedule(ctx context.Context, l storage.Lead, at time.Time) {
 	}
 }
 
-func (d *dialer) giveBack(ctx context.Context, leads []storage.Lead, at time.Time) {
-	for _, l := range leads {
-		d.reschedule(ctx, l, at)
-	}
-}
-
-// place originates one lead's customer as a new outbound call whose id is the lead's dial id.
-func (d *dialer) place(ctx context.Context, st *campState, l storage.Lead) error {
+// place originates one lead's customer as a new outbound call whose id is the lead's dial id;
+// agent: the agent reserved for it (progressive), "" none.
+func (d *dialer) place(ctx context.Context, st *campState, l storage.Lead, agent string) error {
 	s := d.a.settings()
 	if s.acd.Outbound.DialString == "" {
 		return callfloor.Invalid("number", CodeOutboundOff, nil, "outbound calling is not configured (acd.outbound.dial_string)")
@@ -452,12 +452,12 @@ func (d *dialer) place(ctx context.Context, st *campState, l storage.Lead) error
 		st.nextCID++
 	}
 	now := time.Now()
-	st.lines[l.DialID] = &line{at: now}
+	st.lines[l.DialID] = &line{at: now, agent: agent != ""}
 	d.mu.Unlock()
 	d.a.metrics.dialerLines.WithLabelValues(st.c.ID).Inc()
 	c := newCall(d.a, n, &callfloor.Call{
 		ID: l.DialID, Direction: callfloor.Outbound, State: callfloor.CallDialing, Node: n.name, AsteriskID: n.entityID(),
-		CalledNumber: callfloor.NationalDial(l.Phone), CallerName: l.Name, EnteredAt: now, CampaignID: st.c.ID, LeadID: l.ID,
+		CalledNumber: callfloor.NationalDial(l.Phone), CallerName: l.Name, EnteredAt: now, CampaignID: st.c.ID, LeadID: l.ID, Agent: agent,
 	})
 	c.dl = &dialLine{callerID: cid}
 	c.start(msgDialCustomer{})
@@ -508,17 +508,17 @@ type dialEnd struct {
 
 // endOf reads a dial's end from its call record.
 func endOf(c *callfloor.Call, dropped bool) dialEnd {
-	e := dialEnd{campaign: c.CampaignID, id: c.ID, lead: c.LeadID, at: c.EnteredAt, agent: c.Agent}
+	e := dialEnd{campaign: c.CampaignID, id: c.ID, lead: c.LeadID, at: c.EnteredAt}
 	connected := c.MixBridge != "" && c.Agent != "" && !c.AnsweredAt.IsZero()
 	switch {
 	case connected:
-		e.result, e.answered = callfloor.ResultAnswered, true
+		e.result, e.answered, e.agent = callfloor.ResultAnswered, true, c.Agent
 		e.handle = c.EndedAt.Sub(c.AnsweredAt)
 		if c.WrapMs != nil {
 			e.handle += time.Duration(*c.WrapMs) * time.Millisecond
 		}
 	case !c.AnsweredAt.IsZero() || dropped:
-		e.result, e.answered, e.dropped, e.agent = callfloor.ResultDropped, true, true, ""
+		e.result, e.answered, e.dropped = callfloor.ResultDropped, true, true
 	case c.Outcome == callfloor.OutcomeBusy:
 		e.result = callfloor.ResultBusy
 	case c.Outcome == callfloor.OutcomeNoAnswer && c.Cause == 0:
@@ -536,16 +536,40 @@ func endOf(c *callfloor.Call, dropped bool) dialEnd {
 	return e
 }
 
+// restoredLine is the dialler's state of a dial restored from Redis after a restart: an answered
+// customer still waiting for an agent keeps the rest of their drop wait, counted from the answer
+// (the call's AnsweredAt, in Redis), so that an agent freed meanwhile still takes them. The line
+// counts in its campaign's pacing again once the campaign's state exists.
+func (d *dialer) restoredLine(c *callfloor.Call) *dialLine {
+	dl := &dialLine{}
+	l := &line{at: c.EnteredAt, agent: c.Agent != ""} // an agent reserved or rung for it
+	if !c.AnsweredAt.IsZero() {
+		dl.dropAt = c.AnsweredAt.Add(d.o.DropWait)
+		l.answered = true
+	}
+	if c.MixBridge != "" {
+		return dl // talking: no longer a line of the pacer's
+	}
+	d.mu.Lock()
+	if d.restored == nil {
+		d.restored = map[string]map[string]*line{}
+	}
+	if d.restored[c.CampaignID] == nil {
+		d.restored[c.CampaignID] = map[string]*line{}
+	}
+	d.restored[c.CampaignID][c.ID] = l
+	d.mu.Unlock()
+	d.a.metrics.dialerLines.WithLabelValues(c.CampaignID).Inc()
+	return dl
+}
+
 // ended is told by a dialler call's actor that the call ended: the line is freed, the pacer
 // fed and the attempt recorded.
 func (d *dialer) ended(c *callfloor.Call, dropped bool) {
 	e := endOf(c, dropped)
 	d.mu.Lock()
+	d.dropLine(e.campaign, e.id)
 	if st := d.camps[e.campaign]; st != nil {
-		if _, ok := st.lines[e.id]; ok {
-			delete(st.lines, e.id)
-			d.a.metrics.dialerLines.WithLabelValues(e.campaign).Dec()
-		}
 		st.pacer.Dialled(callfloor.DialOutcome{Answered: e.answered, Dropped: e.dropped, Ring: e.ring})
 		if e.result == callfloor.ResultAnswered {
 			st.pacer.Handled(e.handle)
@@ -569,22 +593,35 @@ func (d *dialer) ended(c *callfloor.Call, dropped bool) {
 // connected: the dial's customer is talking with an agent (the line is no longer the pacer's).
 func (d *dialer) connected(campaign, id string) {
 	d.mu.Lock()
-	if st := d.camps[campaign]; st != nil {
-		if _, ok := st.lines[id]; ok {
-			delete(st.lines, id)
-			d.a.metrics.dialerLines.WithLabelValues(campaign).Dec()
-		}
-	}
+	d.dropLine(campaign, id)
 	d.mu.Unlock()
+}
+
+// lineOf is the dial's line (restored ones too), nil if none; d.mu held.
+func (d *dialer) lineOf(campaign, id string) *line {
+	if st := d.camps[campaign]; st != nil && st.lines[id] != nil {
+		return st.lines[id]
+	}
+	return d.restored[campaign][id]
+}
+
+// dropLine forgets the dial's line; d.mu held.
+func (d *dialer) dropLine(campaign, id string) {
+	if d.lineOf(campaign, id) == nil {
+		return
+	}
+	if st := d.camps[campaign]; st != nil {
+		delete(st.lines, id)
+	}
+	delete(d.restored[campaign], id)
+	d.a.metrics.dialerLines.WithLabelValues(campaign).Dec()
 }
 
 // reserved: an agent is (or is no longer) reserved for the dial's answered customer.
 func (d *dialer) reserved(campaign, id string, on bool) {
 	d.mu.Lock()
-	if st := d.camps[campaign]; st != nil {
-		if l := st.lines[id]; l != nil {
-			l.agent = on
-		}
+	if l := d.lineOf(campaign, id); l != nil {
+		l.agent = on
 	}
 	d.mu.Unlock()
 }
@@ -592,10 +629,8 @@ func (d *dialer) reserved(campaign, id string, on bool) {
 // answered: the dial's customer picked up and waits for an agent.
 func (d *dialer) answered(campaign, id string) {
 	d.mu.Lock()
-	if st := d.camps[campaign]; st != nil {
-		if l := st.lines[id]; l != nil {
-			l.answered = true
-		}
+	if l := d.lineOf(campaign, id); l != nil {
+		l.answered = true
 	}
 	d.mu.Unlock()
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	aril "github.com/CyCoreSystems/ari/v5"
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/telephony/ari"
@@ -120,7 +121,7 @@ func (cl *call) dialAnswered() {
 		return
 	}
 	c.AnsweredAt = cl.acd.now()
-	cl.dl.dropAt = time.Now().Add(cl.acd.dialer.o.DropWait)
+	cl.dl.dropAt = c.AnsweredAt.Add(cl.acd.dialer.o.DropWait)
 	cl.save("", nil, nil, "", nil)
 	cl.acd.dialer.answered(c.CampaignID, c.ID)
 	cl.dialClaim()
@@ -131,6 +132,10 @@ func (cl *call) dialAnswered() {
 func (cl *call) dialClaim() {
 	c, dl := cl.c, cl.dl
 	if dl.dropped || c.State == callfloor.CallEnded || c.AgentChannel != "" {
+		return
+	}
+	if c.Agent != "" { // reserved before the dial (progressive)
+		cl.dialRingAgent(c.Agent)
 		return
 	}
 	if ag := cl.acd.dialer.claimAgent(cl.ctx(), c.CampaignID, c.ID); ag != "" {
@@ -214,16 +219,40 @@ func (cl *call) dialAgentUp() {
 	cl.acd.dialer.connected(c.CampaignID, c.ID)
 }
 
-// dialDrop plays the drop message to a customer no agent could take, then hangs up.
+// dialDrop plays the drop message to a customer no agent could take; the hang-up follows the
+// message's PlaybackFinished (dialDropPlayed), or twice its expected length if that never comes.
 func (cl *call) dialDrop() {
 	c, dl := cl.c, cl.dl
 	dl.dropped = true
 	o := cl.acd.dialer.o
 	cl.logf("dialler: no agent free for an answered customer: dropped", "campaign", c.CampaignID)
-	if err := cl.ari().Play(cl.ctx(), c.CustomerChannel, "", o.DropSound); err != nil && !ari.IsNotFound(err) {
-		cl.warn("playing the drop message", err)
+	if err := cl.ari().Play(cl.ctx(), c.CustomerChannel, c.ID+dropPlayback, o.DropSound); err != nil {
+		if !ari.IsNotFound(err) {
+			cl.warn("playing the drop message", err)
+		}
+		cl.after(0, "dropend", 0) // no message: hang up now (a gone channel's end is on its way)
+		return
 	}
-	cl.after(o.DropPlayFor, "dropend", 0)
+	cl.after(2*o.DropPlayFor, "dropend", 0)
+}
+
+// dropPlayback suffixes the call's id into its drop message's playback id.
+const dropPlayback = "-drop"
+
+// dialDropPlayed: a playback on the customer's channel finished. The drop message done: hang up.
+// Failed: the customer most likely hung up during it (Asterisk ends the playback so before the
+// channel leaves Stasis), so the hang-up waits a moment for the channel's end rather than
+// issue a second one; a message that failed on a live channel (a missing sound) still ends.
+func (cl *call) dialDropPlayed(pb aril.PlaybackData) {
+	c := cl.c
+	if pb.ID != c.ID+dropPlayback || c.State == callfloor.CallEnded {
+		return
+	}
+	if pb.State == "failed" {
+		cl.after(leavingWait, "dropend", 0)
+		return
+	}
+	cl.dialDropped(callfloor.HangupSystem, 16, "dropped: no agent free")
 }
 
 // dialDropped ends a dropped call (dialled customer answered, no agent talked with them).

@@ -242,6 +242,10 @@ func (n *node) Event(ev aril.Event) {
 		n.toChannel(e.Channel.ID, ev)
 	case *aril.Dial:
 		n.toChannel(e.Peer.ID, ev)
+	case *aril.PlaybackFinished:
+		if ch, ok := strings.CutPrefix(e.Playback.TargetURI, "channel:"); ok {
+			n.toChannel(ch, ev)
+		}
 	case *aril.EndpointStateChange:
 		n.endpointState(e)
 	case *aril.ApplicationReplaced:
@@ -324,7 +328,7 @@ func (a *ACD) restore(ctx context.Context, n *node) error {
 		}
 		cl := newCall(a, n, c)
 		if a.dialer != nil && isDialerCall(c) {
-			cl.dl = &dialLine{}
+			cl.dl = a.dialer.restoredLine(c)
 		}
 		if c.Direction == callfloor.Inbound && c.CallerChannel != "" {
 			a.mu.Lock()

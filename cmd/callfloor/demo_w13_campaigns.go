@@ -2,7 +2,9 @@ package main
 
 // The demo's outbound campaigns (issue 13): in the outbound project (cards, team-a) a running
 // predictive motor-insurance renewal campaign (renewals-2026q4, the one the dialler works), a
-// preview campaign for high-value customers that requires consent, and last quarter's finished
+// running progressive campaign to overseas cardholders (overseas-cards-2026q4: London, New
+// York, Los Angeles, Sydney, Vancouver, each lead called 09:00–20:00 in its own zone, so that
+// the demo dials at any hour without breaking the calling-window rule), a preview campaign for high-value customers that requires consent, and last quarter's finished
 // renewal campaign; lists of a few thousand leads with Chinese names, +86 mobiles and custom
 // fields (plate, policy expiry, last premium), one list's validation report with rejected rows,
 // do-not-call entries (by hand and from 拒绝 dispositions) and consent evidence. The attempts
@@ -60,6 +62,20 @@ func demoCampaigns() []struct {
 	vip.RecordingKeepDays = 365
 	vip.DailyDialTarget, vip.DailyConnectTarget = 300, 120
 
+	// overseas cardholders, each called 09:00–20:00 in their own zone (the lead's): between them
+	// and the Shanghai renewals the demo's team dials at any hour a reviewer opens it
+	abroad := callfloor.NewCampaign("overseas-cards-2026q4", "海外持卡人用卡回访（渐进式）")
+	abroad.Project, abroad.Teams = "cards", []string{"team-a"}
+	abroad.Mode, abroad.DropTarget = callfloor.PaceProgressive, 0
+	abroad.CallerIDs = []string{"02160881020"}
+	every := []time.Weekday{0, 1, 2, 3, 4, 5, 6}
+	abroad.Windows = []callfloor.CallingWindow{{Days: every, Start: "09:00", End: "20:00"}}
+	abroad.SkipHolidays = false // China's public holidays are not theirs
+	abroad.MaxAttempts, abroad.MaxAttemptsPerDay = 5, 2
+	abroad.Script = "{{name}}您好，我是信用卡中心海外服务专员。看到您在{{居住城市}}使用我行{{卡种}}，想了解一下您的境外用卡体验，并介绍免货币转换费的活动，大约两分钟，方便吗？"
+	abroad.RecordingKeepDays = 180
+	abroad.DailyDialTarget, abroad.DailyConnectTarget = 1500, 400
+
 	q3 := callfloor.NewCampaign("renewals-2026q3", "车险续保 2026年第三季度")
 	q3.Project, q3.Teams = "cards", []string{"team-a"}
 	q3.CallerIDs = []string{"02160881001"}
@@ -71,9 +87,10 @@ func demoCampaigns() []struct {
 		status string
 		lists  []demoList
 	}{
-		{renew, "running", []demoList{{"十一月到期客户", "2026-11到期.xlsx", 2500, 11, true}, {"十二月到期客户", "2026-12到期.xlsx", 1800, 12, false}}},
-		{vip, "paused", []demoList{{"VIP 名单（已授权）", "vip-授权客户.xlsx", 300, 12, false}}},
-		{q3, "finished", []demoList{{"九月到期客户", "2026-09到期.xlsx", 1200, 9, false}}},
+		{renew, "running", []demoList{{"十一月到期客户", "2026-11到期.xlsx", 2500, 11, true, false}, {"十二月到期客户", "2026-12到期.xlsx", 1800, 12, false, false}}},
+		{vip, "paused", []demoList{{"VIP 名单（已授权）", "vip-授权客户.xlsx", 300, 12, false, false}}},
+		{abroad, "running", []demoList{{name: "海外持卡人（伦敦·纽约·洛杉矶·悉尼·温哥华）", file: "海外持卡人-2026Q4.xlsx", rows: 4000, overseas: true}}},
+		{q3, "finished", []demoList{{"九月到期客户", "2026-09到期.xlsx", 1200, 9, false, false}}},
 	}
 }
 
@@ -82,6 +99,32 @@ type demoList struct {
 	rows       int
 	month      int  // the policies' expiry month (2026)
 	bad        bool // with rows a real file has: repeated, short and empty numbers
+	overseas   bool // cardholders abroad (demoOverseasRows): foreign numbers, each lead's own zone
+}
+
+// demoAbroad are the overseas cardholders' cities: zone, calling code and how a mobile there
+// begins.
+var demoAbroad = []struct{ city, zone, code, mobile string }{
+	{"伦敦", "Europe/London", "44", "7700"},
+	{"纽约", "America/New_York", "1", "646"},
+	{"洛杉矶", "America/Los_Angeles", "1", "213"},
+	{"悉尼", "Australia/Sydney", "61", "412"},
+	{"温哥华", "America/Vancouver", "1", "604"},
+}
+
+// demoOverseasRows makes the overseas list's sheet: names, +country mobiles, the zone per lead
+// (时区), card and city.
+func demoOverseasRows(r *rand.Rand, l demoList) ([]string, [][]string) {
+	header := []string{"客户姓名", "手机号码", "时区", "卡种", "居住城市"}
+	cards := []string{"全币种白金卡", "万事达钛金卡", "VISA 留学生卡", "银联双币卡"}
+	var rows [][]string
+	for i := 0; i < l.rows; i++ {
+		a := demoAbroad[i%len(demoAbroad)]
+		name := string(demoSurnames[r.IntN(len(demoSurnames))]) + demoGiven[r.IntN(len(demoGiven))]
+		phone := fmt.Sprintf("+%s %s %06d", a.code, a.mobile, r.IntN(1000000))
+		rows = append(rows, []string{name, phone, a.zone, cards[r.IntN(len(cards))], a.city})
+	}
+	return header, rows
 }
 
 // demoLeadRows makes a list's sheet: header and rows (names, mobiles, plate, expiry, premium).
@@ -137,7 +180,15 @@ func seedDemoCampaigns(ctx context.Context, db *storage.DB, stdout io.Writer) er
 		}
 		var firstPhones []string
 		for _, l := range cs.lists {
-			header, rows := demoLeadRows(r, l)
+			var header []string
+			var rows [][]string
+			mapping := storage.LeadMapping{Phone: "手机号码", Name: "客户姓名", Fields: []string{"车牌号", "保单到期", "上年保费", "归属城市"}}
+			if l.overseas {
+				header, rows = demoOverseasRows(r, l)
+				mapping = storage.LeadMapping{Phone: "手机号码", Name: "客户姓名", TimeZone: "时区", Fields: []string{"卡种", "居住城市"}}
+			} else {
+				header, rows = demoLeadRows(r, l)
+			}
 			if cs.c.RequireConsent {
 				for _, row := range rows {
 					if row[1] != "" {
@@ -145,8 +196,7 @@ func seedDemoCampaigns(ctx context.Context, db *storage.DB, stdout io.Writer) er
 					}
 				}
 			}
-			rep, err := db.ImportLeads(ctx, cs.c.ID, l.name, l.file, "pam", header, rows,
-				storage.LeadMapping{Phone: "手机号码", Name: "客户姓名", Fields: []string{"车牌号", "保单到期", "上年保费", "归属城市"}})
+			rep, err := db.ImportLeads(ctx, cs.c.ID, l.name, l.file, "pam", header, rows, mapping)
 			if err != nil {
 				return fmt.Errorf("demo list %s: %w", l.name, err)
 			}

@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -66,5 +69,35 @@ func TestDemoCampaigns(t *testing.T) {
 	ls, err := db.ClaimLeads(ctx, "renewals-2026q4", 1, c.UpdatedAt, func() string { return "demo-dial-1" })
 	if err != nil || len(ls) != 1 || ls[0].Name == "" || ls[0].Fields["车牌号"] == "" || ls[0].Fields["保单到期"] == "" || ls[0].Fields["上年保费"] == "" {
 		t.Errorf("a demo lead %+v %v", ls, err)
+	}
+	// the overseas cardholders' campaign: running, each lead in its own zone; with the Shanghai
+	// renewals, team-a has a lead inside its calling window at every hour of every day
+	ov, err := db.GetCampaign(ctx, "overseas-cards-2026q4")
+	if err != nil || ov.Status != "running" || ov.Leads["new"] < 3900 {
+		t.Fatalf("overseas campaign %+v %v", ov, err)
+	}
+	zones := map[string]bool{}
+	for i := range 10 {
+		ls, err := db.ClaimLeads(ctx, "overseas-cards-2026q4", 1, ov.UpdatedAt, func() string { return fmt.Sprintf("demo-ov-%d", i) })
+		if err != nil || len(ls) != 1 || ls[0].TimeZone == "" || !strings.HasPrefix(ls[0].Phone, "+") || strings.HasPrefix(ls[0].Phone, "+86") {
+			t.Fatalf("an overseas lead %+v %v", ls, err)
+		}
+		zones[ls[0].TimeZone] = true
+	}
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	monday := time.Date(2026, 12, 7, 0, 30, 0, 0, time.UTC)
+	for h := range 7 * 24 {
+		at := monday.Add(time.Duration(h) * time.Hour)
+		open := c.OpenAt(at, sh, nil)
+		for _, a := range demoAbroad {
+			loc, _ := time.LoadLocation(a.zone)
+			open = open || ov.OpenAt(at, loc, nil)
+		}
+		if !open {
+			t.Errorf("%s: no demo campaign may dial", at.Format(time.RFC3339))
+		}
+	}
+	if len(zones) < 3 {
+		t.Errorf("overseas zones %v", zones)
 	}
 }

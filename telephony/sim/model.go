@@ -44,6 +44,7 @@ type channel struct {
 	beh        Behaviour
 	answered   bool
 	inPlayback bool
+	playing    map[string]func() // ARI playbacks in progress (playback.go): each reports its failure on a hang-up
 	pendingCID bool
 	timeoutT   *time.Timer
 	deleteT    *time.Timer
@@ -631,6 +632,10 @@ func (s *Server) teardown(ch *channel, cause int, hook func()) {
 	}
 	if ch.bridge != nil {
 		s.leaveBridge(ch, false)
+	}
+	for id, fail := range ch.playing { // the playback ends (failed) before the channel leaves Stasis
+		delete(ch.playing, id)
+		fail()
 	}
 	if ch.inStasis {
 		s.evChan(ch, nil, "StasisEnd", nil)

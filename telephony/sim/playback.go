@@ -22,7 +22,9 @@ var soundLengths = map[string]time.Duration{
 const soundDefault = 2 * time.Second
 
 // play is POST /channels/{id}/play: a Playback (201), PlaybackStarted now and PlaybackFinished
-// (state done) when the sound ends, as Asterisk does; a hang-up first ends it unreported.
+// (state done) when the sound ends, as Asterisk does. A hang-up during the sound ends it with
+// PlaybackFinished state failed before the channel leaves Stasis (res_stasis_playback's final
+// update: the stream returned -1); one before it started (still queued) reports nothing.
 func (s *Server) play(ch *channel, media, id string) reply {
 	if media == "" {
 		return fail(http.StatusBadRequest, "media: Missing required field")
@@ -46,7 +48,14 @@ func (s *Server) play(ch *channel, media, id string) reply {
 			return
 		}
 		s.emit(apps, nil, "PlaybackStarted", obj{{"playback", pb("playing")}})
-		s.chTimer(ch, s.scale(d), func() { s.emit(apps, nil, "PlaybackFinished", obj{{"playback", pb("done")}}) })
+		if ch.playing == nil {
+			ch.playing = map[string]func(){}
+		}
+		ch.playing[id] = func() { s.emit(apps, nil, "PlaybackFinished", obj{{"playback", pb("failed")}}) }
+		s.chTimer(ch, s.scale(d), func() {
+			delete(ch.playing, id)
+			s.emit(apps, nil, "PlaybackFinished", obj{{"playback", pb("done")}})
+		})
 	})
 	return reply{http.StatusCreated, pb("queued")}
 }
