@@ -26,9 +26,10 @@ package storage
 //     also recomputed for the call's bucket when a disposition is set or changed); the distinct
 //     numbers are NOT additive: their rollups (rollup_numbers) hold the set of numbers dialled per
 //     bucket or day, queue, agent and direction, and a report counts the distinct numbers of its
-//     cells' rows (exact). A daily row whose number has no other daily row (shared = false, kept
-//     under a lock per number) is that number's only one: the daily reports count those rows as
-//     they are and take count(DISTINCT) over the shared rows only. From the raw rows: the
+//     cells' rows (exact). A row whose number has no other row of its level (shared = false, kept
+//     under a lock per number; both levels, migrations 00022 and 00038) is that number's only
+//     one: the reports count those rows as they are and take count(DISTINCT) over the shared
+//     rows only. From the raw rows: the
 //     dispositions set since a day before the range began, the outbound numbers from an index.
 //
 // Two levels of rollups (migrations 00017 and 00020): 15-minute UTC buckets, and the same parts
@@ -36,10 +37,11 @@ package storage
 // rollups rebuild` from the configuration's time_zone; a new zone recomputes the daily level).
 // A report by day, ISO week, month or range over whole local days of that zone, without business
 // hours, reads the daily level; any other report (15/30/60 minutes, business hours, another zone,
-// a range not on local midnights) the 15-minute level. The writer keeps the daily level equal to
-// the sum of its 15-minute rows: every rewritten bucket's old rows are subtracted from their day
-// and its new rows added (the longest wait, not subtractable, is recomputed from the 15-minute
-// rows when the rewritten bucket held it). The report's queries run concurrently.
+// a range not on local midnights) the 15-minute level. Both levels are maintained by difference
+// (rollup_diff.go): the old parts of the raw rows a change rewrites are subtracted, their new
+// parts added (the longest wait, not subtractable, is recomputed when the rewritten rows held
+// it). A 15/30/60-minute report over a range where the zone's offset does not change bins the
+// buckets without converting each one (binOrigin). The report's queries run concurrently.
 //   - the service-level threshold T of a queue is the one configured now (queues table).
 
 import (
@@ -524,6 +526,12 @@ func (q *prodQuery) startExpr() string {
 	switch q.f.Interval {
 	case Interval15m, Interval30m, Interval60m:
 		n := map[string]int{Interval15m: 15, Interval30m: 30, Interval60m: 60}[q.f.Interval]
+		if origin, ok := q.f.binOrigin(n); ok {
+			if n == 15 {
+				return `r.bucket`
+			}
+			return `date_bin('` + strconv.Itoa(n) + ` minutes', r.bucket, timestamptz '` + origin.Format(time.RFC3339) + `')`
+		}
 		// an instant (not a wall time): a repeated local hour (DST's end) stays two rows
 		return `(r.bucket - make_interval(mins => ((extract(hour FROM ` + localBucket + `) * 60 + extract(minute FROM ` + localBucket + `))::int % ` + strconv.Itoa(n) + `)))`
 	case IntervalDay, IntervalWeek, IntervalMonth:
@@ -531,6 +539,34 @@ func (q *prodQuery) startExpr() string {
 	default:
 		return `$1::timestamptz`
 	}
+}
+
+// binOrigin: when the zone's offset modulo n minutes is the same at every bucket of the range (a
+// zone without DST, or a range without a change of offset), the local n-minute intervals start
+// at the instants origin + k·n minutes, and a bucket's interval is date_bin over it: no time zone
+// conversion per row (a month of 15-minute rows is ~0.3 M calls rows and ~1.4 M state rows).
+func (f ProductionFilter) binOrigin(n int) (time.Time, bool) {
+	loc := f.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	step := int64(n) * 60
+	res := int64(-1)
+	for b := bucketOf(f.From); b.Before(f.To); b = b.Add(BucketSize) {
+		_, off := b.In(loc).Zone()
+		if off%(15*60) != 0 { // a zone off the 15-minute grid (never today): convert per row
+			return time.Time{}, false
+		}
+		r := ((-int64(off))%step + step) % step
+		if res >= 0 && r != res {
+			return time.Time{}, false
+		}
+		res = r
+	}
+	if res < 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(res, 0).UTC(), true
 }
 
 // kinds of parts sources
@@ -818,13 +854,16 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 		if raw { // an index holds the outbound calls' numbers
 			src = fmt.Sprintf(rawCalls("c.called_number, (c.answered_at IS NOT NULL)::int AS connects"), "", "AND c.direction = 'outbound' AND c.called_number IS NOT NULL")
 		}
-		sql := `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
+		// (where() adds its arguments: called once per query)
+		var sql string
+		if raw {
+			sql = `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
   FROM ` + src + ` r` + prodJoins + prodQueueJoin + q.rng() + q.where(srcCalls) + ` GROUP BY 1, 2, 3)
 SELECT false, s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2, 3
 UNION ALL SELECT true, $1::timestamptz, '', count(*), count(*) FILTER (WHERE connected) FROM (SELECT num, bool_or(connected) AS connected FROM x GROUP BY num) n`
-		if q.daily {
-			// A daily row whose number has no other daily row is that number's only one: it
-			// counts as it is, per cell and overall; count(DISTINCT) only over the shared rows.
+		} else {
+			// A rollup row whose number has no other row of its level is that number's only one:
+			// it counts as it is, per cell and overall; count(DISTINCT) only over the shared rows.
 			w := q.rng() + q.where(srcCalls)
 			sql = `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
   FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND r.shared GROUP BY 1, 2, 3),
