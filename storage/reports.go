@@ -341,16 +341,16 @@ GROUP BY 1, 2, 3, 4`
 
 // offerPartsSQL: rings of agents' phones for inbound calls that started in [$1, $2).
 func offerPartsSQL(extra string) string {
-	return offerPartsOver(`calls c`, `AND o.started_at >= $1 AND o.started_at < $2
+	return offerPartsOver(`offers o JOIN calls c ON c.id = o.call_id AND c.entered_at = o.call_entered_at`, `AND o.started_at >= $1 AND o.started_at < $2
   AND c.entered_at < $2 AND c.entered_at >= $1::timestamptz - interval '1 day' `+extra)
 }
 
-// offerPartsOver: the rings of the calls c of from.
+// offerPartsOver: the rings o of the calls c of from.
 func offerPartsOver(from, where string) string {
 	return `SELECT date_bin('15 minutes', o.started_at, ` + bucketOrigin + `) AS bucket, coalesce(c.queue, '') AS queue,
   coalesce(o.agent_id, '') AS agent_id, count(*) AS offers,
   count(*) FILTER (WHERE o.result IN ('no_answer', 'rejected')) AS missed
-FROM ` + from + ` JOIN offers o ON c.id = o.call_id AND c.entered_at = o.call_entered_at
+FROM ` + from + `
 WHERE c.direction = 'inbound' ` + where + `
 GROUP BY 1, 2, 3`
 }
@@ -358,14 +358,14 @@ GROUP BY 1, 2, 3`
 // dispositionPartsSQL: the dispositions of the calls that entered in [$1, $2), per bucket,
 // queue, agent (the answering one), direction and code.
 func dispositionPartsSQL(extra string) string {
-	return dispositionPartsOver(`calls c`, `AND c.entered_at >= $1 AND c.entered_at < $2 `+extra)
+	return dispositionPartsOver(`calls c JOIN call_dispositions d ON d.call_id = c.id`, `AND c.entered_at >= $1 AND c.entered_at < $2 `+extra)
 }
 
-// dispositionPartsOver: the dispositions of the calls c of from.
+// dispositionPartsOver: the dispositions d of the calls c of from.
 func dispositionPartsOver(from, where string) string {
 	return `SELECT date_bin('15 minutes', c.entered_at, ` + bucketOrigin + `) AS bucket, coalesce(c.queue, '') AS queue,
   coalesce(c.agent_id, '') AS agent_id, c.direction, d.code, count(*) AS calls
-FROM ` + from + ` JOIN call_dispositions d ON d.call_id = c.id
+FROM ` + from + `
 WHERE d.code IS NOT NULL ` + where + `
 GROUP BY 1, 2, 3, 4, 5`
 }

@@ -91,9 +91,11 @@ type rollupTable struct {
 	touched func(where string) string
 }
 
-// touchedCalls are the writer's calls: $1 ids, $2 entry times, $3 fresh.
+// touchedCalls are the writer's calls: $1 ids, $2 entry times, $3 fresh. The raw rows are read
+// by key, one lateral lookup per row (OFFSET 0 keeps the planner from turning them into a hash
+// join over a whole table when its statistics lag behind a backlog).
 const touchedCalls = `unnest($1::text[], $2::timestamptz[], $3::bool[]) AS t(id, entered_at, fresh)
-  JOIN calls c ON c.id = t.id AND c.entered_at = t.entered_at`
+  CROSS JOIN LATERAL (SELECT * FROM calls c WHERE c.id = t.id AND c.entered_at = t.entered_at OFFSET 0) c`
 
 var rollupTables = []rollupTable{
 	{"rollup_calls", "rollup_calls_day", []string{"queue", "agent_id", "direction"}, callPartCols, []string{"n"}, "n", callPartsSQL,
@@ -102,16 +104,20 @@ var rollupTables = []rollupTable{
 	{"rollup_states", "rollup_states_day", []string{"agent_id", "state", "reason"}, []string{"ms"}, nil, "ms", statePartsSQL, "AND b = ANY($3)",
 		func(w string) string {
 			return statePartsOver(`unnest($1::text[], $2::timestamptz[], $3::text[]) AS t(agent_id, started_at, state)
-  JOIN agent_state_intervals i ON i.agent_id = t.agent_id AND i.started_at = t.started_at AND i.state = t.state`, "i.started_at", "i.ended_at", w)
+  CROSS JOIN LATERAL (SELECT * FROM agent_state_intervals i WHERE i.agent_id = t.agent_id AND i.started_at = t.started_at AND i.state = t.state OFFSET 0) i`,
+				"i.started_at", "i.ended_at", w)
 		}},
 	{"rollup_offers", "rollup_offers_day", []string{"queue", "agent_id"}, []string{"offers", "missed"}, nil, "offers", offerPartsSQL,
 		"AND date_bin('15 minutes', o.started_at, " + bucketOrigin + ") = ANY($3)",
 		func(w string) string {
-			return offerPartsOver(touchedCalls, `AND o.started_at >= c.entered_at - interval '1 day' AND o.started_at < c.entered_at + interval '1 day' `+w)
+			return offerPartsOver(touchedCalls+` CROSS JOIN LATERAL (SELECT * FROM offers o WHERE o.call_id = c.id AND o.call_entered_at = c.entered_at
+    AND o.started_at >= c.entered_at - interval '1 day' AND o.started_at < c.entered_at + interval '1 day' OFFSET 0) o`, w)
 		}},
 	{"rollup_dispositions", "rollup_dispositions_day", []string{"queue", "agent_id", "direction", "code"}, []string{"calls"}, nil, "calls", dispositionPartsSQL,
 		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)",
-		func(w string) string { return dispositionPartsOver(touchedCalls, w) }},
+		func(w string) string {
+			return dispositionPartsOver(touchedCalls+` CROSS JOIN LATERAL (SELECT * FROM call_dispositions d WHERE d.call_id = c.id OFFSET 0) d`, w)
+		}},
 	{"rollup_numbers", "rollup_numbers_day", []string{"queue", "agent_id", "direction", "called_number"}, []string{"dials", "connects"}, nil, "dials", numberPartsSQL,
 		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)",
 		func(w string) string { return numberPartsOver(touchedCalls, w) }},
@@ -331,6 +337,13 @@ func (r *rollupRefresh) queueBefore(pb *pgx.Batch) int {
 	// estimates of the small rollup tables can exceed jit_above_cost).
 	pb.Queue(`SELECT set_config('jit', 'off', true)`)
 	n := 2
+	if r.diff {
+		// The writer's statements are the same every batch, over a batch's rows: planning them
+		// with their arguments each time (custom plans of these CTEs: 20–70 ms a statement on
+		// a loaded machine) cost more than running them; one generic plan per connection.
+		pb.Queue(`SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`)
+		n++
+	}
 	if len(tables[3]) > 0 {
 		pb.Queue(`SELECT pg_advisory_xact_lock_shared(` + strconv.Itoa(lockDispGate) + `, 0)`)
 		n++
@@ -345,7 +358,8 @@ func (r *rollupRefresh) queueBefore(pb *pgx.Batch) int {
   ORDER BY 1, 2) s`
 	if r.diff {
 		pb.Queue(strings.Replace(lockAll, "%s", `SELECT `+strconv.Itoa(lockNumberKeys)+`, hashtext(c.called_number)
-  FROM unnest($5::text[], $6::timestamptz[]) AS t(id, entered_at) JOIN calls c ON c.id = t.id AND c.entered_at = t.entered_at
+  FROM unnest($5::text[], $6::timestamptz[]) AS t(id, entered_at)
+  CROSS JOIN LATERAL (SELECT * FROM calls c WHERE c.id = t.id AND c.entered_at = t.entered_at OFFSET 0) c
   WHERE c.direction = 'outbound' AND c.called_number IS NOT NULL`, 1), ns, keys, sortedBuckets(all), r.newNumbers, r.callIDs, r.callEntered)
 	} else {
 		var nlo, nhi time.Time
@@ -417,7 +431,8 @@ func (r *rollupRefresh) queueAfter(pb *pgx.Batch) int {
 			var args []any
 			if r.diff {
 				nums += `SELECT c.called_number FROM unnest($1::text[], $2::timestamptz[]) AS t(id, entered_at)
-  JOIN calls c ON c.id = t.id AND c.entered_at = t.entered_at WHERE c.direction = 'outbound' AND c.called_number IS NOT NULL`
+  CROSS JOIN LATERAL (SELECT * FROM calls c WHERE c.id = t.id AND c.entered_at = t.entered_at OFFSET 0) c
+  WHERE c.direction = 'outbound' AND c.called_number IS NOT NULL`
 				args = []any{r.callIDs, r.callEntered}
 			} else {
 				nums += `SELECT called_number FROM rollup_numbers WHERE bucket = ANY($1)`
