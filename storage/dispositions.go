@@ -115,9 +115,7 @@ func (db *DB) SetCallDisposition(ctx context.Context, d CallDisposition) error {
 		for _, t := range entered {
 			r.disps[bucketOf(t)] = true
 		}
-		pb := &pgx.Batch{}
-		r.queue(pb)
-		return tx.SendBatch(ctx, pb).Close()
+		return r.run(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("set call disposition: %w", err)

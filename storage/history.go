@@ -769,7 +769,7 @@ func decodeEntry(m redis.XMessage) (*callfloor.Event, error) {
 // and commit, most of the writer's cost per transaction). writeTx instead empties, with DELETE,
 // just the tables the batch filled, inside the transaction (a failed batch rolls back its rows
 // and the DELETE together); the dead rows are pruned on the pages' next use.
-const stagingDDL = `
+var stagingDDL = `
 CREATE TEMP TABLE IF NOT EXISTS st_calls (LIKE calls);
 CREATE TEMP TABLE IF NOT EXISTS st_reccalls (LIKE calls);
 CREATE TEMP TABLE IF NOT EXISTS st_offers (LIKE offers);
@@ -778,7 +778,7 @@ CREATE TEMP TABLE IF NOT EXISTS st_opens (LIKE agent_state_open);
 CREATE TEMP TABLE IF NOT EXISTS st_logins (agent_id text NOT NULL, login_at timestamptz NOT NULL);
 CREATE TEMP TABLE IF NOT EXISTS st_logouts (agent_id text NOT NULL, at timestamptz NOT NULL);
 CREATE TEMP TABLE IF NOT EXISTS st_recs (LIKE recordings);
-`
+` + rollupStashDDL
 
 func updateSet(cols []string, except ...string) string {
 	var parts []string
@@ -938,6 +938,7 @@ func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 	// then retried on the upsert-only path (safe).
 	calls, offers := callRowsOf(b.calls), rowsOf(b.offers)
 	var newCalls, newOffers [][]any
+	fresh := map[string]bool{}
 	if !safe && len(calls) > 0 {
 		ids := make([]string, len(calls))
 		entered := make([]time.Time, len(calls))
@@ -957,7 +958,6 @@ func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 		for _, id := range existing {
 			known[id] = true
 		}
-		fresh := map[string]bool{}
 		old := calls[:0:0]
 		for _, r := range calls {
 			if id := r[0].(string); known[id] {
@@ -1024,14 +1024,19 @@ func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 		tables, counts = append(tables, "offers"), append(counts, int64(len(newOffers)))
 	}
 	fixed := len(tables)
+	// The rollups by difference (rollup_diff.go): the locks and the old parts of the rows this
+	// batch rewrites before its upserts, their new parts added after them.
+	refresh := rollupsOf(b, fresh)
+	for range refresh.queueBefore(pb) {
+		tables = append(tables, "rollups")
+	}
 	for _, st := range steps {
 		if st.when {
 			pb.Queue(st.sql)
 			tables = append(tables, st.table)
 		}
 	}
-	// The rollups of the buckets this batch touched, recomputed from the rows above (reports.go).
-	for range rollupsOf(b).queue(pb) {
+	for range refresh.queueAfter(pb) {
 		tables = append(tables, "rollups")
 	}
 	res := tx.SendBatch(ctx, pb)

@@ -26,9 +26,10 @@ package storage
 //     also recomputed for the call's bucket when a disposition is set or changed); the distinct
 //     numbers are NOT additive: their rollups (rollup_numbers) hold the set of numbers dialled per
 //     bucket or day, queue, agent and direction, and a report counts the distinct numbers of its
-//     cells' rows (exact). A daily row whose number has no other daily row (shared = false, kept
-//     under a lock per number) is that number's only one: the daily reports count those rows as
-//     they are and take count(DISTINCT) over the shared rows only. From the raw rows: the
+//     cells' rows (exact). A row whose number has no other row of its level (shared = false, kept
+//     under a lock per number; both levels, migrations 00022 and 00038) is that number's only
+//     one: the reports count those rows as they are and take count(DISTINCT) over the shared
+//     rows only. From the raw rows: the
 //     dispositions set since a day before the range began, the outbound numbers from an index.
 //
 // Two levels of rollups (migrations 00017 and 00020): 15-minute UTC buckets, and the same parts
@@ -36,10 +37,11 @@ package storage
 // rollups rebuild` from the configuration's time_zone; a new zone recomputes the daily level).
 // A report by day, ISO week, month or range over whole local days of that zone, without business
 // hours, reads the daily level; any other report (15/30/60 minutes, business hours, another zone,
-// a range not on local midnights) the 15-minute level. The writer keeps the daily level equal to
-// the sum of its 15-minute rows: every rewritten bucket's old rows are subtracted from their day
-// and its new rows added (the longest wait, not subtractable, is recomputed from the 15-minute
-// rows when the rewritten bucket held it). The report's queries run concurrently.
+// a range not on local midnights) the 15-minute level. Both levels are maintained by difference
+// (rollup_diff.go): the old parts of the raw rows a change rewrites are subtracted, their new
+// parts added (the longest wait, not subtractable, is recomputed when the rewritten rows held
+// it). A 15/30/60-minute report over a range where the zone's offset does not change bins the
+// buckets without converting each one (binOrigin). The report's queries run concurrently.
 //   - the service-level threshold T of a queue is the one configured now (queues table).
 
 import (
@@ -272,6 +274,12 @@ const bucketOrigin = `timestamptz '1970-01-01 00:00:00+00'`
 // callPartsSQL: the call parts of the calls that entered in [$1, $2), per bucket, queue, agent
 // and direction. extra is an additional condition on the bucket (the writer's refresh).
 func callPartsSQL(extra string) string {
+	return callPartsOver(`calls c WHERE c.entered_at >= $1 AND c.entered_at < $2`, extra)
+}
+
+// callPartsOver: the call parts of the calls of from ("calls c WHERE ...", possibly joined),
+// with n, the number of calls a row sums.
+func callPartsOver(from, extra string) string {
 	return `SELECT c.bucket, coalesce(c.queue, '') AS queue, coalesce(c.agent_id, lo.agent_id, '') AS agent_id, c.direction,
   count(*) FILTER (WHERE c.ib) AS offered,
   count(*) FILTER (WHERE c.ib AND c.answered_at IS NOT NULL) AS answered,
@@ -291,12 +299,13 @@ func callPartsSQL(extra string) string {
   count(*) FILTER (WHERE c.transferred_to IS NOT NULL) AS transfers,
   count(*) FILTER (WHERE c.direction = 'outbound') AS outbound_dials,
   count(*) FILTER (WHERE c.direction = 'outbound' AND c.answered_at IS NOT NULL) AS outbound_connects,
-  coalesce(sum(c.talk_ms) FILTER (WHERE c.direction = 'outbound'), 0)::bigint AS outbound_talk_ms
+  coalesce(sum(c.talk_ms) FILTER (WHERE c.direction = 'outbound'), 0)::bigint AS outbound_talk_ms,
+  count(*) AS n
 FROM (SELECT c.*, date_bin('15 minutes', c.entered_at, ` + bucketOrigin + `) AS bucket,
         (c.direction = 'inbound' AND c.queue IS NOT NULL AND c.outcome IS DISTINCT FROM 'unknown_queue') AS ib,
         (c.outcome = 'answered' AND c.ended_at IS NOT NULL AND c.talk_ms IS NOT NULL) AS handled,
         coalesce((SELECT nullif((q.settings->>'service_level')::bigint, 0) / 1000000 FROM queues q WHERE q.name = c.queue), 20000) AS t_ms
-      FROM calls c WHERE c.entered_at >= $1 AND c.entered_at < $2) c
+      FROM ` + from + `) c
 LEFT JOIN LATERAL (SELECT o.agent_id FROM offers o
     WHERE c.agent_id IS NULL AND c.ib AND o.call_id = c.id AND o.call_entered_at = c.entered_at AND o.started_at >= c.entered_at
     ORDER BY o.seq DESC LIMIT 1) lo ON true
@@ -315,72 +324,71 @@ const MaxStateSpan = 7 * 24 * time.Hour
 // statePartsSQL: agent state time (logged out excluded) within [$1, $2), split at every bucket
 // boundary.
 func statePartsSQL(extra string) string {
+	return statePartsOver(`agent_state_intervals i`, `$1`, `$2`, `AND i.started_at < $2 AND i.ended_at > $1
+  AND i.started_at >= $1::timestamptz - interval '`+strconv.Itoa(int(MaxStateSpan.Hours()))+` hours' `+extra)
+}
+
+// statePartsOver: the state time of the intervals i of from, clipped to [lo, hi).
+func statePartsOver(from, lo, hi, where string) string {
 	return `SELECT b AS bucket, i.agent_id, i.state, coalesce(i.reason, '') AS reason,
   sum(round(extract(epoch FROM least(i.ended_at, b + interval '15 minutes') - greatest(i.started_at, b)) * 1000))::bigint AS ms
-FROM agent_state_intervals i
-CROSS JOIN LATERAL generate_series(date_bin('15 minutes', greatest(i.started_at, $1), ` + bucketOrigin + `),
-    least(i.ended_at, $2) - interval '1 microsecond', interval '15 minutes') AS b
-WHERE i.state <> 'logged_out' AND i.started_at < $2 AND i.ended_at > $1 AND i.ended_at > i.started_at
-  AND i.started_at >= $1::timestamptz - interval '` + strconv.Itoa(int(MaxStateSpan.Hours())) + ` hours' ` + extra + `
+FROM ` + from + `
+CROSS JOIN LATERAL generate_series(date_bin('15 minutes', greatest(i.started_at, ` + lo + `), ` + bucketOrigin + `),
+    least(i.ended_at, ` + hi + `) - interval '1 microsecond', interval '15 minutes') AS b
+WHERE i.state <> 'logged_out' AND i.ended_at > i.started_at ` + where + `
 GROUP BY 1, 2, 3, 4`
 }
 
 // offerPartsSQL: rings of agents' phones for inbound calls that started in [$1, $2).
 func offerPartsSQL(extra string) string {
+	return offerPartsOver(`offers o JOIN calls c ON c.id = o.call_id AND c.entered_at = o.call_entered_at`, `AND o.started_at >= $1 AND o.started_at < $2
+  AND c.entered_at < $2 AND c.entered_at >= $1::timestamptz - interval '1 day' `+extra)
+}
+
+// offerPartsOver: the rings o of the calls c of from.
+func offerPartsOver(from, where string) string {
 	return `SELECT date_bin('15 minutes', o.started_at, ` + bucketOrigin + `) AS bucket, coalesce(c.queue, '') AS queue,
   coalesce(o.agent_id, '') AS agent_id, count(*) AS offers,
   count(*) FILTER (WHERE o.result IN ('no_answer', 'rejected')) AS missed
-FROM offers o JOIN calls c ON c.id = o.call_id AND c.entered_at = o.call_entered_at
-WHERE o.started_at >= $1 AND o.started_at < $2 AND c.direction = 'inbound'
-  AND c.entered_at < $2 AND c.entered_at >= $1::timestamptz - interval '1 day' ` + extra + `
+FROM ` + from + `
+WHERE c.direction = 'inbound' ` + where + `
 GROUP BY 1, 2, 3`
 }
 
 // dispositionPartsSQL: the dispositions of the calls that entered in [$1, $2), per bucket,
 // queue, agent (the answering one), direction and code.
 func dispositionPartsSQL(extra string) string {
+	return dispositionPartsOver(`calls c JOIN call_dispositions d ON d.call_id = c.id`, `AND c.entered_at >= $1 AND c.entered_at < $2 `+extra)
+}
+
+// dispositionPartsOver: the dispositions d of the calls c of from.
+func dispositionPartsOver(from, where string) string {
 	return `SELECT date_bin('15 minutes', c.entered_at, ` + bucketOrigin + `) AS bucket, coalesce(c.queue, '') AS queue,
   coalesce(c.agent_id, '') AS agent_id, c.direction, d.code, count(*) AS calls
-FROM calls c JOIN call_dispositions d ON d.call_id = c.id
-WHERE c.entered_at >= $1 AND c.entered_at < $2 AND d.code IS NOT NULL ` + extra + `
+FROM ` + from + `
+WHERE d.code IS NOT NULL ` + where + `
 GROUP BY 1, 2, 3, 4, 5`
 }
 
 // numberPartsSQL: the numbers the outbound calls that entered in [$1, $2) dialled, per bucket,
 // queue, agent and direction, with their dials and connects.
 func numberPartsSQL(extra string) string {
+	return numberPartsOver(`calls c`, `AND c.entered_at >= $1 AND c.entered_at < $2 `+extra)
+}
+
+// numberPartsOver: the numbers of the outbound calls c of from.
+func numberPartsOver(from, where string) string {
 	return `SELECT date_bin('15 minutes', c.entered_at, ` + bucketOrigin + `) AS bucket, coalesce(c.queue, '') AS queue,
   coalesce(c.agent_id, '') AS agent_id, c.direction, c.called_number, count(*) AS dials,
   count(*) FILTER (WHERE c.answered_at IS NOT NULL) AS connects
-FROM calls c
-WHERE c.entered_at >= $1 AND c.entered_at < $2 AND c.direction = 'outbound' AND c.called_number IS NOT NULL ` + extra + `
+FROM ` + from + `
+WHERE c.direction = 'outbound' AND c.called_number IS NOT NULL ` + where + `
 GROUP BY 1, 2, 3, 4, 5`
 }
 
 // ---- rollup maintenance ----
 
 func bucketOf(t time.Time) time.Time { return t.UTC().Truncate(BucketSize) }
-
-// rollupRefresh are the buckets a batch touched, per rollup table.
-// A bucket whose calls change has its dispositions and numbers recomputed too (queue() adds
-// them); disps alone is a disposition set or changed (SetCallDisposition).
-type rollupRefresh struct {
-	calls, states, offers, disps map[time.Time]bool
-}
-
-func newRollupRefresh() *rollupRefresh {
-	return &rollupRefresh{calls: map[time.Time]bool{}, states: map[time.Time]bool{}, offers: map[time.Time]bool{}, disps: map[time.Time]bool{}}
-}
-
-func (r *rollupRefresh) empty() bool {
-	return r == nil || len(r.calls)+len(r.states)+len(r.offers)+len(r.disps) == 0
-}
-
-func (r *rollupRefresh) stateSpan(start, end time.Time) {
-	for b := bucketOf(start); b.Before(end); b = b.Add(BucketSize) {
-		r.states[b] = true
-	}
-}
 
 func sortedBuckets(m map[time.Time]bool) []time.Time {
 	out := make([]time.Time, 0, len(m))
@@ -407,160 +415,6 @@ const (
 	// disposition being set holds it exclusively while it looks its call up (SetCallDisposition).
 	lockDispGate = 0x636c6b00
 )
-
-// rollupTable describes a 15-minute rollup table and its daily level (migration 00020).
-type rollupTable struct {
-	table, day string
-	keys       []string // key columns after bucket/day
-	cols       []string // additive columns
-	parts      func(string) string
-	cond       string // the parts query's restriction to the buckets $3
-}
-
-var rollupTables = []rollupTable{
-	{"rollup_calls", "rollup_calls_day", []string{"queue", "agent_id", "direction"}, callPartCols, callPartsSQL,
-		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)"},
-	{"rollup_states", "rollup_states_day", []string{"agent_id", "state", "reason"}, []string{"ms"}, statePartsSQL, "AND b = ANY($3)"},
-	{"rollup_offers", "rollup_offers_day", []string{"queue", "agent_id"}, []string{"offers", "missed"}, offerPartsSQL,
-		"AND date_bin('15 minutes', o.started_at, " + bucketOrigin + ") = ANY($3)"},
-	{"rollup_dispositions", "rollup_dispositions_day", []string{"queue", "agent_id", "direction", "code"}, []string{"calls"}, dispositionPartsSQL,
-		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)"},
-	{"rollup_numbers", "rollup_numbers_day", []string{"queue", "agent_id", "direction", "called_number"}, []string{"dials", "connects"}, numberPartsSQL,
-		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)"},
-}
-
-// dayOf is the local day of a 15-minute bucket in the daily level's zone (z: rollup_day_zone).
-func dayOf(bucket string) string { return "(" + bucket + " AT TIME ZONE z.zone)::date" }
-
-// dayDeltaSQL adds (sign "") or subtracts (sign "-") the 15-minute rows of the CTE src to or from
-// their days, in key order (so that concurrent upserts lock daily rows in one order).
-func (t rollupTable) dayDeltaSQL(src, sign string) string {
-	keys := strings.Join(t.keys, ", ")
-	sel := []string{dayOf("o.bucket"), keys, sign + "count(*)"}
-	set := []string{"n = d.n + excluded.n"}
-	for _, c := range t.cols {
-		if c == "max_wait_ms" {
-			sel = append(sel, "max(o.max_wait_ms)")
-			if sign == "" {
-				set = append(set, "max_wait_ms = greatest(d.max_wait_ms, excluded.max_wait_ms)")
-			} else { // a bucket that held the day's longest wait: recompute it (maxStaleSQL)
-				set = append(set, "max_stale = d.max_stale OR (excluded.max_wait_ms > 0 AND excluded.max_wait_ms >= d.max_wait_ms)")
-			}
-			continue
-		}
-		sel = append(sel, sign+"sum(o."+c+")::bigint")
-		set = append(set, c+" = d."+c+" + excluded."+c)
-	}
-	cols := "day, " + keys + ", n, " + strings.Join(t.cols, ", ")
-	if t.table == "rollup_calls" && sign == "-" {
-		cols += ", max_stale"
-		sel = append(sel, "true")
-	}
-	return `INSERT INTO ` + t.day + ` AS d (` + cols + `) SELECT ` + strings.Join(sel, ", ") + ` FROM ` + src + ` o, (SELECT zone FROM rollup_day_zone LIMIT 1) z
-GROUP BY ` + groupOrdinals(1+len(t.keys)) + ` ORDER BY ` + groupOrdinals(1+len(t.keys)) + `
-ON CONFLICT (day, ` + keys + `) DO UPDATE SET ` + strings.Join(set, ", ")
-}
-
-func groupOrdinals(n int) string {
-	s := make([]string, n)
-	for i := range s {
-		s[i] = strconv.Itoa(i + 1)
-	}
-	return strings.Join(s, ", ")
-}
-
-// touchedDays are the local days of the buckets $1.
-const touchedDays = `(SELECT ` + `(b AT TIME ZONE z.zone)::date FROM unnest($1::timestamptz[]) b, (SELECT zone FROM rollup_day_zone LIMIT 1) z)`
-
-// maxStaleSQL recomputes the longest wait of the daily rows whose bucket holding it was rewritten.
-const maxStaleSQL = `UPDATE rollup_calls_day d SET max_stale = false, max_wait_ms = coalesce((SELECT max(r.max_wait_ms) FROM rollup_calls r
-  WHERE r.bucket >= (d.day::timestamp AT TIME ZONE z.zone) AND r.bucket < ((d.day + 1)::timestamp AT TIME ZONE z.zone)
-    AND r.queue = d.queue AND r.agent_id = d.agent_id AND r.direction = d.direction), 0)
-FROM (SELECT zone FROM rollup_day_zone LIMIT 1) z WHERE d.max_stale AND d.day IN ` + touchedDays
-
-// sharedNumbersSQL recomputes the shared flag of the daily rows of the numbers whose daily rows
-// a refresh of the buckets $1 added (their new 15-minute rows) or is about to remove (n = 0):
-// only then does a number's count of daily rows change. Their locks are held (lockNumberKeys).
-const sharedNumbersSQL = `UPDATE rollup_numbers_day d SET shared = s.shared
-FROM (SELECT called_number, count(*) FILTER (WHERE n > 0) > 1 AS shared FROM rollup_numbers_day
-      WHERE called_number IN (SELECT called_number FROM rollup_numbers WHERE bucket = ANY($1)
-        UNION SELECT called_number FROM rollup_numbers_day WHERE n = 0 AND day IN ` + touchedDays + `)
-      GROUP BY 1) s
-WHERE d.called_number = s.called_number AND d.n > 0 AND d.shared <> s.shared`
-
-// queueRefresh queues, on a batch of the writer's transaction, the recomputation of every
-// touched bucket from the raw rows this transaction sees, and the same change of their days'
-// rows. The advisory locks (taken in one order: namespace, then time; the days last) make a
-// concurrent batch touching the same bucket or day wait for this one's commit, so that its
-// recomputation, a later statement, sees this one's rows.
-func (r *rollupRefresh) queue(pb *pgx.Batch) int {
-	if r.empty() {
-		return 0
-	}
-	// the dispositions and numbers of a call follow its row
-	disps := map[time.Time]bool{}
-	for b := range r.calls {
-		disps[b] = true
-	}
-	for b := range r.disps {
-		disps[b] = true
-	}
-	tables := []map[time.Time]bool{r.calls, r.states, r.offers, disps, r.calls}
-	var ns []int32
-	var keys []int32
-	all := map[time.Time]bool{}
-	for i, nsi := range []int32{lockCalls, lockStates, lockOffers, lockDisps, lockNumbers} {
-		for _, b := range sortedBuckets(tables[i]) {
-			ns = append(ns, nsi)
-			keys = append(keys, int32(b.Unix()/int64(BucketSize/time.Second)))
-			all[b] = true
-		}
-	}
-	// JIT compiling these small statements costs more than running them (and the planner's
-	// estimates of the small rollup tables can exceed jit_above_cost).
-	pb.Queue(`SELECT set_config('jit', 'off', true)`)
-	n := 2
-	if len(disps) > 0 {
-		pb.Queue(`SELECT pg_advisory_xact_lock_shared(` + strconv.Itoa(lockDispGate) + `, 0)`)
-		n++
-	}
-	// the numbers whose daily rows this refresh may add or remove: those of the buckets' old
-	// rollup rows and of their calls now (all locks in one statement, in one order)
-	var nlo, nhi time.Time
-	nbs := sortedBuckets(r.calls)
-	if len(nbs) > 0 {
-		nlo, nhi = nbs[0], nbs[len(nbs)-1].Add(BucketSize)
-	}
-	pb.Queue(`SELECT count(pg_advisory_xact_lock(n, k)) FROM (
-  SELECT n, k FROM unnest($1::int[], $2::int[]) AS u(n, k)
-  UNION SELECT `+strconv.Itoa(lockDays)+`, (b AT TIME ZONE z.zone)::date - date '1970-01-01' FROM unnest($3::timestamptz[]) b, (SELECT zone FROM rollup_day_zone LIMIT 1) z
-  UNION SELECT `+strconv.Itoa(lockNumberKeys)+`, hashtext(called_number) FROM rollup_numbers WHERE bucket = ANY($4)
-  UNION SELECT `+strconv.Itoa(lockNumberKeys)+`, hashtext(c.called_number) FROM calls c WHERE c.entered_at >= $5 AND c.entered_at < $6
-    AND c.direction = 'outbound' AND c.called_number IS NOT NULL AND date_bin('15 minutes', c.entered_at, `+bucketOrigin+`) = ANY($4)
-  ORDER BY 1, 2) s`, ns, keys, sortedBuckets(all), nbs, nlo, nhi)
-	for i, m := range tables {
-		if len(m) == 0 {
-			continue
-		}
-		t := rollupTables[i]
-		bs := sortedBuckets(m)
-		lo, hi := bs[0], bs[len(bs)-1].Add(BucketSize)
-		ins := "(bucket, " + strings.Join(t.keys, ", ") + ", " + strings.Join(t.cols, ", ") + ")"
-		pb.Queue(`WITH old AS (DELETE FROM `+t.table+` WHERE bucket = ANY($1) RETURNING *) `+t.dayDeltaSQL("old", "-"), bs)
-		pb.Queue(`WITH new AS (INSERT INTO `+t.table+` `+ins+` `+t.parts(t.cond)+` RETURNING *) `+t.dayDeltaSQL("new", ""), lo, hi, bs)
-		if t.table == "rollup_calls" {
-			pb.Queue(maxStaleSQL, bs)
-			n++
-		}
-		if t.table == "rollup_numbers" {
-			pb.Queue(sharedNumbersSQL, bs)
-			n++
-		}
-		pb.Queue(`DELETE FROM `+t.day+` d WHERE d.n = 0 AND d.day IN `+touchedDays, bs)
-		n += 3
-	}
-	return n
-}
 
 // RollupZone is the time zone of the daily rollups ("" none: not maintained).
 func (db *DB) RollupZone(ctx context.Context) (string, error) {
@@ -632,11 +486,7 @@ func (db *DB) RebuildRollups(ctx context.Context, from, to time.Time) (int, erro
 		for b := lo; b.Before(hi); b = b.Add(BucketSize) {
 			r.calls[b], r.states[b], r.offers[b] = true, true, true
 		}
-		err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-			pb := &pgx.Batch{}
-			r.queue(pb)
-			return tx.SendBatch(ctx, pb).Close()
-		})
+		err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error { return r.run(ctx, tx) })
 		if err != nil {
 			return n, fmt.Errorf("rebuild rollups %s: %w", lo.Format(time.RFC3339), err)
 		}
@@ -676,6 +526,12 @@ func (q *prodQuery) startExpr() string {
 	switch q.f.Interval {
 	case Interval15m, Interval30m, Interval60m:
 		n := map[string]int{Interval15m: 15, Interval30m: 30, Interval60m: 60}[q.f.Interval]
+		if origin, ok := q.f.binOrigin(n); ok {
+			if n == 15 {
+				return `r.bucket`
+			}
+			return `date_bin('` + strconv.Itoa(n) + ` minutes', r.bucket, timestamptz '` + origin.Format(time.RFC3339) + `')`
+		}
 		// an instant (not a wall time): a repeated local hour (DST's end) stays two rows
 		return `(r.bucket - make_interval(mins => ((extract(hour FROM ` + localBucket + `) * 60 + extract(minute FROM ` + localBucket + `))::int % ` + strconv.Itoa(n) + `)))`
 	case IntervalDay, IntervalWeek, IntervalMonth:
@@ -683,6 +539,34 @@ func (q *prodQuery) startExpr() string {
 	default:
 		return `$1::timestamptz`
 	}
+}
+
+// binOrigin: when the zone's offset modulo n minutes is the same at every bucket of the range (a
+// zone without DST, or a range without a change of offset), the local n-minute intervals start
+// at the instants origin + k·n minutes, and a bucket's interval is date_bin over it: no time zone
+// conversion per row (a month of 15-minute rows is ~0.3 M calls rows and ~1.4 M state rows).
+func (f ProductionFilter) binOrigin(n int) (time.Time, bool) {
+	loc := f.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	step := int64(n) * 60
+	res := int64(-1)
+	for b := bucketOf(f.From); b.Before(f.To); b = b.Add(BucketSize) {
+		_, off := b.In(loc).Zone()
+		if off%(15*60) != 0 { // a zone off the 15-minute grid (never today): convert per row
+			return time.Time{}, false
+		}
+		r := ((-int64(off))%step + step) % step
+		if res >= 0 && r != res {
+			return time.Time{}, false
+		}
+		res = r
+	}
+	if res < 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(res, 0).UTC(), true
 }
 
 // kinds of parts sources
@@ -970,13 +854,16 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 		if raw { // an index holds the outbound calls' numbers
 			src = fmt.Sprintf(rawCalls("c.called_number, (c.answered_at IS NOT NULL)::int AS connects"), "", "AND c.direction = 'outbound' AND c.called_number IS NOT NULL")
 		}
-		sql := `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
+		// (where() adds its arguments: called once per query)
+		var sql string
+		if raw {
+			sql = `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
   FROM ` + src + ` r` + prodJoins + prodQueueJoin + q.rng() + q.where(srcCalls) + ` GROUP BY 1, 2, 3)
 SELECT false, s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2, 3
 UNION ALL SELECT true, $1::timestamptz, '', count(*), count(*) FILTER (WHERE connected) FROM (SELECT num, bool_or(connected) AS connected FROM x GROUP BY num) n`
-		if q.daily {
-			// A daily row whose number has no other daily row is that number's only one: it
-			// counts as it is, per cell and overall; count(DISTINCT) only over the shared rows.
+		} else {
+			// A rollup row whose number has no other row of its level is that number's only one:
+			// it counts as it is, per cell and overall; count(DISTINCT) only over the shared rows.
 			w := q.rng() + q.where(srcCalls)
 			sql = `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
   FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND r.shared GROUP BY 1, 2, 3),
@@ -1170,36 +1057,6 @@ func (d *ReportDirectory) Label(group, key string) string {
 		return n
 	}
 	return key
-}
-
-// rollupsOf are the buckets a history batch touches: a call's entry bucket (its figures, and its
-// agent when an offer changed), an offer's start bucket, every bucket an agent state spans.
-func rollupsOf(b *batch) *rollupRefresh {
-	r := newRollupRefresh()
-	for _, m := range []map[string]callRow{b.calls, b.recCalls} { // a recording may insert a call's first row
-		for _, c := range m {
-			if t, ok := c.row[10].(time.Time); ok {
-				r.calls[bucketOf(t)] = true
-			}
-		}
-	}
-	for _, o := range b.offers {
-		if t, ok := o[2].(time.Time); ok {
-			r.calls[bucketOf(t)] = true
-		}
-		if t, ok := o[5].(time.Time); ok {
-			r.offers[bucketOf(t)] = true
-		}
-	}
-	for _, i := range b.intervals {
-		st, _ := i[1].(string)
-		s, ok1 := i[5].(time.Time)
-		e, ok2 := i[6].(time.Time)
-		if st != string(callfloor.AgentLoggedOut) && ok1 && ok2 {
-			r.stateSpan(s, e)
-		}
-	}
-	return r
 }
 
 // prodRange restricts a parts source to the report's buckets ($3, the zone, is always named so
