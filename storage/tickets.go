@@ -838,7 +838,6 @@ func (db *DB) ListTickets(ctx context.Context, f TicketFilter, scope TicketScope
 	return page, rows.Err()
 }
 
-
 // change runs fn on the ticket locked for update.
 func (db *DB) change(ctx context.Context, id int64, now time.Time, fn func(tx pgx.Tx, t Ticket) error) (Ticket, error) {
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
