@@ -189,7 +189,16 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) (any, error) 
 	if in.CallID != "" {
 		c, err := a.DB.CallByID(r.Context(), in.CallID)
 		if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
-			return nil, unknownRef("call_id", "call", in.CallID)
+			// a call still on the desktop: the history writes it a moment later
+			live, lerr := a.ACD.Store().Call(r.Context(), in.CallID)
+			if lerr != nil {
+				return nil, unknownRef("call_id", "call", in.CallID)
+			}
+			c = storage.CallRecord{ID: live.ID, Direction: live.Direction, Queue: live.Queue, CallerNumber: live.CallerNumber,
+				CalledNumber: live.CalledNumber, Agent: live.Agent, EnteredAt: live.EnteredAt, RecordingName: live.RecordingName}
+			in.LiveCall = &storage.TicketCall{Direction: c.Direction, Caller: c.CallerNumber, Called: c.CalledNumber, Agent: c.Agent,
+				Queue: c.Queue, Recording: c.RecordingName, At: c.EnteredAt}
+			err = nil
 		}
 		if err != nil {
 			return nil, err

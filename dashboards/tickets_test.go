@@ -36,7 +36,7 @@ func TestTicketsAPIScopeAndRules(t *testing.T) {
 	e.ticketUser("chen", callfloor.RoleAgent, "team-b", "2001", nil)
 	e.ticketUser("pm-care", callfloor.RoleProjectManager, "", "", []string{"care"})
 
-	tk := e.expect("ana", "POST", "/tickets", `{"category":"complaint","subject":"宽带断线","phone":"138 0013 8000","fields":{"target":"service"}}`, 201)
+	tk := e.expect("ana", "POST", "/tickets", `{"category":"complaint","subject":"宽带断线","phone":"138 0013 8000","fields":{"target":"服务质量"}}`, 201)
 	id := int64(tk["id"].(float64))
 	if tk["first_owner_id"].(float64) != float64(e.ids["ana"]) || tk["team_id"] != "team-a" || tk["phone"] != "+8613800138000" {
 		t.Fatalf("created %v", tk)
@@ -79,7 +79,7 @@ func TestTicketsAPIScopeAndRules(t *testing.T) {
 	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, caller_number, agent_id, entered_at, last_event_id) VALUES ('cx', 'inbound', 'support', '13900001111', '2001', now(), '1-0')`); err != nil {
 		t.Fatal(err)
 	}
-	e.expect("ana", "POST", "/tickets", `{"category":"complaint","subject":"x","call_id":"cx","fields":{"target":"staff"}}`, 403)
+	e.expect("ana", "POST", "/tickets", `{"category":"complaint","subject":"x","call_id":"cx","fields":{"target":"服务态度"}}`, 403)
 	from := e.expect("chen", "POST", "/tickets", `{"category":"enquiry","subject":"来电咨询","call_id":"cx"}`, 201)
 	if from["phone"] != "+8613900001111" || from["call_agent"] != "2001" {
 		t.Fatalf("from call %v", from)

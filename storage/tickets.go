@@ -369,6 +369,15 @@ type NewTicket struct {
 	TeamID       string         `json:"team_id"`
 	AssigneeID   *int64         `json:"assignee_id"`
 	CallID       string         `json:"call_id"`
+	// LiveCall: the call CallID names as the live state has it, when the history has not
+	// written it yet (a call still on the desktop); its fields fill the ticket in the same way.
+	LiveCall *TicketCall `json:"-"`
+}
+
+// TicketCall is what a ticket takes from its call.
+type TicketCall struct {
+	Direction, Caller, Called, CallerName, Agent, Queue, Recording string
+	At                                                             time.Time
 }
 
 func checkText(field, s string, max int, required bool) (string, error) {
@@ -482,17 +491,21 @@ func createTicket(ctx context.Context, tx pgx.Tx, in NewTicket, by TicketActor, 
 	var callAt *time.Time
 	var callAgent, queue, recording, callName string
 	if in.CallID != "" {
-		var dir, caller, called string
-		var at time.Time
+		var c TicketCall
 		err := tx.QueryRow(ctx, `SELECT direction, coalesce(caller_number, ''), coalesce(called_number, ''), coalesce(caller_name, ''), coalesce(agent_id, ''),
 			coalesce(queue, ''), coalesce(recording_name, ''), entered_at FROM calls WHERE id = $1 ORDER BY entered_at DESC LIMIT 1`, in.CallID).
-			Scan(&dir, &caller, &called, &callName, &callAgent, &queue, &recording, &at)
+			Scan(&c.Direction, &c.Caller, &c.Called, &c.CallerName, &c.Agent, &c.Queue, &c.Recording, &c.At)
+		if errors.Is(err, pgx.ErrNoRows) && in.LiveCall != nil {
+			c, err = *in.LiveCall, nil
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
 			return 0, ticketInvalid("call_id", callfloor.CodeUnknownRef, callfloor.Params{"what": "call", "value": in.CallID}, "no such call")
 		}
 		if err != nil {
 			return 0, err
 		}
+		dir, caller, called, at := c.Direction, c.Caller, c.Called, c.At
+		callName, callAgent, queue, recording = c.CallerName, c.Agent, c.Queue, c.Recording
 		callAt = &at
 		if in.Phone == "" {
 			in.Phone = caller

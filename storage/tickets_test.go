@@ -86,7 +86,7 @@ func TestTicketLifecycle(t *testing.T) {
 	f := ticketWorld(t)
 	db, ctx, now := f.db, context.Background(), f.t0
 	tk, err := db.CreateTicket(ctx, storage.NewTicket{Category: "complaint", Subject: "宽带多次断线", CallID: "c-1",
-		Fields: map[string]any{"target": "service"}}, actor(f.agent), now)
+		Fields: map[string]any{"target": "服务质量"}}, actor(f.agent), now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -237,7 +237,7 @@ func TestFailingGatewayRetried(t *testing.T) {
 	clock := w.now
 	svc := &tickets.Service{DB: w.db, Now: func() time.Time { return clock }, MaxAttempts: 3}
 	if _, err := w.db.CreateTicket(ctx, storage.NewTicket{Category: "complaint", Subject: "态度差", Phone: "13800138000",
-		Fields: map[string]any{"target": "staff"}}, storage.TicketActor{UserID: w.agent.ID, Name: "王芳"}, clock); err != nil {
+		Fields: map[string]any{"target": "服务态度"}}, storage.TicketActor{UserID: w.agent.ID, Name: "王芳"}, clock); err != nil {
 		t.Fatal(err)
 	}
 	status := func() storage.TicketNoticeRow {
@@ -281,7 +281,7 @@ func TestFailingGatewayRetried(t *testing.T) {
 	rcv.mu.Unlock()
 	svc2 := &tickets.Service{DB: w.db, Now: func() time.Time { return clock }, MaxAttempts: 1, SMS: panicky{}}
 	if _, err := w.db.CreateTicket(ctx, storage.NewTicket{Category: "complaint", Subject: "再次投诉", Phone: "13800138000",
-		Fields: map[string]any{"target": "staff"}}, storage.TicketActor{UserID: w.agent.ID, Name: "王芳"}, clock); err != nil {
+		Fields: map[string]any{"target": "服务态度"}}, storage.TicketActor{UserID: w.agent.ID, Name: "王芳"}, clock); err != nil {
 		t.Fatal(err)
 	}
 	if err := svc2.Tick(ctx); err != nil {

@@ -19,7 +19,7 @@ CREATE TABLE ticket_categories (
 );
 INSERT INTO ticket_categories (code, name_zh, name_en, default_priority, sla_hours, sms_on_create, sms_on_answer, sort, fields) VALUES
  ('complaint', '投诉', 'Complaint', 'high', '{"low":48,"normal":24,"high":8,"urgent":2}', true, true, 1,
-  '[{"key":"target","label_zh":"投诉对象","label_en":"About","type":"choice","options":["staff","service","product"],"required":true}]'),
+  '[{"key":"target","label_zh":"投诉对象","label_en":"About","type":"choice","options":["服务态度","服务质量","产品问题"],"required":true}]'),
  ('difficult', '疑难', 'Difficult case', 'normal', '{"low":72,"normal":48,"high":24,"urgent":8}', false, true, 2, '[]'),
  ('repair', '报修', 'Repair', 'normal', '{"low":72,"normal":24,"high":8,"urgent":4}', true, true, 3,
   '[{"key":"address","label_zh":"地址","label_en":"Address","type":"text","required":true},{"key":"visit_date","label_zh":"上门日期","label_en":"Visit date","type":"date"}]'),
