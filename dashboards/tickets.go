@@ -217,117 +217,87 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) (any, error) 
 	return created{t}, nil
 }
 
+// ticketChange is a handler that decodes a body of type B and applies it to a ticket the caller
+// may act on, answering the ticket with its history.
+func ticketChange[B any](a *API, apply func(r *http.Request, t storage.Ticket, body B, by storage.TicketActor, now time.Time) (storage.Ticket, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) (any, error) {
+		t, err := a.seeTicket(r, true)
+		if err != nil {
+			return nil, err
+		}
+		var body B
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		t, err = apply(r, t, body, a.ticketActor(r.Context(), principal(r)), time.Now())
+		if err != nil {
+			return nil, err
+		}
+		return a.ticketDetail(r, t)
+	}
+}
+
 func (a *API) updateTicket(w http.ResponseWriter, r *http.Request) (any, error) {
-	t, err := a.seeTicket(r, true)
-	if err != nil {
-		return nil, err
-	}
-	var up storage.TicketUpdate
-	if err := decode(r, &up); err != nil {
-		return nil, err
-	}
-	if up.ProjectID != nil && !principal(r).CanSeeAll() && !principal(r).CanSeeProject(*up.ProjectID) && *up.ProjectID != t.ProjectID {
-		return nil, forbidden("project %q is outside what you may see", *up.ProjectID)
-	}
-	t, err = a.DB.UpdateTicket(r.Context(), t.ID, up, a.ticketActor(r.Context(), principal(r)), time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return a.ticketDetail(r, t)
+	return ticketChange(a, func(r *http.Request, t storage.Ticket, up storage.TicketUpdate, by storage.TicketActor, now time.Time) (storage.Ticket, error) {
+		if p := principal(r); up.ProjectID != nil && !p.CanSeeAll() && !p.CanSeeProject(*up.ProjectID) && *up.ProjectID != t.ProjectID {
+			return t, forbidden("project %q is outside what you may see", *up.ProjectID)
+		}
+		return a.DB.UpdateTicket(r.Context(), t.ID, up, by, now)
+	})(w, r)
+}
+
+type assignBody struct {
+	AssigneeID *int64 `json:"assignee_id"`
+	TeamID     string `json:"team_id"`
+}
+
+type commentBody struct {
+	Text   string `json:"text"`
+	Answer bool   `json:"answer"`
+}
+
+type followupBody struct {
+	Outcome string `json:"outcome"`
+	Note    string `json:"note"`
+	CallID  string `json:"call_id"`
+}
+
+type noteBody struct {
+	Note string `json:"note"`
+}
+
+type reasonBody struct {
+	Reason string `json:"reason"`
 }
 
 func (a *API) assignTicket(w http.ResponseWriter, r *http.Request) (any, error) {
-	t, err := a.seeTicket(r, true)
-	if err != nil {
-		return nil, err
-	}
-	var body struct {
-		AssigneeID *int64 `json:"assignee_id"`
-		TeamID     string `json:"team_id"`
-	}
-	if err := decode(r, &body); err != nil {
-		return nil, err
-	}
-	t, err = a.DB.AssignTicket(r.Context(), t.ID, body.AssigneeID, body.TeamID, a.ticketActor(r.Context(), principal(r)), time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return a.ticketDetail(r, t)
+	return ticketChange(a, func(r *http.Request, t storage.Ticket, b assignBody, by storage.TicketActor, now time.Time) (storage.Ticket, error) {
+		return a.DB.AssignTicket(r.Context(), t.ID, b.AssigneeID, b.TeamID, by, now)
+	})(w, r)
 }
 
 func (a *API) commentTicket(w http.ResponseWriter, r *http.Request) (any, error) {
-	t, err := a.seeTicket(r, true)
-	if err != nil {
-		return nil, err
-	}
-	var body struct {
-		Text   string `json:"text"`
-		Answer bool   `json:"answer"`
-	}
-	if err := decode(r, &body); err != nil {
-		return nil, err
-	}
-	t, err = a.DB.CommentTicket(r.Context(), t.ID, body.Text, body.Answer, a.ticketActor(r.Context(), principal(r)), time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return a.ticketDetail(r, t)
+	return ticketChange(a, func(r *http.Request, t storage.Ticket, b commentBody, by storage.TicketActor, now time.Time) (storage.Ticket, error) {
+		return a.DB.CommentTicket(r.Context(), t.ID, b.Text, b.Answer, by, now)
+	})(w, r)
 }
 
 func (a *API) followupTicket(w http.ResponseWriter, r *http.Request) (any, error) {
-	t, err := a.seeTicket(r, true)
-	if err != nil {
-		return nil, err
-	}
-	var body struct {
-		Outcome string `json:"outcome"`
-		Note    string `json:"note"`
-		CallID  string `json:"call_id"`
-	}
-	if err := decode(r, &body); err != nil {
-		return nil, err
-	}
-	t, err = a.DB.RecordFollowup(r.Context(), t.ID, body.Outcome, body.Note, body.CallID, a.ticketActor(r.Context(), principal(r)), time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return a.ticketDetail(r, t)
+	return ticketChange(a, func(r *http.Request, t storage.Ticket, b followupBody, by storage.TicketActor, now time.Time) (storage.Ticket, error) {
+		return a.DB.RecordFollowup(r.Context(), t.ID, b.Outcome, b.Note, b.CallID, by, now)
+	})(w, r)
 }
 
 func (a *API) closeTicket(w http.ResponseWriter, r *http.Request) (any, error) {
-	t, err := a.seeTicket(r, true)
-	if err != nil {
-		return nil, err
-	}
-	var body struct {
-		Note string `json:"note"`
-	}
-	if err := decode(r, &body); err != nil {
-		return nil, err
-	}
-	t, err = a.DB.CloseTicket(r.Context(), t.ID, body.Note, a.ticketActor(r.Context(), principal(r)), time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return a.ticketDetail(r, t)
+	return ticketChange(a, func(r *http.Request, t storage.Ticket, b noteBody, by storage.TicketActor, now time.Time) (storage.Ticket, error) {
+		return a.DB.CloseTicket(r.Context(), t.ID, b.Note, by, now)
+	})(w, r)
 }
 
 func (a *API) reopenTicket(w http.ResponseWriter, r *http.Request) (any, error) {
-	t, err := a.seeTicket(r, true)
-	if err != nil {
-		return nil, err
-	}
-	var body struct {
-		Reason string `json:"reason"`
-	}
-	if err := decode(r, &body); err != nil {
-		return nil, err
-	}
-	t, err = a.DB.ReopenTicket(r.Context(), t.ID, body.Reason, a.ticketActor(r.Context(), principal(r)), time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return a.ticketDetail(r, t)
+	return ticketChange(a, func(r *http.Request, t storage.Ticket, b reasonBody, by storage.TicketActor, now time.Time) (storage.Ticket, error) {
+		return a.DB.ReopenTicket(r.Context(), t.ID, b.Reason, by, now)
+	})(w, r)
 }
 
 // TicketAssignee is a user a ticket may be given to.

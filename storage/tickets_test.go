@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -65,18 +66,6 @@ func kinds(evs []storage.TicketEvent) []string {
 		out = append(out, e.Kind)
 	}
 	return out
-}
-
-func eq(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // A ticket from a call is pre-filled from the call; the first owner stays through reassignments
@@ -161,7 +150,7 @@ func TestTicketLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"created", "assigned", "assigned", "moved_team", "assigned", "commented", "answered", "followup", "reopened", "commented", "answered", "followup", "closed"}
-	if got := kinds(evs); !eq(got, want) {
+	if got := kinds(evs); !slices.Equal(got, want) {
 		t.Fatalf("history %v, want %v", got, want)
 	}
 	if evs[3].By != "李强" || evs[3].Detail["to"] != "t2" {

@@ -111,7 +111,7 @@ export function percent(r: number | null | undefined, na: string): string {
 export function chartOption(rows: TicketFigures[], label: (k: string) => string, names: { created: string; onTime: string }) {
   return {
     tooltip: { trigger: "axis" },
-    legend: { data: [names.created, names.onTime] },
+    legend: { top: 0, data: [names.created, names.onTime] },
     grid: { left: 40, right: 50, bottom: 30, top: 40 },
     xAxis: { type: "category", data: rows.map((r) => label(r.key)) },
     yAxis: [
