@@ -222,14 +222,28 @@ func (s *Sender) sendWebhook(ctx context.Context, d Destination, m Message) erro
 
 // post sends a JSON body and checks the HTTP status; it returns the answer's body.
 func (s *Sender) post(ctx context.Context, u string, raw []byte, h http.Header) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(raw))
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	return s.Request(ctx, http.MethodPost, u, raw, h)
+}
+
+// Request sends a request with the headers given and checks the answer as post does (2xx:
+// success; 429 and 503: a SendError with RetryAfter; errors never repeat the URL's token). It
+// returns the answer's body. Other features' webhooks (the tickets' SMS gateway) use it.
+func (s *Sender) Request(ctx context.Context, method, u string, raw []byte, h http.Header) ([]byte, error) {
+	var body io.Reader
+	if raw != nil {
+		body = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		return nil, failf("bad url %s", RedactURL(u))
 	}
 	for k, v := range h {
 		req.Header[k] = v
 	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	resp, err := s.client().Do(req)
 	if err != nil {
 		// the error text repeats the URL (and its token): say only what failed
@@ -237,7 +251,7 @@ func (s *Sender) post(ctx context.Context, u string, raw []byte, h http.Header) 
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, failf("POST %s: %v", RedactURL(u), err)
+		return nil, failf("%s %s: %v", method, RedactURL(u), err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -246,10 +260,10 @@ func (s *Sender) post(ctx context.Context, u string, raw []byte, h http.Header) 
 		if v, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && v >= 0 {
 			ra = time.Duration(v) * time.Second
 		}
-		return b, &SendError{Msg: fmt.Sprintf("POST %s: %s", RedactURL(u), resp.Status), RetryAfter: max(ra, time.Second)}
+		return b, &SendError{Msg: fmt.Sprintf("%s %s: %s", method, RedactURL(u), resp.Status), RetryAfter: max(ra, time.Second)}
 	}
 	if resp.StatusCode/100 != 2 {
-		return b, failf("POST %s: %s", RedactURL(u), resp.Status)
+		return b, failf("%s %s: %s", method, RedactURL(u), resp.Status)
 	}
 	return b, nil
 }

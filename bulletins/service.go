@@ -47,6 +47,10 @@ type Service struct {
 	RetryDelay  time.Duration // fixed delay between attempts (tests); 0: river's backoff and the services' Retry-After
 	MaxAttempts int           // default 6
 
+	// Extra adds other features' workers and periodic jobs to the same river client (the
+	// tickets' escalation and notifications), so that an instance runs one client.
+	Extra func(w *river.Workers) []*river.PeriodicJob
+
 	store     *Store
 	storeOnce sync.Once
 	client    *river.Client[pgx.Tx]
@@ -156,6 +160,9 @@ func (s *Service) Start(ctx context.Context) error {
 				return tickArgs{}, &river.InsertOpts{MaxAttempts: 1}
 			}, &river.PeriodicJobOpts{RunOnStart: true})},
 		JobTimeout: time.Minute,
+	}
+	if s.Extra != nil {
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, s.Extra(workers)...)
 	}
 	if s.RetryDelay > 0 {
 		cfg.RetryPolicy = fixedRetry{s.RetryDelay}

@@ -136,6 +136,7 @@ func (a *API) Register(mux Mux) {
 	a.registerAttendance(h)      // attendance from the records, the monthly sheet, corrections (workforce_attendance.go)
 	a.registerScores(h)          // the monthly score: drafts, flow, exams, entries, rules, ranking (workforce_scores.go)
 	a.registerForecast(h)        // forecast and staffing per interval (workforce_forecast.go)
+	a.registerTickets(h)         // tickets, categories, notification settings (tickets.go)
 	h("GET /api/v1/users", a.listUsers)
 	h("POST /api/v1/users", a.createUser)
 	h("GET /api/v1/users/{id}", a.getUser)
@@ -158,6 +159,7 @@ func (a *API) Register(mux Mux) {
 	// list export, rejected rows, a number's contact history (campaign_lists.go)
 	a.registerCampaignFiles(mux)
 	mux.Handle("GET /api/v1/reports/outbound", a.Auth.Middleware(a.outboundReportHandler())) // 外呼日报 (reports_outbound.go)
+	a.registerTicketReport(mux)                                                              // the tickets report: JSON, csv, xlsx (tickets.go)
 	mux.Handle("/api/", a.Auth.Middleware(a.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Params: callfloor.Params{"what": "route"}, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
 	})))

@@ -155,6 +155,9 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := seedDemoCampaigns(ctx, db, stdout); err != nil { // issue 13: demo_w13_campaigns.go
 		return err
 	}
+	if err := seedDemoTickets(ctx, db, time.Now(), stdout); err != nil { // issue 14: demo_w14_tickets.go
+		return err
+	}
 	t0 := time.Now()
 	h, err := seedDemoHistory(ctx, db, cfg, *weeks, time.Now())
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/callfloor/callfloor/telephony"
 	"github.com/callfloor/callfloor/telephony/ari"
 	"github.com/callfloor/callfloor/telephony/sim"
+	"github.com/callfloor/callfloor/tickets"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -53,6 +54,8 @@ type Main struct {
 	Stream   *realtime.StreamGuard
 	// Bulletins sends the scheduled bulletins and threshold alerts (river, once across instances).
 	Bulletins *bulletins.Service
+	// Tickets escalates overdue tickets and sends their notifications (on the bulletins' river client).
+	Tickets *tickets.Service
 
 	auth *dashboards.Auth
 
@@ -281,6 +284,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Bulletins = &bulletins.Service{Pool: m.DB.Pool, Redis: m.Redis, Prefix: cfg.Prefix, Live: m.KPI,
 		Loc: cfg.Location, Log: m.Log, Sender: &bulletins.Sender{},
 		Source: bulletins.ReportSource{DB: m.DB, Loc: cfg.Location}} // the bulletins' history figures are the reports'
+	// tickets (issue 14): escalation and notifications, a periodic job on the bulletins' river client
+	storage.SetTicketZone(cfg.Location())
+	m.Tickets = &tickets.Service{DB: m.DB, Sender: m.Bulletins.Sender, Loc: cfg.Location, Log: m.Log}
+	m.Bulletins.Extra = m.Tickets.Register
 	if err := m.Bulletins.Start(runCtx); err != nil {
 		return err
 	}

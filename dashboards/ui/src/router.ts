@@ -75,6 +75,9 @@ export const routes: RouteRecordRaw[] = [
   { path: "/campaigns", component: () => import("./views/campaigns/CampaignsView.vue"), meta: { allow: roleIn("team_lead", "project_manager", "supervisor", "operations_manager", "admin") } },
   { path: "/campaigns/:id", component: () => import("./views/campaigns/CampaignListsView.vue"), props: true, meta: { allow: roleIn("team_lead", "project_manager", "supervisor", "operations_manager", "admin") } },
   { path: "/dnc", component: () => import("./views/campaigns/DncView.vue"), meta: { allow: roleIn("project_manager", "supervisor", "operations_manager", "admin") } },
+  { path: "/tickets", component: () => import("./views/tickets/TicketsView.vue") },
+  { path: "/tickets/settings", component: () => import("./views/tickets/TicketSettingsView.vue"), meta: { allow: roleIn("admin", "operations_manager") } },
+  { path: "/tickets/:id(\\d+)", component: () => import("./views/tickets/TicketView.vue"), props: true },
   { path: "/:rest(.*)*", name: "fallback", component: { render: () => null } }, // anything else: the home page (guard)
 ];
 
