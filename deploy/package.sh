@@ -14,9 +14,8 @@ export CALLFLOOR_VERSION
 export CALLFLOOR_ARCH=${CALLFLOOR_ARCH:-$(go env GOARCH)}
 out=${CALLFLOOR_PACKAGE_DIR:-dist}
 mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export CALLFLOOR_BINARY="$work/callfloor"
-CGO_ENABLED=0 GOOS=linux GOARCH="$CALLFLOOR_ARCH" go build -trimpath -ldflags '-s -w' -o "$CALLFLOOR_BINARY" ./cmd/callfloor
+# nfpm takes the binary from a fixed path (it expands no variables in contents)
+mkdir -p .run/package
+CGO_ENABLED=0 GOOS=linux GOARCH="$CALLFLOOR_ARCH" go build -trimpath -ldflags '-s -w' -o .run/package/callfloor ./cmd/callfloor
 go tool nfpm package --config deploy/package/nfpm.yaml --packager deb --target "$out/"
 ls "$out"/callfloor_*"$CALLFLOOR_ARCH".deb
