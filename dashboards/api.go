@@ -1400,7 +1400,7 @@ var outcomes = map[string]bool{}
 
 func init() {
 	for _, o := range []callfloor.Outcome{callfloor.OutcomeAnswered, callfloor.OutcomeAbandoned, callfloor.OutcomeShortAbandon, callfloor.OutcomeFlowedOut,
-		callfloor.OutcomeUnknownQueue, callfloor.OutcomeBusy, callfloor.OutcomeNoAnswer, callfloor.OutcomeFailed, callfloor.OutcomeLost} {
+		callfloor.OutcomeUnknownQueue, callfloor.OutcomeBusy, callfloor.OutcomeNoAnswer, callfloor.OutcomeFailed, callfloor.OutcomeLost, callfloor.OutcomeBlocked} {
 		outcomes[string(o)] = true
 	}
 }

@@ -34,7 +34,7 @@ func TestCustomerTimeline(t *testing.T) {
 	insertCall(t, db, "c1", "13800138000", "4008", "billing", "1001", base, 60_000)
 	insertCall(t, db, "c2", "+8613800138000", "4008", "cards", "1002", base.Add(time.Hour), 30_000)
 	insertCall(t, db, "c3", "13900139000", "4008", "billing", "1001", base.Add(90*time.Minute), 10_000) // someone else
-	insertCall(t, db, "c4", "", "8613800138000", "", "1003", base.Add(3*time.Hour), 5_000)               // outbound-ish: called number
+	insertCall(t, db, "c4", "", "8613800138000", "", "1003", base.Add(3*time.Hour), 5_000)              // outbound-ish: called number
 	if err := db.SetCallDisposition(ctx, storage.CallDisposition{CallID: "c2", Queue: "cards", AgentID: "1002", Code: "activated", Label: "已激活", Note: "客户要求激活信用卡", SetBy: "1002", SetAt: base.Add(70 * time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
