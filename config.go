@@ -191,7 +191,6 @@ type CustomerRouting struct {
 // DefaultBlacklistSound is a core Asterisk sound ("your call cannot be completed as dialed").
 const DefaultBlacklistSound = "sound:cannot-complete"
 
-
 // DefaultSessionCloseMargin is acd.session_close_margin's default.
 const DefaultSessionCloseMargin = 2 * time.Hour
 
