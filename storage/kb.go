@@ -127,9 +127,9 @@ func (db *DB) CreateKBCategory(ctx context.Context, c KBCategory) (KBCategory, e
 	return c, nil
 }
 
-// KBArticle returns an article; today decides ReviewDue.
+// KBArticle returns an article; today (its date as written, whatever its zone) decides ReviewDue.
 func (db *DB) KBArticle(ctx context.Context, id int64, today time.Time) (*KBArticle, error) {
-	a, err := scanKB(db.Pool.QueryRow(ctx, `SELECT `+kbCols+` FROM kb_articles a WHERE a.id = $2`, today, id))
+	a, err := scanKB(db.Pool.QueryRow(ctx, `SELECT `+kbCols+` FROM kb_articles a WHERE a.id = $2`, today.Format(time.DateOnly), id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, kbNotFound(id)
 	}
@@ -266,7 +266,7 @@ func (db *DB) SearchKB(ctx context.Context, q KBQuery, today time.Time) ([]KBArt
 	if len(terms) > 8 {
 		terms = terms[:8]
 	}
-	args := []any{today}
+	args := []any{today.Format(time.DateOnly)}
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
