@@ -26,6 +26,8 @@ import { scoresEn, scoresZh } from "./i18n_scores";
 import { leaveEn, leaveZh } from "./i18n_leave";
 import { deskLeadsEn, deskLeadsZh } from "./i18n_desk_leads";
 import { campaignsEn, campaignsZh } from "./i18n_campaigns";
+import { customersEn, customersZh } from "./i18n_customers";
+import { kbEn, kbZh } from "./i18n_kb";
 
 const en = {
   ...qaEn,
@@ -49,6 +51,8 @@ const en = {
   ...leaveEn,
   ...deskLeadsEn,
   ...campaignsEn,
+  ...customersEn,
+  ...kbEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -196,6 +200,8 @@ const zh: Record<Key, string> = {
   ...leaveZh,
   ...deskLeadsZh,
   ...campaignsZh,
+  ...customersZh,
+  ...kbZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

@@ -75,6 +75,9 @@ export const routes: RouteRecordRaw[] = [
   { path: "/campaigns", component: () => import("./views/campaigns/CampaignsView.vue"), meta: { allow: roleIn("team_lead", "project_manager", "supervisor", "operations_manager", "admin") } },
   { path: "/campaigns/:id", component: () => import("./views/campaigns/CampaignListsView.vue"), props: true, meta: { allow: roleIn("team_lead", "project_manager", "supervisor", "operations_manager", "admin") } },
   { path: "/dnc", component: () => import("./views/campaigns/DncView.vue"), meta: { allow: roleIn("project_manager", "supervisor", "operations_manager", "admin") } },
+  { path: "/customers", component: () => import("./views/customers/CustomersView.vue") },
+  { path: "/customers/:phone", component: () => import("./views/customers/CustomersView.vue"), props: true },
+  { path: "/kb", component: () => import("./views/kb/KBView.vue") },
   { path: "/:rest(.*)*", name: "fallback", component: { render: () => null } }, // anything else: the home page (guard)
 ];
 
