@@ -83,7 +83,9 @@ func TestBrowserCustomersAndKB(t *testing.T) {
 			return strings.Contains(textOf(ctx, "customer-timeline"), "客户询问账单分期手续费")
 		})
 		// the KB panel suggests the queue's article
-		waitFor(t, ctx, 10*time.Second, "the suggested article", func() bool { return strings.Contains(textOf(ctx, "kb-results"), "信用卡激活后多久可以使用") })
+		waitFor(t, ctx, 10*time.Second, "the suggested article", func() bool {
+			return strings.Contains(textOf(ctx, "kb-results"), "信用卡激活后多久可以使用")
+		})
 		// a note
 		note := "客户要求下周回电 " + lang
 		do(t, ctx, "write a note", chromedp.SendKeys(byTestID("customer-note"), note), chromedp.Click(byTestID("btn-customer-note")))
