@@ -177,7 +177,19 @@ type ACDConfig struct {
 	// SessionCloseMargin: a login session still open this long after its rostered shift's end
 	// is closed (the agent logged out, reason shift_over); 0: DefaultSessionCloseMargin.
 	SessionCloseMargin time.Duration `yaml:"session_close_margin"`
+	// Customers: how the ACD treats flagged callers (issue 14).
+	Customers CustomerRouting `yaml:"customers"`
 }
+
+// CustomerRouting says how the ACD treats a VIP or blacklisted caller.
+type CustomerRouting struct {
+	VIPPriority      int           `yaml:"vip_priority"`       // added to a VIP caller's priority; 0: DefaultVIPPriority
+	BlacklistSound   string        `yaml:"blacklist_sound"`    // played to a blacklisted caller before the hang-up; "": DefaultBlacklistSound
+	BlacklistPlayFor time.Duration `yaml:"blacklist_play_for"` // the hang-up follows this long after the prompt starts; 0: 3 s
+}
+
+// DefaultBlacklistSound is a core Asterisk sound ("your call cannot be completed as dialed").
+const DefaultBlacklistSound = "sound:cannot-complete"
 
 // DefaultSessionCloseMargin is acd.session_close_margin's default.
 const DefaultSessionCloseMargin = 2 * time.Hour
@@ -280,6 +292,15 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.ACD.UnknownQueue.Action == "" {
 		c.ACD.UnknownQueue.Action = ActionHangup
+	}
+	if c.ACD.Customers.VIPPriority == 0 {
+		c.ACD.Customers.VIPPriority = DefaultVIPPriority
+	}
+	if c.ACD.Customers.BlacklistSound == "" {
+		c.ACD.Customers.BlacklistSound = DefaultBlacklistSound
+	}
+	if c.ACD.Customers.BlacklistPlayFor <= 0 {
+		c.ACD.Customers.BlacklistPlayFor = 3 * time.Second
 	}
 	if c.ACD.RecordingFormat == "" {
 		c.ACD.RecordingFormat = "wav"
@@ -610,6 +631,9 @@ func (c *Config) Validate() error {
 	}
 	if err := ValidateDestination("acd.unknown_queue", c.ACD.UnknownQueue); err != nil {
 		return err
+	}
+	if !strings.Contains(c.ACD.Customers.BlacklistSound, ":") {
+		return invalid("acd.customers.blacklist_sound", "%q is not a media URI (sound:…)", c.ACD.Customers.BlacklistSound).With(CodeInvalidFormat, Params{"format": "media", "value": c.ACD.Customers.BlacklistSound})
 	}
 	switch c.ACD.RecordingFormat {
 	case "wav", "gsm", "ulaw", "alaw", "sln", "g722", "wav49":

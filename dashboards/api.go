@@ -137,6 +137,8 @@ func (a *API) Register(mux Mux) {
 	a.registerScores(h)          // the monthly score: drafts, flow, exams, entries, rules, ranking (workforce_scores.go)
 	a.registerForecast(h)        // forecast and staffing per interval (workforce_forecast.go)
 	a.registerTickets(h)         // tickets, categories, notification settings (tickets.go)
+	a.registerCustomers(h)       // customers, their timeline, notes and flags (customers.go)
+	a.registerKB(h)              // scripts and the knowledge base (kb.go)
 	h("GET /api/v1/users", a.listUsers)
 	h("POST /api/v1/users", a.createUser)
 	h("GET /api/v1/users/{id}", a.getUser)
@@ -1402,7 +1404,7 @@ var outcomes = map[string]bool{}
 
 func init() {
 	for _, o := range []callfloor.Outcome{callfloor.OutcomeAnswered, callfloor.OutcomeAbandoned, callfloor.OutcomeShortAbandon, callfloor.OutcomeFlowedOut,
-		callfloor.OutcomeUnknownQueue, callfloor.OutcomeBusy, callfloor.OutcomeNoAnswer, callfloor.OutcomeFailed, callfloor.OutcomeLost} {
+		callfloor.OutcomeUnknownQueue, callfloor.OutcomeBusy, callfloor.OutcomeNoAnswer, callfloor.OutcomeFailed, callfloor.OutcomeLost, callfloor.OutcomeBlocked} {
 		outcomes[string(o)] = true
 	}
 }

@@ -302,7 +302,7 @@ func callPartsOver(from, extra string) string {
   coalesce(sum(c.talk_ms) FILTER (WHERE c.direction = 'outbound'), 0)::bigint AS outbound_talk_ms,
   count(*) AS n
 FROM (SELECT c.*, date_bin('15 minutes', c.entered_at, ` + bucketOrigin + `) AS bucket,
-        (c.direction = 'inbound' AND c.queue IS NOT NULL AND c.outcome IS DISTINCT FROM 'unknown_queue') AS ib,
+        (c.direction = 'inbound' AND c.queue IS NOT NULL AND c.outcome IS DISTINCT FROM 'unknown_queue' AND c.outcome IS DISTINCT FROM 'blocked') AS ib,
         (c.outcome = 'answered' AND c.ended_at IS NOT NULL AND c.talk_ms IS NOT NULL) AS handled,
         coalesce((SELECT nullif((q.settings->>'service_level')::bigint, 0) / 1000000 FROM queues q WHERE q.name = c.queue), 20000) AS t_ms
       FROM ` + from + `) c

@@ -373,6 +373,9 @@ func (cl *call) enter(m msgEnter) {
 		cl.unknownQueue()
 		return
 	}
+	if m.offerTo == "" && cl.screenCaller() { // customer flags: VIP ahead, blacklist refused (customers.go)
+		return
+	}
 	cl.acd.metrics.offered.WithLabelValues(c.Queue).Inc()
 	cl.save(callfloor.EvCallEntered, map[string]int64{realtime.CntOffered: 1}, nil, "", nil)
 	if m.offerTo == "" {
@@ -981,6 +984,9 @@ func (a *ACD) recordingDone(callID string, r aril.LiveRecordingData) {
 func (cl *call) timer(m msgTimer) {
 	c := cl.c
 	if cl.dl != nil && cl.dialerTimer(m) {
+		return
+	}
+	if cl.customerTimer(m) {
 		return
 	}
 	switch m.kind {

@@ -166,6 +166,12 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := seedDemoAttendance(ctx, db, cfg, time.Now(), stdout); err != nil { // issue 12: demo_w12_attendance.go
 		return err
 	}
+	if err := seedDemoCustomers(ctx, db, time.Now(), stdout); err != nil { // issue 14: demo_w14_customers.go
+		return err
+	}
+	if err := seedDemoKB(ctx, db, time.Now(), stdout); err != nil { // issue 14: demo_w14_customers.go
+		return err
+	}
 	if len(h.Days) > 0 {
 		fmt.Fprintf(stdout, "demo: history of %d days from %s (%d calls, %d agent state intervals, %d dispositions) in %s\n",
 			len(h.Days), h.Days[0].Format(time.DateOnly), h.Calls, h.Intervals, h.Dispositions, time.Since(t0).Round(100*time.Millisecond))

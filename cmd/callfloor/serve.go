@@ -183,6 +183,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	rebuildCustomerFlags(ctx, runCtx, m.DB, store, m.Log) // issue 14: the ACD reads customer flags from Redis only (customers.go)
 	m.Registry.MustRegister(realtime.NewCollector(store, func() []string {
 		var out []string
 		for _, q := range m.ACD.Queues() {

@@ -27,6 +27,8 @@ import { leaveEn, leaveZh } from "./i18n_leave";
 import { deskLeadsEn, deskLeadsZh } from "./i18n_desk_leads";
 import { campaignsEn, campaignsZh } from "./i18n_campaigns";
 import { ticketsEn, ticketsZh } from "./i18n_tickets";
+import { customersEn, customersZh } from "./i18n_customers";
+import { kbEn, kbZh } from "./i18n_kb";
 
 const en = {
   ...qaEn,
@@ -51,6 +53,8 @@ const en = {
   ...deskLeadsEn,
   ...campaignsEn,
   ...ticketsEn,
+  ...customersEn,
+  ...kbEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -199,6 +203,8 @@ const zh: Record<Key, string> = {
   ...deskLeadsZh,
   ...campaignsZh,
   ...ticketsZh,
+  ...customersZh,
+  ...kbZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

@@ -78,6 +78,9 @@ export const routes: RouteRecordRaw[] = [
   { path: "/tickets", component: () => import("./views/tickets/TicketsView.vue") },
   { path: "/tickets/settings", component: () => import("./views/tickets/TicketSettingsView.vue"), meta: { allow: roleIn("admin", "operations_manager") } },
   { path: "/tickets/:id(\\d+)", component: () => import("./views/tickets/TicketView.vue"), props: true },
+  { path: "/customers", component: () => import("./views/customers/CustomersView.vue") },
+  { path: "/customers/:phone", component: () => import("./views/customers/CustomersView.vue"), props: true },
+  { path: "/kb", component: () => import("./views/kb/KBView.vue") },
   { path: "/:rest(.*)*", name: "fallback", component: { render: () => null } }, // anything else: the home page (guard)
 ];
 
