@@ -53,6 +53,8 @@ type Queue struct {
 	// MissedPauseSeconds overrides acd.missed_pause_seconds for a ring of this queue the agent
 	// missed (nil: the global setting; 0: paused until someone unpauses them).
 	MissedPauseSeconds *float64 `yaml:"missed_pause_seconds" json:"missed_pause_seconds,omitempty"`
+	// Callback: the call-back offered to waiting callers and the abandoned-caller list (callback.go).
+	Callback CallbackConfig `yaml:"callback" json:"callback"`
 }
 
 // MissedPause is how long a missed ring of this queue pauses the agent (0: until unpaused).
@@ -330,6 +332,7 @@ func (c *Config) ApplyDefaults() {
 		if q.SLTarget == 0 {
 			q.SLTarget = 0.8
 		}
+		q.Callback.applyDefaults()
 	}
 }
 
@@ -504,6 +507,9 @@ func ValidateQueue(field string, q *Queue) *Error {
 		return invalid(field+".longest_wait_amber", "must be below longest_wait_red (%s), got %s", q.LongestRed, q.LongestAmber).With(CodeMustBeBelow, Params{"other": "longest_wait_red", "limit": q.LongestRed.Seconds(), "unit": "s", "value": q.LongestAmber.Seconds()})
 	}
 	if err := ValidateDestination(field+".on_max_wait", q.OnMaxWait); err != nil {
+		return err
+	}
+	if err := q.Callback.validate(field + ".callback"); err != nil {
 		return err
 	}
 	return nil

@@ -35,6 +35,7 @@ import (
 var EventFilter = []string{
 	"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelStateChange", "Dial", "ChannelHold", "ChannelUnhold",
 	"RecordingStarted", "RecordingFinished", "RecordingFailed", "ApplicationReplaced", "EndpointStateChange",
+	"ChannelDtmfReceived", "PlaybackFinished", // call-back requests (callback.go)
 }
 
 // Options wires an ACD.

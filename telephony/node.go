@@ -242,6 +242,10 @@ func (n *node) Event(ev aril.Event) {
 		n.toChannel(e.Channel.ID, ev)
 	case *aril.Dial:
 		n.toChannel(e.Peer.ID, ev)
+	case *aril.ChannelDtmfReceived:
+		n.toChannel(e.Channel.ID, ev) // a waiting caller's key (callback.go)
+	case *aril.PlaybackFinished:
+		n.toCall(callIDOf(e.Playback.ID), ev) // callfloor's playbacks are named cf-<call>-… (callback.go)
 	case *aril.EndpointStateChange:
 		n.endpointState(e)
 	case *aril.ApplicationReplaced:
