@@ -136,6 +136,7 @@ func (a *API) Register(mux Mux) {
 	a.registerAttendance(h)      // attendance from the records, the monthly sheet, corrections (workforce_attendance.go)
 	a.registerScores(h)          // the monthly score: drafts, flow, exams, entries, rules, ranking (workforce_scores.go)
 	a.registerForecast(h)        // forecast and staffing per interval (workforce_forecast.go)
+	a.registerCallbacks(h)       // the call-back list, 回拨及时率, call-backs waiting (callbacks.go)
 	h("GET /api/v1/users", a.listUsers)
 	h("POST /api/v1/users", a.createUser)
 	h("GET /api/v1/users/{id}", a.getUser)

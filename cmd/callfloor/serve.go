@@ -253,6 +253,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.recCache = api.RecordingCache
 	api.Register(mux)
+	go api.RunCallbackSync(runCtx, 30*time.Second) // the call-back list from the history (issue 14)
 	targets := &dashboards.LiveTargets{DB: m.DB, Log: m.Log} // queue and project targets on the wallboard (issue 11)
 	if err := targets.Reload(ctx); err != nil {
 		m.Log.Warn("reading the queues' targets", "err", err)
