@@ -249,6 +249,9 @@ type TrafficConfig struct {
 	PatienceMax    time.Duration `yaml:"patience_max"`
 	TalkMin        time.Duration `yaml:"talk_min"`
 	TalkMax        time.Duration `yaml:"talk_max"`
+	// CallbackShare: the share of callers who press 1 when offered a call-back (the queue's
+	// callback.offer), shortly after the offer (issue 14).
+	CallbackShare float64 `yaml:"callback_share"`
 }
 
 // ApplyDefaults fills what the file left out.
@@ -705,6 +708,9 @@ func (c *Config) Validate() error {
 			}
 			if t.PatienceMax < t.PatienceMin {
 				return invalid(f+".patience_max", "must be ≥ patience_min").With(CodeOutOfRange, Params{"min": t.PatienceMin.Seconds(), "unit": "s", "value": t.PatienceMax.Seconds()})
+			}
+			if t.CallbackShare < 0 || t.CallbackShare > 1 {
+				return invalid(f+".callback_share", "must be between 0 and 1, got %v", t.CallbackShare).With(CodeOutOfRange, Params{"min": 0, "max": 1, "value": t.CallbackShare})
 			}
 			if t.TalkMax < t.TalkMin {
 				return invalid(f+".talk_max", "must be ≥ talk_min").With(CodeOutOfRange, Params{"min": t.TalkMin.Seconds(), "unit": "s", "value": t.TalkMax.Seconds()})

@@ -265,6 +265,9 @@ export const errorsEn = {
   "alert.waiting": "{value} waiting ≥ {limit}",
   "alert.longest_wait": "longest wait {value} s ≥ {limit} s",
   "alert.service_level": "service level {value} % < {limit} %",
+  // call-backs (issue 14)
+  "err.invalid_format.media": "{field} must be an Asterisk sound such as sound:queue-callback.",
+  "err.callback_taken": "This call-back is already taken or closed ({by}).",
 } as const;
 
 export const errorsZh: Record<keyof typeof errorsEn, string> = {
@@ -522,4 +525,7 @@ export const errorsZh: Record<keyof typeof errorsEn, string> = {
   "alert.waiting": "排队 {value} 人 ≥ {limit}",
   "alert.longest_wait": "最长等待 {value} 秒 ≥ {limit} 秒",
   "alert.service_level": "服务水平 {value} % < {limit} %",
+  // call-backs (issue 14)
+  "err.invalid_format.media": "{field}必须是 Asterisk 语音，例如 sound:queue-callback。",
+  "err.callback_taken": "该回拨已被领取或已关闭（{by}）。",
 };

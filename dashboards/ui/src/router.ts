@@ -75,6 +75,7 @@ export const routes: RouteRecordRaw[] = [
   { path: "/campaigns", component: () => import("./views/campaigns/CampaignsView.vue"), meta: { allow: roleIn("team_lead", "project_manager", "supervisor", "operations_manager", "admin") } },
   { path: "/campaigns/:id", component: () => import("./views/campaigns/CampaignListsView.vue"), props: true, meta: { allow: roleIn("team_lead", "project_manager", "supervisor", "operations_manager", "admin") } },
   { path: "/dnc", component: () => import("./views/campaigns/DncView.vue"), meta: { allow: roleIn("project_manager", "supervisor", "operations_manager", "admin") } },
+  { path: "/callbacks", component: () => import("./views/callbacks/CallbacksView.vue"), meta: { allow: (me) => !!me.user.agent_id || ["team_lead", "project_manager", "supervisor", "operations_manager", "admin", "qa", "trainer"].includes(me.user.role) } },
   { path: "/:rest(.*)*", name: "fallback", component: { render: () => null } }, // anything else: the home page (guard)
 ];
 
