@@ -109,6 +109,10 @@ func callbackKeepsPlace(t *testing.T, restart bool) {
 	if n, _ := f.store.CallbacksWaiting(context.Background(), []string{"sales"}); n["sales"] != 1 {
 		t.Errorf("call-backs waiting %v, want 1", n)
 	}
+	kpi := realtime.NewKPI(f.store, realtime.KPIOptions{Queues: f.acd.Queues, Agents: f.acd.Agents})
+	if qv, err := kpi.Queue(context.Background(), "sales", time.Now()); err != nil || qv.CallbacksWaiting != 1 || qv.Waiting != 4 {
+		t.Errorf("wallboard's sales tile: %d call-backs of %d waiting (%v), want 1 of 4", qv.CallbacksWaiting, qv.Waiting, err)
+	}
 	f.login("1001")
 	got := f.servedOrder(4, 20*time.Second)
 	var order []string
