@@ -174,6 +174,15 @@ type Call struct {
 	CampaignID string `json:"campaign_id,omitempty"`
 	LeadID     int64  `json:"lead_id,omitempty"`
 
+	// A call-back (issue 14, callback.go): when the waiting caller pressed 1 for one (zero: not a
+	// call-back). The call keeps its EnteredAt, hence its place in the queue and its wait. The
+	// offer's prompt was played at CallbackOfferedAt; CallbackTries counts the dials of the
+	// caller's number; a number that did not answer is not dialled again before CallbackNext.
+	CallbackAt        time.Time `json:"callback_at,omitzero"`
+	CallbackOfferedAt time.Time `json:"callback_offered_at,omitzero"`
+	CallbackTries     int       `json:"callback_tries,omitempty"`
+	CallbackNext      time.Time `json:"callback_next,omitzero"`
+
 	// Rev numbers the saves of the live record: a save retried after a lost reply checks it to
 	// land once.
 	Rev int64 `json:"rev,omitempty"`
@@ -299,8 +308,10 @@ const (
 	EvCallResumed     = "call.resumed"     // that leg took the call off hold
 	EvCallEnded       = "call.ended"       // carries the full Call record with its outcome
 	EvCallTransferred = "call.transferred" // the agent transferred the call (TransferredTo)
-	EvAgentState      = "agent.state"
-	EvRecordingReady  = "recording.ready"
+	// EvCallCallbackRequested: the waiting caller pressed 1 for a call-back (Call.CallbackAt).
+	EvCallCallbackRequested = "call.callback_requested"
+	EvAgentState            = "agent.state"
+	EvRecordingReady        = "recording.ready"
 )
 
 // Event is one entry of the change stream. Call is the call's record after the change.

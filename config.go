@@ -53,6 +53,8 @@ type Queue struct {
 	// MissedPauseSeconds overrides acd.missed_pause_seconds for a ring of this queue the agent
 	// missed (nil: the global setting; 0: paused until someone unpauses them).
 	MissedPauseSeconds *float64 `yaml:"missed_pause_seconds" json:"missed_pause_seconds,omitempty"`
+	// Callback: the call-back offered to waiting callers and the abandoned-caller list (callback.go).
+	Callback CallbackConfig `yaml:"callback" json:"callback"`
 }
 
 // MissedPause is how long a missed ring of this queue pauses the agent (0: until unpaused).
@@ -259,6 +261,9 @@ type TrafficConfig struct {
 	PatienceMax    time.Duration `yaml:"patience_max"`
 	TalkMin        time.Duration `yaml:"talk_min"`
 	TalkMax        time.Duration `yaml:"talk_max"`
+	// CallbackShare: the share of callers who press 1 when offered a call-back (the queue's
+	// callback.offer), shortly after the offer (issue 14).
+	CallbackShare float64 `yaml:"callback_share"`
 }
 
 // ApplyDefaults fills what the file left out.
@@ -351,6 +356,7 @@ func (c *Config) ApplyDefaults() {
 		if q.SLTarget == 0 {
 			q.SLTarget = 0.8
 		}
+		q.Callback.applyDefaults()
 	}
 }
 
@@ -525,6 +531,9 @@ func ValidateQueue(field string, q *Queue) *Error {
 		return invalid(field+".longest_wait_amber", "must be below longest_wait_red (%s), got %s", q.LongestRed, q.LongestAmber).With(CodeMustBeBelow, Params{"other": "longest_wait_red", "limit": q.LongestRed.Seconds(), "unit": "s", "value": q.LongestAmber.Seconds()})
 	}
 	if err := ValidateDestination(field+".on_max_wait", q.OnMaxWait); err != nil {
+		return err
+	}
+	if err := q.Callback.validate(field + ".callback"); err != nil {
 		return err
 	}
 	return nil
@@ -723,6 +732,9 @@ func (c *Config) Validate() error {
 			}
 			if t.PatienceMax < t.PatienceMin {
 				return invalid(f+".patience_max", "must be ≥ patience_min").With(CodeOutOfRange, Params{"min": t.PatienceMin.Seconds(), "unit": "s", "value": t.PatienceMax.Seconds()})
+			}
+			if t.CallbackShare < 0 || t.CallbackShare > 1 {
+				return invalid(f+".callback_share", "must be between 0 and 1, got %v", t.CallbackShare).With(CodeOutOfRange, Params{"min": 0, "max": 1, "value": t.CallbackShare})
 			}
 			if t.TalkMax < t.TalkMin {
 				return invalid(f+".talk_max", "must be ≥ talk_min").With(CodeOutOfRange, Params{"min": t.TalkMin.Seconds(), "unit": "s", "value": t.TalkMax.Seconds()})

@@ -139,6 +139,7 @@ func (a *API) Register(mux Mux) {
 	a.registerTickets(h)         // tickets, categories, notification settings (tickets.go)
 	a.registerCustomers(h)       // customers, their timeline, notes and flags (customers.go)
 	a.registerKB(h)              // scripts and the knowledge base (kb.go)
+	a.registerCallbacks(h)       // the call-back list, 回拨及时率, call-backs waiting (callbacks.go)
 	h("GET /api/v1/users", a.listUsers)
 	h("POST /api/v1/users", a.createUser)
 	h("GET /api/v1/users/{id}", a.getUser)

@@ -82,6 +82,7 @@ type rawQueue struct {
 	cfg     callfloor.Queue
 	waiting int
 	oldest  *time.Time
+	cbWait  int // call-backs among the waiting (callbacks.go)
 	today   callfloor.QueueCounters
 	window  callfloor.QueueCounters
 }
@@ -201,6 +202,7 @@ func (k *KPI) fetchCached(ctx context.Context, wc *windowCache, queues []callflo
 		today   *redis.MapStringStringCmd
 		waiting *redis.ZSliceCmd
 		window  []windowRead
+		cbWait  *redis.IntCmd
 	}
 	type acmds struct {
 		hash, counters *redis.MapStringStringCmd
@@ -231,6 +233,7 @@ func (k *KPI) fetchCached(ctx context.Context, wc *windowCache, queues []callflo
 	for i, q := range queues {
 		qc[i].today = pipe.HGetAll(ctx, s.k("qc", q.Name, day))
 		qc[i].waiting = pipe.ZRangeWithScores(ctx, s.k("waiting", q.Name), 0, -1)
+		qc[i].cbWait = pipe.ZCard(ctx, s.k("cbwaiting", q.Name))
 		qc[i].window = readWindow(wcQueues(wc), "qm", q.Name)
 	}
 	tc := make([]tcmds, len(teams))
@@ -253,6 +256,7 @@ func (k *KPI) fetchCached(ctx context.Context, wc *windowCache, queues []callflo
 		rq := &rawQueue{cfg: q, today: queueCounters(intsOf(qc[i].today.Val())), window: sumWindow(qc[i].window)}
 		zs := qc[i].waiting.Val()
 		rq.waiting = len(zs)
+		rq.cbWait = int(qc[i].cbWait.Val())
 		for _, z := range zs {
 			t := time.UnixMilli(enteredFromWaitScore(z.Score)).UTC()
 			if rq.oldest == nil || t.Before(*rq.oldest) {
@@ -517,7 +521,7 @@ func servesQueue(a *rawAgent, q string) bool {
 
 func (k *KPI) queueView(q *rawQueue, agents map[string]*rawAgent, now time.Time) QueueView {
 	v := QueueView{
-		Queue: q.cfg.Name, Waiting: q.waiting, OldestSince: q.oldest,
+		Queue: q.cfg.Name, Waiting: q.waiting, OldestSince: q.oldest, CallbacksWaiting: q.cbWait,
 		Agents: newCounts(), Today: figures(q.today), Window: figures(q.window),
 		WindowMin: int(k.o.Window / time.Minute),
 		Thresholds: Thresholds{

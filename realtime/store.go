@@ -617,6 +617,7 @@ func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
 		} else {
 			pipe.ZRem(ctx, s.k("waiting", c.Queue), c.ID)
 		}
+		s.callbackWaiting(ctx, pipe, c)
 	}
 	if len(ch.QueueInc) > 0 && c.Queue != "" {
 		day := s.k("qc", c.Queue, s.Day(c.EnteredAt))

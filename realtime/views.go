@@ -54,17 +54,20 @@ type Thresholds struct {
 
 // QueueView is one queue tile.
 type QueueView struct {
-	Queue        string      `json:"queue"`
-	Waiting      int         `json:"waiting"`
-	OldestSince  *time.Time  `json:"oldest_waiting_since"` // longest current wait = now − this; nil when nobody waits
-	Agents       AgentCounts `json:"agents"`               // agents serving the queue
-	Today        Figures     `json:"today"`
-	Window       Figures     `json:"window"`
-	WindowMin    int         `json:"window_min"`
-	Occupancy    *float64    `json:"occupancy"` // today, agents serving the queue: handling ÷ (handling + available)
-	Thresholds   Thresholds  `json:"thresholds"`
-	Status       string      `json:"status"`                  // "ok" | "amber" | "red": the worst threshold crossed now
-	StatusReason string      `json:"status_reason,omitempty"` // in English, for API clients
+	Queue       string     `json:"queue"`
+	Waiting     int        `json:"waiting"`
+	OldestSince *time.Time `json:"oldest_waiting_since"` // longest current wait = now − this; nil when nobody waits
+	// CallbacksWaiting: call-backs requested in the queue, their number not yet connected
+	// (issue 14); they are counted in Waiting too, at their place.
+	CallbacksWaiting int         `json:"callbacks_waiting"`
+	Agents           AgentCounts `json:"agents"` // agents serving the queue
+	Today            Figures     `json:"today"`
+	Window           Figures     `json:"window"`
+	WindowMin        int         `json:"window_min"`
+	Occupancy        *float64    `json:"occupancy"` // today, agents serving the queue: handling ÷ (handling + available)
+	Thresholds       Thresholds  `json:"thresholds"`
+	Status           string      `json:"status"`                  // "ok" | "amber" | "red": the worst threshold crossed now
+	StatusReason     string      `json:"status_reason,omitempty"` // in English, for API clients
 	// StatusReasons: the thresholds crossed as codes and numbers, for a UI to say in its language.
 	StatusReasons []StatusReason `json:"status_reasons,omitempty"`
 	// Targets: the queue's targets (its own, else its project's, figure by figure; nil when it

@@ -622,7 +622,7 @@ func ni(v int) any {
 var callCols = []string{"id", "direction", "queue", "priority", "node", "asterisk_id", "caller_number", "caller_name",
 	"called_number", "agent_id", "entered_at", "first_offer_at", "answered_at", "ended_at", "wait_ms", "ring_ms", "talk_ms",
 	"hold_ms", "wrap_ms", "outcome", "hangup_by", "cause", "cause_text", "recording_name", "offers", "last_event_id",
-	"transferred_to", "transferred_from", "campaign_id", "lead_id"}
+	"transferred_to", "transferred_from", "campaign_id", "lead_id", "callback_at"}
 
 func callValues(c *callfloor.Call, eventID string) []any {
 	var wait, ring, talk any
@@ -645,7 +645,7 @@ func callValues(c *callfloor.Call, eventID string) []any {
 	return []any{c.ID, c.Direction, ns(c.Queue), c.Priority, ns(c.Node), ns(c.AsteriskID), ns(c.CallerNumber), ns(c.CallerName),
 		ns(c.CalledNumber), ns(c.Agent), c.EnteredAt, nt(c.FirstOfferAt), nt(c.AnsweredAt), nt(c.EndedAt), wait, ring, talk,
 		hold, wrap, ns(string(c.Outcome)), ns(c.HangupBy), ni(c.Cause), ns(c.CauseText), ns(c.RecordingName), len(c.Offers), eventID,
-		ns(c.TransferredTo), ns(c.TransferredFrom), ns(c.CampaignID), ni64(c.LeadID)}
+		ns(c.TransferredTo), ns(c.TransferredFrom), ns(c.CampaignID), ni64(c.LeadID), nt(c.CallbackAt)}
 }
 
 func ni64(v int64) any {

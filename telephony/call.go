@@ -412,6 +412,7 @@ func (cl *call) enter(m msgEnter) {
 	if q.MaxWait > 0 {
 		cl.after(q.MaxWait, "maxwait", 0)
 	}
+	cl.callbackArm()
 	if m.offerTo != "" {
 		cl.offer(msgOffer{agent: m.offerTo, at: cl.acd.now()}) // a transfer to that agent
 	}
@@ -584,6 +585,9 @@ func (cl *call) withdrawOffer(result string, cause int) {
 
 func (cl *call) inboundEvent(ev aril.Event) {
 	c := cl.c
+	if cl.callbackEvent(ev) { // key presses, the call-back's legs (callback.go)
+		return
+	}
 	switch e := ev.(type) {
 	case *aril.StasisStart:
 		if e.Channel.ID == c.AgentChannel && c.State == callfloor.CallOffering {
@@ -688,6 +692,10 @@ func (cl *call) channelGone(ch string, cause int, causeTxt string) {
 
 func (cl *call) agentAnswered() {
 	c := cl.c
+	if c.IsCallback() {
+		cl.callbackAgentAnswered() // the caller's number is dialled now (callback.go)
+		return
+	}
 	s := cl.acd.settings()
 	q := cl.queueCfg()
 	now := cl.acd.now()
@@ -991,7 +999,7 @@ func (cl *call) timer(m msgTimer) {
 	}
 	switch m.kind {
 	case "maxwait":
-		if (c.State != callfloor.CallWaiting && c.State != callfloor.CallOffering) || cl.leaving != nil {
+		if (c.State != callfloor.CallWaiting && c.State != callfloor.CallOffering) || cl.leaving != nil || c.IsCallback() {
 			return
 		}
 		q := cl.queueCfg()
@@ -1033,6 +1041,8 @@ func (cl *call) timer(m msgTimer) {
 		}
 	case "flush":
 		cl.flush(m.seq)
+	case "cboffer", "cbconfirm", "cbretry":
+		cl.callbackTimer(m)
 	case "rebridge":
 		if c.State == callfloor.CallTalking && c.HoldBridge != "" && cl.leaving == nil {
 			cl.bridgeTalking(true)
@@ -1051,14 +1061,17 @@ func (cl *call) restored() {
 	cl.parked = c.HoldChannel == callfloor.DeskHoldChannel
 	switch c.State {
 	case callfloor.CallWaiting:
-		cl.acd.setWaiting(cl, true)
+		if !cl.callbackHeld() {
+			cl.acd.setWaiting(cl, true)
+		}
 	case callfloor.CallOffering:
+		cl.callbackArm()
 		cl.offerSeq++
 		if q := cl.queueCfg(); q != nil {
 			cl.after(q.RingTimeout+5*time.Second, "ring", cl.offerSeq)
 		}
 	}
-	if q := cl.queueCfg(); q != nil && q.MaxWait > 0 && (c.State == callfloor.CallWaiting || c.State == callfloor.CallOffering) {
+	if q := cl.queueCfg(); q != nil && q.MaxWait > 0 && !c.IsCallback() && (c.State == callfloor.CallWaiting || c.State == callfloor.CallOffering) {
 		cl.after(time.Until(c.EnteredAt.Add(q.MaxWait)), "maxwait", 0)
 	}
 }
@@ -1080,6 +1093,9 @@ func (cl *call) reconcile(m msgReconcile) {
 	if cl.dl != nil {
 		cl.dialerReconcile(m)
 		return
+	}
+	if c.Direction == callfloor.Inbound && cl.callbackReconcile(m) {
+		return // a call-back has no caller on the line (callback.go)
 	}
 	if c.Direction == callfloor.Outbound {
 		custCh, custUp := m.live[c.CustomerChannel]

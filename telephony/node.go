@@ -242,8 +242,14 @@ func (n *node) Event(ev aril.Event) {
 		n.toChannel(e.Channel.ID, ev)
 	case *aril.Dial:
 		n.toChannel(e.Peer.ID, ev)
+	case *aril.ChannelDtmfReceived:
+		n.toChannel(e.Channel.ID, ev) // a waiting caller's key (callback.go)
 	case *aril.PlaybackFinished:
-		if ch, ok := strings.CutPrefix(e.Playback.TargetURI, "channel:"); ok {
+		// callfloor's call-back prompts are named cf-<call>-… (callback.go); the dialler's drop
+		// message is found by the channel it played on (dialer_call.go)
+		if id := callIDOf(e.Playback.ID); id != "" {
+			n.toCall(id, ev)
+		} else if ch, ok := strings.CutPrefix(e.Playback.TargetURI, "channel:"); ok {
 			n.toChannel(ch, ev)
 		}
 	case *aril.EndpointStateChange:

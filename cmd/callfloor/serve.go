@@ -257,6 +257,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.recCache = api.RecordingCache
 	api.Register(mux)
+	go api.RunCallbackSync(runCtx, 30*time.Second)           // the call-back list from the history (issue 14)
 	targets := &dashboards.LiveTargets{DB: m.DB, Log: m.Log} // queue and project targets on the wallboard (issue 11)
 	if err := targets.Reload(ctx); err != nil {
 		m.Log.Warn("reading the queues' targets", "err", err)
@@ -544,9 +545,14 @@ func (m *Main) startTraffic(ctx context.Context) {
 	tele.Numbers = chinaMobile
 	m.Sim.SetDialplan(tele.Dialplan(sim.TrafficDialplan(sc.Seed, sc.NoAnswerRate, sc.BusyRate)))
 	t := sim.Traffic{App: m.Config.ACD.App, Seed: sc.Seed}
+	queues := m.Config.QueueByName()
 	for _, q := range sc.Traffic {
-		t.Queues = append(t.Queues, sim.QueueTraffic{Queue: q.Queue, CallsPerMinute: q.CallsPerMinute,
-			PatienceMin: q.PatienceMin, PatienceMax: q.PatienceMax, TalkMin: q.TalkMin, TalkMax: q.TalkMax})
+		qt := sim.QueueTraffic{Queue: q.Queue, CallsPerMinute: q.CallsPerMinute,
+			PatienceMin: q.PatienceMin, PatienceMax: q.PatienceMax, TalkMin: q.TalkMin, TalkMax: q.TalkMax}
+		if cq := queues[q.Queue]; cq != nil && cq.Callback.Offer { // issue 14: some callers press 1 after the call-back offer
+			qt.PressOne, qt.PressAfter = q.CallbackShare, cq.Callback.After+3*time.Second
+		}
+		t.Queues = append(t.Queues, qt)
 	}
 	m.simDone = make(chan struct{})
 	go func() {

@@ -15,6 +15,10 @@ type QueueTraffic struct {
 	PatienceMin, PatienceMax time.Duration // uniform patience
 	TalkMin, TalkMax         time.Duration // uniform talk time
 	Priority                 int           // if >0 add "priority=N" arg
+	// PressOne is the share of callers who press 1 PressAfter after entering (a call-back
+	// request after the queue's offer, issue 14); they wait at least that long.
+	PressOne   float64
+	PressAfter time.Duration
 }
 
 // Traffic describes generated inbound calls.
@@ -86,6 +90,10 @@ func (p *trafficPlan) next() plannedCall {
 	}
 	if q.Priority > 0 {
 		spec.ExtraArgs = []string{fmt.Sprintf("priority=%d", q.Priority)}
+	}
+	if q.PressOne > 0 && p.rng.Float64() < q.PressOne { // no draw otherwise: other plans keep their sequence
+		spec.Presses = []DTMFPress{{After: q.PressAfter, Digits: "1"}}
+		spec.Patience = max(spec.Patience, q.PressAfter+10*time.Second)
 	}
 	return plannedCall{gap: gap, spec: spec}
 }

@@ -29,6 +29,7 @@ import { campaignsEn, campaignsZh } from "./i18n_campaigns";
 import { ticketsEn, ticketsZh } from "./i18n_tickets";
 import { customersEn, customersZh } from "./i18n_customers";
 import { kbEn, kbZh } from "./i18n_kb";
+import { callbacksEn, callbacksZh } from "./i18n_callbacks";
 
 const en = {
   ...qaEn,
@@ -55,6 +56,7 @@ const en = {
   ...ticketsEn,
   ...customersEn,
   ...kbEn,
+  ...callbacksEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -205,6 +207,7 @@ const zh: Record<Key, string> = {
   ...ticketsZh,
   ...customersZh,
   ...kbZh,
+  ...callbacksZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

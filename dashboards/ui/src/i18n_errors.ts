@@ -293,6 +293,9 @@ export const errorsEn = {
   "what.ticket": "Ticket",
   "what.ticket_category": "Ticket category",
   "what.project": "Project",
+  // call-backs (issue 14)
+  "err.invalid_format.media": "{field} must be an Asterisk sound such as sound:queue-callback.",
+  "err.callback_taken": "This call-back is already taken or closed ({by}).",
 } as const;
 
 export const errorsZh: Record<keyof typeof errorsEn, string> = {
@@ -578,4 +581,7 @@ export const errorsZh: Record<keyof typeof errorsEn, string> = {
   "what.ticket": "工单",
   "what.ticket_category": "工单类别",
   "what.project": "项目",
+  // call-backs (issue 14)
+  "err.invalid_format.media": "{field}必须是 Asterisk 语音，例如 sound:queue-callback。",
+  "err.callback_taken": "该回拨已被领取或已关闭（{by}）。",
 };

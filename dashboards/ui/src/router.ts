@@ -81,6 +81,7 @@ export const routes: RouteRecordRaw[] = [
   { path: "/customers", component: () => import("./views/customers/CustomersView.vue") },
   { path: "/customers/:phone", component: () => import("./views/customers/CustomersView.vue"), props: true },
   { path: "/kb", component: () => import("./views/kb/KBView.vue") },
+  { path: "/callbacks", component: () => import("./views/callbacks/CallbacksView.vue"), meta: { allow: (me) => !!me.user.agent_id || ["team_lead", "project_manager", "supervisor", "operations_manager", "admin", "qa", "trainer"].includes(me.user.role) } },
   { path: "/:rest(.*)*", name: "fallback", component: { render: () => null } }, // anything else: the home page (guard)
 ];
 
