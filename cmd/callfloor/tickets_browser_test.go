@@ -146,7 +146,9 @@ func TestBrowserTickets(t *testing.T) {
 	do(t, sup, "the report", chromedp.Navigate(base+"/tickets"))
 	waitFor(t, sup, 10*time.Second, "the tickets page", func() bool { return visible(sup, "tickets-table") })
 	do(t, sup, "report tab", chromedp.Click(`#tab-report`))
-	waitFor(t, sup, 10*time.Second, "the report's chart", func() bool { return visible(sup, "ticket-report-chart") && textOf(sup, "ticket-report-ontime") == "0.0%" })
+	waitFor(t, sup, 10*time.Second, "the report's chart", func() bool {
+		return visible(sup, "ticket-report-chart") && textOf(sup, "ticket-report-ontime") == "0.0%"
+	})
 	fullShot(t, sup, shots, "supervisor-report-zh-CN.png")
 }
 
