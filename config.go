@@ -53,6 +53,8 @@ type Queue struct {
 	// MissedPauseSeconds overrides acd.missed_pause_seconds for a ring of this queue the agent
 	// missed (nil: the global setting; 0: paused until someone unpauses them).
 	MissedPauseSeconds *float64 `yaml:"missed_pause_seconds" json:"missed_pause_seconds,omitempty"`
+	// Survey is the post-call satisfaction survey (survey.go); nil: none.
+	Survey *Survey `yaml:"survey" json:"survey,omitempty"`
 }
 
 // MissedPause is how long a missed ring of this queue pauses the agent (0: until unpaused).
@@ -330,6 +332,9 @@ func (c *Config) ApplyDefaults() {
 		if q.SLTarget == 0 {
 			q.SLTarget = 0.8
 		}
+		if q.Survey != nil {
+			q.Survey.ApplyDefaults()
+		}
 	}
 }
 
@@ -504,6 +509,9 @@ func ValidateQueue(field string, q *Queue) *Error {
 		return invalid(field+".longest_wait_amber", "must be below longest_wait_red (%s), got %s", q.LongestRed, q.LongestAmber).With(CodeMustBeBelow, Params{"other": "longest_wait_red", "limit": q.LongestRed.Seconds(), "unit": "s", "value": q.LongestAmber.Seconds()})
 	}
 	if err := ValidateDestination(field+".on_max_wait", q.OnMaxWait); err != nil {
+		return err
+	}
+	if err := ValidateSurvey(field+".survey", q.Survey); err != nil {
 		return err
 	}
 	return nil

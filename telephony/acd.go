@@ -35,6 +35,7 @@ import (
 var EventFilter = []string{
 	"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelStateChange", "Dial", "ChannelHold", "ChannelUnhold",
 	"RecordingStarted", "RecordingFinished", "RecordingFailed", "ApplicationReplaced", "EndpointStateChange",
+	"ChannelDtmfReceived", "PlaybackFinished", // the post-call survey (survey.go)
 }
 
 // Options wires an ACD.

@@ -23,6 +23,8 @@ type node struct {
 	byChannel map[string]*call // inbound callers' channels (Asterisk's ids); guarded by acd.mu
 	outbox    *outbox          // durable copy of the writes kept while Redis is down; nil: none
 	kept      []*pendingOp     // what the outbox held at New, replayed by Run
+
+	surveys map[string]*survey // callers' channels in a post-call survey (survey.go); guarded by acd.mu
 }
 
 var _ ari.Handler = (*node)(nil)
@@ -76,7 +78,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 			if a.calls[cid] == nil {
 				unknown = append(unknown, ch)
 			}
-		} else if n.byChannel[ch.ID] == nil {
+		} else if n.byChannel[ch.ID] == nil && n.surveys[ch.ID] == nil {
 			unknown = append(unknown, ch)
 		}
 	}
@@ -85,6 +87,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	for _, c := range mine {
 		c.send(msgReconcile{live: live, restart: restart})
 	}
+	n.reconcileSurveys(live)
 	// Channels in our application that no call knows: callers whose StasisStart was never
 	// handled (the instance stopped in between) are adopted; our own orphans are hung up.
 	app := a.settings().acd.App
@@ -244,6 +247,10 @@ func (n *node) Event(ev aril.Event) {
 		n.toChannel(e.Peer.ID, ev)
 	case *aril.EndpointStateChange:
 		n.endpointState(e)
+	case *aril.ChannelDtmfReceived:
+		n.surveyEvent(e.Channel.ID, ev) // a post-call survey's answer (survey.go)
+	case *aril.PlaybackFinished:
+		n.surveyPlayback(e.Playback.TargetURI, ev)
 	case *aril.ApplicationReplaced:
 		a.log.Error("another client took over the stasis application", "node", n.name)
 	}
@@ -259,6 +266,9 @@ func (n *node) callForChannel(id string) *call {
 }
 
 func (n *node) toChannel(id string, ev aril.Event) {
+	if n.surveyEvent(id, ev) {
+		return
+	}
 	if c := n.callForChannel(id); c != nil {
 		c.send(msgEvent{ev})
 	}
@@ -337,6 +347,9 @@ func (a *ACD) restore(ctx context.Context, n *node) error {
 		a.log.Info("restored live calls from redis", "node", n.name, "calls", len(calls))
 	}
 	a.freeReserved(ctx, ringing)
+	if err := a.restoreSurveys(ctx, n); err != nil { // logged only, as freeReserved: the calls have started
+		a.log.Warn("restoring the surveys in progress", "node", n.name, "err", err)
+	}
 	return nil
 }
 

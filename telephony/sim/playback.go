@@ -41,12 +41,14 @@ func (s *Server) play(ch *channel, media, id string) reply {
 		d = soundDefault
 	}
 	apps := s.chanApps(ch)
+	p := s.addPlayback(id, ch, apps, pb)
 	s.after(0, func() {
-		if ch.destroyed {
+		if ch.destroyed || p.done {
 			return
 		}
 		s.emit(apps, nil, "PlaybackStarted", obj{{"playback", pb("playing")}})
-		s.chTimer(ch, s.scale(d), func() { s.emit(apps, nil, "PlaybackFinished", obj{{"playback", pb("done")}}) })
+		s.answerPrompt(ch)
+		p.timer = s.chTimer(ch, s.scale(d), func() { s.endPlayback(p) })
 	})
 	return reply{http.StatusCreated, pb("queued")}
 }
