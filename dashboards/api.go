@@ -158,7 +158,7 @@ func (a *API) Register(mux Mux) {
 	// list export, rejected rows, a number's contact history (campaign_lists.go)
 	a.registerCampaignFiles(mux)
 	mux.Handle("GET /api/v1/reports/outbound", a.Auth.Middleware(a.outboundReportHandler())) // 外呼日报 (reports_outbound.go)
-	mux.Handle("GET /api/v1/reports/surveys", a.Auth.Middleware(a.surveyReportHandler())) // satisfaction (surveys.go)
+	mux.Handle("GET /api/v1/reports/surveys", a.Auth.Middleware(a.surveyReportHandler()))    // satisfaction (surveys.go)
 	mux.Handle("/api/", a.Auth.Middleware(a.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Params: callfloor.Params{"what": "route"}, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
 	})))

@@ -26,6 +26,7 @@ import { scoresEn, scoresZh } from "./i18n_scores";
 import { leaveEn, leaveZh } from "./i18n_leave";
 import { deskLeadsEn, deskLeadsZh } from "./i18n_desk_leads";
 import { campaignsEn, campaignsZh } from "./i18n_campaigns";
+import { surveysEn, surveysZh } from "./i18n_surveys";
 
 const en = {
   ...qaEn,
@@ -49,6 +50,7 @@ const en = {
   ...leaveEn,
   ...deskLeadsEn,
   ...campaignsEn,
+  ...surveysEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -196,6 +198,7 @@ const zh: Record<Key, string> = {
   ...leaveZh,
   ...deskLeadsZh,
   ...campaignsZh,
+  ...surveysZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",
