@@ -170,6 +170,9 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := seedDemoForecast(ctx, db, cfg, time.Now(), stdout); err != nil { // issue 12's forecast page (demo_w12_forecast.go)
 		return err
 	}
+	if err := seedDemoSurveys(ctx, db, stdout); err != nil { // issue 14's satisfaction (demo_w14_surveys.go)
+		return err
+	}
 	return seedDemoScores(ctx, db, cfg, time.Now(), stdout) // the monthly score (demo_w12_score.go)
 }
 
