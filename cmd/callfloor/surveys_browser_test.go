@@ -53,7 +53,9 @@ func TestBrowserSurveyReport(t *testing.T) {
 	if !strings.Contains(pageText(ctx), "满意度 = 满意数 ÷ 参评数") {
 		t.Error("the notes do not say how satisfaction is counted")
 	}
-	waitFor(t, ctx, 10*time.Second, "the chart", func() bool { return textOf(ctx, "srv-chart") != "" || strings.Contains(pageText(ctx), "每日满意度") })
+	waitFor(t, ctx, 10*time.Second, "the chart", func() bool {
+		return textOf(ctx, "srv-chart") != "" || strings.Contains(pageText(ctx), "每日满意度")
+	})
 	fullShot(t, ctx, "/tmp/shots-surveys", "surveys-zh.png")
 	do(t, ctx, "switch to English", chromedp.Evaluate[chromedp.Void](`localStorage.setItem("callfloor.lang", "en")`), chromedp.Reload(), chromedp.WaitVisible(byTestID("srv-rows")))
 	waitFor(t, ctx, 20*time.Second, "the report in English", func() bool {
