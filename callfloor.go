@@ -312,6 +312,7 @@ const (
 	EvCallCallbackRequested = "call.callback_requested"
 	EvAgentState            = "agent.state"
 	EvRecordingReady        = "recording.ready"
+	EvSurveyEnded           = "survey.ended" // a post-call survey's result (Event.Survey; survey.go)
 )
 
 // Event is one entry of the change stream. Call is the call's record after the change.
@@ -326,6 +327,8 @@ type Event struct {
 	// agent.state: when the state left began and its reason: with At, the closed interval.
 	PrevSinceMs int64  `json:"prev_since_ms,omitempty"`
 	PrevReason  string `json:"prev_reason,omitempty"`
+	// survey.ended: the survey's result
+	Survey *SurveyResult `json:"survey,omitempty"`
 }
 
 // Error kinds (the generic classes), mapped to HTTP statuses by dashboards/. Until issue 10 they

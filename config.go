@@ -55,6 +55,8 @@ type Queue struct {
 	MissedPauseSeconds *float64 `yaml:"missed_pause_seconds" json:"missed_pause_seconds,omitempty"`
 	// Callback: the call-back offered to waiting callers and the abandoned-caller list (callback.go).
 	Callback CallbackConfig `yaml:"callback" json:"callback"`
+	// Survey is the post-call satisfaction survey (survey.go); nil: none.
+	Survey *Survey `yaml:"survey" json:"survey,omitempty"`
 }
 
 // MissedPause is how long a missed ring of this queue pauses the agent (0: until unpaused).
@@ -357,6 +359,9 @@ func (c *Config) ApplyDefaults() {
 			q.SLTarget = 0.8
 		}
 		q.Callback.applyDefaults()
+		if q.Survey != nil {
+			q.Survey.ApplyDefaults()
+		}
 	}
 }
 
@@ -534,6 +539,9 @@ func ValidateQueue(field string, q *Queue) *Error {
 		return err
 	}
 	if err := q.Callback.validate(field + ".callback"); err != nil {
+		return err
+	}
+	if err := ValidateSurvey(field+".survey", q.Survey); err != nil {
 		return err
 	}
 	return nil

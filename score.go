@@ -95,6 +95,14 @@ type ScoreRule struct {
 	BonusItemMax int `json:"bonus_item_max"` // 5
 	BonusCap     int `json:"bonus_cap"`      // 10 a month
 
+	// The post-call survey's bonus item (issue 14; off while SurveyBonusPoints is 0): an agent
+	// with at least SurveyBonusMinResponses survey responses in the month and a satisfaction
+	// (satisfied ÷ responses) of at least SurveyBonusMinPercent gets a bonus item of
+	// SurveyBonusPoints, evidence "survey:<month>".
+	SurveyBonusPoints       int     `json:"survey_bonus_points,omitempty"`
+	SurveyBonusMinResponses int     `json:"survey_bonus_min_responses,omitempty"`
+	SurveyBonusMinPercent   float64 `json:"survey_bonus_min_percent,omitempty"`
+
 	// Money: the attendance bonus is paid in full with a full attendance score and not at all
 	// otherwise (全勤奖); the evaluation bonus in proportion to the evaluation score out of its
 	// maximum. In fen (0.01 yuan): 20000 = 200 yuan.
@@ -181,7 +189,7 @@ func (r ScoreRule) Validate() error {
 	if r.AttendanceBonusFen < 0 || r.EvaluationBonusFen < 0 {
 		return invalid("attendance_bonus_fen", "bonuses must not be negative").With(CodeOutOfRange, Params{"min": 0})
 	}
-	return nil
+	return r.validateSurveyBonus()
 }
 
 // ScoreRules are the versions of the rule.
@@ -267,6 +275,11 @@ type ScoreInputs struct {
 
 	Conduct []ScoreEntry `json:"conduct,omitempty"`
 	Bonus   []ScoreEntry `json:"bonus,omitempty"`
+
+	// The month's post-call surveys answered about the agent (responses) and how many said
+	// satisfied: the survey bonus's facts (ScoreRule.SurveyBonusPoints).
+	SurveyResponses int `json:"survey_responses,omitempty"`
+	SurveySatisfied int `json:"survey_satisfied,omitempty"`
 }
 
 // ScoreLine is one deduction (negative points) or bonus (positive) on the sheet.
@@ -479,7 +492,7 @@ func Score(rules ScoreRules, in ScoreInputs) (*ScoreSheet, error) {
 	// bonus, capped; the same evidence is one bonus
 	bonus := 0
 	seenBonus := map[string]bool{}
-	for i, e := range in.Bonus {
+	for i, e := range append(surveyBonus(r, in), in.Bonus...) {
 		ev := cmp.Or(e.Evidence, fmt.Sprintf("bonus:%s:%d", in.Month, i))
 		l := ScoreLine{Bucket: BucketBonus, Points: e.Points, Cause: "bonus", Detail: e.Reason, Evidence: ev, Counted: true}
 		switch {

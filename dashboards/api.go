@@ -163,6 +163,7 @@ func (a *API) Register(mux Mux) {
 	a.registerCampaignFiles(mux)
 	mux.Handle("GET /api/v1/reports/outbound", a.Auth.Middleware(a.outboundReportHandler())) // 外呼日报 (reports_outbound.go)
 	a.registerTicketReport(mux)                                                              // the tickets report: JSON, csv, xlsx (tickets.go)
+	mux.Handle("GET /api/v1/reports/surveys", a.Auth.Middleware(a.surveyReportHandler()))    // satisfaction (surveys.go)
 	mux.Handle("/api/", a.Auth.Middleware(a.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, &callfloor.Error{Code: callfloor.ENOTFOUND, Params: callfloor.Params{"what": "route"}, Message: fmt.Sprintf("no route %s %s", r.Method, r.URL.Path)}
 	})))
@@ -510,6 +511,9 @@ type QueueInput struct {
 	// ProjectID is the project that owns the queue (on create, default "default"; on update,
 	// absent or "": unchanged). Kept in its own column, not in the queue's settings.
 	ProjectID string `json:"project_id,omitempty"`
+	// Survey is the post-call satisfaction survey (callfloor.Survey; its timeout in nanoseconds,
+	// as the queue's stored settings); absent on an update: unchanged.
+	Survey *callfloor.Survey `json:"survey,omitempty"`
 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -526,7 +530,7 @@ func (in QueueInput) queue() (callfloor.Queue, error) {
 		WrapUp: secs(in.WrapUpS), MaxWait: secs(in.MaxWaitS), OnMaxWait: in.OnMaxWait, MusicClass: in.MusicClass,
 		ServiceLevel: secs(in.ServiceLevelS), ShortAbandon: secs(in.ShortAbandonS), SLTarget: in.SLTarget,
 		WaitingAmber: in.WaitingAmber, WaitingRed: in.WaitingRed, LongestAmber: secs(in.LongestAmberS), LongestRed: secs(in.LongestRedS),
-		MissedPauseSeconds: in.MissedPauseSeconds}, nil
+		MissedPauseSeconds: in.MissedPauseSeconds, Survey: in.Survey}, nil
 }
 
 // QueueView is a queue's configuration (durations in seconds) with its live figures.
@@ -540,7 +544,7 @@ func queueInput(q callfloor.Queue) QueueInput {
 	return QueueInput{Name: q.Name, Strategy: q.Strategy, Priority: q.Priority, RingTimeoutS: q.RingTimeout.Seconds(), WrapUpS: q.WrapUp.Seconds(),
 		MaxWaitS: q.MaxWait.Seconds(), OnMaxWait: q.OnMaxWait, MusicClass: q.MusicClass, ServiceLevelS: q.ServiceLevel.Seconds(),
 		ShortAbandonS: q.ShortAbandon.Seconds(), SLTarget: q.SLTarget, WaitingAmber: q.WaitingAmber, WaitingRed: q.WaitingRed,
-		LongestAmberS: q.LongestAmber.Seconds(), LongestRedS: q.LongestRed.Seconds(), MissedPauseSeconds: q.MissedPauseSeconds}
+		LongestAmberS: q.LongestAmber.Seconds(), LongestRedS: q.LongestRed.Seconds(), MissedPauseSeconds: q.MissedPauseSeconds, Survey: q.Survey}
 }
 
 func (a *API) queueView(ctx context.Context, q callfloor.Queue) (QueueView, error) {
@@ -622,7 +626,10 @@ func (a *API) putQueue(r *http.Request, create bool) (any, error) {
 	ctx := r.Context()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	_, exists := a.queueExists(q.Name)
+	old, exists := a.queueExists(q.Name)
+	if !create && exists && in.Survey == nil {
+		q.Survey = old.Survey // an edit that does not send the survey keeps it
+	}
 	switch {
 	case create && exists:
 		return nil, callfloor.AlreadyExists("name", "queue", q.Name, "queue %q already exists", q.Name)

@@ -592,10 +592,11 @@ type batch struct {
 	opens     map[agentKey][]any
 	logins    map[agentKey][]any
 	logouts   map[agentKey][]any
+	surveys   map[string][]any // call id -> survey.ended row (surveys_history.go)
 }
 
 func (b *batch) empty() bool {
-	return len(b.calls)+len(b.recCalls)+len(b.offers)+len(b.recs)+len(b.intervals)+len(b.opens)+len(b.logins)+len(b.logouts) == 0
+	return len(b.calls)+len(b.recCalls)+len(b.offers)+len(b.recs)+len(b.intervals)+len(b.opens)+len(b.logins)+len(b.logouts)+len(b.surveys) == 0
 }
 
 func nt(t time.Time) any {
@@ -686,7 +687,7 @@ func msTime(t time.Time) time.Time { return t.Truncate(time.Millisecond).UTC() }
 func (w *Writer) build(msgs []redis.XMessage) *batch {
 	b := &batch{calls: map[string]callRow{}, recCalls: map[string]callRow{}, offers: map[offerKey][]any{},
 		recs: map[string][]any{}, intervals: map[agentKey][]any{}, opens: map[agentKey][]any{},
-		logins: map[agentKey][]any{}, logouts: map[agentKey][]any{}}
+		logins: map[agentKey][]any{}, logouts: map[agentKey][]any{}, surveys: map[string][]any{}}
 	for _, m := range msgs {
 		ev, err := decodeEntry(m)
 		if err != nil {
@@ -712,6 +713,10 @@ func (w *Writer) build(msgs []redis.XMessage) *batch {
 				b.calls[c.ID] = callRow{id, callValues(c, m.ID)}
 			}
 			b.addOffers(c)
+		case ev.Type == callfloor.EvSurveyEnded:
+			if _, dup := b.surveys[ev.Survey.CallID]; !dup { // the first stands, as in the table
+				b.surveys[ev.Survey.CallID] = surveyValues(ev.Survey)
+			}
 		case ev.Type == callfloor.EvAgentState:
 			a := ev.Agent
 			at := msTime(ev.At)
@@ -753,6 +758,10 @@ func decodeEntry(m redis.XMessage) (*callfloor.Event, error) {
 		if ev.Call == nil || ev.Call.ID == "" || ev.Call.EnteredAt.IsZero() {
 			return nil, fmt.Errorf("%s without a call id and entry time", ev.Type)
 		}
+	case ev.Type == callfloor.EvSurveyEnded:
+		if ev.Survey == nil || ev.Survey.Check() != nil || ev.Survey.CallEntered.IsZero() || ev.Survey.Queue == "" {
+			return nil, errors.New("survey.ended without a call, its entry, a queue, an offer time or an outcome")
+		}
 	case ev.Type == callfloor.EvAgentState:
 		if ev.Agent == nil || ev.Agent.Agent == "" || ev.At.IsZero() || !ev.Agent.State.Valid() {
 			return nil, errors.New("agent.state without an agent, a valid state and a time")
@@ -778,6 +787,7 @@ CREATE TEMP TABLE IF NOT EXISTS st_opens (LIKE agent_state_open);
 CREATE TEMP TABLE IF NOT EXISTS st_logins (agent_id text NOT NULL, login_at timestamptz NOT NULL);
 CREATE TEMP TABLE IF NOT EXISTS st_logouts (agent_id text NOT NULL, at timestamptz NOT NULL);
 CREATE TEMP TABLE IF NOT EXISTS st_recs (LIKE recordings);
+CREATE TEMP TABLE IF NOT EXISTS st_surveys (LIKE surveys INCLUDING DEFAULTS);
 ` + rollupStashDDL
 
 func updateSet(cols []string, except ...string) string {
@@ -993,6 +1003,7 @@ func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 		{"st_logins", []string{"agent_id", "login_at"}, rowsOf(b.logins)},
 		{"st_logouts", []string{"agent_id", "at"}, rowsOf(b.logouts)},
 		{"st_recs", recCols, rowsOf(b.recs)},
+		{"st_surveys", surveyCols, rowsOf(b.surveys)},
 	} {
 		if err := copyInto(c.table, c.cols, c.rows); err != nil {
 			return err
@@ -1013,6 +1024,7 @@ func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 		{"agent_sessions", insertLogins, len(b.logins) > 0},
 		{"agent_sessions", applyLogouts, len(b.logouts) > 0},
 		{"recordings", upsertRecs, len(b.recs) > 0},
+		{"surveys", insertSurveys, len(b.surveys) > 0},
 	}
 	pb := &pgx.Batch{}
 	var tables []string

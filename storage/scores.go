@@ -295,6 +295,9 @@ func (db *DB) ScoreInputsFor(ctx context.Context, agents []string, month string,
 			}
 		}
 	}
+	if err := surveyScoreInputs(ctx, db, out, agents, start, end); err != nil { // the survey bonus (surveys.go)
+		return nil, err
+	}
 	// exam
 	rows, err = db.Pool.Query(ctx, `SELECT agent_id, score FROM exam_results WHERE month = $1::date AND agent_id = ANY($2)`, from, agents)
 	if err != nil {

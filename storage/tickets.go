@@ -308,8 +308,10 @@ func (db *DB) DeleteTicketCategory(ctx context.Context, code string) error {
 	return err
 }
 
-// checkFields validates a ticket's field values against its category's fields.
-func (c TicketCategory) checkFields(in map[string]any) (map[string]any, error) {
+// checkFields validates a ticket's field values against its category's fields. A ticket the
+// system opens (a dissatisfied survey answer) may leave required fields empty: whoever works
+// it fills them in (an update checks them).
+func (c TicketCategory) checkFields(in map[string]any, system bool) (map[string]any, error) {
 	out := map[string]any{}
 	for k := range in {
 		if !slices.ContainsFunc(c.Fields, func(f TicketField) bool { return f.Key == k }) {
@@ -323,7 +325,7 @@ func (c TicketCategory) checkFields(in map[string]any) (map[string]any, error) {
 			s = strings.TrimSpace(fmt.Sprint(v))
 		}
 		if s == "" {
-			if f.Required {
+			if f.Required && !system {
 				return nil, ticketInvalid("fields."+f.Key, callfloor.CodeRequired, nil, "required")
 			}
 			continue
@@ -533,7 +535,7 @@ func createTicket(ctx context.Context, tx pgx.Tx, in NewTicket, by TicketActor, 
 	if in.CustomerName, err = checkText("customer_name", in.CustomerName, 100, false); err != nil {
 		return 0, err
 	}
-	fields, err := cat.checkFields(in.Fields)
+	fields, err := cat.checkFields(in.Fields, by.UserID == 0 && strings.HasPrefix(by.Name, "system:"))
 	if err != nil {
 		return 0, err
 	}
@@ -925,7 +927,7 @@ func (db *DB) UpdateTicket(ctx context.Context, id int64, up TicketUpdate, by Ti
 			if err != nil {
 				return err
 			}
-			if t.Fields, err = cat.checkFields(*up.Fields); err != nil {
+			if t.Fields, err = cat.checkFields(*up.Fields, false); err != nil {
 				return err
 			}
 			changed["fields"] = t.Fields
@@ -1243,4 +1245,11 @@ func ticketTimeline(ctx context.Context, db *DB, phone string, before time.Time,
 			Detail: map[string]any{"status": status, "category": category, "number": number}})
 	}
 	return out, rows.Err()
+}
+
+// OpenTicketFromSurvey opens a complaint for a dissatisfied survey answer: the survey's actions
+// (surveys_actions.go, queues[].survey.on_dissatisfied ticket) open it through the DB itself,
+// as a SurveyTicketOpener; the call's agent is its first owner.
+func (db *DB) OpenTicketFromSurvey(ctx context.Context, callID, subject, note string) (int64, error) {
+	return db.OpenTicketFromCall(ctx, TicketFromCall{CallID: callID, Category: "complaint", Subject: subject, Note: note, By: "system:survey"})
 }

@@ -37,14 +37,6 @@ func (f *TicketFigures) add(o TicketFigures) {
 	f.OverdueOpen += o.OverdueOpen
 }
 
-func ratio(n, d int) *float64 {
-	if d == 0 {
-		return nil
-	}
-	r := float64(n) / float64(d)
-	return &r
-}
-
 func (f *TicketFigures) rates() {
 	f.OnTimeRate = ratio(f.AnsweredOnTime, f.Answered)
 	f.ReopenRate = ratio(f.Reopened, f.FollowedUp)

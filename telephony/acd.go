@@ -35,7 +35,7 @@ import (
 var EventFilter = []string{
 	"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelStateChange", "Dial", "ChannelHold", "ChannelUnhold",
 	"RecordingStarted", "RecordingFinished", "RecordingFailed", "ApplicationReplaced", "EndpointStateChange",
-	"ChannelDtmfReceived", "PlaybackFinished", // call-back requests (callback.go), the dialler's drop message (dialer_call.go)
+	"ChannelDtmfReceived", "PlaybackFinished", // call-back requests (callback.go), the dialler's drop message (dialer_call.go), the post-call survey (survey.go)
 }
 
 // Options wires an ACD.

@@ -835,7 +835,7 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 	}
 	cl.save(callfloor.EvCallEnded, inc, agentInc, c.Agent, nil)
 	cl.logf("call ended", "outcome", c.Outcome, "by", by, "wait_ms", c.WaitMs(), "talk_ms", c.TalkMs())
-	if by != callfloor.HangupCaller && !cl.handedOver {
+	if by != callfloor.HangupCaller && !cl.handedOver && !(wasTalking && by == callfloor.HangupAgent && cl.startSurvey()) {
 		cl.hangup(c.CallerChannel)
 	}
 	if wasTalking && by != callfloor.HangupAgent {

@@ -23,6 +23,8 @@ type node struct {
 	byChannel map[string]*call // inbound callers' channels (Asterisk's ids); guarded by acd.mu
 	outbox    *outbox          // durable copy of the writes kept while Redis is down; nil: none
 	kept      []*pendingOp     // what the outbox held at New, replayed by Run
+
+	surveys map[string]*survey // callers' channels in a post-call survey (survey.go); guarded by acd.mu
 }
 
 var _ ari.Handler = (*node)(nil)
@@ -76,7 +78,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 			if a.calls[cid] == nil {
 				unknown = append(unknown, ch)
 			}
-		} else if n.byChannel[ch.ID] == nil {
+		} else if n.byChannel[ch.ID] == nil && n.surveys[ch.ID] == nil {
 			unknown = append(unknown, ch)
 		}
 	}
@@ -85,6 +87,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	for _, c := range mine {
 		c.send(msgReconcile{live: live, restart: restart})
 	}
+	n.reconcileSurveys(live)
 	// Channels in our application that no call knows: callers whose StasisStart was never
 	// handled (the instance stopped in between) are adopted; our own orphans are hung up.
 	app := a.settings().acd.App
@@ -243,13 +246,18 @@ func (n *node) Event(ev aril.Event) {
 	case *aril.Dial:
 		n.toChannel(e.Peer.ID, ev)
 	case *aril.ChannelDtmfReceived:
-		n.toChannel(e.Channel.ID, ev) // a waiting caller's key (callback.go)
+		n.toChannel(e.Channel.ID, ev) // a survey's answer (survey.go), else a waiting caller's key (callback.go)
 	case *aril.PlaybackFinished:
+		// a post-call survey's prompt goes to the survey holding the channel (survey.go);
 		// callfloor's call-back prompts are named cf-<call>-… (callback.go); the dialler's drop
 		// message is found by the channel it played on (dialer_call.go)
+		ch, _ := strings.CutPrefix(e.Playback.TargetURI, "channel:")
+		if ch != "" && n.surveyEvent(ch, ev) {
+			break
+		}
 		if id := callIDOf(e.Playback.ID); id != "" {
 			n.toCall(id, ev)
-		} else if ch, ok := strings.CutPrefix(e.Playback.TargetURI, "channel:"); ok {
+		} else if ch != "" {
 			n.toChannel(ch, ev)
 		}
 	case *aril.EndpointStateChange:
@@ -269,6 +277,9 @@ func (n *node) callForChannel(id string) *call {
 }
 
 func (n *node) toChannel(id string, ev aril.Event) {
+	if n.surveyEvent(id, ev) {
+		return
+	}
 	if c := n.callForChannel(id); c != nil {
 		c.send(msgEvent{ev})
 	}
@@ -347,6 +358,9 @@ func (a *ACD) restore(ctx context.Context, n *node) error {
 		a.log.Info("restored live calls from redis", "node", n.name, "calls", len(calls))
 	}
 	a.freeReserved(ctx, ringing)
+	if err := a.restoreSurveys(ctx, n); err != nil { // logged only, as freeReserved: the calls have started
+		a.log.Warn("restoring the surveys in progress", "node", n.name, "err", err)
+	}
 	return nil
 }
 

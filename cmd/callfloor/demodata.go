@@ -182,6 +182,9 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := seedDemoCallbacks(ctx, db, cfg, time.Now(), stdout); err != nil { // issue 14: demo_w14_callbacks.go
 		return err
 	}
+	if err := seedDemoSurveys(ctx, db, stdout); err != nil { // issue 14's satisfaction (demo_w14_surveys.go)
+		return err
+	}
 	return seedDemoScores(ctx, db, cfg, time.Now(), stdout) // the monthly score (demo_w12_score.go)
 }
 

@@ -200,7 +200,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}()
 	m.maintDone = make(chan struct{})
-	go func() { defer close(m.maintDone); m.maintain(runCtx) }()
+	go func() {
+		defer close(m.maintDone)
+		surveysDone := make(chan struct{}) // the surveys' dissatisfied actions (surveys_actions.go)
+		go func() { defer close(surveysDone); m.surveyActions(runCtx) }()
+		m.maintain(runCtx)
+		<-surveysDone
+	}()
 	m.Stream = realtime.NewStreamGuard(store, realtime.StreamGuardOptions{Logger: m.Log, Registerer: m.Registry})
 	m.guardDone = make(chan struct{})
 	go func() { defer close(m.guardDone); m.Stream.Run(runCtx) }()

@@ -62,6 +62,7 @@ type inboundState struct {
 	cause             int           // hang-up cause when the customer hangs up
 	talking           bool
 	patienceT         *time.Timer
+	answers           []string // keys pressed during the prompts played to the caller (survey.go)
 }
 
 type bridge struct {

@@ -43,19 +43,26 @@ func (s *Server) play(ch *channel, media, id string) reply {
 		d = soundDefault
 	}
 	apps := s.chanApps(ch)
+	p := s.addPlayback(id, ch, apps, pb)
 	s.after(0, func() {
-		if ch.destroyed {
+		if ch.destroyed || p.done {
 			return
 		}
 		s.emit(apps, nil, "PlaybackStarted", obj{{"playback", pb("playing")}})
+		s.answerPrompt(ch)
 		if ch.playing == nil {
 			ch.playing = map[string]func(){}
 		}
-		ch.playing[id] = func() { s.emit(apps, nil, "PlaybackFinished", obj{{"playback", pb("failed")}}) }
-		s.chTimer(ch, s.scale(d), func() {
-			delete(ch.playing, id)
-			s.emit(apps, nil, "PlaybackFinished", obj{{"playback", pb("done")}})
-		})
+		ch.playing[id] = func() { // a hang-up during the sound (model.go's teardown)
+			if p.done {
+				return
+			}
+			p.done = true
+			s.stopTimer(p.timer)
+			delete(s.playbacks, id)
+			s.emit(apps, nil, "PlaybackFinished", obj{{"playback", pb("failed")}})
+		}
+		p.timer = s.chTimer(ch, s.scale(d), func() { s.endPlayback(p) })
 	})
 	return reply{http.StatusCreated, pb("queued")}
 }

@@ -188,6 +188,8 @@ func (s *Server) route(method string, segs []string, p params, raw []byte) reply
 		return s.routeRecordings(method, segs)
 	case "endpoints":
 		return s.routeEndpoints(method, segs)
+	case "playbacks":
+		return s.routePlaybacks(method, segs)
 	}
 	return fail(http.StatusNotFound, "Resource not found")
 }

@@ -80,6 +80,8 @@ type CallerSpec struct {
 	TalkFor   time.Duration // once bridged with another party, hang up after this long; 0 = never
 	// Presses: keys the caller presses, each at a time after entering Stasis (dtmf.go)
 	Presses []DTMFPress
+	// SurveyAnswers: the key the caller presses during each prompt played to them (survey.go)
+	SurveyAnswers []string
 }
 
 // Snoop tells how a live snoop channel listens: the channel it spies on and its spy and whisper
@@ -171,6 +173,8 @@ type Server struct {
 	epoch     int64
 
 	stats Stats
+
+	playbacks map[string]*playback // playing now, by id (survey.go)
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -456,6 +460,7 @@ func (s *Server) PlaceCall(spec CallerSpec) (string, error) {
 	for _, p := range spec.Presses {
 		s.scheduleDTMFLocked(c1.peer, p.After, p.Digits, 0)
 	}
+	c1.peer.inbound.answers = spec.SurveyAnswers
 	return id, nil
 }
 

@@ -30,6 +30,7 @@ import { ticketsEn, ticketsZh } from "./i18n_tickets";
 import { customersEn, customersZh } from "./i18n_customers";
 import { kbEn, kbZh } from "./i18n_kb";
 import { callbacksEn, callbacksZh } from "./i18n_callbacks";
+import { surveysEn, surveysZh } from "./i18n_surveys";
 
 const en = {
   ...qaEn,
@@ -57,6 +58,7 @@ const en = {
   ...customersEn,
   ...kbEn,
   ...callbacksEn,
+  ...surveysEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -208,6 +210,7 @@ const zh: Record<Key, string> = {
   ...customersZh,
   ...kbZh,
   ...callbacksZh,
+  ...surveysZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

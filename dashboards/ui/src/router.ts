@@ -54,6 +54,7 @@ export const routes: RouteRecordRaw[] = [
   { path: "/attendance", component: () => import("./views/attendance/AttendanceView.vue"), meta: { allow: roleIn("team_lead", "project_manager", "supervisor", "operations_manager", "admin") } },
   { path: "/reports", component: () => import("./views/production/ProductionView.vue"), meta: { allow: (me) => me.user.role !== "agent" && me.user.role !== "trainer" } },
   { path: "/reports/outbound", component: () => import("./views/reports/OutboundReportView.vue"), meta: { allow: (me) => me.user.role !== "trainer" } },
+  { path: "/reports/surveys", component: () => import("./views/surveys/SurveysView.vue"), meta: { allow: (me) => me.user.role !== "trainer" } },
   {
     path: "/admin/:tab?",
     name: "admin",
