@@ -253,7 +253,7 @@ var campaignWords = map[string]map[string]string{
 		"switched_off": "Switched off", "failed": "Failed", "dropped": "Dropped",
 		"required": "No number", "invalid_number": "Not a phone number", "duplicate": "Repeated in the file",
 		"already_exists": "Already a lead of the campaign", "do_not_call": "On the do-not-call list", "invalid_format": "Unknown time zone",
-		"max_attempts": "Attempts used up",
+		"max_attempts": "Attempts used up", "unknown_reference": "No such agent", "ambiguous_owner": "Several agents have this name",
 	},
 	"zh-CN": {
 		"sheet.leads": "名单", "sheet.rejects": "拒收行", "sheet.history": "联系记录",
@@ -267,7 +267,7 @@ var campaignWords = map[string]map[string]string{
 		"switched_off": "关机/停机", "failed": "失败", "dropped": "放弃（无空闲坐席）",
 		"required": "缺少号码", "invalid_number": "不是电话号码", "duplicate": "文件内重复",
 		"already_exists": "已在本活动名单中", "do_not_call": "在禁呼名单中", "invalid_format": "时区无效",
-		"max_attempts": "拨打次数已用完",
+		"max_attempts": "拨打次数已用完", "unknown_reference": "没有这个坐席", "ambiguous_owner": "多名坐席同名",
 	},
 }
 
