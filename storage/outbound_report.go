@@ -112,6 +112,7 @@ type OutboundResult struct {
 	TotalTargets  *OutboundTargets
 	Dispositions  []callfloor.Disposition // every code of the campaigns in scope, once, first seen first
 	CampaignNames map[string]string
+	campaigns     []CampaignInfo // in scope, by id
 }
 
 // outboundCallsSQL: the campaign calls of the filter with their derived flags ($1 from, $2 to,
@@ -370,6 +371,9 @@ func (db *DB) OutboundReport(ctx context.Context, f OutboundFilter) (*OutboundRe
 		}
 		res.TotalTargets = outboundTargets(cs, dir, localDays(f.From, f.To, f.Loc), f.Interval)
 	}
+	for _, id := range sortedKeys(inScope) {
+		res.campaigns = append(res.campaigns, inScope[id])
+	}
 	return res, nil
 }
 
@@ -459,4 +463,47 @@ func outboundTargets(cs []CampaignInfo, dir *ReportDirectory, days int, interval
 		}
 	}
 	return t
+}
+
+// OutboundSummary is a period's outbound campaign figures of a scope against the campaigns'
+// targets over the period: the outbound line of the bulletins and of a team's daily report.
+// Rates are fractions with their denominators alongside (connect rate = connected ÷ dials; drop
+// rate = dropped ÷ answered; conversion rate = conversions ÷ connected); nil: no denominator.
+type OutboundSummary struct {
+	Dials          int64            `json:"dials"`
+	Answered       int64            `json:"answered"`
+	Connected      int64            `json:"connected"`
+	Dropped        int64            `json:"dropped"`
+	Conversions    int64            `json:"conversions"`
+	TalkMinutes    float64          `json:"talk_minutes"`
+	ConnectRate    *float64         `json:"connect_rate"`
+	DropRate       *float64         `json:"drop_rate"`
+	ConversionRate *float64         `json:"conversion_rate"`
+	Targets        *OutboundTargets `json:"targets,omitempty"`
+	DropOver       bool             `json:"drop_over"` // the drop rate is over the campaigns' ceiling
+}
+
+// OutboundSummary sums the campaign calls that entered in [from, to) of the projects' campaigns
+// (nil: every campaign) and, with team, that team's agents' dials. Nil when the scope placed no
+// campaign dial in the period (a floor or team that runs no campaign has no outbound line).
+func (db *DB) OutboundSummary(ctx context.Context, from, to time.Time, loc *time.Location, projects []string, team string) (*OutboundSummary, error) {
+	r, err := db.OutboundReport(ctx, OutboundFilter{From: from, To: to, Loc: loc, Interval: IntervalRange, Group: GroupNone, Projects: projects, Team: team})
+	if err != nil {
+		return nil, err
+	}
+	t := r.Totals
+	if t.Dials == 0 {
+		return nil, nil
+	}
+	s := &OutboundSummary{Dials: t.Dials, Answered: t.Answered, Connected: t.Connected, Dropped: t.Dropped, Conversions: t.Conversions,
+		TalkMinutes: t.TalkMinutes, ConnectRate: t.ConnectRate, DropRate: t.DropRate, ConversionRate: t.ConversionRate, Targets: r.TotalTargets}
+	if team != "" && s.Targets == nil { // a team's share: the campaigns' dial targets are the campaigns', their drop ceiling holds
+		if all := outboundTargets(r.campaigns, nil, localDays(from, to, loc), IntervalRange); all != nil {
+			s.Targets = &OutboundTargets{DropRate: all.DropRate}
+		}
+	}
+	if s.Targets != nil && s.Targets.DropRate != nil && s.DropRate != nil && *s.DropRate > *s.Targets.DropRate {
+		s.DropOver = true
+	}
+	return s, nil
 }
