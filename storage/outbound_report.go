@@ -118,7 +118,7 @@ type OutboundResult struct {
 // outboundCallsSQL: the campaign calls of the filter with their derived flags ($1 from, $2 to,
 // $3 zone, then the filter's arguments); cond restricts it.
 func outboundBaseSQL(start, key, cond string) string {
-	return `WITH c AS MATERIALIZED (
+	return `WITH c AS (
   SELECT ` + start + ` AS start, ` + key + ` AS key, c.id, c.lead_id, c.called_number,
     (c.answered_at IS NOT NULL OR c.outcome = 'dropped') AS answered,
     (c.outcome = 'dropped' OR (c.answered_at IS NOT NULL AND c.agent_id IS NULL)) AS dropped,
@@ -135,43 +135,6 @@ func outboundBaseSQL(start, key, cond string) string {
   LEFT JOIN call_dispositions d ON d.call_id = c.id AND d.set_at >= $1::timestamptz
   WHERE c.campaign_id IS NOT NULL AND c.entered_at >= $1 AND c.entered_at < $2 AND c.direction = 'outbound' AND $3::text <> '' ` + cond + `
 )`
-}
-
-// outboundAggSQL aggregates outboundBaseSQL's rows in one statement: kind 'f' rows are a cell's
-// figures (and the totals, total = true), kind 'd' a cell's (or the totals') count of one
-// disposition. The distinct numbers and leads are counted by grouping first (hash aggregates)
-// rather than count(DISTINCT), which sorts every cell's rows; the totals' distincts are their
-// own grouping, distinct counts not being additive. succ is the success codes' parameter.
-func outboundAggSQL(succ string) string {
-	return `,
-g AS (
-  SELECT GROUPING(start) = 1 AS total, start, key, count(*) AS dials,
-    count(*) FILTER (WHERE answered) AS answered, count(*) FILTER (WHERE answered AND NOT dropped) AS connected,
-    count(*) FILTER (WHERE dropped) AS dropped,
-    count(*) FILTER (WHERE result = 'busy') AS busy, count(*) FILTER (WHERE result = 'no_answer') AS no_answer,
-    count(*) FILTER (WHERE result = 'unallocated') AS unallocated, count(*) FILTER (WHERE result = 'switched_off') AS switched_off,
-    count(*) FILTER (WHERE result = 'failed') AS failed,
-    coalesce(sum(talk_ms) FILTER (WHERE answered AND NOT dropped), 0)::bigint AS talk_ms,
-    count(*) FILTER (WHERE (campaign_id || chr(31) || disposition) = ANY(` + succ + `)) AS conversions
-  FROM c GROUP BY GROUPING SETS ((start, key), ())),
-nums AS (
-  SELECT false AS total, start, key, count(*) AS n, count(*) FILTER (WHERE conn) AS conn
-  FROM (SELECT start, key, called_number, bool_or(answered AND NOT dropped) AS conn FROM c WHERE called_number IS NOT NULL GROUP BY 1, 2, 3) x GROUP BY 1, 2, 3
-  UNION ALL
-  SELECT true, NULL, NULL, count(*), count(*) FILTER (WHERE conn)
-  FROM (SELECT called_number, bool_or(answered AND NOT dropped) AS conn FROM c WHERE called_number IS NOT NULL GROUP BY 1) y),
-leads AS (
-  SELECT false AS total, start, key, count(*) AS n FROM (SELECT start, key, lead_id FROM c WHERE lead_id IS NOT NULL GROUP BY 1, 2, 3) x GROUP BY 1, 2, 3
-  UNION ALL
-  SELECT true, NULL, NULL, count(*) FROM (SELECT lead_id FROM c WHERE lead_id IS NOT NULL GROUP BY 1) y)
-SELECT 'f', g.total, g.start, g.key, g.dials, g.answered, g.connected, g.dropped, coalesce(nums.n, 0), coalesce(nums.conn, 0),
-  g.busy, g.no_answer, g.unallocated, g.switched_off, g.failed, g.talk_ms, g.conversions, coalesce(leads.n, 0), NULL::text, 0::bigint
-FROM g
-LEFT JOIN nums ON nums.total = g.total AND (g.total OR (nums.start = g.start AND nums.key = g.key))
-LEFT JOIN leads ON leads.total = g.total AND (g.total OR (leads.start = g.start AND leads.key = g.key))
-UNION ALL
-SELECT 'd', GROUPING(start) = 1, start, key, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, disposition, count(*)
-FROM c WHERE disposition IS NOT NULL GROUP BY GROUPING SETS ((start, key, disposition), (disposition))`
 }
 
 // OutboundReport computes the outbound report.
@@ -242,8 +205,23 @@ func (db *DB) OutboundReport(ctx context.Context, f OutboundFilter) (*OutboundRe
 	}
 	key := map[string]string{GroupNone: "''", GroupCampaign: "c.campaign_id", GroupTeam: "coalesce(ag.team_id, '')",
 		GroupAgent: "coalesce(c.agent_id, '')"}[f.Group]
+	dispArgs := args // the dispositions' query has no use for the success codes (the last argument)
 	succ := arg(success)
-	q := outboundBaseSQL(start, key, cond.String()) + outboundAggSQL(succ)
+	base := outboundBaseSQL(start, key, cond.String())
+	figSQL := base + `
+SELECT GROUPING(start) = 1 AS total, start, key, count(*),
+  count(*) FILTER (WHERE answered), count(*) FILTER (WHERE answered AND NOT dropped), count(*) FILTER (WHERE dropped),
+  count(DISTINCT called_number), count(DISTINCT called_number) FILTER (WHERE answered AND NOT dropped),
+  count(*) FILTER (WHERE result = 'busy'), count(*) FILTER (WHERE result = 'no_answer'),
+  count(*) FILTER (WHERE result = 'unallocated'), count(*) FILTER (WHERE result = 'switched_off'),
+  count(*) FILTER (WHERE result = 'failed'),
+  coalesce(sum(talk_ms) FILTER (WHERE answered AND NOT dropped), 0)::bigint,
+  count(*) FILTER (WHERE (campaign_id || chr(31) || disposition) = ANY(` + succ + `)),
+  count(DISTINCT lead_id)
+FROM c GROUP BY GROUPING SETS ((start, key), ()) ORDER BY 1, 2, 3`
+	dispSQL := base + `
+SELECT GROUPING(start) = 1 AS total, start, key, disposition, count(*)
+FROM c WHERE disposition IS NOT NULL GROUP BY GROUPING SETS ((start, key, disposition), (disposition))`
 
 	type cellKey struct {
 		total bool
@@ -252,76 +230,76 @@ func (db *DB) OutboundReport(ctx context.Context, f OutboundFilter) (*OutboundRe
 	}
 	cells := map[cellKey]*OutboundFigures{}
 	var order []cellKey
-	var dispRows []struct {
-		k    cellKey
-		code string
-		n    int64
-	}
-	// One statement, one pass over the rows (issue 13: the month's report). JIT off: its
-	// compilation (about a second under load) costs more than it saves at this size; the sorts
-	// and hashes get the memory to stay off disk.
-	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var kind string
-			var k cellKey
-			var st *time.Time
-			var key, code *string
-			var n int64
-			fg := OutboundFigures{Dispositions: map[string]int64{}}
-			if err := rows.Scan(&kind, &k.total, &st, &key, &fg.Dials, &fg.Answered, &fg.Connected, &fg.Dropped, &fg.DialledNumbers,
-				&fg.ConnectedNumbers, &fg.Busy, &fg.NoAnswer, &fg.Unallocated, &fg.SwitchedOff, &fg.Failed, &fg.talkMs,
-				&fg.Conversions, &fg.LeadsWorked, &code, &n); err != nil {
-				return err
-			}
-			if st != nil {
-				k.start = *st
-			}
-			if key != nil {
-				k.key = *key
-			}
-			if kind == "d" {
-				dispRows = append(dispRows, struct {
-					k    cellKey
-					code string
-					n    int64
-				}{k, *code, n})
-				continue
-			}
-			cells[k] = &fg
-			order = append(order, k)
-		}
-		return rows.Err()
-	})
+	// JIT off: compiling the plan (about a second on a loaded machine, EXPLAIN ANALYZE of a
+	// month) costs more than it saves at this size.
+	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, fmt.Errorf("outbound report: %w", err)
 	}
-	for _, d := range dispRows {
-		if fg := cells[d.k]; fg != nil {
-			fg.Dispositions[d.code] += d.n
+	defer tx.Rollback(ctx) //nolint:errcheck // read only
+	if _, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true)`); err != nil {
+		return nil, fmt.Errorf("outbound report: %w", err)
+	}
+	rows, err := tx.Query(ctx, figSQL, args...)
+	if err != nil {
+		return nil, fmt.Errorf("outbound report: %w", err)
+	}
+	for rows.Next() {
+		var k cellKey
+		var st *time.Time
+		var key *string
+		fg := OutboundFigures{Dispositions: map[string]int64{}}
+		if err := rows.Scan(&k.total, &st, &key, &fg.Dials, &fg.Answered, &fg.Connected, &fg.Dropped, &fg.DialledNumbers,
+			&fg.ConnectedNumbers, &fg.Busy, &fg.NoAnswer, &fg.Unallocated, &fg.SwitchedOff, &fg.Failed, &fg.talkMs,
+			&fg.Conversions, &fg.LeadsWorked); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("outbound report: %w", err)
 		}
-		if !seenCode[d.code] { // a code no campaign in scope has (any more)
-			seenCode[d.code] = true
-			res.Dispositions = append(res.Dispositions, callfloor.Disposition{Code: d.code, Name: d.code})
+		if st != nil {
+			k.start = *st
+		}
+		if key != nil {
+			k.key = *key
+		}
+		cells[k] = &fg
+		order = append(order, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outbound report: %w", err)
+	}
+	rows, err = tx.Query(ctx, dispSQL, dispArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("outbound report dispositions: %w", err)
+	}
+	for rows.Next() {
+		var k cellKey
+		var st *time.Time
+		var key *string
+		var code string
+		var n int64
+		if err := rows.Scan(&k.total, &st, &key, &code, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("outbound report dispositions: %w", err)
+		}
+		if st != nil {
+			k.start = *st
+		}
+		if key != nil {
+			k.key = *key
+		}
+		if fg := cells[k]; fg != nil {
+			fg.Dispositions[code] += n
+		}
+		if !seenCode[code] { // a code no campaign in scope has (any more)
+			seenCode[code] = true
+			res.Dispositions = append(res.Dispositions, callfloor.Disposition{Code: code, Name: code})
 		}
 	}
-	sort.SliceStable(order, func(i, j int) bool { // the totals first, then by start and key
-		a, b := order[i], order[j]
-		if a.total != b.total {
-			return !a.total
-		}
-		if !a.start.Equal(b.start) {
-			return a.start.Before(b.start)
-		}
-		return a.key < b.key
-	})
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outbound report dispositions: %w", err)
+	}
 
 	left := map[string]int64{}
 	var allLeft int64
