@@ -462,7 +462,8 @@ type OutboundSummary struct {
 }
 
 // OutboundSummary sums the campaign calls that entered in [from, to) of the projects' campaigns
-// (nil: every campaign) and, with team, that team's agents' dials. Nil when the scope placed no
+// (nil: every campaign) and, with team, that team's agents' dials; a team's answered, dropped and
+// drop rate are those of the campaigns that name the team (a dropped dial has no agent). Nil when the scope placed no
 // campaign dial in the period (a floor or team that runs no campaign has no outbound line).
 func (db *DB) OutboundSummary(ctx context.Context, from, to time.Time, loc *time.Location, projects []string, team string) (*OutboundSummary, error) {
 	r, err := db.OutboundReport(ctx, OutboundFilter{From: from, To: to, Loc: loc, Interval: IntervalRange, Group: GroupNone, Projects: projects, Team: team})
@@ -475,6 +476,24 @@ func (db *DB) OutboundSummary(ctx context.Context, from, to time.Time, loc *time
 	}
 	s := &OutboundSummary{Dials: t.Dials, Answered: t.Answered, Connected: t.Connected, Dropped: t.Dropped, Conversions: t.Conversions,
 		TalkMinutes: t.TalkMinutes, ConnectRate: t.ConnectRate, DropRate: t.DropRate, ConversionRate: t.ConversionRate, Targets: r.TotalTargets}
+	if team != "" {
+		// a dropped dial has no agent and so no team: a team's drop rate is its campaigns' (those
+		// that name the team), answered and dropped counted over them
+		byCamp, err := db.OutboundReport(ctx, OutboundFilter{From: from, To: to, Loc: loc, Interval: IntervalRange, Group: GroupCampaign, Projects: projects})
+		if err != nil {
+			return nil, err
+		}
+		s.Answered, s.Dropped = 0, 0
+		for _, row := range byCamp.Rows {
+			for _, c := range byCamp.campaigns {
+				if c.ID == row.Key && slices.Contains(c.Teams, team) {
+					s.Answered += row.Figures.Answered
+					s.Dropped += row.Figures.Dropped
+				}
+			}
+		}
+		s.DropRate = fptr(callfloor.OutboundConnectRate(s.Dropped, s.Answered))
+	}
 	if team != "" && s.Targets == nil { // a team's share: the campaigns' dial targets are the campaigns', their drop ceiling holds
 		if all := outboundTargets(r.campaigns, nil, localDays(from, to, loc), IntervalRange); all != nil {
 			s.Targets = &OutboundTargets{DropRate: all.DropRate}
