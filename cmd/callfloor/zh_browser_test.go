@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"testing"
@@ -78,6 +79,16 @@ const englishOnPage = `(() => {
 func TestBrowserChineseUIHasNoEnglish(t *testing.T) {
 	t.Parallel()
 	ctx, m, base, _, _ := demoWithSupervisor(t)
+	// the demo's campaigns (Chinese names, lists, do-not-call entries), so that the walk opens a
+	// campaign's lists page
+	for _, p := range demoProjects { // their projects only: the project managers here run the default project
+		if _, err := m.DB.Pool.Exec(context.Background(), `INSERT INTO projects (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, p.id, p.name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := seedDemoCampaigns(context.Background(), m.DB, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 	const pw = "a long enough password"
 	var users []storage.NewUser
 	for _, u := range demoUsers {
