@@ -415,6 +415,11 @@ func (s *Service) Compose(ctx context.Context, project *string, now time.Time) (
 		return b, err
 	}
 	b.BestOutboundTeam, b.WorstOutboundTeam = rankOutbound(teams)
+	if cs, ok := s.source().(CampaignSource); ok {
+		if b.Campaigns, err = cs.Campaigns(ctx, project, midnight, now); err != nil {
+			return b, err
+		}
+	}
 	if b.Yesterday, err = s.source().Figures(ctx, project, midnight.AddDate(0, 0, -1), local.AddDate(0, 0, -1)); err != nil {
 		return b, err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor/realtime"
+	"github.com/callfloor/callfloor/storage"
 )
 
 // Live is what the bulletins read of the live floor: realtime.KPI, the same views the wallboard
@@ -40,6 +41,12 @@ type Source interface {
 	OutboundTeams(ctx context.Context, project *string, from, to time.Time) ([]TeamOutbound, error)
 }
 
+// CampaignSource is a Source that also reads the outbound campaigns' figures of a period (the
+// outbound report's: ReportSource); the bulletin's campaign block comes from it.
+type CampaignSource interface {
+	Campaigns(ctx context.Context, project *string, from, to time.Time) (*storage.OutboundSummary, error)
+}
+
 // TeamOutbound is a team's outbound dialling in a period.
 type TeamOutbound struct {
 	Team            string
@@ -67,7 +74,10 @@ type Bulletin struct {
 	// teams that dialled today, by connect rate (connects ÷ dials), then dials
 	BestOutboundTeam  *OutboundFigure
 	WorstOutboundTeam *OutboundFigure
-	OpenAlarms        []AlertInfo
+	// the day's outbound campaigns (dials, connects, 接通率 with its denominator, talk,
+	// conversions, drop rate) against their day's targets; nil when the scope ran none today
+	Campaigns  *storage.OutboundSummary
+	OpenAlarms []AlertInfo
 }
 
 // TeamFigure is a team ranked by service level.
@@ -92,6 +102,9 @@ var text = map[string]map[string]string{
 		"yesterday": "yesterday %s", "target": "target %s", "best": "Best team", "worst": "Worst team",
 		"best_out": "Best outbound team", "worst_out": "Outbound team to improve", "team_out": "connect rate %s, %d dials",
 		"alarms": "Open alarms", "no_alarms": "none", "test": "Test message from callfloor",
+		"camp": "Outbound campaigns today", "c_dials": "Dials", "c_connected": "Connected", "c_rate": "Connect rate",
+		"c_rate_of": "%d connected ÷ %d dials", "c_talk": "Talk minutes", "c_conv": "Conversions", "c_conv_of": "%s of connected",
+		"c_drop": "Drop rate", "c_drop_of": "%d dropped ÷ %d answered", "c_ceiling": "ceiling %s", "c_over": "OVER",
 		"alert_open": "Alarm: %s", "alert_clear": "Cleared: %s", "since": "since %s",
 		"k_service_level": "service level %s below target %s", "k_waiting": "%s calls waiting (limit %s)",
 		"k_longest_wait": "longest wait %s s (limit %s s)", "k_pause_over_max": "paused %s s, past the reason's maximum %s s",
@@ -103,6 +116,9 @@ var text = map[string]map[string]string{
 		"yesterday": "昨日同时 %s", "target": "目标 %s", "best": "最佳班组", "worst": "待改进班组",
 		"best_out": "外呼最佳班组", "worst_out": "外呼待改进班组", "team_out": "接通率 %s，外呼 %d 通",
 		"alarms": "未解除告警", "no_alarms": "无", "test": "callfloor 测试消息",
+		"camp": "今日外呼活动", "c_dials": "拨打量", "c_connected": "接通量", "c_rate": "接通率",
+		"c_rate_of": "接通 %d ÷ 拨打 %d", "c_talk": "通话分钟", "c_conv": "成交量", "c_conv_of": "占接通 %s",
+		"c_drop": "放弃率", "c_drop_of": "放弃 %d ÷ 接听 %d", "c_ceiling": "上限 %s", "c_over": "超标",
 		"alert_open": "告警：%s", "alert_clear": "已解除：%s", "since": "开始于 %s",
 		"k_service_level": "服务水平 %s 低于目标 %s", "k_waiting": "排队 %s 通（阈值 %s）",
 		"k_longest_wait": "最长等待 %s 秒（阈值 %s 秒）", "k_pause_over_max": "暂停 %s 秒，超过原因上限 %s 秒",
@@ -186,6 +202,9 @@ func (b Bulletin) Render(lang string, loc *time.Location) Message {
 	if o := b.WorstOutboundTeam; o != nil && (b.BestOutboundTeam == nil || o.Team != b.BestOutboundTeam.Team) {
 		outTeam("worst_out", o)
 	}
+	if c := b.Campaigns; c != nil {
+		sb.WriteString(CampaignLines(lang, c))
+	}
 	fmt.Fprintf(&sb, "\n**%s**: ", tr(lang, "alarms"))
 	if len(b.OpenAlarms) == 0 {
 		sb.WriteString(tr(lang, "no_alarms") + "\n")
@@ -196,6 +215,44 @@ func (b Bulletin) Render(lang string, loc *time.Location) Message {
 		}
 	}
 	return Message{Title: title, Markdown: sb.String()}
+}
+
+// CampaignLines is the outbound campaigns' block of a bulletin (or a daily report's message):
+// dials and connects against the day's targets, the connect rate with its denominator, talk
+// minutes, conversions, and the drop rate against its ceiling.
+func CampaignLines(lang string, c *storage.OutboundSummary) string {
+	var sb strings.Builder
+	tg := c.Targets
+	if tg == nil {
+		tg = &storage.OutboundTargets{}
+	}
+	fmt.Fprintf(&sb, "\n**%s**\n", tr(lang, "camp"))
+	withTarget := func(label string, v int64, target *int64) {
+		fmt.Fprintf(&sb, "- %s: **%d**", label, v)
+		if target != nil {
+			fmt.Fprintf(&sb, " (%s)", tr(lang, "target", fmt.Sprint(*target)))
+		}
+		sb.WriteString("\n")
+	}
+	withTarget(tr(lang, "c_dials"), c.Dials, tg.Dials)
+	withTarget(tr(lang, "c_connected"), c.Connected, tg.Connects)
+	fmt.Fprintf(&sb, "- %s: **%s** (%s)\n", tr(lang, "c_rate"), pct(c.ConnectRate), tr(lang, "c_rate_of", c.Connected, c.Dials))
+	fmt.Fprintf(&sb, "- %s: **%.0f**", tr(lang, "c_talk"), c.TalkMinutes)
+	if tg.TalkMinutes != nil {
+		fmt.Fprintf(&sb, " (%s)", tr(lang, "target", fmt.Sprint(*tg.TalkMinutes)))
+	}
+	sb.WriteString("\n")
+	fmt.Fprintf(&sb, "- %s: **%d** (%s)\n", tr(lang, "c_conv"), c.Conversions, tr(lang, "c_conv_of", pct(c.ConversionRate)))
+	fmt.Fprintf(&sb, "- %s: **%s** (%s", tr(lang, "c_drop"), pct(c.DropRate), tr(lang, "c_drop_of", c.Dropped, c.Answered))
+	if tg.DropRate != nil {
+		fmt.Fprintf(&sb, ", %s", tr(lang, "c_ceiling", pct(tg.DropRate)))
+	}
+	sb.WriteString(")")
+	if c.DropOver {
+		fmt.Fprintf(&sb, " **%s**", tr(lang, "c_over"))
+	}
+	sb.WriteString("\n")
+	return sb.String()
 }
 
 func optPct(v *float64) string {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/bulletins"
 	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/storage"
@@ -111,6 +112,82 @@ func TestBulletinContentYesterdayAndTargets(t *testing.T) {
 	zh := b.Render("zh-CN", shanghai)
 	if !strings.Contains(zh.Markdown, "- 服务水平: **84.6%** (昨日同时 50.0%, 目标 85.0%)") || !strings.Contains(zh.Markdown, "接通率") {
 		t.Errorf("Chinese bulletin:\n%s", zh.Markdown)
+	}
+	// no campaign dialled: no campaign block
+	if b.Campaigns != nil || strings.Contains(m.Markdown, "Outbound campaigns today") || strings.Contains(zh.Markdown, "今日外呼活动") {
+		t.Errorf("a project with no campaign has a campaign block: %+v\n%s", b.Campaigns, m.Markdown)
+	}
+}
+
+// A project that runs a campaign: the bulletin's campaign block has the day's dials and connects
+// against the campaign's day targets, 接通率 with its denominator, talk minutes, conversions
+// and the drop rate against its ceiling, in both languages; another project's campaign and
+// yesterday's dials are not counted.
+func TestBulletinCampaignBlock(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	pool := e.db.Pool
+	for _, q := range []string{
+		`INSERT INTO projects (id, name) VALUES ('cards', '信用卡营销'), ('hot', '热线')`,
+		`INSERT INTO teams (id, name, project_id) VALUES ('red', '电销一组', 'cards')`,
+		`INSERT INTO agents (id, endpoint, team_id) VALUES ('a1', 'PJSIP/a1', 'red')`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for _, c := range []struct{ id, project string }{{"renew", "cards"}, {"other", "hot"}} {
+		cp := callfloor.NewCampaign(c.id, "活动 "+c.id)
+		cp.Project, cp.CallerIDs, cp.DailyDialTarget, cp.DailyConnectTarget, cp.DropTarget = c.project, []string{"02160001234"}, 10, 4, 0.03
+		if _, err := e.db.PutCampaign(ctx, cp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Date(2026, 12, 4, 15, 0, 0, 0, shanghai)
+	at := time.Date(2026, 12, 4, 10, 0, 0, 0, shanghai)
+	dial := func(id, campaign string, at time.Time, agent any, answered bool, outcome string, talkMS int) {
+		t.Helper()
+		var ans any
+		if answered {
+			ans = at.Add(8 * time.Second)
+		}
+		if _, err := pool.Exec(ctx, `INSERT INTO calls (id, direction, agent_id, entered_at, answered_at, ended_at, wait_ms, talk_ms, hold_ms, wrap_ms, outcome, last_event_id, campaign_id, called_number)
+			VALUES ($1, 'outbound', $2, $3, $4, $5, 0, $6, 0, 0, $7, '0-1', $8, '+8613800000000')`, id, agent, at, ans, at.Add(3*time.Minute), talkMS, outcome, campaign); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dial("d1", "renew", at, "a1", true, "answered", 120000)
+	dial("d2", "renew", at.Add(time.Minute), "a1", true, "answered", 60000)
+	dial("d3", "renew", at.Add(2*time.Minute), nil, true, "dropped", 0)
+	dial("d4", "renew", at.Add(3*time.Minute), nil, false, "no_answer", 0)
+	dial("d5", "renew", at.AddDate(0, 0, -1), "a1", true, "answered", 60000) // yesterday
+	dial("d6", "other", at, "a1", true, "answered", 60000)                   // another project's campaign
+	if _, err := pool.Exec(ctx, `INSERT INTO call_dispositions (call_id, agent_id, code, label, set_by, set_at) VALUES ('d1', 'a1', 'success', '成功', 'a1', $1)`, at.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	s := &bulletins.Service{Pool: pool, Live: e.live, Loc: func() *time.Location { return shanghai }}
+	cards := "cards"
+	b, err := s.Compose(ctx, &cards, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := b.Campaigns
+	if c == nil || c.Dials != 4 || c.Connected != 2 || c.Answered != 3 || c.Dropped != 1 || c.Conversions != 1 || c.TalkMinutes != 3 || !c.DropOver {
+		t.Fatalf("campaigns %+v", c)
+	}
+	for lang, want := range map[string][]string{
+		"en": {"**Outbound campaigns today**", "- Dials: **4** (target 10)", "- Connected: **2** (target 4)",
+			"- Connect rate: **50.0%** (2 connected ÷ 4 dials)", "- Talk minutes: **3**", "- Conversions: **1** (50.0% of connected)",
+			"- Drop rate: **33.3%** (1 dropped ÷ 3 answered, ceiling 3.0%) **OVER**"},
+		"zh-CN": {"**今日外呼活动**", "- 拨打量: **4** (目标 10)", "- 接通量: **2** (目标 4)", "- 接通率: **50.0%** (接通 2 ÷ 拨打 4)",
+			"- 通话分钟: **3**", "- 成交量: **1** (占接通 50.0%)", "- 放弃率: **33.3%** (放弃 1 ÷ 接听 3, 上限 3.0%) **超标**"},
+	} {
+		m := b.Render(lang, shanghai)
+		for _, w := range want {
+			if !strings.Contains(m.Markdown, w) {
+				t.Errorf("%s bulletin lacks %q:\n%s", lang, w, m.Markdown)
+			}
+		}
 	}
 }
 

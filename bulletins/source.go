@@ -86,3 +86,13 @@ func (s ReportSource) OutboundTeams(ctx context.Context, project *string, from, 
 	}
 	return out, nil
 }
+
+// Campaigns: the outbound campaigns' figures of [from, to) of the project's campaigns (nil: every
+// campaign), the outbound report's; nil when none dialled.
+func (s ReportSource) Campaigns(ctx context.Context, project *string, from, to time.Time) (*storage.OutboundSummary, error) {
+	if !to.After(from) {
+		return nil, nil
+	}
+	f := s.filter(project, from, to, storage.GroupNone)
+	return s.DB.OutboundSummary(ctx, from, to, f.Loc, f.Projects, "")
+}

@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -252,7 +253,7 @@ var campaignWords = map[string]map[string]string{
 		"switched_off": "Switched off", "failed": "Failed", "dropped": "Dropped",
 		"required": "No number", "invalid_number": "Not a phone number", "duplicate": "Repeated in the file",
 		"already_exists": "Already a lead of the campaign", "do_not_call": "On the do-not-call list", "invalid_format": "Unknown time zone",
-		"max_attempts": "Attempts used up",
+		"max_attempts": "Attempts used up", "unknown_reference": "No such agent", "ambiguous_owner": "Several agents have this name",
 	},
 	"zh-CN": {
 		"sheet.leads": "名单", "sheet.rejects": "拒收行", "sheet.history": "联系记录",
@@ -266,15 +267,44 @@ var campaignWords = map[string]map[string]string{
 		"switched_off": "关机/停机", "failed": "失败", "dropped": "放弃（无空闲坐席）",
 		"required": "缺少号码", "invalid_number": "不是电话号码", "duplicate": "文件内重复",
 		"already_exists": "已在本活动名单中", "do_not_call": "在禁呼名单中", "invalid_format": "时区无效",
-		"max_attempts": "拨打次数已用完",
+		"max_attempts": "拨打次数已用完", "unknown_reference": "没有这个坐席", "ambiguous_owner": "多名坐席同名",
 	},
 }
 
-// campaignWord translates a header or a code (a disposition code is shown by the campaign's name for it).
+// defaultDispositionWords are the default dispositions' labels in English: a campaign that kept
+// a default's Chinese label (callfloor.DefaultDispositions) shows it in English to an English
+// reader; a label the centre wrote itself is data and shown as written.
+var defaultDispositionWords = map[string]string{
+	"success": "Success", "interested": "Interested", "callback": "Call-back", "refused": "Refused",
+	"do_not_call": "Do not call", "wrong_person": "Wrong person", "invalid_number": "Invalid number",
+	"suspended": "Suspended", "no_answer": "No answer", "busy": "Busy",
+}
+
+// dispositionLabel is a disposition code's label in lang: the campaign's label for it (a
+// default's label in English for an English reader), else the code.
+func dispositionLabel(lang, code string, c *callfloor.Campaign) string {
+	if c == nil {
+		return code
+	}
+	d, ok := c.Disposition(code)
+	if !ok {
+		return code
+	}
+	if lang != "zh-CN" {
+		for _, def := range callfloor.DefaultDispositions() {
+			if def.Code == code && def.Name == d.Name && defaultDispositionWords[code] != "" {
+				return defaultDispositionWords[code]
+			}
+		}
+	}
+	return d.Name
+}
+
+// campaignWord translates a header or a code (a disposition code is shown by the campaign's label for it).
 func campaignWord(lang, k string, c *callfloor.Campaign) string {
 	if c != nil {
-		if d, ok := c.Disposition(k); ok {
-			return d.Name
+		if _, ok := c.Disposition(k); ok {
+			return dispositionLabel(lang, k, c)
 		}
 	}
 	if v, ok := campaignWords[lang][k]; ok {
@@ -478,15 +508,27 @@ func (a *API) contactHistory(r *http.Request, format, lang string) (table, error
 		h = mine
 	}
 	phone, _ := callfloor.CanonicalPhone(r.PathValue("phone"), "86")
+	camps, err := a.DB.ListCampaigns(r.Context())
+	if err != nil {
+		return table{}, err
+	}
+	byID := map[string]*callfloor.Campaign{}
+	for i := range camps {
+		byID[camps[i].ID] = &camps[i].Campaign
+	}
 	loc := a.loc()
 	word := func(k string) string { return campaignWord(lang, k, nil) }
 	rows := [][]string{{word("time"), word("campaign"), word("agent"), word("result"), word("disposition"), word("call_id"), word("recording")}}
 	for i := range h {
-		c := h[i]
+		c := &h[i]
 		if c.Recording != "" && c.CallID != "" {
-			h[i].RecordingURL = "/api/v1/calls/" + c.CallID + "/recording/file"
+			c.RecordingURL = "/api/v1/calls/" + c.CallID + "/recording/file"
 		}
-		rows = append(rows, []string{fmtTime(&c.At, loc), c.CampaignName + " (" + c.Campaign + ")", c.Agent, word(c.Result), c.Disposition, c.CallID, h[i].RecordingURL})
+		if c.Disposition != "" {
+			c.DispositionLabel = dispositionLabel(lang, c.Disposition, byID[c.Campaign])
+		}
+		rows = append(rows, []string{fmtTime(&c.At, loc), cmp.Or(c.CampaignName, c.Campaign), cmp.Or(c.AgentName, c.Agent), word(c.Result),
+			c.DispositionLabel, c.CallID, c.RecordingURL})
 	}
 	a.audit(r, "contact_history_exported", "phone", phone, map[string]any{"format": format, "attempts": len(h)})
 	return table{name: "contact-history-" + phone, sheet: word("sheet.history"), rows: rows,

@@ -232,10 +232,23 @@ func TestDNCConsentHistoryAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, _ := x.GetRows(x.GetSheetList()[0])
-	if len(rows) != 2 || rows[0][0] != "时间" || rows[1][3] != "已接通" || rows[1][5] != "call-h1" || !strings.HasSuffix(rows[1][6], "/recording/file") {
+	// names, not codes: the campaign's name, the agent's name, the disposition's label
+	if len(rows) != 2 || rows[0][0] != "时间" || rows[1][1] != "车险续保" || rows[1][2] != "Ana" || rows[1][3] != "已接通" || rows[1][4] != "意向" ||
+		rows[1][5] != "call-h1" || !strings.HasSuffix(rows[1][6], "/recording/file") {
 		t.Errorf("history sheet %q", rows)
 	}
-	for action, n := range map[string]int{"dnc_removed": 1, "consent_recorded": 2, "consent_expired": 1, "contact_history_exported": 1} {
+	// in English: the default disposition's label in English; a label the campaign wrote is shown as written
+	code, _, body = e.fetchFile("ops", "/contact-history/13700000001?format=xlsx&lang=en")
+	if x, err = excelize.OpenReader(bytes.NewReader(body)); code != 200 || err != nil {
+		t.Fatalf("history xlsx en %d %v", code, err)
+	}
+	if rows, _ = x.GetRows(x.GetSheetList()[0]); len(rows) != 2 || rows[0][4] != "Disposition" || rows[1][4] != "Interested" || rows[1][3] != "Answered" {
+		t.Errorf("history sheet en %q", rows)
+	}
+	if a := e.expect("sup", "GET", "/contact-history/13700000001?lang=zh-CN", "", 200)["attempts"].([]any)[0].(map[string]any); a["disposition_label"] != "意向" || a["agent_name"] != "Ana" {
+		t.Errorf("history json %v", a)
+	}
+	for action, n := range map[string]int{"dnc_removed": 1, "consent_recorded": 2, "consent_expired": 1, "contact_history_exported": 2} {
 		if got := e.auditCount(action, "ops"); got != n {
 			t.Errorf("audit %s by ops: %d, want %d", action, got, n)
 		}

@@ -59,6 +59,15 @@ func (a *API) sendDailyReport(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
+	// the team's share of the day's outbound campaigns, when it dialled any (issue 13)
+	dayStart := storage.PeriodStart(storage.PeriodDay, day)
+	out, err := a.DB.OutboundSummary(r.Context(), dayStart, dayStart.AddDate(0, 0, 1), loc, nil, p.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	if rep, err = withOutbound(rep, out); err != nil {
+		return nil, err
+	}
 	off := offTarget(rep)
 	d, err := a.DB.SendDailyReport(r.Context(), p.TeamID, p.Username, day, rep, off, strings.TrimSpace(in.Note), now)
 	if err != nil {
@@ -66,6 +75,25 @@ func (a *API) sendDailyReport(w http.ResponseWriter, r *http.Request) (any, erro
 	}
 	a.audit(r, "daily_report_sent", "daily_report", d.Team+"/"+d.Day, map[string]any{"off_target": d.OffTarget})
 	return created{d}, nil
+}
+
+// withOutbound adds the team's outbound campaigns of the day (storage.OutboundSummary: dials,
+// connects, 接通率 with its denominator, talk, conversions, drop rate against its ceiling) to the
+// production report a daily report holds, as "outbound"; none, the report is unchanged.
+func withOutbound(rep json.RawMessage, out *storage.OutboundSummary) (json.RawMessage, error) {
+	if out == nil {
+		return rep, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(rep, &m); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	m["outbound"] = b
+	return json.Marshal(m)
 }
 
 // offTarget names the totals' figures that missed their target (the rules of the reports page:
@@ -106,6 +134,14 @@ func offTarget(rep json.RawMessage) []string {
 	}
 	check("outbound_dials", "daily_dials", true)
 	check("outbound_talk_minutes", "daily_talk_minutes", true)
+	var o struct {
+		Outbound *struct {
+			DropOver bool `json:"drop_over"`
+		} `json:"outbound"`
+	}
+	if json.Unmarshal(rep, &o) == nil && o.Outbound != nil && o.Outbound.DropOver {
+		out = append(out, "drop_rate") // the campaigns' drop ceiling
+	}
 	return out
 }
 

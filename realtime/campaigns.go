@@ -3,6 +3,8 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -45,6 +47,18 @@ func (s *Store) campaignInc(ctx context.Context, pipe redis.Pipeliner, campaign,
 		}
 	}
 	pipe.Expire(ctx, key, campaignDayTTL)
+	pipe.Incr(ctx, s.k("campgen"))
+}
+
+// CampaignGeneration is a counter moved by every change to a campaign tile's data outside the
+// change stream (a desk conversion, a campaign's live info changing on a dialler pass); the
+// hub reads it every campaignPollEvery and re-reads the campaigns when it moved (P campgen).
+func (s *Store) CampaignGeneration(ctx context.Context) (int64, error) {
+	n, err := s.rdb.Get(ctx, s.k("campgen")).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return n, err
 }
 
 // IncrCampaign adds to a campaign's counters of the day of at (and to team's share, unless team
@@ -109,17 +123,28 @@ type CampaignLive struct {
 // campaignLiveTTL: a campaign not refreshed for this long is gone from the wall.
 const campaignLiveTTL = 2 * time.Minute
 
-// SetCampaignLive stores a campaign's live info (P camplive:{id}, in the set P camplive).
+// SetCampaignLive stores a campaign's live info (P camplive:{id}, in the set P camplive). When
+// anything but its refresh time changed (leads left the hopper, an agent logged in) it moves the
+// campaign generation, so the wallboards show it within a second rather than at their resync.
 func (s *Store) SetCampaignLive(ctx context.Context, c CampaignLive) error {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
 	pipe := s.rdb.TxPipeline()
-	pipe.Set(ctx, s.k("camplive", c.ID), b, campaignLiveTTL)
+	old := pipe.SetArgs(ctx, s.k("camplive", c.ID), b, redis.SetArgs{TTL: campaignLiveTTL, Get: true})
 	pipe.SAdd(ctx, s.k("camplive"), c.ID)
-	_, err = pipe.Exec(ctx)
-	return err
+	if _, err = pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return err
+	}
+	var prev CampaignLive
+	if ob, err := old.Bytes(); err == nil && json.Unmarshal(ob, &prev) == nil {
+		prev.UpdatedAt, c.UpdatedAt = time.Time{}, time.Time{}
+		if reflect.DeepEqual(prev, c) {
+			return nil
+		}
+	}
+	return s.rdb.Incr(ctx, s.k("campgen")).Err()
 }
 
 // CampaignsLive returns the campaigns refreshed within the last two minutes, by id.

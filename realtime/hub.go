@@ -396,6 +396,11 @@ func (h *Hub) flusher(ctx context.Context) {
 	overMax := time.NewTicker(overMaxEvery)
 	defer overMax.Stop()
 	lastOverMax := time.Now()
+	// Campaign tiles' data that moves outside the change stream (desk conversions, leads left):
+	// the campaign generation, read often.
+	campPoll := time.NewTicker(campaignPollEvery)
+	defer campPoll.Stop()
+	campGen, _ := h.s.CampaignGeneration(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -421,6 +426,15 @@ func (h *Hub) flusher(ctx context.Context) {
 				}
 			}
 			h.dmu.Unlock()
+		case <-campPoll.C:
+			g, err := h.s.CampaignGeneration(ctx)
+			if err != nil || g == campGen {
+				continue
+			}
+			campGen = g
+			h.dmu.Lock()
+			h.dirty.campaigns = true
+			h.dmu.Unlock()
 		}
 		if wait := time.Until(lastFlush.Add(h.o.Coalesce)); wait > 0 && !sleepCtx(ctx, wait) {
 			return
@@ -437,6 +451,9 @@ func (h *Hub) flusher(ctx context.Context) {
 		}
 	}
 }
+
+// campaignPollEvery is how often the hub reads the campaign generation (CampaignGeneration).
+const campaignPollEvery = 500 * time.Millisecond
 
 // overMaxEvery is how often the hub looks for pauses passing their reason's maximum.
 const overMaxEvery = 2 * time.Second

@@ -49,6 +49,16 @@ func campIn(m campMsg, id string) *realtime.CampaignView {
 	return nil
 }
 
+// hubHasCampaign waits until the hub shows campaign id to a supervisor (its first read may
+// precede the campaign's live info), so that the snapshots that follow carry it.
+func hubHasCampaign(t *testing.T, e *hubEnv, id string, cond func(*realtime.CampaignView) bool) {
+	t.Helper()
+	c := dial(t, e.url, nil)
+	defer c.Close()
+	send(t, c, subscribe("f", realtime.View{Kind: "floor"}))
+	waitCampaigns(t, c, "campaign "+id+" on the hub", func(m campMsg) bool { c := campIn(m, id); return c != nil && cond(c) })
+}
+
 // A running campaign's tile carries the counters its calls' saves wrote (CampaignInc), each
 // team's share, and moves when another call is saved; a project manager sees only their
 // projects' campaigns, a team's view only the team's share.
@@ -87,6 +97,7 @@ func TestHubCampaignTiles(t *testing.T) {
 			CampaignInc: inc, CampaignTeam: team})
 	}
 	call("k1", "a1", "t1", map[string]int64{realtime.CampAnswered: 1, realtime.CampConnected: 1, realtime.CampTalkMs: 180000})
+	hubHasCampaign(t, e, "renew", func(c *realtime.CampaignView) bool { return c.Figures.Dials == 1 && c.Figures.Connected == 1 })
 
 	sam := dial(t, e.url, http.Header{"X-User": {"sam"}})
 	pam := dial(t, e.url, http.Header{"X-User": {"pam"}})
@@ -125,4 +136,59 @@ func TestHubCampaignTiles(t *testing.T) {
 		c := campIn(m, "renew")
 		return m.Type == "delta" && c != nil && c.Figures.Dials == 2
 	})
+}
+
+// What moves a campaign tile outside the change stream reaches the wall within moments, not at
+// the one-minute resync: a conversion the desk counts (IncrCampaign) and leads leaving the
+// hopper (the dialler's pass storing fewer leads left, SetCampaignLive). A dialler pass that
+// changes nothing but its refresh time moves no tile.
+func TestHubCampaignTilesLiveOutsideStream(t *testing.T) {
+	e := newHubEnv(t, realtime.HubOptions{Principal: func(r *http.Request) (callfloor.Principal, bool) {
+		return callfloor.Principal{UserID: 1, Username: "sam", Role: callfloor.RoleSupervisor}, true
+	}}, false)
+	ctx := t.Context()
+	e.cfg.addAgent(t, e.s, "a1", "t1", "sales")
+	live := realtime.CampaignLive{ID: "renew", Name: "续保", Project: "acme", Teams: []string{"t1"}, Status: "running", Mode: "predictive",
+		LeadsLeft: 900, LeadsDue: 40, UpdatedAt: time.Now()}
+	if err := e.s.SetCampaignLive(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	g0, err := e.s.CampaignGeneration(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live.UpdatedAt = time.Now().Add(time.Second) // a pass that changed nothing else
+	if err := e.s.SetCampaignLive(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := e.s.CampaignGeneration(ctx); g != g0 {
+		t.Errorf("a refresh-only pass moved the generation %d → %d", g0, g)
+	}
+	hubHasCampaign(t, e, "renew", func(c *realtime.CampaignView) bool { return c.LeadsLeft == 900 })
+	sam := dial(t, e.url, nil)
+	send(t, sam, subscribe("f", realtime.View{Kind: "floor"}))
+	waitCampaigns(t, sam, "the snapshot", func(m campMsg) bool { return m.Type == "snapshot" && campIn(m, "renew") != nil })
+
+	within := func(what string, cond func(*realtime.CampaignView) bool) {
+		t.Helper()
+		start := time.Now()
+		waitCampaigns(t, sam, what, func(m campMsg) bool {
+			c := campIn(m, "renew")
+			return m.Type == "delta" && c != nil && cond(c)
+		})
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s took %v", what, d)
+		}
+	}
+	// the desk counts a conversion
+	if err := e.s.IncrCampaign(ctx, "renew", "t1", time.Now(), map[string]int64{realtime.CampSuccess: 1}); err != nil {
+		t.Fatal(err)
+	}
+	within("the conversion", func(c *realtime.CampaignView) bool { return c.Figures.Conversions == 1 })
+	// a lead leaves the hopper
+	live.LeadsLeft, live.LeadsDue, live.UpdatedAt = 899, 39, time.Now()
+	if err := e.s.SetCampaignLive(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	within("the lead leaving", func(c *realtime.CampaignView) bool { return c.LeadsLeft == 899 })
 }

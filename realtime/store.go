@@ -31,6 +31,7 @@
 //	                    the dial was placed; t:{team}:{field} for a team's share
 //	P camplive:{id}     string: a running campaign's live info (CampaignLive), 2 min TTL; P camplive
 //	                    the set of their ids
+//	P campgen           counter: moved by campaign tile changes outside the stream (campaigns.go)
 //	P kick              pub/sub channel: an agent became available somewhere
 package realtime
 

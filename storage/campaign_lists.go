@@ -343,11 +343,14 @@ type ContactAttempt struct {
 	Project      string    `json:"project,omitempty"`
 	LeadID       int64     `json:"lead_id"`
 	Agent        string    `json:"agent,omitempty"`
+	AgentName    string    `json:"agent_name,omitempty"`
 	Result       string    `json:"result"`
 	Disposition  string    `json:"disposition,omitempty"`
 	CallID       string    `json:"call_id,omitempty"`
 	Recording    string    `json:"recording,omitempty"`     // the recording's name when it is still kept
 	RecordingURL string    `json:"recording_url,omitempty"` // where the API streams it (filled by the API)
+	// DispositionLabel is the disposition's label in the reader's language (filled by the API)
+	DispositionLabel string `json:"disposition_label,omitempty"`
 }
 
 // ContactHistory lists every attempt at a number across campaigns, oldest first.
@@ -357,10 +360,10 @@ func (db *DB) ContactHistory(ctx context.Context, phone string) ([]ContactAttemp
 		return nil, err
 	}
 	rows, err := db.Pool.Query(ctx, `SELECT la.at, la.campaign_id, coalesce(c.name, ''), coalesce(c.project_id, ''), la.lead_id,
-		coalesce(la.agent_id, ''), la.result, coalesce(la.disposition, ''),
+		coalesce(la.agent_id, ''), coalesce(ag.name, ''), la.result, coalesce(la.disposition, ''),
 		coalesce(la.call_id, (SELECT r.call_id FROM recordings r WHERE r.call_id = la.dial_id LIMIT 1), ''),
-		coalesce((SELECT r.name FROM recordings r WHERE r.call_id IN (la.call_id, la.dial_id) ORDER BY r.created_at LIMIT 1), ''), ''
-		FROM lead_attempts la LEFT JOIN campaigns c ON c.id = la.campaign_id
+		coalesce((SELECT r.name FROM recordings r WHERE r.call_id IN (la.call_id, la.dial_id) ORDER BY r.created_at LIMIT 1), ''), '', ''
+		FROM lead_attempts la LEFT JOIN campaigns c ON c.id = la.campaign_id LEFT JOIN agents ag ON ag.id = la.agent_id
 		WHERE la.phone = $1 ORDER BY la.at, la.id`, p)
 	if err != nil {
 		return nil, err

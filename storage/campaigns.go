@@ -137,12 +137,14 @@ type LeadMapping struct {
 	Phone    string   `json:"phone"`               // required
 	Name     string   `json:"name,omitempty"`      // optional
 	TimeZone string   `json:"time_zone,omitempty"` // optional: an IANA zone per lead
+	Owner    string   `json:"owner,omitempty"`     // optional: the agent who owns the lead, by agent id, login or name
 	Fields   []string `json:"fields,omitempty"`    // other columns kept as the lead's custom fields
 }
 
 // ImportReject names one refused row: its number in the file (the header is row 1), the column,
 // the reason as an error code (required, invalid_number, duplicate, already_exists,
-// do_not_call, invalid_format) and the value.
+// do_not_call, invalid_format; unknown_reference and ambiguous_owner for the owner column) and
+// the value.
 type ImportReject struct {
 	Row    int    `json:"row"`
 	Column string `json:"column"`
@@ -193,6 +195,16 @@ func (db *DB) ImportLeads(ctx context.Context, campaignID, listName, source, by 
 	if err != nil {
 		return ImportReport{}, err
 	}
+	ownerCol, err := idx("owner", m.Owner, false)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	var owners ownerIndex
+	if ownerCol >= 0 {
+		if owners, err = db.ownerIndex(ctx); err != nil {
+			return ImportReport{}, err
+		}
+	}
 	fieldCols := make([]int, len(m.Fields))
 	for i, f := range m.Fields {
 		if fieldCols[i], err = idx("fields", f, true); err != nil {
@@ -206,9 +218,9 @@ func (db *DB) ImportLeads(ctx context.Context, campaignID, listName, source, by 
 		return strings.TrimSpace(r[i])
 	}
 	type lead struct {
-		row             int
-		phone, name, tz string
-		fields          map[string]string
+		row                    int
+		phone, name, tz, owner string
+		fields                 map[string]string
 	}
 	rep := ImportReport{Total: len(rows), Rejected: []ImportReject{}}
 	var leads []lead
@@ -236,8 +248,16 @@ func (db *DB) ImportLeads(ctx context.Context, campaignID, listName, source, by 
 				continue
 			}
 		}
+		var owner string
+		if o := cell(r, ownerCol); o != "" {
+			var code string
+			if owner, code = owners.resolve(o); code != "" {
+				rep.Rejected = append(rep.Rejected, ImportReject{Row: rowNo, Column: m.Owner, Code: code, Value: o})
+				continue
+			}
+		}
 		firstRow[phone] = rowNo
-		l := lead{row: rowNo, phone: phone, name: cell(r, nameCol), tz: tz, fields: map[string]string{}}
+		l := lead{row: rowNo, phone: phone, name: cell(r, nameCol), tz: tz, owner: owner, fields: map[string]string{}}
 		for j, c := range fieldCols {
 			if v := cell(r, c); v != "" {
 				l.fields[m.Fields[j]] = v
@@ -292,9 +312,13 @@ func (db *DB) ImportLeads(ctx context.Context, campaignID, listName, source, by 
 			if l.tz != "" {
 				tz = l.tz
 			}
-			keep = append(keep, []any{campaignID, rep.ListID, l.phone, l.name, tz, fields})
+			var owner any
+			if l.owner != "" {
+				owner = l.owner
+			}
+			keep = append(keep, []any{campaignID, rep.ListID, l.phone, l.name, tz, fields, owner})
 		}
-		n, err := tx.CopyFrom(ctx, pgx.Identifier{"leads"}, []string{"campaign_id", "list_id", "phone", "name", "time_zone", "fields"}, pgx.CopyFromRows(keep))
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{"leads"}, []string{"campaign_id", "list_id", "phone", "name", "time_zone", "fields", "owner"}, pgx.CopyFromRows(keep))
 		if err != nil {
 			return err
 		}
@@ -764,4 +788,56 @@ func (db *DB) LeadsDue(ctx context.Context, campaignID string, now time.Time) (i
 		  AND coalesce(l.callback_at, l.next_attempt_at, '-infinity') <= $2
 		  AND NOT EXISTS (SELECT 1 FROM dnc d WHERE d.phone = l.phone AND d.campaign_id IN ('', l.campaign_id))`, campaignID, now).Scan(&n)
 	return n, err
+}
+
+// CodeAmbiguousOwner rejects an import row whose owner names more than one agent.
+const CodeAmbiguousOwner = "ambiguous_owner"
+
+// ownerIndex finds an agent by what a sheet's owner column holds: the agent id (工号), the
+// login of the agent's user, or the agent's name (when no other agent has it).
+type ownerIndex struct {
+	ids    map[string]bool
+	logins map[string]string   // lower-cased login → agent id
+	names  map[string][]string // name → agent ids
+}
+
+func (db *DB) ownerIndex(ctx context.Context) (ownerIndex, error) {
+	o := ownerIndex{ids: map[string]bool{}, logins: map[string]string{}, names: map[string][]string{}}
+	rows, err := db.Pool.Query(ctx, `SELECT a.id, a.name, coalesce(u.username, '') FROM agents a LEFT JOIN users u ON u.agent_id = a.id`)
+	if err != nil {
+		return o, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name, login string
+		if err := rows.Scan(&id, &name, &login); err != nil {
+			return o, err
+		}
+		o.ids[id] = true
+		if login != "" {
+			o.logins[strings.ToLower(login)] = id
+		}
+		if name = strings.TrimSpace(name); name != "" {
+			o.names[name] = append(o.names[name], id)
+		}
+	}
+	return o, rows.Err()
+}
+
+// resolve gives the agent id v names, or the reject code: unknown_reference, ambiguous_owner.
+func (o ownerIndex) resolve(v string) (string, string) {
+	if o.ids[v] {
+		return v, ""
+	}
+	if id, ok := o.logins[strings.ToLower(v)]; ok {
+		return id, ""
+	}
+	switch ids := o.names[v]; len(ids) {
+	case 0:
+		return "", callfloor.CodeUnknownRef
+	case 1:
+		return ids[0], ""
+	default:
+		return "", CodeAmbiguousOwner
+	}
 }

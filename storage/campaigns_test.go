@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -226,5 +227,64 @@ func TestLeadsClaimAttemptsAndDNC(t *testing.T) {
 	}
 	if again, _ := db.ClaimLeads(ctx, "renew", 100, now.Add(48*time.Hour), nextDial); len(again) != 1 || again[0].ID != r.ID {
 		t.Errorf("rescheduled lead at its time: %+v", again)
+	}
+}
+
+// The owner column: an agent named by agent id, by the login of the agent's user (any case) or
+// by name; an unknown owner and a name two agents share are rejected with the row named.
+func TestCampaignImportOwnerColumn(t *testing.T) {
+	db := usersDB(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		`INSERT INTO teams (id, name) VALUES ('red', '电销一组')`,
+		`INSERT INTO agents (id, name, endpoint, team_id) VALUES ('8001', '王芳', 'PJSIP/8001', 'red'), ('8002', '李娜', 'PJSIP/8002', 'red'),
+			('8003', '张伟', 'PJSIP/8003', 'red'), ('8004', '张伟', 'PJSIP/8004', 'red')`,
+		`INSERT INTO users (username, password_hash, role, team_id, agent_id, created_at) VALUES ('lina', 'x', 'agent', 'red', '8002', now())`,
+	} {
+		if _, err := db.Pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.PutCampaign(ctx, testCampaign("renew")); err != nil {
+		t.Fatal(err)
+	}
+	header := []string{"手机", "归属坐席"}
+	rows := [][]string{
+		{"13700000001", "8001"}, // 2: agent id
+		{"13700000002", "LiNa"}, // 3: login
+		{"13700000003", "王芳"},   // 4: name
+		{"13700000004", ""},     // 5: nobody's
+		{"13700000005", "赵六"},   // 6: unknown
+		{"13700000006", "张伟"},   // 7: two agents have the name
+		{"13700000007", "8003"}, // 8: the id still tells them apart
+	}
+	rep, err := db.ImportLeads(ctx, "renew", "带归属", "owners.xlsx", "pam", header, rows, storage.LeadMapping{Phone: "手机", Owner: "归属坐席"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []storage.ImportReject{
+		{Row: 6, Column: "归属坐席", Code: callfloor.CodeUnknownRef, Value: "赵六"},
+		{Row: 7, Column: "归属坐席", Code: storage.CodeAmbiguousOwner, Value: "张伟"},
+	}
+	if rep.Loaded != 5 || fmt.Sprint(rep.Rejected) != fmt.Sprint(want) {
+		t.Fatalf("report %+v, want 5 loaded and rejected %+v", rep, want)
+	}
+	leads, err := db.ListLeads(ctx, "renew", rep.ListID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, l := range leads {
+		got[l.Phone] = l.Owner
+	}
+	wantOwners := map[string]string{"+8613700000001": "8001", "+8613700000002": "8002", "+8613700000003": "8001", "+8613700000004": "", "+8613700000007": "8003"}
+	if fmt.Sprint(got) != fmt.Sprint(wantOwners) {
+		t.Errorf("owners %v, want %v", got, wantOwners)
+	}
+	// a mapping naming an owner column the sheet lacks
+	_, err = db.ImportLeads(ctx, "renew", "x", "", "pam", header, rows, storage.LeadMapping{Phone: "手机", Owner: "坐席"})
+	var ce *callfloor.Error
+	if !errors.As(err, &ce) || ce.Code != callfloor.CodeUnknownRef || ce.Field != "mapping.owner" {
+		t.Errorf("missing owner column: %v", err)
 	}
 }

@@ -56,8 +56,8 @@ var demoProjects = []struct {
 	outbound      bool   // its history (demohistory.go) is an outbound campaign
 	did           string // the number its callers dial (history)
 }{
-	{id: "cards", name: "信用卡营销 / Card sales (outbound)", queues: []string{"sales"}, teams: []string{"team-a"}, outbound: true},
-	{id: "telecom", name: "电信客服热线 / Telecom hotline", queues: []string{"support", "billing"}, teams: []string{"team-b"}, did: "10000"},
+	{id: "cards", name: "信用卡营销", queues: []string{"sales"}, teams: []string{"team-a"}, outbound: true},
+	{id: "telecom", name: "电信客服热线", queues: []string{"support", "billing"}, teams: []string{"team-b"}, did: "10000"},
 }
 
 func demoTargets() storage.Targets {

@@ -143,21 +143,23 @@ type genModel struct {
 	teams    [][3]string // id, name, project
 }
 
-var genSurnames = []string{"Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Lin", "Gao", "Luo"}
-var genGiven = []string{"Wei", "Fang", "Na", "Min", "Jing", "Lei", "Jun", "Yan", "Tao", "Qiang", "Ping", "Hui", "Yu", "Xin", "Hao", "Ling", "Bo", "Ning", "Dan", "Kai", "Rui", "Jie", "Mei", "Yun"}
+// The generated centre is a Chinese one: its names are data and Chinese (a zh page shows them as
+// they are; the English pages too).
+var genSurnames = []string{"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "罗"}
+var genGiven = []string{"伟", "芳", "娜", "敏", "静", "磊", "军", "燕", "涛", "强", "平", "辉", "宇", "欣", "浩", "玲", "波", "宁", "丹", "凯", "瑞", "杰", "梅", "云"}
 
 func buildGenModel(o genOpts) *genModel {
 	m := &genModel{o: o}
-	hot := &genProject{id: "hotline", name: "Customer hotline", did: "4008001000", queues: []*genQueue{
+	hot := &genProject{id: "hotline", name: "客服热线", did: "4008001000", queues: []*genQueue{
 		{name: "hotline-general", priority: 1, share: 0.6, talkMedS: 140, wrapMs: 15000, maxWait: 300000, slMs: 20000},
 		{name: "hotline-billing", priority: 1, share: 0.25, talkMedS: 190, wrapMs: 20000, maxWait: 300000, slMs: 20000},
 		{name: "hotline-vip", priority: 3, share: 0.15, talkMedS: 220, wrapMs: 20000, slMs: 15000},
 	}}
-	ins := &genProject{id: "insurance", name: "Insurance claims", did: "4008002000", queues: []*genQueue{
+	ins := &genProject{id: "insurance", name: "保险理赔", did: "4008002000", queues: []*genQueue{
 		{name: "claims", priority: 2, share: 0.6, talkMedS: 260, wrapMs: 30000, maxWait: 240000, slMs: 30000},
 		{name: "policy", priority: 1, share: 0.4, talkMedS: 170, wrapMs: 20000, maxWait: 240000, slMs: 30000},
 	}}
-	tel := &genProject{id: "telesales", name: "Telesales campaign", outbound: true}
+	tel := &genProject{id: "telesales", name: "电话营销", outbound: true}
 	m.projects = []*genProject{hot, ins, tel}
 	shares := []float64{0.45, 0.20, 0.35}
 	n := o.agents
@@ -169,12 +171,12 @@ func buildGenModel(o genOpts) *genModel {
 		nteams := max(1, (cnt+14)/15)
 		for t := range nteams {
 			tid := fmt.Sprintf("%s-t%02d", p.id, t+1)
-			m.teams = append(m.teams, [3]string{tid, fmt.Sprintf("%s team %d", p.name, t+1), p.id})
+			m.teams = append(m.teams, [3]string{tid, fmt.Sprintf("%s%d组", p.name, t+1), p.id})
 		}
 		for i := range cnt {
 			team := i * nteams / cnt
 			a := &genAgent{idx: idx, id: fmt.Sprint(20001 + idx), proj: p,
-				name: genSurnames[idx%len(genSurnames)] + " " + genGiven[(idx/len(genSurnames)+idx*7)%len(genGiven)],
+				name: genSurnames[idx%len(genSurnames)] + genGiven[(idx/len(genSurnames)+idx*7)%len(genGiven)],
 				team: fmt.Sprintf("%s-t%02d", p.id, team+1), late: team%2 == 1 || (nteams == 1 && i%2 == 1),
 				weekends: idx%10 < 5, offDay: 1 + idx%5}
 			if p.outbound { // the campaign does not dial on Sundays
@@ -1128,7 +1130,7 @@ func (s *daySim) nextLead(t int64) (int, string) {
 	called := fmt.Sprintf("1%d%04d%05d", 3+s.r.IntN(7), day%10000, len(r.leads)%100000)
 	li := len(r.leads)
 	// id, campaign_id, list_id, phone, name, status, attempts, last_result, last_disposition, last_attempt_at, next_attempt_at, done_reason
-	r.leads = append(r.leads, []any{genLead(li), "", int64(0), "+86" + called, genSurnames[s.r.IntN(len(genSurnames))] + " " + genGiven[s.r.IntN(len(genGiven))],
+	r.leads = append(r.leads, []any{genLead(li), "", int64(0), "+86" + called, genSurnames[s.r.IntN(len(genSurnames))] + genGiven[s.r.IntN(len(genGiven))],
 		"new", 0, nil, nil, nil, nil, nil})
 	r.leadIdx[called] = li
 	return li, called

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"testing"
@@ -78,6 +79,16 @@ const englishOnPage = `(() => {
 func TestBrowserChineseUIHasNoEnglish(t *testing.T) {
 	t.Parallel()
 	ctx, m, base, _, _ := demoWithSupervisor(t)
+	// the demo's campaigns (Chinese names, lists, do-not-call entries), so that the walk opens a
+	// campaign's lists page
+	for _, p := range demoProjects { // their projects only: the project managers here run the default project
+		if _, err := m.DB.Pool.Exec(context.Background(), `INSERT INTO projects (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, p.id, p.name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := seedDemoCampaigns(context.Background(), m.DB, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 	const pw = "a long enough password"
 	var users []storage.NewUser
 	for _, u := range demoUsers {
@@ -108,6 +119,16 @@ func TestBrowserChineseUIHasNoEnglish(t *testing.T) {
 		}
 		t.Errorf("English in the Chinese UI:%s", b.String())
 	}()
+	visited := map[string]bool{}
+	defer func() {
+		// the outbound pages (issue 13) are among those walked: the campaigns, a campaign's
+		// lists and the outbound report
+		for _, id := range []string{"nav-campaigns", "campaign-lists", "nav-outbound"} {
+			if !visited[id] {
+				t.Errorf("the Chinese walk did not reach %s", id)
+			}
+		}
+	}()
 	for _, u := range users {
 		tab := newTab(t, ctx)
 		if err := chromedp.Do(tab, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -137,6 +158,23 @@ func TestBrowserChineseUIHasNoEnglish(t *testing.T) {
 		for _, id := range links {
 			do(t, tab, "open "+id, chromedp.Click(byTestID(id)))
 			time.Sleep(2500 * time.Millisecond) // the page's requests and its first live snapshot
+			visited[id] = true
+			if id == "nav-campaigns" && !visited["campaign-lists"] {
+				// the first campaign's lists page, with its names (data) and the wizard's words
+				checkNoEnglish(t, tab, u.Username+" "+id, found)
+				open, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid^="camp-open-"]')].map(e => e.getAttribute("data-testid"))`))
+				if err != nil || len(open) == 0 {
+					t.Errorf("%s: no campaign to open on the campaigns page (%v)", u.Username, err)
+					continue
+				}
+				do(t, tab, "open "+open[0], chromedp.Click(byTestID(open[0])))
+				time.Sleep(2500 * time.Millisecond)
+				visited["campaign-lists"] = true
+				checkNoEnglish(t, tab, u.Username+" "+open[0], found)
+				do(t, tab, "back to campaigns", chromedp.NavigateBack())
+				time.Sleep(1500 * time.Millisecond)
+				continue
+			}
 			if id == "nav-admin" {
 				tabs, _ := chromedp.Run(tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.el-tabs__item')].map(e => e.id)`))
 				for _, tabID := range tabs {

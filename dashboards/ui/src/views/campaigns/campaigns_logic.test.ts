@@ -11,6 +11,9 @@ describe("column mapping", () => {
     expect(mappingOf(h, ["name", "phone", "field"]).mapping).toEqual({ phone: "手机号码", name: "客户姓名", fields: ["车牌号"] });
     expect(mappingOf(h, ["name", "field", "skip"]).error).toBe("camp.map.need_phone");
     expect(mappingOf(h, ["phone", "phone", "skip"]).error).toBe("camp.map.one_each");
+    expect(guessRoles(["手机", "归属坐席", "Owner"])).toEqual(["phone", "owner", "field"]);
+    expect(mappingOf(["手机", "归属坐席"], ["phone", "owner"]).mapping).toEqual({ phone: "手机", owner: "归属坐席", fields: [] });
+    expect(mappingOf(["a", "b", "c"], ["phone", "owner", "owner"]).error).toBe("camp.map.one_each");
   });
 });
 

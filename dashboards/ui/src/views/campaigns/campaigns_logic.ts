@@ -1,18 +1,20 @@
 // The campaign pages' logic: guessing a column's role from its header, the import mapping, the
 // calling windows' days, the retry waits (Go durations in nanoseconds) and the script preview.
 
-export type ColumnRole = "phone" | "name" | "time_zone" | "field" | "skip";
+export type ColumnRole = "phone" | "name" | "time_zone" | "owner" | "field" | "skip";
 
 export interface LeadMapping {
   phone: string;
   name?: string;
   time_zone?: string;
+  owner?: string; // the agent who owns the lead: agent id, login or name
   fields?: string[];
 }
 
 const guesses: [ColumnRole, RegExp][] = [
   ["phone", /手机|电话|号码|phone|mobile|tel|msisdn/i],
   ["time_zone", /时区|zone|tz/i],
+  ["owner", /归属|坐席|工号|owner|^agent/i],
   ["name", /姓名|名字|客户名|^name$|customer|联系人/i],
 ];
 
@@ -37,7 +39,7 @@ export function guessRoles(header: string[]): ColumnRole[] {
 // mappingOf turns the roles into the import's mapping; an error key when it cannot be imported.
 export function mappingOf(header: string[], roles: ColumnRole[]): { mapping?: LeadMapping; error?: "camp.map.need_phone" | "camp.map.one_each" } {
   const m: LeadMapping = { phone: "", fields: [] };
-  for (const role of ["phone", "name", "time_zone"] as const) {
+  for (const role of ["phone", "name", "time_zone", "owner"] as const) {
     const cols = roles.map((r, i) => (r === role ? i : -1)).filter((i) => i >= 0);
     if (cols.length > 1) return { error: "camp.map.one_each" };
     if (cols.length === 1) m[role] = header[cols[0]].trim();
