@@ -746,13 +746,22 @@ type DNCEntry struct {
 	Source   string    `json:"source"`
 	AddedBy  string    `json:"added_by"`
 	AddedAt  time.Time `json:"added_at"`
+	// CampaignName is the campaign's name ("" for the global list); SourceCampaignName the name
+	// of the campaign a disposition's entry (source disposition:<campaign>) came from: pages
+	// show names, and a reader may not be allowed to list that campaign
+	CampaignName       string `json:"campaign_name"`
+	SourceCampaignName string `json:"source_campaign_name"`
 }
 
 // ListDNC lists the do-not-call entries (of one number when phone is given), newest first, at
 // most 1,000.
 func (db *DB) ListDNC(ctx context.Context, phone string) ([]DNCEntry, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT phone, campaign_id, reason, source, added_by, added_at FROM dnc
-		WHERE $1 = '' OR phone = $1 ORDER BY added_at DESC, phone LIMIT 1000`, phone)
+	rows, err := db.Pool.Query(ctx, `SELECT d.phone, d.campaign_id, d.reason, d.source, d.added_by, d.added_at,
+			coalesce(c.name, ''), coalesce(s.name, '')
+		FROM dnc d
+		LEFT JOIN campaigns c ON c.id = d.campaign_id
+		LEFT JOIN campaigns s ON d.source LIKE 'disposition:%' AND s.id = substr(d.source, length('disposition:') + 1)
+		WHERE $1 = '' OR d.phone = $1 ORDER BY d.added_at DESC, d.phone LIMIT 1000`, phone)
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,20 @@ func TestDemoCampaigns(t *testing.T) {
 	if len(cs) < 200 || len(dnc) < 30 {
 		t.Errorf("%d consents, %d do-not-call entries", len(cs), len(dnc))
 	}
+	// entries name their campaigns (pages show names, never ids)
+	named := 0
+	for _, d := range dnc {
+		if (d.Campaign != "" && d.CampaignName == "") || (strings.HasPrefix(d.Source, "disposition:") && d.SourceCampaignName == "") {
+			t.Errorf("a do-not-call entry without its campaign's name: %+v", d)
+			break
+		}
+		if d.SourceCampaignName != "" {
+			named++
+		}
+	}
+	if named == 0 {
+		t.Error("no do-not-call entry came from a campaign's disposition")
+	}
 	ls, err := db.ClaimLeads(ctx, "renewals-2026q4", 1, c.UpdatedAt, func() string { return "demo-dial-1" })
 	if err != nil || len(ls) != 1 || ls[0].Name == "" || ls[0].Fields["车牌号"] == "" || ls[0].Fields["保单到期"] == "" || ls[0].Fields["上年保费"] == "" {
 		t.Errorf("a demo lead %+v %v", ls, err)

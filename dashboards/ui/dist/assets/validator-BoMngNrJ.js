@@ -1,1 +1,0 @@
-import{tt as e}from"./api-CBImY0kU.js";var t=t=>[``,...e].includes(t);export{t};
