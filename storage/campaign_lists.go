@@ -238,7 +238,7 @@ func (db *DB) RemoveDNC(ctx context.Context, phone, campaignID string) (DNCEntry
 		return DNCEntry{}, err
 	}
 	rows, err := db.Pool.Query(ctx, `DELETE FROM dnc WHERE phone = $1 AND campaign_id = $2
-		RETURNING phone, campaign_id, reason, source, added_by, added_at`, p, campaignID)
+		RETURNING phone, campaign_id, reason, source, added_by, added_at, '', ''`, p, campaignID)
 	if err != nil {
 		return DNCEntry{}, err
 	}

@@ -41,7 +41,15 @@ VALUES ($1, 'inbound', 'sales', $2, $3, $4, 60000, 'abandoned', '1-0')`, "cb-bro
 			switchLang(t, lead, lang)
 		}
 		do(t, lead, "call-back page", chromedp.Navigate(base+"/callbacks"), chromedp.WaitVisible(byTestID("cb-table")))
-		waitFor(t, lead, 10*time.Second, "the abandoned caller on the lead's list, overdue", func() bool {
+		// the list is rebuilt from the history every 30 s, or at most every 5 s when the page asks:
+		// ask again until the call inserted above is on it (a loaded machine's sync may come late)
+		polls := 0
+		waitFor(t, lead, 40*time.Second, "the abandoned caller on the lead's list, overdue", func() bool {
+			if polls++; polls%10 == 0 {
+				tctx, cancel := context.WithTimeout(lead, 5*time.Second)
+				_ = chromedp.Do(tctx, chromedp.Click(byTestID("cb-refresh")))
+				cancel()
+			}
 			txt := textOf(lead, "cb-table")
 			return strings.Contains(txt, "+86"+phone) && present(lead, "cb-overdue")
 		})

@@ -1,1 +1,0 @@
-import{Z as e}from"./api-C1a67npo.js";var t=t=>[``,...e].includes(t);export{t};
