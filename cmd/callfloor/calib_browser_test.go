@@ -332,7 +332,10 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	if q := textOf(ctx, "plan-quota-"+id); q != "每名坐席 2 通" {
 		t.Errorf("the plan's quota in Chinese: %q", q)
 	}
-	do(t, ctx, "the plan form in Chinese", chromedp.Click(byTestID("plan-new")), chromedp.WaitVisible(byTestID("plan-save")))
+	// clicked in the page (the header's menu, longer since issue 14, can lie over the button at
+	// this scroll position, and a click at the button's point then lands on the header)
+	jsClick(t, ctx, "plan-new")
+	do(t, ctx, "the plan form in Chinese", chromedp.WaitVisible(byTestID("plan-save")))
 	screenshot(t, ctx, artifacts, "plans-zh.png")
 
 	// the team lead sees the report too, and the list shows the session closed
