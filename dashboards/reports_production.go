@@ -245,13 +245,7 @@ func (a *API) productionReport(r *http.Request) (*ProductionReport, string, stri
 		return nil, "", "", err
 	}
 	q := r.URL.Query()
-	format := q.Get("format")
-	if format != "" {
-		if err := choice("format", format, []string{"json", "csv", "xlsx"}); err != nil {
-			return nil, "", "", err
-		}
-	}
-	lang, err := exportLang(r)
+	format, lang, err := reportFormatLang(r)
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -621,4 +615,17 @@ func reportXLSX[F any](buf *bytes.Buffer, sheet string, head []string, cols []re
 	}
 	_, err = f.WriteTo(buf)
 	return err
+}
+
+// reportFormatLang reads a report request's export format ("" for JSON, json, csv or xlsx) and
+// its language, refusing anything else with an error naming the parameter.
+func reportFormatLang(r *http.Request) (format, lang string, err error) {
+	format = r.URL.Query().Get("format")
+	if format != "" {
+		if err := choice("format", format, []string{"json", "csv", "xlsx"}); err != nil {
+			return "", "", err
+		}
+	}
+	lang, err = exportLang(r)
+	return format, lang, err
 }

@@ -93,13 +93,7 @@ func (a *API) surveyReport(r *http.Request) (*SurveyReport, string, string, erro
 		return nil, "", "", err
 	}
 	q := r.URL.Query()
-	format := q.Get("format")
-	if format != "" {
-		if err := choice("format", format, []string{"json", "csv", "xlsx"}); err != nil {
-			return nil, "", "", err
-		}
-	}
-	lang, err := exportLang(r)
+	format, lang, err := reportFormatLang(r)
 	if err != nil {
 		return nil, "", "", err
 	}
