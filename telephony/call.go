@@ -34,8 +34,9 @@ type (
 		seq  int
 	} // max wait, ring backstop
 	msgReconcile struct {
-		live    map[string]ari.StasisChannel
-		restart asteriskRestart
+		live     map[string]ari.StasisChannel
+		listedAt time.Time // when the channel list was asked for
+		restart  asteriskRestart
 	} // after a (re)connect: the channels Asterisk has now, and whether it restarted
 	msgDisconnected struct{} // the node's event stream dropped
 )
@@ -65,22 +66,24 @@ type call struct {
 	timers      []*time.Timer
 	offerSeq    int // bumps on each offer, to ignore stale ring timers
 	dialStatus  string
-	outbox      []pendingOp      // live-state writes kept while Redis is unreachable, in order
-	monitors    []*monitor       // supervisors listening, whispering or barging
-	monSeq      int              // numbers the monitoring channels
-	recvAt      time.Time        // when the call entered (routing latency)
-	nonce       string           // this actor's, in its agent transitions' op ids
-	opSeq       int              // numbers those transitions
-	parked      bool             // the desktop's holding bridge may exist (deskhold.go)
-	bridgeTries int              // failed attempts at bridging the answered call (bridgeTalking)
-	lost        bool             // the caller was cut off by an Asterisk crash or restart (endInbound books it so)
-	leaving     *leaving         // a leg left Stasis: the call ends when its ChannelDestroyed (the cause) comes
-	recorded    bool             // its RecordingFinished arrived
-	closing     []string         // ended: these bridges are destroyed once the recording finished (closeBridges)
-	handedOver  bool             // transferred to a queue or an agent: the caller goes on as another call (desktop.go)
-	agentLeft   bool             // transferred to a number: the agent left the call (wrap-up) before its end
-	dl          *dialLine        // a dialler call's state (dialer_call.go); nil for the others
-	campInc     map[string]int64 // the next save's campaign counters, when not the agent's (dialer_call.go)
+	outbox      []pendingOp          // live-state writes kept while Redis is unreachable, in order
+	monitors    []*monitor           // supervisors listening, whispering or barging
+	monSeq      int                  // numbers the monitoring channels
+	recvAt      time.Time            // when the call entered (routing latency)
+	nonce       string               // this actor's, in its agent transitions' op ids
+	opSeq       int                  // numbers those transitions
+	parked      bool                 // the desktop's holding bridge may exist (deskhold.go)
+	bridgeTries int                  // failed attempts at bridging the answered call (bridgeTalking)
+	lost        bool                 // the caller was cut off by an Asterisk crash or restart (endInbound books it so)
+	leaving     *leaving             // a leg left Stasis: the call ends when its ChannelDestroyed (the cause) comes
+	recorded    bool                 // its RecordingFinished arrived
+	closing     []string             // ended: these bridges are destroyed once the recording finished (closeBridges)
+	fromRedis   bool                 // loaded from Redis at start (set before the actor runs)
+	origAt      map[string]time.Time // when the call created each of its channels (originate)
+	handedOver  bool                 // transferred to a queue or an agent: the caller goes on as another call (desktop.go)
+	agentLeft   bool                 // transferred to a number: the agent left the call (wrap-up) before its end
+	dl          *dialLine            // a dialler call's state (dialer_call.go); nil for the others
+	campInc     map[string]int64     // the next save's campaign counters, when not the agent's (dialer_call.go)
 }
 
 // leaving is an inbound call's end in waiting: the caller (or the talking agent) left Stasis,
@@ -205,6 +208,40 @@ func (cl *call) afterEnd() {
 func (cl *call) ctx() context.Context { return cl.acd.ctx }
 
 func (cl *call) ari() *ari.Client { return cl.node.client }
+
+// originate creates one of the call's channels, noting when: a reconciliation whose channel
+// list was taken before then must not take the channel's absence from it for a hang-up.
+func (cl *call) originate(ctx context.Context, r ari.OriginateRequest) (*aril.ChannelData, error) {
+	if cl.origAt == nil {
+		cl.origAt = map[string]time.Time{}
+	}
+	cl.origAt[r.ChannelID] = time.Now()
+	return cl.ari().Originate(ctx, r)
+}
+
+// liveNow is what a reconciliation knows of Asterisk's channels, from the call's side: the
+// channels listed plus those the call created after the list was taken (their events come on
+// the new connection).
+func (cl *call) liveNow(m msgReconcile) msgReconcile {
+	var late []string
+	for id, at := range cl.origAt {
+		if _, listed := m.live[id]; !listed && !at.Before(m.listedAt) {
+			late = append(late, id)
+		}
+	}
+	if len(late) == 0 {
+		return m
+	}
+	live := make(map[string]ari.StasisChannel, len(m.live)+len(late))
+	for id, ch := range m.live {
+		live[id] = ch
+	}
+	for _, id := range late {
+		live[id] = ari.StasisChannel{ID: id, State: "Down"}
+	}
+	m.live = live
+	return m
+}
 
 func (cl *call) queueCfg() *callfloor.Queue { return cl.acd.settings().queues[cl.c.Queue] }
 
@@ -480,7 +517,7 @@ func (cl *call) offer(m msgOffer) {
 	}
 	c.Offers = append(c.Offers, callfloor.Offer{Agent: ag.ID, Channel: ch, Start: now})
 	first := len(c.Offers) == 1
-	_, err := cl.ari().Originate(cl.ctx(), ari.OriginateRequest{
+	_, err := cl.originate(cl.ctx(), ari.OriginateRequest{
 		ChannelID: ch, Endpoint: ag.Endpoint, App: s.acd.App, AppArgs: []string{"agent", c.ID},
 		CallerID: callerID(c.CallerName, c.CallerNumber), Timeout: q.RingTimeout,
 	})
@@ -1078,6 +1115,7 @@ func (cl *call) restored() {
 
 func (cl *call) reconcile(m msgReconcile) {
 	c := cl.c
+	m = cl.liveNow(m)
 	if cl.leaving != nil {
 		return // ending already, with the leg that left
 	}
@@ -1179,7 +1217,7 @@ func (cl *call) dialAgent() {
 		return
 	}
 	ringFor := 15 * time.Second
-	_, err := cl.ari().Originate(cl.ctx(), ari.OriginateRequest{ChannelID: c.AgentChannel, Endpoint: ag.Endpoint, App: s.acd.App,
+	_, err := cl.originate(cl.ctx(), ari.OriginateRequest{ChannelID: c.AgentChannel, Endpoint: ag.Endpoint, App: s.acd.App,
 		AppArgs: []string{"agent-outbound", c.ID}, CallerID: callerID("", c.CalledNumber), Timeout: ringFor})
 	if err != nil {
 		cl.warn("ringing the agent for an outbound call", err, "agent", ag.ID)
@@ -1262,7 +1300,7 @@ func (cl *call) agentLegAnswered() {
 	c.CustomerRingAt = cl.acd.now()
 	out := s.acd.Outbound
 	cl.save("", nil, nil, "", nil)
-	_, err := cl.ari().Originate(ctx, ari.OriginateRequest{ChannelID: c.CustomerChannel, Endpoint: strings.ReplaceAll(out.DialString, "{number}", c.CalledNumber),
+	_, err := cl.originate(ctx, ari.OriginateRequest{ChannelID: c.CustomerChannel, Endpoint: strings.ReplaceAll(out.DialString, "{number}", c.CalledNumber),
 		App: s.acd.App, AppArgs: []string{"customer", c.ID}, CallerID: out.CallerID, Timeout: out.RingTimeout})
 	if err != nil {
 		cl.warn("dialling the customer", err)

@@ -238,7 +238,7 @@ func (cl *call) callbackAgentAnswered() {
 		return
 	}
 	cl.logf("call-back: dialling the caller", "agent", c.Agent, "number", number, "try", c.CallbackTries)
-	_, err := cl.ari().Originate(ctx, ari.OriginateRequest{ChannelID: c.CustomerChannel, Endpoint: strings.ReplaceAll(out.DialString, "{number}", number),
+	_, err := cl.originate(ctx, ari.OriginateRequest{ChannelID: c.CustomerChannel, Endpoint: strings.ReplaceAll(out.DialString, "{number}", number),
 		App: s.acd.App, AppArgs: []string{"customer", c.ID}, CallerID: out.CallerID, Timeout: out.RingTimeout})
 	if err != nil {
 		cl.warn("dialling the caller back", err)

@@ -227,7 +227,7 @@ func (cl *call) transferToNumber(number string) error {
 	now := cl.acd.now()
 	c.EndHold(callfloor.DeskHoldChannel, now) // waiting for the number is not the agent's hold
 	ch := fmt.Sprintf("%s%s-x1", chanPrefix, c.ID)
-	_, err := cl.ari().Originate(ctx, ari.OriginateRequest{ChannelID: ch, Endpoint: strings.ReplaceAll(out.DialString, "{number}", number),
+	_, err := cl.originate(ctx, ari.OriginateRequest{ChannelID: ch, Endpoint: strings.ReplaceAll(out.DialString, "{number}", number),
 		App: s.acd.App, AppArgs: []string{"transfer", c.ID}, CallerID: callerID(c.CallerName, c.CallerNumber), Timeout: out.RingTimeout})
 	if err != nil {
 		// nothing is lost: the caller goes back to the agent

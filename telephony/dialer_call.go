@@ -46,7 +46,7 @@ func (cl *call) dialCustomer() {
 	c.CustomerRingAt = cl.acd.now()
 	cl.acd.metrics.outbound.WithLabelValues("placed").Inc()
 	cl.save(callfloor.EvCallEntered, nil, map[string]int64{realtime.CntOutDials: 1}, "", nil)
-	_, err := cl.ari().Originate(cl.ctx(), ari.OriginateRequest{ChannelID: c.CustomerChannel, Endpoint: strings.ReplaceAll(out.DialString, "{number}", c.CalledNumber),
+	_, err := cl.originate(cl.ctx(), ari.OriginateRequest{ChannelID: c.CustomerChannel, Endpoint: strings.ReplaceAll(out.DialString, "{number}", c.CalledNumber),
 		App: s.acd.App, AppArgs: []string{"customer", c.ID}, CallerID: cl.dl.callerID, Timeout: out.RingTimeout})
 	if err != nil {
 		cl.warn("dialling a lead", err, "number", c.CalledNumber)
@@ -162,7 +162,7 @@ func (cl *call) dialRingAgent(agent string) {
 	if ag == nil {
 		err = fmt.Errorf("agent %s removed", agent)
 	} else {
-		_, err = cl.ari().Originate(cl.ctx(), ari.OriginateRequest{ChannelID: c.AgentChannel, Endpoint: ag.Endpoint, App: s.acd.App,
+		_, err = cl.originate(cl.ctx(), ari.OriginateRequest{ChannelID: c.AgentChannel, Endpoint: ag.Endpoint, App: s.acd.App,
 			AppArgs: []string{"agent-outbound", c.ID}, CallerID: callerID(c.CallerName, c.CalledNumber), Timeout: ring})
 	}
 	if err != nil {

@@ -79,10 +79,13 @@ func TestDialerDropHangsUpOnPlaybackFinished(t *testing.T) {
 	if c.HangupBy != callfloor.HangupSystem {
 		t.Errorf("dropped call hung up by %s, want system", c.HangupBy)
 	}
-	if n := rl.count("DELETE /ari/channels/" + c.CustomerChannel); n != 1 {
+	// the call's end is published before its hang-up is sent
+	del := "DELETE /ari/channels/" + c.CustomerChannel
+	testenv.Eventually(t, 5*time.Second, "the dropped customer's channel hung up", func() bool { return rl.count(del) >= 1 })
+	testenv.Eventually(t, 5*time.Second, "the drop recorded", func() bool { return countResults(f.attempts("drop"))["dropped"] == 1 })
+	if n := rl.count(del); n != 1 {
 		t.Errorf("%d hang-ups of the dropped customer's channel, want 1", n)
 	}
-	testenv.Eventually(t, 5*time.Second, "the drop recorded", func() bool { return countResults(f.attempts("drop"))["dropped"] == 1 })
 }
 
 // A dropped customer who hangs up during the message ends the call as theirs, and callfloor

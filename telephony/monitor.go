@@ -121,7 +121,7 @@ func (cl *call) startMonitor(m msgMonitor) error {
 		cl.teardownMonitor(mon)
 		return fmt.Errorf("bridging the snoop: %w", err)
 	}
-	if _, err := cl.ari().Originate(ctx, ari.OriginateRequest{ChannelID: mon.phone, Endpoint: m.endpoint, App: s.acd.App,
+	if _, err := cl.originate(ctx, ari.OriginateRequest{ChannelID: mon.phone, Endpoint: m.endpoint, App: s.acd.App,
 		AppArgs: []string{"supervisor-phone", c.ID}, CallerID: callerID(m.mode+" "+c.Agent, c.CallerNumber), Timeout: 30 * time.Second}); err != nil {
 		cl.teardownMonitor(mon)
 		return fmt.Errorf("ringing the supervisor's phone %s: %w", m.endpoint, err)

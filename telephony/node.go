@@ -50,6 +50,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	if restart.restarted {
 		n.acd.log.Warn("asterisk restarted: calls it had are lost", "node", n.name, "started_at", info.StartedAt)
 	}
+	listedAt := time.Now()
 	chans, err := n.client.ListChannelsFull(ctx)
 	if err != nil {
 		return fmt.Errorf("reconcile: list channels: %w", err)
@@ -64,7 +65,14 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	}
 	a := n.acd
 	a.mu.Lock()
-	mine := n.callsLocked()
+	// Calls begun after the list was asked for (an agent's dial) are not in it, nor need to be:
+	// their events come on this connection. Restored calls are always reconciled.
+	var mine []*call
+	for _, c := range n.callsLocked() {
+		if c.fromRedis || c.recvAt.Before(listedAt) {
+			mine = append(mine, c)
+		}
+	}
 	// What no live call of ours knows (read under the lock: the actors own their records).
 	var orphanBridges []string
 	for _, b := range bridges {
@@ -85,7 +93,7 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	a.mu.Unlock()
 	n.acd.log.Info("reconciling with asterisk", "node", n.name, "reconnect", reconnect, "calls", len(mine), "channels", len(chans))
 	for _, c := range mine {
-		c.send(msgReconcile{live: live, restart: restart})
+		c.send(msgReconcile{live: live, listedAt: listedAt, restart: restart})
 	}
 	n.reconcileSurveys(live)
 	// Channels in our application that no call knows: callers whose StasisStart was never
@@ -344,6 +352,7 @@ func (a *ACD) restore(ctx context.Context, n *node) error {
 			}
 		}
 		cl := newCall(a, n, c)
+		cl.fromRedis = true
 		if a.dialer != nil && isDialerCall(c) {
 			cl.dl = a.dialer.restoredLine(c)
 		}

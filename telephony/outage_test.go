@@ -142,9 +142,8 @@ func TestAsteriskCrashLosesCallers(t *testing.T) {
 		t.Errorf("counters %v, want lost 2, abandoned 0", cnt)
 	}
 	f.neverPaused("1001")
-	if st := f.agentState("1001"); st.State != callfloor.AgentAvailable {
-		t.Errorf("agent after the crash: %+v, want available", st)
-	}
+	// the ringing agent's state is freed by its own actor, just after the calls end
+	testenv.Eventually(t, 3*time.Second, "the agent available after the crash", func() bool { return f.agentState("1001").State == callfloor.AgentAvailable })
 }
 
 // Inbound calls get their hang-up cause: Asterisk sends a leg's StasisEnd before its

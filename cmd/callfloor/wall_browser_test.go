@@ -163,10 +163,11 @@ func TestBrowserWallboardMakeAvailable(t *testing.T) {
 	if code, body := api(t, "PUT", v1+"/agents/1001", tok, `{"id":"1001","name":"Ana","endpoint":"Local/1001@agents","team":"team-a","skills":{}}`); code != 200 {
 		t.Fatalf("taking 1001 off the queues: %d %v", code, body)
 	}
-	// 1001 may still be on a call it took before: pause once it is free
+	// 1001 may still be on a call it took before: the pause then waits for the call and its
+	// wrap-up to end (a pending pause, 200 too); ask until the agent is paused
 	waitFor(t, ctx, 60*time.Second, "1001 paused for lunch", func() bool {
-		code, _ := api(t, "POST", v1+"/agents/1001/pause", tok, `{"reason":"lunch"}`)
-		return code == 200
+		code, st := api(t, "POST", v1+"/agents/1001/pause", tok, `{"reason":"lunch"}`)
+		return code == 200 && st["state"] == "paused"
 	})
 	loginUI(t, ctx, base, "sue", supervisorPassword, "tile-sales")
 	waitFor(t, ctx, 10*time.Second, "1001 paused on the wallboard", func() bool { return textOf(ctx, "agent-1001-state") == "Paused · Lunch" })
