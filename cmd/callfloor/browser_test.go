@@ -138,14 +138,20 @@ func screenshot(t testing.TB, ctx context.Context, dir, name string) {
 
 func loginUI(t testing.TB, ctx context.Context, base, user, password, landing string) {
 	t.Helper()
-	do(t, ctx, "log in as "+user,
+	// a minute, not do's 20 s: the login loads the whole app and its first requests, which on a
+	// loaded machine (other packages' tests beside the browser's) took longer than 20 s
+	lctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := chromedp.Do(lctx,
 		chromedp.Navigate(base+"/login"),
 		chromedp.WaitVisible(byTestID("login-username")),
 		chromedp.SendKeys(byTestID("login-username"), user),
 		chromedp.SendKeys(byTestID("login-password"), password),
 		chromedp.Click(byTestID("login-submit")),
 		chromedp.WaitVisible(byTestID(landing)),
-	)
+	); err != nil {
+		t.Fatalf("log in as %s: %v; page shows:\n%s", user, err, pageText(ctx))
+	}
 }
 
 func number(t *testing.T, s string) int {

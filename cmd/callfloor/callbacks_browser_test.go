@@ -17,6 +17,7 @@ import (
 // The call-back list page in both languages: a team lead sees the team's list (an abandoned
 // caller of sales, overdue), an agent of the team claims the entry and records the outcome.
 func TestBrowserCallbacks(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, _ := startDemo(t, 5)
 	shots := os.Getenv("CALLFLOOR_SHOTS")

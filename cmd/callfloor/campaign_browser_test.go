@@ -18,6 +18,7 @@ import (
 // 接通率 and each team's share, moving when a dial is saved; then the outbound daily report page
 // shows the same calls from the history.
 func TestBrowserCampaignTileAndOutboundReport(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, _ := startDemo(t, 5)
 	bg := context.Background()

@@ -20,6 +20,7 @@ import (
 // editor, uploads an XLSX list, maps its columns, sees the validation report naming a rejected
 // row, and starts the campaign (status running); the do-not-call page opens.
 func TestBrowserCampaignsImportAndStart(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, _ := startDemo(t, 5)
 	shots := os.Getenv("CALLFLOOR_SHOTS")

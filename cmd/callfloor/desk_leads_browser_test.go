@@ -58,6 +58,7 @@ func fullShot(t *testing.T, ctx context.Context, dir, name string) {
 // gives it (in Chinese a call-back, 预约回拨, at a time), ends wrap-up and gets the next lead.
 // The campaign's live counters moved: two dials connected, one conversion.
 func TestBrowserDeskLeads(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	cfg := testConfig(t, testenv.RedisURL())
 	cfg.Sim.Speed = 5

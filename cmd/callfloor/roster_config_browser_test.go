@@ -19,6 +19,7 @@ import (
 // the team lead approves one and refuses another in the swaps inbox; the roster shows the
 // approved one. In English, then again in Chinese (other codes, days and agents).
 func TestBrowserRosterConfigFormsAndSwaps(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, _ := startDemo(t, 5)
 	artifacts := artifactsDir(t)

@@ -16,6 +16,7 @@ import (
 // The satisfaction report page in both languages: the figures of a known set of surveys, with
 // the satisfaction's denominator shown.
 func TestBrowserSurveyReport(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, _ := startDemo(t, 5)
 	bg := context.Background()

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/internal/testdb"
@@ -22,6 +21,7 @@ import (
 // runs: the supervisor sees it overdue and escalated to the team lead; the agent answers the
 // customer, cannot close before the follow-up, records the follow-up's outcome and closes it.
 func TestBrowserTickets(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, tok := startDemo(t, 5)
 	shots := "/tmp/shots-tickets"
@@ -154,7 +154,6 @@ func TestBrowserTickets(t *testing.T) {
 
 // The demo's tickets: every fate is there, a second run adds nothing.
 func TestDemoTickets(t *testing.T) {
-	storage.BcryptCost = bcrypt.MinCost
 	db, _ := testdb.Open(t)
 	ctx := context.Background()
 	cfg, err := LoadConfig("")

@@ -17,6 +17,7 @@ import (
 // no page scrolls sideways (document.scrollingElement.scrollWidth ≤ innerWidth). Screenshots of
 // every page and size go to the artifacts (and /tmp/shots-w12-gaps when it can be written).
 func TestBrowserWorkforceLayouts(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, _ := startDemo(t, 5)
 	artifacts := artifactsDir(t)
