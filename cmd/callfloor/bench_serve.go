@@ -36,6 +36,7 @@ type serveBenchOpts struct {
 	wallboards int
 	profile    string // write callfloor's CPU profile of the call phase here
 	idleProf   string // and of the idle phase here
+	trace      string // write a runtime trace of 5 s of the call phase here
 	pgTop      int
 	keep       bool
 	logLevel   string
@@ -63,6 +64,7 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.IntVar(&o.wallboards, "wallboards", 4, "wallboard WebSocket clients (one floor view, the rest team views and the queues view)")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write callfloor's CPU profile of the call phase to this file (pprof)")
 	fs.StringVar(&o.idleProf, "idleprofile", "", "write callfloor's CPU profile of the idle phase to this file (pprof)")
+	fs.StringVar(&o.trace, "trace", "", "write a runtime trace (/debug/pprof/trace) of 5 s of the call phase, from 2 s after its start, to this file (go tool trace)")
 	fs.IntVar(&o.pgTop, "pg-top", 12, "print this many of PostgreSQL's most expensive statements (pg_stat_statements)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs, configuration) instead of removing it")
 	fs.StringVar(&o.logLevel, "log-level", "info", "callfloor's log level (as deployed: info)")
@@ -318,6 +320,14 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}()
 		time.Sleep(100 * time.Millisecond)
 	}
+	var traceDone chan error
+	if o.trace != "" {
+		traceDone = make(chan error, 1)
+		go func() {
+			time.Sleep(2 * time.Second)
+			traceDone <- fetchProfile(fmt.Sprintf("http://%s/debug/pprof/trace?seconds=5", pprofAddr), o.trace)
+		}()
+	}
 	c0, rc0 := sample(), redisCmds()
 	pg0 := pg.breakdown()
 	msgs0, bytes0 := wbMsgs.Load(), wbBytes.Load()
@@ -346,6 +356,11 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if profDone != nil {
 		if err := <-profDone; err != nil {
 			fmt.Fprintf(stderr, "bench serve: profile: %v\n", err)
+		}
+	}
+	if traceDone != nil {
+		if err := <-traceDone; err != nil {
+			fmt.Fprintf(stderr, "bench serve: trace: %v\n", err)
 		}
 	}
 	var answered, offers, intervals int
