@@ -126,8 +126,8 @@ func (a *ACD) serveTerm(n *node, l realtime.Lease, sent time.Time) {
 		}
 	}
 	cancel()
-	t.watch.Stop()
 	<-done
+	t.watch.Stop() // after the renewals: none re-arms it
 	a.endTerm(n, t)
 }
 
