@@ -7,7 +7,8 @@ package realtime
 //
 //	P lease:{node}        string: the holder's id, with a TTL (SET NX PX); renewed by compare-and-extend
 //	P lease:{node}:token  counter: the fencing token, INCR on every acquisition (never expires)
-//	P lease:{node}:last   string: who made the last acquisition (a holder re-acquiring knows nobody came between)
+//	P lease:{node}:last   string: the owner of the last acquisition (an instance re-acquiring, even after a
+//	                      restart, knows whether anybody held the lease in between)
 //
 // Fencing: a write made for a node carries the token of the lease it was made under (WithFence);
 // the agent claim and transition scripts and the call save compare it with the node's current
@@ -89,7 +90,7 @@ var acquireScript = redis.NewScript(`
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   local t = redis.call('INCR', KEYS[2])
   local prev = redis.call('GET', KEYS[3]) or ''
-  redis.call('SET', KEYS[3], ARGV[1])
+  redis.call('SET', KEYS[3], ARGV[3])
   return {t, prev}
 end
 return false
@@ -100,15 +101,17 @@ type Lease struct {
 	Node   string
 	Holder string
 	Token  int64
-	// Again: the previous acquisition was this holder's too, so nobody held the lease in
+	// Again: the previous acquisition was this owner's too, so nobody held the lease in
 	// between (the writes it kept under the previous token may still land).
 	Again bool
 }
 
-// AcquireLease takes node's lease for holder when nobody holds it; ok false when someone does.
-func (s *Store) AcquireLease(ctx context.Context, node, holder string, ttl time.Duration) (l Lease, ok bool, err error) {
+// AcquireLease takes node's lease for holder (unique to this acquisition's process) when nobody
+// holds it; ok false when someone does. owner names what outlives the process (its host and
+// local state): Lease.Again says whether the previous acquisition was the same owner's.
+func (s *Store) AcquireLease(ctx context.Context, node, holder, owner string, ttl time.Duration) (l Lease, ok bool, err error) {
 	k := s.leaseKey(node)
-	res, err := acquireScript.Run(ctx, s.rdb, []string{k, k + ":token", k + ":last"}, holder, ttl.Milliseconds()).Slice()
+	res, err := acquireScript.Run(ctx, s.rdb, []string{k, k + ":token", k + ":last"}, holder, ttl.Milliseconds(), owner).Slice()
 	if errors.Is(err, redis.Nil) {
 		return Lease{}, false, nil
 	}
@@ -117,7 +120,7 @@ func (s *Store) AcquireLease(ctx context.Context, node, holder string, ttl time.
 	}
 	tok, _ := res[0].(int64)
 	prev, _ := res[1].(string)
-	return Lease{Node: node, Holder: holder, Token: tok, Again: prev == holder}, true, nil
+	return Lease{Node: node, Holder: holder, Token: tok, Again: prev == owner}, true, nil
 }
 
 var renewScript = redis.NewScript(`

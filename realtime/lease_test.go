@@ -17,11 +17,11 @@ func TestLeaseAcquireRenewRelease(t *testing.T) {
 	rdb, prefix := testenv.Redis(t)
 	s := realtime.New(rdb, prefix)
 	ctx := context.Background()
-	a, ok, err := s.AcquireLease(ctx, "pbx1", "A", 300*time.Millisecond)
+	a, ok, err := s.AcquireLease(ctx, "pbx1", "A", "A", 300*time.Millisecond)
 	if err != nil || !ok || a.Token != 1 || a.Again {
 		t.Fatalf("first acquisition: %+v %v %v", a, ok, err)
 	}
-	if _, ok, _ := s.AcquireLease(ctx, "pbx1", "B", 300*time.Millisecond); ok {
+	if _, ok, _ := s.AcquireLease(ctx, "pbx1", "B", "B", 300*time.Millisecond); ok {
 		t.Fatal("B took a lease A holds")
 	}
 	if ok, err := s.RenewLease(ctx, a, 300*time.Millisecond); !ok || err != nil {
@@ -33,7 +33,7 @@ func TestLeaseAcquireRenewRelease(t *testing.T) {
 	// A stops renewing: the lease expires, B takes it with a larger token
 	var b realtime.Lease
 	testenv.Eventually(t, 2*time.Second, "B takes the expired lease", func() bool {
-		b, ok, err = s.AcquireLease(ctx, "pbx1", "B", time.Second)
+		b, ok, err = s.AcquireLease(ctx, "pbx1", "B", "B", time.Second)
 		return ok && err == nil
 	})
 	if b.Token != 2 || b.Again {
@@ -51,12 +51,12 @@ func TestLeaseAcquireRenewRelease(t *testing.T) {
 	if err := s.ReleaseLease(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	b2, ok, _ := s.AcquireLease(ctx, "pbx1", "B", time.Second)
+	b2, ok, _ := s.AcquireLease(ctx, "pbx1", "B", "B", time.Second)
 	if !ok || b2.Token != 3 || !b2.Again {
 		t.Fatalf("B again: %+v %v, want token 3 and again", b2, ok)
 	}
 	// another node's lease is its own
-	if o, ok, _ := s.AcquireLease(ctx, "pbx2", "A", time.Second); !ok || o.Token != 1 {
+	if o, ok, _ := s.AcquireLease(ctx, "pbx2", "A", "A", time.Second); !ok || o.Token != 1 {
 		t.Fatalf("pbx2: %+v %v", o, ok)
 	}
 }
@@ -77,14 +77,14 @@ func TestFencedWritesRefusedOnceTheLeaseMoved(t *testing.T) {
 	if _, err := s.Transition(ctx, realtime.Transition{Agent: "1001", To: callfloor.AgentAvailable, Now: now}); err != nil {
 		t.Fatal(err)
 	}
-	a, _, _ := s.AcquireLease(ctx, "pbx1", "A", 50*time.Millisecond)
+	a, _, _ := s.AcquireLease(ctx, "pbx1", "A", "A", 50*time.Millisecond)
 	aCtx := realtime.WithFence(ctx, realtime.Fence{Node: "pbx1", Token: a.Token})
 	call := &callfloor.Call{ID: "c1", Direction: callfloor.Inbound, State: callfloor.CallWaiting, Node: "pbx1", Queue: "q", EnteredAt: now}
 	if err := s.SaveCall(aCtx, realtime.CallChange{Call: call, QueueInc: map[string]int64{realtime.CntOffered: 1}}); err != nil {
 		t.Fatalf("save under the current token: %v", err)
 	}
 	testenv.Eventually(t, 2*time.Second, "B takes the lease", func() bool {
-		_, ok, _ := s.AcquireLease(ctx, "pbx1", "B", time.Second)
+		_, ok, _ := s.AcquireLease(ctx, "pbx1", "B", "B", time.Second)
 		return ok
 	})
 	stream, _ := rdb.XLen(ctx, s.StreamKey()).Result()
@@ -142,7 +142,7 @@ func BenchmarkClaimAndReleaseFenced(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	l, _, err := s.AcquireLease(ctx, "pbx1", "bench", time.Minute)
+	l, _, err := s.AcquireLease(ctx, "pbx1", "bench", "bench", time.Minute)
 	if err != nil {
 		b.Fatal(err)
 	}

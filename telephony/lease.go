@@ -27,6 +27,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -56,6 +57,21 @@ func newHolderID() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return host + "-" + hex.EncodeToString(b[:])
+}
+
+// leaseOwner names this instance's lasting state in the leases: host and outbox directory,
+// which a restart keeps (the writes kept there carry their lease's token); without a durable
+// outbox nothing outlives the process, and the holder id serves.
+func (a *ACD) leaseOwner() string {
+	if a.outboxDir == "" {
+		return a.holderID
+	}
+	host, _ := os.Hostname()
+	dir, err := filepath.Abs(a.outboxDir)
+	if err != nil {
+		dir = a.outboxDir
+	}
+	return host + ":" + dir
 }
 
 // leased reports whether the node is driven under a lease.
@@ -93,7 +109,7 @@ func (n *node) leaseGuard() error {
 func (a *ACD) runLeased(n *node) {
 	for a.ctx.Err() == nil {
 		sent := time.Now()
-		l, ok, err := a.store.AcquireLease(a.ctx, n.name, a.holderID, a.lease.TTL)
+		l, ok, err := a.store.AcquireLease(a.ctx, n.name, a.holderID, a.leaseOwner(), a.lease.TTL)
 		switch {
 		case err != nil && a.ctx.Err() == nil:
 			a.redisTrouble("taking the lease of node "+n.name, err)
@@ -134,19 +150,27 @@ func (a *ACD) serveTerm(n *node, l realtime.Lease, sent time.Time) {
 // adopt takes the node's calls over at the start of a term: the writes kept from an earlier
 // term (or run), then the live calls in Redis, as a restart does. False when the term ended first.
 func (a *ACD) adopt(n *node, t *term) bool {
-	ops := append(n.kept, n.stale...)
+	ops := append(n.kept, n.stale...) // apply carries them over when nobody held the lease since (carriedOver)
 	n.kept, n.stale = nil, nil
-	for _, p := range ops {
-		// kept under the previous token of this instance, nobody holding the lease between:
-		// they may still land; under an older one (someone else held it since) they are refused
-		if p.Fence != nil && t.lease.Again && p.Fence.Token == t.lease.Token-1 {
-			p.Fence.Token = t.lease.Token
-		}
-	}
 	if err := a.replay(t.ctx, n, ops); err != nil {
 		return false
 	}
 	return a.waitRedis(t.ctx, "restoring the live calls of node "+n.name, func(ctx context.Context) error { return a.restore(ctx, n) })
+}
+
+// carriedOver is the fence a kept write is sent under: its own, or the node's current one when
+// the write was made under this instance's previous term and nobody held the lease in between
+// (a Redis outage longer than the TTL made it give the node up and take it again); a write
+// made before someone else held the lease keeps its old token, and is refused.
+func (a *ACD) carriedOver(f realtime.Fence) realtime.Fence {
+	n := a.nodes[f.Node]
+	if n == nil {
+		return f
+	}
+	if t := n.term.Load(); t != nil && t.lease.Again && f.Token == t.lease.Token-1 {
+		f.Token = t.lease.Token
+	}
+	return f
 }
 
 // renewLoop extends the lease every acd.lease.renew while the term lasts; a refusal ends the

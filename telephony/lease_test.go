@@ -269,3 +269,30 @@ func TestTakeoverTimes(t *testing.T) {
 		t.Errorf("max take-over %s, want under 5 s", took[len(took)-1])
 	}
 }
+
+// A Redis outage longer than the TTL with leases on: the only instance gives the node up (it
+// cannot tell an outage from a partition), and the caller hangs up meanwhile. When Redis is
+// back it takes the lease again; nobody held it in between, so the writes it kept under its
+// previous token land (the call ends once, hung up by the caller, as it knew) instead of
+// being refused.
+func TestLeaseRetakenAfterRedisOutageKeepsWrites(t *testing.T) {
+	p, proxy := newPair(t, leaseConfig(0, "1001"), true)
+	p.b.stop() // a single instance
+	a := p.a
+	a.login("1001")
+	caller := a.place(sim.CallerSpec{Queue: "sales", TalkFor: 500 * time.Millisecond})
+	a.waitEvent(3*time.Second, "answered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallAnswered })
+	proxy.Cut()
+	testenv.Eventually(t, 4*time.Second, "the instance gives the node up", func() bool { return !a.acd.LeaseHolder("pbx1") })
+	proxy.Restore()
+	testenv.Eventually(t, 5*time.Second, "it takes the lease again", func() bool { return a.acd.LeaseHolder("pbx1") && a.acd.Ready() == nil })
+	c := a.waitEvent(5*time.Second, "the call ended", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallEnded && e.Call.CallerChannel == caller
+	}).Call
+	if c.Outcome != callfloor.OutcomeAnswered || c.HangupBy != callfloor.HangupCaller {
+		t.Errorf("call: outcome %s by %s, want answered, hung up by the caller (the kept writes landed)", c.Outcome, c.HangupBy)
+	}
+	time.Sleep(300 * time.Millisecond)
+	endsOnce(t, a, 1)
+	testenv.Eventually(t, 3*time.Second, "the agent available again", func() bool { return a.agentState("1001").State == callfloor.AgentAvailable })
+}

@@ -67,7 +67,7 @@ type pendingOp struct {
 // apply sends one write to Redis.
 func (a *ACD) apply(ctx context.Context, p *pendingOp) error {
 	if p.Fence != nil {
-		ctx = realtime.WithFence(ctx, *p.Fence)
+		ctx = realtime.WithFence(ctx, a.carriedOver(*p.Fence))
 	}
 	switch {
 	case p.Save != nil:
