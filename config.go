@@ -183,7 +183,27 @@ type ACDConfig struct {
 	SessionCloseMargin time.Duration `yaml:"session_close_margin"`
 	// Customers: how the ACD treats flagged callers (issue 14).
 	Customers CustomerRouting `yaml:"customers"`
+	// Lease: active / standby instances per Asterisk node (issue 15).
+	Lease LeaseConfig `yaml:"lease"`
 }
+
+// LeaseConfig makes several callfloor instances configured for the same Asterisk nodes share
+// them: for each node exactly one instance holds a lease in Redis and drives the node; the
+// others stand by and take over when the lease expires (telephony/lease.go).
+type LeaseConfig struct {
+	Enabled bool          `yaml:"enabled"` // false: this instance drives every node it is given (one instance per node)
+	TTL     time.Duration `yaml:"ttl"`     // how long the lease lives without a renewal; default 3s
+	Renew   time.Duration `yaml:"renew"`   // how often the holder renews it; default 1s (at most a third of TTL)
+	Poll    time.Duration `yaml:"poll"`    // how often a standby tries to take it; default 500ms
+}
+
+// The lease's defaults: a standby takes over within TTL + Poll (+ the reconciliation) of the
+// holder's death.
+const (
+	DefaultLeaseTTL   = 3 * time.Second
+	DefaultLeaseRenew = time.Second
+	DefaultLeasePoll  = 500 * time.Millisecond
+)
 
 // CustomerRouting says how the ACD treats a VIP or blacklisted caller.
 type CustomerRouting struct {
@@ -318,6 +338,15 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.ACD.RequestTimeout == 0 {
 		c.ACD.RequestTimeout = 5 * time.Second
+	}
+	if c.ACD.Lease.TTL == 0 {
+		c.ACD.Lease.TTL = DefaultLeaseTTL
+	}
+	if c.ACD.Lease.Renew == 0 {
+		c.ACD.Lease.Renew = DefaultLeaseRenew
+	}
+	if c.ACD.Lease.Poll == 0 {
+		c.ACD.Lease.Poll = DefaultLeasePoll
 	}
 	if c.ACD.Outbound.RingTimeout == 0 {
 		c.ACD.Outbound.RingTimeout = 30 * time.Second
@@ -674,6 +703,9 @@ func (c *Config) Validate() error {
 	if m := c.ACD.SessionCloseMargin; m < 0 || m > 24*time.Hour {
 		return invalid("acd.session_close_margin", "must be between 0 and 24h, got %s", m)
 	}
+	if err := c.ACD.Lease.validate("acd.lease"); err != nil {
+		return err
+	}
 	if n := c.ACD.MissedPauseAfter; n < 1 || n > 100 {
 		return invalid("acd.missed_pause_after", "must be between 1 and 100 missed rings, got %d", n)
 	}
@@ -797,4 +829,19 @@ func (c *Config) QueueByName() map[string]*Queue {
 		m[c.Queues[i].Name] = &c.Queues[i]
 	}
 	return m
+}
+
+// validate checks the lease's timings: TTL between 1 s and 60 s, renewals at most a third of
+// it (two may be lost before the lease expires), a standby's poll at most the TTL.
+func (l LeaseConfig) validate(field string) error {
+	if l.TTL < time.Second || l.TTL > time.Minute {
+		return invalid(field+".ttl", "must be between 1s and 60s, got %s", l.TTL).With(CodeOutOfRange, Params{"min": 1, "max": 60, "unit": "s", "value": l.TTL.Seconds()})
+	}
+	if l.Renew < 50*time.Millisecond || l.Renew > l.TTL/3 {
+		return invalid(field+".renew", "must be between 50ms and a third of acd.lease.ttl (%s), got %s", l.TTL/3, l.Renew).With(CodeOutOfRange, Params{"min": 0.05, "max": (l.TTL / 3).Seconds(), "unit": "s", "value": l.Renew.Seconds()})
+	}
+	if l.Poll < 50*time.Millisecond || l.Poll > l.TTL {
+		return invalid(field+".poll", "must be between 50ms and acd.lease.ttl (%s), got %s", l.TTL, l.Poll).With(CodeOutOfRange, Params{"min": 0.05, "max": l.TTL.Seconds(), "unit": "s", "value": l.Poll.Seconds()})
+	}
+	return nil
 }

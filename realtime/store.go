@@ -203,6 +203,7 @@ type Transition struct {
 // an error reply naming the refusal.
 var transitionScript = redis.NewScript(indexLua + `
 local p, id = ARGV[1], ARGV[2]
+` + fenceLua("ARGV[19]", "ARGV[20]") + `
 local k = p .. 'agent:' .. id
 if redis.call('EXISTS', k) == 0 then return redis.error_reply('NOTFOUND ' .. id) end
 local cur = redis.call('HGET', k, 'state')
@@ -325,9 +326,13 @@ func (s *Store) Transition(ctx context.Context, t Transition) (callfloor.AgentSt
 	if t.CountCall {
 		count = "1"
 	}
+	fnode, ftok := fenceArgs(ctx)
 	res, err := transitionScript.Run(ctx, s.rdb, []string{s.k("agent", t.Agent)}, s.p, t.Agent, strings.Join(from, ","), t.IfCall,
 		string(t.To), t.Reason, t.Direction, t.Call, ms(t.Now), wrap, count, s.Day(t.Now), evs, t.Op,
-		pauseUntil, max(t.MissedAfter, 0), evAvail, ifPauseUntil).Slice()
+		pauseUntil, max(t.MissedAfter, 0), evAvail, ifPauseUntil, fnode, strconv.FormatInt(ftok, 10)).Slice()
+	if ferr, fenced := fencedError(ctx, err); fenced {
+		return "", ferr
+	}
 	if err != nil {
 		msg := err.Error()
 		switch {
@@ -349,6 +354,7 @@ func (s *Store) Transition(ctx context.Context, t Transition) (callfloor.AgentSt
 // (agents no longer available) are cleaned on the way.
 var claimScript = redis.NewScript(`
 local p, queue, call, now, day = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+` + fenceLua("ARGV[7]", "ARGV[8]") + `
 local z = p .. 'avail:' .. queue
 for i = 1, 5 do
   local c = redis.call('ZRANGE', z, 0, 15)
@@ -385,9 +391,13 @@ func (s *Store) Claim(ctx context.Context, queue, callID string, now time.Time) 
 	b, _ := json.Marshal(ev)
 	evs := strings.Replace(string(b), `"calls_today":0`, `"calls_today":"__CALLS__"`, 1)
 	evs = strings.Replace(evs, `"prev_since_ms":-1`, `"prev_since_ms":"__PREVSINCE__"`, 1)
-	res, err := claimScript.Run(ctx, s.rdb, []string{s.k("avail", queue)}, s.p, queue, callID, ms(now), s.Day(now), evs).Result()
+	fnode, ftok := fenceArgs(ctx)
+	res, err := claimScript.Run(ctx, s.rdb, []string{s.k("avail", queue)}, s.p, queue, callID, ms(now), s.Day(now), evs, fnode, strconv.FormatInt(ftok, 10)).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", nil
+	}
+	if ferr, fenced := fencedError(ctx, err); fenced {
+		return "", ferr
 	}
 	if err != nil {
 		return "", fmt.Errorf("claim agent for %s: %w", queue, err)
@@ -602,7 +612,47 @@ func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
 	if len(ch.QueueInc) > 0 && c.Queue != "" {
 		teamAgent, teamInc = teamShare(c, ch.QueueInc)
 	}
-	pipe := s.rdb.TxPipeline()
+	var evb []byte
+	if ch.Event != nil {
+		if evb, err = json.Marshal(ch.Event); err != nil {
+			return err
+		}
+	}
+	fill := func(pipe redis.Pipeliner) error {
+		s.saveCallCmds(ctx, pipe, ch, b, evb, teamAgent, teamInc)
+		return nil
+	}
+	if f, ok := FenceOf(ctx); ok {
+		// fenced (issue 15): the node's token is read under WATCH, so the transaction fails if
+		// another instance takes the lease between the check and the write
+		err = s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+			if err := s.checkFence(ctx, tx, f); err != nil {
+				return err
+			}
+			_, err := tx.TxPipelined(ctx, fill)
+			return err
+		}, s.leaseKey(f.Node)+":token")
+		if errors.Is(err, redis.TxFailedErr) {
+			err = leaseMoved(f, "changed")
+		}
+	} else {
+		pipe := s.rdb.TxPipeline()
+		_ = fill(pipe)
+		_, err = pipe.Exec(ctx)
+	}
+	if err != nil {
+		if callfloor.SpecificCode(err) == CodeLeaseMoved {
+			return err
+		}
+		return fmt.Errorf("save call %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// saveCallCmds queues SaveCall's writes on pipe (one MULTI/EXEC): b is the call's JSON, evb
+// its change-stream event's (nil: none).
+func (s *Store) saveCallCmds(ctx context.Context, pipe redis.Pipeliner, ch CallChange, b, evb []byte, teamAgent string, teamInc map[string]int64) {
+	c := ch.Call
 	key := s.k("call", c.ID)
 	if c.State == callfloor.CallEnded {
 		pipe.Set(ctx, key, b, time.Hour)
@@ -649,18 +699,9 @@ func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
 	if len(ch.CampaignInc) > 0 && c.CampaignID != "" {
 		s.campaignInc(ctx, pipe, c.CampaignID, ch.CampaignTeam, c.EnteredAt, ch.CampaignInc)
 	}
-	if ch.Event != nil {
-		eb, err := json.Marshal(ch.Event)
-		if err != nil {
-			return err
-		}
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.StreamKey(), Values: []any{"e", eb}}) // trimmed by TrimStream
+	if evb != nil {
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.StreamKey(), Values: []any{"e", evb}}) // trimmed by TrimStream
 	}
-	_, err = pipe.Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("save call %s: %w", c.ID, err)
-	}
-	return nil
 }
 
 // teamCountersScript adds a call's share to its agent's team's counters of the call's entry day

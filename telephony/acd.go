@@ -92,6 +92,9 @@ type ACD struct {
 	// unsynced: queues and agents could not be written to Redis at New (Redis down); Run
 	// writes them once Redis answers.
 	unsynced bool
+	lease    callfloor.LeaseConfig // acd.lease at New: active / standby per node (lease.go)
+	holderID string                // this instance's name in the leases
+	crashed  atomic.Bool           // tests: stop without releasing the leases, as a crash would
 
 	nodes     map[string]*node
 	nodeOrder []*node
@@ -118,7 +121,7 @@ func New(o Options) (*ACD, error) {
 	}
 	a := &ACD{
 		store: o.Store, log: o.Logger, metrics: o.Metrics, tick: o.Tick, onRouted: o.OnRouted, staleAfter: o.StaleAfter, catalogue: o.Catalogue, outboxDir: o.OutboxDir,
-		sessions: o.Sessions, loc: o.Config.Location(),
+		sessions: o.Sessions, loc: o.Config.Location(), lease: o.Config.ACD.Lease, holderID: newHolderID(),
 		nodes: map[string]*node{}, calls: map[string]*call{}, waiting: map[string]*call{}, failures: map[string]int{}, redone: map[string]int{},
 		kick: make(chan struct{}, 1),
 	}
@@ -141,6 +144,9 @@ func New(o Options) (*ACD, error) {
 	}
 	for _, c := range o.Nodes {
 		n := &node{acd: a, client: c, name: c.Node().Name, byChannel: map[string]*call{}}
+		if n.leased() {
+			c.SetGuard(n.leaseGuard)
+		}
 		a.nodes[n.name] = n
 		a.nodeOrder = append(a.nodeOrder, n)
 	}
@@ -253,6 +259,10 @@ func (a *ACD) Run(ctx context.Context) error {
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
+			if n.leased() {
+				a.runLeased(n)
+				return
+			}
 			if err := n.client.Run(a.ctx, n); err != nil && !errors.Is(err, context.Canceled) {
 				a.log.Error("ari connection ended", "node", n.name, "err", err)
 			}
@@ -456,7 +466,10 @@ func (a *ACD) dispatch(ctx context.Context) {
 			continue
 		}
 		now := time.Now()
-		agent, err := a.store.Claim(ctx, c.queue, c.id, now)
+		agent, err := a.store.Claim(c.node.ctx(), c.queue, c.id, now) // fenced under a lease
+		if callfloor.SpecificCode(err) == realtime.CodeLeaseMoved || (err != nil && c.node.ctx().Err() != nil) {
+			continue // the node's term is ending: its calls go to the next holder
+		}
 		a.redisTrouble("claiming an agent", err)
 		if err != nil {
 			return
@@ -659,6 +672,9 @@ func (a *ACD) LiveCalls() int {
 // Ready reports whether every node is connected.
 func (a *ACD) Ready() error {
 	for _, n := range a.nodeOrder {
+		if n.leased() && n.term.Load() == nil {
+			continue // standing by: another instance drives the node
+		}
 		if !n.client.Node().Connected {
 			return fmt.Errorf("asterisk node %s is not connected", n.name)
 		}

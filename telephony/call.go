@@ -60,7 +60,8 @@ type call struct {
 	mailbox []any
 	dead    bool
 	signal  chan struct{} // cap 1: the mailbox has messages
-	quit    chan struct{} // instance shutdown
+	quit    chan struct{} // instance shutdown (or the node's lease lost)
+	exited  chan struct{} // closed when the actor's goroutine returns
 	closed  bool          // actor side: the call ended
 
 	timers      []*time.Timer
@@ -101,7 +102,7 @@ const leavingWait = time.Second
 
 func newCall(a *ACD, n *node, c *callfloor.Call) *call {
 	return &call{acd: a, node: n, c: c, id: c.ID, queue: c.Queue, priority: c.Priority, entered: c.EnteredAt,
-		signal: make(chan struct{}, 1), quit: make(chan struct{}), recvAt: time.Now(), nonce: strconv.FormatInt(rand.Int64(), 36)}
+		signal: make(chan struct{}, 1), quit: make(chan struct{}), exited: make(chan struct{}), recvAt: time.Now(), nonce: strconv.FormatInt(rand.Int64(), 36)}
 }
 
 func (a *ACD) now() time.Time { return time.Now().UTC() }
@@ -151,6 +152,7 @@ func (cl *call) channels() []string {
 
 func (cl *call) run() {
 	defer cl.acd.wg.Done()
+	defer close(cl.exited)
 	defer func() {
 		for _, t := range cl.timers {
 			t.Stop()
@@ -205,7 +207,8 @@ func (cl *call) afterEnd() {
 	}
 }
 
-func (cl *call) ctx() context.Context { return cl.acd.ctx }
+// ctx is the node's: under a lease, the term's (fenced, cancelled when the lease is lost).
+func (cl *call) ctx() context.Context { return cl.node.ctx() }
 
 func (cl *call) ari() *ari.Client { return cl.node.client }
 
@@ -301,6 +304,7 @@ func (cl *call) transition(what string, t realtime.Transition) {
 // a crash of callfloor and is replayed by the next start.
 // Refusals (an agent no longer in the expected state) are logged, not retried.
 func (cl *call) persist(p pendingOp) {
+	p.Fence = cl.node.fence()
 	if len(cl.outbox) == 0 {
 		ctx := cl.ctx()
 		err := cl.acd.apply(ctx, &p)

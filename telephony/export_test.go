@@ -1,5 +1,16 @@
 package telephony
 
+// Crash makes the next stop leave the leases held, as a crash would (lease_test.go).
+func (a *ACD) Crash() { a.crashed.Store(true) }
+
+// LeaseToken is the fencing token of the node's current term (0: none).
+func (a *ACD) LeaseToken(node string) int64 {
+	if t := a.nodes[node].term.Load(); t != nil {
+		return t.lease.Token
+	}
+	return 0
+}
+
 // WaitingCalls is the number of inbound calls the dispatcher sees waiting (tests only).
 func (a *ACD) WaitingCalls() int {
 	a.mu.Lock()

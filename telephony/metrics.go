@@ -11,6 +11,7 @@ type Metrics struct {
 	routing                                 prometheus.Histogram
 	dials, drops                            *prometheus.CounterVec // the outbound dialler's (dialer.go)
 	dialerLines                             *prometheus.GaugeVec
+	leases                                  *prometheus.GaugeVec // 1 while this instance holds a node's lease (lease.go)
 }
 
 // NewMetrics creates the collectors and registers them on reg (nil: not registered).
@@ -29,9 +30,19 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}),
 	}
 	m.dials, m.drops, m.dialerLines = dialerMetrics()
+	m.leases = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "callfloor_acd_lease_held", Help: "1 while this instance holds the node's lease and drives it, 0 while it stands by (acd.lease)."}, []string{"node"})
 	if reg != nil {
+		reg.MustRegister(m.leases)
 		reg.MustRegister(m.dials, m.drops, m.dialerLines)
 		reg.MustRegister(m.offered, m.answered, m.abandoned, m.flowedOut, m.lost, m.offers, m.outbound, m.events, m.unknownQueue, m.routing)
 	}
 	return m
+}
+
+func (m *Metrics) leaseHeld(node string, held bool) {
+	v := 0.0
+	if held {
+		v = 1
+	}
+	m.leases.WithLabelValues(node).Set(v)
 }

@@ -25,6 +25,9 @@ type node struct {
 	kept      []*pendingOp     // what the outbox held at New, replayed by Run
 
 	surveys map[string]*survey // callers' channels in a post-call survey (survey.go); guarded by acd.mu
+
+	term  atomic.Pointer[term] // the lease held now (lease.go); nil: none (or no leases)
+	stale []*pendingOp         // writes the actors of an ended term kept, for the next term (lease.go)
 }
 
 var _ ari.Handler = (*node)(nil)

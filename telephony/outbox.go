@@ -57,12 +57,18 @@ type pendingOp struct {
 	// Tried: an attempt failed, so it may have landed all the same (the reply was lost); the
 	// record's revision is checked before it is sent again.
 	Tried bool `json:"tried,omitempty"`
+	// Fence: the lease the write was made under (lease.go); nil: none. It is refused once the
+	// lease has moved.
+	Fence *realtime.Fence `json:"fence,omitempty"`
 
 	seq uint64 // its entry in the durable outbox; 0: none
 }
 
 // apply sends one write to Redis.
 func (a *ACD) apply(ctx context.Context, p *pendingOp) error {
+	if p.Fence != nil {
+		ctx = realtime.WithFence(ctx, a.carriedOver(*p.Fence))
+	}
 	switch {
 	case p.Save != nil:
 		if p.Tried {
@@ -425,6 +431,9 @@ func (a *ACD) startUp(ctx context.Context) error {
 		a.unsynced = false
 	}
 	for _, n := range a.nodeOrder {
+		if n.leased() {
+			continue // at each acquisition of its lease (lease.go)
+		}
 		if err := a.replay(ctx, n, n.kept); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +41,8 @@ type Main struct {
 	LogOutput  io.Writer
 	Tick       time.Duration // ACD tick (tests shorten it)
 	PprofAddr  string        // -pprof: serve net/http/pprof on this (separate, loopback) address
+	// Roles this instance plays (-roles): RoleACD, RoleWeb, RoleHistory; empty: all three.
+	Roles []string
 
 	Log      *slog.Logger
 	Registry *prometheus.Registry
@@ -81,13 +84,17 @@ type Main struct {
 func NewMain(w io.Writer) *Main { return &Main{LogOutput: w} }
 
 // ParseFlags reads serve's flags.
-func (m *Main) ParseFlags(args []string) error {
+func (m *Main) ParseFlags(args []string) (err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(m.LogOutput)
 	fs.StringVar(&m.ConfigPath, "config", os.Getenv("CALLFLOOR_CONFIG"), "configuration file (default: the embedded demo)")
 	fs.StringVar(&m.Listen, "listen", "", "HTTP listen address (overrides the file)")
 	fs.StringVar(&m.PprofAddr, "pprof", "", "serve Go's profiles (/debug/pprof/) on this address, apart from the API (e.g. 127.0.0.1:6060)")
+	roles := fs.String("roles", strings.Join(AllRoles, ","), "what this instance does, comma-separated: acd (drive the Asterisk nodes), web (API, UI, WebSocket), history (write the history to PostgreSQL)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if m.Roles, err = ParseRoles(*roles); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -192,33 +199,37 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return out
 	}))
 	m.Writer = storage.NewWriter(m.DB, storage.WriterOptions{Redis: m.Redis, Stream: store.StreamKey(), Logger: m.Log, Registerer: m.Registry})
-	m.writerDone = make(chan struct{})
-	go func() {
-		defer close(m.writerDone)
-		if err := m.Writer.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
-			m.Log.Error("history writer stopped", "err", err)
-		}
-	}()
-	m.maintDone = make(chan struct{})
-	go func() {
-		defer close(m.maintDone)
-		surveysDone := make(chan struct{}) // the surveys' dissatisfied actions (surveys_actions.go)
-		go func() { defer close(surveysDone); m.surveyActions(runCtx) }()
-		m.maintain(runCtx)
-		<-surveysDone
-	}()
 	m.Stream = realtime.NewStreamGuard(store, realtime.StreamGuardOptions{Logger: m.Log, Registerer: m.Registry})
-	m.guardDone = make(chan struct{})
-	go func() { defer close(m.guardDone); m.Stream.Run(runCtx) }()
-	m.acdDone = make(chan struct{})
-	go func() {
-		defer close(m.acdDone)
-		if err := m.ACD.Run(runCtx); err != nil {
-			m.Log.Error("acd stopped", "err", err)
-		}
-	}()
+	if m.has(RoleHistory) { // the history writer, the housekeeping and the change stream's trimming
+		m.writerDone = make(chan struct{})
+		go func() {
+			defer close(m.writerDone)
+			if err := m.Writer.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				m.Log.Error("history writer stopped", "err", err)
+			}
+		}()
+		m.maintDone = make(chan struct{})
+		go func() {
+			defer close(m.maintDone)
+			surveysDone := make(chan struct{}) // the surveys' dissatisfied actions (surveys_actions.go)
+			go func() { defer close(surveysDone); m.surveyActions(runCtx) }()
+			m.maintain(runCtx)
+			<-surveysDone
+		}()
+		m.guardDone = make(chan struct{})
+		go func() { defer close(m.guardDone); m.Stream.Run(runCtx) }()
+	}
+	if m.has(RoleACD) { // drive the Asterisk nodes (under their leases: acd.lease)
+		m.acdDone = make(chan struct{})
+		go func() {
+			defer close(m.acdDone)
+			if err := m.ACD.Run(runCtx); err != nil {
+				m.Log.Error("acd stopped", "err", err)
+			}
+		}()
+	}
 
-	if cfg.Sim != nil {
+	if cfg.Sim != nil && m.has(RoleACD) {
 		if cfg.Sim.AutoLogin && !m.autoLogin(ctx) {
 			// Redis is down: log the demo's agents in once the ACD has started
 			m.loginDone = make(chan struct{})
@@ -246,6 +257,42 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", m.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
+	if m.has(RoleWeb) { // the API, the web UI and the live WebSocket; without it, only the three above
+		if err := m.startWeb(ctx, runCtx, cfg, fileCfg, store, mux); err != nil {
+			return err
+		}
+	}
+
+	listen := cfg.Listen
+	if m.Listen != "" {
+		listen = m.Listen
+	}
+	if m.ln, err = net.Listen("tcp", listen); err != nil {
+		return fmt.Errorf("listen %s: %w", listen, err)
+	}
+	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	go func() {
+		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http server", "err", err)
+		}
+	}()
+	if m.PprofAddr != "" {
+		if err := m.servePprof(runCtx); err != nil {
+			return err
+		}
+	}
+	m.Log.Info("callfloor serving", "http", "http://"+m.ln.Addr().String(), "metrics", "http://"+m.ln.Addr().String()+"/metrics",
+		"nodes", len(cfg.Asterisk), "queues", len(cfg.Queues), "agents", len(cfg.Agents), "sim", cfg.Sim != nil)
+	return nil
+}
+
+// startWeb starts the web role (-roles web): authentication, the HTTP API, the live hub and its
+// WebSocket, the bulletins and tickets jobs, and the web UI, on mux.
+func (m *Main) startWeb(ctx, runCtx context.Context, cfg, fileCfg *callfloor.Config, store *realtime.Store, mux *http.ServeMux) (err error) {
 	auth := &dashboards.Auth{DB: m.DB, Redis: m.Redis, Prefix: cfg.Prefix, SecureCookie: cfg.SecureCookie, Log: m.Log, TimeZone: cfg.TimeZone}
 	m.auth = auth
 	auth.TrustedProxies, _ = callfloor.ParseTrustedProxies(cfg.TrustedProxies) // Validate has checked them
@@ -253,10 +300,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	auth.Metrics = dashboards.NewAuthMetrics(m.Registry)
 	m.authDone = make(chan struct{})
 	go func() { defer close(m.authDone); auth.WatchUsers(runCtx, dashboards.WatchUsersEvery) }()
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", m.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry}))
 	api := &dashboards.API{ACD: m.ACD, DB: m.DB, Auth: auth, Base: fileCfg, Recordings: nodeRecordings(m.Clients), Log: m.Log}
 	if api.RecordingCache, err = m.recordingCache(api.Recordings); err != nil {
 		return err
@@ -301,27 +344,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	api.RegisterBulletins(mux, m.Bulletins)
 	mux.Handle("/", dashboards.UI()) // the web UI: wallboard, agent desktop, login
-
-	listen := cfg.Listen
-	if m.Listen != "" {
-		listen = m.Listen
-	}
-	if m.ln, err = net.Listen("tcp", listen); err != nil {
-		return fmt.Errorf("listen %s: %w", listen, err)
-	}
-	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	go func() {
-		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			m.Log.Error("http server", "err", err)
-		}
-	}()
-	if m.PprofAddr != "" {
-		if err := m.servePprof(runCtx); err != nil {
-			return err
-		}
-	}
-	m.Log.Info("callfloor serving", "http", "http://"+m.ln.Addr().String(), "metrics", "http://"+m.ln.Addr().String()+"/metrics",
-		"nodes", len(cfg.Asterisk), "queues", len(cfg.Queues), "agents", len(cfg.Agents), "sim", cfg.Sim != nil)
 	return nil
 }
 
@@ -350,7 +372,9 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 		details[name] = err.Error()
 	}
 	check("redis", m.Redis.Ping(ctx).Err())
-	check("asterisk", m.ACD.Ready())
+	if m.has(RoleACD) {
+		check("asterisk", m.ACD.Ready())
+	}
 	check("postgresql", m.DB.Pool.Ping(ctx))
 	lag, lagErr := m.Writer.Lag(ctx)
 	switch {
@@ -361,7 +385,9 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	default:
 		check("history", nil)
 	}
-	check("change_stream", m.Stream.Status())
+	if m.has(RoleHistory) {
+		check("change_stream", m.Stream.Status())
+	}
 	if m.isAdmin(r) {
 		if len(details) > 0 {
 			res.Details = details

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -64,7 +65,15 @@ type Client struct {
 
 	known   knownTypes
 	skipLog skipLimiter
+
+	guard atomic.Pointer[func() error] // SetGuard's; nil: none
 }
+
+// SetGuard makes every REST request that changes something (any method but GET and HEAD) ask
+// guard first; an error stops the request there (an *Error with Status 0 wrapping it). The ACD
+// sets one on the nodes it drives under a lease (telephony/lease.go), so that an instance that
+// lost the lease sends Asterisk nothing. Set it before Run.
+func (c *Client) SetGuard(guard func() error) { c.guard.Store(&guard) }
 
 // New returns a Client for cfg with defaults applied. It does not connect:
 // call Run (in its own goroutine) for events; REST methods work at once.
@@ -230,6 +239,12 @@ type request struct {
 // a 2xx status; the caller must call done(resp) after reading the body.
 // Non-2xx responses and transport errors are returned as *Error.
 func (c *Client) send(ctx context.Context, r request) (*http.Response, context.CancelFunc, error) {
+	if g := c.guard.Load(); g != nil && r.method != http.MethodGet && r.method != http.MethodHead {
+		if err := (*g)(); err != nil {
+			c.metrics.request(c.cfg.Name, r.method, "guarded", 0)
+			return nil, nil, &Error{Method: r.method, Path: r.path, Message: err.Error(), err: err}
+		}
+	}
 	var cancel context.CancelFunc
 	var headerTimer *time.Timer
 	if r.headersOnly {

@@ -597,3 +597,29 @@ func TestBridgeGoneMatchesTraces(t *testing.T) {
 		t.Error("BridgeGone on a success or a non-ARI error")
 	}
 }
+
+// A guard (the ACD's lease, telephony/lease.go) stops every request that changes something
+// before it leaves; reads still go.
+func TestGuardRefusesChangingRequests(t *testing.T) {
+	f := newFakeARI(t)
+	c, _, _ := testClient(t, f.URL(), nil)
+	ctx := context.Background()
+	f.setRespond(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, "[]") })
+	notHolder := errors.New("not the lease holder")
+	c.SetGuard(func() error { return notHolder })
+	f.resetRequests()
+	err := c.Hangup(ctx, "ch1", "normal")
+	if !errors.Is(err, notHolder) || !strings.Contains(err.Error(), "not the lease holder") {
+		t.Fatalf("guarded hang-up: %v", err)
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Fatalf("the guarded request reached Asterisk (%d requests)", n)
+	}
+	if _, err := c.ListChannels(ctx); err != nil || len(f.requests()) != 1 {
+		t.Fatalf("a read under the guard: %v, %d requests", err, len(f.requests()))
+	}
+	c.SetGuard(func() error { return nil })
+	if err := c.Hangup(ctx, "ch1", "normal"); err != nil {
+		t.Fatalf("hang-up with the guard passing: %v", err)
+	}
+}

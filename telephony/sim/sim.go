@@ -133,6 +133,7 @@ type Stats struct {
 	RecordingsSilent int64
 	SocketsDropped   int64 // sockets closed because their queue was full
 	Continued        int64 // channels sent out of Stasis to the dialplan (POST /channels/{id}/continue)
+	AppsReplaced     int64 // applications whose events socket a second connection replaced (ApplicationReplaced sent)
 }
 
 // ErrAppNotConnected is returned by PlaceCall when the application has no events socket: the

@@ -152,6 +152,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 				s.push(old, data)
 			}
 			replaced = append(replaced, old)
+			s.stats.AppsReplaced++
 		}
 		a.conn = c
 	}

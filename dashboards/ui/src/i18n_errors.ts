@@ -73,6 +73,7 @@ export const errorsEn = {
   "err.too_large_for_cache": "This recording is too large to play here.",
   "err.no_node": "No telephony server is connected.",
   "err.other_node": "This call is handled by another callfloor server.",
+  "err.lease_moved": "Another callfloor server has taken over this telephony server; try again.",
   // the kinds that are their own code
   "err.not_found": "{what} {value} was not found.",
   "err.forbidden": "You are not allowed to do this.",
@@ -366,6 +367,7 @@ export const errorsZh: Record<keyof typeof errorsEn, string> = {
   "err.too_large_for_cache": "该录音过大，无法在此播放。",
   "err.no_node": "没有已连接的电话服务器。",
   "err.other_node": "该通话由另一台 callfloor 服务器处理。",
+  "err.lease_moved": "另一台 callfloor 服务器已接管该电话服务器，请重试。",
   "err.not_found": "未找到{what} {value}。",
   "err.forbidden": "您无权执行此操作。",
   "err.not_invited": "您未受邀参加此次校准。",
