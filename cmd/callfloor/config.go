@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/storage"
-	"github.com/redis/go-redis/v9"
 	"gopkg.in/yaml.v3"
 )
 
@@ -87,10 +87,13 @@ func parseConfig(data []byte, secrets *[]string) (*callfloor.Config, error) {
 	if v := os.Getenv("CALLFLOOR_DATABASE_URL"); v != "" {
 		cfg.DatabaseURL = v
 	}
+	if v := os.Getenv("CALLFLOOR_REPORTS_DATABASE_URL"); v != "" {
+		cfg.ReportsDatabaseURL = v
+	}
 	if v := os.Getenv("CALLFLOOR_DATA_DIR"); v != "" {
 		cfg.DataDir = v
 	}
-	*secrets = append(*secrets, callfloor.SecretsIn(cfg.RedisURL+" "+cfg.DatabaseURL)...)
+	*secrets = append(*secrets, callfloor.SecretsIn(cfg.RedisURL+" "+cfg.DatabaseURL+" "+cfg.ReportsDatabaseURL)...)
 	for i := range cfg.Asterisk {
 		n := &cfg.Asterisk[i]
 		*secrets = append(*secrets, callfloor.SecretsIn(n.URL)...)
@@ -126,13 +129,13 @@ func probe(ctx context.Context, cfg *callfloor.Config) []string {
 	var warn []string
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if ropt, err := redis.ParseURL(cfg.RedisURL); err != nil {
+	if rt, err := realtime.ParseRedisURL(cfg.RedisURL); err != nil {
 		warn = append(warn, "redis_url: "+callfloor.Scrub(err.Error(), callfloor.SecretsIn(cfg.RedisURL)...))
 	} else {
-		rdb := redis.NewClient(ropt)
+		rdb := rt.NewClient()
 		pctx, pcancel := context.WithTimeout(ctx, 3*time.Second)
 		if err := rdb.Ping(pctx).Err(); err != nil {
-			warn = append(warn, fmt.Sprintf("redis at %s does not answer: %v", ropt.Addr, err))
+			warn = append(warn, fmt.Sprintf("redis at %s does not answer: %v", rt, err))
 		}
 		pcancel()
 		rdb.Close()
