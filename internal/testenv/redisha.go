@@ -21,6 +21,15 @@ import (
 // when Debian's redis-server / redis-cli are not installed; `redis-server --sentinel` is the
 // sentinel (the redis-sentinel package only adds a service around it).
 
+// Chaos skips a long failure test (tens of seconds: failovers, restarts, replicas) unless
+// CALLFLOOR_CHAOS=1; deploy/chaos/redis-pg.sh runs them.
+func Chaos(t testing.TB) {
+	t.Helper()
+	if os.Getenv("CALLFLOOR_CHAOS") != "1" {
+		t.Skip("a long failure test: runs with CALLFLOOR_CHAOS=1 (deploy/chaos/redis-pg.sh)")
+	}
+}
+
 func redisBinaries(t testing.TB) {
 	t.Helper()
 	for _, b := range []string{"redis-server", "redis-cli"} {
@@ -158,7 +167,8 @@ func RedisCluster(t testing.TB) *Cluster {
 }
 
 // Sentinel is a local Sentinel set: a master, one replica and three sentinels watching them
-// under the master name "mymaster" (quorum 2, down after 1 s).
+// under the master name "mymaster" (quorum 2, down after 1 s), configured as README's
+// Production section says (min-replicas-to-write 1).
 type Sentinel struct {
 	Master, Replica *RedisProc
 	Sentinels       []*RedisProc
@@ -181,8 +191,12 @@ func RedisSentinel(t testing.TB) *Sentinel {
 	t.Helper()
 	redisBinaries(t)
 	s := &Sentinel{}
-	s.Master = startRedis(t, "master", nil, false)
-	s.Replica = startRedis(t, "replica", []string{"replicaof 127.0.0.1 " + strconv.Itoa(s.Master.Port)}, false)
+	// A master refuses writes while no replica has acknowledged within 2 s: when a failover
+	// promotes the replica, the old master stops taking writes at once instead of acknowledging
+	// writes the new master never gets (callfloor keeps refused writes and retries them).
+	safe := []string{"min-replicas-to-write 1", "min-replicas-max-lag 2"}
+	s.Master = startRedis(t, "master", safe, false)
+	s.Replica = startRedis(t, "replica", append(safe, "replicaof 127.0.0.1 "+strconv.Itoa(s.Master.Port)), false)
 	for i := range 3 {
 		s.Sentinels = append(s.Sentinels, startRedis(t, fmt.Sprintf("sentinel%d", i), []string{
 			fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 2", SentinelMaster, s.Master.Port),
