@@ -148,6 +148,16 @@ func probe(ctx context.Context, cfg *callfloor.Config) []string {
 		}
 		db.Close()
 	}
+	if cfg.ReportsDatabaseURL != "" {
+		if db, err := storage.OpenReports(ctx, cfg.ReportsDatabaseURL); err != nil {
+			warn = append(warn, "reports_database_url: "+callfloor.Scrub(err.Error(), callfloor.SecretsIn(cfg.ReportsDatabaseURL)...))
+		} else {
+			if err := db.CheckMigrated(ctx); err != nil {
+				warn = append(warn, "reports_database_url: "+err.Error()+" (is it a replica of database_url?)")
+			}
+			db.Close()
+		}
+	}
 	for i, n := range cfg.Asterisk {
 		if err := probeARI(ctx, n); err != nil {
 			warn = append(warn, fmt.Sprintf("asterisk[%d] (%s): %s", i, n.Name, callfloor.Scrub(err.Error(), n.Password)))

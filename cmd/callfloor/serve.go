@@ -155,6 +155,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.DB.CheckMigrated(ctx); err != nil {
 		return err
 	}
+	if cfg.ReportsDatabaseURL != "" {
+		// reports, QA reports, call search and exports read from the replica; a replica that
+		// does not answer at start leaves them on the primary (logged), calls go on regardless
+		if rdb, err := storage.OpenReports(ctx, cfg.ReportsDatabaseURL); err != nil {
+			m.Log.Error("reports_database_url: not reachable, reports read from database_url", "err", callfloor.Scrub(err.Error(), callfloor.SecretsIn(cfg.ReportsDatabaseURL)...))
+		} else {
+			m.DB.UseReports(rdb)
+		}
+	}
 	// The database owns queues and agents once seeded from the file; the file keeps the rest.
 	fileCfg := cfg
 	if cfg, _, err = dashboards.LoadConfig(ctx, m.DB, fileCfg); err != nil {
