@@ -119,6 +119,9 @@ func CheckServe(cfg *callfloor.Config) error {
 	if cfg.DatabaseURL == "" {
 		return fmt.Errorf("config: database_url: required (PostgreSQL for history, users and audit; or CALLFLOOR_DATABASE_URL)")
 	}
+	if _, err := realtime.ParseRedisURL(cfg.RedisURL); err != nil {
+		return fmt.Errorf("config: redis_url: %s", callfloor.Scrub(err.Error(), callfloor.SecretsIn(cfg.RedisURL)...))
+	}
 	return nil
 }
 
