@@ -220,10 +220,14 @@ const DefaultSessionCloseMargin = 2 * time.Hour
 
 // Config is the whole configuration file. Secrets may come from environment variables.
 type Config struct {
-	Listen                 string               `yaml:"listen"`
-	RedisURL               string               `yaml:"redis_url"`
-	DatabaseURL            string               `yaml:"database_url"` // PostgreSQL for history, users and audit; CALLFLOOR_DATABASE_URL overrides
-	Prefix                 string               `yaml:"redis_prefix"`
+	Listen      string `yaml:"listen"`
+	RedisURL    string `yaml:"redis_url"`
+	DatabaseURL string `yaml:"database_url"` // PostgreSQL for history, users and audit; CALLFLOOR_DATABASE_URL overrides
+	Prefix      string `yaml:"redis_prefix"`
+	// ReportsDatabaseURL, when set, is a read-only PostgreSQL (a streaming replica) that
+	// reports, QA reads and exports use; ingest and every write keep DatabaseURL.
+	// CALLFLOOR_REPORTS_DATABASE_URL overrides.
+	ReportsDatabaseURL     string               `yaml:"reports_database_url"`
 	ACD                    ACDConfig            `yaml:"acd"`
 	Asterisk               []Node               `yaml:"asterisk"`
 	Queues                 []Queue              `yaml:"queues"`
@@ -634,12 +638,17 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.RedisURL != "" {
-		if err := validURL("redis_url", c.RedisURL, "redis", "rediss", "unix"); err != nil {
+		if err := validURL("redis_url", c.RedisURL, "redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel", "redis+cluster", "rediss+cluster"); err != nil {
 			return err
 		}
 	}
 	if c.DatabaseURL != "" && strings.Contains(c.DatabaseURL, "://") { // else a key=value DSN
 		if err := validURL("database_url", c.DatabaseURL, "postgres", "postgresql"); err != nil {
+			return err
+		}
+	}
+	if c.ReportsDatabaseURL != "" && strings.Contains(c.ReportsDatabaseURL, "://") {
+		if err := validURL("reports_database_url", c.ReportsDatabaseURL, "postgres", "postgresql"); err != nil {
 			return err
 		}
 	}

@@ -34,8 +34,8 @@ import (
 // Service is the bulletins' scheduler and sender.
 type Service struct {
 	Pool   *pgxpool.Pool
-	Redis  *redis.Client // per-destination rate limits, shared by every instance
-	Prefix string        // Redis key prefix
+	Redis  redis.UniversalClient // per-destination rate limits, shared by every instance
+	Prefix string                // Redis key prefix
 	Live   Live
 	Source Source // nil: the report engine (ReportSource) over Pool
 	Sender *Sender

@@ -1539,7 +1539,7 @@ func (a *API) searchCalls(w http.ResponseWriter, r *http.Request) (any, error) {
 	default:
 		return nil, forbidden("the %s role may not search calls", p.Role)
 	}
-	calls, next, err := a.DB.SearchCalls(r.Context(), f)
+	calls, next, err := a.DB.Reports().SearchCalls(r.Context(), f)
 	if err != nil {
 		return nil, err
 	}

@@ -204,7 +204,7 @@ func (a *API) qaReport(r *http.Request) (any, error) {
 	default:
 		return nil, forbidden("the %s role may not read QA reports", p.Role)
 	}
-	return a.DB.QAReport(r.Context(), f)
+	return a.DB.Reports().QAReport(r.Context(), f)
 }
 
 func pct(v *float64) string {

@@ -118,11 +118,11 @@ func (a *API) outboundReport(r *http.Request) (*OutboundReport, string, string, 
 		}
 		f.Group = v
 	}
-	dir, err := a.DB.ReportDirectory(r.Context())
+	dir, err := a.DB.Reports().ReportDirectory(r.Context())
 	if err != nil {
 		return nil, "", "", err
 	}
-	camps, err := a.DB.ListCampaigns(r.Context())
+	camps, err := a.DB.Reports().ListCampaigns(r.Context())
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -179,7 +179,7 @@ func (a *API) outboundReport(r *http.Request) (*OutboundReport, string, string, 
 	default:
 		return nil, "", "", forbidden("the %s role may not read outbound reports", p.Role)
 	}
-	res, err := a.DB.OutboundReport(r.Context(), f)
+	res, err := a.DB.Reports().OutboundReport(r.Context(), f)
 	if err != nil {
 		return nil, "", "", err
 	}

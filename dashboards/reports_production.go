@@ -289,7 +289,7 @@ func (a *API) productionReport(r *http.Request) (*ProductionReport, string, stri
 			return nil, "", "", err
 		}
 	}
-	dir, err := a.DB.ReportDirectory(r.Context())
+	dir, err := a.DB.Reports().ReportDirectory(r.Context())
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -344,7 +344,7 @@ func (a *API) productionReport(r *http.Request) (*ProductionReport, string, stri
 		return nil, "", "", forbidden("the %s role may not read production reports", p.Role)
 	}
 
-	res, err := a.DB.ProductionReport(r.Context(), f)
+	res, err := a.DB.Reports().ProductionReport(r.Context(), f)
 	if err != nil {
 		return nil, "", "", err
 	}

@@ -8,7 +8,11 @@
 // record, its counters and its change-stream entry are written in one MULTI/EXEC transaction,
 // so after a crash Redis never holds counters for a change that the call's record lacks.
 //
-// Keys (P = the configured prefix; single Redis, not Cluster: the scripts build keys from P):
+// Keys (P = the configured prefix). Redis Cluster: every script names one key of the floor as
+// KEYS[1] (it routes the script) and builds the others from P, so all of a floor's keys must
+// share one hash slot: on a Cluster P carries a hash tag ("{cf}:", RedisTarget.KeyPrefix). The
+// claim cannot declare its keys in advance (the agents come from the availability set); Redis
+// runs undeclared keys of the script's own slot. Any new key of the floor must start with P.
 //
 //	P agent:{id}        hash: state reason dir since call calls_today day wrap_until q endpoint name team
 //	P agents            set of agent ids

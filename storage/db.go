@@ -32,14 +32,47 @@ var migrations embed.FS
 // DB is the history database.
 type DB struct {
 	Pool *pgxpool.Pool
+	// reports, when set (UseReports), serves the reads of reports, QA reports, call search and
+	// exports: a streaming replica, so that a heavy report never slows ingest.
+	reports *DB
+}
+
+// Reports is the database reports read from: the reports replica when one is configured
+// (reports_database_url), else db itself. Only reads go through it: a replica refuses writes,
+// and the reports pool is read-only even when it names a primary.
+func (db *DB) Reports() *DB {
+	if db.reports != nil {
+		return db.reports
+	}
+	return db
+}
+
+// UseReports routes the reads of Reports to r (nil: back to db).
+func (db *DB) UseReports(r *DB) { db.reports = r }
+
+// OpenReports connects to the reports database (reports_database_url): every transaction on
+// it is read-only (default_transaction_read_only), so a report that tried to write would fail
+// on a primary as it would on a replica.
+func OpenReports(ctx context.Context, url string) (*DB, error) {
+	return open(ctx, url, func(cfg *pgxpool.Config) {
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+		cfg.ConnConfig.RuntimeParams["application_name"] = "callfloor-reports"
+	})
 }
 
 // Open connects to PostgreSQL (url: postgres://user@host:port/db?sslmode=disable; extra query
 // parameters such as search_path are passed to the server).
 func Open(ctx context.Context, url string) (*DB, error) {
+	return open(ctx, url, nil)
+}
+
+func open(ctx context.Context, url string, tune func(*pgxpool.Config)) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database url: %w", err)
+	}
+	if tune != nil {
+		tune(cfg)
 	}
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
@@ -57,8 +90,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return &DB{Pool: pool}, nil
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+// Close closes the pool, and the reports pool if one is in use.
+func (db *DB) Close() {
+	if db.reports != nil && db.reports != db {
+		db.reports.Close()
+	}
+	db.Pool.Close()
+}
 
 func (db *DB) goose() (*goose.Provider, *sql.DB, error) {
 	sqldb := stdlib.OpenDBFromPool(db.Pool)

@@ -84,14 +84,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer pprof.StopCPUProfile()
 	}
-	ropt, err := redis.ParseURL(*redisURL)
+	rt, err := realtime.ParseRedisURL(*redisURL)
 	if err != nil {
 		return fmt.Errorf("bench: -redis: %w", err)
 	}
-	rdb := redis.NewClient(ropt)
+	rdb := rt.NewClient()
 	defer rdb.Close()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("bench: redis at %s: %w (start it with deploy/dev-services.sh)", ropt.Addr, err)
+		return fmt.Errorf("bench: redis at %s: %w (start it with deploy/dev-services.sh)", rt, err)
 	}
 	host, _ := os.Hostname()
 	fmt.Fprintf(stdout, "callfloor bench: %s, %d CPUs (%s), %s/%s, %s, %s\n", host, runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.Version(), time.Now().UTC().Format(time.RFC3339))
@@ -154,19 +154,26 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func redisCPU(ctx context.Context, rdb *redis.Client) time.Duration {
-	info, err := rdb.Info(ctx, "cpu").Result()
-	if err != nil {
-		return 0
-	}
+// redisCPU is the CPU Redis used so far (every master of a Cluster summed).
+func redisCPU(ctx context.Context, rdb redis.UniversalClient) time.Duration {
+	var mu sync.Mutex
 	var total float64
-	for _, line := range strings.Split(info, "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
-			f, _ := strconv.ParseFloat(v, 64)
-			total += f
+	_ = realtime.EachServer(ctx, rdb, func(ctx context.Context, c *redis.Client) error {
+		info, err := c.Info(ctx, "cpu").Result()
+		if err != nil {
+			return nil
 		}
-	}
+		for _, line := range strings.Split(info, "\n") {
+			k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+			if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+				f, _ := strconv.ParseFloat(v, 64)
+				mu.Lock()
+				total += f
+				mu.Unlock()
+			}
+		}
+		return nil
+	})
 	return time.Duration(total * float64(time.Second))
 }
 
@@ -258,10 +265,13 @@ func (b *benchSim) stop() time.Duration {
 	return 0
 }
 
-func benchOne(ctx context.Context, rdb *redis.Client, o benchOpts) (benchResult, error) {
+func benchOne(ctx context.Context, rdb redis.UniversalClient, o benchOpts) (benchResult, error) {
 	var rb [4]byte
 	_, _ = rand.Read(rb[:])
 	prefix := "bench:" + hex.EncodeToString(rb[:]) + ":"
+	if _, ok := rdb.(*redis.ClusterClient); ok {
+		prefix = realtime.TaggedPrefix(prefix) // one floor, one slot (as serve does)
+	}
 	defer deletePrefix(rdb, prefix)
 	cfg := &callfloor.Config{Prefix: prefix, Queues: []callfloor.Queue{{Name: "bench", RingTimeout: 5 * time.Second}}, Sim: &callfloor.SimConfig{}}
 	for i := 0; i < o.agents; i++ {
@@ -342,18 +352,6 @@ func benchOne(ctx context.Context, rdb *redis.Client, o benchOpts) (benchResult,
 	return r, nil
 }
 
-func deletePrefix(rdb *redis.Client, prefix string) {
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 5000).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-		if len(keys) == 5000 {
-			rdb.Del(ctx, keys...)
-			keys = keys[:0]
-		}
-	}
-	if len(keys) > 0 {
-		rdb.Del(ctx, keys...)
-	}
+func deletePrefix(rdb redis.UniversalClient, prefix string) {
+	_ = realtime.DeletePrefix(context.Background(), rdb, prefix)
 }

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/storage"
-	"github.com/redis/go-redis/v9"
 	"gopkg.in/yaml.v3"
 )
 
@@ -87,10 +87,13 @@ func parseConfig(data []byte, secrets *[]string) (*callfloor.Config, error) {
 	if v := os.Getenv("CALLFLOOR_DATABASE_URL"); v != "" {
 		cfg.DatabaseURL = v
 	}
+	if v := os.Getenv("CALLFLOOR_REPORTS_DATABASE_URL"); v != "" {
+		cfg.ReportsDatabaseURL = v
+	}
 	if v := os.Getenv("CALLFLOOR_DATA_DIR"); v != "" {
 		cfg.DataDir = v
 	}
-	*secrets = append(*secrets, callfloor.SecretsIn(cfg.RedisURL+" "+cfg.DatabaseURL)...)
+	*secrets = append(*secrets, callfloor.SecretsIn(cfg.RedisURL+" "+cfg.DatabaseURL+" "+cfg.ReportsDatabaseURL)...)
 	for i := range cfg.Asterisk {
 		n := &cfg.Asterisk[i]
 		*secrets = append(*secrets, callfloor.SecretsIn(n.URL)...)
@@ -116,6 +119,9 @@ func CheckServe(cfg *callfloor.Config) error {
 	if cfg.DatabaseURL == "" {
 		return fmt.Errorf("config: database_url: required (PostgreSQL for history, users and audit; or CALLFLOOR_DATABASE_URL)")
 	}
+	if _, err := realtime.ParseRedisURL(cfg.RedisURL); err != nil {
+		return fmt.Errorf("config: redis_url: %s", callfloor.Scrub(err.Error(), callfloor.SecretsIn(cfg.RedisURL)...))
+	}
 	return nil
 }
 
@@ -126,13 +132,13 @@ func probe(ctx context.Context, cfg *callfloor.Config) []string {
 	var warn []string
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if ropt, err := redis.ParseURL(cfg.RedisURL); err != nil {
+	if rt, err := realtime.ParseRedisURL(cfg.RedisURL); err != nil {
 		warn = append(warn, "redis_url: "+callfloor.Scrub(err.Error(), callfloor.SecretsIn(cfg.RedisURL)...))
 	} else {
-		rdb := redis.NewClient(ropt)
+		rdb := rt.NewClient()
 		pctx, pcancel := context.WithTimeout(ctx, 3*time.Second)
 		if err := rdb.Ping(pctx).Err(); err != nil {
-			warn = append(warn, fmt.Sprintf("redis at %s does not answer: %v", ropt.Addr, err))
+			warn = append(warn, fmt.Sprintf("redis at %s does not answer: %v", rt, err))
 		}
 		pcancel()
 		rdb.Close()
@@ -144,6 +150,16 @@ func probe(ctx context.Context, cfg *callfloor.Config) []string {
 			warn = append(warn, err.Error()+" (run callfloor migrate)")
 		}
 		db.Close()
+	}
+	if cfg.ReportsDatabaseURL != "" {
+		if db, err := storage.OpenReports(ctx, cfg.ReportsDatabaseURL); err != nil {
+			warn = append(warn, "reports_database_url: "+callfloor.Scrub(err.Error(), callfloor.SecretsIn(cfg.ReportsDatabaseURL)...))
+		} else {
+			if err := db.CheckMigrated(ctx); err != nil {
+				warn = append(warn, "reports_database_url: "+err.Error()+" (is it a replica of database_url?)")
+			}
+			db.Close()
+		}
 	}
 	for i, n := range cfg.Asterisk {
 		if err := probeARI(ctx, n); err != nil {

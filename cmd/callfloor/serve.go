@@ -46,7 +46,7 @@ type Main struct {
 
 	Log      *slog.Logger
 	Registry *prometheus.Registry
-	Redis    *redis.Client
+	Redis    redis.UniversalClient
 	DB       *storage.DB
 	Writer   *storage.Writer
 	KPI      *realtime.KPI
@@ -137,18 +137,21 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Registry = prometheus.NewRegistry()
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	ropt, err := redis.ParseURL(cfg.RedisURL)
+	rt, err := realtime.ParseRedisURL(cfg.RedisURL)
 	if err != nil {
 		return fmt.Errorf("config: redis_url: %w", err)
 	}
-	m.Redis = redis.NewClient(ropt)
+	m.Redis = rt.NewClient()
+	// In a Cluster every key of the floor carries one hash tag (realtime.RedisTarget.KeyPrefix):
+	// set once here, so every Redis user below (and store.Prefix()) builds keys from it.
+	cfg.Prefix = rt.KeyPrefix(cfg.Prefix)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	err = m.Redis.Ping(pctx).Err()
 	cancel()
 	if err != nil {
 		// Start all the same: /readyz says so, and the ACD, the history writer and the live
 		// hub begin their work once Redis answers.
-		m.Log.Error("redis is not reachable: starting without it, the ACD begins once it answers (see /readyz)", "addr", ropt.Addr, "err", err)
+		m.Log.Error("redis is not reachable: starting without it, the ACD begins once it answers (see /readyz)", "addr", rt.String(), "err", err)
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("config: data_dir: %w", err)
@@ -158,6 +161,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	if err := m.DB.CheckMigrated(ctx); err != nil {
 		return err
+	}
+	if cfg.ReportsDatabaseURL != "" {
+		// reports, QA reports, call search and exports read from the replica; a replica that
+		// does not answer at start leaves them on the primary (logged), calls go on regardless
+		if rdb, err := storage.OpenReports(ctx, cfg.ReportsDatabaseURL); err != nil {
+			m.Log.Error("reports_database_url: not reachable, reports read from database_url", "err", callfloor.Scrub(err.Error(), callfloor.SecretsIn(cfg.ReportsDatabaseURL)...))
+		} else {
+			m.DB.UseReports(rdb)
+		}
 	}
 	// The database owns queues and agents once seeded from the file; the file keeps the rest.
 	fileCfg := cfg

@@ -16,7 +16,6 @@ import (
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/storage"
-	"github.com/redis/go-redis/v9"
 )
 
 const userUsage = `usage: callfloor user <command> [flags]
@@ -246,22 +245,22 @@ func revokeLive(ctx context.Context, cfg *callfloor.Config, rv realtime.Revocati
 			return
 		}
 	}
-	opt, err := redis.ParseURL(cfg.RedisURL)
+	rt, err := realtime.ParseRedisURL(cfg.RedisURL)
 	if err != nil {
 		warn(errors.New(callfloor.Scrub("redis_url: "+err.Error(), callfloor.SecretsIn(cfg.RedisURL)...)))
 		return
 	}
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = revokeWait, revokeWait, revokeWait
-	opt.MaxRetries, opt.DialerRetries = -1, 1 // one try: the re-check covers a miss
-	rdb := redis.NewClient(opt)
+	rt.Timeouts(revokeWait, true) // one try: the re-check covers a miss
+	rdb := rt.NewClient()
+	prefix := rt.KeyPrefix(cfg.Prefix) // as serve does
 	defer rdb.Close()
 	ctx, cancel := context.WithTimeout(ctx, revokeWait)
 	defer cancel()
-	if err := realtime.PublishRevocation(ctx, rdb, cfg.Prefix, rv); err != nil {
-		warn(fmt.Errorf("%s: %w", opt.Addr, err))
+	if err := realtime.PublishRevocation(ctx, rdb, prefix, rv); err != nil {
+		warn(fmt.Errorf("%s: %w", rt, err))
 		return
 	}
-	fmt.Fprintf(stderr, "%s's open wallboards and desktops are being closed on every web node (revocation sent through Redis %s, prefix %q)\n", username, opt.Addr, cfg.Prefix)
+	fmt.Fprintf(stderr, "%s's open wallboards and desktops are being closed on every web node (revocation sent through Redis %s, prefix %q)\n", username, rt, prefix)
 }
 
 func dash(s string) string {
