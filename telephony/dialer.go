@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -61,6 +62,7 @@ type DialerOptions struct {
 	MaxPerPass   int                    // dials one campaign places per pass at most; default 50
 	LearnDials   int                    // completed dials a predictive campaign measures before it dials ahead (0: 200)
 	LockTTL      time.Duration          // the per-campaign lock; default 5 s
+	IdleEvery    time.Duration          // with no campaign running, the campaigns are re-read this often; default 5 s
 	Manual       bool                   // no passes of its own: the benchmark runs them one by one
 }
 
@@ -86,6 +88,9 @@ func (o *DialerOptions) defaults() {
 	if o.LockTTL <= 0 {
 		o.LockTTL = 5 * time.Second
 	}
+	if o.IdleEvery <= 0 {
+		o.IdleEvery = 5 * time.Second
+	}
 }
 
 type dialer struct {
@@ -101,6 +106,13 @@ type dialer struct {
 	restored map[string]map[string]*line
 	cal      callfloor.HolidayCalendar
 	calDay   string
+
+	// idleUntil: the last read found no campaign running; passes before this time read nothing
+	// (zero: the next pass reads the campaigns). Only pass touches it.
+	idleUntil time.Time
+	clock     func() time.Time // time.Now; tests move it
+	// agentReads counts the dialler's reads of every agent's status from Redis (tests).
+	agentReads atomic.Int64
 }
 
 // campState is one campaign as this instance dials it.
@@ -122,7 +134,14 @@ func newDialer(a *ACD, o DialerOptions) *dialer {
 	o.defaults()
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return &dialer{a: a, o: o, token: hex.EncodeToString(b[:]), kick: make(chan struct{}, 1), camps: map[string]*campState{}, settled: map[string]bool{}}
+	return &dialer{a: a, o: o, token: hex.EncodeToString(b[:]), kick: make(chan struct{}, 1), camps: map[string]*campState{}, settled: map[string]bool{},
+		clock: time.Now}
+}
+
+// agents reads every agent's status from Redis.
+func (d *dialer) agents(ctx context.Context) ([]callfloor.AgentStatus, error) {
+	d.agentReads.Add(1)
+	return d.a.store.Agents(ctx)
 }
 
 func (d *dialer) wake() {
@@ -181,8 +200,19 @@ func (d *dialer) calendar(ctx context.Context, now time.Time) callfloor.HolidayC
 }
 
 // pass works every running campaign once.
+//
+// While campaigns run, each pass reads them (PostgreSQL) and the agents (Redis). When a read
+// finds none running, the passes of the next IdleEvery read nothing at all (issue 11: an
+// inbound-only centre paid a campaigns query and a read of every agent each second and each time
+// an agent freed up): a campaign started (or resumed) meanwhile is dialled within IdleEvery and
+// a pass. Nothing tells the dialler of a campaign's change (the API only writes PostgreSQL, and
+// may run on another instance), so IdleEvery is the bound. A running campaign paused or changed
+// is seen at the next pass, as before.
 func (d *dialer) pass(ctx context.Context) {
 	if ctx.Err() != nil {
+		return
+	}
+	if !d.idleUntil.IsZero() && d.clock().Before(d.idleUntil) {
 		return
 	}
 	camps, err := d.o.Source.RunningCampaigns(ctx)
@@ -190,17 +220,22 @@ func (d *dialer) pass(ctx context.Context) {
 		d.a.log.Warn("dialler: reading campaigns", "err", err)
 		return
 	}
-	statuses, err := d.a.store.Agents(ctx)
-	d.a.redisTrouble("dialler reading agents", err)
-	if err != nil {
-		return
-	}
-	now := time.Now()
-	cal := d.calendar(ctx, now)
 	running := map[string]bool{}
-	for _, ci := range camps {
-		running[ci.ID] = true
-		d.campaign(ctx, ci, statuses, cal, now)
+	if len(camps) == 0 {
+		d.idleUntil = d.clock().Add(d.o.IdleEvery)
+	} else {
+		d.idleUntil = time.Time{}
+		statuses, err := d.agents(ctx)
+		d.a.redisTrouble("dialler reading agents", err)
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		cal := d.calendar(ctx, now)
+		for _, ci := range camps {
+			running[ci.ID] = true
+			d.campaign(ctx, ci, statuses, cal, now)
+		}
 	}
 	d.mu.Lock()
 	for id, st := range d.camps {
@@ -344,7 +379,7 @@ func (d *dialer) campaign(ctx context.Context, ci storage.CampaignInfo, statuses
 		lines = append(lines, *l)
 	}
 	d.mu.Unlock()
-	if fresh, err := d.a.store.Agents(ctx); err == nil {
+	if fresh, err := d.agents(ctx); err == nil {
 		agents = d.campaignAgents(c, fresh)
 	}
 	waiting := d.waitingInbound(ctx, agents)
@@ -655,7 +690,7 @@ func (d *dialer) claimAgent(ctx context.Context, campaign, callID string) string
 	if st == nil {
 		return ""
 	}
-	statuses, err := d.a.store.Agents(ctx)
+	statuses, err := d.agents(ctx)
 	if err != nil {
 		return ""
 	}

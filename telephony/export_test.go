@@ -1,5 +1,7 @@
 package telephony
 
+import "time"
+
 // Crash makes the next stop leave the leases held, as a crash would (lease_test.go).
 func (a *ACD) Crash() { a.crashed.Store(true) }
 
@@ -31,3 +33,10 @@ func (a *ACD) DialerLines() int {
 	}
 	return n
 }
+
+// DialerAgentReads is how many times the dialler read every agent's status from Redis (tests).
+func (a *ACD) DialerAgentReads() int64 { return a.dialer.agentReads.Load() }
+
+// SetDialerClock replaces the clock of the dialler's idle re-reads (tests; Manual dialler, before
+// its first pass).
+func (a *ACD) SetDialerClock(now func() time.Time) { a.dialer.clock = now }
