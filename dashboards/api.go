@@ -140,6 +140,7 @@ func (a *API) Register(mux Mux) {
 	a.registerCustomers(h)       // customers, their timeline, notes and flags (customers.go)
 	a.registerKB(h)              // scripts and the knowledge base (kb.go)
 	a.registerCallbacks(h)       // the call-back list, 回拨及时率, call-backs waiting (callbacks.go)
+	a.registerSurveySettings(h)  // the post-call survey's settings per queue (survey_settings.go)
 	h("GET /api/v1/users", a.listUsers)
 	h("POST /api/v1/users", a.createUser)
 	h("GET /api/v1/users/{id}", a.getUser)
@@ -511,9 +512,9 @@ type QueueInput struct {
 	// ProjectID is the project that owns the queue (on create, default "default"; on update,
 	// absent or "": unchanged). Kept in its own column, not in the queue's settings.
 	ProjectID string `json:"project_id,omitempty"`
-	// Survey is the post-call satisfaction survey (callfloor.Survey; its timeout in nanoseconds,
-	// as the queue's stored settings); absent on an update: unchanged.
-	Survey *callfloor.Survey `json:"survey,omitempty"`
+	// Survey is the post-call satisfaction survey (SurveyInput: callfloor.Survey with its
+	// timeout in seconds, timeout_s; survey_settings.go); absent on an update: unchanged.
+	Survey *SurveyInput `json:"survey,omitempty"`
 }
 
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
@@ -530,7 +531,7 @@ func (in QueueInput) queue() (callfloor.Queue, error) {
 		WrapUp: secs(in.WrapUpS), MaxWait: secs(in.MaxWaitS), OnMaxWait: in.OnMaxWait, MusicClass: in.MusicClass,
 		ServiceLevel: secs(in.ServiceLevelS), ShortAbandon: secs(in.ShortAbandonS), SLTarget: in.SLTarget,
 		WaitingAmber: in.WaitingAmber, WaitingRed: in.WaitingRed, LongestAmber: secs(in.LongestAmberS), LongestRed: secs(in.LongestRedS),
-		MissedPauseSeconds: in.MissedPauseSeconds, Survey: in.Survey}, nil
+		MissedPauseSeconds: in.MissedPauseSeconds, Survey: in.Survey.survey()}, nil
 }
 
 // QueueView is a queue's configuration (durations in seconds) with its live figures.
@@ -544,7 +545,7 @@ func queueInput(q callfloor.Queue) QueueInput {
 	return QueueInput{Name: q.Name, Strategy: q.Strategy, Priority: q.Priority, RingTimeoutS: q.RingTimeout.Seconds(), WrapUpS: q.WrapUp.Seconds(),
 		MaxWaitS: q.MaxWait.Seconds(), OnMaxWait: q.OnMaxWait, MusicClass: q.MusicClass, ServiceLevelS: q.ServiceLevel.Seconds(),
 		ShortAbandonS: q.ShortAbandon.Seconds(), SLTarget: q.SLTarget, WaitingAmber: q.WaitingAmber, WaitingRed: q.WaitingRed,
-		LongestAmberS: q.LongestAmber.Seconds(), LongestRedS: q.LongestRed.Seconds(), MissedPauseSeconds: q.MissedPauseSeconds, Survey: q.Survey}
+		LongestAmberS: q.LongestAmber.Seconds(), LongestRedS: q.LongestRed.Seconds(), MissedPauseSeconds: q.MissedPauseSeconds, Survey: surveyInput(q.Survey)}
 }
 
 func (a *API) queueView(ctx context.Context, q callfloor.Queue) (QueueView, error) {
@@ -636,39 +637,16 @@ func (a *API) putQueue(r *http.Request, create bool) (any, error) {
 	case !create && !exists:
 		return nil, callfloor.NotFound("queue", q.Name, "queue %q not found", q.Name)
 	}
-	cfg, err := a.candidate(ctx, func(cfg *callfloor.Config) {
-		for i := range cfg.Queues {
-			if cfg.Queues[i].Name == q.Name {
-				cfg.Queues[i] = q
-				return
-			}
-		}
-		cfg.Queues = append(cfg.Queues, q)
-	})
-	if err != nil {
-		return nil, queueField(err)
-	}
-	final := *cfg.QueueByName()[q.Name] // with defaults applied
 	project := in.ProjectID
 	if project == "" && create {
 		project = storage.DefaultProject
 	}
-	if project != "" {
-		if err := a.checkProject(ctx, project); err != nil {
-			return nil, err
-		}
-	}
-	if err := a.DB.PutQueue(ctx, final); err != nil {
-		return nil, err
+	final, err := a.storeQueue(ctx, q, project)
+	if err != nil {
+		return nil, queueField(err)
 	}
 	if project != "" {
-		if err := a.DB.SetQueueProject(ctx, final.Name, project); err != nil {
-			return nil, err
-		}
 		defer a.targetsChanged()
-	}
-	if err := a.ACD.Reconfigure(cfg); err != nil {
-		return nil, err
 	}
 	action := "queue_updated"
 	if create {
@@ -689,7 +667,7 @@ func queueField(err error) error {
 		if i := strings.Index(e.Field, "]."); i > 0 {
 			f := e.Field[i+2:]
 			switch f {
-			case "ring_timeout", "wrap_up", "max_wait", "service_level", "short_abandon", "longest_wait_amber", "longest_wait_red":
+			case "ring_timeout", "wrap_up", "max_wait", "service_level", "short_abandon", "longest_wait_amber", "longest_wait_red", "survey.timeout":
 				f += "_s"
 			}
 			return &callfloor.Error{Code: e.Code, Kind: e.Kind, Params: e.Params, Field: f, Message: f + e.Message[len(e.Field):]}

@@ -29,6 +29,7 @@ const (
 func (a *API) registerKB(h func(pattern string, fn handlerFunc)) {
 	h("GET /api/v1/kb/categories", a.kbCategories)
 	h("POST /api/v1/kb/categories", a.createKBCategory)
+	h("DELETE /api/v1/kb/categories/{id}", a.deleteKBCategory)
 	h("GET /api/v1/kb/articles", a.searchKB)
 	h("POST /api/v1/kb/articles", a.createKBArticle)
 	h("GET /api/v1/kb/articles/{id}", a.getKBArticle)
@@ -269,6 +270,39 @@ func (a *API) updateKBArticle(w http.ResponseWriter, r *http.Request) (any, erro
 	}
 	a.audit(r, "kb_article_updated", "kb_article", strconv.FormatInt(id, 10), map[string]any{"title": saved.Title, "version": saved.Version, "status": saved.Status})
 	return saved, nil
+}
+
+// deleteKBCategory deletes a category; ?move_to=ID moves its articles there first (without it,
+// a category with articles is refused: storage.DeleteKBCategory).
+func (a *API) deleteKBCategory(w http.ResponseWriter, r *http.Request) (any, error) {
+	if err := requireKBEditor(r); err != nil {
+		return nil, err
+	}
+	if err := checkParams(r, "move_to"); err != nil {
+		return nil, err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return nil, invalid("id", "not an id: %q", r.PathValue("id")).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "integer", "value": r.PathValue("id")})
+	}
+	var moveTo *int64
+	if v := r.URL.Query().Get("move_to"); v != "" {
+		m, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, invalid("move_to", "not an id: %q", v).With(callfloor.CodeInvalidFormat, callfloor.Params{"format": "integer", "value": v})
+		}
+		moveTo = &m
+	}
+	name, moved, err := a.DB.DeleteKBCategory(r.Context(), id, moveTo)
+	if err != nil {
+		return nil, err
+	}
+	detail := map[string]any{"name": name, "articles_moved": moved}
+	if moveTo != nil {
+		detail["move_to"] = *moveTo
+	}
+	a.audit(r, "kb_category_deleted", "kb_category", strconv.FormatInt(id, 10), detail)
+	return map[string]any{"deleted": id, "articles_moved": moved}, nil
 }
 
 func (a *API) deleteKBArticle(w http.ResponseWriter, r *http.Request) (any, error) {

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -271,4 +272,59 @@ func actionError(db *storage.DB, call string) string {
 	var s string
 	db.Pool.QueryRow(context.Background(), `SELECT coalesce(action_error, '') FROM surveys WHERE call_id = $1`, call).Scan(&s)
 	return s
+}
+
+// A survey's ticket is opened in its own transaction: a retry of the step (its state not saved,
+// or two instances at once) must find the ticket already opened, never open a second one.
+func TestSurveyTicketOnce(t *testing.T) {
+	e, day := surveyFixture(t)
+	ctx := context.Background()
+	w, _ := e.start(t, e.db, storage.WriterOptions{Consumer: "w2"})
+	e.db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, node, agent_id, caller_number, entered_at, talk_ms, outcome, last_event_id)
+		VALUES ('o1', 'inbound', 'sales', 'n1', 'b1', '13800000009', $1, 1000, 'answered', '1-0')`, day.Add(7*time.Hour))
+	e.xadd(t, surveyEvent("o1", "b1", "blue", day.Add(7*time.Hour), callfloor.RatingDissatisfied, callfloor.SurveyCompleted, callfloor.SurveyActionTicket))
+	drained(t, w, 10*time.Second)
+	// the QA sample of the fixture's c5 first, then o1's ticket
+	if n, err := e.db.SurveyActions(ctx, e.db, 10); err != nil || n != 2 {
+		t.Fatalf("actions: %d %v, want 2", n, err)
+	}
+	first, _ := e.db.SurveyOf(ctx, "o1")
+	if first.ActionState != "done" || first.ActionRef == "" {
+		t.Fatalf("o1 action %q ref %q error %q", first.ActionState, first.ActionRef, actionError(e.db, "o1"))
+	}
+	// the step runs again as after a crash between the ticket and the survey's state
+	if _, err := e.db.Pool.Exec(ctx, `UPDATE surveys SET action_state = 'pending', action_ref = NULL WHERE call_id = 'o1'`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.db.SurveyActions(ctx, e.db, 10); err != nil || n != 1 {
+		t.Fatalf("retried action: %d %v, want 1", n, err)
+	}
+	again, _ := e.db.SurveyOf(ctx, "o1")
+	if again.ActionState != "done" || again.ActionRef != first.ActionRef {
+		t.Errorf("the retry's ticket %q (%s), want the first one %q", again.ActionRef, again.ActionState, first.ActionRef)
+	}
+	// two instances opening it at the same moment
+	var wg sync.WaitGroup
+	ids := make([]int64, 4)
+	errs := make([]error, 4)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ids[i], errs[i] = e.db.OpenTicketFromSurvey(ctx, "o1", "again", "again")
+		}()
+	}
+	wg.Wait()
+	for i := range ids {
+		if errs[i] != nil || fmt.Sprint(ids[i]) != first.ActionRef {
+			t.Errorf("concurrent open %d: ticket %d %v, want %s", i, ids[i], errs[i], first.ActionRef)
+		}
+	}
+	if n := e.count(t, `SELECT count(*) FROM tickets WHERE call_id = 'o1'`); n != 1 {
+		t.Errorf("%d tickets for the survey of o1, want 1", n)
+	}
+	// a ticket opened by hand from the same call is not the survey's: it is allowed
+	if _, err := e.db.OpenTicketFromCall(ctx, storage.TicketFromCall{CallID: "o1", Category: "complaint", Subject: "by hand", By: "system:desk"}); err != nil {
+		t.Errorf("a second, non-survey ticket from the call: %v", err)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/callfloor/callfloor"
 )
@@ -374,6 +375,9 @@ type NewTicket struct {
 	// LiveCall: the call CallID names as the live state has it, when the history has not
 	// written it yet (a call still on the desktop); its fields fill the ticket in the same way.
 	LiveCall *TicketCall `json:"-"`
+	// SurveyOf: the surveyed call whose dissatisfied answer opens the ticket (one ticket per
+	// survey: tickets_one_per_survey).
+	SurveyOf string `json:"-"`
 }
 
 // TicketCall is what a ticket takes from its call.
@@ -605,12 +609,12 @@ func createTicket(ctx context.Context, tx pgx.Tx, in NewTicket, by TicketActor, 
 	var id int64
 	err = tx.QueryRow(ctx, `INSERT INTO tickets (number, category, priority, status, phone, customer_name, subject, description, fields,
 			project_id, first_owner_user_id, first_owner_name, assignee_user_id, team_id, created_by, created_at, updated_at, sla_hours, due_at,
-			call_id, call_at, call_agent, queue, recording_name)
+			call_id, call_at, call_agent, queue, recording_name, survey_call_id)
 		VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, nullif($9, ''), $10, $11, $12, nullif($13, ''), $14, $15, $15, $16, $17,
-			nullif($18, ''), $19, nullif($20, ''), nullif($21, ''), nullif($22, '')) RETURNING id`,
+			nullif($18, ''), $19, nullif($20, ''), nullif($21, ''), nullif($22, ''), nullif($23, '')) RETURNING id`,
 		number, cat.Code, in.Priority, phone, in.CustomerName, in.Subject, in.Description, fb,
 		in.ProjectID, ownerID, ownerName, assignee, in.TeamID, by.Name, now, sla, now.Add(hours(sla)),
-		in.CallID, callAt, callAgent, queue, recording).Scan(&id)
+		in.CallID, callAt, callAgent, queue, recording, in.SurveyOf).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
@@ -646,6 +650,7 @@ type TicketFromCall struct {
 	Subject  string
 	Note     string
 	By       string // who opens it: a user id as text, or "system:survey"
+	Survey   bool   // opened for the call's survey: at most one such ticket per call
 }
 
 // OpenTicketFromCall opens a ticket pre-filled from the call's row (number, time, agent,
@@ -666,7 +671,11 @@ func (db *DB) OpenTicketFromCall(ctx context.Context, in TicketFromCall) (int64,
 	var id int64
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		var err error
-		id, err = createTicket(ctx, tx, NewTicket{Category: in.Category, Subject: in.Subject, Description: in.Note, CallID: in.CallID}, by, time.Now())
+		nt := NewTicket{Category: in.Category, Subject: in.Subject, Description: in.Note, CallID: in.CallID}
+		if in.Survey {
+			nt.SurveyOf = in.CallID
+		}
+		id, err = createTicket(ctx, tx, nt, by, time.Now())
 		return err
 	})
 	return id, err
@@ -1250,6 +1259,26 @@ func ticketTimeline(ctx context.Context, db *DB, phone string, before time.Time,
 // OpenTicketFromSurvey opens a complaint for a dissatisfied survey answer: the survey's actions
 // (surveys_actions.go, queues[].survey.on_dissatisfied ticket) open it through the DB itself,
 // as a SurveyTicketOpener; the call's agent is its first owner.
+// It is idempotent: a survey has at most one ticket (tickets_one_per_survey), so a retry (the
+// survey's state not saved after its ticket was opened) returns the ticket already opened.
 func (db *DB) OpenTicketFromSurvey(ctx context.Context, callID, subject, note string) (int64, error) {
-	return db.OpenTicketFromCall(ctx, TicketFromCall{CallID: callID, Category: "complaint", Subject: subject, Note: note, By: "system:survey"})
+	if id, ok, err := db.surveyTicket(ctx, callID); err != nil || ok {
+		return id, err
+	}
+	id, err := db.OpenTicketFromCall(ctx, TicketFromCall{CallID: callID, Category: "complaint", Subject: subject, Note: note, By: "system:survey", Survey: true})
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "tickets_one_per_survey" {
+		id, _, err = db.surveyTicket(ctx, callID) // another instance opened it meanwhile
+	}
+	return id, err
+}
+
+// surveyTicket is the ticket opened for the survey of call callID, if any.
+func (db *DB) surveyTicket(ctx context.Context, callID string) (int64, bool, error) {
+	var id int64
+	err := db.Pool.QueryRow(ctx, `SELECT id FROM tickets WHERE survey_call_id = $1`, callID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
 }

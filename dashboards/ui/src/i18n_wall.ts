@@ -33,6 +33,8 @@ export const wallEn = {
   "wall.camp.mode.progressive": "Progressive",
   "wall.camp.mode.predictive": "Predictive",
   "wall.camp.mode.ratio": "Fixed ratio",
+  "wall.callbacks": "Call-backs waiting: {n}",
+  "wall.callbacks.title": "Callers who asked to be called back: they keep their place in the queue and are counted in Waiting",
 } as const;
 
 export const wallZh: Record<keyof typeof wallEn, string> = {
@@ -69,4 +71,6 @@ export const wallZh: Record<keyof typeof wallEn, string> = {
   "wall.camp.mode.progressive": "渐进式",
   "wall.camp.mode.predictive": "预测式",
   "wall.camp.mode.ratio": "固定比例",
+  "wall.callbacks": "待回拨：{n}",
+  "wall.callbacks.title": "申请回拨的来电：保留排队位置，已计入排队数",
 } as const;

@@ -55,6 +55,7 @@ export const routes: RouteRecordRaw[] = [
   { path: "/reports", component: () => import("./views/production/ProductionView.vue"), meta: { allow: (me) => me.user.role !== "agent" && me.user.role !== "trainer" } },
   { path: "/reports/outbound", component: () => import("./views/reports/OutboundReportView.vue"), meta: { allow: (me) => me.user.role !== "trainer" } },
   { path: "/reports/surveys", component: () => import("./views/surveys/SurveysView.vue"), meta: { allow: (me) => me.user.role !== "trainer" } },
+  { path: "/surveys/settings", component: () => import("./views/surveys/SurveySettingsView.vue"), meta: { allow: (me) => !!me.permissions?.see_all || me.user.role === "project_manager" } },
   {
     path: "/admin/:tab?",
     name: "admin",

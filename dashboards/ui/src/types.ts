@@ -42,6 +42,7 @@ export interface QueueView {
   queue: string;
   waiting: number;
   oldest_waiting_since: string | null;
+  callbacks_waiting?: number; // call-backs requested, not yet connected; counted in waiting too
   agents: AgentCounts;
   today: Figures;
   window: Figures;

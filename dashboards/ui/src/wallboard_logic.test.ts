@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  applyWallDelta, applyWallSnapshot, attentionRank, capacity, density, emptyWall, fits, grouped, pauseLevel, projectScopeTitle, stripFor,
+  applyWallDelta, applyWallSnapshot, attentionRank, callbackLevel, capacity, density, emptyWall, fits, grouped, pauseLevel, projectScopeTitle, stripFor,
 } from "./wallboard_logic";
 import { figuresFromCounters } from "./logic";
 import type { AgentView, QueueView, TeamView } from "./types";
@@ -119,5 +119,19 @@ describe("projectScopeTitle", () => {
     expect(projectScopeTitle("project_manager", [{ id: "a", name: "A" }, { id: "b", name: "B" }], t)).toBe("my projects (2)");
     expect(projectScopeTitle("project_manager", [], t)).toBe("");
     expect(projectScopeTitle("supervisor", [{ id: "a", name: "A" }], t)).toBe("");
+  });
+});
+
+describe("callbackLevel", () => {
+  it("uses the queue's waiting thresholds, else its own", () => {
+    const none = { waiting_amber: 0, waiting_red: 0 };
+    expect(callbackLevel(undefined, none)).toBe("ok");
+    expect(callbackLevel(2, none)).toBe("ok");
+    expect(callbackLevel(3, none)).toBe("amber");
+    expect(callbackLevel(6, none)).toBe("red");
+    const q = { waiting_amber: 1, waiting_red: 2 };
+    expect(callbackLevel(0, q)).toBe("ok");
+    expect(callbackLevel(1, q)).toBe("amber");
+    expect(callbackLevel(2, q)).toBe("red");
   });
 });

@@ -113,6 +113,24 @@ export function pauseLevel(a: Pick<AgentView, "state" | "since" | "pause_max_s">
   return "ok";
 }
 
+// ---- call-backs waiting on a queue tile ----
+
+// Without the queue's own waiting thresholds, the call-backs waiting turn amber and red at these.
+export const CALLBACK_AMBER = 3;
+export const CALLBACK_RED = 6;
+
+// callbackLevel colours a queue's call-backs waiting: they are callers waiting (at their place,
+// without a line), so the queue's waiting thresholds apply to them alone too; a queue without
+// them uses CALLBACK_AMBER and CALLBACK_RED.
+export function callbackLevel(n: number | undefined, th: Pick<QueueView["thresholds"], "waiting_amber" | "waiting_red">): PauseLevel {
+  const v = n ?? 0;
+  const red = th.waiting_red > 0 ? th.waiting_red : CALLBACK_RED;
+  const amber = th.waiting_amber > 0 ? th.waiting_amber : CALLBACK_AMBER;
+  if (v > 0 && v >= red) return "red";
+  if (v > 0 && v >= amber) return "amber";
+  return "ok";
+}
+
 // ---- TV mode: fitting the agents on one screen ----
 
 export type Density = "full" | "compact" | "chip" | "grouped";
