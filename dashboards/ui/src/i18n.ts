@@ -31,6 +31,7 @@ import { customersEn, customersZh } from "./i18n_customers";
 import { kbEn, kbZh } from "./i18n_kb";
 import { callbacksEn, callbacksZh } from "./i18n_callbacks";
 import { surveysEn, surveysZh } from "./i18n_surveys";
+import { navEn, navZh } from "./i18n_nav";
 
 const en = {
   ...qaEn,
@@ -59,6 +60,7 @@ const en = {
   ...kbEn,
   ...callbacksEn,
   ...surveysEn,
+  ...navEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -211,6 +213,7 @@ const zh: Record<Key, string> = {
   ...kbZh,
   ...callbacksZh,
   ...surveysZh,
+  ...navZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",
