@@ -29,7 +29,7 @@ func TestBrowserNavShots(t *testing.T) {
 	if err := seedDemo(bg, m.DB, m.Config, pw, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.DB.CreateUser(bg, storage.NewUser{Username: "root", DisplayName: "管理员", Password: pw, Role: callfloor.RoleAdmin}); err != nil {
+	if _, err := m.DB.CreateUser(bg, storage.NewUser{Username: "zhou", DisplayName: "周敏", Password: pw, Role: callfloor.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
 	shots := "/tmp/shots-ui-nav"
@@ -47,7 +47,7 @@ func TestBrowserNavShots(t *testing.T) {
 		return "" })()`
 	for _, who := range []struct{ user, page, group string }{
 		{"ana", "/desktop", "floor"}, {"lee", "/qa/score-sheet", "qa"}, {"quinn", "/qa/plans", "qa"},
-		{"olga", "/attendance", "workforce"}, {"root", "/admin", "manage"},
+		{"olga", "/attendance", "workforce"}, {"zhou", "/admin", "manage"},
 	} {
 		tab := newTab(t, ctx)
 		loginUI(t, tab, base, who.user, pw, "btn-signout")
@@ -70,7 +70,7 @@ func TestBrowserNavShots(t *testing.T) {
 			do(t, tab, "narrow", chromedp.EmulateViewport(760, 900))
 			do(t, tab, "open the drawer", chromedp.WaitVisible(byTestID("btn-nav-toggle")), chromedp.Click(byTestID("btn-nav-toggle")),
 				chromedp.WaitVisible(chromedp.CSS(".nav-drawer .sidenav-menu")))
-			if entry := map[string]string{"ana": "desktop", "lee": "qa-score-sheet", "quinn": "qa-plans", "olga": "attendance", "root": "admin"}[who.user]; !visible(tab, "nav-"+entry) {
+			if entry := map[string]string{"ana": "desktop", "lee": "qa-score-sheet", "quinn": "qa-plans", "olga": "attendance", "zhou": "admin"}[who.user]; !visible(tab, "nav-"+entry) {
 				t.Errorf("%s %s: the drawer does not show the page's entry", who.user, lang)
 			}
 			screenshot(t, tab, shots, fmt.Sprintf("nav-%s-%s-narrow.png", who.user, lang))
