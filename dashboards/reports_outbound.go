@@ -130,55 +130,13 @@ func (a *API) outboundReport(r *http.Request) (*OutboundReport, string, string, 
 	for _, c := range camps {
 		campProject[c.ID] = c.Project
 	}
-	project := q.Get("project")
-	if _, ok := dir.Projects[project]; project != "" && !ok {
-		return nil, "", "", unknownRef("project", "project", project)
+	_, known := campProject[f.Campaign]
+	sc := reportScope{what: "outbound report", project: q.Get("project"), team: f.Team, agent: f.Agent,
+		field: "campaign", value: f.Campaign, inProj: campProject[f.Campaign], known: known}
+	if err := sc.apply(principal(r), dir); err != nil {
+		return nil, "", "", err
 	}
-	if _, ok := campProject[f.Campaign]; f.Campaign != "" && !ok {
-		return nil, "", "", unknownRef("campaign", "campaign", f.Campaign)
-	}
-	if _, ok := dir.Teams[f.Team]; f.Team != "" && !ok {
-		return nil, "", "", unknownRef("team", "team", f.Team)
-	}
-	if _, ok := dir.Agents[f.Agent]; f.Agent != "" && !ok {
-		return nil, "", "", unknownRef("agent", "agent", f.Agent)
-	}
-	if project != "" {
-		f.Projects = []string{project}
-	}
-
-	p := principal(r)
-	switch {
-	case p.Role == callfloor.RoleProjectManager:
-		if project != "" && !slices.Contains(p.Projects, project) {
-			return nil, "", "", forbidden("project %q is not one of your projects", project)
-		}
-		if project == "" {
-			f.Projects = append([]string{}, p.Projects...) // none: an empty report
-		}
-		if f.Campaign != "" && !slices.Contains(p.Projects, campProject[f.Campaign]) {
-			return nil, "", "", forbidden("campaign %q is not in your projects", f.Campaign)
-		}
-		if f.Team != "" && !slices.Contains(p.Projects, dir.TeamProject[f.Team]) {
-			return nil, "", "", forbidden("team %q is not in your projects", f.Team)
-		}
-	case p.CanSeeAll():
-	case p.Role == callfloor.RoleTeamLead:
-		if (f.Team != "" && f.Team != p.TeamID) || project != "" {
-			return nil, "", "", forbidden("team lead of %q reads their team's outbound report only", p.TeamID)
-		}
-		if f.Agent != "" && dir.AgentTeam[f.Agent] != p.TeamID {
-			return nil, "", "", forbidden("agent %q is not in your team", f.Agent)
-		}
-		f.Team = p.TeamID
-	case p.AgentID != "":
-		if (f.Agent != "" && f.Agent != p.AgentID) || f.Team != "" || project != "" {
-			return nil, "", "", forbidden("an agent may read only their own outbound report")
-		}
-		f.Agent = p.AgentID
-	default:
-		return nil, "", "", forbidden("the %s role may not read outbound reports", p.Role)
-	}
+	f.Projects, f.Team, f.Agent = sc.projects, sc.team, sc.agent
 	res, err := a.DB.Reports().OutboundReport(r.Context(), f)
 	if err != nil {
 		return nil, "", "", err

@@ -11,10 +11,8 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
-	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -114,58 +112,19 @@ func (a *API) surveyReport(r *http.Request) (*SurveyReport, string, string, erro
 			return nil, "", "", err
 		}
 	}
-	dir, err := a.DB.ReportDirectory(r.Context())
+	dir, err := a.DB.Reports().ReportDirectory(r.Context())
 	if err != nil {
 		return nil, "", "", err
 	}
-	project, queue, team, agent := q.Get("project"), q.Get("queue"), q.Get("team"), q.Get("agent")
-	if _, ok := dir.Projects[project]; project != "" && !ok {
-		return nil, "", "", unknownRef("project", "project", project)
+	queue := q.Get("queue")
+	_, known := dir.QueueProject[queue]
+	sc := reportScope{what: "satisfaction report", project: q.Get("project"), team: q.Get("team"), agent: q.Get("agent"),
+		field: "queue", value: queue, inProj: dir.QueueProject[queue], known: known}
+	if err := sc.apply(principal(r), dir); err != nil {
+		return nil, "", "", err
 	}
-	if _, ok := dir.QueueProject[queue]; queue != "" && !ok {
-		return nil, "", "", unknownRef("queue", "queue", queue)
-	}
-	if _, ok := dir.Teams[team]; team != "" && !ok {
-		return nil, "", "", unknownRef("team", "team", team)
-	}
-	if _, ok := dir.Agents[agent]; agent != "" && !ok {
-		return nil, "", "", unknownRef("agent", "agent", agent)
-	}
-	if project != "" {
-		f.Projects = []string{project}
-	}
-	p := principal(r)
-	switch {
-	case p.Role == callfloor.RoleProjectManager:
-		if project != "" && !slices.Contains(p.Projects, project) {
-			return nil, "", "", forbidden("project %q is not one of your projects", project)
-		}
-		if project == "" {
-			f.Projects = append([]string{}, p.Projects...)
-		}
-		if queue != "" && !slices.Contains(p.Projects, dir.QueueProject[queue]) {
-			return nil, "", "", forbidden("queue %q is not in your projects", queue)
-		}
-		if team != "" && !slices.Contains(p.Projects, dir.TeamProject[team]) {
-			return nil, "", "", forbidden("team %q is not in your projects", team)
-		}
-	case p.CanSeeAll():
-	case p.Role == callfloor.RoleTeamLead:
-		if (team != "" && team != p.TeamID) || project != "" {
-			return nil, "", "", forbidden("team lead of %q reads their team's satisfaction only", p.TeamID)
-		}
-		if agent != "" && dir.AgentTeam[agent] != p.TeamID {
-			return nil, "", "", forbidden("agent %q is not in your team", agent)
-		}
-		team = p.TeamID
-	case p.AgentID != "":
-		if (agent != "" && agent != p.AgentID) || team != "" || project != "" {
-			return nil, "", "", forbidden("an agent may read only their own satisfaction")
-		}
-		agent = p.AgentID
-	default:
-		return nil, "", "", forbidden("the %s role may not read the satisfaction report", p.Role)
-	}
+	f.Projects = sc.projects
+	team, agent := sc.team, sc.agent
 	for _, s := range []struct {
 		v    string
 		into *[]string
@@ -174,7 +133,7 @@ func (a *API) surveyReport(r *http.Request) (*SurveyReport, string, string, erro
 			*s.into = []string{s.v}
 		}
 	}
-	res, err := a.DB.SurveyReport(r.Context(), f)
+	res, err := a.DB.Reports().SurveyReport(r.Context(), f)
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -192,7 +151,7 @@ func (a *API) surveyReport(r *http.Request) (*SurveyReport, string, string, erro
 		rep.Rows = append(rep.Rows, SurveyLine{Key: row.Key, Label: label, SurveyCounts: row.SurveyCounts})
 	}
 	if q.Get("calls") == "1" && (format == "" || format == "json") {
-		if rep.Calls, err = a.DB.Surveys(r.Context(), f); err != nil {
+		if rep.Calls, err = a.DB.Reports().Surveys(r.Context(), f); err != nil {
 			return nil, "", "", err
 		}
 	}

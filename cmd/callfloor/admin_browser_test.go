@@ -59,6 +59,9 @@ func clickUntilPresent(t *testing.T, ctx context.Context, click, then string) {
 func jsClick(t *testing.T, ctx context.Context, testID string) {
 	t.Helper()
 	waitFor(t, ctx, 10*time.Second, testID+" to click", func() bool {
+		if strings.HasPrefix(testID, "nav-") { // an entry of a closed navigation group: open it
+			_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(openNavGroupJS, testID)))
+		}
 		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(e => { if (!e || e.offsetParent === null) return false; e.click(); return true })(document.querySelector('[data-testid=%q]'))`, testID)))
 		return ok
 	})

@@ -83,7 +83,7 @@ func TestBrowserLateLoginOnWallboardAndSheet(t *testing.T) {
 	screenshot(t, ctx, art, "attendance-wallboard-zh")
 
 	// the month's sheet: team-a, Ana late once
-	do(t, ctx, "open the attendance sheet", chromedp.Click(byTestID("nav-attendance")))
+	do(t, ctx, "open the attendance sheet", clickNav("nav-attendance"))
 	elSelect(t, ctx, "att-team", "team-a")
 	waitFor(t, ctx, 30*time.Second, "Ana's late arrival in the sheet", func() bool { return textOf(ctx, "att-row-late-1001") == "1" })
 	if n := number(t, textOf(ctx, "att-row-late-min-1001")); n < 30 || n > 60 {

@@ -78,6 +78,39 @@ func newBrowser(t testing.TB) context.Context {
 
 func byTestID(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
 
+// openNavGroupJS opens the navigation group holding the element with test id %q, as a user does
+// (a click on the group's title) when it is closed; false when the element is not in the page.
+// The navigation shows its entries in collapsible groups with only the page's group open: an
+// entry of a closed group is in the page, hidden.
+const openNavGroupJS = `(id => { const e = document.querySelector('[data-testid="' + id + '"]'); if (!e) return false;
+  const g = e.closest('.el-sub-menu'); if (g && !g.classList.contains('is-opened')) g.querySelector(':scope > .el-sub-menu__title').click();
+  return true })(%q)`
+
+// openNav waits for the navigation entry id (nav-…), opens its group and waits for it to show.
+func openNav(id string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := chromedp.WaitReady(byTestID(id))(ctx, tg); err != nil {
+			return err
+		}
+		if _, err := chromedp.Evaluate[bool](fmt.Sprintf(openNavGroupJS, id))(ctx, tg); err != nil {
+			return err
+		}
+		_, err := chromedp.WaitVisible(byTestID(id))(ctx, tg)
+		return err
+	})
+}
+
+// clickNav clicks the navigation entry id (nav-…), opening its group first.
+func clickNav(id string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := openNav(id)(ctx, tg); err != nil {
+			return err
+		}
+		_, err := chromedp.Click(byTestID(id))(ctx, tg)
+		return err
+	})
+}
+
 // textOf is an element's text, "" when it is not there.
 func textOf(ctx context.Context, id string) string {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -148,10 +181,19 @@ func loginUI(t testing.TB, ctx context.Context, base, user, password, landing st
 		chromedp.SendKeys(byTestID("login-username"), user),
 		chromedp.SendKeys(byTestID("login-password"), password),
 		chromedp.Click(byTestID("login-submit")),
-		chromedp.WaitVisible(byTestID(landing)),
+		waitLanding(landing),
 	); err != nil {
 		t.Fatalf("log in as %s: %v; page shows:\n%s", user, err, pageText(ctx))
 	}
+}
+
+// waitLanding waits for the element a login lands on; a navigation entry (nav-…) is shown by
+// opening its group.
+func waitLanding(id string) chromedp.Action[chromedp.Void] {
+	if strings.HasPrefix(id, "nav-") {
+		return openNav(id)
+	}
+	return chromedp.WaitVisible(byTestID(id))
 }
 
 func number(t *testing.T, s string) int {

@@ -43,7 +43,7 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	// ---- QA: a plan from the form, drawn now ----
 	loginUI(t, ctx, base, "quinn", pw, "nav-qa-plans")
 	do(t, ctx, "open the plans page and the plan form",
-		chromedp.Click(byTestID("nav-qa-plans")),
+		clickNav("nav-qa-plans"),
 		chromedp.WaitVisible(byTestID("plan-new")),
 		chromedp.Click(byTestID("plan-new")),
 		chromedp.WaitVisible(byTestID("plan-save")))
@@ -128,7 +128,7 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 
 	// ---- QA opens a calibration session: QA (reference) and the team lead ----
 	do(t, ctx, "open the calibration page and its form",
-		chromedp.Click(byTestID("nav-qa-calibrations")),
+		clickNav("nav-qa-calibrations"),
 		chromedp.WaitVisible(byTestID("calib-new")),
 		chromedp.Click(byTestID("calib-new")),
 		chromedp.WaitVisible(byTestID("calib-create")))
@@ -223,7 +223,7 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	}
 	loginUI(t, lctx, base, "tess", pw, "nav-qa-calibrations")
 	do(t, lctx, "open the session from the list",
-		chromedp.Click(byTestID("nav-qa-calibrations")),
+		clickNav("nav-qa-calibrations"),
 		chromedp.WaitVisible(byTestID("calib-open-"+sid)),
 		chromedp.Click(byTestID("calib-open-"+sid)),
 		chromedp.WaitVisible(byTestID("cal-item-tone")))
@@ -323,12 +323,12 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	waitFor(t, ctx, 5*time.Second, "the report in Chinese", func() bool { return strings.Contains(pageText(ctx), "与参考答案的偏差") })
 	do(t, ctx, "scroll to the report", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="calib-report"]').scrollIntoView()`))
 	screenshot(t, ctx, artifacts, "calib-report-zh.png")
-	do(t, ctx, "the calibration list in Chinese", chromedp.Click(byTestID("nav-qa-calibrations")), chromedp.WaitVisible(byTestID("calib-status-"+sid)))
+	do(t, ctx, "the calibration list in Chinese", clickNav("nav-qa-calibrations"), chromedp.WaitVisible(byTestID("calib-status-"+sid)))
 	if s := textOf(ctx, "calib-status-"+sid); s != "已关闭" {
 		t.Errorf("the session's status in the Chinese list: %q", s)
 	}
 	screenshot(t, ctx, artifacts, "calib-list-zh.png")
-	do(t, ctx, "the plans in Chinese", chromedp.Click(byTestID("nav-qa-plans")), chromedp.WaitVisible(byTestID("plan-row-"+id)))
+	do(t, ctx, "the plans in Chinese", clickNav("nav-qa-plans"), chromedp.WaitVisible(byTestID("plan-row-"+id)))
 	if q := textOf(ctx, "plan-quota-"+id); q != "每名坐席 2 通" {
 		t.Errorf("the plan's quota in Chinese: %q", q)
 	}
@@ -339,7 +339,7 @@ func TestBrowserCalibrationAndPlans(t *testing.T) {
 	screenshot(t, ctx, artifacts, "plans-zh.png")
 
 	// the team lead sees the report too, and the list shows the session closed
-	do(t, lctx, "the team lead's list", chromedp.Click(byTestID("nav-qa-calibrations")), chromedp.WaitVisible(byTestID("calib-status-"+sid)))
+	do(t, lctx, "the team lead's list", clickNav("nav-qa-calibrations"), chromedp.WaitVisible(byTestID("calib-status-"+sid)))
 	if s := textOf(lctx, "calib-status-"+sid); s != "Closed" {
 		t.Errorf("the session's status in the list: %q", s)
 	}

@@ -39,7 +39,7 @@ func TestBrowserCallsAndRecordings(t *testing.T) {
 	callID, recName := call["id"].(string), call["recording_name"].(string)
 
 	loginUI(t, ctx, base, "lena", pw, "nav-calls")
-	do(t, ctx, "open the calls page, filter by agent 1001", chromedp.Click(byTestID("nav-calls")), chromedp.WaitVisible(byTestID("calls-rows")),
+	do(t, ctx, "open the calls page, filter by agent 1001", clickNav("nav-calls"), chromedp.WaitVisible(byTestID("calls-rows")),
 		chromedp.Click(byTestID("calls-agent")))
 	waitFor(t, ctx, 10*time.Second, "agent 1001 among the filter's choices", func() bool {
 		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('[data-testid="calls-agent-option"][data-value="1001"]')`))
@@ -193,7 +193,7 @@ func TestBrowserCallsAndRecordings(t *testing.T) {
 		t.Fatal(err)
 	}
 	loginUI(t, actx, base, "ana", pw, "nav-calls")
-	do(t, actx, "the agent's calls page", chromedp.Click(byTestID("nav-calls")), chromedp.WaitVisible(byTestID("calls-rows")))
+	do(t, actx, "the agent's calls page", clickNav("nav-calls"), chromedp.WaitVisible(byTestID("calls-rows")))
 	waitFor(t, actx, 10*time.Second, "the agent's calls listed", func() bool { return textOf(actx, "calls-row-"+callID) != "" })
 	rows, _ := chromedp.Run(actx, chromedp.Evaluate[[]string](rowAgentsJS))
 	for _, a := range rows {

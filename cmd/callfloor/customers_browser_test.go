@@ -116,10 +116,10 @@ func TestBrowserCustomersAndKB(t *testing.T) {
 		t.Fatalf("timeline of the second caller: %+v %v", items, err)
 	}
 	// the KB page and the customers page (Chinese)
-	do(t, ctx, "the KB page", chromedp.Click(byTestID("nav-kb")))
+	do(t, ctx, "the KB page", clickNav("nav-kb"))
 	waitFor(t, ctx, 10*time.Second, "the KB page", func() bool { return strings.Contains(textOf(ctx, "kb-table"), "信用卡激活后多久可以使用") })
 	screenshot(t, ctx, shots, "kb-page-zh-CN.png")
-	do(t, ctx, "the customers page", chromedp.Click(byTestID("nav-customers")))
+	do(t, ctx, "the customers page", clickNav("nav-customers"))
 	do(t, ctx, "search a note", chromedp.SendKeys(byTestID("customers-q"), "回电"), chromedp.Click(byTestID("btn-customers-search")))
 	waitFor(t, ctx, 10*time.Second, "customers found by their note", func() bool {
 		s := textOf(ctx, "customers-table")

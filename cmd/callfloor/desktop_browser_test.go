@@ -165,7 +165,7 @@ func TestBrowserDesktopShift(t *testing.T) {
 	}
 
 	// the calls page finds the transferred call by its note and shows the transfer and the disposition
-	do(t, ctx, "the calls page", chromedp.Click(byTestID("nav-calls")))
+	do(t, ctx, "the calls page", clickNav("nav-calls"))
 	waitFor(t, ctx, 10*time.Second, "the calls page", func() bool { return visible(ctx, "calls-q") })
 	do(t, ctx, "search the notes", chromedp.Click(byTestID("calls-recorded")), chromedp.SendKeys(byTestID("calls-q"), "agreed zh"), chromedp.Click(byTestID("calls-search")))
 	zh := transferred[1]

@@ -81,7 +81,7 @@ func TestBrowserForecastPage(t *testing.T) {
 		screenshot(t, ctx, artifacts, "forecast-heatmap-"+lang+".png")
 	}
 	loginUI(t, ctx, base, "olga", pw, "btn-signout")
-	do(t, ctx, "the navigation entry", chromedp.WaitVisible(byTestID("nav-forecast")))
+	do(t, ctx, "the navigation entry", openNav("nav-forecast"))
 	pageFor("en", "same weekday", "35.0 %", "intervals with calls", "Against the forecast saved")
 	switchLang(t, ctx, "zh-CN")
 	pageFor("zh", "同一星期几", "35.0 %", "个有来电的时段", "保存的预测")

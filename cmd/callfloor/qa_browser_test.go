@@ -158,7 +158,7 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 
 	// one evaluation per call: the worklist shows the call done by quinn, with nothing to open,
 	// and evaluating it again (the page opened directly) is refused naming the evaluation
-	do(t, ctx, "back to the worklist", chromedp.Click(byTestID("nav-qa")), chromedp.WaitVisible(byTestID("worklist-row-"+callID)))
+	do(t, ctx, "back to the worklist", clickNav("nav-qa"), chromedp.WaitVisible(byTestID("worklist-row-"+callID)))
 	waitFor(t, ctx, 10*time.Second, "the evaluated call marked done by quinn", func() bool {
 		return textOf(ctx, "worklist-done-"+callID) == "Done · quinn"
 	})
@@ -209,7 +209,7 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 	}
 	loginUI(t, actx, base, "ana", pw, "nav-qa-mine")
 	do(t, actx, "open My evaluations and dispute",
-		chromedp.Click(byTestID("nav-qa-mine")),
+		clickNav("nav-qa-mine"),
 		chromedp.WaitVisible(byTestID("mine-dispute-"+evID)),
 		chromedp.Click(byTestID("mine-dispute-"+evID)),
 		chromedp.WaitVisible(byTestID("dispute-item-verify")))
@@ -241,7 +241,7 @@ func TestBrowserQAEvaluateDisputeDecide(t *testing.T) {
 		t.Fatal(err)
 	}
 	loginUI(t, octx, base, "olga", pw, "nav-qa-disputes")
-	do(t, octx, "open the disputes inbox", chromedp.Click(byTestID("nav-qa-disputes")),
+	do(t, octx, "open the disputes inbox", clickNav("nav-qa-disputes"),
 		chromedp.WaitVisible(`[data-testid^="dispute-"][data-testid$="-decide"]`))
 	dispID, err := chromedp.Run(octx, chromedp.Evaluate[string](`document.querySelector('[data-testid^="dispute-"][data-testid$="-decide"]').dataset.testid.split("-")[1]`))
 	if err != nil {

@@ -92,7 +92,7 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	// ---- (a) the agent disputes both of QA's evaluations in the UI ----
 	actx := newTab(t, ctx)
 	loginUI(t, actx, base, "ana", pw, "nav-qa-mine")
-	do(t, actx, "open My evaluations", chromedp.Click(byTestID("nav-qa-mine")), chromedp.WaitVisible(byTestID("mine-dispute-"+ev1)))
+	do(t, actx, "open My evaluations", clickNav("nav-qa-mine"), chromedp.WaitVisible(byTestID("mine-dispute-"+ev1)))
 	for _, ev := range []string{ev1, ev2} {
 		do(t, actx, "dispute evaluation "+ev,
 			chromedp.Click(byTestID("mine-dispute-"+ev)),
@@ -113,7 +113,7 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	loginUI(t, lctx, base, "lee", pw, "nav-qa-disputes")
 	const rejectNote = "Recording: no identity check anywhere"
 	const forwardNote = "Identity checked at 0:05, please rescore"
-	do(t, lctx, "reject dispute "+d1, chromedp.Click(byTestID("nav-qa-disputes")),
+	do(t, lctx, "reject dispute "+d1, clickNav("nav-qa-disputes"),
 		chromedp.WaitVisible(byTestID("dispute-"+d1+"-reject")),
 		chromedp.SendKeys(byTestID("dispute-"+d1+"-note"), rejectNote),
 		chromedp.Click(byTestID("dispute-"+d1+"-reject")))
@@ -153,7 +153,7 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	// ---- the operations manager sees both with the lead's notes and decides the forwarded one ----
 	octx := newTab(t, ctx)
 	loginUI(t, octx, base, "olga", pw, "nav-qa-disputes")
-	do(t, octx, "open the disputes inbox", chromedp.Click(byTestID("nav-qa-disputes")),
+	do(t, octx, "open the disputes inbox", clickNav("nav-qa-disputes"),
 		chromedp.WaitVisible(byTestID("dispute-"+d2+"-decide")), chromedp.WaitVisible(byTestID("dispute-"+d1+"-decide")))
 	if s := textOf(octx, "dispute-"+d2+"-lead"); !strings.Contains(s, "forwarded by lee") || !strings.Contains(s, forwardNote) {
 		t.Errorf("the manager sees the forwarded dispute as %q", s)
@@ -176,7 +176,7 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	waitFor(t, octx, 10*time.Second, "the rejected dispute still in the manager's inbox", func() bool { return present(octx, "dispute-"+d1+"-decide") })
 
 	// ---- (b) the reports page against the API, by queue and by evaluator ----
-	do(t, octx, "reports page", chromedp.Click(byTestID("nav-qa-reports")), chromedp.WaitVisible(byTestID("rep-row-0")))
+	do(t, octx, "reports page", clickNav("nav-qa-reports"), chromedp.WaitVisible(byTestID("rep-row-0")))
 	for _, group := range []string{"queue", "evaluator"} {
 		elSelect(t, octx, "rep-group", map[string]string{"queue": "Queue", "evaluator": "Evaluator"}[group])
 		waitFor(t, octx, 10*time.Second, "the report by "+group, func() bool {
@@ -301,13 +301,17 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	}
 
 	// ---- (c) the team lead's score sheet ----
-	do(t, lctx, "score sheet", chromedp.Click(byTestID("nav-qa-score-sheet")), chromedp.WaitVisible(byTestID("sheet-row-"+ev3)))
+	do(t, lctx, "score sheet", clickNav("nav-qa-score-sheet"), chromedp.WaitVisible(byTestID("sheet-row-"+ev3)))
 	var sheet struct {
 		Day         string `json:"day"`
 		Quota       int    `json:"quota"`
 		Evaluations int    `json:"evaluations"`
 	}
 	getJSON(t, v1+"/qa/score-sheet", tokens["lee"], &sheet)
+	// the page opens on the centre's day, the API's default day (reports_logic centreToday)
+	if openDay, _ := chromedp.Run(lctx, chromedp.Evaluate[string](`(e => e ? e.value : "")(document.querySelector('[data-testid=sheet-day] input'))`)); openDay != sheet.Day {
+		t.Errorf("the score sheet page opens on %q, the API's day is %q", openDay, sheet.Day)
+	}
 	wantCount := fmt.Sprintf("%d / %d", sheet.Evaluations, sheet.Quota)
 	if sheet.Quota == 0 {
 		wantCount = fmt.Sprintf("%d (no quota at the weekend)", sheet.Evaluations)
@@ -329,7 +333,7 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 		t.Errorf("sheet average %q", a)
 	}
 	// the operations manager chooses the team: every evaluator's evaluations of team-a
-	do(t, octx, "the manager's score sheet", chromedp.Click(byTestID("nav-qa-score-sheet")), chromedp.WaitVisible(byTestID("sheet-row-"+ev1)))
+	do(t, octx, "the manager's score sheet", clickNav("nav-qa-score-sheet"), chromedp.WaitVisible(byTestID("sheet-row-"+ev1)))
 	if n := count(octx, `[data-testid^="sheet-row-"]`); n != 4 {
 		t.Errorf("the manager's sheet of team-a shows %d evaluations, want 4", n)
 	}
@@ -385,8 +389,8 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 	}
 
 	// ---- (e) the lead sends the sheet to the project manager; her inbox shows it ----
-	// a new team lead cannot send a sheet of a day over before they existed: the default day is
-	// the day before in the first hours after midnight
+	// a new team lead cannot send a sheet of a day before they existed: on a weekend the sheet
+	// shown is last Friday's (picked above), so its sending is tried on working days only
 	today := time.Now().UTC().Format(time.DateOnly)
 	pageDay, _ := chromedp.Run(lctx, chromedp.Evaluate[string](`(e => e ? e.value : "")(document.querySelector('[data-testid=sheet-day] input'))`))
 	if sheet.Day >= today && pageDay >= today {
@@ -407,7 +411,7 @@ func TestBrowserQAReviewPathAndReports(t *testing.T) {
 			t.Error("a project manager is offered the QA worklist or the disputes inbox")
 		}
 		row := "team-a-" + sentDay + "-lee"
-		do(t, pctx, "the project manager's inbox", chromedp.Click(byTestID("nav-qa-score-sheets")), chromedp.WaitVisible(byTestID("inbox-row-"+row)))
+		do(t, pctx, "the project manager's inbox", clickNav("nav-qa-score-sheets"), chromedp.WaitVisible(byTestID("inbox-row-"+row)))
 		waitFor(t, pctx, 10*time.Second, "lee's sheet sent", func() bool {
 			return strings.HasPrefix(textOf(pctx, "inbox-status-"+row), "Sent") && strings.Contains(textOf(pctx, "inbox-row-"+row), "Two agents on leave") &&
 				strings.Contains(textOf(pctx, "inbox-row-"+row), "2 / 10") && strings.HasPrefix(textOf(pctx, "inbox-summary"), "1 sent")

@@ -96,7 +96,7 @@ func TestBrowserScorecardEditor(t *testing.T) {
 	}
 
 	loginUI(t, ctx, base, "quinn", pw, "nav-qa-scorecards")
-	do(t, ctx, "open Scorecards, start a new one", chromedp.Click(byTestID("nav-qa-scorecards")),
+	do(t, ctx, "open Scorecards, start a new one", clickNav("nav-qa-scorecards"),
 		chromedp.WaitVisible(byTestID("sc-new")), chromedp.Click(byTestID("sc-new")), chromedp.WaitVisible(byTestID("sc-name")))
 
 	fill(t, ctx, "sc-name", "Inbound service")

@@ -183,7 +183,7 @@ func TestBrowserChineseUIHasNoEnglish(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, id := range links {
-			do(t, tab, "open "+id, chromedp.Click(byTestID(id)))
+			do(t, tab, "open "+id, clickNav(id))
 			settle(tab, 2500*time.Millisecond) // the page's requests and its first live snapshot
 			visited[id] = true
 			if id == "nav-campaigns" && !visited["campaign-lists"] {

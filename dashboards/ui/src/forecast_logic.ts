@@ -1,6 +1,8 @@
 // The forecast and staffing page's pure logic (no DOM): slot labels, the hours worth showing,
 // the week-ahead heatmap's cells, accuracy figures with their denominators.
 
+import { centreDay } from "./reports_logic";
+
 export interface ForecastSlot { slot: number; volume: number; aht_seconds: number }
 export interface DayForecast { day: string; method: string; basis: string[]; slots: ForecastSlot[] }
 export interface SlotFigures { offered: number; handled: number; sum_handle_ms: number }
@@ -110,7 +112,7 @@ export function addDays(day: string, n: number): string {
 
 // todayIn is the local day in the time zone.
 export function todayIn(tz: string, now: Date = new Date()): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+  return centreDay(now, tz);
 }
 
 // mayPlan: who saves forecasts and sets a queue's shrinkage (the API's rule).

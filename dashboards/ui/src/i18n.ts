@@ -32,6 +32,7 @@ import { kbEn, kbZh } from "./i18n_kb";
 import { callbacksEn, callbacksZh } from "./i18n_callbacks";
 import { surveysEn, surveysZh } from "./i18n_surveys";
 import { surveySettingsEn, surveySettingsZh } from "./i18n_survey_settings";
+import { navEn, navZh } from "./i18n_nav";
 
 const en = {
   ...qaEn,
@@ -61,6 +62,7 @@ const en = {
   ...callbacksEn,
   ...surveysEn,
   ...surveySettingsEn,
+  ...navEn,
   "app.name": "callfloor",
   "nav.wallboard": "Wallboard",
   "nav.desktop": "My desktop",
@@ -214,6 +216,7 @@ const zh: Record<Key, string> = {
   ...callbacksZh,
   ...surveysZh,
   ...surveySettingsZh,
+  ...navZh,
   "app.name": "callfloor",
   "nav.wallboard": "监控大屏",
   "nav.desktop": "我的工作台",

@@ -72,15 +72,25 @@ export function quotaShare(done: number, quota: number | null | undefined): numb
 const day = (d: Date) => d.toISOString().slice(0, 10);
 const addDays = (d: Date, n: number) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + n));
 
-// centreDay is now's calendar day (YYYY-MM-DD) in the centre's time zone tz: the server reads
-// report and score-sheet days in that zone, whatever the browser's own.
+// centreDay is now's calendar day (YYYY-MM-DD) in the centre's time zone tz (/me's time_zone):
+// the server reads report, sheet and roster days in that zone, whatever the browser's own (a
+// browser on UTC at 20:00 is already on the next day in Asia/Shanghai). Built from the parts,
+// not from a locale's date pattern.
 export function centreDay(now: Date, tz = "UTC"): string {
   try {
-    return new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone: tz || "UTC", year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(now);
+    const part = (k: string) => parts.find((p) => p.type === k)?.value ?? "";
+    return `${part("year").padStart(4, "0")}-${part("month")}-${part("day")}`;
   } catch {
     return day(now); // an unknown zone: UTC
   }
 }
+
+// centreToday is the centre's day now: the day every page that opens on "today" starts from.
+export const centreToday = (tz?: string, now: Date = new Date()) => centreDay(now, tz);
+// centreMonth is the centre's month now (YYYY-MM); centreYear its year.
+export const centreMonth = (tz?: string, now: Date = new Date()) => centreDay(now, tz).slice(0, 7);
+export const centreYear = (tz?: string, now: Date = new Date()) => Number(centreDay(now, tz).slice(0, 4));
 
 // Presets name the weekly and monthly QA reports: a whole week (from Monday) or month of the
 // centre's calendar (tz).
@@ -146,8 +156,6 @@ export function sheetQuery(day: string, team?: string, lead?: string): string {
 export function evaluatorsOf(rows: SheetRow[]): string[] {
   return [...new Set(rows.map((r) => r.evaluator))].sort();
 }
-
-export const centreToday = (now: Date, tz?: string) => centreDay(now, tz);
 
 // KeyScore is one group's figures over the whole report: its evaluations and their average
 // score (each period's average weighted by its evaluations).
