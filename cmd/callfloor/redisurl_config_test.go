@@ -16,7 +16,7 @@ func TestCheckServeRedisURL(t *testing.T) {
 		}
 	}
 	for u, want := range map[string]string{
-		"redis+sentinel://:s3cret@10.0.0.1:26379":         "must name the master",
+		"redis+sentinel://:s3cret@10.0.0.1:26379":        "must name the master",
 		"redis+cluster://:s3cret@10.0.0.1:7000,10.0.0.2": "host:port",
 	} {
 		err := CheckServe(&callfloor.Config{DatabaseURL: "postgres://x@db/x", RedisURL: u})
