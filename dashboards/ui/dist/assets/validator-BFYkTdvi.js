@@ -1,1 +1,0 @@
-import{Z as e}from"./api-DVh2zuIx.js";var t=t=>[``,...e].includes(t);export{t};

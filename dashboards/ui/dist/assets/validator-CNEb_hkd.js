@@ -1,0 +1,1 @@
+import{Z as e}from"./api-DZwd0HMx.js";var t=t=>[``,...e].includes(t);export{t};
