@@ -28,10 +28,12 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -182,26 +184,19 @@ func (db *DB) OutboundReport(ctx context.Context, f OutboundFilter) (*OutboundRe
 	for id := range inScope {
 		ids = append(ids, id)
 	}
-	// JIT off: compiling the plan (about a second on a loaded machine, EXPLAIN ANALYZE of a
-	// month) costs more than it saves at this size.
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return nil, fmt.Errorf("outbound report: %w", err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // read only
-	if _, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true)`); err != nil {
-		return nil, fmt.Errorf("outbound report: %w", err)
-	}
-	var cells map[outboundCell]*OutboundFigures
-	var order []outboundCell
 	level, err := db.outboundLevel(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("outbound report: %w", err)
 	}
+	var cells map[outboundCell]*OutboundFigures
+	var order []outboundCell
 	if level == "" {
-		cells, order, err = outboundRaw(ctx, tx, f, ids, success)
+		err = db.readOnly(ctx, func(tx pgx.Tx) error {
+			cells, order, err = outboundRaw(ctx, tx, f, ids, success)
+			return err
+		})
 	} else {
-		cells, order, err = outboundRollup(ctx, tx, f, level == "day", ids, success)
+		cells, order, err = db.outboundRollup(ctx, f, level == "day", ids, success)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("outbound report: %w", err)
@@ -220,6 +215,20 @@ func (db *DB) OutboundReport(ctx context.Context, f OutboundFilter) (*OutboundRe
 		res.Dispositions = append(res.Dispositions, callfloor.Disposition{Code: code, Name: code})
 	}
 	return outboundResult(f, res, inScope, dir, cells, order), nil
+}
+
+// readOnly runs fn in a read-only transaction with JIT off: compiling the plan (about a second
+// on a loaded machine, EXPLAIN ANALYZE of a month) costs more than it saves at this size.
+func (db *DB) readOnly(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read only
+	if _, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true)`); err != nil {
+		return err
+	}
+	return fn(tx)
 }
 
 // outboundCell is a report row's key (total: the totals row).
@@ -387,8 +396,11 @@ func scanDispositions(ctx context.Context, tx pgx.Tx, cells map[outboundCell]*Ou
 			k.key = *key
 		}
 		fg := cells[k]
-		if fg == nil {
+		if fg == nil && !withCampaign {
 			continue
+		} else if fg == nil { // the rollups' cells, merged afterwards
+			fg = &OutboundFigures{Dispositions: map[string]int64{}}
+			cells[k] = fg
 		}
 		fg.Dispositions[code] += n
 		if withCampaign && slices.Contains(success, campaign+"\x1f"+code) {
@@ -402,7 +414,7 @@ func scanDispositions(ctx context.Context, tx pgx.Tx, cells map[outboundCell]*Ou
 // level or the 15-minute one. Every figure is the raw report's: the counts are sums of the
 // calls' parts, the distinct numbers and leads count the (number, lead) rows' distinct values,
 // conversions are the campaigns' success codes among the dispositions.
-func outboundRollup(ctx context.Context, tx pgx.Tx, f OutboundFilter, daily bool, ids, success []string) (map[outboundCell]*OutboundFigures, []outboundCell, error) {
+func (db *DB) outboundRollup(ctx context.Context, f OutboundFilter, daily bool, ids, success []string) (map[outboundCell]*OutboundFigures, []outboundCell, error) {
 	q := &prodQuery{f: ProductionFilter{From: f.From, To: f.To, Loc: f.Loc, Interval: f.Interval}, daily: daily}
 	q.args = []any{f.From, f.To, f.Loc.String()}
 	cond := "r.campaign_id = ANY(" + q.arg(ids) + ")"
@@ -427,33 +439,61 @@ func outboundRollup(ctx context.Context, tx pgx.Tx, f OutboundFilter, daily bool
 	}
 	figSQL := `SELECT GROUPING(start) = 1, start, key, ` + strings.Join(sums, ", ") + `
 FROM ` + from("rollup_campaign") + ` GROUP BY GROUPING SETS ((start, key), ())`
-	setSQL := `SELECT GROUPING(start) = 1, start, key, count(DISTINCT nullif(called_number, '')),
-  count(DISTINCT nullif(called_number, '')) FILTER (WHERE connects > 0), count(DISTINCT nullif(lead_id, 0))
-FROM ` + from("rollup_campaign_leads") + ` GROUP BY GROUPING SETS ((start, key), ())`
+	// distinct values in two hashed levels (each cell's values, then their count) rather than
+	// count(DISTINCT), which sorts every group
+	distinct := func(col, flag string) string {
+		return `SELECT g, start, key, count(*) FILTER (WHERE v IS NOT NULL), count(*) FILTER (WHERE v IS NOT NULL AND f)
+FROM (SELECT GROUPING(start) = 1 AS g, start, key, ` + col + ` AS v, ` + flag + ` AS f
+  FROM ` + from("rollup_campaign_leads") + ` GROUP BY GROUPING SETS ((start, key, ` + col + `), (` + col + `))) x
+GROUP BY 1, 2, 3`
+	}
+	numSQL := distinct("nullif(called_number, '')", "bool_or(connects > 0)")
+	leadSQL := distinct("nullif(lead_id, 0)", "false")
 	dispSQL := `SELECT GROUPING(start) = 1, start, key, campaign_id, code, sum(calls)::bigint
 FROM ` + from("rollup_campaign_dispositions") + ` GROUP BY GROUPING SETS ((start, key, campaign_id, code), (campaign_id, code))`
+
+	// the four statements run at once, each on a connection of its own
 	cells := map[outboundCell]*OutboundFigures{}
 	var order []outboundCell
-	if err := scanCells(ctx, tx, cells, &order, figSQL, q.args, func(fg *OutboundFigures) []any {
-		return []any{&fg.Dials, &fg.Answered, &fg.Connected, &fg.Dropped, &fg.Busy, &fg.NoAnswer, &fg.Unallocated, &fg.SwitchedOff, &fg.Failed, &fg.talkMs}
-	}); err != nil {
+	nums, leads, disps := map[outboundCell]*OutboundFigures{}, map[outboundCell]*OutboundFigures{}, map[outboundCell]*OutboundFigures{}
+	var discard []outboundCell
+	run := []func(tx pgx.Tx) error{
+		func(tx pgx.Tx) error {
+			return scanCells(ctx, tx, cells, &order, figSQL, q.args, func(fg *OutboundFigures) []any {
+				return []any{&fg.Dials, &fg.Answered, &fg.Connected, &fg.Dropped, &fg.Busy, &fg.NoAnswer, &fg.Unallocated, &fg.SwitchedOff, &fg.Failed, &fg.talkMs}
+			})
+		},
+		func(tx pgx.Tx) error {
+			return scanCells(ctx, tx, nums, &discard, numSQL, q.args, func(fg *OutboundFigures) []any { return []any{&fg.DialledNumbers, &fg.ConnectedNumbers} })
+		},
+		func(tx pgx.Tx) error {
+			var d []outboundCell
+			var never int64
+			return scanCells(ctx, tx, leads, &d, leadSQL, q.args, func(fg *OutboundFigures) []any { return []any{&fg.LeadsWorked, &never} })
+		},
+		func(tx pgx.Tx) error { return scanDispositions(ctx, tx, disps, dispSQL, q.args, true, success) },
+	}
+	errs := make([]error, len(run))
+	var wg sync.WaitGroup
+	for i, fn := range run {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = db.readOnly(ctx, fn) }()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
-	// the sets' and dispositions' rows join the figures' cells (a cell has dials in both)
-	sets := map[outboundCell]*OutboundFigures{}
-	var setOrder []outboundCell
-	if err := scanCells(ctx, tx, sets, &setOrder, setSQL, q.args, func(fg *OutboundFigures) []any {
-		return []any{&fg.DialledNumbers, &fg.ConnectedNumbers, &fg.LeadsWorked}
-	}); err != nil {
-		return nil, nil, fmt.Errorf("numbers: %w", err)
-	}
-	for k, s := range sets {
-		if fg := cells[k]; fg != nil {
-			fg.DialledNumbers, fg.ConnectedNumbers, fg.LeadsWorked = s.DialledNumbers, s.ConnectedNumbers, s.LeadsWorked
+	// every cell with numbers or dispositions has dials: the figures' cells
+	for k, fg := range cells {
+		if d := disps[k]; d != nil {
+			fg.Dispositions, fg.Conversions = d.Dispositions, d.Conversions
 		}
-	}
-	if err := scanDispositions(ctx, tx, cells, dispSQL, q.args, true, success); err != nil {
-		return nil, nil, fmt.Errorf("dispositions: %w", err)
+		if n := nums[k]; n != nil {
+			fg.DialledNumbers, fg.ConnectedNumbers = n.DialledNumbers, n.ConnectedNumbers
+		}
+		if l := leads[k]; l != nil {
+			fg.LeadsWorked = l.LeadsWorked
+		}
 	}
 	return cells, order, nil
 }
