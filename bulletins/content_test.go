@@ -165,6 +165,10 @@ func TestBulletinCampaignBlock(t *testing.T) {
 	if _, err := pool.Exec(ctx, `INSERT INTO call_dispositions (call_id, agent_id, code, label, set_by, set_at) VALUES ('d1', 'a1', 'success', '成功', 'a1', $1)`, at.Add(5*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
+	// put in by hand, not by the history writer: the campaign rollups rebuilt
+	if _, err := e.db.RebuildRollups(ctx, at.AddDate(0, 0, -2), now.AddDate(0, 0, 1)); err != nil {
+		t.Fatal(err)
+	}
 	s := &bulletins.Service{Pool: pool, Live: e.live, Loc: func() *time.Location { return shanghai }}
 	cards := "cards"
 	b, err := s.Compose(ctx, &cards, now)

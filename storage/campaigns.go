@@ -627,6 +627,11 @@ func (db *DB) RecordAttempt(ctx context.Context, a AttemptRecord, cal callfloor.
 			RETURNING id`, a.LeadID, l.Campaign, l.Phone, a.DialID, a.CallID, a.Agent, a.At, string(a.Result), a.Disposition, ring).Scan(&attemptID); err != nil {
 			return err
 		}
+		if a.Disposition != "" { // the outbound report's dispositions rollup (the call's id is the dial id)
+			if err := refreshDispositions(ctx, tx, a.DialID); err != nil {
+				return err
+			}
+		}
 		// a list recycled with its attempts reset counts them from the recycle (attempts_since)
 		rows, err := tx.Query(ctx, `SELECT at, result, coalesce(disposition, '') FROM lead_attempts
 			WHERE lead_id = $1 AND (id = $2 OR at >= coalesce((SELECT attempts_since FROM leads WHERE id = $1), '-infinity')) ORDER BY at, id`, a.LeadID, attemptID)

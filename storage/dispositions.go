@@ -100,27 +100,36 @@ func (db *DB) SetCallDisposition(ctx context.Context, d CallDisposition) error {
 			d.CallID, d.Queue, d.AgentID, d.Code, d.Label, d.Note, d.SetBy, d.SetAt); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, 0)`, lockDispGate); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, `SELECT entered_at FROM calls WHERE id = $1`, d.CallID)
-		if err != nil {
-			return err
-		}
-		entered, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
-		if err != nil || len(entered) == 0 {
-			return err
-		}
-		r := newRollupRefresh()
-		for _, t := range entered {
-			r.disps[bucketOf(t)] = true
-		}
-		return r.run(ctx, tx)
+		return refreshDispositions(ctx, tx, d.CallID)
 	})
 	if err != nil {
 		return fmt.Errorf("set call disposition: %w", err)
 	}
 	return nil
+}
+
+// refreshDispositions recomputes, in tx, the dispositions rollups (the queues' and the
+// campaigns') of the bucket of call id when the history has the call. A call the history does
+// not have yet gets its rollup from the writer's batch that inserts it: the dispositions' gate
+// (held shared by a writer's batch recomputing dispositions, exclusively here while the call is
+// looked up) makes either this transaction see the call or the writer see the disposition.
+func refreshDispositions(ctx context.Context, tx pgx.Tx, id string) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, 0)`, lockDispGate); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT entered_at FROM calls WHERE id = $1`, id)
+	if err != nil {
+		return err
+	}
+	entered, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil || len(entered) == 0 {
+		return err
+	}
+	r := newRollupRefresh()
+	for _, t := range entered {
+		r.disps[bucketOf(t)] = true
+	}
+	return r.run(ctx, tx)
 }
 
 // GetCallDisposition returns a call's disposition and note (ENOTFOUND when none was set).

@@ -28,10 +28,12 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/callfloor/callfloor"
@@ -57,6 +59,7 @@ type OutboundFilter struct {
 	Campaign string
 	Team     string
 	Agent    string
+	Source   string // SourceRollup (default: the campaign rollups, rollup_campaign.go) or SourceRaw
 }
 
 // OutboundFigures are one row's figures; rates are fractions, nil = n/a (no denominator).
@@ -120,14 +123,11 @@ type OutboundResult struct {
 func outboundBaseSQL(start, key, cond string) string {
 	return `WITH c AS (
   SELECT ` + start + ` AS start, ` + key + ` AS key, c.id, c.lead_id, c.called_number,
-    (c.answered_at IS NOT NULL OR c.outcome = 'dropped') AS answered,
-    (c.outcome = 'dropped' OR (c.answered_at IS NOT NULL AND c.agent_id IS NULL)) AS dropped,
-    CASE WHEN c.answered_at IS NOT NULL OR c.outcome = 'dropped' THEN ''
-      WHEN c.cause = 17 THEN 'busy' WHEN c.cause IN (16, 18, 19) THEN 'no_answer'
-      WHEN c.cause IN (1, 22, 28) THEN 'unallocated' WHEN c.cause IN (20, 27) THEN 'switched_off'
-      WHEN c.outcome IN ('busy', 'no_answer') THEN c.outcome ELSE 'failed' END AS result,
+    ` + outAnsweredSQL + ` AS answered,
+    ` + outDroppedSQL + ` AS dropped,
+    ` + outResultSQL + ` AS result,
     coalesce(c.talk_ms, 0) AS talk_ms,
-    coalesce(la.disposition, d.code) AS disposition, c.campaign_id
+    ` + outDispositionSQL + ` AS disposition, c.campaign_id
   FROM calls c
   LEFT JOIN agents ag ON ag.id = c.agent_id
   LEFT JOIN lead_attempts la ON la.lead_id = c.lead_id AND la.dial_id = c.id AND la.campaign_id = c.campaign_id
@@ -180,13 +180,143 @@ func (db *DB) OutboundReport(ctx context.Context, f OutboundFilter) (*OutboundRe
 		}
 	}
 
-	args := []any{f.From, f.To, f.Loc.String()}
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	var cond strings.Builder
 	ids := make([]string, 0, len(inScope))
 	for id := range inScope {
 		ids = append(ids, id)
 	}
+	level, err := db.outboundLevel(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("outbound report: %w", err)
+	}
+	var cells map[outboundCell]*OutboundFigures
+	var order []outboundCell
+	if level == "" {
+		err = db.readOnly(ctx, func(tx pgx.Tx) error {
+			cells, order, err = outboundRaw(ctx, tx, f, ids, success)
+			return err
+		})
+	} else {
+		cells, order, err = db.outboundRollup(ctx, f, level == "day", ids, success)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("outbound report: %w", err)
+	}
+	var unseen []string
+	for _, fg := range cells {
+		for code := range fg.Dispositions {
+			if !seenCode[code] { // a code no campaign in scope has (any more)
+				seenCode[code] = true
+				unseen = append(unseen, code)
+			}
+		}
+	}
+	sort.Strings(unseen)
+	for _, code := range unseen {
+		res.Dispositions = append(res.Dispositions, callfloor.Disposition{Code: code, Name: code})
+	}
+	return outboundResult(f, res, inScope, dir, cells, order), nil
+}
+
+// readOnly runs fn in a read-only transaction with JIT off: compiling the plan (about a second
+// on a loaded machine, EXPLAIN ANALYZE of a month) costs more than it saves at this size.
+func (db *DB) readOnly(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read only
+	if _, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true)`); err != nil {
+		return err
+	}
+	return fn(tx)
+}
+
+// outboundCell is a report row's key (total: the totals row).
+type outboundCell struct {
+	total bool
+	start time.Time
+	key   string
+}
+
+// outboundLevel is where the report reads: "day" (the campaign rollups' daily level: whole
+// local days of its zone), "15m" (their 15-minute level: a range on bucket boundaries) or ""
+// (the raw rows: asked for, or a range off the buckets).
+func (db *DB) outboundLevel(ctx context.Context, f OutboundFilter) (string, error) {
+	if f.Source == SourceRaw || !bucketOf(f.From).Equal(f.From) || !bucketOf(f.To).Equal(f.To) {
+		return "", nil
+	}
+	zone, err := db.RollupZone(ctx)
+	if err != nil {
+		return "", err
+	}
+	if (ProductionFilter{From: f.From, To: f.To, Loc: f.Loc, Interval: f.Interval}).dailyFits(zone) {
+		return "day", nil
+	}
+	return "15m", nil
+}
+
+// scanCells reads query's rows: total, start, key, then the columns scan gives for the cell's
+// figures (new when the cell is new, then appended to order).
+func scanCells(ctx context.Context, tx pgx.Tx, cells map[outboundCell]*OutboundFigures, order *[]outboundCell, sql string, args []any,
+	scan func(fg *OutboundFigures) []any) error {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k outboundCell
+		var st *time.Time
+		var key *string
+		var fg OutboundFigures
+		dest := append([]any{&k.total, &st, &key}, scan(&fg)...)
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if st != nil {
+			k.start = *st
+		}
+		if key != nil {
+			k.key = *key
+		}
+		have := cells[k]
+		if have == nil {
+			fg.Dispositions = map[string]int64{}
+			cells[k] = &fg
+			*order = append(*order, k)
+			continue
+		}
+		have.add(fg)
+	}
+	return rows.Err()
+}
+
+// add adds x's additive figures and dispositions (a cell read by several queries).
+func (fg *OutboundFigures) add(x OutboundFigures) {
+	fg.Dials += x.Dials
+	fg.Answered += x.Answered
+	fg.Connected += x.Connected
+	fg.Dropped += x.Dropped
+	fg.DialledNumbers += x.DialledNumbers
+	fg.ConnectedNumbers += x.ConnectedNumbers
+	fg.Busy += x.Busy
+	fg.NoAnswer += x.NoAnswer
+	fg.Unallocated += x.Unallocated
+	fg.SwitchedOff += x.SwitchedOff
+	fg.Failed += x.Failed
+	fg.talkMs += x.talkMs
+	fg.Conversions += x.Conversions
+	fg.LeadsWorked += x.LeadsWorked
+	for k, v := range x.Dispositions {
+		fg.Dispositions[k] += v
+	}
+}
+
+// outboundRaw computes the cells from the raw call rows.
+func outboundRaw(ctx context.Context, tx pgx.Tx, f OutboundFilter, ids, success []string) (map[outboundCell]*OutboundFigures, []outboundCell, error) {
+	args := []any{f.From, f.To, f.Loc.String()}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	var cond strings.Builder
 	fmt.Fprintf(&cond, "AND c.campaign_id = ANY(%s) ", arg(ids))
 	if f.Team != "" {
 		fmt.Fprintf(&cond, "AND ag.team_id = %s ", arg(f.Team))
@@ -222,65 +352,42 @@ FROM c GROUP BY GROUPING SETS ((start, key), ()) ORDER BY 1, 2, 3`
 	dispSQL := base + `
 SELECT GROUPING(start) = 1 AS total, start, key, disposition, count(*)
 FROM c WHERE disposition IS NOT NULL GROUP BY GROUPING SETS ((start, key, disposition), (disposition))`
-
-	type cellKey struct {
-		total bool
-		start time.Time
-		key   string
-	}
-	cells := map[cellKey]*OutboundFigures{}
-	var order []cellKey
-	// JIT off: compiling the plan (about a second on a loaded machine, EXPLAIN ANALYZE of a
-	// month) costs more than it saves at this size.
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return nil, fmt.Errorf("outbound report: %w", err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // read only
-	if _, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true)`); err != nil {
-		return nil, fmt.Errorf("outbound report: %w", err)
-	}
-	rows, err := tx.Query(ctx, figSQL, args...)
-	if err != nil {
-		return nil, fmt.Errorf("outbound report: %w", err)
-	}
-	for rows.Next() {
-		var k cellKey
-		var st *time.Time
-		var key *string
-		fg := OutboundFigures{Dispositions: map[string]int64{}}
-		if err := rows.Scan(&k.total, &st, &key, &fg.Dials, &fg.Answered, &fg.Connected, &fg.Dropped, &fg.DialledNumbers,
+	cells := map[outboundCell]*OutboundFigures{}
+	var order []outboundCell
+	if err := scanCells(ctx, tx, cells, &order, figSQL, args, func(fg *OutboundFigures) []any {
+		return []any{&fg.Dials, &fg.Answered, &fg.Connected, &fg.Dropped, &fg.DialledNumbers,
 			&fg.ConnectedNumbers, &fg.Busy, &fg.NoAnswer, &fg.Unallocated, &fg.SwitchedOff, &fg.Failed, &fg.talkMs,
-			&fg.Conversions, &fg.LeadsWorked); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("outbound report: %w", err)
-		}
-		if st != nil {
-			k.start = *st
-		}
-		if key != nil {
-			k.key = *key
-		}
-		cells[k] = &fg
-		order = append(order, k)
+			&fg.Conversions, &fg.LeadsWorked}
+	}); err != nil {
+		return nil, nil, err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("outbound report: %w", err)
+	if err := scanDispositions(ctx, tx, cells, dispSQL, dispArgs, false, nil); err != nil {
+		return nil, nil, fmt.Errorf("dispositions: %w", err)
 	}
-	rows, err = tx.Query(ctx, dispSQL, dispArgs...)
+	return cells, order, nil
+}
+
+// scanDispositions adds the dispositions query's rows (total, start, key, [campaign,] code, n)
+// to the cells they belong to; withCampaign: the rows name their campaign, and its success
+// codes (campaign \x1f code) count as conversions.
+func scanDispositions(ctx context.Context, tx pgx.Tx, cells map[outboundCell]*OutboundFigures, sql string, args []any, withCampaign bool, success []string) error {
+	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("outbound report dispositions: %w", err)
+		return err
 	}
+	defer rows.Close()
 	for rows.Next() {
-		var k cellKey
+		var k outboundCell
 		var st *time.Time
 		var key *string
-		var code string
+		var campaign, code string
 		var n int64
-		if err := rows.Scan(&k.total, &st, &key, &code, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("outbound report dispositions: %w", err)
+		dest := []any{&k.total, &st, &key, &code, &n}
+		if withCampaign {
+			dest = []any{&k.total, &st, &key, &campaign, &code, &n}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
 		}
 		if st != nil {
 			k.start = *st
@@ -288,19 +395,113 @@ FROM c WHERE disposition IS NOT NULL GROUP BY GROUPING SETS ((start, key, dispos
 		if key != nil {
 			k.key = *key
 		}
-		if fg := cells[k]; fg != nil {
-			fg.Dispositions[code] += n
+		fg := cells[k]
+		if fg == nil && !withCampaign {
+			continue
+		} else if fg == nil { // the rollups' cells, merged afterwards
+			fg = &OutboundFigures{Dispositions: map[string]int64{}}
+			cells[k] = fg
 		}
-		if !seenCode[code] { // a code no campaign in scope has (any more)
-			seenCode[code] = true
-			res.Dispositions = append(res.Dispositions, callfloor.Disposition{Code: code, Name: code})
+		fg.Dispositions[code] += n
+		if withCampaign && slices.Contains(success, campaign+"\x1f"+code) {
+			fg.Conversions += n
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("outbound report dispositions: %w", err)
-	}
+	return rows.Err()
+}
 
+// outboundRollup computes the cells from the campaign rollups (rollup_campaign.go): the daily
+// level or the 15-minute one. Every figure is the raw report's: the counts are sums of the
+// calls' parts, the distinct numbers and leads count the (number, lead) rows' distinct values,
+// conversions are the campaigns' success codes among the dispositions.
+func (db *DB) outboundRollup(ctx context.Context, f OutboundFilter, daily bool, ids, success []string) (map[outboundCell]*OutboundFigures, []outboundCell, error) {
+	q := &prodQuery{f: ProductionFilter{From: f.From, To: f.To, Loc: f.Loc, Interval: f.Interval}, daily: daily}
+	q.args = []any{f.From, f.To, f.Loc.String()}
+	cond := "r.campaign_id = ANY(" + q.arg(ids) + ")"
+	if f.Team != "" {
+		cond += " AND ag.team_id = " + q.arg(f.Team)
+	}
+	if f.Agent != "" {
+		cond += " AND r.agent_id = " + q.arg(f.Agent)
+	}
+	suffix, span := "", "r.bucket >= $1 AND r.bucket < $2 AND $3::text <> ''"
+	if daily {
+		suffix, span = "_day", "r.day >= ($1::timestamptz AT TIME ZONE $3)::date AND r.day < ($2::timestamptz AT TIME ZONE $3)::date"
+	}
+	key := map[string]string{GroupNone: "''", GroupCampaign: "r.campaign_id", GroupTeam: "coalesce(ag.team_id, '')", GroupAgent: "r.agent_id"}[f.Group]
+	from := func(table string) string {
+		return `(SELECT ` + q.startExpr() + ` AS start, ` + key + ` AS key, r.* FROM ` + table + suffix + ` r LEFT JOIN agents ag ON ag.id = r.agent_id
+  WHERE ` + span + ` AND ` + cond + `) r`
+	}
+	sums := make([]string, len(campaignPartCols))
+	for i, c := range campaignPartCols {
+		sums[i] = "coalesce(sum(" + c + "), 0)::bigint"
+	}
+	figSQL := `SELECT GROUPING(start) = 1, start, key, ` + strings.Join(sums, ", ") + `
+FROM ` + from("rollup_campaign") + ` GROUP BY GROUPING SETS ((start, key), ())`
+	// distinct values in two hashed levels (each cell's values, then their count) rather than
+	// count(DISTINCT), which sorts every group
+	distinct := func(col, flag string) string {
+		return `SELECT g, start, key, count(*) FILTER (WHERE v IS NOT NULL), count(*) FILTER (WHERE v IS NOT NULL AND f)
+FROM (SELECT GROUPING(start) = 1 AS g, start, key, ` + col + ` AS v, ` + flag + ` AS f
+  FROM ` + from("rollup_campaign_leads") + ` GROUP BY GROUPING SETS ((start, key, ` + col + `), (` + col + `))) x
+GROUP BY 1, 2, 3`
+	}
+	numSQL := distinct("nullif(called_number, '')", "bool_or(connects > 0)")
+	leadSQL := distinct("nullif(lead_id, 0)", "false")
+	dispSQL := `SELECT GROUPING(start) = 1, start, key, campaign_id, code, sum(calls)::bigint
+FROM ` + from("rollup_campaign_dispositions") + ` GROUP BY GROUPING SETS ((start, key, campaign_id, code), (campaign_id, code))`
+
+	// the four statements run at once, each on a connection of its own
+	cells := map[outboundCell]*OutboundFigures{}
+	var order []outboundCell
+	nums, leads, disps := map[outboundCell]*OutboundFigures{}, map[outboundCell]*OutboundFigures{}, map[outboundCell]*OutboundFigures{}
+	var discard []outboundCell
+	run := []func(tx pgx.Tx) error{
+		func(tx pgx.Tx) error {
+			return scanCells(ctx, tx, cells, &order, figSQL, q.args, func(fg *OutboundFigures) []any {
+				return []any{&fg.Dials, &fg.Answered, &fg.Connected, &fg.Dropped, &fg.Busy, &fg.NoAnswer, &fg.Unallocated, &fg.SwitchedOff, &fg.Failed, &fg.talkMs}
+			})
+		},
+		func(tx pgx.Tx) error {
+			return scanCells(ctx, tx, nums, &discard, numSQL, q.args, func(fg *OutboundFigures) []any { return []any{&fg.DialledNumbers, &fg.ConnectedNumbers} })
+		},
+		func(tx pgx.Tx) error {
+			var d []outboundCell
+			var never int64
+			return scanCells(ctx, tx, leads, &d, leadSQL, q.args, func(fg *OutboundFigures) []any { return []any{&fg.LeadsWorked, &never} })
+		},
+		func(tx pgx.Tx) error { return scanDispositions(ctx, tx, disps, dispSQL, q.args, true, success) },
+	}
+	errs := make([]error, len(run))
+	var wg sync.WaitGroup
+	for i, fn := range run {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = db.readOnly(ctx, fn) }()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
+	// every cell with numbers or dispositions has dials: the figures' cells
+	for k, fg := range cells {
+		if d := disps[k]; d != nil {
+			fg.Dispositions, fg.Conversions = d.Dispositions, d.Conversions
+		}
+		if n := nums[k]; n != nil {
+			fg.DialledNumbers, fg.ConnectedNumbers = n.DialledNumbers, n.ConnectedNumbers
+		}
+		if l := leads[k]; l != nil {
+			fg.LeadsWorked = l.LeadsWorked
+		}
+	}
+	return cells, order, nil
+}
+
+// outboundResult orders the cells into the report's rows and totals, with the leads left and
+// the targets.
+func outboundResult(f OutboundFilter, res *OutboundResult, inScope map[string]CampaignInfo, dir *ReportDirectory,
+	cells map[outboundCell]*OutboundFigures, order []outboundCell) *OutboundResult {
 	left := map[string]int64{}
 	var allLeft int64
 	for id, c := range inScope {
@@ -352,7 +553,7 @@ FROM c WHERE disposition IS NOT NULL GROUP BY GROUPING SETS ((start, key, dispos
 	for _, id := range sortedKeys(inScope) {
 		res.campaigns = append(res.campaigns, inScope[id])
 	}
-	return res, nil
+	return res
 }
 
 func (fg *OutboundFigures) derive() {

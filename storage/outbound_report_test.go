@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -52,6 +53,9 @@ func TestOutboundReportEqualsCallRowsAndWallboard(t *testing.T) {
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	e.store = e.store.WithLocation(shanghai)
+	if _, err := e.db.SetRollupZone(ctx, shanghai); err != nil { // the day reports read the campaign rollups' daily level
+		t.Fatal(err)
+	}
 	w, _ := e.start(t, e.db, storage.WriterOptions{Consumer: "w1"})
 	leads, _ := outboundSetup(t, e.db, 8)
 	now := time.Now().Truncate(time.Millisecond)
@@ -118,10 +122,13 @@ func TestOutboundReportEqualsCallRowsAndWallboard(t *testing.T) {
 		}
 	}
 	drained(t, w, 10*time.Second)
+	if n := e.count(t, `SELECT sum(dials) FROM rollup_campaign_day`); n != 8 {
+		t.Errorf("the writer's daily campaign rollups sum %d dials, want 8", n)
+	}
 	day := now.In(shanghai)
 	from := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, shanghai)
 	f := storage.OutboundFilter{From: from, To: from.AddDate(0, 0, 1), Loc: shanghai, Interval: storage.IntervalDay, Group: storage.GroupCampaign}
-	r, err := e.db.OutboundReport(ctx, f)
+	r, err := outboundBoth(t, e.db, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +179,7 @@ func TestOutboundReportEqualsCallRowsAndWallboard(t *testing.T) {
 		t.Errorf("wallboard %v\nreport %+v", lt, tot)
 	}
 	f.Group = storage.GroupTeam
-	rt, err := e.db.OutboundReport(ctx, f)
+	rt, err := outboundBoth(t, e.db, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +200,7 @@ func TestOutboundReportEqualsCallRowsAndWallboard(t *testing.T) {
 	for _, g := range storage.OutboundGroups {
 		for _, iv := range []string{storage.Interval60m, storage.IntervalDay, storage.IntervalRange} {
 			f.Group, f.Interval = g, iv
-			r, err := e.db.OutboundReport(ctx, f)
+			r, err := outboundBoth(t, e.db, f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,11 +226,11 @@ func TestOutboundReportEqualsCallRowsAndWallboard(t *testing.T) {
 	}
 	// a team filter keeps the team's calls only; a project filter its campaigns
 	f.Group, f.Interval, f.Team = storage.GroupNone, storage.IntervalDay, "tb"
-	if r, err := e.db.OutboundReport(ctx, f); err != nil || r.Totals.Dials != 3 || r.Totals.Connected != 1 {
+	if r, err := outboundBoth(t, e.db, f); err != nil || r.Totals.Dials != 3 || r.Totals.Connected != 1 {
 		t.Errorf("team tb: %+v %v", r, err)
 	}
 	f.Team, f.Projects = "", []string{"other"}
-	if r, err := e.db.OutboundReport(ctx, f); err != nil || r.Totals.Dials != 0 || len(r.Rows) != 0 {
+	if r, err := outboundBoth(t, e.db, f); err != nil || r.Totals.Dials != 0 || len(r.Rows) != 0 {
 		t.Errorf("another project's report: %+v %v", r, err)
 	}
 }
@@ -248,9 +255,15 @@ func TestOutboundReportIntervalSplit(t *testing.T) {
 		}
 	}
 	from := time.Date(2026, 3, 8, 0, 0, 0, 0, shanghai)
+	if _, err := db.SetRollupZone(ctx, shanghai); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RebuildRollups(ctx, from, from.AddDate(0, 0, 2)); err != nil { // rows put in by hand
+		t.Fatal(err)
+	}
 	check := func(iv string, want string) {
 		t.Helper()
-		r, err := db.OutboundReport(ctx, storage.OutboundFilter{From: from, To: from.AddDate(0, 0, 2), Loc: shanghai, Interval: iv, Group: storage.GroupNone})
+		r, err := outboundBoth(t, db, storage.OutboundFilter{From: from, To: from.AddDate(0, 0, 2), Loc: shanghai, Interval: iv, Group: storage.GroupNone})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -266,6 +279,29 @@ func TestOutboundReportIntervalSplit(t *testing.T) {
 	check(storage.IntervalWeek, "03-08T00:00-03-09T00:00:1/1 03-09T00:00-03-10T00:00:1/1 ")
 	check(storage.Interval60m, "03-08T23:00-03-09T00:00:1/1 03-09T00:00-03-09T01:00:1/1 ")
 	check(storage.IntervalRange, "03-08T00:00-03-10T00:00:2/2 ")
+}
+
+// outboundBoth computes the report from the campaign rollups and from the raw rows, fails unless
+// both give the same rows and totals, and returns the rollups'.
+func outboundBoth(t *testing.T, db *storage.DB, f storage.OutboundFilter) (*storage.OutboundResult, error) {
+	t.Helper()
+	ctx := context.Background()
+	f.Source = storage.SourceRaw
+	raw, err := db.OutboundReport(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	f.Source = storage.SourceRollup
+	r, err := db.OutboundReport(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	a, _ := json.Marshal([]any{r.Rows, r.Totals, r.Dispositions})
+	b, _ := json.Marshal([]any{raw.Rows, raw.Totals, raw.Dispositions})
+	if string(a) != string(b) {
+		t.Errorf("%s by %s: the rollups' report\n%s\nthe raw rows'\n%s", f.Group, f.Interval, a, b)
+	}
+	return r, nil
 }
 
 func deref[T any](p *T) any {

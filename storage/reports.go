@@ -432,7 +432,11 @@ func (db *DB) RollupZone(ctx context.Context) (string, error) {
 func (db *DB) SetRollupZone(ctx context.Context, loc *time.Location) (bool, error) {
 	changed := false
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `LOCK TABLE rollup_day_zone, rollup_calls_day, rollup_states_day, rollup_offers_day, rollup_dispositions_day, rollup_numbers_day IN ACCESS EXCLUSIVE MODE`); err != nil {
+		days := make([]string, len(rollupTables))
+		for i, t := range rollupTables {
+			days[i] = t.day
+		}
+		if _, err := tx.Exec(ctx, `LOCK TABLE rollup_day_zone, `+strings.Join(days, ", ")+` IN ACCESS EXCLUSIVE MODE`); err != nil {
 			return err
 		}
 		var z string
@@ -444,7 +448,7 @@ func (db *DB) SetRollupZone(ctx context.Context, loc *time.Location) (bool, erro
 		}
 		changed = true
 		pb := &pgx.Batch{}
-		pb.Queue(`TRUNCATE rollup_calls_day, rollup_states_day, rollup_offers_day, rollup_dispositions_day, rollup_numbers_day`)
+		pb.Queue(`TRUNCATE ` + strings.Join(days, ", "))
 		pb.Queue(`INSERT INTO rollup_day_zone (zone) VALUES ($1) ON CONFLICT (one) DO UPDATE SET zone = excluded.zone`, loc.String())
 		for _, t := range rollupTables {
 			keys := strings.Join(t.keys, ", ")

@@ -115,6 +115,12 @@ func rollupSnapshot(t testing.TB, db *storage.DB) string {
 		`SELECT to_json(r)::text FROM rollup_numbers r ORDER BY bucket, queue, agent_id, direction, called_number`,
 		`SELECT to_json(r)::text FROM rollup_dispositions_day r ORDER BY day, queue, agent_id, direction, code`,
 		`SELECT to_json(r)::text FROM rollup_numbers_day r ORDER BY day, queue, agent_id, direction, called_number`,
+		`SELECT to_json(r)::text FROM rollup_campaign r ORDER BY bucket, campaign_id, agent_id`,
+		`SELECT to_json(r)::text FROM rollup_campaign_dispositions r ORDER BY bucket, campaign_id, agent_id, code`,
+		`SELECT to_json(r)::text FROM rollup_campaign_leads r ORDER BY bucket, campaign_id, agent_id, called_number, lead_id`,
+		`SELECT to_json(r)::text FROM rollup_campaign_day r ORDER BY day, campaign_id, agent_id`,
+		`SELECT to_json(r)::text FROM rollup_campaign_dispositions_day r ORDER BY day, campaign_id, agent_id, code`,
+		`SELECT to_json(r)::text FROM rollup_campaign_leads_day r ORDER BY day, campaign_id, agent_id, called_number, lead_id`,
 	} {
 		rows, err := db.Pool.Query(context.Background(), q)
 		if err != nil {
@@ -470,7 +476,8 @@ func TestDailyRollupsFollowRawChanges(t *testing.T) {
 }
 
 const truncateRollups = `TRUNCATE rollup_calls, rollup_states, rollup_offers, rollup_calls_day, rollup_states_day, rollup_offers_day,
-  rollup_dispositions, rollup_dispositions_day, rollup_numbers, rollup_numbers_day`
+  rollup_dispositions, rollup_dispositions_day, rollup_numbers, rollup_numbers_day,
+  rollup_campaign, rollup_campaign_day, rollup_campaign_dispositions, rollup_campaign_dispositions_day, rollup_campaign_leads, rollup_campaign_leads_day`
 
 // TestDispositionAndNumberRollups: the dispositions and the dialled numbers have rollups at both
 // levels, kept equal to their recomputation from the raw rows when a disposition is set before

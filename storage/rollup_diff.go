@@ -1,6 +1,7 @@
 package storage
 
-// Rollup maintenance by difference (migrations 00017, 00020, 00022, 00038).
+// Rollup maintenance by difference (migrations 00017, 00020, 00022, 00038; the campaign tables
+// of 00041, rollup_campaign.go).
 //
 // Every rollup row (15-minute or daily) is a sum of additive parts of raw rows. A change is
 // applied as a difference: the parts of the raw rows about to be rewritten are read first and
@@ -97,7 +98,7 @@ type rollupTable struct {
 const touchedCalls = `unnest($1::text[], $2::timestamptz[], $3::bool[]) AS t(id, entered_at, fresh)
   CROSS JOIN LATERAL (SELECT * FROM calls c WHERE c.id = t.id AND c.entered_at = t.entered_at OFFSET 0) c`
 
-var rollupTables = []rollupTable{
+var rollupTables = append([]rollupTable{
 	{"rollup_calls", "rollup_calls_day", []string{"queue", "agent_id", "direction"}, callPartCols, []string{"n"}, "n", callPartsSQL,
 		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)",
 		func(w string) string { return callPartsOver(touchedCalls+" WHERE true "+w, "") }},
@@ -121,7 +122,7 @@ var rollupTables = []rollupTable{
 	{"rollup_numbers", "rollup_numbers_day", []string{"queue", "agent_id", "direction", "called_number"}, []string{"dials", "connects"}, nil, "dials", numberPartsSQL,
 		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)",
 		func(w string) string { return numberPartsOver(touchedCalls, w) }},
-}
+}, campaignRollupTables...) // the outbound report's (rollup_campaign.go)
 
 // rollupStashDDL: the stash tables of the old parts, one per rollup table, per session.
 var rollupStashDDL = func() string {
@@ -302,9 +303,10 @@ func (r *rollupRefresh) tables() []map[time.Time]bool {
 		if len(r.ivAgents) == 0 {
 			states = nil
 		}
-		return []map[time.Time]bool{calls, states, calls, calls, calls}
+		return []map[time.Time]bool{calls, states, calls, calls, calls, calls, calls, calls}
 	}
-	return []map[time.Time]bool{r.calls, r.states, r.offers, disps, r.calls}
+	// the campaign tables (rollup_campaign.go): the calls', the dispositions', the calls'
+	return []map[time.Time]bool{r.calls, r.states, r.offers, disps, r.calls, r.calls, disps, r.calls}
 }
 
 // args are the parameters of a table's touched parts.
@@ -323,6 +325,7 @@ func (r *rollupRefresh) queueBefore(pb *pgx.Batch) int {
 		return 0
 	}
 	tables := r.tables()
+	// (the campaign tables' buckets are among the calls' and the dispositions': their locks)
 	lockTables := []map[time.Time]bool{r.calls, r.states, r.offers, tables[3], r.calls}
 	var ns, keys []int32
 	all := map[time.Time]bool{}

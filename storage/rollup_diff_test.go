@@ -37,6 +37,9 @@ func TestRollupsByDifferenceBacklogInOneBucket(t *testing.T) {
 		calls[i] = c
 		if i%6 == 3 { // a dial
 			c.Direction, c.Queue, c.Agent, c.CalledNumber, c.CallerNumber, c.State = callfloor.Outbound, "", agent(i), fmt.Sprintf("555%d", i%7), "", callfloor.CallDialing
+			if i%4 == 3 { // a campaign's (the outbound report's rollups), some numbers' leads twice
+				c.CampaignID, c.LeadID = []string{"renewals", "winback"}[i%8/4], int64(i%20)
+			}
 		}
 		e.save(t, callfloor.EvCallEntered, in, c)
 		switch i % 6 {
@@ -131,6 +134,8 @@ func TestRollupsByDifferenceBacklogInOneBucket(t *testing.T) {
 	for _, want := range []string{
 		`"bucket":"2026-03-02T15:45:00+00:00","queue":"sales","agent_id":"a1","direction":"inbound","offered":`,
 		`"state":"paused","reason":"lunch"`, `"code":"no_sale","calls":1`, `"called_number":"5553"`, `"max_stale":false`,
+		`"campaign_id":"renewals","agent_id":"a0","dials":`, `"campaign_id":"renewals","agent_id":"a3","code":"sale","calls":1`,
+		`"campaign_id":"renewals","agent_id":"a0","called_number":"5555","lead_id":15`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("rollups lack %s:\n%s", want, got)

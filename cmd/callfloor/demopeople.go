@@ -19,7 +19,8 @@ import (
 // (a supervisor's, or a missed pause of missed_pause_seconds 0) they end themselves once the
 // reason's maximum has passed (10 minutes for a reason without one), as a person would, so the
 // demo floor stays staffed for hours. All durations are on the demo's clock: real time ×
-// sim.speed.
+// sim.speed. After a campaign call they give its disposition (demodisposer.go) through the
+// desk's API, so the demo's leads leave "dialling".
 
 // peopleACD is what the people need of the ACD (telephony.ACD).
 type peopleACD interface {
@@ -37,6 +38,9 @@ type person struct {
 	backAt    time.Time // demo clock
 	breaks    int
 	lunched   bool
+	// the campaign call they will dispose of at disposeAt (demo clock), and the last one done
+	pendingCall, disposed string
+	disposeAt             time.Time
 }
 
 type demoPeople struct {
@@ -55,6 +59,12 @@ type demoPeople struct {
 	longestBreakS  map[string]float64
 	maxAwayAtOnce  int
 	unpauseRefused int
+	disposals      map[string]int // dispositions given, by code ("" none due)
+	disposeErrors  int
+
+	// dispose gives an agent's finished call its disposition as the desk would (nil: they
+	// give none; demodisposer.go): the code given, "" when none was due
+	dispose func(ctx context.Context, agent, callID string, rng *rand.Rand) (string, error)
 }
 
 func newDemoPeople(acd peopleACD, agents []string, speed float64, seed int64, log *slog.Logger) *demoPeople {
@@ -63,7 +73,7 @@ func newDemoPeople(acd peopleACD, agents []string, speed float64, seed int64, lo
 	}
 	now := time.Now()
 	p := &demoPeople{acd: acd, log: log, speed: speed, rng: rand.New(rand.NewSource(seed ^ 0x70656f706c65)), start: now, t0: now,
-		breaksTaken: map[string]int{}, selfReturns: map[string]int{}, longestBreakS: map[string]float64{}}
+		breaksTaken: map[string]int{}, selfReturns: map[string]int{}, longestBreakS: map[string]float64{}, disposals: map[string]int{}}
 	for _, id := range agents {
 		// first breaks spread over the first two hours
 		p.ppl = append(p.ppl, &person{id: id, nextBreak: now.Add(p.minutes(20, 120))})
@@ -143,6 +153,7 @@ func (p *demoPeople) step(ctx context.Context) {
 		if err != nil {
 			continue
 		}
+		p.disposeStep(ctx, pp, st, now)
 		if pp.away != "" {
 			if now.Before(pp.backAt) {
 				continue
@@ -203,4 +214,30 @@ func (p *demoPeople) step(ctx context.Context) {
 		p.maxAwayAtOnce = max(p.maxAwayAtOnce, away)
 		p.mu.Unlock()
 	}
+}
+
+// disposeStep: the call they last talked on gets its disposition 3–12 s (demo clock) after it
+// ends — in the wrap-up, as the desk asks of a campaign call — once.
+func (p *demoPeople) disposeStep(ctx context.Context, pp *person, st callfloor.AgentStatus, now time.Time) {
+	if p.dispose == nil || st.LastCall == "" || st.LastCall == pp.disposed ||
+		(st.State != callfloor.AgentWrapUp && st.State != callfloor.AgentAvailable && st.State != callfloor.AgentPaused) {
+		return
+	}
+	if pp.pendingCall != st.LastCall {
+		pp.pendingCall, pp.disposeAt = st.LastCall, now.Add(time.Duration(3+p.rng.Intn(10))*time.Second)
+		return
+	}
+	if now.Before(pp.disposeAt) {
+		return
+	}
+	pp.disposed = st.LastCall
+	code, err := p.dispose(ctx, pp.id, st.LastCall, p.rng)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		p.disposeErrors++
+		p.log.Info("demo agent's disposition refused", "agent", pp.id, "call", st.LastCall, "err", err)
+		return
+	}
+	p.disposals[code]++
 }

@@ -72,6 +72,7 @@ type Main struct {
 	authDone   chan struct{} // the watcher of user changes (dashboards.Auth.WatchUsers)
 	simDone    chan struct{}
 	peopleDone chan struct{}
+	people     *demoPeople // the demo's simulated agents (sim.people), started once the API exists
 	guardDone  chan struct{}
 	loginDone  chan struct{}
 	cacheTmp   string // the recording cache's temporary directory, removed at Close
@@ -263,9 +264,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			for i, a := range cfg.Agents {
 				ids[i] = a.ID
 			}
-			people := newDemoPeople(m.ACD, ids, cfg.Sim.Speed, cfg.Sim.Seed, m.Log.With("component", "demo-people"))
-			m.peopleDone = make(chan struct{})
-			go func() { defer close(m.peopleDone); people.Run(runCtx) }()
+			m.people = newDemoPeople(m.ACD, ids, cfg.Sim.Speed, cfg.Sim.Seed, m.Log.With("component", "demo-people"))
 		}
 	}
 
@@ -318,6 +317,12 @@ func (m *Main) startWeb(ctx, runCtx context.Context, cfg, fileCfg *callfloor.Con
 	}
 	m.recCache = api.RecordingCache
 	api.Register(mux)
+	if m.people != nil { // the demo's agents dispose of their campaign calls through the desk's handler
+		people := m.people
+		people.dispose = newDemoDisposer(api, m.DB).dispose
+		m.peopleDone = make(chan struct{})
+		go func() { defer close(m.peopleDone); people.Run(runCtx) }()
+	}
 	go api.RunCallbackSync(runCtx, 30*time.Second)           // the call-back list from the history (issue 14)
 	targets := &dashboards.LiveTargets{DB: m.DB, Log: m.Log} // queue and project targets on the wallboard (issue 11)
 	if err := targets.Reload(ctx); err != nil {
