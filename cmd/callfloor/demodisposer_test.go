@@ -43,6 +43,7 @@ func TestDemoDispositionMix(t *testing.T) {
 // campaign's answered leads leave "dialling" — dispositions recorded on the attempts and the
 // calls, call-backs with their time — within a minute (about 8 answered leads at 4× speed).
 func TestDemoAgentsDisposeCampaignCalls(t *testing.T) {
+	t.Parallel()
 	cfg, _ := demoFixtureConfig(t, &demoSeededDB)
 	cfg.Sim.Speed = 4
 	cfg.Sim.People = true

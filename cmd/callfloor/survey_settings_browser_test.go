@@ -30,6 +30,7 @@ func setField(t *testing.T, ctx context.Context, testID, value string) {
 // a bad prompt is refused naming its field in Chinese, the timeout is saved in seconds to two
 // queues at once; the satisfaction report links to it.
 func TestBrowserSurveySettings(t *testing.T) {
+	t.Parallel()
 	ctx := newBrowser(t)
 	m, base, root := startDemo(t, 5)
 	const pw = "a long enough password"
