@@ -177,6 +177,26 @@ func (a *API) getTicket(w http.ResponseWriter, r *http.Request) (any, error) {
 	return a.ticketDetail(r, t)
 }
 
+// liveCallVisible: the call as the live state has it now, for a call whose history row lags
+// behind it (written when it entered, before the agent answered: the history writer follows a
+// moment later, and under load more).
+func (a *API) liveCallVisible(ctx context.Context, p callfloor.Principal, id string) bool {
+	if a.ACD == nil {
+		return false
+	}
+	live, err := a.ACD.Store().Call(ctx, id)
+	if err != nil {
+		return false
+	}
+	return a.callVisible(p, liveRecord(live))
+}
+
+// liveRecord is a live call as a history row (the fields the visibility rules read).
+func liveRecord(live *callfloor.Call) storage.CallRecord {
+	return storage.CallRecord{ID: live.ID, Direction: live.Direction, Queue: live.Queue, CallerNumber: live.CallerNumber,
+		CalledNumber: live.CalledNumber, Agent: live.Agent, EnteredAt: live.EnteredAt, RecordingName: live.RecordingName}
+}
+
 func (a *API) createTicket(w http.ResponseWriter, r *http.Request) (any, error) {
 	p := principal(r)
 	if !canActOnTickets(p) {
@@ -194,8 +214,7 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) (any, error) 
 			if lerr != nil {
 				return nil, unknownRef("call_id", "call", in.CallID)
 			}
-			c = storage.CallRecord{ID: live.ID, Direction: live.Direction, Queue: live.Queue, CallerNumber: live.CallerNumber,
-				CalledNumber: live.CalledNumber, Agent: live.Agent, EnteredAt: live.EnteredAt, RecordingName: live.RecordingName}
+			c = liveRecord(live)
 			in.LiveCall = &storage.TicketCall{Direction: c.Direction, Caller: c.CallerNumber, Called: c.CalledNumber, Agent: c.Agent,
 				Queue: c.Queue, Recording: c.RecordingName, At: c.EnteredAt}
 			err = nil
@@ -203,7 +222,7 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) (any, error) 
 		if err != nil {
 			return nil, err
 		}
-		if !a.callVisible(p, c) {
+		if !a.callVisible(p, c) && !a.liveCallVisible(r.Context(), p, in.CallID) {
 			return nil, forbidden("call %q is outside what %s %q may see", c.ID, p.Role, p.Username)
 		}
 	}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/storage"
 )
 
@@ -123,4 +125,15 @@ func TestTicketsAPIScopeAndRules(t *testing.T) {
 	if code != 200 || !strings.Contains(hdr.Get("Content-Type"), "spreadsheetml") || len(file) < 1000 {
 		t.Fatalf("xlsx %d %v %d", code, hdr, len(file))
 	}
+	// a call on the agent's desktop whose history row was written before she answered (the
+	// history writer lags the live state): the live call says it is hers
+	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, caller_number, entered_at, last_event_id) VALUES ('clag', 'inbound', 'sales', '13900002222', now(), '1-0')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.acd.Store().SaveCall(ctx, realtime.CallChange{Call: &callfloor.Call{ID: "clag", Direction: callfloor.Inbound, State: callfloor.CallTalking,
+		Queue: "sales", CallerNumber: "13900002222", Agent: "1001", EnteredAt: time.Now(), AnsweredAt: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	e.expect("ana", "POST", "/tickets", `{"category":"complaint","subject":"断线","call_id":"clag","fields":{"target":"服务态度"}}`, 201)
+	e.expect("chen", "POST", "/tickets", `{"category":"enquiry","subject":"x","call_id":"clag"}`, 403)
 }
