@@ -109,7 +109,7 @@ func clickNav(id string) chromedp.Action[chromedp.Void] {
 		// clicked in the page, not at its coordinates: the group's opening animation may still
 		// be moving the entry (a mouse click at where it was landed on the page behind, in the
 		// full suite)
-		_, err := chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="` + id + `"]').click()`)(ctx, tg)
+		_, err := chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="`+id+`"]').click()`)(ctx, tg)
 		return err
 	})
 }
