@@ -330,6 +330,15 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 	// first and last login and work, kept as values and given to a at the end (a pointer a
 	// row was an allocation per interval)
 	var firstLogin, lastLogout, firstWork, lastWork time.Time
+	// time by state (and pause reason) summed in a few slots and put in the map at the end: a
+	// day has hundreds of intervals over a handful of states
+	type slot struct {
+		state  AgentState
+		reason string
+		ms     int64
+	}
+	var slotsArr [12]slot
+	slots := slotsArr[:0]
 	for _, iv := range ivs {
 		if iv.State == AgentLoggedOut {
 			continue
@@ -345,11 +354,18 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 			continue
 		}
 		ms := s.Dur().Milliseconds()
-		key := string(iv.State)
+		reason := ""
 		if iv.State == AgentPaused {
-			key = "paused:" + iv.Reason
+			reason = iv.Reason
 		}
-		a.StateMs[key] += ms
+		k := 0
+		for k < len(slots) && (slots[k].state != iv.State || slots[k].reason != reason) {
+			k++
+		}
+		if k == len(slots) {
+			slots = append(slots, slot{state: iv.State, reason: reason})
+		}
+		slots[k].ms += ms
 		a.LoggedInMs += ms
 		if firstLogin.IsZero() {
 			firstLogin = s.Start
@@ -374,6 +390,13 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 		default:
 			a.UnpaidPausedMs += ms
 		}
+	}
+	for _, sl := range slots {
+		key := string(sl.state)
+		if sl.state == AgentPaused {
+			key = "paused:" + sl.reason
+		}
+		a.StateMs[key] += sl.ms
 	}
 	tp := func(t time.Time) *time.Time {
 		if t.IsZero() {

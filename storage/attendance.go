@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -276,11 +277,12 @@ func (db *DB) Attendance(ctx context.Context, q AttendanceQuery) ([]callfloor.At
 		}
 		return out
 	}
-	byAgent, err := db.attendanceIntervals(ctx, agents, lo, hi, q.Now)
+	ivs, err := db.attendanceIntervals(ctx, agents, q.Agents == nil && q.Team == "", lo, hi, q.Now)
 	if err != nil {
 		return nil, err
 	}
-	// the days are computed on as many goroutines as there are cores, agent by agent
+	// the days are computed on as many goroutines as there are cores, agent by agent, each
+	// agent's intervals turned into callfloor's form in a buffer the goroutine reuses
 	per := (len(agents) + attendanceWorkers - 1) / attendanceWorkers
 	results := make([][]callfloor.AttendanceDay, attendanceWorkers)
 	var wg sync.WaitGroup
@@ -288,12 +290,11 @@ func (db *DB) Attendance(ctx context.Context, q AttendanceQuery) ([]callfloor.At
 		lo, hi := min(w*per, len(agents)), min((w+1)*per, len(agents))
 		wg.Go(func() {
 			out := make([]callfloor.AttendanceDay, 0, (hi-lo)*len(days))
+			var buf []callfloor.StateInterval
 			for k := lo; k < hi; k++ {
-				a, ivs := agents[k], byAgent[k]
-				if !slices.IsSortedFunc(ivs, cmpIntervalStart) {
-					slices.SortFunc(ivs, cmpIntervalStart)
-				}
-				out = compute(out, a, ivs)
+				ivs.sortAgent(k)
+				buf = ivs.agent(k, buf[:0])
+				out = compute(out, agents[k], buf)
 			}
 			results[w] = out
 		})
@@ -314,64 +315,218 @@ func (db *DB) Attendance(ctx context.Context, q AttendanceQuery) ([]callfloor.At
 // attendanceWorkers is how many goroutines compute a month's days.
 var attendanceWorkers = max(1, runtime.GOMAXPROCS(0))
 
-func cmpIntervalStart(x, y callfloor.StateInterval) int { return x.Start.Compare(y.Start) }
+// packedInterval is one state interval as the attendance reads it: no pointers (a month of a
+// 300-seat floor is ~2 million of them: the garbage collector need not scan them), 24 bytes
+// against callfloor.StateInterval's 80.
+type packedInterval struct {
+	start, end    int64 // Unix microseconds
+	state, reason uint32
+}
+
+// agentIntervals are the intervals of a query's agents, grouped by agent (agent k's are
+// at[off[k]:off[k+1]]) and within an agent by 6-hour buckets of their start: sortAgent puts an
+// agent's in order of start.
+type agentIntervals struct {
+	at      []packedInterval
+	off     []int
+	buckets []int // key (agent × nb + bucket) → the start of its rows in at; one more at the end
+	nb      int
+	strs    []string // states and reasons by their number in packedInterval
+}
+
+// sortAgent orders agent k's intervals by start: each bucket is sorted if it is not in order
+// already (rows mostly come in time order).
+func (a *agentIntervals) sortAgent(k int) {
+	for key := k * a.nb; key < (k+1)*a.nb; key++ {
+		if b := a.at[a.buckets[key]:a.buckets[key+1]]; !slices.IsSortedFunc(b, cmpPackedStart) {
+			slices.SortFunc(b, cmpPackedStart)
+		}
+	}
+}
+
+// agent appends agent k's intervals to buf in callfloor's form.
+func (a *agentIntervals) agent(k int, buf []callfloor.StateInterval) []callfloor.StateInterval {
+	for _, p := range a.at[a.off[k]:a.off[k+1]] {
+		buf = append(buf, callfloor.StateInterval{State: callfloor.AgentState(a.strs[p.state]), Reason: a.strs[p.reason],
+			Start: time.UnixMicro(p.start), End: time.UnixMicro(p.end)})
+	}
+	return buf
+}
+
+// intervalBucket is the width of the time buckets the intervals are placed by: a counting sort
+// on (agent, bucket), the rows of a bucket in the order they came, each bucket sorted later
+// only if it is out of order.
+const intervalBucket = 6 * time.Hour
+
+// intervalRow is a row as read: the interval with its strings numbered by its reader, and its
+// key (agent × buckets + bucket).
+type intervalRow struct {
+	packedInterval
+	key int32
+}
+
+// intervalPart is what one reader of attendanceIntervals read: its rows in fixed chunks as they
+// came (no growing slices copied over and over), its strings, and its count of rows per key.
+type intervalPart struct {
+	chunks [][]intervalRow
+	strs   []string
+	counts []int
+}
 
 // attendanceIntervals reads the state intervals of agents that can overlap [lo, hi), a state
-// still running as an interval to now, grouped by agent in the order of agents (unordered within
-// an agent: the caller sorts).
-func (db *DB) attendanceIntervals(ctx context.Context, agents []string, lo, hi, now time.Time) ([][]callfloor.StateInterval, error) {
-	rows, err := db.Pool.Query(ctx, `
-SELECT agent_id, state, coalesce(reason, ''), started_at, ended_at FROM agent_state_intervals
-WHERE agent_id = ANY($1) AND started_at < $3 AND started_at >= $2::timestamptz - interval '2 days' AND ended_at > $2
-UNION ALL
--- a state still running: the last open row of an agent with no interval from it
-SELECT o.agent_id, o.state, '', o.started_at, $4::timestamptz FROM (
-    SELECT DISTINCT ON (agent_id) agent_id, state, started_at FROM agent_state_open
-    WHERE agent_id = ANY($1) AND started_at < $3 ORDER BY agent_id, started_at DESC) o
-WHERE o.started_at < $4 AND NOT EXISTS (SELECT 1 FROM agent_state_intervals i
-    WHERE i.agent_id = o.agent_id AND i.started_at >= o.started_at AND i.started_at < $3)`, agents, lo, hi, now)
-	if err != nil {
-		return nil, fmt.Errorf("attendance: intervals: %w", err)
-	}
-	defer rows.Close()
+// still running as an interval to now, grouped by agent in the order of agents and by bucket
+// within an agent (sortAgent then orders them). all: agents are every agent of the centre
+// (no filter on them in the query: the planner then scans by time, not agent by agent).
+//
+// Two queries in the table's order on two connections at once, the range cut in two by start
+// (an ORDER BY made PostgreSQL sort a month's ~2 million rows on disk; reading agents in chunks
+// made every chunk visit every heap page, the agents' rows being interleaved: BENCHMARKS.md),
+// then the rows placed by a counting sort.
+func (db *DB) attendanceIntervals(ctx context.Context, agents []string, all bool, lo, hi, now time.Time) (*agentIntervals, error) {
+	base := lo.Add(-48 * time.Hour) // the query's earliest start
+	nb := int(hi.Sub(base)/intervalBucket) + 1
 	at := make(map[string]int, len(agents))
 	for i, a := range agents {
 		at[a] = i
 	}
-	byAgent := make([][]callfloor.StateInterval, len(agents))
-	// a month of a 300-seat floor is millions of rows, the agents' rows interleaved: they are
-	// read from pgx's raw binary values (the agent found without allocating, the state and
-	// reason strings interned, the times decoded in place) rather than scanned, which allocated
-	// five values a row
-	raw := rawIntervalReader(rows.FieldDescriptions())
-	for rows.Next() {
-		var i int
-		var st, reason string
-		var s, e time.Time
-		if raw != nil {
-			v := rows.RawValues()
-			var ok bool
-			if i, ok = at[string(v[0])]; !ok {
-				continue
-			}
-			st, reason, s, e = raw.intern(v[1]), raw.intern(v[2]), pgTime(v[3]), pgTime(v[4])
+	var filter []string
+	if !all {
+		filter = agents
+	}
+	mid := lo.Add(hi.Sub(lo) / 2).Truncate(time.Second)
+	parts := make([]intervalPart, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, sql := range []string{`
+SELECT agent_id, state, coalesce(reason, ''), started_at, ended_at FROM agent_state_intervals
+WHERE {agents} AND started_at < $3 AND started_at >= $2::timestamptz - interval '2 days' AND ended_at > $2`, `
+SELECT agent_id, state, coalesce(reason, ''), started_at, ended_at FROM agent_state_intervals
+WHERE {agents} AND started_at < $3 AND started_at >= $2
+UNION ALL
+-- a state still running: the last open row of an agent with no interval from it
+SELECT o.agent_id, o.state, '', o.started_at, $4::timestamptz FROM (
+    SELECT DISTINCT ON (agent_id) agent_id, state, started_at FROM agent_state_open
+    WHERE {agents} AND started_at < $3 ORDER BY agent_id, started_at DESC) o
+WHERE o.started_at < $4 AND NOT EXISTS (SELECT 1 FROM agent_state_intervals i
+    WHERE i.agent_id = o.agent_id AND i.started_at >= o.started_at AND i.started_at < $3)`} {
+		// the agents' filter only when some are asked for: in a statement's generic plan "$1 IS
+		// NULL OR …" would still scan agent by agent
+		if all {
+			sql = strings.ReplaceAll(sql, "{agents}", "$1::text[] IS NULL")
 		} else {
-			var a string
-			if err := rows.Scan(&a, &st, &reason, &s, &e); err != nil {
-				return nil, fmt.Errorf("attendance: intervals: %w", err)
+			sql = strings.ReplaceAll(sql, "{agents}", "agent_id = ANY($1)")
+		}
+		args := []any{filter, lo, mid}
+		if i == 1 {
+			args = []any{filter, mid, hi, now}
+		}
+		wg.Go(func() { parts[i], errs[i] = db.readIntervals(ctx, sql, args, at, base, nb) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	// the parts' strings numbered anew, counts[key+1] summed → the start of key's rows (a prefix
+	// sum), then every row placed
+	out := &agentIntervals{off: make([]int, len(agents)+1), buckets: make([]int, len(agents)*nb+1), nb: nb}
+	strNum := map[string]uint32{}
+	remap := make([][]uint32, len(parts))
+	for i, p := range parts {
+		for _, s := range p.strs {
+			n, ok := strNum[s]
+			if !ok {
+				n = uint32(len(out.strs))
+				out.strs = append(out.strs, s)
+				strNum[s] = n
 			}
-			var ok bool
-			if i, ok = at[a]; !ok {
-				continue
+			remap[i] = append(remap[i], n)
+		}
+		for key, c := range p.counts {
+			out.buckets[key] += c
+		}
+	}
+	for i := 1; i < len(out.buckets); i++ {
+		out.buckets[i] += out.buckets[i-1]
+	}
+	out.at = make([]packedInterval, out.buckets[len(out.buckets)-1])
+	for k := range agents {
+		out.off[k+1] = out.buckets[(k+1)*nb]
+	}
+	next := slices.Clone(out.buckets)
+	for i, p := range parts {
+		for _, c := range p.chunks {
+			for _, r := range c {
+				r.state, r.reason = remap[i][r.state], remap[i][r.reason]
+				out.at[next[r.key]] = r.packedInterval
+				next[r.key]++
 			}
 		}
-		byAgent[i] = append(byAgent[i], callfloor.StateInterval{State: callfloor.AgentState(st), Reason: reason, Start: s, End: e})
+	}
+	return out, nil
+}
+
+// readIntervals runs one of attendanceIntervals' queries (agent, state, reason, started, ended)
+// and keeps its rows of the agents in at.
+func (db *DB) readIntervals(ctx context.Context, sql string, args []any, at map[string]int, base time.Time, nb int) (intervalPart, error) {
+	p := intervalPart{counts: make([]int, len(at)*nb+1)}
+	rows, err := db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return p, fmt.Errorf("attendance: intervals: %w", err)
+	}
+	defer rows.Close()
+	const chunk = 1 << 15
+	cur := make([]intervalRow, 0, chunk)
+	strNum := map[string]uint32{}
+	num := func(b []byte) uint32 {
+		if n, ok := strNum[string(b)]; ok {
+			return n
+		}
+		n := uint32(len(p.strs))
+		p.strs = append(p.strs, string(b))
+		strNum[string(b)] = n
+		return n
+	}
+	raw := binaryIntervalRows(rows.FieldDescriptions())
+	baseUs, width := base.UnixMicro(), intervalBucket.Microseconds()
+	for rows.Next() {
+		var k int
+		var r intervalRow
+		if raw {
+			v := rows.RawValues()
+			var ok bool
+			if k, ok = at[string(v[0])]; !ok {
+				continue
+			}
+			r.state, r.reason, r.start, r.end = num(v[1]), num(v[2]), pgMicros(v[3]), pgMicros(v[4])
+		} else {
+			var a, st, reason string
+			var s, e time.Time
+			if err := rows.Scan(&a, &st, &reason, &s, &e); err != nil {
+				return p, fmt.Errorf("attendance: intervals: %w", err)
+			}
+			var ok bool
+			if k, ok = at[a]; !ok {
+				continue
+			}
+			r.state, r.reason, r.start, r.end = num([]byte(st)), num([]byte(reason)), s.UnixMicro(), e.UnixMicro()
+		}
+		b := min(max((r.start-baseUs)/width, 0), int64(nb-1))
+		r.key = int32(k*nb + int(b))
+		p.counts[r.key+1]++
+		if len(cur) == cap(cur) {
+			p.chunks = append(p.chunks, cur)
+			cur = make([]intervalRow, 0, chunk)
+		}
+		cur = append(cur, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("attendance: intervals: %w", err)
+		return p, fmt.Errorf("attendance: intervals: %w", err)
 	}
-	return byAgent, nil
+	p.chunks = append(p.chunks, cur)
+	return p, nil
 }
+
+func cmpPackedStart(x, y packedInterval) int { return cmp.Compare(x.start, y.start) }
 
 func nilIfEmpty(s []string) []string {
 	if len(s) == 0 {
@@ -449,49 +604,35 @@ func (db *DB) applyCorrections(ctx context.Context, days []callfloor.AttendanceD
 	return rows.Err()
 }
 
-// intervalReader decodes the rows of the attendance's interval query (agent, state, reason,
-// started, ended) from their binary form.
-type intervalReader struct {
-	strs map[string]string // interned states and reasons
-}
-
-// rawIntervalReader returns a reader when every column comes in the binary format it decodes
-// (text as its bytes, timestamptz as binary microseconds since 2000), else nil: the caller
-// scans.
-func rawIntervalReader(fds []pgconn.FieldDescription) *intervalReader {
+// binaryIntervalRows says whether every column of the attendance's interval query (agent,
+// state, reason, started, ended) comes in the binary form the reader decodes (text as its bytes,
+// timestamptz as binary microseconds since 2000); if not, the rows are scanned.
+func binaryIntervalRows(fds []pgconn.FieldDescription) bool {
 	want := []uint32{pgtype.TextOID, pgtype.TextOID, pgtype.TextOID, pgtype.TimestamptzOID, pgtype.TimestamptzOID}
 	if len(fds) != len(want) {
-		return nil
+		return false
 	}
 	for i, fd := range fds {
 		// text is its UTF-8 bytes in either format; a timestamptz must be binary
 		if fd.DataTypeOID != want[i] || (want[i] == pgtype.TimestamptzOID && fd.Format != pgx.BinaryFormatCode) {
-			return nil
+			return false
 		}
 	}
-	return &intervalReader{strs: map[string]string{}}
+	return true
 }
 
 // pgEpoch is PostgreSQL's timestamp zero.
 var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 
-func (r *intervalReader) intern(b []byte) string {
-	if s, ok := r.strs[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	r.strs[s] = s
-	return s
-}
-
-// pgTime decodes a binary timestamptz (±infinity as the farthest times representable).
-func pgTime(b []byte) time.Time {
+// pgMicros decodes a binary timestamptz into Unix microseconds (±infinity as the farthest
+// times representable).
+func pgMicros(b []byte) int64 {
 	us := int64(binary.BigEndian.Uint64(b))
 	switch us {
 	case math.MaxInt64:
-		return time.UnixMicro(math.MaxInt64 / 2)
+		return math.MaxInt64 / 2
 	case math.MinInt64:
-		return time.UnixMicro(math.MinInt64 / 2)
+		return math.MinInt64 / 2
 	}
-	return time.UnixMicro(pgEpoch + us)
+	return pgEpoch + us
 }

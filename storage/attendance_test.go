@@ -2,6 +2,8 @@ package storage_test
 
 import (
 	"context"
+	"math/rand"
+	"reflect"
 	"testing"
 	"time"
 
@@ -149,5 +151,103 @@ func TestAttendanceFromRecords(t *testing.T) {
 	}
 	if _, err := db.Attendance(ctx, storage.AttendanceQuery{From: "2026-01-01", To: "2026-03-31", Loc: loc}); callfloor.SpecificCode(err) != callfloor.CodeOutOfRange {
 		t.Errorf("90 days: %v", err)
+	}
+}
+
+// The order rows come in does not matter: two agents with the same roster and the same state
+// intervals — one's inserted in time order, the other's shuffled (a writer catching up, two
+// writers, corrections) — get the same days. The intervals are read into 6-hour buckets and
+// sorted per bucket only when out of order, so this crosses bucket edges with short and long
+// states, and a state still running since before the range.
+func TestAttendanceIndependentOfRowOrder(t *testing.T) {
+	db := usersDB(t)
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := db.Pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec(`INSERT INTO teams (id, name) VALUES ('blue', 'Blue')`)
+	exec(`INSERT INTO shifts (code, name, start_time, end_time, breaks) VALUES ('E', '早班', '08:30', '17:30', '[{"start":"12:00","end":"13:00"}]'), ('L', '晚班', '13:00', '22:00', '[]')`)
+	exec(`INSERT INTO pause_reasons (name, paid, position) VALUES ('lunch', false, 1), ('meeting', true, 2)`)
+	days := callfloor.Days("2026-11-01", "2026-11-10")
+	for i, d := range days {
+		code := []string{"E", "L", "", "E", "E"}[i%5]
+		for _, a := range []string{"2001", "2002"} {
+			exec(`INSERT INTO roster_days (agent_id, day, team_id, shift_code, published, published_code) VALUES ($1, $2, 'blue', nullif($3, ''), true, nullif($3, ''))`, a, d, code)
+		}
+	}
+	type iv struct {
+		state, reason string
+		s, e          time.Time
+	}
+	var ivs []iv
+	rng := rand.New(rand.NewSource(7))
+	t0 := time.Date(2026, 10, 31, 20, 0, 0, 0, loc)
+	end := time.Date(2026, 11, 11, 2, 0, 0, 0, loc)
+	states := []struct{ state, reason string }{{"available", ""}, {"on_call", ""}, {"wrap_up", ""}, {"paused", "lunch"}, {"paused", "meeting"}, {"logged_out", ""}}
+	for at := t0; at.Before(end); {
+		d := time.Duration(rng.Intn(40*60)+1) * time.Second // up to 40 minutes
+		if rng.Intn(30) == 0 {
+			d = time.Duration(rng.Intn(14)+1) * time.Hour // now and then hours (an agent left logged in)
+		}
+		st := states[rng.Intn(len(states))]
+		ivs = append(ivs, iv{st.state, st.reason, at, at.Add(d)})
+		at = at.Add(d)
+	}
+	insert := func(agent string, x iv) {
+		exec(`INSERT INTO agent_state_intervals (agent_id, state, reason, started_at, ended_at, duration_ms) VALUES ($1, $2, nullif($3, ''), $4, $5, $6)`,
+			agent, x.state, x.reason, x.s, x.e, x.e.Sub(x.s).Milliseconds())
+	}
+	for _, x := range ivs {
+		insert("2001", x)
+	}
+	for _, k := range rng.Perm(len(ivs)) {
+		insert("2002", ivs[k])
+	}
+	// both also have a state running since before the range (no interval after it)
+	for _, a := range []string{"2001", "2002"} {
+		exec(`INSERT INTO agent_state_open (agent_id, started_at, state) VALUES ($1, $2, 'available')`, a, end)
+	}
+	got, err := db.Attendance(ctx, storage.AttendanceQuery{From: days[0], To: days[len(days)-1], Loc: loc, Team: "blue", Now: end.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2*len(days) || len(ivs) < 300 {
+		t.Fatalf("%d days from %d intervals", len(got), len(ivs))
+	}
+	worked := 0
+	for i, d := range got[:len(days)] {
+		o := got[len(days)+i]
+		if d.Agent != "2001" || o.Agent != "2002" {
+			t.Fatalf("order: %s %s", d.Agent, o.Agent)
+		}
+		o.Agent = d.Agent
+		if !reflect.DeepEqual(d, o) {
+			t.Errorf("%s: in order %+v\nshuffled %+v", d.Day, d, o)
+		}
+		if d.LoggedInMs > 0 {
+			worked++
+		}
+	}
+	if worked < len(days)-1 {
+		t.Errorf("only %d days with time logged in: the generated states do not cover the range", worked)
+	}
+	// the whole centre (no agent or team asked for) is read without the agents' filter: the
+	// same days
+	whole, err := db.Attendance(ctx, storage.AttendanceQuery{From: days[0], To: days[len(days)-1], Loc: loc, Now: end.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []callfloor.AttendanceDay
+	for _, d := range whole {
+		if d.Agent == "2001" || d.Agent == "2002" {
+			mine = append(mine, d)
+		}
+	}
+	if !reflect.DeepEqual(mine, got) {
+		t.Errorf("the whole centre's days of 2001 and 2002 differ from the team's")
 	}
 }
