@@ -470,6 +470,9 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 	}
 	var reach time.Time // the furthest end of the intervals so far
 	for k, iv := range ivs {
+		if !iv.Start.Before(shift.Span.End) {
+			break // ordered by start: nothing further overlaps the shift
+		}
 		p := Span{iv.Start, iv.End}
 		if k > 0 && reach.After(p.Start) {
 			p.Start = reach
@@ -483,7 +486,9 @@ func Attend(agent, day string, shift *ShiftOn, leave string, window Span, interv
 		}
 		adherent += p.Dur()
 		for _, b := range merged {
-			adherent -= 2 * clip(p, b).Dur()
+			if p.Start.Before(b.End) && b.Start.Before(p.End) {
+				adherent -= 2 * clip(p, b).Dur()
+			}
 		}
 	}
 	a.AdherentMs = adherent.Milliseconds()

@@ -474,8 +474,8 @@ func (db *DB) readIntervals(ctx context.Context, sql string, args []any, at map[
 		return p, fmt.Errorf("attendance: intervals: %w", err)
 	}
 	defer rows.Close()
-	const chunk = 1 << 15
-	cur := make([]intervalRow, 0, chunk)
+	// chunks from 1,024 rows (a team's week) doubling to 32,768 (a centre's month)
+	cur := make([]intervalRow, 0, 1<<10)
 	strNum := map[string]uint32{}
 	num := func(b []byte) uint32 {
 		if n, ok := strNum[string(b)]; ok {
@@ -515,7 +515,7 @@ func (db *DB) readIntervals(ctx context.Context, sql string, args []any, at map[
 		p.counts[r.key+1]++
 		if len(cur) == cap(cur) {
 			p.chunks = append(p.chunks, cur)
-			cur = make([]intervalRow, 0, chunk)
+			cur = make([]intervalRow, 0, min(2*cap(cur), 1<<15))
 		}
 		cur = append(cur, r)
 	}
