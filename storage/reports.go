@@ -868,11 +868,20 @@ UNION ALL SELECT true, $1::timestamptz, '', count(*), count(*) FILTER (WHERE con
 		} else {
 			// A rollup row whose number has no other row of its level is that number's only one:
 			// it counts as it is, per cell and overall; count(DISTINCT) only over the shared rows.
+			// The unshared rows (two thirds of a month's ~200,000 daily rows) are counted per
+			// rollup cell first, from an index that covers them, and only those counts are joined
+			// to agents, teams and queues (joining every row was most of a month report's time).
 			w := q.rng() + q.where(srcCalls)
+			level := "r.bucket"
+			if q.daily {
+				level = "r.day"
+			}
+			unshared := `(SELECT ` + level + `, r.queue, r.agent_id, r.direction, count(*) AS d, count(*) FILTER (WHERE r.connects > 0) AS c FROM ` + src + ` r` +
+				q.rng() + ` AND NOT r.shared GROUP BY 1, 2, 3, 4)`
 			sql = `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
   FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND r.shared GROUP BY 1, 2, 3),
-u AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, count(*) AS d, count(*) FILTER (WHERE r.connects > 0) AS c
-  FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND NOT r.shared GROUP BY 1, 2)
+u AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, sum(r.d) AS d, sum(r.c) AS c
+  FROM ` + unshared + ` r` + prodJoins + prodQueueJoin + w + ` GROUP BY 1, 2)
 SELECT false, s, k, sum(d)::bigint, sum(c)::bigint FROM (SELECT s, k, d, c FROM u
   UNION ALL SELECT s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2) y GROUP BY 1, 2, 3
 UNION ALL SELECT true, $1::timestamptz, '',
