@@ -7,6 +7,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,6 +120,9 @@ func Postgres(t testing.TB) string {
 		t.Fatalf("postgres at %s does not answer (%v): run the tests with ./deploy/test.sh, which starts it", PostgresURL(), err)
 	}
 	defer conn.Close(context.Background())
+	if err := sharedExtensions(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "t_" + hex.EncodeToString(b[:])
@@ -139,5 +144,37 @@ func Postgres(t testing.TB) string {
 	if strings.Contains(u, "?") {
 		sep = "&"
 	}
-	return u + sep + "search_path=" + schema
+	return u + sep + "search_path=" + schema + "," + extSchema
+}
+
+// extSchema holds the extensions the migrations create (pg_trgm, migration 00032). An
+// extension is one per database: created by the first test's migration, it sat in that test's
+// schema — hiding its operator classes from every other test's search_path ("operator class
+// gin_trgm_ops does not exist") and vanishing when that schema was dropped. So it lives in a
+// schema of its own that every test's search_path names after the test's schema.
+const extSchema = "cf_ext"
+
+// sharedExtensions puts pg_trgm in extSchema (created there, or moved there from a test's
+// schema), one test at a time.
+func sharedExtensions(ctx context.Context, conn *pgx.Conn) error {
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('callfloor testenv extensions', 0))`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+extSchema); err != nil {
+			return err
+		}
+		var where string
+		err := tx.QueryRow(ctx, `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'`).Scan(&where)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			_, err = tx.Exec(ctx, `CREATE EXTENSION pg_trgm SCHEMA `+extSchema)
+		case err == nil && where != extSchema:
+			_, err = tx.Exec(ctx, `ALTER EXTENSION pg_trgm SET SCHEMA `+extSchema)
+		}
+		if err != nil {
+			return fmt.Errorf("testenv: pg_trgm in schema %s: %w", extSchema, err)
+		}
+		return nil
+	})
 }
