@@ -54,7 +54,6 @@ func TestChaosSuite(t *testing.T) {
 		t0 := time.Now()
 		s.procs[killed].kill()
 		r.takeover = standby.waitDrives(t, t0, 15*time.Second, "pbx1", "pbx2")
-		s.blindFor(t0, r.takeover, s.nodes...)
 	}))
 	s.start(killed) // it comes back (systemd's restart) as the standby
 	time.Sleep(2 * time.Second)
@@ -71,7 +70,9 @@ func TestChaosSuite(t *testing.T) {
 		t0 := time.Now()
 		s.procs[cut].proxies.Cut()
 		r.takeover = standby.waitDrives(t, t0, 15*time.Second, "pbx1", "pbx2")
-		s.blindFor(t0, r.takeover, s.nodes...)
+		for _, n := range s.nodes { // what the cut-off holder saw before it left Asterisk, it could not save
+			n.blind = append(n.blind, [2]time.Time{t0, t0.Add(r.takeover)})
+		}
 	}))
 	s.procs[cut].proxies.Restore()
 	time.Sleep(3 * time.Second) // it polls the leases again: it must stay standby
@@ -102,7 +103,6 @@ func TestChaosSuite(t *testing.T) {
 		time.Sleep(time.Second)
 		n.sim.Restart()
 		r.faultTook = s.procs[s.holder("pbx2")].waitDrives(t, t0, 30*time.Second, "pbx2")
-		s.blindFor(t0, r.faultTook, n)
 	}))
 
 	s.pg.CaughtUp(t)
@@ -111,11 +111,11 @@ func TestChaosSuite(t *testing.T) {
 		t.Errorf("the reports replica has %d calls, the primary %d", replica, primary)
 	}
 
-	t.Log("chaos suite: step | calls placed | refused (no application) | entered | in history | duplicates | lost | wrong outcome/agent | times off > 1 s | stamped at the reconciliation (in a gap) | max time diff (outside gaps) | double-booked agents (history/sim) | take-over | fault took | load average")
+	t.Log("chaos suite: step | calls placed | refused (no application) | entered | in history | duplicates | lost | wrong outcome/agent | times off > 1 s | stamped at the reconciliation (in a gap) | max time diff (outside gaps) | double-booked agents (history/sim) | take-over | fault took | longest gap without a connected instance | load average")
 	for _, r := range results {
-		t.Logf("%s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %d/%d | %s | %s | %s", r.name, r.placed, r.refused, r.entered, r.inHistory,
+		t.Logf("%s | %d | %d | %d | %d | %d | %d | %d | %d | %d | %s | %d/%d | %s | %s | %s | %s", r.name, r.placed, r.refused, r.entered, r.inHistory,
 			r.dups, r.lost, r.wrong, r.late, r.blind, r.maxDiff.Round(time.Millisecond), r.doubleHist, r.doubleSim,
-			fmtDur(r.takeover), fmtDur(r.faultTook), r.load)
+			fmtDur(r.takeover), fmtDur(r.faultTook), fmtDur(r.gap), r.load)
 	}
 }
 
@@ -134,6 +134,7 @@ type chaosResult struct {
 	replaced                                        int // ApplicationReplaced on a node: two instances connected
 	maxDiff                                         time.Duration
 	takeover, faultTook                             time.Duration // kill/cut → standby drives; the fault itself
+	gap                                             time.Duration // the longest time no instance was connected to a node
 	load                                            string
 }
 
@@ -151,11 +152,23 @@ func (s *chaosSuite) step(name string, fault func(*chaosResult)) chaosResult {
 			s.traffic(ctx, n, rand.New(rand.NewPCG(uint64(i+1), uint64(len(s.results)+1))))
 		}()
 	}
+	mctx, stopMonitor := context.WithCancel(context.Background())
+	gaps := make(chan map[string][][2]time.Time, 1)
+	go func() { gaps <- s.monitor(mctx) }()
 	time.Sleep(5 * time.Second)
+	t.Logf("%s: the fault at %s", name, time.Now().Format("15:04:05.000"))
 	fault(&r)
 	time.Sleep(8 * time.Second)
 	cancel()
 	wg.Wait()
+	stopMonitor()
+	byNode := <-gaps
+	for _, n := range s.nodes {
+		for _, g := range byNode[n.name] {
+			n.blind = append(n.blind, g)
+			r.gap = max(r.gap, g[1].Sub(g[0]))
+		}
+	}
 	s.check(&r)
 	r.load = loadAverage()
 	s.results = append(s.results, r)
@@ -313,10 +326,41 @@ func (s *chaosSuite) check(r *chaosResult) {
 	}
 }
 
-// blindFor records a gap on the nodes: from t0, for d, no instance was connected to them.
-func (s *chaosSuite) blindFor(t0 time.Time, d time.Duration, nodes ...*chaosNode) {
-	for _, n := range nodes {
-		n.blind = append(n.blind, [2]time.Time{t0, t0.Add(d)})
+// monitor watches, every 200 ms until ctx is done, whether some instance is connected to each
+// node, and returns the gaps (no instance connected), widened by the polling interval.
+func (s *chaosSuite) monitor(ctx context.Context) map[string][][2]time.Time {
+	const every = 200 * time.Millisecond
+	gaps := map[string][][2]time.Time{}
+	open, lastUp := map[string]time.Time{}, map[string]time.Time{}
+	for {
+		now := time.Now()
+		for _, n := range s.nodes {
+			up := false
+			for _, p := range s.procs {
+				up = up || (p != nil && p.gauge("callfloor_ari_connected", n.name) == 1)
+			}
+			switch {
+			case up && !open[n.name].IsZero():
+				gaps[n.name] = append(gaps[n.name], [2]time.Time{open[n.name], now})
+				delete(open, n.name)
+			case !up && open[n.name].IsZero():
+				open[n.name] = lastUp[n.name]
+				if open[n.name].IsZero() {
+					open[n.name] = now.Add(-every)
+				}
+			}
+			if up {
+				lastUp[n.name] = now
+			}
+		}
+		select {
+		case <-ctx.Done():
+			for node, from := range open {
+				gaps[node] = append(gaps[node], [2]time.Time{from, time.Now()})
+			}
+			return gaps
+		case <-time.After(every):
+		}
 	}
 }
 

@@ -56,7 +56,7 @@ func (c chaosChild) config() (*callfloor.Config, error) {
 		return nil, err
 	}
 	cfg.RedisURL, cfg.Prefix, cfg.DatabaseURL, cfg.ReportsDatabaseURL, cfg.DataDir = c.RedisURL, c.Prefix, c.DatabaseURL, c.ReportsURL, c.DataDir
-	cfg.Sim, cfg.LogLevel, cfg.Asterisk = nil, "warn", nil
+	cfg.Sim, cfg.LogLevel, cfg.Asterisk = nil, "info", nil
 	names := make([]string, 0, len(c.Nodes))
 	for n := range c.Nodes {
 		names = append(names, n)
@@ -129,13 +129,29 @@ type chaosNode struct {
 	sim           *sim.Server
 	seq           int            // callers placed (the traffic goroutine's)
 	checked       int            // records already checked by a step
-	blind         [][2]time.Time // gaps: no instance connected to it (blindFor)
+	blind         [][2]time.Time // gaps: no instance connected to it (monitor), or the one connected cut from Redis
 }
 
 func newChaosSuite(t *testing.T) *chaosSuite {
 	t.Helper()
-	s := &chaosSuite{t: t, dir: t.TempDir()}
-	s.set = testenv.RedisSentinel(t)
+	dir, err := os.MkdirTemp("", "callfloor-chaos-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // the instances' logs (a.log, b.log) are kept when the suite fails
+		if t.Failed() {
+			t.Logf("the instances' logs are kept in %s", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	})
+	s := &chaosSuite{t: t, dir: dir}
+	// README: two replicas, or a failover pauses the writes (CALLFLOOR_CHAOS_REPLICAS=1 shows it)
+	replicas := 2
+	if n, err := strconv.Atoi(os.Getenv("CALLFLOOR_CHAOS_REPLICAS")); err == nil && n > 0 {
+		replicas = n
+	}
+	s.set = testenv.RedisSentinelReplicas(t, replicas)
 	s.pg = testenv.PostgresReplica(t)
 	ctx := context.Background()
 	db, err := storage.Open(ctx, s.pg.PrimaryURL)

@@ -68,10 +68,10 @@ func DialVia(m string) func(ctx context.Context, network, addr string) (net.Conn
 	}
 }
 
-// Addrs are the set's servers: the master, the replica and the sentinels (a ProxySet's targets).
+// Addrs are the set's servers: the master, the replicas and the sentinels (a ProxySet's targets).
 func (s *Sentinel) Addrs() []string {
-	out := []string{s.Master.Addr(), s.Replica.Addr()}
-	for _, n := range s.Sentinels {
+	out := []string{s.Master.Addr()}
+	for _, n := range append(append([]*RedisProc(nil), s.Replicas...), s.Sentinels...) {
 		out = append(out, n.Addr())
 	}
 	return out
