@@ -53,7 +53,7 @@ func TestChaosSuite(t *testing.T) {
 		standby := s.procs[1-killed]
 		t0 := time.Now()
 		s.procs[killed].kill()
-		r.takeover = standby.waitDrives(t, t0, 15*time.Second, "pbx1", "pbx2")
+		r.takeover = standby.waitDrives(t, t0, 40*time.Second, "pbx1", "pbx2")
 	}))
 	s.start(killed) // it comes back (systemd's restart) as the standby
 	time.Sleep(2 * time.Second)
@@ -69,7 +69,7 @@ func TestChaosSuite(t *testing.T) {
 		standby := s.procs[1-cut]
 		t0 := time.Now()
 		s.procs[cut].proxies.Cut()
-		r.takeover = standby.waitDrives(t, t0, 15*time.Second, "pbx1", "pbx2")
+		r.takeover = standby.waitDrives(t, t0, 40*time.Second, "pbx1", "pbx2")
 		for _, n := range s.nodes { // what the cut-off holder saw before it left Asterisk, it could not save
 			n.blind = append(n.blind, [2]time.Time{t0, t0.Add(r.takeover)})
 		}

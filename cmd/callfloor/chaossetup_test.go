@@ -45,6 +45,7 @@ type chaosChild struct {
 	ReportsURL  string            // reports_database_url: the streaming replica
 	DataDir     string            // data_dir (the durable outbox): kept across a restart of the instance
 	Nodes       map[string]string // Asterisk node name → ARI base URL
+	LeaseTTL    time.Duration     // acd.lease.ttl (renew a third of it); 0: the defaults
 }
 
 // config is the embedded demo's floor (24 agents, three queues) on the suite's servers, with
@@ -66,6 +67,9 @@ func (c chaosChild) config() (*callfloor.Config, error) {
 		cfg.Asterisk = append(cfg.Asterisk, callfloor.Node{Name: n, URL: c.Nodes[n], Username: "callfloor", Password: "callfloor-test"})
 	}
 	cfg.ACD.Lease.Enabled = true
+	if c.LeaseTTL > 0 {
+		cfg.ACD.Lease.TTL, cfg.ACD.Lease.Renew = c.LeaseTTL, c.LeaseTTL/3
+	}
 	for i := range cfg.Queues {
 		q := &cfg.Queues[i]
 		q.Survey, q.Callback.Offer, q.WrapUp = nil, false, 500*time.Millisecond
@@ -170,6 +174,9 @@ func newChaosSuite(t *testing.T) *chaosSuite {
 	t.Cleanup(func() { rdb.Close() })
 	s.store = realtime.New(rdb, "chaos:")
 	s.child = chaosChild{RedisURL: s.set.URL(0), Prefix: "chaos:", DatabaseURL: s.pg.PrimaryURL, ReportsURL: s.pg.ReplicaURL, Nodes: map[string]string{}}
+	if d, err := time.ParseDuration(os.Getenv("CALLFLOOR_CHAOS_LEASE_TTL")); err == nil { // e.g. 10s: ride through a failover's write pause
+		s.child.LeaseTTL = d
+	}
 	for _, a := range s.set.Sentinels {
 		s.child.Sentinels = append(s.child.Sentinels, a.Addr())
 	}
