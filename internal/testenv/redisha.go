@@ -22,11 +22,11 @@ import (
 // sentinel (the redis-sentinel package only adds a service around it).
 
 // Chaos skips a long failure test (tens of seconds: failovers, restarts, replicas) unless
-// CALLFLOOR_CHAOS=1; deploy/chaos/redis-pg.sh runs them.
+// CALLFLOOR_CHAOS=1; deploy/chaos/redis-pg.sh and deploy/chaos/run.sh run them.
 func Chaos(t testing.TB) {
 	t.Helper()
 	if os.Getenv("CALLFLOOR_CHAOS") != "1" {
-		t.Skip("a long failure test: runs with CALLFLOOR_CHAOS=1 (deploy/chaos/redis-pg.sh)")
+		t.Skip("a long failure test: runs with CALLFLOOR_CHAOS=1 (deploy/chaos/redis-pg.sh, deploy/chaos/run.sh)")
 	}
 }
 
