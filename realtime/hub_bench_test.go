@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -36,107 +37,96 @@ func BenchmarkFanout(b *testing.B) {
 func runFanout(b *testing.B, clients, agents int, dur time.Duration, eventsPerSec int) {
 	rdb, prefix := testenv.Redis(b)
 	s := realtime.New(rdb, prefix)
-	ctx := context.Background()
-	queues := make([]callfloor.Queue, 10)
-	for i := range queues {
-		queues[i] = callfloor.Queue{Name: fmt.Sprintf("q%02d", i), SLTarget: 0.8, WaitingAmber: 5, WaitingRed: 10}
-	}
-	cfg := &floorCfg{queues: queues}
-	now := time.Now()
-	for i := range agents {
-		id := fmt.Sprintf("a%03d", i)
-		a := callfloor.Agent{ID: id, Name: id, Team: fmt.Sprintf("t%02d", i/25), Skills: map[string]int{queues[i%10].Name: 5, queues[(i+3)%10].Name: 3}}
-		cfg.agents = append(cfg.agents, a)
-		if err := s.UpsertAgent(ctx, a, now); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := s.Transition(ctx, realtime.Transition{Agent: id, To: callfloor.AgentAvailable, Now: now}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	cfg := fanoutFloor(b, s, agents)
 	hub := realtime.NewHub(realtime.HubOptions{KPI: cfg.kpi(s), Store: s, SendQueue: 1024})
 	srv := httptest.NewServer(hub)
 	defer srv.Close()
-	hctx, cancel := context.WithCancel(ctx)
+	hctx, cancel := context.WithCancel(context.Background())
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); _ = hub.Run(hctx) }()
 	defer func() { cancel(); srv.CloseClientConnections(); <-hubDone }()
 	url := "ws" + strings.TrimPrefix(srv.URL, "http")
 
-	// Clients: subscribe, read the snapshot, then record every delta's latency.
-	type stats struct {
-		lat    []float64 // ms
-		deltas int64
-		gaps   int64
-	}
-	all := make([]*stats, clients)
-	var measuring atomic.Bool
-	var received atomic.Int64
-	var wg sync.WaitGroup
-	ready := make(chan struct{}, clients)
-	conns := make([]*websocket.Conn, clients)
+	run := newFanoutRun(1)
 	for i := range clients {
-		c, _, err := websocket.DefaultDialer.Dial(url, nil)
-		if err != nil {
-			b.Fatalf("client %d: %v", i, err)
-		}
-		conns[i] = c
 		view := `{"kind":"floor"}`
 		if i%2 == 1 {
 			view = `{"kind":"queues"}`
 		}
-		if err := c.WriteMessage(websocket.TextMessage, []byte(`{"type":"subscribe","id":"s","view":`+view+`}`)); err != nil {
-			b.Fatal(err)
-		}
-		st := &stats{}
-		all[i] = st
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var seq int64
-			first := true
-			for {
-				_, msg, err := c.ReadMessage()
-				if err != nil {
-					return
-				}
-				recvAt := time.Now()
-				n := seqOf(msg)
-				if n != seq+1 {
-					st.gaps++
-				}
-				seq = n
-				if first {
-					first = false
-					ready <- struct{}{}
-					continue
-				}
-				if !measuring.Load() || !bytes.HasPrefix(msg, []byte(`{"type":"delta"`)) {
-					continue
-				}
-				at, ok := atOf(msg)
-				if !ok {
-					continue
-				}
-				st.deltas++
-				received.Add(1)
-				st.lat = append(st.lat, float64(recvAt.Sub(at).Microseconds())/1000)
-			}
-		}()
+		run.dial(b, 0, url, nil, view)
 	}
-	for range clients {
-		<-ready
-	}
+	run.waitReady()
 
-	// Drive the floor: agent state changes and calls entering / leaving queues.
-	rng := rand.New(rand.NewPCG(1, 2))
-	var events atomic.Int64
 	var ru0, ru1 syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	start := time.Now()
-	measuring.Store(true)
+	run.measuring.Store(true)
 	b.ResetTimer()
+	events := driveFloor(b, s, cfg, eventsPerSec, dur)
+	time.Sleep(300 * time.Millisecond) // let the last deltas arrive
+	run.measuring.Store(false)
+	wall := time.Since(start)
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	b.StopTimer()
+	cpu := tv(ru1.Utime) + tv(ru1.Stime) - tv(ru0.Utime) - tv(ru0.Stime)
+	run.close()
+
+	msgs := float64(run.received[0].Load())
+	b.ReportMetric(float64(events)/wall.Seconds(), "events/s")
+	run.reportLatency(b)
+	b.ReportMetric(msgs/wall.Seconds(), "msgs/s")
+	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "cores-used")
+	b.ReportMetric(msgs/cpu.Seconds(), "msgs/s/core")
+}
+
+// fanoutCfg is the benchmarks' floor: agents a000… in 10 queues (two skills each), 25 a team.
+func fanoutCfg(agents int) *floorCfg {
+	queues := make([]callfloor.Queue, 10)
+	for i := range queues {
+		queues[i] = callfloor.Queue{Name: fmt.Sprintf("q%02d", i), SLTarget: 0.8, WaitingAmber: 5, WaitingRed: 10}
+	}
+	cfg := &floorCfg{queues: queues}
+	for i := range agents {
+		id := fanoutAgent(i, agents)
+		cfg.agents = append(cfg.agents, callfloor.Agent{ID: id, Name: id, Team: fmt.Sprintf("t%02d", i/25), Skills: map[string]int{queues[i%10].Name: 5, queues[(i+3)%10].Name: 3}})
+	}
+	return cfg
+}
+
+// fanoutAgent is agent i's id: a000 for a floor under 1,000, a0000 from 1,000.
+func fanoutAgent(i, agents int) string {
+	if agents > 1000 {
+		return fmt.Sprintf("a%04d", i)
+	}
+	return fmt.Sprintf("a%03d", i)
+}
+
+// fanoutFloor stores the floor's agents, all available, as the ACD does at start.
+func fanoutFloor(b testing.TB, s *realtime.Store, agents int) *floorCfg {
+	ctx := context.Background()
+	cfg := fanoutCfg(agents)
+	now := time.Now()
+	for _, a := range cfg.agents {
+		if err := s.UpsertAgent(ctx, a, now); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Transition(ctx, realtime.Transition{Agent: a.ID, To: callfloor.AgentAvailable, Now: now}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return cfg
+}
+
+// driveFloor drives the floor through the Store for dur at eventsPerSec: agent state changes
+// (60 %) and calls entering (20 %) and being answered (20 %); it returns the events written.
+func driveFloor(b testing.TB, s *realtime.Store, cfg *floorCfg, eventsPerSec int, dur time.Duration) int64 {
+	ctx := context.Background()
+	agents, queues := len(cfg.agents), cfg.queues
+	rng := rand.New(rand.NewPCG(1, 2))
+	var events int64
+	start := time.Now()
 	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
 	perTick := eventsPerSec / 100
 	var waiting []*callfloor.Call
 	n := 0
@@ -147,7 +137,7 @@ func runFanout(b *testing.B, clients, agents int, dur time.Duration, eventsPerSe
 			t := time.Now()
 			switch r := rng.IntN(10); {
 			case r < 6:
-				id := fmt.Sprintf("a%03d", rng.IntN(agents))
+				id := cfg.agents[rng.IntN(agents)].ID
 				tr := realtime.Transition{Agent: id, Now: t}
 				switch rng.IntN(4) {
 				case 0:
@@ -182,42 +172,112 @@ func runFanout(b *testing.B, clients, agents int, dur time.Duration, eventsPerSe
 					b.Fatal(err)
 				}
 			}
-			events.Add(1)
+			events++
 		}
 	}
-	tick.Stop()
-	time.Sleep(300 * time.Millisecond) // let the last deltas arrive
-	measuring.Store(false)
-	wall := time.Since(start)
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-	b.StopTimer()
-	cpu := tv(ru1.Utime) + tv(ru1.Stime) - tv(ru0.Utime) - tv(ru0.Stime)
+	return events
+}
 
-	for _, c := range conns {
+// fanoutRun is the benchmarks' WebSocket clients: each subscribes, reads its snapshot, then
+// records every delta's latency (event At → received) while measuring is on.
+type fanoutRun struct {
+	measuring atomic.Bool
+	received  []atomic.Int64 // deltas measured, per web node
+	all       []*fanoutStats
+	conns     []*websocket.Conn
+	wg        sync.WaitGroup
+	ready     chan struct{}
+}
+
+type fanoutStats struct {
+	lat  []float64 // ms
+	gaps int64
+}
+
+func newFanoutRun(nodes int) *fanoutRun {
+	return &fanoutRun{received: make([]atomic.Int64, nodes), ready: make(chan struct{}, 1<<16)}
+}
+
+// dial connects one client to node's url with header h and subscribes it to view.
+func (r *fanoutRun) dial(b testing.TB, node int, url string, h http.Header, view string) {
+	c, _, err := websocket.DefaultDialer.Dial(url, h)
+	if err != nil {
+		b.Fatalf("client %d: %v", len(r.conns), err)
+	}
+	r.conns = append(r.conns, c)
+	if err := c.WriteMessage(websocket.TextMessage, []byte(`{"type":"subscribe","id":"s","view":`+view+`}`)); err != nil {
+		b.Fatal(err)
+	}
+	st := &fanoutStats{}
+	r.all = append(r.all, st)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		var seq int64
+		first := true
+		for {
+			_, msg, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			recvAt := time.Now()
+			n := seqOf(msg)
+			if n != seq+1 {
+				st.gaps++
+			}
+			seq = n
+			if first {
+				first = false
+				if bytes.HasPrefix(msg, []byte(`{"type":"error"`)) {
+					b.Errorf("subscription %s refused: %s", view, msg)
+				}
+				r.ready <- struct{}{}
+				continue
+			}
+			if !r.measuring.Load() || !bytes.HasPrefix(msg, []byte(`{"type":"delta"`)) {
+				continue
+			}
+			at, ok := atOf(msg)
+			if !ok {
+				continue
+			}
+			r.received[node].Add(1)
+			st.lat = append(st.lat, float64(recvAt.Sub(at).Microseconds())/1000)
+		}
+	}()
+}
+
+// waitReady waits for every client's first message (its snapshot).
+func (r *fanoutRun) waitReady() {
+	for range r.conns {
+		<-r.ready
+	}
+}
+
+// close disconnects the clients and waits for their readers.
+func (r *fanoutRun) close() {
+	for _, c := range r.conns {
 		c.Close()
 	}
-	wg.Wait()
+	r.wg.Wait()
+}
+
+// reportLatency reports the deltas' latency percentiles and the sequence gaps (after close).
+func (r *fanoutRun) reportLatency(b *testing.B) {
 	var lat []float64
 	var gaps int64
-	for _, st := range all {
+	for _, st := range r.all {
 		lat = append(lat, st.lat...)
 		gaps += st.gaps
 	}
-	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	if len(lat) == 0 {
+		b.Fatal("no delta measured")
 	}
-	msgs := float64(received.Load())
-	b.ReportMetric(float64(events.Load())/wall.Seconds(), "events/s")
+	slices.Sort(lat)
+	pct := func(p float64) float64 { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(lat[len(lat)-1], "max-ms")
-	b.ReportMetric(msgs/wall.Seconds(), "msgs/s")
-	b.ReportMetric(cpu.Seconds()/wall.Seconds(), "cores-used")
-	b.ReportMetric(msgs/cpu.Seconds(), "msgs/s/core")
 	b.ReportMetric(float64(gaps), "seq-gaps")
 }
 

@@ -46,7 +46,7 @@ type Main struct {
 
 	Log      *slog.Logger
 	Registry *prometheus.Registry
-	Redis    redis.UniversalClient
+	Redis    redis.UniversalClient // set before Run to use that client for redis_url's server(s) (closed by Close)
 	DB       *storage.DB
 	Writer   *storage.Writer
 	KPI      *realtime.KPI
@@ -142,7 +142,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("config: redis_url: %w", err)
 	}
-	m.Redis = rt.NewClient()
+	if m.Redis == nil { // a test may hand in its own client (the chaos suite's, through a cuttable proxy)
+		m.Redis = rt.NewClient()
+	}
 	// In a Cluster every key of the floor carries one hash tag (realtime.RedisTarget.KeyPrefix):
 	// set once here, so every Redis user below (and store.Prefix()) builds keys from it.
 	cfg.Prefix = rt.KeyPrefix(cfg.Prefix)

@@ -22,11 +22,11 @@ import (
 // sentinel (the redis-sentinel package only adds a service around it).
 
 // Chaos skips a long failure test (tens of seconds: failovers, restarts, replicas) unless
-// CALLFLOOR_CHAOS=1; deploy/chaos/redis-pg.sh runs them.
+// CALLFLOOR_CHAOS=1; deploy/chaos/redis-pg.sh and deploy/chaos/run.sh run them.
 func Chaos(t testing.TB) {
 	t.Helper()
 	if os.Getenv("CALLFLOOR_CHAOS") != "1" {
-		t.Skip("a long failure test: runs with CALLFLOOR_CHAOS=1 (deploy/chaos/redis-pg.sh)")
+		t.Skip("a long failure test: runs with CALLFLOOR_CHAOS=1 (deploy/chaos/redis-pg.sh, deploy/chaos/run.sh)")
 	}
 }
 
@@ -171,6 +171,7 @@ func RedisCluster(t testing.TB) *Cluster {
 // Production section says (min-replicas-to-write 1).
 type Sentinel struct {
 	Master, Replica *RedisProc
+	Replicas        []*RedisProc // every replica (Replica is the first)
 	Sentinels       []*RedisProc
 }
 
@@ -186,8 +187,13 @@ func (s *Sentinel) URL(db int) string {
 	return fmt.Sprintf("redis+sentinel://%s/%s/%d", strings.Join(addrs, ","), SentinelMaster, db)
 }
 
-// RedisSentinel starts the set and waits until every sentinel knows the replica.
-func RedisSentinel(t testing.TB) *Sentinel {
+// RedisSentinel starts the set (one replica) and waits until every sentinel knows the replica.
+func RedisSentinel(t testing.TB) *Sentinel { return RedisSentinelReplicas(t, 1) }
+
+// RedisSentinelReplicas is RedisSentinel with n replicas. With two, a failover does not pause
+// the writes: the other replica follows the new master at once, where with one the new master
+// refuses writes (min-replicas-to-write) until the old master, demoted, has synced from it.
+func RedisSentinelReplicas(t testing.TB, n int) *Sentinel {
 	t.Helper()
 	redisBinaries(t)
 	s := &Sentinel{}
@@ -196,7 +202,14 @@ func RedisSentinel(t testing.TB) *Sentinel {
 	// writes the new master never gets (callfloor keeps refused writes and retries them).
 	safe := []string{"min-replicas-to-write 1", "min-replicas-max-lag 2"}
 	s.Master = startRedis(t, "master", safe, false)
-	s.Replica = startRedis(t, "replica", append(safe, "replicaof 127.0.0.1 "+strconv.Itoa(s.Master.Port)), false)
+	for i := range n {
+		name := "replica"
+		if i > 0 {
+			name += strconv.Itoa(i + 1)
+		}
+		s.Replicas = append(s.Replicas, startRedis(t, name, append(safe, "replicaof 127.0.0.1 "+strconv.Itoa(s.Master.Port)), false))
+	}
+	s.Replica = s.Replicas[0]
 	for i := range 3 {
 		s.Sentinels = append(s.Sentinels, startRedis(t, fmt.Sprintf("sentinel%d", i), []string{
 			fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 2", SentinelMaster, s.Master.Port),
@@ -209,8 +222,13 @@ func RedisSentinel(t testing.TB) *Sentinel {
 		sc := redis.NewSentinelClient(&redis.Options{Addr: sn.Addr()})
 		Eventually(t, 20*time.Second, "sentinel "+sn.Addr()+" sees the replica and its peers", func() bool {
 			reps, err := sc.Replicas(context.Background(), SentinelMaster).Result()
-			if err != nil || len(reps) != 1 || strings.Contains(reps[0]["flags"], "down") || reps[0]["master-link-status"] != "ok" {
+			if err != nil || len(reps) != n {
 				return false
+			}
+			for _, r := range reps {
+				if strings.Contains(r["flags"], "down") || r["master-link-status"] != "ok" {
+					return false
+				}
 			}
 			peers, err := sc.Sentinels(context.Background(), SentinelMaster).Result()
 			return err == nil && len(peers) == 2

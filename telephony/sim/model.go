@@ -353,6 +353,7 @@ func (s *Server) newInbound(sp inboundSpec) (*channel, error) {
 	args := append([]string{"queue=" + sp.queue}, sp.extra...)
 	c2.inbound = &inboundState{patience: sp.patience, talkFor: sp.talkFor, hangAfterAnswer: sp.hangAfterAnswer, cause: sp.cause}
 	a := s.apps[sp.app]
+	s.calls.placed(c2, sp.queue, a != nil && a.conn != nil)
 	if a == nil || a.conn == nil {
 		// Stasis fails: the ;2 half goes on to Hangup() and the pair disappears.
 		s.stats.CallsFailed++
@@ -379,6 +380,7 @@ func (s *Server) callerHangup(c2 *channel, cause int) {
 		return
 	}
 	c1 := c2.peer
+	s.calls.callerHangup(c2)
 	s.evHangupRequest(c2, cause, false)
 	if c1 != nil && !c1.destroyed {
 		s.teardown(c1, 16, nil)
@@ -659,6 +661,9 @@ func (s *Server) teardown(ch *channel, cause int, hook func()) {
 		ch.dp.AppName, ch.dp.AppData = "", ""
 	}
 	ch.destroyed = true
+	if ch.inbound != nil {
+		s.calls.destroyed(ch)
+	}
 	for _, t := range ch.timers {
 		s.stopTimer(t)
 	}
@@ -769,6 +774,11 @@ func (s *Server) updatePeers(b *bridge, force bool) {
 		for _, m := range b.members {
 			if m.inbound != nil && !m.inbound.talking {
 				m.inbound.talking = true
+				if m == x {
+					s.calls.bridged(m, y)
+				} else {
+					s.calls.bridged(m, x)
+				}
 				s.stopTimer(m.inbound.patienceT)
 				if m.inbound.talkFor > 0 {
 					c := m

@@ -49,7 +49,10 @@ type Config struct {
 	// file is stored all the same), as a real Asterisk sometimes does under load. Tests return
 	// true to make it happen every time; nil never loses one.
 	LoseRecordingFinished func() bool
-	localDelay            time.Duration // unexported: delay before the second half of a Local pair follows a hang-up
+	// RecordCalls keeps a record of every inbound call placed (CallRecords): the chaos suite
+	// compares it with callfloor's history. Off by default (it grows with every call).
+	RecordCalls bool
+	localDelay  time.Duration // unexported: delay before the second half of a Local pair follows a hang-up
 }
 
 // Behaviour of an endpoint when a channel to it is originated.
@@ -177,6 +180,8 @@ type Server struct {
 
 	playbacks map[string]*playback // playing now, by id (survey.go)
 
+	calls *callLog // Config.RecordCalls (calllog.go); nil: no record
+
 	httpSrv  *http.Server
 	listener net.Listener
 }
@@ -217,6 +222,9 @@ func New(cfg Config) *Server {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.RecordCalls {
+		s.calls = &callLog{byID: map[string]*CallRecord{}}
 	}
 	if s.dialplan == nil {
 		s.dialplan = DefaultDialplan
@@ -303,6 +311,7 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.calls.crashed()
 	s.stopTimersLocked()
 	conns := s.detachAllLocked()
 	srv := s.httpSrv
@@ -372,6 +381,7 @@ func (s *Server) EventsOutage(on bool) {
 func (s *Server) Crash() {
 	s.lock()
 	s.down = true
+	s.calls.crashed()
 	s.stopTimersLocked()
 	conns := s.detachAllLocked()
 	s.channels = map[string]*channel{}
