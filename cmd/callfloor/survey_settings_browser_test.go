@@ -48,7 +48,7 @@ func TestBrowserSurveySettings(t *testing.T) {
 	do(t, ctx, "edit sales", chromedp.Click(byTestID("svs-edit-sales")), chromedp.WaitVisible(byTestID("svs-save")))
 	setField(t, ctx, "svs-prompt-zh-q1", "survey.wav")
 	do(t, ctx, "save", chromedp.Click(byTestID("svs-save")))
-	waitFor(t, ctx, 10*time.Second, "the bad prompt refused in Chinese", func() bool {
+	waitFor(t, ctx, 30*time.Second, "the bad prompt refused in Chinese", func() bool {
 		s := textOf(ctx, "svs-dialog-error")
 		return strings.Contains(s, "第一题提示音") && strings.Contains(s, "Asterisk 语音")
 	})
@@ -57,7 +57,7 @@ func TestBrowserSurveySettings(t *testing.T) {
 	elSelect(t, ctx, "svs-queues", "support · default")
 	fullShot(t, ctx, "/tmp/shots-survey-settings", "survey-settings-dialog-zh.png")
 	do(t, ctx, "save", chromedp.Click(byTestID("svs-save")))
-	waitFor(t, ctx, 10*time.Second, "12 s on sales and support", func() bool {
+	waitFor(t, ctx, 30*time.Second, "12 s on sales and support", func() bool {
 		return textOf(ctx, "svs-timeout-sales") == "12 秒" && textOf(ctx, "svs-timeout-support") == "12 秒" && !visible(ctx, "svs-save")
 	})
 	for _, q := range []string{"sales", "support"} {

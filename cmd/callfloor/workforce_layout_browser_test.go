@@ -42,8 +42,10 @@ func TestBrowserWorkforceLayouts(t *testing.T) {
 		}
 	}
 	ops := ctx
+	do(t, ops, "watch the loads", watchLoads())
 	loginUI(t, ops, base, "olga", pw, "btn-signout")
 	agent := newTab(t, ctx)
+	do(t, agent, "watch the loads", watchLoads())
 	loginUI(t, agent, base, "ana", pw, "btn-signout")
 
 	pages := []struct {
@@ -70,8 +72,9 @@ func TestBrowserWorkforceLayouts(t *testing.T) {
 			for _, p := range pages {
 				do(t, p.who, "viewport", chromedp.EmulateViewport(size[0], size[1]))
 				open(t, p.who, base+p.path, p.wait)
-				time.Sleep(2 * time.Second) // the page's other requests and charts
-				if p.path == "/desktop" {   // the roster panel is below the fold
+				settle(p.who, 5*time.Second)       // the page's other requests (it slept 2 s on each of the 32)
+				time.Sleep(300 * time.Millisecond) // the charts' first frame
+				if p.path == "/desktop" {          // the roster panel is below the fold
 					do(t, p.who, "scroll to the roster", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="desk-roster"]').scrollIntoView({block: "start"})`))
 				}
 				name := fmt.Sprintf("layout-%s-%d-%s.png", filepath.Base(p.path), size[0], lang)

@@ -54,6 +54,15 @@ const recordDataStrings = `(() => {
   };
 })()`
 
+// watchLoads has every document the tab opens from now on record what settle waits for (and
+// the data strings the Chinese walk allows).
+func watchLoads() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: recordDataStrings})
+		return err
+	})
+}
+
 // settle waits until the page has loaded what it asks for after a click: no request in flight
 // for 400 ms and every socket opened has had its first message (the live snapshot); at most
 // max (the fixed waits this replaced), at least 300 ms (the click's own rendering).
@@ -158,10 +167,7 @@ func TestBrowserChineseUIHasNoEnglish(t *testing.T) {
 	}()
 	for _, u := range users {
 		tab := newTab(t, ctx)
-		if err := chromedp.Do(tab, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: recordDataStrings})
-			return err
-		}), chromedp.Navigate(base+"/login"), chromedp.Evaluate[chromedp.Void](`localStorage.setItem("callfloor.lang", "zh-CN")`)); err != nil {
+		if err := chromedp.Do(tab, watchLoads(), chromedp.Navigate(base+"/login"), chromedp.Evaluate[chromedp.Void](`localStorage.setItem("callfloor.lang", "zh-CN")`)); err != nil {
 			t.Fatal(err)
 		}
 		lctx, cancel := context.WithTimeout(tab, 90*time.Second) // bcrypt on a loaded machine
