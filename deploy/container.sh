@@ -128,7 +128,7 @@ verify() {
     fi
   done
   cleanup() {
-    pm rm -f "$name" >/dev/null 2>&1 || true
+    pm rm -f -v "$name" >/dev/null 2>&1 || true
     psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
     redis-cli -u "$redis" flushdb >/dev/null 2>&1 || true
   }

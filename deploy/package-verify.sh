@@ -199,10 +199,14 @@ curl -fsS -b "$jar" -H "Origin: $api" -X POST "$api/api/v1/agents/1001/login" >/
 ok "agent 1001 logged in"
 echo go >&7
 from=$(date -u -d '-10 minutes' +%FT%TZ)
+# answered: the calls of the history search (GET /api/v1/calls) that were answered
+count_answered() {
+  curl -fsS -b "$jar" "$api/api/v1/calls?from=$from&to=$(date -u -d '+1 minute' +%FT%TZ)&outcome=answered" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); l=d if isinstance(d,list) else d.get("calls") or d.get("items") or []; print(sum(1 for c in l if c.get("outcome")=="answered"))'
+}
 answered=0
 for _ in $(seq 1 120); do
-  to=$(date -u -d '+1 minute' +%FT%TZ)
-  answered=$(curl -fsS -b "$jar" "$api/api/v1/calls?from=$from&to=$to" | grep -o '"outcome":"answered"' | wc -l || true)
+  answered=$(count_answered || echo 0)
   [ "$answered" -ge 4 ] && break
   sleep 1
 done
@@ -222,8 +226,7 @@ stop_serve
 # shellcheck disable=SC2086
 as_unit $unit_pre 2>&1 | sed 's/^/  | /'
 start_serve
-to=$(date -u -d '+1 minute' +%FT%TZ)
-after=$(curl -fsS -b "$jar" "$api/api/v1/calls?from=$from&to=$to" | grep -o '"outcome":"answered"' | wc -l || true)
+after=$(count_answered)
 [ "$after" -ge 4 ] || die "after the upgrade the history shows $after answered calls"
 ok "the new binary serves; the session cookie still valid; $after answered calls in the history"
 stop_serve
