@@ -48,21 +48,31 @@ api=http://127.0.0.1:$port
 work=$here/.run/package-verify
 rm -rf "$work"
 mkdir -p "$work"
-serve_pid= sim_pid=
+serve_pid=
 
+# stop CMD: TERM to the callfloor processes of the user callfloor running CMD (serve or sim;
+# the user is this script's own: it refuses to start when one exists), then KILL after 30 s
+stop() {
+  local pids
+  pids=$(pgrep -u callfloor -f "^/usr/bin/callfloor $1" 2>/dev/null) || return 0
+  # shellcheck disable=SC2086
+  kill -TERM $pids 2>/dev/null || true
+  for _ in $(seq 1 60); do
+    # shellcheck disable=SC2086
+    kill -0 $pids 2>/dev/null || return 0
+    sleep 0.5
+  done
+  # shellcheck disable=SC2086
+  kill -KILL $pids 2>/dev/null || true
+}
 stop_serve() {
-  if [ -n "$serve_pid" ]; then
-    # runuser passes the TERM on to serve (its child); serve stops cleanly within its 30 s
-    kill -TERM "$serve_pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL "$serve_pid" 2>/dev/null || true
-    serve_pid=
-  fi
+  stop serve
+  [ -z "$serve_pid" ] || wait "$serve_pid" 2>/dev/null || true
+  serve_pid=
 }
 cleanup() {
   stop_serve
-  [ -z "$sim_pid" ] || kill "$sim_pid" 2>/dev/null || true
-  [ -z "$sim_pid" ] || sleep 1
+  getent passwd callfloor >/dev/null && stop sim
   if dpkg-query -W -f '${Status}' callfloor 2>/dev/null | grep -qv 'not-installed'; then
     dpkg --purge callfloor >/dev/null 2>&1 || true
   fi
@@ -137,7 +147,6 @@ mkfifo "$work/sim.in"
 exec 7<>"$work/sim.in"
 runuser -u callfloor -- /usr/bin/callfloor sim -listen "127.0.0.1:$ariport" -traffic hotline:20 -max-calls 4 \
   -start-on-stdin -ring 1s -patience-min 2m -patience-max 2m -talk-min 2s -talk-max 4s <&7 >"$work/sim.log" 2>&1 &
-sim_pid=$!
 
 # The unit, as systemd would run it: User=, WorkingDirectory=, Environment=, EnvironmentFile=,
 # UMask=, ExecStartPre=, ExecStart= are read from the installed file.
@@ -189,8 +198,7 @@ start_serve() {
   ok "serve runs as $(ps -o user= -p "$pid") (pid $pid) in $(readlink /proc/"$pid"/cwd), umask $(grep Umask /proc/"$pid"/status | awk '{print $2}')"
 }
 start_serve
-export CALLFLOOR_USER_PASSWORD=verify-password-1
-as_unit /usr/bin/callfloor user add -config /etc/callfloor/callfloor.yaml -username admin -role admin -name "验证管理员" | sed 's/^/  | /'
+as_unit env CALLFLOOR_USER_PASSWORD=verify-password-1 /usr/bin/callfloor user add -config /etc/callfloor/callfloor.yaml -username admin -role admin -name "验证管理员" | sed 's/^/  | /'
 jar=$work/cookie
 curl -fsS -c "$jar" -H 'Content-Type: application/json' -d '{"username":"admin","password":"verify-password-1"}' "$api/api/v1/login" >/dev/null
 ok "logged in as admin"
@@ -230,8 +238,7 @@ after=$(count_answered)
 [ "$after" -ge 4 ] || die "after the upgrade the history shows $after answered calls"
 ok "the new binary serves; the session cookie still valid; $after answered calls in the history"
 stop_serve
-kill "$sim_pid" 2>/dev/null || true
-sim_pid=
+stop sim
 
 # ---------------------------------------------------------------------------------------------
 log "6. dpkg -r callfloor, then dpkg --purge callfloor"
