@@ -46,6 +46,7 @@ commands:
   gen-history    write a simulated history (a year of a 300-seat centre) into a database of its own
   rollups        rollups rebuild -from DAY -to DAY: recompute the production reports' rollups from the raw history
   bench serve    CPU per call of serve as deployed, with its own Redis and PostgreSQL (-rate 5 -calls 100 -agents 20 -talk 3s)
+  healthcheck    ask a running callfloor for /healthz (-path /readyz), exit 1 unless 200 (a container's health check)
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runUser(ctx, args[1:], stdout, stderr)
 	case "demo-data":
 		return runDemoData(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:], stdout, stderr)
 	case "check-config":
 		fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
 		fs.SetOutput(stderr)
