@@ -788,6 +788,8 @@ CREATE TEMP TABLE IF NOT EXISTS st_logins (agent_id text NOT NULL, login_at time
 CREATE TEMP TABLE IF NOT EXISTS st_logouts (agent_id text NOT NULL, at timestamptz NOT NULL);
 CREATE TEMP TABLE IF NOT EXISTS st_recs (LIKE recordings);
 CREATE TEMP TABLE IF NOT EXISTS st_surveys (LIKE surveys INCLUDING DEFAULTS);
+CREATE TEMP TABLE IF NOT EXISTS st_new_calls (LIKE calls);
+CREATE TEMP TABLE IF NOT EXISTS st_new_offers (LIKE offers);
 ` + rollupStashDDL
 
 func updateSet(cols []string, except ...string) string {
@@ -836,7 +838,13 @@ LEFT JOIN agent_state_open o ON o.agent_id = s.agent_id AND o.started_at = s.sta
 ORDER BY s.agent_id, s.started_at
 ON CONFLICT DO NOTHING`
 
-	insertOpens = `INSERT INTO agent_state_open SELECT * FROM st_opens ORDER BY agent_id, started_at ON CONFLICT DO NOTHING`
+	// An opening whose interval this batch closes is not kept: the interval carries its
+	// direction and call (inserted with them, or filled in by fillIntervals), and no later
+	// batch needs it (a replay of that interval inserts nothing); attendance's "state still
+	// running" looks for an opening without an interval after it, which this one is not.
+	insertOpens = `INSERT INTO agent_state_open SELECT * FROM st_opens so
+WHERE NOT EXISTS (SELECT 1 FROM st_intervals s WHERE s.agent_id = so.agent_id AND s.started_at = so.started_at AND s.state = so.state)
+ORDER BY agent_id, started_at ON CONFLICT DO NOTHING`
 
 	// The opening written after the interval it opened (out-of-order writers): fill it in.
 	fillIntervals = `UPDATE agent_state_intervals i SET direction = so.direction, call_id = so.call_id FROM st_opens so
@@ -995,6 +1003,9 @@ func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 	}{
 		{"calls", callCols, newCalls},
 		{"offers", offerCols, newOffers},
+		// their copies, the rollups' source of their parts (rollup_diff.go, freshCalls)
+		{"st_new_calls", callCols, newCalls},
+		{"st_new_offers", offerCols, newOffers},
 		{"st_calls", callCols, calls},
 		{"st_reccalls", callCols, callRowsOf(b.recCalls)},
 		{"st_offers", offerCols, offers},
@@ -1013,11 +1024,20 @@ func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 		table, sql string
 		when       bool
 	}
+	// The rollups by difference (rollup_diff.go): the locks and the old parts of the rows this
+	// batch rewrites before its upserts, their new parts added after them; the intervals'
+	// insert adds its own.
+	refresh := rollupsOf(b, fresh)
+	intervalsSQL, counted := refresh.intervalsSQL()
+	intervalsStep := "agent_state_intervals"
+	if counted {
+		intervalsStep = countedIntervals
+	}
 	steps := []step{
 		{"calls", upsertCalls, len(calls) > 0},
 		{"calls", upsertRecCalls, len(b.recCalls) > 0},
 		{"offers", upsertOffers, len(offers) > 0},
-		{"agent_state_intervals", insertIntervals, len(b.intervals) > 0},
+		{intervalsStep, intervalsSQL, len(b.intervals) > 0},
 		{"agent_state_open", insertOpens, len(b.opens) > 0},
 		{"agent_state_intervals", fillIntervals, len(b.opens) > 0},
 		{"agent_logouts", insertLogouts, len(b.logouts) > 0},
@@ -1036,9 +1056,6 @@ func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 		tables, counts = append(tables, "offers"), append(counts, int64(len(newOffers)))
 	}
 	fixed := len(tables)
-	// The rollups by difference (rollup_diff.go): the locks and the old parts of the rows this
-	// batch rewrites before its upserts, their new parts added after them.
-	refresh := rollupsOf(b, fresh)
 	for range refresh.queueBefore(pb) {
 		tables = append(tables, "rollups")
 	}
@@ -1053,7 +1070,16 @@ func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 	}
 	res := tx.SendBatch(ctx, pb)
 	for i := fixed; i < len(tables); i++ {
-		tag, err := res.Exec()
+		var tag pgconn.CommandTag
+		var err error
+		if tables[i] == countedIntervals {
+			// its result is the intervals inserted
+			var n int64
+			err = res.QueryRow().Scan(&n)
+			tables[i], tag = "agent_state_intervals", pgconn.NewCommandTag("INSERT 0 "+strconv.FormatInt(n, 10))
+		} else {
+			tag, err = res.Exec()
+		}
 		if err != nil {
 			res.Close()
 			return fmt.Errorf("write %s: %w", tables[i], err)
@@ -1082,6 +1108,9 @@ func (s *sink) writeTx(ctx context.Context, b *batch, safe bool) error {
 	}
 	return nil
 }
+
+// countedIntervals labels the intervals' insert whose result is a row, the intervals inserted.
+const countedIntervals = "agent_state_intervals (counted)"
 
 // ---- partitions ----
 

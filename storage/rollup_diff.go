@@ -13,7 +13,12 @@ package storage
 //     the calls of its offers), their offers, dispositions and numbers, and its state intervals
 //     (insert-only: their difference is the intervals actually inserted). A batch's cost follows
 //     its own rows, not the size of the buckets they fall into (a backlog replayed into one
-//     bucket was quadratic when every batch recomputed the bucket from all of its raw rows);
+//     bucket was quadratic when every batch recomputed the bucket from all of its raw rows).
+//     Only rewrites have old parts: a call the batch inserts (no row before it: most of a
+//     backlog, and a live call's first event) has none, and its new parts are read from the
+//     batch's staging copy of its rows, not looked up again; a batch of new calls only reads no
+//     old parts and subtracts nothing. The state intervals are added by their insert's own
+//     statement, from the rows it returns (writerIntervalsSQL);
 //   - a rebuild (RebuildRollups, a disposition set): the "old parts" are the bucket's rollup rows
 //     themselves and the new parts the bucket recomputed exactly from all of its raw rows, so
 //     the rows equal the raw recomputation whatever they held before.
@@ -58,10 +63,7 @@ type rollupRefresh struct {
 	callEntered []time.Time
 	callFresh   []bool
 	newNumbers  []string // numbers the batch's outbound call rows dial
-	// the state intervals the batch inserts (agent_state_intervals' key)
-	ivAgents []string
-	ivStarts []time.Time
-	ivStates []string
+	states15    bool     // the batch has state intervals to add (writerIntervalsSQL)
 }
 
 func newRollupRefresh() *rollupRefresh {
@@ -88,8 +90,9 @@ type rollupTable struct {
 	parts      func(string) string
 	cond       string // the parts query's restriction to the buckets $3
 	// touched: the parts of the writer's rows ($1.. the refresh's arrays), where an extra
-	// condition ("AND NOT t.fresh": the old parts)
-	touched func(where string) string
+	// condition ("AND NOT t.fresh": the old parts); fresh: of the calls the batch inserted,
+	// from its staging copies of them (freshCalls, freshOffers), no parameters
+	touched func(fresh bool, where string) string
 }
 
 // touchedCalls are the writer's calls: $1 ids, $2 entry times, $3 fresh. The raw rows are read
@@ -98,30 +101,47 @@ type rollupTable struct {
 const touchedCalls = `unnest($1::text[], $2::timestamptz[], $3::bool[]) AS t(id, entered_at, fresh)
   CROSS JOIN LATERAL (SELECT * FROM calls c WHERE c.id = t.id AND c.entered_at = t.entered_at OFFSET 0) c`
 
+// freshCalls, freshOffers: the calls the writer's batch inserts (no row before it) and their
+// offers, the batch's staging copies of the rows it COPies into calls and offers: a new call's
+// rows are exactly those (its offers come with it, in the same batch), so their parts are read
+// from them rather than looked up again by key.
+const (
+	freshCalls  = `st_new_calls c`
+	freshOffers = `st_new_offers`
+)
+
+// touchedFrom is the calls' source of touched parts (fresh: freshCalls).
+func touchedFrom(fresh bool) string {
+	if fresh {
+		return freshCalls
+	}
+	return touchedCalls
+}
+
 var rollupTables = append([]rollupTable{
 	{"rollup_calls", "rollup_calls_day", []string{"queue", "agent_id", "direction"}, callPartCols, []string{"n"}, "n", callPartsSQL,
 		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)",
-		func(w string) string { return callPartsOver(touchedCalls+" WHERE true "+w, "") }},
-	{"rollup_states", "rollup_states_day", []string{"agent_id", "state", "reason"}, []string{"ms"}, nil, "ms", statePartsSQL, "AND b = ANY($3)",
-		func(w string) string {
-			return statePartsOver(`unnest($1::text[], $2::timestamptz[], $3::text[]) AS t(agent_id, started_at, state)
-  CROSS JOIN LATERAL (SELECT * FROM agent_state_intervals i WHERE i.agent_id = t.agent_id AND i.started_at = t.started_at AND i.state = t.state OFFSET 0) i`,
-				"i.started_at", "i.ended_at", w)
-		}},
+		func(f bool, w string) string { return callPartsOver(touchedFrom(f)+" WHERE true "+w, "") }},
+	// (the writer's intervals: writerIntervalsSQL)
+	{"rollup_states", "rollup_states_day", []string{"agent_id", "state", "reason"}, []string{"ms"}, nil, "ms", statePartsSQL, "AND b = ANY($3)", nil},
 	{"rollup_offers", "rollup_offers_day", []string{"queue", "agent_id"}, []string{"offers", "missed"}, nil, "offers", offerPartsSQL,
 		"AND date_bin('15 minutes', o.started_at, " + bucketOrigin + ") = ANY($3)",
-		func(w string) string {
-			return offerPartsOver(touchedCalls+` CROSS JOIN LATERAL (SELECT * FROM offers o WHERE o.call_id = c.id AND o.call_entered_at = c.entered_at
-    AND o.started_at >= c.entered_at - interval '1 day' AND o.started_at < c.entered_at + interval '1 day' OFFSET 0) o`, w)
+		func(f bool, w string) string {
+			on := `o.call_id = c.id AND o.call_entered_at = c.entered_at
+    AND o.started_at >= c.entered_at - interval '1 day' AND o.started_at < c.entered_at + interval '1 day'`
+			if f {
+				return offerPartsOver(freshCalls+` JOIN `+freshOffers+` o ON `+on, w)
+			}
+			return offerPartsOver(touchedCalls+` CROSS JOIN LATERAL (SELECT * FROM offers o WHERE `+on+` OFFSET 0) o`, w)
 		}},
 	{"rollup_dispositions", "rollup_dispositions_day", []string{"queue", "agent_id", "direction", "code"}, []string{"calls"}, nil, "calls", dispositionPartsSQL,
 		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)",
-		func(w string) string {
-			return dispositionPartsOver(touchedCalls+` CROSS JOIN LATERAL (SELECT * FROM call_dispositions d WHERE d.call_id = c.id OFFSET 0) d`, w)
+		func(f bool, w string) string {
+			return dispositionPartsOver(touchedFrom(f)+` CROSS JOIN LATERAL (SELECT * FROM call_dispositions d WHERE d.call_id = c.id OFFSET 0) d`, w)
 		}},
 	{"rollup_numbers", "rollup_numbers_day", []string{"queue", "agent_id", "direction", "called_number"}, []string{"dials", "connects"}, nil, "dials", numberPartsSQL,
 		"AND date_bin('15 minutes', c.entered_at, " + bucketOrigin + ") = ANY($3)",
-		func(w string) string { return numberPartsOver(touchedCalls, w) }},
+		func(f bool, w string) string { return numberPartsOver(touchedFrom(f), w) }},
 }, campaignRollupTables...) // the outbound report's (rollup_campaign.go)
 
 // rollupStashDDL: the stash tables of the old parts, one per rollup table, per session.
@@ -180,6 +200,13 @@ func maxSet(x, r string) string {
 // dnet (the difference per day, with the 15-minute rows created and emptied), the daily rows.
 // full: newParts recompute whole buckets (the rows' longest wait is then new_max exactly).
 func (t rollupTable) diffSQL(newParts string, full bool) string {
+	return t.diffSQLWith("", newParts, "", full, true)
+}
+
+// diffSQLWith is diffSQL with pre, CTEs ahead of the difference's ("name AS (...), "), result,
+// when not empty, the statement's main query (the daily rows' insert then one more CTE), and
+// withOld false when no old parts were stashed: newParts are all added (a batch's new rows).
+func (t rollupTable) diffSQLWith(pre, newParts, result string, full, withOld bool) string {
 	keys := strings.Join(t.keys, ", ")
 	c15 := t.cols15()
 	var sums, having, setU, insU, dsum, setD, insD []string
@@ -218,9 +245,13 @@ func (t rollupTable) diffSQL(newParts string, full bool) string {
 		insDSel += ", coalesce(new_max, 0)"
 	}
 	nk := 1 + len(t.keys)
-	return `WITH net AS (SELECT bucket, ` + keys + `, ` + strings.Join(sums, ", ") + `
-  FROM (SELECT 1 AS s, bucket, ` + keys + `, ` + strings.Join(c15, ", ") + ` FROM (` + newParts + `) p
-        UNION ALL SELECT -1, bucket, ` + keys + `, ` + strings.Join(c15, ", ") + ` FROM ` + t.stash() + `) x
+	old := ""
+	if withOld {
+		old = `
+        UNION ALL SELECT -1, bucket, ` + keys + `, ` + strings.Join(c15, ", ") + ` FROM ` + t.stash()
+	}
+	sql := `WITH ` + pre + `net AS (SELECT bucket, ` + keys + `, ` + strings.Join(sums, ", ") + `
+  FROM (SELECT 1 AS s, bucket, ` + keys + `, ` + strings.Join(c15, ", ") + ` FROM (` + newParts + `) p` + old + `) x
   GROUP BY ` + groupOrdinals(nk) + ` HAVING ` + strings.Join(having, " OR ") + `),
 upd AS (UPDATE ` + t.table + ` r SET ` + strings.Join(setU, ", ") + ` FROM net WHERE ` + t.match("r", "net", "bucket") + `
   RETURNING r.bucket, ` + prefixed("r.", t.keys) + `, r.` + t.cnt + ` AS cnt),
@@ -233,12 +264,27 @@ dnet AS (SELECT ` + dayOf("net.bucket") + ` AS day, ` + prefixed("net.", t.keys)
   FROM net LEFT JOIN ins ON ` + t.match("ins", "net", "bucket") + ` LEFT JOIN upd ON ` + t.match("upd", "net", "bucket") + `,
     (SELECT zone FROM rollup_day_zone LIMIT 1) z
   GROUP BY ` + groupOrdinals(nk) + `),
-dupd AS (UPDATE ` + t.day + ` d SET n = d.n + x.n, ` + strings.Join(setD, ", ") + ` FROM dnet x WHERE ` + t.match("d", "x", "day") + ` RETURNING 1)
-INSERT INTO ` + t.day + ` (day, ` + keys + `, n, ` + insDCols + `)
+dupd AS (UPDATE ` + t.day + ` d SET n = d.n + x.n, ` + strings.Join(setD, ", ") + ` FROM dnet x WHERE ` + t.match("d", "x", "day") + ` RETURNING 1)`
+	dins := `INSERT INTO ` + t.day + ` (day, ` + keys + `, n, ` + insDCols + `)
 SELECT day, ` + keys + `, n, ` + insDSel + ` FROM dnet x
 WHERE x.n > 0 AND NOT EXISTS (SELECT 1 FROM ` + t.day + ` d WHERE ` + t.match("d", "x", "day") + `)
 ORDER BY ` + groupOrdinals(nk)
+	if result == "" {
+		return sql + "\n" + dins
+	}
+	// (a data-modifying CTE runs to completion whether or not the main query reads it)
+	return sql + ",\ndins AS (" + dins + " RETURNING 1)\n" + result
 }
+
+// writerIntervalsSQL is the writer's insert of its batch's state intervals (insertIntervals,
+// history.go) and, in the same statement, the state time of the intervals it actually inserted
+// added to the states' rollups. Intervals are insert-only (an existing one is left as it is, a
+// duplicate inserts nothing and returns nothing; fillIntervals sets only its direction and
+// call, which no rollup reads), so the rows the insert returns are the whole difference: no old
+// parts to read, no raw rows to look up again. Its result: the intervals inserted.
+var writerIntervalsSQL = rollupTables[1].diffSQLWith(
+	"iv AS ("+insertIntervals+"\nRETURNING agent_id, state, reason, started_at, ended_at),\n",
+	statePartsOver("iv i", "i.started_at", "i.ended_at", ""), "SELECT count(*) FROM iv", false, false)
 
 // dayOf is the local day of a 15-minute bucket in the daily level's zone (z: rollup_day_zone).
 func dayOf(bucket string) string { return "(" + bucket + " AT TIME ZONE z.zone)::date" }
@@ -299,22 +345,54 @@ func (r *rollupRefresh) tables() []map[time.Time]bool {
 		if len(r.callIDs) == 0 {
 			calls = nil
 		}
-		states := r.states
-		if len(r.ivAgents) == 0 {
-			states = nil
-		}
-		return []map[time.Time]bool{calls, states, calls, calls, calls, calls, calls, calls}
+		// (the states': writerIntervalsSQL, with the intervals' insert)
+		return []map[time.Time]bool{calls, nil, calls, calls, calls, calls, calls, calls}
 	}
 	// the campaign tables (rollup_campaign.go): the calls', the dispositions', the calls'
 	return []map[time.Time]bool{r.calls, r.states, r.offers, disps, r.calls, r.calls, disps, r.calls}
 }
 
-// args are the parameters of a table's touched parts.
-func (r *rollupRefresh) args(i int) []any {
-	if i == 1 {
-		return []any{r.ivAgents, r.ivStarts, r.ivStates}
+// args are the parameters of a table's touched parts (the calls').
+func (r *rollupRefresh) args() []any { return []any{r.callIDs, r.callEntered, r.callFresh} }
+
+// rewrites: the writer's batch rewrites calls that were there before it (else all its calls are
+// new: no old parts to read, nothing to subtract).
+func (r *rollupRefresh) rewrites() bool {
+	for _, f := range r.callFresh {
+		if !f {
+			return true
+		}
 	}
-	return []any{r.callIDs, r.callEntered, r.callFresh}
+	return false
+}
+
+// hasFresh: the writer's batch inserts new calls.
+func (r *rollupRefresh) hasFresh() bool {
+	for _, f := range r.callFresh {
+		if f {
+			return true
+		}
+	}
+	return false
+}
+
+// oldCalls are the keys of the calls the writer's batch rewrites.
+func (r *rollupRefresh) oldCalls() (ids []string, entered []time.Time) {
+	for i, f := range r.callFresh {
+		if !f {
+			ids, entered = append(ids, r.callIDs[i]), append(entered, r.callEntered[i])
+		}
+	}
+	return ids, entered
+}
+
+// intervalsSQL is the writer's insert of its batch's state intervals: with the states' rollups
+// (writerIntervalsSQL, its result a row: the intervals inserted) when they are among the rows.
+func (r *rollupRefresh) intervalsSQL() (sql string, counted bool) {
+	if r.diff && r.states15 {
+		return writerIntervalsSQL, true
+	}
+	return insertIntervals, false
 }
 
 // queueBefore queues, on a batch of the transaction, what precedes the rewrite of the raw rows:
@@ -360,10 +438,12 @@ func (r *rollupRefresh) queueBefore(pb *pgx.Batch) int {
   UNION %s
   ORDER BY 1, 2) s`
 	if r.diff {
+		// the numbers of the rewritten calls' old rows (the new calls' are newNumbers)
+		oldIDs, oldEntered := r.oldCalls()
 		pb.Queue(strings.Replace(lockAll, "%s", `SELECT `+strconv.Itoa(lockNumberKeys)+`, hashtext(c.called_number)
   FROM unnest($5::text[], $6::timestamptz[]) AS t(id, entered_at)
   CROSS JOIN LATERAL (SELECT * FROM calls c WHERE c.id = t.id AND c.entered_at = t.entered_at OFFSET 0) c
-  WHERE c.direction = 'outbound' AND c.called_number IS NOT NULL`, 1), ns, keys, sortedBuckets(all), r.newNumbers, r.callIDs, r.callEntered)
+  WHERE c.direction = 'outbound' AND c.called_number IS NOT NULL`, 1), ns, keys, sortedBuckets(all), r.newNumbers, oldIDs, oldEntered)
 	} else {
 		var nlo, nhi time.Time
 		nbs := sortedBuckets(r.calls)
@@ -382,11 +462,11 @@ func (r *rollupRefresh) queueBefore(pb *pgx.Batch) int {
 		t := rollupTables[i]
 		c15 := "bucket, " + strings.Join(t.keys, ", ") + ", " + strings.Join(t.cols15(), ", ")
 		if r.diff {
-			old := "AND NOT t.fresh" // the calls the batch COPied have no old parts; every existing interval is old
-			if i == 1 {
-				old = ""
+			if !r.rewrites() {
+				continue // all new: no old parts
 			}
-			pb.Queue(`INSERT INTO `+t.stash()+` (`+c15+`) SELECT `+c15+` FROM (`+t.touched(old)+`) p`, r.args(i)...)
+			// the calls the batch COPied have no old parts
+			pb.Queue(`INSERT INTO `+t.stash()+` (`+c15+`) SELECT `+c15+` FROM (`+t.touched(false, "AND NOT t.fresh")+`) p`, r.args()...)
 		} else {
 			pb.Queue(`INSERT INTO `+t.stash()+` (`+c15+`) SELECT `+c15+` FROM `+t.table+` WHERE bucket = ANY($1)`, sortedBuckets(m))
 		}
@@ -410,8 +490,23 @@ func (r *rollupRefresh) queueAfter(pb *pgx.Batch) int {
 		}
 		t := rollupTables[i]
 		bs := sortedBuckets(m)
+		if r.diff && !r.rewrites() {
+			// all new: their parts added, nothing subtracted — no row can be emptied nor its
+			// longest wait shortened; the numbers' shared flags may change
+			pb.Queue(t.diffSQLWith("", t.touched(true, ""), "", false, false))
+			n++
+			if t.table == "rollup_numbers" {
+				n += r.queueShared(pb, false)
+			}
+			continue
+		}
 		if r.diff {
-			pb.Queue(t.diffSQL(t.touched(""), false), r.args(i)...)
+			// the rewritten calls' new parts (and the new calls', from their staging copies)
+			parts := t.touched(false, "AND NOT t.fresh")
+			if r.hasFresh() {
+				parts = t.touched(true, "") + "\nUNION ALL\n" + parts
+			}
+			pb.Queue(t.diffSQL(parts, false), r.args()...)
 		} else {
 			pb.Queue(t.diffSQL(t.parts(t.cond), true), bs[0], bs[len(bs)-1].Add(BucketSize), bs)
 		}
@@ -430,25 +525,35 @@ func (r *rollupRefresh) queueAfter(pb *pgx.Batch) int {
   FROM ` + t.stash() + ` s, (SELECT zone FROM rollup_day_zone LIMIT 1) z) x WHERE ` + t.match("d", "x", "day") + ` AND d.n = 0`)
 		n++
 		if t.table == "rollup_numbers" {
-			nums := `SELECT called_number FROM ` + t.stash() + ` UNION `
-			var args []any
-			if r.diff {
-				nums += `SELECT c.called_number FROM unnest($1::text[], $2::timestamptz[]) AS t(id, entered_at)
-  CROSS JOIN LATERAL (SELECT * FROM calls c WHERE c.id = t.id AND c.entered_at = t.entered_at OFFSET 0) c
-  WHERE c.direction = 'outbound' AND c.called_number IS NOT NULL`
-				args = []any{r.callIDs, r.callEntered}
-			} else {
-				nums += `SELECT called_number FROM rollup_numbers WHERE bucket = ANY($1)`
-				args = []any{bs}
-			}
-			pb.Queue(sharedSQL("rollup_numbers", nums), args...)
-			pb.Queue(sharedSQL("rollup_numbers_day", nums), args...)
-			n += 2
+			n += r.queueShared(pb, true)
 		}
 		pb.Queue(`DELETE FROM ` + t.stash())
 		n++
 	}
 	return n
+}
+
+// queueShared queues the recomputation of the numbers' shared flags, of the numbers whose rows
+// the change touched: those of the old parts stashed (withOld), and the writer's calls' numbers
+// or the buckets'.
+func (r *rollupRefresh) queueShared(pb *pgx.Batch, withOld bool) int {
+	var nums string
+	if withOld {
+		nums = `SELECT called_number FROM ` + rollupTables[4].stash() + ` UNION `
+	}
+	var args []any
+	if r.diff {
+		// the numbers of the batch's outbound rows (a number's rows are added by a new or
+		// rewritten row: the row the batch wrote; removed: the old row, stashed)
+		nums += `SELECT unnest($1::text[])`
+		args = []any{r.newNumbers}
+	} else {
+		nums += `SELECT called_number FROM rollup_numbers WHERE bucket = ANY($1)`
+		args = []any{sortedBuckets(r.calls)}
+	}
+	pb.Queue(sharedSQL("rollup_numbers", nums), args...)
+	pb.Queue(sharedSQL("rollup_numbers_day", nums), args...)
+	return 2
 }
 
 // rollupsOf is the writer's refresh of a batch: the buckets it touches (a call's entry bucket,
@@ -498,7 +603,7 @@ func rollupsOf(b *batch, fresh map[string]bool) *rollupRefresh {
 		e, ok2 := i[6].(time.Time)
 		if st != string(callfloor.AgentLoggedOut) && ok1 && ok2 {
 			r.stateSpan(s, e)
-			r.ivAgents, r.ivStarts, r.ivStates = append(r.ivAgents, i[0].(string)), append(r.ivStarts, s), append(r.ivStates, st)
+			r.states15 = true
 		}
 	}
 	return r

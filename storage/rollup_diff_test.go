@@ -175,3 +175,129 @@ func TestRollupsByDifferenceBacklogInOneBucket(t *testing.T) {
 		t.Errorf("rebuilt rollups differ from the ones maintained by difference:\n%s\nby difference:\n%s", rebuilt, got)
 	}
 }
+
+// TestRollupsBatchesMixingNewRowsAndRewrites: the writer's fast paths — a call it inserts (no
+// old parts read, nothing subtracted when a batch has only new calls), the state intervals
+// added by their insert's own statement, an agent's opening not kept when its interval closes
+// in the same batch — in batches that mix new calls with rewrites of calls of earlier batches
+// (offered, answered, ended; dials connecting, campaign dials), intervals opened in one batch
+// and closed in a later one, a disposition set before its call reaches the history, and an
+// interval event delivered twice: the 15-minute and daily rollups equal RebuildRollups' row for
+// row, the intervals carry their direction and call, and a replay of the stream changes
+// nothing. The calls cross local midnight (23:58 in Shanghai): two days at the daily level.
+func TestRollupsBatchesMixingNewRowsAndRewrites(t *testing.T) {
+	e := newHistEnv(t)
+	ctx := context.Background()
+	shanghai, _ := time.LoadLocation("Asia/Shanghai")
+	if _, err := e.db.SetRollupZone(ctx, shanghai); err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 3, 2, 15, 58, 0, 0, time.UTC) // 23:58 in Shanghai
+	const n = 48
+	agent := func(i int) string { return fmt.Sprintf("m%d", i%5) }
+	outbound := func(i int) bool { return i%4 == 3 }
+	calls := make([]*callfloor.Call, n)
+	var stateIDs []callfloor.Event
+	state := func(a string, at time.Time, prev callfloor.AgentState, since time.Time, to callfloor.AgentState, call string) {
+		ev := callfloor.Event{Type: callfloor.EvAgentState, At: at, Prev: prev, PrevSinceMs: since.UnixMilli(),
+			Agent: &callfloor.AgentStatus{Agent: a, State: to, Since: at}}
+		if call != "" {
+			ev.Agent.Direction, ev.Agent.Call = callfloor.Inbound, call
+		}
+		e.xadd(t, ev)
+		stateIDs = append(stateIDs, ev)
+	}
+	// a disposition set before its (new) call reaches the history
+	if err := e.db.SetCallDisposition(ctx, storage.CallDisposition{CallID: "x5", Code: "sale", Label: "sale", SetBy: "m0", SetAt: base}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n+4; i++ {
+		if i < n { // a new call
+			in := base.Add(time.Duration(i) * 10 * time.Second)
+			c := &callfloor.Call{ID: fmt.Sprintf("x%d", i), Direction: callfloor.Inbound, State: callfloor.CallWaiting,
+				Queue: []string{"sales", "support"}[i%2], Node: "ast1", CallerNumber: fmt.Sprintf("+8613%09d", i), EnteredAt: in}
+			if outbound(i) {
+				c.Direction, c.Queue, c.Agent, c.CalledNumber, c.CallerNumber, c.State = callfloor.Outbound, "", agent(i), fmt.Sprintf("+86551%04d", i%3), "", callfloor.CallDialing
+				if i%8 == 7 {
+					c.CampaignID, c.LeadID = "renewals", int64(i%6)
+				}
+			}
+			calls[i] = c
+			e.save(t, callfloor.EvCallEntered, in, c)
+		}
+		if j := i - 1; j >= 0 && j < n && !outbound(j) { // rings at its agent
+			c := calls[j]
+			c.Offers = []callfloor.Offer{{Agent: agent(j), Channel: "PJSIP/m", Start: c.EnteredAt.Add(time.Second)}}
+			c.FirstOfferAt = c.Offers[0].Start
+			e.save(t, callfloor.EvCallOffered, c.FirstOfferAt, c)
+			state(agent(j), c.FirstOfferAt, callfloor.AgentAvailable, c.EnteredAt.Add(-4*time.Second), callfloor.AgentRinging, c.ID)
+		}
+		if k := i - 2; k >= 0 && k < n { // answered (a dial: every other connects)
+			c := calls[k]
+			switch {
+			case !outbound(k):
+				c.Offers[0].End, c.Offers[0].Result = c.EnteredAt.Add(3*time.Second), callfloor.OfferAnswered
+				c.AnsweredAt, c.Agent, c.State = c.Offers[0].End, agent(k), callfloor.CallTalking
+				e.save(t, callfloor.EvCallAnswered, c.AnsweredAt, c)
+				state(agent(k), c.AnsweredAt, callfloor.AgentRinging, c.FirstOfferAt, callfloor.AgentOnCall, c.ID)
+			case k%8 == 3:
+				c.AnsweredAt, c.State = c.EnteredAt.Add(6*time.Second), callfloor.CallTalking
+				e.save(t, callfloor.EvCallAnswered, c.AnsweredAt, c)
+			}
+		}
+		if l := i - 4; l >= 0 && l < n { // ends
+			c := calls[l]
+			c.EndedAt, c.State, c.Outcome = c.EnteredAt.Add(40*time.Second), callfloor.CallEnded, callfloor.OutcomeAnswered
+			if c.AnsweredAt.IsZero() {
+				c.Outcome = callfloor.OutcomeBusy
+			}
+			if l%6 == 0 {
+				wrap := int64(5000)
+				c.WrapMs = &wrap
+			}
+			e.save(t, callfloor.EvCallEnded, c.EndedAt, c)
+			if !outbound(l) {
+				state(agent(l), c.EndedAt, callfloor.AgentOnCall, c.AnsweredAt, callfloor.AgentWrapUp, "")
+				state(agent(l), c.EndedAt.Add(5*time.Second), callfloor.AgentWrapUp, c.EndedAt, callfloor.AgentAvailable, "")
+			}
+		}
+		if i%10 == 9 { // an interval event delivered again, among new ones
+			e.xadd(t, stateIDs[len(stateIDs)-7])
+		}
+	}
+	w, stop := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", BatchSize: 4})
+	drained(t, w, 60*time.Second)
+	stop()
+	if missing := e.count(t, `SELECT count(*) FROM agent_state_intervals WHERE state IN ('ringing', 'on_call') AND (direction IS NULL OR call_id IS NULL)`); missing != 0 {
+		t.Errorf("%d ringing or on-call intervals without their direction and call", missing)
+	}
+	if iv := e.count(t, `SELECT count(*) FROM agent_state_intervals`); iv != 4*(n-n/4) {
+		t.Errorf("%d intervals, want %d", iv, 4*(n-n/4))
+	}
+	got := rollupSnapshot(t, e.db)
+	for _, want := range []string{`"state":"on_call"`, `"code":"sale","calls":1`, `"called_number":"+865510001"`, `"campaign_id":"renewals"`, `"day":"2026-03-03"`} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("rollups lack %s:\n%s", want, got)
+		}
+	}
+	assertDailyFromScratch(t, e.db, shanghai)
+	// replayed whole, in other batches: nothing changes
+	if err := e.rdb.XGroupDestroy(ctx, e.stream, "history").Err(); err != nil {
+		t.Fatal(err)
+	}
+	w, stop = e.start(t, e.db, storage.WriterOptions{Consumer: "w2", BatchSize: 7})
+	drained(t, w, 60*time.Second)
+	stop()
+	if again := rollupSnapshot(t, e.db); again != got {
+		t.Errorf("rollups changed by a replay:\n%s\nwas:\n%s", again, got)
+	}
+	if _, err := e.db.Pool.Exec(ctx, truncateRollups); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.RebuildRollups(ctx, base.Add(-time.Hour), base.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt := rollupSnapshot(t, e.db); rebuilt != got {
+		t.Errorf("rebuilt rollups differ from the ones maintained by difference:\n%s\nby difference:\n%s", rebuilt, got)
+	}
+}
