@@ -35,6 +35,9 @@ func TestDemoCustomerSide(t *testing.T) {
 	// more dissatisfied callers than the demo's 6 %: a ticket within seconds
 	cfg.Sim.Survey = callfloor.SimSurveyMix{Satisfied: 0.4, Neutral: 0.1, Dissatisfied: 0.4, HangUp: 0.05}
 	cfg.Sim.Speed = 30
+	for i := range cfg.Queues {
+		cfg.Queues[i].WrapUp = 2 * time.Second // the agents back at once: more calls, more surveys in a few seconds
+	}
 	// the directory before the start: three customers, a VIP among them
 	known := []string{"+8613917263548", "+8618621093346", "+862164381275"}
 	db, err := storage.Open(ctx, cfg.DatabaseURL)
@@ -50,12 +53,16 @@ func TestDemoCustomerSide(t *testing.T) {
 	if _, err := db.SetCustomerFlag(ctx, known[0], callfloor.FlagVIP, true, "lee", "白金卡客户", time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// a QA evaluator for the sales queue's dissatisfied answers (its action: a QA sample)
+	if _, err := db.CreateUser(ctx, storage.NewUser{Username: "quinn", Password: "a long enough password", Role: callfloor.RoleQA}); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 
 	m := startMain(t, cfg, io.Discard)
 	url, tok := "http://"+m.Addr(), userToken(t, m, "root", callfloor.RoleAdmin)
 	var completed, ticketed, sampled int
-	testenv.Eventually(t, 50*time.Second, "surveys answered, a ticket and a QA sample from dissatisfied answers", func() bool {
+	testenv.Eventually(t, 45*time.Second, "surveys answered, a ticket and a QA sample from dissatisfied answers", func() bool {
 		if err := m.DB.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE outcome = 'completed' AND rating IS NOT NULL),
 			count(*) FILTER (WHERE action = 'ticket' AND action_state = 'done'), count(*) FILTER (WHERE action = 'qa_sample' AND action_state = 'done')
 			FROM surveys`).Scan(&completed, &ticketed, &sampled); err != nil {
