@@ -281,7 +281,7 @@ func TestAgentHangsUpCallerStays(t *testing.T) {
 	if st, _ := doREST(t, base, "DELETE", "/channels/"+id, nil, true); st != 204 {
 		t.Fatalf("hang-up: %d", st)
 	}
-	waitType(t, c, "ChannelDestroyed", id)
+	waitType(t, c, "StasisEnd", id)
 
 	// a caller who hangs up during the second prompt after the agent left
 	id2 := talk(CallerSpec{Queue: "support", Number: "+862164381275", TalkFor: time.Second, AgentHangsUp: true, SurveyAnswers: []string{"1"}, SurveyHangUpAt: 2}, "1002", "call-2")
