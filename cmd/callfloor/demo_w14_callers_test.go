@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -144,4 +145,25 @@ func TestDemoCustomerSide(t *testing.T) {
 	}
 	t.Logf("%d live calls (%d mobiles, %d landlines, %d customers); answered: %d ended by the agent, %d by the caller; surveys: %d completed, %d tickets, %d QA samples; report %v",
 		calls, mobiles, landlines, customers, byAgent, byCaller, completed, ticketed, sampled, tot)
+}
+
+// The customer side's settings are checked, each error naming its field and its kind.
+func TestSimCustomerSideConfig(t *testing.T) {
+	t.Parallel()
+	for field, edit := range map[string]func(*callfloor.Config){
+		"sim.numbers":                 func(c *callfloor.Config) { c.Sim.Numbers = "us" },
+		"sim.traffic[1].agent_hangup": func(c *callfloor.Config) { c.Sim.Traffic[1].AgentHangup = 1.2 },
+		"sim.survey.neutral":          func(c *callfloor.Config) { c.Sim.Survey.Neutral = -0.1 },
+		"sim.survey.hang_up":          func(c *callfloor.Config) { c.Sim.Survey.Satisfied, c.Sim.Survey.HangUp = 0.9, 0.2 }, // 1.2 in all
+	} {
+		cfg, err := LoadConfig("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(cfg)
+		var e *callfloor.Error
+		if err := cfg.Validate(); !errors.As(err, &e) || e.Field != field || (e.Code != callfloor.CodeOutOfRange && e.Code != callfloor.CodeInvalidChoice) {
+			t.Errorf("%s: %v (%+v), want an error on that field", field, err, e)
+		}
+	}
 }
