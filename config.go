@@ -277,6 +277,23 @@ type SimConfig struct {
 	Traffic      []TrafficConfig `yaml:"traffic"`
 	AutoLogin    bool            `yaml:"auto_login"` // log every agent in at start (demo)
 	People       bool            `yaml:"people"`     // the agents take breaks and come back, as people do (demo)
+	// Numbers: "cn" gives the generated callers mainland numbers (+86 mobiles, Beijing and
+	// Shanghai landlines), some of them the customer directory's; "" keeps 555NNNN test numbers
+	Numbers string `yaml:"numbers"`
+	// Survey: how the generated callers whose agent hangs up (traffic[].agent_hangup) answer
+	// the post-call survey; the shares left over press nothing
+	Survey SimSurveyMix `yaml:"survey"`
+}
+
+// SimNumbersCN is SimConfig.Numbers for mainland Chinese callers.
+const SimNumbersCN = "cn"
+
+// SimSurveyMix: shares (0..1, together at most 1) of the survey's answers by simulated callers.
+type SimSurveyMix struct {
+	Satisfied    float64 `yaml:"satisfied"`    // press 1
+	Neutral      float64 `yaml:"neutral"`      // press 2
+	Dissatisfied float64 `yaml:"dissatisfied"` // press 3
+	HangUp       float64 `yaml:"hang_up"`      // hang up during a question
 }
 
 // TrafficConfig is generated inbound traffic for one queue.
@@ -290,6 +307,9 @@ type TrafficConfig struct {
 	// CallbackShare: the share of callers who press 1 when offered a call-back (the queue's
 	// callback.offer), shortly after the offer (issue 14).
 	CallbackShare float64 `yaml:"callback_share"`
+	// AgentHangup: the share of callers whose agent ends the conversation (the caller stays on
+	// the line: the queue's post-call survey, issue 14); the others hang up first.
+	AgentHangup float64 `yaml:"agent_hangup"`
 }
 
 // ApplyDefaults fills what the file left out.
@@ -771,6 +791,12 @@ func (c *Config) Validate() error {
 		if s.Speed < 0 {
 			return invalid("sim.speed", "must not be negative, got %v", s.Speed).With(CodeOutOfRange, Params{"min": 0, "value": s.Speed})
 		}
+		if s.Numbers != "" && s.Numbers != SimNumbersCN {
+			return invalid("sim.numbers", "must be %q or empty, got %q", SimNumbersCN, s.Numbers).With(CodeInvalidChoice, Params{"allowed": []string{"", SimNumbersCN}, "value": s.Numbers})
+		}
+		if err := s.Survey.validate(); err != nil {
+			return err
+		}
 		for i, t := range s.Traffic {
 			f := fmt.Sprintf("sim.traffic[%d]", i)
 			if !queues[t.Queue] {
@@ -784,6 +810,9 @@ func (c *Config) Validate() error {
 			}
 			if t.CallbackShare < 0 || t.CallbackShare > 1 {
 				return invalid(f+".callback_share", "must be between 0 and 1, got %v", t.CallbackShare).With(CodeOutOfRange, Params{"min": 0, "max": 1, "value": t.CallbackShare})
+			}
+			if err := checkSimShare(f+".agent_hangup", t.AgentHangup); err != nil {
+				return err
 			}
 			if t.TalkMax < t.TalkMin {
 				return invalid(f+".talk_max", "must be ≥ talk_min").With(CodeOutOfRange, Params{"min": t.TalkMin.Seconds(), "unit": "s", "value": t.TalkMax.Seconds()})
@@ -851,6 +880,28 @@ func (l LeaseConfig) validate(field string) error {
 	}
 	if l.Poll < 50*time.Millisecond || l.Poll > l.TTL {
 		return invalid(field+".poll", "must be between 50ms and acd.lease.ttl (%s), got %s", l.TTL, l.Poll).With(CodeOutOfRange, Params{"min": 0.05, "max": l.TTL.Seconds(), "unit": "s", "value": l.Poll.Seconds()})
+	}
+	return nil
+}
+
+func checkSimShare(field string, v float64) error {
+	if v < 0 || v > 1 {
+		return invalid(field, "must be between 0 and 1, got %v", v).With(CodeOutOfRange, Params{"min": 0, "max": 1, "value": v})
+	}
+	return nil
+}
+
+func (m SimSurveyMix) validate() error {
+	for _, x := range []struct {
+		field string
+		v     float64
+	}{{"sim.survey.satisfied", m.Satisfied}, {"sim.survey.neutral", m.Neutral}, {"sim.survey.dissatisfied", m.Dissatisfied}, {"sim.survey.hang_up", m.HangUp}} {
+		if err := checkSimShare(x.field, x.v); err != nil {
+			return err
+		}
+	}
+	if sum := m.Satisfied + m.Neutral + m.Dissatisfied + m.HangUp; sum > 1+1e-9 {
+		return invalid("sim.survey.hang_up", "the shares add up to %v, more than 1", sum).With(CodeOutOfRange, Params{"max": 1, "value": sum})
 	}
 	return nil
 }

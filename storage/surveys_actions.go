@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -72,12 +73,7 @@ func (db *DB) surveyAction(ctx context.Context, opener SurveyTicketOpener) (bool
 			ref, aerr = sampleSurveyedCall(ctx, tx, s)
 		case callfloor.SurveyActionTicket:
 			var id int64
-			subject := fmt.Sprintf("Dissatisfied caller %s (survey, queue %s)", s.Number, s.Queue)
-			note := fmt.Sprintf("Post-call survey of call %s: Q1 %s (%s)", s.CallID, s.Q1, s.Rating)
-			if s.Q2 != "" {
-				note += fmt.Sprintf(", Q2 %s", s.Q2)
-			}
-			note += fmt.Sprintf("; agent %s, answered %s.", s.Agent, s.Q1At.UTC().Format(time.RFC3339))
+			subject, note := surveyTicketText(s)
 			id, aerr = opener.OpenTicketFromSurvey(ctx, s.CallID, subject, note)
 			ref = fmt.Sprint(id)
 		}
@@ -89,6 +85,28 @@ func (db *DB) surveyAction(ctx context.Context, opener SurveyTicketOpener) (bool
 		return err
 	})
 	return handled, err
+}
+
+// surveyTicketText is the subject and note of the ticket a dissatisfied answer opens, in the
+// language of the survey (the caller's, as a rule the centre's: a Chinese centre's staff read
+// Chinese); English for any other.
+func surveyTicketText(s SurveyRecord) (subject, note string) {
+	answered := s.Q1At.UTC().Format(time.RFC3339)
+	if strings.HasPrefix(s.Language, "zh") {
+		rating := map[string]string{callfloor.RatingSatisfied: "满意", callfloor.RatingNeutral: "一般", callfloor.RatingDissatisfied: "不满意"}[s.Rating]
+		subject = fmt.Sprintf("满意度调查不满意：%s（%s 队列）", s.Number, s.Queue)
+		note = fmt.Sprintf("通话 %s 的满意度调查：Q1 %s（%s）", s.CallID, s.Q1, rating)
+		if s.Q2 != "" {
+			note += fmt.Sprintf("，Q2 %s", s.Q2)
+		}
+		return subject, note + fmt.Sprintf("；坐席 %s，作答时间 %s。", s.Agent, answered)
+	}
+	subject = fmt.Sprintf("Dissatisfied caller %s (survey, queue %s)", s.Number, s.Queue)
+	note = fmt.Sprintf("Post-call survey of call %s: Q1 %s (%s)", s.CallID, s.Q1, s.Rating)
+	if s.Q2 != "" {
+		note += fmt.Sprintf(", Q2 %s", s.Q2)
+	}
+	return subject, note + fmt.Sprintf("; agent %s, answered %s.", s.Agent, answered)
 }
 
 // sampleSurveyedCall assigns the call to an evaluator in a draw of kind survey; a call already

@@ -222,7 +222,8 @@ func TestSurveyDissatisfiedActions(t *testing.T) {
 	if n, err := e.db.SurveyActions(ctx, rec, 10); err != nil || n != 1 {
 		t.Fatalf("ticket actions: %d %v, want 1", n, err)
 	}
-	if len(rec.calls) != 1 || !strings.Contains(rec.notes[0], "+8613800000001") || !strings.Contains(rec.notes[0], "Q1 3") {
+	// a Chinese survey's ticket reads in Chinese
+	if len(rec.calls) != 1 || !strings.Contains(rec.notes[0], "+8613800000001") || !strings.Contains(rec.notes[0], "Q1 3") || !strings.Contains(rec.notes[0], "满意度调查不满意") {
 		t.Fatalf("tickets opened %v %v", rec.calls, rec.notes)
 	}
 	s, _ = e.db.SurveyOf(ctx, rec.calls[0])

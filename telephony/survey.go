@@ -331,12 +331,12 @@ func (sv *survey) reconcile(live map[string]ari.StasisChannel) {
 func (sv *survey) ask() {
 	p := sv.cfg.PromptsFor(sv.st.Result.Language)
 	var media string
-	switch sv.st.Question {
-	case 1:
+	switch q := sv.st.Question; {
+	case q == 1:
 		media = p.Q1
-	case 2:
+	case q == 2 && q <= sv.cfg.Questions():
 		media = p.Q2
-	default:
+	default: // past the last question (the second of a one-question survey too): the thanks
 		media = p.Thanks
 	}
 	sv.st.Tries++

@@ -124,6 +124,29 @@ func TestSurveyAnswered(t *testing.T) {
 	}
 }
 
+// A one-question survey with no second prompt configured (the demo's sales queue): after the
+// answer the caller hears the thanks (0.9 s), not a play of an empty second prompt that fails,
+// then callfloor hangs up.
+func TestSurveyOneQuestionThanks(t *testing.T) {
+	t.Parallel()
+	f := surveyFloor(t, false, func(sv *callfloor.Survey) {
+		for lang, p := range sv.Prompts {
+			p.Q2 = ""
+			sv.Prompts[lang] = p
+		}
+	})
+	f.place(sim.CallerSpec{Queue: "sales", Number: "13812345678", SurveyAnswers: []string{"1"}})
+	c := f.ended(5 * time.Second)
+	r := f.surveyResult(10 * time.Second)
+	checkAfterAgent(t, c, r)
+	if r.Outcome != callfloor.SurveyCompleted || r.Q1 != "1" || r.Rating != callfloor.RatingSatisfied {
+		t.Fatalf("result %+v, want completed, satisfied", r)
+	}
+	if d := r.EndedAt.Sub(r.Q1At); d < 800*time.Millisecond {
+		t.Errorf("the survey ended %s after the answer: the thanks (0.9 s) was not played", d)
+	}
+}
+
 // The caller hangs up mid-survey: a partial result, abandoned at the question they were at.
 func TestSurveyCallerHangsUp(t *testing.T) {
 	t.Run("during Q1", func(t *testing.T) {

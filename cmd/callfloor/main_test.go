@@ -124,6 +124,13 @@ func testConfigOn(t testing.TB, dbURL, prefix string) *callfloor.Config {
 	cfg.LogLevel = "error"
 	cfg.DataDir = t.TempDir()
 	cfg.Sim.People = false // the tests drive the agents themselves (TestDemoDay* runs the people)
+	// the customer's side of the live traffic (+86 callers, agents hanging up, surveys answered
+	// and the tickets they open) is TestDemoCustomerSide's: the other tests count their own
+	// surveys and tickets, with 555 callers who hang up first
+	cfg.Sim.Numbers = ""
+	for i := range cfg.Sim.Traffic {
+		cfg.Sim.Traffic[i].AgentHangup = 0
+	}
 	return cfg
 }
 

@@ -595,11 +595,18 @@ func (m *Main) startTraffic(ctx context.Context) {
 	tele := sim.TelesalesCustomers(sc.Seed, 1)
 	tele.Numbers = chinaMobile
 	m.Sim.SetDialplan(tele.Dialplan(sim.TrafficDialplan(sc.Seed, sc.NoAnswerRate, sc.BusyRate)))
-	t := sim.Traffic{App: m.Config.ACD.App, Seed: sc.Seed}
+	t := sim.Traffic{App: m.Config.ACD.App, Seed: sc.Seed, // issue 14: the survey's answers (sim.survey)
+		Survey: sim.SurveyMix{Satisfied: sc.Survey.Satisfied, Neutral: sc.Survey.Neutral, Dissatisfied: sc.Survey.Dissatisfied, HangUp: sc.Survey.HangUp}}
+	if sc.Numbers == callfloor.SimNumbersCN { // +86 callers, some of them the directory's (demo_w14_callers.go)
+		var err error
+		if t.Numbers, err = demoNumberPlan(ctx, m.DB); err != nil {
+			m.Log.Warn("demo callers: none from the customer directory", "err", err)
+		}
+	}
 	queues := m.Config.QueueByName()
 	for _, q := range sc.Traffic {
 		qt := sim.QueueTraffic{Queue: q.Queue, CallsPerMinute: q.CallsPerMinute,
-			PatienceMin: q.PatienceMin, PatienceMax: q.PatienceMax, TalkMin: q.TalkMin, TalkMax: q.TalkMax}
+			PatienceMin: q.PatienceMin, PatienceMax: q.PatienceMax, TalkMin: q.TalkMin, TalkMax: q.TalkMax, AgentEnds: q.AgentHangup}
 		if cq := queues[q.Queue]; cq != nil && cq.Callback.Offer { // issue 14: some callers press 1 after the call-back offer
 			qt.PressOne, qt.PressAfter = q.CallbackShare, cq.Callback.After+3*time.Second
 		}

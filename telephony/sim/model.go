@@ -63,6 +63,9 @@ type inboundState struct {
 	talking           bool
 	patienceT         *time.Timer
 	answers           []string // keys pressed during the prompts played to the caller (survey.go)
+	agentEnds         bool     // the other party hangs up talkFor into the conversation (survey.go)
+	prompts           int      // prompts played to the caller since the conversation ended
+	hangUpAt          int      // the caller hangs up during this prompt (0: never)
 }
 
 type bridge struct {
@@ -340,6 +343,7 @@ type inboundSpec struct {
 	hangAfterAnswer  time.Duration
 	cause            int
 	originateCounted bool
+	agentEnds        bool
 }
 
 // newInbound creates a customer call: the ;2 half runs [from-caller] and enters
@@ -351,7 +355,7 @@ func (s *Server) newInbound(sp inboundSpec) (*channel, error) {
 	c1, c2 := s.newLocalPair(sp.queue, "from-caller", sp.id1, sp.id2, sp.cid)
 	s.stats.CallsPlaced++
 	args := append([]string{"queue=" + sp.queue}, sp.extra...)
-	c2.inbound = &inboundState{patience: sp.patience, talkFor: sp.talkFor, hangAfterAnswer: sp.hangAfterAnswer, cause: sp.cause}
+	c2.inbound = &inboundState{patience: sp.patience, talkFor: sp.talkFor, hangAfterAnswer: sp.hangAfterAnswer, cause: sp.cause, agentEnds: sp.agentEnds}
 	a := s.apps[sp.app]
 	s.calls.placed(c2, sp.queue, a != nil && a.conn != nil)
 	if a == nil || a.conn == nil {
@@ -782,7 +786,13 @@ func (s *Server) updatePeers(b *bridge, force bool) {
 				s.stopTimer(m.inbound.patienceT)
 				if m.inbound.talkFor > 0 {
 					c := m
-					s.chTimer(c, s.scale(m.inbound.talkFor), func() { s.callerHangup(c, c.inbound.cause) })
+					s.chTimer(c, s.scale(m.inbound.talkFor), func() {
+						if c.inbound.agentEnds {
+							s.agentHangsUp(c)
+						} else {
+							s.callerHangup(c, c.inbound.cause)
+						}
+					})
 				}
 			}
 		}

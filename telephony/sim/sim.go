@@ -83,8 +83,18 @@ type CallerSpec struct {
 	TalkFor   time.Duration // once bridged with another party, hang up after this long; 0 = never
 	// Presses: keys the caller presses, each at a time after entering Stasis (dtmf.go)
 	Presses []DTMFPress
-	// SurveyAnswers: the key the caller presses during each prompt played to them (survey.go)
+	// SurveyAnswers: the key the caller presses during each prompt played to them once their
+	// conversation is over (the agent left; survey.go), in order; "" presses nothing
 	SurveyAnswers []string
+	// AgentHangsUp: the agent ends the conversation: TalkFor after the caller is bridged with
+	// another party, that party's phone hangs up (a Hangup() in its dialplan, as
+	// Behaviour.HangupAfter) and the caller stays on the line, in Stasis, for what the
+	// application does next (the post-call survey). The caller then hangs up only as
+	// SurveyHangUpAt says, or AfterAgentLinger later if nobody has ended the call by then.
+	AgentHangsUp bool
+	// SurveyHangUpAt: instead of answering it, the caller hangs up SurveyAnswerAfter into the
+	// Nth prompt played to them once their conversation is over (1: the first question); 0: never
+	SurveyHangUpAt int
 }
 
 // Snoop tells how a live snoop channel listens: the channel it spies on and its spy and whisper
@@ -459,7 +469,7 @@ func (s *Server) PlaceCall(spec CallerSpec) (string, error) {
 		app: spec.App, queue: spec.Queue, extra: spec.ExtraArgs,
 		cid: party{Name: spec.Name, Number: spec.Number},
 		id1: uid, id2: uid + ";2",
-		patience: spec.Patience, talkFor: spec.TalkFor, cause: 16,
+		patience: spec.Patience, talkFor: spec.TalkFor, cause: 16, agentEnds: spec.AgentHangsUp,
 	})
 	if err != nil {
 		return "", err
@@ -472,6 +482,7 @@ func (s *Server) PlaceCall(spec CallerSpec) (string, error) {
 		s.scheduleDTMFLocked(c1.peer, p.After, p.Digits, 0)
 	}
 	c1.peer.inbound.answers = spec.SurveyAnswers
+	c1.peer.inbound.hangUpAt = spec.SurveyHangUpAt
 	return id, nil
 }
 
