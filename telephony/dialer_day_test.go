@@ -148,6 +148,11 @@ func TestDialerPredictiveDropRate(t *testing.T) {
 	answered := c["answered"] + c["dropped"]
 	rate := float64(c["dropped"]) / float64(answered)
 	t.Logf("predictive: %v, drop rate %.2f %% of %d answered", c, rate*100, answered)
+	reasons, lines := f.dropWhy("pred", 2*time.Second)
+	for _, l := range lines {
+		t.Log(l)
+	}
+	t.Logf("drops by cause: %v", reasons)
 	tau := callfloor.DefaultDropTarget
 	allowed := tau + 2*math.Sqrt(tau*(1-tau)/float64(answered))
 	if answered < 100 || rate > allowed {
