@@ -31,7 +31,11 @@ func (f *dialFloor) dropWhy(campaign string, wait time.Duration) (reasons map[st
 	}
 	byAgent := map[string][]change{}
 	var drops []*callfloor.Call
+	calls := map[string]*callfloor.Call{}
 	for _, e := range f.events {
+		if e.Type == callfloor.EvCallEnded {
+			calls[e.Call.ID] = e.Call
+		}
 		switch {
 		case e.Type == callfloor.EvAgentState && e.Agent != nil:
 			byAgent[e.Agent.Agent] = append(byAgent[e.Agent.Agent], change{e.At, e.Agent.State, e.Agent.Call})
@@ -65,6 +69,7 @@ func (f *dialFloor) dropWhy(campaign string, wait time.Duration) (reasons map[st
 		var freed []string   // agents available during the wait: "agent→next call"
 		var firstFree string // the first agent available at or after the answer
 		var firstAt time.Duration = -1
+		later := 0 // agents freed during the wait who went to a customer who answered later
 		for _, a := range agents {
 			cs := byAgent[a]
 			for i, c := range cs {
@@ -78,10 +83,16 @@ func (f *dialFloor) dropWhy(campaign string, wait time.Duration) (reasons map[st
 				if firstAt < 0 || from < firstAt {
 					firstAt, firstFree = from, a
 				}
-				if from < d.EndedAt.Sub(ans) {
+				if from < wait {
 					next := "—"
 					if i+1 < len(cs) {
 						next = fmt.Sprintf("%s %s at +%v", cs[i+1].state, short(cs[i+1].call), cs[i+1].at.Sub(ans).Round(time.Millisecond))
+						if o := calls[cs[i+1].call]; o != nil && o.ID != d.ID && !o.AnsweredAt.IsZero() {
+							next += fmt.Sprintf(" (answered %+v)", o.AnsweredAt.Sub(ans).Round(time.Millisecond))
+							if o.AnsweredAt.After(ans) {
+								later++
+							}
+						}
 					}
 					freed = append(freed, fmt.Sprintf("%s free +%v→%s", a, from.Round(time.Millisecond), next))
 				}
@@ -91,10 +102,12 @@ func (f *dialFloor) dropWhy(campaign string, wait time.Duration) (reasons map[st
 		switch {
 		case rung > 0:
 			why = "an agent was rung for the customer and the call still dropped"
-		case d.HangupBy == callfloor.HangupCaller:
+		case d.HangupBy == callfloor.HangupCaller && d.EndedAt.Sub(ans) < wait:
 			why = "the customer hung up while waiting"
+		case later > 0:
+			why = "an agent freed during the wait went to a customer who answered later"
 		case len(freed) > 0:
-			why = "an agent was free during the wait and went elsewhere"
+			why = "an agent was free during the wait and went to a customer waiting longer"
 		case firstAt >= 0 && firstAt <= wait+time.Second:
 			why = "no agent free within the wait; one freed within a second after it"
 		default:
@@ -142,9 +155,10 @@ func quantiles(ds []time.Duration) string {
 	return fmt.Sprintf("n %d, median %v, p90 %v, max %v", len(s), q(0.5), q(0.9), s[len(s)-1].Round(time.Millisecond))
 }
 
+// short is the tail of a call id (the dial ids share their head).
 func short(id string) string {
-	if len(id) > 8 {
-		return id[:8]
+	if len(id) > 6 {
+		return id[len(id)-6:]
 	}
 	return id
 }
