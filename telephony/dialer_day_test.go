@@ -121,12 +121,12 @@ func TestDialerWindowAndDNC(t *testing.T) {
 // learns from the first 40 dials (not 200) so that most of the 300 are paced predictively. The
 // test logs why each drop happened (dropWhy) and the answer → agent path's latencies.
 //
-// Measured on 2026-12-05 (BENCHMARKS.md): before, 2.1–3.8 % (1–7 drops of ~186 answered in 9
+// Measured on 2026-12-05 (BENCHMARKS.md): before, 0.5–3.8 % (1–7 drops of ~186 answered in 10
 // runs): the answer delay's 10 s prior outweighed the 0.35 s measured, so every busy agent
 // counted as free by the answer and the pacer dialled with customers already waiting; and a
 // customer who had just answered could take the agent one waiting longer needed. After
 // (AnswerDelay's prior fading out, waiting customers served in answer order and at once when an
-// agent frees up): no drop in 5 runs of ~186 answered at load 26–31.
+// agent frees up): no drop in 5 runs of ~186 answered at load 21–31.
 func TestDialerPredictiveDropRate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a simulated minute of dialling")
