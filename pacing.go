@@ -99,10 +99,11 @@ const (
 	priorAnswerRate = 0.3
 	priorWeight     = 20
 	priorDelay      = 10 * time.Second
+	priorDelays     = 10 // the answer delay's prior fills in for at most this many answers (AnswerDelay)
 	priorHandle     = 4 * time.Minute
-	gainStep        = 0.003
-	setPoint        = 0.9 // the controller aims at 90 % of the drop target// how far one answered call moves the drop controller
-	maxLogGain      = 2.8 // the target is scaled between e^-2.3 ≈ 0.1× and e^2.8 ≈ 16×
+	gainStep        = 0.003 // how far one answered call moves the drop controller
+	setPoint        = 0.9   // the controller aims at 90 % of the drop target
+	maxLogGain      = 2.8   // the target is scaled between e^-2.3 ≈ 0.1× and e^2.8 ≈ 16×
 	minLogGain      = -2.3
 	// startLogGain: a new campaign plans for half its target (e^-0.7) and earns the rest from
 	// its own outcomes (one answered call without a drop adds gainStep), so that the first
@@ -197,12 +198,19 @@ func (p *Pacer) answerChance(q float64) func(age time.Duration) float64 {
 	}
 }
 
-// AnswerDelay is the mean time from a dial to its answer.
+// AnswerDelay is the mean time from a dial to its answer. The prior stands in only for the
+// answers not yet measured, up to priorDelays: answer delays vary little from one dial to the
+// next, and a prior weighing like priorWeight answers kept the estimate far from a list whose
+// customers answer much sooner than it (on the real-time simulator, 0.35 s measured, still
+// 2 s estimated after 100 answers). A long horizon counts every busy agent as free by the
+// answer: the pacer dialled with every agent busy and customers already waiting, and dropped
+// them.
 func (p *Pacer) AnswerDelay() time.Duration {
 	var sum time.Duration
 	n := 0
 	p.delays.each(func(d time.Duration) { sum += d; n++ })
-	return (sum + priorDelay*priorWeight) / time.Duration(n+priorWeight)
+	w := max(priorDelays-n, 0)
+	return (sum + priorDelay*time.Duration(w)) / time.Duration(n+w)
 }
 
 // Dials is how many new dials to place now (never negative).

@@ -123,6 +123,42 @@ func TestPredictiveCountsOldRingingLinesAsUnlikelyAnswers(t *testing.T) {
 	}
 }
 
+// A list whose customers answer in a third of a second (the real-time simulator's) is paced on
+// its own answer delay, not on the 10 s prior: with every agent in a call of 2.5 s for at least
+// half a second more and customers already waiting for an agent, nobody will be free by the
+// next answer, and nothing is dialled. (The prior, weighing like 20 answers, made the horizon
+// 2 s after 100 answers: every agent counted as about to be free, and the customers dialled
+// then were dropped.)
+func TestPredictiveHorizonIsTheMeasuredAnswerDelay(t *testing.T) {
+	p, _ := NewPacer(PacePredictive, 0, 0)
+	if d := p.AnswerDelay(); d != priorDelay {
+		t.Errorf("answer delay with nothing measured %v, want the prior %v", d, priorDelay)
+	}
+	measured(p, 8, 0.625, 350*time.Millisecond, 2500*time.Millisecond)
+	if d := p.AnswerDelay(); d <= 350*time.Millisecond || d >= priorDelay {
+		t.Errorf("answer delay after 5 answers %v, want between the measured 350ms and the prior", d)
+	}
+	measured(p, 400, 0.625, 350*time.Millisecond, 2500*time.Millisecond)
+	if d := p.AnswerDelay(); d != 350*time.Millisecond {
+		t.Errorf("answer delay after 250 answers of 350ms: %v", d)
+	}
+	busy := make([]time.Duration, 8) // 1.3–2.0 s into calls of 2.5 s
+	for i := range busy {
+		busy[i] = 1300*time.Millisecond + time.Duration(i)*100*time.Millisecond
+	}
+	ages := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 600 * time.Millisecond, 1200 * time.Millisecond, 1300 * time.Millisecond}
+	if n := p.Dials(PacingState{Agents: 8, Busy: busy, Ringing: 5, RingAges: ages, Waiting: 4}); n != 0 {
+		t.Errorf("every agent busy for 0.5 s more, 4 customers waiting: dials %d, want 0", n)
+	}
+	// every agent 2.2–2.4 s into their call: all will be free within the answer delay
+	for i := range busy {
+		busy[i] = 2200*time.Millisecond + time.Duration(i)*30*time.Millisecond
+	}
+	if n := p.Dials(PacingState{Agents: 8, Busy: busy}); n < 8 {
+		t.Errorf("8 agents about to be free, nothing ringing: dials %d, want at least 8", n)
+	}
+}
+
 func TestPacerDropControllerPullsBack(t *testing.T) {
 	p, _ := NewPacer(PacePredictive, 0, 0)
 	measured(p, 400, 0.25, 10*time.Second, 200*time.Second)

@@ -316,7 +316,7 @@ func (a *ACD) subscribeKicks(ctx context.Context) {
 				}
 				a.wake()
 				if a.dialer != nil {
-					a.dialer.wake()
+					a.dialer.agentFreed()
 				}
 			}
 		}

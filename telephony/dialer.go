@@ -125,9 +125,10 @@ type campState struct {
 }
 
 type line struct {
-	at       time.Time
-	answered bool // the customer picked up ...
-	agent    bool // ... and an agent is reserved for them (ringing): not a free agent any more
+	at         time.Time
+	answered   bool      // the customer picked up ...
+	answeredAt time.Time // ... then (the order in which waiting customers get agents)
+	agent      bool      // ... and an agent is reserved for them (ringing): not a free agent any more
 }
 
 func newDialer(a *ACD, o DialerOptions) *dialer {
@@ -580,7 +581,7 @@ func (d *dialer) restoredLine(c *callfloor.Call) *dialLine {
 	l := &line{at: c.EnteredAt, agent: c.Agent != ""} // an agent reserved or rung for it
 	if !c.AnsweredAt.IsZero() {
 		dl.dropAt = c.AnsweredAt.Add(d.o.DropWait)
-		l.answered = true
+		l.answered, l.answeredAt = true, c.AnsweredAt
 	}
 	if c.MixBridge != "" {
 		return dl // talking: no longer a line of the pacer's
@@ -661,13 +662,69 @@ func (d *dialer) reserved(campaign, id string, on bool) {
 	d.mu.Unlock()
 }
 
-// answered: the dial's customer picked up and waits for an agent.
-func (d *dialer) answered(campaign, id string) {
+// answered: the dial's customer picked up (at) and waits for an agent.
+func (d *dialer) answered(campaign, id string, at time.Time) {
 	d.mu.Lock()
 	if l := d.lineOf(campaign, id); l != nil {
-		l.answered = true
+		l.answered, l.answeredAt = true, at
 	}
 	d.mu.Unlock()
+}
+
+// waitingAhead counts the campaign's answered customers still waiting for an agent who
+// answered before the dial id did (every one of them for a dial not answered, or not a line:
+// progressive's reservation before the dial); d.mu held.
+func (d *dialer) waitingAhead(campaign, id string) int {
+	var at time.Time
+	if l := d.lineOf(campaign, id); l != nil && l.answered {
+		at = l.answeredAt
+	}
+	n := 0
+	count := func(lines map[string]*line) {
+		for lid, l := range lines {
+			if lid != id && l.answered && !l.agent && (at.IsZero() || l.answeredAt.Before(at)) {
+				n++
+			}
+		}
+	}
+	if st := d.camps[campaign]; st != nil {
+		count(st.lines)
+	}
+	count(d.restored[campaign])
+	return n
+}
+
+// agentFreed is told that an agent became available (on any instance): the customers waiting
+// for an agent try at once, longest waiting first, rather than at their next retry, and a pass
+// follows.
+func (d *dialer) agentFreed() {
+	type waiter struct {
+		id string
+		at time.Time
+	}
+	var ws []waiter
+	d.mu.Lock()
+	add := func(lines map[string]*line) {
+		for id, l := range lines {
+			if l.answered && !l.agent {
+				ws = append(ws, waiter{id, l.answeredAt})
+			}
+		}
+	}
+	for _, st := range d.camps {
+		add(st.lines)
+	}
+	for _, lines := range d.restored {
+		add(lines)
+	}
+	d.mu.Unlock()
+	sort.Slice(ws, func(i, j int) bool { return ws[i].at.Before(ws[j].at) })
+	for _, w := range ws {
+		if cl := d.a.lookup(w.id); cl != nil {
+			cl.send(msgTimer{kind: "claimnow"})
+		}
+	}
+	d.wake()
 }
 
 func (d *dialer) record(ctx context.Context, e dialEnd, cal callfloor.HolidayCalendar) {
@@ -678,7 +735,10 @@ func (d *dialer) record(ctx context.Context, e dialEnd, cal callfloor.HolidayCal
 }
 
 // claimAgent reserves (ringing) a free agent of the campaign for an answered customer, the one
-// free longest first, with the inbound claim's atomic transition; "" when none is free.
+// free longest first, with the inbound claim's atomic transition; "" when none is free. The
+// customers waiting longer come first: the free agents as many as they are are left to them
+// (as a queue serves its callers in order), so that a customer who has just answered does not
+// take the agent that one about to be dropped was waiting for.
 func (d *dialer) claimAgent(ctx context.Context, campaign, callID string) string {
 	d.mu.Lock()
 	st := d.camps[campaign]
@@ -697,10 +757,19 @@ func (d *dialer) claimAgent(ctx context.Context, campaign, callID string) string
 	agents := d.campaignAgents(c, statuses)
 	sort.Slice(agents, func(i, j int) bool { return agents[i].Since.Before(agents[j].Since) })
 	waiting := d.waitingInbound(ctx, agents)
+	free := agents[:0]
 	for _, a := range agents {
-		if a.State != callfloor.AgentAvailable || d.inboundFirst(a.Agent, waiting) {
-			continue
+		if a.State == callfloor.AgentAvailable && !d.inboundFirst(a.Agent, waiting) {
+			free = append(free, a)
 		}
+	}
+	d.mu.Lock()
+	ahead := d.waitingAhead(campaign, callID)
+	d.mu.Unlock()
+	if len(free) <= ahead {
+		return ""
+	}
+	for _, a := range free {
 		if _, err := d.a.store.Transition(ctx, realtime.Transition{Agent: a.Agent, From: []callfloor.AgentState{callfloor.AgentAvailable},
 			To: callfloor.AgentRinging, Direction: callfloor.Outbound, Call: callID}); err == nil {
 			d.reserved(campaign, callID, true)

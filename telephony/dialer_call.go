@@ -123,7 +123,7 @@ func (cl *call) dialAnswered() {
 	c.AnsweredAt = cl.acd.now()
 	cl.dl.dropAt = c.AnsweredAt.Add(cl.acd.dialer.o.DropWait)
 	cl.save("", nil, nil, "", nil)
-	cl.acd.dialer.answered(c.CampaignID, c.ID)
+	cl.acd.dialer.answered(c.CampaignID, c.ID, c.AnsweredAt)
 	cl.dialClaim()
 }
 
@@ -138,8 +138,7 @@ func (cl *call) dialClaim() {
 		cl.dialRingAgent(c.Agent)
 		return
 	}
-	if ag := cl.acd.dialer.claimAgent(cl.ctx(), c.CampaignID, c.ID); ag != "" {
-		cl.dialRingAgent(ag)
+	if cl.dialClaimNow() {
 		return
 	}
 	if time.Now().Before(dl.dropAt) {
@@ -147,6 +146,21 @@ func (cl *call) dialClaim() {
 		return
 	}
 	cl.dialDrop()
+}
+
+// dialClaimNow tries once to claim a free agent for the waiting customer and rings them; false:
+// none (the retries of dialClaim go on).
+func (cl *call) dialClaimNow() bool {
+	c, dl := cl.c, cl.dl
+	if dl.dropped || c.State == callfloor.CallEnded || c.AgentChannel != "" || c.Agent != "" || c.AnsweredAt.IsZero() {
+		return false
+	}
+	ag := cl.acd.dialer.claimAgent(cl.ctx(), c.CampaignID, c.ID)
+	if ag == "" {
+		return false
+	}
+	cl.dialRingAgent(ag)
+	return true
 }
 
 func (cl *call) dialRingAgent(agent string) {
@@ -268,6 +282,8 @@ func (cl *call) dialerTimer(m msgTimer) bool {
 	switch m.kind {
 	case "claim":
 		cl.dialClaim()
+	case "claimnow": // an agent became available (dialer.agentFreed)
+		cl.dialClaimNow()
 	case "dropend":
 		if c.State != callfloor.CallEnded {
 			cl.dialDropped(callfloor.HangupSystem, 16, "dropped: no agent free")

@@ -2,7 +2,6 @@ package telephony_test
 
 import (
 	"context"
-	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -118,16 +117,21 @@ func TestDialerWindowAndDNC(t *testing.T) {
 }
 
 // Predictive on the simulator: a few hundred dials to a small floor with short talk times keep
-// the drop rate at the campaign's target (3 % of answered). The pacer learns from the first 40
-// dials (not 200) so that most of the 300 are paced predictively. Over ~190 answered calls the
-// rate has a standard error of about 1.2 points, so the test allows the target plus two of
-// them: a pacer that really overshoots (twice the target) still fails it. (Measured on
-// 2026-12-04 under load: 3.2–3.8 %, 6–7 drops of 186 answered — at the target, not under it;
-// the fast-forward day of dialsim.go, with thousands of answers, ends at 2.6 %.)
+// the drop rate under the campaign's target (3 % of answered), as issue 13 asks. The pacer
+// learns from the first 40 dials (not 200) so that most of the 300 are paced predictively. The
+// test logs why each drop happened (dropWhy) and the answer → agent path's latencies.
+//
+// Measured on 2026-12-05 (BENCHMARKS.md): before, 0.5–3.8 % (1–7 drops of ~186 answered in 10
+// runs): the answer delay's 10 s prior outweighed the 0.35 s measured, so every busy agent
+// counted as free by the answer and the pacer dialled with customers already waiting; and a
+// customer who had just answered could take the agent one waiting longer needed. After
+// (AnswerDelay's prior fading out, waiting customers served in answer order and at once when an
+// agent frees up): no drop in 5 runs of ~186 answered at load 21–31.
 func TestDialerPredictiveDropRate(t *testing.T) {
 	if testing.Short() {
-		t.Skip("a simulated half-minute of dialling")
+		t.Skip("a simulated minute of dialling")
 	}
+	t.Parallel()
 	f := newDialFloor(t, 8, byPrefix(300*time.Millisecond, 2500*time.Millisecond), telephony.DialerOptions{LearnDials: 40})
 	// a mixed list (as real ones are): three numbers in eight ring out (139…), the rest answer
 	var list []string
@@ -148,10 +152,13 @@ func TestDialerPredictiveDropRate(t *testing.T) {
 	answered := c["answered"] + c["dropped"]
 	rate := float64(c["dropped"]) / float64(answered)
 	t.Logf("predictive: %v, drop rate %.2f %% of %d answered", c, rate*100, answered)
-	tau := callfloor.DefaultDropTarget
-	allowed := tau + 2*math.Sqrt(tau*(1-tau)/float64(answered))
-	if answered < 100 || rate > allowed {
-		t.Errorf("drop rate %.2f %% of %d answered, want ≤ %.2f %% (3 %% plus two standard errors)", rate*100, answered, allowed*100)
+	reasons, lines := f.dropWhy("pred", 2*time.Second)
+	for _, l := range lines {
+		t.Log(l)
+	}
+	t.Logf("drops by cause: %v", reasons)
+	if answered < 100 || rate > callfloor.DefaultDropTarget {
+		t.Errorf("drop rate %.2f %% of %d answered, want ≤ 3 %% (the campaign's target)", rate*100, answered)
 	}
 }
 
