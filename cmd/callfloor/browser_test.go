@@ -151,7 +151,9 @@ func pageText(ctx context.Context) string {
 
 func do(t testing.TB, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	// 45 s: a step waits only as long as it needs; 20 s timed out steps of four browser tests in
+	// one run at load 25 (other engineers' tests beside the suite)
+	tctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
 	if err := chromedp.Do(tctx, actions...); err != nil {
 		body := pageText(ctx)
