@@ -39,6 +39,7 @@ type (
 		restart  asteriskRestart
 	} // after a (re)connect: the channels Asterisk has now, and whether it restarted
 	msgDisconnected struct{} // the node's event stream dropped
+	msgAdoptTalk    struct{} // a conversation found in Asterisk that Redis never learned of (node.adoptTalk)
 )
 
 // call is the actor owning one live call. Only its goroutine touches c.
@@ -366,6 +367,8 @@ func (cl *call) handle(m any) {
 		cl.enter(m)
 	case msgRestored:
 		cl.restored()
+	case msgAdoptTalk:
+		cl.adoptedTalking()
 	case msgDial:
 		cl.dialAgent()
 	case msgDialCustomer:
@@ -1198,6 +1201,30 @@ func (cl *call) reconcile(m msgReconcile) {
 			cl.logf("completing the bridging of an answered call")
 			cl.bridgeTalking(true)
 		}
+	}
+}
+
+// adoptedTalking books a conversation found in Asterisk that Redis never learned of (the
+// previous holder's writes were refused): the call enters and is answered by its agent, who is
+// marked on this call whatever Redis said (Asterisk shows them talking).
+func (cl *call) adoptedTalking() {
+	c := cl.c
+	now := cl.acd.now()
+	cl.acd.metrics.offered.WithLabelValues(c.Queue).Inc()
+	cl.save(callfloor.EvCallEntered, map[string]int64{realtime.CntOffered: 1}, nil, "", nil)
+	cl.transition("adopted conversation: agent on call", realtime.Transition{Agent: c.Agent,
+		To: callfloor.AgentOnCall, Direction: callfloor.Inbound, Call: c.ID, Now: now})
+	inc := map[string]int64{realtime.CntAnswered: 1, realtime.CntSumWaitAnswered: c.WaitMs()}
+	if q := cl.queueCfg(); q != nil {
+		if within, _ := q.Thresholds().Classify(c.WaitMs(), true); within {
+			inc[realtime.CntAnsweredWithinT] = 1
+		}
+	}
+	cl.acd.metrics.answered.WithLabelValues(c.Queue).Inc()
+	cl.save(callfloor.EvCallAnswered, inc, map[string]int64{realtime.CntAnswered: 1}, c.Agent, c.LastOffer())
+	// the caller's ChannelDestroyed, after its StasisEnd, carries the hang-up cause
+	if err := cl.ari().SubscribeChannel(cl.ctx(), c.CallerChannel); err != nil && ari.IsUnprocessable(err) {
+		cl.endInbound(callfloor.HangupCaller, 0, "")
 	}
 }
 

@@ -77,9 +77,12 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 		}
 	}
 	// What no live call of ours knows (read under the lock: the actors own their records).
+	// Conversations Redis never learned of (the holder's writes were refused, then the lease
+	// moved): a caller in one of our mixing bridges with the agent leg callfloor rang for it.
+	talks := n.unknownTalks(chans, bridges)
 	var orphanBridges []string
 	for _, b := range bridges {
-		if cid := callIDOf(b.ID); cid != "" && a.calls[cid] == nil {
+		if cid := callIDOf(b.ID); cid != "" && a.calls[cid] == nil && talks[cid] == nil {
 			orphanBridges = append(orphanBridges, b.ID)
 		}
 	}
@@ -102,7 +105,14 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	// Channels in our application that no call knows: callers whose StasisStart was never
 	// handled (the instance stopped in between) are adopted; our own orphans are hung up.
 	app := a.settings().acd.App
+	for _, t := range talks {
+		a.log.Warn("adopting a conversation redis did not know", "node", n.name, "call", t.call, "caller", t.caller.ID, "agent", t.agent)
+		n.adoptTalk(t)
+	}
 	for _, ch := range unknown {
+		if t := talks[callIDOf(ch.ID)]; t != nil || talkOfCaller(talks, ch.ID) {
+			continue // adopted above
+		}
 		if callIDOf(ch.ID) != "" {
 			if !strings.HasSuffix(ch.ID, ";2") {
 				a.log.Warn("hanging up orphan channel", "node", n.name, "channel", ch.ID)
@@ -399,4 +409,103 @@ func (a *ACD) freeReserved(ctx context.Context, ringing map[string]string) {
 			a.release(ctx, ag.Agent, ag.Call)
 		}
 	}
+}
+
+// talk is a conversation found in Asterisk that no call knows: a caller bridged in the mixing
+// bridge of call with the agent leg callfloor originated for it (cf-<call>-o<n>).
+type talk struct {
+	call, bridge, agent string
+	caller, leg         ari.StasisChannel
+}
+
+func talkOfCaller(talks map[string]*talk, ch string) bool {
+	for _, t := range talks {
+		if t.caller.ID == ch {
+			return true
+		}
+	}
+	return false
+}
+
+// unknownTalks finds, under acd.mu, the conversations no call knows: each mixing bridge
+// cf-<call>-mix of a call that is not live here holding exactly one caller in our application
+// (not an inbound caller of a known call) and an offer leg cf-<call>-o<n> whose endpoint is a
+// configured agent's.
+func (n *node) unknownTalks(chans []ari.StasisChannel, bridges []aril.BridgeData) map[string]*talk {
+	a := n.acd
+	byID := make(map[string]ari.StasisChannel, len(chans))
+	for _, ch := range chans {
+		byID[ch.ID] = ch
+	}
+	app := a.settings().acd.App
+	agents := a.settings().agents
+	talks := map[string]*talk{}
+	for _, b := range bridges {
+		cid := callIDOf(b.ID)
+		if cid == "" || a.calls[cid] != nil || b.ID != chanPrefix+cid+"-mix" {
+			continue
+		}
+		var callers, legs []ari.StasisChannel
+		for _, id := range b.ChannelIDs {
+			ch, ok := byID[id]
+			switch {
+			case !ok:
+			case callIDOf(id) == cid && strings.HasPrefix(id, chanPrefix+cid+"-o"):
+				legs = append(legs, ch)
+			case callIDOf(id) == "" && n.byChannel[id] == nil && ch.Dialplan.AppName == "Stasis" && strings.HasPrefix(ch.Dialplan.AppData, app+","):
+				callers = append(callers, ch)
+			}
+		}
+		if len(callers) != 1 || len(legs) != 1 {
+			continue
+		}
+		for id, ag := range agents {
+			if ag.Endpoint != "" && strings.HasPrefix(legs[0].Name, ag.Endpoint+"-") {
+				talks[cid] = &talk{call: cid, bridge: b.ID, agent: id, caller: callers[0], leg: legs[0]}
+				break
+			}
+		}
+	}
+	return talks
+}
+
+// adoptTalk starts a call for a conversation Asterisk has and no call knows (unknownTalks):
+// the caller is talking with the agent, so the call enters and is answered at once, the agent
+// marked on this call; it ends, into history, when a leg hangs up.
+func (n *node) adoptTalk(t *talk) {
+	a := n.acd
+	now := a.now()
+	entered := t.caller.CreatedAt()
+	if entered.IsZero() || entered.After(now) {
+		entered = now
+	}
+	answered := t.leg.CreatedAt()
+	if answered.IsZero() || answered.After(now) || answered.Before(entered) {
+		answered = now
+	}
+	args := strings.Split(strings.TrimPrefix(t.caller.Dialplan.AppData, a.settings().acd.App+","), ",")
+	c := &callfloor.Call{
+		ID: t.call, Direction: callfloor.Inbound, State: callfloor.CallTalking, Node: n.name, AsteriskID: n.entityID(),
+		Args: args, EnteredAt: entered, CallerChannel: t.caller.ID, CallerNumber: t.caller.Caller.Number, CallerName: t.caller.Caller.Name,
+		Agent: t.agent, AgentChannel: t.leg.ID, MixBridge: t.bridge, FirstOfferAt: answered, AnsweredAt: answered,
+		Offers: []callfloor.Offer{{Agent: t.agent, Channel: t.leg.ID, Start: answered, End: answered, Result: callfloor.OfferAnswered}},
+	}
+	for _, arg := range args {
+		k, v, _ := strings.Cut(arg, "=")
+		switch strings.TrimSpace(k) {
+		case "queue":
+			c.Queue = strings.TrimSpace(v)
+		case "priority":
+			fmt.Sscan(v, &c.Priority)
+		}
+	}
+	cl := newCall(a, n, c)
+	a.mu.Lock()
+	if n.byChannel[t.caller.ID] != nil || a.calls[t.call] != nil {
+		a.mu.Unlock()
+		return
+	}
+	n.byChannel[t.caller.ID] = cl
+	a.mu.Unlock()
+	cl.start(msgAdoptTalk{})
 }

@@ -1,0 +1,54 @@
+package telephony_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/callfloor/callfloor"
+	"github.com/callfloor/callfloor/internal/testenv"
+	"github.com/callfloor/callfloor/telephony/sim"
+)
+
+// Issue 15, the chaos suite's Redis failover: the new master refuses writes (NOREPLICAS) while
+// the holder lets a caller in and connects them with an agent, so Redis never learns of the
+// call (its record refused; the agent's claim and on-call went through); then the holder loses
+// Redis and the standby takes the lease. The standby finds in Asterisk a caller bridged with the
+// agent leg callfloor rang for it: the conversation goes on (the agent's leg is not hung up as an
+// orphan, nor the caller queued again) and the call ends once, answered by that agent.
+func TestFailoverAdoptsConversationRedisNeverSaw(t *testing.T) {
+	p, proxy := newPair(t, leaseConfig(0, "1001", "1002"), true)
+	a, b := p.a, p.b
+	a.login("1001", "1002")
+	a.acd.RefuseCallSaves(true)
+	caller := a.place(sim.CallerSpec{Queue: "sales", TalkFor: 6 * time.Second})
+	var agent string
+	testenv.Eventually(t, 5*time.Second, "an agent claimed for the call (its record refused)", func() bool {
+		for _, id := range []string{"1001", "1002"} {
+			if st := a.agentState(id); st.State == callfloor.AgentRinging {
+				agent = id
+				return true
+			}
+		}
+		return false
+	})
+	// the agent answers after 100 ms and the holder bridges them; its writes since the refused
+	// record wait behind it (the agent stays ringing in Redis)
+	time.Sleep(time.Second)
+	cut := time.Now()
+	proxy.Cut()
+	took := p.takenOver(t, cut, 6*time.Second)
+	t.Logf("take-over: %s", took)
+	c := b.waitEvent(10*time.Second, "the conversation ended", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallEnded && e.Call.CallerChannel == caller
+	}).Call
+	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != agent || c.HangupBy != callfloor.HangupCaller {
+		t.Errorf("call: outcome %s agent %s hung up by %s, want answered by %s, the caller hanging up", c.Outcome, c.Agent, c.HangupBy, agent)
+	}
+	if d := c.EndedAt.Sub(c.AnsweredAt); d < 5*time.Second {
+		t.Errorf("talked %s, want the caller's 6 s (the conversation cut short)", d)
+	}
+	endsOnce(t, b, 1)
+	if n := b.countEvents(callfloor.EvCallOffered); n != 0 {
+		t.Errorf("%d offers after the take-over: the talking caller was queued again", n)
+	}
+}
