@@ -16,11 +16,24 @@ import (
 // agent leg callfloor rang for it: the conversation goes on (the agent's leg is not hung up as an
 // orphan, nor the caller queued again) and the call ends once, answered by that agent.
 func TestFailoverAdoptsConversationRedisNeverSaw(t *testing.T) {
+	t.Run("record refused", func(t *testing.T) { failoverMidConversation(t, false) })
+	// Redis has the call waiting (its entry landed, the offer and the answer were refused): the
+	// restored call is talking with the agent Asterisk has in its bridge, not offered again.
+	t.Run("answer refused", func(t *testing.T) { failoverMidConversation(t, true) })
+}
+
+func failoverMidConversation(t *testing.T, entered bool) {
 	p, proxy := newPair(t, leaseConfig(0, "1001", "1002"), true)
 	a, b := p.a, p.b
-	a.login("1001", "1002")
-	a.acd.RefuseCallSaves(true)
+	a.acd.RefuseCallSaves(!entered)
 	caller := a.place(sim.CallerSpec{Queue: "sales", TalkFor: 6 * time.Second})
+	if entered {
+		a.waitEvent(3*time.Second, "entered", func(e callfloor.Event) bool {
+			return e.Type == callfloor.EvCallEntered && e.Call.CallerChannel == caller
+		})
+		a.acd.RefuseCallSaves(true)
+	}
+	a.login("1001", "1002")
 	var agent string
 	testenv.Eventually(t, 5*time.Second, "an agent claimed for the call (its record refused)", func() bool {
 		for _, id := range []string{"1001", "1002"} {

@@ -98,8 +98,14 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	}
 	a.mu.Unlock()
 	n.acd.log.Info("reconciling with asterisk", "node", n.name, "reconnect", reconnect, "calls", len(mine), "channels", len(chans))
+	mixed := map[string][]string{}
+	for _, b := range bridges {
+		if cid := callIDOf(b.ID); cid != "" && b.ID == chanPrefix+cid+"-mix" {
+			mixed[b.ID] = b.ChannelIDs
+		}
+	}
 	for _, c := range mine {
-		c.send(msgReconcile{live: live, listedAt: listedAt, restart: restart})
+		c.send(msgReconcile{live: live, listedAt: listedAt, restart: restart, mixed: mixed})
 	}
 	n.reconcileSurveys(live)
 	// Channels in our application that no call knows: callers whose StasisStart was never
@@ -438,7 +444,6 @@ func (n *node) unknownTalks(chans []ari.StasisChannel, bridges []aril.BridgeData
 		byID[ch.ID] = ch
 	}
 	app := a.settings().acd.App
-	agents := a.settings().agents
 	talks := map[string]*talk{}
 	for _, b := range bridges {
 		cid := callIDOf(b.ID)
@@ -459,14 +464,22 @@ func (n *node) unknownTalks(chans []ari.StasisChannel, bridges []aril.BridgeData
 		if len(callers) != 1 || len(legs) != 1 {
 			continue
 		}
-		for id, ag := range agents {
-			if ag.Endpoint != "" && strings.HasPrefix(legs[0].Name, ag.Endpoint+"-") {
-				talks[cid] = &talk{call: cid, bridge: b.ID, agent: id, caller: callers[0], leg: legs[0]}
-				break
-			}
+		if ag := a.agentOfChannel(legs[0].Name); ag != "" {
+			talks[cid] = &talk{call: cid, bridge: b.ID, agent: ag, caller: callers[0], leg: legs[0]}
 		}
 	}
 	return talks
+}
+
+// agentOfChannel is the configured agent whose endpoint a channel's name is of
+// (PJSIP/1001-0000001a, Local/1001@agents-00000001;1); "" none.
+func (a *ACD) agentOfChannel(name string) string {
+	for id, ag := range a.settings().agents {
+		if ag.Endpoint != "" && strings.HasPrefix(name, ag.Endpoint+"-") {
+			return id
+		}
+	}
+	return ""
 }
 
 // adoptTalk starts a call for a conversation Asterisk has and no call knows (unknownTalks):
