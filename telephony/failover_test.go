@@ -65,3 +65,30 @@ func failoverMidConversation(t *testing.T, entered bool) {
 		t.Errorf("%d offers after the take-over: the talking caller was queued again", n)
 	}
 }
+
+// A caller let in and ringing an agent while Redis refused the call's record, when the lease
+// moves: the new holder queues the caller as a new call (not hung up) and frees the agent the
+// old holder claimed (the ring, for a call nobody knows, is withdrawn), so the caller is
+// answered and the call ends once, in history.
+func TestFailoverQueuesCallerRedisNeverSaw(t *testing.T) {
+	p, proxy := newPair(t, leaseConfig(0, "1001"), true)
+	a, b := p.a, p.b
+	p.sim.SetDialplan(testDialplan(20*time.Second, 0, 0)) // the agent lets it ring
+	a.acd.RefuseCallSaves(true)
+	a.login("1001")
+	caller := a.place(sim.CallerSpec{Queue: "sales", TalkFor: time.Second})
+	testenv.Eventually(t, 5*time.Second, "the agent claimed for the call (its record refused)", func() bool {
+		return a.agentState("1001").State == callfloor.AgentRinging
+	})
+	p.sim.SetDialplan(testDialplan(100*time.Millisecond, 0, 0)) // the next ring is answered
+	cut := time.Now()
+	proxy.Cut()
+	p.takenOver(t, cut, 6*time.Second)
+	c := b.waitEvent(10*time.Second, "the caller answered and gone", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallEnded && e.Call.CallerChannel == caller
+	}).Call
+	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != "1001" {
+		t.Errorf("call: outcome %s agent %s, want answered by 1001", c.Outcome, c.Agent)
+	}
+	endsOnce(t, b, 1)
+}

@@ -123,6 +123,12 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 			if !strings.HasSuffix(ch.ID, ";2") {
 				a.log.Warn("hanging up orphan channel", "node", n.name, "channel", ch.ID)
 				_ = n.client.Hangup(ctx, ch.ID, "normal")
+				// a ring for a call Redis never learned of: its agent, claimed, is free again
+				if cid := callIDOf(ch.ID); strings.HasPrefix(ch.ID, chanPrefix+cid+"-o") {
+					if ag := a.agentOfChannel(ch.Name); ag != "" {
+						a.release(n.ctx(), ag, cid)
+					}
+				}
 			}
 			continue
 		}
@@ -131,6 +137,9 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 			a.log.Info("adopting a caller already in stasis", "node", n.name, "channel", ch.ID)
 			n.newInbound(ch.ID, ch.Caller.Name, ch.Caller.Number, ch.State, args, true)
 		}
+	}
+	if n.term.Load() != nil {
+		n.freeClaimsOfUnknownCalls(ctx, listedAt.Add(-time.Second))
 	}
 	// Our bridges (cf-<call>-mix/-hold/-m<n>) of calls that are over: left behind when callfloor
 	// stopped between a call's end and the bridge's destruction. Asterisk would keep them forever.
@@ -521,4 +530,30 @@ func (n *node) adoptTalk(t *talk) {
 	n.byChannel[t.caller.ID] = cl
 	a.mu.Unlock()
 	cl.start(msgAdoptTalk{})
+}
+
+// freeClaimsOfUnknownCalls frees, on taking a node's lease, the agents left ringing for a call
+// Redis has no record of and no live call here knows: a previous holder claimed them while the
+// call's record was refused (a Redis failover's NOREPLICAS), then gave the node up, withdrawing
+// the ring with a write that was refused too. Only claims made before this connection (before
+// the given time): a call's record is written before its first claim, so a claim without one
+// is a refused call's (another node's too, whose holder, refused, gives its node up). The stale
+// sweep would free them only after minutes, the callers waiting meanwhile.
+func (n *node) freeClaimsOfUnknownCalls(ctx context.Context, before time.Time) {
+	a := n.acd
+	agents, err := a.store.Agents(ctx)
+	if err != nil {
+		a.log.Warn("reading agents to free the claims of unknown calls", "node", n.name, "err", err)
+		return
+	}
+	for _, ag := range agents {
+		if ag.State != callfloor.AgentRinging || ag.Call == "" || !ag.Since.Before(before) || a.lookup(ag.Call) != nil {
+			continue
+		}
+		if _, err := a.store.Call(ctx, ag.Call); callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
+			continue
+		}
+		a.log.Warn("freeing an agent claimed for a call redis never learned of", "node", n.name, "agent", ag.Agent, "call", ag.Call)
+		a.release(ctx, ag.Agent, ag.Call)
+	}
 }
