@@ -91,10 +91,11 @@ type ACD struct {
 	loc        *time.Location // the centre's zone (rosters' wall clock)
 	// unsynced: queues and agents could not be written to Redis at New (Redis down); Run
 	// writes them once Redis answers.
-	unsynced bool
-	lease    callfloor.LeaseConfig // acd.lease at New: active / standby per node (lease.go)
-	holderID string                // this instance's name in the leases
-	crashed  atomic.Bool           // tests: stop without releasing the leases, as a crash would
+	unsynced    bool
+	lease       callfloor.LeaseConfig // acd.lease at New: active / standby per node (lease.go)
+	holderID    string                // this instance's name in the leases
+	crashed     atomic.Bool           // tests: stop without releasing the leases, as a crash would
+	refuseSaves atomic.Bool           // tests: call records are refused, as a new master without replicas refuses writes (NOREPLICAS)
 
 	nodes     map[string]*node
 	nodeOrder []*node

@@ -37,8 +37,10 @@ type (
 		live     map[string]ari.StasisChannel
 		listedAt time.Time // when the channel list was asked for
 		restart  asteriskRestart
+		mixed    map[string][]string // our mixing bridges (cf-<call>-mix): the channels in each
 	} // after a (re)connect: the channels Asterisk has now, and whether it restarted
 	msgDisconnected struct{} // the node's event stream dropped
+	msgAdoptTalk    struct{} // a conversation found in Asterisk that Redis never learned of (node.adoptTalk)
 )
 
 // call is the actor owning one live call. Only its goroutine touches c.
@@ -366,6 +368,8 @@ func (cl *call) handle(m any) {
 		cl.enter(m)
 	case msgRestored:
 		cl.restored()
+	case msgAdoptTalk:
+		cl.adoptedTalking()
 	case msgDial:
 		cl.dialAgent()
 	case msgDialCustomer:
@@ -1162,6 +1166,12 @@ func (cl *call) reconcile(m msgReconcile) {
 		return
 	}
 	lost := m.restart.lost(c.EnteredAt)
+	if c.State == callfloor.CallWaiting || c.State == callfloor.CallOffering {
+		if leg, agent := cl.bridgedLeg(m); agent != "" {
+			cl.adoptBridged(leg, agent)
+			return
+		}
+	}
 	switch c.State {
 	case callfloor.CallWaiting:
 		switch {
@@ -1198,6 +1208,91 @@ func (cl *call) reconcile(m msgReconcile) {
 			cl.logf("completing the bridging of an answered call")
 			cl.bridgeTalking(true)
 		}
+	}
+}
+
+// adoptedTalking books a conversation found in Asterisk that Redis never learned of (the
+// previous holder's writes were refused): the call enters and is answered by its agent, who is
+// marked on this call whatever Redis said (Asterisk shows them talking).
+func (cl *call) adoptedTalking() {
+	c := cl.c
+	now := cl.acd.now()
+	cl.acd.metrics.offered.WithLabelValues(c.Queue).Inc()
+	cl.save(callfloor.EvCallEntered, map[string]int64{realtime.CntOffered: 1}, nil, "", nil)
+	cl.bookAdoptedAnswer(now)
+	// the caller's ChannelDestroyed, after its StasisEnd, carries the hang-up cause
+	if err := cl.ari().SubscribeChannel(cl.ctx(), c.CallerChannel); err != nil && ari.IsUnprocessable(err) {
+		cl.endInbound(callfloor.HangupCaller, 0, "")
+	}
+}
+
+// bookAdoptedAnswer books the answer of a conversation found in Asterisk (c talking with
+// c.Agent already): the agent is marked on this call whatever Redis said, as Asterisk shows them
+// talking, and the answer is counted.
+func (cl *call) bookAdoptedAnswer(now time.Time) {
+	c := cl.c
+	cl.transition("adopted conversation: agent on call", realtime.Transition{Agent: c.Agent,
+		To: callfloor.AgentOnCall, Direction: callfloor.Inbound, Call: c.ID, Now: now})
+	inc := map[string]int64{realtime.CntAnswered: 1, realtime.CntSumWaitAnswered: c.WaitMs()}
+	if q := cl.queueCfg(); q != nil {
+		if within, _ := q.Thresholds().Classify(c.WaitMs(), true); within {
+			inc[realtime.CntAnsweredWithinT] = 1
+		}
+	}
+	cl.acd.metrics.answered.WithLabelValues(c.Queue).Inc()
+	cl.save(callfloor.EvCallAnswered, inc, map[string]int64{realtime.CntAnswered: 1}, c.Agent, c.LastOffer())
+}
+
+// bridgedLeg is the agent leg (cf-<call>-o<n>) Asterisk has in the call's mixing bridge with
+// its caller, and the agent whose endpoint rang it; "" when the caller is not so bridged.
+func (cl *call) bridgedLeg(m msgReconcile) (ari.StasisChannel, string) {
+	c := cl.c
+	chans := m.mixed[chanPrefix+c.ID+"-mix"]
+	if !slices.Contains(chans, c.CallerChannel) {
+		return ari.StasisChannel{}, ""
+	}
+	for _, id := range chans {
+		if leg, ok := m.live[id]; ok && strings.HasPrefix(id, chanPrefix+c.ID+"-o") {
+			if ag := cl.acd.agentOfChannel(leg.Name); ag != "" {
+				return leg, ag
+			}
+		}
+	}
+	return ari.StasisChannel{}, ""
+}
+
+// adoptBridged takes up a restored call that Redis has waiting (or ringing) while Asterisk has
+// its caller talking with an agent (bridgedLeg): the previous holder's writes about the offer
+// and the answer were refused. The call is talking with that agent, not offered again.
+func (cl *call) adoptBridged(leg ari.StasisChannel, agent string) {
+	c := cl.c
+	cl.logf("adopting the conversation asterisk has", "agent", agent, "leg", leg.ID)
+	now := cl.acd.now()
+	answered := leg.CreatedAt()
+	if answered.IsZero() || answered.After(now) || answered.Before(c.EnteredAt) {
+		answered = now
+	}
+	if off := c.LastOffer(); off != nil && off.Result == "" && (off.Channel != leg.ID || off.Agent != agent) {
+		cl.offerEnded(callfloor.OfferInterrupted, 0) // another ring the refused writes left behind
+	}
+	cl.acd.setWaiting(cl, false)
+	if off := c.LastOffer(); off == nil || off.Channel != leg.ID {
+		c.Offers = append(c.Offers, callfloor.Offer{Agent: agent, Channel: leg.ID, Start: answered})
+	}
+	off := c.LastOffer()
+	off.End, off.Result = answered, callfloor.OfferAnswered
+	if c.FirstOfferAt.IsZero() {
+		c.FirstOfferAt = answered
+	}
+	c.State, c.AnsweredAt, c.Agent, c.AgentChannel = callfloor.CallTalking, answered, agent, leg.ID
+	c.MixBridge = chanPrefix + c.ID + "-mix"
+	cl.bookAdoptedAnswer(now)
+	if c.HoldBridge != "" {
+		if err := cl.ari().DestroyBridge(cl.ctx(), c.HoldBridge); err != nil && !ari.BridgeGone(err) {
+			cl.warn("destroying the holding bridge", err)
+		}
+		c.HoldBridge = ""
+		cl.save("", nil, nil, "", nil)
 	}
 }
 

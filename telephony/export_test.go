@@ -40,3 +40,7 @@ func (a *ACD) DialerAgentReads() int64 { return a.dialer.agentReads.Load() }
 // SetDialerClock replaces the clock of the dialler's idle re-reads (tests; Manual dialler, before
 // its first pass).
 func (a *ACD) SetDialerClock(now func() time.Time) { a.dialer.clock = now }
+
+// RefuseCallSaves makes every write of a call record fail as Redis refuses writes without
+// enough replicas (NOREPLICAS, after a Sentinel failover): kept and retried (failover_test.go).
+func (a *ACD) RefuseCallSaves(on bool) { a.refuseSaves.Store(on) }

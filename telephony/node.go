@@ -77,9 +77,12 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 		}
 	}
 	// What no live call of ours knows (read under the lock: the actors own their records).
+	// Conversations Redis never learned of (the holder's writes were refused, then the lease
+	// moved): a caller in one of our mixing bridges with the agent leg callfloor rang for it.
+	talks := n.unknownTalks(chans, bridges)
 	var orphanBridges []string
 	for _, b := range bridges {
-		if cid := callIDOf(b.ID); cid != "" && a.calls[cid] == nil {
+		if cid := callIDOf(b.ID); cid != "" && a.calls[cid] == nil && talks[cid] == nil {
 			orphanBridges = append(orphanBridges, b.ID)
 		}
 	}
@@ -95,18 +98,37 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 	}
 	a.mu.Unlock()
 	n.acd.log.Info("reconciling with asterisk", "node", n.name, "reconnect", reconnect, "calls", len(mine), "channels", len(chans))
+	mixed := map[string][]string{}
+	for _, b := range bridges {
+		if cid := callIDOf(b.ID); cid != "" && b.ID == chanPrefix+cid+"-mix" {
+			mixed[b.ID] = b.ChannelIDs
+		}
+	}
 	for _, c := range mine {
-		c.send(msgReconcile{live: live, listedAt: listedAt, restart: restart})
+		c.send(msgReconcile{live: live, listedAt: listedAt, restart: restart, mixed: mixed})
 	}
 	n.reconcileSurveys(live)
 	// Channels in our application that no call knows: callers whose StasisStart was never
 	// handled (the instance stopped in between) are adopted; our own orphans are hung up.
 	app := a.settings().acd.App
+	for _, t := range talks {
+		a.log.Warn("adopting a conversation redis did not know", "node", n.name, "call", t.call, "caller", t.caller.ID, "agent", t.agent)
+		n.adoptTalk(t)
+	}
 	for _, ch := range unknown {
+		if t := talks[callIDOf(ch.ID)]; t != nil || talkOfCaller(talks, ch.ID) {
+			continue // adopted above
+		}
 		if callIDOf(ch.ID) != "" {
 			if !strings.HasSuffix(ch.ID, ";2") {
 				a.log.Warn("hanging up orphan channel", "node", n.name, "channel", ch.ID)
 				_ = n.client.Hangup(ctx, ch.ID, "normal")
+				// a ring for a call Redis never learned of: its agent, claimed, is free again
+				if cid := callIDOf(ch.ID); strings.HasPrefix(ch.ID, chanPrefix+cid+"-o") {
+					if ag := a.agentOfChannel(ch.Name); ag != "" {
+						a.release(n.ctx(), ag, cid)
+					}
+				}
 			}
 			continue
 		}
@@ -115,6 +137,9 @@ func (n *node) Connected(ctx context.Context, info ari.NodeInfo, reconnect bool)
 			a.log.Info("adopting a caller already in stasis", "node", n.name, "channel", ch.ID)
 			n.newInbound(ch.ID, ch.Caller.Name, ch.Caller.Number, ch.State, args, true)
 		}
+	}
+	if n.term.Load() != nil {
+		n.freeClaimsOfUnknownCalls(ctx, listedAt.Add(-time.Second))
 	}
 	// Our bridges (cf-<call>-mix/-hold/-m<n>) of calls that are over: left behind when callfloor
 	// stopped between a call's end and the bridge's destruction. Asterisk would keep them forever.
@@ -398,5 +423,137 @@ func (a *ACD) freeReserved(ctx context.Context, ringing map[string]string) {
 			a.log.Info("freeing an agent left reserved for a waiting call by the previous run", "agent", ag.Agent, "call", ag.Call)
 			a.release(ctx, ag.Agent, ag.Call)
 		}
+	}
+}
+
+// talk is a conversation found in Asterisk that no call knows: a caller bridged in the mixing
+// bridge of call with the agent leg callfloor originated for it (cf-<call>-o<n>).
+type talk struct {
+	call, bridge, agent string
+	caller, leg         ari.StasisChannel
+}
+
+func talkOfCaller(talks map[string]*talk, ch string) bool {
+	for _, t := range talks {
+		if t.caller.ID == ch {
+			return true
+		}
+	}
+	return false
+}
+
+// unknownTalks finds, under acd.mu, the conversations no call knows: each mixing bridge
+// cf-<call>-mix of a call that is not live here holding exactly one caller in our application
+// (not an inbound caller of a known call) and an offer leg cf-<call>-o<n> whose endpoint is a
+// configured agent's.
+func (n *node) unknownTalks(chans []ari.StasisChannel, bridges []aril.BridgeData) map[string]*talk {
+	a := n.acd
+	byID := make(map[string]ari.StasisChannel, len(chans))
+	for _, ch := range chans {
+		byID[ch.ID] = ch
+	}
+	app := a.settings().acd.App
+	talks := map[string]*talk{}
+	for _, b := range bridges {
+		cid := callIDOf(b.ID)
+		if cid == "" || a.calls[cid] != nil || b.ID != chanPrefix+cid+"-mix" {
+			continue
+		}
+		var callers, legs []ari.StasisChannel
+		for _, id := range b.ChannelIDs {
+			ch, ok := byID[id]
+			switch {
+			case !ok:
+			case callIDOf(id) == cid && strings.HasPrefix(id, chanPrefix+cid+"-o"):
+				legs = append(legs, ch)
+			case callIDOf(id) == "" && n.byChannel[id] == nil && ch.Dialplan.AppName == "Stasis" && strings.HasPrefix(ch.Dialplan.AppData, app+","):
+				callers = append(callers, ch)
+			}
+		}
+		if len(callers) != 1 || len(legs) != 1 {
+			continue
+		}
+		if ag := a.agentOfChannel(legs[0].Name); ag != "" {
+			talks[cid] = &talk{call: cid, bridge: b.ID, agent: ag, caller: callers[0], leg: legs[0]}
+		}
+	}
+	return talks
+}
+
+// agentOfChannel is the configured agent whose endpoint a channel's name is of
+// (PJSIP/1001-0000001a, Local/1001@agents-00000001;1); "" none.
+func (a *ACD) agentOfChannel(name string) string {
+	for id, ag := range a.settings().agents {
+		if ag.Endpoint != "" && strings.HasPrefix(name, ag.Endpoint+"-") {
+			return id
+		}
+	}
+	return ""
+}
+
+// adoptTalk starts a call for a conversation Asterisk has and no call knows (unknownTalks):
+// the caller is talking with the agent, so the call enters and is answered at once, the agent
+// marked on this call; it ends, into history, when a leg hangs up.
+func (n *node) adoptTalk(t *talk) {
+	a := n.acd
+	now := a.now()
+	entered := t.caller.CreatedAt()
+	if entered.IsZero() || entered.After(now) {
+		entered = now
+	}
+	answered := t.leg.CreatedAt()
+	if answered.IsZero() || answered.After(now) || answered.Before(entered) {
+		answered = now
+	}
+	args := strings.Split(strings.TrimPrefix(t.caller.Dialplan.AppData, a.settings().acd.App+","), ",")
+	c := &callfloor.Call{
+		ID: t.call, Direction: callfloor.Inbound, State: callfloor.CallTalking, Node: n.name, AsteriskID: n.entityID(),
+		Args: args, EnteredAt: entered, CallerChannel: t.caller.ID, CallerNumber: t.caller.Caller.Number, CallerName: t.caller.Caller.Name,
+		Agent: t.agent, AgentChannel: t.leg.ID, MixBridge: t.bridge, FirstOfferAt: answered, AnsweredAt: answered,
+		Offers: []callfloor.Offer{{Agent: t.agent, Channel: t.leg.ID, Start: answered, End: answered, Result: callfloor.OfferAnswered}},
+	}
+	for _, arg := range args {
+		k, v, _ := strings.Cut(arg, "=")
+		switch strings.TrimSpace(k) {
+		case "queue":
+			c.Queue = strings.TrimSpace(v)
+		case "priority":
+			fmt.Sscan(v, &c.Priority)
+		}
+	}
+	cl := newCall(a, n, c)
+	a.mu.Lock()
+	if n.byChannel[t.caller.ID] != nil || a.calls[t.call] != nil {
+		a.mu.Unlock()
+		return
+	}
+	n.byChannel[t.caller.ID] = cl
+	a.mu.Unlock()
+	cl.start(msgAdoptTalk{})
+}
+
+// freeClaimsOfUnknownCalls frees, on taking a node's lease, the agents left ringing for a call
+// Redis has no record of and no live call here knows: a previous holder claimed them while the
+// call's record was refused (a Redis failover's NOREPLICAS), then gave the node up, withdrawing
+// the ring with a write that was refused too. Only claims made before this connection (before
+// the given time): a call's record is written before its first claim, so a claim without one
+// is a refused call's (another node's too, whose holder, refused, gives its node up). The stale
+// sweep would free them only after minutes, the callers waiting meanwhile.
+func (n *node) freeClaimsOfUnknownCalls(ctx context.Context, before time.Time) {
+	a := n.acd
+	agents, err := a.store.Agents(ctx)
+	if err != nil {
+		a.log.Warn("reading agents to free the claims of unknown calls", "node", n.name, "err", err)
+		return
+	}
+	for _, ag := range agents {
+		if ag.State != callfloor.AgentRinging || ag.Call == "" || !ag.Since.Before(before) || a.lookup(ag.Call) != nil {
+			continue
+		}
+		if _, err := a.store.Call(ctx, ag.Call); callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
+			continue
+		}
+		a.log.Warn("freeing an agent claimed for a call redis never learned of", "node", n.name, "agent", ag.Agent, "call", ag.Call)
+		a.release(ctx, ag.Agent, ag.Call)
 	}
 }

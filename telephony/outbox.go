@@ -71,6 +71,9 @@ func (a *ACD) apply(ctx context.Context, p *pendingOp) error {
 	}
 	switch {
 	case p.Save != nil:
+		if a.refuseSaves.Load() {
+			return errRefusedForTest
+		}
 		if p.Tried {
 			// An attempt that failed may have landed all the same (the connection broke after
 			// Redis applied it, before the reply): the stored revision tells, so that counters and
@@ -478,3 +481,7 @@ func (a *ACD) waitRedis(ctx context.Context, what string, f func(context.Context
 		}
 	}
 }
+
+// errRefusedForTest is a call record's write refused by ACD.refuseSaves (tests): transient, as
+// Redis's NOREPLICAS is, so the write is kept and retried.
+var errRefusedForTest = fmt.Errorf("NOREPLICAS Not enough good replicas to write (test)")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // Continue sends a channel out of Stasis to continue in the dialplan (POST /channels/{id}/continue).
@@ -26,10 +27,11 @@ func (c *Client) Continue(ctx context.Context, channelID, context_, extension st
 // (ari/v5's ChannelData drops app_name/app_data, which tell which Stasis arguments a caller
 // entered with).
 type StasisChannel struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	State  string `json:"state"`
-	Caller struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	State   string `json:"state"`
+	Created string `json:"creationtime"` // Asterisk's format: 2026-11-22T05:51:22.000+0000 (CreatedAt)
+	Caller  struct {
 		Name   string `json:"name"`
 		Number string `json:"number"`
 	} `json:"caller"`
@@ -40,6 +42,15 @@ type StasisChannel struct {
 		AppName  string `json:"app_name"`
 		AppData  string `json:"app_data"`
 	} `json:"dialplan"`
+}
+
+// CreatedAt is the channel's creation time; zero when Asterisk did not give it.
+func (ch StasisChannel) CreatedAt() time.Time {
+	t, err := time.Parse("2006-01-02T15:04:05.000-0700", ch.Created)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // ListChannelsFull lists every channel with its dialplan application (GET /channels).
