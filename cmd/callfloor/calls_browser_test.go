@@ -163,15 +163,27 @@ func TestBrowserCallsAndRecordings(t *testing.T) {
 		dl["riff"] != "RIFF" || dl["size"].(float64) < 1000 || !strings.HasSuffix(dl["href"].(string), "download=1") {
 		t.Fatalf("download: %v", dl)
 	}
+	// a download is audited once its last byte is written: after the client has it all, so the
+	// row may come a moment after the fetch returns
 	for _, action := range []string{"recording_listened", "recording_downloaded"} {
-		_, body := api(t, "GET", v1+"/audit?action="+action, tok, "")
-		found := false
-		for _, e := range body["entries"].([]any) {
-			e := e.(map[string]any)
-			found = found || (e["actor"] == "lena" && e["target_id"] == recName)
+		var entries []any
+		found := func() bool {
+			_, body := api(t, "GET", v1+"/audit?action="+action, tok, "")
+			entries, _ = body["entries"].([]any)
+			for _, e := range entries {
+				e := e.(map[string]any)
+				if e["actor"] == "lena" && e["target_id"] == recName {
+					return true
+				}
+			}
+			return false
 		}
-		if !found {
-			t.Errorf("no %s audit row by lena for %s: %v", action, recName, body["entries"])
+		deadline := time.Now().Add(10 * time.Second)
+		for !found() && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+		}
+		if !found() {
+			t.Errorf("no %s audit row by lena for %s: %v", action, recName, entries)
 		}
 	}
 

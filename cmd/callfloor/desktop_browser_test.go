@@ -191,7 +191,10 @@ func TestBrowserAdminDispositions(t *testing.T) {
 	waitFor(t, ctx, 10*time.Second, "the dispositions tab", func() bool { return visible(ctx, "disp-add") && textOf(ctx, "disp-queue") != "" })
 	elSelect(t, ctx, "disp-queue", "support")
 	for i, c := range [][2]string{{"resolved", "Resolved"}, {"callback", "Call back"}} {
-		do(t, ctx, "add a code", chromedp.Click(byTestID("disp-add")))
+		// clicked in the page, and the row awaited: a mouse click at the button's place landed on
+		// the queue select's closing list under load, and no row came (full suite, load ~10)
+		jsClick(t, ctx, "disp-add")
+		waitFor(t, ctx, 20*time.Second, "the new code's row", func() bool { return visible(ctx, fmt.Sprintf("disp-code-%d", i)) })
 		do(t, ctx, "fill the code", chromedp.SendKeys(byTestID(fmt.Sprintf("disp-code-%d", i)), c[0]), chromedp.SendKeys(byTestID(fmt.Sprintf("disp-label-%d", i)), c[1]))
 	}
 	do(t, ctx, "required", chromedp.Click(byTestID("disp-required")))
