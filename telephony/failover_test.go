@@ -51,7 +51,7 @@ func failoverMidConversation(t *testing.T, entered bool) {
 	proxy.Cut()
 	took := p.takenOver(t, cut, 6*time.Second)
 	t.Logf("take-over: %s", took)
-	c := b.waitEvent(10*time.Second, "the conversation ended", func(e callfloor.Event) bool {
+	c := b.waitEvent(30*time.Second, "the conversation ended", func(e callfloor.Event) bool {
 		return e.Type == callfloor.EvCallEnded && e.Call.CallerChannel == caller
 	}).Call
 	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != agent || c.HangupBy != callfloor.HangupCaller {
@@ -84,7 +84,7 @@ func TestFailoverQueuesCallerRedisNeverSaw(t *testing.T) {
 	cut := time.Now()
 	proxy.Cut()
 	p.takenOver(t, cut, 6*time.Second)
-	c := b.waitEvent(10*time.Second, "the caller answered and gone", func(e callfloor.Event) bool {
+	c := b.waitEvent(30*time.Second, "the caller answered and gone", func(e callfloor.Event) bool {
 		return e.Type == callfloor.EvCallEnded && e.Call.CallerChannel == caller
 	}).Call
 	if c.Outcome != callfloor.OutcomeAnswered || c.Agent != "1001" {

@@ -339,15 +339,7 @@ func (n *node) newInbound(chID, callerName, callerNumber, state string, args []s
 		ID: newID(now), Direction: callfloor.Inbound, State: callfloor.CallWaiting, Node: n.name, AsteriskID: n.entityID(),
 		Args: args, EnteredAt: now, CallerChannel: chID, CallerNumber: callerNumber, CallerName: callerName,
 	}
-	for _, arg := range args {
-		k, v, _ := strings.Cut(arg, "=")
-		switch strings.TrimSpace(k) {
-		case "queue":
-			c.Queue = strings.TrimSpace(v)
-		case "priority":
-			fmt.Sscan(v, &c.Priority)
-		}
-	}
+	inboundArgs(c, args)
 	cl := newCall(a, n, c)
 	a.mu.Lock()
 	if old := n.byChannel[chID]; old != nil {
@@ -512,15 +504,7 @@ func (n *node) adoptTalk(t *talk) {
 		Agent: t.agent, AgentChannel: t.leg.ID, MixBridge: t.bridge, FirstOfferAt: answered, AnsweredAt: answered,
 		Offers: []callfloor.Offer{{Agent: t.agent, Channel: t.leg.ID, Start: answered, End: answered, Result: callfloor.OfferAnswered}},
 	}
-	for _, arg := range args {
-		k, v, _ := strings.Cut(arg, "=")
-		switch strings.TrimSpace(k) {
-		case "queue":
-			c.Queue = strings.TrimSpace(v)
-		case "priority":
-			fmt.Sscan(v, &c.Priority)
-		}
-	}
+	inboundArgs(c, args)
 	cl := newCall(a, n, c)
 	a.mu.Lock()
 	if n.byChannel[t.caller.ID] != nil || a.calls[t.call] != nil {
@@ -555,5 +539,19 @@ func (n *node) freeClaimsOfUnknownCalls(ctx context.Context, before time.Time) {
 		}
 		a.log.Warn("freeing an agent claimed for a call redis never learned of", "node", n.name, "agent", ag.Agent, "call", ag.Call)
 		a.release(ctx, ag.Agent, ag.Call)
+	}
+}
+
+// inboundArgs sets an inbound call's queue and priority from its Stasis arguments
+// ("queue=sales", "priority=5").
+func inboundArgs(c *callfloor.Call, args []string) {
+	for _, arg := range args {
+		k, v, _ := strings.Cut(arg, "=")
+		switch strings.TrimSpace(k) {
+		case "queue":
+			c.Queue = strings.TrimSpace(v)
+		case "priority":
+			fmt.Sscan(v, &c.Priority)
+		}
 	}
 }
