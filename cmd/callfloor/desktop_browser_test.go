@@ -193,6 +193,11 @@ func TestBrowserAdminDispositions(t *testing.T) {
 	for i, c := range [][2]string{{"resolved", "Resolved"}, {"callback", "Call back"}} {
 		// clicked in the page, and the row awaited: a mouse click at the button's place landed on
 		// the queue select's closing list under load, and no row came (full suite, load ~10)
+		// the chosen queue's codes load first (they replace the table): Add waits for them
+		waitFor(t, ctx, 30*time.Second, "the queue's codes loaded", func() bool {
+			ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(b => !!b && !b.disabled)(document.querySelector('[data-testid="disp-add"]'))`))
+			return ok
+		})
 		jsClick(t, ctx, "disp-add")
 		waitFor(t, ctx, 20*time.Second, "the new code's row", func() bool { return visible(ctx, fmt.Sprintf("disp-code-%d", i)) })
 		do(t, ctx, "fill the code", chromedp.SendKeys(byTestID(fmt.Sprintf("disp-code-%d", i)), c[0]), chromedp.SendKeys(byTestID(fmt.Sprintf("disp-label-%d", i)), c[1]))
