@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -170,7 +169,7 @@ func (s *chaosSuite) step(name string, fault func(*chaosResult)) chaosResult {
 		}
 	}
 	s.check(&r)
-	r.load = loadAverage()
+	r.load = loadAvg()
 	s.results = append(s.results, r)
 	t.Logf("%s: %d calls placed, %d entered, %d in history, %d duplicates, %d lost, take-over %s, fault %s, load %s",
 		name, r.placed, r.entered, r.inHistory, r.dups, r.lost, fmtDur(r.takeover), fmtDur(r.faultTook), r.load)
@@ -430,16 +429,4 @@ func overlaps(busy map[string][]busySpan) int {
 		}
 	}
 	return n
-}
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }
