@@ -323,12 +323,11 @@ type packedInterval struct {
 	state, reason uint32
 }
 
-// agentIntervals are the intervals of a query's agents, grouped by agent (agent k's are
-// at[off[k]:off[k+1]]) and within an agent by 6-hour buckets of their start: sortAgent puts an
+// agentIntervals are the intervals of a query's agents, grouped by agent (agent k's are from
+// buckets[k·nb] to buckets[(k+1)·nb]) and within an agent by 6-hour buckets of their start: sortAgent puts an
 // agent's in order of start.
 type agentIntervals struct {
 	at      []packedInterval
-	off     []int
 	buckets []int // key (agent × nb + bucket) → the start of its rows in at; one more at the end
 	nb      int
 	strs    []string // states and reasons by their number in packedInterval
@@ -346,7 +345,7 @@ func (a *agentIntervals) sortAgent(k int) {
 
 // agent appends agent k's intervals to buf in callfloor's form.
 func (a *agentIntervals) agent(k int, buf []callfloor.StateInterval) []callfloor.StateInterval {
-	for _, p := range a.at[a.off[k]:a.off[k+1]] {
+	for _, p := range a.at[a.buckets[k*a.nb]:a.buckets[(k+1)*a.nb]] {
 		buf = append(buf, callfloor.StateInterval{State: callfloor.AgentState(a.strs[p.state]), Reason: a.strs[p.reason],
 			Start: time.UnixMicro(p.start), End: time.UnixMicro(p.end)})
 	}
@@ -428,7 +427,7 @@ WHERE o.started_at < $4 AND NOT EXISTS (SELECT 1 FROM agent_state_intervals i
 	}
 	// the parts' strings numbered anew, counts[key+1] summed → the start of key's rows (a prefix
 	// sum), then every row placed
-	out := &agentIntervals{off: make([]int, len(agents)+1), buckets: make([]int, len(agents)*nb+1), nb: nb}
+	out := &agentIntervals{buckets: make([]int, len(agents)*nb+1), nb: nb}
 	strNum := map[string]uint32{}
 	remap := make([][]uint32, len(parts))
 	for i, p := range parts {
@@ -449,9 +448,6 @@ WHERE o.started_at < $4 AND NOT EXISTS (SELECT 1 FROM agent_state_intervals i
 		out.buckets[i] += out.buckets[i-1]
 	}
 	out.at = make([]packedInterval, out.buckets[len(out.buckets)-1])
-	for k := range agents {
-		out.off[k+1] = out.buckets[(k+1)*nb]
-	}
 	next := slices.Clone(out.buckets)
 	for i, p := range parts {
 		for _, c := range p.chunks {
