@@ -50,18 +50,27 @@ func TestBrowserRedAlertAndMonitor(t *testing.T) {
 	})
 	screenshot(t, ctx, artifacts, "wallboard-red-alert.png")
 
-	// listen in on an agent's live call from the agent's tile
-	var agent string
-	waitFor(t, ctx, 30*time.Second, "an agent on a call", func() bool {
-		_, body := api(t, "GET", v1+"/agents", tok, "")
-		for _, a := range body["agents"].([]any) {
-			st := a.(map[string]any)["status"].(map[string]any)
-			if c, err := m.ACD.Store().Call(t.Context(), fmt.Sprint(st["call"])); st["state"] == "on_call" && err == nil && c.State == callfloor.CallTalking {
-				agent = st["agent"].(string)
-				return true
-			}
+	// listen in on an agent's live call from the agent's tile: Ana alone serves a queue of her own
+	// and takes a long call there (one of the demo's short calls could end, and the agent go to
+	// wrap-up, between finding it and clicking Listen: "Listen" then fails, as it should)
+	if code, body := api(t, "POST", v1+"/queues", tok, `{"name":"monitored","ring_timeout_s":20,"wrap_up_s":5}`); code != 201 {
+		t.Fatalf("queue monitored: %d %v", code, body)
+	}
+	const agent = "1001"
+	if code, body := api(t, "PUT", v1+"/agents/"+agent, tok, `{"id":"1001","name":"Ana","endpoint":"Local/1001@agents","team":"team-a","skills":{"monitored":5}}`); code != 200 {
+		t.Fatalf("1001 to monitored: %d %v", code, body)
+	}
+	if _, err := m.Sim.PlaceCall(sim.CallerSpec{Queue: "monitored", Number: "5550888", TalkFor: 10 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, 60*time.Second, "Ana talking with the monitored queue's caller", func() bool {
+		_, body := api(t, "GET", v1+"/agents/"+agent, tok, "")
+		st, _ := body["status"].(map[string]any)
+		if st == nil || st["state"] != "on_call" {
+			return false
 		}
-		return false
+		c, err := m.ACD.Store().Call(t.Context(), fmt.Sprint(st["call"]))
+		return err == nil && c.State == callfloor.CallTalking && c.Queue == "monitored"
 	})
 	// the tile may be redrawn by a live update between finding it and clicking: click until the
 	// actions open

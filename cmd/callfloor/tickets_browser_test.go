@@ -76,7 +76,7 @@ func TestBrowserTickets(t *testing.T) {
 		callID, _ := st["status"].(map[string]any)["call"].(string)
 		// the dialog, pre-filled from the call
 		do(t, ctx, "open ticket", chromedp.Click(byTestID("btn-open-ticket")))
-		waitFor(t, ctx, 10*time.Second, "the ticket dialog from the call", func() bool {
+		waitFor(t, ctx, 30*time.Second, "the ticket dialog from the call", func() bool {
 			return visible(ctx, "ticket-dialog-call") && strings.Contains(textOf(ctx, "ticket-dialog-call"), callID)
 		})
 		do(t, ctx, "subject", chromedp.SendKeys(byTestID("ticket-subject"), r.subject))
