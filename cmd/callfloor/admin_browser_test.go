@@ -215,7 +215,8 @@ func TestBrowserAdminCreatesSupervisorWhoListens(t *testing.T) {
 		if code, body := api(t, "POST", v1+"/agents/"+agent+"/login", tok, ""); code != 200 {
 			t.Fatalf("%s: log in %s: %d %v", lang, agent, code, body)
 		}
-		if _, err := m.Sim.PlaceCall(sim.CallerSpec{Queue: queue, Number: "5550190", TalkFor: 2 * time.Minute}); err != nil {
+		// ten minutes: the supervisor logs in meanwhile (a minute on a loaded machine)
+		if _, err := m.Sim.PlaceCall(sim.CallerSpec{Queue: queue, Number: "5550190", TalkFor: 10 * time.Minute}); err != nil {
 			t.Fatal(err)
 		}
 		var callID, agentChan string

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,6 +106,8 @@ func TestDemoDayKeepsTheFloorStaffed(t *testing.T) {
 	trafficDone := make(chan struct{})
 	go func() { defer close(trafficDone); _ = s.RunTraffic(dayCtx, tr) }()
 	people := newDemoPeople(acd, ids, speed, sc.Seed, quiet)
+	lateness := make(chan time.Duration, 1) // the machine's scheduling delay over the day (p90)
+	go func() { lateness <- sleepLateness(dayCtx, 5*time.Millisecond) }()
 	peopleDone := make(chan struct{})
 	go func() { defer close(peopleDone); people.Run(dayCtx) }()
 	<-dayCtx.Done()
@@ -133,8 +136,12 @@ func TestDemoDayKeepsTheFloorStaffed(t *testing.T) {
 		// fast-forward, and nothing below says anything about the floor
 		t.Skipf("%d calls offered of about %.0f: this machine cannot run the demo day at ×%.0f now (load)", day.Offered, expected, speed)
 	}
-	if sl < 0.70 {
-		t.Errorf("service level %.1f %% at the end of the day, want ≥ 70 %%", sl*100)
+	if late := <-lateness; sl < 0.70 && late > 20*time.Millisecond {
+		// the service level's 20 s are 167 ms here: a machine whose goroutines wake that late
+		// (p90 of a 5 ms sleep's overshoot) answers late because of its load, not the floor
+		t.Skipf("service level %.1f %%, but a 5 ms sleep overshot by %v (p90) during the day: this machine cannot run the demo day at ×%.0f now (load)", sl*100, late, speed)
+	} else if sl < 0.70 {
+		t.Errorf("service level %.1f %% at the end of the day, want ≥ 70 %% (a 5 ms sleep overshot by %v, p90)", sl*100, late)
 	}
 	statuses, err := store.Agents(context.Background())
 	if err != nil {
@@ -190,4 +197,20 @@ func TestDemoDayKeepsTheFloorStaffed(t *testing.T) {
 	if want := int(hours * float64(len(ids)) / 3); taken < want {
 		t.Errorf("%d breaks taken in the day, want at least %d", taken, want)
 	}
+}
+
+// sleepLateness sleeps d again and again until ctx ends and returns the 90th percentile of how
+// late each sleep woke: how far behind its timers a loaded machine runs.
+func sleepLateness(ctx context.Context, d time.Duration) time.Duration {
+	var late []time.Duration
+	for ctx.Err() == nil {
+		t0 := time.Now()
+		time.Sleep(d)
+		late = append(late, time.Since(t0)-d)
+	}
+	if len(late) == 0 {
+		return 0
+	}
+	slices.Sort(late)
+	return late[len(late)*9/10]
 }
