@@ -53,7 +53,8 @@ func TestDemoAgentsDisposeCampaignCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	var disposed, callbacks, desk int
-	deadline := time.Now().Add(60 * time.Second)
+	// a minute on a quiet machine; at load 25 the first minute gave 16 dials and 2 answers
+	deadline := time.Now().Add(150 * time.Second)
 	for time.Now().Before(deadline) {
 		time.Sleep(2 * time.Second)
 		if err := m.DB.Pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE l.status = 'callback' AND l.callback_at > now()),
@@ -76,7 +77,7 @@ func TestDemoAgentsDisposeCampaignCalls(t *testing.T) {
 		t.Logf("no demo people; attempts %d, answered %d", attempts, answered)
 	}
 	if disposed < 3 || desk != disposed {
-		t.Fatalf("%d attempts disposed (%d also as the call's disposition), want 3 or more within 60 s", disposed, desk)
+		t.Fatalf("%d attempts disposed (%d also as the call's disposition), want 3 or more within 150 s", disposed, desk)
 	}
 	if m.people.disposeErrors > 0 {
 		t.Errorf("%d dispositions refused by the desk's handler", m.people.disposeErrors)
