@@ -47,3 +47,27 @@ func TestMarshalEventReusesTheCallsJSON(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSaveCallEncoding encodes a talking call and its event as SaveCall does: "twice" the
+// call inside the event encoded again (before), "once" its JSON reused.
+func BenchmarkSaveCallEncoding(b *testing.B) {
+	at := time.Date(2026, 12, 5, 9, 30, 1, 250e6, time.UTC)
+	c := &callfloor.Call{ID: "c1", Direction: callfloor.Inbound, Queue: "sales", State: callfloor.CallTalking,
+		CallerNumber: "+8613800138000", CallerName: "王芳", Agent: "a7", EnteredAt: at.Add(-20 * time.Second),
+		Offers: []callfloor.Offer{{Agent: "a7", Start: at.Add(-5 * time.Second)}}, Rev: 4}
+	ev := &callfloor.Event{Type: callfloor.EvCallAnswered, At: at, Call: c}
+	b.Run("twice", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			_, _ = json.Marshal(c)
+			_, _ = json.Marshal(ev)
+		}
+	})
+	b.Run("once", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			cb, _ := json.Marshal(c)
+			_, _ = marshalEvent(ev, c, cb)
+		}
+	})
+}

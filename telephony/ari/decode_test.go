@@ -79,3 +79,41 @@ func TestDecodeOnceFallsBack(t *testing.T) {
 		t.Errorf("typeGuess with spaces: %q %v", typ, ok)
 	}
 }
+
+// BenchmarkDecodeTraceEvents decodes every frame of the recorded traces that ari/v5 decodes: "DecodeEvent" is
+// ari/v5's two passes (what decode did before), "once" the one-pass decoder.
+func BenchmarkDecodeTraceEvents(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join(tracesDir(b), "*.jsonl"))
+	var frames [][]byte
+	for _, fn := range files {
+		fh, err := os.Open(fn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(fh)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			if _, err := aril.DecodeEvent(sc.Bytes()); err == nil { // the frames ari/v5 decodes
+				frames = append(frames, append([]byte(nil), sc.Bytes()...))
+			}
+		}
+		fh.Close()
+	}
+	if len(frames) == 0 {
+		b.Fatal("no trace frames")
+	}
+	b.Run("DecodeEvent", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			_, _ = aril.DecodeEvent(frames[i%len(frames)])
+		}
+	})
+	b.Run("once", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if decodeOnce(frames[i%len(frames)]) == nil {
+				b.Fatal("a trace frame not decoded in one pass")
+			}
+		}
+	})
+}
