@@ -326,9 +326,6 @@ func (c *Client) decode(data []byte) (ev aril.Event, reason string, err error) {
 			ev, reason, err = nil, SkipMalformed, fmt.Errorf("decoder panic: %v", r)
 		}
 	}()
-	if ev = decodeOnce(data); ev != nil {
-		return ev, "", nil
-	}
 	ev, err = aril.DecodeEvent(data)
 	if err == nil {
 		return ev, "", nil
