@@ -618,7 +618,7 @@ func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
 	}
 	var evb []byte
 	if ch.Event != nil {
-		if evb, err = json.Marshal(ch.Event); err != nil {
+		if evb, err = marshalEvent(ch.Event, c, b); err != nil {
 			return err
 		}
 	}
@@ -651,6 +651,23 @@ func (s *Store) SaveCall(ctx context.Context, ch CallChange) error {
 		return fmt.Errorf("save call %s: %w", c.ID, err)
 	}
 	return nil
+}
+
+// eventWithCallJSON is an Event whose call is already encoded: its Call field (depth 0)
+// dominates the embedded Event's (encoding/json's rule), so the call is written as encoded.
+type eventWithCallJSON struct {
+	*callfloor.Event
+	Call json.RawMessage `json:"call,omitempty"`
+}
+
+// marshalEvent encodes ev; when its call is the call c SaveCall has just encoded as b, b is
+// reused instead of encoding the call a second time (issue 11, CPU per call). The JSON differs
+// from json.Marshal(ev) only in where the "call" key stands.
+func marshalEvent(ev *callfloor.Event, c *callfloor.Call, b []byte) ([]byte, error) {
+	if ev.Call == nil || ev.Call != c {
+		return json.Marshal(ev)
+	}
+	return json.Marshal(eventWithCallJSON{Event: ev, Call: b})
 }
 
 // saveCallCmds queues SaveCall's writes on pipe (one MULTI/EXEC): b is the call's JSON, evb

@@ -122,6 +122,23 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		return -1
 	}
+	// Calls per command (INFO commandstats), to tell which commands the call phase's count is made of.
+	redisCmdStats := func() map[string]int64 {
+		info, err := benchRdb.Info(ctx, "commandstats").Result()
+		if err != nil {
+			return nil
+		}
+		out := map[string]int64{}
+		for _, l := range strings.Split(info, "\n") {
+			name, rest, ok := strings.Cut(strings.TrimSpace(l), ":calls=")
+			if !ok {
+				continue
+			}
+			v, _, _ := strings.Cut(rest, ",")
+			out[strings.TrimPrefix(name, "cmdstat_")], _ = strconv.ParseInt(v, 10, 64)
+		}
+		return out
+	}
 
 	// PostgreSQL of our own, with pg_stat_statements.
 	pg, err := startBenchPG(tmp)
@@ -328,7 +345,38 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 			traceDone <- fetchProfile(fmt.Sprintf("http://%s/debug/pprof/trace?seconds=5", pprofAddr), o.trace)
 		}()
 	}
-	c0, rc0 := sample(), redisCmds()
+	// Counters of callfloor's own /metrics (summed over their labels), per call placed.
+	scrape := func() map[string]float64 {
+		out := map[string]float64{}
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+		resp, err := hc.Do(req)
+		if err != nil {
+			return out
+		}
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			l := sc.Text()
+			if strings.HasPrefix(l, "#") {
+				continue
+			}
+			name, val, ok := strings.Cut(l, " ")
+			if !ok {
+				continue
+			}
+			if i := strings.IndexByte(name, '{'); i >= 0 {
+				name = name[:i]
+			}
+			f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+			if err == nil {
+				out[name] += f
+			}
+		}
+		return out
+	}
+	m0 := scrape() // before the phase's first CPU sample: rendering /metrics is not the calls' work
+	c0, rc0, rs0 := sample(), redisCmds(), redisCmdStats()
 	pg0 := pg.breakdown()
 	msgs0, bytes0 := wbMsgs.Load(), wbBytes.Load()
 	fmt.Fprintln(simIn, "go")
@@ -349,7 +397,7 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	// the last wrap-ups end, their state intervals reach PostgreSQL
 	time.Sleep(o.wrap + 2*time.Second)
-	c1, rc1 := sample(), redisCmds()
+	c1, rc1, rs1, m1 := sample(), redisCmds(), redisCmdStats(), scrape()
 	pg1 := pg.breakdown()
 	load1 := loadAvg()
 	run := c1.sub(c0)
@@ -385,6 +433,30 @@ func runBenchServe(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 	fmt.Fprintf(stdout, "\nRedis commands: call phase %d (%.1f per call placed), idle phase %.1f per second\n",
 		rc1-rc0, float64(rc1-rc0)/float64(o.calls), float64(ri1-ri0)/idle.wall.Seconds())
+	type cmdCount struct {
+		name string
+		n    int64
+	}
+	var byCmd []cmdCount
+	for name, n := range rs1 {
+		if d := n - rs0[name]; d > 0 {
+			byCmd = append(byCmd, cmdCount{name, d})
+		}
+	}
+	sort.Slice(byCmd, func(i, j int) bool {
+		return byCmd[i].n > byCmd[j].n || byCmd[i].n == byCmd[j].n && byCmd[i].name < byCmd[j].name
+	})
+	fmt.Fprintf(stdout, "Redis commands per call placed, call phase (commandstats; a script's commands count under their own names too):")
+	for i, c := range byCmd {
+		if i == 16 {
+			break
+		}
+		fmt.Fprintf(stdout, " %s %.1f;", c.name, float64(c.n)/float64(o.calls))
+	}
+	fmt.Fprintln(stdout)
+	perCall := func(name string) float64 { return (m1[name] - m0[name]) / float64(o.calls) }
+	fmt.Fprintf(stdout, "callfloor per call placed (its /metrics): ARI events %.1f, ARI REST requests %.1f, GC cycles %.2f\n",
+		perCall("callfloor_ari_events_total"), perCall("callfloor_ari_request_duration_seconds_count"), perCall("go_gc_duration_seconds_count"))
 
 	var kinds []string
 	for k := range pg1 {

@@ -36,6 +36,13 @@ func TestBenchServeSmall(t *testing.T) {
 	if !regexp.MustCompile(`Redis commands: call phase [1-9][0-9]* \([0-9.]+ per call placed\), idle phase [0-9.]+ per second`).MatchString(s) {
 		t.Errorf("no Redis command count:\n%s", s)
 	}
+	if !regexp.MustCompile(`Redis commands per call placed, call phase \(commandstats[^)]*\): .*\bexec [0-9.]+;`).MatchString(s) {
+		t.Errorf("no Redis commands by command:\n%s", s)
+	}
+	// every call makes ARI events and REST requests (its /metrics read at both ends of the phase)
+	if !regexp.MustCompile(`callfloor per call placed \(its /metrics\): ARI events [1-9][0-9.]*, ARI REST requests [1-9][0-9.]*, GC cycles [0-9.]+`).MatchString(s) {
+		t.Errorf("no ARI / GC counts per call:\n%s", s)
+	}
 	if !strings.Contains(s, "top statements by execution time") {
 		t.Errorf("no pg_stat_statements report:\n%s", s)
 	}
