@@ -882,55 +882,40 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 			return nil
 		})
 	}
-	// distinct numbers per cell and for the totals, in one pass: the numbers per cell, then
-	// counted per cell and overall (exact: count of distinct numbers, never a sum of counts)
+	// distinct numbers per cell and for the totals (exact: counts of distinct numbers, never a
+	// sum of counts): from the raw rows in one pass; from the rollups in two queries run at once,
+	// the cells' and the totals'
 	wholeNumbers := newParts(agentTime)
-	{
-		q := base()
-		src := rollup(q, "rollup_numbers")
-		if raw { // an index holds the outbound calls' numbers
-			src = fmt.Sprintf(rawCalls("c.called_number, (c.answered_at IS NOT NULL)::int AS connects"), "", "AND c.direction = 'outbound' AND c.called_number IS NOT NULL")
+	scanNumbers := func(rows pgx.Rows) error {
+		var whole bool
+		var start time.Time
+		var key string
+		var d, cn int64
+		if err := rows.Scan(&whole, &start, &key, &d, &cn); err != nil {
+			return err
 		}
+		p := wholeNumbers
+		if !whole {
+			p = cell(start, key)
+		}
+		p.DialledNumbers, p.ConnectedNumbers = d, cn
+		return nil
+	}
+	if raw {
+		q := base()
+		// an index holds the outbound calls' numbers
+		src := fmt.Sprintf(rawCalls("c.called_number, (c.answered_at IS NOT NULL)::int AS connects"), "", "AND c.direction = 'outbound' AND c.called_number IS NOT NULL")
 		// (where() adds its arguments: called once per query)
-		var sql string
-		if raw {
-			sql = `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
+		sql := `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
   FROM ` + src + ` r` + prodJoins + prodQueueJoin + q.rng() + q.where(srcCalls) + ` GROUP BY 1, 2, 3)
 SELECT false, s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2, 3
 UNION ALL SELECT true, $1::timestamptz, '', count(*), count(*) FILTER (WHERE connected) FROM (SELECT num, bool_or(connected) AS connected FROM x GROUP BY num) n`
-		} else {
-			// A rollup row whose number has no other row of its level is that number's only one:
-			// it counts as it is, per cell and overall, and its cell's count of such rows is kept
-			// in rollup_numbers_cells(_day) (migration 00045; a month: ~2,000 daily cells instead
-			// of ~130,000 rows); count(DISTINCT) only over the shared rows, from an index that
-			// covers them. The interval is converted once per group (startOut), the overall
-			// distinct numbers counted by hashing (count(DISTINCT) sorts).
-			w := q.rng() + q.where(srcCalls)
-			g, key := q.startGroup(), q.keyExpr(srcCalls)
-			sql = `WITH x AS MATERIALIZED (SELECT ` + g + ` AS s, ` + key + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
-  FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND r.shared GROUP BY 1, 2, 3),
-u AS MATERIALIZED (SELECT ` + g + ` AS s, ` + key + ` AS k, sum(r.numbers) AS d, sum(r.connected) AS c
-  FROM ` + rollup(q, "rollup_numbers_cells") + ` r` + prodJoins + prodQueueJoin + w + ` GROUP BY 1, 2),
-t AS (SELECT count(*) AS d, count(*) FILTER (WHERE connected) AS c FROM (SELECT num, bool_or(connected) AS connected FROM x GROUP BY 1) n)
-SELECT false, ` + q.startOut("s") + `, k, sum(d)::bigint, sum(c)::bigint FROM (SELECT s, k, d, c FROM u
-  UNION ALL SELECT s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2) y GROUP BY 1, 2, 3
-UNION ALL SELECT true, $1::timestamptz, '', (SELECT coalesce(sum(d), 0) FROM u)::bigint + t.d, (SELECT coalesce(sum(c), 0) FROM u)::bigint + t.c FROM t`
+		run(q, sql, scanNumbers)
+	} else {
+		for _, totals := range []bool{false, true} {
+			q := base()
+			run(q, numbersSQL(q, rollup(q, "rollup_numbers"), rollup(q, "rollup_numbers_cells"), totals), scanNumbers)
 		}
-		run(q, sql, func(rows pgx.Rows) error {
-			var whole bool
-			var start time.Time
-			var key string
-			var d, cn int64
-			if err := rows.Scan(&whole, &start, &key, &d, &cn); err != nil {
-				return err
-			}
-			p := wholeNumbers
-			if !whole {
-				p = cell(start, key)
-			}
-			p.DialledNumbers, p.ConnectedNumbers = d, cn
-			return nil
-		})
 	}
 	errs := make(chan error, len(jobs))
 	for _, job := range jobs {
@@ -960,6 +945,30 @@ UNION ALL SELECT true, $1::timestamptz, '', (SELECT coalesce(sum(d), 0) FROM u):
 		return a.Key < b.Key
 	})
 	return res, nil
+}
+
+// numbersSQL is a rollup report's distinct numbers query, per cell or (totals) overall, over the
+// number rows src and their cells' counts cells. A number row that has no other row of its level
+// (not shared) is that number's only one: it counts as it is, per cell and overall, and its
+// cell's count of such rows is kept in rollup_numbers_cells(_day) (migration 00045; a month:
+// ~2,000 daily cells instead of ~130,000 rows); distinct numbers are counted only over the shared
+// rows, read from an index that covers them, by hashing (count(DISTINCT) sorts). On the daily
+// level the interval is converted once per group (startOut).
+func numbersSQL(q *prodQuery, src, cells string, totals bool) string {
+	w := q.rng() + q.where(srcCalls) // (where() adds its arguments: once per query)
+	if totals {
+		return `SELECT true, $1::timestamptz, '',
+  (SELECT coalesce(sum(r.numbers), 0) FROM ` + cells + ` r` + prodJoins + prodQueueJoin + w + `)::bigint + count(*),
+  (SELECT coalesce(sum(r.connected), 0) FROM ` + cells + ` r` + prodJoins + prodQueueJoin + w + `)::bigint + count(*) FILTER (WHERE connected)
+FROM (SELECT r.called_number, bool_or(r.connects > 0) AS connected FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND r.shared GROUP BY 1) n`
+	}
+	g, key := q.startGroup(), q.keyExpr(srcCalls)
+	return `SELECT false, ` + q.startOut("s") + `, k, sum(d)::bigint, sum(c)::bigint FROM (
+  SELECT ` + g + ` AS s, ` + key + ` AS k, sum(r.numbers) AS d, sum(r.connected) AS c FROM ` + cells + ` r` + prodJoins + prodQueueJoin + w + ` GROUP BY 1, 2
+  UNION ALL SELECT s, k, count(*), count(*) FILTER (WHERE connected)
+  FROM (SELECT ` + g + ` AS s, ` + key + ` AS k, r.called_number, bool_or(r.connects > 0) AS connected
+    FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND r.shared GROUP BY 1, 2, 3) x GROUP BY 1, 2) y
+GROUP BY 1, 2, 3`
 }
 
 // intervalEnd is the end of the interval starting at start.
