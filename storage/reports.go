@@ -728,9 +728,13 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 	agentTime := f.agentTime()
 	// The queries run concurrently on several pool connections; mu guards the cells.
 	var mu sync.Mutex
-	cells := map[[2]string]*ProductionCell{}
+	type cellKey struct {
+		start int64 // Unix nanoseconds
+		key   string
+	}
+	cells := map[cellKey]*ProductionCell{}
 	cell := func(start time.Time, key string) *ProductionParts {
-		k := [2]string{start.UTC().Format(time.RFC3339Nano), key}
+		k := cellKey{start.UnixNano(), key}
 		c := cells[k]
 		if c == nil {
 			c = &ProductionCell{Start: start, Key: key, Parts: newParts(agentTime)}
