@@ -8,6 +8,14 @@ import (
 	"github.com/callfloor/callfloor/storage"
 )
 
+// exec runs a statement or fails the test.
+func (e *histEnv) exec(t testing.TB, sql string, args ...any) {
+	t.Helper()
+	if _, err := e.db.Pool.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // assertNumberCells: the unshared numbers' counts per rollup cell (rollup_numbers_cells and its
 // daily level, kept by triggers) equal their recomputation from the number rows.
 func assertNumberCells(t testing.TB, db *storage.DB) {
@@ -40,12 +48,7 @@ func TestNumberCellsMonthEqualsRaw(t *testing.T) {
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
-	exec := func(sql string, args ...any) {
-		t.Helper()
-		if _, err := e.db.Pool.Exec(ctx, sql, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	exec := func(sql string, args ...any) { t.Helper(); e.exec(t, sql, args...) }
 	if _, err := e.db.SetRollupZone(ctx, shanghai); err != nil {
 		t.Fatal(err)
 	}
