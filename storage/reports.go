@@ -28,8 +28,9 @@ package storage
 //     bucket or day, queue, agent and direction, and a report counts the distinct numbers of its
 //     cells' rows (exact). A row whose number has no other row of its level (shared = false, kept
 //     under a lock per number; both levels, migrations 00022 and 00038) is that number's only
-//     one: the reports count those rows as they are and take count(DISTINCT) over the shared
-//     rows only. From the raw rows: the
+//     one: the reports count those rows as they are — from their count per rollup cell,
+//     rollup_numbers_cells(_day), kept by triggers (migration 00045) — and take count(DISTINCT)
+//     over the shared rows only. From the raw rows: the
 //     dispositions set since a day before the range began, the outbound numbers from an index.
 //
 // Two levels of rollups (migrations 00017 and 00020): 15-minute UTC buckets, and the same parts
@@ -518,14 +519,7 @@ const localBucket = `(r.bucket AT TIME ZONE $3)`
 
 func (q *prodQuery) startExpr() string {
 	if q.daily {
-		switch q.f.Interval {
-		case IntervalDay:
-			return `(r.day::timestamp AT TIME ZONE $3)`
-		case IntervalWeek, IntervalMonth:
-			return `(date_trunc('` + q.f.Interval + `', r.day::timestamp) AT TIME ZONE $3)`
-		default:
-			return `$1::timestamptz`
-		}
+		return q.startOut(q.startGroup())
 	}
 	switch q.f.Interval {
 	case Interval15m, Interval30m, Interval60m:
@@ -543,6 +537,46 @@ func (q *prodQuery) startExpr() string {
 	default:
 		return `$1::timestamptz`
 	}
+}
+
+// startGroup is what a report's rows are grouped by for their interval: on the daily level the
+// local day (or its week's or month's first day), turned into the interval's start instant
+// (startOut) once per group rather than once per row; on the 15-minute level the start itself.
+func (q *prodQuery) startGroup() string {
+	if !q.daily {
+		return q.startExpr()
+	}
+	switch q.f.Interval {
+	case IntervalDay:
+		return `r.day`
+	case IntervalWeek, IntervalMonth:
+		return `date_trunc('` + q.f.Interval + `', r.day::timestamp)`
+	}
+	return `$1::timestamptz`
+}
+
+// startOut is the start instant of the interval of g, a startGroup value (or a column holding one).
+func (q *prodQuery) startOut(g string) string {
+	if q.daily {
+		switch q.f.Interval {
+		case IntervalDay:
+			return `(` + g + `::timestamp AT TIME ZONE $3)`
+		case IntervalWeek, IntervalMonth:
+			return `(` + g + ` AT TIME ZONE $3)`
+		}
+	}
+	return g
+}
+
+// grouped is a report query's select list and grouping: the interval's start, the group's key,
+// then cols; grouped by the interval, the key and the first more columns.
+func (q *prodQuery) grouped(kind int, cols []string, more int) (sel, groupBy string) {
+	g := q.startGroup()
+	by := []string{g, "2"}
+	for i := 0; i < more; i++ {
+		by = append(by, strconv.Itoa(3+i))
+	}
+	return q.startOut(g) + `, ` + q.keyExpr(kind) + `, ` + strings.Join(cols, ", "), ` GROUP BY ` + strings.Join(by, ", ")
 }
 
 // binOrigin: when the zone's offset modulo n minutes is the same at every bucket of the range (a
@@ -694,9 +728,13 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 	agentTime := f.agentTime()
 	// The queries run concurrently on several pool connections; mu guards the cells.
 	var mu sync.Mutex
-	cells := map[[2]string]*ProductionCell{}
+	type cellKey struct {
+		start int64 // Unix nanoseconds
+		key   string
+	}
+	cells := map[cellKey]*ProductionCell{}
 	cell := func(start time.Time, key string) *ProductionParts {
-		k := [2]string{start.UTC().Format(time.RFC3339Nano), key}
+		k := cellKey{start.UnixNano(), key}
 		c := cells[k]
 		if c == nil {
 			c = &ProductionCell{Start: start, Key: key, Parts: newParts(agentTime)}
@@ -752,9 +790,8 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 				sums[i] = "sum(r." + c + ")::bigint"
 			}
 		}
-		w := q.where(srcCalls)
-		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcCalls) + `, ` + strings.Join(sums, ", ") + ` FROM ` + src + ` r` +
-			prodJoins + prodQueueJoin + q.rng() + w + ` GROUP BY 1, 2`
+		sel, by := q.grouped(srcCalls, sums, 0)
+		sql := `SELECT ` + sel + ` FROM ` + src + ` r` + prodJoins + prodQueueJoin + q.rng() + q.where(srcCalls) + by
 		run(q, sql, func(rows pgx.Rows) error {
 			var start time.Time
 			var key string
@@ -784,8 +821,8 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 		if raw {
 			src = "(" + statePartsSQL("") + ")"
 		}
-		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcStates) + `, r.state, r.reason, sum(r.ms)::bigint FROM ` + src + ` r` +
-			prodJoins + q.rng() + q.where(srcStates) + ` GROUP BY 1, 2, 3, 4`
+		sel, by := q.grouped(srcStates, []string{"r.state", "r.reason", "sum(r.ms)::bigint"}, 2)
+		sql := `SELECT ` + sel + ` FROM ` + src + ` r` + prodJoins + q.rng() + q.where(srcStates) + by
 		run(q, sql, func(rows pgx.Rows) error {
 			var start time.Time
 			var key, state, reason string
@@ -808,8 +845,8 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 		if raw {
 			src = "(" + offerPartsSQL("") + ")"
 		}
-		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcOffers) + `, sum(r.offers)::bigint, sum(r.missed)::bigint FROM ` + src + ` r` +
-			prodJoins + prodQueueJoin + q.rng() + q.where(srcOffers) + ` GROUP BY 1, 2`
+		sel, by := q.grouped(srcOffers, []string{"sum(r.offers)::bigint", "sum(r.missed)::bigint"}, 0)
+		sql := `SELECT ` + sel + ` FROM ` + src + ` r` + prodJoins + prodQueueJoin + q.rng() + q.where(srcOffers) + by
 		run(q, sql, func(rows pgx.Rows) error {
 			var start time.Time
 			var key string
@@ -836,8 +873,8 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 			src = fmt.Sprintf(rawCalls("d.code, 1 AS calls"), "JOIN call_dispositions d ON d.call_id = c.id",
 				"AND d.code IS NOT NULL AND d.set_at >= $1::timestamptz - interval '1 day'")
 		}
-		sql := `SELECT ` + q.startExpr() + `, ` + q.keyExpr(srcCalls) + `, r.code, sum(r.calls)::bigint FROM ` + src + ` r` +
-			prodJoins + prodQueueJoin + q.rng() + q.where(srcCalls) + ` GROUP BY 1, 2, 3`
+		sel, by := q.grouped(srcCalls, []string{"r.code", "sum(r.calls)::bigint"}, 1)
+		sql := `SELECT ` + sel + ` FROM ` + src + ` r` + prodJoins + prodQueueJoin + q.rng() + q.where(srcCalls) + by
 		run(q, sql, func(rows pgx.Rows) error {
 			var start time.Time
 			var key, code string
@@ -849,60 +886,40 @@ func (db *DB) ProductionReport(ctx context.Context, f ProductionFilter) (*Produc
 			return nil
 		})
 	}
-	// distinct numbers per cell and for the totals, in one pass: the numbers per cell, then
-	// counted per cell and overall (exact: count of distinct numbers, never a sum of counts)
+	// distinct numbers per cell and for the totals (exact: counts of distinct numbers, never a
+	// sum of counts): from the raw rows in one pass; from the rollups in two queries run at once,
+	// the cells' and the totals'
 	wholeNumbers := newParts(agentTime)
-	{
-		q := base()
-		src := rollup(q, "rollup_numbers")
-		if raw { // an index holds the outbound calls' numbers
-			src = fmt.Sprintf(rawCalls("c.called_number, (c.answered_at IS NOT NULL)::int AS connects"), "", "AND c.direction = 'outbound' AND c.called_number IS NOT NULL")
+	scanNumbers := func(rows pgx.Rows) error {
+		var whole bool
+		var start time.Time
+		var key string
+		var d, cn int64
+		if err := rows.Scan(&whole, &start, &key, &d, &cn); err != nil {
+			return err
 		}
+		p := wholeNumbers
+		if !whole {
+			p = cell(start, key)
+		}
+		p.DialledNumbers, p.ConnectedNumbers = d, cn
+		return nil
+	}
+	if raw {
+		q := base()
+		// an index holds the outbound calls' numbers
+		src := fmt.Sprintf(rawCalls("c.called_number, (c.answered_at IS NOT NULL)::int AS connects"), "", "AND c.direction = 'outbound' AND c.called_number IS NOT NULL")
 		// (where() adds its arguments: called once per query)
-		var sql string
-		if raw {
-			sql = `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
+		sql := `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
   FROM ` + src + ` r` + prodJoins + prodQueueJoin + q.rng() + q.where(srcCalls) + ` GROUP BY 1, 2, 3)
 SELECT false, s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2, 3
 UNION ALL SELECT true, $1::timestamptz, '', count(*), count(*) FILTER (WHERE connected) FROM (SELECT num, bool_or(connected) AS connected FROM x GROUP BY num) n`
-		} else {
-			// A rollup row whose number has no other row of its level is that number's only one:
-			// it counts as it is, per cell and overall; count(DISTINCT) only over the shared rows.
-			// The unshared rows (two thirds of a month's ~200,000 daily rows) are counted per
-			// rollup cell first, from an index that covers them, and only those counts are joined
-			// to agents, teams and queues (joining every row was most of a month report's time).
-			w := q.rng() + q.where(srcCalls)
-			level := "r.bucket"
-			if q.daily {
-				level = "r.day"
-			}
-			unshared := `(SELECT ` + level + `, r.queue, r.agent_id, r.direction, count(*) AS d, count(*) FILTER (WHERE r.connects > 0) AS c FROM ` + src + ` r` +
-				q.rng() + ` AND NOT r.shared GROUP BY 1, 2, 3, 4)`
-			sql = `WITH x AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, r.called_number AS num, bool_or(r.connects > 0) AS connected
-  FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND r.shared GROUP BY 1, 2, 3),
-u AS MATERIALIZED (SELECT ` + q.startExpr() + ` AS s, ` + q.keyExpr(srcCalls) + ` AS k, sum(r.d) AS d, sum(r.c) AS c
-  FROM ` + unshared + ` r` + prodJoins + prodQueueJoin + w + ` GROUP BY 1, 2)
-SELECT false, s, k, sum(d)::bigint, sum(c)::bigint FROM (SELECT s, k, d, c FROM u
-  UNION ALL SELECT s, k, count(*), count(*) FILTER (WHERE connected) FROM x GROUP BY 1, 2) y GROUP BY 1, 2, 3
-UNION ALL SELECT true, $1::timestamptz, '',
-  (SELECT coalesce(sum(d), 0) FROM u)::bigint + (SELECT count(DISTINCT num) FROM x),
-  (SELECT coalesce(sum(c), 0) FROM u)::bigint + (SELECT count(DISTINCT num) FROM x WHERE connected)`
+		run(q, sql, scanNumbers)
+	} else {
+		for _, totals := range []bool{false, true} {
+			q := base()
+			run(q, numbersSQL(q, rollup(q, "rollup_numbers"), rollup(q, "rollup_numbers_cells"), totals), scanNumbers)
 		}
-		run(q, sql, func(rows pgx.Rows) error {
-			var whole bool
-			var start time.Time
-			var key string
-			var d, cn int64
-			if err := rows.Scan(&whole, &start, &key, &d, &cn); err != nil {
-				return err
-			}
-			p := wholeNumbers
-			if !whole {
-				p = cell(start, key)
-			}
-			p.DialledNumbers, p.ConnectedNumbers = d, cn
-			return nil
-		})
 	}
 	errs := make(chan error, len(jobs))
 	for _, job := range jobs {
@@ -932,6 +949,30 @@ UNION ALL SELECT true, $1::timestamptz, '',
 		return a.Key < b.Key
 	})
 	return res, nil
+}
+
+// numbersSQL is a rollup report's distinct numbers query, per cell or (totals) overall, over the
+// number rows src and their cells' counts cells. A number row that has no other row of its level
+// (not shared) is that number's only one: it counts as it is, per cell and overall, and its
+// cell's count of such rows is kept in rollup_numbers_cells(_day) (migration 00045; a month:
+// ~2,000 daily cells instead of ~130,000 rows); distinct numbers are counted only over the shared
+// rows, read from an index that covers them, by hashing (count(DISTINCT) sorts). On the daily
+// level the interval is converted once per group (startOut).
+func numbersSQL(q *prodQuery, src, cells string, totals bool) string {
+	w := q.rng() + q.where(srcCalls) // (where() adds its arguments: once per query)
+	if totals {
+		return `SELECT true, $1::timestamptz, '',
+  (SELECT coalesce(sum(r.numbers), 0) FROM ` + cells + ` r` + prodJoins + prodQueueJoin + w + `)::bigint + count(*),
+  (SELECT coalesce(sum(r.connected), 0) FROM ` + cells + ` r` + prodJoins + prodQueueJoin + w + `)::bigint + count(*) FILTER (WHERE connected)
+FROM (SELECT r.called_number, bool_or(r.connects > 0) AS connected FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND r.shared GROUP BY 1) n`
+	}
+	g, key := q.startGroup(), q.keyExpr(srcCalls)
+	return `SELECT false, ` + q.startOut("s") + `, k, sum(d)::bigint, sum(c)::bigint FROM (
+  SELECT ` + g + ` AS s, ` + key + ` AS k, sum(r.numbers) AS d, sum(r.connected) AS c FROM ` + cells + ` r` + prodJoins + prodQueueJoin + w + ` GROUP BY 1, 2
+  UNION ALL SELECT s, k, count(*), count(*) FILTER (WHERE connected)
+  FROM (SELECT ` + g + ` AS s, ` + key + ` AS k, r.called_number, bool_or(r.connects > 0) AS connected
+    FROM ` + src + ` r` + prodJoins + prodQueueJoin + w + ` AND r.shared GROUP BY 1, 2, 3) x GROUP BY 1, 2) y
+GROUP BY 1, 2, 3`
 }
 
 // intervalEnd is the end of the interval starting at start.

@@ -115,6 +115,8 @@ func rollupSnapshot(t testing.TB, db *storage.DB) string {
 		`SELECT to_json(r)::text FROM rollup_numbers r ORDER BY bucket, queue, agent_id, direction, called_number`,
 		`SELECT to_json(r)::text FROM rollup_dispositions_day r ORDER BY day, queue, agent_id, direction, code`,
 		`SELECT to_json(r)::text FROM rollup_numbers_day r ORDER BY day, queue, agent_id, direction, called_number`,
+		`SELECT to_json(r)::text FROM rollup_numbers_cells r ORDER BY bucket, queue, agent_id, direction`,
+		`SELECT to_json(r)::text FROM rollup_numbers_cells_day r ORDER BY day, queue, agent_id, direction`,
 		`SELECT to_json(r)::text FROM rollup_campaign r ORDER BY bucket, campaign_id, agent_id`,
 		`SELECT to_json(r)::text FROM rollup_campaign_dispositions r ORDER BY bucket, campaign_id, agent_id, code`,
 		`SELECT to_json(r)::text FROM rollup_campaign_leads r ORDER BY bucket, campaign_id, agent_id, called_number, lead_id`,
@@ -383,6 +385,7 @@ func assertDailyFromScratch(t testing.TB, db *storage.DB, loc *time.Location) {
 	if got == "" {
 		t.Fatal("no daily rollups")
 	}
+	assertNumberCells(t, db)
 	if _, err := db.SetRollupZone(ctx, time.UTC); err != nil {
 		t.Fatal(err)
 	}
