@@ -64,11 +64,20 @@ type pendingOp struct {
 	seq uint64 // its entry in the durable outbox; 0: none
 }
 
-// apply sends one write to Redis.
+// apply sends one write to Redis; one that landed under a lease goes to the node's journal
+// (handover.go).
 func (a *ACD) apply(ctx context.Context, p *pendingOp) error {
 	if p.Fence != nil {
 		ctx = realtime.WithFence(ctx, a.carriedOver(*p.Fence))
 	}
+	err := a.send(ctx, p)
+	if err == nil {
+		a.landed(ctx, p)
+	}
+	return err
+}
+
+func (a *ACD) send(ctx context.Context, p *pendingOp) error {
 	switch {
 	case p.Save != nil:
 		if a.refuseSaves.Load() {
