@@ -291,13 +291,23 @@ func (cl *call) save(evType string, queueInc, agentInc map[string]int64, agent s
 }
 
 // transition changes an agent's state on behalf of the call (see persist).
-func (cl *call) transition(what string, t realtime.Transition) {
+func (cl *call) transition(what string, t realtime.Transition) { cl.transitionElse(what, t, false) }
+
+// transitionElse is transition; with orFree, an agent the change finds available (Redis lost
+// the claim: a failover) goes to t.To all the same (pendingOp.Else).
+func (cl *call) transitionElse(what string, t realtime.Transition, orFree bool) {
 	if t.Now.IsZero() {
 		t.Now = cl.acd.now()
 	}
 	cl.opSeq++
 	t.Op = fmt.Sprintf("%s:%s:%d", cl.c.ID, cl.nonce, cl.opSeq) // a retry after a lost reply applies once
-	cl.persist(pendingOp{What: what, Call: cl.c.ID, Transition: &t})
+	p := pendingOp{What: what, Call: cl.c.ID, Transition: &t}
+	if orFree {
+		e := t
+		e.From, e.IfCall, e.Op = []callfloor.AgentState{callfloor.AgentAvailable}, "", t.Op+":else"
+		p.Else = &e
+	}
+	cl.persist(p)
 }
 
 // persist runs one write to the live state. When Redis cannot be reached the write is kept, in
@@ -750,8 +760,8 @@ func (cl *call) agentAnswered() {
 	cl.acd.rang(off.Agent)
 	c.State, c.AnsweredAt, c.Agent = callfloor.CallTalking, now, off.Agent
 	c.MixBridge = chanPrefix + c.ID + "-mix"
-	cl.transition("agent to on call", realtime.Transition{Agent: off.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID,
-		To: callfloor.AgentOnCall, Direction: callfloor.Inbound, Call: c.ID, Now: now})
+	cl.transitionElse("agent to on call", realtime.Transition{Agent: off.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID,
+		To: callfloor.AgentOnCall, Direction: callfloor.Inbound, Call: c.ID, Now: now}, true)
 	inc := map[string]int64{realtime.CntAnswered: 1, realtime.CntSumWaitAnswered: c.WaitMs()}
 	if q != nil {
 		if within, _ := q.Thresholds().Classify(c.WaitMs(), true); within {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/internal/testenv"
+	"github.com/callfloor/callfloor/realtime"
 	"github.com/callfloor/callfloor/telephony/sim"
 	"github.com/redis/go-redis/v9"
 )
@@ -192,4 +193,29 @@ func failoverRefusingWrites(t *testing.T, answerRefused bool) {
 	if n := len(p.sim.BridgeMembers("cf-" + c.ID + "-mix")); n > 0 {
 		t.Errorf("the call's bridge still has %d channels", n)
 	}
+}
+
+// A Sentinel failover loses the writes the old master acknowledged after its replica was
+// promoted: among them an agent's claim. The agent's phone rings all the same and they answer,
+// but Redis has them available: the answer marks them on the call anyway (else they would be
+// offered a second call while talking: the chaos suite's failover booked one agent twice).
+func TestAnswerAfterALostClaimMarksTheAgentOnCall(t *testing.T) {
+	f := newFloor(t, testConfig("1001"))
+	f.sim.SetDialplan(testDialplan(800*time.Millisecond, 0, 0))
+	f.login("1001")
+	caller := f.place(sim.CallerSpec{Queue: "sales"})
+	c := f.waitEvent(5*time.Second, "the agent rung", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallOffered && e.Call.CallerChannel == caller
+	}).Call
+	// the claim lost: Redis has the agent available again (as before the claim)
+	if _, err := f.store.Transition(context.Background(), realtime.Transition{Agent: "1001", To: callfloor.AgentAvailable}); err != nil {
+		t.Fatal(err)
+	}
+	f.waitEvent(5*time.Second, "answered", func(e callfloor.Event) bool {
+		return e.Type == callfloor.EvCallAnswered && e.Call.ID == c.ID
+	})
+	testenv.Eventually(t, 3*time.Second, "the agent on the call in redis", func() bool {
+		st := f.agentState("1001")
+		return st.State == callfloor.AgentOnCall && st.Call == c.ID
+	})
 }

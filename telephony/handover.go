@@ -83,6 +83,7 @@ func (a *ACD) landed(ctx context.Context, p *pendingOp) {
 	now := time.Now()
 	op := *p
 	op.seq, op.Fence = 0, nil
+	op.Else = nil // it landed as it was to: again, its agent found available is one who has moved on since
 	h := &n.ho
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -54,6 +54,9 @@ type pendingOp struct {
 	Call       string               `json:"call"`
 	Save       *realtime.CallChange `json:"save,omitempty"`
 	Transition *realtime.Transition `json:"transition,omitempty"`
+	// Else is applied instead of Transition when that is refused because the agent is available:
+	// the agent answered the call's ring, but Redis lost the claim (a failover's lost writes).
+	Else *realtime.Transition `json:"else,omitempty"`
 	// Tried: an attempt failed, so it may have landed all the same (the reply was lost); the
 	// record's revision is checked before it is sent again.
 	Tried bool `json:"tried,omitempty"`
@@ -99,7 +102,11 @@ func (a *ACD) send(ctx context.Context, p *pendingOp) error {
 		return a.store.SaveCall(ctx, *p.Save)
 	case p.Transition != nil:
 		// the op id makes a retry after a lost reply land once
-		_, err := a.store.Transition(ctx, *p.Transition)
+		cur, err := a.store.Transition(ctx, *p.Transition)
+		if err != nil && p.Else != nil && cur == callfloor.AgentAvailable && callfloor.SpecificCode(err) == callfloor.CodeStateConflict {
+			a.log.Warn("an agent who answered is available in redis (the claim was lost): marked on the call", "agent", p.Else.Agent, "call", p.Call)
+			_, err = a.store.Transition(ctx, *p.Else)
+		}
 		return err
 	}
 	return nil
