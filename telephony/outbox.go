@@ -58,7 +58,7 @@ type pendingOp struct {
 	// the agent answered the call's ring, but Redis lost the claim (a failover's lost writes).
 	Else *realtime.Transition `json:"else,omitempty"`
 	// Tried: an attempt failed, so it may have landed all the same (the reply was lost); the
-	// record's revision is checked before it is sent again.
+	// record's revision is checked before it is sent again (a transition's Else is not applied).
 	Tried bool `json:"tried,omitempty"`
 	// Fence: the lease the write was made under (lease.go); nil: none. It is refused once the
 	// lease has moved.
@@ -103,7 +103,11 @@ func (a *ACD) send(ctx context.Context, p *pendingOp) error {
 	case p.Transition != nil:
 		// the op id makes a retry after a lost reply land once
 		cur, err := a.store.Transition(ctx, *p.Transition)
-		if err != nil && p.Else != nil && cur == callfloor.AgentAvailable && callfloor.SpecificCode(err) == callfloor.CodeStateConflict {
+		// Else only at the first attempt: a write tried before may have landed (a lost reply, or
+		// a replay of the outbox), and its agent found available then has moved on since
+		first := !p.Tried
+		p.Tried = true
+		if err != nil && first && p.Else != nil && cur == callfloor.AgentAvailable && callfloor.SpecificCode(err) == callfloor.CodeStateConflict {
 			a.log.Warn("an agent who answered is available in redis (the claim was lost): marked on the call", "agent", p.Else.Agent, "call", p.Call)
 			_, err = a.store.Transition(ctx, *p.Else)
 		}
