@@ -80,6 +80,9 @@ func (a *ACD) landed(ctx context.Context, p *pendingOp) {
 	if n == nil || !n.leased() {
 		return
 	}
+	if p.ElseNow {
+		return // an agent marked on the call unconditionally: again, it would undo what came after
+	}
 	now := time.Now()
 	op := *p
 	op.seq, op.Fence = 0, nil

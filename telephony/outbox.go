@@ -40,6 +40,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -57,8 +58,11 @@ type pendingOp struct {
 	// Else is applied instead of Transition when that is refused because the agent is available:
 	// the agent answered the call's ring, but Redis lost the claim (a failover's lost writes).
 	Else *realtime.Transition `json:"else,omitempty"`
+	// ElseNow: Transition was refused so; Else is what is sent (until it lands).
+	ElseNow bool `json:"else_now,omitempty"`
 	// Tried: an attempt failed, so it may have landed all the same (the reply was lost); the
-	// record's revision is checked before it is sent again (a transition's Else is not applied).
+	// record's revision is checked before it is sent again (a transition's Else is not applied
+	// after one that may have landed).
 	Tried bool `json:"tried,omitempty"`
 	// Fence: the lease the write was made under (lease.go); nil: none. It is refused once the
 	// lease has moved.
@@ -102,14 +106,21 @@ func (a *ACD) send(ctx context.Context, p *pendingOp) error {
 		return a.store.SaveCall(ctx, *p.Save)
 	case p.Transition != nil:
 		// the op id makes a retry after a lost reply land once
+		if p.ElseNow {
+			_, err := a.store.Transition(ctx, *p.Else)
+			return err
+		}
 		cur, err := a.store.Transition(ctx, *p.Transition)
-		// Else only at the first attempt: a write tried before may have landed (a lost reply, or
-		// a replay of the outbox), and its agent found available then has moved on since
-		first := !p.Tried
-		p.Tried = true
-		if err != nil && first && p.Else != nil && cur == callfloor.AgentAvailable && callfloor.SpecificCode(err) == callfloor.CodeStateConflict {
+		switch {
+		case err == nil:
+		case p.Else != nil && !p.Tried && cur == callfloor.AgentAvailable && callfloor.SpecificCode(err) == callfloor.CodeStateConflict:
+			// Else only when the change surely never landed: one tried before may have (a lost
+			// reply, a replay of the outbox), and its agent found available has moved on since
 			a.log.Warn("an agent who answered is available in redis (the claim was lost): marked on the call", "agent", p.Else.Agent, "call", p.Call)
+			p.ElseNow = true
 			_, err = a.store.Transition(ctx, *p.Else)
+		case !writeRefused(err):
+			p.Tried = true
 		}
 		return err
 	}
@@ -500,6 +511,13 @@ func (a *ACD) waitRedis(ctx context.Context, what string, f func(context.Context
 		case <-time.After(min(retryBackoff(attempt), time.Second)):
 		}
 	}
+}
+
+// writeRefused reports a write Redis refused without applying it (a master without enough
+// replicas, a replica), as against one whose reply was lost.
+func writeRefused(err error) bool {
+	msg := err.Error()
+	return errors.Is(err, errRefusedForTest) || strings.Contains(msg, "NOREPLICAS") || strings.Contains(msg, "READONLY")
 }
 
 // errRefusedForTest is a call record's write refused by ACD.refuseSaves (tests): transient, as
