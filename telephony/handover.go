@@ -31,6 +31,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/callfloor/callfloor"
 	"github.com/callfloor/callfloor/realtime"
 )
 
@@ -64,10 +65,11 @@ type landedOp struct {
 
 // handover is one term's record.
 type handover struct {
-	Node  string       `json:"node"`
-	Token int64        `json:"token"`
-	Ended time.Time    `json:"ended"`
-	Ops   []*pendingOp `json:"ops"`
+	Node    string       `json:"node"`
+	Token   int64        `json:"token"`
+	Ended   time.Time    `json:"ended"`
+	Ops     []*pendingOp `json:"ops"`
+	Journal int          `json:"journal"` // the first Journal ops landed already (the journal)
 }
 
 // landed journals a write that landed under a node's lease (ctx's fence).
@@ -80,13 +82,12 @@ func (a *ACD) landed(ctx context.Context, p *pendingOp) {
 	if n == nil || !n.leased() {
 		return
 	}
-	if p.ElseNow {
-		return // an agent marked on the call unconditionally: again, it would undo what came after
-	}
 	now := time.Now()
 	op := *p
 	op.seq, op.Fence = 0, nil
-	op.Else = nil // it landed as it was to: again, its agent found available is one who has moved on since
+	if !op.ElseNow {
+		op.Else = nil // it landed as it was meant to: again, an agent found available has moved on since
+	}
 	h := &n.ho
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -126,11 +127,12 @@ func (a *ACD) handOver(n *node, t *term, kept []*pendingOp, clean bool) {
 	owed := append(kept, n.ho.drained...)
 	n.ho.drained = nil
 	n.ho.mu.Unlock()
+	journal := len(ops)
 	ops = append(ops, owed...)
 	if len(ops) == 0 {
 		return
 	}
-	b, err := json.Marshal(handover{Node: n.name, Token: t.lease.Token, Ended: time.Now().UTC(), Ops: ops})
+	b, err := json.Marshal(handover{Node: n.name, Token: t.lease.Token, Ended: time.Now().UTC(), Ops: ops, Journal: journal})
 	if err != nil {
 		a.log.Error("hand-over: encoding", "node", n.name, "err", err)
 		return
@@ -217,8 +219,19 @@ func (a *ACD) takeHandover(n *node, t *term) bool {
 		a.log.Error("hand-over: unreadable", "node", n.name, "token", prev, "err", err)
 		return true
 	}
-	refused := 0
+	// An agent marked on a call whatever Redis said (pendingOp.Else) is marked again only while
+	// the call lasts: once it ended, the agent has moved on (wrap-up, another call).
+	ended := map[string]bool{}
 	for _, p := range h.Ops {
+		if p.Save != nil && p.Save.Call.State == callfloor.CallEnded {
+			ended[p.Call] = true
+		}
+	}
+	refused := 0
+	for i, p := range h.Ops {
+		if i < h.Journal && p.ElseNow && ended[p.Call] {
+			continue
+		}
 		p.Fence = nil // written under this term's fence (t.ctx): the facts are this holder's to write now
 		if p.Save != nil {
 			p.Tried = true // may be in Redis already: its revision decides
