@@ -23,6 +23,8 @@ package telephony
 // nothing is counted twice. A holder that took the lease right after Redis refused its writes
 // (a failover: the previous holder was refused too) waits for the record up to handoverWait;
 // after a crash or a partition it does not wait (nobody is there to write one, or not soon).
+// An agent marked on a call whatever Redis said (pendingOp.Else: the failover lost the claim)
+// is replayed from the journal only for a call the record does not show ended.
 
 import (
 	"context"
@@ -36,7 +38,7 @@ import (
 )
 
 // handoverWait bounds how long a new holder waits for the previous term's hand-over when it
-// expects one (journalKeep covers the writes a failover may have lost).
+// expects one; the old holder retries writing it every handoverRetry.
 const (
 	handoverWait  = 2 * time.Second
 	handoverRetry = 100 * time.Millisecond
