@@ -9,6 +9,7 @@ package realtime
 //	P lease:{node}:token  counter: the fencing token, INCR on every acquisition (never expires)
 //	P lease:{node}:last   string: the owner of the last acquisition (an instance re-acquiring, even after a
 //	                      restart, knows whether anybody held the lease in between)
+//	P handover:{node}:{token}  string: the facts the holder of that term could not write (PutHandover), for the next holder
 //
 // Fencing: a write made for a node carries the token of the lease it was made under (WithFence);
 // the agent claim and transition scripts and the call save compare it with the node's current
@@ -183,4 +184,33 @@ func (s *Store) checkFence(ctx context.Context, tx *redis.Tx, f Fence) error {
 		return leaseMoved(f, strconv.FormatInt(cur, 10))
 	}
 	return nil
+}
+
+// Hand-over (issue 15): when a term ends with facts its holder could not write (a failover's
+// new master refusing writes, then the lease moving), the holder stores them here, unfenced,
+// keyed by the term's token, and the next holder takes them before it restores the node's
+// calls (telephony/handover.go). Kept an hour at most; nobody else reads them.
+
+func (s *Store) handoverKey(node string, token int64) string {
+	return s.k("handover", node, strconv.FormatInt(token, 10))
+}
+
+// PutHandover stores the hand-over of node's term token (b: its facts).
+func (s *Store) PutHandover(ctx context.Context, node string, token int64, b []byte) error {
+	if err := s.rdb.Set(ctx, s.handoverKey(node, token), b, time.Hour).Err(); err != nil {
+		return fmt.Errorf("hand-over of %s (token %d): %w", node, token, err)
+	}
+	return nil
+}
+
+// TakeHandover returns and deletes the hand-over of node's term token; ok false when none.
+func (s *Store) TakeHandover(ctx context.Context, node string, token int64) (b []byte, ok bool, err error) {
+	b, err = s.rdb.GetDel(ctx, s.handoverKey(node, token)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("hand-over of %s (token %d): %w", node, token, err)
+	}
+	return b, true, nil
 }

@@ -95,6 +95,7 @@ type ACD struct {
 	lease       callfloor.LeaseConfig // acd.lease at New: active / standby per node (lease.go)
 	holderID    string                // this instance's name in the leases
 	crashed     atomic.Bool           // tests: stop without releasing the leases, as a crash would
+	noLease     atomic.Bool           // tests: take no lease (stay standby)
 	refuseSaves atomic.Bool           // tests: call records are refused, as a new master without replicas refuses writes (NOREPLICAS)
 
 	nodes     map[string]*node
@@ -541,26 +542,40 @@ func (a *ACD) betterWaiting(s *settings, c *call, agent string) bool {
 }
 
 // drain keeps retrying the writes an ended call could not land while Redis was unreachable.
-// Stopping leaves them in the node's outbox, for the next start.
+// Stopping leaves them in the node's outbox, for the next start; under a lease they go on only
+// as long as the term, whose end hands them over to the next holder (handover.go).
 func (a *ACD) drain(n *node, callID string, ops []pendingOp) {
+	ctx := a.ctx
+	if n.leased() {
+		ctx = n.ctx()
+	}
+	stop := func() {
+		if n.leased() {
+			n.handBack(ops)
+			return
+		}
+		n.leftUnsent(callID, len(ops))
+	}
 	a.wg.Add(1)
+	n.ho.drains.Add(1)
 	go func() {
 		defer a.wg.Done()
+		defer n.ho.drains.Done()
 		for attempt := 0; len(ops) > 0; attempt++ {
-			if err := a.apply(a.ctx, &ops[0]); err != nil {
-				if a.ctx.Err() != nil {
-					n.leftUnsent(callID, len(ops))
+			if err := a.apply(ctx, &ops[0]); err != nil {
+				if ctx.Err() != nil {
+					stop()
 					return
 				}
-				if !transient(a.ctx, err) {
+				if !transient(ctx, err) {
 					a.log.Warn(ops[0].What, "call", callID, "err", err)
 					n.outbox.done(&ops[0])
 					ops = ops[1:]
 					continue
 				}
 				select {
-				case <-a.ctx.Done():
-					n.leftUnsent(callID, len(ops))
+				case <-ctx.Done():
+					stop()
 					return
 				case <-time.After(retryBackoff(attempt)):
 				}

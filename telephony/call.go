@@ -79,6 +79,7 @@ type call struct {
 	bridgeTries int                  // failed attempts at bridging the answered call (bridgeTalking)
 	lost        bool                 // the caller was cut off by an Asterisk crash or restart (endInbound books it so)
 	leaving     *leaving             // a leg left Stasis: the call ends when its ChannelDestroyed (the cause) comes
+	goneAt      time.Time            // reconciling: when Asterisk's channel list was taken (endTime)
 	recorded    bool                 // its RecordingFinished arrived
 	closing     []string             // ended: these bridges are destroyed once the recording finished (closeBridges)
 	fromRedis   bool                 // loaded from Redis at start (set before the actor runs)
@@ -290,13 +291,23 @@ func (cl *call) save(evType string, queueInc, agentInc map[string]int64, agent s
 }
 
 // transition changes an agent's state on behalf of the call (see persist).
-func (cl *call) transition(what string, t realtime.Transition) {
+func (cl *call) transition(what string, t realtime.Transition) { cl.transitionElse(what, t, false) }
+
+// transitionElse is transition; with orFree, an agent the change finds available (Redis lost
+// the claim: a failover) goes to t.To all the same (pendingOp.Else).
+func (cl *call) transitionElse(what string, t realtime.Transition, orFree bool) {
 	if t.Now.IsZero() {
 		t.Now = cl.acd.now()
 	}
 	cl.opSeq++
 	t.Op = fmt.Sprintf("%s:%s:%d", cl.c.ID, cl.nonce, cl.opSeq) // a retry after a lost reply applies once
-	cl.persist(pendingOp{What: what, Call: cl.c.ID, Transition: &t})
+	p := pendingOp{What: what, Call: cl.c.ID, Transition: &t}
+	if orFree {
+		e := t
+		e.From, e.IfCall, e.Op = []callfloor.AgentState{callfloor.AgentAvailable}, "", t.Op+":else"
+		p.Else = &e
+	}
+	cl.persist(p)
 }
 
 // persist runs one write to the live state. When Redis cannot be reached the write is kept, in
@@ -749,8 +760,8 @@ func (cl *call) agentAnswered() {
 	cl.acd.rang(off.Agent)
 	c.State, c.AnsweredAt, c.Agent = callfloor.CallTalking, now, off.Agent
 	c.MixBridge = chanPrefix + c.ID + "-mix"
-	cl.transition("agent to on call", realtime.Transition{Agent: off.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID,
-		To: callfloor.AgentOnCall, Direction: callfloor.Inbound, Call: c.ID, Now: now})
+	cl.transitionElse("agent to on call", realtime.Transition{Agent: off.Agent, From: []callfloor.AgentState{callfloor.AgentRinging}, IfCall: c.ID,
+		To: callfloor.AgentOnCall, Direction: callfloor.Inbound, Call: c.ID, Now: now}, true)
 	inc := map[string]int64{realtime.CntAnswered: 1, realtime.CntSumWaitAnswered: c.WaitMs()}
 	if q != nil {
 		if within, _ := q.Thresholds().Classify(c.WaitMs(), true); within {
@@ -825,10 +836,7 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 	if c.State == callfloor.CallEnded {
 		return
 	}
-	now := cl.acd.now()
-	if cl.leaving != nil {
-		now = cl.leaving.at // when the leg left Stasis, not when its cause arrived
-	}
+	now := cl.endTime()
 	q := cl.queueCfg()
 	th := callfloor.Thresholds{ServiceLevelT: 20 * time.Second, ShortAbandonS: 5 * time.Second}
 	if q != nil {
@@ -893,6 +901,25 @@ func (cl *call) endInbound(by string, cause int, causeTxt string) {
 		cl.toWrapUp(c.Agent, wrapUp(q))
 	}
 	cl.closeBridges(c.HoldBridge, c.MixBridge)
+}
+
+// endTime is when an ending call ended: when its leg left Stasis (not when its cause arrived),
+// or, for an end a reconciliation infers from a channel gone, when Asterisk's channel list
+// showed it gone (goneAt: the earliest time known to be after the hang-up), else now.
+func (cl *call) endTime() time.Time {
+	switch {
+	case cl.leaving != nil:
+		return cl.leaving.at
+	case !cl.goneAt.IsZero():
+		t := cl.goneAt.UTC()
+		for _, b := range []time.Time{cl.c.EnteredAt, cl.c.AnsweredAt} {
+			if b.After(t) {
+				t = b // another instance's clock
+			}
+		}
+		return t
+	}
+	return cl.acd.now()
 }
 
 func wrapUp(q *callfloor.Queue) time.Duration {
@@ -1127,6 +1154,8 @@ func (cl *call) reconcile(m msgReconcile) {
 	if cl.leaving != nil {
 		return // ending already, with the leg that left
 	}
+	cl.goneAt = m.listedAt // an end inferred here is dated by the channel list
+	defer func() { cl.goneAt = time.Time{} }()
 	_, callerUp := m.live[c.CallerChannel]
 	agentCh, agentUp := m.live[c.AgentChannel]
 	if c.Direction == callfloor.Inbound && c.AgentChannel == "" && cl.c.TransferredTo != "" {
@@ -1461,10 +1490,7 @@ func (cl *call) endOutbound(out callfloor.Outcome, by string, cause int, causeTx
 	if c.State == callfloor.CallEnded {
 		return
 	}
-	now := cl.acd.now()
-	if cl.leaving != nil {
-		now = cl.leaving.at // when the leg left Stasis, not when its cause arrived
-	}
+	now := cl.endTime()
 	agentReached := c.MixBridge != ""
 	c.State, c.EndedAt, c.Outcome, c.HangupBy = callfloor.CallEnded, now, out, by
 	if c.Cause == 0 {

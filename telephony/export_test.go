@@ -44,3 +44,7 @@ func (a *ACD) SetDialerClock(now func() time.Time) { a.dialer.clock = now }
 // RefuseCallSaves makes every write of a call record fail as Redis refuses writes without
 // enough replicas (NOREPLICAS, after a Sentinel failover): kept and retried (failover_test.go).
 func (a *ACD) RefuseCallSaves(on bool) { a.refuseSaves.Store(on) }
+
+// StayStandby keeps the instance from taking leases (failover_test.go: the standby, not the old
+// holder, takes the lease once Redis accepts writes again).
+func (a *ACD) StayStandby(on bool) { a.noLease.Store(on) }

@@ -109,9 +109,15 @@ func (n *node) leaseGuard() error {
 func (a *ACD) runLeased(n *node) {
 	for a.ctx.Err() == nil {
 		sent := time.Now()
-		l, ok, err := a.store.AcquireLease(a.ctx, n.name, a.holderID, a.leaseOwner(), a.lease.TTL)
+		var l realtime.Lease
+		var ok bool
+		var err error
+		if !a.noLease.Load() {
+			l, ok, err = a.store.AcquireLease(a.ctx, n.name, a.holderID, a.leaseOwner(), a.lease.TTL)
+		}
 		switch {
 		case err != nil && a.ctx.Err() == nil:
+			n.ho.refusedAt.Store(time.Now().UnixNano()) // a failover refuses every writer: a hand-over may come (handover.go)
 			a.redisTrouble("taking the lease of node "+n.name, err)
 		case ok:
 			a.serveTerm(n, l, sent)
@@ -147,12 +153,16 @@ func (a *ACD) serveTerm(n *node, l realtime.Lease, sent time.Time) {
 	a.endTerm(n, t)
 }
 
-// adopt takes the node's calls over at the start of a term: the writes kept from an earlier
-// term (or run), then the live calls in Redis, as a restart does. False when the term ended first.
+// adopt takes the node's calls over at the start of a term: the writes the outbox kept from an
+// earlier run, the facts the previous term handed over (handover.go), then the live calls in
+// Redis, as a restart does. False when the term ended first.
 func (a *ACD) adopt(n *node, t *term) bool {
-	ops := append(n.kept, n.stale...) // apply carries them over when nobody held the lease since (carriedOver)
-	n.kept, n.stale = nil, nil
+	ops := n.kept // apply carries them over when nobody held the lease since (carriedOver)
+	n.kept = nil
 	if err := a.replay(t.ctx, n, ops); err != nil {
+		return false
+	}
+	if !a.takeHandover(n, t) {
 		return false
 	}
 	return a.waitRedis(t.ctx, "restoring the live calls of node "+n.name, func(ctx context.Context) error { return a.restore(ctx, n) })
@@ -223,14 +233,17 @@ func (a *ACD) endTerm(n *node, t *term) {
 	for _, c := range mine {
 		c.close()
 	}
+	var kept []*pendingOp
 	for _, c := range mine {
 		<-c.exited
-		for i := range c.outbox { // the actor has stopped: its kept writes are ours to keep
-			n.stale = append(n.stale, &c.outbox[i])
+		for i := range c.outbox { // the actor has stopped: its kept writes are ours to hand over
+			kept = append(kept, &c.outbox[i])
 		}
 	}
 	n.term.Store(nil)
-	if a.ctx.Err() != nil && !a.crashed.Load() {
+	clean := a.ctx.Err() != nil && !a.crashed.Load()
+	a.handOver(n, t, kept, clean)
+	if clean {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if err := a.store.ReleaseLease(ctx, t.lease); err != nil {

@@ -39,7 +39,14 @@ type pair struct {
 func newPair(t *testing.T, cfg *callfloor.Config, viaProxy bool) (*pair, *testenv.Proxy) {
 	t.Helper()
 	rdb, prefix := testenv.Redis(t)
-	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
+	return newPairOn(t, cfg, rdb, prefix, viaProxy)
+}
+
+// newPairOn is newPair on a given Redis (a server of the test's own); the simulator records
+// its calls (sim.Config.RecordCalls).
+func newPairOn(t *testing.T, cfg *callfloor.Config, rdb *redis.Client, prefix string, viaProxy bool) (*pair, *testenv.Proxy) {
+	t.Helper()
+	s := sim.New(sim.Config{RecordingDir: t.TempDir(), RecordCalls: true})
 	s.SetDialplan(testDialplan(100*time.Millisecond, 0, 0))
 	url, err := s.Start("127.0.0.1:0")
 	if err != nil {

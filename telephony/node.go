@@ -26,8 +26,8 @@ type node struct {
 
 	surveys map[string]*survey // callers' channels in a post-call survey (survey.go); guarded by acd.mu
 
-	term  atomic.Pointer[term] // the lease held now (lease.go); nil: none (or no leases)
-	stale []*pendingOp         // writes the actors of an ended term kept, for the next term (lease.go)
+	term atomic.Pointer[term] // the lease held now (lease.go); nil: none (or no leases)
+	ho   handoverState        // the facts handed from one term to the next (handover.go)
 }
 
 var _ ari.Handler = (*node)(nil)

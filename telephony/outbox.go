@@ -40,6 +40,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -54,8 +55,14 @@ type pendingOp struct {
 	Call       string               `json:"call"`
 	Save       *realtime.CallChange `json:"save,omitempty"`
 	Transition *realtime.Transition `json:"transition,omitempty"`
+	// Else is applied instead of Transition when that is refused because the agent is available:
+	// the agent answered the call's ring, but Redis lost the claim (a failover's lost writes).
+	Else *realtime.Transition `json:"else,omitempty"`
+	// ElseNow: Transition was refused so; Else is what is sent (until it lands).
+	ElseNow bool `json:"else_now,omitempty"`
 	// Tried: an attempt failed, so it may have landed all the same (the reply was lost); the
-	// record's revision is checked before it is sent again.
+	// record's revision is checked before it is sent again (a transition's Else is not applied
+	// after one that may have landed).
 	Tried bool `json:"tried,omitempty"`
 	// Fence: the lease the write was made under (lease.go); nil: none. It is refused once the
 	// lease has moved.
@@ -64,11 +71,20 @@ type pendingOp struct {
 	seq uint64 // its entry in the durable outbox; 0: none
 }
 
-// apply sends one write to Redis.
+// apply sends one write to Redis; one that landed under a lease goes to the node's journal
+// (handover.go).
 func (a *ACD) apply(ctx context.Context, p *pendingOp) error {
 	if p.Fence != nil {
 		ctx = realtime.WithFence(ctx, a.carriedOver(*p.Fence))
 	}
+	err := a.send(ctx, p)
+	if err == nil {
+		a.landed(ctx, p)
+	}
+	return err
+}
+
+func (a *ACD) send(ctx context.Context, p *pendingOp) error {
 	switch {
 	case p.Save != nil:
 		if a.refuseSaves.Load() {
@@ -90,7 +106,22 @@ func (a *ACD) apply(ctx context.Context, p *pendingOp) error {
 		return a.store.SaveCall(ctx, *p.Save)
 	case p.Transition != nil:
 		// the op id makes a retry after a lost reply land once
-		_, err := a.store.Transition(ctx, *p.Transition)
+		if p.ElseNow {
+			_, err := a.store.Transition(ctx, *p.Else)
+			return err
+		}
+		cur, err := a.store.Transition(ctx, *p.Transition)
+		switch {
+		case err == nil:
+		case p.Else != nil && !p.Tried && cur == callfloor.AgentAvailable && callfloor.SpecificCode(err) == callfloor.CodeStateConflict:
+			// Else only when the change surely never landed: one tried before may have (a lost
+			// reply, a replay of the outbox), and its agent found available has moved on since
+			a.log.Warn("an agent who answered is available in redis (the claim was lost): marked on the call", "agent", p.Else.Agent, "call", p.Call)
+			p.ElseNow = true
+			_, err = a.store.Transition(ctx, *p.Else)
+		case !writeRefused(err):
+			p.Tried = true
+		}
 		return err
 	}
 	return nil
@@ -480,6 +511,13 @@ func (a *ACD) waitRedis(ctx context.Context, what string, f func(context.Context
 		case <-time.After(min(retryBackoff(attempt), time.Second)):
 		}
 	}
+}
+
+// writeRefused reports a write Redis refused without applying it (a master without enough
+// replicas, a replica), as against one whose reply was lost.
+func writeRefused(err error) bool {
+	msg := err.Error()
+	return errors.Is(err, errRefusedForTest) || strings.Contains(msg, "NOREPLICAS") || strings.Contains(msg, "READONLY")
 }
 
 // errRefusedForTest is a call record's write refused by ACD.refuseSaves (tests): transient, as

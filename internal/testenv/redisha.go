@@ -125,6 +125,16 @@ func startRedis(t testing.TB, name string, conf []string, sentinel bool) *RedisP
 	return p
 }
 
+// RedisServer runs a redis-server of the test's own, for a test that changes the server's
+// configuration (min-replicas-to-write, to refuse writes as a new master does right after a
+// Sentinel failover), which the shared development server must not see. Skips without
+// redis-server.
+func RedisServer(t testing.TB) *RedisProc {
+	t.Helper()
+	redisBinaries(t)
+	return startRedis(t, "redis", nil, false)
+}
+
 // Cluster is a local 3-master Redis Cluster (no replicas).
 type Cluster struct {
 	Nodes []*RedisProc
