@@ -162,6 +162,7 @@ func report(t testing.TB, db *storage.DB, f storage.ProductionFilter) string {
 // after a first pass, after replaying the whole stream one event per batch, and after a rebuild;
 // every report read from them equals the same report computed from the raw rows.
 func TestRollupsEqualRawAfterReplay(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
@@ -235,6 +236,7 @@ func TestRollupsEqualRawAfterReplay(t *testing.T) {
 // of DST's end is two rows, a call belongs to the interval it entered; from the raw rows and from
 // rebuilt rollups alike.
 func TestProductionIntervalSplitting(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	london, _ := time.LoadLocation("Europe/London")
@@ -334,6 +336,7 @@ func TestProductionIntervalSplitting(t *testing.T) {
 // TestRollupsTwoWritersConcurrently: two writers sharing the stream in small batches (so that
 // they refresh the same buckets at the same time) leave the rollups a rebuild would compute.
 func TestRollupsTwoWritersConcurrently(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
@@ -399,6 +402,7 @@ func assertDailyFromScratch(t testing.TB, db *storage.DB, loc *time.Location) {
 // to its recomputation (a daily row without 15-minute rows is gone, the longest wait is the new
 // one), and day/week/month/range reports read the daily level and equal the raw ones.
 func TestDailyRollupsFollowRawChanges(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
@@ -485,6 +489,7 @@ const truncateRollups = `TRUNCATE rollup_calls, rollup_states, rollup_offers, ro
 // transaction counts it), changed or cleared, and after a replay; every report from the rollups
 // equals the raw one, and the day-level reports read those rollups, not the raw rows.
 func TestDispositionAndNumberRollups(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
