@@ -17,7 +17,7 @@ import (
 // 40 calls (80 events) produced over ~200 ms are written in a handful of batches, not one
 // transaction per event or two, and every call is there.
 func TestHistoryTrickleSharesBatches(t *testing.T) {
-	t.Parallel()
+	// not parallel: it times a trickle, which other tests' load would spread
 	e := newHistEnv(t)
 	reg := prometheus.NewRegistry()
 	w, stop := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", Registerer: reg}) // default linger
@@ -36,7 +36,7 @@ func TestHistoryTrickleSharesBatches(t *testing.T) {
 // A floor's trickle over most of a second (issue 11: a floor at 5 calls/s) goes in one
 // transaction with the default linger, not two or more.
 func TestHistoryTrickleOfASecondSharesOneBatch(t *testing.T) {
-	t.Parallel()
+	// not parallel: it times a trickle, which other tests' load would spread
 	e := newHistEnv(t)
 	reg := prometheus.NewRegistry()
 	w, stop := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", Registerer: reg}) // default linger

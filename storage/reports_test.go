@@ -185,7 +185,7 @@ func TestRollupsEqualRawAfterReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, stop = e.start(t, e.db, storage.WriterOptions{Consumer: "w2", BatchSize: 1})
-	drained(t, w, 30*time.Second)
+	drained(t, w, 90*time.Second) // one event per transaction: 30 s ran out beside the other tests
 	stop()
 	if again := rollupSnapshot(t, e.db); again != first {
 		t.Errorf("rollups changed by a replay:\n%s\nwas:\n%s", again, first)
@@ -532,7 +532,7 @@ func TestDispositionAndNumberRollups(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, stop = e.start(t, e.db, storage.WriterOptions{Consumer: "w2", BatchSize: 1})
-	drained(t, w, 30*time.Second)
+	drained(t, w, 90*time.Second) // one event per transaction: 30 s ran out beside the other tests
 	stop()
 	if again := rollupSnapshot(t, e.db); again != got {
 		t.Errorf("rollups changed by a replay:\n%s\nwas:\n%s", again, got)
