@@ -18,6 +18,7 @@ import (
 // a plain dial string (before: a comma or a space passed, and a refused phone left the user
 // created without one).
 func TestUserPhoneEndpointAdmin(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	for _, bad := range []string{"PJSIP/2001,t", "PJSIP/20 01", "nodial"} {
@@ -68,6 +69,7 @@ func TestUserPhoneEndpointAdmin(t *testing.T) {
 // A user linked to an agent the ACD does not know would see nothing: refused naming agent_id
 // (before: created).
 func TestUserAgentLinkMustExist(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	if out := e.expect("ops", "POST", "/users", `{"username":"zed","password":"a long enough password","role":"agent","agent_id":"9999"}`, 400); out["field"] != "agent_id" {
 		t.Fatalf("create: %v", out)
@@ -84,6 +86,7 @@ func TestUserAgentLinkMustExist(t *testing.T) {
 // An admin's password reset ends the user's sessions at once; the admin lists, creates and
 // revokes the user's API tokens.
 func TestAdminResetPasswordAndTokens(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	login := func(pw string) *http.Cookie {
 		t.Helper()
@@ -139,6 +142,7 @@ func TestAdminResetPasswordAndTokens(t *testing.T) {
 // A refused threshold names the API's field (longest_wait_amber_s), not the configuration's
 // (before: "longest_wait_amber", which no form field has).
 func TestQueueThresholdErrorNamesAPIField(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	q := e.expect("root", "GET", "/queues/sales", "", 200)
 	body := func(amber, red string) string {
@@ -157,6 +161,7 @@ func TestQueueThresholdErrorNamesAPIField(t *testing.T) {
 // The audit log filters by who, what and when, and exports CSV with headers in the user's
 // language (before: no actor filter, unknown parameters ignored, no CSV).
 func TestAuditFiltersAndCSV(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.expect("root", "POST", "/teams", `{"id":"team-c","name":"Team C"}`, 201)
 	e.expect("ops", "PUT", "/teams/team-c", `{"name":"Team Cee"}`, 200)

@@ -149,6 +149,7 @@ func (e *apiEnv) expect(user, method, path, body string, want int) map[string]an
 
 // The OpenAPI document and the routes are the same set.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	var doc struct {
 		Paths map[string]map[string]any `yaml:"paths"`
@@ -185,6 +186,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 }
 
 func TestAuthenticationRequired(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	for _, p := range []string{"/queues", "/agents", "/calls", "/users", "/audit", "/teams", "/agents/1001/today"} {
 		if code, body := e.do("", "GET", p, ""); code != 401 || body["code"] != "unauthorized" {
@@ -194,6 +196,7 @@ func TestAuthenticationRequired(t *testing.T) {
 }
 
 func TestRoleScoping(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	// an agent sees and acts on themselves only
 	agents := e.expect("ana", "GET", "/agents", "", 200)["agents"].([]any)
@@ -243,6 +246,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Configuration changes through the API take effect in the running ACD without a restart.
 func TestConfigurationTakesEffect(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	q := e.expect("ops", "POST", "/queues", `{"name":"vip","strategy":"fewest_calls","ring_timeout_s":10,"wrap_up_s":5,"service_level_s":15}`, 201)
 	if q["strategy"] != "fewest_calls" || q["ring_timeout_s"] != 10.0 || q["short_abandon_s"] != 5.0 {
@@ -306,6 +310,7 @@ func (e *apiEnv) expectInvalid(msg string, cases []badInput) {
 }
 
 func TestBadInputNamesTheField(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.expectInvalid("", []badInput{
 		{"POST", "/queues", `{"name":"x y"}`, "name"},
@@ -353,6 +358,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 // History rows are scoped too: an agent sees their own calls, not a colleague's; every listen to
 // a recording is on record.
 func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
@@ -428,6 +434,7 @@ func TestCallHistoryScopeAndRecordingAudit(t *testing.T) {
 }
 
 func TestMonitorPermissions(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.expect("ana", "POST", "/agents/1001/monitor", `{"mode":"listen"}`, 403)
 	e.expect("qa", "POST", "/agents/1001/monitor", `{"mode":"listen"}`, 403)

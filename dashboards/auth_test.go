@@ -346,6 +346,7 @@ func TestExpiredSessionAndSecureCookie(t *testing.T) {
 }
 
 func TestWithPrincipal(t *testing.T) {
+	t.Parallel()
 	p := callfloor.Principal{UserID: 3, Role: callfloor.RoleQA}
 	got, ok := dashboards.PrincipalFrom(dashboards.WithPrincipal(context.Background(), p))
 	if !ok || !got.Same(p) {

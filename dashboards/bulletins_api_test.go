@@ -18,6 +18,7 @@ import (
 // and the secret never come back in an answer or the audit log; bad input names its field; a
 // test message reaches the destination and its run shows as sent.
 func TestBulletinsAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -9,6 +9,7 @@ import (
 // The call-back list over the API: scoped to the team, claimed by one, the outcome checked and
 // audited, 回拨及时率 reported.
 func TestCallbackListAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	ended := time.Now().Add(-40 * time.Minute) // due 10 minutes ago (default target 30 min)

@@ -63,6 +63,7 @@ func readXLSX(t *testing.T, b []byte, sheet string) ([][]string, *excelize.File)
 // The call search exported as CSV and as XLSX: the search's filters and scope, agent names,
 // headers and words in the user's language (lang= or Accept-Language), both files read back.
 func TestCallsExportCSVAndXLSX(t *testing.T) {
+	t.Parallel()
 	e, from, to := exportEnv(t)
 	q := "/calls?from=" + from + "&to=" + to
 
@@ -187,6 +188,7 @@ func TestCallsExportErrors(t *testing.T) {
 
 // An export reads the search page after page: more calls than one page of the search holds.
 func TestCallsExportEveryPage(t *testing.T) {
+	t.Parallel()
 	e, from, to := exportEnv(t)
 	if _, err := e.db.Pool.Exec(context.Background(), `INSERT INTO calls (id, direction, queue, node, agent_id, entered_at, outcome, last_event_id)
 		SELECT 'bulk-' || g, 'inbound', 'sales', 'pbx1', '2001', now() - interval '10 minutes' - g * interval '1 millisecond', 'answered', '1-0'

@@ -51,6 +51,7 @@ func (e *apiEnv) fetchFile(user, path string) (int, http.Header, []byte) {
 // resume, the rejects report, recycle, export read back from XLSX and CSV, a lead's detail; an
 // agent and a team lead may not change any of it.
 func TestCampaignListsAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	for _, p := range []string{"motor", "life"} {
@@ -177,6 +178,7 @@ func TestCampaignListsAPI(t *testing.T) {
 // Removing from the do-not-call list (the operations manager only); consent evidence; the
 // contact history of a number as JSON and XLSX, with its recording link.
 func TestDNCConsentHistoryAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	e.expect("ops", "PUT", "/campaigns/renew", `{"name":"车险续保","caller_ids":["02160001234"],"require_consent":true}`, 201)

@@ -18,6 +18,7 @@ func (e *apiEnv) postList(user, campaign, name, file string, data []byte, mappin
 // named), starts it; a team lead of its team reads it, an agent and QA do not; refusals and
 // the do-not-call list are the managers'.
 func TestCampaignsAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	body := `{"name":"车险续保","teams":["team-a"],"caller_ids":["02160001234"]}`
 	e.expect("lead-a", "PUT", "/campaigns/renew", body, 403)

@@ -22,6 +22,7 @@ func (e *apiEnv) historyCall(id, caller, queue string, at time.Time) {
 // notes by an agent, flags by a team lead only (audited, copied to Redis), search, a project
 // manager scoped to their projects' calls, errors naming the field with their code.
 func TestCustomersAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	base := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
@@ -127,6 +128,7 @@ func TestCustomersAPI(t *testing.T) {
 // The knowledge base through the API: editors write, agents read published articles only and
 // find them by a two-character word; versions and restore; review-date filter; errors.
 func TestKBAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.expect("ana", "POST", "/kb/articles", `{"title":"x"}`, 403)
 	cat := e.expect("qa", "POST", "/kb/categories", `{"name":"信用卡"}`, 201)

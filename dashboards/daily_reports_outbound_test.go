@@ -12,6 +12,7 @@ import (
 // campaign's ceiling (over it: off target, so a note is needed). A dropped dial has no agent: it
 // is not the team's dial but counts in its campaign's drop rate.
 func TestDailyReportOutboundLine(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	e.expect("ops", "PUT", "/campaigns/renew", `{"name":"车险续保","caller_ids":["02160001234"],"teams":["team-a"],"daily_dial_target":10,"drop_target":0.03}`, 201)

@@ -38,6 +38,7 @@ func (e *apiEnv) liveCall(agent, id, queue, number string, state callfloor.Agent
 
 // Hang-up and transfer: who may, what is refused with which code.
 func TestDeskHangupAndTransferRefusals(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.addUser(storage.NewUser{Username: "lead-b", Role: callfloor.RoleTeamLead, TeamID: "team-b"})
 	for _, p := range []string{"/agents/1001/hangup", "/agents/1001/transfer"} {
@@ -71,6 +72,7 @@ func TestDeskHangupAndTransferRefusals(t *testing.T) {
 // Pause during a call or wrap-up waits (pending), is shown and cancellable; ready ends wrap-up
 // early into it, but not before a required disposition is given.
 func TestDeskPendingPauseReadyAndRequiredDisposition(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.liveCall("1001", "C1", "sales", "5550100", callfloor.AgentOnCall)
 	out := e.expect("ana", "POST", "/agents/1001/pause", `{"reason":"lunch"}`, 200)
@@ -143,6 +145,7 @@ func TestDeskPendingPauseReadyAndRequiredDisposition(t *testing.T) {
 
 // Screen pop: the caller's recent calls, for the agent who has them on the line.
 func TestDeskRecentCalls(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, node, caller_number, agent_id, entered_at, ended_at, outcome, last_event_id)

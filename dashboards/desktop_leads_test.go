@@ -90,6 +90,7 @@ func cardLead(t *testing.T, out map[string]any) (id int64, dial string) {
 // number went on the do-not-call list since; a preview dial the customer did not answer is
 // recorded once; one the agent's phone did not take gets a fresh dial id.
 func TestDeskLeadsPreviewNextSkipDial(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	e.addUser(storage.NewUser{Username: "ben", Role: callfloor.RoleAgent, AgentID: "1002", TeamID: "team-a"})
@@ -229,6 +230,7 @@ func TestDeskLeadsPreviewNextSkipDial(t *testing.T) {
 // or shared; 拒绝 puts the number on the do-not-call list (refused by ClaimLeads in another
 // campaign); a success counts one conversion per call, taken back when changed.
 func TestDeskLeadDisposition(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	e.addUser(storage.NewUser{Username: "ben", Role: callfloor.RoleAgent, AgentID: "1002", TeamID: "team-a"})
@@ -366,6 +368,7 @@ func TestDeskLeadDisposition(t *testing.T) {
 // A reserved lead whose calling window closed since (the campaign's hours changed) is refused
 // at dial with the next open time, and goes back; next then finds nothing it may call now.
 func TestDeskLeadDialOutsideWindow(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	c := e.previewCampaign("renew", [][]string{{"王芳", "13812345678", "PA-1"}})
@@ -395,6 +398,7 @@ func TestDeskLeadDialOutsideWindow(t *testing.T) {
 // 3 a day by default) is not dialled again by a preview: the lead goes back, the error names
 // the cap.
 func TestDeskLeadDialOverFrequencyCap(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	e.previewCampaign("renew", [][]string{{"王芳", "13812345678", "PA-1"}})
@@ -426,6 +430,7 @@ func TestDeskLeadDialOverFrequencyCap(t *testing.T) {
 // campaigns): the agent gets the next lead, and the capped one is put off to when the cap frees
 // it, not handed out only to be refused at the dial.
 func TestDeskLeadNextSkipsCappedNumber(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	e.previewCampaign("renew", [][]string{{"王芳", "13812345678", "PA-1"}, {"李娜", "13812345679", "PA-2"}})

@@ -11,6 +11,7 @@ import (
 // Click-to-call placed for another agent (a supervisor or team lead dialling as agent 1001) is
 // on record, whether it went through or not; an agent dialling for themselves is not.
 func TestClickToCallForAnotherAgentIsAudited(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	cfg, _, err := dashboards.LoadConfig(ctx, e.db, e.base)

@@ -52,6 +52,7 @@ func checkReadable(field, msg string) string {
 }
 
 func TestCheckReadable(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []string{
 		`number: "abc" does not match ^\+?[0-9]{2,20}$`,
 		`number: number: required`,
@@ -87,6 +88,7 @@ type apiError struct {
 // Validation errors carry a specific code, the field and params (what the message says, as data)
 // and the generic kind for the clients written before the codes.
 func TestValidationErrorCodes(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	day := "from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z"
 	for _, c := range []apiError{
@@ -191,6 +193,7 @@ func orNil(s string) any {
 // readable message: no regular expression, no Go type, no field named twice; a 400 is never the
 // bare generic "invalid".
 func TestEveryRouteAnswersReadableErrors(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	param := regexp.MustCompile(`\{[^}]+\}`)
 	bodies := []string{``, `{`, `[]`, `"x"`, `{"zzz":1}`, `{"a":1} {}`,
@@ -245,6 +248,7 @@ func TestEveryRouteAnswersReadableErrors(t *testing.T) {
 // A phone number written as people write it is cleaned before it is checked: the calls search
 // takes "+44 (20) 7946-0958" (and a prefix "0044 20*"), click-to-call does not call it invalid.
 func TestNumbersAreNormalised(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	day := "from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z"
 	for _, n := range []string{"+44 (20) 7946-0958", "0044 20*", "555.123.4567"} {

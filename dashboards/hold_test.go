@@ -9,6 +9,7 @@ import (
 
 // POST /agents/{id}/hold: who may, and what is refused (no call here: 409).
 func TestHoldPermissions(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.addUser(storage.NewUser{Username: "lead-b", Role: callfloor.RoleTeamLead, TeamID: "team-b"})
 	if code, out := e.do("ana", "POST", "/agents/1001/hold", `{}`); code != 400 || out["field"] != "on" {

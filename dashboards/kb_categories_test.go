@@ -11,6 +11,7 @@ import (
 // A knowledge-base category is deleted only when empty, or with its articles moved to another
 // one; one with subcategories is refused; editors only; audited.
 func TestKBCategoryDelete(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	id := func(m map[string]any) string { return itoa(int64(m["id"].(float64))) }
 	cards := id(e.expect("qa", "POST", "/kb/categories", `{"name":"信用卡"}`, 201))

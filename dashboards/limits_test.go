@@ -8,6 +8,7 @@ import (
 // The API applies the configuration's limits on names, ring timeouts and priorities, naming the
 // field; values at the limits are accepted.
 func TestAPILimitsNameTheField(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.expect("root", "POST", "/agents/1001/login", "", 200)
 	long := strings.Repeat("a", 65)

@@ -171,6 +171,7 @@ func (e *liveEnv) floorSocket(n int, h http.Header) *websocket.Conn {
 // Disabling a user closes their sockets on both nodes within a second, with the reason;
 // another user's sockets stay.
 func TestLiveDisabledUserLosesSocketsOnEveryNode(t *testing.T) {
+	t.Parallel()
 	e := newLiveEnv(t, realtime.HubOptions{})
 	sup := sessionHeader(e.login(0, "sup"))
 	n1, n2 := e.floorSocket(0, sup), e.floorSocket(1, sup)
@@ -194,6 +195,7 @@ func TestLiveDisabledUserLosesSocketsOnEveryNode(t *testing.T) {
 // Logging out closes the sockets of that session only, on every node; the same user's other
 // session keeps its sockets.
 func TestLiveLogoutClosesOnlyThatSession(t *testing.T) {
+	t.Parallel()
 	e := newLiveEnv(t, realtime.HubOptions{})
 	a, b := e.login(0, "sup"), e.login(1, "sup")
 	a1, a2 := e.floorSocket(0, sessionHeader(a)), e.floorSocket(1, sessionHeader(a))
@@ -213,6 +215,7 @@ func TestLiveLogoutClosesOnlyThatSession(t *testing.T) {
 // A role change closes the user's sockets with the re-scope code; the reconnect, with the same
 // session, is scoped by the new role.
 func TestLiveRoleChangeClosesAndReconnectIsRescoped(t *testing.T) {
+	t.Parallel()
 	e := newLiveEnv(t, realtime.HubOptions{})
 	sup := sessionHeader(e.login(0, "sup"))
 	c := e.floorSocket(1, sup)
@@ -235,6 +238,7 @@ func TestLiveRoleChangeClosesAndReconnectIsRescoped(t *testing.T) {
 
 // Revoking an API token closes the sockets opened with it.
 func TestLiveTokenRevokedClosesItsSockets(t *testing.T) {
+	t.Parallel()
 	e := newLiveEnv(t, realtime.HubOptions{})
 	tok, id, err := e.db.CreateAPIToken(context.Background(), e.ids["sup"], "wallboard tv")
 	if err != nil {
@@ -253,6 +257,7 @@ func TestLiveTokenRevokedClosesItsSockets(t *testing.T) {
 
 // A session that expires while its socket is open is noticed by the periodic re-check.
 func TestLiveExpiredSessionClosedByRecheck(t *testing.T) {
+	t.Parallel()
 	e := newLiveEnv(t, realtime.HubOptions{Recheck: 200 * time.Millisecond})
 	sup := sessionHeader(e.login(0, "sup"))
 	c := e.floorSocket(0, sup)
@@ -270,6 +275,7 @@ func TestLiveExpiredSessionClosedByRecheck(t *testing.T) {
 // The 21st socket of a user on a node is refused with a reason naming the limit (counted per
 // node: the other node still lets the user in).
 func TestLiveTwentyFirstSocketOfAUserRefused(t *testing.T) {
+	t.Parallel()
 	var def callfloor.Config
 	def.ApplyDefaults() // the configuration's default limit
 	e := newLiveEnv(t, realtime.HubOptions{MaxPerUser: def.Live.MaxSocketsPerUser})

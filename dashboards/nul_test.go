@@ -8,6 +8,7 @@ import (
 // A NUL byte (PostgreSQL refuses it in text) in a JSON body, a query or a path is a 400 naming
 // the field on every endpoint, never a 500.
 func TestNULByteIsBadInputNamingTheField(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.expectInvalid("NUL", []badInput{
 		{"POST", "/teams", `{"id":"t\u0000x","name":"x"}`, "id"},

@@ -25,6 +25,7 @@ func reasonsOf(t *testing.T, body map[string]any) []map[string]any {
 }
 
 func TestPauseReasonsEditableAtRunTime(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	// nothing configured: an empty list (any reason)
 	if rs := reasonsOf(t, e.expect("ana", "GET", "/pause-reasons", "", 200)); len(rs) != 0 {
@@ -81,6 +82,7 @@ func TestPauseReasonsEditableAtRunTime(t *testing.T) {
 }
 
 func TestPauseReasonsBadInput(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.expectInvalid("", []badInput{
 		{"PUT", "/pause-reasons", `{}`, "reasons"},
@@ -102,6 +104,7 @@ func TestPauseReasonsBadInput(t *testing.T) {
 
 // The configuration file's list seeds an empty database, plain names and objects alike.
 func TestPauseReasonsSeededFromTheFile(t *testing.T) {
+	t.Parallel()
 	db, _ := testdb.Open(t)
 	base := &callfloor.Config{
 		Queues: []callfloor.Queue{{Name: "sales"}},
@@ -126,6 +129,7 @@ func TestPauseReasonsSeededFromTheFile(t *testing.T) {
 // lead for their own team, operations managers and admins for everyone; refused to anyone else;
 // every action on someone else is on record (who, which agent, what, reason).
 func TestFloorControlPermissions(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	type act struct {
 		who, agent string

@@ -58,6 +58,7 @@ func ids(list any, key string) string {
 // A project manager of acme sees acme's queue, team, agents, calls and QA only; a supervisor
 // still sees everything.
 func TestProjectManagerScope(t *testing.T) {
+	t.Parallel()
 	e := projectEnv(t)
 	if got := ids(e.expect("pam", "GET", "/agents", "", 200)["agents"], "id"); got != "1001,1002" {
 		t.Errorf("pm agents %s", got)
@@ -159,6 +160,7 @@ func TestProjectManagerScope(t *testing.T) {
 // Projects: changes are for admins and operations managers, validated with specific codes and
 // audited; moving a team out widens nothing; deleting is refused while it owns anything.
 func TestProjectsAndTargetsAPI(t *testing.T) {
+	t.Parallel()
 	e := projectEnv(t)
 	e.expect("sup", "POST", "/projects", `{"id":"x"}`, 403)
 	for _, c := range []struct{ body, code, field string }{

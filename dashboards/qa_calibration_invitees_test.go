@@ -13,6 +13,7 @@ import (
 // calibration, and nobody may calibrate their own call: an agent invited could read every
 // evaluator's answers once the session closed.
 func TestCalibrationInviteesAreEvaluatorsNotTheCallsAgent(t *testing.T) {
+	t.Parallel()
 	e := seedReports(t) // r1 and r4 are agent 1001's (ana) calls, r2 agent 1002's
 	e.addUser(storage.NewUser{Username: "tara", Role: callfloor.RoleTrainer})
 	e.addUser(storage.NewUser{Username: "ben-lead", Role: callfloor.RoleTeamLead, TeamID: "team-a", AgentID: "1002"})

@@ -33,6 +33,7 @@ func strs(v any) []string {
 }
 
 func TestCalibrationList(t *testing.T) {
+	t.Parallel()
 	e := seedReports(t)
 	open := func(by, call string, evaluators ...string) int {
 		body := fmt.Sprintf(`{"call_id": %q, "scorecard_id": "rep", "evaluators": ["%s"], "reference_evaluator": "qa"}`, call,
@@ -118,6 +119,7 @@ func TestCalibrationList(t *testing.T) {
 // QA, who may not list users, lists the people a calibration may invite: enabled QA, team
 // leads, operations managers and trainers only; agents and team leads may not.
 func TestListEvaluators(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.addUser(storage.NewUser{Username: "tara", Role: callfloor.RoleTrainer})
 	e.addUser(storage.NewUser{Username: "pam", Role: callfloor.RoleProjectManager})

@@ -48,6 +48,7 @@ func near(a any, want float64) bool {
 }
 
 func TestEvaluationWorkflow(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
@@ -289,6 +290,7 @@ func TestEvaluationWorkflow(t *testing.T) {
 // A partly decision rescores from the corrected answers; an upheld one keeps the score. A
 // retired scorecard takes no new evaluations.
 func TestEvaluationDecisionsUpheldPartlyAndRetired(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	now := time.Now().UTC()

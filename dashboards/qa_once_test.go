@@ -13,6 +13,7 @@ import (
 // One evaluation per call and scorecard: a second answers 409 naming the evaluation that exists
 // and its evaluator; the worklist marks the call done and says who evaluated it.
 func TestSecondEvaluationRefusedAndWorklistShowsEvaluator(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	putEvalScorecard(t, e.db, "basic", 1, evalCardForm)

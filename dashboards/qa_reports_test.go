@@ -74,6 +74,7 @@ func rowsOf(out map[string]any) map[string]map[string]any {
 }
 
 func TestQAReports(t *testing.T) {
+	t.Parallel()
 	e := seedReports(t)
 
 	// by agent per week, as QA: everyone
@@ -197,6 +198,7 @@ func TestQAReports(t *testing.T) {
 }
 
 func TestQAScoreSheet(t *testing.T) {
+	t.Parallel()
 	e := seedReports(t)
 	out := e.expect("lead-a", "GET", "/qa/score-sheet?day=2026-11-18", "", 200)
 	rows := out["rows"].([]any)
@@ -231,6 +233,7 @@ func TestQAScoreSheet(t *testing.T) {
 }
 
 func TestQACalibration(t *testing.T) {
+	t.Parallel()
 	e := seedReports(t)
 	body := `{"call_id": "r1", "scorecard_id": "rep", "evaluators": ["lead-a", "ops"], "reference_evaluator": "qa"}`
 	e.expect("ana", "POST", "/qa/calibrations", body, 403)
@@ -309,6 +312,7 @@ func TestQACalibration(t *testing.T) {
 // With time_zone set, report days, `from`/`to` days and score-sheet days are the centre's: in
 // Kiritimati (UTC+14) 09:00 UTC on the 18th is 23:00 that day, 10:00 UTC is the 19th.
 func TestQAReportsInCentreTimeZone(t *testing.T) {
+	t.Parallel()
 	e := seedReports(t)
 	e.base.TimeZone = "Pacific/Kiritimati"
 	out := e.expect("ops", "GET", "/qa/reports?group=all&period=day&from=2026-11-18&to=2026-11-20", "", 200)

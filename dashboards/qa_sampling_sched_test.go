@@ -10,6 +10,7 @@ import (
 // GET /qa/plans shows each plan's last draw and next scheduled draw; GET /qa/plans/{id}/draws
 // lists a plan's draws; PUT /qa/plans/{id}/active stops the schedule.
 func TestSchedPlansAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	now := time.Now().UTC()

@@ -24,6 +24,7 @@ func insertAnsweredCalls(t *testing.T, e *apiEnv, prefix string, n int, start ti
 }
 
 func TestSamplingAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	day := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)

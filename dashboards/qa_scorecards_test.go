@@ -16,6 +16,7 @@ const scorecardV2 = `{"name": "Inbound 2026", "sections": [{"id": "open", "title
 	{"id": "tone", "text": "Tone", "kind": "scale", "max": 10, "weight": 2}]}]}`
 
 func TestScorecardsAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 
@@ -118,6 +119,7 @@ func TestScorecardsAPI(t *testing.T) {
 
 // Admins may write scorecards too.
 func TestScorecardsAdmin(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.expect("root", "POST", "/scorecards", scorecardV1, 201)
 	e.expect("root", "PUT", "/scorecards/inbound", scorecardV2, 200)

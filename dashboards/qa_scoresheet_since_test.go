@@ -12,6 +12,7 @@ import (
 // A team lead cannot send a score sheet for a day that was over before they existed (the inbox
 // never asks for one); the day they were made lead can be sent.
 func TestScoreSheetNotBeforeTheLeadExisted(t *testing.T) {
+	t.Parallel()
 	e := seedReports(t)
 	e.addUser(storage.NewUser{Username: "lead-new", Role: callfloor.RoleTeamLead, TeamID: "team-a"})
 	if _, err := e.db.Pool.Exec(context.Background(), `UPDATE users SET created_at = '2026-11-19T12:00:00Z' WHERE username = 'lead-new'`); err != nil {

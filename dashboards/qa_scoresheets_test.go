@@ -28,6 +28,7 @@ func (e *apiEnv) addUser(u storage.NewUser) {
 // of its quota of 10, so sending it needs a note; it is sent once; the project manager's inbox
 // shows it sent and lead-a's other working days of that week missing.
 func TestSendScoreSheetAndInbox(t *testing.T) {
+	t.Parallel()
 	e := seedReports(t)
 	e.addUser(storage.NewUser{Username: "pm", Role: callfloor.RoleProjectManager})
 	e.addUser(storage.NewUser{Username: "trainer", Role: callfloor.RoleTrainer})

@@ -11,6 +11,7 @@ import (
 // The score-sheet pages link to the CSV and the printable sheet with the UI's language (lang=):
 // the sheet, the sheet as sent and their CSV accept it (an unknown parameter is still refused).
 func TestScoreSheetLinksTakeTheLanguage(t *testing.T) {
+	t.Parallel()
 	e := seedReports(t)
 	e.addUser(storage.NewUser{Username: "pm", Role: callfloor.RoleProjectManager})
 	if _, err := e.db.Pool.Exec(context.Background(), `UPDATE users SET created_at = '2026-11-01T00:00:00Z' WHERE username = 'lead-a'`); err != nil {

@@ -82,6 +82,7 @@ func (e *apiEnv) getFile(user, path string, hdr map[string]string) (*http.Respon
 // A long recording on a (simulated) Asterisk node: concurrent ranged requests (a player seeking,
 // several listeners) all succeed, and the node is asked for the file once.
 func TestRecordingConcurrentRangesOneFetch(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	spool := t.TempDir()
 	s := sim.New(sim.Config{RecordingDir: spool})
@@ -186,6 +187,7 @@ func (s *patternSource) Recording(ctx context.Context, node, name string) (io.Re
 // node, half of it is in the cache's file, and the fetch never asks for more than a buffer at a
 // time (it used to read the whole file, up to 100 MiB, into memory per request).
 func TestRecordingFetchStreamsToDisk(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	const size, half = 24 << 20, 12 << 20
 	paused, release := make(chan struct{}), make(chan struct{})
@@ -249,6 +251,7 @@ func TestRecordingFetchStreamsToDisk(t *testing.T) {
 // The audio is never sniffed by the browser, and a request cannot ask for the file in many
 // small pieces.
 func TestRecordingHeadersAndRangeLimit(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.addCall("h-1", "callfloor/h-1")
 	resp, b := e.getFile("ana", "/calls/h-1/recording/file", nil)
@@ -290,6 +293,7 @@ func TestRecordingHeadersAndRangeLimit(t *testing.T) {
 // A download is audited when the whole file has been written: a client that goes away half way
 // has not downloaded the recording. A listen is audited when it starts.
 func TestRecordingDownloadAuditedWhenComplete(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	const size = 48 << 20 // more than the sockets' buffers hold
 	src := &patternSource{make: func() *patternReader { return &patternReader{n: size, pause: -1} }}
@@ -354,6 +358,7 @@ func (s *countSource) count(name string) int {
 // The cache stays within its size (least recently used go first) and age, forgets what retention
 // deleted, and refuses a recording larger than itself.
 func TestRecordingCacheBounds(t *testing.T) {
+	t.Parallel()
 	src := &countSource{n: map[string]int{}, sz: 1024}
 	dir := t.TempDir()
 	c := &dashboards.RecordingCache{Dir: dir, MaxBytes: 3 * 1024, Source: src}
@@ -448,6 +453,7 @@ func (g *gateSource) running(node string) int {
 // At most FetchesPerNode recordings are fetched from one node at a time; another node is not
 // held up by it.
 func TestRecordingFetchesPerNodeBounded(t *testing.T) {
+	t.Parallel()
 	src := &gateSource{inflight: map[string]int{}, max: map[string]int{}, release: make(chan struct{})}
 	c := &dashboards.RecordingCache{Dir: t.TempDir(), FetchesPerNode: 2, Source: src}
 	var wg sync.WaitGroup

@@ -13,6 +13,7 @@ var asciiWords = regexp.MustCompile(`[A-Za-z]{3,}`)
 // The printable QA report and score sheets and their CSV headers are in the user's language:
 // ?lang=zh-CN or Accept-Language zh gives Chinese headings and headers; English stays as it was.
 func TestQAReportsInTheUsersLanguage(t *testing.T) {
+	t.Parallel()
 	e := seedReports(t)
 	// the English page and CSV keep their words
 	_, _, en := e.get("qa", "/qa/reports?group=team&period=month&format=html"+reportRange)

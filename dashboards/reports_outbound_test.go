@@ -89,6 +89,7 @@ func seedOutbound(t *testing.T) (*apiEnv, string) {
 }
 
 func TestOutboundReportScopeAndFigures(t *testing.T) {
+	t.Parallel()
 	e, day := seedOutbound(t)
 	q := "/reports/outbound?from=" + day + "&interval=range"
 	rows := func(user, path string) map[string]string {
@@ -155,6 +156,7 @@ func TestOutboundReportScopeAndFigures(t *testing.T) {
 // The workbook in Chinese: translated headers with the denominators named, a column per
 // disposition of the campaigns (by its name), percentages, and a totals row; the CSV in English.
 func TestOutboundReportExports(t *testing.T) {
+	t.Parallel()
 	e, day := seedOutbound(t)
 	resp, b := e.getFile("sup", "/reports/outbound?from="+day+"&group=campaign&format=xlsx&lang=zh-CN", nil)
 	if resp.StatusCode != 200 {
@@ -188,6 +190,7 @@ func TestOutboundReportExports(t *testing.T) {
 // The production report's row without a team says what it holds (calls abandoned or flowed out
 // before any agent was offered them), in the reader's language; by queue, the outbound calls.
 func TestProductionReportNamesRowsWithoutKey(t *testing.T) {
+	t.Parallel()
 	e, day := seedProduction(t)
 	for _, c := range []struct{ q, want string }{
 		{"&group=team&lang=zh-CN", "（无班组：分配到坐席前放弃或溢出的来电）"},

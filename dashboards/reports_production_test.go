@@ -106,6 +106,7 @@ func figs(m map[string]any) map[string]any { return m["figures"].(map[string]any
 // TestProductionReportEqualsCallRows: the report's totals are the sums over the /calls rows it
 // covers, from the rollups and from the raw rows alike.
 func TestProductionReportEqualsCallRows(t *testing.T) {
+	t.Parallel()
 	e, day := seedProduction(t)
 	from, to := day+"T00:00:00Z", time.Now().UTC().Add(time.Minute).Format(time.RFC3339)
 	list := e.expect("sup", "GET", "/calls?limit=500&from="+from+"&to="+to, "", 200)
@@ -187,6 +188,7 @@ func TestProductionReportEqualsCallRows(t *testing.T) {
 // TestProductionReportScope: a project manager sees only their projects, a team lead their team,
 // an agent themselves; outside that, 403.
 func TestProductionReportScope(t *testing.T) {
+	t.Parallel()
 	e, day := seedProduction(t)
 	q := "/reports/production?from=" + day + "&interval=range"
 	keys := func(user, path string) map[string]float64 {
@@ -230,6 +232,7 @@ func TestProductionReportScope(t *testing.T) {
 }
 
 func TestProductionReportBadInput(t *testing.T) {
+	t.Parallel()
 	e, day := seedProduction(t)
 	q := "/reports/production?from=" + day
 	e.expectInvalid("", []badInput{
@@ -257,6 +260,7 @@ func TestProductionReportBadInput(t *testing.T) {
 // TestProductionReportXLSX: the workbook in Chinese has the translated headers, percentages and
 // [h]:mm:ss durations as number formats, and a totals row.
 func TestProductionReportXLSX(t *testing.T) {
+	t.Parallel()
 	e, day := seedProduction(t)
 	resp, b := e.getFile("sup", "/reports/production?from="+day+"&group=queue&format=xlsx&lang=zh-CN", nil)
 	if resp.StatusCode != 200 {

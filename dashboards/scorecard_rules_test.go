@@ -12,6 +12,7 @@ import (
 // same file, this test checks the server: POST /api/v1/scorecards answers 400 naming that field
 // (or 201 for a valid form).
 func TestScorecardRulesShared(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("ui/src/scorecard_rules.json")
 	if err != nil {
 		t.Fatal(err)

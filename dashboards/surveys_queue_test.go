@@ -12,6 +12,7 @@ import (
 // A queue's survey through the queues API: set (defaults applied), kept by an edit that does not
 // send it, bad input naming the field.
 func TestQueueSurveyAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	q := e.expect("root", "GET", "/queues/sales", "", http.StatusOK)
 	if q["survey"] != nil {
@@ -38,6 +39,7 @@ func TestQueueSurveyAPI(t *testing.T) {
 // The survey settings page's API: the timeout in seconds, the queue API's timeout_s beside the
 // old nanoseconds, the configuration roles only, audited, bad input naming the page's field.
 func TestSurveySettingsAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	res := e.expect("sup", "GET", "/surveys/settings", "", http.StatusOK)
 	qs, _ := res["queues"].([]any)

@@ -13,6 +13,7 @@ import (
 // The satisfaction report through the API: figures with their denominators, each role's
 // scope, bad input naming the field, the XLSX export.
 func TestSurveyReportAPI(t *testing.T) {
+	t.Parallel()
 	e, day := seedProduction(t)
 	ctx := context.Background()
 	// surveys of the answered calls p1 (1001, satisfied), p2 (1002, dissatisfied), p5 (2001, support of p2, neutral)

@@ -27,6 +27,7 @@ func (e *apiEnv) ticketUser(name string, role callfloor.Role, team, agent string
 
 // Who sees and acts on tickets; the follow-up rule's error; the admin-only gateway settings.
 func TestTicketsAPIScopeAndRules(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	if _, err := e.db.Pool.Exec(ctx, `INSERT INTO projects (id, name) VALUES ('care', '客服')`); err != nil {

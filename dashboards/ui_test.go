@@ -24,6 +24,7 @@ func uiGet(t *testing.T, h http.Handler, method, target string) (*http.Response,
 }
 
 func TestUIServesTheApp(t *testing.T) {
+	t.Parallel()
 	h := UI()
 	resp, body := uiGet(t, h, "GET", "/")
 	if resp.StatusCode != 200 || !strings.Contains(body, `<div id="app">`) {
@@ -88,6 +89,7 @@ func withoutNonce(body string) string {
 // Each page carries a fresh nonce, the same in its meta tag and in its CSP's style-src (the
 // waveform player's shadow-DOM <style> uses it); nothing else may add inline styles.
 func TestUIStyleNonce(t *testing.T) {
+	t.Parallel()
 	h := UI()
 	seen := map[string]bool{}
 	for range 3 {
@@ -111,6 +113,7 @@ func TestUIStyleNonce(t *testing.T) {
 }
 
 func TestUIClientRoutesGetTheIndex(t *testing.T) {
+	t.Parallel()
 	h := UI()
 	_, index := uiGet(t, h, "GET", "/")
 	index = withoutNonce(index)
@@ -143,6 +146,7 @@ func TestUIClientRoutesGetTheIndex(t *testing.T) {
 // The hashed script is served precompressed: brotli when accepted, else gzip, else plain; each
 // decodes to the same bytes, with the script's content type and the immutable cache header.
 func TestUIServesPrecompressedAssets(t *testing.T) {
+	t.Parallel()
 	h := UI()
 	_, index := uiGet(t, h, "GET", "/")
 	script := regexp.MustCompile(`src="(/assets/[^"]+\.js)"`).FindStringSubmatch(index)

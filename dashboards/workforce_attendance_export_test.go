@@ -15,6 +15,7 @@ import (
 // agent with the late arrival, the sick day in its own column, hours and the adherence rate
 // with number formats, a bold totals row; only those who may read the sheet get it.
 func TestAttendanceSheetXLSX(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	e.addUser(storage.NewUser{Username: "tara", Role: callfloor.RoleTrainer})

@@ -13,6 +13,7 @@ import (
 // their shift's start is late 12, the one rostered and not in is not yet in; a change calls
 // OnChange, the same reading again does not.
 func TestLiveAttendanceFromRecords(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	loc := e.base.Location()

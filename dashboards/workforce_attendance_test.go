@@ -9,6 +9,7 @@ import (
 // A late login shows in the day's attendance and the month's sheet; the team lead corrects it with
 // a reason (audited, raw kept); who may see attendance is narrower than who sees calls.
 func TestAttendanceAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	e.expect("ops", "PUT", "/shifts/E", `{"name":"早班","start":"08:30","end":"17:30","breaks":[{"start":"12:00","end":"14:00"}]}`, 201)

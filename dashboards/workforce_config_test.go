@@ -8,6 +8,7 @@ import (
 // Shift templates, rotations and the holiday calendar: everyone reads them, admins and operations
 // managers change them (audited), bad input names its field, a shift on a roster cannot go.
 func TestWorkforceConfigAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	s := e.expect("root", "PUT", "/shifts/E", `{"name":"早班","start":"08:30","end":"17:30","breaks":[{"start":"12:00","end":"14:00"}]}`, 201)
 	if s["code"] != "E" || len(s["breaks"].([]any)) != 1 {

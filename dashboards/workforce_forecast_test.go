@@ -11,6 +11,7 @@ import (
 // A queue's forecast from four weeks of history: the same weekday's volume, Erlang C and A heads,
 // heads to schedule after shrinkage; a past day's accuracy against a saved forecast.
 func TestForecastAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	loc := e.base.Location()

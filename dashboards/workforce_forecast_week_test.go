@@ -37,6 +37,7 @@ func num(v any) float64 { f, _ := v.(float64); return f }
 // default 30 % shrinkage; the queue's stored shrinkage (40 %: 24 scheduled) is used until a query
 // parameter overrides it; the setting is supervisors' and up, scoped like the queue, and checked.
 func TestForecastWorkedStaffingAndShrinkageSetting(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	loc := e.base.Location()
 	e.expect("root", "PUT", "/queues/sales", `{"service_level_s":20,"sl_target":0.8}`, 200)
@@ -104,6 +105,7 @@ func TestForecastWorkedStaffingAndShrinkageSetting(t *testing.T) {
 // schedule, the published roster's heads and the gap; each day equal to that day's own
 // GET /forecast.
 func TestForecastWeekHeatmap(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	loc := e.base.Location()
@@ -172,6 +174,7 @@ func TestForecastWeekHeatmap(t *testing.T) {
 // Holidays through the API: a holiday's forecast is the mean of the past holidays (not of the
 // same weekday), a make-up workday's the regular workdays', and the basis names the days.
 func TestForecastHolidayAwareAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	ctx := context.Background()
 	loc := e.base.Location()
@@ -230,6 +233,7 @@ func TestForecastHolidayAwareAPI(t *testing.T) {
 // day's own GET /forecast staffing): a morning with twice the calls of the history doubles the
 // rest of the day's requirement; intraday=false gives back the morning's forecast.
 func TestForecastWeekUsesReforecastToday(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	loc := e.base.Location()
 	now := time.Now().In(loc)

@@ -22,6 +22,7 @@ func (e *apiEnv) postLeaveForm(user, agent, request string, files map[string][]b
 // operations manager approve in turn; the note is for the agent and the approvers only; nobody
 // decides out of turn; the policy and balances are the operations manager's.
 func TestLeaveAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	day := time.Now().AddDate(0, 0, 7).Format(time.DateOnly)
 	next := time.Now().AddDate(0, 0, 8).Format(time.DateOnly)
@@ -109,6 +110,7 @@ func TestLeaveAPI(t *testing.T) {
 // nobody decides their own request nor another team's, attachments (count, size, sniffed type,
 // who downloads), cancellation (who, once), and the audit rows.
 func TestLeaveRulesAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.addUser(storage.NewUser{Username: "lead-ben", Role: callfloor.RoleTeamLead, AgentID: "1002", TeamID: "team-a"}) // a team lead who takes calls too
 	e.addUser(storage.NewUser{Username: "lead-b", Role: callfloor.RoleTeamLead, TeamID: "team-b"})

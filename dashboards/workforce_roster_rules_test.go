@@ -5,6 +5,7 @@ import "testing"
 // A team's minimum heads per day: the duty lead sets them, the roster grid flags the days under
 // them (weekends and holidays their own minimum), other teams' leads and agents may not set them.
 func TestRosterRulesAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.expect("ops", "PUT", "/shifts/E", `{"name":"早班","start":"08:30","end":"17:30"}`, 201)
 	e.expect("ops", "PUT", "/calendar/2026-12-25", `{"kind":"holiday","name":"测试假日"}`, 200)

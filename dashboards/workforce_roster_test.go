@@ -8,6 +8,7 @@ import (
 // The duty lead of team-a fills, edits and publishes the team's month; the agent reads their own
 // published days; other roles as their scope allows; every change audited; bad input named.
 func TestRosterAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.expect("ops", "PUT", "/shifts/E", `{"name":"早班","start":"08:30","end":"17:30","breaks":[{"start":"12:00","end":"14:00"}]}`, 201)
 	e.expect("ops", "PUT", "/shifts/L", `{"name":"晚班","start":"09:30","end":"22:00"}`, 201)
@@ -69,6 +70,7 @@ func TestRosterAPI(t *testing.T) {
 // An agent asks to swap a shift; the team lead approves it and the roster changes; the agent may
 // not approve their own; another agent may not see it.
 func TestSwapAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.expect("ops", "PUT", "/shifts/E", `{"name":"早班","start":"08:30","end":"17:30"}`, 201)
 	e.expect("ops", "PUT", "/rotations/r", `{"anchor":"2030-01-01","cycle":["E","E","",""]}`, 201)

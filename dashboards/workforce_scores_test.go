@@ -12,6 +12,7 @@ import (
 // operations manager reviews and approves; the agent disputes; the lead rejects the dispute; the
 // agent acknowledges; the ranking and the flags read the final sheets.
 func TestScoresAPI(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.addUser(storage.NewUser{Username: "tina", Role: callfloor.RoleTrainer})
 	e.expect("ops", "POST", "/score-rules", `{"version":1,"effective_from":"2026-01","attendance_max":20,"late_points":2,"leave_points":4,"deducted_leave":["sick","personal"],"bucket_max":20,"timeliness_per_minute":2,"timeliness_per_case":2,"accuracy_standard":97,"accuracy_per_point":4,"exam_pass_mark":80,"exam_step":5,"exam_per_step":4,"conduct_min":1,"conduct_max":10,"bonus_item_min":1,"bonus_item_max":5,"bonus_cap":10,"attendance_bonus_fen":20000,"evaluation_bonus_fen":20000}`, 201)
@@ -99,6 +100,7 @@ func TestScoresAPI(t *testing.T) {
 // sheet; a dispute decided by the team's lead or a supervisor (not another team's lead, not QA),
 // upheld back to draft and redrafted.
 func TestScoresFlowPermissions(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t)
 	e.expect("root", "POST", "/projects", `{"id":"acme","name":"Acme"}`, 201)
 	e.addUser(storage.NewUser{Username: "pam", Role: callfloor.RoleProjectManager, Projects: []string{"default"}})

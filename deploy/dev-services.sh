@@ -8,6 +8,9 @@
 #   deploy/dev-services.sh apt-install PKG...   # apt-get install, waiting for another apt to finish
 #
 # Ports: CALLFLOOR_REDIS_PORT (default 6379), CALLFLOOR_PG_PORT (default 5432).
+# CALLFLOOR_PG_DIR: PostgreSQL's data folder (default one per checkout under /var/tmp);
+# CALLFLOOR_PG_SETTINGS: extra server settings ("-c name=value ..."), used when this script
+# starts the server (deploy/test.sh starts a test server of its own with non-durable ones).
 # A Redis or PostgreSQL already answering on its port is reused; when this script did not start
 # it (no pidfile / data folder of ours behind that port), it says so.
 # apt: when another apt or dpkg holds the lock (unattended-upgrades at boot, a second checkout
@@ -125,8 +128,8 @@ start_pg() {
   fi
   [ "$(id -u)" = 0 ] && chown -R postgres: "$data"
   mkdir -p "$sock"; [ "$(id -u)" = 0 ] && chown postgres: "$sock"
-  as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -o "-p $pg_port -k $sock -c listen_addresses=127.0.0.1" start >/dev/null
-  log "postgresql started on 127.0.0.1:$pg_port"
+  as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -o "-p $pg_port -k $sock -c listen_addresses=127.0.0.1 ${CALLFLOOR_PG_SETTINGS:-}" start >/dev/null
+  log "postgresql started on 127.0.0.1:$pg_port${CALLFLOOR_PG_SETTINGS:+ ($CALLFLOOR_PG_SETTINGS)}"
 }
 
 case "${1:-start}" in

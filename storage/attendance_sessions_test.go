@@ -10,6 +10,7 @@ import (
 // A session still open margin after its shift's end is overdue; one begun off any shift, one
 // closed, one on an unpublished roster, or one before the end plus margin, is not.
 func TestOverdueSessions(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")

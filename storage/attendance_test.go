@@ -14,6 +14,7 @@ import (
 // Attendance from the records: rostered days (day and night shifts), approved leave, state
 // intervals and a state still running, in the centre's zone.
 func TestAttendanceFromRecords(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
@@ -160,6 +161,7 @@ func TestAttendanceFromRecords(t *testing.T) {
 // sorted per bucket only when out of order, so this crosses bucket edges with short and long
 // states, and a state still running since before the range.
 func TestAttendanceIndependentOfRowOrder(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")

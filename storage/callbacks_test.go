@@ -29,6 +29,7 @@ VALUES ($1, $2, nullif($3, ''), nullif($4, ''), nullif($5, ''), $6, $7, $8, $9, 
 }
 
 func TestCallbackList(t *testing.T) {
+	t.Parallel()
 	db, _ := testdb.Open(t)
 	ctx := context.Background()
 	var none time.Time
@@ -141,6 +142,7 @@ func TestCallbackList(t *testing.T) {
 // A call-back's history row: its wait runs from the caller's first entry to the number
 // answering, and callback_at tells it was a call-back.
 func TestCallbackHistoryRow(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	w, _ := e.start(t, e.db, storage.WriterOptions{Consumer: "w1"})
 	c := &callfloor.Call{ID: "CB1", Direction: callfloor.Inbound, State: callfloor.CallWaiting, Queue: "sales", CallerNumber: "13800138009", EnteredAt: cbAt(0)}

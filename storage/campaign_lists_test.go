@@ -31,6 +31,7 @@ func dialAll(t *testing.T, db *storage.DB, campaign string, at time.Time, result
 // A list's counts, pause and resume, recycling by outcome (with and without resetting the
 // attempts), the export's leads and a lead's attempts.
 func TestCampaignListsPauseRecycle(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	c := testCampaign("renew")
@@ -120,6 +121,7 @@ func TestCampaignListsPauseRecycle(t *testing.T) {
 // them. The do-not-call list per campaign and global; removing a number; a number's contact
 // history across campaigns with its recording.
 func TestConsentDNCAndContactHistory(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	vip := testCampaign("vip")
@@ -217,6 +219,7 @@ func TestConsentDNCAndContactHistory(t *testing.T) {
 // The retention sweep keeps a campaign call's recording for the campaign's recording_keep_days
 // (and never under 30 days) whatever the general retention; other recordings go as before.
 func TestPruneKeepsOutboundRecordings(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	nodes := &memNodes{audio: map[string]map[string]bool{}}

@@ -31,6 +31,7 @@ func nextDial() string {
 }
 
 func TestCampaignImportRejectsAndDedupes(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	if _, err := db.PutCampaign(ctx, callfloor.Campaign{ID: "x"}); callfloor.SpecificCode(err) != callfloor.CodeRequired {
@@ -107,6 +108,7 @@ func TestCampaignImportRejectsAndDedupes(t *testing.T) {
 // Leads are handed out once, call-backs first; an attempt's result schedules the next; a refusal
 // puts the number on the global do-not-call list and closes it in other campaigns too.
 func TestLeadsClaimAttemptsAndDNC(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	for _, id := range []string{"renew", "upsell"} {
@@ -233,6 +235,7 @@ func TestLeadsClaimAttemptsAndDNC(t *testing.T) {
 // The owner column: an agent named by agent id, by the login of the agent's user (any case) or
 // by name; an unknown owner and a name two agents share are rejected with the row named.
 func TestCampaignImportOwnerColumn(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	for _, q := range []string{

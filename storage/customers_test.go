@@ -27,6 +27,7 @@ func insertCall(t *testing.T, db *storage.DB, id, caller, called, queue, agent s
 // dispositions with notes and the customer's notes, newest first; paging with before; another
 // number's items never appear.
 func TestCustomerTimeline(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	base := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
@@ -84,6 +85,7 @@ func TestCustomerTimeline(t *testing.T) {
 // The SQL and Go forms of a number agree: every variant PhoneVariants gives is mapped back to
 // the canonical number by cust_canon, and cust_variants is PhoneVariants.
 func TestCustomerPhoneForms(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	for _, p := range []string{"+8613800138000", "+862161234567", "+861062345678", "+447946095800"} {
@@ -113,6 +115,7 @@ func TestCustomerPhoneForms(t *testing.T) {
 // Edits, flags (who, when, why), the flagged list the ACD is rebuilt from, and search by
 // number, name, tag, note text and disposition note text (two Chinese characters), scoped.
 func TestCustomerEditFlagsSearch(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)

@@ -15,6 +15,7 @@ import (
 // sent and, for the days that are over, the other team leads' reports missing; a report kept as
 // sent comes back with its figures.
 func TestDailyReportSendAndInbox(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestMigrateFromEmptyAndAgain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := storage.Open(ctx, testenv.Postgres(t))
 	if err != nil {
@@ -49,6 +50,7 @@ func TestMigrateFromEmptyAndAgain(t *testing.T) {
 // TestMigrateConcurrently: two instances migrating one empty database at once (an upgrade on
 // two nodes) both succeed, and the migrations are applied once.
 func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := testenv.Postgres(t)
 	var dbs [2]*storage.DB

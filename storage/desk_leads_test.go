@@ -12,6 +12,7 @@ import (
 // Reservations: one lead per agent, call-backs of the agent first, never another agent's
 // personal call-back; given back on expiry; conversions counted once per call.
 func TestDeskReservations(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	c := testCampaign("renew")

@@ -13,6 +13,7 @@ import (
 // are kept in order with their required flag, and a call's disposition and note are on its
 // record, searchable by code, by "none" (required, not given) and by note text.
 func TestDispositionsTransfersAndSearch(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	db := e.db

@@ -18,6 +18,7 @@ import (
 // existing evaluation and its evaluator, also when two arrive at the same moment; another
 // scorecard on the same call is another evaluation.
 func TestOneEvaluationPerCallAndScorecard(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	evalScorecardRow(t, db, "card", 1, evalTestForm)
@@ -107,6 +108,7 @@ func TestOneEvaluationPerCallAndScorecard(t *testing.T) {
 // A team lead's score sheet counts the calls evaluated, not the evaluations: the same call on
 // two scorecards is one call of the daily quota.
 func TestScoreSheetCountsDistinctCalls(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	evalScorecardRow(t, db, "card", 1, evalTestForm)
@@ -139,6 +141,7 @@ func TestScoreSheetCountsDistinctCalls(t *testing.T) {
 // Migration 00013 keeps existing duplicates but marks all but one per call and scorecard as
 // superseded (the disputed one stays, else the latest); reports and score sheets count the one.
 func TestDuplicateEvaluationsMigration(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := storage.Open(ctx, testenv.Postgres(t))
 	if err != nil {

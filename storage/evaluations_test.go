@@ -35,6 +35,7 @@ func evalScorecardRow(t *testing.T, db *storage.DB, id string, version int, form
 func yes(v bool) *bool { return &v }
 
 func TestEvaluationStorage(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	evalScorecardRow(t, db, "card", 1, evalTestForm)

@@ -22,6 +22,7 @@ import (
 // of the calls) is left out of the Mondays' basis, and the holiday itself is forecast from the
 // holidays.
 func TestForecastRecoversWeeklyPatternFromCalls(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")

@@ -16,6 +16,7 @@ import (
 // half hour forecasts next Monday at the Mondays' level exactly (no noise here), patience comes
 // from the abandons, and the published roster's heads are counted per half hour.
 func TestForecastFromRollups(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")

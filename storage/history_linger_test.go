@@ -17,6 +17,7 @@ import (
 // 40 calls (80 events) produced over ~200 ms are written in a handful of batches, not one
 // transaction per event or two, and every call is there.
 func TestHistoryTrickleSharesBatches(t *testing.T) {
+	// not parallel: it times a trickle, which other tests' load would spread
 	e := newHistEnv(t)
 	reg := prometheus.NewRegistry()
 	w, stop := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", Registerer: reg}) // default linger
@@ -35,6 +36,7 @@ func TestHistoryTrickleSharesBatches(t *testing.T) {
 // A floor's trickle over most of a second (issue 11: a floor at 5 calls/s) goes in one
 // transaction with the default linger, not two or more.
 func TestHistoryTrickleOfASecondSharesOneBatch(t *testing.T) {
+	// not parallel: it times a trickle, which other tests' load would spread
 	e := newHistEnv(t)
 	reg := prometheus.NewRegistry()
 	w, stop := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", Registerer: reg}) // default linger
@@ -53,6 +55,7 @@ func TestHistoryTrickleOfASecondSharesOneBatch(t *testing.T) {
 // next batch on the connection never sees its rows again. Two batches on the upsert path
 // (the second updates the calls of the first) leave nothing staged.
 func TestHistoryStagingEmptiedAfterBatch(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := t.Context()
 	w := storage.NewWriter(e.db, storage.WriterOptions{Redis: e.rdb, Stream: e.stream, Consumer: "w1", Logger: quietLogger()})
@@ -104,6 +107,7 @@ func (c *cmdCounter) get(name string) int {
 // read: once the gauge read zero it asks again only now and then, while it keeps reading the
 // stream. After a burst the gauge still comes back to zero once the batch is acknowledged.
 func TestHistoryIdleWriterDoesNotPollLag(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	cc := &cmdCounter{n: map[string]int{}}
 	rdb := redis.NewClient(e.rdb.Options())

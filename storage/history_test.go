@@ -245,6 +245,7 @@ func checkRealistic(t *testing.T, e *histEnv) {
 }
 
 func TestHistoryRealisticCalls(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	realisticTraffic(t, e)
 	reg := prometheus.NewRegistry()
@@ -301,6 +302,7 @@ func metricValue(t testing.TB, reg *prometheus.Registry, name, label string) flo
 }
 
 func TestHistoryRecordingBeforeCallEvents(t *testing.T) {
+	t.Parallel()
 	// recording.ready written before the call's own events (two writers, a reclaimed batch):
 	// the call row it creates is replaced by the call's events, and keeps the recording.
 	e := newHistEnv(t)
@@ -331,6 +333,7 @@ func TestHistoryRecordingBeforeCallEvents(t *testing.T) {
 }
 
 func TestHistoryMalformedEntriesAreSkipped(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	e.rdb.XAdd(ctx, &redis.XAddArgs{Stream: e.stream, Values: []any{"e", "{not json"}})
@@ -376,6 +379,7 @@ func (e *histEnv) checkCalls(t testing.TB, n int) {
 }
 
 func TestHistoryPostgresOutage(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	u, err := url.Parse(e.url)
 	if err != nil {
@@ -415,6 +419,7 @@ func TestHistoryPostgresOutage(t *testing.T) {
 }
 
 func TestHistoryCrashBetweenCommitAndAck(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	var crashed atomic.Bool
 	ctx1, crash := context.WithCancel(context.Background())
@@ -452,6 +457,7 @@ func TestHistoryCrashBetweenCommitAndAck(t *testing.T) {
 }
 
 func TestHistoryTwoWritersConcurrently(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	_, stop1 := e.start(t, e.db, storage.WriterOptions{Consumer: "w1", BatchSize: 100})
 	w2, stop2 := e.start(t, e.db, storage.WriterOptions{Consumer: "w2", BatchSize: 100})
@@ -501,6 +507,7 @@ func TestHistoryTwoWritersConcurrently(t *testing.T) {
 }
 
 func TestHistoryAgentIntervalsAndSessions(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	st := e.store
@@ -580,6 +587,7 @@ func TestHistoryAgentIntervalsAndSessions(t *testing.T) {
 }
 
 func TestHistorySessionLogoutBeforeLogin(t *testing.T) {
+	t.Parallel()
 	// Two writers may commit an agent's logout before the login that precedes it.
 	e := newHistEnv(t)
 	ev := func(prev, to callfloor.AgentState, at, since float64) callfloor.Event {
@@ -614,6 +622,7 @@ func TestHistorySessionLogoutBeforeLogin(t *testing.T) {
 }
 
 func TestHistoryPartitions(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	old := time.Date(2025, 1, 15, 10, 0, 0, 0, time.UTC)
@@ -681,6 +690,7 @@ func TestHistoryPartitions(t *testing.T) {
 }
 
 func TestHistoryFastPathConflictFallsBack(t *testing.T) {
+	t.Parallel()
 	// A call with no row yet is COPied straight in; when its offer row exists anyway (its call
 	// was dropped with an older month, another writer got there first), the batch is written
 	// again on the upsert path instead of failing for ever.

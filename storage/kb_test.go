@@ -24,6 +24,7 @@ func kbTitles(as []storage.KBArticle) []string {
 // phrase; a draft is hidden from agents; versions are kept and an old one restored; articles
 // past their review date are flagged.
 func TestKB(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
@@ -139,6 +140,7 @@ var kbSearches = []string{"激活", "年费减免", "宽带报修 投诉", "第2
 // TestKBSearchLarge: searches over 3000 articles find what they should (their speed is
 // BenchmarkKBSearch's: a timed test failed under a loaded machine's full suite).
 func TestKBSearchLarge(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("short")
 	}

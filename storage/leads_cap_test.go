@@ -55,6 +55,7 @@ func leadNext(t *testing.T, db *storage.DB, campaign, phone string) (string, *ti
 // The dialler's claim skips a number at the frequency cap (3 a day across campaigns): it takes
 // the others instead and puts the capped lead off to the next local midnight (not failed).
 func TestClaimLeadsSkipsCappedNumbers(t *testing.T) {
+	t.Parallel()
 	db, now, capped := capFixture(t)
 	ctx := context.Background()
 	lc := storage.LeadCap{Cap: callfloor.FrequencyCap{PerDay: 3, PerWeek: 10}, Zone: time.UTC}
@@ -87,6 +88,7 @@ func TestClaimLeadsSkipsCappedNumbers(t *testing.T) {
 
 // The desk's next lead (preview) likewise skips a capped number and puts it off.
 func TestReserveLeadSkipsCappedNumbers(t *testing.T) {
+	t.Parallel()
 	db, now, capped := capFixture(t)
 	ctx := context.Background()
 	lc := storage.LeadCap{Cap: callfloor.FrequencyCap{PerDay: 3, PerWeek: 10}, Zone: time.UTC}

@@ -15,6 +15,7 @@ var pdf = []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
 // Two days of sick leave with a sick note go through the whole chain (team lead, supervisor,
 // centre director) and show in attendance; a rejection ends a request; balances limit annual leave.
 func TestLeaveChainAndBalances(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
@@ -127,6 +128,7 @@ func TestLeaveChainAndBalances(t *testing.T) {
 // first one moved the request on (two leads clicking at once) is refused, not booked as the
 // supervisor's step. Chains follow the type before the length.
 func TestLeaveStepDecidedOnceAndChainByType(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	note := []storage.NewAttachment{{Filename: "note.pdf", ContentType: "application/pdf", Data: pdf}}
@@ -172,6 +174,7 @@ func TestLeaveStepDecidedOnceAndChainByType(t *testing.T) {
 // other refused as overlapping — never both. Likewise two requests that each fit the balance but
 // not together.
 func TestLeaveConcurrentRequests(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	if err := db.PutLeaveBalance(ctx, "1002", callfloor.LeaveAnnual, 2027, 3); err != nil {

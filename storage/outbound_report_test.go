@@ -49,6 +49,7 @@ func outboundSetup(t *testing.T, db *storage.DB, n int) ([]storage.Lead, callflo
 // in SQL; its rows add up to its totals; and today's report says what the wallboard's campaign
 // counters (written with the calls' saves, as the ACD does) say.
 func TestOutboundReportEqualsCallRowsAndWallboard(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
@@ -238,6 +239,7 @@ func TestOutboundReportEqualsCallRowsAndWallboard(t *testing.T) {
 // A dial belongs to the interval it was placed in, in the centre's zone: one at 23:59:59.999 and
 // one at midnight in Shanghai are two days, two ISO weeks (Sunday → Monday) and two hours.
 func TestOutboundReportIntervalSplit(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	leads, _ := outboundSetup(t, db, 2)

@@ -27,6 +27,7 @@ func rateAnswers(verify, nf1 bool, nf2 *bool) []callfloor.Answer {
 // 433 evaluations, 10 with the fatal item failed: 2.31 % (of 433 evaluations); 307 answer
 // both non-fatal items and 126 mark nf2 N/A: 740 opportunities, 55 errors: 7.43 %.
 func TestQAReportRates(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	evalScorecardRow(t, db, "rates", 1, qaRateForm)
@@ -103,6 +104,7 @@ func TestQAReportRates(t *testing.T) {
 }
 
 func TestWorkingDaysAndPeriods(t *testing.T) {
+	t.Parallel()
 	d := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
 	if n := storage.WorkingDays(d("2026-11-16"), d("2026-11-23")); n != 5 {
 		t.Errorf("a week: %d", n)
@@ -119,6 +121,7 @@ func TestWorkingDaysAndPeriods(t *testing.T) {
 }
 
 func TestCalibrationStorage(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	evalScorecardRow(t, db, "rates", 1, qaRateForm)

@@ -12,6 +12,7 @@ import (
 // Report days are the centre's days: an evaluation at 20:30 UTC on Friday 20 November is
 // Saturday 21 November 04:30 in Shanghai.
 func TestQAReportCentreTimeZone(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	evalScorecardRow(t, db, "rates", 1, qaRateForm)
@@ -64,6 +65,7 @@ func TestQAReportCentreTimeZone(t *testing.T) {
 // A local day across the spring DST change is 23 hours long; weeks and months start at local
 // midnight.
 func TestPeriodStartDST(t *testing.T) {
+	t.Parallel()
 	be, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +91,7 @@ func TestPeriodStartDST(t *testing.T) {
 
 // Migration 00012 copies each evaluated call's queue onto its evaluation.
 func TestEvaluationQueueBackfill(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := storage.Open(ctx, testenv.Postgres(t))
 	if err != nil {
@@ -127,6 +130,7 @@ func TestEvaluationQueueBackfill(t *testing.T) {
 // The report's most-failed list counts over every row: an item failed in every agent's row is
 // first overall even where each row lists only its own top five.
 func TestQAReportTopFailedOverall(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	evalScorecardRow(t, db, "rates", 1, qaRateForm)

@@ -19,6 +19,7 @@ import (
 // in history once). Tens of seconds (initdb, a base backup): CALLFLOOR_CHAOS=1
 // (deploy/chaos/redis-pg.sh).
 func TestReportsReplica(t *testing.T) {
+	t.Parallel()
 	testenv.Chaos(t)
 	ctx := context.Background()
 	pair := testenv.PostgresReplica(t)

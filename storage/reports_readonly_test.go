@@ -14,6 +14,7 @@ import (
 // reports_database_url) runs in a read-only pool: none of them writes, so none fails on a
 // replica. The pool refuses a write.
 func TestReportReadsAreReadOnly(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, url := testdb.Open(t)
 	rep, err := storage.OpenReports(ctx, url)

@@ -164,6 +164,7 @@ func report(t testing.TB, db *storage.DB, f storage.ProductionFilter) string {
 // after a first pass, after replaying the whole stream one event per batch, and after a rebuild;
 // every report read from them equals the same report computed from the raw rows.
 func TestRollupsEqualRawAfterReplay(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
@@ -186,7 +187,7 @@ func TestRollupsEqualRawAfterReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, stop = e.start(t, e.db, storage.WriterOptions{Consumer: "w2", BatchSize: 1})
-	drained(t, w, 30*time.Second)
+	drained(t, w, 90*time.Second) // one event per transaction: 30 s ran out beside the other tests
 	stop()
 	if again := rollupSnapshot(t, e.db); again != first {
 		t.Errorf("rollups changed by a replay:\n%s\nwas:\n%s", again, first)
@@ -237,6 +238,7 @@ func TestRollupsEqualRawAfterReplay(t *testing.T) {
 // of DST's end is two rows, a call belongs to the interval it entered; from the raw rows and from
 // rebuilt rollups alike.
 func TestProductionIntervalSplitting(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	london, _ := time.LoadLocation("Europe/London")
@@ -336,6 +338,7 @@ func TestProductionIntervalSplitting(t *testing.T) {
 // TestRollupsTwoWritersConcurrently: two writers sharing the stream in small batches (so that
 // they refresh the same buckets at the same time) leave the rollups a rebuild would compute.
 func TestRollupsTwoWritersConcurrently(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
@@ -402,6 +405,7 @@ func assertDailyFromScratch(t testing.TB, db *storage.DB, loc *time.Location) {
 // to its recomputation (a daily row without 15-minute rows is gone, the longest wait is the new
 // one), and day/week/month/range reports read the daily level and equal the raw ones.
 func TestDailyRollupsFollowRawChanges(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
@@ -488,6 +492,7 @@ const truncateRollups = `TRUNCATE rollup_calls, rollup_states, rollup_offers, ro
 // transaction counts it), changed or cleared, and after a replay; every report from the rollups
 // equals the raw one, and the day-level reports read those rollups, not the raw rows.
 func TestDispositionAndNumberRollups(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
@@ -530,7 +535,7 @@ func TestDispositionAndNumberRollups(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, stop = e.start(t, e.db, storage.WriterOptions{Consumer: "w2", BatchSize: 1})
-	drained(t, w, 30*time.Second)
+	drained(t, w, 90*time.Second) // one event per transaction: 30 s ran out beside the other tests
 	stop()
 	if again := rollupSnapshot(t, e.db); again != got {
 		t.Errorf("rollups changed by a replay:\n%s\nwas:\n%s", again, got)

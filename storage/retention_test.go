@@ -94,6 +94,7 @@ func callRecording(t *testing.T, db *storage.DB, name string) string {
 }
 
 func TestPruneRecordings(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	nodes := &memNodes{audio: map[string]map[string]bool{}, down: map[string]bool{"pbx2": true}}
@@ -184,6 +185,7 @@ func (f delFunc) DeleteRecording(ctx context.Context, node, name string) error {
 // Every node failure is reported, joined; a cancelled run deletes nothing; a wrapped
 // fs.ErrNotExist counts as not-found.
 func TestPruneRecordingsErrorsJoined(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	nodes := &memNodes{audio: map[string]map[string]bool{}, down: map[string]bool{"pbx1": true, "pbx2": true}}

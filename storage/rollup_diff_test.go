@@ -20,6 +20,7 @@ import (
 // between. The 15-minute and daily rollups maintained by difference equal, row for row, what
 // RebuildRollups recomputes from the raw rows, and a replay of the whole stream changes nothing.
 func TestRollupsByDifferenceBacklogInOneBucket(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
@@ -186,6 +187,7 @@ func TestRollupsByDifferenceBacklogInOneBucket(t *testing.T) {
 // row, the intervals carry their direction and call, and a replay of the stream changes
 // nothing. The calls cross local midnight (23:58 in Shanghai): two days at the daily level.
 func TestRollupsBatchesMixingNewRowsAndRewrites(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")

@@ -15,6 +15,7 @@ import (
 // also for a zone 45 minutes off the hour — from the rollups and the raw rows alike; a report by
 // day restricted to weekdays reads the daily level and equals the raw one.
 func TestReportIntervalsBinnedInTheZone(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	kathmandu, err := time.LoadLocation("Asia/Kathmandu") // +05:45

@@ -12,6 +12,7 @@ import (
 // A team lead's QA quota days are the days their published roster (by their user's agent id)
 // gives them a shift; a lead with no roster that month owes Monday to Friday.
 func TestLeadQuotaDaysFollowRoster(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	sh, _ := time.LoadLocation("Asia/Shanghai")

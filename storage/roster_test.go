@@ -12,6 +12,7 @@ import (
 // A duty lead fills a month from 两作两息, edits a cell and publishes; agents (and attendance)
 // see only what was published; a change after publishing is a draft until published again.
 func TestRosterFillEditPublish(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")

@@ -25,6 +25,7 @@ func berlin(t *testing.T) *time.Location {
 // The last whole period in the centre's zone: local midnights, so 23 and 25 hour days and a
 // 167 hour week around the changes to and from summer time (Berlin: 29 March and 25 October 2026).
 func TestSchedPeriodBounds(t *testing.T) {
+	t.Parallel()
 	loc := berlin(t)
 	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, loc) }
 	for _, c := range []struct {
@@ -129,6 +130,7 @@ func schedDraws(t *testing.T, db *storage.DB) map[int64][]schedDraw {
 }
 
 func TestSchedPlanDraws(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc := berlin(t)
@@ -279,6 +281,7 @@ func TestSchedPlanDraws(t *testing.T) {
 
 // The stored seed and the population redo the draw, and the picks are spread over the period.
 func TestSchedDrawReproducibleAndStratified(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc := berlin(t)
@@ -334,6 +337,7 @@ func TestSchedDrawReproducibleAndStratified(t *testing.T) {
 // Two callfloor instances (two connection pools) running the schedule at once draw each plan's
 // period once.
 func TestSchedConcurrentRuns(t *testing.T) {
+	t.Parallel()
 	db, url := testdb.Open(t)
 	ctx := context.Background()
 	other, err := storage.Open(ctx, url)

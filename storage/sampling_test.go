@@ -62,6 +62,7 @@ func callIDs(cs []callfloor.SampleCandidate) []string {
 }
 
 func TestSamplePlanDraws(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	call := sampleFloor(t, db)
@@ -185,6 +186,7 @@ func countEval(as []storage.SampleAssignment, e string) int {
 }
 
 func TestDailyTeamLeadDraws(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	call := sampleFloor(t, db)

@@ -20,6 +20,7 @@ func testCard(id, name string) callfloor.Scorecard {
 }
 
 func TestScorecardVersions(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 
@@ -119,6 +120,7 @@ func TestScorecardVersions(t *testing.T) {
 
 // Concurrent edits each get their own version, none lost.
 func TestScorecardConcurrentEdits(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	if _, err := db.CreateScorecard(ctx, testCard("c", "C"), "qa"); err != nil {

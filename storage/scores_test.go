@@ -14,6 +14,7 @@ import (
 // exam under November's new pass mark, a conduct deduction and a bonus; a sheet past draft is not
 // redrafted; rule versions are checked.
 func TestScoreDraftFromRecords(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
@@ -142,6 +143,7 @@ func TestScoreDraftFromRecords(t *testing.T) {
 // deduction with the evaluation as evidence, withdrawable and not suggested again), a registered
 // feeder of cases over their time limit (tickets).
 func TestScoreFeedersFromCallsAndEvaluations(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")
@@ -183,7 +185,11 @@ func TestScoreFeedersFromCallsAndEvaluations(t *testing.T) {
 		fatalID = ev.ID
 	}
 	exec(`UPDATE evaluations SET created_at = '2026-11-18T03:00:00Z' WHERE agent_id = 'feed1'`)
-	storage.RegisterCaseTimeFeeder(func(ctx context.Context, _ *storage.DB, agents []string, from, to time.Time) (map[string][]string, error) {
+	// registered for the whole test binary: it answers for this test's database only
+	storage.RegisterCaseTimeFeeder(func(ctx context.Context, d *storage.DB, agents []string, from, to time.Time) (map[string][]string, error) {
+		if d != db {
+			return nil, nil
+		}
 		if from.In(loc).Format("2006-01") != "2026-11" || !to.Equal(from.AddDate(0, 1, 0)) {
 			return nil, fmt.Errorf("asked for %v–%v", from, to)
 		}

@@ -53,6 +53,7 @@ func openMigrated(t testing.TB) *storage.DB {
 }
 
 func TestSearchCalls(t *testing.T) {
+	t.Parallel()
 	db := openMigrated(t)
 	seedCalls(t, db, 1000, 10*24*time.Hour)
 	ctx := context.Background()

@@ -79,6 +79,7 @@ func surveyFixture(t *testing.T) (*histEnv, time.Time) {
 func near(p *float64, want float64) bool { return p != nil && math.Abs(*p-want) < 1e-9 }
 
 func TestSurveyReportRatesAndDenominators(t *testing.T) {
+	t.Parallel()
 	e, day := surveyFixture(t)
 	ctx := context.Background()
 	if n := e.count(t, `SELECT count(*) FROM surveys`); n != 6 {
@@ -183,6 +184,7 @@ func (r *ticketRecorder) OpenTicketFromSurvey(_ context.Context, callID, subject
 }
 
 func TestSurveyDissatisfiedActions(t *testing.T) {
+	t.Parallel()
 	e, day := surveyFixture(t)
 	ctx := context.Background()
 	// two more dissatisfied answers whose queue opens tickets
@@ -253,6 +255,7 @@ func TestSurveyDissatisfiedActions(t *testing.T) {
 
 // The month's responses and satisfied answers feed the score's survey bonus.
 func TestSurveyScoreInputs(t *testing.T) {
+	t.Parallel()
 	e, _ := surveyFixture(t)
 	ins, err := e.db.ScoreInputsFor(context.Background(), []string{"r1", "r2", "b1"}, "2026-11", time.UTC)
 	if err != nil {
@@ -278,6 +281,7 @@ func actionError(db *storage.DB, call string) string {
 // A survey's ticket is opened in its own transaction: a retry of the step (its state not saved,
 // or two instances at once) must find the ticket already opened, never open a second one.
 func TestSurveyTicketOnce(t *testing.T) {
+	t.Parallel()
 	e, day := surveyFixture(t)
 	ctx := context.Background()
 	w, _ := e.start(t, e.db, storage.WriterOptions{Consumer: "w2"})

@@ -13,6 +13,7 @@ import (
 // changes the published roster: alone (the agent works a day off instead) or with a colleague
 // (they exchange shifts).
 func TestShiftSwaps(t *testing.T) {
+	t.Parallel()
 	db := usersDB(t)
 	ctx := context.Background()
 	loc, _ := time.LoadLocation("Asia/Shanghai")

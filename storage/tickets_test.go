@@ -72,6 +72,7 @@ func kinds(evs []storage.TicketEvent) []string {
 // and team moves; it closes only after the follow-up's outcome; "not satisfied" reopens; every
 // step is in the history.
 func TestTicketLifecycle(t *testing.T) {
+	t.Parallel()
 	f := ticketWorld(t)
 	db, ctx, now := f.db, context.Background(), f.t0
 	tk, err := db.CreateTicket(ctx, storage.NewTicket{Category: "complaint", Subject: "宽带多次断线", CallID: "c-1",
@@ -186,6 +187,7 @@ func TestTicketLifecycle(t *testing.T) {
 
 // The survey's entry: a system creator makes the call's agent the first owner.
 func TestOpenTicketFromCall(t *testing.T) {
+	t.Parallel()
 	f := ticketWorld(t)
 	ctx := context.Background()
 	id, err := f.db.OpenTicketFromCall(ctx, storage.TicketFromCall{CallID: "c-1", Category: "difficult", Subject: "满意度调查：不满意", Note: "按3", By: "system:survey"})
@@ -215,6 +217,7 @@ func TestOpenTicketFromCall(t *testing.T) {
 // Escalation on a fake clock: nothing before due; level 1 to the current team's lead at due;
 // level 2 to the project manager one SLA later; each once, with two runs at once.
 func TestTicketEscalation(t *testing.T) {
+	t.Parallel()
 	f := ticketWorld(t)
 	db, ctx, now := f.db, context.Background(), f.t0
 	tk, err := db.CreateTicket(ctx, storage.NewTicket{Category: "repair", Priority: "high", Subject: "空调不制冷", Phone: "13900001111",

@@ -13,6 +13,7 @@ import (
 // lost); once the ACD's sweep sends recording.ready, the recording is catalogued and no longer
 // reported.
 func TestUncataloguedRecordings(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	call := func(id string) *callfloor.Call {

@@ -275,6 +275,7 @@ func (f *floor) place(spec sim.CallerSpec) string {
 }
 
 func TestAnsweredCall(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	// the application event filter is set: Asterisk sends only what the ACD uses
 	req, _ := http.NewRequest("GET", f.simURL+"/ari/applications/callfloor", nil)
@@ -373,6 +374,7 @@ func TestAnsweredCall(t *testing.T) {
 }
 
 func TestAbandonedAndShortAbandon(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001")) // nobody logged in
 	f.place(sim.CallerSpec{Queue: "sales", Patience: 900 * time.Millisecond})
 	c := f.ended(3 * time.Second)
@@ -400,6 +402,7 @@ func TestAbandonedAndShortAbandon(t *testing.T) {
 }
 
 func TestRingNoAnswerThenNextAgent(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("9001", "1002"))
 	f.login("9001") // longest idle: offered first, never answers
 	time.Sleep(1100 * time.Millisecond)
@@ -426,6 +429,7 @@ func TestRingNoAnswerThenNextAgent(t *testing.T) {
 }
 
 func TestCallerAndAgentHangUps(t *testing.T) {
+	t.Parallel()
 	t.Run("caller hangs up during talk", func(t *testing.T) {
 		f := newFloor(t, testConfig("1001"))
 		f.login("1001")
@@ -453,6 +457,7 @@ func TestCallerAndAgentHangUps(t *testing.T) {
 }
 
 func TestOutbound(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	id, err := f.acd.Dial(context.Background(), "1001", " (555) 12-34 ") // as people write it: cleaned to 5551234
@@ -503,6 +508,7 @@ func TestOutbound(t *testing.T) {
 }
 
 func TestUnknownQueue(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	f.place(sim.CallerSpec{Queue: "nosuchqueue"})
@@ -517,6 +523,7 @@ func TestUnknownQueue(t *testing.T) {
 }
 
 func TestMaxWaitFlowsOut(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig("1001")
 	cfg.Queues[0].MaxWait = 400 * time.Millisecond
 	f := newFloor(t, cfg)
@@ -531,6 +538,7 @@ func TestMaxWaitFlowsOut(t *testing.T) {
 }
 
 func TestRestartMidCall(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001", "1002"))
 	f.login("1001")
 	caller := f.place(sim.CallerSpec{Queue: "sales"})
@@ -572,6 +580,7 @@ func TestRestartMidCall(t *testing.T) {
 }
 
 func TestWebSocketDroppedMidCall(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	caller := f.place(sim.CallerSpec{Queue: "sales"})
@@ -618,6 +627,7 @@ func (c collectorFunc) Describe(ch chan<- *prometheus.Desc) {}
 func (c collectorFunc) Collect(ch chan<- prometheus.Metric) { c(ch) }
 
 func TestBadEventsOnTheSocket(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	f.sim.InjectRaw("callfloor", []byte(`{"type":"ChannelToneDetected","timestamp":"2026-11-22T05:51:22.476+0000","application":"callfloor","channel":{"id":"x"}}`))
@@ -637,6 +647,7 @@ func TestBadEventsOnTheSocket(t *testing.T) {
 }
 
 func TestAsteriskDownAtStartup(t *testing.T) {
+	t.Parallel()
 	rdb, prefix := testenv.Redis(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -675,6 +686,7 @@ func TestAsteriskDownAtStartup(t *testing.T) {
 // Two callfloor instances, each on its own Asterisk node, share one Redis and one agent. Two
 // calls arrive at once, one on each node: the agent must never be given both.
 func TestTwoInstancesNeverDoubleAssign(t *testing.T) {
+	t.Parallel()
 	for round := 0; round < 3; round++ {
 		rdb, prefix := testenv.Redis(t)
 		store := realtime.New(rdb, prefix)
@@ -738,6 +750,7 @@ func TestTwoInstancesNeverDoubleAssign(t *testing.T) {
 }
 
 func TestAgentActions(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	ctx := context.Background()
 	if _, err := f.acd.Login(ctx, "ghost"); callfloor.ErrorCode(err) != callfloor.ENOTFOUND {
@@ -778,6 +791,7 @@ func TestAgentActions(t *testing.T) {
 // Redis goes away mid-call and comes back: the call goes on, and its record, counters and
 // events land once each when Redis answers again; waiting callers are routed afterwards.
 func TestRedisDownMidCall(t *testing.T) {
+	t.Parallel()
 	f, proxy := newFloorViaProxy(t, 500*time.Millisecond, 1)
 	s := f.sim
 	f.login("1001")
@@ -824,6 +838,7 @@ func TestRedisDownMidCall(t *testing.T) {
 // An agent left ringing for a call that no longer exists (a claim whose reply was lost with the
 // Redis connection) is freed by the sweeper.
 func TestStaleAgentIsFreed(t *testing.T) {
+	t.Parallel()
 	rdb, prefix := testenv.Redis(t)
 	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
 	url, err := s.Start("127.0.0.1:0")
@@ -851,6 +866,7 @@ func TestStaleAgentIsFreed(t *testing.T) {
 
 // One instance, two Asterisk nodes: each call records its node and every command goes there.
 func TestSeveralNodes(t *testing.T) {
+	t.Parallel()
 	rdb, prefix := testenv.Redis(t)
 	store := realtime.New(rdb, prefix)
 	var sims []*sim.Server
@@ -896,6 +912,7 @@ func TestSeveralNodes(t *testing.T) {
 // An agent serving two queues takes the higher-priority queue's caller first, even if the other
 // caller waited longer; within a queue, priority= in the Stasis arguments goes first.
 func TestQueueAndCallPriority(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig("1001")
 	cfg.Queues[0].Priority = 5 // sales
 	cfg.Queues[1].Priority = 1 // support
@@ -932,6 +949,7 @@ func TestQueueAndCallPriority(t *testing.T) {
 // (as if the pass had checked sales just before): without the give-back, 111 (support) was
 // answered first.
 func TestClaimGivenBackForABetterCall(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig("1001")
 	cfg.Queues[0].Priority = 5 // sales
 	cfg.Queues[1].Priority = 1 // support
@@ -967,6 +985,7 @@ func TestClaimGivenBackForABetterCall(t *testing.T) {
 // Unknown queue and max wait with action continue: the caller leaves Stasis for the configured
 // dialplan location.
 func TestContinueDestinations(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig("1001")
 	cfg.ACD.UnknownQueue = callfloor.Destination{Action: callfloor.ActionContinue, Context: "callfloor-overflow", Extension: "s", Priority: 1}
 	cfg.Queues[0].MaxWait = 300 * time.Millisecond
@@ -992,6 +1011,7 @@ func TestContinueDestinations(t *testing.T) {
 // Listen, whisper and barge: a snoop on the agent's leg with the mode's directions, bridged with
 // the supervisor's phone; the supervisor hanging up ends only the monitoring.
 func TestSupervisorMonitoring(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	ctx := context.Background()
 	if err := f.acd.Monitor(ctx, "1001", "Local/7001@agents", telephony.MonitorListen, "sup"); callfloor.ErrorCode(err) != callfloor.ECONFLICT {

@@ -68,6 +68,7 @@ func (f *floor) servedOrder(n int, within time.Duration) []*callfloor.Call {
 }
 
 func TestCallbackKeepsPlace(t *testing.T) {
+	t.Parallel()
 	for _, restart := range []bool{false, true} {
 		name := "running"
 		if restart {
@@ -162,6 +163,7 @@ func callbackKeepsPlace(t *testing.T, restart bool) {
 // A number that does not answer is tried callback.tries times, then the call ends
 // callback_failed (not abandoned) and the agent is free.
 func TestCallbackNoAnswerRetries(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, callbackConfig("1001"))
 	f.login("1001")
 	if _, err := f.acd.Pause(context.Background(), "1001", "break"); err != nil {
@@ -196,6 +198,7 @@ func TestCallbackNoAnswerRetries(t *testing.T) {
 // A key other than 1, or 1 before the offer, does not request a call-back; the frames are
 // ChannelDtmfReceived as ari/v5 decodes them from the spec's shape.
 func TestCallbackDTMFFrames(t *testing.T) {
+	t.Parallel()
 	frame := `{"type":"ChannelDtmfReceived","timestamp":"2026-12-04T10:00:01.500+0000","digit":"1","duration_ms":120,` +
 		`"channel":{"id":"1733300000.42","name":"PJSIP/trunk-00000001","state":"Up","caller":{"name":"","number":"13800138000"},` +
 		`"connected":{"name":"","number":""},"accountcode":"","dialplan":{"context":"from-trunk","exten":"400","priority":2,"app_name":"Stasis","app_data":"callfloor,queue=sales"},` +

@@ -55,6 +55,7 @@ func newFloorPlays(t *testing.T, cfg *callfloor.Config) (*floor, *playLog) {
 // a blacklisted caller hears the prompt, is hung up and never offered, and the call ends
 // blocked (not abandoned, not offered); the flags come from Redis and a rebuild replaces them.
 func TestCustomerFlagsRouting(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig("1001")
 	cfg.ACD.Customers.BlacklistPlayFor = 300 * time.Millisecond
 	cfg.ACD.Customers.BlacklistSound = "sound:ss-noservice"
@@ -127,6 +128,7 @@ func TestCustomerFlagsRouting(t *testing.T) {
 
 // A blacklisted caller who hangs up during the prompt is still blocked, not an abandon.
 func TestCustomerBlacklistCallerHangsUp(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig("1001")
 	cfg.ACD.Customers.BlacklistPlayFor = 5 * time.Second
 	f, _ := newFloorPlays(t, cfg)

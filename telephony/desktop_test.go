@@ -45,6 +45,7 @@ func (f *floor) talking(talkFor time.Duration) (caller string, c *callfloor.Call
 }
 
 func TestDesktopHangup(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, desktopConfig(5*time.Second))
 	f.login("1001")
 	ctx := context.Background()
@@ -74,6 +75,7 @@ func TestDesktopHangup(t *testing.T) {
 
 // An outbound click-to-call ends from the desktop too.
 func TestDesktopHangupOutbound(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, desktopConfig(5*time.Second))
 	f.sim.SetDialplan(testDialplan(100*time.Millisecond, 0, 0)) // the customer never hangs up
 	f.login("1001")
@@ -92,6 +94,7 @@ func TestDesktopHangupOutbound(t *testing.T) {
 }
 
 func TestPendingPauseAndReady(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, desktopConfig(30*time.Second))
 	f.login("1001")
 	ctx := context.Background()
@@ -148,6 +151,7 @@ func TestPendingPauseAndReady(t *testing.T) {
 
 // The automatic end of wrap-up applies a pending pause too; a pause asked in wrap-up waits.
 func TestPendingPauseAtWrapUpEnd(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, desktopConfig(600*time.Millisecond))
 	f.login("1001")
 	ctx := context.Background()
@@ -165,6 +169,7 @@ func TestPendingPauseAtWrapUpEnd(t *testing.T) {
 }
 
 func TestTransferToQueue(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, desktopConfig(5*time.Second))
 	f.login("1001")
 	ctx := context.Background()
@@ -223,6 +228,7 @@ func TestTransferToQueue(t *testing.T) {
 }
 
 func TestTransferToAgent(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, desktopConfig(5*time.Second))
 	f.login("1001")
 	ctx := context.Background()
@@ -255,6 +261,7 @@ func TestTransferToAgent(t *testing.T) {
 }
 
 func TestTransferToNumber(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, desktopConfig(5*time.Second))
 	f.sim.SetDialplan(testDialplan(100*time.Millisecond, 0, 0)) // the number never hangs up
 	f.login("1001")
@@ -292,6 +299,7 @@ func TestTransferToNumber(t *testing.T) {
 // end of the call does not delete it again (a real Asterisk answers that second DELETE with
 // 409 "Bridge not in Stasis application", see traces/caller-hangs-up-during-talk.rest.log).
 func TestDeskHoldResumeDeletesTheBridgeOnce(t *testing.T) {
+	t.Parallel()
 	rdb, prefix := testenv.Redis(t)
 	s := sim.New(sim.Config{RecordingDir: t.TempDir()})
 	s.SetDialplan(testDialplan(100*time.Millisecond, 0, 500*time.Millisecond))
@@ -341,6 +349,7 @@ func TestDeskHoldResumeDeletesTheBridgeOnce(t *testing.T) {
 // campaign's, the connect and its talk time also as the agent's team's); the same dial id is
 // refused a second time.
 func TestDialLead(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	ctx := context.Background()

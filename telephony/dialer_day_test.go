@@ -19,6 +19,7 @@ import (
 // (cause 1 on the ;2 half, as the busy trace) ends the lead as 空号; a busy one is retried after
 // the campaign's busy retry; a switched-off phone and a number ringing out are retried.
 func TestDialerResultsByCause(t *testing.T) {
+	t.Parallel()
 	f := newDialFloor(t, 2, byPrefix(100*time.Millisecond, 300*time.Millisecond), telephony.DialerOptions{})
 	f.campaign("causes", callfloor.PaceProgressive, []string{"13600000001", "13700000001", "13500000001", "13800000001"}, nil)
 	f.start()
@@ -59,6 +60,7 @@ func TestDialerResultsByCause(t *testing.T) {
 
 // Progressive dials one line per free agent and, with nobody else taking the agents, never drops.
 func TestDialerProgressiveNeverDrops(t *testing.T) {
+	t.Parallel()
 	// the customers stay on the line 2.5 s after answering: longer than the drop wait, so that a
 	// drop is the dialler's, not a customer who hung up while their agent's phone rang
 	f := newDialFloor(t, 3, byPrefix(150*time.Millisecond, 2500*time.Millisecond), telephony.DialerOptions{})
@@ -81,6 +83,7 @@ func TestDialerProgressiveNeverDrops(t *testing.T) {
 // A campaign whose calling window is closed dials nothing; a number put on the do-not-call list
 // mid-campaign is not dialled.
 func TestDialerWindowAndDNC(t *testing.T) {
+	t.Parallel()
 	f := newDialFloor(t, 2, byPrefix(100*time.Millisecond, 200*time.Millisecond), telephony.DialerOptions{})
 	now := time.Now().UTC()
 	closed := now.Add(2 * time.Hour).Format("15:04")
@@ -165,6 +168,7 @@ func TestDialerPredictiveDropRate(t *testing.T) {
 // A restart of the ACD in the middle of a campaign dials no lead twice: every lead (one
 // attempt each, all answer) is dialled exactly once across the two runs.
 func TestDialerRestartNoDoubleDial(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	dialled := map[string]int{} // customer originates per number, as the simulator saw them
 	inner := byPrefix(200*time.Millisecond, 600*time.Millisecond)
@@ -218,6 +222,7 @@ func eachOnce(t *testing.T, dialled map[string]int, want int) {
 // Blended: an agent of the campaign who becomes free while a caller waits in the inbound queue
 // they serve takes the caller; the dialler neither dials for them nor gives them a customer.
 func TestDialerBlendedInboundFirst(t *testing.T) {
+	t.Parallel()
 	f := newDialFloor(t, 1, byPrefix(100*time.Millisecond, 1500*time.Millisecond), telephony.DialerOptions{})
 	f.campaign("blend", callfloor.PaceProgressive, phones("138", 20), func(c *callfloor.Campaign) { c.Queue = "sales" })
 	f.start()
@@ -240,6 +245,7 @@ func TestDialerBlendedInboundFirst(t *testing.T) {
 // Two instances sharing Redis and PostgreSQL: one dials the campaign at a time (the Redis lock)
 // and no lead is dialled twice.
 func TestDialerTwoInstancesOneDialler(t *testing.T) {
+	t.Parallel()
 	db, _ := testdb.Open(t)
 	rdb, prefix := testenv.Redis(t)
 	store := realtime.New(rdb, prefix)
@@ -291,6 +297,7 @@ func TestDialerTwoInstancesOneDialler(t *testing.T) {
 
 // A number put on the do-not-call list while its campaign is being dialled is not dialled.
 func TestDialerDNCMidCampaign(t *testing.T) {
+	t.Parallel()
 	f := newDialFloor(t, 1, byPrefix(100*time.Millisecond, 500*time.Millisecond), telephony.DialerOptions{})
 	list := phones("138", 8)
 	f.campaign("midnc", callfloor.PaceProgressive, list, nil)

@@ -71,6 +71,7 @@ func droppedCall(t *testing.T, talk time.Duration) (*dialFloor, *restLog, *callf
 // not on a timer: with the message 1.1 s long and the fallback at twice 5 s, the call ends
 // 1.1 s after the drop, well before the fallback.
 func TestDialerDropHangsUpOnPlaybackFinished(t *testing.T) {
+	t.Parallel()
 	f, rl, c := droppedCall(t, 20*time.Second)
 	held := c.EndedAt.Sub(c.AnsweredAt)
 	if held < 1500*time.Millisecond || held > 3500*time.Millisecond {
@@ -91,6 +92,7 @@ func TestDialerDropHangsUpOnPlaybackFinished(t *testing.T) {
 // A dropped customer who hangs up during the message ends the call as theirs, and callfloor
 // sends no hang-up of its own (the playback's PlaybackFinished, state failed, comes first).
 func TestDialerDropCustomerHangsUpDuringMessage(t *testing.T) {
+	t.Parallel()
 	f, rl, c := droppedCall(t, 1100*time.Millisecond) // 0.6 s into the 1.1 s message
 	if c.HangupBy != callfloor.HangupCaller {
 		t.Errorf("dropped call hung up by %s, want the customer", c.HangupBy)

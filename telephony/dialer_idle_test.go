@@ -28,6 +28,7 @@ func (c *countingSource) RunningCampaigns(ctx context.Context) ([]storage.Campai
 // and the agents again, as before (issue 11, CPU per call: an inbound-only centre paid both reads
 // every second and whenever an agent freed up).
 func TestDialerIdlePasses(t *testing.T) {
+	t.Parallel()
 	const idle = 5 * time.Second
 	f := newDialFloor(t, 2, byPrefix(time.Second, time.Second), telephony.DialerOptions{Manual: true, IdleEvery: idle})
 	src := &countingSource{CampaignSource: f.db}

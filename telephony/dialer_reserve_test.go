@@ -16,6 +16,7 @@ import (
 // the customer's phone rings, the agent (shown ringing for the outbound dial) is not taken by
 // inbound, the customer is connected, never dropped, and the caller is served after.
 func TestDialerProgressiveReservesAgent(t *testing.T) {
+	t.Parallel()
 	f := newDialFloor(t, 1, byPrefix(1200*time.Millisecond, 300*time.Millisecond), telephony.DialerOptions{})
 	f.campaign("resv", callfloor.PaceProgressive, phones("138", 3), func(c *callfloor.Campaign) { c.Queue = "sales" })
 	f.start()
@@ -54,6 +55,7 @@ func TestDialerProgressiveReservesAgent(t *testing.T) {
 // A reserved agent is released when the customer does not answer (busy, no answer): available
 // again, the attempt not theirs.
 func TestDialerProgressiveReleasesOnNoAnswer(t *testing.T) {
+	t.Parallel()
 	f := newDialFloor(t, 1, byPrefix(100*time.Millisecond, 300*time.Millisecond), telephony.DialerOptions{})
 	f.cfg.ACD.Outbound.RingTimeout = 800 * time.Millisecond
 	f.campaign("rel", callfloor.PaceProgressive, []string{"13700000001", "13900000001"}, nil) // busy, rings out

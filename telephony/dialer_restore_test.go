@@ -14,6 +14,7 @@ import (
 // drop wait, counted from the answer: an agent who becomes free after the restart, within it,
 // still takes them (before: the restored call was dropped at once).
 func TestDialerRestartCustomerWaitsForAgent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newDialFloor(t, 1, byPrefix(1500*time.Millisecond, 3*time.Second), telephony.DialerOptions{DropWait: 8 * time.Second})
 	f.campaign("wait", callfloor.PaceRatio, phones("138", 1), nil)
@@ -58,6 +59,7 @@ func TestDialerRestartCustomerWaitsForAgent(t *testing.T) {
 // The restored customer's drop wait still ends: with no agent, they are dropped once it is over
 // (counted from the answer, not from the restart).
 func TestDialerRestartDropWaitCountsFromAnswer(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	f := newDialFloor(t, 1, byPrefix(1500*time.Millisecond, 20*time.Second), telephony.DialerOptions{DropWait: 4 * time.Second})
 	f.campaign("wait2", callfloor.PaceRatio, phones("138", 1), nil)

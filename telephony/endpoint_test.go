@@ -18,6 +18,7 @@ import (
 // the reason phone_unreachable, recorded in the change stream as any logout; another agent's
 // phone and a phone coming online change nothing.
 func TestPhoneUnreachableLogsAgentOut(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig("1001", "1002")
 	cfg.Agents[0].Endpoint = "PJSIP/1001"
 	cfg.Agents[1].Endpoint = "PJSIP/1002"
@@ -107,6 +108,7 @@ func (o *overdue) OverdueAgents(ctx context.Context, now time.Time, margin time.
 // logged out with the reason shift_over; an agent on a call is left to a later round; an
 // unknown agent is skipped.
 func TestSweepClosesSessionsPastTheirShift(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig("1001", "1002", "1003")
 	cfg.ACD.SessionCloseMargin = 90 * time.Minute
 	rdb, prefix := testenv.Redis(t)

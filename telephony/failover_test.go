@@ -19,6 +19,7 @@ import (
 // agent leg callfloor rang for it: the conversation goes on (the agent's leg is not hung up as an
 // orphan, nor the caller queued again) and the call ends once, answered by that agent.
 func TestFailoverAdoptsConversationRedisNeverSaw(t *testing.T) {
+	t.Parallel()
 	t.Run("record refused", func(t *testing.T) { failoverMidConversation(t, false) })
 	// Redis has the call waiting (its entry landed, the offer and the answer were refused): the
 	// restored call is talking with the agent Asterisk has in its bridge, not offered again.
@@ -74,6 +75,7 @@ func failoverMidConversation(t *testing.T, entered bool) {
 // old holder claimed (the ring, for a call nobody knows, is withdrawn), so the caller is
 // answered and the call ends once, in history.
 func TestFailoverQueuesCallerRedisNeverSaw(t *testing.T) {
+	t.Parallel()
 	p, proxy := newPair(t, leaseConfig(0, "1001"), true)
 	a, b := p.a, p.b
 	p.sim.SetDialplan(testDialplan(20*time.Second, 0, 0)) // the agent lets it ring

@@ -16,6 +16,7 @@ import (
 // the agent's sum_hold_ms counters (AHT's hold part) carry it. A second leg's hold while the
 // call is already on hold adds nothing; a hold still on at the end ends with the call.
 func TestHoldFromThePhone(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 4 * time.Second})
@@ -81,6 +82,7 @@ func TestHoldFromThePhone(t *testing.T) {
 
 // A hold before the call is answered (the caller waiting in the queue) is not hold time.
 func TestHoldWhileWaitingIsNotCounted(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001")) // nobody logged in: the caller waits
 	f.place(sim.CallerSpec{Queue: "sales", Patience: time.Second})
 	entered := f.waitEvent(3*time.Second, "entered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallEntered }).Call
@@ -96,6 +98,7 @@ func TestHoldWhileWaitingIsNotCounted(t *testing.T) {
 // The simulator's dialplan can make an agent's phone hold by itself (the demo traffic does, for
 // a share of calls): hold_ms is the HoldFor it played.
 func TestHoldFromTheDialplan(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.sim.SetDialplan(func(ep string) (sim.Behaviour, error) {
 		return sim.Behaviour{RingFor: 50 * time.Millisecond, HoldAfter: 200 * time.Millisecond, HoldFor: 600 * time.Millisecond}, nil
@@ -115,6 +118,7 @@ func TestHoldFromTheDialplan(t *testing.T) {
 // the call's bridge; back on resume; hold_ms counts it; the phone's own hold cannot be released
 // from the desktop; a call ending on hold takes its holding bridge with it.
 func TestDeskHold(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	ctx := context.Background()

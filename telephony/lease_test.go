@@ -144,6 +144,7 @@ func endsOnce(t *testing.T, f *floor, calls int) map[string]*callfloor.Call {
 // ends once with the right outcome, nothing is counted twice, and the crashed holder's token
 // no longer writes.
 func TestLeaseTakeoverAfterCrash(t *testing.T) {
+	t.Parallel()
 	p, _ := newPair(t, leaseConfig(0, "1001", "1002"), false)
 	p.standbyStaysOff(t, 1500*time.Millisecond)
 	a, b := p.a, p.b
@@ -205,6 +206,7 @@ func TestLeaseTakeoverAfterCrash(t *testing.T) {
 // holder stops cleanly), the writes it kept during the partition, made under its old token,
 // are refused: the call is not ended, nor counted, twice.
 func TestLeaseTakeoverAfterPartition(t *testing.T) {
+	t.Parallel()
 	p, proxy := newPair(t, leaseConfig(0, "1001"), true)
 	a, b := p.a, p.b
 	a.login("1001")
@@ -253,6 +255,7 @@ func TestLeaseTakeoverAfterPartition(t *testing.T) {
 // The take-over time with the default lease settings, over CALLFLOOR_TAKEOVER_RUNS crashes
 // (not in the default suite: about 4 s a run). Recorded in BENCHMARKS.md.
 func TestTakeoverTimes(t *testing.T) {
+	t.Parallel()
 	runs, _ := strconv.Atoi(os.Getenv("CALLFLOOR_TAKEOVER_RUNS"))
 	if runs <= 0 {
 		t.Skip("set CALLFLOOR_TAKEOVER_RUNS=10 to measure the take-over time")
@@ -283,6 +286,7 @@ func TestTakeoverTimes(t *testing.T) {
 // previous token land (the call ends once, hung up by the caller, as it knew) instead of
 // being refused.
 func TestLeaseRetakenAfterRedisOutageKeepsWrites(t *testing.T) {
+	t.Parallel()
 	p, proxy := newPair(t, leaseConfig(0, "1001"), true)
 	p.b.stop() // a single instance
 	a := p.a

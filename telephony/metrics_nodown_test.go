@@ -14,6 +14,7 @@ import (
 // Started while Redis is down, the ACD still exports every queue's call counters from the
 // start, zeros included, as it does when Redis answers: the lost calls' too.
 func TestQueueSeriesExportedWhenRedisDownAtStart(t *testing.T) {
+	t.Parallel()
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
 	t.Cleanup(func() { rdb.Close() })
 	reg := prometheus.NewRegistry()

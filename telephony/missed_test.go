@@ -38,6 +38,7 @@ func missOnce(t *testing.T, f *floor, queue string) callfloor.AgentStatus {
 }
 
 func TestMissedRingPauseEndsByItself(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, missedConfig(fp(1), "9001", "1002"))
 	f.login("9001")
 	time.Sleep(1100 * time.Millisecond) // longest idle: 9001 is offered first
@@ -64,6 +65,7 @@ func TestMissedRingPauseEndsByItself(t *testing.T) {
 }
 
 func TestMissedPauseZeroStaysPausedAndQueueOverrides(t *testing.T) {
+	t.Parallel()
 	// global 1 s, but sales says 0: until someone unpauses; support says 1 s while global is 0
 	cfg := missedConfig(fp(1), "9001", "1002")
 	cfg.Queues[0].MissedPauseSeconds = fp(0)
@@ -103,6 +105,7 @@ func TestMissedPauseZeroStaysPausedAndQueueOverrides(t *testing.T) {
 }
 
 func TestMissedPauseReturnSkipsAChangedAgent(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, missedConfig(fp(1), "9001", "1002"))
 	ctx := context.Background()
 	f.login("9001")
@@ -141,6 +144,7 @@ func TestMissedPauseReturnSkipsAChangedAgent(t *testing.T) {
 }
 
 func TestMissedPauseReturnSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, missedConfig(fp(1), "9001", "1002"))
 	f.login("9001")
 	time.Sleep(1100 * time.Millisecond)
@@ -159,6 +163,7 @@ func TestMissedPauseReturnSurvivesRestart(t *testing.T) {
 }
 
 func TestMissedPauseAfterConsecutiveMisses(t *testing.T) {
+	t.Parallel()
 	cfg := missedConfig(fp(0), "1001", "1002")
 	cfg.ACD.MissedPauseAfter = 2
 	f := newFloor(t, cfg)

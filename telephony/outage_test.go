@@ -35,6 +35,7 @@ func (f *floor) waitDown() {
 // on an agent answering into the deactivated application); the caller is offered once the
 // stream is back.
 func TestNoOfferWhileEventsDown(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.place(sim.CallerSpec{Queue: "sales", TalkFor: 200 * time.Millisecond})
 	f.waitEvent(3*time.Second, "caller entered", func(e callfloor.Event) bool { return e.Type == callfloor.EvCallEntered })
@@ -53,6 +54,7 @@ func TestNoOfferWhileEventsDown(t *testing.T) {
 // A phone ringing when the stream drops: the ring is withdrawn (not a missed ring, no pause),
 // the agent is available again, and the caller is offered again as soon as the stream is back.
 func TestRingInterruptedByEventsOutage(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.sim.SetDialplan(testDialplan(600*time.Millisecond, 0, 0)) // the agent answers after 600 ms
 	f.login("1001")
@@ -79,6 +81,7 @@ func TestRingInterruptedByEventsOutage(t *testing.T) {
 // up on them (application not active). After the restart the ring's result is unknown: not a
 // missed ring; the caller is offered again at once.
 func TestCallfloorStoppedWhileRinging(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.sim.SetDialplan(testDialplan(400*time.Millisecond, 0, 0))
 	f.login("1001")
@@ -97,6 +100,7 @@ func TestCallfloorStoppedWhileRinging(t *testing.T) {
 // A failed originate is not a missed ring: no pause, no missed count; the agent is available
 // again after a back-off that grows with each consecutive failure (no tight loop).
 func TestFailedOriginateIsNotAMissedRing(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	f.sim.FailNext("POST", "/channels", 500, 2)
@@ -119,6 +123,7 @@ func TestFailedOriginateIsNotAMissedRing(t *testing.T) {
 // lost to the system (outcome lost, hangup_by system), not abandoned, and out of the abandon
 // counters; the agent is not blamed.
 func TestAsteriskCrashLosesCallers(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.sim.SetDialplan(testDialplan(3*time.Second, 0, 0))
 	f.login("1001")
@@ -150,6 +155,7 @@ func TestAsteriskCrashLosesCallers(t *testing.T) {
 // ChannelDestroyed, and only the latter has the cause; the call's end time is still when the
 // leg left.
 func TestInboundHangupCause(t *testing.T) {
+	t.Parallel()
 	check := func(t *testing.T, c *callfloor.Call, outcome callfloor.Outcome, by string) {
 		t.Helper()
 		if c.Outcome != outcome || c.HangupBy != by {
@@ -202,6 +208,7 @@ func TestInboundHangupCause(t *testing.T) {
 
 // Outbound calls too: the customer's StasisEnd comes before its ChannelDestroyed.
 func TestOutboundHangupCause(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	id, err := f.acd.Dial(context.Background(), "1001", "5551234")

@@ -16,6 +16,7 @@ import (
 // by a crash while it was written is cut off, so the next entry is not appended to it; and a
 // second process cannot open the same outbox.
 func TestOutboxFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := slog.New(slog.DiscardHandler)
 	o, ops, err := openOutbox(dir, "pbx/1", log)
@@ -74,6 +75,7 @@ func TestOutboxFile(t *testing.T) {
 // behind it: once it is mostly done marks, the file is rewritten with the pending entries, which
 // a reopen still finds, in order.
 func TestOutboxFileCompacted(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	o, _, err := openOutbox(dir, "pbx1", slog.New(slog.DiscardHandler))
 	if err != nil {

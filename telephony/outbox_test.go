@@ -86,6 +86,7 @@ func (f *floor) answeredDuringCut(proxy *testenv.Proxy) (*callfloor.Call, string
 // Callfloor killed during a Redis outage restarts while Redis is still down: it starts all the
 // same, waits, and once Redis answers replays the outbox before it reconciles.
 func TestOutboxReplayedWhenRedisReturnsAfterTheRestart(t *testing.T) {
+	t.Parallel()
 	f, proxy, viaProxy, dir := outboxFloor(t)
 	f.startWithOutbox(viaProxy, dir)
 	f.login("1001")
@@ -124,6 +125,7 @@ func TestOutboxReplayedWhenRedisReturnsAfterTheRestart(t *testing.T) {
 // replays them before reconciling: the answers, the end and who hung up are the true ones, not
 // the restart's, and nothing is counted twice — not even when the outbox is replayed again.
 func TestOutboxKeepsTimingsThroughRedisCutAndRestart(t *testing.T) {
+	t.Parallel()
 	f, proxy, viaProxy, dir := outboxFloor(t)
 	s, rdb, prefix := f.sim, f.rdb, f.prefix
 	f.startWithOutbox(viaProxy, dir)

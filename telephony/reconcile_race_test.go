@@ -18,6 +18,7 @@ import (
 // taken for one whose agent hung up during the outage (found in CI under load: the outbound
 // call ended "gone during disconnect" 10 ms after it began).
 func TestDialDuringReconcile(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	f.stop()

@@ -18,6 +18,7 @@ import (
 // end and the bridge's destruction) are destroyed when callfloor connects; a live call's bridge
 // and bridges that are not ours stay.
 func TestReconcileDestroysOrphanBridges(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	f.place(sim.CallerSpec{Queue: "sales"})
@@ -52,6 +53,7 @@ func TestReconcileDestroysOrphanBridges(t *testing.T) {
 // the holding bridge, no recording): on the next start the bridging is completed — caller and
 // agent in the call's bridge, the recording running, the holding bridge gone.
 func TestRestartCompletesInterruptedBridging(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	f.place(sim.CallerSpec{Queue: "sales"})
@@ -109,6 +111,7 @@ func TestRestartCompletesInterruptedBridging(t *testing.T) {
 // event, the agent's wrap-up) but the replies are lost, so callfloor retries them. Each still
 // lands once: one call.ended, one handled call, one call today for the agent.
 func TestLostRedisRepliesLandOnce(t *testing.T) {
+	t.Parallel()
 	f, proxy := newFloorViaProxy(t, 300*time.Millisecond, -1)
 	s := f.sim
 	f.login("1001")
@@ -153,6 +156,7 @@ func TestLostRedisRepliesLandOnce(t *testing.T) {
 // Asterisk fails the bridging of an answered call (a 500 on addChannel, twice): callfloor keeps
 // trying until caller and agent are bridged, without a restart.
 func TestBridgingRetriedAfterAsteriskFails(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	f.sim.FailNext("POST", "-mix/addChannel", 500, 2)

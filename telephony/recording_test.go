@@ -16,6 +16,7 @@ import (
 // every time). The ACD stops the recording and waits for RecordingFinished before destroying the
 // call's bridge, so every recording reaches the catalogue (recording.ready, with its duration).
 func TestRecordingStoppedBeforeBridgeDestroyed(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name        string
 		agentHangup time.Duration
@@ -83,6 +84,7 @@ func (s streamCatalogue) Uncatalogued(ctx context.Context, names []string) ([]ca
 // then lost the event with the bridge) is catalogued after the next connect, with its duration
 // read from the file.
 func TestStoredRecordingsCataloguedAfterConnect(t *testing.T) {
+	t.Parallel()
 	f, c := recordedWithoutFinished(t, func(f *floor) telephony.RecordingCatalogue { return streamCatalogue{store: f.store} })
 	if n := f.sim.Stats().RecordingsSilent; n != 1 {
 		t.Fatalf("%d recordings lost their RecordingFinished, want 1 (the scenario)", n)
@@ -113,6 +115,7 @@ func (h historyCatalogue) Uncatalogued(ctx context.Context, names []string) ([]c
 // The sweep completes the call's own record in the live state: the history's partial copy must
 // not replace it (the call's outcome, hang-up and revision stay).
 func TestStoredRecordingSweepKeepsTheCallRecord(t *testing.T) {
+	t.Parallel()
 	f, c := recordedWithoutFinished(t, func(f *floor) telephony.RecordingCatalogue { return historyCatalogue{streamCatalogue{store: f.store}} })
 	before, err := f.store.Call(context.Background(), c.ID)
 	if err != nil {

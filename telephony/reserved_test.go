@@ -15,6 +15,7 @@ import (
 // the agent at once, and the caller is offered to them, instead of both waiting for the stale
 // sweep (minutes).
 func TestAgentReservedForWaitingCallFreedAtStart(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	ctx := context.Background()
@@ -45,6 +46,7 @@ func TestAgentReservedForWaitingCallFreedAtStart(t *testing.T) {
 // ARI spec), 422 when the channel does not: only the latter means the caller is gone. A 404
 // there (here injected) costs the hang-up cause, not the call.
 func TestSubscriptionNotFoundIsNotACallerGone(t *testing.T) {
+	t.Parallel()
 	f := newFloor(t, testConfig("1001"))
 	f.login("1001")
 	f.sim.FailNext("POST", "/subscription", 404, 1)

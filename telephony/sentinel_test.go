@@ -20,6 +20,7 @@ import (
 // About 30 s (the sentinels' discovery and the failover), so it runs only with CALLFLOOR_CHAOS=1
 // (deploy/chaos/redis-pg.sh).
 func TestSentinelFailoverUnderTraffic(t *testing.T) {
+	t.Parallel()
 	testenv.Chaos(t)
 	set := testenv.RedisSentinel(t)
 	rt, err := realtime.ParseRedisURL(set.URL(0) + "?dial_timeout=300ms&read_timeout=500ms&write_timeout=500ms")

@@ -209,6 +209,7 @@ func TestSurveyNotOffered(t *testing.T) {
 
 // A callfloor restart mid-survey resumes it: the caller hears the question again and answers.
 func TestSurveyRestart(t *testing.T) {
+	t.Parallel()
 	f := surveyFloor(t, false)
 	// no key to the first prompt; the key to the second (the one after the restart)
 	f.place(sim.CallerSpec{Queue: "sales", Number: "13812345678", SurveyAnswers: []string{"", "1"}})
@@ -234,6 +235,7 @@ func TestSurveyRestart(t *testing.T) {
 
 // A restart while the caller hung up: the survey ends as abandoned, not left open.
 func TestSurveyRestartCallerGone(t *testing.T) {
+	t.Parallel()
 	f := surveyFloor(t, false)
 	caller := f.place(sim.CallerSpec{Queue: "sales", Number: "13812345678"})
 	c := f.ended(5 * time.Second)

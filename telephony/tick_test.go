@@ -56,6 +56,7 @@ func (c *tickCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.
 // The ACD's sweeper (issue 11, the platform's fixed cost) finds the due wrap-ups and the due
 // timed pauses in one round trip per tick, not one each; wrap-ups still end.
 func TestTickReadsDueInOneRoundTrip(t *testing.T) {
+	t.Parallel()
 	rdb, prefix := testenv.Redis(t)
 	cc := &tickCounter{}
 	hooked := redis.NewClient(rdb.Options())

@@ -18,6 +18,7 @@ import (
 // database: every escalation step of a ticket is done once, with one notification per person,
 // however often both tick.
 func TestEscalationOnceWithTwoRiverClients(t *testing.T) {
+	t.Parallel()
 	w := setup(t)
 	ctx := context.Background()
 	if _, err := w.db.Pool.Exec(ctx, `INSERT INTO projects (id, name) VALUES ('care', '客服') ON CONFLICT DO NOTHING`); err != nil {

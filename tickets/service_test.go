@@ -142,6 +142,7 @@ func decodeMail(t *testing.T, raw []byte) (subject, text string) {
 // staff's e-mails (assignment, escalation) reach the SMTP listener; a notice to a user without an
 // address is skipped, not retried.
 func TestNotificationsDelivered(t *testing.T) {
+	t.Parallel()
 	w := setup(t)
 	ctx := context.Background()
 	rcv := &receiver{}
@@ -224,6 +225,7 @@ func (panicky) Notify(context.Context, tickets.Notice) error { panic("boom") }
 // A failing gateway: the notice is retried with backoff, reported failed after the attempts, its
 // error never carries the URL's token; a panicking notifier is contained.
 func TestFailingGatewayRetried(t *testing.T) {
+	t.Parallel()
 	w := setup(t)
 	ctx := context.Background()
 	rcv := &receiver{status: []int{500, 500, 200}}
