@@ -45,6 +45,7 @@ SELECT (SELECT count(*) FROM ((SELECT * FROM want EXCEPT SELECT * FROM got) UNIO
 // day, by another agent) and unshared again (that call gone), after a rebuild from nothing and
 // a change of the daily level's zone; the counts stay equal to their recomputation throughout.
 func TestNumberCellsMonthEqualsRaw(t *testing.T) {
+	t.Parallel()
 	e := newHistEnv(t)
 	ctx := context.Background()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
