@@ -177,14 +177,19 @@ func (a *API) getTicket(w http.ResponseWriter, r *http.Request) (any, error) {
 	return a.ticketDetail(r, t)
 }
 
+// liveCall is the call as the live state has it now (an error when it has none, or no ACD).
+func (a *API) liveCall(ctx context.Context, id string) (*callfloor.Call, error) {
+	if a.ACD == nil {
+		return nil, callfloor.NotFound("call", id, "no live state here")
+	}
+	return a.ACD.Store().Call(ctx, id)
+}
+
 // liveCallVisible: the call as the live state has it now, for a call whose history row lags
 // behind it (written when it entered, before the agent answered: the history writer follows a
 // moment later, and under load more).
 func (a *API) liveCallVisible(ctx context.Context, p callfloor.Principal, id string) bool {
-	if a.ACD == nil {
-		return false
-	}
-	live, err := a.ACD.Store().Call(ctx, id)
+	live, err := a.liveCall(ctx, id)
 	if err != nil {
 		return false
 	}
@@ -208,16 +213,18 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) (any, error) 
 	}
 	if in.CallID != "" {
 		c, err := a.DB.CallByID(r.Context(), in.CallID)
-		if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
-			// a call still on the desktop: the history writes it a moment later
-			live, lerr := a.ACD.Store().Call(r.Context(), in.CallID)
-			if lerr != nil {
-				return nil, unknownRef("call_id", "call", in.CallID)
+		// a call still on the desktop: the history writes it (or its answer) a moment later, so
+		// its live state fills what the history's row does not have yet (the agent, once the
+		// row of its entry was written and the answer not)
+		if live, lerr := a.liveCall(r.Context(), in.CallID); lerr == nil {
+			lc := liveRecord(live)
+			in.LiveCall = &storage.TicketCall{Direction: lc.Direction, Caller: lc.CallerNumber, Called: lc.CalledNumber, Agent: lc.Agent,
+				Queue: lc.Queue, Recording: lc.RecordingName, At: lc.EnteredAt}
+			if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
+				c, err = lc, nil
 			}
-			c = liveRecord(live)
-			in.LiveCall = &storage.TicketCall{Direction: c.Direction, Caller: c.CallerNumber, Called: c.CalledNumber, Agent: c.Agent,
-				Queue: c.Queue, Recording: c.RecordingName, At: c.EnteredAt}
-			err = nil
+		} else if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
+			return nil, unknownRef("call_id", "call", in.CallID)
 		}
 		if err != nil {
 			return nil, err

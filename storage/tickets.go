@@ -503,6 +503,17 @@ func createTicket(ctx context.Context, tx pgx.Tx, in NewTicket, by TicketActor, 
 			Scan(&c.Direction, &c.Caller, &c.Called, &c.CallerName, &c.Agent, &c.Queue, &c.Recording, &c.At)
 		if errors.Is(err, pgx.ErrNoRows) && in.LiveCall != nil {
 			c, err = *in.LiveCall, nil
+		} else if err == nil && in.LiveCall != nil {
+			// the history's row may not have the answer yet: the live call fills what it lacks
+			l := in.LiveCall
+			for _, f := range []struct {
+				dst *string
+				src string
+			}{{&c.Agent, l.Agent}, {&c.Queue, l.Queue}, {&c.Recording, l.Recording}, {&c.CallerName, l.CallerName}} {
+				if *f.dst == "" {
+					*f.dst = f.src
+				}
+			}
 		}
 		if errors.Is(err, pgx.ErrNoRows) {
 			return 0, ticketInvalid("call_id", callfloor.CodeUnknownRef, callfloor.Params{"what": "call", "value": in.CallID}, "no such call")

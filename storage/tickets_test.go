@@ -285,3 +285,31 @@ func TestTicketEscalation(t *testing.T) {
 		t.Fatalf("escalation events %d mails %d", events, mails)
 	}
 }
+
+// A ticket opened from a call on the desktop whose history row is still the one of its entry
+// (the writer has not written the answer yet: no agent, no recording) takes what the row lacks
+// from the live call; the browser test lost the agent this way once under load.
+func TestTicketFromCallHistoryLagsTheAnswer(t *testing.T) {
+	t.Parallel()
+	f := ticketWorld(t)
+	db, ctx, now := f.db, context.Background(), f.t0
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO calls (id, direction, queue, node, caller_number, entered_at, outcome, last_event_id)
+		VALUES ('c-2', 'inbound', 'hotline', 'pbx1', '13800138001', $1, 'answered', '1-1')`, now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	live := &storage.TicketCall{Direction: "inbound", Caller: "13800138001", Agent: "1001", Queue: "hotline", Recording: "rec-c-2", At: now.Add(-time.Minute)}
+	tk, err := db.CreateTicket(ctx, storage.NewTicket{Category: "complaint", Subject: "通话中开单", CallID: "c-2", LiveCall: live,
+		Fields: map[string]any{"target": "服务质量"}}, actor(f.agent), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.CallAgent != "1001" || tk.RecordingName != "rec-c-2" || tk.Queue != "hotline" || tk.Phone != "+8613800138001" {
+		t.Fatalf("from the lagging row and the live call: %+v", tk)
+	}
+	// without the live call the row's gaps stay gaps (what the server did before)
+	tk, err = db.CreateTicket(ctx, storage.NewTicket{Category: "complaint", Subject: "无实时状态", CallID: "c-2",
+		Fields: map[string]any{"target": "服务质量"}}, actor(f.agent), now)
+	if err != nil || tk.CallAgent != "" {
+		t.Fatalf("without the live call: %+v %v", tk, err)
+	}
+}

@@ -75,8 +75,13 @@ func TestBrowserTickets(t *testing.T) {
 		_, st := api(t, "GET", apiURL+"/agents/1001", tok, "")
 		callID, _ := st["status"].(map[string]any)["call"].(string)
 		// the dialog, pre-filled from the call
+		// clicked again while the dialog is not open: the desktop's live updates redraw the call
+		// card, and a click during a redraw was lost once (no dialog after 30 s)
 		do(t, ctx, "open ticket", chromedp.Click(byTestID("btn-open-ticket")))
 		waitFor(t, ctx, 30*time.Second, "the ticket dialog from the call", func() bool {
+			if !visible(ctx, "ticket-subject") {
+				clickJS(ctx, "btn-open-ticket")
+			}
 			return visible(ctx, "ticket-dialog-call") && strings.Contains(textOf(ctx, "ticket-dialog-call"), callID)
 		})
 		do(t, ctx, "subject", chromedp.SendKeys(byTestID("ticket-subject"), r.subject))
