@@ -1398,7 +1398,10 @@ func (h *Hub) applyRevocation(rv Revocation) {
 	}
 	h.recent = append(keep, rv)
 	for c := range h.conns {
-		if rv.matches(c) {
+		// a connection whose credential was checked after the revocation is already past it: the
+		// revocation's echo from Redis (or another node's) came after the user had reconnected
+		// and closed the new connection too (TestHubRevokeRoleChangedAsksToReconnect at load)
+		if rv.matches(c) && (c.cred.At.IsZero() || !c.cred.At.After(rv.At)) {
 			hit = append(hit, c)
 		}
 	}

@@ -148,12 +148,19 @@ func TestHubRevokeRoleChangedAsksToReconnect(t *testing.T) {
 	f := newFakeCreds()
 	e := newHubEnv(t, realtime.HubOptions{Credential: f.credential}, false)
 	c := liveSocket(t, e.url, hdr("7", "s1"))
-	e.hub.Revoke(context.Background(), realtime.Revocation{UserID: 7, Reason: realtime.RevokeRoleChanged})
+	rv := realtime.Revocation{UserID: 7, Reason: realtime.RevokeRoleChanged, At: time.Now()}
+	e.hub.Revoke(context.Background(), rv)
 	if code, text := testenv.SocketClose(t, c, time.Second); code != realtime.CloseRescoped || !strings.HasPrefix(text, "role_changed") {
 		t.Errorf("closed with %d %q, want %d role_changed", code, text, realtime.CloseRescoped)
 	}
-	// the reconnect (checked after the change) is let in
-	liveSocket(t, e.url, hdr("7", "s1"))
+	// the reconnect (checked after the change) is let in, and stays when the same revocation
+	// arrives again late (its echo through Redis, another node's delivery)
+	again := liveSocket(t, e.url, hdr("7", "s1"))
+	if err := realtime.PublishRevocation(context.Background(), e.s.Client(), e.s.Prefix(), rv); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the hub's subscriber applies it
+	testenv.AnswersPing(t, again, "the reconnect after a late copy of the revocation")
 }
 
 // A socket whose credential was checked before a revocation but registers after it went by is
