@@ -27,7 +27,7 @@ import (
 // paused longer than their reason allows (plus a minute of slack), nobody left paused
 // "missed" (the ACD returned them all; the people never had to), the breaks were taken.
 //
-// Under the race detector it runs 1.5 demo hours at ×60. When the simulator's own call generator
+// Under the race detector it runs 1 demo hour at ×60. When the simulator's own call generator
 // falls behind its clock (a machine too loaded for the fast-forward), the test is skipped, saying
 // so, rather than blaming the floor. CALLFLOOR_DEMO_DAY_HOURS sets the day's length.
 func TestDemoDayKeepsTheFloorStaffed(t *testing.T) {
@@ -35,7 +35,7 @@ func TestDemoDayKeepsTheFloorStaffed(t *testing.T) {
 	if raceEnabled {
 		// the race detector makes every step several times slower: a shorter day on a slower
 		// clock, so that the platform, not the detector, sets the pace
-		speed, hours = 60, 1.5 // at 120 the service level's 20 s were 167 ms, missed at load 15; 1.5 h: the breaks (a first one 20–120 min in)
+		speed, hours = 60, 1 // at 120 the service level's 20 s were 167 ms, missed at load 15
 	}
 	if v, err := strconv.ParseFloat(os.Getenv("CALLFLOOR_DEMO_DAY_HOURS"), 64); err == nil && v > 0 {
 		hours = v
