@@ -185,17 +185,6 @@ func (a *API) liveCall(ctx context.Context, id string) (*callfloor.Call, error) 
 	return a.ACD.Store().Call(ctx, id)
 }
 
-// liveCallVisible: the call as the live state has it now, for a call whose history row lags
-// behind it (written when it entered, before the agent answered: the history writer follows a
-// moment later, and under load more).
-func (a *API) liveCallVisible(ctx context.Context, p callfloor.Principal, id string) bool {
-	live, err := a.liveCall(ctx, id)
-	if err != nil {
-		return false
-	}
-	return a.callVisible(p, liveRecord(live))
-}
-
 // liveRecord is a live call as a history row (the fields the visibility rules read).
 func liveRecord(live *callfloor.Call) storage.CallRecord {
 	return storage.CallRecord{ID: live.ID, Direction: live.Direction, Queue: live.Queue, CallerNumber: live.CallerNumber,
@@ -213,15 +202,17 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) (any, error) 
 	}
 	if in.CallID != "" {
 		c, err := a.DB.CallByID(r.Context(), in.CallID)
+		var lc *storage.CallRecord // the call as the live state has it now (nil: none)
 		// a call still on the desktop: the history writes it (or its answer) a moment later, so
 		// its live state fills what the history's row does not have yet (the agent, once the
 		// row of its entry was written and the answer not)
 		if live, lerr := a.liveCall(r.Context(), in.CallID); lerr == nil {
-			lc := liveRecord(live)
+			rec := liveRecord(live)
+			lc = &rec
 			in.LiveCall = &storage.TicketCall{Direction: lc.Direction, Caller: lc.CallerNumber, Called: lc.CalledNumber, Agent: lc.Agent,
 				Queue: lc.Queue, Recording: lc.RecordingName, At: lc.EnteredAt}
 			if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
-				c, err = lc, nil
+				c, err = rec, nil
 			}
 		} else if callfloor.ErrorCode(err) == callfloor.ENOTFOUND {
 			return nil, unknownRef("call_id", "call", in.CallID)
@@ -229,7 +220,9 @@ func (a *API) createTicket(w http.ResponseWriter, r *http.Request) (any, error) 
 		if err != nil {
 			return nil, err
 		}
-		if !a.callVisible(p, c) && !a.liveCallVisible(r.Context(), p, in.CallID) {
+		// the live call too: the history's row may lag behind it (written when it entered, before
+		// the agent answered)
+		if !a.callVisible(p, c) && (lc == nil || !a.callVisible(p, *lc)) {
 			return nil, forbidden("call %q is outside what %s %q may see", c.ID, p.Role, p.Username)
 		}
 	}
